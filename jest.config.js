@@ -1,0 +1,15 @@
+// ESM Jest: ts-jest compiles TypeScript as ES modules; run with
+// `node --experimental-vm-modules` (the `npm test` script does).
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
+  },
+  testMatch: ['**/__tests__/**/*.test.ts'],
+  testTimeout: 60000,
+  // Integration suites start their own servers; two cores, so keep it modest.
+  maxWorkers: 2,
+};

@@ -1,0 +1,92 @@
+// The interfaces the core needs from the outside world. The core (src/core) imports
+// only these; adapters (src/adapters) implement them; the shells (src/action,
+// src/cli) wire one to the other. Nothing here names a library.
+
+/** S3 user metadata as plain lowercase keys without the `x-amz-meta-` prefix. */
+export type Metadata = Record<string, string>;
+
+export interface ObjectHead {
+  key: string;
+  /** Stored size in bytes (the body as it sits in the bucket). */
+  size: number;
+  metadata: Metadata;
+}
+
+export interface ListedObject {
+  key: string;
+  size: number;
+}
+
+export interface PutOptions {
+  /**
+   * Create the object only if no object exists under the key (`If-None-Match: *`).
+   * The put then resolves to `'exists'` instead of overwriting.
+   */
+  ifAbsent?: boolean;
+}
+
+export type PutOutcome = 'created' | 'exists';
+
+/** Object storage: S3 or anything that speaks it. Paths are local files: bodies stream. */
+export interface StoragePort {
+  /** Metadata of an object, or undefined when there is none under the key. */
+  head(bucket: string, key: string): Promise<ObjectHead | undefined>;
+  /** Every object whose key starts with `prefix` (all pages). */
+  list(bucket: string, prefix: string): AsyncIterable<ListedObject>;
+  /** Streams the object body into `destPath` (created or truncated). */
+  download(bucket: string, key: string, destPath: string): Promise<void>;
+  /** Streams `srcPath` into the object with the given user metadata. */
+  upload(
+    bucket: string,
+    key: string,
+    srcPath: string,
+    metadata: Metadata,
+    options?: PutOptions,
+  ): Promise<PutOutcome>;
+  delete(bucket: string, key: string): Promise<void>;
+}
+
+/** Binary delta encoder/decoder working file to file (xdelta3). */
+export interface DifferPort {
+  /** Writes to `deltaPath` a delta that turns `referencePath` into `targetPath`. */
+  encode(referencePath: string, targetPath: string, deltaPath: string): Promise<void>;
+  /** Writes to `outPath` the file that `deltaPath` makes from `referencePath`. */
+  decode(referencePath: string, deltaPath: string, outPath: string): Promise<void>;
+  /** The command line recorded in `dg-delta-cmd` (informational only). */
+  describeEncode(referenceName: string, targetName: string, deltaName: string): string;
+}
+
+export interface HasherPort {
+  /** Lowercase hex sha256 of a file, streamed. */
+  sha256File(path: string): Promise<string>;
+}
+
+/**
+ * Local copies of reference files, addressed by their sha256. A cache entry is
+ * always verified: `get` never returns a file whose bytes do not hash to `sha256`.
+ */
+export interface ReferenceCachePort {
+  /** Path of a verified local copy, or undefined on a miss. */
+  get(sha256: string): Promise<string | undefined>;
+  /**
+   * Takes ownership of `filePath` (moved, or copied when `copy` is set) as the
+   * reference with this sha256; returns its path in the cache.
+   */
+  put(filePath: string, sha256: string, options?: { copy?: boolean }): Promise<string>;
+}
+
+export interface ClockPort {
+  now(): Date;
+}
+
+export interface LoggerPort {
+  debug(message: string): void;
+  info(message: string): void;
+  warning(message: string): void;
+}
+
+/** Scratch space for temporary files (deltas, downloaded references). */
+export interface WorkspacePort {
+  /** A fresh path in a private temporary directory; the file does not exist yet. */
+  tempPath(hint: string): string;
+}
