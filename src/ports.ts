@@ -77,6 +77,8 @@ export interface ReferenceCachePort {
 
 export interface ClockPort {
   now(): Date;
+  /** Resolves after `ms` milliseconds (backoff between retries). */
+  sleep(ms: number): Promise<void>;
 }
 
 export interface LoggerPort {
@@ -85,8 +87,22 @@ export interface LoggerPort {
   warning(message: string): void;
 }
 
-/** Scratch space for temporary files (deltas, downloaded references). */
-export interface WorkspacePort {
-  /** A fresh path in a private temporary directory; the file does not exist yet. */
+/**
+ * The local file system as the core needs it: sizes, leading bytes, scratch files, and
+ * atomic placement of finished downloads.
+ */
+export interface LocalFilesPort {
+  /** Size of a regular file; rejects (with a clear message) for anything else. */
+  size(path: string): Promise<number>;
+  /** Up to `bytes` leading bytes of a file. */
+  readHead(path: string, bytes: number): Promise<Uint8Array>;
+  /** A fresh path in a private scratch directory; the file does not exist yet. */
   tempPath(hint: string): string;
+  /** A fresh hidden path beside `destPath`, on the same file system, for an atomic rename. */
+  partialPathFor(destPath: string): string;
+  ensureDir(dir: string): Promise<void>;
+  /** Atomically replaces `to` with `from`. */
+  rename(from: string, to: string): Promise<void>;
+  /** Removes a file if it exists. */
+  remove(path: string): Promise<void>;
 }

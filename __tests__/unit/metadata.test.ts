@@ -1,0 +1,95 @@
+import {
+  decodeObject,
+  encodeDelta,
+  encodeDirect,
+  encodeReference,
+  formatCreatedAt,
+  readField,
+} from '../../src/core/metadata.js';
+import { TOOL_ID, VERSION } from '../../src/core/version.js';
+import { readFileSync } from 'node:fs';
+
+const at = new Date('2026-11-25T16:26:05.453Z');
+const sha = 'a'.repeat(64);
+
+describe('writing metadata (FORMAT.md)', () => {
+  it('formats created-at with microseconds and Z', () => {
+    expect(formatCreatedAt(at)).toBe('2026-11-25T16:26:05.453000Z');
+  });
+
+  it('writes the reference keys, all lowercase dg- keys with string values', () => {
+    const meta = encodeReference({ sourceName: 'app.zip', sha256: sha, createdAt: at });
+    expect(Object.keys(meta).sort()).toEqual(
+      ['dg-created-at', 'dg-file-sha256', 'dg-note', 'dg-source-name', 'dg-tool'].sort(),
+    );
+    expect(meta['dg-note']).toBe('reference');
+    expect(meta['dg-tool']).toBe(TOOL_ID);
+  });
+
+  it('writes every delta key, the note only when given', () => {
+    const fields = {
+      originalName: 'app.zip',
+      sha256: sha,
+      size: 123,
+      createdAt: at,
+      refKey: 'p/reference.bin',
+      refSha256: 'b'.repeat(64),
+      deltaSize: 45,
+      deltaCmd: 'xdelta3 -e -9 -s reference.bin app.zip app.zip.delta',
+    };
+    const meta = encodeDelta(fields);
+    expect(meta).toMatchObject({ 'dg-file-size': '123', 'dg-delta-size': '45', 'dg-ref-key': 'p/reference.bin' });
+    expect(meta['dg-note']).toBeUndefined();
+    expect(encodeDelta({ ...fields, note: 'zero-diff (reference identical)' })['dg-note']).toBe(
+      'zero-diff (reference identical)',
+    );
+  });
+
+  it('marks direct objects with dg-compression none', () => {
+    const meta = encodeDirect({ originalName: 'a.txt', sha256: sha, size: 5, createdAt: at });
+    expect(meta['dg-compression']).toBe('none');
+    expect(decodeObject(meta)).toEqual({ type: 'direct', sha256: sha, size: 5, originalName: 'a.txt' });
+  });
+
+  it('keeps VERSION equal to package.json', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    expect(VERSION).toBe(pkg.version);
+  });
+});
+
+describe('reading metadata liberally', () => {
+  it('takes the first non-empty alias in the contract order', () => {
+    expect(readField({ 'dg-file-sha256': 'x', file_sha256: 'y' }, 'file-sha256')).toBe('x');
+    expect(readField({ 'dg-file-sha256': '', dg_file_sha256: 'y' }, 'file-sha256')).toBe('y');
+    expect(readField({ file_sha256: 'z', 'file-sha256': 'w' }, 'file-sha256')).toBe('z');
+    expect(readField({ 'file-sha256': 'w' }, 'file-sha256')).toBe('w');
+    expect(readField({ 'DG-File-Sha256': 'c' }, 'file-sha256')).toBe('c');
+    expect(readField({}, 'file-sha256')).toBeUndefined();
+  });
+
+  it('decodes legacy underscore deltas written by older DeltaGlider releases', () => {
+    const legacy = {
+      tool: 'deltaglider/4.0.0',
+      original_name: 'app.zip',
+      file_sha256: sha.toUpperCase(),
+      file_size: '1000',
+      created_at: '2025-01-01T00:00:00',
+      ref_key: 'p/reference.bin',
+      ref_sha256: 'b'.repeat(64),
+      delta_size: '10',
+    };
+    expect(decodeObject(legacy)).toEqual({
+      type: 'delta',
+      sha256: sha,
+      size: 1000,
+      originalName: 'app.zip',
+      refKey: 'p/reference.bin',
+      refSha256: 'b'.repeat(64),
+    });
+    expect(decodeObject({ file_sha256: sha, compression: 'none' }).type).toBe('direct');
+  });
+
+  it('treats objects without a sha256 as plain S3 objects', () => {
+    expect(decodeObject({ 'content-owner': 'someone' })).toEqual({ type: 'plain' });
+  });
+});

@@ -1,0 +1,33 @@
+// Types for local-s3.mjs (plain JavaScript so Node scripts run it without a build).
+
+export interface S3ServerCapabilities {
+  /** The server honours `If-None-Match: *` (412 when the key exists). */
+  conditionalWrites: boolean;
+  /** Largest request body the server accepts (Infinity when unbounded). */
+  maxBodyBytes: number;
+}
+
+export interface S3TestServer {
+  endpoint: string;
+  kind: 'moto' | 'fauxqs' | 'external';
+  capabilities: S3ServerCapabilities;
+  /** Time from spawn to the first HTTP answer (0 for an external server). */
+  startupMs: number;
+  /** Creates a bucket (a unique name unless given) and returns its name. */
+  createBucket(name?: string): Promise<string>;
+  /** Stops the server (external: deletes the buckets this handle created). */
+  stop(): Promise<void>;
+}
+
+export interface StartS3ServerOptions {
+  env?: NodeJS.ProcessEnv;
+  warn?: (message: string) => void;
+}
+
+export function startS3Server(options?: StartS3ServerOptions): Promise<S3TestServer>;
+
+export function s3TestOptions(endpoint: string): {
+  endpointUrl: string;
+  forcePathStyle: true;
+  region: string;
+};

@@ -1,0 +1,95 @@
+import * as core from '@actions/core';
+import { availableParallelism } from 'node:os';
+import { InputError } from '../core/errors.js';
+import { parseS3Url, type S3Url } from '../core/s3-url.js';
+
+// Every input is read here, once; the rest of the action works on `ActionInputs`.
+
+export const COMMANDS = ['upload', 'download'] as const;
+export type Command = (typeof COMMANDS)[number];
+
+export interface ActionInputs {
+  command: Command;
+  /** Upload: glob patterns. Download: the destination directory (one entry). */
+  paths: string[];
+  s3Url: S3Url;
+  endpointUrl?: string;
+  region?: string;
+  forcePathStyle: boolean;
+  maxRatio: number;
+  summary: boolean;
+  concurrency: number;
+  xdelta3Path?: string;
+}
+
+function optional(name: string): string | undefined {
+  const value = core.getInput(name).trim();
+  return value === '' ? undefined : value;
+}
+
+function boolean(name: string, fallback: boolean): boolean {
+  const value = optional(name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (['true', 'yes', '1', 'on'].includes(value)) return true;
+  if (['false', 'no', '0', 'off'].includes(value)) return false;
+  throw new InputError(`Input ${name} must be true or false, got "${value}"`);
+}
+
+function number(name: string, fallback: number, min: number, max: number, integer = false): number {
+  const raw = optional(name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  const ok = raw !== '' && Number.isFinite(value) && (!integer || Number.isInteger(value));
+  if (!ok || value < min || value > max) {
+    const kind = integer ? 'a whole number' : 'a number';
+    throw new InputError(`Input ${name} must be ${kind} from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function command(): Command {
+  const value = (optional('command') ?? 'upload').toLowerCase();
+  if (!(COMMANDS as readonly string[]).includes(value)) {
+    throw new InputError(`Unknown command "${value}"`, `Use one of: ${COMMANDS.join(', ')}`);
+  }
+  return value as Command;
+}
+
+export function readInputs(): ActionInputs {
+  const cmd = command();
+  const rawUrl = optional('s3-url');
+  if (rawUrl === undefined) {
+    throw new InputError('Input s3-url is required', 'Set it to s3://bucket/prefix/');
+  }
+  const s3Url = parseS3Url(rawUrl);
+  const paths = core
+    .getMultilineInput('path')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  if (cmd === 'upload') {
+    if (paths.length === 0) {
+      throw new InputError('Input path is required for upload', 'List files or glob patterns, one per line');
+    }
+    if (!s3Url.isPrefix) {
+      throw new InputError(
+        `For upload, s3-url must name a DeltaSpace ending with "/" (got ${rawUrl})`,
+        `Each file is stored as <prefix>/<basename>; use e.g. ${rawUrl.replace(/\/[^/]*$/, '/')}`,
+      );
+    }
+  }
+  if (cmd === 'download' && paths.length > 1) {
+    throw new InputError('For download, path is one destination directory', 'Give a single directory');
+  }
+  return {
+    command: cmd,
+    paths,
+    s3Url,
+    endpointUrl: optional('endpoint-url'),
+    region: optional('region'),
+    forcePathStyle: boolean('force-path-style', false),
+    maxRatio: number('max-ratio', 0.5, 0, 1),
+    summary: boolean('summary', true),
+    concurrency: number('concurrency', availableParallelism(), 1, 64, true),
+    xdelta3Path: optional('xdelta3-path'),
+  };
+}

@@ -1,0 +1,9 @@
+import * as core from '@actions/core';
+import type { LoggerPort } from '../ports.js';
+
+/** The core's logger, printed through the runner's workflow commands. */
+export const actionsLogger: LoggerPort = {
+  debug: (message) => core.debug(message),
+  info: (message) => core.info(message),
+  warning: (message) => core.warning(message),
+};

@@ -1,0 +1,317 @@
+// StoragePort over the AWS SDK v3. Bodies stream between files and S3: downloads are
+// piped to disk, uploads go through lib-storage in bounded parts, so memory stays at
+// about partSize x (queueSize + 1) whatever the artifact size.
+
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  type PutObjectCommandInput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type {
+  ListedObject,
+  Metadata,
+  ObjectHead,
+  PutOptions,
+  PutOutcome,
+  StoragePort,
+} from '../../ports.js';
+import { createS3Client, describeEndpoint, type S3ClientOptions } from './client.js';
+import {
+  errorCodeOf,
+  httpStatusOf,
+  s3Url,
+  StorageError,
+  toStorageError,
+  type S3Operation,
+} from './errors.js';
+
+const MIB = 1024 * 1024;
+/** S3's smallest allowed part (except the last). */
+const MIN_PART_SIZE = 5 * MIB;
+/** S3's largest part count: bigger files get bigger parts. */
+const MAX_PARTS = 10_000;
+const READ_CHUNK = MIB;
+
+export interface S3StorageOptions extends S3ClientOptions {
+  /** Server-side encryption for every object written (single PUT and multipart). */
+  sse?: 'AES256' | 'aws:kms';
+  /** KMS key id or ARN with `sse: 'aws:kms'` (else the account's aws/s3 key). */
+  sseKmsKeyId?: string;
+  /**
+   * Multipart part size, and the size up to which a file goes in a single PUT.
+   * Default 16 MiB; at least 5 MiB; raised automatically past 10,000 parts.
+   */
+  partSizeBytes?: number;
+  /** Parts in flight at once (default 4). */
+  queueSize?: number;
+  /** Keys per ListObjectsV2 page, 1–1000 (default 1000; tests lower it). */
+  listPageSize?: number;
+}
+
+/** The storage the shells wire in: an S3Storage with its own client. */
+export function createS3Storage(options: S3StorageOptions = {}): S3Storage {
+  return new S3Storage(options);
+}
+
+export class S3Storage implements StoragePort {
+  private readonly client: S3Client;
+  private readonly endpoint: string;
+  private readonly partSize: number;
+  private readonly queueSize: number;
+  private readonly listPageSize: number;
+  private readonly encryption: Pick<PutObjectCommandInput, 'ServerSideEncryption' | 'SSEKMSKeyId'>;
+  /** Buckets HeadBucket has confirmed (see `head`). */
+  private readonly knownBuckets = new Set<string>();
+
+  /** Builds its own client from `options` unless one is given (tests, shared clients). */
+  constructor(options: S3StorageOptions = {}, client?: S3Client) {
+    this.client = client ?? createS3Client(options);
+    this.endpoint = describeEndpoint(options);
+    this.partSize = options.partSizeBytes ?? 16 * MIB;
+    this.queueSize = options.queueSize ?? 4;
+    this.listPageSize = options.listPageSize ?? 1000;
+    if (this.partSize < MIN_PART_SIZE) {
+      throw new StorageError(`part size ${this.partSize} is below the S3 minimum of 5 MiB`);
+    }
+    if (!Number.isInteger(this.queueSize) || this.queueSize < 1) {
+      throw new StorageError(`queue size must be a positive integer, got ${this.queueSize}`);
+    }
+    if (!Number.isInteger(this.listPageSize) || this.listPageSize < 1 || this.listPageSize > 1000) {
+      throw new StorageError(`list page size must be 1 to 1000, got ${this.listPageSize}`);
+    }
+    if (options.sseKmsKeyId && options.sse !== 'aws:kms') {
+      throw new StorageError("an SSE KMS key id needs server-side encryption 'aws:kms'");
+    }
+    this.encryption = {
+      ...(options.sse ? { ServerSideEncryption: options.sse } : {}),
+      ...(options.sseKmsKeyId ? { SSEKMSKeyId: options.sseKmsKeyId } : {}),
+    };
+  }
+
+  /** Closes the client's sockets (the process can exit without waiting for keep-alive). */
+  close(): void {
+    this.client.destroy();
+  }
+
+  async head(bucket: string, key: string): Promise<ObjectHead | undefined> {
+    try {
+      const response = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return { key, size: response.ContentLength ?? 0, metadata: lowercaseKeys(response.Metadata) };
+    } catch (error) {
+      if (httpStatusOf(error) !== 404) throw this.fail(error, 'HeadObject', bucket, key);
+    }
+    // A HEAD response has no body, so a missing bucket and a missing key both come back
+    // as a bare 404. Ask once per bucket, or a typo in the bucket name would read as
+    // "nothing stored yet" and the first upload would fail far from the cause.
+    await this.confirmBucket(bucket);
+    return undefined;
+  }
+
+  private async confirmBucket(bucket: string): Promise<void> {
+    if (this.knownBuckets.has(bucket)) return;
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: bucket }));
+    } catch (error) {
+      // 403: no s3:ListBucket. The bucket may well exist; let the real operation speak.
+      if (httpStatusOf(error) !== 403) throw this.fail(error, 'HeadBucket', bucket);
+    }
+    this.knownBuckets.add(bucket);
+  }
+
+  async *list(bucket: string, prefix: string): AsyncIterable<ListedObject> {
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            ...(prefix ? { Prefix: prefix } : {}),
+            ContinuationToken: token,
+            MaxKeys: this.listPageSize,
+          }),
+        );
+      } catch (error) {
+        throw this.fail(error, 'ListObjectsV2', bucket, prefix || undefined);
+      }
+      for (const object of page.Contents ?? []) {
+        if (object.Key !== undefined) yield { key: object.Key, size: object.Size ?? 0 };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async download(bucket: string, key: string, destPath: string): Promise<void> {
+    let response;
+    try {
+      response = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    } catch (error) {
+      throw this.fail(error, 'GetObject', bucket, key);
+    }
+    // In Node the SDK's streaming body is an http.IncomingMessage: a Readable.
+    const body = response.Body as Readable | undefined;
+    try {
+      if (!body) throw new StorageError(`S3 GetObject ${s3Url(bucket, key)} returned no body`);
+      await pipeline(body, createWriteStream(destPath));
+      const written = (await stat(destPath)).size;
+      if (response.ContentLength !== undefined && written !== response.ContentLength) {
+        throw new StorageError(
+          `download of ${s3Url(bucket, key)} ended after ${written} of ` +
+            `${response.ContentLength} bytes; try again`,
+        );
+      }
+    } catch (error) {
+      body?.destroy();
+      // Never leave a truncated file where a caller might take it for the object.
+      // (A directory there is not ours to remove: rm without `recursive` refuses it.)
+      await rm(destPath, { force: true }).catch(() => undefined);
+      if (error instanceof StorageError) throw error;
+      if (isLocalFileError(error)) {
+        throw new StorageError(`cannot write ${destPath}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      throw new StorageError(
+        `download of ${s3Url(bucket, key)} from ${this.endpoint} broke off: ` +
+          `${(error as Error).message ?? String(error)}; try again`,
+        { cause: error },
+      );
+    }
+  }
+
+  async upload(
+    bucket: string,
+    key: string,
+    srcPath: string,
+    metadata: Metadata,
+    options: PutOptions = {},
+  ): Promise<PutOutcome> {
+    checkMetadata(metadata, s3Url(bucket, key));
+    let size: number;
+    try {
+      size = (await stat(srcPath)).size;
+    } catch (error) {
+      throw new StorageError(`cannot read ${srcPath}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    if (!options.ifAbsent) {
+      await this.put(bucket, key, srcPath, size, metadata, false);
+      return 'created';
+    }
+    // lib-storage (3.1175) spreads its params into both the single PutObject and the
+    // CompleteMultipartUpload, so If-None-Match guards small and multipart uploads alike
+    // (checked against moto: 412 on both paths, and the first body stays). A multipart
+    // loser learns it only at Complete, after sending its parts; the parts are aborted.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.put(bucket, key, srcPath, size, metadata, true);
+        return 'created';
+      } catch (error) {
+        const sdkError = error instanceof StorageError ? error.cause : error;
+        const code = errorCodeOf(sdkError);
+        const status = httpStatusOf(sdkError);
+        if (status === 412 || code === 'PreconditionFailed') return 'exists';
+        // 409: a concurrent write or delete of the key was in flight. Retrying once
+        // settles it (created, or 412); if it persists, report the key as taken.
+        if (status === 409 || code === 'ConditionalRequestConflict') {
+          if (attempt < 2) continue;
+          return 'exists';
+        }
+        throw error;
+      }
+    }
+  }
+
+  /** One upload attempt; failures come back as StorageError with the SDK error as cause. */
+  private async put(
+    bucket: string,
+    key: string,
+    srcPath: string,
+    size: number,
+    metadata: Metadata,
+    ifAbsent: boolean,
+  ): Promise<void> {
+    const body = createReadStream(srcPath, { highWaterMark: READ_CHUNK });
+    try {
+      const upload = new Upload({
+        client: this.client,
+        partSize: Math.max(this.partSize, Math.ceil(size / MAX_PARTS)),
+        queueSize: this.queueSize,
+        params: {
+          Bucket: bucket,
+          Key: key,
+          Body: body,
+          ContentLength: size,
+          Metadata: metadata,
+          ...(ifAbsent ? { IfNoneMatch: '*' } : {}),
+          ...this.encryption,
+        },
+      });
+      await upload.done();
+    } catch (error) {
+      if (isLocalFileError(error)) {
+        throw new StorageError(`cannot read ${srcPath}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      throw this.fail(error, 'PutObject', bucket, key);
+    } finally {
+      body.destroy();
+    }
+  }
+
+  async delete(bucket: string, key: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    } catch (error) {
+      throw this.fail(error, 'DeleteObject', bucket, key);
+    }
+  }
+
+  private fail(error: unknown, operation: S3Operation, bucket: string, key?: string): StorageError {
+    return toStorageError(error, { operation, bucket, key, endpoint: this.endpoint });
+  }
+}
+
+function lowercaseKeys(metadata: Record<string, string> | undefined): Metadata {
+  const result: Metadata = {};
+  for (const [name, value] of Object.entries(metadata ?? {})) result[name.toLowerCase()] = value;
+  return result;
+}
+
+/**
+ * S3 returns user metadata lowercased, and sends it as HTTP headers: a mixed-case key
+ * would come back under another name, and a non-ASCII value is mangled or rejected.
+ * Fail before sending anything, naming the offender.
+ */
+function checkMetadata(metadata: Metadata, target: string): void {
+  for (const [name, value] of Object.entries(metadata)) {
+    if (!/^[a-z0-9._-]+$/.test(name)) {
+      throw new StorageError(
+        `metadata key '${name}' for ${target} may hold only lowercase letters, digits and -_.`,
+      );
+    }
+    if (!/^[\x20-\x7e]*$/.test(value)) {
+      throw new StorageError(
+        `metadata ${name}=${JSON.stringify(value)} for ${target} has characters S3 metadata ` +
+          'cannot carry (printable ASCII only)',
+      );
+    }
+  }
+}
+
+/** Errors from the local file system: Node sets `path` on those, never on socket errors. */
+function isLocalFileError(error: unknown): boolean {
+  const { code, path } = (error ?? {}) as { code?: unknown; path?: unknown };
+  return typeof code === 'string' && typeof path === 'string';
+}

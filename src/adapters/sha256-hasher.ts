@@ -1,0 +1,15 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import type { HasherPort } from '../ports.js';
+
+// 1 MiB reads hash about twice as fast as the 64 KiB default (NOTES.md, "Hashing").
+const CHUNK_BYTES = 1024 * 1024;
+
+export class Sha256Hasher implements HasherPort {
+  async sha256File(path: string): Promise<string> {
+    const hash = createHash('sha256');
+    await pipeline(createReadStream(path, { highWaterMark: CHUNK_BYTES }), hash);
+    return hash.digest('hex');
+  }
+}

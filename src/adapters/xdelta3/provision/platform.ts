@@ -1,0 +1,50 @@
+// The one place that knows how a runner's OS and CPU are named in the manifest and in
+// release asset names. Everything else asks this module.
+
+/** Manifest keys, also the `<os>-<arch>` part of release asset names. */
+export const PLATFORM_KEYS = [
+  'linux-x64',
+  'linux-arm64',
+  'macos-x64',
+  'macos-arm64',
+  'windows-x64',
+] as const;
+
+export type PlatformKey = (typeof PLATFORM_KEYS)[number];
+
+const OS_NAMES: Partial<Record<NodeJS.Platform, string>> = {
+  linux: 'linux',
+  darwin: 'macos',
+  win32: 'windows',
+};
+
+export function isPlatformKey(value: string): value is PlatformKey {
+  return (PLATFORM_KEYS as readonly string[]).includes(value);
+}
+
+/** The manifest key for this runner, or undefined when we publish no build for it. */
+export function platformKey(
+  platform: NodeJS.Platform = process.platform,
+  arch: string = process.arch,
+): PlatformKey | undefined {
+  const key = `${OS_NAMES[platform] ?? platform}-${arch}`;
+  return isPlatformKey(key) ? key : undefined;
+}
+
+/** Human-readable `platform/arch` for messages, also for platforms we do not support. */
+export function describePlatform(
+  platform: NodeJS.Platform = process.platform,
+  arch: string = process.arch,
+): string {
+  return `${platform}/${arch}`;
+}
+
+/** File name of the xdelta3 executable inside an archive on this OS. */
+export function executableName(platform: NodeJS.Platform = process.platform): string {
+  return platform === 'win32' ? 'xdelta3.exe' : 'xdelta3';
+}
+
+/** The architecture directory used in the runner tool cache (`<tool>/<version>/<arch>`). */
+export function toolCacheArch(arch: string = process.arch): string {
+  return arch;
+}

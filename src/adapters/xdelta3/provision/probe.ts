@@ -1,0 +1,32 @@
+// Runs `xdelta3 -V` once: proves the binary starts on this runner (right OS, CPU and
+// libraries) and tells which version it is.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describePlatform } from './platform.js';
+
+const run = promisify(execFile);
+
+/** The version a binary reports, e.g. "3.0.11"; throws when it does not run. */
+export async function probeXdelta3(binary: string): Promise<string> {
+  let output: string;
+  try {
+    // xdelta3 prints its banner on stderr; read both in case a build differs.
+    const { stdout, stderr } = await run(binary, ['-V'], { timeout: 30_000, windowsHide: true });
+    output = `${stderr}\n${stdout}`;
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `xdelta3 at ${binary} does not run on this runner (${describePlatform()}): ${detail.trim()}. ` +
+        'Use a build for this OS and CPU (set xdelta3-path, or xdelta3-url + xdelta3-sha256).',
+    );
+  }
+  const match = /xdelta version (\d[^\s,]*)/i.exec(output);
+  if (!match?.[1]) {
+    const first = output.trim().split('\n')[0] ?? '';
+    throw new Error(
+      `${binary} ran but did not report an xdelta3 version to -V (it printed: "${first}"). ` +
+        'Is it really xdelta3?',
+    );
+  }
+  return match[1];
+}

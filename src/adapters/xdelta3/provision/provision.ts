@@ -1,0 +1,221 @@
+// Obtains the xdelta3 binary the action runs, the setup-* actions' way: a binary the user
+// names, else the runner tool cache, else a download verified against a pinned sha256,
+// else (no build for this platform) whatever xdelta3 is on PATH.
+import * as core from '@actions/core';
+import * as tc from '@actions/tool-cache';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { LoggerPort } from '../../../ports.js';
+import { normalizeSha256 } from './checksum.js';
+import { displayUrl, downloadVerified } from './download.js';
+import { detectArchiveKind, extractArchive, findExecutable, makeExecutable } from './extract.js';
+import {
+  bundledManifest,
+  findAsset,
+  type ManifestAsset,
+  type Xdelta3Manifest,
+} from './manifest.js';
+import { describePlatform, executableName, platformKey, toolCacheArch } from './platform.js';
+import { probeXdelta3 } from './probe.js';
+import { findOnPath } from './which.js';
+
+/** The xdelta3 version the action ships by default (Debian's; the format notes were measured with it). */
+export const DEFAULT_XDELTA3_VERSION = '3.0.11';
+
+const TOOL = 'xdelta3';
+/**
+ * Written next to the cached binary: the sha256 of the archive it came from. A cache entry
+ * is reused only for the same archive, so a mirror's build never stands in for ours (or
+ * the reverse) on a self-hosted runner whose tool cache outlives the job.
+ */
+const ARCHIVE_MARKER = '.deltaglider-archive-sha256';
+
+export interface Xdelta3Request {
+  /** `xdelta3-version`; default DEFAULT_XDELTA3_VERSION. */
+  version?: string;
+  /** `xdelta3-path`: use this binary, download nothing. */
+  path?: string;
+  /** `xdelta3-url`: a mirror of the archive (needs `sha256`). */
+  url?: string;
+  /** `xdelta3-sha256`: sha256 of the archive at `url`. */
+  sha256?: string;
+}
+
+export type Xdelta3Source = 'input-path' | 'tool-cache' | 'download' | 'system-path';
+
+export interface Xdelta3Binary {
+  /** Absolute path of the executable. */
+  path: string;
+  /** The version the binary reports (`xdelta3 -V`). */
+  version: string;
+  source: Xdelta3Source;
+}
+
+/** A logger that may also raise notices (@actions/core `notice`); warnings stand in otherwise. */
+export type ProvisionLogger = LoggerPort & { notice?(message: string): void };
+
+export interface ProvisionOptions {
+  /** The table of archives to download from; default: the one bundled with the action. */
+  manifest?: Xdelta3Manifest;
+}
+
+/** Inputs arrive as '' when unset. */
+function given(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+function checkVersion(version: string): string {
+  if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(version)) {
+    throw new Error(
+      `xdelta3-version must be an exact version such as ${DEFAULT_XDELTA3_VERSION}, got "${version}".`,
+    );
+  }
+  return version;
+}
+
+function checkUrl(url: string): string {
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    throw new Error(`xdelta3-url is not a valid URL: ${displayUrl(url)}.`);
+  }
+  if (protocol !== 'https:' && protocol !== 'http:') {
+    throw new Error(`xdelta3-url must be an http(s) URL, got a ${protocol} URL.`);
+  }
+  return url;
+}
+
+export async function provisionXdelta3(
+  request: Xdelta3Request,
+  log: ProvisionLogger,
+  options: ProvisionOptions = {},
+): Promise<Xdelta3Binary> {
+  const path = given(request.path);
+  const url = given(request.url);
+  const sha256 = given(request.sha256);
+
+  if (path) {
+    if (url || sha256) {
+      log.warning('xdelta3-path is set, so xdelta3-url and xdelta3-sha256 are ignored.');
+    }
+    return useGivenBinary(path, log);
+  }
+  const version = checkVersion(given(request.version) ?? DEFAULT_XDELTA3_VERSION);
+  if (url && !sha256) {
+    throw new Error(
+      'xdelta3-url is set without xdelta3-sha256. Downloaded binaries are only run after ' +
+        'their checksum is verified: set xdelta3-sha256 to the sha256 of the archive at that URL.',
+    );
+  }
+  if (sha256 && !url) {
+    throw new Error(
+      'xdelta3-sha256 is set without xdelta3-url. It is the checksum of a mirror archive: set ' +
+        'xdelta3-url too, or remove xdelta3-sha256 to use the archives this action publishes.',
+    );
+  }
+  if (url && sha256) {
+    const asset = { url: checkUrl(url), sha256: normalizeSha256(sha256, 'xdelta3-sha256') };
+    return installArchive(asset, version, log);
+  }
+
+  const lookup = findAsset(
+    options.manifest ?? bundledManifest(),
+    version,
+    platformKey(),
+    describePlatform(),
+  );
+  if (!lookup.found) return useSystemBinary(version, lookup.reason, log);
+  return installArchive(lookup.asset, version, log);
+}
+
+async function useGivenBinary(path: string, log: LoggerPort): Promise<Xdelta3Binary> {
+  const absolute = resolve(path);
+  const info = await stat(absolute).catch(() => undefined);
+  if (!info?.isFile()) {
+    throw new Error(
+      `xdelta3-path ${absolute} ${info ? 'is not a file' : 'does not exist'}. Point it at the ` +
+        'xdelta3 executable, or leave it empty to let the action provide xdelta3.',
+    );
+  }
+  const reported = await probeXdelta3(absolute);
+  log.info(`Using xdelta3 ${reported} from xdelta3-path: ${absolute}`);
+  return { path: absolute, version: reported, source: 'input-path' };
+}
+
+async function useSystemBinary(
+  version: string,
+  reason: string,
+  log: ProvisionLogger,
+): Promise<Xdelta3Binary> {
+  const found = await findOnPath(TOOL);
+  if (!found) {
+    throw new Error(
+      `No xdelta3 for this runner: ${reason}, and there is no xdelta3 on PATH. Fix it with ` +
+        'one of: set xdelta3-path to an xdelta3 executable; set xdelta3-url and ' +
+        'xdelta3-sha256 to a .tar.gz or .zip archive that contains one (e.g. your mirror); ' +
+        'or install xdelta3 in an earlier step (apt-get install xdelta3, brew install xdelta).',
+    );
+  }
+  const reported = await probeXdelta3(found);
+  const notice = `Using xdelta3 ${reported} found on PATH at ${found}, because ${reason}. Set xdelta3-path, or xdelta3-url and xdelta3-sha256, to choose the binary explicitly.`;
+  (log.notice ?? log.warning).call(log, notice);
+  if (reported !== version) {
+    log.warning(`xdelta3 on PATH is version ${reported}, not the requested ${version}.`);
+  }
+  return { path: found, version: reported, source: 'system-path' };
+}
+
+async function cachedBinary(asset: ManifestAsset, version: string, log: LoggerPort) {
+  const dir = tc.find(TOOL, version, toolCacheArch());
+  if (!dir) return undefined;
+  const marker = await readFile(join(dir, ARCHIVE_MARKER), 'utf8').catch(() => '');
+  if (marker.trim() !== asset.sha256) {
+    log.info(`Tool cache has xdelta3 ${version} at ${dir} from another archive; downloading.`);
+    return undefined;
+  }
+  const binary = join(dir, executableName());
+  try {
+    return { dir, binary, reported: await probeXdelta3(binary) };
+  } catch (error) {
+    log.warning(`Cached xdelta3 at ${dir} is unusable, downloading again: ${String(error)}`);
+    return undefined;
+  }
+}
+
+async function installArchive(
+  asset: ManifestAsset,
+  version: string,
+  log: LoggerPort,
+): Promise<Xdelta3Binary> {
+  const hit = await cachedBinary(asset, version, log);
+  if (hit) {
+    core.addPath(hit.dir);
+    log.info(`Using xdelta3 ${hit.reported} from the tool cache: ${hit.binary}`);
+    return { path: hit.binary, version: hit.reported, source: 'tool-cache' };
+  }
+
+  const archive = await downloadVerified(asset.url, asset.sha256, log);
+  let extracted: string | undefined;
+  try {
+    extracted = await extractArchive(archive, await detectArchiveKind(archive));
+    const binary = await findExecutable(extracted, executableName());
+    await makeExecutable(binary);
+    // Probe before caching, so a binary that cannot run here never enters the cache.
+    const reported = await probeXdelta3(binary);
+    if (reported !== version) {
+      log.warning(`The xdelta3 ${version} archive holds xdelta3 ${reported}; using it anyway.`);
+    }
+    await writeFile(join(dirname(binary), ARCHIVE_MARKER), `${asset.sha256}\n`);
+    const dir = await tc.cacheDir(dirname(binary), TOOL, version, toolCacheArch());
+    const cached = join(dir, basename(binary));
+    await makeExecutable(cached);
+    core.addPath(dir);
+    log.info(`Installed xdelta3 ${reported} into the tool cache: ${cached}`);
+    return { path: cached, version: reported, source: 'download' };
+  } finally {
+    await rm(archive, { force: true });
+    if (extracted) await rm(extracted, { recursive: true, force: true });
+  }
+}

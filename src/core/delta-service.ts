@@ -1,0 +1,110 @@
+import { basename } from 'node:path';
+import type {
+  ClockPort,
+  DifferPort,
+  HasherPort,
+  LocalFilesPort,
+  LoggerPort,
+  ReferenceCachePort,
+  StoragePort,
+} from '../ports.js';
+import { formatSpace, referenceKey } from './delta-space.js';
+import { Downloader } from './downloader.js';
+import { InputError } from './errors.js';
+import { listSpace } from './lister.js';
+import type { DeltaSpace, FileResult, LogicalFile } from './models.js';
+import { ReferenceStore, type ReferenceStats } from './reference-store.js';
+import { Uploader, type UploadOptions } from './uploader.js';
+import { mapLimit } from './util/map-limit.js';
+
+export interface DeltaServiceDeps {
+  storage: StoragePort;
+  differ: DifferPort;
+  hasher: HasherPort;
+  cache: ReferenceCachePort;
+  files: LocalFilesPort;
+  clock: ClockPort;
+  log: LoggerPort;
+}
+
+export interface ServiceOptions extends UploadOptions {
+  /** Files processed at once. */
+  concurrency: number;
+}
+
+/** The product's use cases, on ports only: upload, download, list. */
+export class DeltaService {
+  readonly references: ReferenceStore;
+  private readonly uploader: Uploader;
+  private readonly downloader: Downloader;
+
+  constructor(
+    private readonly deps: DeltaServiceDeps,
+    private readonly options: ServiceOptions,
+  ) {
+    this.references = new ReferenceStore(deps.storage, deps.hasher, deps.cache, deps.files, deps.log);
+    this.uploader = new Uploader({ ...deps, references: this.references }, options);
+    this.downloader = new Downloader({ ...deps, references: this.references });
+  }
+
+  get referenceStats(): ReferenceStats {
+    return this.references.report;
+  }
+
+  upload(path: string, space: DeltaSpace, name?: string): Promise<FileResult> {
+    return this.uploader.upload(path, space, name);
+  }
+
+  /**
+   * Uploads several files into one DeltaSpace. When the space has no reference yet, the
+   * first file is uploaded alone so that the reference is the first file given (a
+   * deterministic choice), and the rest run concurrently against it.
+   */
+  async uploadAll(paths: readonly string[], space: DeltaSpace): Promise<FileResult[]> {
+    assertUniqueNames(paths);
+    if (paths.length === 0) return [];
+    const hasReference = await this.deps.storage.head(space.bucket, referenceKey(space));
+    const [first, ...rest] = paths as [string, ...string[]];
+    if (hasReference) return mapLimit(paths, this.options.concurrency, (p) => this.upload(p, space));
+    const head = await this.upload(first, space);
+    const tail = await mapLimit(rest, this.options.concurrency, (p) => this.upload(p, space));
+    return [head, ...tail];
+  }
+
+  download(space: DeltaSpace, name: string, destDir: string): Promise<FileResult> {
+    return this.downloader.download(space, name, destDir);
+  }
+
+  /** Downloads every logical file of a DeltaSpace into `destDir`. */
+  async downloadAll(space: DeltaSpace, destDir: string): Promise<FileResult[]> {
+    const listing = await this.list(space);
+    if (listing.length === 0) {
+      throw new InputError(
+        `${formatSpace(space)} holds no files`,
+        'Check the s3-url: a DeltaSpace URL ends with "/" and names the prefix the files were uploaded to',
+      );
+    }
+    return mapLimit(listing, this.options.concurrency, (file) =>
+      this.download(space, file.name, destDir),
+    );
+  }
+
+  list(space: DeltaSpace): Promise<LogicalFile[]> {
+    return listSpace(this.deps.storage, space);
+  }
+}
+
+function assertUniqueNames(paths: readonly string[]): void {
+  const seen = new Map<string, string>();
+  for (const path of paths) {
+    const name = basename(path);
+    const other = seen.get(name);
+    if (other !== undefined) {
+      throw new InputError(
+        `Two files share the name "${name}": ${other} and ${path}`,
+        'Each file is stored as <prefix>/<basename>; upload them to different s3-url prefixes or rename one',
+      );
+    }
+    seen.set(name, path);
+  }
+}

@@ -1,0 +1,151 @@
+import { join, resolve, sep } from 'node:path';
+import type { DifferPort, HasherPort, LocalFilesPort, LoggerPort, ObjectHead, StoragePort } from '../ports.js';
+import {
+  assertValidName,
+  deltaKey,
+  directKey,
+  referenceKey,
+  referenceKeyFor,
+} from './delta-space.js';
+import { InputError, IntegrityError, NotFoundError } from './errors.js';
+import { decodeObject, referenceSha256 } from './metadata.js';
+import type { DeltaSpace, FileResult } from './models.js';
+import type { ReferenceStore } from './reference-store.js';
+import { formatS3Url } from './s3-url.js';
+
+export interface DownloaderDeps {
+  storage: StoragePort;
+  differ: DifferPort;
+  hasher: HasherPort;
+  files: LocalFilesPort;
+  log: LoggerPort;
+  references: ReferenceStore;
+}
+
+/**
+ * Rebuilds logical files from a DeltaSpace into a local directory. A file appears at its
+ * destination only once its sha256 matches the metadata: it is written beside the
+ * destination under a temporary name and renamed into place.
+ */
+export class Downloader {
+  constructor(private readonly deps: DownloaderDeps) {}
+
+  async download(space: DeltaSpace, name: string, destDir: string): Promise<FileResult> {
+    assertValidName(name);
+    const dest = destinationPath(destDir, name);
+    const { storage } = this.deps;
+    const directHead = await storage.head(space.bucket, directKey(space, name));
+    if (directHead) return this.fetchDirect(space.bucket, directHead, name, dest);
+    const deltaHead = await storage.head(space.bucket, deltaKey(space, name));
+    if (!deltaHead) {
+      throw new NotFoundError(
+        `Neither ${formatS3Url(space.bucket, directKey(space, name))} nor its .delta exists`,
+        'Check the s3-url, or list the DeltaSpace to see the names it holds',
+      );
+    }
+    return this.fetchDelta(space, deltaHead, name, dest);
+  }
+
+  /** A direct object (or a plain one no DeltaGlider wrote, passed through untouched). */
+  private async fetchDirect(
+    bucket: string,
+    head: ObjectHead,
+    name: string,
+    dest: string,
+  ): Promise<FileResult> {
+    const { storage } = this.deps;
+    const decoded = decodeObject(head.metadata);
+    const expected = decoded.type === 'plain' ? undefined : decoded.sha256;
+    const sha256 = await this.place(dest, expected, head.key, (partial) =>
+      storage.download(bucket, head.key, partial),
+    );
+    return { name, key: head.key, kind: 'direct', originalBytes: head.size, storedBytes: head.size, sha256 };
+  }
+
+  private async fetchDelta(
+    space: DeltaSpace,
+    head: ObjectHead,
+    name: string,
+    dest: string,
+  ): Promise<FileResult> {
+    const { storage, differ, files, references } = this.deps;
+    const decoded = decodeObject(head.metadata);
+    if (decoded.type !== 'delta') {
+      // A `.delta` key without delta metadata is not ours to decode.
+      throw new IntegrityError(
+        `${formatS3Url(space.bucket, head.key)} has no DeltaGlider delta metadata`,
+        'It was not written by DeltaGlider; download it with another S3 tool',
+      );
+    }
+    const refKey = referenceKeyFor(decoded.refKey ?? referenceKey(space));
+    const refSha = decoded.refSha256 ?? (await this.declaredReferenceSha(space.bucket, refKey));
+    const refPath = await references.localCopy(space.bucket, refKey, refSha);
+    const deltaPath = files.tempPath(`${name}.delta`);
+    try {
+      await storage.download(space.bucket, head.key, deltaPath);
+      const sha256 = await this.place(dest, decoded.sha256, head.key, (partial) =>
+        differ.decode(refPath, deltaPath, partial),
+      );
+      const originalBytes = decoded.size ?? (await files.size(dest));
+      return { name, key: head.key, kind: 'delta', originalBytes, storedBytes: head.size, sha256 };
+    } finally {
+      await files.remove(deltaPath);
+    }
+  }
+
+  /** Legacy deltas may lack dg-ref-sha256: trust what the reference declares, still verified. */
+  private async declaredReferenceSha(bucket: string, refKey: string): Promise<string> {
+    const head = await this.deps.storage.head(bucket, refKey);
+    const sha = head && referenceSha256(head.metadata);
+    if (!sha) {
+      throw new NotFoundError(
+        `The reference ${formatS3Url(bucket, refKey)} is missing or has no sha256 metadata`,
+        'Deltas against it cannot be rebuilt; restore the reference or re-upload the files',
+      );
+    }
+    return sha;
+  }
+
+  /**
+   * Writes a file through `produce` into a temporary path beside `dest`, checks its
+   * sha256 and only then renames it into place. Returns the sha256.
+   */
+  private async place(
+    dest: string,
+    expectedSha: string | undefined,
+    key: string,
+    produce: (partialPath: string) => Promise<void>,
+  ): Promise<string> {
+    const { files, hasher } = this.deps;
+    await files.ensureDir(resolve(dest, '..'));
+    const partial = files.partialPathFor(dest);
+    try {
+      await produce(partial);
+      const actual = await hasher.sha256File(partial);
+      if (expectedSha !== undefined && actual !== expectedSha) {
+        throw new IntegrityError(
+          `${key} rebuilt to bytes with sha256 ${actual}, but its metadata says ${expectedSha}`,
+          'The object or its reference is corrupt; nothing was written to the destination',
+        );
+      }
+      await files.rename(partial, dest);
+      return actual;
+    } finally {
+      await files.remove(partial);
+    }
+  }
+}
+
+/** Joins a logical name to the destination directory, refusing anything that escapes it. */
+export function destinationPath(destDir: string, name: string): string {
+  const root = resolve(destDir);
+  const dest = resolve(join(root, name));
+  const inside = root.endsWith(sep) ? root : root + sep;
+  if (!dest.startsWith(inside)) {
+    throw new InputError(
+      `The name "${name}" would be written outside ${root}`,
+      'Refusing to write outside the destination directory',
+    );
+  }
+  return dest;
+}

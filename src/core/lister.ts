@@ -1,0 +1,44 @@
+import type { StoragePort } from '../ports.js';
+import { DELTA_SUFFIX, listingPrefix, REFERENCE_NAME, stripDeltaSuffix } from './delta-space.js';
+import { decodeObject } from './metadata.js';
+import type { DeltaSpace, LogicalFile } from './models.js';
+import { mapLimit } from './util/map-limit.js';
+
+/** HEAD requests in flight while listing: metadata holds the original sizes. */
+const HEAD_CONCURRENCY = 8;
+
+/**
+ * The logical files of a DeltaSpace as a user sees them: the reference hidden, `.delta`
+ * stripped, original sizes from metadata. Only the space's own level is listed: a
+ * deeper prefix is another DeltaSpace.
+ */
+export async function listSpace(storage: StoragePort, space: DeltaSpace): Promise<LogicalFile[]> {
+  const prefix = listingPrefix(space);
+  const direct = new Map<string, { key: string; size: number }>();
+  const deltas = new Map<string, { key: string; size: number }>();
+  for await (const object of storage.list(space.bucket, prefix)) {
+    const rest = object.key.slice(prefix.length);
+    if (rest === '' || rest.includes('/') || rest === REFERENCE_NAME) continue;
+    if (rest.endsWith(DELTA_SUFFIX)) deltas.set(stripDeltaSuffix(rest), object);
+    else direct.set(rest, object);
+  }
+  // Reading prefers `<name>` over `<name>.delta` (FORMAT.md), so listing does too.
+  const entries = [...direct.entries(), ...[...deltas].filter(([name]) => !direct.has(name))];
+  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return mapLimit(entries, HEAD_CONCURRENCY, async ([name, object]) => {
+    const head = await storage.head(space.bucket, object.key);
+    const decoded = decodeObject(head?.metadata ?? {});
+    const storedBytes = head?.size ?? object.size;
+    if (decoded.type === 'plain') {
+      return { name, key: object.key, kind: 'plain', originalBytes: storedBytes, storedBytes };
+    }
+    return {
+      name,
+      key: object.key,
+      kind: decoded.type,
+      originalBytes: decoded.size ?? storedBytes,
+      storedBytes,
+      sha256: decoded.sha256,
+    };
+  });
+}

@@ -1,0 +1,251 @@
+import { basename } from 'node:path';
+import type {
+  ClockPort,
+  DifferPort,
+  HasherPort,
+  LocalFilesPort,
+  LoggerPort,
+  StoragePort,
+} from '../ports.js';
+import {
+  assertValidName,
+  deltaKey,
+  directKey,
+  formatSpace,
+  referenceKey,
+} from './delta-space.js';
+import {
+  decodeObject,
+  encodeDelta,
+  encodeDirect,
+  encodeReference,
+  referenceSha256,
+  ZERO_DIFF_NOTE,
+} from './metadata.js';
+import { DeltaGliderError, IntegrityError } from './errors.js';
+import type { DeltaSpace, FileResult } from './models.js';
+import { classify, SNIFF_BYTES } from './policy.js';
+import type { ReferenceStore } from './reference-store.js';
+import { formatS3Url } from './s3-url.js';
+
+/** Tries at creating a reference whose creation another writer claimed first. */
+const REFERENCE_ATTEMPTS = 6;
+
+export interface UploadOptions {
+  /** A delta larger than this fraction of its file is dropped for a direct upload. */
+  maxRatio: number;
+  /** Files below this size go direct. */
+  minDeltaBytes?: number;
+}
+
+/** What the uploader knows about a local file before deciding how to store it. */
+interface LocalFile {
+  path: string;
+  name: string;
+  size: number;
+  sha256: string;
+}
+
+export interface UploaderDeps {
+  storage: StoragePort;
+  differ: DifferPort;
+  hasher: HasherPort;
+  files: LocalFilesPort;
+  clock: ClockPort;
+  log: LoggerPort;
+  references: ReferenceStore;
+}
+
+/** Stores local files in a DeltaSpace as reference, delta or direct objects. */
+export class Uploader {
+  constructor(
+    private readonly deps: UploaderDeps,
+    private readonly options: UploadOptions,
+  ) {}
+
+  async upload(path: string, space: DeltaSpace, name = basename(path)): Promise<FileResult> {
+    assertValidName(name);
+    const { files, hasher, log } = this.deps;
+    const size = await files.size(path);
+    const head = await files.readHead(path, SNIFF_BYTES);
+    const file: LocalFile = { path, name, size, sha256: await hasher.sha256File(path) };
+
+    const unchanged = await this.findUnchanged(space, file);
+    if (unchanged) {
+      log.info(`${name}: unchanged since the last upload (same sha256), nothing written`);
+      return unchanged;
+    }
+
+    const eligibility = classify(name, size, head, this.options.minDeltaBytes);
+    if (!eligibility.eligible) {
+      log.info(`${name}: stored direct (${eligibility.reason})`);
+      return this.putDirect(space, file);
+    }
+
+    const refKey = referenceKey(space);
+    let refHead = await this.deps.storage.head(space.bucket, refKey);
+    for (let attempt = 1; !refHead; attempt++) {
+      const created = await this.createReference(space, file);
+      if (created) return created;
+      // Another writer's conditional PUT won but may still be in flight (or may fail):
+      // wait for its reference to appear, and try to create it again if it never does.
+      refHead = await this.deps.storage.head(space.bucket, refKey);
+      if (!refHead && attempt >= REFERENCE_ATTEMPTS) {
+        throw new DeltaGliderError(
+          `${formatS3Url(space.bucket, refKey)} is being created by another writer but never appeared`,
+          'Re-run the step; if it persists, check for stuck uploads to this DeltaSpace',
+        );
+      }
+      if (!refHead) await this.deps.clock.sleep(250 * 2 ** attempt);
+    }
+    const refSha = refHead && referenceSha256(refHead.metadata);
+    if (!refSha) {
+      throw new IntegrityError(
+        `${formatS3Url(space.bucket, refKey)} has no dg-file-sha256 metadata`,
+        'It was not written by DeltaGlider, or was changed behind it; move it away or use another s3-url',
+      );
+    }
+    return this.putDelta(space, file, refSha);
+  }
+
+  /** An object already holding these exact bytes under this name makes the upload a no-op. */
+  private async findUnchanged(space: DeltaSpace, file: LocalFile): Promise<FileResult | undefined> {
+    const { storage } = this.deps;
+    for (const key of [deltaKey(space, file.name), directKey(space, file.name)]) {
+      const head = await storage.head(space.bucket, key);
+      if (!head) continue;
+      const decoded = decodeObject(head.metadata);
+      if (decoded.type === 'plain' || decoded.sha256 !== file.sha256) continue;
+      const kind = decoded.type === 'direct' ? 'direct' : 'delta';
+      return this.result(file, key, kind, head.size);
+    }
+    return undefined;
+  }
+
+  /**
+   * Makes `file` the reference of an empty DeltaSpace: `reference.bin` plus the zero-diff
+   * delta the DeltaGlider CLI needs to find the first version by name. Returns undefined
+   * when another writer created the reference first: the caller then deltas against it.
+   */
+  private async createReference(space: DeltaSpace, file: LocalFile): Promise<FileResult | undefined> {
+    const { storage, clock, log, references } = this.deps;
+    const refKey = referenceKey(space);
+    const outcome = await storage.upload(
+      space.bucket,
+      refKey,
+      file.path,
+      encodeReference({ sourceName: file.name, sha256: file.sha256, createdAt: clock.now() }),
+      { ifAbsent: true },
+    );
+    if (outcome === 'exists') {
+      log.info(`${file.name}: another writer created the reference first; storing a delta against it`);
+      return undefined;
+    }
+    if (!(await this.stillReference(space, file))) return undefined;
+    await references.adopt(file.path, file.sha256);
+    const zeroDiff = await this.encodeAndPut(space, file, file.path, file.sha256, ZERO_DIFF_NOTE);
+    // Checked again after the zero-diff delta is written: a racer that overwrote the
+    // reference meanwhile would leave that delta pointing at bytes no longer stored,
+    // and the delta against the winner written next replaces it.
+    if (!(await this.stillReference(space, file))) return undefined;
+    await this.removeStale(space, directKey(space, file.name));
+    log.info(`${file.name}: became the reference of ${formatSpace(space)}`);
+    return this.result(file, zeroDiff.key, 'reference', file.size + zeroDiff.size);
+  }
+
+  /**
+   * Stores that ignore If-None-Match report success to every racer; the reference's
+   * metadata tells whose bytes are stored.
+   */
+  private async stillReference(space: DeltaSpace, file: LocalFile): Promise<boolean> {
+    const head = await this.deps.storage.head(space.bucket, referenceKey(space));
+    if (head && referenceSha256(head.metadata) === file.sha256) return true;
+    this.deps.log.info(`${file.name}: another writer's reference won the race; storing a delta against it`);
+    return false;
+  }
+
+  private async putDelta(space: DeltaSpace, file: LocalFile, refSha: string): Promise<FileResult> {
+    const refPath = await this.deps.references.localCopy(space.bucket, referenceKey(space), refSha);
+    const delta = await this.encodeAndPut(space, file, refPath, refSha);
+    if (delta.skipped) return this.putDirect(space, file);
+    await this.removeStale(space, directKey(space, file.name));
+    return this.result(file, delta.key, 'delta', delta.size);
+  }
+
+  /**
+   * Encodes `file` against `refPath` and uploads the delta, unless it exceeds the
+   * max-ratio (then `skipped`: nothing was written).
+   */
+  private async encodeAndPut(
+    space: DeltaSpace,
+    file: LocalFile,
+    refPath: string,
+    refSha: string,
+    note?: string,
+  ): Promise<{ key: string; size: number; skipped: boolean }> {
+    const { differ, files, storage, clock, log } = this.deps;
+    const key = deltaKey(space, file.name);
+    const deltaPath = files.tempPath(`${file.name}.delta`);
+    try {
+      await differ.encode(refPath, file.path, deltaPath);
+      const size = await files.size(deltaPath);
+      const ratio = file.size === 0 ? 0 : size / file.size;
+      if (note === undefined && ratio > this.options.maxRatio) {
+        log.info(
+          `${file.name}: delta is ${(ratio * 100).toFixed(1)}% of the file (max-ratio ${this.options.maxRatio}); storing it direct`,
+        );
+        return { key, size, skipped: true };
+      }
+      const meta = encodeDelta({
+        originalName: file.name,
+        sha256: file.sha256,
+        size: file.size,
+        createdAt: clock.now(),
+        refKey: referenceKey(space),
+        refSha256: refSha,
+        deltaSize: size,
+        deltaCmd: differ.describeEncode('reference.bin', file.name, `${file.name}.delta`),
+        note,
+      });
+      await storage.upload(space.bucket, key, deltaPath, meta);
+      return { key, size, skipped: false };
+    } finally {
+      await files.remove(deltaPath);
+    }
+  }
+
+  private async putDirect(space: DeltaSpace, file: LocalFile): Promise<FileResult> {
+    const { storage, clock } = this.deps;
+    const key = directKey(space, file.name);
+    const meta = encodeDirect({
+      originalName: file.name,
+      sha256: file.sha256,
+      size: file.size,
+      createdAt: clock.now(),
+    });
+    await storage.upload(space.bucket, key, file.path, meta);
+    await this.removeStale(space, deltaKey(space, file.name));
+    return this.result(file, key, 'direct', file.size);
+  }
+
+  /**
+   * A name lives in one form: a direct object shadows a delta on read, and a stale
+   * delta beside a direct object lists twice. Only deletes what exists, so buckets
+   * written once per name need no s3:DeleteObject permission.
+   */
+  private async removeStale(space: DeltaSpace, key: string): Promise<void> {
+    const { storage, log } = this.deps;
+    if (!(await storage.head(space.bucket, key))) return;
+    log.info(`Removing ${key}: superseded by the new upload`);
+    await storage.delete(space.bucket, key);
+  }
+
+  private result(
+    file: LocalFile,
+    key: string,
+    kind: FileResult['kind'],
+    storedBytes: number,
+  ): FileResult {
+    return { name: file.name, key, kind, originalBytes: file.size, storedBytes, sha256: file.sha256 };
+  }
+}

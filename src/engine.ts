@@ -1,0 +1,59 @@
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FsReferenceCache } from './adapters/fs-reference-cache.js';
+import { LocalFiles } from './adapters/local-files.js';
+import { Sha256Hasher } from './adapters/sha256-hasher.js';
+import { SystemClock } from './adapters/system-clock.js';
+import { Xdelta3Differ } from './adapters/xdelta3/differ.js';
+import { DeltaService } from './core/delta-service.js';
+import type { LoggerPort, ReferenceCachePort, StoragePort } from './ports.js';
+
+// The composition root shared by the action and the CLI: real adapters behind the core.
+
+export interface EngineOptions {
+  storage: StoragePort;
+  log: LoggerPort;
+  xdelta3Binary: string;
+  maxRatio: number;
+  concurrency: number;
+  /** Scratch files (deltas, downloads in flight). Default: the OS temp directory. */
+  scratchRoot?: string;
+  /** The local reference cache directory. Default: see `defaultCacheRoot`. */
+  cacheRoot?: string;
+  /** Wraps the local cache, e.g. to add the GitHub Actions cache behind it. */
+  wrapCache?: (local: FsReferenceCache) => ReferenceCachePort;
+}
+
+export interface Engine {
+  service: DeltaService;
+  localCache: FsReferenceCache;
+  /** Removes scratch files. */
+  dispose(): Promise<void>;
+}
+
+/** `$RUNNER_TEMP/deltaglider/references` on runners, `~/.cache/deltaglider/references` elsewhere. */
+export function defaultCacheRoot(): string {
+  const runnerTemp = process.env.RUNNER_TEMP;
+  if (runnerTemp) return join(runnerTemp, 'deltaglider', 'references');
+  const xdg = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(xdg, 'deltaglider', 'references');
+}
+
+export function createEngine(options: EngineOptions): Engine {
+  const hasher = new Sha256Hasher();
+  const files = new LocalFiles(options.scratchRoot ?? process.env.RUNNER_TEMP ?? tmpdir());
+  const localCache = new FsReferenceCache(options.cacheRoot ?? defaultCacheRoot(), hasher, options.log);
+  const service = new DeltaService(
+    {
+      storage: options.storage,
+      differ: new Xdelta3Differ({ binary: options.xdelta3Binary }),
+      hasher,
+      cache: options.wrapCache ? options.wrapCache(localCache) : localCache,
+      files,
+      clock: new SystemClock(),
+      log: options.log,
+    },
+    { maxRatio: options.maxRatio, concurrency: options.concurrency },
+  );
+  return { service, localCache, dispose: () => files.dispose() };
+}
