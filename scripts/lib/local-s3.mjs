@@ -44,16 +44,19 @@ export async function startS3Server(options = {}) {
   if (env.S3_ENDPOINT) {
     // A real account or MinIO: keep the caller's credentials if they exist.
     setTestCredentials(env, { overwrite: false });
-    return withBuckets({
-      endpoint: env.S3_ENDPOINT,
-      kind: 'external',
-      capabilities: {
-        conditionalWrites: env.S3_CONDITIONAL_WRITES !== 'false',
-        maxBodyBytes: Number.POSITIVE_INFINITY,
+    return withBuckets(
+      {
+        endpoint: env.S3_ENDPOINT,
+        kind: 'external',
+        capabilities: {
+          conditionalWrites: env.S3_CONDITIONAL_WRITES !== 'false',
+          maxBodyBytes: Number.POSITIVE_INFINITY,
+        },
+        stopServer: async () => {},
+        deleteBucketsOnStop: true,
       },
-      stopServer: async () => {},
-      deleteBucketsOnStop: true,
-    });
+      env,
+    );
   }
 
   // A loopback server must never see real credentials, and needs some to sign with.
@@ -64,7 +67,7 @@ export async function startS3Server(options = {}) {
   }
   const motoPath = forced === 'fauxqs' ? undefined : findOnPath('moto_server', env.PATH);
   if (motoPath) {
-    return withBuckets(await startMoto(motoPath));
+    return withBuckets(await startMoto(motoPath), env);
   }
   if (forced === 'moto') {
     throw new Error(
@@ -78,7 +81,7 @@ export async function startS3Server(options = {}) {
       '~11 MiB (single PUTs above that fail; multipart parts must stay below it). ' +
       'Install moto ("pip install moto[server]") for full coverage.',
   );
-  return withBuckets(await startFauxqs());
+  return withBuckets(await startFauxqs(), env);
 }
 
 function setTestCredentials(env, { overwrite }) {
@@ -260,12 +263,12 @@ function uniqueBucketName() {
   return `dg-test-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 }
 
-function withBuckets(server) {
+function withBuckets(server, env) {
   const { stopServer, deleteBucketsOnStop, ...rest } = server;
   const client = new S3Client({
     endpoint: server.endpoint,
     forcePathStyle: true,
-    region: process.env.AWS_REGION || 'us-east-1',
+    region: env.AWS_REGION || 'us-east-1',
   });
   const created = [];
   return {

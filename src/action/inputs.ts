@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { availableParallelism } from 'node:os';
 import { InputError } from '../core/errors.js';
 import { parseS3Url, type S3Url } from '../core/s3-url.js';
+import { DEFAULT_COMMENT_KEY, parseCommentMode, type CommentMode } from './pr-comment/index.js';
 
 // Every input is read here, once; the rest of the action works on `ActionInputs`.
 
@@ -15,11 +16,17 @@ export interface ActionInputs {
   s3Url: S3Url;
   endpointUrl?: string;
   region?: string;
-  forcePathStyle: boolean;
+  /** Unset: path-style when endpoint-url is given, virtual-hosted on AWS. */
+  forcePathStyle?: boolean;
   maxRatio: number;
+  /** Attempts per S3 request, the first included (transient errors are retried with backoff). */
+  maxAttempts: number;
+  sse?: 'AES256' | 'aws:kms';
+  sseKmsKeyId?: string;
   summary: boolean;
   concurrency: number;
-  xdelta3Path?: string;
+  xdelta3: { version?: string; path?: string; url?: string; sha256?: string };
+  comment: { mode: CommentMode; token: string; key: string };
 }
 
 function optional(name: string): string | undefined {
@@ -27,7 +34,16 @@ function optional(name: string): string | undefined {
   return value === '' ? undefined : value;
 }
 
-function boolean(name: string, fallback: boolean): boolean {
+/** Reads an input that must never be printed, and tells the runner to mask it. */
+function secret(name: string): string {
+  const value = core.getInput(name).trim();
+  if (value !== '') core.setSecret(value);
+  return value;
+}
+
+function boolean(name: string, fallback: boolean): boolean;
+function boolean(name: string, fallback: undefined): boolean | undefined;
+function boolean(name: string, fallback: boolean | undefined): boolean | undefined {
   const value = optional(name)?.toLowerCase();
   if (value === undefined) return fallback;
   if (['true', 'yes', '1', 'on'].includes(value)) return true;
@@ -53,6 +69,18 @@ function command(): Command {
     throw new InputError(`Unknown command "${value}"`, `Use one of: ${COMMANDS.join(', ')}`);
   }
   return value as Command;
+}
+
+function encryption(): Pick<ActionInputs, 'sse' | 'sseKmsKeyId'> {
+  const sse = optional('sse');
+  const sseKmsKeyId = optional('sse-kms-key-id');
+  if (sse !== undefined && sse !== 'AES256' && sse !== 'aws:kms') {
+    throw new InputError(`Input sse must be AES256 or aws:kms, got "${sse}"`);
+  }
+  if (sseKmsKeyId !== undefined && sse !== 'aws:kms') {
+    throw new InputError('Input sse-kms-key-id needs sse: aws:kms', 'Set sse to aws:kms, or drop sse-kms-key-id');
+  }
+  return { sse, sseKmsKeyId };
 }
 
 export function readInputs(): ActionInputs {
@@ -86,10 +114,22 @@ export function readInputs(): ActionInputs {
     s3Url,
     endpointUrl: optional('endpoint-url'),
     region: optional('region'),
-    forcePathStyle: boolean('force-path-style', false),
+    forcePathStyle: boolean('force-path-style', undefined),
     maxRatio: number('max-ratio', 0.5, 0, 1),
+    maxAttempts: number('max-attempts', 5, 1, 20, true),
+    ...encryption(),
     summary: boolean('summary', true),
     concurrency: number('concurrency', availableParallelism(), 1, 64, true),
-    xdelta3Path: optional('xdelta3-path'),
+    xdelta3: {
+      version: optional('xdelta3-version'),
+      path: optional('xdelta3-path'),
+      url: optional('xdelta3-url'),
+      sha256: optional('xdelta3-sha256'),
+    },
+    comment: {
+      mode: parseCommentMode(core.getInput('comment')),
+      token: secret('github-token'),
+      key: optional('comment-key') ?? DEFAULT_COMMENT_KEY,
+    },
   };
 }

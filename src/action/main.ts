@@ -1,80 +1,85 @@
 import * as core from '@actions/core';
-import * as glob from '@actions/glob';
-import { formatSpace, spaceFromPrefixUrl, splitObjectUrl } from '../core/delta-space.js';
-import { describeError, InputError } from '../core/errors.js';
+import { createS3Storage, type S3Storage } from '../adapters/s3/s3-storage.js';
+import { provisionXdelta3 } from '../adapters/xdelta3/provision/provision.js';
+import { describeError } from '../core/errors.js';
 import type { FileResult } from '../core/models.js';
 import { createEngine, type Engine } from '../engine.js';
-import { createS3Storage } from '../adapters/s3/s3-storage.js';
+import { download, upload, type CommandOutcome } from './transfer.js';
 import { readInputs, type ActionInputs } from './inputs.js';
 import { actionsLogger } from './logger.js';
 import { setResultOutputs } from './outputs.js';
+import { publishSavingsComment } from './pr-comment/index.js';
 import { writeJobSummary } from './summary.js';
 
-/** The main step: upload or download, then outputs and the job summary. */
+/** The main step: upload or download, then outputs, the job summary and the PR comment. */
 export async function run(): Promise<void> {
   let engine: Engine | undefined;
+  let storage: S3Storage | undefined;
   try {
+    maskCredentials();
     const inputs = readInputs();
-    const storage = createS3Storage({
+    // Before anything touches the bucket: a binary that fails verification stops here.
+    const xdelta3 = await provisionXdelta3(inputs.xdelta3, actionsLogger);
+    core.setOutput('xdelta3-path', xdelta3.path);
+    core.info(`Using xdelta3 ${xdelta3.version} (${xdelta3.source}: ${xdelta3.path})`);
+    storage = createS3Storage({
       endpointUrl: inputs.endpointUrl,
       region: inputs.region,
       forcePathStyle: inputs.forcePathStyle,
+      maxAttempts: inputs.maxAttempts,
+      sse: inputs.sse,
+      sseKmsKeyId: inputs.sseKmsKeyId,
     });
     engine = createEngine({
       storage,
       log: actionsLogger,
-      xdelta3Binary: inputs.xdelta3Path ?? 'xdelta3',
+      xdelta3Binary: xdelta3.path,
       maxRatio: inputs.maxRatio,
       concurrency: inputs.concurrency,
     });
-    const { results, location } =
+    const outcome =
       inputs.command === 'upload' ? await upload(engine, inputs) : await download(engine, inputs);
-    setResultOutputs(results);
-    if (inputs.summary) {
-      const title = inputs.command === 'upload' ? 'DeltaGlider upload' : 'DeltaGlider download';
-      await writeJobSummary({ title, location, results });
-    }
+    setResultOutputs(outcome.results);
+    await report(inputs, outcome);
   } catch (error) {
     core.setFailed(describeError(error));
     if (error instanceof Error && error.stack) core.debug(error.stack);
   } finally {
     await engine?.dispose();
+    storage?.close();
   }
 }
 
-async function upload(engine: Engine, inputs: ActionInputs) {
-  const globber = await glob.create(inputs.paths.join('\n'), { matchDirectories: false });
-  const files = await globber.glob();
-  if (files.length === 0) {
-    throw new InputError(
-      `No file matches path (${inputs.paths.join(', ')})`,
-      'Check the patterns and that the build step produced the files before this step',
+/**
+ * Credentials reach the SDK through the environment (configure-aws-credentials sets
+ * them). They are masked so that no log line, ours or a library's, can show them.
+ */
+function maskCredentials(): void {
+  for (const name of ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ACCESS_KEY_ID']) {
+    const value = process.env[name];
+    if (value) core.setSecret(value);
+  }
+}
+
+/** The job summary and, for uploads, the PR comment. Neither can fail the step. */
+async function report(inputs: ActionInputs, outcome: CommandOutcome): Promise<void> {
+  const title = inputs.command === 'upload' ? 'DeltaGlider upload' : 'DeltaGlider download';
+  if (inputs.summary) {
+    await writeJobSummary({ title, location: outcome.location, results: outcome.results }).catch(
+      (error: unknown) => core.warning(`Could not write the job summary: ${describeError(error)}`),
     );
   }
-  const space = spaceFromPrefixUrl(inputs.s3Url);
-  core.info(`Uploading ${files.length} file(s) to ${formatSpace(space)}`);
-  const results = await engine.service.uploadAll(files, space);
-  logResults(results);
-  return { results, location: formatSpace(space) };
-}
-
-async function download(engine: Engine, inputs: ActionInputs) {
-  const destDir = inputs.paths[0] ?? process.env.GITHUB_WORKSPACE ?? process.cwd();
-  if (inputs.s3Url.isPrefix) {
-    const space = spaceFromPrefixUrl(inputs.s3Url);
-    core.info(`Downloading every file of ${formatSpace(space)} into ${destDir}`);
-    const results = await engine.service.downloadAll(space, destDir);
-    logResults(results);
-    return { results, location: formatSpace(space) };
-  }
-  const { space, name } = splitObjectUrl(inputs.s3Url);
-  const result = await engine.service.download(space, name, destDir);
-  logResults([result]);
-  return { results: [result], location: formatSpace(space) };
-}
-
-function logResults(results: readonly FileResult[]): void {
-  for (const r of results) {
-    core.info(`${r.name}: ${r.kind}, ${r.originalBytes} bytes as ${r.storedBytes} stored (${r.key})`);
-  }
+  if (inputs.command !== 'upload') return;
+  await publishSavingsComment(
+    {
+      mode: inputs.comment.mode,
+      token: inputs.comment.token,
+      commentKey: inputs.comment.key,
+      sectionId: `${process.env.GITHUB_JOB ?? 'job'}/${process.env.GITHUB_ACTION ?? 'step'}`,
+      title,
+      deltaSpace: outcome.location,
+      results: outcome.results as FileResult[],
+    },
+    actionsLogger,
+  );
 }

@@ -1,0 +1,55 @@
+import * as core from '@actions/core';
+import * as glob from '@actions/glob';
+import { formatSpace, spaceFromPrefixUrl, splitObjectUrl } from '../core/delta-space.js';
+import { InputError } from '../core/errors.js';
+import type { FileResult } from '../core/models.js';
+import type { Engine } from '../engine.js';
+import { formatBytes } from './format.js';
+import type { ActionInputs } from './inputs.js';
+
+// The upload and download commands: from inputs to the core's calls.
+
+export interface CommandOutcome {
+  results: readonly FileResult[];
+  /** The `s3://bucket/prefix/` the step worked on. */
+  location: string;
+}
+
+export async function upload(engine: Engine, inputs: ActionInputs): Promise<CommandOutcome> {
+  const globber = await glob.create(inputs.paths.join('\n'), { matchDirectories: false });
+  const files = await globber.glob();
+  if (files.length === 0) {
+    throw new InputError(
+      `No file matches path (${inputs.paths.join(', ')})`,
+      'Check the patterns and that the build step produced the files before this step',
+    );
+  }
+  const space = spaceFromPrefixUrl(inputs.s3Url);
+  core.info(`Uploading ${files.length} file(s) to ${formatSpace(space)}`);
+  const results = await engine.service.uploadAll(files, space);
+  logResults(results);
+  return { results, location: formatSpace(space) };
+}
+
+export async function download(engine: Engine, inputs: ActionInputs): Promise<CommandOutcome> {
+  const destDir = inputs.paths[0] ?? process.env.GITHUB_WORKSPACE ?? process.cwd();
+  if (inputs.s3Url.isPrefix) {
+    const space = spaceFromPrefixUrl(inputs.s3Url);
+    core.info(`Downloading every file of ${formatSpace(space)} into ${destDir}`);
+    const results = await engine.service.downloadAll(space, destDir);
+    logResults(results);
+    return { results, location: formatSpace(space) };
+  }
+  const { space, name } = splitObjectUrl(inputs.s3Url);
+  const result = await engine.service.download(space, name, destDir);
+  logResults([result]);
+  return { results: [result], location: formatSpace(space) };
+}
+
+function logResults(results: readonly FileResult[]): void {
+  for (const r of results) {
+    core.info(
+      `${r.name}: ${r.kind}, ${formatBytes(r.originalBytes)} stored as ${formatBytes(r.storedBytes)} (${r.key})`,
+    );
+  }
+}
