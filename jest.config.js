@@ -12,4 +12,5 @@ export default {
   testTimeout: 60000,
   // Integration suites start their own servers; two cores, so keep it modest.
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.cjs'],
 };

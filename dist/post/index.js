@@ -98376,9 +98376,24 @@ function createActionsReferenceCache(local, log, options = {}) {
         notice: options.notice ?? ((message) => core.notice(message)),
     });
 }
-/** At the end of the main step: tells this step's post step which references to save. */
+/** The job summary line: what the Actions cache saved this step. */
+function describeCacheReport(report) {
+    const plural = (n) => (n === 1 ? 'reference' : 'references');
+    return (`GitHub Actions cache: ${report.hits} ${plural(report.hits)} restored instead of downloaded ` +
+        `from S3, ${report.misses} not found.`);
+}
+/**
+ * At the end of the main step (also when it failed: what it downloaded is still worth
+ * saving): tells this step's post step which references to save. Never throws.
+ */
 function handOffToPost(cache) {
-    recordReferencesToSave(cache.toSave());
+    try {
+        recordReferencesToSave(cache.toSave());
+    }
+    catch (error) {
+        core.warning(`Could not hand the references to save over to the post step (${error instanceof Error ? error.message : String(error)}); ` +
+            'they will not be saved to the GitHub Actions cache');
+    }
 }
 /** The post step: saves what the main step handed off. Never throws. */
 async function saveHandedOffReferences(log, options = {}) {

@@ -24,6 +24,8 @@ export interface ActionInputs {
   sse?: 'AES256' | 'aws:kms';
   sseKmsKeyId?: string;
   summary: boolean;
+  /** Keep references in the GitHub Actions cache between jobs. */
+  cache: boolean;
   concurrency: number;
   xdelta3: { version?: string; path?: string; url?: string; sha256?: string };
   comment: { mode: CommentMode; token: string; key: string };
@@ -119,6 +121,7 @@ export function readInputs(): ActionInputs {
     maxAttempts: number('max-attempts', 5, 1, 20, true),
     ...encryption(),
     summary: boolean('summary', true),
+    cache: boolean('cache', true),
     concurrency: number('concurrency', availableParallelism(), 1, 64, true),
     xdelta3: {
       version: optional('xdelta3-version'),

@@ -1,6 +1,12 @@
 import * as core from '@actions/core';
 import { createS3Storage, type S3Storage } from '../adapters/s3/s3-storage.js';
 import { provisionXdelta3 } from '../adapters/xdelta3/provision/provision.js';
+import {
+  createActionsReferenceCache,
+  describeCacheReport,
+  handOffToPost,
+  type ActionsReferenceCache,
+} from '../adapters/actions-cache/index.js';
 import { describeError } from '../core/errors.js';
 import type { FileResult } from '../core/models.js';
 import { createEngine, type Engine } from '../engine.js';
@@ -15,6 +21,8 @@ import { writeJobSummary } from './summary.js';
 export async function run(): Promise<void> {
   let engine: Engine | undefined;
   let storage: S3Storage | undefined;
+  // Set by wrapCache inside createEngine (`as`: TypeScript would narrow a plain `let` to undefined).
+  let actionsCache = undefined as ActionsReferenceCache | undefined;
   try {
     maskCredentials();
     const inputs = readInputs();
@@ -36,15 +44,22 @@ export async function run(): Promise<void> {
       xdelta3Binary: xdelta3.path,
       maxRatio: inputs.maxRatio,
       concurrency: inputs.concurrency,
+      wrapCache: inputs.cache
+        ? (local) => (actionsCache = createActionsReferenceCache(local, actionsLogger))
+        : undefined,
     });
     const outcome =
       inputs.command === 'upload' ? await upload(engine, inputs) : await download(engine, inputs);
     setResultOutputs(outcome.results);
-    await report(inputs, outcome);
+    const cacheReport = actionsCache?.report ?? { hits: 0, misses: 0 };
+    core.setOutput('cache-hits', cacheReport.hits);
+    core.setOutput('cache-misses', cacheReport.misses);
+    await report(inputs, outcome, actionsCache ? [describeCacheReport(cacheReport)] : []);
   } catch (error) {
     core.setFailed(describeError(error));
     if (error instanceof Error && error.stack) core.debug(error.stack);
   } finally {
+    if (actionsCache) handOffToPost(actionsCache);
     await engine?.dispose();
     storage?.close();
   }
@@ -62,11 +77,20 @@ function maskCredentials(): void {
 }
 
 /** The job summary and, for uploads, the PR comment. Neither can fail the step. */
-async function report(inputs: ActionInputs, outcome: CommandOutcome): Promise<void> {
+async function report(
+  inputs: ActionInputs,
+  outcome: CommandOutcome,
+  notes: string[],
+): Promise<void> {
   const title = inputs.command === 'upload' ? 'DeltaGlider upload' : 'DeltaGlider download';
   if (inputs.summary) {
-    await writeJobSummary({ title, location: outcome.location, results: outcome.results }).catch(
-      (error: unknown) => core.warning(`Could not write the job summary: ${describeError(error)}`),
+    await writeJobSummary({
+      title,
+      location: outcome.location,
+      results: outcome.results,
+      notes,
+    }).catch((error: unknown) =>
+      core.warning(`Could not write the job summary: ${describeError(error)}`),
     );
   }
   if (inputs.command !== 'upload') return;

@@ -28,7 +28,8 @@ export function summaryRows(results: readonly FileResult[]): string[][] {
   ]);
   rows.push([
     `Total (${totals.files} file${totals.files === 1 ? '' : 's'})`,
-    '',
+    // Not '': @actions/core's summary drops the closing tag of an empty cell.
+    '–',
     formatBytes(totals.originalBytes),
     formatBytes(totals.storedBytes),
     savedPercent(totals.originalBytes, totals.storedBytes),

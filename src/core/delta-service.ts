@@ -16,6 +16,10 @@ import type { DeltaSpace, FileResult, LogicalFile } from './models.js';
 import { ReferenceStore, type ReferenceStats } from './reference-store.js';
 import { Uploader, type UploadOptions } from './uploader.js';
 import { mapLimit } from './util/map-limit.js';
+import { removeFile, type RemoveResult } from './remover.js';
+import { computeStats, type StatsReport } from './stats.js';
+import { walkTree, type Directory } from './tree.js';
+import { Verifier, type VerifyResult } from './verifier.js';
 
 export interface DeltaServiceDeps {
   storage: StoragePort;
@@ -92,6 +96,50 @@ export class DeltaService {
   list(space: DeltaSpace): Promise<LogicalFile[]> {
     return listSpace(this.deps.storage, space);
   }
+
+  /** Downloads a logical file to a path of the caller's choosing (any file name). */
+  downloadTo(space: DeltaSpace, name: string, destPath: string): Promise<FileResult> {
+    return this.downloader.downloadTo(space, name, destPath);
+  }
+
+  /** Rebuilds a logical file from the bucket without keeping it, and checks its sha256. */
+  verify(space: DeltaSpace, name: string): Promise<VerifyResult> {
+    return this.verifier.verify(space, name);
+  }
+
+  /** Verifies every logical file of a DeltaSpace. */
+  verifyAll(space: DeltaSpace): Promise<VerifyResult[]> {
+    return this.verifier.verifyAll(space);
+  }
+
+  /** Totals for a bucket (`prefix` '') or everything under a prefix. */
+  stats(bucket: string, prefix: string): Promise<StatsReport> {
+    return computeStats(this.deps.storage, bucket, treePrefix(prefix), this.deps.log);
+  }
+
+  /** The directories (candidate DeltaSpaces) under a bucket or prefix, with their objects. */
+  walk(bucket: string, prefix: string): Promise<Directory[]> {
+    return walkTree(this.deps.storage, bucket, treePrefix(prefix));
+  }
+
+  /** Removes a logical file, and the space's reference once no delta needs it. */
+  remove(space: DeltaSpace, name: string, options?: { dryRun?: boolean }): Promise<RemoveResult> {
+    return removeFile(this.deps.storage, this.deps.log, space, name, options);
+  }
+
+  // One verifier per service, so a reference is fetched once for all the files of a run.
+  private verifierInstance?: Verifier;
+
+  private get verifier(): Verifier {
+    this.verifierInstance ??= new Verifier(this.deps, this.options.concurrency);
+    return this.verifierInstance;
+  }
+}
+
+/** `releases/app` or `releases/app/` -> `releases/app/`; '' stays '' (the whole bucket). */
+function treePrefix(prefix: string): string {
+  const trimmed = prefix.replace(/\/+$/, '');
+  return trimmed === '' ? '' : `${trimmed}/`;
 }
 
 function assertUniqueNames(paths: readonly string[]): void {

@@ -13,6 +13,12 @@ import type { DeltaSpace, FileResult } from './models.js';
 import type { ReferenceStore } from './reference-store.js';
 import { formatS3Url } from './s3-url.js';
 
+/** A logical file rebuilt by `check`. */
+export interface CheckedFile extends FileResult {
+  /** False for a plain object (no dg-file-sha256): its bytes were read but not checked. */
+  verified: boolean;
+}
+
 export interface DownloaderDeps {
   storage: StoragePort;
   differ: DifferPort;
@@ -32,10 +38,33 @@ export class Downloader {
 
   async download(space: DeltaSpace, name: string, destDir: string): Promise<FileResult> {
     assertValidName(name);
-    const dest = destinationPath(destDir, name);
+    return this.downloadTo(space, name, destinationPath(destDir, name));
+  }
+
+  /** Like `download`, to a file path of the caller's choosing (the CLI's `cp` to a new name). */
+  async downloadTo(space: DeltaSpace, name: string, destPath: string): Promise<FileResult> {
+    const { verified: _verified, ...result } = await this.rebuild(space, name, destPath, true);
+    return result;
+  }
+
+  /**
+   * Rebuilds a logical file in scratch space, checks its sha256 as a download does, and
+   * deletes it (verify). `verified` is false for a plain object: it has no sha256 to check.
+   */
+  check(space: DeltaSpace, name: string): Promise<CheckedFile> {
+    return this.rebuild(space, name, this.deps.files.tempPath(name), false);
+  }
+
+  private async rebuild(
+    space: DeltaSpace,
+    name: string,
+    dest: string,
+    keep: boolean,
+  ): Promise<CheckedFile> {
+    assertValidName(name);
     const { storage } = this.deps;
     const directHead = await storage.head(space.bucket, directKey(space, name));
-    if (directHead) return this.fetchDirect(space.bucket, directHead, name, dest);
+    if (directHead) return this.fetchDirect(space.bucket, directHead, name, dest, keep);
     const deltaHead = await storage.head(space.bucket, deltaKey(space, name));
     if (!deltaHead) {
       throw new NotFoundError(
@@ -43,7 +72,7 @@ export class Downloader {
         'Check the s3-url, or list the DeltaSpace to see the names it holds',
       );
     }
-    return this.fetchDelta(space, deltaHead, name, dest);
+    return this.fetchDelta(space, deltaHead, name, dest, keep);
   }
 
   /** A direct object (or a plain one no DeltaGlider wrote, passed through untouched). */
@@ -52,14 +81,23 @@ export class Downloader {
     head: ObjectHead,
     name: string,
     dest: string,
-  ): Promise<FileResult> {
+    keep: boolean,
+  ): Promise<CheckedFile> {
     const { storage } = this.deps;
     const decoded = decodeObject(head.metadata);
     const expected = decoded.type === 'plain' ? undefined : decoded.sha256;
-    const sha256 = await this.place(dest, expected, head.key, (partial) =>
+    const { sha256 } = await this.place(dest, expected, head.key, keep, (partial) =>
       storage.download(bucket, head.key, partial),
     );
-    return { name, key: head.key, kind: 'direct', originalBytes: head.size, storedBytes: head.size, sha256 };
+    return {
+      name,
+      key: head.key,
+      kind: 'direct',
+      originalBytes: head.size,
+      storedBytes: head.size,
+      sha256,
+      verified: expected !== undefined,
+    };
   }
 
   private async fetchDelta(
@@ -67,7 +105,8 @@ export class Downloader {
     head: ObjectHead,
     name: string,
     dest: string,
-  ): Promise<FileResult> {
+    keep: boolean,
+  ): Promise<CheckedFile> {
     const { storage, differ, files, references } = this.deps;
     const decoded = decodeObject(head.metadata);
     if (decoded.type !== 'delta') {
@@ -83,11 +122,19 @@ export class Downloader {
     const deltaPath = files.tempPath(`${name}.delta`);
     try {
       await storage.download(space.bucket, head.key, deltaPath);
-      const sha256 = await this.place(dest, decoded.sha256, head.key, (partial) =>
+      const { sha256, bytes } = await this.place(dest, decoded.sha256, head.key, keep, (partial) =>
         differ.decode(refPath, deltaPath, partial),
       );
-      const originalBytes = decoded.size ?? (await files.size(dest));
-      return { name, key: head.key, kind: 'delta', originalBytes, storedBytes: head.size, sha256 };
+      const originalBytes = decoded.size ?? bytes;
+      return {
+        name,
+        key: head.key,
+        kind: 'delta',
+        originalBytes,
+        storedBytes: head.size,
+        sha256,
+        verified: true,
+      };
     } finally {
       await files.remove(deltaPath);
     }
@@ -108,14 +155,15 @@ export class Downloader {
 
   /**
    * Writes a file through `produce` into a temporary path beside `dest`, checks its
-   * sha256 and only then renames it into place. Returns the sha256.
+   * sha256 and only then renames it into place (or, without `keep`, deletes it).
    */
   private async place(
     dest: string,
     expectedSha: string | undefined,
     key: string,
+    keep: boolean,
     produce: (partialPath: string) => Promise<void>,
-  ): Promise<string> {
+  ): Promise<{ sha256: string; bytes: number }> {
     const { files, hasher } = this.deps;
     await files.ensureDir(resolve(dest, '..'));
     const partial = files.partialPathFor(dest);
@@ -128,8 +176,9 @@ export class Downloader {
           'The object or its reference is corrupt; nothing was written to the destination',
         );
       }
-      await files.rename(partial, dest);
-      return actual;
+      const bytes = await files.size(partial);
+      if (keep) await files.rename(partial, dest);
+      return { sha256: actual, bytes };
     } finally {
       await files.remove(partial);
     }

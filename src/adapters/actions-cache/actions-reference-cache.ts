@@ -110,7 +110,7 @@ export class ActionsReferenceCache implements ReferenceCachePort {
       this.stats.misses++;
       notice(
         `The GitHub Actions cache entry ${key} did not yield a valid ${path}; downloading the ` +
-          'reference from S3 instead. (The entry is immutable: delete it under the repository\'s ' +
+          "reference from S3 instead. (The entry is immutable: delete it under the repository's " +
           'Actions > Caches so the next job can save a good one.)',
       );
       return undefined;

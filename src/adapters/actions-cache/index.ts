@@ -6,7 +6,7 @@ import * as core from '@actions/core';
 import type { FsReferenceCache } from '../fs-reference-cache.js';
 import { Sha256Hasher } from '../sha256-hasher.js';
 import type { HasherPort, LoggerPort } from '../../ports.js';
-import { ActionsReferenceCache } from './actions-reference-cache.js';
+import { ActionsReferenceCache, type ActionsCacheReport } from './actions-reference-cache.js';
 import { saveReferences, type SaveReport } from './save.js';
 import { actionsCacheService, type CacheService } from './service.js';
 import { readReferencesToSave, recordReferencesToSave } from './state.js';
@@ -35,9 +35,28 @@ export function createActionsReferenceCache(
   });
 }
 
-/** At the end of the main step: tells this step's post step which references to save. */
+/** The job summary line: what the Actions cache saved this step. */
+export function describeCacheReport(report: ActionsCacheReport): string {
+  const plural = (n: number) => (n === 1 ? 'reference' : 'references');
+  return (
+    `GitHub Actions cache: ${report.hits} ${plural(report.hits)} restored instead of downloaded ` +
+    `from S3, ${report.misses} not found.`
+  );
+}
+
+/**
+ * At the end of the main step (also when it failed: what it downloaded is still worth
+ * saving): tells this step's post step which references to save. Never throws.
+ */
 export function handOffToPost(cache: ActionsReferenceCache): void {
-  recordReferencesToSave(cache.toSave());
+  try {
+    recordReferencesToSave(cache.toSave());
+  } catch (error) {
+    core.warning(
+      `Could not hand the references to save over to the post step (${error instanceof Error ? error.message : String(error)}); ` +
+        'they will not be saved to the GitHub Actions cache',
+    );
+  }
 }
 
 /** The post step: saves what the main step handed off. Never throws. */

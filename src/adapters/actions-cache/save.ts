@@ -37,7 +37,8 @@ export async function saveReferences(
     if (await saveOne(entry, deps)) report.saved++;
     else report.skipped++;
   }
-  if (report.saved > 0) deps.log.info(`Saved ${report.saved} reference(s) to the GitHub Actions cache`);
+  if (report.saved > 0)
+    deps.log.info(`Saved ${report.saved} reference(s) to the GitHub Actions cache`);
   return report;
 }
 
@@ -50,7 +51,9 @@ async function saveOne(entry: ReferenceCacheEntry, deps: SaveDeps): Promise<bool
       () => false,
     );
     if (!isFile) {
-      notice(`Reference ${short} is no longer at ${entry.path} (removed by a later step?); not saved to the GitHub Actions cache`);
+      notice(
+        `Reference ${short} is no longer at ${entry.path} (removed by a later step?); not saved to the GitHub Actions cache`,
+      );
       return false;
     }
     // An entry is immutable once saved: never publish bytes that every later job would drop.

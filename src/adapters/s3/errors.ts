@@ -33,16 +33,12 @@ export interface S3ErrorContext {
   endpoint: string;
 }
 
-const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-]);
+// No connection could be made at all: a wrong endpoint, DNS, or a server that is down.
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+// A connection was made, then lost in the middle of a request: the endpoint is right,
+// the network (or the server, or a proxy between) is not, so the message says so.
+const DROPPED_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
 
 const REJECTED_CREDENTIALS = new Set([
   'InvalidAccessKeyId',
@@ -58,7 +54,7 @@ interface SdkErrorShape {
   code?: string;
   message?: string;
   Code?: string;
-  $metadata?: { httpStatusCode?: number };
+  $metadata?: { httpStatusCode?: number; attempts?: number };
 }
 
 function shape(error: unknown): SdkErrorShape {
@@ -112,10 +108,21 @@ function describe(error: unknown, context: S3ErrorContext): string {
       'AWS_SESSION_TOKEN for temporary keys) in the environment'
     );
   }
+  // The SDK already retried transient failures: say how often, so a persistent one reads
+  // as persistent.
+  const attempts = shape(error).$metadata?.attempts;
+  const tries = attempts !== undefined && attempts > 1 ? ` after ${attempts} attempts` : '';
   if (code !== undefined && UNREACHABLE_CODES.has(code)) {
     return (
-      `cannot reach the S3 endpoint ${endpoint} (${detail}): check endpoint-url and that the ` +
-      'server is running and reachable from this runner'
+      `cannot reach the S3 endpoint ${endpoint} for ${operation} ${target}${tries} (${detail}): ` +
+      'check endpoint-url and that the server is running and reachable from this runner'
+    );
+  }
+  if (code !== undefined && DROPPED_CODES.has(code)) {
+    return (
+      `the connection to the S3 endpoint ${endpoint} broke during ${operation} ${target}${tries} ` +
+      `(${detail}): re-run the step, and raise max-attempts if the network to this endpoint ` +
+      'is flaky'
     );
   }
   if (code === 'TimeoutError' || code === 'RequestTimeout') {
@@ -164,5 +171,5 @@ function describe(error: unknown, context: S3ErrorContext): string {
   const why = [code, status === undefined ? undefined : `HTTP ${status}`]
     .filter((part) => part !== undefined)
     .join(', ');
-  return `S3 ${operation} ${target} at ${endpoint} failed${why ? ` (${why})` : ''}: ${detail}`;
+  return `S3 ${operation} ${target} at ${endpoint} failed${why ? ` (${why})` : ''}${tries}: ${detail}`;
 }

@@ -1,0 +1,213 @@
+// An HTTP proxy in front of a real S3 server (moto) that injects the failures networks
+// and S3 produce: error answers (503 SlowDown, 500, 403 AccessDenied), connections reset
+// in the middle of a request body, and the server vanishing mid-upload. Everything else
+// is forwarded untouched, and every request is recorded so tests can count retries.
+//
+// Request bodies are received completely before they are forwarded: a request the proxy
+// cuts off never reaches the server half-sent. That is what S3 does with an incomplete
+// body (it stores nothing), and it keeps a development server's handling of truncated
+// requests out of the tests.
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** A request as the proxy saw it (path-style URLs: /bucket/key?query). */
+export interface SeenRequest {
+  method: string;
+  bucket: string;
+  /** The object key, decoded ('' for bucket-level requests). */
+  key: string;
+  query: URLSearchParams;
+  headers: http.IncomingHttpHeaders;
+  /** What the proxy did with it. */
+  outcome: 'forwarded' | 'failed' | 'reset' | 'stopped';
+}
+
+/** Chooses the requests a fault applies to. */
+export type RequestMatch = (request: Omit<SeenRequest, 'outcome'>) => boolean;
+
+interface Fault {
+  match: RequestMatch;
+  /** Requests still to be hit (Infinity: all of them). */
+  remaining: number;
+  action:
+    | { kind: 'fail'; status: number; code: string; message: string }
+    | { kind: 'reset'; afterBytes: number }
+    | { kind: 'stop'; afterBytes: number };
+}
+
+const any: RequestMatch = () => true;
+
+/** Matches an upload of `key` (a single PUT or any of its multipart requests). */
+export function uploadOf(key: string): RequestMatch {
+  return (r) => r.key === key && (r.method === 'PUT' || r.method === 'POST');
+}
+
+/** Matches UploadPart requests (any key, or one key). */
+export function uploadPart(key?: string): RequestMatch {
+  return (r) => r.method === 'PUT' && r.query.has('partNumber') && (key === undefined || r.key === key);
+}
+
+export class FaultProxy {
+  readonly seen: SeenRequest[] = [];
+  private readonly faults: Fault[] = [];
+  private readonly sockets = new Set<Socket>();
+  private stopped = false;
+
+  private constructor(
+    private readonly server: http.Server,
+    private readonly target: URL,
+    readonly endpoint: string,
+  ) {}
+
+  /** Starts a proxy on 127.0.0.1 (ephemeral port) forwarding to `targetEndpoint`. */
+  static async start(targetEndpoint: string): Promise<FaultProxy> {
+    const server = http.createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', resolve);
+    });
+    const { port } = server.address() as AddressInfo;
+    const proxy = new FaultProxy(server, new URL(targetEndpoint), `http://127.0.0.1:${port}`);
+    server.on('connection', (socket) => {
+      if (proxy.stopped) return void socket.destroy();
+      proxy.sockets.add(socket);
+      socket.once('close', () => proxy.sockets.delete(socket));
+    });
+    server.on('request', (request, response) => proxy.handle(request, response));
+    return proxy;
+  }
+
+  /** Answers the next `times` matching requests with an S3 error instead of forwarding them. */
+  failNext(
+    times: number,
+    { status = 503, code = 'SlowDown', message = 'Please reduce your request rate.', match = any } = {},
+  ): void {
+    this.faults.push({ match, remaining: times, action: { kind: 'fail', status, code, message } });
+  }
+
+  /** Resets the connection of the next `times` matching requests after `afterBytes` of body. */
+  resetNext(times: number, { afterBytes = 0, match = any }: { afterBytes?: number; match?: RequestMatch } = {}): void {
+    this.faults.push({ match, remaining: times, action: { kind: 'reset', afterBytes } });
+  }
+
+  /**
+   * The server goes away: once the first matching request has sent `afterBytes` of its
+   * body, every connection is destroyed and the port is closed (connections are refused).
+   */
+  stopDuring({ afterBytes = 0, match = any }: { afterBytes?: number; match?: RequestMatch } = {}): void {
+    this.faults.push({ match, remaining: 1, action: { kind: 'stop', afterBytes } });
+  }
+
+  /** Requests seen so far that match. */
+  count(match: RequestMatch = any): number {
+    return this.seen.filter((r) => match(r)).length;
+  }
+
+  /** Stops accepting and drops every open connection (as a crashed server would). */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private takeFault(request: Omit<SeenRequest, 'outcome'>): Fault | undefined {
+    const fault = this.faults.find((f) => f.remaining > 0 && f.match(request));
+    if (fault) fault.remaining -= 1;
+    return fault;
+  }
+
+  private handle(request: http.IncomingMessage, response: http.ServerResponse): void {
+    if (this.stopped) return void request.socket.destroy();
+    const url = new URL(request.url ?? '/', 'http://proxy');
+    const [bucket = '', ...keyParts] = url.pathname.slice(1).split('/');
+    const info = {
+      method: request.method ?? 'GET',
+      bucket: decodeURIComponent(bucket),
+      key: decodeURIComponent(keyParts.join('/')),
+      query: url.searchParams,
+      headers: request.headers,
+    };
+    const seen: SeenRequest = { ...info, outcome: 'forwarded' };
+    this.seen.push(seen);
+    const fault = this.takeFault(info);
+
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let cut = false;
+    const cutAt = fault && fault.action.kind !== 'fail' ? fault.action.afterBytes : Infinity;
+    const cutOff = (): void => {
+      if (cut || !fault) return;
+      cut = true;
+      if (fault.action.kind === 'stop') {
+        seen.outcome = 'stopped';
+        void this.stop();
+      } else {
+        seen.outcome = 'reset';
+        request.socket.destroy();
+      }
+    };
+    request.on('data', (chunk: Buffer) => {
+      if (cut) return;
+      chunks.push(chunk);
+      received += chunk.length;
+      if (received >= cutAt && cutAt > 0) cutOff();
+    });
+    request.on('error', () => undefined);
+    request.on('end', () => {
+      if (cut) return;
+      // A body shorter than the threshold (or none, afterBytes 0): cut before forwarding.
+      if (cutAt !== Infinity) return cutOff();
+      if (fault?.action.kind === 'fail') {
+        seen.outcome = 'failed';
+        return this.answerError(request, response, fault.action);
+      }
+      this.forward(request, response, Buffer.concat(chunks));
+    });
+  }
+
+  private answerError(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    error: { status: number; code: string; message: string },
+  ): void {
+    const body =
+      '<?xml version="1.0" encoding="UTF-8"?>' +
+      `<Error><Code>${error.code}</Code><Message>${error.message}</Message>` +
+      '<RequestId>fault-proxy</RequestId></Error>';
+    response.writeHead(error.status, {
+      'content-type': 'application/xml',
+      'x-amz-request-id': 'fault-proxy',
+      ...(request.method === 'HEAD' ? {} : { 'content-length': Buffer.byteLength(body) }),
+    });
+    response.end(request.method === 'HEAD' ? undefined : body);
+  }
+
+  private forward(request: http.IncomingMessage, response: http.ServerResponse, body: Buffer): void {
+    const headers = { ...request.headers };
+    // The body is sent whole, so its length is known even if it came chunked.
+    delete headers['transfer-encoding'];
+    // Node's server already answered 100-continue to the client; the body goes in one piece.
+    delete headers.expect;
+    if (body.length > 0 || headers['content-length'] !== undefined) {
+      headers['content-length'] = String(body.length);
+    }
+    const upstream = http.request(
+      {
+        host: this.target.hostname,
+        port: this.target.port,
+        method: request.method,
+        path: request.url,
+        headers,
+      },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
+    upstream.on('error', () => response.destroy());
+    upstream.end(body);
+  }
+}

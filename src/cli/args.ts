@@ -1,0 +1,150 @@
+import { availableParallelism } from 'node:os';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { InputError } from '../core/errors.js';
+
+// Command-line parsing on node:util's parseArgs: the options every command shares, plus
+// each command's own. Everything is validated here, so commands get typed values.
+
+export type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
+
+/** Options every command accepts (AWS CLI and DeltaGlider CLI spellings). */
+export const GLOBAL_OPTIONS = {
+  'endpoint-url': { type: 'string' },
+  region: { type: 'string' },
+  profile: { type: 'string' },
+  'force-path-style': { type: 'boolean' },
+  'max-ratio': { type: 'string' },
+  concurrency: { type: 'string' },
+  'xdelta3-path': { type: 'string' },
+  'cache-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v' },
+  debug: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies OptionSpecs;
+
+export const GLOBAL_OPTIONS_HELP = `Options for every command:
+  --endpoint-url URL    S3-compatible endpoint (MinIO, R2, ...); default: AWS_ENDPOINT_URL_S3,
+                        AWS_ENDPOINT_URL, else AWS S3
+  --region REGION       default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1
+  --profile NAME        AWS profile of the shared config files (sets AWS_PROFILE)
+  --force-path-style    path-style URLs (host/bucket/key); default with --endpoint-url
+  --max-ratio N         store direct when a delta exceeds N x the file (0..1, default 0.5)
+  --concurrency N       files handled at once (default: the number of CPUs)
+  --xdelta3-path PATH   the xdelta3 executable (default: xdelta3 on PATH)
+  --cache-dir DIR       local reference cache (default: ~/.cache/deltaglider/references)
+  --json                machine-readable output on stdout
+  -v, --verbose         say what happens to each file (on stderr)
+  --debug               debug messages, and stack traces on errors
+  -h, --help            help for the command`;
+
+export interface GlobalOptions {
+  endpointUrl?: string;
+  region?: string;
+  profile?: string;
+  forcePathStyle?: boolean;
+  maxRatio: number;
+  concurrency: number;
+  xdelta3Path: string;
+  cacheDir?: string;
+  json: boolean;
+  verbose: boolean;
+  debug: boolean;
+  help: boolean;
+}
+
+export interface ParsedArgs<Own> {
+  global: GlobalOptions;
+  own: Own;
+  positionals: string[];
+}
+
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+/** Parses one command's arguments (after the command name). */
+export function parseCommandArgs<Own>(
+  command: string,
+  args: readonly string[],
+  ownOptions: OptionSpecs,
+  readOwn: (values: Values) => Own,
+  env: NodeJS.ProcessEnv,
+): ParsedArgs<Own> {
+  let parsed: { values: Values; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: { ...GLOBAL_OPTIONS, ...ownOptions },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new InputError(
+      (error as Error).message.replace(/\.$/, ''),
+      `Run "deltaglider ${command} --help" for the options it takes`,
+    );
+  }
+  const { values } = parsed;
+  return { global: readGlobal(values, env), own: readOwn(values), positionals: parsed.positionals };
+}
+
+function readGlobal(values: Values, env: NodeJS.ProcessEnv): GlobalOptions {
+  const text = (name: string): string | undefined => {
+    const value = values[name];
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  };
+  const flag = (name: string): boolean => values[name] === true;
+  return {
+    endpointUrl:
+      text('endpoint-url') ?? (env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined),
+    region: text('region'),
+    profile: text('profile'),
+    forcePathStyle: flag('force-path-style') ? true : undefined,
+    maxRatio: number('--max-ratio', text('max-ratio'), 0.5, 0, 1, false),
+    concurrency: number('--concurrency', text('concurrency'), availableParallelism(), 1, 64, true),
+    xdelta3Path: text('xdelta3-path') ?? 'xdelta3',
+    cacheDir: text('cache-dir'),
+    json: flag('json'),
+    verbose: flag('verbose'),
+    debug: flag('debug'),
+    help: flag('help'),
+  };
+}
+
+function number(
+  option: string,
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+  integer: boolean,
+): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (
+    !Number.isFinite(value) ||
+    (integer && !Number.isInteger(value)) ||
+    value < min ||
+    value > max
+  ) {
+    throw new InputError(
+      `${option} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, got "${raw}"`,
+    );
+  }
+  return value;
+}
+
+/** Checks the count of positional arguments against a command's usage. */
+export function expectPositionals(
+  command: string,
+  positionals: readonly string[],
+  min: number,
+  max: number,
+  what: string,
+): void {
+  if (positionals.length >= min && positionals.length <= max) return;
+  const got = positionals.length === 0 ? 'none' : positionals.map((p) => `"${p}"`).join(' ');
+  throw new InputError(
+    `deltaglider ${command} takes ${what}; got ${got}`,
+    `Run "deltaglider ${command} --help" for examples`,
+  );
+}

@@ -1,0 +1,67 @@
+import { formatSpace, spaceFromPrefixUrl, splitObjectUrl } from '../core/delta-space.js';
+import { InputError } from '../core/errors.js';
+import type { RemoveResult } from '../core/remover.js';
+import { formatS3Url, parseS3Url } from '../core/s3-url.js';
+import { defineCommand, withSession } from './command.js';
+import { printJson } from './output.js';
+
+interface RmOptions {
+  dryRun: boolean;
+}
+
+export const rmCommand = defineCommand<RmOptions>({
+  name: 'rm',
+  summary: 'remove files from a DeltaSpace (and its reference once no delta needs it)',
+  usage: ['deltaglider rm [--dryrun] [options] s3://BUCKET/PREFIX/NAME...'],
+  description: `Removes each named file: the object <NAME> and/or <NAME>.delta. When no .delta is
+left directly in that DeltaSpace, its reference.bin is removed too (prefixes below
+it, and siblings such as releases/app2 next to releases/app, are other DeltaSpaces
+and are not looked at). Do not run it while an upload into the same DeltaSpace is in
+progress.`,
+  options: { dryrun: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+  optionsHelp: '  --dryrun, --dry-run   print what would be deleted, delete nothing',
+  readOwn: (values) => ({ dryRun: values.dryrun === true || values['dry-run'] === true }),
+  positionals: { min: 1, max: Number.POSITIVE_INFINITY, what: 'one or more s3:// file URLs' },
+  examples: [
+    'deltaglider rm s3://releases/app/app-1.0.0.zip',
+    'deltaglider rm --dryrun s3://releases/app/app-1.0.0.zip s3://releases/app/app-1.1.0.zip',
+  ],
+  async run(context) {
+    const { dryRun } = context.own;
+    const targets = context.positionals.map((arg) => {
+      const url = parseS3Url(arg);
+      if (url.isPrefix) {
+        throw new InputError(
+          `rm removes files, and ${arg} names a DeltaSpace`,
+          `Name each file (list them with "deltaglider ls ${formatSpace(spaceFromPrefixUrl(url))}"); removing the last one removes the reference too`,
+        );
+      }
+      return splitObjectUrl(url);
+    });
+    const { io, global } = context;
+    const removed: { bucket: string; result: RemoveResult }[] = [];
+    await withSession(context, async ({ service, progress }) => {
+      for (const { space, name } of targets) {
+        const result = await service.remove(space, name, { dryRun });
+        removed.push({ bucket: space.bucket, result });
+        if (global.json) continue;
+        // Printed as they go: when a later file fails, the deletions already done are known.
+        progress.clear();
+        for (const key of result.deleted) {
+          io.out(`${dryRun ? '(dryrun) ' : ''}delete: ${formatS3Url(space.bucket, key)}\n`);
+        }
+      }
+    });
+    if (global.json) {
+      printJson(io, {
+        'dry-run': dryRun,
+        results: removed.map(({ bucket, result }) => ({
+          name: result.name,
+          deleted: result.deleted.map((key) => formatS3Url(bucket, key)),
+          'reference-removed': result.referenceRemoved,
+        })),
+      });
+    }
+    return 0;
+  },
+});

@@ -1,0 +1,80 @@
+import { createS3Storage, type S3Storage } from '../adapters/s3/s3-storage.js';
+import type { DeltaService } from '../core/delta-service.js';
+import { createEngine, defaultCacheRoot, type Engine } from '../engine.js';
+import type { LoggerPort, StoragePort } from '../ports.js';
+import type { GlobalOptions } from './args.js';
+import type { Io } from './output.js';
+import { Progress, trackStorage } from './progress.js';
+
+// What a command runs on: the engine shared with the action (createEngine) over an S3
+// storage built from the command-line options, a console logger and the progress line.
+
+export interface Session {
+  service: DeltaService;
+  /** The storage the engine uses (with progress reporting on a terminal). */
+  storage: StoragePort;
+  log: LoggerPort;
+  progress: Progress;
+  cacheDir: string;
+  /** Removes scratch files, closes connections, erases the progress line. */
+  close(): Promise<void>;
+}
+
+/**
+ * Messages on stderr, erasing the progress line first. Quiet by default: warnings
+ * always, info with --verbose, debug with --debug.
+ */
+export function consoleLogger(io: Io, options: GlobalOptions, progress?: Progress): LoggerPort {
+  const print = (text: string) => {
+    progress?.clear();
+    io.err(`${text}\n`);
+  };
+  return {
+    debug: (message) => options.debug && print(`debug: ${message}`),
+    info: (message) => (options.verbose || options.debug) && print(message),
+    warning: (message) => print(`deltaglider: warning: ${message}`),
+  };
+}
+
+export function createStorage(options: GlobalOptions): S3Storage {
+  // The SDK's default credential chain reads the profile from the environment.
+  if (options.profile) process.env.AWS_PROFILE = options.profile;
+  return createS3Storage({
+    endpointUrl: options.endpointUrl,
+    region: options.region,
+    forcePathStyle: options.forcePathStyle,
+  });
+}
+
+export function openSession(io: Io, options: GlobalOptions): Session {
+  const progress = new Progress((text) => io.err(text), io.isTty);
+  const log = consoleLogger(io, options, progress);
+  const s3 = createStorage(options);
+  const storage = progress.enabled ? trackStorage(s3, progress) : s3;
+  const cacheDir = options.cacheDir ?? defaultCacheRoot();
+  let engine: Engine | undefined = createEngine({
+    storage,
+    log,
+    xdelta3Binary: options.xdelta3Path,
+    maxRatio: options.maxRatio,
+    concurrency: options.concurrency,
+    cacheRoot: cacheDir,
+  });
+  return {
+    service: engine.service,
+    storage,
+    log,
+    progress,
+    cacheDir,
+    async close() {
+      progress.stop();
+      const closing = engine;
+      engine = undefined;
+      try {
+        await closing?.dispose();
+      } finally {
+        s3.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import { formatSpace } from '../core/delta-space.js';
+import { parseS3Url } from '../core/s3-url.js';
+import type { StatsReport, StorageTotals } from '../core/stats.js';
+import { defineCommand, withSession } from './command.js';
+import { formatBytes, printJson, renderTable, savedPercent } from './output.js';
+
+export const statsCommand = defineCommand({
+  name: 'stats',
+  summary: 'totals for a bucket or prefix: original and stored bytes, savings, object counts',
+  usage: ['deltaglider stats [options] s3://BUCKET[/PREFIX/]'],
+  description: `Walks everything under the bucket or prefix (sub-prefixes included) and reports
+what the files would take stored whole (ORIGINAL), what the bucket holds for them
+(STORED, references included) and the difference, then one line per DeltaSpace (a
+prefix holding a reference.bin). Original sizes of deltas come from their metadata:
+one HEAD request per object. The DeltaGlider CLI's own .deltaglider/ objects are
+left out.`,
+  positionals: { min: 1, max: 1, what: 'one s3:// URL' },
+  examples: ['deltaglider stats s3://releases/', 'deltaglider stats --json s3://releases/app/'],
+  async run(context) {
+    const url = parseS3Url(context.positionals[0]!);
+    const report = await withSession(context, ({ service }) => service.stats(url.bucket, url.key));
+    if (context.global.json) printJson(context.io, statsJson(report));
+    else context.io.out(renderStats(report));
+    return 0;
+  },
+});
+
+function totalsFields(t: StorageTotals): Record<string, number> {
+  return {
+    files: t.files,
+    'logical-bytes': t.logicalBytes,
+    'stored-bytes': t.storedBytes,
+    'saved-bytes': t.savedBytes,
+    'savings-percent': t.savingsPercent,
+    references: t.references,
+    deltas: t.deltas,
+    direct: t.direct,
+    plain: t.plain,
+  };
+}
+
+/** The JSON form: the field names of the action's stats outputs. */
+export function statsJson(report: StatsReport): Record<string, unknown> {
+  return {
+    location: `s3://${report.bucket}/${report.prefix}`,
+    ...totalsFields(report),
+    'delta-spaces': report.deltaSpaces,
+    spaces: report.spaces.map((space) => ({
+      location: formatSpace({ bucket: report.bucket, prefix: space.prefix }),
+      ...totalsFields(space),
+    })),
+  };
+}
+
+function renderStats(report: StatsReport): string {
+  const lines = [
+    `s3://${report.bucket}/${report.prefix}`,
+    `  Files:        ${report.files}, ${formatBytes(report.logicalBytes)}`,
+    `  Stored:       ${formatBytes(report.storedBytes)}`,
+    `  Saved:        ${formatBytes(report.savedBytes)} (${savedPercent(report.logicalBytes, report.storedBytes)})`,
+    `  DeltaSpaces:  ${report.deltaSpaces}`,
+    `  Objects:      ${report.references} references, ${report.deltas} deltas, ${report.direct} direct, ${report.plain} plain`,
+  ];
+  let text = lines.join('\n') + '\n';
+  if (report.spaces.length > 0) {
+    const rows = report.spaces.map((s) => [
+      formatSpace({ bucket: report.bucket, prefix: s.prefix }),
+      String(s.files),
+      formatBytes(s.logicalBytes),
+      formatBytes(s.storedBytes),
+      savedPercent(s.logicalBytes, s.storedBytes),
+    ]);
+    text +=
+      '\n' +
+      renderTable(['DELTASPACE', 'FILES', 'ORIGINAL', 'STORED', 'SAVED'], rows, [
+        'left',
+        'right',
+        'right',
+        'right',
+        'right',
+      ]);
+  }
+  return text;
+}
