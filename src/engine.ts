@@ -6,7 +6,7 @@ import { Sha256Hasher } from './adapters/sha256-hasher.js';
 import { SystemClock } from './adapters/system-clock.js';
 import { Xdelta3Differ } from './adapters/xdelta3/differ.js';
 import { DeltaService } from './core/delta-service.js';
-import type { LoggerPort, ReferenceCachePort, StoragePort } from './ports.js';
+import type { LoggerPort, ProgressPort, ReferenceCachePort, StoragePort } from './ports.js';
 
 // The composition root shared by the action and the CLI: real adapters behind the core.
 
@@ -14,6 +14,10 @@ export interface EngineOptions {
   storage: StoragePort;
   log: LoggerPort;
   xdelta3Binary: string;
+  /** Memory all xdelta3 processes may use together; sizes their windows (default 3 GiB). */
+  xdelta3MemoryBytes?: number;
+  /** Progress lines and per-file log scopes (default: none). */
+  progress?: ProgressPort;
   maxRatio: number;
   concurrency: number;
   /** Scratch files (deltas, downloads in flight). Default: the OS temp directory. */
@@ -46,12 +50,16 @@ export function createEngine(options: EngineOptions): Engine {
   const service = new DeltaService(
     {
       storage: options.storage,
-      differ: new Xdelta3Differ({ binary: options.xdelta3Binary }),
+      differ: new Xdelta3Differ({
+        binary: options.xdelta3Binary,
+        memoryBytes: options.xdelta3MemoryBytes,
+      }),
       hasher,
       cache: options.wrapCache ? options.wrapCache(localCache) : localCache,
       files,
       clock: new SystemClock(),
       log: options.log,
+      progress: options.progress,
     },
     { maxRatio: options.maxRatio, concurrency: options.concurrency },
   );

@@ -17,7 +17,15 @@ export interface ListedObject {
   size: number;
 }
 
-export interface PutOptions {
+/** Receives how many bytes of one long operation are done so far. Called often: keep it cheap. */
+export type ProgressListener = (doneBytes: number) => void;
+
+export interface ProgressOptions {
+  /** Transfers: bytes sent or written so far. Encode: target bytes read; decode: bytes written. */
+  onProgress?: ProgressListener;
+}
+
+export interface PutOptions extends ProgressOptions {
   /**
    * Create the object only if no object exists under the key (`If-None-Match: *`).
    * The put then resolves to `'exists'` instead of overwriting.
@@ -34,7 +42,7 @@ export interface StoragePort {
   /** Every object whose key starts with `prefix` (all pages). */
   list(bucket: string, prefix: string): AsyncIterable<ListedObject>;
   /** Streams the object body into `destPath` (created or truncated). */
-  download(bucket: string, key: string, destPath: string): Promise<void>;
+  download(bucket: string, key: string, destPath: string, options?: ProgressOptions): Promise<void>;
   /** Streams `srcPath` into the object with the given user metadata. */
   upload(
     bucket: string,
@@ -49,9 +57,19 @@ export interface StoragePort {
 /** Binary delta encoder/decoder working file to file (xdelta3). */
 export interface DifferPort {
   /** Writes to `deltaPath` a delta that turns `referencePath` into `targetPath`. */
-  encode(referencePath: string, targetPath: string, deltaPath: string): Promise<void>;
+  encode(
+    referencePath: string,
+    targetPath: string,
+    deltaPath: string,
+    options?: ProgressOptions,
+  ): Promise<void>;
   /** Writes to `outPath` the file that `deltaPath` makes from `referencePath`. */
-  decode(referencePath: string, deltaPath: string, outPath: string): Promise<void>;
+  decode(
+    referencePath: string,
+    deltaPath: string,
+    outPath: string,
+    options?: ProgressOptions,
+  ): Promise<void>;
   /** The command line recorded in `dg-delta-cmd` (informational only). */
   describeEncode(referenceName: string, targetName: string, deltaName: string): string;
 }
@@ -105,4 +123,40 @@ export interface LocalFilesPort {
   rename(from: string, to: string): Promise<void>;
   /** Removes a file if it exists. */
   remove(path: string): Promise<void>;
+}
+
+/**
+ * Sees through a compressed container (gzip, zip) whose exact bytes can be rebuilt from
+ * its uncompressed content. The expanded form is self-describing: it carries whatever
+ * the rebuild needs (deflate parameters, headers, container bytes) followed by the
+ * content, so a delta between two expanded forms captures the recipe too.
+ */
+export interface ArchiveCodecPort {
+  /**
+   * When `path` is a container this codec reproduces byte for byte, writes its expanded
+   * form to `expandedPath` and names the codec; otherwise resolves undefined and leaves
+   * no file behind. Bounded in time: a recipe search that runs too long gives up.
+   */
+  expand(path: string, expandedPath: string): Promise<{ codec: string } | undefined>;
+  /** Rebuilds the exact original bytes from an expanded form. */
+  rebuild(expandedPath: string, outPath: string): Promise<void>;
+}
+
+/**
+ * Where the core reports long work, file by file. The core says what runs for which
+ * file; the shell decides what to print and how often (the action: steady progress lines
+ * and one log group per file).
+ */
+export interface ProgressPort {
+  /** Runs all the work on one file: what it logs and reports belongs to that file. */
+  file<T>(name: string, work: () => Promise<T>): Promise<T>;
+  /** Starts one long step on a file ("encoding", "uploading delta") of `totalBytes` (0: unknown). */
+  step(file: string, activity: string, totalBytes: number): ProgressStep;
+}
+
+export interface ProgressStep {
+  /** Bytes done so far. */
+  update: ProgressListener;
+  /** The step is over, successfully or not. */
+  end(): void;
 }

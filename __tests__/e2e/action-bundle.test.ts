@@ -98,6 +98,27 @@ describe('the action bundle', () => {
     }
   }, 120_000);
 
+  it('lists, verifies and totals what the uploads stored (list, verify, stats commands)', async () => {
+    const space = `s3://${bucket}/releases/app/`;
+    const list = await runAction('main', s3Inputs({ command: 'list', 's3-url': space }), { runner: work });
+    expect(list.code).toBe(0);
+    const listed = JSON.parse(list.outputs.results!) as { name: string; kind: string }[];
+    expect(listed.map((r) => r.name)).toEqual(['app-1.0.0.zip', 'app-1.0.0.zip.sha256', 'app-1.1.0.zip']);
+
+    const verify = await runAction('main', s3Inputs({ command: 'verify', 's3-url': space }), { runner: work });
+    expect(verify.code).toBe(0);
+    expect(verify.outputs.verified).toBe('3');
+    expect(verify.outputs.failed).toBe('0');
+
+    const stats = await runAction('main', s3Inputs({ command: 'stats', 's3-url': `s3://${bucket}/` }), {
+      runner: work,
+    });
+    expect(stats.code).toBe(0);
+    expect(stats.outputs['delta-spaces']).toBe('1');
+    expect(stats.outputs.deltas).toBe('2');
+    expect(Number(stats.outputs['stored-bytes'])).toBeLessThan(Number(stats.outputs['original-bytes']));
+  }, 60_000);
+
   it.each([
     ['a malformed s3-url', { path: 'x', 's3-url': 'https://example.com/x' }, /is not an S3 URL/],
     ['an unknown command', { command: 'sync', 's3-url': 's3://bkt/p/' }, /Unknown command "sync"/],

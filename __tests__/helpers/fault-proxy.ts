@@ -32,6 +32,7 @@ interface Fault {
   action:
     | { kind: 'fail'; status: number; code: string; message: string }
     | { kind: 'reset'; afterBytes: number }
+    | { kind: 'hold'; until: Promise<unknown> }
     | { kind: 'stop'; afterBytes: number };
 }
 
@@ -42,9 +43,15 @@ export function uploadOf(key: string): RequestMatch {
   return (r) => r.key === key && (r.method === 'PUT' || r.method === 'POST');
 }
 
+/** Matches the requests that carry bytes of `key`: its PutObject or its UploadParts. */
+export function bodyOf(key: string): RequestMatch {
+  return (r) => r.key === key && r.method === 'PUT';
+}
+
 /** Matches UploadPart requests (any key, or one key). */
 export function uploadPart(key?: string): RequestMatch {
-  return (r) => r.method === 'PUT' && r.query.has('partNumber') && (key === undefined || r.key === key);
+  return (r) =>
+    r.method === 'PUT' && r.query.has('partNumber') && (key === undefined || r.key === key);
 }
 
 export class FaultProxy {
@@ -80,26 +87,48 @@ export class FaultProxy {
   /** Answers the next `times` matching requests with an S3 error instead of forwarding them. */
   failNext(
     times: number,
-    { status = 503, code = 'SlowDown', message = 'Please reduce your request rate.', match = any } = {},
+    {
+      status = 503,
+      code = 'SlowDown',
+      message = 'Please reduce your request rate.',
+      match = any,
+    } = {},
   ): void {
     this.faults.push({ match, remaining: times, action: { kind: 'fail', status, code, message } });
   }
 
   /** Resets the connection of the next `times` matching requests after `afterBytes` of body. */
-  resetNext(times: number, { afterBytes = 0, match = any }: { afterBytes?: number; match?: RequestMatch } = {}): void {
+  resetNext(
+    times: number,
+    { afterBytes = 0, match = any }: { afterBytes?: number; match?: RequestMatch } = {},
+  ): void {
     this.faults.push({ match, remaining: times, action: { kind: 'reset', afterBytes } });
+  }
+
+  /**
+   * Holds the next `times` matching requests (received whole) until `until` settles, then
+   * forwards them: a request whose body takes that long to arrive.
+   */
+  holdNext(
+    times: number,
+    { until, match = any }: { until: Promise<unknown>; match?: RequestMatch },
+  ): void {
+    this.faults.push({ match, remaining: times, action: { kind: 'hold', until } });
   }
 
   /**
    * The server goes away: once the first matching request has sent `afterBytes` of its
    * body, every connection is destroyed and the port is closed (connections are refused).
    */
-  stopDuring({ afterBytes = 0, match = any }: { afterBytes?: number; match?: RequestMatch } = {}): void {
+  stopDuring({
+    afterBytes = 0,
+    match = any,
+  }: { afterBytes?: number; match?: RequestMatch } = {}): void {
     this.faults.push({ match, remaining: 1, action: { kind: 'stop', afterBytes } });
   }
 
   /** Requests seen so far that match. */
-  count(match: RequestMatch = any): number {
+  count(match: (request: SeenRequest) => boolean = any): number {
     return this.seen.filter((r) => match(r)).length;
   }
 
@@ -137,7 +166,10 @@ export class FaultProxy {
     const chunks: Buffer[] = [];
     let received = 0;
     let cut = false;
-    const cutAt = fault && fault.action.kind !== 'fail' ? fault.action.afterBytes : Infinity;
+    const cutAt =
+      fault && (fault.action.kind === 'reset' || fault.action.kind === 'stop')
+        ? fault.action.afterBytes
+        : Infinity;
     const cutOff = (): void => {
       if (cut || !fault) return;
       cut = true;
@@ -164,7 +196,12 @@ export class FaultProxy {
         seen.outcome = 'failed';
         return this.answerError(request, response, fault.action);
       }
-      this.forward(request, response, Buffer.concat(chunks));
+      const body = Buffer.concat(chunks);
+      if (fault?.action.kind === 'hold') {
+        const send = () => this.forward(request, response, body);
+        return void fault.action.until.then(send, send);
+      }
+      this.forward(request, response, body);
     });
   }
 
@@ -185,7 +222,11 @@ export class FaultProxy {
     response.end(request.method === 'HEAD' ? undefined : body);
   }
 
-  private forward(request: http.IncomingMessage, response: http.ServerResponse, body: Buffer): void {
+  private forward(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    body: Buffer,
+  ): void {
     const headers = { ...request.headers };
     // The body is sent whole, so its length is known even if it came chunked.
     delete headers['transfer-encoding'];

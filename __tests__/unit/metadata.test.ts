@@ -1,6 +1,8 @@
 import {
+  decodeHeaderValue,
   decodeObject,
   encodeDelta,
+  encodeHeaderValue,
   encodeDirect,
   encodeReference,
   formatCreatedAt,
@@ -38,7 +40,11 @@ describe('writing metadata (FORMAT.md)', () => {
       deltaCmd: 'xdelta3 -e -9 -s reference.bin app.zip app.zip.delta',
     };
     const meta = encodeDelta(fields);
-    expect(meta).toMatchObject({ 'dg-file-size': '123', 'dg-delta-size': '45', 'dg-ref-key': 'p/reference.bin' });
+    expect(meta).toMatchObject({
+      'dg-file-size': '123',
+      'dg-delta-size': '45',
+      'dg-ref-key': 'p/reference.bin',
+    });
     expect(meta['dg-note']).toBeUndefined();
     expect(encodeDelta({ ...fields, note: 'zero-diff (reference identical)' })['dg-note']).toBe(
       'zero-diff (reference identical)',
@@ -48,7 +54,12 @@ describe('writing metadata (FORMAT.md)', () => {
   it('marks direct objects with dg-compression none', () => {
     const meta = encodeDirect({ originalName: 'a.txt', sha256: sha, size: 5, createdAt: at });
     expect(meta['dg-compression']).toBe('none');
-    expect(decodeObject(meta)).toEqual({ type: 'direct', sha256: sha, size: 5, originalName: 'a.txt' });
+    expect(decodeObject(meta)).toEqual({
+      type: 'direct',
+      sha256: sha,
+      size: 5,
+      originalName: 'a.txt',
+    });
   });
 
   it('keeps VERSION equal to package.json', () => {
@@ -91,5 +102,79 @@ describe('reading metadata liberally', () => {
 
   it('treats objects without a sha256 as plain S3 objects', () => {
     expect(decodeObject({ 'content-owner': 'someone' })).toEqual({ type: 'plain' });
+  });
+});
+
+describe('names that HTTP headers cannot carry (RFC 2047 encoded-words)', () => {
+  const printableAscii = /^[\x20-\x7e]*$/;
+
+  it('leaves printable ASCII alone, spaces and parentheses included', () => {
+    expect(encodeHeaderValue('my app (1).zip')).toBe('my app (1).zip');
+    expect(encodeHeaderValue(sha)).toBe(sha);
+    expect(encodeHeaderValue('')).toBe('');
+  });
+
+  it('writes non-ASCII as base64 UTF-8 encoded-words that decode back', () => {
+    const name = 'приложение-1.0.bin';
+    const encoded = encodeHeaderValue(name);
+    expect(encoded).toBe(`=?UTF-8?B?${Buffer.from(name, 'utf8').toString('base64')}?=`);
+    expect(decodeHeaderValue(encoded)).toBe(name);
+  });
+
+  it('splits long values into words of at most 75 characters, never inside a character', () => {
+    const name = `${'数据'.repeat(40)}-🚀-release.bin`; // 3- and 4-byte characters
+    const encoded = encodeHeaderValue(name);
+    const words = encoded.split(' ');
+    expect(words.length).toBeGreaterThan(1);
+    for (const word of words) {
+      expect(word.length).toBeLessThanOrEqual(75);
+      // Each word holds whole characters: it decodes alone without replacement characters.
+      expect(decodeHeaderValue(word)).not.toContain('\ufffd');
+    }
+    expect(encoded).toMatch(printableAscii);
+    expect(decodeHeaderValue(encoded)).toBe(name);
+  });
+
+  it('encodes an ASCII value that looks like an encoded-word, so it reads back as written', () => {
+    const tricky = '=?UTF-8?B?aGk=?=.bin';
+    expect(encodeHeaderValue(tricky)).not.toBe(tricky);
+    expect(decodeHeaderValue(encodeHeaderValue(tricky))).toBe(tricky);
+  });
+
+  it('decodes what other encoders write: Q encoding, other charsets, split characters', () => {
+    expect(decodeHeaderValue('=?utf-8?Q?caf=C3=A9_1.0.zip?=')).toBe('café 1.0.zip');
+    expect(decodeHeaderValue('=?ISO-8859-1?Q?caf=E9.zip?=')).toBe('café.zip');
+    // "é" (C3 A9) split across two words, with folding whitespace between them.
+    const split = `=?UTF-8?B?${Buffer.from([0x63, 0xc3]).toString('base64')}?=\r\n =?UTF-8?B?${Buffer.from([0xa9]).toString('base64')}?=`;
+    expect(decodeHeaderValue(split)).toBe('cé');
+    // Text around words stays; a lone "=?" that is no word stays too.
+    expect(decodeHeaderValue('v1 =?UTF-8?B?0L8=?= x')).toBe('v1 п x');
+    expect(decodeHeaderValue('a=?b')).toBe('a=?b');
+  });
+
+  it('every encoder writes printable ASCII only, and decodeObject reads the names back', () => {
+    const name = 'приложение-1.0.bin';
+    const common = { sha256: sha, size: 3, createdAt: at };
+    const delta = encodeDelta({
+      ...common,
+      originalName: name,
+      refKey: 'релизы/reference.bin',
+      refSha256: sha,
+      deltaSize: 1,
+      deltaCmd: `xdelta3 -e -9 -s reference.bin ${name} ${name}.delta`,
+    });
+    const direct = encodeDirect({ ...common, originalName: name });
+    const reference = encodeReference({ sourceName: name, sha256: sha, createdAt: at });
+    for (const meta of [delta, direct, reference]) {
+      for (const value of Object.values(meta)) expect(value).toMatch(printableAscii);
+    }
+    expect(decodeObject(delta)).toMatchObject({
+      type: 'delta',
+      originalName: name,
+      refKey: 'релизы/reference.bin',
+    });
+    expect(decodeObject(direct)).toMatchObject({ type: 'direct', originalName: name });
+    expect(readField(reference, 'source-name')).toBe(name);
+    expect(readField(delta, 'delta-cmd')).toContain(`${name}.delta`);
   });
 });

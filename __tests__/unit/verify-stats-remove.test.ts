@@ -65,7 +65,11 @@ describe('verify', () => {
 
   it('fetches the reference from the bucket even when the local cache holds it', async () => {
     await uploadTwoVersions(); // the upload put the reference in the fixture's cache
-    await storage.tamper(BUCKET, 'releases/app/reference.bin', Buffer.from('damaged in the bucket'));
+    await storage.tamper(
+      BUCKET,
+      'releases/app/reference.bin',
+      Buffer.from('damaged in the bucket'),
+    );
     const results = await fx.service.verifyAll(space);
     expect(results.map((r) => r.status)).toEqual(['failed', 'failed']);
     expect(results[0]!.problem).toMatch(/reference .*reference\.bin is corrupt/);
@@ -110,7 +114,9 @@ describe('verify', () => {
     await uploadTwoVersions();
     const result = await fx.service.verify(space, 'nope.zip');
     expect(result).toMatchObject({ name: 'nope.zip', kind: 'missing', status: 'failed' });
-    expect(result.problem).toMatch(/Neither s3:\/\/bucket\/releases\/app\/nope\.zip nor its \.delta/);
+    expect(result.problem).toMatch(
+      /Neither s3:\/\/bucket\/releases\/app\/nope\.zip nor its \.delta/,
+    );
   });
 
   it('reports a delta whose reference is gone', async () => {
@@ -160,7 +166,7 @@ describe('stats', () => {
       bucket: BUCKET,
       prefix: '',
       files: 4,
-      logicalBytes: logical,
+      originalBytes: logical,
       storedBytes: stored,
       savedBytes: logical - stored,
       deltaSpaces: 1,
@@ -170,7 +176,9 @@ describe('stats', () => {
       plain: 1,
     });
     expect(stats.savingsPercent).toBe(Math.round(((logical - stored) / logical) * 1000) / 10);
-    expect(stats.spaces.map((s) => [s.prefix, s.files, s.deltas])).toEqual([['releases/app', 2, 2]]);
+    expect(stats.spaces.map((s) => [s.prefix, s.files, s.deltas])).toEqual([
+      ['releases/app', 2, 2],
+    ]);
   });
 
   it('walks a prefix only, never a sibling that shares its first characters', async () => {
@@ -225,7 +233,11 @@ describe('remove', () => {
     await uploadTwoVersions();
     put('releases/app/notes.txt', 'plain');
     const result = await fx.service.remove(space, 'notes.txt');
-    expect(result).toEqual({ name: 'notes.txt', deleted: ['releases/app/notes.txt'], referenceRemoved: false });
+    expect(result).toEqual({
+      name: 'notes.txt',
+      deleted: ['releases/app/notes.txt'],
+      referenceRemoved: false,
+    });
   });
 
   it('deletes both forms of a name', async () => {

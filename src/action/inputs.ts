@@ -6,7 +6,7 @@ import { DEFAULT_COMMENT_KEY, parseCommentMode, type CommentMode } from './pr-co
 
 // Every input is read here, once; the rest of the action works on `ActionInputs`.
 
-export const COMMANDS = ['upload', 'download'] as const;
+export const COMMANDS = ['upload', 'download', 'list', 'verify', 'stats'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface ActionInputs {

@@ -9,7 +9,9 @@ import {
 } from '../adapters/actions-cache/index.js';
 import { describeError } from '../core/errors.js';
 import type { FileResult } from '../core/models.js';
-import { createEngine, type Engine } from '../engine.js';
+import { formatHealthCheck, runHealthChecks } from '../adapters/health.js';
+import { createEngine, defaultCacheRoot, type Engine } from '../engine.js';
+import { runList, runStats, runVerify } from './commands.js';
 import { download, upload, type CommandOutcome } from './transfer.js';
 import { readInputs, type ActionInputs } from './inputs.js';
 import { actionsLogger } from './logger.js';
@@ -27,9 +29,15 @@ export async function run(): Promise<void> {
     maskCredentials();
     const inputs = readInputs();
     // Before anything touches the bucket: a binary that fails verification stops here.
-    const xdelta3 = await provisionXdelta3(inputs.xdelta3, actionsLogger);
-    core.setOutput('xdelta3-path', xdelta3.path);
-    core.info(`Using xdelta3 ${xdelta3.version} (${xdelta3.source}: ${xdelta3.path})`);
+    // list and stats read metadata only and need no xdelta3.
+    const needsXdelta3 = !['list', 'stats'].includes(inputs.command);
+    const xdelta3 = needsXdelta3
+      ? await provisionXdelta3(inputs.xdelta3, actionsLogger)
+      : { path: inputs.xdelta3.path ?? 'xdelta3', version: 'unused', source: 'none' };
+    if (needsXdelta3) {
+      core.setOutput('xdelta3-path', xdelta3.path);
+      core.info(`Using xdelta3 ${xdelta3.version} (${xdelta3.source}: ${xdelta3.path})`);
+    }
     storage = createS3Storage({
       endpointUrl: inputs.endpointUrl,
       region: inputs.region,
@@ -48,13 +56,19 @@ export async function run(): Promise<void> {
         ? (local) => (actionsCache = createActionsReferenceCache(local, actionsLogger))
         : undefined,
     });
-    const outcome =
-      inputs.command === 'upload' ? await upload(engine, inputs) : await download(engine, inputs);
-    setResultOutputs(outcome.results);
-    const cacheReport = actionsCache?.report ?? { hits: 0, misses: 0 };
-    core.setOutput('cache-hits', cacheReport.hits);
-    core.setOutput('cache-misses', cacheReport.misses);
-    await report(inputs, outcome, actionsCache ? [describeCacheReport(cacheReport)] : []);
+    if (core.isDebug()) await logHealth(xdelta3.path, storage, inputs);
+    if (inputs.command === 'list') await runList(engine, inputs);
+    else if (inputs.command === 'verify') await runVerify(engine, inputs);
+    else if (inputs.command === 'stats') await runStats(engine, inputs);
+    else {
+      const outcome =
+        inputs.command === 'upload' ? await upload(engine, inputs) : await download(engine, inputs);
+      setResultOutputs(outcome.results);
+      const cacheReport = actionsCache?.report ?? { hits: 0, misses: 0 };
+      core.setOutput('cache-hits', cacheReport.hits);
+      core.setOutput('cache-misses', cacheReport.misses);
+      await report(inputs, outcome, actionsCache ? [describeCacheReport(cacheReport)] : []);
+    }
   } catch (error) {
     core.setFailed(describeError(error));
     if (error instanceof Error && error.stack) core.debug(error.stack);
@@ -63,6 +77,18 @@ export async function run(): Promise<void> {
     await engine?.dispose();
     storage?.close();
   }
+}
+
+/** The health checks of `deltaglider doctor`, in the debug log (no writes). */
+async function logHealth(xdelta3Binary: string, storage: S3Storage, inputs: ActionInputs) {
+  const checks = await runHealthChecks({
+    xdelta3Binary,
+    cacheDir: defaultCacheRoot(),
+    storage,
+    bucket: inputs.s3Url.bucket,
+    prefix: inputs.s3Url.key,
+  });
+  for (const check of checks) core.debug(formatHealthCheck(check));
 }
 
 /**

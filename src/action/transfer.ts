@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import * as glob from '@actions/glob';
 import { formatSpace, spaceFromPrefixUrl, splitObjectUrl } from '../core/delta-space.js';
 import { InputError } from '../core/errors.js';
-import type { FileResult } from '../core/models.js';
+import { totalsOf, type FileResult } from '../core/models.js';
 import type { Engine } from '../engine.js';
 import { formatBytes } from './format.js';
 import type { ActionInputs } from './inputs.js';
@@ -46,10 +46,14 @@ export async function download(engine: Engine, inputs: ActionInputs): Promise<Co
   return { results: [result], location: formatSpace(space) };
 }
 
+/**
+ * Each file has printed its own log group, titled with its outcome (progress.ts, wired
+ * in main.ts); the step ends with the totals.
+ */
 function logResults(results: readonly FileResult[]): void {
-  for (const r of results) {
-    core.info(
-      `${r.name}: ${r.kind}, ${formatBytes(r.originalBytes)} stored as ${formatBytes(r.storedBytes)} (${r.key})`,
-    );
-  }
+  const totals = totalsOf(results);
+  core.info(
+    `${totals.files} file(s): ${formatBytes(totals.originalBytes)} stored as ` +
+      `${formatBytes(totals.storedBytes)} (${totals.savingsPercent}% saved)`,
+  );
 }

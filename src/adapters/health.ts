@@ -17,6 +17,8 @@ import { Xdelta3Differ } from './xdelta3/differ.js';
 export interface HealthCheck {
   name: 'xdelta3' | 'bucket' | 'cache';
   ok: boolean;
+  /** Not run (the bucket check without a bucket); `ok` stays true. */
+  skipped?: boolean;
   /** What was found, or what is wrong and how to fix it. */
   detail: string;
 }
@@ -24,9 +26,10 @@ export interface HealthCheck {
 /** Below this, the cache is reported short of space: one reference of a large artifact. */
 export const MIN_CACHE_FREE_BYTES = 256 * 1024 * 1024;
 
-/** `ok    xdelta3: 3.0.11 at /usr/bin/xdelta3, ...` / `FAIL  bucket: ...`. */
+/** `ok    xdelta3: 3.0.11 at /usr/bin/xdelta3, ...`, `FAIL  bucket: ...`, `skip  bucket: ...`. */
 export function formatHealthCheck(check: HealthCheck): string {
-  return `${check.ok ? 'ok  ' : 'FAIL'}  ${check.name}: ${check.detail}`;
+  const status = check.skipped ? 'skip' : check.ok ? 'ok  ' : 'FAIL';
+  return `${status}  ${check.name}: ${check.detail}`;
 }
 
 /**
@@ -165,9 +168,16 @@ export interface HealthOptions {
 /** Every check, in the order of the design: xdelta3, bucket, cache. */
 export async function runHealthChecks(options: HealthOptions): Promise<HealthCheck[]> {
   const checks = [checkXdelta3(options.xdelta3Binary)];
-  if (options.storage && options.bucket) {
-    checks.push(checkBucket(options.storage, options.bucket, options.prefix ?? ''));
-  }
+  checks.push(
+    options.storage && options.bucket
+      ? checkBucket(options.storage, options.bucket, options.prefix ?? '')
+      : Promise.resolve({
+          name: 'bucket',
+          ok: true,
+          skipped: true,
+          detail: 'no s3:// URL given, so access was not checked',
+        }),
+  );
   checks.push(checkCacheSpace(options.cacheDir));
   return Promise.all(checks);
 }

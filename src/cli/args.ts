@@ -78,8 +78,9 @@ export function parseCommandArgs<Own>(
       strict: true,
     });
   } catch (error) {
+    // Node adds advice on `--` to unknown options; the first sentence is the news.
     throw new InputError(
-      (error as Error).message.replace(/\.$/, ''),
+      (error as Error).message.replace(/\. To specify a positional.*$/s, '').replace(/\.$/, ''),
       `Run "deltaglider ${command} --help" for the options it takes`,
     );
   }

@@ -10,6 +10,8 @@ export interface Io {
   err(text: string): void;
   /** Whether stderr is a terminal: progress is drawn only then. */
   isTty: boolean;
+  /** Width of that terminal, when known. */
+  columns?: number;
   env: NodeJS.ProcessEnv;
 }
 
@@ -42,7 +44,9 @@ export function printJson(io: Io, value: unknown): void {
 /** "99.6%" of bytes saved, or "–" when there is nothing to compare. */
 export function savedPercent(original: number, stored: number): string {
   if (original === 0) return '–';
-  return `${(((original - stored) / original) * 100).toFixed(1)}%`;
+  const text = (((original - stored) / original) * 100).toFixed(1);
+  // A reference costs a few bytes more than its file: that is "0.0%", not "-0.0%".
+  return `${text === '-0.0' ? '0.0' : text}%`;
 }
 
 export { formatBytes };

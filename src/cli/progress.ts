@@ -17,7 +17,7 @@ const ERASE_LINE = '\r\x1b[K';
 
 export class Progress {
   private drawn = false;
-  private lastDraw = 0;
+  private lastDraw = Number.NEGATIVE_INFINITY;
   private text = '';
   private ticker?: ReturnType<typeof setInterval>;
   private readonly started: number;
@@ -78,10 +78,13 @@ export function trackStorage(inner: StoragePort, progress: Progress): StoragePor
   let examined = 0;
   const running = new Set<string>();
   const show = () => {
-    const parts = [`${transferred} transferred (${formatBytes(bytes)})`];
-    if (examined > 0) parts.push(`${examined} examined`);
+    // HEAD counts matter while nothing moves (stats, listings); then transfers do.
+    const counts =
+      transferred === 0 && running.size === 0
+        ? `${examined} objects examined`
+        : `${transferred} transferred (${formatBytes(bytes)})`;
     const now = [...running].at(-1);
-    progress.update(parts.join(', ') + (now ? ` · ${now}` : ''));
+    progress.update(counts + (now ? ` · ${now}` : ''));
   };
   const transfer = async (label: string, path: string, run: () => Promise<void>) => {
     running.add(label);

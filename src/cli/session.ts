@@ -47,7 +47,7 @@ export function createStorage(options: GlobalOptions): S3Storage {
 }
 
 export function openSession(io: Io, options: GlobalOptions): Session {
-  const progress = new Progress((text) => io.err(text), io.isTty);
+  const progress = new Progress((text) => io.err(text), io.isTty, io.columns);
   const log = consoleLogger(io, options, progress);
   const s3 = createStorage(options);
   const storage = progress.enabled ? trackStorage(s3, progress) : s3;

@@ -28,7 +28,7 @@ left out.`,
 function totalsFields(t: StorageTotals): Record<string, number> {
   return {
     files: t.files,
-    'logical-bytes': t.logicalBytes,
+    'original-bytes': t.originalBytes,
     'stored-bytes': t.storedBytes,
     'saved-bytes': t.savedBytes,
     'savings-percent': t.savingsPercent,
@@ -55,9 +55,9 @@ export function statsJson(report: StatsReport): Record<string, unknown> {
 function renderStats(report: StatsReport): string {
   const lines = [
     `s3://${report.bucket}/${report.prefix}`,
-    `  Files:        ${report.files}, ${formatBytes(report.logicalBytes)}`,
+    `  Files:        ${report.files}, ${formatBytes(report.originalBytes)}`,
     `  Stored:       ${formatBytes(report.storedBytes)}`,
-    `  Saved:        ${formatBytes(report.savedBytes)} (${savedPercent(report.logicalBytes, report.storedBytes)})`,
+    `  Saved:        ${formatBytes(report.savedBytes)} (${savedPercent(report.originalBytes, report.storedBytes)})`,
     `  DeltaSpaces:  ${report.deltaSpaces}`,
     `  Objects:      ${report.references} references, ${report.deltas} deltas, ${report.direct} direct, ${report.plain} plain`,
   ];
@@ -66,9 +66,9 @@ function renderStats(report: StatsReport): string {
     const rows = report.spaces.map((s) => [
       formatSpace({ bucket: report.bucket, prefix: s.prefix }),
       String(s.files),
-      formatBytes(s.logicalBytes),
+      formatBytes(s.originalBytes),
       formatBytes(s.storedBytes),
-      savedPercent(s.logicalBytes, s.storedBytes),
+      savedPercent(s.originalBytes, s.storedBytes),
     ]);
     text +=
       '\n' +

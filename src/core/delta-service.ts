@@ -5,10 +5,12 @@ import type {
   HasherPort,
   LocalFilesPort,
   LoggerPort,
+  ProgressPort,
   ReferenceCachePort,
   StoragePort,
 } from '../ports.js';
-import { formatSpace, referenceKey } from './delta-space.js';
+import { formatSpace, nameProblem, referenceKey } from './delta-space.js';
+import { formatS3Url } from './s3-url.js';
 import { Downloader } from './downloader.js';
 import { InputError } from './errors.js';
 import { listSpace } from './lister.js';
@@ -16,6 +18,7 @@ import type { DeltaSpace, FileResult, LogicalFile } from './models.js';
 import { ReferenceStore, type ReferenceStats } from './reference-store.js';
 import { Uploader, type UploadOptions } from './uploader.js';
 import { mapLimit } from './util/map-limit.js';
+import { NO_PROGRESS } from './progress.js';
 import { removeFile, type RemoveResult } from './remover.js';
 import { computeStats, type StatsReport } from './stats.js';
 import { walkTree, type Directory } from './tree.js';
@@ -29,6 +32,8 @@ export interface DeltaServiceDeps {
   files: LocalFilesPort;
   clock: ClockPort;
   log: LoggerPort;
+  /** Progress of long steps and per-file log scopes (default: none). */
+  progress?: ProgressPort;
 }
 
 export interface ServiceOptions extends UploadOptions {
@@ -46,9 +51,20 @@ export class DeltaService {
     private readonly deps: DeltaServiceDeps,
     private readonly options: ServiceOptions,
   ) {
-    this.references = new ReferenceStore(deps.storage, deps.hasher, deps.cache, deps.files, deps.log);
+    this.references = new ReferenceStore(
+      deps.storage,
+      deps.hasher,
+      deps.cache,
+      deps.files,
+      deps.log,
+      deps.progress,
+    );
     this.uploader = new Uploader({ ...deps, references: this.references }, options);
     this.downloader = new Downloader({ ...deps, references: this.references });
+  }
+
+  private get progress(): ProgressPort {
+    return this.deps.progress ?? NO_PROGRESS;
   }
 
   get referenceStats(): ReferenceStats {
@@ -56,7 +72,9 @@ export class DeltaService {
   }
 
   upload(path: string, space: DeltaSpace, name?: string): Promise<FileResult> {
-    return this.uploader.upload(path, space, name);
+    return this.progress.file(name ?? basename(path), () =>
+      this.uploader.upload(path, space, name),
+    );
   }
 
   /**
@@ -76,7 +94,7 @@ export class DeltaService {
   }
 
   download(space: DeltaSpace, name: string, destDir: string): Promise<FileResult> {
-    return this.downloader.download(space, name, destDir);
+    return this.progress.file(name, () => this.downloader.download(space, name, destDir));
   }
 
   /** Downloads every logical file of a DeltaSpace into `destDir`. */
@@ -86,6 +104,21 @@ export class DeltaService {
       throw new InputError(
         `${formatSpace(space)} holds no files`,
         'Check the s3-url: a DeltaSpace URL ends with "/" and names the prefix the files were uploaded to',
+      );
+    }
+    // Objects another tool wrote may carry names no file can have safely ("..", "a\b"):
+    // refuse the whole download before writing anything, rather than fail half-way.
+    const unsafe = listing.flatMap((file) => {
+      const problem = nameProblem(file.name);
+      // JSON quoting shows control characters as escapes instead of printing them.
+      return problem
+        ? [`${JSON.stringify(formatS3Url(space.bucket, file.key))} (the name ${problem})`]
+        : [];
+    });
+    if (unsafe.length > 0) {
+      throw new InputError(
+        `${formatSpace(space)} holds objects that cannot be restored as files: ${unsafe.join(', ')}`,
+        'Nothing was downloaded. DeltaGlider never writes such names: rename or delete those objects with another S3 tool, or download the other files one by one by URL',
       );
     }
     return mapLimit(listing, this.options.concurrency, (file) =>

@@ -55,25 +55,30 @@ export function formatSpace(space: DeltaSpace): string {
 }
 
 /**
- * Rejects logical names that cannot live in a DeltaSpace or that could escape a
- * destination directory on download: the name becomes both a key segment and a file name.
+ * Why a logical name cannot live in a DeltaSpace or could escape a destination directory
+ * on download (the name becomes both a key segment and a file name), or undefined.
  */
+export function nameProblem(name: string): string | undefined {
+  return name === ''
+    ? 'is empty'
+    : name === '.' || name === '..'
+      ? 'is a relative path segment'
+      : // A backslash is a separator on Windows runners, where "..\x" would climb out.
+        /[/\\]/.test(name)
+        ? 'contains a path separator'
+        : // eslint-disable-next-line no-control-regex
+          /[\u0000-\u001f\u007f]/.test(name)
+          ? 'contains a control character'
+          : name === REFERENCE_NAME
+            ? `is reserved for the DeltaSpace's reference`
+            : name.endsWith(DELTA_SUFFIX)
+              ? `ends in "${DELTA_SUFFIX}", which marks stored deltas`
+              : undefined;
+}
+
+/** Throws for a name `nameProblem` refuses. */
 export function assertValidName(name: string): void {
-  const problem =
-    name === ''
-      ? 'is empty'
-      : name === '.' || name === '..'
-        ? 'is a relative path segment'
-        : /[/\\]/.test(name)
-          ? 'contains a path separator'
-          : // eslint-disable-next-line no-control-regex
-            /[\u0000-\u001f\u007f]/.test(name)
-            ? 'contains a control character'
-            : name === REFERENCE_NAME
-              ? `is reserved for the DeltaSpace's reference`
-              : name.endsWith(DELTA_SUFFIX)
-                ? `ends in "${DELTA_SUFFIX}", which marks stored deltas`
-                : undefined;
+  const problem = nameProblem(name);
   if (problem) {
     throw new InputError(
       `File name "${name}" ${problem}`,

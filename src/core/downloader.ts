@@ -1,5 +1,13 @@
 import { join, resolve, sep } from 'node:path';
-import type { DifferPort, HasherPort, LocalFilesPort, LoggerPort, ObjectHead, StoragePort } from '../ports.js';
+import type {
+  DifferPort,
+  HasherPort,
+  LocalFilesPort,
+  LoggerPort,
+  ObjectHead,
+  ProgressPort,
+  StoragePort,
+} from '../ports.js';
 import {
   assertValidName,
   deltaKey,
@@ -12,6 +20,7 @@ import { decodeObject, referenceSha256 } from './metadata.js';
 import type { DeltaSpace, FileResult } from './models.js';
 import type { ReferenceStore } from './reference-store.js';
 import { formatS3Url } from './s3-url.js';
+import { inStep } from './progress.js';
 
 /** A logical file rebuilt by `check`. */
 export interface CheckedFile extends FileResult {
@@ -26,6 +35,7 @@ export interface DownloaderDeps {
   files: LocalFilesPort;
   log: LoggerPort;
   references: ReferenceStore;
+  progress?: ProgressPort;
 }
 
 /**
@@ -87,7 +97,9 @@ export class Downloader {
     const decoded = decodeObject(head.metadata);
     const expected = decoded.type === 'plain' ? undefined : decoded.sha256;
     const { sha256 } = await this.place(dest, expected, head.key, keep, (partial) =>
-      storage.download(bucket, head.key, partial),
+      inStep(this.deps.progress, name, 'downloading', head.size, (onProgress) =>
+        storage.download(bucket, head.key, partial, { onProgress }),
+      ),
     );
     return {
       name,
@@ -121,9 +133,13 @@ export class Downloader {
     const refPath = await references.localCopy(space.bucket, refKey, refSha);
     const deltaPath = files.tempPath(`${name}.delta`);
     try {
-      await storage.download(space.bucket, head.key, deltaPath);
+      await inStep(this.deps.progress, name, 'downloading the delta', head.size, (onProgress) =>
+        storage.download(space.bucket, head.key, deltaPath, { onProgress }),
+      );
       const { sha256, bytes } = await this.place(dest, decoded.sha256, head.key, keep, (partial) =>
-        differ.decode(refPath, deltaPath, partial),
+        inStep(this.deps.progress, name, 'decoding', decoded.size ?? 0, (onProgress) =>
+          differ.decode(refPath, deltaPath, partial, { onProgress }),
+        ),
       );
       const originalBytes = decoded.size ?? bytes;
       return {

@@ -37,13 +37,13 @@ export function formatCreatedAt(date: Date): string {
 }
 
 export function encodeReference(f: ReferenceFields): Metadata {
-  return {
+  return headerSafe({
     'dg-tool': TOOL_ID,
     'dg-source-name': f.sourceName,
     'dg-file-sha256': f.sha256,
     'dg-created-at': formatCreatedAt(f.createdAt),
     'dg-note': 'reference',
-  };
+  });
 }
 
 export function encodeDelta(f: DeltaFields): Metadata {
@@ -59,18 +59,106 @@ export function encodeDelta(f: DeltaFields): Metadata {
     'dg-delta-cmd': f.deltaCmd,
   };
   if (f.note) meta['dg-note'] = f.note;
-  return meta;
+  return headerSafe(meta);
 }
 
 export function encodeDirect(f: DirectFields): Metadata {
-  return {
+  return headerSafe({
     'dg-tool': TOOL_ID,
     'dg-original-name': f.originalName,
     'dg-file-sha256': f.sha256,
     'dg-file-size': String(f.size),
     'dg-created-at': formatCreatedAt(f.createdAt),
     'dg-compression': 'none',
+  });
+}
+
+// S3 user metadata travels as HTTP headers, which carry printable ASCII only, but file
+// names (and DeltaSpace prefixes, in dg-ref-key) may be any Unicode. Such values are
+// written as RFC 2047 encoded-words, `=?UTF-8?B?<base64>?=`: the encoding AWS documents
+// for non-ASCII user metadata (S3 decodes it on write and returns it encoded), which any
+// S3 tool stores and returns untouched. The DeltaGlider CLI cannot write such names at
+// all (boto3 refuses non-ASCII metadata) and only displays these fields; names it needs
+// come from the object keys, which are UTF-8. Reading decodes B and Q encoded-words.
+
+/** Bytes of UTF-8 per encoded-word: 45 bytes are 60 base64 chars, a 72-char word (RFC 2047: at most 75). */
+const WORD_BYTES = 45;
+const ENCODED_WORD = /=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g;
+
+/** A metadata value as HTTP can carry it: unchanged when printable ASCII, else encoded-words. */
+export function encodeHeaderValue(value: string): string {
+  // A plain value that looks like an encoded-word is encoded too, so it reads back as written.
+  if (/^[\x20-\x7e]*$/.test(value) && !value.includes('=?')) return value;
+  const words: number[][] = [];
+  let chunk: number[] = [];
+  for (const char of value) {
+    const bytes = [...Buffer.from(char, 'utf8')];
+    if (chunk.length + bytes.length > WORD_BYTES) {
+      words.push(chunk);
+      chunk = [];
+    }
+    chunk.push(...bytes);
+  }
+  words.push(chunk);
+  return words.map((bytes) => `=?UTF-8?B?${Buffer.from(bytes).toString('base64')}?=`).join(' ');
+}
+
+/** The text of a metadata value, with any RFC 2047 encoded-words decoded. */
+export function decodeHeaderValue(value: string): string {
+  if (!value.includes('=?')) return value;
+  let out = '';
+  let at = 0;
+  let pending: { charset: string; bytes: Buffer[] } | undefined;
+  const flush = () => {
+    if (pending) out += decodeBytes(pending.charset, Buffer.concat(pending.bytes));
+    pending = undefined;
   };
+  for (const match of value.matchAll(ENCODED_WORD)) {
+    const [word, rawCharset, encoding, text] = match as unknown as [string, string, string, string];
+    const gap = value.slice(at, match.index);
+    // Whitespace between two encoded-words is not part of the text (RFC 2047, 6.2).
+    if (!(pending && /^\s*$/.test(gap))) {
+      flush();
+      out += gap;
+    }
+    const charset = rawCharset.toLowerCase().replace(/\*.*$/, ''); // drop an RFC 2231 language
+    const bytes = /^b$/i.test(encoding) ? Buffer.from(text, 'base64') : decodeQ(text);
+    // Adjacent words in one charset are joined before decoding: some encoders split a
+    // multi-byte character between two words.
+    if (pending && pending.charset !== charset) flush();
+    pending ??= { charset, bytes: [] };
+    pending.bytes.push(bytes);
+    at = (match.index ?? 0) + word.length;
+  }
+  flush();
+  return out + value.slice(at);
+}
+
+function decodeQ(text: string): Buffer {
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '_') bytes.push(0x20);
+    else if (c === '=' && /^[0-9a-f]{2}$/i.test(text.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(c.charCodeAt(0));
+  }
+  return Buffer.from(bytes);
+}
+
+function decodeBytes(charset: string, bytes: Buffer): string {
+  try {
+    return new TextDecoder(charset).decode(bytes);
+  } catch {
+    return new TextDecoder('utf-8').decode(bytes); // an unknown charset: UTF-8 is the likeliest
+  }
+}
+
+function headerSafe(meta: Metadata): Metadata {
+  const safe: Metadata = {};
+  for (const [key, value] of Object.entries(meta)) safe[key] = encodeHeaderValue(value);
+  return safe;
 }
 
 /**
@@ -83,7 +171,7 @@ export function readField(meta: Metadata, field: string): string | undefined {
   const snake = field.replace(/-/g, '_');
   for (const key of [`dg-${field}`, `dg_${snake}`, snake, field]) {
     const value = lower[key];
-    if (value !== undefined && value !== '') return value;
+    if (value !== undefined && value !== '') return decodeHeaderValue(value);
   }
   return undefined;
 }

@@ -1,6 +1,14 @@
-import type { HasherPort, LocalFilesPort, LoggerPort, ReferenceCachePort, StoragePort } from '../ports.js';
+import type {
+  HasherPort,
+  LocalFilesPort,
+  LoggerPort,
+  ProgressPort,
+  ReferenceCachePort,
+  StoragePort,
+} from '../ports.js';
 import { IntegrityError, NotFoundError } from './errors.js';
 import { formatS3Url } from './s3-url.js';
+import { inStep } from './progress.js';
 
 /** How the references this run needed were obtained: the cache report of the step. */
 export interface ReferenceStats {
@@ -22,6 +30,7 @@ export class ReferenceStore {
     private readonly cache: ReferenceCachePort,
     private readonly files: LocalFilesPort,
     private readonly log: LoggerPort,
+    private readonly progress?: ProgressPort,
   ) {}
 
   get report(): ReferenceStats {
@@ -63,7 +72,9 @@ export class ReferenceStore {
         );
       }
       this.log.info(`Downloading reference ${formatS3Url(bucket, key)}`);
-      await this.storage.download(bucket, key, temp);
+      await inStep(this.progress, key, 'downloading the reference', head.size, (onProgress) =>
+        this.storage.download(bucket, key, temp, { onProgress }),
+      );
       const actual = await this.hasher.sha256File(temp);
       if (actual !== sha256) {
         throw new IntegrityError(

@@ -13,7 +13,7 @@ export interface StorageTotals {
   /** Logical files, as listings show them (a delta and a direct object of one name count once). */
   files: number;
   /** What the files would take stored whole. */
-  logicalBytes: number;
+  originalBytes: number;
   /** What the bucket holds: every object, references included. */
   storedBytes: number;
   savedBytes: number;
@@ -48,7 +48,7 @@ interface Contribution {
   kind: 'delta' | 'direct' | 'plain';
   /** Logical name; undefined for a delta shadowed by a direct object of the same name. */
   name?: string;
-  logicalBytes: number;
+  originalBytes: number;
   storedBytes: number;
 }
 
@@ -102,7 +102,7 @@ async function classify(
   const fileName = baseName(object.key);
   if (!fileName.endsWith(DELTA_SUFFIX) || decoded.type !== 'delta') {
     const kind = decoded.type === 'plain' ? 'plain' : 'direct';
-    return { kind, name: fileName, logicalBytes: storedBytes, storedBytes };
+    return { kind, name: fileName, originalBytes: storedBytes, storedBytes };
   }
   const name = stripDeltaSuffix(fileName);
   // Reads prefer `<name>` to `<name>.delta` (FORMAT.md): the delta is no file of its own then.
@@ -113,7 +113,7 @@ async function classify(
   return {
     kind: 'delta',
     name: shadowed ? undefined : name,
-    logicalBytes: shadowed ? 0 : (decoded.size ?? storedBytes),
+    originalBytes: shadowed ? 0 : (decoded.size ?? storedBytes),
     storedBytes,
   };
 }
@@ -128,7 +128,7 @@ function summarize(directory: Directory, parts: readonly Contribution[]): Storag
   const referenceBytes = directory.reference?.size ?? 0;
   return withSavings({
     files: files.length,
-    logicalBytes: files.reduce((total, p) => total + p.logicalBytes, 0),
+    originalBytes: files.reduce((total, p) => total + p.originalBytes, 0),
     storedBytes: referenceBytes + parts.reduce((total, p) => total + p.storedBytes, 0),
     references: directory.reference ? 1 : 0,
     deltas: count('delta'),
@@ -141,7 +141,7 @@ function sum(all: readonly StorageTotals[]): StorageTotals {
   const add = (field: keyof StorageTotals) => all.reduce((total, t) => total + t[field], 0);
   return withSavings({
     files: add('files'),
-    logicalBytes: add('logicalBytes'),
+    originalBytes: add('originalBytes'),
     storedBytes: add('storedBytes'),
     references: add('references'),
     deltas: add('deltas'),
@@ -152,7 +152,7 @@ function sum(all: readonly StorageTotals[]): StorageTotals {
 
 function withSavings(totals: Omit<StorageTotals, 'savedBytes' | 'savingsPercent'>): StorageTotals {
   const { savedBytes, savingsPercent } = totalsOf([
-    { originalBytes: totals.logicalBytes, storedBytes: totals.storedBytes },
+    { originalBytes: totals.originalBytes, storedBytes: totals.storedBytes },
   ]);
   return { ...totals, savedBytes, savingsPercent };
 }

@@ -13,6 +13,7 @@ import {
   directKey,
   formatSpace,
   referenceKey,
+  referenceKeyFor,
 } from './delta-space.js';
 import {
   decodeObject,
@@ -22,7 +23,7 @@ import {
   referenceSha256,
   ZERO_DIFF_NOTE,
 } from './metadata.js';
-import { DeltaGliderError, IntegrityError } from './errors.js';
+import { DeltaGliderError, IntegrityError, NotFoundError } from './errors.js';
 import type { DeltaSpace, FileResult } from './models.js';
 import { classify, SNIFF_BYTES } from './policy.js';
 import type { ReferenceStore } from './reference-store.js';
@@ -84,28 +85,43 @@ export class Uploader {
 
     const refKey = referenceKey(space);
     let refHead = await this.deps.storage.head(space.bucket, refKey);
-    for (let attempt = 1; !refHead; attempt++) {
-      const created = await this.createReference(space, file);
-      if (created) return created;
-      // Another writer's conditional PUT won but may still be in flight (or may fail):
-      // wait for its reference to appear, and try to create it again if it never does.
-      refHead = await this.deps.storage.head(space.bucket, refKey);
-      if (!refHead && attempt >= REFERENCE_ATTEMPTS) {
-        throw new DeltaGliderError(
-          `${formatS3Url(space.bucket, refKey)} is being created by another writer but never appeared`,
-          'Re-run the step; if it persists, check for stuck uploads to this DeltaSpace',
+    for (let attempt = 1; ; attempt++) {
+      if (!refHead) {
+        const created = await this.createReference(space, file);
+        if (created) return created;
+        // Another writer's conditional PUT won but may still be in flight (or may fail):
+        // wait for its reference to appear, and try to create it again if it never does.
+        refHead = await this.deps.storage.head(space.bucket, refKey);
+        if (!refHead) {
+          if (attempt >= REFERENCE_ATTEMPTS) {
+            throw new DeltaGliderError(
+              `${formatS3Url(space.bucket, refKey)} is being created by another writer but never appeared`,
+              'Re-run the step; if it persists, check for stuck uploads to this DeltaSpace',
+            );
+          }
+          await this.deps.clock.sleep(250 * 2 ** attempt);
+          continue;
+        }
+      }
+      const refSha = referenceSha256(refHead.metadata);
+      if (!refSha) {
+        throw new IntegrityError(
+          `${formatS3Url(space.bucket, refKey)} has no dg-file-sha256 metadata`,
+          'It was not written by DeltaGlider, or was changed behind it; move it away or use another s3-url',
         );
       }
-      if (!refHead) await this.deps.clock.sleep(250 * 2 ** attempt);
+      const stored = await this.putDelta(space, file, refSha);
+      if (stored) return stored;
+      // The reference was replaced while this delta was being made: only a racer on a
+      // store that ignores If-None-Match does that, and it settles within a few tries.
+      if (attempt >= REFERENCE_ATTEMPTS) {
+        throw new DeltaGliderError(
+          `${formatS3Url(space.bucket, refKey)} kept changing while ${name} was stored against it`,
+          'Other writers keep replacing the reference; re-run the step once they are done',
+        );
+      }
+      refHead = await this.deps.storage.head(space.bucket, refKey);
     }
-    const refSha = refHead && referenceSha256(refHead.metadata);
-    if (!refSha) {
-      throw new IntegrityError(
-        `${formatS3Url(space.bucket, refKey)} has no dg-file-sha256 metadata`,
-        'It was not written by DeltaGlider, or was changed behind it; move it away or use another s3-url',
-      );
-    }
-    return this.putDelta(space, file, refSha);
   }
 
   /** An object already holding these exact bytes under this name makes the upload a no-op. */
@@ -116,6 +132,9 @@ export class Uploader {
       if (!head) continue;
       const decoded = decodeObject(head.metadata);
       if (decoded.type === 'plain' || decoded.sha256 !== file.sha256) continue;
+      // A delta whose reference has been replaced since cannot be rebuilt: store the file
+      // again (a re-run heals what a lost race on a store without If-None-Match broke).
+      if (decoded.type === 'delta' && !(await this.rebuildable(space, decoded))) continue;
       const kind = decoded.type === 'direct' ? 'direct' : 'delta';
       return this.result(file, key, kind, head.size);
     }
@@ -127,7 +146,10 @@ export class Uploader {
    * delta the DeltaGlider CLI needs to find the first version by name. Returns undefined
    * when another writer created the reference first: the caller then deltas against it.
    */
-  private async createReference(space: DeltaSpace, file: LocalFile): Promise<FileResult | undefined> {
+  private async createReference(
+    space: DeltaSpace,
+    file: LocalFile,
+  ): Promise<FileResult | undefined> {
     const { storage, clock, log, references } = this.deps;
     const refKey = referenceKey(space);
     const outcome = await storage.upload(
@@ -138,7 +160,9 @@ export class Uploader {
       { ifAbsent: true },
     );
     if (outcome === 'exists') {
-      log.info(`${file.name}: another writer created the reference first; storing a delta against it`);
+      log.info(
+        `${file.name}: another writer created the reference first; storing a delta against it`,
+      );
       return undefined;
     }
     if (!(await this.stillReference(space, file))) return undefined;
@@ -160,14 +184,61 @@ export class Uploader {
   private async stillReference(space: DeltaSpace, file: LocalFile): Promise<boolean> {
     const head = await this.deps.storage.head(space.bucket, referenceKey(space));
     if (head && referenceSha256(head.metadata) === file.sha256) return true;
-    this.deps.log.info(`${file.name}: another writer's reference won the race; storing a delta against it`);
+    this.deps.log.info(
+      `${file.name}: another writer's reference won the race; storing a delta against it`,
+    );
     return false;
   }
 
-  private async putDelta(space: DeltaSpace, file: LocalFile, refSha: string): Promise<FileResult> {
-    const refPath = await this.deps.references.localCopy(space.bucket, referenceKey(space), refSha);
+  /** True when the delta's reference is stored with the sha256 the delta was made against. */
+  private async rebuildable(
+    space: DeltaSpace,
+    delta: { refKey?: string; refSha256?: string },
+  ): Promise<boolean> {
+    if (delta.refSha256 === undefined) return true; // legacy: checked on download
+    const refKey = referenceKeyFor(delta.refKey ?? referenceKey(space));
+    const head = await this.deps.storage.head(space.bucket, refKey);
+    return head !== undefined && referenceSha256(head.metadata) === delta.refSha256;
+  }
+
+  /** Whether reference.bin currently declares `refSha`. */
+  private async isReference(space: DeltaSpace, refSha: string): Promise<boolean> {
+    const head = await this.deps.storage.head(space.bucket, referenceKey(space));
+    return head !== undefined && referenceSha256(head.metadata) === refSha;
+  }
+
+  /**
+   * Stores `file` as a delta against the reference whose sha256 is `refSha`, or returns
+   * undefined when reference.bin stopped being that reference meanwhile (the caller
+   * starts over against the one stored now).
+   */
+  private async putDelta(
+    space: DeltaSpace,
+    file: LocalFile,
+    refSha: string,
+  ): Promise<FileResult | undefined> {
+    let refPath: string;
+    try {
+      refPath = await this.deps.references.localCopy(space.bucket, referenceKey(space), refSha);
+    } catch (error) {
+      // Bytes that no longer match the metadata read a moment ago, or no object at all:
+      // replaced or removed in between, unless the metadata still says `refSha` (then the
+      // object is corrupt, and the error stands).
+      const changed = error instanceof IntegrityError || error instanceof NotFoundError;
+      if (changed && !(await this.isReference(space, refSha))) return undefined;
+      throw error;
+    }
     const delta = await this.encodeAndPut(space, file, refPath, refSha);
     if (delta.skipped) return this.putDirect(space, file);
+    // Checked after the write: on a store that ignores If-None-Match, a racer's late
+    // reference.bin may have replaced the one this delta was made against, and the delta
+    // would never rebuild. Seen here, the caller makes it again against the new one.
+    if (!(await this.isReference(space, refSha))) {
+      this.deps.log.info(
+        `${file.name}: the reference changed while its delta was stored; storing it again`,
+      );
+      return undefined;
+    }
     await this.removeStale(space, directKey(space, file.name));
     return this.result(file, delta.key, 'delta', delta.size);
   }
@@ -246,6 +317,13 @@ export class Uploader {
     kind: FileResult['kind'],
     storedBytes: number,
   ): FileResult {
-    return { name: file.name, key, kind, originalBytes: file.size, storedBytes, sha256: file.sha256 };
+    return {
+      name: file.name,
+      key,
+      kind,
+      originalBytes: file.size,
+      storedBytes,
+      sha256: file.sha256,
+    };
   }
 }

@@ -25,7 +25,7 @@ export interface VerifyResult {
   key: string;
   kind: LogicalFile['kind'] | 'missing';
   status: VerifyStatus;
-  /** Size of the rebuilt file (0 when it could not be rebuilt). */
+  /** Size of the file: rebuilt, or as its metadata says when it failed (0 if unknown). */
   originalBytes: number;
   storedBytes: number;
   /** The sha256 of the rebuilt bytes (ok, unchecked). */
@@ -111,11 +111,10 @@ export class Verifier {
       const head = await storage.head(space.bucket, key);
       if (!head) continue;
       const decoded = decodeObject(head.metadata);
-      const kind = decoded.type === 'plain' ? 'plain' : decoded.type;
       return {
         name,
         key,
-        kind,
+        kind: decoded.type,
         originalBytes: decoded.type === 'plain' ? head.size : (decoded.size ?? 0),
         storedBytes: head.size,
       };

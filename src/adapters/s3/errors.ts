@@ -34,7 +34,13 @@ export interface S3ErrorContext {
 }
 
 // No connection could be made at all: a wrong endpoint, DNS, or a server that is down.
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 // A connection was made, then lost in the middle of a request: the endpoint is right,
 // the network (or the server, or a proxy between) is not, so the message says so.

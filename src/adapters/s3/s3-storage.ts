@@ -1,10 +1,11 @@
 // StoragePort over the AWS SDK v3. Bodies stream between files and S3: downloads are
-// piped to disk, uploads go through lib-storage in bounded parts, so memory stays at
-// about partSize x (queueSize + 1) whatever the artifact size.
+// piped to disk, uploads go through lib-storage (create-if-absent.ts for conditional
+// ones) in bounded parts, so memory stays at about partSize x (queueSize + 1) whatever
+// the artifact size.
 
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   DeleteObjectCommand,
@@ -20,11 +21,14 @@ import type {
   ListedObject,
   Metadata,
   ObjectHead,
+  ProgressListener,
+  ProgressOptions,
   PutOptions,
   PutOutcome,
   StoragePort,
 } from '../../ports.js';
 import { createS3Client, describeEndpoint, type S3ClientOptions } from './client.js';
+import { createIfAbsent } from './create-if-absent.js';
 import {
   errorCodeOf,
   httpStatusOf,
@@ -150,7 +154,12 @@ export class S3Storage implements StoragePort {
     } while (token);
   }
 
-  async download(bucket: string, key: string, destPath: string): Promise<void> {
+  async download(
+    bucket: string,
+    key: string,
+    destPath: string,
+    options: ProgressOptions = {},
+  ): Promise<void> {
     let response;
     try {
       response = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -161,7 +170,10 @@ export class S3Storage implements StoragePort {
     const body = response.Body as Readable | undefined;
     try {
       if (!body) throw new StorageError(`S3 GetObject ${s3Url(bucket, key)} returned no body`);
-      await pipeline(body, createWriteStream(destPath));
+      const sink = createWriteStream(destPath);
+      await (options.onProgress
+        ? pipeline(body, countBytes(options.onProgress), sink)
+        : pipeline(body, sink));
       const written = (await stat(destPath)).size;
       if (response.ContentLength !== undefined && written !== response.ContentLength) {
         throw new StorageError(
@@ -205,17 +217,28 @@ export class S3Storage implements StoragePort {
       });
     }
     if (!options.ifAbsent) {
-      await this.put(bucket, key, srcPath, size, metadata, false);
+      await this.put(bucket, key, srcPath, size, metadata, false, options.onProgress);
       return 'created';
     }
-    // lib-storage (3.1175) spreads its params into both the single PutObject and the
-    // CompleteMultipartUpload, so If-None-Match guards small and multipart uploads alike
-    // (checked against moto: 412 on both paths, and the first body stays). A multipart
-    // loser learns it only at Complete, after sending its parts; the parts are aborted.
+    // Always multipart with a last look before completing (create-if-absent.ts explains
+    // why), except for an empty body, which has no transfer time to race in. A loser
+    // learns it only after sending its parts; they are aborted.
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.put(bucket, key, srcPath, size, metadata, true);
-        return 'created';
+        if (size === 0) {
+          await this.put(bucket, key, srcPath, size, metadata, true);
+          return 'created';
+        }
+        return await createIfAbsent(this.client, {
+          bucket,
+          key,
+          srcPath,
+          size,
+          metadata,
+          partSize: Math.max(this.partSize, Math.ceil(size / MAX_PARTS)),
+          queueSize: this.queueSize,
+          encryption: this.encryption,
+        });
       } catch (error) {
         const sdkError = error instanceof StorageError ? error.cause : error;
         const code = errorCodeOf(sdkError);
@@ -227,7 +250,13 @@ export class S3Storage implements StoragePort {
           if (attempt < 2) continue;
           return 'exists';
         }
-        throw error;
+        if (error instanceof StorageError) throw error;
+        if (isLocalFileError(error)) {
+          throw new StorageError(`cannot read ${srcPath}: ${(error as Error).message}`, {
+            cause: error,
+          });
+        }
+        throw this.fail(error, 'PutObject', bucket, key);
       }
     }
   }
@@ -240,6 +269,7 @@ export class S3Storage implements StoragePort {
     size: number,
     metadata: Metadata,
     ifAbsent: boolean,
+    onProgress?: ProgressListener,
   ): Promise<void> {
     const body = createReadStream(srcPath, { highWaterMark: READ_CHUNK });
     try {
@@ -257,6 +287,9 @@ export class S3Storage implements StoragePort {
           ...this.encryption,
         },
       });
+      // One event per part sent (per request for a single PUT): bytes acknowledged so far.
+      if (onProgress)
+        upload.on('httpUploadProgress', ({ loaded }) => loaded !== undefined && onProgress(loaded));
       await upload.done();
     } catch (error) {
       if (isLocalFileError(error)) {
@@ -281,6 +314,18 @@ export class S3Storage implements StoragePort {
   private fail(error: unknown, operation: S3Operation, bucket: string, key?: string): StorageError {
     return toStorageError(error, { operation, bucket, key, endpoint: this.endpoint });
   }
+}
+
+/** Passes bytes through, telling `onProgress` the running total. */
+function countBytes(onProgress: ProgressListener): Transform {
+  let done = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      done += chunk.length;
+      onProgress(done);
+      callback(null, chunk);
+    },
+  });
 }
 
 function lowercaseKeys(metadata: Record<string, string> | undefined): Metadata {

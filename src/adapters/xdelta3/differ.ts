@@ -1,8 +1,15 @@
 import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { DeltaGliderError, IntegrityError } from '../../core/errors.js';
-import type { DifferPort } from '../../ports.js';
-import { sourceWindowFor } from './window.js';
+import type { DifferPort, ProgressListener, ProgressOptions } from '../../ports.js';
+import { MemoryBudget } from './memory-budget.js';
+import {
+  decodeMemoryFor,
+  decodeWindowFor,
+  DEFAULT_XDELTA3_MEMORY_BYTES,
+  encodeMemoryFor,
+  encodeWindowFor,
+} from './window.js';
 
 /** Keeps the end of a child's stderr for the error message without unbounded memory. */
 const STDERR_LIMIT = 4096;
@@ -10,8 +17,11 @@ const STDERR_LIMIT = 4096;
 export interface Xdelta3Options {
   /** The xdelta3 executable (a path, or a name looked up on PATH). */
   binary: string;
-  /** Upper bound for `-B` (see window.ts). */
-  maxWindowBytes?: number;
+  /**
+   * Memory all xdelta3 processes of this differ may use together (default 3 GiB): it
+   * sizes each `-B` and holds runs back until they fit (window.ts, memory-budget.ts).
+   */
+  memoryBytes?: number;
 }
 
 /**
@@ -20,17 +30,64 @@ export interface Xdelta3Options {
  * to the same bytes (FORMAT.md, TRAP).
  */
 export class Xdelta3Differ implements DifferPort {
-  constructor(private readonly options: Xdelta3Options) {}
+  private readonly memory: MemoryBudget;
 
-  async encode(referencePath: string, targetPath: string, deltaPath: string): Promise<void> {
-    const window = await this.windowFor(referencePath);
-    await this.run(['-e', '-f', '-9', '-D', '-B', String(window), '-s', referencePath, targetPath, deltaPath]);
+  constructor(private readonly options: Xdelta3Options) {
+    this.memory = new MemoryBudget(options.memoryBytes ?? DEFAULT_XDELTA3_MEMORY_BYTES);
   }
 
-  async decode(referencePath: string, deltaPath: string, outPath: string): Promise<void> {
-    const window = await this.windowFor(referencePath);
+  async encode(
+    referencePath: string,
+    targetPath: string,
+    deltaPath: string,
+    options: ProgressOptions = {},
+  ): Promise<void> {
+    const referenceBytes = await sizeOf(referencePath);
+    const window = encodeWindowFor(referenceBytes, this.memory.totalBytes);
+    // -v: one line per 8 MiB window of the target, read as progress; the output is the same.
+    const args = [
+      '-v',
+      '-e',
+      '-f',
+      '-9',
+      '-D',
+      '-B',
+      String(window),
+      '-s',
+      referencePath,
+      targetPath,
+      deltaPath,
+    ];
+    await this.memory.run(encodeMemoryFor(referenceBytes, window), () =>
+      this.run(args, progressOf('in', options.onProgress)),
+    );
+  }
+
+  async decode(
+    referencePath: string,
+    deltaPath: string,
+    outPath: string,
+    options: ProgressOptions = {},
+  ): Promise<void> {
+    const referenceBytes = await sizeOf(referencePath);
+    const window = decodeWindowFor(referenceBytes, this.memory.totalBytes);
+    const args = [
+      '-v',
+      '-d',
+      '-f',
+      '-D',
+      '-R',
+      '-B',
+      String(window),
+      '-s',
+      referencePath,
+      deltaPath,
+      outPath,
+    ];
     try {
-      await this.run(['-d', '-f', '-D', '-R', '-B', String(window), '-s', referencePath, deltaPath, outPath]);
+      await this.memory.run(decodeMemoryFor(referenceBytes, window), () =>
+        this.run(args, progressOf('out', options.onProgress)),
+      );
     } catch (error) {
       if (error instanceof XdeltaFailed) {
         throw new IntegrityError(
@@ -47,19 +104,19 @@ export class Xdelta3Differ implements DifferPort {
     return `xdelta3 -e -9 -D -s ${referenceName} ${targetName} ${deltaName}`;
   }
 
-  private async windowFor(referencePath: string): Promise<number> {
-    const { size } = await stat(referencePath);
-    return sourceWindowFor(size, this.options.maxWindowBytes);
-  }
-
-  private run(args: string[]): Promise<void> {
+  private run(args: string[], onLine: (line: string) => boolean): Promise<void> {
     const { binary } = this.options;
     return new Promise((resolve, reject) => {
       const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
+      let partial = '';
       child.stderr.setEncoding('utf8');
       child.stderr.on('data', (chunk: string) => {
-        stderr = (stderr + chunk).slice(-STDERR_LIMIT);
+        const lines = (partial + chunk).split('\n');
+        partial = lines.pop() ?? '';
+        // Progress lines are consumed; anything else is kept for the error message.
+        for (const line of lines)
+          if (!onLine(line)) stderr = (stderr + line + '\n').slice(-STDERR_LIMIT);
       });
       child.on('error', (error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') {
@@ -74,7 +131,10 @@ export class Xdelta3Differ implements DifferPort {
       });
       child.on('close', (code, signal) => {
         if (code === 0) resolve();
-        else reject(new XdeltaFailed(`xdelta3 ${args[0]} exited with ${signal ?? code}: ${stderr.trim() || 'no message'}`));
+        else {
+          const message = (stderr + partial).trim() || 'no message';
+          reject(new XdeltaFailed(`xdelta3 ${args[1]} exited with ${signal ?? code}: ${message}`));
+        }
       });
     });
   }
@@ -84,4 +144,37 @@ class XdeltaFailed extends DeltaGliderError {
   constructor(readonly detail: string) {
     super(detail);
   }
+}
+
+async function sizeOf(path: string): Promise<number> {
+  return (await stat(path)).size;
+}
+
+const UNITS: Record<string, number> = {
+  B: 1,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+  TiB: 1024 ** 4,
+};
+// "xdelta3: 3: in 8.00 MiB: out 1.18 MiB: total in 32.0 MiB: out 4.73 MiB: 9.4 sec"
+const WINDOW_LINE = /^xdelta3: \d+: in .*total in ([\d.]+) (\w+): out ([\d.]+) (\w+)/;
+// The other lines -v adds: the source and window sizes, a summary, and a note for windows
+// that found nothing to copy (a new file, or one that changed completely).
+const VERBOSE_LINE =
+  /^xdelta3: (source .* window |finished in |warning: input window .* has no source copies)/;
+
+/**
+ * Reads xdelta3's -v lines as progress: the target bytes read so far (`in`, encoding) or
+ * the file bytes written so far (`out`, decoding). True for lines that are only that.
+ */
+function progressOf(side: 'in' | 'out', onProgress?: ProgressListener): (line: string) => boolean {
+  return (line) => {
+    const match = WINDOW_LINE.exec(line);
+    if (!match) return VERBOSE_LINE.test(line);
+    const [value, unit] = side === 'in' ? [match[1], match[2]] : [match[3], match[4]];
+    const scale = UNITS[unit ?? ''];
+    if (scale !== undefined) onProgress?.(Math.round(Number(value) * scale));
+    return true;
+  };
 }

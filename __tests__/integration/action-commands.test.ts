@@ -1,0 +1,176 @@
+// The action's list, verify and stats commands (src/action/commands.ts) on the real
+// engine against a real S3 server, with the runner's output and summary files.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { sha256File, writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
+import { parseRunnerFile } from '../../scripts/lib/run-action.mjs';
+import { runList, runStats, runVerify } from '../../src/action/commands.js';
+import { createS3Client } from '../../src/adapters/s3/client.js';
+import { createS3Storage, type S3Storage } from '../../src/adapters/s3/s3-storage.js';
+import { IntegrityError, InputError } from '../../src/core/errors.js';
+import { parseS3Url } from '../../src/core/s3-url.js';
+import { createEngine, type Engine } from '../../src/engine.js';
+import { recordingLogger } from '../helpers/service-fixture.js';
+import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+
+const MB = 1024 * 1024;
+
+let server: S3TestServer;
+let raw: ReturnType<typeof createS3Client>;
+let storage: S3Storage;
+let engine: Engine;
+let work: string;
+let bucket: string;
+let v1: string;
+let v2: string;
+const saved = { output: process.env.GITHUB_OUTPUT, summary: process.env.GITHUB_STEP_SUMMARY };
+
+beforeAll(async () => {
+  server = await startS3Server();
+  raw = createS3Client(s3TestOptions(server.endpoint));
+  work = await mkdtemp(join(tmpdir(), 'dg-action-commands-'));
+  await mkdir(join(work, 'in'));
+  v1 = join(work, 'in', 'app-1.zip');
+  v2 = join(work, 'in', 'app-2.zip');
+  await writeArtifact(v1, 2 * MB, 31);
+  await writeNextVersion(v1, v2, { seed: 32 });
+}, 60_000);
+
+beforeEach(async () => {
+  bucket = await server.createBucket();
+  storage = createS3Storage(s3TestOptions(server.endpoint));
+  engine = createEngine({
+    storage,
+    log: recordingLogger(),
+    xdelta3Binary: process.env.XDELTA3 ?? 'xdelta3',
+    maxRatio: 0.5,
+    concurrency: 2,
+    scratchRoot: work,
+    cacheRoot: join(work, 'cache', bucket),
+  });
+  // Fixed paths, emptied per test: @actions/core keeps the summary path it first read.
+  process.env.GITHUB_OUTPUT = join(work, 'output');
+  process.env.GITHUB_STEP_SUMMARY = join(work, 'summary');
+  await writeFile(process.env.GITHUB_OUTPUT, '');
+  await writeFile(process.env.GITHUB_STEP_SUMMARY, '');
+  await engine.service.uploadAll([v1, v2], { bucket, prefix: 'rel/app' });
+});
+
+afterEach(async () => {
+  await engine.dispose();
+  storage.close();
+});
+
+afterAll(async () => {
+  process.env.GITHUB_OUTPUT = saved.output;
+  process.env.GITHUB_STEP_SUMMARY = saved.summary;
+  raw?.destroy();
+  await server?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+async function outputs(): Promise<Record<string, string>> {
+  return parseRunnerFile(await readFile(process.env.GITHUB_OUTPUT!, 'utf8'));
+}
+
+async function summary(): Promise<string> {
+  return readFile(process.env.GITHUB_STEP_SUMMARY!, 'utf8');
+}
+
+function inputs(url: string, paths: string[] = []) {
+  return { s3Url: parseS3Url(url), paths, summary: true };
+}
+
+describe('list', () => {
+  it('sets results as an upload does and writes the summary table', async () => {
+    const { location } = await runList(engine, inputs(`s3://${bucket}/rel/app/`));
+    expect(location).toBe(`s3://${bucket}/rel/app/`);
+    const out = await outputs();
+    expect(out.files).toBe('2');
+    const results = JSON.parse(out.results!);
+    expect(results[1]).toEqual({
+      name: 'app-2.zip',
+      key: 'rel/app/app-2.zip.delta',
+      kind: 'delta',
+      'original-bytes': (await readFile(v2)).length,
+      'stored-bytes': (
+        await raw.send(new HeadObjectCommand({ Bucket: bucket, Key: 'rel/app/app-2.zip.delta' }))
+      ).ContentLength,
+      sha256: await sha256File(v2),
+    });
+    expect(Number(out['original-bytes'])).toBe(
+      results[0]['original-bytes'] + results[1]['original-bytes'],
+    );
+    const text = await summary();
+    expect(text).toContain('<h3>DeltaGlider list</h3>');
+    expect(text).toContain('<td>app-2.zip</td>');
+    expect(text).toContain('Total (2 files)');
+  });
+
+  it('asks for a DeltaSpace URL', async () => {
+    await expect(runList(engine, inputs(`s3://${bucket}/rel/app/app-1.zip`))).rejects.toThrow(
+      InputError,
+    );
+  });
+});
+
+describe('verify', () => {
+  it('verifies every file, or the names given, and sets counts', async () => {
+    const all = await runVerify(engine, inputs(`s3://${bucket}/rel/app/`));
+    expect(all.results.map((r) => r.status)).toEqual(['ok', 'ok']);
+    expect(await outputs()).toMatchObject({
+      files: '2',
+      verified: '2',
+      failed: '0',
+      unchecked: '0',
+    });
+    const named = await runVerify(engine, inputs(`s3://${bucket}/rel/app/`, ['app-2.zip']));
+    expect(named.results.map((r) => r.name)).toEqual(['app-2.zip']);
+    expect(await summary()).toContain('✅ ok');
+  });
+
+  it('fails the step after reporting, when a file does not match its sha256', async () => {
+    const key = 'rel/app/app-1.zip.delta';
+    const head = await raw.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    await raw.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: 'other bytes',
+        Metadata: head.Metadata,
+      }),
+    );
+    const error = await runVerify(engine, inputs(`s3://${bucket}/rel/app/`)).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(IntegrityError);
+    expect((error as Error).message).toBe(
+      `1 of 2 files in s3://${bucket}/rel/app/ failed verification`,
+    );
+    const out = await outputs();
+    expect(out).toMatchObject({ verified: '1', failed: '1' });
+    expect(JSON.parse(out.results!)[0]).toMatchObject({ name: 'app-1.zip', status: 'failed' });
+    expect(await summary()).toContain('❌');
+  });
+});
+
+describe('stats', () => {
+  it('sets the totals and counts as outputs', async () => {
+    const report = await runStats(engine, inputs(`s3://${bucket}/`));
+    const out = await outputs();
+    expect(out).toMatchObject({
+      files: '2',
+      'original-bytes': String((await readFile(v1)).length + (await readFile(v2)).length),
+      'stored-bytes': String(report.storedBytes),
+      'delta-spaces': '1',
+      references: '1',
+      deltas: '2',
+      direct: '0',
+      plain: '0',
+    });
+    expect(Number(out['saved-bytes'])).toBe(report.originalBytes - report.storedBytes);
+    expect(await summary()).toContain(`s3://${bucket}/rel/app/`);
+  });
+});

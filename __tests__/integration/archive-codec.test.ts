@@ -1,0 +1,463 @@
+// ArchiveCodec against real compressors: Node's zlib, GNU gzip, GNU tar, Info-ZIP zip, npm
+// (`npm pack` from the registry), and xdelta3 for the delta round trip. Every success is
+// checked by sha256 of the rebuilt bytes; every fallback must leave no file behind.
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { DeltaGliderError, IntegrityError } from '../../src/core/errors.js';
+import {
+  ArchiveCodec,
+  looksExpanded,
+  sniffContainer,
+  type ArchiveCodecOptions,
+  type ExpandReport,
+} from '../../src/adapters/archive/index.js';
+
+const run = promisify(execFile);
+const workDir = await mkdtemp(path.join(tmpdir(), 'dg-archive-test-'));
+
+afterAll(async () => {
+  await rm(workDir, { recursive: true, force: true });
+});
+
+let counter = 0;
+function tempPath(hint: string): string {
+  counter += 1;
+  return path.join(workDir, `${counter}-${hint}`);
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Deterministic text that compresses like source code (a seeded LCG over a word list). */
+function text(bytes: number, seed: number): Buffer {
+  const words = ['delta', 'glider', 'release', 'artifact', 'bucket', 'stream', 'export', 'const'];
+  words.push('function', 'return', 'archive', 'version', 'content', '{', '}', '=>', 'await');
+  const parts: string[] = [];
+  let length = 0;
+  let state = seed >>> 0;
+  while (length < bytes) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    const word = words[(state >>> 8) % words.length]!;
+    const part = (state >>> 4) % 9 === 0 ? `${word} ${state % 1000};\n` : `${word} `;
+    parts.push(part);
+    length += part.length;
+  }
+  return Buffer.from(parts.join('')).subarray(0, bytes);
+}
+
+/** Deterministic incompressible bytes. */
+function noise(bytes: number, seed: number): Buffer {
+  const out = Buffer.alloc(bytes);
+  let state = seed >>> 0;
+  for (let i = 0; i < bytes; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    out[i] = state >>> 24;
+  }
+  return out;
+}
+
+/** A small source tree: text files of several sizes, one binary, one empty file. */
+async function sourceTree(seed: number): Promise<string> {
+  const root = tempPath('tree');
+  await mkdir(path.join(root, 'pkg', 'lib'), { recursive: true });
+  await writeFile(path.join(root, 'pkg', 'package.json'), `{"name":"pkg","version":"1.${seed}.0"}\n`);
+  await writeFile(path.join(root, 'pkg', 'lib', 'index.js'), text(300_000, 1));
+  await writeFile(path.join(root, 'pkg', 'lib', 'util.js'), text(40_000 + seed, 2 + seed));
+  await writeFile(path.join(root, 'pkg', 'lib', 'tiny.js'), text(200, 3));
+  await writeFile(path.join(root, 'pkg', 'README.md'), text(5_000, 4));
+  await writeFile(path.join(root, 'pkg', 'blob.bin'), noise(30_000, 5));
+  await writeFile(path.join(root, 'pkg', 'empty.txt'), '');
+  return root;
+}
+
+async function file(hint: string, bytes: Buffer): Promise<string> {
+  const target = tempPath(hint);
+  await writeFile(target, bytes);
+  return target;
+}
+
+function codec(options: ArchiveCodecOptions = {}): ArchiveCodec {
+  return new ArchiveCodec({ tempDir: workDir, ...options });
+}
+
+/** expand -> rebuild -> the same sha256; returns the report for further checks. */
+async function roundTrip(original: string, options: ArchiveCodecOptions = {}): Promise<ExpandReport> {
+  const expanded = tempPath('expanded');
+  const rebuilt = tempPath('rebuilt');
+  const report = await codec(options).expandWithReport(original, expanded);
+  expect(report).toBeDefined();
+  const expandedBytes = await readFile(expanded);
+  expect(looksExpanded(expandedBytes)).toBe(true);
+  // A fresh instance: nothing carried over from the expansion but the file.
+  await codec(options).rebuild(expanded, rebuilt);
+  expect(sha256(await readFile(rebuilt))).toBe(sha256(await readFile(original)));
+  return report!;
+}
+
+/** expand resolves undefined and leaves nothing at the expanded path. */
+async function expectFallback(original: string, options: ArchiveCodecOptions = {}) {
+  const expanded = tempPath('expanded');
+  await expect(codec(options).expand(original, expanded)).resolves.toBeUndefined();
+  expect(existsSync(expanded)).toBe(false);
+}
+
+/** A valid single-member gzip no candidate writes: a sync flush part-way through. */
+async function gzipWithSyncFlush(content: Buffer, flushAt: number): Promise<Buffer> {
+  const gzip = zlib.createGzip({ level: 6 });
+  const chunks: Buffer[] = [];
+  gzip.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const done = new Promise((resolve) => gzip.on('end', resolve));
+  gzip.write(content.subarray(0, flushAt));
+  await new Promise<void>((resolve) => gzip.flush(zlib.constants.Z_SYNC_FLUSH, () => resolve()));
+  gzip.end(content.subarray(flushAt));
+  await done;
+  return Buffer.concat(chunks);
+}
+
+function deflateBody(gzipped: Buffer, headerLength = 10): Buffer {
+  return gzipped.subarray(headerLength, gzipped.length - 8);
+}
+
+interface ZipInput {
+  name: string;
+  content: Buffer;
+  /** Raw deflate data for the entry; stored when absent. */
+  deflated?: Buffer;
+}
+
+/**
+ * A zip written the way java.util.zip does it: UTF-8 names, sizes and CRC in a data
+ * descriptor after each entry (general-purpose bit 3), central directory at the end.
+ */
+function jarLikeZip(inputs: ZipInput[]): Buffer {
+  const parts: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const { name, content, deflated } of inputs) {
+    const nameBytes = Buffer.from(name, 'utf8');
+    const data = deflated ?? content;
+    const method = deflated ? 8 : 0;
+    const crc = zlib.crc32(content);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(0x0808, 6);
+    local.writeUInt16LE(method, 8);
+    local.writeUInt16LE(0x21, 12);
+    local.writeUInt16LE(nameBytes.length, 26);
+    const descriptor = Buffer.alloc(16);
+    descriptor.writeUInt32LE(0x08074b50, 0);
+    descriptor.writeUInt32LE(crc, 4);
+    descriptor.writeUInt32LE(data.length, 8);
+    descriptor.writeUInt32LE(content.length, 12);
+    const header = Buffer.alloc(46);
+    header.writeUInt32LE(0x02014b50, 0);
+    header.writeUInt16LE(20, 4);
+    header.writeUInt16LE(20, 6);
+    header.writeUInt16LE(0x0808, 8);
+    header.writeUInt16LE(method, 10);
+    header.writeUInt16LE(0x21, 14);
+    header.writeUInt32LE(crc, 16);
+    header.writeUInt32LE(data.length, 20);
+    header.writeUInt32LE(content.length, 24);
+    header.writeUInt16LE(nameBytes.length, 28);
+    header.writeUInt32LE(offset, 42);
+    central.push(header, nameBytes);
+    parts.push(local, nameBytes, data, descriptor);
+    offset += local.length + nameBytes.length + data.length + descriptor.length;
+  }
+  const directory = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(inputs.length, 8);
+  end.writeUInt16LE(inputs.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...parts, directory, end]);
+}
+
+describe('gzip', () => {
+  const content = text(600_000, 42);
+
+  test.each([1, 6, 9])('made by Node zlib at level %i: rebuilt byte for byte', async (level) => {
+    const original = await file(`zlib-${level}.gz`, zlib.gzipSync(content, { level }));
+    const report = await roundTrip(original);
+    expect(report.codec).toBe('gzip');
+    expect(report.recipes).toEqual([expect.stringContaining(`zlib level ${level} `)]);
+    expect(report.contentBytes).toBe(content.length);
+    // The expanded form holds the content itself, where a delta encoder can see it.
+    const expanded = tempPath('expanded');
+    await codec().expand(original, expanded);
+    expect((await readFile(expanded)).includes(content.subarray(100_000, 100_200))).toBe(true);
+  });
+
+  test.each([
+    ['-n', '-9'],
+    ['-6'], // keeps the name and mtime in the header
+  ])('made by GNU gzip %s %s: header restored as found', async (...flags) => {
+    const source = await file('data.tar', content);
+    await run('touch', ['-d', '2021-03-04 05:06:07', source]);
+    const { stdout } = await run('gzip', [...flags, '-c', source], {
+      encoding: 'buffer',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const gzipped = stdout as unknown as Buffer;
+    const named = !flags.includes('-n');
+    expect((gzipped[3]! & 0x08) !== 0).toBe(named);
+    const original = await file('gnu.gz', gzipped);
+    const report = await roundTrip(original);
+    expect(report.recipes).toEqual([`gzip -n ${flags.at(-1)}`]);
+  });
+
+  test('made by tar czf: rebuilt byte for byte', async () => {
+    const tree = await sourceTree(1);
+    const original = tempPath('release.tar.gz');
+    await run('tar', ['czf', original, '-C', tree, 'pkg']);
+    const report = await roundTrip(original);
+    expect(report.recipes[0]).toMatch(/^gzip -n -6/);
+  });
+
+  test('npm tarballs as published (npm pack), or built the way npm builds them', async () => {
+    const dir = tempPath('npm');
+    await mkdir(dir);
+    let tarballs: string[];
+    try {
+      const { stdout } = await run(
+        'npm',
+        ['pack', 'is-number@7.0.0', '@actions/core@3.0.1', '--pack-destination', dir, '--silent'],
+        { timeout: 45_000 },
+      );
+      tarballs = stdout.trim().split('\n').map((name) => path.join(dir, name.trim()));
+    } catch (error) {
+      console.log(
+        `npm pack failed (${(error as Error).message.split('\n')[0]}); ` +
+          'testing a tarball built the way npm builds them (Node zlib, level 9) instead',
+      );
+      const tar = tempPath('package.tar');
+      await run('tar', ['cf', tar, '-C', await sourceTree(2), 'pkg']);
+      tarballs = [await file('package.tgz', zlib.gzipSync(await readFile(tar), { level: 9 }))];
+    }
+    for (const tarball of tarballs) {
+      const report = await roundTrip(tarball);
+      expect(report.codec).toBe('gzip');
+    }
+  });
+
+  test('content beyond the searched prefix is still proven to the last byte', async () => {
+    const big = Buffer.concat([text(1_500_000, 7), noise(200_000, 8), text(500_000, 9)]);
+    const original = await file('big.gz', zlib.gzipSync(big, { level: 9 }));
+    const report = await roundTrip(original, { prefixBytes: 4096 });
+    expect(report.contentBytes).toBe(big.length);
+  });
+
+  test('a compressor outside the candidate list: falls back', async () => {
+    await expectFallback(await file('unknown.gz', await gzipWithSyncFlush(content, 2_000)));
+  });
+
+  test('a stream that matches the searched prefix but not the rest: the proof rejects it', async () => {
+    const gzipped = await gzipWithSyncFlush(content, 400_000);
+    // The scenario holds: only the proof, not the prefix search, can tell them apart.
+    const usual = deflateBody(zlib.gzipSync(content, { level: 6 }));
+    expect(deflateBody(gzipped).subarray(0, 4096).equals(usual.subarray(0, 4096))).toBe(true);
+    await expectFallback(await file('late.gz', gzipped), { prefixBytes: 4096 });
+  });
+
+  test('multi-member, trailing garbage, truncated, empty: fall back', async () => {
+    const member = zlib.gzipSync(content, { level: 9 });
+    await expectFallback(await file('multi.gz', Buffer.concat([member, member])));
+    await expectFallback(await file('garbage.gz', Buffer.concat([member, Buffer.from('junk')])));
+    await expectFallback(await file('cut.gz', member.subarray(0, member.length >> 1)));
+    await expectFallback(await file('header-only.gz', member.subarray(0, 12)));
+  });
+
+  test('without GNU gzip, its output is not reproduced and falls back', async () => {
+    const { stdout } = await run('sh', ['-c', 'gzip -n -6 -c "$0"', await file('x', content)], {
+      encoding: 'buffer',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const original = await file('gnu.gz', stdout as unknown as Buffer);
+    await expectFallback(original, { gzipBinary: false });
+    await expectFallback(original, { gzipBinary: path.join(workDir, 'no-such-gzip') });
+  });
+
+  test('a rebuild that needs GNU gzip where there is none fails with the cause, writes nothing', async () => {
+    const source = await file('data', content);
+    await run('gzip', ['-k', '-9', source]);
+    const expanded = tempPath('expanded');
+    expect(await codec().expand(`${source}.gz`, expanded)).toEqual({ codec: 'gzip' });
+    const rebuilt = tempPath('rebuilt');
+    const rebuild = codec({ gzipBinary: path.join(workDir, 'no-such-gzip') }).rebuild(expanded, rebuilt);
+    await expect(rebuild).rejects.toThrow(DeltaGliderError);
+    await expect(rebuild).rejects.toThrow(/needs GNU gzip \(gzip -n -9/);
+    expect(existsSync(rebuilt)).toBe(false);
+  });
+});
+
+describe('zip', () => {
+  async function zipTree(flags: string[], tree: string): Promise<string> {
+    const original = tempPath('release.zip');
+    await run('zip', ['-q', '-r', '-X', ...flags, original, 'pkg'], { cwd: tree });
+    return original;
+  }
+
+  test.each([['-9'], ['-6'], ['-1']])('made by zip %s: every deflated entry rebuilt', async (level) => {
+    const original = await zipTree([level], await sourceTree(1));
+    const report = await roundTrip(original);
+    expect(report.codec).toBe('zip');
+    // zip stores what deflate does not shrink (blob.bin, empty.txt, the folders).
+    const { stdout } = await run('zipinfo', [original]);
+    expect(report.streams).toBe(stdout.match(/ def[NXFS] /g)?.length);
+    expect(report.reproducedStreams).toBe(report.streams);
+    expect(report.recipes).toEqual([`gzip -n ${level}`]);
+  });
+
+  test('stored entries stay verbatim next to deflated ones', async () => {
+    const tree = await sourceTree(3);
+    const original = await zipTree(['-6', '-n', '.md:.bin'], tree);
+    const { stdout } = await run('zipinfo', [original]);
+    expect(stdout).toMatch(/stor .*README\.md/);
+    const report = await roundTrip(original);
+    expect(report.reproducedStreams).toBe(report.streams);
+    expect(report.verbatimBytes).toBeGreaterThan(35_000);
+  });
+
+  test('a zip with nothing deflated (zip -0) gains nothing: falls back', async () => {
+    await expectFallback(await zipTree(['-0'], await sourceTree(4)));
+  });
+
+  test('streamed by zip to a pipe (data descriptors); zip64 forced (zip64 end records)', async () => {
+    const tree = await sourceTree(5);
+    const streamed = tempPath('streamed.zip');
+    await run('sh', ['-c', 'zip -q -r - pkg | cat > "$0"', streamed], { cwd: tree });
+    expect((await readFile(streamed)).includes(Buffer.from('PK\x07\x08', 'latin1'))).toBe(true);
+    await roundTrip(streamed);
+    const zip64 = await zipTree(['-fz'], tree);
+    expect((await readFile(zip64)).includes(Buffer.from('PK\x06\x06', 'latin1'))).toBe(true);
+    const report = await roundTrip(zip64);
+    expect(report.reproducedStreams).toBe(report.streams);
+  });
+
+  test('jar-like: data descriptors, deflated by zlib, manifest first', async () => {
+    const files = [
+      { name: 'META-INF/MANIFEST.MF', content: Buffer.from('Manifest-Version: 1.0\r\n\r\n') },
+      { name: 'com/example/App.class', content: Buffer.concat([noise(2_000, 1), text(9_000, 2)]) },
+      { name: 'com/example/Util.class', content: text(120_000, 3) },
+      { name: 'application.properties', content: text(700, 4) },
+    ];
+    const jar = jarLikeZip(
+      files.map((entry) => ({ ...entry, deflated: zlib.deflateRawSync(entry.content, { level: 6 }) })),
+    );
+    const report = await roundTrip(await file('app.jar', jar));
+    expect(report.reproducedStreams).toBe(4);
+    expect(report.recipes).toEqual([expect.stringContaining('zlib level 6 ')]);
+  });
+
+  test('an entry no recipe reproduces stays compressed; the others are rebuilt', async () => {
+    const odd = text(500_000, 11);
+    const entries = [
+      { name: 'a.txt', content: text(50_000, 10) },
+      { name: 'odd.txt', content: odd, deflated: deflateBody(await gzipWithSyncFlush(odd, 2_000)) },
+      { name: 'c.txt', content: text(60_000, 12) },
+    ].map((entry) => ({ deflated: zlib.deflateRawSync(entry.content, { level: 6 }), ...entry }));
+    const report = await roundTrip(await file('mixed.zip', jarLikeZip(entries)));
+    expect([report.streams, report.reproducedStreams]).toEqual([3, 2]);
+  });
+
+  test('an entry that passes the prefix search but fails the proof is dropped, the rest kept', async () => {
+    const odd = text(500_000, 21);
+    const lateFlush = deflateBody(await gzipWithSyncFlush(odd, 300_000));
+    const usual = zlib.deflateRawSync(odd, { level: 6 });
+    expect(lateFlush.subarray(0, 4096).equals(usual.subarray(0, 4096))).toBe(true);
+    const entries = [
+      { name: 'a.txt', content: text(50_000, 20), deflated: undefined as Buffer | undefined },
+      { name: 'odd.txt', content: odd, deflated: lateFlush },
+      { name: 'c.txt', content: text(60_000, 22), deflated: undefined },
+    ].map((entry) => ({ ...entry, deflated: entry.deflated ?? zlib.deflateRawSync(entry.content, { level: 6 }) }));
+    const report = await roundTrip(await file('late.zip', jarLikeZip(entries)), { prefixBytes: 4096 });
+    expect([report.streams, report.reproducedStreams]).toEqual([3, 2]);
+  });
+
+  test('encrypted entries are not touched; with nothing else to rebuild, falls back', async () => {
+    const tree = await sourceTree(6);
+    const original = tempPath('secret.zip');
+    await run('zip', ['-q', '-r', '-P', 'secret', original, 'pkg'], { cwd: tree });
+    await expectFallback(original);
+  });
+
+  test('not a zip after all (truncated central directory): falls back', async () => {
+    const whole = await readFile(await zipTree(['-6'], await sourceTree(7)));
+    await expectFallback(await file('cut.zip', whole.subarray(0, whole.length - 30)));
+  });
+});
+
+describe('expanded form', () => {
+  async function expandedSample(): Promise<{ original: string; expanded: Buffer }> {
+    const original = await file('sample.gz', zlib.gzipSync(text(100_000, 5), { level: 9 }));
+    const expanded = tempPath('expanded');
+    await codec().expand(original, expanded);
+    return { original, expanded: await readFile(expanded) };
+  }
+
+  test('sniffing: gzip and zip by magic number, nothing else', () => {
+    expect(sniffContainer(Buffer.from([0x1f, 0x8b, 8, 0]))).toBe('gzip');
+    expect(sniffContainer(Buffer.from('PK\x03\x04'))).toBe('zip');
+    expect(sniffContainer(Buffer.from('hello'))).toBeUndefined();
+  });
+
+  test('a plain file is not expanded', async () => {
+    await expectFallback(await file('plain.txt', text(10_000, 1)));
+  });
+
+  test.each([
+    ['wrong magic number', (bytes: Buffer) => Buffer.concat([Buffer.from('x'), bytes.subarray(1)])],
+    ['cut short', (bytes: Buffer) => bytes.subarray(0, bytes.length - 1000)],
+    ['bytes after the end record', (bytes: Buffer) => Buffer.concat([bytes, Buffer.from('x')])],
+    ['unknown record type', (bytes: Buffer) => {
+      const copy = Buffer.from(bytes);
+      copy[13 + copy.readUInt32BE(9)] = 0x5a;
+      return copy;
+    }],
+    ['a newer format version', (bytes: Buffer) => {
+      const copy = Buffer.from(bytes);
+      copy[8] = 2;
+      return copy;
+    }],
+  ])('rebuild fails loudly on a malformed expanded form: %s', async (_what, damage) => {
+    const { expanded } = await expandedSample();
+    const broken = await file('broken', damage(expanded));
+    const rebuilt = tempPath('rebuilt');
+    await expect(codec().rebuild(broken, rebuilt)).rejects.toThrow(IntegrityError);
+    expect(existsSync(rebuilt)).toBe(false);
+  });
+
+  test('a delta between two expanded forms (xdelta3) decodes and rebuilds exactly', async () => {
+    const versions: string[] = [];
+    for (const seed of [1, 2]) {
+      const tree = await sourceTree(seed);
+      versions.push(tempPath(`v${seed}.tar.gz`), tempPath(`v${seed}.zip`));
+      await run('tar', ['czf', versions.at(-2)!, '-C', tree, 'pkg']);
+      await run('zip', ['-q', '-r', versions.at(-1)!, 'pkg'], { cwd: tree });
+    }
+    for (const [older, newer] of [
+      [versions[0]!, versions[2]!],
+      [versions[1]!, versions[3]!],
+    ]) {
+      const [olderExpanded, newerExpanded] = [tempPath('old.x'), tempPath('new.x')];
+      expect(await codec().expand(older!, olderExpanded)).toBeDefined();
+      expect(await codec().expand(newer!, newerExpanded)).toBeDefined();
+      const [delta, decoded, rebuilt] = [tempPath('delta'), tempPath('decoded'), tempPath('rebuilt')];
+      await run('xdelta3', ['-e', '-f', '-9', '-D', '-s', olderExpanded, newerExpanded, delta]);
+      await run('xdelta3', ['-d', '-f', '-D', '-R', '-s', olderExpanded, delta, decoded]);
+      await codec().rebuild(decoded, rebuilt);
+      expect(sha256(await readFile(rebuilt))).toBe(sha256(await readFile(newer!)));
+    }
+  });
+});

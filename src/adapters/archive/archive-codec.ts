@@ -1,0 +1,177 @@
+// ArchiveCodecPort: sniffs gzip or zip, expands what a proven recipe reproduces, rebuilds.
+import { execFile } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { DeltaGliderError } from '../../core/errors.js';
+import type { ArchiveCodecPort, LoggerPort } from '../../ports.js';
+import { FileSink, withFile } from './byte-sinks.js';
+import type { EngineOptions } from './deflate-engines.js';
+import { describeRecipe } from './deflate-recipes.js';
+import type { ExpandContext, ExpandReport } from './expand-context.js';
+import { readExpandedHeader, type ContainerCodec } from './expanded-format.js';
+import { expandGzip } from './gzip-codec.js';
+import { isGzip } from './gzip-header.js';
+import { rebuildInto } from './rebuild.js';
+import { expandZip } from './zip-codec.js';
+
+export interface ArchiveCodecOptions {
+  /** GNU gzip, a path or a name on PATH (default `gzip`); `false` never uses it. */
+  gzipBinary?: string | false;
+  /** Time the recipe search may take per file, in ms (default 30 s). */
+  searchBudgetMs?: number;
+  /**
+   * Leading deflate bytes a candidate must reproduce to be chosen (default 256 KiB); the
+   * proof then checks every byte.
+   */
+  prefixBytes?: number;
+  /** Where small contents are staged for batched gzip runs (default: the OS temp dir). */
+  tempDir?: string;
+  /** Receives one debug line per file: what was found and what it cost. */
+  logger?: Pick<LoggerPort, 'debug'>;
+}
+
+const DEFAULT_BUDGET_MS = 30_000;
+const DEFAULT_PREFIX_BYTES = 256 * 1024;
+const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+
+/** Errors of the machine, not of the file: these propagate instead of falling back. */
+const ENVIRONMENT_ERRORS = new Set([
+  'ENOENT',
+  'EACCES',
+  'EPERM',
+  'EISDIR',
+  'ENOSPC',
+  'EDQUOT',
+  'EROFS',
+  'EIO',
+  'EMFILE',
+  'ENFILE',
+]);
+
+/** The container a file's leading bytes announce, if this codec knows it. */
+export function sniffContainer(head: Uint8Array): ContainerCodec | undefined {
+  if (isGzip(head)) return 'gzip';
+  if (Buffer.from(head.subarray(0, 4)).equals(ZIP_MAGIC)) return 'zip';
+  return undefined;
+}
+
+/** `gzip 1.12` for GNU gzip; undefined for any other gzip, or none. */
+function probeGnuGzip(binary: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(binary, ['--version'], { timeout: 10_000 }, (error, stdout) => {
+      const first = String(stdout).split('\n')[0]?.trim() ?? '';
+      resolve(!error && /^gzip \d+\.\d+/.test(first) ? first : undefined);
+    });
+  });
+}
+
+export class ArchiveCodec implements ArchiveCodecPort {
+  private gzipVersion?: Promise<string | undefined>;
+
+  constructor(private readonly options: ArchiveCodecOptions = {}) {}
+
+  async expand(path: string, expandedPath: string): Promise<{ codec: string } | undefined> {
+    const report = await this.expandWithReport(path, expandedPath);
+    return report && { codec: report.codec };
+  }
+
+  /** `expand` with the details: recipes, streams reproduced, time spent per phase. */
+  async expandWithReport(path: string, expandedPath: string): Promise<ExpandReport | undefined> {
+    const codec = sniffContainer(await readHead(path));
+    if (!codec) return undefined;
+    const started = Date.now();
+    let report: ExpandReport | undefined;
+    try {
+      const context = await this.context(started);
+      report =
+        codec === 'gzip'
+          ? await expandGzip(path, expandedPath, context)
+          : await expandZip(path, expandedPath, context);
+    } catch (error) {
+      await rm(expandedPath, { force: true });
+      if (ENVIRONMENT_ERRORS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+      this.options.logger?.debug(`${path}: not expanded (${(error as Error).message})`);
+      return undefined;
+    }
+    if (!report) {
+      await rm(expandedPath, { force: true });
+      this.options.logger?.debug(
+        `${path}: no ${codec} recipe reproduces it (searched ${Date.now() - started} ms)`,
+      );
+      return undefined;
+    }
+    this.options.logger?.debug(
+      `${path}: ${codec} expanded, ${report.reproducedStreams}/${report.streams} deflate ` +
+        `streams rebuilt with ${report.recipes.join('; ')} (search ${report.searchMs} ms, ` +
+        `write ${report.writeMs} ms, proof ${report.proveMs} ms)`,
+    );
+    return report;
+  }
+
+  async rebuild(expandedPath: string, outPath: string): Promise<void> {
+    const engines = await this.enginesFor(expandedPath);
+    const sink = await FileSink.create(outPath);
+    try {
+      await rebuildInto(expandedPath, sink, engines);
+      await sink.close();
+    } catch (error) {
+      await sink.close().catch(() => undefined);
+      await rm(outPath, { force: true });
+      throw error;
+    }
+  }
+
+  private gzipBinaryName(): string | undefined {
+    const { gzipBinary } = this.options;
+    return gzipBinary === false ? undefined : (gzipBinary ?? 'gzip');
+  }
+
+  private gnuGzip(): Promise<string | undefined> {
+    const binary = this.gzipBinaryName();
+    this.gzipVersion ??= binary ? probeGnuGzip(binary) : Promise.resolve(undefined);
+    return this.gzipVersion;
+  }
+
+  private async context(started: number): Promise<ExpandContext> {
+    const gzipVersion = await this.gnuGzip();
+    const producers: Record<string, string> = { 'node-zlib': process.versions.zlib ?? 'unknown' };
+    if (gzipVersion) producers.gzip = gzipVersion;
+    return {
+      engines: this.engines(),
+      gzipAvailable: gzipVersion !== undefined,
+      producers,
+      deadline: started + (this.options.searchBudgetMs ?? DEFAULT_BUDGET_MS),
+      prefixBytes: this.options.prefixBytes ?? DEFAULT_PREFIX_BYTES,
+    };
+  }
+
+  /** Engines for a rebuild; a clear error up front when its recipes need a missing gzip. */
+  private async enginesFor(expandedPath: string): Promise<EngineOptions> {
+    const { header } = await withFile(expandedPath, readExpandedHeader);
+    const needsGzip = header.recipes.find((recipe) => recipe.engine === 'gzip');
+    if (needsGzip && !(await this.gnuGzip())) {
+      throw new DeltaGliderError(
+        `Rebuilding this ${header.codec} file needs GNU gzip (${describeRecipe(needsGzip)}, ` +
+          `recorded with ${header.producers.gzip ?? 'GNU gzip'}), which is not available here` +
+          (this.gzipBinaryName() ? ` (tried "${this.gzipBinaryName()}")` : ''),
+        'Install GNU gzip and put it on PATH (apt-get install gzip, brew install gzip)',
+      );
+    }
+    return this.engines();
+  }
+
+  private engines(): EngineOptions {
+    return {
+      gzipBinary: this.gzipBinaryName() ?? 'gzip',
+      tempRoot: this.options.tempDir ?? tmpdir(),
+    };
+  }
+}
+
+function readHead(path: string): Promise<Buffer> {
+  return withFile(path, async (handle) => {
+    const buffer = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(buffer, 0, 4, 0);
+    return buffer.subarray(0, bytesRead);
+  });
+}

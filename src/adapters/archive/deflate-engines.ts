@@ -1,0 +1,154 @@
+// Runs a recipe: content in, raw deflate bytes out, streamed.
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { constants, createDeflateRaw } from 'node:zlib';
+import { DeltaGliderError } from '../../core/errors.js';
+import type {
+  DeflateRecipe,
+  GzipBinaryRecipe,
+  ZlibRecipe,
+  ZlibStrategy,
+} from './deflate-recipes.js';
+
+/** Receives the deflate stream; throwing stops the compressor. */
+export type DeflateConsumer = (deflated: AsyncIterable<Buffer>) => Promise<void>;
+
+export interface EngineOptions {
+  /** The GNU gzip executable, for `engine: 'gzip'` recipes. */
+  gzipBinary: string;
+  /** Where batches of small contents are written for one gzip run (see gzip-batch.ts). */
+  tempRoot: string;
+}
+
+const CHUNK_BYTES = 64 * 1024;
+const GZIP_HEADER_BYTES = 10;
+const GZIP_TRAILER_BYTES = 8;
+const STDERR_LIMIT = 2048;
+
+const STRATEGY: Record<ZlibStrategy, number> = {
+  default: constants.Z_DEFAULT_STRATEGY,
+  filtered: constants.Z_FILTERED,
+  huffman: constants.Z_HUFFMAN_ONLY,
+  rle: constants.Z_RLE,
+  fixed: constants.Z_FIXED,
+};
+
+/** Compresses `content` with `recipe` and hands the raw deflate bytes to `consume`. */
+export function deflateWith(
+  recipe: DeflateRecipe,
+  content: Readable,
+  consume: DeflateConsumer,
+  options: EngineOptions,
+): Promise<void> {
+  return recipe.engine === 'zlib'
+    ? deflateWithZlib(recipe, content, consume)
+    : deflateWithGzip(recipe, content, consume, options.gzipBinary);
+}
+
+async function deflateWithZlib(
+  recipe: ZlibRecipe,
+  content: Readable,
+  consume: DeflateConsumer,
+): Promise<void> {
+  const deflater = createDeflateRaw({
+    level: recipe.level,
+    memLevel: recipe.memLevel,
+    windowBits: recipe.windowBits,
+    strategy: STRATEGY[recipe.strategy],
+    chunkSize: CHUNK_BYTES,
+  });
+  await pipeline(content, deflater, consume);
+}
+
+export function gzipArguments(recipe: GzipBinaryRecipe): string[] {
+  return ['-n', `-${recipe.level}`, ...(recipe.rsyncable ? ['--rsyncable'] : []), '-c'];
+}
+
+async function deflateWithGzip(
+  recipe: GzipBinaryRecipe,
+  content: Readable,
+  consume: DeflateConsumer,
+  binary: string,
+): Promise<void> {
+  const args = gzipArguments(recipe);
+  const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (text: string) => {
+    stderr = (stderr + text).slice(-STDERR_LIMIT);
+  });
+  const exited = new Promise<string | undefined>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve(code === 0 ? undefined : `${signal ?? code}`));
+  });
+  const fed = pipeline(content, child.stdin);
+  // Both settle on every path below; these stop an early abort from leaving a stray rejection.
+  exited.catch(() => undefined);
+  fed.catch(() => undefined);
+  try {
+    await pipeline(child.stdout, stripGzipFraming, consume);
+    await fed;
+    const failure = await exited;
+    if (failure !== undefined) {
+      throw new DeltaGliderError(
+        `${binary} ${args.join(' ')} exited with ${failure}: ${stderr.trim() || 'no message'}`,
+        'Check that GNU gzip works on this machine',
+      );
+    }
+  } catch (error) {
+    child.kill('SIGKILL');
+    content.destroy();
+    const spawnError = await exited.then(
+      () => undefined,
+      (reason: unknown) => reason as NodeJS.ErrnoException,
+    );
+    if (spawnError?.code === 'ENOENT') throw gzipNotFound(binary, spawnError);
+    throw error;
+  }
+}
+
+export function gzipNotFound(binary: string, cause: unknown): DeltaGliderError {
+  return new DeltaGliderError(
+    `GNU gzip was not found (tried "${binary}"); it is needed to rebuild this archive`,
+    'Install gzip (apt-get install gzip, brew install gzip) and put it on PATH',
+    { cause },
+  );
+}
+
+/**
+ * The deflate body of `gzip -n -c` output: drops the 10-byte header (checked: no name,
+ * no extra fields) and holds back the 8-byte trailer.
+ */
+async function* stripGzipFraming(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let header: Buffer = Buffer.alloc(0);
+  let tail: Buffer = Buffer.alloc(0);
+  for await (const piece of source) {
+    let chunk = piece;
+    if (header.length < GZIP_HEADER_BYTES) {
+      const need = GZIP_HEADER_BYTES - header.length;
+      header = Buffer.concat([header, chunk.subarray(0, need)]);
+      chunk = chunk.subarray(need);
+      if (header.length === GZIP_HEADER_BYTES && !isPlainGzipHeader(header)) {
+        throw new Error(`gzip wrote an unexpected header (${header.toString('hex')})`);
+      }
+    }
+    if (chunk.length >= GZIP_TRAILER_BYTES) {
+      if (tail.length > 0) yield tail;
+      yield chunk.subarray(0, chunk.length - GZIP_TRAILER_BYTES);
+      tail = chunk.subarray(chunk.length - GZIP_TRAILER_BYTES);
+    } else if (chunk.length > 0) {
+      const joined = Buffer.concat([tail, chunk]);
+      const keep = Math.max(0, joined.length - GZIP_TRAILER_BYTES);
+      if (keep > 0) yield joined.subarray(0, keep);
+      tail = joined.subarray(keep);
+    }
+  }
+  if (header.length < GZIP_HEADER_BYTES || tail.length < GZIP_TRAILER_BYTES) {
+    throw new Error('gzip output ended before its header and trailer were complete');
+  }
+}
+
+function isPlainGzipHeader(header: Buffer): boolean {
+  return header[0] === 0x1f && header[1] === 0x8b && header[2] === 8 && header[3] === 0;
+}

@@ -1,0 +1,234 @@
+// The expanded form: a container with its deflate streams replaced by their content.
+//
+//   magic (8 bytes: 89 44 47 58 0d 0a 1a 0a = "\x89DGX\r\n\x1a\n")
+//   version (1 byte, = 1)
+//   header length N (u32 big-endian), then N bytes of UTF-8 JSON:
+//     { "format": "deltaglider-expanded", "codec": "gzip" | "zip", "size": <original bytes>,
+//       "recipes": [<DeflateRecipe>...], "producers": { "zlib": ..., "gzip": ... } }
+//   records, in the order of the original bytes:
+//     'R' u64 L, then L bytes copied verbatim (headers, trailers, stored data, directories)
+//     'D' u16 recipe index, u64 content length C, u64 deflate length Z, then C bytes of
+//         content; rebuilt by deflating the content with the recipe into Z bytes
+//     'E' end of records; the last byte of the file
+//
+// Everything a rebuild needs travels inside, so a delta between two expanded forms carries
+// the recipe too, and the content sits uncompressed where a delta encoder can see it.
+import { createReadStream } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { IntegrityError } from '../../core/errors.js';
+import { FileSink } from './byte-sinks.js';
+import { parseRecipe, type DeflateRecipe } from './deflate-recipes.js';
+
+export const EXPANDED_MAGIC = Buffer.from([0x89, 0x44, 0x47, 0x58, 0x0d, 0x0a, 0x1a, 0x0a]);
+export const EXPANDED_VERSION = 1;
+const FORMAT_NAME = 'deltaglider-expanded';
+const PREAMBLE_BYTES = EXPANDED_MAGIC.length + 1 + 4;
+const MAX_HEADER_BYTES = 1024 * 1024;
+const READ_CHUNK_BYTES = 1024 * 1024;
+
+const RAW = 0x52; // 'R'
+const DEFLATED = 0x44; // 'D'
+const END = 0x45; // 'E'
+const RAW_RECORD_HEAD = 1 + 8;
+const DEFLATED_RECORD_HEAD = 1 + 2 + 8 + 8;
+
+export type ContainerCodec = 'gzip' | 'zip';
+
+export interface ExpandedHeader {
+  codec: ContainerCodec;
+  /** Size of the original container in bytes. */
+  size: number;
+  recipes: DeflateRecipe[];
+  /** Versions of the compressors that proved the recipes (for error messages only). */
+  producers: Record<string, string>;
+}
+
+export type ExpandedRecord =
+  | { kind: 'raw'; start: number; length: number }
+  | {
+      kind: 'deflated';
+      recipe: DeflateRecipe;
+      start: number;
+      contentLength: number;
+      deflateLength: number;
+    };
+
+/** Whether leading bytes are those of an expanded form. */
+export function looksExpanded(head: Uint8Array): boolean {
+  return Buffer.from(head.subarray(0, EXPANDED_MAGIC.length)).equals(EXPANDED_MAGIC);
+}
+
+/** Bytes `[start, start + length)` of a file as a stream (empty ranges included). */
+export function readRange(path: string, start: number, length: number): Readable {
+  if (length === 0) return Readable.from([]);
+  return createReadStream(path, {
+    start,
+    end: start + length - 1,
+    highWaterMark: READ_CHUNK_BYTES,
+  });
+}
+
+/** Writes an expanded form record by record. */
+export class ExpandedWriter {
+  private constructor(private readonly sink: FileSink) {}
+
+  static async create(path: string, header: ExpandedHeader): Promise<ExpandedWriter> {
+    const json = Buffer.from(JSON.stringify({ format: FORMAT_NAME, ...header }), 'utf8');
+    const preamble = Buffer.alloc(PREAMBLE_BYTES);
+    EXPANDED_MAGIC.copy(preamble, 0);
+    preamble.writeUInt8(EXPANDED_VERSION, EXPANDED_MAGIC.length);
+    preamble.writeUInt32BE(json.length, EXPANDED_MAGIC.length + 1);
+    const sink = await FileSink.create(path);
+    await sink.write(preamble);
+    await sink.write(json);
+    return new ExpandedWriter(sink);
+  }
+
+  /** Copies `length` bytes of `path` from `start`. */
+  async raw(path: string, start: number, length: number): Promise<void> {
+    if (length === 0) return;
+    const head = Buffer.alloc(RAW_RECORD_HEAD);
+    head.writeUInt8(RAW, 0);
+    head.writeBigUInt64BE(BigInt(length), 1);
+    await this.sink.write(head);
+    let copied = 0;
+    for await (const chunk of readRange(path, start, length)) {
+      copied += (chunk as Buffer).length;
+      await this.sink.write(chunk as Buffer);
+    }
+    if (copied !== length) throw new Error('the original file shrank while it was being read');
+  }
+
+  /** Streams `content` into a 'D' record; returns the content length. */
+  async deflated(recipeIndex: number, deflateLength: number, content: Readable): Promise<number> {
+    const headAt = this.sink.position;
+    const head = Buffer.alloc(DEFLATED_RECORD_HEAD);
+    head.writeUInt8(DEFLATED, 0);
+    head.writeUInt16BE(recipeIndex, 1);
+    head.writeBigUInt64BE(BigInt(deflateLength), 11);
+    await this.sink.write(head);
+    let contentLength = 0;
+    for await (const chunk of content) {
+      contentLength += (chunk as Buffer).length;
+      await this.sink.write(chunk as Buffer);
+    }
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64BE(BigInt(contentLength), 0);
+    await this.sink.patch(headAt + 3, length);
+    return contentLength;
+  }
+
+  async finish(): Promise<void> {
+    await this.sink.write(Buffer.from([END]));
+    await this.sink.close();
+  }
+
+  /** Closes the file after a failure (the caller removes it). */
+  async abandon(): Promise<void> {
+    await this.sink.close().catch(() => undefined);
+  }
+}
+
+function malformed(detail: string): IntegrityError {
+  return new IntegrityError(
+    `The expanded archive is malformed: ${detail}`,
+    'The delta object or its reference is corrupt, or was written by a newer release; ' +
+      'upload the file again',
+  );
+}
+
+async function readExactly(handle: FileHandle, position: number, length: number, what: string) {
+  const buffer = Buffer.alloc(length);
+  const { bytesRead } = await handle.read(buffer, 0, length, position);
+  if (bytesRead < length) throw malformed(`it ends inside the ${what}`);
+  return buffer;
+}
+
+/** Reads and checks the preamble and JSON header; returns it with where records start. */
+export async function readExpandedHeader(
+  handle: FileHandle,
+): Promise<{ header: ExpandedHeader; recordsStart: number }> {
+  const preamble = await readExactly(handle, 0, PREAMBLE_BYTES, 'preamble');
+  if (!looksExpanded(preamble)) {
+    throw malformed(`it does not start with the expanded-form magic number`);
+  }
+  const version = preamble.readUInt8(EXPANDED_MAGIC.length);
+  if (version !== EXPANDED_VERSION) {
+    throw malformed(`format version ${version} is not supported (this release reads version 1)`);
+  }
+  const jsonLength = preamble.readUInt32BE(EXPANDED_MAGIC.length + 1);
+  if (jsonLength > MAX_HEADER_BYTES) throw malformed(`its header claims ${jsonLength} bytes`);
+  const json = await readExactly(handle, PREAMBLE_BYTES, jsonLength, 'header');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json.toString('utf8'));
+  } catch {
+    throw malformed('its header is not JSON');
+  }
+  const fields = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<
+    string,
+    unknown
+  >;
+  if (fields.format !== FORMAT_NAME) throw malformed('its header does not name the format');
+  if (fields.codec !== 'gzip' && fields.codec !== 'zip') {
+    throw malformed(`unknown codec ${JSON.stringify(fields.codec)}`);
+  }
+  if (!Array.isArray(fields.recipes)) throw malformed('its header lists no recipes');
+  const producers = fields.producers;
+  const header: ExpandedHeader = {
+    codec: fields.codec,
+    size: typeof fields.size === 'number' ? fields.size : -1,
+    recipes: fields.recipes.map(parseRecipe),
+    producers:
+      typeof producers === 'object' && producers !== null
+        ? (producers as Record<string, string>)
+        : {},
+  };
+  return { header, recordsStart: PREAMBLE_BYTES + jsonLength };
+}
+
+function safeLength(value: bigint, what: string): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw malformed(`${what} ${value} is too large`);
+  return Number(value);
+}
+
+/** The records of an expanded form, bounds-checked against the file's size. */
+export async function* expandedRecords(
+  handle: FileHandle,
+  fileSize: number,
+  recordsStart: number,
+  recipes: readonly DeflateRecipe[],
+): AsyncGenerator<ExpandedRecord> {
+  let position = recordsStart;
+  for (;;) {
+    const kind = (await readExactly(handle, position, 1, 'records'))[0];
+    if (kind === END) {
+      if (position + 1 !== fileSize) {
+        throw malformed(`${fileSize - position - 1} bytes follow its end record`);
+      }
+      return;
+    }
+    if (kind === RAW) {
+      const head = await readExactly(handle, position, RAW_RECORD_HEAD, 'record header');
+      const length = safeLength(head.readBigUInt64BE(1), 'raw length');
+      const start = position + RAW_RECORD_HEAD;
+      if (start + length > fileSize) throw malformed('a verbatim record runs past its end');
+      yield { kind: 'raw', start, length };
+      position = start + length;
+    } else if (kind === DEFLATED) {
+      const head = await readExactly(handle, position, DEFLATED_RECORD_HEAD, 'record header');
+      const recipeIndex = head.readUInt16BE(1);
+      const recipe = recipes[recipeIndex];
+      if (recipe === undefined) throw malformed(`a record names recipe ${recipeIndex}`);
+      const contentLength = safeLength(head.readBigUInt64BE(3), 'content length');
+      const deflateLength = safeLength(head.readBigUInt64BE(11), 'deflate length');
+      const start = position + DEFLATED_RECORD_HEAD;
+      if (start + contentLength > fileSize) throw malformed('a content record runs past its end');
+      yield { kind: 'deflated', recipe, start, contentLength, deflateLength };
+      position = start + contentLength;
+    } else {
+      throw malformed(`unknown record type 0x${(kind ?? 0).toString(16)} at byte ${position}`);
+    }
+  }
+}

@@ -1,0 +1,180 @@
+// Expanded form -> original bytes, record by record, for any container codec.
+import { stat } from 'node:fs/promises';
+import { IntegrityError } from '../../core/errors.js';
+import { withFile, type ByteSink } from './byte-sinks.js';
+import { deflateWith, type EngineOptions } from './deflate-engines.js';
+import { describeRecipe, recipeKey, type DeflateRecipe } from './deflate-recipes.js';
+import {
+  expandedRecords,
+  readExpandedHeader,
+  readRange,
+  type ExpandedHeader,
+  type ExpandedRecord,
+} from './expanded-format.js';
+import { BATCH_LIMITS, BatchFramingError, deflateBatchWithGzip } from './gzip-batch.js';
+
+type DeflatedRecord = Extract<ExpandedRecord, { kind: 'deflated' }>;
+
+/**
+ * Streams the bytes an expanded form describes into `sink`. Checks structure, not
+ * content: the caller compares the result's sha256 (or streams it into a comparer).
+ */
+export async function rebuildInto(
+  expandedPath: string,
+  sink: ByteSink,
+  engines: EngineOptions,
+): Promise<ExpandedHeader> {
+  const { size } = await stat(expandedPath);
+  return withFile(expandedPath, async (handle) => {
+    const { header, recordsStart } = await readExpandedHeader(handle);
+    const writer = new RecordWriter(expandedPath, header, sink, engines);
+    for await (const record of expandedRecords(handle, size, recordsStart, header.recipes)) {
+      await writer.add(record);
+    }
+    await writer.flush();
+    return header;
+  });
+}
+
+/** Writes records in order, holding back runs of small gzip records to batch them. */
+class RecordWriter {
+  private batch: ExpandedRecord[] = [];
+  private batchRecipe?: string;
+  private batchMembers = 0;
+  private batchContent = 0;
+
+  constructor(
+    private readonly path: string,
+    private readonly header: ExpandedHeader,
+    private readonly sink: ByteSink,
+    private readonly engines: EngineOptions,
+  ) {}
+
+  async add(record: ExpandedRecord): Promise<void> {
+    if (record.kind === 'raw') {
+      if (this.batchMembers > 0) this.batch.push(record);
+      else await this.copy(record);
+      return;
+    }
+    if (!this.batchable(record)) {
+      await this.flush();
+      await this.deflate(record);
+      return;
+    }
+    const key = recipeKey(record.recipe);
+    if (
+      this.batchMembers > 0 &&
+      (key !== this.batchRecipe ||
+        this.batchMembers >= BATCH_LIMITS.members ||
+        this.batchContent + record.contentLength > BATCH_LIMITS.contentBytes)
+    ) {
+      await this.flush();
+    }
+    this.batch.push(record);
+    this.batchRecipe = key;
+    this.batchMembers++;
+    this.batchContent += record.contentLength;
+  }
+
+  async flush(): Promise<void> {
+    const records = this.batch;
+    this.batch = [];
+    this.batchMembers = 0;
+    this.batchContent = 0;
+    const members = records.filter(
+      (record): record is DeflatedRecord => record.kind === 'deflated',
+    );
+    const first = members[0];
+    if (!first || first.recipe.engine !== 'gzip') {
+      for (const record of records)
+        await this.copy(record as Extract<ExpandedRecord, { kind: 'raw' }>);
+      return;
+    }
+    if (members.length === 1) {
+      for (const record of records) {
+        if (record.kind === 'raw') await this.copy(record);
+        else await this.deflate(record);
+      }
+      return;
+    }
+    let next = 0;
+    const copyRawUpTo = async (member: DeflatedRecord | undefined) => {
+      for (; next < records.length && records[next] !== member; next++) {
+        const record = records[next]!;
+        if (record.kind === 'raw') await this.copy(record);
+      }
+      next++;
+    };
+    try {
+      await deflateBatchWithGzip(
+        first.recipe,
+        members.map((member) => ({
+          content: () => readRange(this.path, member.start, member.contentLength),
+          deflateLength: member.deflateLength,
+        })),
+        async (index, deflated) => {
+          await copyRawUpTo(members[index]);
+          for await (const chunk of deflated) await this.sink.write(chunk);
+        },
+        { binary: this.engines.gzipBinary, tempRoot: this.engines.tempRoot },
+      );
+    } catch (error) {
+      if (error instanceof BatchFramingError) {
+        const member = members[Math.min(error.index, members.length - 1)]!;
+        throw notReproduced(this.header, member.recipe, member.deflateLength, error);
+      }
+      throw error;
+    }
+    await copyRawUpTo(undefined);
+  }
+
+  private batchable(record: DeflatedRecord): boolean {
+    return (
+      record.recipe.engine === 'gzip' && record.contentLength <= BATCH_LIMITS.memberContentBytes
+    );
+  }
+
+  private async copy(record: Extract<ExpandedRecord, { kind: 'raw' }>): Promise<void> {
+    for await (const chunk of readRange(this.path, record.start, record.length)) {
+      await this.sink.write(chunk as Buffer);
+    }
+  }
+
+  private async deflate(record: DeflatedRecord): Promise<void> {
+    const content = readRange(this.path, record.start, record.contentLength);
+    await deflateWith(
+      record.recipe,
+      content,
+      async (deflated) => {
+        const wrongLength = () => notReproduced(this.header, record.recipe, record.deflateLength);
+        let produced = 0;
+        for await (const chunk of deflated) {
+          produced += chunk.length;
+          if (produced > record.deflateLength) throw wrongLength();
+          await this.sink.write(chunk);
+        }
+        if (produced !== record.deflateLength) throw wrongLength();
+      },
+      this.engines,
+    );
+  }
+}
+
+function notReproduced(
+  header: ExpandedHeader,
+  recipe: DeflateRecipe,
+  expected: number,
+  cause?: unknown,
+): IntegrityError {
+  const producers = Object.entries(header.producers)
+    .map(([name, version]) => `${name} ${version}`)
+    .join(', ');
+  return new IntegrityError(
+    `Recompressing with ${describeRecipe(recipe)} did not give back the ${expected} deflate ` +
+      `bytes the archive had: this machine's compressor differs from the one that proved ` +
+      `the recipe (${producers || 'unknown'})`,
+    'Download on a machine with the same Node.js zlib and GNU gzip, or upload the file ' +
+      'again without archive-aware deltas',
+    { cause },
+  );
+}

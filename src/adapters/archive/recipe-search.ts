@@ -1,0 +1,101 @@
+// The bounded search for a recipe that re-creates a deflate stream.
+import type { FileHandle } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { Mismatch, PrefixMatched, RangeComparer } from './byte-sinks.js';
+import { deflateWith, type EngineOptions } from './deflate-engines.js';
+import type { DeflateRecipe } from './deflate-recipes.js';
+
+/** One deflate stream of the original and a way to read its content afresh. */
+export interface SearchTarget {
+  /** A new stream of the uncompressed content, from its start. */
+  openContent(): Readable;
+  /** The original file, open for reading. */
+  handle: FileHandle;
+  /** Where the deflate bytes sit in it. */
+  start: number;
+  length: number;
+}
+
+export interface SearchLimits {
+  /** `Date.now()` after which no further candidate starts. */
+  deadline: number;
+  /**
+   * A candidate that matches this many leading deflate bytes is returned without running
+   * to the end; the proof rebuild checks the rest.
+   */
+  prefixBytes: number;
+}
+
+export interface SearchMatch {
+  recipe: DeflateRecipe;
+  /** Whether the whole stream was compared, or only its first `prefixBytes`. */
+  complete: boolean;
+}
+
+/** The content is not a valid deflate stream (truncated or corrupt): nothing to search. */
+export class UndecodableContent extends Error {
+  constructor(cause: unknown) {
+    super(`the deflate data does not decompress: ${(cause as Error).message}`, { cause });
+    this.name = 'UndecodableContent';
+  }
+}
+
+export interface SearchStats {
+  tried: number;
+}
+
+/**
+ * Candidates that reproduce the target, in the order given, lazily: the caller takes the
+ * first and asks for another only if its proof fails. Each candidate is compared on the
+ * fly and dropped at its first wrong byte. Stops at the deadline.
+ */
+export async function* matchingRecipes(
+  target: SearchTarget,
+  candidates: readonly DeflateRecipe[],
+  limits: SearchLimits,
+  engines: EngineOptions,
+  stats: SearchStats = { tried: 0 },
+): AsyncGenerator<SearchMatch> {
+  for (const recipe of candidates) {
+    if (Date.now() > limits.deadline) return;
+    stats.tried++;
+    const match = await tryRecipe(target, recipe, limits.prefixBytes, engines);
+    if (match) yield match;
+  }
+}
+
+/** Runs one candidate against the target: a match, or undefined at the first wrong byte. */
+export async function tryRecipe(
+  target: SearchTarget,
+  recipe: DeflateRecipe,
+  prefixBytes: number,
+  engines: EngineOptions,
+): Promise<SearchMatch | undefined> {
+  const comparer = new RangeComparer(target.handle, target.start, target.length, prefixBytes);
+  const content = target.openContent();
+  try {
+    await deflateWith(
+      recipe,
+      content,
+      async (deflated) => {
+        for await (const chunk of deflated) await comparer.write(chunk);
+      },
+      engines,
+    );
+    comparer.end();
+    return { recipe, complete: true };
+  } catch (error) {
+    if (error instanceof PrefixMatched) return { recipe, complete: false };
+    if (error instanceof Mismatch) return undefined;
+    if (isZlibDataError(error)) throw new UndecodableContent(error);
+    throw error;
+  } finally {
+    content.destroy();
+  }
+}
+
+/** An error zlib raises on bad compressed input (as opposed to an I/O failure). */
+export function isZlibDataError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR_ZLIB'));
+}

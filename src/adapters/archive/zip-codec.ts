@@ -1,0 +1,323 @@
+// zip, jar and friends: each deflated entry whose data a recipe reproduces is stored as
+// its content; every other byte (headers, stored and encrypted entries, entries no
+// recipe matches, data descriptors, the central directory) is copied verbatim.
+import { stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { Mismatch, RangeComparer, withFile } from './byte-sinks.js';
+import {
+  candidateRecipes,
+  describeRecipe,
+  recipeKey,
+  type DeflateRecipe,
+  type GzipBinaryRecipe,
+} from './deflate-recipes.js';
+import {
+  BATCH_LIMITS,
+  BatchContentError,
+  BatchFramingError,
+  deflateBatchWithGzip,
+} from './gzip-batch.js';
+import {
+  openInflated,
+  proveExpanded,
+  type ExpandContext,
+  type ExpandReport,
+} from './expand-context.js';
+import { ExpandedWriter } from './expanded-format.js';
+import {
+  matchingRecipes,
+  UndecodableContent,
+  isZlibDataError,
+  type SearchStats,
+} from './recipe-search.js';
+import {
+  isDeflatedEntry,
+  levelsFromZipFlags,
+  readZipLayout,
+  type ZipEntry,
+} from './zip-structure.js';
+
+/**
+ * After this many entries in a row that no candidate reproduced, the archive was made by
+ * a compressor we do not have: only recipes that already worked are tried from then on.
+ */
+const MAX_MISSES_IN_A_ROW = 8;
+/** Entries dropped after a failed proof before giving up on the file. */
+const MAX_REWRITES = 4;
+
+interface Stream {
+  entry: ZipEntry;
+  recipe?: DeflateRecipe;
+}
+
+/** Deflated entries in file order, without any whose data overlaps another's. */
+function deflateStreams(entries: readonly ZipEntry[]): Stream[] {
+  const sorted = entries.filter(isDeflatedEntry).sort((a, b) => a.dataStart - b.dataStart);
+  const streams: Stream[] = [];
+  let end = 0;
+  for (const entry of sorted) {
+    if (entry.dataStart < end) continue;
+    streams.push({ entry });
+    end = entry.dataStart + entry.compressedSize;
+  }
+  return streams;
+}
+
+/** Expands a zip file, or resolves undefined when no entry can be reproduced. */
+export async function expandZip(
+  path: string,
+  expandedPath: string,
+  context: ExpandContext,
+): Promise<ExpandReport | undefined> {
+  const { size } = await stat(path);
+  return withFile(path, async (handle) => {
+    const layout = await readZipLayout(handle, size);
+    if (!layout) return undefined;
+    const streams = deflateStreams(layout.entries);
+    const stats: SearchStats = { tried: 0 };
+    const report = { searchMs: 0, writeMs: 0, proveMs: 0 };
+    let clock = Date.now();
+    await findRecipes(path, handle, streams, context, stats);
+    report.searchMs = Date.now() - clock;
+    for (let attempt = 0; attempt < MAX_REWRITES; attempt++) {
+      const reproduced = streams.filter((stream) => stream.recipe);
+      if (reproduced.length === 0) return undefined;
+      clock = Date.now();
+      const written = await writeExpanded(path, expandedPath, size, reproduced, context);
+      report.writeMs += Date.now() - clock;
+      if ('failed' in written) {
+        written.failed.recipe = undefined;
+        continue;
+      }
+      clock = Date.now();
+      const mismatch = await proveExpanded(expandedPath, path, size, context.engines);
+      report.proveMs += Date.now() - clock;
+      if (!mismatch) {
+        const reproducedBytes = reproduced.reduce((sum, s) => sum + s.entry.compressedSize, 0);
+        return {
+          codec: 'zip',
+          recipes: written.recipes.map(describeRecipe),
+          streams: streams.length,
+          reproducedStreams: reproduced.length,
+          reproducedBytes,
+          verbatimBytes: size - reproducedBytes,
+          contentBytes: written.contentBytes,
+          candidatesTried: stats.tried,
+          ...report,
+        };
+      }
+      const culprit = reproduced.find(
+        ({ entry }) =>
+          // Inclusive end: a member found too long fails right after its expected bytes.
+          mismatch.offset >= entry.dataStart &&
+          mismatch.offset <= entry.dataStart + entry.compressedSize,
+      );
+      if (!culprit) return undefined;
+      culprit.recipe = undefined;
+    }
+    return undefined;
+  });
+}
+
+interface SearchState {
+  /** Recipes that reproduced an entry, the most recent first. */
+  proven: DeflateRecipe[];
+  /** Entries in a row that the whole candidate list failed to reproduce. */
+  misses: number;
+}
+
+/**
+ * Gives each stream the first recipe that reproduces it, within the time budget. Once a
+ * gzip recipe works, runs of small entries are tried with it in batches (one gzip process
+ * each); an entry a batch fails on gets the full search.
+ */
+async function findRecipes(
+  path: string,
+  handle: FileHandle,
+  streams: Stream[],
+  context: ExpandContext,
+  stats: SearchStats,
+): Promise<void> {
+  const state: SearchState = { proven: [], misses: 0 };
+  let index = 0;
+  while (index < streams.length) {
+    if (Date.now() > context.deadline) return;
+    const top = state.proven[0];
+    if (top?.engine === 'gzip' && batchable(streams[index]!)) {
+      const group = batchFrom(streams, index);
+      const matched = await searchBatch(path, handle, group, top, context, stats);
+      index += matched;
+      if (matched === group.length) continue;
+    }
+    if (!(await searchOne(path, handle, streams[index]!, state, context, stats))) return;
+    index++;
+  }
+}
+
+function batchable(stream: Stream): boolean {
+  return stream.entry.uncompressedSize <= BATCH_LIMITS.memberContentBytes;
+}
+
+/** The run of batchable streams from `start`, within the batch limits. */
+function batchFrom(streams: readonly Stream[], start: number): Stream[] {
+  const group: Stream[] = [];
+  let content = 0;
+  for (const stream of streams.slice(start)) {
+    if (!batchable(stream) || group.length >= BATCH_LIMITS.members) break;
+    content += stream.entry.uncompressedSize;
+    if (group.length > 0 && content > BATCH_LIMITS.contentBytes) break;
+    group.push(stream);
+  }
+  return group;
+}
+
+/** Tries one gzip recipe on a run of entries; returns how many leading entries matched. */
+async function searchBatch(
+  path: string,
+  handle: FileHandle,
+  group: readonly Stream[],
+  recipe: GzipBinaryRecipe,
+  context: ExpandContext,
+  stats: SearchStats,
+): Promise<number> {
+  stats.tried++;
+  let current = 0;
+  let matched: number;
+  try {
+    await deflateBatchWithGzip(
+      recipe,
+      group.map(({ entry }) => ({
+        content: () => openInflated(path, entry.dataStart, entry.compressedSize).content,
+        deflateLength: entry.compressedSize,
+      })),
+      async (index, deflated) => {
+        current = index;
+        const { entry } = group[index]!;
+        const comparer = new RangeComparer(handle, entry.dataStart, entry.compressedSize);
+        for await (const chunk of deflated) await comparer.write(chunk);
+        comparer.end();
+      },
+      { binary: context.engines.gzipBinary, tempRoot: context.engines.tempRoot },
+    );
+    matched = group.length;
+  } catch (error) {
+    if (error instanceof BatchContentError) {
+      // An entry that does not inflate: try the ones before it, leave it to the full search.
+      return error.index === 0
+        ? 0
+        : searchBatch(path, handle, group.slice(0, error.index), recipe, context, stats);
+    }
+    if (error instanceof Mismatch) matched = current;
+    else if (error instanceof BatchFramingError) matched = Math.min(error.index, group.length - 1);
+    else throw error;
+  }
+  for (const stream of group.slice(0, matched)) stream.recipe = recipe;
+  return matched;
+}
+
+/** The full candidate search for one entry; false once nothing is left worth trying. */
+async function searchOne(
+  path: string,
+  handle: FileHandle,
+  stream: Stream,
+  state: SearchState,
+  context: ExpandContext,
+  stats: SearchStats,
+): Promise<boolean> {
+  const { entry } = stream;
+  const everything = state.misses < MAX_MISSES_IN_A_ROW;
+  const candidates = everything
+    ? candidateRecipes({
+        likelyLevels: levelsFromZipFlags(entry.flags),
+        proven: state.proven,
+        gzipBinary: context.gzipAvailable,
+      })
+    : state.proven;
+  if (candidates.length === 0) return false;
+  const target = {
+    handle,
+    start: entry.dataStart,
+    length: entry.compressedSize,
+    openContent: () => openInflated(path, entry.dataStart, entry.compressedSize).content,
+  };
+  try {
+    for await (const match of matchingRecipes(
+      target,
+      candidates,
+      context,
+      context.engines,
+      stats,
+    )) {
+      stream.recipe = match.recipe;
+      break;
+    }
+  } catch (error) {
+    if (!(error instanceof UndecodableContent)) throw error;
+  }
+  if (stream.recipe) {
+    const key = recipeKey(stream.recipe);
+    state.proven = [stream.recipe, ...state.proven.filter((recipe) => recipeKey(recipe) !== key)];
+    state.misses = 0;
+  } else if (everything) {
+    state.misses++;
+  }
+  return true;
+}
+
+type Written = { recipes: DeflateRecipe[]; contentBytes: number } | { failed: Stream };
+
+/**
+ * Writes the expanded form. A stream whose data turns out not to be exactly one deflate
+ * stream (corrupt, or followed by other bytes) comes back as `failed`.
+ */
+async function writeExpanded(
+  path: string,
+  expandedPath: string,
+  size: number,
+  reproduced: readonly Stream[],
+  context: ExpandContext,
+): Promise<Written> {
+  const recipes: DeflateRecipe[] = [];
+  const indexOf = new Map<string, number>();
+  for (const { recipe } of reproduced) {
+    const key = recipeKey(recipe!);
+    if (!indexOf.has(key)) {
+      indexOf.set(key, recipes.length);
+      recipes.push(recipe!);
+    }
+  }
+  const writer = await ExpandedWriter.create(expandedPath, {
+    codec: 'zip',
+    size,
+    recipes,
+    producers: context.producers,
+  });
+  let contentBytes = 0;
+  let cursor = 0;
+  try {
+    for (const stream of reproduced) {
+      const { dataStart, compressedSize } = stream.entry;
+      await writer.raw(path, cursor, dataStart - cursor);
+      const inflated = openInflated(path, dataStart, compressedSize);
+      try {
+        const index = indexOf.get(recipeKey(stream.recipe!))!;
+        contentBytes += await writer.deflated(index, compressedSize, inflated.content);
+      } catch (error) {
+        if (!isZlibDataError(error)) throw error;
+        await writer.abandon();
+        return { failed: stream };
+      }
+      if (inflated.consumed() !== compressedSize) {
+        await writer.abandon();
+        return { failed: stream };
+      }
+      cursor = dataStart + compressedSize;
+    }
+    await writer.raw(path, cursor, size - cursor);
+    await writer.finish();
+    return { recipes, contentBytes };
+  } catch (error) {
+    await writer.abandon();
+    throw error;
+  }
+}

@@ -1,0 +1,156 @@
+// Creating an object only when its key is free, as well as the store allows.
+//
+// S3 (and MinIO, R2, moto, …) honour `If-None-Match: *`: a second writer gets 412. Some
+// S3-compatible stores ignore the header, and there a plain PUT whose body takes seconds
+// to arrive overwrites whatever another writer created in the meantime: two matrix jobs
+// creating one DeltaSpace's reference.bin would lose the first one's file after it had
+// already checked that it won. So the body goes up as a multipart upload, which creates
+// nothing until it is completed, and the key is looked up once more right before the
+// CompleteMultipartUpload (which still carries If-None-Match for the stores that honour
+// it). On a store that ignores the header, the window for an unnoticed overwrite shrinks
+// from the whole transfer to one round trip; the core's post-write checks cover that.
+
+import { open, type FileHandle } from 'node:fs/promises';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  UploadPartCommand,
+  type CompletedPart,
+  type PutObjectCommandInput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { Metadata, PutOutcome } from '../../ports.js';
+import { mapLimit } from '../../core/util/map-limit.js';
+import { httpStatusOf } from './errors.js';
+
+export interface CreateIfAbsentRequest {
+  bucket: string;
+  key: string;
+  srcPath: string;
+  size: number;
+  metadata: Metadata;
+  partSize: number;
+  queueSize: number;
+  encryption: Pick<PutObjectCommandInput, 'ServerSideEncryption' | 'SSEKMSKeyId'>;
+}
+
+/**
+ * Uploads `srcPath` to the key unless an object exists there: `'exists'` when one
+ * existed before the upload completed (412 from the store, or found by the last look).
+ * Other failures reject with the SDK error; the multipart upload is aborted first.
+ * Memory: one part buffer per part in flight.
+ */
+export async function createIfAbsent(
+  client: S3Client,
+  request: CreateIfAbsentRequest,
+): Promise<PutOutcome> {
+  const { bucket, key, metadata, encryption } = request;
+  // lib-storage does the same: with flexible checksums on (AWS), parts carry CRC32 and
+  // the upload must declare it up front, and Complete must list each part's checksum.
+  const checksums = (await client.config.requestChecksumCalculation()) === 'WHEN_SUPPORTED';
+  const algorithm = checksums ? ({ ChecksumAlgorithm: 'CRC32' } as const) : {};
+  const { UploadId } = await client.send(
+    new CreateMultipartUploadCommand({
+      Bucket: bucket,
+      Key: key,
+      Metadata: metadata,
+      ...encryption,
+      ...algorithm,
+    }),
+  );
+  const abort = () =>
+    client
+      .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId }))
+      .then(() => undefined)
+      // Best effort: when the store is gone, so is any chance of cleaning up (a lifecycle
+      // rule removes incomplete uploads).
+      .catch(() => undefined);
+  try {
+    const parts = await uploadParts(client, request, UploadId!, algorithm);
+    if (await exists(client, bucket, key)) {
+      await abort();
+      return 'exists';
+    }
+    await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId,
+        MultipartUpload: { Parts: parts },
+        IfNoneMatch: '*',
+      }),
+    );
+    return 'created';
+  } catch (error) {
+    await abort();
+    throw error;
+  }
+}
+
+async function exists(client: S3Client, bucket: string, key: string): Promise<boolean> {
+  try {
+    await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return true;
+  } catch (error) {
+    if (httpStatusOf(error) === 404) return false;
+    throw error;
+  }
+}
+
+/** Sends the file in `partSize` parts, `queueSize` at a time; returns them in order. */
+async function uploadParts(
+  client: S3Client,
+  request: CreateIfAbsentRequest,
+  uploadId: string,
+  algorithm: { ChecksumAlgorithm?: 'CRC32' },
+): Promise<CompletedPart[]> {
+  const { bucket, key, srcPath, size, partSize, queueSize } = request;
+  // A single part may have any size: only parts before the last have a 5 MiB minimum.
+  const count = Math.max(1, Math.ceil(size / partSize));
+  const file = await open(srcPath, 'r');
+  try {
+    const indexes = Array.from({ length: count }, (_, i) => i);
+    // The first failed part stops the rest (mapLimit starts no new part after it).
+    return await mapLimit(indexes, queueSize, async (index) => {
+      const offset = index * partSize;
+      const body = await readExactly(file, srcPath, offset, Math.min(partSize, size - offset));
+      const answer = await client.send(
+        new UploadPartCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: index + 1,
+          Body: body,
+          ContentLength: body.length,
+          ...algorithm,
+        }),
+      );
+      return {
+        PartNumber: index + 1,
+        ETag: answer.ETag,
+        ...(answer.ChecksumCRC32 ? { ChecksumCRC32: answer.ChecksumCRC32 } : {}),
+      };
+    });
+  } finally {
+    await file.close();
+  }
+}
+
+async function readExactly(
+  file: FileHandle,
+  path: string,
+  offset: number,
+  length: number,
+): Promise<Buffer> {
+  const buffer = Buffer.alloc(length);
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await file.read(buffer, filled, length - filled, offset + filled);
+    if (bytesRead === 0)
+      throw new Error(`${path} ended at byte ${offset + filled}: it changed while being uploaded`);
+    filled += bytesRead;
+  }
+  return buffer;
+}
