@@ -69,7 +69,7 @@ async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-function skipUnless(condition: boolean, reason: string): typeof test {
+function skipUnless(condition: boolean, reason: string): typeof test.skip {
   if (condition) return test;
   console.warn(`skipped on ${server.kind}: ${reason}`);
   return test.skip;

@@ -3,8 +3,9 @@
 //   magic (8 bytes: 89 44 47 58 0d 0a 1a 0a = "\x89DGX\r\n\x1a\n")
 //   version (1 byte, = 1)
 //   header length N (u32 big-endian), then N bytes of UTF-8 JSON:
-//     { "format": "deltaglider-expanded", "codec": "gzip" | "zip", "size": <original bytes>,
-//       "recipes": [<DeflateRecipe>...], "producers": { "zlib": ..., "gzip": ... } }
+//     { "format": "deltaglider-expanded", "codec": "gzip" | "zip",
+//       "recipes": [<DeflateRecipe>...], "producers": { "node-zlib": ..., "gzip": ... } }
+//     (nothing that changes from one release to the next: the header deltas to nothing)
 //   records, in the order of the original bytes:
 //     'R' u64 L, then L bytes copied verbatim (headers, trailers, stored data, directories)
 //     'D' u16 recipe index, u64 content length C, u64 deflate length Z, then C bytes of
@@ -37,8 +38,6 @@ export type ContainerCodec = 'gzip' | 'zip';
 
 export interface ExpandedHeader {
   codec: ContainerCodec;
-  /** Size of the original container in bytes. */
-  size: number;
   recipes: DeflateRecipe[];
   /** Versions of the compressors that proved the recipes (for error messages only). */
   producers: Record<string, string>;
@@ -178,7 +177,6 @@ export async function readExpandedHeader(
   const producers = fields.producers;
   const header: ExpandedHeader = {
     codec: fields.codec,
-    size: typeof fields.size === 'number' ? fields.size : -1,
     recipes: fields.recipes.map(parseRecipe),
     producers:
       typeof producers === 'object' && producers !== null

@@ -107,10 +107,9 @@ async function writeExpanded(
   recipe: DeflateRecipe,
   context: ExpandContext,
 ): Promise<number | undefined> {
-  const { size, bodyStart, bodyLength } = layout;
+  const { bodyStart, bodyLength } = layout;
   const writer = await ExpandedWriter.create(expandedPath, {
     codec: 'gzip',
-    size,
     recipes: [recipe],
     producers: context.producers,
   });

@@ -288,7 +288,6 @@ async function writeExpanded(
   }
   const writer = await ExpandedWriter.create(expandedPath, {
     codec: 'zip',
-    size,
     recipes,
     producers: context.producers,
   });
