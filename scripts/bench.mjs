@@ -116,7 +116,9 @@ if (!existsSync(GNU_TIME)) fail(`${GNU_TIME} is missing: install GNU time (apt-g
 const xdelta3 = which('xdelta3');
 if (!xdelta3) fail('xdelta3 is not on PATH: apt-get install xdelta3 (or brew install xdelta)');
 
-const cases = plan(options).filter((c) => !options.only || c.label.includes(options.only) || c.slug.includes(options.only));
+const cases = plan(options).filter(
+  (c) => !options.only || c.label.includes(options.only) || c.slug.includes(options.only),
+);
 if (cases.length === 0) fail(`no case matches --only=${options.only}`);
 
 const tmp = join(BENCH, 'tmp');
@@ -149,7 +151,8 @@ try {
     const data = await c.data();
     const result = await runCase(ctx, { ...c, ...data });
     rows.push(...result.rows);
-    if (result.serverPeakKiB) serverPeaks.push(`${c.label}: ${Math.round(result.serverPeakKiB / 1024)} MiB`);
+    if (result.serverPeakKiB)
+      serverPeaks.push(`${c.label}: ${Math.round(result.serverPeakKiB / 1024)} MiB`);
   }
   const minutes = ((performance.now() - started) / 60_000).toFixed(1);
   const args = process.argv.slice(2).join(' ');

@@ -5,6 +5,7 @@ import { LocalFiles } from './adapters/local-files.js';
 import { Sha256Hasher } from './adapters/sha256-hasher.js';
 import { SystemClock } from './adapters/system-clock.js';
 import { Xdelta3Differ } from './adapters/xdelta3/differ.js';
+import { ArchiveCodec } from './adapters/archive/index.js';
 import { DeltaService } from './core/delta-service.js';
 import type { LoggerPort, ProgressPort, ReferenceCachePort, StoragePort } from './ports.js';
 
@@ -20,6 +21,8 @@ export interface EngineOptions {
   progress?: ProgressPort;
   maxRatio: number;
   concurrency: number;
+  /** Write archive-aware deltas for .tgz/.gz/.zip (reading them is always on). */
+  archiveAware?: boolean;
   /** Scratch files (deltas, downloads in flight). Default: the OS temp directory. */
   scratchRoot?: string;
   /** The local reference cache directory. Default: see `defaultCacheRoot`. */
@@ -45,7 +48,8 @@ export function defaultCacheRoot(): string {
 
 export function createEngine(options: EngineOptions): Engine {
   const hasher = new Sha256Hasher();
-  const files = new LocalFiles(options.scratchRoot ?? process.env.RUNNER_TEMP ?? tmpdir());
+  const scratchRoot = options.scratchRoot ?? process.env.RUNNER_TEMP ?? tmpdir();
+  const files = new LocalFiles(scratchRoot);
   const localCache = new FsReferenceCache(options.cacheRoot ?? defaultCacheRoot(), hasher, options.log);
   const service = new DeltaService(
     {
@@ -60,8 +64,13 @@ export function createEngine(options: EngineOptions): Engine {
       clock: new SystemClock(),
       log: options.log,
       progress: options.progress,
+      archiveCodec: new ArchiveCodec({ tempDir: scratchRoot, logger: options.log }),
     },
-    { maxRatio: options.maxRatio, concurrency: options.concurrency },
+    {
+      maxRatio: options.maxRatio,
+      concurrency: options.concurrency,
+      archiveAware: options.archiveAware ?? false,
+    },
   );
   return { service, localCache, dispose: () => files.dispose() };
 }

@@ -140,6 +140,14 @@ export interface ArchiveCodecPort {
   expand(path: string, expandedPath: string): Promise<{ codec: string } | undefined>;
   /** Rebuilds the exact original bytes from an expanded form. */
   rebuild(expandedPath: string, outPath: string): Promise<void>;
+  /**
+   * The reference side of an archive-aware delta: a deterministic uncompressed view of a
+   * container (its content decompressed, structure bytes verbatim). Unlike `expand` it
+   * searches no recipe, so the uploader and every later downloader derive the same bytes
+   * from the same reference. Resolves false, writing nothing, when `path` is not a
+   * container this codec can read; the raw bytes are then the view.
+   */
+  view(path: string, viewPath: string): Promise<boolean>;
 }
 
 /**

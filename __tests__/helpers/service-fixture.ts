@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { FsReferenceCache } from '../../src/adapters/fs-reference-cache.js';
 import { LocalFiles } from '../../src/adapters/local-files.js';
 import { Sha256Hasher } from '../../src/adapters/sha256-hasher.js';
+import { ArchiveCodec } from '../../src/adapters/archive/index.js';
 import { Xdelta3Differ } from '../../src/adapters/xdelta3/differ.js';
 import { DeltaService, type ServiceOptions } from '../../src/core/delta-service.js';
 import type { LoggerPort, StoragePort } from '../../src/ports.js';
@@ -52,8 +53,14 @@ export async function serviceOver(
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       },
       log,
+      archiveCodec: new ArchiveCodec({ tempDir: join(dir, 'scratch') }),
     },
-    { maxRatio: options.maxRatio ?? 0.5, concurrency: options.concurrency ?? 2, minDeltaBytes: options.minDeltaBytes },
+    {
+      maxRatio: options.maxRatio ?? 0.5,
+      concurrency: options.concurrency ?? 2,
+      minDeltaBytes: options.minDeltaBytes,
+      archiveAware: options.archiveAware ?? false,
+    },
   );
   return {
     service,

@@ -297,6 +297,19 @@ describe('gzip', () => {
     await expectFallback(original, { gzipBinary: path.join(workDir, 'no-such-gzip') });
   });
 
+  test('a GZIP environment variable (which changes gzip output) is ignored', async () => {
+    const original = await file('gnu.gz', await gzipFile(['-n', '-6'], await file('x', content)));
+    const saved = process.env.GZIP;
+    process.env.GZIP = '--rsyncable';
+    try {
+      const report = await roundTrip(original);
+      expect(report.recipes).toEqual(['gzip -n -6']);
+    } finally {
+      if (saved === undefined) delete process.env.GZIP;
+      else process.env.GZIP = saved;
+    }
+  });
+
   test('a rebuild that needs GNU gzip where there is none fails with the cause, writes nothing', async () => {
     const source = await file('data', content);
     await run('gzip', ['-k', '-9', source]);
@@ -387,6 +400,29 @@ describe('zip', () => {
     ].map((entry) => ({ deflated: zlib.deflateRawSync(entry.content, { level: 6 }), ...entry }));
     const report = await roundTrip(await file('mixed.zip', jarLikeZip(entries)));
     expect([report.streams, report.reproducedStreams]).toEqual([3, 2]);
+  });
+
+  test('an entry a batched gzip run fails on gets its own search; the run resumes after it', async () => {
+    const gzipDeflate = async (content: Buffer) =>
+      deflateBody(await gzipFile(['-n', '-6'], await file('entry', content)));
+    const odd = text(80_000, 31);
+    const entries: ZipInput[] = [];
+    for (const seed of [30, 32]) {
+      const content = text(30_000 + seed, seed);
+      entries.push({ name: `${seed}.txt`, content, deflated: await gzipDeflate(content) });
+    }
+    entries.push({
+      name: 'odd.txt',
+      content: odd,
+      deflated: deflateBody(await gzipWithSyncFlush(odd, 1_000)),
+    });
+    for (const seed of [33, 34, 35]) {
+      const content = text(20_000 + seed, seed);
+      entries.push({ name: `${seed}.txt`, content, deflated: await gzipDeflate(content) });
+    }
+    const report = await roundTrip(await file('batched.zip', jarLikeZip(entries)));
+    expect([report.streams, report.reproducedStreams]).toEqual([6, 5]);
+    expect(report.recipes).toEqual(['gzip -n -6']);
   });
 
   test('an entry that passes the prefix search but fails the proof is dropped, the rest kept', async () => {

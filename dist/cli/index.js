@@ -33604,7 +33604,7 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6024);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6919);
 // Entry point of the `deltaglider` command: all logic lives in cli/main.ts, which tests drive.
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(process.argv.slice(2), (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .processIo */ .Wr)());
@@ -33614,7 +33614,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6024:
+/***/ 6919:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34093,6 +34093,63 @@ function createS3Client(options = {}, env = process.env) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/adapters/memory-budget.ts
+// A weighted semaphore over a memory budget: each run reserves its estimate and waits,
+// first come first served, until it fits. A run larger than the whole budget still goes,
+// alone, so nothing waits forever.
+//
+// Users: the xdelta3 differ (several files may be encoded at once, the `concurrency`
+// input, each xdelta3 sized to its reference: their memory adds up) and the S3 adapter
+// (the part buffers of concurrent multipart uploads).
+class MemoryBudget {
+    totalBytes;
+    inUse = 0;
+    running = 0;
+    waiting = [];
+    constructor(totalBytes) {
+        this.totalBytes = totalBytes;
+        if (!(totalBytes > 0))
+            throw new RangeError(`memory budget must be positive, got ${totalBytes}`);
+    }
+    /** Runs `work` once `bytes` fit in the budget, and gives them back when it settles. */
+    async run(bytes, work) {
+        await this.acquire(bytes);
+        try {
+            return await work();
+        }
+        finally {
+            this.release(bytes);
+        }
+    }
+    acquire(bytes) {
+        if (this.waiting.length === 0 && this.fits(bytes)) {
+            this.take(bytes);
+            return Promise.resolve();
+        }
+        return new Promise((grant) => this.waiting.push({ bytes, grant }));
+    }
+    release(bytes) {
+        this.inUse -= bytes;
+        this.running--;
+        // In arrival order: a big run at the head is not overtaken by later small ones.
+        while (this.waiting.length > 0) {
+            const head = this.waiting[0];
+            if (!this.fits(head.bytes))
+                break;
+            this.waiting.shift();
+            this.take(head.bytes);
+            head.grant();
+        }
+    }
+    fits(bytes) {
+        return this.running === 0 || this.inUse + bytes <= this.totalBytes;
+    }
+    take(bytes) {
+        this.inUse += bytes;
+        this.running++;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/core/util/map-limit.ts
 /**
  * Maps `items` through `fn` with at most `limit` calls in flight, keeping input order
@@ -34241,7 +34298,10 @@ async function readExactly(file, path, offset, length) {
 // StoragePort over the AWS SDK v3. Bodies stream between files and S3: downloads are
 // piped to disk, uploads go through lib-storage (create-if-absent.ts for conditional
 // ones) in bounded parts, so memory stays at about partSize x (queueSize + 1) whatever
-// the artifact size.
+// the artifact size. Concurrent uploads share one such allowance (`partMemory`): with
+// 8 MiB parts the action's Node process peaks near 230 MiB (BENCHMARKS.md) with any
+// number of files of any size, where 16 MiB parts alone reached 252 MiB for one file.
+
 
 
 
@@ -34266,6 +34326,11 @@ class S3Storage {
     endpoint;
     partSize;
     queueSize;
+    /**
+     * Part buffers of all uploads in flight, bounded together: beyond one upload's worth
+     * (partSize x queueSize), further uploads wait their turn (the network is shared anyway).
+     */
+    partMemory;
     listPageSize;
     encryption;
     /** Buckets HeadBucket has confirmed (see `head`). */
@@ -34274,7 +34339,7 @@ class S3Storage {
     constructor(options = {}, client) {
         this.client = client ?? createS3Client(options);
         this.endpoint = describeEndpoint(options);
-        this.partSize = options.partSizeBytes ?? 16 * MIB;
+        this.partSize = options.partSizeBytes ?? 8 * MIB;
         this.queueSize = options.queueSize ?? 4;
         this.listPageSize = options.listPageSize ?? 1000;
         if (this.partSize < MIN_PART_SIZE) {
@@ -34286,6 +34351,7 @@ class S3Storage {
         if (!Number.isInteger(this.listPageSize) || this.listPageSize < 1 || this.listPageSize > 1000) {
             throw new StorageError(`list page size must be 1 to 1000, got ${this.listPageSize}`);
         }
+        this.partMemory = new MemoryBudget(this.partSize * this.queueSize);
         if (options.sseKmsKeyId && options.sse !== 'aws:kms') {
             throw new StorageError("an SSE KMS key id needs server-side encryption 'aws:kms'");
         }
@@ -34398,6 +34464,11 @@ class S3Storage {
                 cause: error,
             });
         }
+        // Buffered while in flight: up to queueSize parts, or the whole of a small body.
+        const partBytes = Math.min(size, this.partSize * this.queueSize);
+        return this.partMemory.run(partBytes, () => this.send(bucket, key, srcPath, size, metadata, options));
+    }
+    async send(bucket, key, srcPath, size, metadata, options) {
         if (!options.ifAbsent) {
             await this.put(bucket, key, srcPath, size, metadata, false, options.onProgress);
             return 'created';
@@ -34673,61 +34744,6 @@ class SystemClock {
 
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
-;// CONCATENATED MODULE: ./src/adapters/xdelta3/memory-budget.ts
-// Several files may be encoded at once (the `concurrency` input), each by its own xdelta3
-// process with a window sized to its reference: their memory adds up. Each run reserves
-// its estimate from one shared budget and waits, first come first served, until it fits.
-// A run larger than the whole budget still goes, alone, so nothing waits forever (the
-// window sizing keeps that case to the 64 MiB minimum window).
-class MemoryBudget {
-    totalBytes;
-    inUse = 0;
-    running = 0;
-    waiting = [];
-    constructor(totalBytes) {
-        this.totalBytes = totalBytes;
-        if (!(totalBytes > 0))
-            throw new RangeError(`memory budget must be positive, got ${totalBytes}`);
-    }
-    /** Runs `work` once `bytes` fit in the budget, and gives them back when it settles. */
-    async run(bytes, work) {
-        await this.acquire(bytes);
-        try {
-            return await work();
-        }
-        finally {
-            this.release(bytes);
-        }
-    }
-    acquire(bytes) {
-        if (this.waiting.length === 0 && this.fits(bytes)) {
-            this.take(bytes);
-            return Promise.resolve();
-        }
-        return new Promise((grant) => this.waiting.push({ bytes, grant }));
-    }
-    release(bytes) {
-        this.inUse -= bytes;
-        this.running--;
-        // In arrival order: a big run at the head is not overtaken by later small ones.
-        while (this.waiting.length > 0) {
-            const head = this.waiting[0];
-            if (!this.fits(head.bytes))
-                break;
-            this.waiting.shift();
-            this.take(head.bytes);
-            head.grant();
-        }
-    }
-    fits(bytes) {
-        return this.running === 0 || this.inUse + bytes <= this.totalBytes;
-    }
-    take(bytes) {
-        this.inUse += bytes;
-        this.running++;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/adapters/xdelta3/window.ts
 // xdelta3 only finds matches inside its source window (`-B`, default 64 MiB): content
 // that moved further than that is stored literally (NOTES.md; BENCHMARKS.md: a 256 MiB
@@ -34938,8 +34954,1975 @@ function progressOf(side, onProgress) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/adapters/archive/byte-sinks.ts
+// Where rebuilt or expanded bytes go: a file, or a comparison against the original.
+
+const BUFFER_BYTES = 1024 * 1024;
+/** Appends to a new file through a 1 MiB buffer; `patch` rewrites bytes already written. */
+class FileSink {
+    handle;
+    buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+    buffered = 0;
+    flushed = 0;
+    constructor(handle) {
+        this.handle = handle;
+    }
+    static async create(path) {
+        return new FileSink(await (0,promises_.open)(path, 'w'));
+    }
+    /** Bytes written so far (buffered included). */
+    get position() {
+        return this.flushed + this.buffered;
+    }
+    async write(chunk) {
+        if (this.buffered + chunk.length > BUFFER_BYTES)
+            await this.flush();
+        if (chunk.length >= BUFFER_BYTES) {
+            await this.writeAll(chunk, this.flushed);
+            this.flushed += chunk.length;
+            return;
+        }
+        this.buffer.set(chunk, this.buffered);
+        this.buffered += chunk.length;
+    }
+    async patch(position, bytes) {
+        await this.flush();
+        await this.writeAll(bytes, position);
+    }
+    /** Drops every byte from `position` on, written or buffered; writing resumes there. */
+    async truncate(position) {
+        if (position > this.position) {
+            throw new RangeError(`cannot truncate beyond byte ${this.position}`);
+        }
+        await this.flush();
+        await this.handle.truncate(position);
+        this.flushed = position;
+    }
+    async close() {
+        try {
+            await this.flush();
+        }
+        finally {
+            await this.handle.close();
+        }
+    }
+    async flush() {
+        if (this.buffered === 0)
+            return;
+        await this.writeAll(this.buffer.subarray(0, this.buffered), this.flushed);
+        this.flushed += this.buffered;
+        this.buffered = 0;
+    }
+    async writeAll(bytes, position) {
+        let done = 0;
+        while (done < bytes.length) {
+            const { bytesWritten } = await this.handle.write(bytes, done, bytes.length - done, position + done);
+            done += bytesWritten;
+        }
+    }
+}
+/** The bytes differ from the original at `offset` (relative to the compared range). */
+class Mismatch extends Error {
+    offset;
+    constructor(offset, detail) {
+        super(`differs from the original at byte ${offset}: ${detail}`);
+        this.offset = offset;
+        this.name = 'Mismatch';
+    }
+}
+/** Signal: the first `limit` bytes matched and the caller asked for no more. */
+class PrefixMatched extends Error {
+    bytes;
+    constructor(bytes) {
+        super(`the first ${bytes} bytes match`);
+        this.bytes = bytes;
+        this.name = 'PrefixMatched';
+    }
+}
+/**
+ * Compares what it is given with `length` bytes of an open file from `start`, and throws
+ * `Mismatch` at the first difference, so a wrong recompression stops at once.
+ * With `limit` below `length`, throws `PrefixMatched` once that many bytes matched.
+ */
+class RangeComparer {
+    handle;
+    start;
+    length;
+    limit;
+    window;
+    windowStart = 0;
+    windowLength = 0;
+    compared = 0;
+    constructor(handle, start, length, limit = Number.POSITIVE_INFINITY) {
+        this.handle = handle;
+        this.start = start;
+        this.length = length;
+        this.limit = limit;
+        this.window = Buffer.allocUnsafe(Math.max(1, Math.min(BUFFER_BYTES, length)));
+    }
+    get matchedBytes() {
+        return this.compared;
+    }
+    async write(chunk) {
+        let index = 0;
+        while (index < chunk.length) {
+            if (this.compared >= this.length) {
+                throw new Mismatch(this.compared, 'longer than the original');
+            }
+            if (this.compared >= this.windowStart + this.windowLength)
+                await this.fill();
+            const at = this.compared - this.windowStart;
+            const count = Math.min(chunk.length - index, this.windowLength - at);
+            const mine = chunk.subarray(index, index + count);
+            const theirs = this.window.subarray(at, at + count);
+            if (Buffer.compare(mine, theirs) !== 0) {
+                let first = 0;
+                while (mine[first] === theirs[first])
+                    first++;
+                throw new Mismatch(this.compared + first, 'different byte');
+            }
+            index += count;
+            this.compared += count;
+            if (this.compared >= this.limit && this.limit < this.length) {
+                throw new PrefixMatched(this.compared);
+            }
+        }
+    }
+    /** Throws unless exactly the whole range was matched. */
+    end() {
+        if (this.compared !== this.length) {
+            throw new Mismatch(this.compared, 'shorter than the original');
+        }
+    }
+    async fill() {
+        const size = Math.min(this.window.length, this.length - this.compared);
+        const { bytesRead } = await this.handle.read(this.window, 0, size, this.start + this.compared);
+        if (bytesRead < size)
+            throw new Error('the original file shrank while it was being compared');
+        this.windowStart = this.compared;
+        this.windowLength = size;
+    }
+}
+/** Opens `path` for positional reads, runs `use`, closes it. */
+async function withFile(path, use) {
+    const handle = await (0,promises_.open)(path, 'r');
+    try {
+        return await use(handle);
+    }
+    finally {
+        await handle.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/adapters/archive/deflate-recipes.ts
+// What can re-create a deflate stream byte for byte, and in which order to try.
+//
+// A deflate stream is not a function of its content: the compressor, its level and its
+// buffers all change the bytes. Two compressors matter in practice and are always at
+// hand: Node's own zlib (npm writes every tarball with it, level 9) and GNU gzip (GNU
+// tar and Info-ZIP zip share its deflate). A recipe names one of them with its settings.
+
+const ZLIB_STRATEGIES = [
+    'default',
+    'filtered',
+    'huffman',
+    'rle',
+    'fixed',
+];
+function describeRecipe(recipe) {
+    if (recipe.engine === 'gzip') {
+        return `gzip -n -${recipe.level}${recipe.rsyncable ? ' --rsyncable' : ''}`;
+    }
+    const { level, memLevel, windowBits, strategy } = recipe;
+    return `zlib level ${level} memLevel ${memLevel} windowBits ${windowBits} strategy ${strategy}`;
+}
+/** A stable key: two recipes with the same key make the same bytes. */
+function recipeKey(recipe) {
+    return describeRecipe(recipe);
+}
+function zlib(level, memLevel = 8, strategy = 'default', windowBits = 15) {
+    return { engine: 'zlib', level, memLevel, windowBits, strategy };
+}
+function gzip(level, rsyncable = false) {
+    return { engine: 'gzip', level, rsyncable };
+}
+const ALL_LEVELS = [9, 6, 1, 5, 4, 7, 8, 3, 2];
+/**
+ * Every candidate, most likely first. A wrong candidate costs the compression of its first
+ * block (it dies at its first wrong byte, but deflate writes nothing before a block is
+ * complete): tens of ms. Every file that no candidate reproduces pays for the whole list,
+ * so the list stays short: the settings real tools use first (Node zlib and GNU gzip at
+ * each level), then rarer variants at the likely levels only.
+ */
+function candidateRecipes(hints) {
+    const likely = [...new Set([...(hints.likelyLevels ?? []), 9, 6])];
+    const levels = [...new Set([...likely, ...ALL_LEVELS])];
+    const gzipLevels = (list, rsyncable = false) => hints.gzipBinary ? list.map((level) => gzip(level, rsyncable)) : [];
+    const list = [
+        ...(hints.proven ?? []),
+        ...likely.flatMap((level) => [zlib(level), ...gzipLevels([level])]),
+        ...levels.map((level) => zlib(level)),
+        ...gzipLevels(levels),
+        ...levels.map((level) => zlib(level, 9)),
+        ...gzipLevels(likely, true),
+        ...likely.map((level) => zlib(level, 8, 'filtered')),
+        ...likely.map((level) => zlib(level, 8, 'fixed')),
+        zlib(6, 8, 'huffman'),
+        zlib(6, 8, 'rle'),
+        zlib(0),
+        ...likely.flatMap((level) => [7, 6, 5, 4, 3, 2, 1].map((memLevel) => zlib(level, memLevel))),
+        ...likely.flatMap((level) => [14, 13, 12, 11, 10, 9].map((windowBits) => zlib(level, 8, 'default', windowBits))),
+    ];
+    const seen = new Set();
+    return list.filter((recipe) => {
+        const key = recipeKey(recipe);
+        if (seen.has(key))
+            return false;
+        seen.add(key);
+        return true;
+    });
+}
+function integer(value, min, max, what) {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+        throw malformed(`${what} ${JSON.stringify(value)} is not an integer in ${min}..${max}`);
+    }
+    return value;
+}
+function malformed(detail) {
+    return new IntegrityError(`The expanded archive names an invalid deflate recipe: ${detail}`, 'The delta object is corrupt or was written by a newer release; upload the file again');
+}
+/** A recipe read back from an expanded form, checked field by field. */
+function parseRecipe(value) {
+    if (typeof value !== 'object' || value === null)
+        throw malformed('not an object');
+    const fields = value;
+    if (fields.engine === 'gzip') {
+        if (typeof fields.rsyncable !== 'boolean')
+            throw malformed('rsyncable is not a boolean');
+        return gzip(integer(fields.level, 1, 9, 'level'), fields.rsyncable);
+    }
+    if (fields.engine === 'zlib') {
+        const strategy = fields.strategy;
+        if (!ZLIB_STRATEGIES.includes(strategy)) {
+            throw malformed(`unknown strategy ${JSON.stringify(strategy)}`);
+        }
+        return zlib(integer(fields.level, 0, 9, 'level'), integer(fields.memLevel, 1, 9, 'memLevel'), strategy, integer(fields.windowBits, 9, 15, 'windowBits'));
+    }
+    throw malformed(`unknown engine ${JSON.stringify(fields.engine)}`);
+}
+
+;// CONCATENATED MODULE: ./src/adapters/archive/expanded-format.ts
+// The expanded form: a container with its deflate streams replaced by their content.
+//
+//   magic (8 bytes: 89 44 47 58 0d 0a 1a 0a = "\x89DGX\r\n\x1a\n")
+//   version (1 byte, = 1)
+//   header length N (u32 big-endian), then N bytes of UTF-8 JSON:
+//     { "format": "deltaglider-expanded", "codec": "gzip" | "zip",
+//       "recipes": [<DeflateRecipe>...], "producers": { "node-zlib": ..., "gzip": ... } }
+//     (nothing that changes from one release to the next: the header deltas to nothing)
+//   records, in the order of the original bytes:
+//     'R' u64 L, then L bytes copied verbatim (headers, trailers, stored data, directories)
+//     'D' u16 recipe index, u64 content length C, u64 deflate length Z, then C bytes of
+//         content; rebuilt by deflating the content with the recipe into Z bytes
+//     'E' end of records; the last byte of the file
+//
+// Everything a rebuild needs travels inside, so a delta between two expanded forms carries
+// the recipe too, and the content sits uncompressed where a delta encoder can see it.
+
+
+
+
+
+const EXPANDED_MAGIC = Buffer.from([0x89, 0x44, 0x47, 0x58, 0x0d, 0x0a, 0x1a, 0x0a]);
+const EXPANDED_VERSION = 1;
+const FORMAT_NAME = 'deltaglider-expanded';
+const PREAMBLE_BYTES = EXPANDED_MAGIC.length + 1 + 4;
+const MAX_HEADER_BYTES = 1024 * 1024;
+const READ_CHUNK_BYTES = 1024 * 1024;
+const RAW = 0x52; // 'R'
+const DEFLATED = 0x44; // 'D'
+const END = 0x45; // 'E'
+const RAW_RECORD_HEAD = 1 + 8;
+const DEFLATED_RECORD_HEAD = 1 + 2 + 8 + 8;
+/** Whether leading bytes are those of an expanded form. */
+function looksExpanded(head) {
+    return Buffer.from(head.subarray(0, EXPANDED_MAGIC.length)).equals(EXPANDED_MAGIC);
+}
+/** Bytes `[start, start + length)` of a file as a stream (empty ranges included). */
+function readRange(path, start, length) {
+    if (length === 0)
+        return external_node_stream_.Readable.from([]);
+    return (0,external_node_fs_.createReadStream)(path, {
+        start,
+        end: start + length - 1,
+        highWaterMark: READ_CHUNK_BYTES,
+    });
+}
+/** Writes an expanded form record by record. */
+class ExpandedWriter {
+    sink;
+    constructor(sink) {
+        this.sink = sink;
+    }
+    static async create(path, header) {
+        const json = Buffer.from(JSON.stringify({ format: FORMAT_NAME, ...header }), 'utf8');
+        const preamble = Buffer.alloc(PREAMBLE_BYTES);
+        EXPANDED_MAGIC.copy(preamble, 0);
+        preamble.writeUInt8(EXPANDED_VERSION, EXPANDED_MAGIC.length);
+        preamble.writeUInt32BE(json.length, EXPANDED_MAGIC.length + 1);
+        const sink = await FileSink.create(path);
+        await sink.write(preamble);
+        await sink.write(json);
+        return new ExpandedWriter(sink);
+    }
+    /** Copies `length` bytes of `path` from `start`. */
+    async raw(path, start, length) {
+        if (length === 0)
+            return;
+        const head = Buffer.alloc(RAW_RECORD_HEAD);
+        head.writeUInt8(RAW, 0);
+        head.writeBigUInt64BE(BigInt(length), 1);
+        await this.sink.write(head);
+        let copied = 0;
+        for await (const chunk of readRange(path, start, length)) {
+            copied += chunk.length;
+            await this.sink.write(chunk);
+        }
+        if (copied !== length)
+            throw new Error('the original file shrank while it was being read');
+    }
+    /** Streams `content` into a 'D' record; returns the content length. */
+    async deflated(recipeIndex, deflateLength, content) {
+        const headAt = this.sink.position;
+        const head = Buffer.alloc(DEFLATED_RECORD_HEAD);
+        head.writeUInt8(DEFLATED, 0);
+        head.writeUInt16BE(recipeIndex, 1);
+        head.writeBigUInt64BE(BigInt(deflateLength), 11);
+        await this.sink.write(head);
+        let contentLength = 0;
+        for await (const chunk of content) {
+            contentLength += chunk.length;
+            await this.sink.write(chunk);
+        }
+        const length = Buffer.alloc(8);
+        length.writeBigUInt64BE(BigInt(contentLength), 0);
+        await this.sink.patch(headAt + 3, length);
+        return contentLength;
+    }
+    async finish() {
+        await this.sink.write(Buffer.from([END]));
+        await this.sink.close();
+    }
+    /** Closes the file after a failure (the caller removes it). */
+    async abandon() {
+        await this.sink.close().catch(() => undefined);
+    }
+}
+function expanded_format_malformed(detail) {
+    return new IntegrityError(`The expanded archive is malformed: ${detail}`, 'The delta object or its reference is corrupt, or was written by a newer release; ' +
+        'upload the file again');
+}
+async function expanded_format_readExactly(handle, position, length, what) {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, position);
+    if (bytesRead < length)
+        throw expanded_format_malformed(`it ends inside the ${what}`);
+    return buffer;
+}
+/** Reads and checks the preamble and JSON header; returns it with where records start. */
+async function readExpandedHeader(handle) {
+    const preamble = await expanded_format_readExactly(handle, 0, PREAMBLE_BYTES, 'preamble');
+    if (!looksExpanded(preamble)) {
+        throw expanded_format_malformed(`it does not start with the expanded-form magic number`);
+    }
+    const version = preamble.readUInt8(EXPANDED_MAGIC.length);
+    if (version !== EXPANDED_VERSION) {
+        throw expanded_format_malformed(`format version ${version} is not supported (this release reads version 1)`);
+    }
+    const jsonLength = preamble.readUInt32BE(EXPANDED_MAGIC.length + 1);
+    if (jsonLength > MAX_HEADER_BYTES)
+        throw expanded_format_malformed(`its header claims ${jsonLength} bytes`);
+    const json = await expanded_format_readExactly(handle, PREAMBLE_BYTES, jsonLength, 'header');
+    let parsed;
+    try {
+        parsed = JSON.parse(json.toString('utf8'));
+    }
+    catch {
+        throw expanded_format_malformed('its header is not JSON');
+    }
+    const fields = (typeof parsed === 'object' && parsed !== null ? parsed : {});
+    if (fields.format !== FORMAT_NAME)
+        throw expanded_format_malformed('its header does not name the format');
+    if (fields.codec !== 'gzip' && fields.codec !== 'zip') {
+        throw expanded_format_malformed(`unknown codec ${JSON.stringify(fields.codec)}`);
+    }
+    if (!Array.isArray(fields.recipes))
+        throw expanded_format_malformed('its header lists no recipes');
+    const producers = fields.producers;
+    const header = {
+        codec: fields.codec,
+        recipes: fields.recipes.map(parseRecipe),
+        producers: typeof producers === 'object' && producers !== null
+            ? producers
+            : {},
+    };
+    return { header, recordsStart: PREAMBLE_BYTES + jsonLength };
+}
+function safeLength(value, what) {
+    if (value > BigInt(Number.MAX_SAFE_INTEGER))
+        throw expanded_format_malformed(`${what} ${value} is too large`);
+    return Number(value);
+}
+/** The records of an expanded form, bounds-checked against the file's size. */
+async function* expandedRecords(handle, fileSize, recordsStart, recipes) {
+    let position = recordsStart;
+    for (;;) {
+        const kind = (await expanded_format_readExactly(handle, position, 1, 'records'))[0];
+        if (kind === END) {
+            if (position + 1 !== fileSize) {
+                throw expanded_format_malformed(`${fileSize - position - 1} bytes follow its end record`);
+            }
+            return;
+        }
+        if (kind === RAW) {
+            const head = await expanded_format_readExactly(handle, position, RAW_RECORD_HEAD, 'record header');
+            const length = safeLength(head.readBigUInt64BE(1), 'raw length');
+            const start = position + RAW_RECORD_HEAD;
+            if (start + length > fileSize)
+                throw expanded_format_malformed('a verbatim record runs past its end');
+            yield { kind: 'raw', start, length };
+            position = start + length;
+        }
+        else if (kind === DEFLATED) {
+            const head = await expanded_format_readExactly(handle, position, DEFLATED_RECORD_HEAD, 'record header');
+            const recipeIndex = head.readUInt16BE(1);
+            const recipe = recipes[recipeIndex];
+            if (recipe === undefined)
+                throw expanded_format_malformed(`a record names recipe ${recipeIndex}`);
+            const contentLength = safeLength(head.readBigUInt64BE(3), 'content length');
+            const deflateLength = safeLength(head.readBigUInt64BE(11), 'deflate length');
+            const start = position + DEFLATED_RECORD_HEAD;
+            if (start + contentLength > fileSize)
+                throw expanded_format_malformed('a content record runs past its end');
+            yield { kind: 'deflated', recipe, start, contentLength, deflateLength };
+            position = start + contentLength;
+        }
+        else {
+            throw expanded_format_malformed(`unknown record type 0x${(kind ?? 0).toString(16)} at byte ${position}`);
+        }
+    }
+}
+
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: ./src/adapters/archive/deflate-engines.ts
+// Runs a recipe: content in, raw deflate bytes out, streamed.
+
+
+
+
+const deflate_engines_CHUNK_BYTES = 64 * 1024;
+const GZIP_HEADER_BYTES = 10;
+const GZIP_TRAILER_BYTES = 8;
+const deflate_engines_STDERR_LIMIT = 2048;
+const STRATEGY = {
+    default: external_node_zlib_.constants.Z_DEFAULT_STRATEGY,
+    filtered: external_node_zlib_.constants.Z_FILTERED,
+    huffman: external_node_zlib_.constants.Z_HUFFMAN_ONLY,
+    rle: external_node_zlib_.constants.Z_RLE,
+    fixed: external_node_zlib_.constants.Z_FIXED,
+};
+/** Compresses `content` with `recipe` and hands the raw deflate bytes to `consume`. */
+function deflateWith(recipe, content, consume, options) {
+    return recipe.engine === 'zlib'
+        ? deflateWithZlib(recipe, content, consume)
+        : deflateWithGzip(recipe, content, consume, options.gzipBinary);
+}
+async function deflateWithZlib(recipe, content, consume) {
+    const deflater = (0,external_node_zlib_.createDeflateRaw)({
+        level: recipe.level,
+        memLevel: recipe.memLevel,
+        windowBits: recipe.windowBits,
+        strategy: STRATEGY[recipe.strategy],
+        chunkSize: deflate_engines_CHUNK_BYTES,
+    });
+    await (0,external_node_stream_promises_namespaceObject.pipeline)(content, deflater, consume);
+}
+function gzipArguments(recipe) {
+    return ['-n', `-${recipe.level}`, ...(recipe.rsyncable ? ['--rsyncable'] : []), '-c'];
+}
+async function deflateWithGzip(recipe, content, consume, binary) {
+    const args = gzipArguments(recipe);
+    const child = (0,external_node_child_process_.spawn)(binary, args, { env: gzipEnvironment(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text) => {
+        stderr = (stderr + text).slice(-deflate_engines_STDERR_LIMIT);
+    });
+    const exited = new Promise((resolve, reject) => {
+        child.once('error', reject);
+        child.once('close', (code, signal) => resolve(code === 0 ? undefined : `${signal ?? code}`));
+    });
+    const fed = (0,external_node_stream_promises_namespaceObject.pipeline)(content, child.stdin);
+    // Both settle on every path below; these stop an early abort from leaving a stray rejection.
+    exited.catch(() => undefined);
+    fed.catch(() => undefined);
+    try {
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(child.stdout, stripGzipFraming, consume);
+        await fed;
+        const failure = await exited;
+        if (failure !== undefined) {
+            throw new DeltaGliderError(`${binary} ${args.join(' ')} exited with ${failure}: ${stderr.trim() || 'no message'}`, 'Check that GNU gzip works on this machine');
+        }
+    }
+    catch (error) {
+        child.kill('SIGKILL');
+        content.destroy();
+        const spawnError = await exited.then(() => undefined, (reason) => reason);
+        if (spawnError?.code === 'ENOENT')
+            throw gzipNotFound(binary, spawnError);
+        throw error;
+    }
+}
+/** The environment without GZIP: GNU gzip reads options such as --rsyncable from it. */
+function gzipEnvironment() {
+    const env = { ...process.env };
+    delete env.GZIP;
+    return env;
+}
+function gzipNotFound(binary, cause) {
+    return new DeltaGliderError(`GNU gzip was not found (tried "${binary}"); it is needed to rebuild this archive`, 'Install gzip (apt-get install gzip, brew install gzip) and put it on PATH', { cause });
+}
+/**
+ * The deflate body of `gzip -n -c` output: drops the 10-byte header (checked: no name,
+ * no extra fields) and holds back the 8-byte trailer.
+ */
+async function* stripGzipFraming(source) {
+    let header = Buffer.alloc(0);
+    let tail = Buffer.alloc(0);
+    for await (const piece of source) {
+        let chunk = piece;
+        if (header.length < GZIP_HEADER_BYTES) {
+            const need = GZIP_HEADER_BYTES - header.length;
+            header = Buffer.concat([header, chunk.subarray(0, need)]);
+            chunk = chunk.subarray(need);
+            if (header.length === GZIP_HEADER_BYTES && !isPlainGzipHeader(header)) {
+                throw new Error(`gzip wrote an unexpected header (${header.toString('hex')})`);
+            }
+        }
+        if (chunk.length >= GZIP_TRAILER_BYTES) {
+            if (tail.length > 0)
+                yield tail;
+            yield chunk.subarray(0, chunk.length - GZIP_TRAILER_BYTES);
+            tail = chunk.subarray(chunk.length - GZIP_TRAILER_BYTES);
+        }
+        else if (chunk.length > 0) {
+            const joined = Buffer.concat([tail, chunk]);
+            const keep = Math.max(0, joined.length - GZIP_TRAILER_BYTES);
+            if (keep > 0)
+                yield joined.subarray(0, keep);
+            tail = joined.subarray(keep);
+        }
+    }
+    if (header.length < GZIP_HEADER_BYTES || tail.length < GZIP_TRAILER_BYTES) {
+        throw new Error('gzip output ended before its header and trailer were complete');
+    }
+}
+function isPlainGzipHeader(header) {
+    return header[0] === 0x1f && header[1] === 0x8b && header[2] === 8 && header[3] === 0;
+}
+
+;// CONCATENATED MODULE: ./src/adapters/archive/byte-reader.ts
+// Pulls exact byte counts out of a stream of chunks (splitting concatenated gzip members).
+/** The source ended before the bytes asked for. */
+class StreamEndedEarly extends Error {
+    missing;
+    constructor(missing) {
+        super(`the stream ended ${missing} bytes early`);
+        this.missing = missing;
+        this.name = 'StreamEndedEarly';
+    }
+}
+class ByteReader {
+    iterator;
+    pending = Buffer.alloc(0);
+    done = false;
+    constructor(source) {
+        this.iterator = source[Symbol.asyncIterator]();
+    }
+    /** The next `length` bytes as one buffer (for small headers); short only at the end. */
+    async read(length) {
+        const parts = [];
+        let have = 0;
+        for await (const chunk of this.take(length, false)) {
+            parts.push(Buffer.from(chunk));
+            have += chunk.length;
+        }
+        return Buffer.concat(parts, have);
+    }
+    /**
+     * The next `length` bytes, chunk by chunk. Throws if the source ends first, unless
+     * `strict` is off (then it simply stops).
+     */
+    async *take(length, strict = true) {
+        let left = length;
+        while (left > 0) {
+            if (this.pending.length === 0) {
+                const next = await this.pull();
+                if (!next) {
+                    if (strict)
+                        throw new StreamEndedEarly(left);
+                    return;
+                }
+                this.pending = next;
+            }
+            const piece = this.pending.subarray(0, Math.min(left, this.pending.length));
+            this.pending = this.pending.subarray(piece.length);
+            left -= piece.length;
+            yield piece;
+        }
+    }
+    /** Whether the source has no bytes left. */
+    async atEnd() {
+        if (this.pending.length > 0)
+            return false;
+        const next = await this.pull();
+        if (!next)
+            return true;
+        this.pending = next;
+        return false;
+    }
+    async pull() {
+        while (!this.done) {
+            const { value, done } = await this.iterator.next();
+            if (done) {
+                this.done = true;
+                return undefined;
+            }
+            if (value.length > 0)
+                return value;
+        }
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/adapters/archive/gzip-batch.ts
+// Many small deflate streams through one gzip process.
+//
+// Spawning gzip costs ~6 ms, more than compressing a typical zip entry. `gzip -c a b c`
+// compresses each file as its own member, with the same deflate state reset as separate
+// runs, so one process can serve hundreds of entries: contents go to temporary files,
+// the members come back concatenated and are split by the lengths the caller expects.
+// Each member's trailer (CRC-32 and size of the content) is checked, so a member whose
+// deflate body is not the expected length cannot be mistaken for a good one.
+
+
+
+
+
+
+
+
+
+
+/** Small contents share one gzip process, within these bounds. */
+const BATCH_LIMITS = {
+    members: 512,
+    memberContentBytes: 4 * 1024 * 1024,
+    contentBytes: 32 * 1024 * 1024,
+};
+/** Writing member `index`'s content failed (its source is corrupt, for instance). */
+class BatchContentError extends Error {
+    index;
+    constructor(index, cause) {
+        super(`member ${index}: ${cause.message}`, { cause });
+        this.index = index;
+        this.name = 'BatchContentError';
+    }
+}
+/** Member `index` did not come out with the expected framing: the recipe is wrong for it. */
+class BatchFramingError extends Error {
+    index;
+    constructor(index, detail) {
+        super(`gzip member ${index} ${detail}`);
+        this.index = index;
+        this.name = 'BatchFramingError';
+    }
+}
+const gzip_batch_GZIP_HEADER_BYTES = 10;
+const gzip_batch_STDERR_LIMIT = 2048;
+async function writeContent(member, path) {
+    let crc = 0;
+    let length = 0;
+    const measure = new external_node_stream_.Transform({
+        transform(chunk, _encoding, callback) {
+            crc = (0,external_node_zlib_.crc32)(chunk, crc);
+            length += chunk.length;
+            callback(null, chunk);
+        },
+    });
+    await (0,external_node_stream_promises_namespaceObject.pipeline)(member.content(), measure, (0,external_node_fs_.createWriteStream)(path));
+    return { crc, length };
+}
+/**
+ * Compresses every member's content with one `gzip -n -<level> -c` run and hands each
+ * member's raw deflate bytes to `consume`, in order.
+ */
+async function deflateBatchWithGzip(recipe, members, consume, options) {
+    const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(options.tempRoot, 'dg-gzip-'));
+    try {
+        const written = [];
+        for (const [index, member] of members.entries()) {
+            try {
+                written.push(await writeContent(member, (0,external_node_path_.join)(dir, String(index))));
+            }
+            catch (error) {
+                throw new BatchContentError(index, error);
+            }
+        }
+        const names = members.map((_, index) => String(index));
+        await runGzip(recipe, names, dir, options.binary, async (output) => {
+            const reader = new ByteReader(output);
+            for (const [index, member] of members.entries()) {
+                const header = await reader.read(gzip_batch_GZIP_HEADER_BYTES);
+                if (header.length < gzip_batch_GZIP_HEADER_BYTES ||
+                    header[0] !== 0x1f ||
+                    header[1] !== 0x8b ||
+                    header[3] !== 0) {
+                    throw new BatchFramingError(index, 'does not start with a plain gzip header');
+                }
+                let delivered = 0;
+                const counted = async function* () {
+                    for await (const chunk of reader.take(member.deflateLength)) {
+                        delivered += chunk.length;
+                        yield chunk;
+                    }
+                };
+                try {
+                    await consume(index, counted());
+                }
+                catch (error) {
+                    if (error instanceof StreamEndedEarly)
+                        throw new BatchFramingError(index, 'ended early');
+                    throw error;
+                }
+                if (delivered !== member.deflateLength)
+                    throw new Error('a batch consumer stopped early');
+                const trailer = await reader.read(8);
+                const { crc, length } = written[index];
+                if (trailer.length < 8 ||
+                    trailer.readUInt32LE(0) !== crc ||
+                    trailer.readUInt32LE(4) !== length % 2 ** 32) {
+                    throw new BatchFramingError(index, `is not ${member.deflateLength} deflate bytes long`);
+                }
+            }
+            if (!(await reader.atEnd()))
+                throw new BatchFramingError(members.length, 'is unexpected');
+        });
+    }
+    finally {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+    }
+}
+async function runGzip(recipe, names, cwd, binary, consume) {
+    const args = [...gzipArguments(recipe), '--', ...names];
+    const child = (0,external_node_child_process_.spawn)(binary, args, {
+        cwd,
+        env: gzipEnvironment(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text) => {
+        stderr = (stderr + text).slice(-gzip_batch_STDERR_LIMIT);
+    });
+    const exited = new Promise((resolve, reject) => {
+        child.once('error', reject);
+        child.once('close', (code, signal) => resolve(code === 0 ? undefined : `${signal ?? code}`));
+    });
+    exited.catch(() => undefined);
+    try {
+        await consume(child.stdout);
+        const failure = await exited;
+        if (failure !== undefined) {
+            throw new DeltaGliderError(`${binary} ${gzipArguments(recipe).join(' ')} (${names.length} files) exited with ` +
+                `${failure}: ${stderr.trim() || 'no message'}`, 'Check that GNU gzip works on this machine');
+        }
+    }
+    catch (error) {
+        child.kill('SIGKILL');
+        child.stdout.destroy();
+        const spawnError = await exited.then(() => undefined, (reason) => reason);
+        if (spawnError?.code === 'ENOENT')
+            throw gzipNotFound(binary, spawnError);
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/adapters/archive/rebuild.ts
+// Expanded form -> original bytes, record by record, for any container codec.
+
+
+
+
+
+
+
+/**
+ * Streams the bytes an expanded form describes into `sink`. Checks structure, not
+ * content: the caller compares the result's sha256 (or streams it into a comparer).
+ */
+async function rebuildInto(expandedPath, sink, engines) {
+    const { size } = await (0,promises_.stat)(expandedPath);
+    return withFile(expandedPath, async (handle) => {
+        const { header, recordsStart } = await readExpandedHeader(handle);
+        const writer = new RecordWriter(expandedPath, header, sink, engines);
+        for await (const record of expandedRecords(handle, size, recordsStart, header.recipes)) {
+            await writer.add(record);
+        }
+        await writer.flush();
+        return header;
+    });
+}
+/** Writes records in order, holding back runs of small gzip records to batch them. */
+class RecordWriter {
+    path;
+    header;
+    sink;
+    engines;
+    batch = [];
+    batchRecipe;
+    batchMembers = 0;
+    batchContent = 0;
+    constructor(path, header, sink, engines) {
+        this.path = path;
+        this.header = header;
+        this.sink = sink;
+        this.engines = engines;
+    }
+    async add(record) {
+        if (record.kind === 'raw') {
+            if (this.batchMembers > 0)
+                this.batch.push(record);
+            else
+                await this.copy(record);
+            return;
+        }
+        if (!this.batchable(record)) {
+            await this.flush();
+            await this.deflate(record);
+            return;
+        }
+        const key = recipeKey(record.recipe);
+        if (this.batchMembers > 0 &&
+            (key !== this.batchRecipe ||
+                this.batchMembers >= BATCH_LIMITS.members ||
+                this.batchContent + record.contentLength > BATCH_LIMITS.contentBytes)) {
+            await this.flush();
+        }
+        this.batch.push(record);
+        this.batchRecipe = key;
+        this.batchMembers++;
+        this.batchContent += record.contentLength;
+    }
+    async flush() {
+        const records = this.batch;
+        this.batch = [];
+        this.batchMembers = 0;
+        this.batchContent = 0;
+        const members = records.filter((record) => record.kind === 'deflated');
+        const first = members[0];
+        if (!first || first.recipe.engine !== 'gzip') {
+            for (const record of records)
+                await this.copy(record);
+            return;
+        }
+        if (members.length === 1) {
+            for (const record of records) {
+                if (record.kind === 'raw')
+                    await this.copy(record);
+                else
+                    await this.deflate(record);
+            }
+            return;
+        }
+        let next = 0;
+        const copyRawUpTo = async (member) => {
+            for (; next < records.length && records[next] !== member; next++) {
+                const record = records[next];
+                if (record.kind === 'raw')
+                    await this.copy(record);
+            }
+            next++;
+        };
+        try {
+            await deflateBatchWithGzip(first.recipe, members.map((member) => ({
+                content: () => readRange(this.path, member.start, member.contentLength),
+                deflateLength: member.deflateLength,
+            })), async (index, deflated) => {
+                await copyRawUpTo(members[index]);
+                for await (const chunk of deflated)
+                    await this.sink.write(chunk);
+            }, { binary: this.engines.gzipBinary, tempRoot: this.engines.tempRoot });
+        }
+        catch (error) {
+            if (error instanceof BatchFramingError) {
+                const member = members[Math.min(error.index, members.length - 1)];
+                throw notReproduced(this.header, member.recipe, member.deflateLength, error);
+            }
+            throw error;
+        }
+        await copyRawUpTo(undefined);
+    }
+    batchable(record) {
+        return (record.recipe.engine === 'gzip' && record.contentLength <= BATCH_LIMITS.memberContentBytes);
+    }
+    async copy(record) {
+        for await (const chunk of readRange(this.path, record.start, record.length)) {
+            await this.sink.write(chunk);
+        }
+    }
+    async deflate(record) {
+        const content = readRange(this.path, record.start, record.contentLength);
+        await deflateWith(record.recipe, content, async (deflated) => {
+            const wrongLength = () => notReproduced(this.header, record.recipe, record.deflateLength);
+            let produced = 0;
+            for await (const chunk of deflated) {
+                produced += chunk.length;
+                if (produced > record.deflateLength)
+                    throw wrongLength();
+                await this.sink.write(chunk);
+            }
+            if (produced !== record.deflateLength)
+                throw wrongLength();
+        }, this.engines);
+    }
+}
+function notReproduced(header, recipe, expected, cause) {
+    const producers = Object.entries(header.producers)
+        .map(([name, version]) => `${name} ${version}`)
+        .join(', ');
+    return new IntegrityError(`Recompressing with ${describeRecipe(recipe)} did not give back the ${expected} deflate ` +
+        `bytes the archive had: this machine's compressor differs from the one that proved ` +
+        `the recipe (${producers || 'unknown'})`, 'Download on a machine with the same Node.js zlib and GNU gzip, or upload the file ' +
+        'again without archive-aware deltas', { cause });
+}
+
+;// CONCATENATED MODULE: ./src/adapters/archive/expand-context.ts
+// What both container codecs share while expanding: settings, the proof, the report.
+
+
+
+
+
+
+/** A fresh stream of the inflated content of a raw deflate stream inside a file. */
+function openInflated(path, start, length) {
+    const inflater = (0,external_node_zlib_.createInflateRaw)({ chunkSize: 64 * 1024 });
+    // The callback form destroys the file stream when the inflater is destroyed early.
+    (0,external_node_stream_.pipeline)(readRange(path, start, length), inflater, () => undefined);
+    return { content: inflater, consumed: () => inflater.bytesWritten };
+}
+/**
+ * Rebuilds the expanded form through the same code path a download takes and compares
+ * it with the original as it streams. Undefined when they are identical; otherwise where
+ * they first differ.
+ */
+async function proveExpanded(expandedPath, originalPath, originalSize, engines) {
+    return withFile(originalPath, async (handle) => {
+        const comparer = new RangeComparer(handle, 0, originalSize);
+        try {
+            await rebuildInto(expandedPath, comparer, engines);
+            comparer.end();
+            return undefined;
+        }
+        catch (error) {
+            if (error instanceof Mismatch)
+                return error;
+            // A recipe that made the wrong number of bytes fails where the comparison stopped.
+            if (error instanceof IntegrityError)
+                return new Mismatch(comparer.matchedBytes, error.message);
+            throw error;
+        }
+    });
+}
+
+;// CONCATENATED MODULE: ./src/adapters/archive/gzip-header.ts
+// The gzip member header (RFC 1952). The expanded form keeps header and trailer verbatim,
+// so parsing is only about finding where the deflate stream starts and what made it.
+const FTEXT = 0x01;
+const FHCRC = 0x02;
+const FEXTRA = 0x04;
+const FNAME = 0x08;
+const FCOMMENT = 0x10;
+const RESERVED = 0xe0;
+const gzip_header_GZIP_TRAILER_BYTES = 8;
+/** Whether leading bytes start a gzip member that uses deflate. */
+function isGzip(head) {
+    return head[0] === 0x1f && head[1] === 0x8b && head[2] === 8;
+}
+/**
+ * Parses the header at the start of `bytes`. Undefined when the bytes are not gzip, use
+ * reserved flags, or end before the header does (a name longer than `bytes`).
+ */
+function parseGzipHeader(bytes) {
+    const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (data.length < 10 || !isGzip(data))
+        return undefined;
+    const flags = data.readUInt8(3);
+    if ((flags & RESERVED) !== 0)
+        return undefined;
+    const header = {
+        length: 10,
+        flags,
+        text: (flags & FTEXT) !== 0,
+        mtime: data.readUInt32LE(4),
+        xfl: data.readUInt8(8),
+        os: data.readUInt8(9),
+        hasHeaderCrc: (flags & FHCRC) !== 0,
+    };
+    let at = 10;
+    if (flags & FEXTRA) {
+        if (at + 2 > data.length)
+            return undefined;
+        const length = data.readUInt16LE(at);
+        if (at + 2 + length > data.length)
+            return undefined;
+        header.extra = data.subarray(at + 2, at + 2 + length);
+        at += 2 + length;
+    }
+    for (const [flag, field] of [
+        [FNAME, 'name'],
+        [FCOMMENT, 'comment'],
+    ]) {
+        if (flags & flag) {
+            const end = data.indexOf(0, at);
+            if (end < 0)
+                return undefined;
+            header[field] = data.subarray(at, end);
+            at = end + 1;
+        }
+    }
+    if (flags & FHCRC)
+        at += 2;
+    if (at > data.length)
+        return undefined;
+    header.length = at;
+    return header;
+}
+/** Compression levels the XFL byte points at, most likely first. */
+function levelsFromXfl(xfl) {
+    if (xfl === 2)
+        return [9];
+    if (xfl === 4)
+        return [1];
+    return [6];
+}
+
+;// CONCATENATED MODULE: ./src/adapters/archive/recipe-search.ts
+
+
+/** The content is not a valid deflate stream (truncated or corrupt): nothing to search. */
+class UndecodableContent extends Error {
+    constructor(cause) {
+        super(`the deflate data does not decompress: ${cause.message}`, { cause });
+        this.name = 'UndecodableContent';
+    }
+}
+/**
+ * Candidates that reproduce the target, in the order given, lazily: the caller takes the
+ * first and asks for another only if its proof fails. Each candidate is compared on the
+ * fly and dropped at its first wrong byte. Stops at the deadline.
+ */
+async function* matchingRecipes(target, candidates, limits, engines, stats = { tried: 0 }) {
+    for (const recipe of candidates) {
+        if (Date.now() > limits.deadline)
+            return;
+        stats.tried++;
+        const match = await tryRecipe(target, recipe, limits.prefixBytes, engines);
+        if (match)
+            yield match;
+    }
+}
+/** Runs one candidate against the target: a match, or undefined at the first wrong byte. */
+async function tryRecipe(target, recipe, prefixBytes, engines) {
+    const comparer = new RangeComparer(target.handle, target.start, target.length, prefixBytes);
+    const content = target.openContent();
+    try {
+        await deflateWith(recipe, content, async (deflated) => {
+            for await (const chunk of deflated)
+                await comparer.write(chunk);
+        }, engines);
+        comparer.end();
+        return { recipe, complete: true };
+    }
+    catch (error) {
+        if (error instanceof PrefixMatched)
+            return { recipe, complete: false };
+        if (error instanceof Mismatch)
+            return undefined;
+        if (isZlibDataError(error))
+            throw new UndecodableContent(error);
+        throw error;
+    }
+    finally {
+        content.destroy();
+    }
+}
+/** An error zlib raises on bad compressed input (as opposed to an I/O failure). */
+function isZlibDataError(error) {
+    const code = error?.code;
+    return typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ERR_ZLIB'));
+}
+
+;// CONCATENATED MODULE: ./src/adapters/archive/gzip-codec.ts
+// gzip (.gz, .tgz, .tar.gz): one member, header and trailer verbatim, the deflate stream
+// rebuilt from its content by a proven recipe. Anything else is left to the caller's
+// fallback: several members, bytes after the member, a truncated or corrupt stream.
+
+
+
+
+
+
+
+/** Enough for any real header (the name and comment are the only unbounded fields). */
+const HEADER_READ_BYTES = 64 * 1024;
+/** A recipe that matched a prefix but failed the proof: try at most this many. */
+const MAX_PROOFS = 3;
+async function readLayout(path) {
+    const { size } = await (0,promises_.stat)(path);
+    const head = await withFile(path, async (handle) => {
+        const buffer = Buffer.alloc(Math.min(size, HEADER_READ_BYTES));
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+        return buffer.subarray(0, bytesRead);
+    });
+    const header = parseGzipHeader(head);
+    if (!header)
+        return undefined;
+    // A single member: the deflate stream fills everything between header and trailer.
+    // Checked while writing (the inflater must consume exactly this much).
+    const bodyLength = size - header.length - gzip_header_GZIP_TRAILER_BYTES;
+    if (bodyLength < 2)
+        return undefined;
+    return { size, bodyStart: header.length, bodyLength, likelyLevels: levelsFromXfl(header.xfl) };
+}
+/** Expands a single-member gzip file, or resolves undefined when no recipe reproduces it. */
+async function expandGzip(path, expandedPath, context) {
+    const layout = await readLayout(path);
+    if (!layout)
+        return undefined;
+    const { size, bodyStart, bodyLength } = layout;
+    const candidates = candidateRecipes({
+        likelyLevels: layout.likelyLevels,
+        gzipBinary: context.gzipAvailable,
+    });
+    const stats = { tried: 0 };
+    const report = { searchMs: 0, writeMs: 0, proveMs: 0 };
+    return withFile(path, async (handle) => {
+        const target = {
+            handle,
+            start: bodyStart,
+            length: bodyLength,
+            openContent: () => openInflated(path, bodyStart, bodyLength).content,
+        };
+        let proofs = 0;
+        let clock = Date.now();
+        const matches = matchingRecipes(target, candidates, context, context.engines, stats);
+        for await (const match of matches) {
+            report.searchMs += Date.now() - clock;
+            clock = Date.now();
+            const contentBytes = await writeExpanded(path, expandedPath, layout, match.recipe, context);
+            report.writeMs += Date.now() - clock;
+            clock = Date.now();
+            if (contentBytes === undefined)
+                return undefined;
+            const mismatch = await proveExpanded(expandedPath, path, size, context.engines);
+            report.proveMs += Date.now() - clock;
+            clock = Date.now();
+            if (!mismatch) {
+                return {
+                    codec: 'gzip',
+                    recipes: [describeRecipe(match.recipe)],
+                    streams: 1,
+                    reproducedStreams: 1,
+                    reproducedBytes: bodyLength,
+                    verbatimBytes: size - bodyLength,
+                    contentBytes,
+                    candidatesTried: stats.tried,
+                    ...report,
+                };
+            }
+            if (++proofs >= MAX_PROOFS)
+                break;
+        }
+        return undefined;
+    });
+}
+/**
+ * Writes header, content and trailer. Undefined when the deflate stream does not end
+ * exactly at the trailer (several members, or bytes after the member).
+ */
+async function writeExpanded(path, expandedPath, layout, recipe, context) {
+    const { bodyStart, bodyLength } = layout;
+    const writer = await ExpandedWriter.create(expandedPath, {
+        codec: 'gzip',
+        recipes: [recipe],
+        producers: context.producers,
+    });
+    try {
+        await writer.raw(path, 0, bodyStart);
+        const inflated = openInflated(path, bodyStart, bodyLength);
+        const contentBytes = await writer.deflated(0, bodyLength, inflated.content);
+        if (inflated.consumed() !== bodyLength) {
+            await writer.abandon();
+            return undefined;
+        }
+        await writer.raw(path, bodyStart + bodyLength, gzip_header_GZIP_TRAILER_BYTES);
+        await writer.finish();
+        return contentBytes;
+    }
+    catch (error) {
+        await writer.abandon();
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/adapters/archive/zip-structure.ts
+const EOCD_SIGNATURE = 0x06054b50;
+const EOCD_BYTES = 22;
+const ZIP64_LOCATOR_SIGNATURE = 0x07064b50;
+const ZIP64_LOCATOR_BYTES = 20;
+const ZIP64_EOCD_SIGNATURE = 0x06064b50;
+const ZIP64_EOCD_BYTES = 56;
+const CENTRAL_SIGNATURE = 0x02014b50;
+const CENTRAL_BYTES = 46;
+const LOCAL_SIGNATURE = 0x04034b50;
+const LOCAL_BYTES = 30;
+const ZIP64_EXTRA_ID = 0x0001;
+const MAX_COMMENT = 0xffff;
+/** A central directory beyond this is not worth holding in memory: fall back. */
+const MAX_CENTRAL_DIRECTORY = 256 * 1024 * 1024;
+const METHOD_STORED = 0;
+const METHOD_DEFLATED = 8;
+const FLAG_ENCRYPTED = 0x0001;
+async function readAt(handle, position, length) {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, position);
+    return buffer.subarray(0, bytesRead);
+}
+function u64(buffer, at) {
+    const value = buffer.readBigUInt64LE(at);
+    return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.NaN : Number(value);
+}
+/** The central directory named by the end records, or undefined for anything unusual. */
+async function findDirectory(handle, size) {
+    const tailLength = Math.min(size, EOCD_BYTES + MAX_COMMENT);
+    const tailStart = size - tailLength;
+    const tail = await readAt(handle, tailStart, tailLength);
+    // The end record whose comment reaches exactly to the end of the file: nothing after it.
+    let eocd = -1;
+    for (let at = tail.length - EOCD_BYTES; at >= 0; at--) {
+        if (tail.readUInt32LE(at) === EOCD_SIGNATURE &&
+            at + EOCD_BYTES + tail.readUInt16LE(at + 20) === tail.length) {
+            eocd = at;
+            break;
+        }
+    }
+    if (eocd < 0)
+        return undefined;
+    const disk = tail.readUInt16LE(eocd + 4);
+    const directoryDisk = tail.readUInt16LE(eocd + 6);
+    if (disk !== 0 || directoryDisk !== 0)
+        return undefined;
+    let directory = {
+        entries: tail.readUInt16LE(eocd + 10),
+        size: tail.readUInt32LE(eocd + 12),
+        offset: tail.readUInt32LE(eocd + 16),
+    };
+    const eocdPosition = tailStart + eocd;
+    const locatorPosition = eocdPosition - ZIP64_LOCATOR_BYTES;
+    if (locatorPosition >= 0) {
+        const locator = await readAt(handle, locatorPosition, ZIP64_LOCATOR_BYTES);
+        if (locator.length === ZIP64_LOCATOR_BYTES &&
+            locator.readUInt32LE(0) === ZIP64_LOCATOR_SIGNATURE) {
+            const recordPosition = u64(locator, 8);
+            if (!Number.isSafeInteger(recordPosition))
+                return undefined;
+            const record = await readAt(handle, recordPosition, ZIP64_EOCD_BYTES);
+            if (record.length < ZIP64_EOCD_BYTES || record.readUInt32LE(0) !== ZIP64_EOCD_SIGNATURE) {
+                return undefined;
+            }
+            if (record.readUInt32LE(16) !== 0 || record.readUInt32LE(20) !== 0)
+                return undefined;
+            directory = { entries: u64(record, 32), size: u64(record, 40), offset: u64(record, 48) };
+        }
+    }
+    const { offset, size: length, entries } = directory;
+    if (![offset, length, entries].every(Number.isSafeInteger))
+        return undefined;
+    if (length > MAX_CENTRAL_DIRECTORY || offset + length > size)
+        return undefined;
+    return directory;
+}
+/** Sizes and offset from the zip64 extra field, for the fields marked 0xFFFFFFFF. */
+function applyZip64(extra, fields) {
+    for (let at = 0; at + 4 <= extra.length;) {
+        const id = extra.readUInt16LE(at);
+        const length = extra.readUInt16LE(at + 2);
+        if (id === ZIP64_EXTRA_ID) {
+            let cursor = at + 4;
+            const end = cursor + length;
+            for (const key of ['uncompressed', 'compressed', 'offset']) {
+                if (fields[key] !== 0xffffffff)
+                    continue;
+                if (cursor + 8 > end || end > extra.length)
+                    return false;
+                fields[key] = u64(extra, cursor);
+                cursor += 8;
+            }
+            return true;
+        }
+        at += 4 + length;
+    }
+    return !Object.values(fields).includes(0xffffffff);
+}
+/**
+ * The entries of a zip file with where their data starts. Undefined when the file is not
+ * a zip this parser understands (multi-disk, prefixed, inconsistent offsets).
+ */
+async function readZipLayout(handle, size) {
+    const directory = await findDirectory(handle, size);
+    if (!directory)
+        return undefined;
+    const central = await readAt(handle, directory.offset, directory.size);
+    if (central.length !== directory.size)
+        return undefined;
+    const entries = [];
+    let at = 0;
+    for (let index = 0; index < directory.entries; index++) {
+        if (at + CENTRAL_BYTES > central.length || central.readUInt32LE(at) !== CENTRAL_SIGNATURE) {
+            return undefined;
+        }
+        const flags = central.readUInt16LE(at + 8);
+        const method = central.readUInt16LE(at + 10);
+        const nameLength = central.readUInt16LE(at + 28);
+        const extraLength = central.readUInt16LE(at + 30);
+        const commentLength = central.readUInt16LE(at + 32);
+        const nameStart = at + CENTRAL_BYTES;
+        const extraStart = nameStart + nameLength;
+        const next = extraStart + extraLength + commentLength;
+        if (next > central.length)
+            return undefined;
+        const fields = {
+            compressed: central.readUInt32LE(at + 20),
+            uncompressed: central.readUInt32LE(at + 24),
+            offset: central.readUInt32LE(at + 42),
+        };
+        if (!applyZip64(central.subarray(extraStart, extraStart + extraLength), fields))
+            return undefined;
+        if (!Number.isSafeInteger(fields.compressed) || !Number.isSafeInteger(fields.offset)) {
+            return undefined;
+        }
+        const local = await readAt(handle, fields.offset, LOCAL_BYTES);
+        if (local.length < LOCAL_BYTES || local.readUInt32LE(0) !== LOCAL_SIGNATURE)
+            return undefined;
+        const dataStart = fields.offset + LOCAL_BYTES + local.readUInt16LE(26) + local.readUInt16LE(28);
+        if (dataStart + fields.compressed > directory.offset)
+            return undefined;
+        entries.push({
+            name: central.toString('utf8', nameStart, extraStart),
+            method,
+            flags,
+            compressedSize: fields.compressed,
+            uncompressedSize: fields.uncompressed,
+            dataStart,
+        });
+        at = next;
+    }
+    return { entries };
+}
+/** Whether the codec may rebuild the entry's data: deflated, not encrypted, not empty. */
+function isDeflatedEntry(entry) {
+    return (entry.method === METHOD_DEFLATED &&
+        (entry.flags & FLAG_ENCRYPTED) === 0 &&
+        entry.compressedSize > 0);
+}
+/** Deflated entries in file order, without any whose data overlaps an earlier one's. */
+function deflatedEntriesInFileOrder(entries) {
+    const sorted = entries.filter(isDeflatedEntry).sort((a, b) => a.dataStart - b.dataStart);
+    const kept = [];
+    let end = 0;
+    for (const entry of sorted) {
+        if (entry.dataStart < end)
+            continue;
+        kept.push(entry);
+        end = entry.dataStart + entry.compressedSize;
+    }
+    return kept;
+}
+/** Levels the deflate option bits (general-purpose bits 1-2) point at. */
+function levelsFromZipFlags(flags) {
+    switch ((flags >> 1) & 3) {
+        case 1:
+            return [9, 8];
+        case 2:
+            return [2];
+        case 3:
+            return [1];
+        default:
+            return [6, 5, 4, 3, 7];
+    }
+}
+
+;// CONCATENATED MODULE: ./src/adapters/archive/view.ts
+// The reference view: the source side of an archive-aware delta. The uploader encodes
+// xdelta3(view(reference) -> expanded target) and every later downloader rebuilds the
+// same view from the same reference bytes, so the view is a pure function of those bytes:
+// no recipe search, no time budget, no external compressor, only RFC 1951/1952 inflation.
+//
+//   gzip: the content of every member, back to back (the whole file must be members:
+//         nothing after the last one, not even zero padding); otherwise no view.
+//   zip:  the file with the data of each deflated, unencrypted entry (in file order, as
+//         zip-structure.ts finds them) replaced by its content; an entry whose data is not
+//         exactly one deflate stream stays verbatim. A zip that parser rejects: no view.
+//   anything else: no view.
+//
+// The view's definition is part of the on-bucket format (deltas in buckets were encoded
+// against it): never change it without a new `dg-ref-view` version.
+
+
+
+
+
+
+
+
+
+/** The view definition above, as recorded beside deltas encoded against it. */
+const VIEW_VERSION = 'v1';
+const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+const INFLATE_CHUNK_BYTES = 64 * 1024;
+/** The reference changed size or content while its view was being written. */
+function changedWhileReading(path) {
+    return new Error(`${path} changed while its reference view was being written; ` +
+        'run again once nothing else writes to it');
+}
+/**
+ * Writes the view of `path` to `viewPath` and names the container; undefined, with no
+ * file left behind, when `path` has no view. I/O errors reject (and remove the output):
+ * only the bytes of `path` decide between a view and none.
+ */
+async function writeView(path, viewPath) {
+    const { size } = await (0,promises_.stat)(path);
+    const head = await withFile(path, async (handle) => {
+        const buffer = Buffer.alloc(4);
+        const { bytesRead } = await handle.read(buffer, 0, 4, 0);
+        return buffer.subarray(0, bytesRead);
+    });
+    const codec = isGzip(head) ? 'gzip' : head.equals(ZIP_MAGIC) ? 'zip' : undefined;
+    if (!codec)
+        return undefined;
+    const sink = await FileSink.create(viewPath);
+    try {
+        const viewed = codec === 'gzip' ? await gzipView(path, size, sink) : await zipView(path, size, sink);
+        await sink.close();
+        if (viewed)
+            return codec;
+    }
+    catch (error) {
+        await sink.close().catch(() => undefined);
+        await (0,promises_.rm)(viewPath, { force: true });
+        throw error;
+    }
+    await (0,promises_.rm)(viewPath, { force: true });
+    return undefined;
+}
+/** Every member's content. False on a corrupt or truncated member, or bytes after the last. */
+async function gzipView(path, size, sink) {
+    // Node's gunzip reads member after member, but stops without error at a zero byte after
+    // one (padding, or a later member it then skips): only consuming every byte counts.
+    const gunzip = (0,external_node_zlib_.createGunzip)({ chunkSize: INFLATE_CHUNK_BYTES });
+    (0,external_node_stream_.pipeline)(readRange(path, 0, size), gunzip, () => undefined);
+    try {
+        for await (const chunk of gunzip)
+            await sink.write(chunk);
+        return gunzip.bytesWritten === size;
+    }
+    catch (error) {
+        if (isZlibDataError(error))
+            return false;
+        throw error;
+    }
+    finally {
+        gunzip.destroy();
+    }
+}
+/** The zip with each deflated entry's data replaced by its content. False: not a zip. */
+async function zipView(path, size, sink) {
+    const layout = await withFile(path, (handle) => readZipLayout(handle, size));
+    if (!layout)
+        return false;
+    let cursor = 0;
+    for (const entry of deflatedEntriesInFileOrder(layout.entries)) {
+        await copyRange(path, cursor, entry.dataStart - cursor, sink);
+        const mark = sink.position;
+        if (await inflateEntry(path, entry.dataStart, entry.compressedSize, sink)) {
+            cursor = entry.dataStart + entry.compressedSize;
+        }
+        else {
+            // Not exactly one deflate stream: its bytes go out verbatim with the next range.
+            await sink.truncate(mark);
+            cursor = entry.dataStart;
+        }
+    }
+    await copyRange(path, cursor, size - cursor, sink);
+    return true;
+}
+/** Inflates one entry's data into the sink; false unless it is exactly one deflate stream. */
+async function inflateEntry(path, start, length, sink) {
+    const inflated = openInflated(path, start, length);
+    try {
+        for await (const chunk of inflated.content)
+            await sink.write(chunk);
+    }
+    catch (error) {
+        if (isZlibDataError(error))
+            return false;
+        throw error;
+    }
+    finally {
+        inflated.content.destroy();
+    }
+    return inflated.consumed() === length;
+}
+async function copyRange(path, start, length, sink) {
+    let copied = 0;
+    for await (const chunk of readRange(path, start, length)) {
+        copied += chunk.length;
+        await sink.write(chunk);
+    }
+    if (copied !== length)
+        throw changedWhileReading(path);
+}
+
+;// CONCATENATED MODULE: ./src/adapters/archive/zip-codec.ts
+// zip, jar and friends: each deflated entry whose data a recipe reproduces is stored as
+// its content; every other byte (headers, stored and encrypted entries, entries no
+// recipe matches, data descriptors, the central directory) is copied verbatim.
+
+
+
+
+
+
+
+
+/**
+ * After this many entries in a row that no candidate reproduced, the archive was made by
+ * a compressor we do not have: only recipes that already worked are tried from then on.
+ */
+const MAX_MISSES_IN_A_ROW = 8;
+/** Entries dropped after a failed proof before giving up on the file. */
+const MAX_REWRITES = 4;
+/** Deflated entries in file order, without any whose data overlaps another's. */
+function deflateStreams(entries) {
+    return deflatedEntriesInFileOrder(entries).map((entry) => ({ entry }));
+}
+/** Expands a zip file, or resolves undefined when no entry can be reproduced. */
+async function expandZip(path, expandedPath, context) {
+    const { size } = await (0,promises_.stat)(path);
+    return withFile(path, async (handle) => {
+        const layout = await readZipLayout(handle, size);
+        if (!layout)
+            return undefined;
+        const streams = deflateStreams(layout.entries);
+        const stats = { tried: 0 };
+        const report = { searchMs: 0, writeMs: 0, proveMs: 0 };
+        let clock = Date.now();
+        await findRecipes(path, handle, streams, context, stats);
+        report.searchMs = Date.now() - clock;
+        for (let attempt = 0; attempt < MAX_REWRITES; attempt++) {
+            const reproduced = streams.filter((stream) => stream.recipe);
+            if (reproduced.length === 0)
+                return undefined;
+            clock = Date.now();
+            const written = await zip_codec_writeExpanded(path, expandedPath, size, reproduced, context);
+            report.writeMs += Date.now() - clock;
+            if ('failed' in written) {
+                written.failed.recipe = undefined;
+                continue;
+            }
+            clock = Date.now();
+            const mismatch = await proveExpanded(expandedPath, path, size, context.engines);
+            report.proveMs += Date.now() - clock;
+            if (!mismatch) {
+                const reproducedBytes = reproduced.reduce((sum, s) => sum + s.entry.compressedSize, 0);
+                return {
+                    codec: 'zip',
+                    recipes: written.recipes.map(describeRecipe),
+                    streams: streams.length,
+                    reproducedStreams: reproduced.length,
+                    reproducedBytes,
+                    verbatimBytes: size - reproducedBytes,
+                    contentBytes: written.contentBytes,
+                    candidatesTried: stats.tried,
+                    ...report,
+                };
+            }
+            const culprit = reproduced.find(({ entry }) => 
+            // Inclusive end: a member found too long fails right after its expected bytes.
+            mismatch.offset >= entry.dataStart &&
+                mismatch.offset <= entry.dataStart + entry.compressedSize);
+            if (!culprit)
+                return undefined;
+            culprit.recipe = undefined;
+        }
+        return undefined;
+    });
+}
+/**
+ * Gives each stream the first recipe that reproduces it, within the time budget. Once a
+ * gzip recipe works, runs of small entries are tried with it in batches (one gzip process
+ * each); an entry a batch fails on gets the full search.
+ */
+async function findRecipes(path, handle, streams, context, stats) {
+    const state = { proven: [], misses: 0 };
+    let index = 0;
+    while (index < streams.length) {
+        if (Date.now() > context.deadline)
+            return;
+        const top = state.proven[0];
+        if (top?.engine === 'gzip' && batchable(streams[index])) {
+            const group = batchFrom(streams, index);
+            const matched = await searchBatch(path, handle, group, top, context, stats);
+            index += matched;
+            if (matched === group.length)
+                continue;
+        }
+        if (!(await searchOne(path, handle, streams[index], state, context, stats)))
+            return;
+        index++;
+    }
+}
+function batchable(stream) {
+    return stream.entry.uncompressedSize <= BATCH_LIMITS.memberContentBytes;
+}
+/** The run of batchable streams from `start`, within the batch limits. */
+function batchFrom(streams, start) {
+    const group = [];
+    let content = 0;
+    for (const stream of streams.slice(start)) {
+        if (!batchable(stream) || group.length >= BATCH_LIMITS.members)
+            break;
+        content += stream.entry.uncompressedSize;
+        if (group.length > 0 && content > BATCH_LIMITS.contentBytes)
+            break;
+        group.push(stream);
+    }
+    return group;
+}
+/** Tries one gzip recipe on a run of entries; returns how many leading entries matched. */
+async function searchBatch(path, handle, group, recipe, context, stats) {
+    stats.tried++;
+    let current = 0;
+    let matched;
+    try {
+        await deflateBatchWithGzip(recipe, group.map(({ entry }) => ({
+            content: () => openInflated(path, entry.dataStart, entry.compressedSize).content,
+            deflateLength: entry.compressedSize,
+        })), async (index, deflated) => {
+            current = index;
+            const { entry } = group[index];
+            const comparer = new RangeComparer(handle, entry.dataStart, entry.compressedSize);
+            for await (const chunk of deflated)
+                await comparer.write(chunk);
+            comparer.end();
+        }, { binary: context.engines.gzipBinary, tempRoot: context.engines.tempRoot });
+        matched = group.length;
+    }
+    catch (error) {
+        if (error instanceof BatchContentError) {
+            // An entry that does not inflate: try the ones before it, leave it to the full search.
+            return error.index === 0
+                ? 0
+                : searchBatch(path, handle, group.slice(0, error.index), recipe, context, stats);
+        }
+        if (error instanceof Mismatch)
+            matched = current;
+        else if (error instanceof BatchFramingError)
+            matched = Math.min(error.index, group.length - 1);
+        else
+            throw error;
+    }
+    for (const stream of group.slice(0, matched))
+        stream.recipe = recipe;
+    return matched;
+}
+/** The full candidate search for one entry; false once nothing is left worth trying. */
+async function searchOne(path, handle, stream, state, context, stats) {
+    const { entry } = stream;
+    const everything = state.misses < MAX_MISSES_IN_A_ROW;
+    const candidates = everything
+        ? candidateRecipes({
+            likelyLevels: levelsFromZipFlags(entry.flags),
+            proven: state.proven,
+            gzipBinary: context.gzipAvailable,
+        })
+        : state.proven;
+    if (candidates.length === 0)
+        return false;
+    const target = {
+        handle,
+        start: entry.dataStart,
+        length: entry.compressedSize,
+        openContent: () => openInflated(path, entry.dataStart, entry.compressedSize).content,
+    };
+    try {
+        for await (const match of matchingRecipes(target, candidates, context, context.engines, stats)) {
+            stream.recipe = match.recipe;
+            break;
+        }
+    }
+    catch (error) {
+        if (!(error instanceof UndecodableContent))
+            throw error;
+    }
+    if (stream.recipe) {
+        const key = recipeKey(stream.recipe);
+        state.proven = [stream.recipe, ...state.proven.filter((recipe) => recipeKey(recipe) !== key)];
+        state.misses = 0;
+    }
+    else if (everything) {
+        state.misses++;
+    }
+    return true;
+}
+/**
+ * Writes the expanded form. A stream whose data turns out not to be exactly one deflate
+ * stream (corrupt, or followed by other bytes) comes back as `failed`.
+ */
+async function zip_codec_writeExpanded(path, expandedPath, size, reproduced, context) {
+    const recipes = [];
+    const indexOf = new Map();
+    for (const { recipe } of reproduced) {
+        const key = recipeKey(recipe);
+        if (!indexOf.has(key)) {
+            indexOf.set(key, recipes.length);
+            recipes.push(recipe);
+        }
+    }
+    const writer = await ExpandedWriter.create(expandedPath, {
+        codec: 'zip',
+        recipes,
+        producers: context.producers,
+    });
+    let contentBytes = 0;
+    let cursor = 0;
+    try {
+        for (const stream of reproduced) {
+            const { dataStart, compressedSize } = stream.entry;
+            await writer.raw(path, cursor, dataStart - cursor);
+            const inflated = openInflated(path, dataStart, compressedSize);
+            try {
+                const index = indexOf.get(recipeKey(stream.recipe));
+                contentBytes += await writer.deflated(index, compressedSize, inflated.content);
+            }
+            catch (error) {
+                if (!isZlibDataError(error))
+                    throw error;
+                await writer.abandon();
+                return { failed: stream };
+            }
+            if (inflated.consumed() !== compressedSize) {
+                await writer.abandon();
+                return { failed: stream };
+            }
+            cursor = dataStart + compressedSize;
+        }
+        await writer.raw(path, cursor, size - cursor);
+        await writer.finish();
+        return { recipes, contentBytes };
+    }
+    catch (error) {
+        await writer.abandon();
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/adapters/archive/archive-codec.ts
+// ArchiveCodecPort: sniffs gzip or zip, expands what a proven recipe reproduces, rebuilds,
+// and writes the deterministic reference view.
+
+
+
+
+
+
+
+
+
+
+
+
+const DEFAULT_BUDGET_MS = 30_000;
+const DEFAULT_PREFIX_BYTES = 256 * 1024;
+const archive_codec_ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+/** Errors of the machine, not of the file: these propagate instead of falling back. */
+const ENVIRONMENT_ERRORS = new Set([
+    'ENOENT',
+    'EACCES',
+    'EPERM',
+    'EISDIR',
+    'ENOSPC',
+    'EDQUOT',
+    'EROFS',
+    'EIO',
+    'EMFILE',
+    'ENFILE',
+]);
+/** The container a file's leading bytes announce, if this codec knows it. */
+function sniffContainer(head) {
+    if (isGzip(head))
+        return 'gzip';
+    if (Buffer.from(head.subarray(0, 4)).equals(archive_codec_ZIP_MAGIC))
+        return 'zip';
+    return undefined;
+}
+/** `gzip 1.12` for GNU gzip; undefined for any other gzip, or none. */
+function probeGnuGzip(binary) {
+    return new Promise((resolve) => {
+        (0,external_node_child_process_.execFile)(binary, ['--version'], { timeout: 10_000 }, (error, stdout) => {
+            const first = String(stdout).split('\n')[0]?.trim() ?? '';
+            resolve(!error && /^gzip \d+\.\d+/.test(first) ? first : undefined);
+        });
+    });
+}
+class ArchiveCodec {
+    options;
+    gzipVersion;
+    constructor(options = {}) {
+        this.options = options;
+    }
+    async expand(path, expandedPath) {
+        const report = await this.expandWithReport(path, expandedPath);
+        return report && { codec: report.codec };
+    }
+    /** `expand` with the details: recipes, streams reproduced, time spent per phase. */
+    async expandWithReport(path, expandedPath) {
+        const codec = sniffContainer(await readHead(path));
+        if (!codec)
+            return undefined;
+        const started = Date.now();
+        let report;
+        try {
+            const context = await this.context(started);
+            report =
+                codec === 'gzip'
+                    ? await expandGzip(path, expandedPath, context)
+                    : await expandZip(path, expandedPath, context);
+        }
+        catch (error) {
+            await (0,promises_.rm)(expandedPath, { force: true });
+            if (ENVIRONMENT_ERRORS.has(error.code ?? ''))
+                throw error;
+            this.options.logger?.debug(`${path}: not expanded (${error.message})`);
+            return undefined;
+        }
+        if (!report) {
+            await (0,promises_.rm)(expandedPath, { force: true });
+            this.options.logger?.debug(`${path}: no ${codec} recipe reproduces it (searched ${Date.now() - started} ms)`);
+            return undefined;
+        }
+        this.options.logger?.debug(`${path}: ${codec} expanded, ${report.reproducedStreams}/${report.streams} deflate ` +
+            `streams rebuilt with ${report.recipes.join('; ')} (search ${report.searchMs} ms, ` +
+            `write ${report.writeMs} ms, proof ${report.proveMs} ms)`);
+        return report;
+    }
+    /**
+     * The deterministic view of a reference (see view.ts). It ignores every option: the same
+     * bytes give the same view on any machine, with or without gzip, however long it takes.
+     */
+    async view(path, viewPath) {
+        const started = Date.now();
+        const codec = await writeView(path, viewPath);
+        this.options.logger?.debug(codec
+            ? `${path}: ${codec} reference view ${VIEW_VERSION} written (${Date.now() - started} ms)`
+            : `${path}: no reference view (not a gzip or zip file this codec reads)`);
+        return codec !== undefined;
+    }
+    async rebuild(expandedPath, outPath) {
+        const engines = await this.enginesFor(expandedPath);
+        const sink = await FileSink.create(outPath);
+        try {
+            await rebuildInto(expandedPath, sink, engines);
+            await sink.close();
+        }
+        catch (error) {
+            await sink.close().catch(() => undefined);
+            await (0,promises_.rm)(outPath, { force: true });
+            throw error;
+        }
+    }
+    gzipBinaryName() {
+        const { gzipBinary } = this.options;
+        return gzipBinary === false ? undefined : (gzipBinary ?? 'gzip');
+    }
+    gnuGzip() {
+        const binary = this.gzipBinaryName();
+        this.gzipVersion ??= binary ? probeGnuGzip(binary) : Promise.resolve(undefined);
+        return this.gzipVersion;
+    }
+    async context(started) {
+        const gzipVersion = await this.gnuGzip();
+        const producers = { 'node-zlib': process.versions.zlib ?? 'unknown' };
+        if (gzipVersion)
+            producers.gzip = gzipVersion;
+        return {
+            engines: this.engines(),
+            gzipAvailable: gzipVersion !== undefined,
+            producers,
+            deadline: started + (this.options.searchBudgetMs ?? DEFAULT_BUDGET_MS),
+            prefixBytes: this.options.prefixBytes ?? DEFAULT_PREFIX_BYTES,
+        };
+    }
+    /** Engines for a rebuild; a clear error up front when its recipes need a missing gzip. */
+    async enginesFor(expandedPath) {
+        const { header } = await withFile(expandedPath, readExpandedHeader);
+        const needsGzip = header.recipes.find((recipe) => recipe.engine === 'gzip');
+        if (needsGzip && !(await this.gnuGzip())) {
+            throw new DeltaGliderError(`Rebuilding this ${header.codec} file needs GNU gzip (${describeRecipe(needsGzip)}, ` +
+                `recorded with ${header.producers.gzip ?? 'GNU gzip'}), which is not available here` +
+                (this.gzipBinaryName() ? ` (tried "${this.gzipBinaryName()}")` : ''), 'Install GNU gzip and put it on PATH (apt-get install gzip, brew install gzip)');
+        }
+        return this.engines();
+    }
+    engines() {
+        return {
+            gzipBinary: this.gzipBinaryName() ?? 'gzip',
+            tempRoot: this.options.tempDir ?? (0,external_node_os_.tmpdir)(),
+        };
+    }
+}
+function readHead(path) {
+    return withFile(path, async (handle) => {
+        const buffer = Buffer.alloc(4);
+        const { bytesRead } = await handle.read(buffer, 0, 4, 0);
+        return buffer.subarray(0, bytesRead);
+    });
+}
+
+;// CONCATENATED MODULE: ./src/adapters/archive/index.ts
+// Archive-aware deltas: see docs/archive-aware.md.
+
+
+
+
+
 ;// CONCATENATED MODULE: ./src/core/metadata.ts
 
+/** The expanded-form version this build writes and reads (`dg-archive-format`). */
+const ARCHIVE_FORMAT = 'expanded-v1';
 const ZERO_DIFF_NOTE = 'zero-diff (reference identical)';
 /** `2026-11-25T16:26:05.453000Z`: ISO-8601 with microseconds, as the reference tool writes. */
 function formatCreatedAt(date) {
@@ -34966,6 +36949,11 @@ function encodeDelta(f) {
         'dg-delta-size': String(f.deltaSize),
         'dg-delta-cmd': f.deltaCmd,
     };
+    if (f.archive) {
+        meta['dg-archive-codec'] = f.archive.codec;
+        meta['dg-archive-format'] = ARCHIVE_FORMAT;
+        meta['dg-ref-view'] = f.archive.refView;
+    }
     if (f.note)
         meta['dg-note'] = f.note;
     return headerSafe(meta);
@@ -35109,6 +37097,17 @@ function decodeObject(meta) {
         originalName,
         refKey: readField(meta, 'ref-key'),
         refSha256: readField(meta, 'ref-sha256')?.toLowerCase(),
+        archive: readArchive(meta),
+    };
+}
+function readArchive(meta) {
+    const codec = readField(meta, 'archive-codec');
+    if (codec === undefined)
+        return undefined;
+    return {
+        codec,
+        format: readField(meta, 'archive-format') ?? '',
+        refView: readField(meta, 'ref-view') ?? 'raw',
     };
 }
 /** The sha256 a reference.bin object declares for its bytes. */
@@ -35207,10 +37206,20 @@ class Downloader {
         const refKey = referenceKeyFor(decoded.refKey ?? referenceKey(space));
         const refSha = decoded.refSha256 ?? (await this.declaredReferenceSha(space.bucket, refKey));
         const refPath = await references.localCopy(space.bucket, refKey, refSha);
+        const source = decoded.archive
+            ? await this.archiveSource(head.key, decoded.archive, refSha, refPath)
+            : refPath;
         const deltaPath = files.tempPath(`${name}.delta`);
+        const expandedPath = files.tempPath(`${name}.expanded`);
         try {
             await inStep(this.deps.progress, name, 'downloading the delta', head.size, (onProgress) => storage.download(space.bucket, head.key, deltaPath, { onProgress }));
-            const { sha256, bytes } = await this.place(dest, decoded.sha256, head.key, keep, (partial) => inStep(this.deps.progress, name, 'decoding', decoded.size ?? 0, (onProgress) => differ.decode(refPath, deltaPath, partial, { onProgress })));
+            const { sha256, bytes } = await this.place(dest, decoded.sha256, head.key, keep, (partial) => inStep(this.deps.progress, name, 'decoding', decoded.size ?? 0, async (onProgress) => {
+                if (!decoded.archive)
+                    return differ.decode(source, deltaPath, partial, { onProgress });
+                // Archive-aware: the delta rebuilds the expanded form, the codec the file.
+                await differ.decode(source, deltaPath, expandedPath, { onProgress });
+                await this.deps.archives.codec.rebuild(expandedPath, partial);
+            }));
             const originalBytes = decoded.size ?? bytes;
             return {
                 name,
@@ -35224,7 +37233,22 @@ class Downloader {
         }
         finally {
             await files.remove(deltaPath);
+            await files.remove(expandedPath);
         }
+    }
+    /** The source an archive-aware delta was encoded from: the reference as it saw it. */
+    async archiveSource(key, archive, refSha, refPath) {
+        const { archives } = this.deps;
+        if (archive.format !== ARCHIVE_FORMAT || !archives) {
+            throw new DeltaGliderError(`${key} is an archive-aware delta in format "${archive.format}", which this build cannot read`, 'Upgrade deltaglider/action (or the deltaglider CLI) to the version that wrote it');
+        }
+        if (archive.refView === 'raw')
+            return refPath;
+        const view = await archives.viewOf(refSha, refPath);
+        if (view.refView !== archive.refView) {
+            throw new IntegrityError(`${key} was made against the ${archive.refView} view of its reference, but this build sees it as ${view.refView}`, 'Upgrade deltaglider/action to the version that wrote it');
+        }
+        return view.path;
     }
     /** Legacy deltas may lack dg-ref-sha256: trust what the reference declares, still verified. */
     async declaredReferenceSha(bucket, refKey) {
@@ -35491,7 +37515,38 @@ class Uploader {
             log.info(`${name}: unchanged since the last upload (same sha256), nothing written`);
             return unchanged;
         }
-        const eligibility = classify(name, size, head, this.options.minDeltaBytes);
+        file.expanded = await this.expand(file);
+        try {
+            return await this.store(space, file, head);
+        }
+        finally {
+            if (file.expanded)
+                await files.remove(file.expanded.path);
+        }
+    }
+    /**
+     * The expanded form of a compressed container whose exact bytes the codec can rebuild
+     * (proved by the codec before it answers), or undefined: the file is then stored as
+     * any other.
+     */
+    async expand(file) {
+        const { archives, files, hasher, log } = this.deps;
+        const minBytes = this.options.minDeltaBytes ?? MIN_DELTA_BYTES;
+        if (!this.options.archiveAware || !archives || file.size < minBytes)
+            return undefined;
+        const path = files.tempPath(`${file.name}.expanded`);
+        const found = await archives.codec.expand(file.path, path);
+        if (!found)
+            return undefined;
+        log.info(`${file.name}: ${found.codec} content reproduced exactly; storing an archive-aware delta`);
+        return { path, codec: found.codec, sha256: await hasher.sha256File(path) };
+    }
+    async store(space, file, head) {
+        const { log } = this.deps;
+        const { name, size } = file;
+        const eligibility = file.expanded
+            ? { eligible: true }
+            : classify(name, size, head, this.options.minDeltaBytes);
         if (!eligibility.eligible) {
             log.info(`${name}: stored direct (${eligibility.reason})`);
             return this.putDirect(space, file);
@@ -35639,7 +37694,13 @@ class Uploader {
         const key = deltaKey(space, file.name);
         const deltaPath = files.tempPath(`${file.name}.delta`);
         try {
-            await differ.encode(refPath, file.path, deltaPath);
+            // Archive-aware: from the reference's view to the file's expanded form.
+            const source = file.expanded
+                ? await this.deps.archives.viewOf(refSha, refPath)
+                : { path: refPath, refView: 'raw' };
+            await differ.encode(source.path, file.expanded?.path ?? file.path, deltaPath);
+            if (file.expanded)
+                await this.proveDecodes(source.path, deltaPath, file.expanded);
             const size = await files.size(deltaPath);
             const ratio = file.size === 0 ? 0 : size / file.size;
             if (note === undefined && ratio > this.options.maxRatio) {
@@ -35656,12 +37717,31 @@ class Uploader {
                 deltaSize: size,
                 deltaCmd: differ.describeEncode('reference.bin', file.name, `${file.name}.delta`),
                 note,
+                archive: file.expanded && { codec: file.expanded.codec, refView: source.refView },
             });
             await storage.upload(space.bucket, key, deltaPath, meta);
             return { key, size, skipped: false };
         }
         finally {
             await files.remove(deltaPath);
+        }
+    }
+    /**
+     * Nothing is stored that is not proven to rebuild: the codec proved that the expanded
+     * form rebuilds the file, and this proves that the delta rebuilds the expanded form.
+     */
+    async proveDecodes(sourcePath, deltaPath, expanded) {
+        const { differ, files, hasher } = this.deps;
+        const decoded = files.tempPath('expanded.check');
+        try {
+            await differ.decode(sourcePath, deltaPath, decoded);
+            const actual = await hasher.sha256File(decoded);
+            if (actual !== expanded.sha256) {
+                throw new IntegrityError(`An archive-aware delta decoded to sha256 ${actual} instead of ${expanded.sha256}`, 'Nothing was stored; set archive-aware: false to store this file without it, and report the bug');
+            }
+        }
+        finally {
+            await files.remove(decoded);
         }
     }
     async putDirect(space, file) {
@@ -35898,7 +37978,40 @@ function withSavings(totals) {
     return { ...totals, savedBytes, savingsPercent };
 }
 
+;// CONCATENATED MODULE: ./src/core/archive-views.ts
+/** The codec's view version: part of the on-bucket format, like the expanded form. */
+const VIEW_V1 = 'view-v1';
+/**
+ * The reference side of archive-aware deltas: each reference's deterministic uncompressed
+ * view, derived once per run from its verified local copy and kept in scratch space.
+ */
+class ArchiveViews {
+    codec;
+    files;
+    views = new Map();
+    constructor(codec, files) {
+        this.codec = codec;
+        this.files = files;
+    }
+    /** The view of the reference whose sha256 is `refSha` (local copy at `refPath`). */
+    viewOf(refSha, refPath) {
+        let pending = this.views.get(refSha);
+        if (!pending) {
+            pending = this.derive(refPath);
+            this.views.set(refSha, pending);
+            pending.catch(() => this.views.delete(refSha));
+        }
+        return pending;
+    }
+    async derive(refPath) {
+        const viewPath = this.files.tempPath('reference.view');
+        const seen = await this.codec.view(refPath, viewPath);
+        return seen ? { path: viewPath, refView: VIEW_V1 } : { path: refPath, refView: 'raw' };
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/core/verifier.ts
+
 
 
 
@@ -35924,7 +38037,8 @@ class Verifier {
         this.concurrency = concurrency;
         const scratch = new ScratchReferences(deps.files);
         const references = new ReferenceStore(deps.storage, deps.hasher, scratch, deps.files, deps.log);
-        this.downloader = new Downloader({ ...deps, references });
+        const archives = deps.archiveCodec && new ArchiveViews(deps.archiveCodec, deps.files);
+        this.downloader = new Downloader({ ...deps, references, archives });
     }
     /** Verifies one logical file. Corruption and absence are verdicts, not exceptions. */
     async verify(space, name) {
@@ -36031,6 +38145,7 @@ class ScratchReferences {
 
 
 
+
 /** The product's use cases, on ports only: upload, download, list. */
 class DeltaService {
     deps;
@@ -36042,8 +38157,9 @@ class DeltaService {
         this.deps = deps;
         this.options = options;
         this.references = new ReferenceStore(deps.storage, deps.hasher, deps.cache, deps.files, deps.log, deps.progress);
-        this.uploader = new Uploader({ ...deps, references: this.references }, options);
-        this.downloader = new Downloader({ ...deps, references: this.references });
+        const archives = deps.archiveCodec && new ArchiveViews(deps.archiveCodec, deps.files);
+        this.uploader = new Uploader({ ...deps, references: this.references, archives }, options);
+        this.downloader = new Downloader({ ...deps, references: this.references, archives });
     }
     get progress() {
         return this.deps.progress ?? NO_PROGRESS;
@@ -36154,6 +38270,7 @@ function assertUniqueNames(paths) {
 
 
 
+
 /** `$RUNNER_TEMP/deltaglider/references` on runners, `~/.cache/deltaglider/references` elsewhere. */
 function defaultCacheRoot() {
     const runnerTemp = process.env.RUNNER_TEMP;
@@ -36164,7 +38281,8 @@ function defaultCacheRoot() {
 }
 function createEngine(options) {
     const hasher = new Sha256Hasher();
-    const files = new LocalFiles(options.scratchRoot ?? process.env.RUNNER_TEMP ?? (0,external_node_os_.tmpdir)());
+    const scratchRoot = options.scratchRoot ?? process.env.RUNNER_TEMP ?? (0,external_node_os_.tmpdir)();
+    const files = new LocalFiles(scratchRoot);
     const localCache = new FsReferenceCache(options.cacheRoot ?? defaultCacheRoot(), hasher, options.log);
     const service = new DeltaService({
         storage: options.storage,
@@ -36178,7 +38296,12 @@ function createEngine(options) {
         clock: new SystemClock(),
         log: options.log,
         progress: options.progress,
-    }, { maxRatio: options.maxRatio, concurrency: options.concurrency });
+        archiveCodec: new ArchiveCodec({ tempDir: scratchRoot, logger: options.log }),
+    }, {
+        maxRatio: options.maxRatio,
+        concurrency: options.concurrency,
+        archiveAware: options.archiveAware ?? false,
+    });
     return { service, localCache, dispose: () => files.dispose() };
 }
 

@@ -115,7 +115,10 @@ export async function syntheticVariants(root, old, count) {
   const dir = join(root, 'synth');
   const paths = [];
   for (let i = 1; i <= count; i++) {
-    const name = old.replace(/-1\.0\.bin$/, `-1.1-variant${i}.bin`).split('/').pop();
+    const name = old
+      .replace(/-1\.0\.bin$/, `-1.1-variant${i}.bin`)
+      .split('/')
+      .pop();
     paths.push(
       await cached(join(dir, name), (temp) => writeNextVersion(old, temp, { seed: 100 + i })),
     );

@@ -6,7 +6,14 @@
 //   the real binary under GNU time and records its arguments;
 // - the local S3 server: VmHWM from /proc (reset before each case with clear_refs).
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -30,19 +37,31 @@ export function which(command) {
 
 /** Runs `command` under GNU time: `{ wallS, rssKiB }`; rejects with its output when it fails. */
 export async function timed(command, args, { cwd, env } = {}) {
-  const timeFile = join(process.env.DG_BENCH_TMP ?? '/tmp', `time-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  const timeFile = join(
+    process.env.DG_BENCH_TMP ?? '/tmp',
+    `time-${process.pid}-${Math.random().toString(36).slice(2)}`,
+  );
   const started = performance.now();
-  const { code, output } = await spawnCollect(GNU_TIME, ['-f', '%e %M', '-o', timeFile, command, ...args], { cwd, env });
+  const { code, output } = await spawnCollect(
+    GNU_TIME,
+    ['-f', '%e %M', '-o', timeFile, command, ...args],
+    { cwd, env },
+  );
   const wallS = (performance.now() - started) / 1000;
   const [, rss] = (await readFile(timeFile, 'utf8').catch(() => '')).trim().split(/\s+/);
   await rm(timeFile, { force: true });
-  if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${code}:\n${output.slice(-3000)}`);
+  if (code !== 0)
+    throw new Error(`${command} ${args.join(' ')} exited with ${code}:\n${output.slice(-3000)}`);
   return { wallS, rssKiB: Number(rss) };
 }
 
 function spawnCollect(command, args, { cwd, env }) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd,
+      env: env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const keep = (chunk) => {
       output = (output + chunk).slice(-20_000);
@@ -82,7 +101,9 @@ export async function takeXdelta3Runs(logDir) {
     if (!name.endsWith('.args')) continue;
     const base = join(logDir, name.slice(0, -'.args'.length));
     const args = (await readFile(`${base}.args`, 'utf8')).split('\n').slice(0, -1);
-    const [wall, rss] = (await readFile(`${base}.time`, 'utf8').catch(() => '')).trim().split(/\s+/);
+    const [wall, rss] = (await readFile(`${base}.time`, 'utf8').catch(() => ''))
+      .trim()
+      .split(/\s+/);
     if (args.includes('-e') || args.includes('-d')) {
       runs.push({ args, wallS: Number(wall), rssKiB: Number(rss) });
     }

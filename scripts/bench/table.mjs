@@ -7,7 +7,10 @@ const COLUMNS = [
   ['Case', (r) => r.case],
   ['Step', (r) => r.step + (r.kinds ? ` (${r.kinds})` : '')],
   ['Stored', (r) => (r.stored === undefined ? '' : bytes(r.stored))],
-  ['Stored / original', (r) => (r.stored === undefined || !r.original ? '' : percent(r.stored / r.original))],
+  [
+    'Stored / original',
+    (r) => (r.stored === undefined || !r.original ? '' : percent(r.stored / r.original)),
+  ],
   ['Wall', (r) => `${r.wallS.toFixed(1)} s`],
   ['× plain', (r) => (r.vsPlain === undefined ? '' : `${r.vsPlain.toFixed(2)}×`)],
   ['× bare xdelta3', (r) => (r.vsXdelta3 === undefined ? '' : `${r.vsXdelta3.toFixed(2)}×`)],
@@ -18,7 +21,7 @@ const COLUMNS = [
 export function markdownTable(rows) {
   const lines = [
     `| ${COLUMNS.map(([title]) => title).join(' | ')} |`,
-    `| ${COLUMNS.map(([title], i) => (i < 2 ? '---' : '---:')).join(' | ')} |`,
+    `| ${COLUMNS.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`,
   ];
   let previous;
   for (const row of rows) {
@@ -32,8 +35,13 @@ export function markdownTable(rows) {
 
 /** One line per fact about this machine and the tools measured. */
 export function describeMachine({ serverKind, xdelta3 }) {
-  const cpu = /model name\s*:\s*(.+)/.exec(safeRead('/proc/cpuinfo'))?.[1] ?? os.cpus()[0]?.model ?? 'unknown CPU';
-  const osName = /PRETTY_NAME="([^"]+)"/.exec(safeRead('/etc/os-release'))?.[1] ?? `${os.type()} ${os.release()}`;
+  const cpu =
+    /model name\s*:\s*(.+)/.exec(safeRead('/proc/cpuinfo'))?.[1] ??
+    os.cpus()[0]?.model ??
+    'unknown CPU';
+  const osName =
+    /PRETTY_NAME="([^"]+)"/.exec(safeRead('/etc/os-release'))?.[1] ??
+    `${os.type()} ${os.release()}`;
   return [
     `${os.availableParallelism()} cores (${cpu}), ${(os.totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, ${osName}, kernel ${os.release()}`,
     `Node ${process.version}, xdelta3 ${/version ([\d.]+)/i.exec(versionOf(xdelta3, ['-V']) ?? '')?.[1] ?? '(version unknown)'}, local S3: ${serverKind === 'moto' ? `moto ${versionOf('python3', ['-c', 'import moto; print(moto.__version__)']) ?? ''}` : serverKind}`,

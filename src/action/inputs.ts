@@ -26,6 +26,8 @@ export interface ActionInputs {
   summary: boolean;
   /** Keep references in the GitHub Actions cache between jobs. */
   cache: boolean;
+  /** Delta compressed artifacts through their uncompressed content. */
+  archiveAware: boolean;
   concurrency: number;
   xdelta3: { version?: string; path?: string; url?: string; sha256?: string };
   comment: { mode: CommentMode; token: string; key: string };
@@ -122,6 +124,7 @@ export function readInputs(): ActionInputs {
     ...encryption(),
     summary: boolean('summary', true),
     cache: boolean('cache', true),
+    archiveAware: boolean('archive-aware', true),
     concurrency: number('concurrency', availableParallelism(), 1, 64, true),
     xdelta3: {
       version: optional('xdelta3-version'),

@@ -52,6 +52,7 @@ export async function run(): Promise<void> {
       xdelta3Binary: xdelta3.path,
       maxRatio: inputs.maxRatio,
       concurrency: inputs.concurrency,
+      archiveAware: inputs.archiveAware,
       wrapCache: inputs.cache
         ? (local) => (actionsCache = createActionsReferenceCache(local, actionsLogger))
         : undefined,

@@ -6,6 +6,7 @@ import type {
   LocalFilesPort,
   LoggerPort,
   ProgressPort,
+  ArchiveCodecPort,
   ReferenceCachePort,
   StoragePort,
 } from '../ports.js';
@@ -23,6 +24,7 @@ import { removeFile, type RemoveResult } from './remover.js';
 import { computeStats, type StatsReport } from './stats.js';
 import { walkTree, type Directory } from './tree.js';
 import { Verifier, type VerifyResult } from './verifier.js';
+import { ArchiveViews } from './archive-views.js';
 
 export interface DeltaServiceDeps {
   storage: StoragePort;
@@ -34,6 +36,8 @@ export interface DeltaServiceDeps {
   log: LoggerPort;
   /** Progress of long steps and per-file log scopes (default: none). */
   progress?: ProgressPort;
+  /** Reads and (with the archiveAware option) writes archive-aware deltas. */
+  archiveCodec?: ArchiveCodecPort;
 }
 
 export interface ServiceOptions extends UploadOptions {
@@ -59,8 +63,9 @@ export class DeltaService {
       deps.log,
       deps.progress,
     );
-    this.uploader = new Uploader({ ...deps, references: this.references }, options);
-    this.downloader = new Downloader({ ...deps, references: this.references });
+    const archives = deps.archiveCodec && new ArchiveViews(deps.archiveCodec, deps.files);
+    this.uploader = new Uploader({ ...deps, references: this.references, archives }, options);
+    this.downloader = new Downloader({ ...deps, references: this.references, archives });
   }
 
   private get progress(): ProgressPort {

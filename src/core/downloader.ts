@@ -15,8 +15,9 @@ import {
   referenceKey,
   referenceKeyFor,
 } from './delta-space.js';
-import { InputError, IntegrityError, NotFoundError } from './errors.js';
-import { decodeObject, referenceSha256 } from './metadata.js';
+import { DeltaGliderError, InputError, IntegrityError, NotFoundError } from './errors.js';
+import { ARCHIVE_FORMAT, decodeObject, referenceSha256, type DecodedArchive } from './metadata.js';
+import type { ArchiveViews } from './archive-views.js';
 import type { DeltaSpace, FileResult } from './models.js';
 import type { ReferenceStore } from './reference-store.js';
 import { formatS3Url } from './s3-url.js';
@@ -36,6 +37,8 @@ export interface DownloaderDeps {
   log: LoggerPort;
   references: ReferenceStore;
   progress?: ProgressPort;
+  /** Reads archive-aware deltas; without it they fail with a clear message. */
+  archives?: ArchiveViews;
 }
 
 /**
@@ -131,15 +134,22 @@ export class Downloader {
     const refKey = referenceKeyFor(decoded.refKey ?? referenceKey(space));
     const refSha = decoded.refSha256 ?? (await this.declaredReferenceSha(space.bucket, refKey));
     const refPath = await references.localCopy(space.bucket, refKey, refSha);
+    const source = decoded.archive
+      ? await this.archiveSource(head.key, decoded.archive, refSha, refPath)
+      : refPath;
     const deltaPath = files.tempPath(`${name}.delta`);
+    const expandedPath = files.tempPath(`${name}.expanded`);
     try {
       await inStep(this.deps.progress, name, 'downloading the delta', head.size, (onProgress) =>
         storage.download(space.bucket, head.key, deltaPath, { onProgress }),
       );
       const { sha256, bytes } = await this.place(dest, decoded.sha256, head.key, keep, (partial) =>
-        inStep(this.deps.progress, name, 'decoding', decoded.size ?? 0, (onProgress) =>
-          differ.decode(refPath, deltaPath, partial, { onProgress }),
-        ),
+        inStep(this.deps.progress, name, 'decoding', decoded.size ?? 0, async (onProgress) => {
+          if (!decoded.archive) return differ.decode(source, deltaPath, partial, { onProgress });
+          // Archive-aware: the delta rebuilds the expanded form, the codec the file.
+          await differ.decode(source, deltaPath, expandedPath, { onProgress });
+          await this.deps.archives!.codec.rebuild(expandedPath, partial);
+        }),
       );
       const originalBytes = decoded.size ?? bytes;
       return {
@@ -153,7 +163,33 @@ export class Downloader {
       };
     } finally {
       await files.remove(deltaPath);
+      await files.remove(expandedPath);
     }
+  }
+
+  /** The source an archive-aware delta was encoded from: the reference as it saw it. */
+  private async archiveSource(
+    key: string,
+    archive: DecodedArchive,
+    refSha: string,
+    refPath: string,
+  ): Promise<string> {
+    const { archives } = this.deps;
+    if (archive.format !== ARCHIVE_FORMAT || !archives) {
+      throw new DeltaGliderError(
+        `${key} is an archive-aware delta in format "${archive.format}", which this build cannot read`,
+        'Upgrade deltaglider/action (or the deltaglider CLI) to the version that wrote it',
+      );
+    }
+    if (archive.refView === 'raw') return refPath;
+    const view = await archives.viewOf(refSha, refPath);
+    if (view.refView !== archive.refView) {
+      throw new IntegrityError(
+        `${key} was made against the ${archive.refView} view of its reference, but this build sees it as ${view.refView}`,
+        'Upgrade deltaglider/action to the version that wrote it',
+      );
+    }
+    return view.path;
   }
 
   /** Legacy deltas may lack dg-ref-sha256: trust what the reference declares, still verified. */

@@ -20,7 +20,22 @@ export interface DeltaFields {
   deltaSize: number;
   deltaCmd: string;
   note?: string;
+  /** Set for archive-aware deltas: how the target and the reference were seen. */
+  archive?: ArchiveFields;
 }
+
+/**
+ * An archive-aware delta goes from the reference's view to the file's expanded form
+ * (docs/archive-aware.md): `codec` names the container, `refView` how the reference was
+ * seen (`raw`, or the codec's view version).
+ */
+export interface ArchiveFields {
+  codec: string;
+  refView: string;
+}
+
+/** The expanded-form version this build writes and reads (`dg-archive-format`). */
+export const ARCHIVE_FORMAT = 'expanded-v1';
 
 export interface DirectFields {
   originalName: string;
@@ -58,6 +73,11 @@ export function encodeDelta(f: DeltaFields): Metadata {
     'dg-delta-size': String(f.deltaSize),
     'dg-delta-cmd': f.deltaCmd,
   };
+  if (f.archive) {
+    meta['dg-archive-codec'] = f.archive.codec;
+    meta['dg-archive-format'] = ARCHIVE_FORMAT;
+    meta['dg-ref-view'] = f.archive.refView;
+  }
   if (f.note) meta['dg-note'] = f.note;
   return headerSafe(meta);
 }
@@ -177,6 +197,10 @@ export function readField(meta: Metadata, field: string): string | undefined {
 }
 
 /** What an object's metadata says it is. */
+export interface DecodedArchive extends ArchiveFields {
+  format: string;
+}
+
 export type DecodedObject =
   | { type: 'plain' }
   | { type: 'direct'; sha256: string; size?: number; originalName?: string }
@@ -187,6 +211,7 @@ export type DecodedObject =
       originalName?: string;
       refKey?: string;
       refSha256?: string;
+      archive?: DecodedArchive;
     };
 
 function readSize(meta: Metadata): number | undefined {
@@ -211,6 +236,17 @@ export function decodeObject(meta: Metadata): DecodedObject {
     originalName,
     refKey: readField(meta, 'ref-key'),
     refSha256: readField(meta, 'ref-sha256')?.toLowerCase(),
+    archive: readArchive(meta),
+  };
+}
+
+function readArchive(meta: Metadata): DecodedArchive | undefined {
+  const codec = readField(meta, 'archive-codec');
+  if (codec === undefined) return undefined;
+  return {
+    codec,
+    format: readField(meta, 'archive-format') ?? '',
+    refView: readField(meta, 'ref-view') ?? 'raw',
   };
 }
 

@@ -25,7 +25,8 @@ import {
 } from './metadata.js';
 import { DeltaGliderError, IntegrityError, NotFoundError } from './errors.js';
 import type { DeltaSpace, FileResult } from './models.js';
-import { classify, SNIFF_BYTES } from './policy.js';
+import { classify, MIN_DELTA_BYTES, SNIFF_BYTES, type Eligibility } from './policy.js';
+import type { ArchiveViews } from './archive-views.js';
 import type { ReferenceStore } from './reference-store.js';
 import { formatS3Url } from './s3-url.js';
 
@@ -37,6 +38,8 @@ export interface UploadOptions {
   maxRatio: number;
   /** Files below this size go direct. */
   minDeltaBytes?: number;
+  /** Delta compressed containers through their uncompressed content (docs/archive-aware.md). */
+  archiveAware?: boolean;
 }
 
 /** What the uploader knows about a local file before deciding how to store it. */
@@ -44,6 +47,14 @@ interface LocalFile {
   path: string;
   name: string;
   size: number;
+  sha256: string;
+  /** The file's expanded form when it is a container the codec reproduces exactly. */
+  expanded?: ExpandedFile;
+}
+
+interface ExpandedFile {
+  path: string;
+  codec: string;
   sha256: string;
 }
 
@@ -55,6 +66,8 @@ export interface UploaderDeps {
   clock: ClockPort;
   log: LoggerPort;
   references: ReferenceStore;
+  /** Present when archive-aware deltas can be written. */
+  archives?: ArchiveViews;
 }
 
 /** Stores local files in a DeltaSpace as reference, delta or direct objects. */
@@ -76,8 +89,36 @@ export class Uploader {
       log.info(`${name}: unchanged since the last upload (same sha256), nothing written`);
       return unchanged;
     }
+    file.expanded = await this.expand(file);
+    try {
+      return await this.store(space, file, head);
+    } finally {
+      if (file.expanded) await files.remove(file.expanded.path);
+    }
+  }
 
-    const eligibility = classify(name, size, head, this.options.minDeltaBytes);
+  /**
+   * The expanded form of a compressed container whose exact bytes the codec can rebuild
+   * (proved by the codec before it answers), or undefined: the file is then stored as
+   * any other.
+   */
+  private async expand(file: LocalFile): Promise<ExpandedFile | undefined> {
+    const { archives, files, hasher, log } = this.deps;
+    const minBytes = this.options.minDeltaBytes ?? MIN_DELTA_BYTES;
+    if (!this.options.archiveAware || !archives || file.size < minBytes) return undefined;
+    const path = files.tempPath(`${file.name}.expanded`);
+    const found = await archives.codec.expand(file.path, path);
+    if (!found) return undefined;
+    log.info(`${file.name}: ${found.codec} content reproduced exactly; storing an archive-aware delta`);
+    return { path, codec: found.codec, sha256: await hasher.sha256File(path) };
+  }
+
+  private async store(space: DeltaSpace, file: LocalFile, head: Uint8Array): Promise<FileResult> {
+    const { log } = this.deps;
+    const { name, size } = file;
+    const eligibility: Eligibility = file.expanded
+      ? { eligible: true }
+      : classify(name, size, head, this.options.minDeltaBytes);
     if (!eligibility.eligible) {
       log.info(`${name}: stored direct (${eligibility.reason})`);
       return this.putDirect(space, file);
@@ -258,7 +299,12 @@ export class Uploader {
     const key = deltaKey(space, file.name);
     const deltaPath = files.tempPath(`${file.name}.delta`);
     try {
-      await differ.encode(refPath, file.path, deltaPath);
+      // Archive-aware: from the reference's view to the file's expanded form.
+      const source = file.expanded
+        ? await this.deps.archives!.viewOf(refSha, refPath)
+        : { path: refPath, refView: 'raw' };
+      await differ.encode(source.path, file.expanded?.path ?? file.path, deltaPath);
+      if (file.expanded) await this.proveDecodes(source.path, deltaPath, file.expanded);
       const size = await files.size(deltaPath);
       const ratio = file.size === 0 ? 0 : size / file.size;
       if (note === undefined && ratio > this.options.maxRatio) {
@@ -277,11 +323,33 @@ export class Uploader {
         deltaSize: size,
         deltaCmd: differ.describeEncode('reference.bin', file.name, `${file.name}.delta`),
         note,
+        archive: file.expanded && { codec: file.expanded.codec, refView: source.refView },
       });
       await storage.upload(space.bucket, key, deltaPath, meta);
       return { key, size, skipped: false };
     } finally {
       await files.remove(deltaPath);
+    }
+  }
+
+  /**
+   * Nothing is stored that is not proven to rebuild: the codec proved that the expanded
+   * form rebuilds the file, and this proves that the delta rebuilds the expanded form.
+   */
+  private async proveDecodes(sourcePath: string, deltaPath: string, expanded: ExpandedFile) {
+    const { differ, files, hasher } = this.deps;
+    const decoded = files.tempPath('expanded.check');
+    try {
+      await differ.decode(sourcePath, deltaPath, decoded);
+      const actual = await hasher.sha256File(decoded);
+      if (actual !== expanded.sha256) {
+        throw new IntegrityError(
+          `An archive-aware delta decoded to sha256 ${actual} instead of ${expanded.sha256}`,
+          'Nothing was stored; set archive-aware: false to store this file without it, and report the bug',
+        );
+      }
+    } finally {
+      await files.remove(decoded);
     }
   }
 

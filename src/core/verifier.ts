@@ -1,4 +1,5 @@
 import type {
+  ArchiveCodecPort,
   DifferPort,
   HasherPort,
   LocalFilesPort,
@@ -7,6 +8,7 @@ import type {
   StoragePort,
 } from '../ports.js';
 import { deltaKey, directKey, formatSpace } from './delta-space.js';
+import { ArchiveViews } from './archive-views.js';
 import { Downloader } from './downloader.js';
 import { InputError, IntegrityError, NotFoundError, describeError } from './errors.js';
 import { listSpace } from './lister.js';
@@ -40,6 +42,7 @@ export interface VerifierDeps {
   hasher: HasherPort;
   files: LocalFilesPort;
   log: LoggerPort;
+  archiveCodec?: ArchiveCodecPort;
 }
 
 /**
@@ -60,7 +63,8 @@ export class Verifier {
   ) {
     const scratch = new ScratchReferences(deps.files);
     const references = new ReferenceStore(deps.storage, deps.hasher, scratch, deps.files, deps.log);
-    this.downloader = new Downloader({ ...deps, references });
+    const archives = deps.archiveCodec && new ArchiveViews(deps.archiveCodec, deps.files);
+    this.downloader = new Downloader({ ...deps, references, archives });
   }
 
   /** Verifies one logical file. Corruption and absence are verdicts, not exceptions. */

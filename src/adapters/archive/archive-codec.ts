@@ -1,4 +1,5 @@
-// ArchiveCodecPort: sniffs gzip or zip, expands what a proven recipe reproduces, rebuilds.
+// ArchiveCodecPort: sniffs gzip or zip, expands what a proven recipe reproduces, rebuilds,
+// and writes the deterministic reference view.
 import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { readExpandedHeader, type ContainerCodec } from './expanded-format.js';
 import { expandGzip } from './gzip-codec.js';
 import { isGzip } from './gzip-header.js';
 import { rebuildInto } from './rebuild.js';
+import { VIEW_VERSION, writeView } from './view.js';
 import { expandZip } from './zip-codec.js';
 
 export interface ArchiveCodecOptions {
@@ -106,6 +108,21 @@ export class ArchiveCodec implements ArchiveCodecPort {
         `write ${report.writeMs} ms, proof ${report.proveMs} ms)`,
     );
     return report;
+  }
+
+  /**
+   * The deterministic view of a reference (see view.ts). It ignores every option: the same
+   * bytes give the same view on any machine, with or without gzip, however long it takes.
+   */
+  async view(path: string, viewPath: string): Promise<boolean> {
+    const started = Date.now();
+    const codec = await writeView(path, viewPath);
+    this.options.logger?.debug(
+      codec
+        ? `${path}: ${codec} reference view ${VIEW_VERSION} written (${Date.now() - started} ms)`
+        : `${path}: no reference view (not a gzip or zip file this codec reads)`,
+    );
+    return codec !== undefined;
   }
 
   async rebuild(expandedPath: string, outPath: string): Promise<void> {

@@ -1,5 +1,13 @@
 // Pulls exact byte counts out of a stream of chunks (splitting concatenated gzip members).
 
+/** The source ended before the bytes asked for. */
+export class StreamEndedEarly extends Error {
+  constructor(readonly missing: number) {
+    super(`the stream ended ${missing} bytes early`);
+    this.name = 'StreamEndedEarly';
+  }
+}
+
 export class ByteReader {
   private readonly iterator: AsyncIterator<Buffer>;
   private pending: Buffer = Buffer.alloc(0);
@@ -30,7 +38,7 @@ export class ByteReader {
       if (this.pending.length === 0) {
         const next = await this.pull();
         if (!next) {
-          if (strict) throw new Error(`the stream ended ${left} bytes early`);
+          if (strict) throw new StreamEndedEarly(left);
           return;
         }
         this.pending = next;

@@ -40,6 +40,16 @@ export class FileSink implements ByteSink {
     await this.writeAll(bytes, position);
   }
 
+  /** Drops every byte from `position` on, written or buffered; writing resumes there. */
+  async truncate(position: number): Promise<void> {
+    if (position > this.position) {
+      throw new RangeError(`cannot truncate beyond byte ${this.position}`);
+    }
+    await this.flush();
+    await this.handle.truncate(position);
+    this.flushed = position;
+  }
+
   async close(): Promise<void> {
     try {
       await this.flush();

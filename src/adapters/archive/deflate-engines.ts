@@ -72,7 +72,7 @@ async function deflateWithGzip(
   binary: string,
 ): Promise<void> {
   const args = gzipArguments(recipe);
-  const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(binary, args, { env: gzipEnvironment(), stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (text: string) => {
@@ -106,6 +106,13 @@ async function deflateWithGzip(
     if (spawnError?.code === 'ENOENT') throw gzipNotFound(binary, spawnError);
     throw error;
   }
+}
+
+/** The environment without GZIP: GNU gzip reads options such as --rsyncable from it. */
+export function gzipEnvironment(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.GZIP;
+  return env;
 }
 
 export function gzipNotFound(binary: string, cause: unknown): DeltaGliderError {

@@ -14,8 +14,8 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32 } from 'node:zlib';
 import { DeltaGliderError } from '../../core/errors.js';
-import { ByteReader } from './byte-reader.js';
-import { gzipArguments, gzipNotFound } from './deflate-engines.js';
+import { ByteReader, StreamEndedEarly } from './byte-reader.js';
+import { gzipArguments, gzipEnvironment, gzipNotFound } from './deflate-engines.js';
 import type { GzipBinaryRecipe } from './deflate-recipes.js';
 
 /** Small contents share one gzip process, within these bounds. */
@@ -119,7 +119,12 @@ export async function deflateBatchWithGzip(
             yield chunk;
           }
         };
-        await consume(index, counted());
+        try {
+          await consume(index, counted());
+        } catch (error) {
+          if (error instanceof StreamEndedEarly) throw new BatchFramingError(index, 'ended early');
+          throw error;
+        }
         if (delivered !== member.deflateLength) throw new Error('a batch consumer stopped early');
         const trailer = await reader.read(8);
         const { crc, length } = written[index]!;
@@ -146,7 +151,11 @@ async function runGzip(
   consume: (output: AsyncIterable<Buffer>) => Promise<void>,
 ): Promise<void> {
   const args = [...gzipArguments(recipe), '--', ...names];
-  const child = spawn(binary, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, args, {
+    cwd,
+    env: gzipEnvironment(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (text: string) => {

@@ -1,4 +1,4 @@
-// The gzip member header and trailer (RFC 1952). The expanded form keeps both verbatim,
+// The gzip member header (RFC 1952). The expanded form keeps header and trailer verbatim,
 // so parsing is only about finding where the deflate stream starts and what made it.
 
 const FTEXT = 0x01;
@@ -24,12 +24,6 @@ export interface GzipHeader {
   comment?: Buffer;
   /** Whether a CRC16 of the header follows it. */
   hasHeaderCrc: boolean;
-}
-
-export interface GzipTrailer {
-  crc32: number;
-  /** Uncompressed size modulo 2^32. */
-  isize: number;
 }
 
 /** Whether leading bytes start a gzip member that uses deflate. */
@@ -78,11 +72,6 @@ export function parseGzipHeader(bytes: Uint8Array): GzipHeader | undefined {
   if (at > data.length) return undefined;
   header.length = at;
   return header;
-}
-
-export function parseGzipTrailer(bytes: Uint8Array): GzipTrailer {
-  const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return { crc32: data.readUInt32LE(0), isize: data.readUInt32LE(4) };
 }
 
 /** Compression levels the XFL byte points at, most likely first. */

@@ -3,3 +3,4 @@ export { ArchiveCodec, sniffContainer, type ArchiveCodecOptions } from './archiv
 export type { ExpandReport } from './expand-context.js';
 export { EXPANDED_MAGIC, looksExpanded, type ContainerCodec } from './expanded-format.js';
 export { describeRecipe, type DeflateRecipe } from './deflate-recipes.js';
+export { VIEW_VERSION } from './view.js';

@@ -31,7 +31,7 @@ import {
   type SearchStats,
 } from './recipe-search.js';
 import {
-  isDeflatedEntry,
+  deflatedEntriesInFileOrder,
   levelsFromZipFlags,
   readZipLayout,
   type ZipEntry,
@@ -52,15 +52,7 @@ interface Stream {
 
 /** Deflated entries in file order, without any whose data overlaps another's. */
 function deflateStreams(entries: readonly ZipEntry[]): Stream[] {
-  const sorted = entries.filter(isDeflatedEntry).sort((a, b) => a.dataStart - b.dataStart);
-  const streams: Stream[] = [];
-  let end = 0;
-  for (const entry of sorted) {
-    if (entry.dataStart < end) continue;
-    streams.push({ entry });
-    end = entry.dataStart + entry.compressedSize;
-  }
-  return streams;
+  return deflatedEntriesInFileOrder(entries).map((entry) => ({ entry }));
 }
 
 /** Expands a zip file, or resolves undefined when no entry can be reproduced. */

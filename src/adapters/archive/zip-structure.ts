@@ -1,6 +1,8 @@
 // Where the deflate streams of a zip file are: end of central directory (zip64 too),
 // central directory, local headers. Only what the codec needs; everything else in the
 // file is copied verbatim, so fields this parser ignores cannot be lost.
+// The reference view (view.ts) is defined through this parser: a change to what it accepts
+// or returns changes the views that deltas in buckets were encoded against (VIEW_VERSION).
 import type { FileHandle } from 'node:fs/promises';
 
 const EOCD_SIGNATURE = 0x06054b50;
@@ -87,7 +89,9 @@ async function findDirectory(handle: FileHandle, size: number): Promise<Director
       locator.length === ZIP64_LOCATOR_BYTES &&
       locator.readUInt32LE(0) === ZIP64_LOCATOR_SIGNATURE
     ) {
-      const record = await readAt(handle, u64(locator, 8), ZIP64_EOCD_BYTES);
+      const recordPosition = u64(locator, 8);
+      if (!Number.isSafeInteger(recordPosition)) return undefined;
+      const record = await readAt(handle, recordPosition, ZIP64_EOCD_BYTES);
       if (record.length < ZIP64_EOCD_BYTES || record.readUInt32LE(0) !== ZIP64_EOCD_SIGNATURE) {
         return undefined;
       }
@@ -186,6 +190,19 @@ export function isDeflatedEntry(entry: ZipEntry): boolean {
     (entry.flags & FLAG_ENCRYPTED) === 0 &&
     entry.compressedSize > 0
   );
+}
+
+/** Deflated entries in file order, without any whose data overlaps an earlier one's. */
+export function deflatedEntriesInFileOrder(entries: readonly ZipEntry[]): ZipEntry[] {
+  const sorted = entries.filter(isDeflatedEntry).sort((a, b) => a.dataStart - b.dataStart);
+  const kept: ZipEntry[] = [];
+  let end = 0;
+  for (const entry of sorted) {
+    if (entry.dataStart < end) continue;
+    kept.push(entry);
+    end = entry.dataStart + entry.compressedSize;
+  }
+  return kept;
 }
 
 /** Levels the deflate option bits (general-purpose bits 1-2) point at. */

@@ -1,7 +1,9 @@
 // StoragePort over the AWS SDK v3. Bodies stream between files and S3: downloads are
 // piped to disk, uploads go through lib-storage (create-if-absent.ts for conditional
 // ones) in bounded parts, so memory stays at about partSize x (queueSize + 1) whatever
-// the artifact size.
+// the artifact size. Concurrent uploads share one such allowance (`partMemory`): with
+// 8 MiB parts the action's Node process peaks near 230 MiB (BENCHMARKS.md) with any
+// number of files of any size, where 16 MiB parts alone reached 252 MiB for one file.
 
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
@@ -28,6 +30,7 @@ import type {
   StoragePort,
 } from '../../ports.js';
 import { createS3Client, describeEndpoint, type S3ClientOptions } from './client.js';
+import { MemoryBudget } from '../memory-budget.js';
 import { createIfAbsent } from './create-if-absent.js';
 import {
   errorCodeOf,
@@ -52,7 +55,7 @@ export interface S3StorageOptions extends S3ClientOptions {
   sseKmsKeyId?: string;
   /**
    * Multipart part size, and the size up to which a file goes in a single PUT.
-   * Default 16 MiB; at least 5 MiB; raised automatically past 10,000 parts.
+   * Default 8 MiB; at least 5 MiB; raised automatically past 10,000 parts.
    */
   partSizeBytes?: number;
   /** Parts in flight at once (default 4). */
@@ -71,6 +74,11 @@ export class S3Storage implements StoragePort {
   private readonly endpoint: string;
   private readonly partSize: number;
   private readonly queueSize: number;
+  /**
+   * Part buffers of all uploads in flight, bounded together: beyond one upload's worth
+   * (partSize x queueSize), further uploads wait their turn (the network is shared anyway).
+   */
+  private readonly partMemory: MemoryBudget;
   private readonly listPageSize: number;
   private readonly encryption: Pick<PutObjectCommandInput, 'ServerSideEncryption' | 'SSEKMSKeyId'>;
   /** Buckets HeadBucket has confirmed (see `head`). */
@@ -80,7 +88,7 @@ export class S3Storage implements StoragePort {
   constructor(options: S3StorageOptions = {}, client?: S3Client) {
     this.client = client ?? createS3Client(options);
     this.endpoint = describeEndpoint(options);
-    this.partSize = options.partSizeBytes ?? 16 * MIB;
+    this.partSize = options.partSizeBytes ?? 8 * MIB;
     this.queueSize = options.queueSize ?? 4;
     this.listPageSize = options.listPageSize ?? 1000;
     if (this.partSize < MIN_PART_SIZE) {
@@ -92,6 +100,7 @@ export class S3Storage implements StoragePort {
     if (!Number.isInteger(this.listPageSize) || this.listPageSize < 1 || this.listPageSize > 1000) {
       throw new StorageError(`list page size must be 1 to 1000, got ${this.listPageSize}`);
     }
+    this.partMemory = new MemoryBudget(this.partSize * this.queueSize);
     if (options.sseKmsKeyId && options.sse !== 'aws:kms') {
       throw new StorageError("an SSE KMS key id needs server-side encryption 'aws:kms'");
     }
@@ -216,6 +225,21 @@ export class S3Storage implements StoragePort {
         cause: error,
       });
     }
+    // Buffered while in flight: up to queueSize parts, or the whole of a small body.
+    const partBytes = Math.min(size, this.partSize * this.queueSize);
+    return this.partMemory.run(partBytes, () =>
+      this.send(bucket, key, srcPath, size, metadata, options),
+    );
+  }
+
+  private async send(
+    bucket: string,
+    key: string,
+    srcPath: string,
+    size: number,
+    metadata: Metadata,
+    options: PutOptions,
+  ): Promise<PutOutcome> {
     if (!options.ifAbsent) {
       await this.put(bucket, key, srcPath, size, metadata, false, options.onProgress);
       return 'created';

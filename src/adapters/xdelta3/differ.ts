@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { DeltaGliderError, IntegrityError } from '../../core/errors.js';
 import type { DifferPort, ProgressListener, ProgressOptions } from '../../ports.js';
-import { MemoryBudget } from './memory-budget.js';
+import { MemoryBudget } from '../memory-budget.js';
 import {
   decodeMemoryFor,
   decodeWindowFor,

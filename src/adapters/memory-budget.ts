@@ -1,8 +1,10 @@
-// Several files may be encoded at once (the `concurrency` input), each by its own xdelta3
-// process with a window sized to its reference: their memory adds up. Each run reserves
-// its estimate from one shared budget and waits, first come first served, until it fits.
-// A run larger than the whole budget still goes, alone, so nothing waits forever (the
-// window sizing keeps that case to the 64 MiB minimum window).
+// A weighted semaphore over a memory budget: each run reserves its estimate and waits,
+// first come first served, until it fits. A run larger than the whole budget still goes,
+// alone, so nothing waits forever.
+//
+// Users: the xdelta3 differ (several files may be encoded at once, the `concurrency`
+// input, each xdelta3 sized to its reference: their memory adds up) and the S3 adapter
+// (the part buffers of concurrent multipart uploads).
 
 export class MemoryBudget {
   private inUse = 0;
