@@ -1,0 +1,65 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sha256File } from '../../scripts/lib/artifacts.mjs';
+import { newJob, runAction, type SimulatedJob } from '../../scripts/lib/run-action.mjs';
+import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+
+// Archive-aware deltas through the built bundle: two `tar czf` releases upload as a
+// reference and a small delta, and a fresh job restores them byte-exact.
+
+let server: S3TestServer;
+let bucket: string;
+let job: SimulatedJob;
+
+beforeAll(async () => {
+  server = await startS3Server();
+  bucket = await server.createBucket();
+  job = await newJob();
+}, 60_000);
+
+afterAll(async () => {
+  await server?.stop();
+  if (job) await rm(job.dir, { recursive: true, force: true });
+});
+
+async function release(version: number): Promise<string> {
+  const tree = join(job.dir, `src-${version}`, 'app');
+  await mkdir(tree, { recursive: true });
+  let x = 42;
+  const next = () => (x = (x * 1103515245 + 12345) % 2 ** 31);
+  for (let f = 0; f < 8; f++) {
+    // Pseudo-random words: compresses like source code, stays above the 1 MiB threshold.
+    const lines = Array.from({ length: 12000 }, (_, i) => `${i}: ${next()} ${next() % 977} ${next()}`);
+    if (version === 2) lines[500 * f] = 'a change in 2.0';
+    await writeFile(join(tree, `part-${f}.txt`), lines.join('\n'));
+  }
+  const out = join(job.workspace, `app-${version}.0.tgz`);
+  execFileSync('tar', ['czf', out, '-C', join(tree, '..'), 'app']);
+  return out;
+}
+
+it('stores the next .tgz release as a small archive-aware delta and restores it', async () => {
+  const s3 = { 'endpoint-url': server.endpoint, 's3-url': `s3://${bucket}/app/` };
+  const v1 = await release(1);
+  const v2 = await release(2);
+  const first = await runAction('main', { ...s3, path: v1 }, { runner: job });
+  expect(first.code).toBe(0);
+  const second = await runAction('main', { ...s3, path: v2 }, { runner: job });
+  expect(second.code).toBe(0);
+  const [delta] = JSON.parse(second.outputs.results!);
+  expect(delta.kind).toBe('delta');
+  expect(delta['stored-bytes']).toBeLessThan(delta['original-bytes'] / 50);
+  expect(second.stdout).toContain('gzip content reproduced exactly');
+
+  const restore = await newJob();
+  try {
+    const out = join(restore.workspace, 'out');
+    const down = await runAction('main', { ...s3, command: 'download', path: out }, { runner: restore });
+    expect(down.code).toBe(0);
+    expect(await sha256File(join(out, 'app-1.0.tgz'))).toBe(await sha256File(v1));
+    expect(await sha256File(join(out, 'app-2.0.tgz'))).toBe(await sha256File(v2));
+  } finally {
+    await rm(restore.dir, { recursive: true, force: true });
+  }
+}, 120_000);
