@@ -22,7 +22,11 @@ function need(condition, message) {
 
 function human(bytes) {
   const n = Number(bytes);
-  return n >= MB ? `${(n / MB).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
+  return n >= MB
+    ? `${(n / MB).toFixed(1)} MiB`
+    : n >= 1024
+      ? `${(n / 1024).toFixed(1)} KiB`
+      : `${n} B`;
 }
 
 function printResults(title, outputs) {
@@ -44,7 +48,10 @@ function check(run, what) {
   }
 }
 
-need(existsSync(new URL('../dist/main/index.js', import.meta.url)), 'dist/main/index.js is missing: run `npm run build`');
+need(
+  existsSync(new URL('../dist/main/index.js', import.meta.url)),
+  'dist/main/index.js is missing: run `npm run build`',
+);
 try {
   execFileSync('xdelta3', ['-V'], { stdio: 'ignore' });
 } catch {
@@ -65,7 +72,11 @@ try {
   await writeNextVersion(v1, v2, { seed: 43 });
   console.log(`Generated ${v1} and ${v2} (8 MiB each; 1.1.0 has scattered edits and an insertion)`);
 
-  const s3 = { 'endpoint-url': server.endpoint, 'force-path-style': 'true', 's3-url': `s3://${bucket}/releases/myapp/` };
+  const s3 = {
+    'endpoint-url': server.endpoint,
+    'force-path-style': 'true',
+    's3-url': `s3://${bucket}/releases/myapp/`,
+  };
   const first = await runAction('main', { ...s3, path: v1 }, { runner: build });
   check(first, 'upload of 1.0.0');
   printResults('Upload 1.0.0 (first file in the DeltaSpace: becomes the reference)', first.outputs);
@@ -74,7 +85,11 @@ try {
   printResults('Upload 1.1.0 (stored as a delta against the reference)', second.outputs);
 
   const out = join(restore.workspace, 'restored');
-  const down = await runAction('main', { ...s3, command: 'download', path: out }, { runner: restore });
+  const down = await runAction(
+    'main',
+    { ...s3, command: 'download', path: out },
+    { runner: restore },
+  );
   check(down, 'download');
   printResults(`Download of the DeltaSpace into a fresh job (${out})`, down.outputs);
   for (const file of [v1, v2]) {
@@ -83,7 +98,9 @@ try {
     need(same, `${name} came back different`);
     console.log(`  ${name}: byte-identical (sha256 verified)`);
   }
-  console.log(`\nJob summary written by the second upload (GITHUB_STEP_SUMMARY):\n${second.summary}`);
+  console.log(
+    `\nJob summary written by the second upload (GITHUB_STEP_SUMMARY):\n${second.summary}`,
+  );
 } finally {
   await server.stop();
   await rm(build.dir, { recursive: true, force: true });

@@ -50,7 +50,11 @@ export function createEngine(options: EngineOptions): Engine {
   const hasher = new Sha256Hasher();
   const scratchRoot = options.scratchRoot ?? process.env.RUNNER_TEMP ?? tmpdir();
   const files = new LocalFiles(scratchRoot);
-  const localCache = new FsReferenceCache(options.cacheRoot ?? defaultCacheRoot(), hasher, options.log);
+  const localCache = new FsReferenceCache(
+    options.cacheRoot ?? defaultCacheRoot(),
+    hasher,
+    options.log,
+  );
   const service = new DeltaService(
     {
       storage: options.storage,

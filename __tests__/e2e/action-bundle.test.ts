@@ -16,7 +16,8 @@ let bucket: string;
 let work: SimulatedJob;
 
 beforeAll(async () => {
-  if (!existsSync(bundle)) throw new Error('dist/main/index.js is missing: run `npm run build` first');
+  if (!existsSync(bundle))
+    throw new Error('dist/main/index.js is missing: run `npm run build` first');
   server = await startS3Server();
   bucket = await server.createBucket();
   work = await newJob();
@@ -28,7 +29,12 @@ afterAll(async () => {
 });
 
 function s3Inputs(extra: Record<string, string>): Record<string, string> {
-  return { 'endpoint-url': server.endpoint, 'force-path-style': 'true', region: 'us-east-1', ...extra };
+  return {
+    'endpoint-url': server.endpoint,
+    'force-path-style': 'true',
+    region: 'us-east-1',
+    ...extra,
+  };
 }
 
 describe('the action bundle', () => {
@@ -39,7 +45,10 @@ describe('the action bundle', () => {
     const v2 = join(build, 'app-1.1.0.zip');
     await writeArtifact(v1, 4 * MB, 11);
     await writeNextVersion(v1, v2, { seed: 12 });
-    await writeFile(join(build, 'app-1.0.0.zip.sha256'), `${await sha256File(v1)}  app-1.0.0.zip\n`);
+    await writeFile(
+      join(build, 'app-1.0.0.zip.sha256'),
+      `${await sha256File(v1)}  app-1.0.0.zip\n`,
+    );
 
     const first = await runAction(
       'main',
@@ -53,7 +62,10 @@ describe('the action bundle', () => {
       ['app-1.0.0.zip.sha256', 'direct'],
     ]);
 
-    const second = await runAction('main', s3Inputs({ path: v2, 's3-url': `s3://${bucket}/releases/app/` }));
+    const second = await runAction(
+      'main',
+      s3Inputs({ path: v2, 's3-url': `s3://${bucket}/releases/app/` }),
+    );
     expect(second.code).toBe(0);
     const [delta] = JSON.parse(second.outputs.results!);
     expect(delta).toMatchObject({
@@ -64,7 +76,9 @@ describe('the action bundle', () => {
       sha256: await sha256File(v2),
     });
     expect(delta['stored-bytes']).toBeLessThan(delta['original-bytes'] / 20);
-    expect(Number(second.outputs['saved-bytes'])).toBe(delta['original-bytes'] - delta['stored-bytes']);
+    expect(Number(second.outputs['saved-bytes'])).toBe(
+      delta['original-bytes'] - delta['stored-bytes'],
+    );
     expect(Number(second.outputs['savings-percent'])).toBeGreaterThan(90);
     expect(second.outputs.files).toBe('1');
     expect(second.summary).toContain('<table>');
@@ -81,7 +95,11 @@ describe('the action bundle', () => {
         { runner: restore },
       );
       expect(all.code).toBe(0);
-      expect((await readdir(out)).sort()).toEqual(['app-1.0.0.zip', 'app-1.0.0.zip.sha256', 'app-1.1.0.zip']);
+      expect((await readdir(out)).sort()).toEqual([
+        'app-1.0.0.zip',
+        'app-1.0.0.zip.sha256',
+        'app-1.1.0.zip',
+      ]);
       expect(await sha256File(join(out, 'app-1.0.0.zip'))).toBe(await sha256File(v1));
       expect(await sha256File(join(out, 'app-1.1.0.zip'))).toBe(await sha256File(v2));
 
@@ -100,33 +118,61 @@ describe('the action bundle', () => {
 
   it('lists, verifies and totals what the uploads stored (list, verify, stats commands)', async () => {
     const space = `s3://${bucket}/releases/app/`;
-    const list = await runAction('main', s3Inputs({ command: 'list', 's3-url': space }), { runner: work });
+    const list = await runAction('main', s3Inputs({ command: 'list', 's3-url': space }), {
+      runner: work,
+    });
     expect(list.code).toBe(0);
     const listed = JSON.parse(list.outputs.results!) as { name: string; kind: string }[];
-    expect(listed.map((r) => r.name)).toEqual(['app-1.0.0.zip', 'app-1.0.0.zip.sha256', 'app-1.1.0.zip']);
+    expect(listed.map((r) => r.name)).toEqual([
+      'app-1.0.0.zip',
+      'app-1.0.0.zip.sha256',
+      'app-1.1.0.zip',
+    ]);
 
-    const verify = await runAction('main', s3Inputs({ command: 'verify', 's3-url': space }), { runner: work });
+    const verify = await runAction('main', s3Inputs({ command: 'verify', 's3-url': space }), {
+      runner: work,
+    });
     expect(verify.code).toBe(0);
     expect(verify.outputs.verified).toBe('3');
     expect(verify.outputs.failed).toBe('0');
 
-    const stats = await runAction('main', s3Inputs({ command: 'stats', 's3-url': `s3://${bucket}/` }), {
-      runner: work,
-    });
+    const stats = await runAction(
+      'main',
+      s3Inputs({ command: 'stats', 's3-url': `s3://${bucket}/` }),
+      {
+        runner: work,
+      },
+    );
     expect(stats.code).toBe(0);
     expect(stats.outputs['delta-spaces']).toBe('1');
     expect(stats.outputs.deltas).toBe('2');
-    expect(Number(stats.outputs['stored-bytes'])).toBeLessThan(Number(stats.outputs['original-bytes']));
+    expect(Number(stats.outputs['stored-bytes'])).toBeLessThan(
+      Number(stats.outputs['original-bytes']),
+    );
   }, 60_000);
 
   it.each([
     ['a malformed s3-url', { path: 'x', 's3-url': 'https://example.com/x' }, /is not an S3 URL/],
     ['an unknown command', { command: 'sync', 's3-url': 's3://bkt/p/' }, /Unknown command "sync"/],
-    ['no matching file', { path: 'nothing-*.zip', 's3-url': 's3://bkt/p/' }, /No file matches path/],
-    ['a bad max-ratio', { path: 'x', 's3-url': 's3://bkt/p/', 'max-ratio': 'half' }, /max-ratio must be a number/],
-    ['an object URL for upload', { path: 'x', 's3-url': 's3://bkt/p/app.zip' }, /must name a DeltaSpace/],
+    [
+      'no matching file',
+      { path: 'nothing-*.zip', 's3-url': 's3://bkt/p/' },
+      /No file matches path/,
+    ],
+    [
+      'a bad max-ratio',
+      { path: 'x', 's3-url': 's3://bkt/p/', 'max-ratio': 'half' },
+      /max-ratio must be a number/,
+    ],
+    [
+      'an object URL for upload',
+      { path: 'x', 's3-url': 's3://bkt/p/app.zip' },
+      /must name a DeltaSpace/,
+    ],
   ])('fails clearly on %s, without a stack trace', async (_label, inputs, message) => {
-    const run = await runAction('main', s3Inputs(inputs as Record<string, string>), { runner: work });
+    const run = await runAction('main', s3Inputs(inputs as Record<string, string>), {
+      runner: work,
+    });
     expect(run.code).toBe(1);
     const errors = run.stdout.split('\n').filter((l) => l.startsWith('::error::'));
     expect(errors).toHaveLength(1);
@@ -137,7 +183,10 @@ describe('the action bundle', () => {
   it('fails clearly when the bucket does not exist, naming it', async () => {
     const file = join(work.dir, 'tiny.txt');
     await writeFile(file, 'hello');
-    const run = await runAction('main', s3Inputs({ path: file, 's3-url': 's3://no-such-bucket-dg/p/' }));
+    const run = await runAction(
+      'main',
+      s3Inputs({ path: file, 's3-url': 's3://no-such-bucket-dg/p/' }),
+    );
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/::error::.*no-such-bucket-dg/);
   });

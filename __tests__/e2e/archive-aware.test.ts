@@ -30,7 +30,10 @@ async function release(version: number): Promise<string> {
   const next = () => (x = (x * 1103515245 + 12345) % 2 ** 31);
   for (let f = 0; f < 8; f++) {
     // Pseudo-random words: compresses like source code, stays above the 1 MiB threshold.
-    const lines = Array.from({ length: 12000 }, (_, i) => `${i}: ${next()} ${next() % 977} ${next()}`);
+    const lines = Array.from(
+      { length: 12000 },
+      (_, i) => `${i}: ${next()} ${next() % 977} ${next()}`,
+    );
     if (version === 2) lines[500 * f] = 'a change in 2.0';
     await writeFile(join(tree, `part-${f}.txt`), lines.join('\n'));
   }
@@ -55,7 +58,11 @@ it('stores the next .tgz release as a small archive-aware delta and restores it'
   const restore = await newJob();
   try {
     const out = join(restore.workspace, 'out');
-    const down = await runAction('main', { ...s3, command: 'download', path: out }, { runner: restore });
+    const down = await runAction(
+      'main',
+      { ...s3, command: 'download', path: out },
+      { runner: restore },
+    );
     expect(down.code).toBe(0);
     expect(await sha256File(join(out, 'app-1.0.tgz'))).toBe(await sha256File(v1));
     expect(await sha256File(join(out, 'app-2.0.tgz'))).toBe(await sha256File(v2));

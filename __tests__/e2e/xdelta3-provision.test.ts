@@ -61,7 +61,10 @@ function inputs(extra: Record<string, string>): Record<string, string> {
 it('fails before writing anything when PATH has no xdelta3 and none is configured', async () => {
   const file = join(job.dir, 'a.bin');
   await writeArtifact(file, 2 * MB, 3);
-  const run = await runAction('main', inputs({ path: file }), { runner: job, env: { PATH: barePath } });
+  const run = await runAction('main', inputs({ path: file }), {
+    runner: job,
+    env: { PATH: barePath },
+  });
   expect(run.code).toBe(1);
   expect(run.stdout).toMatch(/::error::.*xdelta3-path.*xdelta3-url/s);
   expect(await keysIn(bucket)).toEqual([]);
@@ -96,7 +99,12 @@ it('fails with both hashes when the archive does not match xdelta3-sha256', asyn
   const wrong = '0'.repeat(64);
   const run = await runAction(
     'main',
-    inputs({ path: file, 's3-url': `s3://${bucket}/checksum-test/`, 'xdelta3-url': tools.url('xdelta3.tar.gz'), 'xdelta3-sha256': wrong }),
+    inputs({
+      path: file,
+      's3-url': `s3://${bucket}/checksum-test/`,
+      'xdelta3-url': tools.url('xdelta3.tar.gz'),
+      'xdelta3-sha256': wrong,
+    }),
     { runner: job, env: { PATH: barePath, RUNNER_TOOL_CACHE: join(job.dir, 'tool-cache-2') } },
   );
   expect(run.code).toBe(1);

@@ -1,7 +1,14 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import type { ListedObject, Metadata, ObjectHead, PutOptions, PutOutcome, StoragePort } from '../../src/ports.js';
+import type {
+  ListedObject,
+  Metadata,
+  ObjectHead,
+  PutOptions,
+  PutOutcome,
+  StoragePort,
+} from '../../src/ports.js';
 
 /**
  * A StoragePort in memory for unit tests of the core (integration tests use a real S3
@@ -27,7 +34,9 @@ export class MemoryStorage implements StoragePort {
 
   async *list(bucket: string, prefix: string): AsyncIterable<ListedObject> {
     this.calls.push(`LIST ${prefix}`);
-    const keys = [...this.objects.keys()].filter((id) => id.startsWith(`${bucket}/${prefix}`)).sort();
+    const keys = [...this.objects.keys()]
+      .filter((id) => id.startsWith(`${bucket}/${prefix}`))
+      .sort();
     for (const id of keys) {
       yield { key: id.slice(bucket.length + 1), size: this.objects.get(id)!.body.length };
     }
@@ -77,4 +86,3 @@ export class MemoryStorage implements StoragePort {
     return this.objects.get(this.id(bucket, key))?.body;
   }
 }
-

@@ -30,7 +30,10 @@ async function trees(): Promise<{ v1: string; v2: string }> {
     return `w${x % 5000}`;
   };
   for (let f = 0; f < 12; f++) {
-    const lines = Array.from({ length: 9000 }, (_, i) => `${i}: ${word()} ${word()} ${word()} ${word()};`);
+    const lines = Array.from(
+      { length: 9000 },
+      (_, i) => `${i}: ${word()} ${word()} ${word()} ${word()};`,
+    );
     await writeFile(join(v1, `file-${f}.js`), lines.join('\n'));
     lines[f * 100] = 'changed in version 2';
     await writeFile(join(v2, `file-${f}.js`), lines.join('\n'));
@@ -49,50 +52,64 @@ function zipTree(tree: string, out: string): void {
 /** What xdelta3 makes of the compressed bytes themselves, with the flags our differ uses. */
 async function plainDeltaBytes(ref: string, target: string): Promise<number> {
   const out = join(fx.dir, 'plain.delta');
-  execFileSync('xdelta3', ['-e', '-f', '-9', '-D', '-B', String(256 * 1024 * 1024), '-s', ref, target, out]);
+  execFileSync('xdelta3', [
+    '-e',
+    '-f',
+    '-9',
+    '-D',
+    '-B',
+    String(256 * 1024 * 1024),
+    '-s',
+    ref,
+    target,
+    out,
+  ]);
   return (await stat(out)).size;
 }
 
 it.each([
   ['tar czf', 'app-1.tgz', 'app-2.tgz', tarGz, 'gzip'],
   ['zip -r -9', 'app-1.zip', 'app-2.zip', zipTree, 'zip'],
-])('%s releases delta through their content and rebuild byte-exact', async (_tool, n1, n2, pack, codec) => {
-  const { v1, v2 } = await trees();
-  const a1 = join(fx.dir, n1);
-  const a2 = join(fx.dir, n2);
-  pack(v1, a1);
-  pack(v2, a2);
+])(
+  '%s releases delta through their content and rebuild byte-exact',
+  async (_tool, n1, n2, pack, codec) => {
+    const { v1, v2 } = await trees();
+    const a1 = join(fx.dir, n1);
+    const a2 = join(fx.dir, n2);
+    pack(v1, a1);
+    pack(v2, a2);
 
-  expect((await fx.service.upload(a1, space)).kind).toBe('reference');
-  // The reference stays the original bytes: other readers see the format unchanged.
-  expect(storage.body('bucket', 'rel/reference.bin')!.equals(await readFile(a1))).toBe(true);
-  const second = await fx.service.upload(a2, space);
-  expect(second.kind).toBe('delta');
-  const meta = storage.objects.get(`bucket/rel/${n2}.delta`)!.metadata;
-  expect(meta).toMatchObject({
-    'dg-archive-codec': codec,
-    'dg-archive-format': 'expanded-v1',
-    'dg-ref-view': 'view-v1',
-    'dg-file-sha256': await sha256File(a2),
-  });
-  // The point of the feature: far smaller than xdelta3 on the compressed bytes.
-  expect(second.storedBytes * 3).toBeLessThan(await plainDeltaBytes(a1, a2));
+    expect((await fx.service.upload(a1, space)).kind).toBe('reference');
+    // The reference stays the original bytes: other readers see the format unchanged.
+    expect(storage.body('bucket', 'rel/reference.bin')!.equals(await readFile(a1))).toBe(true);
+    const second = await fx.service.upload(a2, space);
+    expect(second.kind).toBe('delta');
+    const meta = storage.objects.get(`bucket/rel/${n2}.delta`)!.metadata;
+    expect(meta).toMatchObject({
+      'dg-archive-codec': codec,
+      'dg-archive-format': 'expanded-v1',
+      'dg-ref-view': 'view-v1',
+      'dg-file-sha256': await sha256File(a2),
+    });
+    // The point of the feature: far smaller than xdelta3 on the compressed bytes.
+    expect(second.storedBytes * 3).toBeLessThan(await plainDeltaBytes(a1, a2));
 
-  // A reader with an empty cache (a fresh job) rebuilds both files exactly.
-  const reader = await serviceOver(storage);
-  try {
-    const out = join(reader.dir, 'out');
-    await reader.service.downloadAll(space, out);
-    expect(await sha256File(join(out, n1))).toBe(await sha256File(a1));
-    expect(await sha256File(join(out, n2))).toBe(await sha256File(a2));
-    const verdicts = await reader.service.verifyAll(space);
-    expect(verdicts.map((v) => v.status)).toEqual(['ok', 'ok']);
-  } finally {
-    await reader.cleanup();
-  }
-});
+    // A reader with an empty cache (a fresh job) rebuilds both files exactly.
+    const reader = await serviceOver(storage);
+    try {
+      const out = join(reader.dir, 'out');
+      await reader.service.downloadAll(space, out);
+      expect(await sha256File(join(out, n1))).toBe(await sha256File(a1));
+      expect(await sha256File(join(out, n2))).toBe(await sha256File(a2));
+      const verdicts = await reader.service.verifyAll(space);
+      expect(verdicts.map((v) => v.status)).toEqual(['ok', 'ok']);
+    } finally {
+      await reader.cleanup();
+    }
+  },
+);
 
-it('keeps today\'s behaviour when archive-aware is off: gzip content goes direct', async () => {
+it("keeps today's behaviour when archive-aware is off: gzip content goes direct", async () => {
   const off = await serviceOver(storage, { archiveAware: false });
   try {
     const { v1 } = await trees();

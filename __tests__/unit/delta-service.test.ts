@@ -90,7 +90,9 @@ describe('upload', () => {
       expect((await fx.service.upload(file, space)).kind).toBe('direct');
     }
     expect(storage.objects.has(`${BUCKET}/releases/app/reference.bin`)).toBe(false);
-    expect(storage.objects.get(`${BUCKET}/releases/app/big.tgz`)?.metadata['dg-compression']).toBe('none');
+    expect(storage.objects.get(`${BUCKET}/releases/app/big.tgz`)?.metadata['dg-compression']).toBe(
+      'none',
+    );
   });
 
   it('stores direct when the delta exceeds max-ratio, and says so', async () => {
@@ -117,7 +119,10 @@ describe('upload', () => {
   it('replaces a stale direct object when a name becomes a delta', async () => {
     const { v1, v2 } = await twoVersions();
     await fx.service.upload(v1, space, 'ref.zip');
-    storage.objects.set(`${BUCKET}/releases/app/app.zip`, { body: Buffer.from('old'), metadata: {} });
+    storage.objects.set(`${BUCKET}/releases/app/app.zip`, {
+      body: Buffer.from('old'),
+      metadata: {},
+    });
     await fx.service.upload(v2, space, 'app.zip');
     expect(storage.objects.has(`${BUCKET}/releases/app/app.zip`)).toBe(false);
     const out = join(fx.dir, 'out');
@@ -152,7 +157,10 @@ describe('concurrent first uploads', () => {
       const { v1, v2 } = await twoVersions();
       const v2b = join(fx.dir, 'b.zip');
       await copyFile(v2, v2b);
-      const results = await Promise.all([a.service.upload(v1, space), b.service.upload(v2b, space)]);
+      const results = await Promise.all([
+        a.service.upload(v1, space),
+        b.service.upload(v2b, space),
+      ]);
       expect(results.filter((r) => r.kind === 'reference').length).toBeLessThanOrEqual(1);
       const out = join(fx.dir, 'race-out');
       const reader = await serviceOver(shared);
@@ -206,9 +214,9 @@ describe('download integrity', () => {
     storage.objects.delete(`${BUCKET}/releases/app/reference.bin`);
     const reader = await serviceOver(storage);
     try {
-      await expect(reader.service.download(space, 'app-2.zip', join(reader.dir, 'o'))).rejects.toThrow(
-        /releases\/app\/reference\.bin is missing/,
-      );
+      await expect(
+        reader.service.download(space, 'app-2.zip', join(reader.dir, 'o')),
+      ).rejects.toThrow(/releases\/app\/reference\.bin is missing/);
     } finally {
       await reader.cleanup();
     }
@@ -229,11 +237,16 @@ describe('download integrity', () => {
   });
 
   it('reports a missing file by name', async () => {
-    await expect(fx.service.download(space, 'nope.zip', join(fx.dir, 'o'))).rejects.toThrow(NotFoundError);
+    await expect(fx.service.download(space, 'nope.zip', join(fx.dir, 'o'))).rejects.toThrow(
+      NotFoundError,
+    );
   });
 
   it('passes plain objects through untouched', async () => {
-    storage.objects.set(`${BUCKET}/releases/app/readme.txt`, { body: Buffer.from('plain'), metadata: {} });
+    storage.objects.set(`${BUCKET}/releases/app/readme.txt`, {
+      body: Buffer.from('plain'),
+      metadata: {},
+    });
     const out = join(fx.dir, 'o');
     const result = await fx.service.download(space, 'readme.txt', out);
     expect(await readFile(join(out, 'readme.txt'), 'utf8')).toBe('plain');
@@ -246,13 +259,18 @@ describe('list', () => {
     const { v1, v2 } = await twoVersions();
     await fx.service.upload(v1, space, 'app-1.zip');
     await fx.service.upload(v2, space, 'app-2.zip');
-    storage.objects.set(`${BUCKET}/releases/app/nested/x.zip`, { body: Buffer.from('x'), metadata: {} });
+    storage.objects.set(`${BUCKET}/releases/app/nested/x.zip`, {
+      body: Buffer.from('x'),
+      metadata: {},
+    });
     const listing = await fx.service.list(space);
     expect(listing.map((f) => [f.name, f.kind])).toEqual([
       ['app-1.zip', 'delta'],
       ['app-2.zip', 'delta'],
     ]);
     expect(listing[1]!.originalBytes).toBe((await readFile(v2)).length);
-    expect(listing[1]!.storedBytes).toBe(storage.body(BUCKET, 'releases/app/app-2.zip.delta')!.length);
+    expect(listing[1]!.storedBytes).toBe(
+      storage.body(BUCKET, 'releases/app/app-2.zip.delta')!.length,
+    );
   });
 });

@@ -52,7 +52,10 @@ describe('destinationPath', () => {
     expect(destinationPath(dir, 'app.zip')).toBe(join(dir, 'app.zip'));
   });
 
-  it.each(['../escape', '../../etc/passwd', '.'])('refuses %j, which leaves the directory', (name) => {
-    expect(() => destinationPath(dir, name)).toThrow(/outside/);
-  });
+  it.each(['../escape', '../../etc/passwd', '.'])(
+    'refuses %j, which leaves the directory',
+    (name) => {
+      expect(() => destinationPath(dir, name)).toThrow(/outside/);
+    },
+  );
 });

@@ -1,5 +1,14 @@
-import { classify, compressedFormat, looksLikeText, MIN_DELTA_BYTES } from '../../src/core/policy.js';
-import { sourceWindowFor, DEFAULT_WINDOW_BYTES, MAX_WINDOW_BYTES } from '../../src/adapters/xdelta3/window.js';
+import {
+  classify,
+  compressedFormat,
+  looksLikeText,
+  MIN_DELTA_BYTES,
+} from '../../src/core/policy.js';
+import {
+  sourceWindowFor,
+  DEFAULT_WINDOW_BYTES,
+  MAX_WINDOW_BYTES,
+} from '../../src/adapters/xdelta3/window.js';
 
 const big = MIN_DELTA_BYTES * 4;
 const binary = Uint8Array.from({ length: 512 }, (_, i) => (i * 37) % 256);

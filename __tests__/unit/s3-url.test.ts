@@ -5,7 +5,10 @@ import { spaceFromPrefixUrl, splitObjectUrl } from '../../src/core/delta-space.j
 describe('parseS3Url', () => {
   it.each([
     ['s3://bucket/releases/app/', { bucket: 'bucket', key: 'releases/app/', isPrefix: true }],
-    ['s3://bucket/releases/app.zip', { bucket: 'bucket', key: 'releases/app.zip', isPrefix: false }],
+    [
+      's3://bucket/releases/app.zip',
+      { bucket: 'bucket', key: 'releases/app.zip', isPrefix: false },
+    ],
     ['s3://my.bucket-1', { bucket: 'my.bucket-1', key: '', isPrefix: true }],
     ['  s3://bucket/x/  ', { bucket: 'bucket', key: 'x/', isPrefix: true }],
   ])('parses %s', (input, expected) => {
@@ -32,7 +35,10 @@ describe('parseS3Url', () => {
 
 describe('DeltaSpace from URLs', () => {
   it('takes the prefix without its trailing slash, root as empty', () => {
-    expect(spaceFromPrefixUrl(parseS3Url('s3://bkt/releases/app/'))).toEqual({ bucket: 'bkt', prefix: 'releases/app' });
+    expect(spaceFromPrefixUrl(parseS3Url('s3://bkt/releases/app/'))).toEqual({
+      bucket: 'bkt',
+      prefix: 'releases/app',
+    });
     expect(spaceFromPrefixUrl(parseS3Url('s3://bkt/'))).toEqual({ bucket: 'bkt', prefix: '' });
   });
 

@@ -56,7 +56,11 @@ export async function writeArtifact(path, size, seed = 1) {
  * Writes the "next version" of `srcPath` to `destPath`: `insertBytes` new bytes near the
  * start (which shifts everything after them) and `edits` small edits spread over the file.
  */
-export async function writeNextVersion(srcPath, destPath, { edits = 16, insertBytes = 4096, seed = 2 } = {}) {
+export async function writeNextVersion(
+  srcPath,
+  destPath,
+  { edits = 16, insertBytes = 4096, seed = 2 } = {},
+) {
   const next = prng(seed);
   const out = createWriteStream(destPath);
   let inserted = false;

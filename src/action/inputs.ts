@@ -82,7 +82,10 @@ function encryption(): Pick<ActionInputs, 'sse' | 'sseKmsKeyId'> {
     throw new InputError(`Input sse must be AES256 or aws:kms, got "${sse}"`);
   }
   if (sseKmsKeyId !== undefined && sse !== 'aws:kms') {
-    throw new InputError('Input sse-kms-key-id needs sse: aws:kms', 'Set sse to aws:kms, or drop sse-kms-key-id');
+    throw new InputError(
+      'Input sse-kms-key-id needs sse: aws:kms',
+      'Set sse to aws:kms, or drop sse-kms-key-id',
+    );
   }
   return { sse, sseKmsKeyId };
 }
@@ -100,7 +103,10 @@ export function readInputs(): ActionInputs {
     .filter((p) => p !== '');
   if (cmd === 'upload') {
     if (paths.length === 0) {
-      throw new InputError('Input path is required for upload', 'List files or glob patterns, one per line');
+      throw new InputError(
+        'Input path is required for upload',
+        'List files or glob patterns, one per line',
+      );
     }
     if (!s3Url.isPrefix) {
       throw new InputError(
@@ -110,7 +116,10 @@ export function readInputs(): ActionInputs {
     }
   }
   if (cmd === 'download' && paths.length > 1) {
-    throw new InputError('For download, path is one destination directory', 'Give a single directory');
+    throw new InputError(
+      'For download, path is one destination directory',
+      'Give a single directory',
+    );
   }
   return {
     command: cmd,

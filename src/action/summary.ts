@@ -38,7 +38,10 @@ export function summaryRows(results: readonly FileResult[]): string[][] {
 }
 
 export async function writeJobSummary(content: SummaryContent): Promise<void> {
-  const header = ['File', 'Kind', 'Original', 'Stored', 'Saved'].map((data) => ({ data, header: true }));
+  const header = ['File', 'Kind', 'Original', 'Stored', 'Saved'].map((data) => ({
+    data,
+    header: true,
+  }));
   const summary = core.summary
     .addHeading(content.title, 3)
     .addRaw(`DeltaSpace: <code>${escapeHtml(content.location)}</code>`, true)

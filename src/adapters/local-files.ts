@@ -10,7 +10,10 @@ export class LocalFiles implements LocalFilesPort {
   private readonly scratchDir: string;
 
   constructor(scratchRoot: string) {
-    this.scratchDir = join(scratchRoot, `deltaglider-${process.pid}-${randomBytes(4).toString('hex')}`);
+    this.scratchDir = join(
+      scratchRoot,
+      `deltaglider-${process.pid}-${randomBytes(4).toString('hex')}`,
+    );
     mkdirSync(this.scratchDir, { recursive: true, mode: 0o700 });
   }
 
@@ -22,7 +25,10 @@ export class LocalFiles implements LocalFilesPort {
       throw error;
     });
     if (!info.isFile()) {
-      throw new InputError(`${path} is not a regular file`, 'Name files, or glob patterns that match files');
+      throw new InputError(
+        `${path} is not a regular file`,
+        'Name files, or glob patterns that match files',
+      );
     }
     return info.size;
   }
@@ -43,7 +49,10 @@ export class LocalFiles implements LocalFilesPort {
   }
 
   partialPathFor(destPath: string): string {
-    return join(dirname(destPath), `.${basename(destPath)}.${randomBytes(4).toString('hex')}.dg-partial`);
+    return join(
+      dirname(destPath),
+      `.${basename(destPath)}.${randomBytes(4).toString('hex')}.dg-partial`,
+    );
   }
 
   async ensureDir(dir: string): Promise<void> {

@@ -92,7 +92,8 @@ export class DeltaService {
     if (paths.length === 0) return [];
     const hasReference = await this.deps.storage.head(space.bucket, referenceKey(space));
     const [first, ...rest] = paths as [string, ...string[]];
-    if (hasReference) return mapLimit(paths, this.options.concurrency, (p) => this.upload(p, space));
+    if (hasReference)
+      return mapLimit(paths, this.options.concurrency, (p) => this.upload(p, space));
     const head = await this.upload(first, space);
     const tail = await mapLimit(rest, this.options.concurrency, (p) => this.upload(p, space));
     return [head, ...tail];

@@ -42,7 +42,9 @@ export interface Totals {
   savingsPercent: number;
 }
 
-export function totalsOf(results: readonly { originalBytes: number; storedBytes: number }[]): Totals {
+export function totalsOf(
+  results: readonly { originalBytes: number; storedBytes: number }[],
+): Totals {
   const originalBytes = results.reduce((sum, r) => sum + r.originalBytes, 0);
   const storedBytes = results.reduce((sum, r) => sum + r.storedBytes, 0);
   const savedBytes = originalBytes - storedBytes;

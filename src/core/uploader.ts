@@ -109,7 +109,9 @@ export class Uploader {
     const path = files.tempPath(`${file.name}.expanded`);
     const found = await archives.codec.expand(file.path, path);
     if (!found) return undefined;
-    log.info(`${file.name}: ${found.codec} content reproduced exactly; storing an archive-aware delta`);
+    log.info(
+      `${file.name}: ${found.codec} content reproduced exactly; storing an archive-aware delta`,
+    );
     return { path, codec: found.codec, sha256: await hasher.sha256File(path) };
   }
 
