@@ -26,7 +26,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
 import { runCase } from './bench/cases.mjs';
-import { npmPair, syntheticPair, syntheticVariants } from './bench/data.mjs';
+import { npmPair, syntheticOld, syntheticPair, syntheticVariants } from './bench/data.mjs';
 import {
   descendantsMatching,
   GNU_TIME,
@@ -99,8 +99,8 @@ function plan({ quick, large }) {
     slug: 'synth-256-multi',
     downloadSpace: true,
     data: async () => {
-      const pair = await syntheticPair(BENCH, 256, 'edits', 7);
-      return { old: pair.old, targets: await syntheticVariants(BENCH, pair.old, 4) };
+      const old = await syntheticOld(BENCH, 256, 7);
+      return { old, targets: await syntheticVariants(BENCH, old, 4) };
     },
   });
   if (large) {
@@ -127,6 +127,7 @@ await mkdir(tmp, { recursive: true });
 process.env.DG_BENCH_TMP = tmp;
 const xdelta3Log = join(tmp, 'xdelta3-runs');
 const started = performance.now();
+const loadAtStart = os.loadavg()[0];
 const server = await startS3Server();
 const s3 = new S3Client({ endpoint: server.endpoint, forcePathStyle: true, region: 'us-east-1' });
 try {
@@ -160,6 +161,7 @@ try {
     `Run ${new Date().toISOString()} with \`npm run bench${args ? ` -- ${args}` : ''}\` (${minutes} min)`,
     '',
     ...describeMachine({ serverKind: server.kind, xdelta3 }).map((line) => `- ${line}`),
+    `- load average (1 min) ${loadAtStart.toFixed(2)} at the start, ${os.loadavg()[0].toFixed(2)} at the end: anything else running on the machine shows up in the wall times`,
     `- concurrency ${ctx.concurrency} (the action's default: the number of CPUs)${Object.keys(options.inputs).length ? `; inputs ${JSON.stringify(options.inputs)}` : ''}`,
     '',
     markdownTable(rows),

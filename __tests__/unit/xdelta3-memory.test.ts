@@ -42,7 +42,7 @@ describe('xdelta3 memory estimates', () => {
       expect(estimate).toBeGreaterThanOrEqual(measured);
       // Decoding small references carries a larger share of fixed overhead.
       expect(estimate).toBeLessThanOrEqual(
-        measured * (mode === 'decode' && reference < GIB ? 1.35 : 1.2),
+        measured * (mode === 'decode' && reference < GIB ? 1.5 : 1.2),
       );
     },
   );

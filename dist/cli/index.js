@@ -34198,7 +34198,7 @@ async function mapLimit(items, limit, fn) {
  * Uploads `srcPath` to the key unless an object exists there: `'exists'` when one
  * existed before the upload completed (412 from the store, or found by the last look).
  * Other failures reject with the SDK error; the multipart upload is aborted first.
- * Memory: one part buffer per part in flight.
+ * Memory: `queueSize` part buffers, allocated once and reused part after part.
  */
 async function createIfAbsent(client, request) {
     const { bucket, key, metadata, encryption } = request;
@@ -34252,38 +34252,52 @@ async function exists(client, bucket, key) {
 }
 /** Sends the file in `partSize` parts, `queueSize` at a time; returns them in order. */
 async function uploadParts(client, request, uploadId, algorithm) {
-    const { bucket, key, srcPath, size, partSize, queueSize } = request;
+    const { bucket, key, srcPath, size, partSize, queueSize, onProgress } = request;
     // A single part may have any size: only parts before the last have a 5 MiB minimum.
     const count = Math.max(1, Math.ceil(size / partSize));
     const file = await (0,promises_.open)(srcPath, 'r');
+    // A fresh buffer per part leaves garbage behind faster than V8 collects it (a 2 GiB
+    // upload peaked 65 MiB higher, BENCHMARKS.md); a part's buffer is free once it is sent.
+    const spare = [];
+    let sent = 0;
     try {
         const indexes = Array.from({ length: count }, (_, i) => i);
         // The first failed part stops the rest (mapLimit starts no new part after it).
         return await mapLimit(indexes, queueSize, async (index) => {
             const offset = index * partSize;
-            const body = await readExactly(file, srcPath, offset, Math.min(partSize, size - offset));
-            const answer = await client.send(new dist_cjs.UploadPartCommand({
-                Bucket: bucket,
-                Key: key,
-                UploadId: uploadId,
-                PartNumber: index + 1,
-                Body: body,
-                ContentLength: body.length,
-                ...algorithm,
-            }));
-            return {
-                PartNumber: index + 1,
-                ETag: answer.ETag,
-                ...(answer.ChecksumCRC32 ? { ChecksumCRC32: answer.ChecksumCRC32 } : {}),
-            };
+            const buffer = spare.pop() ?? Buffer.allocUnsafe(Math.min(partSize, size));
+            try {
+                const length = Math.min(partSize, size - offset);
+                const body = await readExactly(file, srcPath, offset, buffer.subarray(0, length));
+                const answer = await client.send(new dist_cjs.UploadPartCommand({
+                    Bucket: bucket,
+                    Key: key,
+                    UploadId: uploadId,
+                    PartNumber: index + 1,
+                    Body: body,
+                    ContentLength: body.length,
+                    ...algorithm,
+                }));
+                sent += body.length;
+                onProgress?.(sent);
+                return {
+                    PartNumber: index + 1,
+                    ETag: answer.ETag,
+                    ...(answer.ChecksumCRC32 ? { ChecksumCRC32: answer.ChecksumCRC32 } : {}),
+                };
+            }
+            finally {
+                spare.push(buffer);
+            }
         });
     }
     finally {
         await file.close();
     }
 }
-async function readExactly(file, path, offset, length) {
-    const buffer = Buffer.alloc(length);
+/** Fills `buffer` with the file's bytes from `offset`. */
+async function readExactly(file, path, offset, buffer) {
+    const length = buffer.length;
     let filled = 0;
     while (filled < length) {
         const { bytesRead } = await file.read(buffer, filled, length - filled, offset + filled);
@@ -34491,6 +34505,7 @@ class S3Storage {
                     partSize: Math.max(this.partSize, Math.ceil(size / MAX_PARTS)),
                     queueSize: this.queueSize,
                     encryption: this.encryption,
+                    onProgress: options.onProgress,
                 });
             }
             catch (error) {
@@ -34754,8 +34769,8 @@ var external_node_child_process_ = __nccwpck_require__(1421);
 // What xdelta3 3.0.11 takes, measured with `-9` (BENCHMARKS.md, "xdelta3 memory"):
 // it rounds -B up to a power of two W, then
 //   encode: the source it holds, min(reference, W), plus a hash table of min(2 W, 1 GiB)
-//           that it fills whatever the reference size, plus ~40 MB;
-//   decode: min(reference, W) plus ~40 MB. Decoding seeks the source, so any window
+//           that it fills whatever the reference size, plus up to ~60 MB;
+//   decode: min(reference, W) plus up to ~60 MB. Decoding seeks the source, so any window
 //           decodes any delta, but one that holds the reference avoids re-reading it
 //           (a 93 MiB binary: 2.2 s with W = 128 MiB, 9.1 s with 64 MiB).
 // The estimates below round those up a little so that the budget is a ceiling.
@@ -34765,14 +34780,15 @@ const DEFAULT_WINDOW_BYTES = 64 * window_MIB;
 /** xdelta3 3.0.x rejects larger values ("-B: maximum value: 2147483648"). */
 const MAX_WINDOW_BYTES = 2 * GIB;
 /**
- * Default for the memory all xdelta3 processes of a step may use together: room for a
- * 1 GiB window (about 2.1 GB for one encode) with 4 GB left on a 7 GB runner.
+ * Default for the memory all xdelta3 processes of a step may use together, sized for a
+ * 7 GB runner: references up to 1.9 GiB are matched whole (one encode then takes up to
+ * 3.2 GB), larger ones through a 1 GiB window (2.2 GB), leaving the rest to the runner.
  */
 const DEFAULT_XDELTA3_MEMORY_BYTES = 3 * GIB;
 /** Below this, not even one encode at the smallest window fits. */
 const MIN_XDELTA3_MEMORY_BYTES = 256 * window_MIB;
 const HASH_TABLE_CAP = GIB;
-const PROCESS_OVERHEAD = 48 * window_MIB;
+const PROCESS_OVERHEAD = 64 * window_MIB;
 /** The power-of-two window (64 MiB to 2 GiB) that covers `referenceBytes`, capped at `maxWindowBytes`. */
 function sourceWindowFor(referenceBytes, maxWindowBytes = MAX_WINDOW_BYTES) {
     const cap = Math.min(maxWindowBytes, MAX_WINDOW_BYTES);
@@ -37494,6 +37510,7 @@ function classify(name, size, head, minDeltaBytes = MIN_DELTA_BYTES) {
 
 
 
+
 /** Tries at creating a reference whose creation another writer claimed first. */
 const REFERENCE_ATTEMPTS = 6;
 /** Stores local files in a DeltaSpace as reference, delta or direct objects. */
@@ -37611,7 +37628,7 @@ class Uploader {
     async createReference(space, file) {
         const { storage, clock, log, references } = this.deps;
         const refKey = referenceKey(space);
-        const outcome = await storage.upload(space.bucket, refKey, file.path, encodeReference({ sourceName: file.name, sha256: file.sha256, createdAt: clock.now() }), { ifAbsent: true });
+        const outcome = await inStep(this.deps.progress, file.name, 'uploading as the reference', file.size, (onProgress) => storage.upload(space.bucket, refKey, file.path, encodeReference({ sourceName: file.name, sha256: file.sha256, createdAt: clock.now() }), { ifAbsent: true, onProgress }));
         if (outcome === 'exists') {
             log.info(`${file.name}: another writer created the reference first; storing a delta against it`);
             return undefined;
@@ -37698,7 +37715,8 @@ class Uploader {
             const source = file.expanded
                 ? await this.deps.archives.viewOf(refSha, refPath)
                 : { path: refPath, refView: 'raw' };
-            await differ.encode(source.path, file.expanded?.path ?? file.path, deltaPath);
+            const target = file.expanded?.path ?? file.path;
+            await inStep(this.deps.progress, file.name, 'encoding', await files.size(target), (onProgress) => differ.encode(source.path, target, deltaPath, { onProgress }));
             if (file.expanded)
                 await this.proveDecodes(source.path, deltaPath, file.expanded);
             const size = await files.size(deltaPath);
@@ -37719,7 +37737,7 @@ class Uploader {
                 note,
                 archive: file.expanded && { codec: file.expanded.codec, refView: source.refView },
             });
-            await storage.upload(space.bucket, key, deltaPath, meta);
+            await inStep(this.deps.progress, file.name, 'uploading the delta', size, (onProgress) => storage.upload(space.bucket, key, deltaPath, meta, { onProgress }));
             return { key, size, skipped: false };
         }
         finally {
@@ -37753,7 +37771,7 @@ class Uploader {
             size: file.size,
             createdAt: clock.now(),
         });
-        await storage.upload(space.bucket, key, file.path, meta);
+        await inStep(this.deps.progress, file.name, 'uploading', file.size, (onProgress) => storage.upload(space.bucket, key, file.path, meta, { onProgress }));
         await this.removeStale(space, deltaKey(space, file.name));
         return this.result(file, key, 'direct', file.size);
     }

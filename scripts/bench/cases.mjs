@@ -218,14 +218,14 @@ async function ours(ctx, job, inputs, check) {
       `the action failed (exit ${run.code}):\n${run.stdout.slice(-4000)}\n${run.stderr.slice(-2000)}`,
     );
   }
-  if (ctx.verbose) console.error(run.stdout);
   await check?.(job);
-  return {
-    wallS,
-    outputs: run.outputs,
-    nodeRss: readHookRss(rssFile),
-    xdelta3: await takeXdelta3Runs(ctx.xdelta3Log),
-  };
+  const xdelta3 = await takeXdelta3Runs(ctx.xdelta3Log);
+  if (ctx.verbose) {
+    console.error(run.stdout);
+    for (const r of xdelta3)
+      console.error(`  xdelta3 ${r.args.join(' ')}: ${r.wallS} s, ${r.rssKiB} KiB`);
+  }
+  return { wallS, outputs: run.outputs, nodeRss: readHookRss(rssFile), xdelta3 };
 }
 
 function plainS3(ctx, args) {

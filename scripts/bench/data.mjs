@@ -95,19 +95,25 @@ export async function npmPair(root, name) {
  * further away than xdelta3's default window).
  */
 export async function syntheticPair(root, sizeMiB, shape, seed = 1) {
-  const dir = join(root, 'synth');
-  await mkdir(dir, { recursive: true });
-  const old = await cached(join(dir, `app-${sizeMiB}m-s${seed}-1.0.bin`), (temp) =>
-    writeArtifact(temp, sizeMiB * MIB, seed),
-  );
-  const edited = await cached(join(dir, `app-${sizeMiB}m-s${seed}-1.1.bin`), (temp) =>
+  const old = await syntheticOld(root, sizeMiB, seed);
+  const edited = await cached(join(root, 'synth', `app-${sizeMiB}m-s${seed}-1.1.bin`), (temp) =>
     writeNextVersion(old, temp, { seed: seed + 1 }),
   );
   if (shape === 'edits') return { old, new: edited };
-  const moved = await cached(join(dir, `app-${sizeMiB}m-s${seed}-1.1-moved.bin`), (temp) =>
-    moveSecondHalfToFront(edited, temp),
+  const moved = await cached(
+    join(root, 'synth', `app-${sizeMiB}m-s${seed}-1.1-moved.bin`),
+    (temp) => moveSecondHalfToFront(edited, temp),
   );
   return { old, new: moved };
+}
+
+/** The old version of a synthetic pair (`sizeMiB` of artifact-like bytes from `seed`). */
+export async function syntheticOld(root, sizeMiB, seed = 1) {
+  const dir = join(root, 'synth');
+  await mkdir(dir, { recursive: true });
+  return cached(join(dir, `app-${sizeMiB}m-s${seed}-1.0.bin`), (temp) =>
+    writeArtifact(temp, sizeMiB * MIB, seed),
+  );
 }
 
 /** Further next versions of one synthetic old file (several artifacts against one reference). */

@@ -2,6 +2,10 @@ import * as core from '@actions/core';
 import { availableParallelism } from 'node:os';
 import { InputError } from '../core/errors.js';
 import { parseS3Url, type S3Url } from '../core/s3-url.js';
+import {
+  DEFAULT_XDELTA3_MEMORY_BYTES,
+  MIN_XDELTA3_MEMORY_BYTES,
+} from '../adapters/xdelta3/window.js';
 import { DEFAULT_COMMENT_KEY, parseCommentMode, type CommentMode } from './pr-comment/index.js';
 
 // Every input is read here, once; the rest of the action works on `ActionInputs`.
@@ -29,6 +33,8 @@ export interface ActionInputs {
   /** Delta compressed artifacts through their uncompressed content. */
   archiveAware: boolean;
   concurrency: number;
+  /** Memory the xdelta3 processes of the step may use together, in bytes. */
+  xdelta3MemoryBytes: number;
   xdelta3: { version?: string; path?: string; url?: string; sha256?: string };
   comment: { mode: CommentMode; token: string; key: string };
 }
@@ -63,6 +69,29 @@ function number(name: string, fallback: number, min: number, max: number, intege
   if (!ok || value < min || value > max) {
     const kind = integer ? 'a whole number' : 'a number';
     throw new InputError(`Input ${name} must be ${kind} from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1024 ** 2,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
+  t: 1024 ** 4,
+};
+
+/** A memory size: "3GiB", "2048MiB", "3g", "512M" (binary units); a bare number is MiB. */
+function byteSize(name: string, fallback: number, min: number): number {
+  const raw = optional(name);
+  if (raw === undefined) return fallback;
+  const match = /^(\d+(?:\.\d+)?)\s*(?:([kmgt])(?:i?b)?)?$/i.exec(raw);
+  const scale = match ? SIZE_UNITS[(match[2] ?? '').toLowerCase()] : undefined;
+  const value = match && scale ? Math.floor(Number(match[1]) * scale) : Number.NaN;
+  if (!(value >= min)) {
+    throw new InputError(
+      `Input ${name} must be a memory size of at least ${min / 1024 ** 2} MiB, such as 3GiB or 2048MiB; got "${raw}"`,
+    );
   }
   return value;
 }
@@ -135,6 +164,11 @@ export function readInputs(): ActionInputs {
     cache: boolean('cache', true),
     archiveAware: boolean('archive-aware', true),
     concurrency: number('concurrency', availableParallelism(), 1, 64, true),
+    xdelta3MemoryBytes: byteSize(
+      'xdelta3-memory',
+      DEFAULT_XDELTA3_MEMORY_BYTES,
+      MIN_XDELTA3_MEMORY_BYTES,
+    ),
     xdelta3: {
       version: optional('xdelta3-version'),
       path: optional('xdelta3-path'),

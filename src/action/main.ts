@@ -15,6 +15,7 @@ import { runList, runStats, runVerify } from './commands.js';
 import { download, upload, type CommandOutcome } from './transfer.js';
 import { readInputs, type ActionInputs } from './inputs.js';
 import { actionsLogger } from './logger.js';
+import { ActionsProgress } from './progress.js';
 import { setResultOutputs } from './outputs.js';
 import { publishSavingsComment } from './pr-comment/index.js';
 import { writeJobSummary } from './summary.js';
@@ -46,10 +47,13 @@ export async function run(): Promise<void> {
       sse: inputs.sse,
       sseKmsKeyId: inputs.sseKmsKeyId,
     });
+    const progress = new ActionsProgress();
     engine = createEngine({
       storage,
-      log: actionsLogger,
+      log: progress.logger(actionsLogger),
+      progress,
       xdelta3Binary: xdelta3.path,
+      xdelta3MemoryBytes: inputs.xdelta3MemoryBytes,
       maxRatio: inputs.maxRatio,
       concurrency: inputs.concurrency,
       archiveAware: inputs.archiveAware,

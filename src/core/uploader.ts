@@ -5,6 +5,7 @@ import type {
   HasherPort,
   LocalFilesPort,
   LoggerPort,
+  ProgressPort,
   StoragePort,
 } from '../ports.js';
 import {
@@ -29,6 +30,7 @@ import { classify, MIN_DELTA_BYTES, SNIFF_BYTES, type Eligibility } from './poli
 import type { ArchiveViews } from './archive-views.js';
 import type { ReferenceStore } from './reference-store.js';
 import { formatS3Url } from './s3-url.js';
+import { inStep } from './progress.js';
 
 /** Tries at creating a reference whose creation another writer claimed first. */
 const REFERENCE_ATTEMPTS = 6;
@@ -68,6 +70,7 @@ export interface UploaderDeps {
   references: ReferenceStore;
   /** Present when archive-aware deltas can be written. */
   archives?: ArchiveViews;
+  progress?: ProgressPort;
 }
 
 /** Stores local files in a DeltaSpace as reference, delta or direct objects. */
@@ -195,12 +198,19 @@ export class Uploader {
   ): Promise<FileResult | undefined> {
     const { storage, clock, log, references } = this.deps;
     const refKey = referenceKey(space);
-    const outcome = await storage.upload(
-      space.bucket,
-      refKey,
-      file.path,
-      encodeReference({ sourceName: file.name, sha256: file.sha256, createdAt: clock.now() }),
-      { ifAbsent: true },
+    const outcome = await inStep(
+      this.deps.progress,
+      file.name,
+      'uploading as the reference',
+      file.size,
+      (onProgress) =>
+        storage.upload(
+          space.bucket,
+          refKey,
+          file.path,
+          encodeReference({ sourceName: file.name, sha256: file.sha256, createdAt: clock.now() }),
+          { ifAbsent: true, onProgress },
+        ),
     );
     if (outcome === 'exists') {
       log.info(
@@ -305,7 +315,14 @@ export class Uploader {
       const source = file.expanded
         ? await this.deps.archives!.viewOf(refSha, refPath)
         : { path: refPath, refView: 'raw' };
-      await differ.encode(source.path, file.expanded?.path ?? file.path, deltaPath);
+      const target = file.expanded?.path ?? file.path;
+      await inStep(
+        this.deps.progress,
+        file.name,
+        'encoding',
+        await files.size(target),
+        (onProgress) => differ.encode(source.path, target, deltaPath, { onProgress }),
+      );
       if (file.expanded) await this.proveDecodes(source.path, deltaPath, file.expanded);
       const size = await files.size(deltaPath);
       const ratio = file.size === 0 ? 0 : size / file.size;
@@ -327,7 +344,9 @@ export class Uploader {
         note,
         archive: file.expanded && { codec: file.expanded.codec, refView: source.refView },
       });
-      await storage.upload(space.bucket, key, deltaPath, meta);
+      await inStep(this.deps.progress, file.name, 'uploading the delta', size, (onProgress) =>
+        storage.upload(space.bucket, key, deltaPath, meta, { onProgress }),
+      );
       return { key, size, skipped: false };
     } finally {
       await files.remove(deltaPath);
@@ -364,7 +383,9 @@ export class Uploader {
       size: file.size,
       createdAt: clock.now(),
     });
-    await storage.upload(space.bucket, key, file.path, meta);
+    await inStep(this.deps.progress, file.name, 'uploading', file.size, (onProgress) =>
+      storage.upload(space.bucket, key, file.path, meta, { onProgress }),
+    );
     await this.removeStale(space, deltaKey(space, file.name));
     return this.result(file, key, 'direct', file.size);
   }

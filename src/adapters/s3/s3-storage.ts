@@ -262,6 +262,7 @@ export class S3Storage implements StoragePort {
           partSize: Math.max(this.partSize, Math.ceil(size / MAX_PARTS)),
           queueSize: this.queueSize,
           encryption: this.encryption,
+          onProgress: options.onProgress,
         });
       } catch (error) {
         const sdkError = error instanceof StorageError ? error.cause : error;

@@ -7,8 +7,8 @@
 // What xdelta3 3.0.11 takes, measured with `-9` (BENCHMARKS.md, "xdelta3 memory"):
 // it rounds -B up to a power of two W, then
 //   encode: the source it holds, min(reference, W), plus a hash table of min(2 W, 1 GiB)
-//           that it fills whatever the reference size, plus ~40 MB;
-//   decode: min(reference, W) plus ~40 MB. Decoding seeks the source, so any window
+//           that it fills whatever the reference size, plus up to ~60 MB;
+//   decode: min(reference, W) plus up to ~60 MB. Decoding seeks the source, so any window
 //           decodes any delta, but one that holds the reference avoids re-reading it
 //           (a 93 MiB binary: 2.2 s with W = 128 MiB, 9.1 s with 64 MiB).
 // The estimates below round those up a little so that the budget is a ceiling.
@@ -20,15 +20,16 @@ export const DEFAULT_WINDOW_BYTES = 64 * MIB;
 /** xdelta3 3.0.x rejects larger values ("-B: maximum value: 2147483648"). */
 export const MAX_WINDOW_BYTES = 2 * GIB;
 /**
- * Default for the memory all xdelta3 processes of a step may use together: room for a
- * 1 GiB window (about 2.1 GB for one encode) with 4 GB left on a 7 GB runner.
+ * Default for the memory all xdelta3 processes of a step may use together, sized for a
+ * 7 GB runner: references up to 1.9 GiB are matched whole (one encode then takes up to
+ * 3.2 GB), larger ones through a 1 GiB window (2.2 GB), leaving the rest to the runner.
  */
 export const DEFAULT_XDELTA3_MEMORY_BYTES = 3 * GIB;
 /** Below this, not even one encode at the smallest window fits. */
 export const MIN_XDELTA3_MEMORY_BYTES = 256 * MIB;
 
 const HASH_TABLE_CAP = GIB;
-const PROCESS_OVERHEAD = 48 * MIB;
+const PROCESS_OVERHEAD = 64 * MIB;
 
 /** The power-of-two window (64 MiB to 2 GiB) that covers `referenceBytes`, capped at `maxWindowBytes`. */
 export function sourceWindowFor(referenceBytes: number, maxWindowBytes = MAX_WINDOW_BYTES): number {
