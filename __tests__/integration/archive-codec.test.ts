@@ -3,10 +3,8 @@
 // checked by sha256 of the rebuilt bytes; every fallback must leave no file behind.
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
@@ -18,51 +16,14 @@ import {
   type ArchiveCodecOptions,
   type ExpandReport,
 } from '../../src/adapters/archive/index.js';
+import { noise, scratch, sha256, text } from '../helpers/archive-fixtures.js';
 
 const run = promisify(execFile);
-const workDir = await mkdtemp(path.join(tmpdir(), 'dg-archive-test-'));
+const work = await scratch('dg-archive-test-');
+const workDir = work.dir;
+const tempPath = work.tempPath;
 
-afterAll(async () => {
-  await rm(workDir, { recursive: true, force: true });
-});
-
-let counter = 0;
-function tempPath(hint: string): string {
-  counter += 1;
-  return path.join(workDir, `${counter}-${hint}`);
-}
-
-function sha256(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-/** Deterministic text that compresses like source code (a seeded LCG over a word list). */
-function text(bytes: number, seed: number): Buffer {
-  const words = ['delta', 'glider', 'release', 'artifact', 'bucket', 'stream', 'export', 'const'];
-  words.push('function', 'return', 'archive', 'version', 'content', '{', '}', '=>', 'await');
-  const parts: string[] = [];
-  let length = 0;
-  let state = seed >>> 0;
-  while (length < bytes) {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    const word = words[(state >>> 8) % words.length]!;
-    const part = (state >>> 4) % 9 === 0 ? `${word} ${state % 1000};\n` : `${word} `;
-    parts.push(part);
-    length += part.length;
-  }
-  return Buffer.from(parts.join('')).subarray(0, bytes);
-}
-
-/** Deterministic incompressible bytes. */
-function noise(bytes: number, seed: number): Buffer {
-  const out = Buffer.alloc(bytes);
-  let state = seed >>> 0;
-  for (let i = 0; i < bytes; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    out[i] = state >>> 24;
-  }
-  return out;
-}
+afterAll(() => work.cleanup());
 
 /** A small source tree: text files of several sizes, one binary, one empty file. */
 async function sourceTree(seed: number): Promise<string> {
