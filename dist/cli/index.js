@@ -33604,7 +33604,7 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6919);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3945);
 // Entry point of the `deltaglider` command: all logic lives in cli/main.ts, which tests drive.
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(process.argv.slice(2), (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .processIo */ .Wr)());
@@ -33614,7 +33614,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6919:
+/***/ 3945:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35431,8 +35431,27 @@ async function* expandedRecords(handle, fileSize, recordsStart, recipes) {
 
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: ./src/adapters/archive/child-exit.ts
+/** Keeps the end of a child's stderr for error messages without unbounded memory. */
+const child_exit_STDERR_LIMIT = 2048;
+/** Collects a spawned gzip's stderr tail and exit status (stderr must be piped). */
+function watchChild(child) {
+    let stderr = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (text) => {
+        stderr = (stderr + text).slice(-child_exit_STDERR_LIMIT);
+    });
+    const exited = new Promise((resolve, reject) => {
+        child.once('error', reject);
+        child.once('close', (code, signal) => resolve(code === 0 ? undefined : `${signal ?? code}`));
+    });
+    exited.catch(() => undefined);
+    return { stderr: () => stderr, exited };
+}
+
 ;// CONCATENATED MODULE: ./src/adapters/archive/deflate-engines.ts
 // Runs a recipe: content in, raw deflate bytes out, streamed.
+
 
 
 
@@ -35440,7 +35459,6 @@ var external_node_zlib_ = __nccwpck_require__(8522);
 const deflate_engines_CHUNK_BYTES = 64 * 1024;
 const GZIP_HEADER_BYTES = 10;
 const GZIP_TRAILER_BYTES = 8;
-const deflate_engines_STDERR_LIMIT = 2048;
 const STRATEGY = {
     default: external_node_zlib_.constants.Z_DEFAULT_STRATEGY,
     filtered: external_node_zlib_.constants.Z_FILTERED,
@@ -35470,25 +35488,16 @@ function gzipArguments(recipe) {
 async function deflateWithGzip(recipe, content, consume, binary) {
     const args = gzipArguments(recipe);
     const child = (0,external_node_child_process_.spawn)(binary, args, { env: gzipEnvironment(), stdio: ['pipe', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (text) => {
-        stderr = (stderr + text).slice(-deflate_engines_STDERR_LIMIT);
-    });
-    const exited = new Promise((resolve, reject) => {
-        child.once('error', reject);
-        child.once('close', (code, signal) => resolve(code === 0 ? undefined : `${signal ?? code}`));
-    });
+    const { stderr, exited } = watchChild(child);
     const fed = (0,external_node_stream_promises_namespaceObject.pipeline)(content, child.stdin);
-    // Both settle on every path below; these stop an early abort from leaving a stray rejection.
-    exited.catch(() => undefined);
+    // Settles on every path below; this stops an early abort from leaving a stray rejection.
     fed.catch(() => undefined);
     try {
         await (0,external_node_stream_promises_namespaceObject.pipeline)(child.stdout, stripGzipFraming, consume);
         await fed;
         const failure = await exited;
         if (failure !== undefined) {
-            throw new DeltaGliderError(`${binary} ${args.join(' ')} exited with ${failure}: ${stderr.trim() || 'no message'}`, 'Check that GNU gzip works on this machine');
+            throw new DeltaGliderError(`${binary} ${args.join(' ')} exited with ${failure}: ${stderr().trim() || 'no message'}`, 'Check that GNU gzip works on this machine');
         }
     }
     catch (error) {
@@ -35641,6 +35650,7 @@ class ByteReader {
 
 
 
+
 /** Small contents share one gzip process, within these bounds. */
 const BATCH_LIMITS = {
     members: 512,
@@ -35666,7 +35676,6 @@ class BatchFramingError extends Error {
     }
 }
 const gzip_batch_GZIP_HEADER_BYTES = 10;
-const gzip_batch_STDERR_LIMIT = 2048;
 async function writeContent(member, path) {
     let crc = 0;
     let length = 0;
@@ -35747,22 +35756,13 @@ async function runGzip(recipe, names, cwd, binary, consume) {
         env: gzipEnvironment(),
         stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (text) => {
-        stderr = (stderr + text).slice(-gzip_batch_STDERR_LIMIT);
-    });
-    const exited = new Promise((resolve, reject) => {
-        child.once('error', reject);
-        child.once('close', (code, signal) => resolve(code === 0 ? undefined : `${signal ?? code}`));
-    });
-    exited.catch(() => undefined);
+    const { stderr, exited } = watchChild(child);
     try {
         await consume(child.stdout);
         const failure = await exited;
         if (failure !== undefined) {
             throw new DeltaGliderError(`${binary} ${gzipArguments(recipe).join(' ')} (${names.length} files) exited with ` +
-                `${failure}: ${stderr.trim() || 'no message'}`, 'Check that GNU gzip works on this machine');
+                `${failure}: ${stderr().trim() || 'no message'}`, 'Check that GNU gzip works on this machine');
         }
     }
     catch (error) {

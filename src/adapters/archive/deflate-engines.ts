@@ -10,6 +10,7 @@ import type {
   ZlibRecipe,
   ZlibStrategy,
 } from './deflate-recipes.js';
+import { watchChild } from './child-exit.js';
 
 /** Receives the deflate stream; throwing stops the compressor. */
 export type DeflateConsumer = (deflated: AsyncIterable<Buffer>) => Promise<void>;
@@ -24,7 +25,6 @@ export interface EngineOptions {
 const CHUNK_BYTES = 64 * 1024;
 const GZIP_HEADER_BYTES = 10;
 const GZIP_TRAILER_BYTES = 8;
-const STDERR_LIMIT = 2048;
 
 const STRATEGY: Record<ZlibStrategy, number> = {
   default: constants.Z_DEFAULT_STRATEGY,
@@ -73,18 +73,9 @@ async function deflateWithGzip(
 ): Promise<void> {
   const args = gzipArguments(recipe);
   const child = spawn(binary, args, { env: gzipEnvironment(), stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (text: string) => {
-    stderr = (stderr + text).slice(-STDERR_LIMIT);
-  });
-  const exited = new Promise<string | undefined>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => resolve(code === 0 ? undefined : `${signal ?? code}`));
-  });
+  const { stderr, exited } = watchChild(child);
   const fed = pipeline(content, child.stdin);
-  // Both settle on every path below; these stop an early abort from leaving a stray rejection.
-  exited.catch(() => undefined);
+  // Settles on every path below; this stops an early abort from leaving a stray rejection.
   fed.catch(() => undefined);
   try {
     await pipeline(child.stdout, stripGzipFraming, consume);
@@ -92,7 +83,7 @@ async function deflateWithGzip(
     const failure = await exited;
     if (failure !== undefined) {
       throw new DeltaGliderError(
-        `${binary} ${args.join(' ')} exited with ${failure}: ${stderr.trim() || 'no message'}`,
+        `${binary} ${args.join(' ')} exited with ${failure}: ${stderr().trim() || 'no message'}`,
         'Check that GNU gzip works on this machine',
       );
     }

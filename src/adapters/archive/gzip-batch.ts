@@ -17,6 +17,7 @@ import { DeltaGliderError } from '../../core/errors.js';
 import { ByteReader, StreamEndedEarly } from './byte-reader.js';
 import { gzipArguments, gzipEnvironment, gzipNotFound } from './deflate-engines.js';
 import type { GzipBinaryRecipe } from './deflate-recipes.js';
+import { watchChild } from './child-exit.js';
 
 /** Small contents share one gzip process, within these bounds. */
 export const BATCH_LIMITS = {
@@ -58,7 +59,6 @@ export class BatchFramingError extends Error {
 }
 
 const GZIP_HEADER_BYTES = 10;
-const STDERR_LIMIT = 2048;
 
 interface Written {
   crc: number;
@@ -156,23 +156,14 @@ async function runGzip(
     env: gzipEnvironment(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (text: string) => {
-    stderr = (stderr + text).slice(-STDERR_LIMIT);
-  });
-  const exited = new Promise<string | undefined>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => resolve(code === 0 ? undefined : `${signal ?? code}`));
-  });
-  exited.catch(() => undefined);
+  const { stderr, exited } = watchChild(child);
   try {
     await consume(child.stdout);
     const failure = await exited;
     if (failure !== undefined) {
       throw new DeltaGliderError(
         `${binary} ${gzipArguments(recipe).join(' ')} (${names.length} files) exited with ` +
-          `${failure}: ${stderr.trim() || 'no message'}`,
+          `${failure}: ${stderr().trim() || 'no message'}`,
         'Check that GNU gzip works on this machine',
       );
     }
