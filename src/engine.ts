@@ -27,6 +27,8 @@ export interface EngineOptions {
   scratchRoot?: string;
   /** The local reference cache directory. Default: see `defaultCacheRoot`. */
   cacheRoot?: string;
+  /** The local reference cache's size cap in bytes (default: DEFAULT_CACHE_MAX_BYTES). */
+  cacheMaxBytes?: number;
   /** Wraps the local cache, e.g. to add the GitHub Actions cache behind it. */
   wrapCache?: (local: FsReferenceCache) => ReferenceCachePort;
 }
@@ -54,6 +56,7 @@ export function createEngine(options: EngineOptions): Engine {
     options.cacheRoot ?? defaultCacheRoot(),
     hasher,
     options.log,
+    { maxBytes: options.cacheMaxBytes },
   );
   const service = new DeltaService(
     {

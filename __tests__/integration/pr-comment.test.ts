@@ -20,8 +20,24 @@ const PREFIX = '/api/v3';
 interface StoredComment {
   id: number;
   body: string;
-  user: { login: string };
+  user: { login: string; type: string };
 }
+
+/** How the fake answers "who is this token?" (GraphQL `viewer`, REST `GET /user`). */
+interface Identity {
+  /** The author of the comments this token creates. */
+  login: string;
+  /** viewer.login, or 'unavailable' (no GraphQL endpoint, as on an old GHES). */
+  graphql: string;
+  /** GET /user: a login, or 403 as for installation tokens. */
+  rest: string | 403;
+}
+
+const GITHUB_TOKEN_IDENTITY: Identity = {
+  login: 'github-actions[bot]',
+  graphql: 'github-actions[bot]',
+  rest: 403,
+};
 
 interface Seen {
   method: string;
@@ -40,11 +56,13 @@ class FakeGitHub {
   afterPatch?: (comment: StoredComment) => void;
   /** Runs before a POST is stored (simulates another job creating first). */
   beforePost?: () => void;
+  identity: Identity = GITHUB_TOKEN_IDENTITY;
   private server?: Server;
   baseUrl = '';
 
   add(body: string, login = 'someone'): StoredComment {
-    const comment = { id: this.nextId++, body, user: { login } };
+    const type = login.endsWith('[bot]') ? 'Bot' : 'User';
+    const comment = { id: this.nextId++, body, user: { login, type } };
     this.comments.push(comment);
     return comment;
   }
@@ -71,10 +89,21 @@ class FakeGitHub {
 
     if (req.headers.authorization !== `token ${TOKEN}`)
       return send(401, { message: 'Bad credentials' });
-    if (this.failNext && this.failNext.method === method) {
+    const isIdentity = url.pathname === '/api/graphql' || url.pathname === `${PREFIX}/user`;
+    if (this.failNext && this.failNext.method === method && !isIdentity) {
       const { status, message } = this.failNext;
       this.failNext = undefined;
       return send(status, { message, documentation_url: 'https://docs.github.com/rest' });
+    }
+
+    if (url.pathname === '/api/graphql' && method === 'POST') {
+      if (this.identity.graphql === 'unavailable') return send(404, { message: 'Not Found' });
+      return send(200, { data: { viewer: { login: this.identity.graphql } } });
+    }
+    if (url.pathname === `${PREFIX}/user` && method === 'GET') {
+      const { rest } = this.identity;
+      if (rest === 403) return send(403, { message: 'Resource not accessible by integration' });
+      return send(200, { login: rest, type: 'User' });
     }
 
     const repoPath = `${PREFIX}/repos/${OWNER}/${REPO}/issues`;
@@ -102,7 +131,7 @@ class FakeGitHub {
       if (method === 'POST') {
         this.beforePost?.();
         const { body } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { body: string };
-        return send(201, this.json(this.add(body, 'github-actions[bot]')));
+        return send(201, this.json(this.add(body, this.identity.login)));
       }
     }
     const single = url.pathname.match(new RegExp(`^${repoPath}/comments/(\\d+)$`));
@@ -151,7 +180,8 @@ class FakeGitHub {
   }
 
   count(method: string): number {
-    return this.requests.filter((r) => r.method === method).length;
+    // Comment calls only, not the identity query (a GraphQL POST).
+    return this.requests.filter((r) => r.method === method && r.path !== '/api/graphql').length;
   }
 }
 
@@ -232,6 +262,7 @@ beforeEach(() => {
   github.failNext = undefined;
   github.afterPatch = undefined;
   github.beforePost = undefined;
+  github.identity = GITHUB_TOKEN_IDENTITY;
   // Over 100 unrelated comments first, so finding ours needs the second page.
   for (let i = 0; i < 120; i++) github.add(`Unrelated comment ${i}`);
   github.add('> <!-- deltaglider:comment key=deltaglider -->\n> quoted by a human, not ours');
@@ -384,6 +415,70 @@ describe('publishSavingsComment', () => {
     expect(owned[0]!.body).toContain('Other job');
     expect(owned[0]!.body).toContain('This job');
     expect(github.count('DELETE')).toBe(1);
+  });
+});
+
+describe('only comments the token wrote are updated', () => {
+  const HOSTILE =
+    '<!-- deltaglider:comment key=deltaglider -->\n\n' +
+    '<!-- deltaglider:section id=evil -->\n![x](https://evil.example/p.png) @everyone\n' +
+    '<!-- /deltaglider:section id=evil -->\n';
+
+  it("ignores another user's comment that carries the marker, and posts its own", async () => {
+    const log = recordingLog();
+    const foreign = github.add(HOSTILE, 'mallory');
+    const outcome = await publish(request(), log);
+    expect(outcome.status).toBe('created');
+    expect(foreign.body).toBe(HOSTILE);
+    const mine = github.owned('deltaglider').filter((c) => c.user.login === 'github-actions[bot]');
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.body).toContain('widgets-1.1.0.tar');
+    expect(mine[0]!.body).not.toContain('evil.example');
+    expect(mine[0]!.body).not.toContain('@everyone');
+    expect(github.count('PATCH')).toBe(0);
+    expect(github.count('DELETE')).toBe(0);
+    const infos = log.lines.filter((l) => l.level === 'info').map((l) => l.message);
+    expect(infos.some((m) => m.includes('written by mallory'))).toBe(true);
+
+    // The next run updates its own comment, still not the attacker's.
+    const second = await publish(request({ title: 'Second run' }), log);
+    expect(second).toEqual({ status: 'updated', url: outcome.url });
+    expect(foreign.body).toBe(HOSTILE);
+  });
+
+  it("does not adopt another bot's comment either", async () => {
+    const foreign = github.add(HOSTILE, 'some-other-app[bot]');
+    expect((await publish(request(), recordingLog())).status).toBe('created');
+    expect(foreign.body).toBe(HOSTILE);
+  });
+
+  it('asks GET /user who a personal access token is when GraphQL is unavailable', async () => {
+    github.identity = { login: 'alice', graphql: 'unavailable', rest: 'alice' };
+    const botComment = github.add(HOSTILE, 'github-actions[bot]');
+    const hers = github.add('<!-- deltaglider:comment key=deltaglider -->\n\nold', 'alice');
+    const outcome = await publish(request(), recordingLog());
+    expect(outcome.status).toBe('updated');
+    expect(outcome.url).toContain(`issuecomment-${hers.id}`);
+    expect(hers.body).toContain('widgets-1.1.0.tar');
+    expect(botComment.body).toBe(HOSTILE);
+  });
+
+  it('takes an app bot from GraphQL, whose viewer login has no [bot] suffix', async () => {
+    github.identity = { login: 'dg-app[bot]', graphql: 'dg-app', rest: 403 };
+    const ours = github.add('<!-- deltaglider:comment key=deltaglider -->\n\nold', 'dg-app[bot]');
+    const outcome = await publish(request(), recordingLog());
+    expect(outcome.url).toContain(`issuecomment-${ours.id}`);
+  });
+
+  it('falls back to github-actions[bot] when only GET /user answers, with 403', async () => {
+    github.identity = { ...GITHUB_TOKEN_IDENTITY, graphql: 'unavailable' };
+    github.add(HOSTILE, 'mallory');
+    const ours = github.add(
+      '<!-- deltaglider:comment key=deltaglider -->\n\nold',
+      'github-actions[bot]',
+    );
+    const outcome = await publish(request(), recordingLog());
+    expect(outcome).toEqual({ status: 'updated', url: expect.stringContaining(`${ours.id}`) });
   });
 });
 

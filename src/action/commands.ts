@@ -7,6 +7,8 @@ import type { StatsReport, StorageTotals } from '../core/stats.js';
 import type { VerifyResult } from '../core/verifier.js';
 import type { Engine } from '../engine.js';
 import { formatBytes } from './format.js';
+import { actionsLogger, logError } from './logger.js';
+import { writeTableSummary } from './summary.js';
 
 // The read-only commands of the action: list, verify and stats. Each one logs, sets its
 // outputs and (with `summary`) writes the job summary itself; verify then fails the step
@@ -34,11 +36,12 @@ export async function runList(engine: Engine, inputs: CommandInputs): Promise<Li
   const space = requireSpace(inputs.s3Url, 'list');
   const location = formatSpace(space);
   const results = await engine.service.list(space);
-  core.info(`${location} holds ${results.length} file(s)`);
+  actionsLogger.info(`${location} holds ${results.length} file(s)`);
   for (const r of results) {
-    core.info(
+    actionsLogger.info(
       `${r.name}: ${r.kind}, ${formatBytes(r.originalBytes)} stored as ${formatBytes(r.storedBytes)}`,
     );
+    if (r.problem) actionsLogger.warning(`${r.name}: ${r.problem}; downloads refuse it`);
   }
   const totals = totalsOf(results);
   setOutputs({
@@ -89,8 +92,8 @@ export async function runVerify(engine: Engine, inputs: CommandInputs): Promise<
   const count = (status: VerifyResult['status']) =>
     results.filter((r) => r.status === status).length;
   for (const r of results) {
-    if (r.status === 'failed') core.error(`${r.name}: ${r.problem ?? 'failed'}`);
-    else core.info(`${r.name}: ${r.status}${r.sha256 ? ` (sha256 ${r.sha256})` : ''}`);
+    if (r.status === 'failed') logError(`${r.name}: ${r.problem ?? 'failed'}`);
+    else actionsLogger.info(`${r.name}: ${r.status}${r.sha256 ? ` (sha256 ${r.sha256})` : ''}`);
   }
   setOutputs({
     files: results.length,
@@ -133,7 +136,7 @@ export async function runStats(engine: Engine, inputs: CommandInputs): Promise<S
   const { bucket, key } = inputs.s3Url;
   const report = await engine.service.stats(bucket, key);
   const location = `s3://${bucket}/${report.prefix}`;
-  core.info(
+  actionsLogger.info(
     `${location}: ${plural(report.files, 'file')}, ${formatBytes(report.originalBytes)} stored as ` +
       `${formatBytes(report.storedBytes)} (${report.savingsPercent}% saved) in ${plural(report.deltaSpaces, 'DeltaSpace')}`,
   );
@@ -219,24 +222,10 @@ async function writeSummary(
   rows: string[][],
   notes: readonly string[] = [],
 ): Promise<void> {
-  // Cells are never empty: @actions/core's summary drops the closing tag of an empty cell.
-  const cell = (text: string) => escapeHtml(text === '' ? '–' : text);
-  const summary = core.summary
-    .addHeading(title, 3)
-    .addRaw(`Location: <code>${escapeHtml(location)}</code>`, true)
-    .addTable([
-      headers.map((data) => ({ data, header: true })),
-      ...rows.map((row) => row.map(cell)),
-    ]);
-  for (const note of notes) summary.addRaw(escapeHtml(note), true);
   try {
-    await summary.write();
+    await writeTableSummary({ title, locationLabel: 'Location', location, headers, rows, notes });
   } catch (error) {
     // The summary is a report: failing to write it must not fail the command.
-    core.warning(`Could not write the job summary: ${(error as Error).message}`);
+    actionsLogger.warning(`Could not write the job summary: ${(error as Error).message}`);
   }
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

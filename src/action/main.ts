@@ -14,7 +14,7 @@ import { createEngine, defaultCacheRoot, type Engine } from '../engine.js';
 import { runList, runStats, runVerify } from './commands.js';
 import { download, upload, type CommandOutcome } from './transfer.js';
 import { readInputs, type ActionInputs } from './inputs.js';
-import { actionsLogger } from './logger.js';
+import { actionsLogger, actionsOutput, failStep } from './logger.js';
 import { ActionsProgress } from './progress.js';
 import { setResultOutputs } from './outputs.js';
 import { publishSavingsComment } from './pr-comment/index.js';
@@ -47,7 +47,7 @@ export async function run(): Promise<void> {
       sse: inputs.sse,
       sseKmsKeyId: inputs.sseKmsKeyId,
     });
-    const progress = new ActionsProgress();
+    const progress = new ActionsProgress(actionsOutput);
     engine = createEngine({
       storage,
       log: progress.logger(actionsLogger),
@@ -75,7 +75,7 @@ export async function run(): Promise<void> {
       await report(inputs, outcome, actionsCache ? [describeCacheReport(cacheReport)] : []);
     }
   } catch (error) {
-    core.setFailed(describeError(error));
+    failStep(describeError(error));
     if (error instanceof Error && error.stack) core.debug(error.stack);
   } finally {
     if (actionsCache) handOffToPost(actionsCache);

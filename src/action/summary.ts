@@ -1,6 +1,12 @@
 import * as core from '@actions/core';
 import { totalsOf, type FileResult } from '../core/models.js';
+import { escapeHtmlCell } from '../core/text-safety.js';
 import { formatBytes } from './format.js';
+
+// The job summary is Markdown that may hold HTML; the table is HTML. Every cell and line
+// holds text from the bucket (names, keys, problems that quote them), so each one is
+// escaped to a single line of inert text: a line break there would end the HTML block
+// and let the rest render as Markdown (headings, images, links).
 
 export interface SummaryContent {
   title: string;
@@ -8,6 +14,16 @@ export interface SummaryContent {
   location: string;
   results: readonly FileResult[];
   /** Extra lines under the table (cache report, notes). */
+  notes?: readonly string[];
+}
+
+export interface TableSummary {
+  title: string;
+  /** Shown before the location, e.g. `DeltaSpace` or `Location`. */
+  locationLabel: string;
+  location: string;
+  headers: readonly string[];
+  rows: readonly (readonly string[])[];
   notes?: readonly string[];
 }
 
@@ -28,7 +44,6 @@ export function summaryRows(results: readonly FileResult[]): string[][] {
   ]);
   rows.push([
     `Total (${totals.files} file${totals.files === 1 ? '' : 's'})`,
-    // Not '': @actions/core's summary drops the closing tag of an empty cell.
     '–',
     formatBytes(totals.originalBytes),
     formatBytes(totals.storedBytes),
@@ -37,19 +52,29 @@ export function summaryRows(results: readonly FileResult[]): string[][] {
   return rows;
 }
 
-export async function writeJobSummary(content: SummaryContent): Promise<void> {
-  const header = ['File', 'Kind', 'Original', 'Stored', 'Saved'].map((data) => ({
-    data,
-    header: true,
-  }));
-  const summary = core.summary
-    .addHeading(content.title, 3)
-    .addRaw(`DeltaSpace: <code>${escapeHtml(content.location)}</code>`, true)
-    .addTable([header, ...summaryRows(content.results).map((row) => row.map(escapeHtml))]);
-  for (const note of content.notes ?? []) summary.addRaw(escapeHtml(note), true);
-  await summary.write();
+/** The upload/download summary: one row per file and the totals. */
+export function writeJobSummary(content: SummaryContent): Promise<void> {
+  return writeTableSummary({
+    title: content.title,
+    locationLabel: 'DeltaSpace',
+    location: content.location,
+    headers: ['File', 'Kind', 'Original', 'Stored', 'Saved'],
+    rows: summaryRows(content.results),
+    notes: content.notes,
+  });
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** A heading, the location, a table and notes, every piece of text escaped. */
+export async function writeTableSummary(content: TableSummary): Promise<void> {
+  // Cells are never empty: @actions/core's summary drops the closing tag of an empty cell.
+  const cell = (text: string) => escapeHtmlCell(text === '' ? '–' : text);
+  const summary = core.summary
+    .addHeading(escapeHtmlCell(content.title), 3)
+    .addRaw(`${content.locationLabel}: <code>${escapeHtmlCell(content.location)}</code>`, true)
+    .addTable([
+      content.headers.map((data) => ({ data: cell(data), header: true })),
+      ...content.rows.map((row) => row.map(cell)),
+    ]);
+  for (const note of content.notes ?? []) summary.addRaw(escapeHtmlCell(note), true);
+  await summary.write();
 }

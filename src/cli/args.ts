@@ -17,6 +17,7 @@ export const GLOBAL_OPTIONS = {
   concurrency: { type: 'string' },
   'xdelta3-path': { type: 'string' },
   'cache-dir': { type: 'string' },
+  'cache-max-size': { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
   debug: { type: 'boolean' },
@@ -33,6 +34,8 @@ export const GLOBAL_OPTIONS_HELP = `Options for every command:
   --concurrency N       files handled at once (default: the number of CPUs)
   --xdelta3-path PATH   the xdelta3 executable (default: xdelta3 on PATH)
   --cache-dir DIR       local reference cache (default: ~/.cache/deltaglider/references)
+  --cache-max-size SIZE cap of that cache, e.g. 500M, 10G, 0 (default: DG_CACHE_MAX_SIZE,
+                        else 2G); the least recently used references are evicted first
   --json                machine-readable output on stdout
   -v, --verbose         say what happens to each file (on stderr)
   --debug               debug messages, and stack traces on errors
@@ -47,6 +50,8 @@ export interface GlobalOptions {
   concurrency: number;
   xdelta3Path: string;
   cacheDir?: string;
+  /** Size cap of the local reference cache in bytes (undefined: the default). */
+  cacheMaxBytes?: number;
   json: boolean;
   verbose: boolean;
   debug: boolean;
@@ -104,6 +109,7 @@ function readGlobal(values: Values, env: NodeJS.ProcessEnv): GlobalOptions {
     concurrency: number('--concurrency', text('concurrency'), availableParallelism(), 1, 64, true),
     xdelta3Path: text('xdelta3-path') ?? 'xdelta3',
     cacheDir: text('cache-dir'),
+    cacheMaxBytes: parseCacheSize(text('cache-max-size') ?? (env.DG_CACHE_MAX_SIZE || undefined)),
     json: flag('json'),
     verbose: flag('verbose'),
     debug: flag('debug'),
@@ -148,4 +154,25 @@ export function expectPositionals(
     `deltaglider ${command} takes ${what}; got ${got}`,
     `Run "deltaglider ${command} --help" for examples`,
   );
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  K: 1024,
+  M: 1024 ** 2,
+  G: 1024 ** 3,
+  T: 1024 ** 4,
+};
+
+/** `--cache-max-size`/`DG_CACHE_MAX_SIZE`: bytes, or with K/M/G/T (binary, `B`/`iB` optional). */
+export function parseCacheSize(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?$/i.exec(raw.trim());
+  if (!match) {
+    throw new InputError(
+      `--cache-max-size must be a size such as 500M, 10G or 0, got "${raw}"`,
+      'Use bytes or a K, M, G or T suffix (powers of 1024); DG_CACHE_MAX_SIZE takes the same',
+    );
+  }
+  return Math.floor(Number(match[1]) * SIZE_UNITS[match[2]!.toUpperCase()]!);
 }

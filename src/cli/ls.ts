@@ -10,6 +10,7 @@ import {
   printJson,
   renderTable,
   savedPercent,
+  terminalText,
   totalsJson,
 } from './output.js';
 import type { Session } from './session.js';
@@ -136,4 +137,7 @@ function print(
       'right',
     ]),
   );
+  for (const { shownAs, file } of rows.filter((r) => r.file.problem)) {
+    io.out(`\n${terminalText(`${shownAs}: ${file.problem}; downloads refuse it`)}\n`);
+  }
 }

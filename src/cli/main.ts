@@ -4,7 +4,7 @@ import type { Command } from './command.js';
 import { cpCommand } from './cp.js';
 import { doctorCommand } from './doctor.js';
 import { lsCommand } from './ls.js';
-import type { Io } from './output.js';
+import { terminalText, type Io } from './output.js';
 import { rmCommand } from './rm.js';
 import { statsCommand } from './stats.js';
 import { verifyCommand } from './verify.js';
@@ -59,7 +59,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (error) {
-    io.err(`deltaglider: ${describeError(error)}\n`);
+    io.err(`deltaglider: ${terminalText(describeError(error))}\n`);
     if (rest.includes('--debug') && error instanceof Error && error.stack)
       io.err(`${error.stack}\n`);
     return 1;

@@ -1,7 +1,13 @@
 import { formatBytes } from '../action/format.js';
+import { escapeControlChars } from '../core/text-safety.js';
 
 // What the commands print: aligned tables for people, JSON for programs (`--json`). The
 // JSON field names are those of the action's `results` output, so one parser reads both.
+// Names and keys come from the bucket: text for the terminal goes through `terminalText`,
+// so an ESC or a line break in a key is shown as `\x1b` or `\n`, never interpreted.
+
+/** One line of text as a terminal should show it: control characters escaped. */
+export const terminalText = escapeControlChars;
 
 export interface Io {
   /** Standard output (results). */
@@ -23,7 +29,7 @@ export function renderTable(
   rows: readonly string[][],
   align: readonly Align[] = [],
 ): string {
-  const all = [headers, ...rows];
+  const all = [headers, ...rows].map((row) => row.map(terminalText));
   const widths = headers.map((_, col) => Math.max(...all.map((row) => (row[col] ?? '').length)));
   const line = (row: readonly string[]) =>
     row
@@ -59,6 +65,8 @@ export interface FileJson {
   'original-bytes': number;
   'stored-bytes': number;
   sha256?: string;
+  /** Why downloads refuse the object (control characters in its name or metadata). */
+  problem?: string;
 }
 
 export function fileJson(file: {
@@ -68,6 +76,7 @@ export function fileJson(file: {
   originalBytes: number;
   storedBytes: number;
   sha256?: string;
+  problem?: string;
 }): FileJson {
   return {
     name: file.name,
@@ -76,6 +85,7 @@ export function fileJson(file: {
     'original-bytes': file.originalBytes,
     'stored-bytes': file.storedBytes,
     ...(file.sha256 !== undefined ? { sha256: file.sha256 } : {}),
+    ...(file.problem !== undefined ? { problem: file.problem } : {}),
   };
 }
 

@@ -7,7 +7,7 @@ import type {
   PutOutcome,
   StoragePort,
 } from '../ports.js';
-import { formatBytes } from './output.js';
+import { formatBytes, terminalText } from './output.js';
 
 // One status line on stderr while a command runs, only when stderr is a terminal: never
 // in pipes, logs or CI. It is redrawn at most every `intervalMs` and erased before any
@@ -61,7 +61,7 @@ export class Progress {
     if (!this.enabled || this.text === '') return;
     this.lastDraw = this.now();
     const seconds = Math.floor((this.now() - this.started) / 1000);
-    const line = `[${seconds}s] ${this.text}`;
+    const line = `[${seconds}s] ${terminalText(this.text)}`;
     const fitted = line.length > this.columns - 1 ? `${line.slice(0, this.columns - 2)}…` : line;
     this.write(ERASE_LINE + fitted);
     this.drawn = true;

@@ -3,7 +3,7 @@ import { InputError } from '../core/errors.js';
 import type { RemoveResult } from '../core/remover.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
 import { defineCommand, withSession } from './command.js';
-import { printJson } from './output.js';
+import { printJson, terminalText } from './output.js';
 
 interface RmOptions {
   dryRun: boolean;
@@ -48,7 +48,9 @@ progress.`,
         // Printed as they go: when a later file fails, the deletions already done are known.
         progress.clear();
         for (const key of result.deleted) {
-          io.out(`${dryRun ? '(dryrun) ' : ''}delete: ${formatS3Url(space.bucket, key)}\n`);
+          io.out(
+            `${dryRun ? '(dryrun) ' : ''}delete: ${terminalText(formatS3Url(space.bucket, key))}\n`,
+          );
         }
       }
     });

@@ -3,7 +3,7 @@ import type { DeltaService } from '../core/delta-service.js';
 import { createEngine, defaultCacheRoot, type Engine } from '../engine.js';
 import type { LoggerPort, StoragePort } from '../ports.js';
 import type { GlobalOptions } from './args.js';
-import type { Io } from './output.js';
+import { terminalText, type Io } from './output.js';
 import { Progress, trackStorage } from './progress.js';
 
 // What a command runs on: the engine shared with the action (createEngine) over an S3
@@ -27,7 +27,7 @@ export interface Session {
 export function consoleLogger(io: Io, options: GlobalOptions, progress?: Progress): LoggerPort {
   const print = (text: string) => {
     progress?.clear();
-    io.err(`${text}\n`);
+    io.err(`${terminalText(text)}\n`);
   };
   return {
     debug: (message) => options.debug && print(`debug: ${message}`),
@@ -59,6 +59,7 @@ export function openSession(io: Io, options: GlobalOptions): Session {
     maxRatio: options.maxRatio,
     concurrency: options.concurrency,
     cacheRoot: cacheDir,
+    cacheMaxBytes: options.cacheMaxBytes,
   });
   return {
     service: engine.service,

@@ -3,7 +3,7 @@ import type { DeltaSpace } from '../core/models.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
 import type { VerifyResult } from '../core/verifier.js';
 import { defineCommand, withSession } from './command.js';
-import { formatBytes, printJson, renderTable } from './output.js';
+import { formatBytes, printJson, renderTable, terminalText } from './output.js';
 
 interface Verified {
   space: DeltaSpace;
@@ -83,7 +83,7 @@ found too. Objects that no DeltaGlider wrote have no sha256 and are reported as
         ]),
       );
       for (const v of verified.filter((v) => v.result.problem)) {
-        io.out(`\n${label(v)}: ${v.result.problem}\n`);
+        io.out(`\n${terminalText(`${label(v)}: ${v.result.problem}`)}\n`);
       }
       const summary = [`${count('ok')} ok`, `${failed} failed`];
       if (count('unchecked') > 0)

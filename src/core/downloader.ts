@@ -16,7 +16,13 @@ import {
   referenceKeyFor,
 } from './delta-space.js';
 import { DeltaGliderError, InputError, IntegrityError, NotFoundError } from './errors.js';
-import { ARCHIVE_FORMAT, decodeObject, referenceSha256, type DecodedArchive } from './metadata.js';
+import {
+  ARCHIVE_FORMAT,
+  decodeObject,
+  referenceSha256,
+  type DecodedArchive,
+  type DecodedObject,
+} from './metadata.js';
 import type { ArchiveViews } from './archive-views.js';
 import type { DeltaSpace, FileResult } from './models.js';
 import type { ReferenceStore } from './reference-store.js';
@@ -98,6 +104,7 @@ export class Downloader {
   ): Promise<CheckedFile> {
     const { storage } = this.deps;
     const decoded = decodeObject(head.metadata);
+    refuseUnsafeMetadata(bucket, head.key, decoded);
     const expected = decoded.type === 'plain' ? undefined : decoded.sha256;
     const { sha256 } = await this.place(dest, expected, head.key, keep, (partial) =>
       inStep(this.deps.progress, name, 'downloading', head.size, (onProgress) =>
@@ -124,6 +131,7 @@ export class Downloader {
   ): Promise<CheckedFile> {
     const { storage, differ, files, references } = this.deps;
     const decoded = decodeObject(head.metadata);
+    refuseUnsafeMetadata(space.bucket, head.key, decoded);
     if (decoded.type !== 'delta') {
       // A `.delta` key without delta metadata is not ours to decode.
       throw new IntegrityError(
@@ -249,4 +257,13 @@ export function destinationPath(destDir: string, name: string): string {
     );
   }
   return dest;
+}
+
+/** Metadata with control characters was not written by DeltaGlider: nothing is read. */
+function refuseUnsafeMetadata(bucket: string, key: string, decoded: DecodedObject): void {
+  if (decoded.type === 'plain' || !decoded.unsafe) return;
+  throw new IntegrityError(
+    `${formatS3Url(bucket, key)} has control characters (such as a line break) in its ${decoded.unsafe} metadata`,
+    'DeltaGlider never writes such values: the object was altered by another tool; delete it or upload the file again',
+  );
 }

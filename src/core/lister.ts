@@ -2,6 +2,7 @@ import type { StoragePort } from '../ports.js';
 import { DELTA_SUFFIX, listingPrefix, REFERENCE_NAME, stripDeltaSuffix } from './delta-space.js';
 import { decodeObject } from './metadata.js';
 import type { DeltaSpace, LogicalFile } from './models.js';
+import { hasControlChars } from './text-safety.js';
 import { mapLimit } from './util/map-limit.js';
 
 /** HEAD requests in flight while listing: metadata holds the original sizes. */
@@ -29,16 +30,29 @@ export async function listSpace(storage: StoragePort, space: DeltaSpace): Promis
     const head = await storage.head(space.bucket, object.key);
     const decoded = decodeObject(head?.metadata ?? {});
     const storedBytes = head?.size ?? object.size;
+    const nameProblem = hasControlChars(name) ? 'the name contains control characters' : undefined;
     if (decoded.type === 'plain') {
-      return { name, key: object.key, kind: 'plain', originalBytes: storedBytes, storedBytes };
+      return {
+        name,
+        key: object.key,
+        kind: 'plain',
+        originalBytes: storedBytes,
+        storedBytes,
+        ...(nameProblem ? { problem: nameProblem } : {}),
+      };
     }
+    // A flagged value is not what it claims to be (a sha256 with a line break): not shown.
+    const problem =
+      nameProblem ??
+      (decoded.unsafe ? `its ${decoded.unsafe} metadata contains control characters` : undefined);
     return {
       name,
       key: object.key,
       kind: decoded.type,
       originalBytes: decoded.size ?? storedBytes,
       storedBytes,
-      sha256: decoded.sha256,
+      ...(decoded.unsafe ? {} : { sha256: decoded.sha256 }),
+      ...(problem ? { problem } : {}),
     };
   });
 }

@@ -1,4 +1,5 @@
 import type { Metadata } from '../ports.js';
+import { hasControlChars } from './text-safety.js';
 import { TOOL_ID } from './version.js';
 
 // The `dg-*` user metadata of FORMAT.md: written exactly as the contract says, read
@@ -203,9 +204,11 @@ export interface DecodedArchive extends ArchiveFields {
 
 export type DecodedObject =
   | { type: 'plain' }
-  | { type: 'direct'; sha256: string; size?: number; originalName?: string }
+  | { type: 'direct'; sha256: string; size?: number; originalName?: string; unsafe?: string }
   | {
       type: 'delta';
+      /** The first `dg-*` field holding control characters: no DeltaGlider writes those. */
+      unsafe?: string;
       sha256: string;
       size?: number;
       originalName?: string;
@@ -220,8 +223,32 @@ function readSize(meta: Metadata): number | undefined {
   return Number(raw);
 }
 
-/** Classifies a non-reference object by its metadata (FORMAT.md, "Reading"). */
+/**
+ * Classifies a non-reference object by its metadata (FORMAT.md, "Reading"). A decoded
+ * value with control characters (a line break in `dg-ref-key`, an encoded-word that
+ * decodes to one in `dg-file-sha256`) is flagged in `unsafe`: downloads refuse it.
+ */
 export function decodeObject(meta: Metadata): DecodedObject {
+  const decoded = classifyObject(meta);
+  if (decoded.type === 'plain') return decoded;
+  const archive = decoded.type === 'delta' ? Object.entries(decoded.archive ?? {}) : [];
+  const unsafe = [...Object.entries(decoded), ...archive].find(
+    ([, value]) => typeof value === 'string' && hasControlChars(value),
+  );
+  return unsafe ? { ...decoded, unsafe: FIELD_NAMES[unsafe[0]] ?? unsafe[0] } : decoded;
+}
+
+const FIELD_NAMES: Record<string, string> = {
+  sha256: 'dg-file-sha256',
+  originalName: 'dg-original-name',
+  refKey: 'dg-ref-key',
+  refSha256: 'dg-ref-sha256',
+  codec: 'dg-archive-codec',
+  format: 'dg-archive-format',
+  refView: 'dg-ref-view',
+};
+
+function classifyObject(meta: Metadata): DecodedObject {
   const sha256 = readField(meta, 'file-sha256')?.toLowerCase();
   if (sha256 === undefined) return { type: 'plain' };
   const size = readSize(meta);

@@ -31,6 +31,8 @@ export interface LogicalFile {
   storedBytes: number;
   /** Absent for plain S3 objects that no DeltaGlider wrote. */
   sha256?: string;
+  /** Set when the name or metadata holds control characters: downloads refuse the object. */
+  problem?: string;
 }
 
 export interface Totals {

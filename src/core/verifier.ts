@@ -101,7 +101,11 @@ export class Verifier {
       );
     }
     return mapLimit(listing, this.concurrency, (file) =>
-      file.kind === 'plain' ? Promise.resolve(unchecked(file)) : this.verify(space, file.name),
+      file.problem
+        ? Promise.resolve(refused(file, file.problem))
+        : file.kind === 'plain'
+          ? Promise.resolve(unchecked(file))
+          : this.verify(space, file.name),
     );
   }
 
@@ -133,6 +137,11 @@ export class Verifier {
  */
 function isVerdict(error: unknown): boolean {
   return error instanceof IntegrityError || error instanceof NotFoundError;
+}
+
+/** An object the listing flagged (control characters): never read, always a failure. */
+function refused(file: LogicalFile, problem: string): VerifyResult {
+  return { ...unchecked(file), kind: file.kind, status: 'failed', problem };
 }
 
 /** A plain object is listed, not downloaded: it has no sha256 to check. */

@@ -1,7 +1,8 @@
-// The five issue-comment calls the PR comment needs, over `@actions/github`'s octokit.
+// The five issue-comment calls (and who the token is) the PR comment needs, over `@actions/github`'s octokit.
 // A pull request's conversation comments are issue comments in the REST API.
 
 import type { getOctokit } from '@actions/github';
+import { tokenLogin, type CommentAuthor } from './identity.js';
 
 export type Octokit = ReturnType<typeof getOctokit>;
 
@@ -9,6 +10,8 @@ export interface IssueComment {
   id: number;
   body: string;
   url: string;
+  /** Absent when GitHub reports no user (a deleted account). */
+  author?: CommentAuthor;
 }
 
 export interface CommentsApi {
@@ -18,6 +21,8 @@ export interface CommentsApi {
   create(body: string): Promise<IssueComment>;
   update(id: number, body: string): Promise<IssueComment>;
   remove(id: number): Promise<void>;
+  /** The login the token writes comments as (see identity.ts). */
+  login(): Promise<string>;
 }
 
 export interface PullRequestRef {
@@ -26,8 +31,16 @@ export interface PullRequestRef {
   pullNumber: number;
 }
 
-function toComment(data: { id: number; body?: string | null; html_url: string }): IssueComment {
-  return { id: data.id, body: data.body ?? '', url: data.html_url };
+interface CommentData {
+  id: number;
+  body?: string | null;
+  html_url: string;
+  user?: { login: string; type?: string } | null;
+}
+
+function toComment(data: CommentData): IssueComment {
+  const author = data.user ? { login: data.user.login, type: data.user.type } : undefined;
+  return { id: data.id, body: data.body ?? '', url: data.html_url, author };
 }
 
 export function octokitCommentsApi(octokit: Octokit, pr: PullRequestRef): CommentsApi {
@@ -62,6 +75,7 @@ export function octokitCommentsApi(octokit: Octokit, pr: PullRequestRef): Commen
     async remove(id) {
       await octokit.rest.issues.deleteComment({ ...repo, comment_id: id });
     },
+    login: () => tokenLogin(octokit),
   };
 }
 

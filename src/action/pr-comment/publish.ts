@@ -5,6 +5,7 @@
 
 import type { LoggerPort } from '../../ports.js';
 import type { CommentsApi, IssueComment } from './comments-api.js';
+import { isWrittenBy } from './identity.js';
 import type { ComposedBody } from './render.js';
 import { MAX_COMMENT_CHARS } from './render.js';
 import { isOwnedBody, normalizeNewlines, sectionContent } from './sections.js';
@@ -30,10 +31,24 @@ const MAX_WRITES = 3;
 const sleep = (ms: number): Promise<void> =>
   ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 
-/** The oldest comment this key owns; stops listing at the first match. */
-async function findOwned(api: CommentsApi, key: string): Promise<IssueComment | undefined> {
+/**
+ * The oldest comment this key owns: it carries the key's marker and the token wrote it.
+ * A marker in anyone else's comment is ignored (anyone can post one). Stops listing at
+ * the first match.
+ */
+async function findOwned(
+  api: CommentsApi,
+  key: string,
+  login: string,
+  log?: LoggerPort,
+): Promise<IssueComment | undefined> {
   for await (const comment of api.list()) {
-    if (isOwnedBody(comment.body, key)) return comment;
+    if (!isOwnedBody(comment.body, key)) continue;
+    if (isWrittenBy(comment.author, login)) return comment;
+    log?.info(
+      `Ignoring PR comment ${comment.url}: it carries this action's marker but was written by ` +
+        `${comment.author?.login ?? 'an unknown user'}, not ${login}.`,
+    );
   }
   return undefined;
 }
@@ -88,7 +103,8 @@ export async function upsertComment(
   api: CommentsApi,
   options: UpsertOptions,
 ): Promise<UpsertOutcome> {
-  const existing = await findOwned(api, options.commentKey);
+  const login = await api.login();
+  const existing = await findOwned(api, options.commentKey, login, options.log);
   if (existing) {
     const written = await writeSection(api, existing, options);
     return { status: 'updated', url: written.url };
@@ -101,7 +117,9 @@ export async function upsertComment(
   // Two jobs that found no comment both create one. The later one folds its section
   // into the oldest and deletes its own, so each key keeps a single comment.
   await sleep(options.settleMs);
-  const oldest = await findOwned(api, options.commentKey);
+  // The new comment's author is the token's identity, whatever the guess above was.
+  const me = created.author?.login ?? login;
+  const oldest = await findOwned(api, options.commentKey, me);
   if (!oldest || oldest.id === created.id) return { status: 'created', url: created.url };
   const merged = await writeSection(api, oldest, options);
   try {
