@@ -4,7 +4,7 @@
 // whose metadata holds control characters with one clear error, writing nothing.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
@@ -21,11 +21,15 @@ const SHA = 'a'.repeat(64);
 /** A value as RFC 2047 carries it in a header: decoded, it holds the line breaks. */
 const encodedWord = (text: string) => `=?UTF-8?B?${Buffer.from(text).toString('base64')}?=`;
 
-// Each payload's injected command carries the marker INJECTED as its message.
+// Each payload's injected command carries the marker INJECTED as its message. moto
+// refuses keys with LF, but the SDK's XML parser reads a CR in a listed key as LF (XML
+// end-of-line handling), so these keys reach the action with both.
 const HOSTILE_KEYS = [
   'x\r::warning title=INJECTED::from a key with CR\r',
-  'y\n::error::INJECTED from a key with LF\n',
-  'z\n\n# INJECTED heading\n\n![img](https://evil.example/x.png)',
+  'y\r::error::INJECTED from a key\r',
+  'z\r\r# INJECTED heading\r\r![img](evil.png)',
+  // No control character at all: the name opens the line the action prints.
+  '::notice::INJECTED from a key that starts the line',
 ];
 
 let server: S3TestServer;
@@ -83,6 +87,7 @@ function expectNoInjectedCommand(result: ActionRun): void {
     expect(line).toMatch(/^::(debug|notice|warning|error|group|endgroup|add-mask)::/);
     expect(line).not.toMatch(/^::[a-z-]+::INJECTED/);
   }
+  // eslint-disable-next-line no-control-regex
   expect(result.stdout + result.stderr).not.toMatch(/\x1b|\u0000/);
 }
 
@@ -95,7 +100,7 @@ function expectIntactTable(summary: string, cells: number, rows: number): void {
   expect(trs).toHaveLength(rows);
   for (const tr of trs) expect(tr.match(/<t[dh]>/g)).toHaveLength(cells);
   expect(summary).not.toMatch(/^#/m);
-  expect(summary).not.toContain('![img]');
+  expect(summary).not.toMatch(/^\s*!\[img\]/m);
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -108,14 +113,19 @@ describe('hostile keys and metadata', () => {
     expect(result.code).toBe(0);
     expectNoInjectedCommand(result);
     // Shown escaped, each on the line of the file it belongs to.
-    expect(result.stdout).toContain('x\\r::warning title=INJECTED::from a key with CR\\r: plain');
+    expect(result.stdout).toMatch(
+      /x\\[rn]::warning title=INJECTED::from a key with CR\\[rn]: plain/,
+    );
     expect(result.stdout).toMatch(
       /::warning::sha\.bin: its dg-file-sha256 metadata contains control characters/,
     );
     expect(result.stdout).toMatch(/::warning::ref\.bin: its dg-ref-key metadata contains/);
-    expect(result.outputs.files).toBe('5');
-    expectIntactTable(result.summary, 5, 1 + 5 + 1);
-    expect(result.summary).toContain('z\\n\\n# INJECTED heading');
+    expect(result.outputs.files).toBe('6');
+    expectIntactTable(result.summary, 5, 1 + 6 + 1);
+    expect(result.stdout).toContain(
+      '\\x3a:notice::INJECTED from a key that starts the line: plain',
+    );
+    expect(result.summary).toMatch(/z(\\[rn]){2}# INJECTED heading/);
   });
 
   it('verify: flagged objects fail without being read, and the log stays ours', async () => {
@@ -123,7 +133,8 @@ describe('hostile keys and metadata', () => {
     expect(result.code).toBe(1);
     expectNoInjectedCommand(result);
     expect(result.outputs.failed).toBe('5');
-    expectIntactTable(result.summary, 4, 1 + 5);
+    expect(result.outputs.unchecked).toBe('1');
+    expectIntactTable(result.summary, 4, 1 + 6);
   });
 
   it.each([
@@ -148,7 +159,6 @@ describe('hostile keys and metadata', () => {
   it('download of the whole space refuses it, quoting the names escaped', async () => {
     const dest = join(job.dir, 'dest-all');
     await mkdir(dest, { recursive: true });
-    await writeFile(join(job.dir, 'marker'), '');
     const result = await run({
       command: 'download',
       path: dest,
@@ -156,7 +166,11 @@ describe('hostile keys and metadata', () => {
     });
     expect(result.code).toBe(1);
     expectNoInjectedCommand(result);
-    expect(lines(result.stdout).filter((line) => line.startsWith('::error::'))).toHaveLength(1);
+    const errors = lines(result.stdout).filter((line) => line.startsWith('::error::'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(
+      /holds objects that cannot be restored as files: "s3:.*x\\[rn]::warning/,
+    );
     expect(await filesUnder(dest)).toEqual([]);
   });
 });

@@ -105,6 +105,23 @@ function maskCredentials(): void {
     const value = process.env[name];
     if (value) core.setSecret(value);
   }
+  maskUrl(core.getInput('xdelta3-url'));
+}
+
+/**
+ * A mirror URL may be presigned (`X-Amz-Signature=...`) or carry a password: masked
+ * before @actions/tool-cache logs the URL it downloads (at debug level).
+ */
+function maskUrl(url: string): void {
+  if (!url.trim()) return;
+  core.setSecret(url.trim());
+  try {
+    const parsed = new URL(url.trim());
+    if (parsed.search.length > 1) core.setSecret(parsed.search.slice(1));
+    if (parsed.password) core.setSecret(parsed.password);
+  } catch {
+    // Not a URL: provisioning refuses it, and the whole value is masked above.
+  }
 }
 
 /** The job summary and, for uploads, the PR comment. Neither can fail the step. */
