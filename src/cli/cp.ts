@@ -10,7 +10,14 @@ import { InputError, NotFoundError } from '../core/errors.js';
 import { totalsOf, type DeltaSpace, type FileResult } from '../core/models.js';
 import { formatS3Url, parseS3Url, type S3Url } from '../core/s3-url.js';
 import { defineCommand, withSession, type CommandContext } from './command.js';
-import { fileJson, formatBytes, printJson, savedPercent, totalsJson } from './output.js';
+import {
+  fileJson,
+  formatBytes,
+  printJson,
+  savedPercent,
+  terminalText,
+  totalsJson,
+} from './output.js';
 import type { Session } from './session.js';
 
 interface CpOptions {
@@ -244,7 +251,7 @@ function report(
       verb === 'upload'
         ? `${r.kind}: ${formatBytes(r.originalBytes)} stored as ${formatBytes(r.storedBytes)}, ${savedPercent(r.originalBytes, r.storedBytes)} saved`
         : `${r.kind}, ${formatBytes(r.originalBytes)}`;
-    io.out(`${verb}: ${from} -> ${to} (${stored})\n`);
+    io.out(`${terminalText(`${verb}: ${from} -> ${to} (${stored})`)}\n`);
   }
   if (copied.length > 1 && verb === 'upload') {
     const t = totalsOf(results);

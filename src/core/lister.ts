@@ -1,8 +1,13 @@
 import type { StoragePort } from '../ports.js';
-import { DELTA_SUFFIX, listingPrefix, REFERENCE_NAME, stripDeltaSuffix } from './delta-space.js';
+import {
+  DELTA_SUFFIX,
+  listingPrefix,
+  nameProblem as nameProblemOf,
+  REFERENCE_NAME,
+  stripDeltaSuffix,
+} from './delta-space.js';
 import { decodeObject } from './metadata.js';
 import type { DeltaSpace, LogicalFile } from './models.js';
-import { hasControlChars } from './text-safety.js';
 import { mapLimit } from './util/map-limit.js';
 
 /** HEAD requests in flight while listing: metadata holds the original sizes. */
@@ -30,7 +35,9 @@ export async function listSpace(storage: StoragePort, space: DeltaSpace): Promis
     const head = await storage.head(space.bucket, object.key);
     const decoded = decodeObject(head?.metadata ?? {});
     const storedBytes = head?.size ?? object.size;
-    const nameProblem = hasControlChars(name) ? 'the name contains control characters' : undefined;
+    // What downloads refuse (a control character, `..`), said where the name is listed.
+    const refused = nameProblemOf(name);
+    const nameProblem = refused ? `the name ${refused}` : undefined;
     if (decoded.type === 'plain') {
       return {
         name,
