@@ -61,6 +61,20 @@ describe('FsReferenceCache', () => {
     expect(await mode(entry)).toBe(0o600);
   });
 
+  it('leaves a shared directory it was pointed at as it is, with a warning', async () => {
+    const root = join(work, 'shared');
+    await mkdir(root, { mode: 0o755 });
+    await chmod(root, 0o755);
+    await writeFile(join(root, 'notes.txt'), 'not a reference');
+    const warnings: string[] = [];
+    const log = { ...quiet, warning: (m: string) => void warnings.push(m) };
+    const cache = new FsReferenceCache(root, new Sha256Hasher(), log);
+    const { path, sha256 } = await source('c', 100);
+    expect(await mode(await cache.put(path, sha256))).toBe(0o600);
+    expect(await mode(root)).toBe(0o755);
+    expect(warnings).toEqual([expect.stringContaining('give the cache a directory of its own')]);
+  });
+
   it('evicts the least recently used entries past its cap, never the one just put', async () => {
     const root = join(work, 'capped');
     const cache = new FsReferenceCache(root, new Sha256Hasher(), quiet, { maxBytes: 2500 });

@@ -4,6 +4,8 @@ import type { HasherPort, LoggerPort, ReferenceCachePort } from '../ports.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const ENTRY = /^[0-9a-f]{64}\.bin$/;
+/** What a cache directory holds: entries, and partial entries of writers in flight. */
+const OWN_FILE = /^[0-9a-f]{64}\.bin(\.\d+\.partial)?$/;
 
 /** The local cache's default size cap: 2 GiB (README, "Reference cache"). */
 export const DEFAULT_CACHE_MAX_BYTES = 2 * 1024 ** 3;
@@ -81,11 +83,26 @@ export class FsReferenceCache implements ReferenceCachePort {
     return path;
   }
 
-  /** Creates the root 0700, or makes an existing one 0700 (once per process). */
+  /**
+   * Creates the root 0700, or makes an existing cache directory 0700 (once per process).
+   * A directory that holds anything but cache entries (`--cache-dir /tmp`, say) is not
+   * ours to lock down: it is left as is, with a warning.
+   */
   private ensureRoot(): Promise<void> {
     this.rootReady ??= (async () => {
       await mkdir(this.root, { recursive: true, mode: DIR_MODE });
-      await chmod(this.root, DIR_MODE);
+      const mode = (await stat(this.root)).mode & 0o777;
+      if (mode === DIR_MODE) return;
+      const names = await readdir(this.root);
+      if (names.every((name) => OWN_FILE.test(name))) {
+        await chmod(this.root, DIR_MODE);
+        return;
+      }
+      this.log.warning(
+        `The reference cache directory ${this.root} can be read by other users ` +
+          `(mode ${mode.toString(8)}) and holds other files, so it was left as is; ` +
+          'give the cache a directory of its own',
+      );
     })();
     return this.rootReady;
   }
