@@ -121,6 +121,12 @@ describe('hostile keys and metadata', () => {
     );
     expect(result.stdout).toMatch(/::warning::ref\.bin: its dg-ref-key metadata contains/);
     expect(result.outputs.files).toBe('6');
+    const listed = JSON.parse(result.outputs.results!) as { name: string; problem?: string }[];
+    expect(listed.find((f) => f.name === 'sha.bin')).toMatchObject({
+      problem: 'its dg-file-sha256 metadata contains control characters',
+    });
+    expect(listed.find((f) => f.name === 'sha.bin')).not.toHaveProperty('sha256');
+    expect(result.summary).toContain('⚠️ sha.bin: its dg-file-sha256 metadata contains');
     expectIntactTable(result.summary, 5, 1 + 6 + 1);
     expect(result.stdout).toContain(
       '\\x3a:notice::INJECTED from a key that starts the line: plain',

@@ -64,6 +64,9 @@ export async function runList(engine: Engine, inputs: CommandInputs): Promise<Li
       location,
       ['File', 'Kind', 'Original', 'Stored', 'Saved'],
       rows,
+      results.flatMap((r) =>
+        r.problem ? [`⚠️ ${r.name}: ${r.problem}; downloads refuse it`] : [],
+      ),
     );
   }
   return { results, location };
@@ -100,13 +103,7 @@ export async function runVerify(engine: Engine, inputs: CommandInputs): Promise<
     verified: count('ok'),
     failed: count('failed'),
     unchecked: count('unchecked'),
-    results: JSON.stringify(
-      results.map((r) => ({
-        ...resultJson(r),
-        status: r.status,
-        ...(r.problem ? { problem: r.problem } : {}),
-      })),
-    ),
+    results: JSON.stringify(results.map((r) => ({ ...resultJson(r), status: r.status }))),
   });
   if (inputs.summary) {
     const rows = results.map((r) => [
@@ -189,6 +186,7 @@ function resultJson(r: LogicalFile | VerifyResult): Record<string, unknown> {
     'original-bytes': r.originalBytes,
     'stored-bytes': r.storedBytes,
     ...(r.sha256 ? { sha256: r.sha256 } : {}),
+    ...(r.problem ? { problem: r.problem } : {}),
   };
 }
 
