@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File } from '../../scripts/lib/artifacts.mjs';
+import { xdelta3DeltaBytes } from '../helpers/archive-fixtures.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { serviceOver, type ServiceFixture } from '../helpers/service-fixture.js';
 
@@ -50,21 +51,8 @@ function zipTree(tree: string, out: string): void {
 }
 
 /** What xdelta3 makes of the compressed bytes themselves, with the flags our differ uses. */
-async function plainDeltaBytes(ref: string, target: string): Promise<number> {
-  const out = join(fx.dir, 'plain.delta');
-  execFileSync('xdelta3', [
-    '-e',
-    '-f',
-    '-9',
-    '-D',
-    '-B',
-    String(256 * 1024 * 1024),
-    '-s',
-    ref,
-    target,
-    out,
-  ]);
-  return (await stat(out)).size;
+function plainDeltaBytes(ref: string, target: string): Promise<number> {
+  return xdelta3DeltaBytes(ref, target, join(fx.dir, 'plain.delta'));
 }
 
 it.each([
