@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File } from '../../scripts/lib/artifacts.mjs';
-import { xdelta3DeltaBytes } from '../helpers/archive-fixtures.js';
+import { text, xdelta3DeltaBytes } from '../helpers/archive-fixtures.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { serviceOver, type ServiceFixture } from '../helpers/service-fixture.js';
 
@@ -127,4 +127,35 @@ it('falls back when no recipe reproduces the file (multi-member gzip goes direct
   } finally {
     await reader.cleanup();
   }
+});
+
+it('judges max-ratio against the content an archive-aware delta encodes, as for its .tar', async () => {
+  // Release 2 rewrites two thirds of the content: the delta is a large share of the small
+  // compressed file, but a modest share of the content, as it would be for the .tar.
+  const v1 = join(fx.dir, 'm1', 'pkg');
+  const v2 = join(fx.dir, 'm2', 'pkg');
+  await mkdir(v1, { recursive: true });
+  await mkdir(v2, { recursive: true });
+  const body = text(3_000_000, 21);
+  await writeFile(join(v1, 'data.txt'), body);
+  await writeFile(
+    join(v2, 'data.txt'),
+    Buffer.concat([body.subarray(0, 1_000_000), text(2_000_000, 22)]),
+  );
+  const a1 = join(fx.dir, 'm-1.tgz');
+  const a2 = join(fx.dir, 'm-2.tgz');
+  tarGz(v1, a1);
+  tarGz(v2, a2);
+  const small = await serviceOver(storage, { archiveAware: true, maxRatio: 0.5, minDeltaBytes: 0 });
+  await small.service.upload(a1, space);
+  const second = await small.service.upload(a2, space);
+  await small.cleanup();
+  const fileBytes = (await readFile(a2)).length;
+  expect(second.kind).toBe('delta');
+  // Above max-ratio 0.5 of the compressed file: before, this was stored whole.
+  expect(second.storedBytes / fileBytes).toBeGreaterThan(0.5);
+  expect(second.storedBytes).toBeLessThan(fileBytes);
+  expect(storage.objects.get('bucket/rel/m-2.tgz.delta')!.metadata).toMatchObject({
+    'dg-archive-codec': 'gzip',
+  });
 });
