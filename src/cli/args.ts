@@ -17,6 +17,8 @@ export const GLOBAL_OPTIONS = {
   concurrency: { type: 'string' },
   'xdelta3-path': { type: 'string' },
   'cache-dir': { type: 'string' },
+  'archive-aware': { type: 'boolean' },
+  'no-archive-aware': { type: 'boolean' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
   debug: { type: 'boolean' },
@@ -33,6 +35,9 @@ export const GLOBAL_OPTIONS_HELP = `Options for every command:
   --concurrency N       files handled at once (default: the number of CPUs)
   --xdelta3-path PATH   the xdelta3 executable (default: xdelta3 on PATH)
   --cache-dir DIR       local reference cache (default: ~/.cache/deltaglider/references)
+  --archive-aware       upload .tgz/.zip as archive-aware deltas, as the action does (the
+                        DeltaGlider CLI cannot read them); default: DG_ARCHIVE_AWARE, else off
+  --no-archive-aware    plain deltas only, whatever DG_ARCHIVE_AWARE says
   --json                machine-readable output on stdout
   -v, --verbose         say what happens to each file (on stderr)
   --debug               debug messages, and stack traces on errors
@@ -47,6 +52,8 @@ export interface GlobalOptions {
   concurrency: number;
   xdelta3Path: string;
   cacheDir?: string;
+  /** Write archive-aware deltas (docs/archive-aware.md); off unless asked for. */
+  archiveAware: boolean;
   json: boolean;
   verbose: boolean;
   debug: boolean;
@@ -104,11 +111,28 @@ function readGlobal(values: Values, env: NodeJS.ProcessEnv): GlobalOptions {
     concurrency: number('--concurrency', text('concurrency'), availableParallelism(), 1, 64, true),
     xdelta3Path: text('xdelta3-path') ?? 'xdelta3',
     cacheDir: text('cache-dir'),
+    archiveAware: archiveAware(flag('archive-aware'), flag('no-archive-aware'), env),
     json: flag('json'),
     verbose: flag('verbose'),
     debug: flag('debug'),
     help: flag('help'),
   };
+}
+
+/** `--archive-aware` / `--no-archive-aware`, else DG_ARCHIVE_AWARE, else off. */
+function archiveAware(on: boolean, off: boolean, env: NodeJS.ProcessEnv): boolean {
+  if (on && off) {
+    throw new InputError('--archive-aware and --no-archive-aware contradict each other');
+  }
+  if (on || off) return on;
+  const raw = env.DG_ARCHIVE_AWARE?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return false;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new InputError(
+    `DG_ARCHIVE_AWARE must be true or false, got "${env.DG_ARCHIVE_AWARE}"`,
+    'Set it to true, false, 1 or 0, or unset it',
+  );
 }
 
 function number(

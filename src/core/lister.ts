@@ -39,6 +39,7 @@ export async function listSpace(storage: StoragePort, space: DeltaSpace): Promis
       originalBytes: decoded.size ?? storedBytes,
       storedBytes,
       sha256: decoded.sha256,
+      ...(decoded.type === 'delta' && decoded.archive ? { archiveAware: true } : {}),
     };
   });
 }

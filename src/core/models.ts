@@ -20,6 +20,8 @@ export interface FileResult {
   originalBytes: number;
   storedBytes: number;
   sha256: string;
+  /** An archive-aware delta (docs/archive-aware.md): the DeltaGlider CLI cannot read it. */
+  archiveAware?: boolean;
 }
 
 /** A logical file as a user sees it in a listing of a DeltaSpace. */
@@ -31,6 +33,8 @@ export interface LogicalFile {
   storedBytes: number;
   /** Absent for plain S3 objects that no DeltaGlider wrote. */
   sha256?: string;
+  /** An archive-aware delta (docs/archive-aware.md): the DeltaGlider CLI cannot read it. */
+  archiveAware?: boolean;
 }
 
 export interface Totals {

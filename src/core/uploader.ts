@@ -293,7 +293,8 @@ export class Uploader {
       return undefined;
     }
     await this.removeStale(space, directKey(space, file.name));
-    return this.result(file, delta.key, 'delta', delta.size);
+    const stored = this.result(file, delta.key, 'delta', delta.size);
+    return delta.archiveAware ? { ...stored, archiveAware: true } : stored;
   }
 
   /**
@@ -306,7 +307,7 @@ export class Uploader {
     refPath: string,
     refSha: string,
     note?: string,
-  ): Promise<{ key: string; size: number; skipped: boolean }> {
+  ): Promise<{ key: string; size: number; skipped: boolean; archiveAware?: boolean }> {
     const { differ, files, storage, clock, log } = this.deps;
     const key = deltaKey(space, file.name);
     const deltaPath = files.tempPath(`${file.name}.delta`);
@@ -344,7 +345,7 @@ export class Uploader {
       await inStep(this.deps.progress, file.name, 'uploading the delta', size, (onProgress) =>
         storage.upload(space.bucket, key, chosenPath, meta, { onProgress }),
       );
-      return { key, size, skipped: false };
+      return { key, size, skipped: false, archiveAware: archive !== undefined };
     } finally {
       await files.remove(deltaPath);
       await files.remove(plainPath);
