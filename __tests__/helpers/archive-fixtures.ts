@@ -1,6 +1,7 @@
 // Shared by the archive codec tests: a scratch directory and deterministic contents.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -48,4 +49,11 @@ export function noise(bytes: number, seed: number): Buffer {
     out[i] = state >>> 24;
   }
   return out;
+}
+
+/** The size of xdelta3's delta from `source` to `target`, with the flags the differ uses. */
+export async function xdelta3DeltaBytes(source: string, target: string, out: string) {
+  const window = String(256 * 1024 * 1024);
+  execFileSync('xdelta3', ['-e', '-f', '-9', '-D', '-B', window, '-s', source, target, out]);
+  return (await stat(out)).size;
 }

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File } from '../../scripts/lib/artifacts.mjs';
+import { text, xdelta3DeltaBytes } from '../helpers/archive-fixtures.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { serviceOver, type ServiceFixture } from '../helpers/service-fixture.js';
 
@@ -50,21 +51,8 @@ function zipTree(tree: string, out: string): void {
 }
 
 /** What xdelta3 makes of the compressed bytes themselves, with the flags our differ uses. */
-async function plainDeltaBytes(ref: string, target: string): Promise<number> {
-  const out = join(fx.dir, 'plain.delta');
-  execFileSync('xdelta3', [
-    '-e',
-    '-f',
-    '-9',
-    '-D',
-    '-B',
-    String(256 * 1024 * 1024),
-    '-s',
-    ref,
-    target,
-    out,
-  ]);
-  return (await stat(out)).size;
+function plainDeltaBytes(ref: string, target: string): Promise<number> {
+  return xdelta3DeltaBytes(ref, target, join(fx.dir, 'plain.delta'));
 }
 
 it.each([
@@ -139,4 +127,35 @@ it('falls back when no recipe reproduces the file (multi-member gzip goes direct
   } finally {
     await reader.cleanup();
   }
+});
+
+it('judges max-ratio against the content an archive-aware delta encodes, as for its .tar', async () => {
+  // Release 2 rewrites two thirds of the content: the delta is a large share of the small
+  // compressed file, but a modest share of the content, as it would be for the .tar.
+  const v1 = join(fx.dir, 'm1', 'pkg');
+  const v2 = join(fx.dir, 'm2', 'pkg');
+  await mkdir(v1, { recursive: true });
+  await mkdir(v2, { recursive: true });
+  const body = text(3_000_000, 21);
+  await writeFile(join(v1, 'data.txt'), body);
+  await writeFile(
+    join(v2, 'data.txt'),
+    Buffer.concat([body.subarray(0, 1_000_000), text(2_000_000, 22)]),
+  );
+  const a1 = join(fx.dir, 'm-1.tgz');
+  const a2 = join(fx.dir, 'm-2.tgz');
+  tarGz(v1, a1);
+  tarGz(v2, a2);
+  const small = await serviceOver(storage, { archiveAware: true, maxRatio: 0.5, minDeltaBytes: 0 });
+  await small.service.upload(a1, space);
+  const second = await small.service.upload(a2, space);
+  await small.cleanup();
+  const fileBytes = (await readFile(a2)).length;
+  expect(second.kind).toBe('delta');
+  // Above max-ratio 0.5 of the compressed file: before, this was stored whole.
+  expect(second.storedBytes / fileBytes).toBeGreaterThan(0.5);
+  expect(second.storedBytes).toBeLessThan(fileBytes);
+  expect(storage.objects.get('bucket/rel/m-2.tgz.delta')!.metadata).toMatchObject({
+    'dg-archive-codec': 'gzip',
+  });
 });

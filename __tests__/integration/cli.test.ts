@@ -247,6 +247,42 @@ describe('ls', () => {
   });
 });
 
+describe('archive-aware', () => {
+  it('writes archive-aware deltas only with --archive-aware, and ls marks them', async () => {
+    // The 3 MiB artifacts as .tgz releases (gzip -6 through tar, as `tar czf` writes them).
+    const t1 = join(work, 'in', 'app-1.tgz');
+    const t2 = join(work, 'in', 'app-2.tgz');
+    await run('tar', ['czf', t1, '-C', join(work, 'in'), 'app-1.zip']);
+    await run('tar', ['czf', t2, '-C', join(work, 'in'), 'app-2.zip']);
+    for (const t of [t1, t2]) {
+      expect(await dg('cp', '--archive-aware', t, `s3://${bucket}/aware/`)).toMatchObject({
+        code: 0,
+        err: '',
+      });
+    }
+    const head = await raw.send(
+      new HeadObjectCommand({ Bucket: bucket, Key: 'aware/app-2.tgz.delta' }),
+    );
+    expect(head.Metadata).toMatchObject({ 'dg-archive-codec': 'gzip' });
+    // Without the flag the CLI stays readable by the DeltaGlider CLI: gzip content goes direct.
+    expect((await dg('cp', t2, `s3://${bucket}/plain/`)).code).toBe(0);
+    expect(await keys('plain/')).toEqual(['plain/app-2.tgz']);
+
+    const listed = (await dg('ls', `s3://${bucket}/aware/`)).out.trim().split('\n');
+    expect(listed[1]).toMatch(/^app-1\.tgz\s+delta\s+\d/);
+    expect(listed[2]).toMatch(/^app-2\.tgz\s+delta \(archive-aware\)\s+\d/);
+    const json = JSON.parse((await dg('ls', '--json', `s3://${bucket}/aware/`)).out);
+    expect(json.results.map((r: { 'archive-aware'?: boolean }) => r['archive-aware'])).toEqual([
+      undefined,
+      true,
+    ]);
+
+    const out = join(work, `aware-${bucket}`);
+    expect((await dg('cp', `s3://${bucket}/aware/app-2.tgz`, `${out}/`)).code).toBe(0);
+    expect(await sameBytes(join(out, 'app-2.tgz'), t2)).toBe(true);
+  });
+});
+
 describe('rm', () => {
   it('removes files, and reference.bin with the last delta of the space only', async () => {
     await uploadBoth();

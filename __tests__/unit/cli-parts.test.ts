@@ -68,6 +68,20 @@ describe('parseCommandArgs', () => {
     ).toBe('http://x');
   });
 
+  it('writes archive-aware deltas only when asked, by flag or DG_ARCHIVE_AWARE', () => {
+    expect(parse([]).global.archiveAware).toBe(false);
+    expect(parse(['--archive-aware']).global.archiveAware).toBe(true);
+    expect(parse([], { DG_ARCHIVE_AWARE: 'true' }).global.archiveAware).toBe(true);
+    expect(parse([], { DG_ARCHIVE_AWARE: '0' }).global.archiveAware).toBe(false);
+    expect(parse(['--no-archive-aware'], { DG_ARCHIVE_AWARE: '1' }).global.archiveAware).toBe(
+      false,
+    );
+    expect(() => parse([], { DG_ARCHIVE_AWARE: 'maybe' })).toThrow(
+      /DG_ARCHIVE_AWARE must be true or false, got "maybe"/,
+    );
+    expect(() => parse(['--archive-aware', '--no-archive-aware'])).toThrow(InputError);
+  });
+
   it('rejects out-of-range numbers and unknown options as input errors', () => {
     expect(() => parse(['--concurrency', '0'])).toThrow(
       /--concurrency must be a whole number from 1 to 64/,

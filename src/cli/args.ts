@@ -18,6 +18,8 @@ export const GLOBAL_OPTIONS = {
   'xdelta3-path': { type: 'string' },
   'cache-dir': { type: 'string' },
   'cache-max-size': { type: 'string' },
+  'archive-aware': { type: 'boolean' },
+  'no-archive-aware': { type: 'boolean' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
   debug: { type: 'boolean' },
@@ -36,6 +38,9 @@ export const GLOBAL_OPTIONS_HELP = `Options for every command:
   --cache-dir DIR       local reference cache (default: ~/.cache/deltaglider/references)
   --cache-max-size SIZE cap of that cache, e.g. 500M, 10G, 0 (default: DG_CACHE_MAX_SIZE,
                         else 2G); the least recently used references are evicted first
+  --archive-aware       upload .tgz/.zip as archive-aware deltas, as the action does (the
+                        DeltaGlider CLI cannot read them); default: DG_ARCHIVE_AWARE, else off
+  --no-archive-aware    plain deltas only, whatever DG_ARCHIVE_AWARE says
   --json                machine-readable output on stdout
   -v, --verbose         say what happens to each file (on stderr)
   --debug               debug messages, and stack traces on errors
@@ -52,6 +57,8 @@ export interface GlobalOptions {
   cacheDir?: string;
   /** Size cap of the local reference cache in bytes (undefined: the default). */
   cacheMaxBytes?: number;
+  /** Write archive-aware deltas (docs/archive-aware.md); off unless asked for. */
+  archiveAware: boolean;
   json: boolean;
   verbose: boolean;
   debug: boolean;
@@ -110,11 +117,28 @@ function readGlobal(values: Values, env: NodeJS.ProcessEnv): GlobalOptions {
     xdelta3Path: text('xdelta3-path') ?? 'xdelta3',
     cacheDir: text('cache-dir'),
     cacheMaxBytes: parseCacheSize(text('cache-max-size') ?? (env.DG_CACHE_MAX_SIZE || undefined)),
+    archiveAware: archiveAware(flag('archive-aware'), flag('no-archive-aware'), env),
     json: flag('json'),
     verbose: flag('verbose'),
     debug: flag('debug'),
     help: flag('help'),
   };
+}
+
+/** `--archive-aware` / `--no-archive-aware`, else DG_ARCHIVE_AWARE, else off. */
+function archiveAware(on: boolean, off: boolean, env: NodeJS.ProcessEnv): boolean {
+  if (on && off) {
+    throw new InputError('--archive-aware and --no-archive-aware contradict each other');
+  }
+  if (on || off) return on;
+  const raw = env.DG_ARCHIVE_AWARE?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return false;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new InputError(
+    `DG_ARCHIVE_AWARE must be true or false, got "${env.DG_ARCHIVE_AWARE}"`,
+    'Set it to true, false, 1 or 0, or unset it',
+  );
 }
 
 function number(

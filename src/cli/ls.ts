@@ -32,7 +32,8 @@ export const lsCommand = defineCommand<LsOptions>({
   usage: ['deltaglider ls [-r] [options] s3://BUCKET[/PREFIX/]'],
   description: `Lists the logical files of a DeltaSpace as they were uploaded: reference.bin is
 hidden, ".delta" is stripped, ORIGINAL is the size of the file and STORED what it
-takes in the bucket. Prefixes below it are shown as PRE lines. With -r, the files of
+takes in the bucket; KIND "delta (archive-aware)" marks deltas the DeltaGlider CLI
+cannot read (docs/archive-aware.md). Prefixes below it are shown as PRE lines. With -r, the files of
 every DeltaSpace below the prefix are listed too. A URL without a trailing "/" is a
 prefix, or else the one file it names.`,
   options: { recursive: { type: 'boolean', short: 'r' } },
@@ -103,6 +104,7 @@ function print(
       prefixes: prefixes.map((p) => formatSpace({ bucket: root.bucket, prefix: p })),
       results: rows.map((r) => ({
         ...fileJson(r.file),
+        ...(r.file.archiveAware ? { 'archive-aware': true } : {}),
         url: formatS3Url(r.space.bucket, directKey(r.space, r.file.name)),
       })),
     });
@@ -113,7 +115,8 @@ function print(
     ...prefixes.map((p) => [`${below(p)}/`, 'PRE', '', '', '']),
     ...rows.map(({ shownAs, file }) => [
       shownAs,
-      file.kind,
+      // The DeltaGlider CLI cannot read these: say so where the kind is shown.
+      file.archiveAware ? `${file.kind} (archive-aware)` : file.kind,
       formatBytes(file.originalBytes),
       formatBytes(file.storedBytes),
       savedPercent(file.originalBytes, file.storedBytes),

@@ -57,6 +57,7 @@ export function openSession(io: Io, options: GlobalOptions): Session {
     log,
     xdelta3Binary: options.xdelta3Path,
     maxRatio: options.maxRatio,
+    archiveAware: options.archiveAware,
     concurrency: options.concurrency,
     cacheRoot: cacheDir,
     cacheMaxBytes: options.cacheMaxBytes,

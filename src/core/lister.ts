@@ -60,6 +60,7 @@ export async function listSpace(storage: StoragePort, space: DeltaSpace): Promis
       storedBytes,
       ...(decoded.unsafe ? {} : { sha256: decoded.sha256 }),
       ...(problem ? { problem } : {}),
+      ...(decoded.type === 'delta' && decoded.archive ? { archiveAware: true } : {}),
     };
   });
 }

@@ -20,6 +20,8 @@ export interface FileResult {
   originalBytes: number;
   storedBytes: number;
   sha256: string;
+  /** An archive-aware delta (docs/archive-aware.md): the DeltaGlider CLI cannot read it. */
+  archiveAware?: boolean;
 }
 
 /** A logical file as a user sees it in a listing of a DeltaSpace. */
@@ -33,6 +35,8 @@ export interface LogicalFile {
   sha256?: string;
   /** Set when the name or metadata holds control characters: downloads refuse the object. */
   problem?: string;
+  /** An archive-aware delta (docs/archive-aware.md): the DeltaGlider CLI cannot read it. */
+  archiveAware?: boolean;
 }
 
 export interface Totals {

@@ -293,7 +293,8 @@ export class Uploader {
       return undefined;
     }
     await this.removeStale(space, directKey(space, file.name));
-    return this.result(file, delta.key, 'delta', delta.size);
+    const stored = this.result(file, delta.key, 'delta', delta.size);
+    return delta.archiveAware ? { ...stored, archiveAware: true } : stored;
   }
 
   /**
@@ -306,32 +307,29 @@ export class Uploader {
     refPath: string,
     refSha: string,
     note?: string,
-  ): Promise<{ key: string; size: number; skipped: boolean }> {
+  ): Promise<{ key: string; size: number; skipped: boolean; archiveAware?: boolean }> {
     const { differ, files, storage, clock, log } = this.deps;
     const key = deltaKey(space, file.name);
     const deltaPath = files.tempPath(`${file.name}.delta`);
+    const plainPath = files.tempPath(`${file.name}.plain.delta`);
     try {
-      // Archive-aware: from the reference's view to the file's expanded form.
-      const source = file.expanded
-        ? await this.deps.archives!.viewOf(refSha, refPath)
-        : { path: refPath, refView: 'raw' };
-      const target = file.expanded?.path ?? file.path;
-      await inStep(
-        this.deps.progress,
-        file.name,
-        'encoding',
-        await files.size(target),
-        (onProgress) => differ.encode(source.path, target, deltaPath, { onProgress }),
-      );
-      if (file.expanded) await this.proveDecodes(source.path, deltaPath, file.expanded);
-      const size = await files.size(deltaPath);
-      const ratio = file.size === 0 ? 0 : size / file.size;
-      if (note === undefined && ratio > this.options.maxRatio) {
+      await this.encodeStep(file.name, refPath, file.path, plainPath);
+      const aware =
+        file.expanded && (await this.encodeAware(file, file.expanded, refSha, refPath, deltaPath));
+      const plainSize = await files.size(plainPath);
+      // Never more than plain: entries no recipe reproduces stay compressed in the expanded
+      // form and match nothing in the reference's view, so a partial expansion can lose to
+      // xdelta3 on the compressed bytes.
+      const archive = aware && aware.size < plainSize ? aware : undefined;
+      if (aware && !archive) {
         log.info(
-          `${file.name}: delta is ${(ratio * 100).toFixed(1)}% of the file (max-ratio ${this.options.maxRatio}); storing it direct`,
+          `${file.name}: the plain delta (${plainSize} bytes) is smaller than the archive-aware one (${aware.size}); storing it`,
         );
-        return { key, size, skipped: true };
       }
+      const chosenPath = archive ? deltaPath : plainPath;
+      const size = archive?.size ?? plainSize;
+      const skip = note === undefined && this.overMaxRatio(file, size, archive?.targetSize);
+      if (skip) return { key, size, skipped: true };
       const meta = encodeDelta({
         originalName: file.name,
         sha256: file.sha256,
@@ -342,15 +340,68 @@ export class Uploader {
         deltaSize: size,
         deltaCmd: differ.describeEncode('reference.bin', file.name, `${file.name}.delta`),
         note,
-        archive: file.expanded && { codec: file.expanded.codec, refView: source.refView },
+        archive: archive && { codec: file.expanded!.codec, refView: archive.refView },
       });
       await inStep(this.deps.progress, file.name, 'uploading the delta', size, (onProgress) =>
-        storage.upload(space.bucket, key, deltaPath, meta, { onProgress }),
+        storage.upload(space.bucket, key, chosenPath, meta, { onProgress }),
       );
-      return { key, size, skipped: false };
+      return { key, size, skipped: false, archiveAware: archive !== undefined };
     } finally {
       await files.remove(deltaPath);
+      await files.remove(plainPath);
     }
+  }
+
+  private async encodeStep(name: string, source: string, target: string, out: string) {
+    const { differ, files } = this.deps;
+    await inStep(this.deps.progress, name, 'encoding', await files.size(target), (onProgress) =>
+      differ.encode(source, target, out, { onProgress }),
+    );
+  }
+
+  /** Archive-aware: from the reference's view to the file's expanded form, proven. */
+  private async encodeAware(
+    file: LocalFile,
+    expanded: ExpandedFile,
+    refSha: string,
+    refPath: string,
+    deltaPath: string,
+  ): Promise<{ size: number; targetSize: number; refView: string }> {
+    const { files } = this.deps;
+    const source = await this.deps.archives!.viewOf(refSha, refPath);
+    await this.encodeStep(file.name, source.path, expanded.path, deltaPath);
+    await this.proveDecodes(source.path, deltaPath, expanded);
+    return {
+      size: await files.size(deltaPath),
+      targetSize: await files.size(expanded.path),
+      refView: source.refView,
+    };
+  }
+
+  /**
+   * max-ratio measures how much of the file changed: a plain delta against the file's
+   * size, an archive-aware one against the content it encodes (the expanded form), so a
+   * `.tgz` is judged as its `.tar` would be. Either way the delta must be smaller than the
+   * file itself, or storing it saves nothing.
+   */
+  private overMaxRatio(file: LocalFile, size: number, awareTarget?: number): boolean {
+    const { maxRatio } = this.options;
+    const basis = awareTarget ?? file.size;
+    const ratio = basis === 0 ? 0 : size / basis;
+    if (ratio > maxRatio) {
+      const of = awareTarget === undefined ? 'the file' : 'its uncompressed content';
+      this.deps.log.info(
+        `${file.name}: delta is ${(ratio * 100).toFixed(1)}% of ${of} (max-ratio ${maxRatio}); storing it direct`,
+      );
+      return true;
+    }
+    if (awareTarget !== undefined && size >= file.size) {
+      this.deps.log.info(
+        `${file.name}: the archive-aware delta (${size} bytes) is not smaller than the file; storing it direct`,
+      );
+      return true;
+    }
+    return false;
   }
 
   /**

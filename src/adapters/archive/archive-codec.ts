@@ -7,12 +7,13 @@ import { DeltaGliderError } from '../../core/errors.js';
 import type { ArchiveCodecPort, LoggerPort } from '../../ports.js';
 import { FileSink, withFile } from './byte-sinks.js';
 import type { EngineOptions } from './deflate-engines.js';
-import { describeRecipe } from './deflate-recipes.js';
+import { describeRecipe, type DeflateEngine } from './deflate-recipes.js';
 import type { ExpandContext, ExpandReport } from './expand-context.js';
 import { readExpandedHeader, type ContainerCodec } from './expanded-format.js';
 import { expandGzip } from './gzip-codec.js';
 import { isGzip } from './gzip-header.js';
 import { rebuildInto } from './rebuild.js';
+import { PAKO_PRODUCER } from './pako-engine.js';
 import { VIEW_VERSION, writeView } from './view.js';
 import { expandZip } from './zip-codec.js';
 
@@ -28,6 +29,8 @@ export interface ArchiveCodecOptions {
   prefixBytes?: number;
   /** Where small contents are staged for batched gzip runs (default: the OS temp dir). */
   tempDir?: string;
+  /** Deflate engines the recipe search may use (default: all; for tests and benchmarks). */
+  engines?: readonly DeflateEngine[];
   /** Receives one debug line per file: what was found and what it cost. */
   logger?: Pick<LoggerPort, 'debug'>;
 }
@@ -151,11 +154,15 @@ export class ArchiveCodec implements ArchiveCodecPort {
 
   private async context(started: number): Promise<ExpandContext> {
     const gzipVersion = await this.gnuGzip();
-    const producers: Record<string, string> = { 'node-zlib': process.versions.zlib ?? 'unknown' };
+    const producers: Record<string, string> = {
+      'node-zlib': process.versions.zlib ?? 'unknown',
+      pako: PAKO_PRODUCER,
+    };
     if (gzipVersion) producers.gzip = gzipVersion;
     return {
       engines: this.engines(),
       gzipAvailable: gzipVersion !== undefined,
+      allowedEngines: this.options.engines,
       producers,
       deadline: started + (this.options.searchBudgetMs ?? DEFAULT_BUDGET_MS),
       prefixBytes: this.options.prefixBytes ?? DEFAULT_PREFIX_BYTES,

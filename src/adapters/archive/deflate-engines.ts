@@ -11,6 +11,7 @@ import type {
   ZlibStrategy,
 } from './deflate-recipes.js';
 import { watchChild } from './child-exit.js';
+import { deflateWithPako } from './pako-engine.js';
 
 /** Receives the deflate stream; throwing stops the compressor. */
 export type DeflateConsumer = (deflated: AsyncIterable<Buffer>) => Promise<void>;
@@ -41,9 +42,14 @@ export function deflateWith(
   consume: DeflateConsumer,
   options: EngineOptions,
 ): Promise<void> {
-  return recipe.engine === 'zlib'
-    ? deflateWithZlib(recipe, content, consume)
-    : deflateWithGzip(recipe, content, consume, options.gzipBinary);
+  switch (recipe.engine) {
+    case 'zlib':
+      return deflateWithZlib(recipe, content, consume);
+    case 'pako':
+      return deflateWithPako(recipe, content, consume);
+    case 'gzip':
+      return deflateWithGzip(recipe, content, consume, options.gzipBinary);
+  }
 }
 
 async function deflateWithZlib(

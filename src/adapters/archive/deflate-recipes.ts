@@ -1,16 +1,21 @@
 // What can re-create a deflate stream byte for byte, and in which order to try.
 //
 // A deflate stream is not a function of its content: the compressor, its level and its
-// buffers all change the bytes. Two compressors matter in practice and are always at
-// hand: Node's own zlib (npm writes every tarball with it, level 9) and GNU gzip (GNU
-// tar and Info-ZIP zip share its deflate). A recipe names one of them with its settings.
+// buffers all change the bytes. Three compressors matter in practice and are always at
+// hand: Node's own zlib (npm writes every tarball with it, level 9), GNU gzip (GNU tar and
+// Info-ZIP zip share its deflate) and vanilla zlib, through pako, its pure-JS port (Python's
+// zipfile/tarfile, Java's java.util.zip and most system tools link vanilla zlib; Node's
+// bundled Chromium zlib deflates differently). A recipe names one of them with its settings.
 import { IntegrityError } from '../../core/errors.js';
 
 export type ZlibStrategy = 'default' | 'filtered' | 'huffman' | 'rle' | 'fixed';
 
-/** Node's bundled zlib (`zlib.createDeflateRaw`). */
+/**
+ * zlib's deflate with its settings: `zlib` is Node's bundled zlib (`zlib.createDeflateRaw`),
+ * `pako` the pure-JS port of vanilla zlib 1.2.x (byte for byte what Python's zlib writes).
+ */
 export interface ZlibRecipe {
-  engine: 'zlib';
+  engine: 'zlib' | 'pako';
   level: number;
   memLevel: number;
   windowBits: number;
@@ -25,6 +30,8 @@ export interface GzipBinaryRecipe {
 }
 
 export type DeflateRecipe = ZlibRecipe | GzipBinaryRecipe;
+export type DeflateEngine = DeflateRecipe['engine'];
+export const DEFLATE_ENGINES: readonly DeflateEngine[] = ['zlib', 'gzip', 'pako'];
 
 export const ZLIB_STRATEGIES: readonly ZlibStrategy[] = [
   'default',
@@ -38,8 +45,8 @@ export function describeRecipe(recipe: DeflateRecipe): string {
   if (recipe.engine === 'gzip') {
     return `gzip -n -${recipe.level}${recipe.rsyncable ? ' --rsyncable' : ''}`;
   }
-  const { level, memLevel, windowBits, strategy } = recipe;
-  return `zlib level ${level} memLevel ${memLevel} windowBits ${windowBits} strategy ${strategy}`;
+  const { engine, level, memLevel, windowBits, strategy } = recipe;
+  return `${engine} level ${level} memLevel ${memLevel} windowBits ${windowBits} strategy ${strategy}`;
 }
 
 /** A stable key: two recipes with the same key make the same bytes. */
@@ -49,6 +56,10 @@ export function recipeKey(recipe: DeflateRecipe): string {
 
 function zlib(level: number, memLevel = 8, strategy: ZlibStrategy = 'default', windowBits = 15) {
   return { engine: 'zlib', level, memLevel, windowBits, strategy } satisfies ZlibRecipe;
+}
+
+function pako(level: number, memLevel = 8, strategy: ZlibStrategy = 'default', windowBits = 15) {
+  return { engine: 'pako', level, memLevel, windowBits, strategy } satisfies ZlibRecipe;
 }
 
 function gzip(level: number, rsyncable = false): GzipBinaryRecipe {
@@ -62,6 +73,8 @@ export interface CandidateHints {
   proven?: readonly DeflateRecipe[];
   /** Whether the GNU gzip binary is available here. */
   gzipBinary: boolean;
+  /** Engines to try (all when absent). */
+  engines?: readonly DeflateEngine[];
 }
 
 const ALL_LEVELS = [9, 6, 1, 5, 4, 7, 8, 3, 2];
@@ -80,11 +93,13 @@ export function candidateRecipes(hints: CandidateHints): DeflateRecipe[] {
     hints.gzipBinary ? list.map((level) => gzip(level, rsyncable)) : [];
   const list: DeflateRecipe[] = [
     ...(hints.proven ?? []),
-    ...likely.flatMap((level) => [zlib(level), ...gzipLevels([level])]),
+    ...likely.flatMap((level) => [zlib(level), ...gzipLevels([level]), pako(level)]),
     ...levels.map((level) => zlib(level)),
     ...gzipLevels(levels),
+    ...levels.map((level) => pako(level)),
     ...levels.map((level) => zlib(level, 9)),
     ...gzipLevels(likely, true),
+    ...likely.map((level) => pako(level, 9)),
     ...likely.map((level) => zlib(level, 8, 'filtered')),
     ...likely.map((level) => zlib(level, 8, 'fixed')),
     zlib(6, 8, 'huffman'),
@@ -97,6 +112,7 @@ export function candidateRecipes(hints: CandidateHints): DeflateRecipe[] {
   ];
   const seen = new Set<string>();
   return list.filter((recipe) => {
+    if (hints.engines && !hints.engines.includes(recipe.engine)) return false;
     const key = recipeKey(recipe);
     if (seen.has(key)) return false;
     seen.add(key);
@@ -126,12 +142,12 @@ export function parseRecipe(value: unknown): DeflateRecipe {
     if (typeof fields.rsyncable !== 'boolean') throw malformed('rsyncable is not a boolean');
     return gzip(integer(fields.level, 1, 9, 'level'), fields.rsyncable);
   }
-  if (fields.engine === 'zlib') {
+  if (fields.engine === 'zlib' || fields.engine === 'pako') {
     const strategy = fields.strategy;
     if (!ZLIB_STRATEGIES.includes(strategy as ZlibStrategy)) {
       throw malformed(`unknown strategy ${JSON.stringify(strategy)}`);
     }
-    return zlib(
+    return (fields.engine === 'zlib' ? zlib : pako)(
       integer(fields.level, 0, 9, 'level'),
       integer(fields.memLevel, 1, 9, 'memLevel'),
       strategy as ZlibStrategy,

@@ -4,6 +4,7 @@ import { pipeline, type Readable } from 'node:stream';
 import { IntegrityError } from '../../core/errors.js';
 import { Mismatch, RangeComparer, withFile } from './byte-sinks.js';
 import type { EngineOptions } from './deflate-engines.js';
+import type { DeflateEngine } from './deflate-recipes.js';
 import { readRange, type ContainerCodec } from './expanded-format.js';
 import { rebuildInto } from './rebuild.js';
 
@@ -11,6 +12,8 @@ export interface ExpandContext {
   engines: EngineOptions;
   /** Whether GNU gzip recipes may be tried. */
   gzipAvailable: boolean;
+  /** Engines the search may use (all when absent). */
+  allowedEngines?: readonly DeflateEngine[];
   /** Compressor versions recorded in the expanded form. */
   producers: Record<string, string>;
   /** `Date.now()` after which the recipe search starts no further candidate. */

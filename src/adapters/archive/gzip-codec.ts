@@ -54,6 +54,7 @@ export async function expandGzip(
   const candidates = candidateRecipes({
     likelyLevels: layout.likelyLevels,
     gzipBinary: context.gzipAvailable,
+    engines: context.allowedEngines,
   });
   const stats: SearchStats = { tried: 0 };
   const report = { searchMs: 0, writeMs: 0, proveMs: 0 };

@@ -223,6 +223,7 @@ async function searchOne(
         likelyLevels: levelsFromZipFlags(entry.flags),
         proven: state.proven,
         gzipBinary: context.gzipAvailable,
+        engines: context.allowedEngines,
       })
     : state.proven;
   if (candidates.length === 0) return false;
