@@ -15,7 +15,13 @@ import {
   referenceKey,
   referenceKeyFor,
 } from './delta-space.js';
-import { DeltaGliderError, InputError, IntegrityError, NotFoundError } from './errors.js';
+import {
+  DeltaGliderError,
+  InputError,
+  IntegrityError,
+  LocalFileError,
+  NotFoundError,
+} from './errors.js';
 import { ARCHIVE_FORMAT, decodeObject, referenceSha256, type DecodedArchive } from './metadata.js';
 import type { ArchiveViews } from './archive-views.js';
 import type { DeltaSpace, FileResult } from './models.js';
@@ -77,7 +83,11 @@ export class Downloader {
     assertValidName(name);
     const { storage } = this.deps;
     const directHead = await storage.head(space.bucket, directKey(space, name));
-    if (directHead) return this.fetchDirect(space.bucket, directHead, name, dest, keep);
+    if (directHead) {
+      return this.fetchDirect(space.bucket, directHead, name, dest, keep).catch(
+        needing(directHead.size),
+      );
+    }
     const deltaHead = await storage.head(space.bucket, deltaKey(space, name));
     if (!deltaHead) {
       throw new NotFoundError(
@@ -85,7 +95,9 @@ export class Downloader {
         'Check the s3-url, or list the DeltaSpace to see the names it holds',
       );
     }
-    return this.fetchDelta(space, deltaHead, name, dest, keep);
+    return this.fetchDelta(space, deltaHead, name, dest, keep).catch(
+      needing(sizeOf(decodeObject(deltaHead.metadata))),
+    );
   }
 
   /** A direct object (or a plain one no DeltaGlider wrote, passed through untouched). */
@@ -235,6 +247,17 @@ export class Downloader {
       await files.remove(partial);
     }
   }
+}
+
+function sizeOf(decoded: ReturnType<typeof decodeObject>): number | undefined {
+  return decoded.type === 'plain' ? undefined : decoded.size;
+}
+
+/** A full disk says how many bytes the file needed. */
+function needing(bytes: number | undefined): (error: unknown) => never {
+  return (error) => {
+    throw error instanceof LocalFileError ? error.needing(bytes) : error;
+  };
 }
 
 /** Joins a logical name to the destination directory, refusing anything that escapes it. */
