@@ -10,6 +10,9 @@ import { asLocalError, localFileError } from './local-errors.js';
 /** The longest file name (in bytes) the usual file systems hold (ext4, XFS, APFS, NTFS). */
 const NAME_MAX = 255;
 
+/** Hints (and extensions) up to this many bytes are kept in temporary names. */
+const SHORT_HINT = 40;
+
 /** Prefix of partial files beside destinations, and of scratch directories. */
 export const PARTIAL_PREFIX = '.dg-';
 export const SCRATCH_PREFIX = 'deltaglider-';
@@ -66,10 +69,20 @@ export class LocalFiles implements LocalFilesPort {
     }
   }
 
-  /** `<random>` plus the hint's extension (at most 16 bytes): short whatever the hint. */
+  /**
+   * `<random>-<hint>` for a short hint, else `<random><extension>`: never much longer
+   * than a few dozen bytes, whatever the file's own name.
+   */
   tempPath(hint: string): string {
-    const ext = extname(basename(hint));
-    return join(this.scratchDir, `${randomHex(6)}${Buffer.byteLength(ext) <= 16 ? ext : ''}`);
+    const name = basename(hint);
+    const ext = extname(name);
+    const tail =
+      Buffer.byteLength(name) <= SHORT_HINT
+        ? `-${name}`
+        : Buffer.byteLength(ext) <= SHORT_HINT
+          ? ext
+          : '';
+    return join(this.scratchDir, `${randomHex(6)}${tail}`);
   }
 
   /** `.dg-<random>` in the destination's directory: never longer than any real name. */

@@ -243,6 +243,10 @@ export class Downloader {
       const bytes = await files.size(partial);
       if (keep) await files.rename(partial, dest);
       return { sha256: actual, bytes };
+    } catch (error) {
+      // The partial file's name means nothing to the user: name the file it stands for.
+      if (error instanceof LocalFileError && error.local.path === partial) throw error.at(dest);
+      throw error;
     } finally {
       await files.remove(partial);
     }

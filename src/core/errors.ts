@@ -65,6 +65,11 @@ export class LocalFileError extends DeltaGliderError {
     if (!full || bytes === undefined || this.local.bytesNeeded !== undefined) return this;
     return new LocalFileError({ ...this.local, bytesNeeded: bytes }, { cause: this.cause });
   }
+
+  /** The same error on `path` (the destination a partial file stands in for). */
+  at(path: string): LocalFileError {
+    return new LocalFileError({ ...this.local, path }, { cause: this.cause });
+  }
 }
 
 function space({ bytesNeeded, bytesFree }: LocalProblem): string {
