@@ -1,7 +1,7 @@
 // Failures of the local machine (disk full, no permission, read-only, out of file
 // handles, name too long) turned into one LocalFileError that names the path: they must
 // never read as a corrupt object or a broken bucket.
-import { statfsSync } from 'node:fs';
+import { statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { LocalFileError } from '../core/errors.js';
 import type { ArchiveCodecPort } from '../ports.js';
@@ -46,14 +46,23 @@ function knownCode(error: unknown): string | undefined {
   return typeof code === 'string' && code in KNOWN ? code : undefined;
 }
 
-/** Free bytes on the file system that holds `path` (or its directory), if it can be read. */
+/**
+ * Free bytes on the file system that holds `path`, counting the space the failed file
+ * itself takes (it is removed right after): what a retry would have.
+ */
 function freeBytes(path: string): number | undefined {
-  for (const candidate of [path, dirname(path)]) {
+  let own = 0;
+  try {
+    own = statSync(path).size;
+  } catch {
+    // Not written yet, or already removed.
+  }
+  for (const candidate of [dirname(path), path]) {
     try {
       const info = statfsSync(candidate);
-      return info.bavail * info.bsize;
+      return info.bavail * info.bsize + own;
     } catch {
-      // The file itself may not exist (yet, or any more): try its directory.
+      // Try the path itself (a directory).
     }
   }
   return undefined;
