@@ -85,7 +85,7 @@ export class Downloader {
     const directHead = await storage.head(space.bucket, directKey(space, name));
     if (directHead) {
       return this.fetchDirect(space.bucket, directHead, name, dest, keep).catch(
-        needing(directHead.size),
+        needing(dest, directHead.size),
       );
     }
     const deltaHead = await storage.head(space.bucket, deltaKey(space, name));
@@ -96,7 +96,7 @@ export class Downloader {
       );
     }
     return this.fetchDelta(space, deltaHead, name, dest, keep).catch(
-      needing(sizeOf(decodeObject(deltaHead.metadata))),
+      needing(dest, sizeOf(decodeObject(deltaHead.metadata))),
     );
   }
 
@@ -257,10 +257,11 @@ function sizeOf(decoded: ReturnType<typeof decodeObject>): number | undefined {
   return decoded.type === 'plain' ? undefined : decoded.size;
 }
 
-/** A full disk says how many bytes the file needed. */
-function needing(bytes: number | undefined): (error: unknown) => never {
+/** A full disk while writing the file itself says how many bytes the file needs. */
+function needing(dest: string, bytes: number | undefined): (error: unknown) => never {
   return (error) => {
-    throw error instanceof LocalFileError ? error.needing(bytes) : error;
+    const ours = error instanceof LocalFileError && error.local.path === dest;
+    throw ours ? error.needing(bytes) : error;
   };
 }
 
