@@ -12,6 +12,7 @@ import {
   localErrorInStderr,
   withLocalErrors,
 } from '../../src/adapters/local-errors.js';
+import { Sha256Hasher } from '../../src/adapters/sha256-hasher.js';
 import { Xdelta3Differ } from '../../src/adapters/xdelta3/differ.js';
 import { IntegrityError, LocalFileError } from '../../src/core/errors.js';
 import { mountTmpfs, skipWithoutTmpfs } from '../helpers/tmpfs.js';
@@ -39,6 +40,16 @@ describe('errno codes and xdelta3 messages become LocalFileErrors', () => {
     });
     const local = asLocalError(error, '/out/app.bin', { ownPath: false }) as LocalFileError;
     expect(local.local.path).toBe('/out/app.bin');
+  });
+
+  it('hashing a file that cannot be opened names it', async () => {
+    const path = join(tmpdir(), 'y'.repeat(300));
+    const error = await new Sha256Hasher().sha256File(path).catch((e: unknown) => e);
+    expect((error as LocalFileError).local).toMatchObject({
+      code: 'ENAMETOOLONG',
+      path,
+      verb: 'read',
+    });
   });
 
   it('other errors pass through unchanged', () => {
