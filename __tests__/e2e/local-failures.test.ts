@@ -2,8 +2,10 @@
 // names the local path (and the bytes needed), says it is this machine's problem, and
 // never calls the object corrupt; verify gives no FAILED verdict on the bucket.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
 import { newJob, runAction, type SimulatedJob } from '../../scripts/lib/run-action.mjs';
@@ -124,5 +126,49 @@ function errorLines(stdout: string): string[] {
     expect(run.outputs.failed).toBeUndefined();
     // The scratch directory went with the step.
     expect(await readdir(temp)).toEqual([]);
+  });
+
+  it('the CLI, as a user who may not write the destination: EACCES, named', async () => {
+    if (process.getuid?.() !== 0 || !existsSync('/usr/bin/setpriv')) {
+      console.warn('Skipping the EACCES case: it needs root and setpriv to act as another user');
+      return;
+    }
+    const dest = join(job.dir, 'root-only');
+    const scratch = join(job.dir, 'nobody');
+    await mkdir(dest);
+    await mkdir(scratch);
+    await chmod(scratch, 0o777);
+    // mkdtemp made the job directory private; the other user must pass through it.
+    await chmod(job.dir, 0o755);
+    const cli = new URL('../../dist/cli/index.js', import.meta.url).pathname;
+    const run = await promisify(execFile)(
+      'setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        process.execPath,
+        cli,
+        'cp',
+        `s3://${bucket}/app/app-1.bin`,
+        `${dest}/`,
+        '--endpoint-url',
+        server.endpoint,
+        '--cache-dir',
+        join(scratch, 'cache'),
+      ],
+      { env: { ...process.env, TMPDIR: scratch, HOME: scratch } },
+    ).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `^deltaglider: Cannot write ${dest}/app-1\\.bin: permission denied \\(EACCES\\)\\. ` +
+          'This is a problem of this machine, not of the bucket: grant this user write access',
+      ),
+    );
+    expect(await readdir(dest)).toEqual([]);
   });
 });
