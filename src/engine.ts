@@ -1,6 +1,8 @@
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsReferenceCache } from './adapters/fs-reference-cache.js';
+import type { CleanupTracker } from './adapters/cleanup.js';
+import { withLocalErrors } from './adapters/local-errors.js';
 import { LocalFiles } from './adapters/local-files.js';
 import { Sha256Hasher } from './adapters/sha256-hasher.js';
 import { SystemClock } from './adapters/system-clock.js';
@@ -29,6 +31,8 @@ export interface EngineOptions {
   cacheRoot?: string;
   /** The local reference cache's size cap in bytes (default: DEFAULT_CACHE_MAX_BYTES). */
   cacheMaxBytes?: number;
+  /** Told of partial and scratch files, to remove them if the run is interrupted. */
+  cleanup?: CleanupTracker;
   /** Wraps the local cache, e.g. to add the GitHub Actions cache behind it. */
   wrapCache?: (local: FsReferenceCache) => ReferenceCachePort;
 }
@@ -36,6 +40,8 @@ export interface EngineOptions {
 export interface Engine {
   service: DeltaService;
   localCache: FsReferenceCache;
+  /** This run's private scratch directory (removed by `dispose`). */
+  scratchDir: string;
   /** Removes scratch files. */
   dispose(): Promise<void>;
 }
@@ -51,7 +57,7 @@ export function defaultCacheRoot(): string {
 export function createEngine(options: EngineOptions): Engine {
   const hasher = new Sha256Hasher();
   const scratchRoot = options.scratchRoot ?? process.env.RUNNER_TEMP ?? tmpdir();
-  const files = new LocalFiles(scratchRoot);
+  const files = new LocalFiles(scratchRoot, options.cleanup);
   const localCache = new FsReferenceCache(
     options.cacheRoot ?? defaultCacheRoot(),
     hasher,
@@ -71,7 +77,10 @@ export function createEngine(options: EngineOptions): Engine {
       clock: new SystemClock(),
       log: options.log,
       progress: options.progress,
-      archiveCodec: new ArchiveCodec({ tempDir: scratchRoot, logger: options.log }),
+      // Its temporary files live in the scratch directory, so an interrupted run's go too.
+      archiveCodec: withLocalErrors(
+        new ArchiveCodec({ tempDir: files.scratchDir, logger: options.log }),
+      ),
     },
     {
       maxRatio: options.maxRatio,
@@ -79,5 +88,5 @@ export function createEngine(options: EngineOptions): Engine {
       archiveAware: options.archiveAware ?? false,
     },
   );
-  return { service, localCache, dispose: () => files.dispose() };
+  return { service, localCache, scratchDir: files.scratchDir, dispose: () => files.dispose() };
 }

@@ -105,6 +105,9 @@ export interface LoggerPort {
   warning(message: string): void;
 }
 
+/** What is at a local path: nothing, a regular file, or something else (a directory, ...). */
+export type LocalPathState = 'none' | 'file' | 'other';
+
 /**
  * The local file system as the core needs it: sizes, leading bytes, scratch files, and
  * atomic placement of finished downloads.
@@ -118,6 +121,13 @@ export interface LocalFilesPort {
   tempPath(hint: string): string;
   /** A fresh hidden path beside `destPath`, on the same file system, for an atomic rename. */
   partialPathFor(destPath: string): string;
+  /**
+   * Rejects (naming it) a destination path this file system cannot hold, such as a name
+   * longer than 255 bytes, without writing anything.
+   */
+  checkName(path: string): Promise<void>;
+  /** What is at `path` now (the overwrite check before a download). */
+  state(path: string): Promise<LocalPathState>;
   ensureDir(dir: string): Promise<void>;
   /** Atomically replaces `to` with `from`. */
   rename(from: string, to: string): Promise<void>;

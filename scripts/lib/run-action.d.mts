@@ -18,6 +18,11 @@ export function parseRunnerFile(text: string): Record<string, string>;
 export function runAction(
   phase: 'main' | 'post',
   inputs: Record<string, string>,
-  options?: { runner?: SimulatedJob; env?: Record<string, string | undefined>; node?: string },
+  options?: {
+    runner?: SimulatedJob;
+    env?: Record<string, string | undefined>;
+    node?: string;
+    onSpawn?: (child: import('node:child_process').ChildProcess) => void;
+  },
 ): Promise<ActionRun>;
 export function newJob(base?: string): Promise<SimulatedJob>;

@@ -33,9 +33,14 @@ export function parseRunnerFile(text) {
 /**
  * Runs `dist/<phase>/index.js` with the given inputs. `runner` carries what a job shares
  * across its steps (RUNNER_TEMP, the state file), so main and post of one job can be run
- * one after the other with the same object; `newJob()` makes one.
+ * one after the other with the same object; `newJob()` makes one. `onSpawn` receives the
+ * child process as soon as it runs.
  */
-export async function runAction(phase, inputs, { runner, env = {}, node = process.execPath } = {}) {
+export async function runAction(
+  phase,
+  inputs,
+  { runner, env = {}, node = process.execPath, onSpawn } = {},
+) {
   const job = runner ?? (await newJob());
   const outputFile = join(job.dir, `output-${phase}-${Date.now()}`);
   const summaryFile = join(job.dir, `summary-${phase}-${Date.now()}`);
@@ -64,6 +69,8 @@ export async function runAction(phase, inputs, { runner, env = {}, node = proces
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Lets a test act on the running step (send it a signal).
+  onSpawn?.(child);
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));

@@ -30,6 +30,8 @@ export interface ActionInputs {
   summary: boolean;
   /** Keep references in the GitHub Actions cache between jobs. */
   cache: boolean;
+  /** Download: replace existing files whose bytes differ (otherwise that is an error). */
+  overwrite: boolean;
   /** Delta compressed artifacts through their uncompressed content. */
   archiveAware: boolean;
   concurrency: number;
@@ -163,6 +165,7 @@ export function readInputs(): ActionInputs {
     summary: boolean('summary', true),
     cache: boolean('cache', true),
     archiveAware: boolean('archive-aware', true),
+    overwrite: boolean('overwrite', false),
     concurrency: number('concurrency', availableParallelism(), 1, 64, true),
     xdelta3MemoryBytes: byteSize(
       'xdelta3-memory',

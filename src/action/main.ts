@@ -7,6 +7,7 @@ import {
   handOffToPost,
   type ActionsReferenceCache,
 } from '../adapters/actions-cache/index.js';
+import { CleanupRegistry, cleanUpOnSignals } from '../adapters/cleanup.js';
 import { describeError } from '../core/errors.js';
 import type { FileResult } from '../core/models.js';
 import { formatHealthCheck, runHealthChecks } from '../adapters/health.js';
@@ -18,6 +19,7 @@ import { actionsLogger, actionsOutput, failStep } from './logger.js';
 import { ActionsProgress } from './progress.js';
 import { setResultOutputs } from './outputs.js';
 import { publishSavingsComment } from './pr-comment/index.js';
+import { recordScratchDir } from './scratch.js';
 import { writeJobSummary } from './summary.js';
 
 /** The main step: upload or download, then outputs, the job summary and the PR comment. */
@@ -26,6 +28,11 @@ export async function run(): Promise<void> {
   let storage: S3Storage | undefined;
   // Set by wrapCache inside createEngine (`as`: TypeScript would narrow a plain `let` to undefined).
   let actionsCache = undefined as ActionsReferenceCache | undefined;
+  // Cancelling a job sends SIGINT, then SIGTERM: partial and scratch files go with us.
+  const cleanup = new CleanupRegistry();
+  const stopHandling = cleanUpOnSignals(cleanup, (signal, removed) =>
+    core.info(`Interrupted (${signal}): removed ${removed.length} partial or scratch path(s)`),
+  );
   try {
     maskCredentials();
     const inputs = readInputs();
@@ -57,10 +64,12 @@ export async function run(): Promise<void> {
       maxRatio: inputs.maxRatio,
       concurrency: inputs.concurrency,
       archiveAware: inputs.archiveAware,
+      cleanup,
       wrapCache: inputs.cache
         ? (local) => (actionsCache = createActionsReferenceCache(local, actionsLogger))
         : undefined,
     });
+    recordScratchDir(engine.scratchDir);
     if (core.isDebug()) await logHealth(xdelta3.path, storage, inputs);
     if (inputs.command === 'list') await runList(engine, inputs);
     else if (inputs.command === 'verify') await runVerify(engine, inputs);
@@ -81,6 +90,7 @@ export async function run(): Promise<void> {
     if (actionsCache) handOffToPost(actionsCache);
     await engine?.dispose();
     storage?.close();
+    stopHandling();
   }
 }
 

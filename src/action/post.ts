@@ -2,12 +2,20 @@ import * as core from '@actions/core';
 import { saveHandedOffReferences } from '../adapters/actions-cache/index.js';
 import { describeError } from '../core/errors.js';
 import { actionsLogger } from './logger.js';
+import { removeLeftoverScratch } from './scratch.js';
 
 /**
  * The post step. It runs after every job that used the action and saves to the GitHub
- * Actions cache the references the main step handed over through `core.saveState`.
+ * Actions cache the references the main step handed over through `core.saveState`, and
+ * removes the scratch directory of a main step that was killed before it could.
  */
 export async function runPost(): Promise<void> {
+  try {
+    const removed = await removeLeftoverScratch();
+    if (removed) core.debug(`Removed the scratch directory ${removed}`);
+  } catch (error) {
+    core.warning(`Could not remove the scratch directory: ${describeError(error)}`);
+  }
   try {
     await saveHandedOffReferences(actionsLogger);
   } catch (error) {

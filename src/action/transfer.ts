@@ -36,12 +36,16 @@ export async function download(engine: Engine, inputs: ActionInputs): Promise<Co
   if (inputs.s3Url.isPrefix) {
     const space = spaceFromPrefixUrl(inputs.s3Url);
     core.info(`Downloading every file of ${formatSpace(space)} into ${destDir}`);
-    const results = await engine.service.downloadAll(space, destDir);
+    const results = await engine.service.downloadAll(space, destDir, {
+      overwrite: inputs.overwrite,
+    });
     logResults(results);
     return { results, location: formatSpace(space) };
   }
   const { space, name } = splitObjectUrl(inputs.s3Url);
-  const result = await engine.service.download(space, name, destDir);
+  const result = await engine.service.download(space, name, destDir, {
+    overwrite: inputs.overwrite,
+  });
   logResults([result]);
   return { results: [result], location: formatSpace(space) };
 }

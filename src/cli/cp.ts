@@ -22,6 +22,8 @@ import type { Session } from './session.js';
 
 interface CpOptions {
   recursive: boolean;
+  /** Downloads: replace existing files with other bytes (default, as cp and aws s3 cp do). */
+  overwrite: boolean;
 }
 
 /** A file handled by cp, with where it went or came from. */
@@ -50,10 +52,23 @@ subdirectory becomes its own DeltaSpace below it (DIR/lib/x.zip -> PREFIX/lib/).
 Downloads rebuild each file and check its sha256 before it appears at PATH. PATH
 is a directory (existing, or ending with "/") or the file to write. With -r, every
 file of the DeltaSpace is downloaded, and each DeltaSpace below it into the
-subdirectory of the same name.`,
-  options: { recursive: { type: 'boolean', short: 'r' } },
-  optionsHelp: '  -r, --recursive       copy a directory tree: each directory is one DeltaSpace',
-  readOwn: (values) => ({ recursive: values.recursive === true }),
+subdirectory of the same name.
+
+Like cp and aws s3 cp, a download replaces existing files. With -n (--no-overwrite),
+an existing file with other bytes is an error that names it, and nothing is written;
+files already identical count as downloaded.`,
+  options: {
+    recursive: { type: 'boolean', short: 'r' },
+    overwrite: { type: 'boolean' },
+    'no-overwrite': { type: 'boolean', short: 'n' },
+  },
+  optionsHelp: `  -r, --recursive       copy a directory tree: each directory is one DeltaSpace
+  --overwrite           downloads replace existing files (the default)
+  -n, --no-overwrite    downloads never replace a file with other bytes: error, nothing written`,
+  readOwn: (values) => ({
+    recursive: values.recursive === true,
+    overwrite: readOverwrite(values.overwrite === true, values['no-overwrite'] === true),
+  }),
   positionals: { min: 2, max: 2, what: 'a SOURCE and a DEST, one of them an s3:// URL' },
   examples: [
     'deltaglider cp build/app-1.2.0.zip s3://releases/app/',
@@ -82,6 +97,13 @@ subdirectory of the same name.`,
     return 0;
   },
 });
+
+function readOverwrite(overwrite: boolean, noOverwrite: boolean): boolean {
+  if (overwrite && noOverwrite) {
+    throw new InputError('--overwrite and --no-overwrite contradict each other', 'Give one');
+  }
+  return !noOverwrite;
+}
 
 function isS3(argument: string): boolean {
   return argument.startsWith('s3://');
@@ -185,9 +207,10 @@ async function downloadTo(
     }
     const { space, name } = splitObjectUrl(url);
     const intoDirectory = await isDirectoryTarget(dest);
+    const options = { overwrite: context.own.overwrite };
     const result = intoDirectory
-      ? await service.download(space, name, dest)
-      : await service.downloadTo(space, name, resolve(dest));
+      ? await service.download(space, name, dest, options)
+      : await service.downloadTo(space, name, resolve(dest), options);
     return [
       { result, local: intoDirectory ? join(dest, name) : dest, remote: logicalUrl(space, name) },
     ];
@@ -202,12 +225,20 @@ async function downloadTo(
       'Check the URL, or list it with "deltaglider ls"',
     );
   }
-  const copied: Copied[] = [];
+  // Every destination of every DeltaSpace is checked before anything is written.
+  const planned = [];
   for (const directory of directories) {
     const below = directory.prefix.slice(root.prefix.length).replace(/^\//, '');
     const localDir = join(dest, ...below.split('/').filter(Boolean));
     const space = { bucket: root.bucket, prefix: directory.prefix };
-    for (const result of await service.downloadAll(space, localDir)) {
+    const run = await service.prepareDownloadAll(space, localDir, {
+      overwrite: context.own.overwrite,
+    });
+    planned.push({ space, localDir, run });
+  }
+  const copied: Copied[] = [];
+  for (const { space, localDir, run } of planned) {
+    for (const result of await run()) {
       copied.push({
         result,
         local: join(localDir, result.name),

@@ -1,3 +1,4 @@
+import { CleanupRegistry } from '../adapters/cleanup.js';
 import { createS3Storage, type S3Storage } from '../adapters/s3/s3-storage.js';
 import type { DeltaService } from '../core/delta-service.js';
 import { createEngine, defaultCacheRoot, type Engine } from '../engine.js';
@@ -8,6 +9,12 @@ import { Progress, trackStorage } from './progress.js';
 
 // What a command runs on: the engine shared with the action (createEngine) over an S3
 // storage built from the command-line options, a console logger and the progress line.
+
+/**
+ * Partial downloads and scratch directories of this process's sessions: index.ts removes
+ * them on SIGINT/SIGTERM.
+ */
+export const cliCleanup = new CleanupRegistry();
 
 export interface Session {
   service: DeltaService;
@@ -61,6 +68,7 @@ export function openSession(io: Io, options: GlobalOptions): Session {
     concurrency: options.concurrency,
     cacheRoot: cacheDir,
     cacheMaxBytes: options.cacheMaxBytes,
+    cleanup: cliCleanup,
   });
   return {
     service: engine.service,

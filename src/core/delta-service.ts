@@ -10,9 +10,15 @@ import type {
   ReferenceCachePort,
   StoragePort,
 } from '../ports.js';
-import { formatSpace, nameProblem, referenceKey } from './delta-space.js';
+import { assertValidName, formatSpace, nameProblem, referenceKey } from './delta-space.js';
 import { formatS3Url } from './s3-url.js';
-import { Downloader } from './downloader.js';
+import { Downloader, destinationPath } from './downloader.js';
+import {
+  checkTargets,
+  describeFile,
+  type DownloadOptions,
+  type DownloadTarget,
+} from './download-targets.js';
 import { InputError } from './errors.js';
 import { listSpace } from './lister.js';
 import type { DeltaSpace, FileResult, LogicalFile } from './models.js';
@@ -99,12 +105,37 @@ export class DeltaService {
     return [head, ...tail];
   }
 
-  download(space: DeltaSpace, name: string, destDir: string): Promise<FileResult> {
-    return this.progress.file(name, () => this.downloader.download(space, name, destDir));
+  async download(
+    space: DeltaSpace,
+    name: string,
+    destDir: string,
+    options: DownloadOptions = {},
+  ): Promise<FileResult> {
+    assertValidName(name);
+    const dest = destinationPath(destDir, name);
+    const done = await this.checkOne(space, name, dest, options);
+    return done ?? this.progress.file(name, () => this.downloader.downloadTo(space, name, dest));
   }
 
   /** Downloads every logical file of a DeltaSpace into `destDir`. */
-  async downloadAll(space: DeltaSpace, destDir: string): Promise<FileResult[]> {
+  async downloadAll(
+    space: DeltaSpace,
+    destDir: string,
+    options: DownloadOptions = {},
+  ): Promise<FileResult[]> {
+    return (await this.prepareDownloadAll(space, destDir, options))();
+  }
+
+  /**
+   * Lists a DeltaSpace and checks every destination in `destDir` (names, existing files),
+   * writing nothing; resolves to the download itself. Lets a caller check several spaces
+   * before writing into any (the CLI's `cp -r`).
+   */
+  async prepareDownloadAll(
+    space: DeltaSpace,
+    destDir: string,
+    options: DownloadOptions = {},
+  ): Promise<() => Promise<FileResult[]>> {
     const listing = await this.list(space);
     if (listing.length === 0) {
       throw new InputError(
@@ -127,9 +158,19 @@ export class DeltaService {
         'Nothing was downloaded. DeltaGlider never writes such names: rename or delete those objects with another S3 tool, or download the other files one by one by URL',
       );
     }
-    return mapLimit(listing, this.options.concurrency, (file) =>
-      this.download(space, file.name, destDir),
-    );
+    const targets: DownloadTarget[] = listing.map((file) => ({
+      file,
+      dest: destinationPath(destDir, file.name),
+    }));
+    const done = await checkTargets(targets, this.deps, options);
+    return () =>
+      mapLimit(
+        targets,
+        this.options.concurrency,
+        async ({ file, dest }) =>
+          done.get(dest) ??
+          this.progress.file(file.name, () => this.downloader.downloadTo(space, file.name, dest)),
+      );
   }
 
   list(space: DeltaSpace): Promise<LogicalFile[]> {
@@ -137,8 +178,27 @@ export class DeltaService {
   }
 
   /** Downloads a logical file to a path of the caller's choosing (any file name). */
-  downloadTo(space: DeltaSpace, name: string, destPath: string): Promise<FileResult> {
-    return this.downloader.downloadTo(space, name, destPath);
+  async downloadTo(
+    space: DeltaSpace,
+    name: string,
+    destPath: string,
+    options: DownloadOptions = {},
+  ): Promise<FileResult> {
+    const done = await this.checkOne(space, name, destPath, options);
+    return done ?? this.downloader.downloadTo(space, name, destPath);
+  }
+
+  /** The already-done result when `dest` holds the same bytes; throws on a conflict. */
+  private async checkOne(
+    space: DeltaSpace,
+    name: string,
+    dest: string,
+    options: DownloadOptions,
+  ): Promise<FileResult | undefined> {
+    const file = await describeFile(this.deps.storage, space, name);
+    // A missing file: the downloader says so, naming both keys.
+    if (!file) return undefined;
+    return (await checkTargets([{ file, dest }], this.deps, options)).get(dest);
   }
 
   /** Rebuilds a logical file from the bucket without keeping it, and checks its sha256. */

@@ -15,7 +15,13 @@ import {
   referenceKey,
   referenceKeyFor,
 } from './delta-space.js';
-import { DeltaGliderError, InputError, IntegrityError, NotFoundError } from './errors.js';
+import {
+  DeltaGliderError,
+  InputError,
+  IntegrityError,
+  LocalFileError,
+  NotFoundError,
+} from './errors.js';
 import {
   ARCHIVE_FORMAT,
   decodeObject,
@@ -83,7 +89,11 @@ export class Downloader {
     assertValidName(name);
     const { storage } = this.deps;
     const directHead = await storage.head(space.bucket, directKey(space, name));
-    if (directHead) return this.fetchDirect(space.bucket, directHead, name, dest, keep);
+    if (directHead) {
+      return this.fetchDirect(space.bucket, directHead, name, dest, keep).catch(
+        needing(dest, directHead.size),
+      );
+    }
     const deltaHead = await storage.head(space.bucket, deltaKey(space, name));
     if (!deltaHead) {
       throw new NotFoundError(
@@ -91,7 +101,9 @@ export class Downloader {
         'Check the s3-url, or list the DeltaSpace to see the names it holds',
       );
     }
-    return this.fetchDelta(space, deltaHead, name, dest, keep);
+    return this.fetchDelta(space, deltaHead, name, dest, keep).catch(
+      needing(dest, sizeOf(decodeObject(deltaHead.metadata))),
+    );
   }
 
   /** A direct object (or a plain one no DeltaGlider wrote, passed through untouched). */
@@ -239,10 +251,26 @@ export class Downloader {
       const bytes = await files.size(partial);
       if (keep) await files.rename(partial, dest);
       return { sha256: actual, bytes };
+    } catch (error) {
+      // The partial file's name means nothing to the user: name the file it stands for.
+      if (error instanceof LocalFileError && error.local.path === partial) throw error.at(dest);
+      throw error;
     } finally {
       await files.remove(partial);
     }
   }
+}
+
+function sizeOf(decoded: ReturnType<typeof decodeObject>): number | undefined {
+  return decoded.type === 'plain' ? undefined : decoded.size;
+}
+
+/** A full disk while writing the file itself says how many bytes the file needs. */
+function needing(dest: string, bytes: number | undefined): (error: unknown) => never {
+  return (error) => {
+    const ours = error instanceof LocalFileError && error.local.path === dest;
+    throw ours ? error.needing(bytes) : error;
+  };
 }
 
 /** Joins a logical name to the destination directory, refusing anything that escapes it. */

@@ -27,6 +27,59 @@ export class NotFoundError extends DeltaGliderError {}
 /** Bytes that do not match the sha256 their metadata promises. */
 export class IntegrityError extends DeltaGliderError {}
 
+/** What went wrong on this machine, as the adapter that saw it describes it. */
+export interface LocalProblem {
+  /** The local file or directory the operation failed on. */
+  path: string;
+  /** The errno code (ENOSPC, EACCES, EROFS, EMFILE, ...). */
+  code: string;
+  /** "no space left on the device" */
+  problem: string;
+  /** What the user can do. */
+  fix: string;
+  /** "write" (default), "read", "create". */
+  verb?: string;
+  bytesNeeded?: number;
+  bytesFree?: number;
+}
+
+/**
+ * A problem on this machine (a full disk, no permission, a read-only file system, too
+ * many open files, a name too long), not in the bucket: never a verdict on an object.
+ */
+export class LocalFileError extends DeltaGliderError {
+  constructor(
+    readonly local: LocalProblem,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `Cannot ${local.verb ?? 'write'} ${local.path}: ${local.problem} (${local.code})${space(local)}`,
+      `This is a problem of this machine, not of the bucket: ${local.fix}`,
+      options,
+    );
+  }
+
+  /** The same error, saying how many bytes the file needs (when space ran out). */
+  needing(bytes: number | undefined): LocalFileError {
+    const full = this.local.code === 'ENOSPC' || this.local.code === 'EDQUOT';
+    if (!full || bytes === undefined || this.local.bytesNeeded !== undefined) return this;
+    return new LocalFileError({ ...this.local, bytesNeeded: bytes }, { cause: this.cause });
+  }
+
+  /** The same error on `path` (the destination a partial file stands in for). */
+  at(path: string): LocalFileError {
+    return new LocalFileError({ ...this.local, path }, { cause: this.cause });
+  }
+}
+
+function space({ bytesNeeded, bytesFree }: LocalProblem): string {
+  const parts = [
+    bytesNeeded === undefined ? '' : `${bytesNeeded.toLocaleString('en-US')} bytes needed`,
+    bytesFree === undefined ? '' : `${bytesFree.toLocaleString('en-US')} bytes free there`,
+  ].filter(Boolean);
+  return parts.length === 0 ? '' : `; ${parts.join(', ')}`;
+}
+
 /** The message of any thrown value, for shells that must print something. */
 export function describeError(error: unknown): string {
   if (error instanceof DeltaGliderError) return error.describe();

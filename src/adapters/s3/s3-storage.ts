@@ -31,6 +31,8 @@ import type {
 } from '../../ports.js';
 import { createS3Client, describeEndpoint, type S3ClientOptions } from './client.js';
 import { MemoryBudget } from '../memory-budget.js';
+import { asLocalError } from '../local-errors.js';
+import { LocalFileError } from '../../core/errors.js';
 import { createIfAbsent } from './create-if-absent.js';
 import {
   errorCodeOf,
@@ -196,6 +198,9 @@ export class S3Storage implements StoragePort {
       // (A directory there is not ours to remove: rm without `recursive` refuses it.)
       await rm(destPath, { force: true }).catch(() => undefined);
       if (error instanceof StorageError) throw error;
+      // A full disk or a denied write is this machine's problem, said as such.
+      const local = asLocalError(error, destPath, { bytesNeeded: response.ContentLength });
+      if (local instanceof LocalFileError) throw local;
       if (isLocalFileError(error)) {
         throw new StorageError(`cannot write ${destPath}: ${(error as Error).message}`, {
           cause: error,

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { DeltaGliderError, IntegrityError } from '../../core/errors.js';
+import { asLocalError, localErrorInStderr } from '../local-errors.js';
 import type { DifferPort, ProgressListener, ProgressOptions } from '../../ports.js';
 import { MemoryBudget } from '../memory-budget.js';
 import {
@@ -127,12 +128,19 @@ export class Xdelta3Differ implements DifferPort {
               { cause: error },
             ),
           );
-        } else reject(error);
+        } else {
+          // Out of file handles (EMFILE) and the like: a problem of this machine.
+          const out = args.at(-1)!;
+          reject(asLocalError(error, out, { verb: 'start xdelta3 for', ownPath: false }));
+        }
       });
       child.on('close', (code, signal) => {
         if (code === 0) resolve();
         else {
           const message = (stderr + partial).trim() || 'no message';
+          // A full disk or a denied write is this machine's problem, not a corrupt delta.
+          const local = localErrorInStderr(message, args.at(-1)!);
+          if (local) return reject(local);
           reject(new XdeltaFailed(`xdelta3 ${args[1]} exited with ${signal ?? code}: ${message}`));
         }
       });

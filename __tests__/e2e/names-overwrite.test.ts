@@ -1,0 +1,203 @@
+// The built bundle with names near the file system's limit, names beyond it, and
+// destinations that already hold files: long names round-trip (temporary names never
+// lengthen them), a name the disk cannot hold fails before anything is written, and a
+// download never silently replaces a file with other bytes.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { sha256File, writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
+import {
+  newJob,
+  runAction,
+  type ActionRun,
+  type SimulatedJob,
+} from '../../scripts/lib/run-action.mjs';
+import { createS3Client } from '../../src/adapters/s3/client.js';
+import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+
+const MIB = 1024 * 1024;
+const bundle = new URL('../../dist/main/index.js', import.meta.url);
+
+let server: S3TestServer;
+let bucket: string;
+let raw: S3Client;
+let job: SimulatedJob;
+
+beforeAll(async () => {
+  if (!existsSync(bundle)) throw new Error('dist/main/index.js is missing: run `npm run build`');
+  server = await startS3Server();
+  bucket = await server.createBucket();
+  raw = createS3Client(s3TestOptions(server.endpoint));
+  job = await newJob();
+}, 60_000);
+
+afterAll(async () => {
+  raw?.destroy();
+  await server?.stop();
+  if (job) await rm(job.dir, { recursive: true, force: true });
+});
+
+function inputs(extra: Record<string, string>): Record<string, string> {
+  return {
+    'endpoint-url': server.endpoint,
+    region: 'us-east-1',
+    summary: 'false',
+    comment: 'never',
+    cache: 'false',
+    ...extra,
+  };
+}
+
+function oneError(run: ActionRun): string {
+  expect(run.code).toBe(1);
+  const errors = run.stdout.split('\n').filter((line) => line.startsWith('::error::'));
+  expect(errors).toHaveLength(1);
+  return errors[0]!;
+}
+
+let counter = 0;
+async function freshDir(name: string): Promise<string> {
+  const dir = join(job.dir, `${name}-${++counter}`);
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+async function upload(files: string[], prefix: string): Promise<void> {
+  for (const file of files) {
+    const run = await runAction(
+      'main',
+      inputs({ path: file, 's3-url': `s3://${bucket}/${prefix}/` }),
+      {
+        runner: job,
+      },
+    );
+    expect({ file, code: run.code, stdout: run.code === 0 ? '' : run.stdout }).toEqual({
+      file,
+      code: 0,
+      stdout: '',
+    });
+  }
+}
+
+describe('long names', () => {
+  it('a 250-byte name uploads as a delta and downloads byte-exact', async () => {
+    const dir = await freshDir('long');
+    const v1 = join(dir, 'app.bin');
+    const long = join(dir, `${'n'.repeat(246)}.bin`);
+    await writeArtifact(v1, 2 * MIB, 31);
+    await writeNextVersion(v1, long, { seed: 32 });
+    await upload([v1, long], 'long');
+
+    const dest = await freshDir('long-dest');
+    const down = await runAction(
+      'main',
+      inputs({ command: 'download', path: dest, 's3-url': `s3://${bucket}/long/` }),
+      { runner: job },
+    );
+    expect(down.code).toBe(0);
+    // Both are deltas: app.bin against itself (it became the reference), the long one too.
+    expect(JSON.parse(down.outputs.results!).map((r: { kind: string }) => r.kind)).toEqual([
+      'delta',
+      'delta',
+    ]);
+    expect(await sha256File(join(dest, `${'n'.repeat(246)}.bin`))).toBe(await sha256File(long));
+  }, 120_000);
+
+  it('a name the file system cannot hold fails before anything is written', async () => {
+    const tooLong = `${'x'.repeat(300)}.bin`;
+    for (const name of ['a.txt', tooLong]) {
+      await raw.send(new PutObjectCommand({ Bucket: bucket, Key: `toolong/${name}`, Body: 'x' }));
+    }
+    const dest = await freshDir('toolong-dest');
+    for (const url of [`s3://${bucket}/toolong/`, `s3://${bucket}/toolong/${tooLong}`]) {
+      const run = await runAction(
+        'main',
+        inputs({ command: 'download', path: dest, 's3-url': url }),
+        {
+          runner: job,
+        },
+      );
+      expect(oneError(run)).toMatch(
+        new RegExp(
+          `^::error::Cannot write ${dest}/x{300}\\.bin: file name too long for this file system ` +
+            '\\(ENAMETOOLONG\\)\\. .*shorten the name',
+        ),
+      );
+      expect(await readdir(dest)).toEqual([]);
+    }
+  });
+});
+
+describe('overwrite', () => {
+  let source: string;
+
+  beforeAll(async () => {
+    source = await freshDir('ow-src');
+    await writeFile(join(source, '.npmrc'), 'registry=https://registry.example/\n');
+    await writeArtifact(join(source, 'app.bin'), MIB, 41);
+    await upload([join(source, '.npmrc'), join(source, 'app.bin')], 'ow');
+  }, 60_000);
+
+  it('is off by default: a different file in the workspace is an error and nothing is written', async () => {
+    const fresh = await newJob(job.dir);
+    await writeFile(join(fresh.workspace, '.npmrc'), 'mine\n');
+    // The default path: the workspace.
+    const run = await runAction(
+      'main',
+      inputs({ command: 'download', 's3-url': `s3://${bucket}/ow/` }),
+      { runner: fresh },
+    );
+    expect(oneError(run)).toBe(
+      `::error::A file already exists with other content: ${fresh.workspace}/.npmrc. Nothing was ` +
+        'downloaded. Allow replacing them (action input overwrite: true, CLI --overwrite), or ' +
+        'download into another directory',
+    );
+    expect(await readdir(fresh.workspace)).toEqual(['.npmrc']);
+    expect(await readFile(join(fresh.workspace, '.npmrc'), 'utf8')).toBe('mine\n');
+
+    const single = await runAction(
+      'main',
+      inputs({ command: 'download', 's3-url': `s3://${bucket}/ow/.npmrc` }),
+      { runner: fresh },
+    );
+    expect(oneError(single)).toMatch(/A file already exists with other content: .*\/\.npmrc\./);
+    expect(await readFile(join(fresh.workspace, '.npmrc'), 'utf8')).toBe('mine\n');
+  });
+
+  it('a file already identical counts as downloaded', async () => {
+    const dest = await freshDir('ow-same');
+    await writeFile(join(dest, '.npmrc'), 'registry=https://registry.example/\n');
+    const run = await runAction(
+      'main',
+      inputs({ command: 'download', path: dest, 's3-url': `s3://${bucket}/ow/` }),
+      { runner: job },
+    );
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.outputs.results!).map((r: { name: string }) => r.name)).toEqual([
+      '.npmrc',
+      'app.bin',
+    ]);
+    expect(await sha256File(join(dest, 'app.bin'))).toBe(await sha256File(join(source, 'app.bin')));
+  });
+
+  it('overwrite: true replaces it', async () => {
+    const dest = await freshDir('ow-true');
+    await writeFile(join(dest, '.npmrc'), 'mine\n');
+    const run = await runAction(
+      'main',
+      inputs({
+        command: 'download',
+        path: dest,
+        's3-url': `s3://${bucket}/ow/`,
+        overwrite: 'true',
+      }),
+      { runner: job },
+    );
+    expect(run.code).toBe(0);
+    expect(await readFile(join(dest, '.npmrc'), 'utf8')).toBe(
+      'registry=https://registry.example/\n',
+    );
+  });
+});
