@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { sha256File, writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
 import { newJob, runAction } from '../../scripts/lib/run-action.mjs';
 import { createS3Client } from '../../src/adapters/s3/client.js';
@@ -92,6 +92,16 @@ async function expectSameStats(bucket: string): Promise<BucketTotals> {
   );
   expect(ours).toEqual(theirs);
   return ours;
+}
+
+async function keysOf(bucket: string, prefix: string): Promise<string[]> {
+  const raw = createS3Client(s3TestOptions(server.endpoint));
+  try {
+    const page = await raw.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+    return (page.Contents ?? []).map((o) => o.Key!).sort();
+  } finally {
+    raw.destroy();
+  }
 }
 
 async function theyUpload(bucket: string, prefix: string, files: readonly string[], from = inDir) {
@@ -263,6 +273,63 @@ describeOracle('we write, the reference CLI reads', () => {
     expect(await sha256File(join(ours, 'app-2.0.tgz'))).toBe(
       await sha256File(join(job.workspace, 'app-2.0.tgz')),
     );
+  }, 180_000);
+});
+
+describeOracle('one name in two forms', () => {
+  it('reads the newer: the reference CLI stores app.zip.delta after our direct app.zip', async () => {
+    const bucket = await server.createBucket();
+    const dir = join(work, 'two-forms');
+    await mkdir(join(dir, 'old'), { recursive: true });
+    await mkdir(join(dir, 'new'), { recursive: true });
+    // Ours: the reference, then an app.zip unlike it, which goes direct (no delta pays).
+    await weUpload(bucket, 'two/', ['app-1.zip']);
+    await writeArtifact(join(dir, 'old', 'app.zip'), 2 * MIB, 51);
+    await weUpload(bucket, 'two/', ['app.zip'], join(dir, 'old'));
+    // S3 keeps whole seconds: let the second write be visibly newer.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // Theirs: the next app.zip, close to the reference: a delta, and our object stays.
+    await writeFile(join(dir, 'new', 'app.zip'), await readFile(join(inDir, 'app-2.zip')));
+    await theyUpload(bucket, 'two/', ['app.zip'], join(dir, 'new'));
+    expect(await keysOf(bucket, 'two/')).toEqual([
+      'two/app-1.zip.delta',
+      'two/app.zip',
+      'two/app.zip.delta',
+      'two/reference.bin',
+    ]);
+    const warning =
+      /"app\.zip" is stored twice.*reading s3:\/\/[^ ]+\/two\/app\.zip\.delta, the newer/;
+
+    const out = join(dir, 'out');
+    const download = ok(
+      await runOurs(server.endpoint, ['cp', `s3://${bucket}/two/app.zip`, `${out}/`]),
+      'our cp',
+    );
+    await expectSameBytes(out, ['app.zip'], join(dir, 'new'));
+    expect(download.stderr).toMatch(warning);
+
+    const ls = ok(await runOurs(server.endpoint, ['ls', '--json', `s3://${bucket}/two/`]), 'ls');
+    expect(ls.stderr).toMatch(warning);
+    expect(JSON.parse(ls.stdout).results).toEqual([
+      expect.objectContaining({ name: 'app-1.zip' }),
+      expect.objectContaining({
+        name: 'app.zip',
+        key: 'two/app.zip.delta',
+        'stale-key': 'two/app.zip',
+      }),
+    ]);
+
+    const verify = ok(await runOurs(server.endpoint, ['verify', `s3://${bucket}/two/`]), 'verify');
+    expect(verify.stderr).toMatch(warning);
+    expect(verify.stdout).toMatch(/app\.zip\s+delta/);
+
+    const stats = ok(
+      await runOurs(server.endpoint, ['stats', '--json', `s3://${bucket}/`]),
+      'stats',
+    );
+    expect(stats.stderr).toMatch(warning);
+    const sizes = (await readFile(join(inDir, 'app-1.zip'))).length * 2 + 4096;
+    expect(ourTotals(stats.stdout)).toMatchObject({ files: 2, originalBytes: sizes });
   }, 180_000);
 });
 

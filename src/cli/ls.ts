@@ -103,6 +103,8 @@ function print(
       results: rows.map((r) => ({
         ...fileJson(r.file),
         url: formatS3Url(r.space.bucket, directKey(r.space, r.file.name)),
+        // A name stored twice: `key` is the form reads use, this the older one.
+        ...(r.file.staleKey ? { 'stale-key': r.file.staleKey } : {}),
       })),
     });
     return;

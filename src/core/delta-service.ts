@@ -15,6 +15,7 @@ import { formatS3Url } from './s3-url.js';
 import { Downloader } from './downloader.js';
 import { InputError } from './errors.js';
 import { listSpace } from './lister.js';
+import { warnTwoForms } from './two-forms.js';
 import type { DeltaSpace, FileResult, LogicalFile } from './models.js';
 import { ReferenceStore, type ReferenceStats } from './reference-store.js';
 import { Uploader, type UploadOptions } from './uploader.js';
@@ -105,7 +106,8 @@ export class DeltaService {
 
   /** Downloads every logical file of a DeltaSpace into `destDir`. */
   async downloadAll(space: DeltaSpace, destDir: string): Promise<FileResult[]> {
-    const listing = await this.list(space);
+    // Each download warns about its own name if stored twice: list without warning.
+    const listing = await listSpace(this.deps.storage, space);
     if (listing.length === 0) {
       throw new InputError(
         `${formatSpace(space)} holds no files`,
@@ -132,8 +134,11 @@ export class DeltaService {
     );
   }
 
-  list(space: DeltaSpace): Promise<LogicalFile[]> {
-    return listSpace(this.deps.storage, space);
+  /** The logical files of a DeltaSpace; warns about names stored in two forms. */
+  async list(space: DeltaSpace): Promise<LogicalFile[]> {
+    const files = await listSpace(this.deps.storage, space);
+    warnTwoForms(this.deps.log, space.bucket, files);
+    return files;
   }
 
   /** Downloads a logical file to a path of the caller's choosing (any file name). */

@@ -22,6 +22,7 @@ import type { DeltaSpace, FileResult } from './models.js';
 import type { ReferenceStore } from './reference-store.js';
 import { formatS3Url } from './s3-url.js';
 import { inStep } from './progress.js';
+import { formToRead, twoFormsWarning } from './two-forms.js';
 
 /** A logical file rebuilt by `check`. */
 export interface CheckedFile extends FileResult {
@@ -76,9 +77,17 @@ export class Downloader {
   ): Promise<CheckedFile> {
     assertValidName(name);
     const { storage } = this.deps;
-    const directHead = await storage.head(space.bucket, directKey(space, name));
+    const [directHead, deltaHead] = await Promise.all([
+      storage.head(space.bucket, directKey(space, name)),
+      storage.head(space.bucket, deltaKey(space, name)),
+    ]);
+    if (directHead && deltaHead) {
+      // Stored in both forms (another tool left the older one): read the newer.
+      const { read, stale } = formToRead(directHead, deltaHead);
+      this.deps.log.warning(twoFormsWarning(space.bucket, name, read.key, stale.key));
+      if (read === deltaHead) return this.fetchDelta(space, deltaHead, name, dest, keep);
+    }
     if (directHead) return this.fetchDirect(space.bucket, directHead, name, dest, keep);
-    const deltaHead = await storage.head(space.bucket, deltaKey(space, name));
     if (!deltaHead) {
       throw new NotFoundError(
         `Neither ${formatS3Url(space.bucket, directKey(space, name))} nor its .delta exists`,

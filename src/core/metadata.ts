@@ -1,7 +1,7 @@
 import type { Metadata } from '../ports.js';
 import { TOOL_ID } from './version.js';
 
-// The `dg-*` user metadata of FORMAT.md: written exactly as the contract says, read
+// The `dg-*` user metadata of docs/format.md: written exactly as the contract says, read
 // liberally (older DeltaGlider releases wrote other spellings of the same fields).
 
 export interface ReferenceFields {
@@ -220,7 +220,7 @@ function readSize(meta: Metadata): number | undefined {
   return Number(raw);
 }
 
-/** Classifies a non-reference object by its metadata (FORMAT.md, "Reading"). */
+/** Classifies a non-reference object by its metadata (docs/format.md, "Reading"). */
 export function decodeObject(meta: Metadata): DecodedObject {
   const sha256 = readField(meta, 'file-sha256')?.toLowerCase();
   if (sha256 === undefined) return { type: 'plain' };

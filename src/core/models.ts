@@ -31,6 +31,8 @@ export interface LogicalFile {
   storedBytes: number;
   /** Absent for plain S3 objects that no DeltaGlider wrote. */
   sha256?: string;
+  /** The older form of a name stored both direct and as a delta; reads use `key` (two-forms.ts). */
+  staleKey?: string;
 }
 
 export interface Totals {
