@@ -9,6 +9,10 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MODULES = 'boto3, click, cryptography, dateutil, requests';
+/** Imports the modules, and fails on a boto3 older than 1.36 (Debian 12's), which the CLI cannot use. */
+const MODULES_CHECK = `import ${MODULES}
+from botocore.config import Config
+Config(request_checksum_calculation="when_required")`;
 
 /**
  * The reference CLI's folder: DELTAGLIDER_CLI_DIR, else the first `shared/deltaglider-cli`
@@ -41,7 +45,7 @@ function referenceCliCommand():
   );
   const failures: string[] = [];
   for (const python of pythons) {
-    const probe = spawnSync(python, ['-c', `import ${MODULES}`], {
+    const probe = spawnSync(python, ['-c', MODULES_CHECK], {
       encoding: 'utf8',
       timeout: 60_000,
     });
@@ -55,7 +59,7 @@ function referenceCliCommand():
     const why = (probe.stderr || probe.error?.message || '').trim().split('\n').slice(-1)[0];
     failures.push(`${python}: ${why}`);
   }
-  return `no Python with ${MODULES} (${failures.join('; ')})`;
+  return `no Python with ${MODULES} (boto3 >= 1.36): ${failures.join('; ')}`;
 }
 
 type Launch = { command: string; args: string[]; env: NodeJS.ProcessEnv };
