@@ -124,12 +124,18 @@ async function weUpload(bucket: string, prefix: string, files: readonly string[]
 
 async function theyDownload(bucket: string, prefix: string, names: readonly string[]) {
   const out = await mkdtemp(join(work, 'theirs-'));
-  for (const name of names) {
-    ok(
-      await runTheirs(server.endpoint, ['cp', `s3://${bucket}/${prefix}${name}`, join(out, name)]),
-      `their download of ${name}`,
-    );
-  }
+  await Promise.all(
+    names.map(async (name) =>
+      ok(
+        await runTheirs(server.endpoint, [
+          'cp',
+          `s3://${bucket}/${prefix}${name}`,
+          join(out, name),
+        ]),
+        `their download of ${name}`,
+      ),
+    ),
+  );
   return out;
 }
 
@@ -157,7 +163,8 @@ describeOracle('the reference CLI writes, we read', () => {
     // gzip/bzip2/xz and must be recompressed on decode (app-header.ts).
     const bucket = await server.createBucket();
     const families = await compressedVersions();
-    for (const [prefix, names] of families) await theyUpload(bucket, prefix, names, inDir);
+    // One DeltaSpace per format: independent, so uploaded side by side.
+    await Promise.all(families.map(([prefix, names]) => theyUpload(bucket, prefix, names)));
 
     const out = join(work, 'ours-compressed');
     ok(await runOurs(server.endpoint, ['cp', '-r', `s3://${bucket}/`, out]), 'our cp -r');
