@@ -10,11 +10,14 @@ export interface ObjectHead {
   /** Stored size in bytes (the body as it sits in the bucket). */
   size: number;
   metadata: Metadata;
+  /** When the object was written (whole seconds on S3); picks one of two forms of a name. */
+  lastModified?: Date;
 }
 
 export interface ListedObject {
   key: string;
   size: number;
+  lastModified?: Date;
 }
 
 /** Receives how many bytes of one long operation are done so far. Called often: keep it cheap. */

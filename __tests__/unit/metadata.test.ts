@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 const at = new Date('2026-11-25T16:26:05.453Z');
 const sha = 'a'.repeat(64);
 
-describe('writing metadata (FORMAT.md)', () => {
+describe('writing metadata (docs/format.md)', () => {
   it('formats created-at with microseconds and Z', () => {
     expect(formatCreatedAt(at)).toBe('2026-11-25T16:26:05.453000Z');
   });

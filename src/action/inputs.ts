@@ -37,7 +37,13 @@ export interface ActionInputs {
   concurrency: number;
   /** Memory the xdelta3 processes of the step may use together, in bytes. */
   xdelta3MemoryBytes: number;
-  xdelta3: { version?: string; path?: string; url?: string; sha256?: string };
+  xdelta3: {
+    version?: string;
+    path?: string;
+    url?: string;
+    sha256?: string;
+    install?: 'auto' | 'never';
+  };
   comment: { mode: CommentMode; token: string; key: string };
 }
 
@@ -177,6 +183,7 @@ export function readInputs(): ActionInputs {
       path: optional('xdelta3-path'),
       url: optional('xdelta3-url'),
       sha256: optional('xdelta3-sha256'),
+      install: xdelta3Install(),
     },
     comment: {
       mode: parseCommentMode(core.getInput('comment')),
@@ -184,4 +191,14 @@ export function readInputs(): ActionInputs {
       key: optional('comment-key') ?? DEFAULT_COMMENT_KEY,
     },
   };
+}
+
+/** `xdelta3-install`: auto (the default) or never. */
+function xdelta3Install(): 'auto' | 'never' {
+  const value = (optional('xdelta3-install') ?? 'auto').toLowerCase();
+  if (value === 'auto' || value === 'never') return value;
+  throw new InputError(
+    `xdelta3-install must be auto or never, got "${value}"`,
+    'auto installs the xdelta3 apt package when no other xdelta3 is found; never forbids it',
+  );
 }

@@ -106,6 +106,8 @@ function print(
         ...fileJson(r.file),
         ...(r.file.archiveAware ? { 'archive-aware': true } : {}),
         url: formatS3Url(r.space.bucket, directKey(r.space, r.file.name)),
+        // A name stored twice: `key` is the form reads use, this the older one.
+        ...(r.file.staleKey ? { 'stale-key': r.file.staleKey } : {}),
       })),
     });
     return;

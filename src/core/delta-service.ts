@@ -21,6 +21,7 @@ import {
 } from './download-targets.js';
 import { InputError } from './errors.js';
 import { listSpace } from './lister.js';
+import { warnTwoForms } from './two-forms.js';
 import type { DeltaSpace, FileResult, LogicalFile } from './models.js';
 import { ReferenceStore, type ReferenceStats } from './reference-store.js';
 import { Uploader, type UploadOptions } from './uploader.js';
@@ -136,7 +137,8 @@ export class DeltaService {
     destDir: string,
     options: DownloadOptions = {},
   ): Promise<() => Promise<FileResult[]>> {
-    const listing = await this.list(space);
+    // Each download warns about its own name if stored twice: list without warning.
+    const listing = await listSpace(this.deps.storage, space);
     if (listing.length === 0) {
       throw new InputError(
         `${formatSpace(space)} holds no files`,
@@ -173,8 +175,11 @@ export class DeltaService {
       );
   }
 
-  list(space: DeltaSpace): Promise<LogicalFile[]> {
-    return listSpace(this.deps.storage, space);
+  /** The logical files of a DeltaSpace; warns about names stored in two forms. */
+  async list(space: DeltaSpace): Promise<LogicalFile[]> {
+    const files = await listSpace(this.deps.storage, space);
+    warnTwoForms(this.deps.log, space.bucket, files);
+    return files;
   }
 
   /** Downloads a logical file to a path of the caller's choosing (any file name). */

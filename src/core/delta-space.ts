@@ -2,7 +2,7 @@ import { InputError } from './errors.js';
 import type { DeltaSpace } from './models.js';
 import type { S3Url } from './s3-url.js';
 
-// Key layout of a DeltaSpace (FORMAT.md, "Objects in a DeltaSpace").
+// Key layout of a DeltaSpace (docs/format.md, "Objects in a DeltaSpace").
 export const REFERENCE_NAME = 'reference.bin';
 export const DELTA_SUFFIX = '.delta';
 
@@ -40,7 +40,7 @@ export function listingPrefix(space: DeltaSpace): string {
   return space.prefix === '' ? '' : `${space.prefix}/`;
 }
 
-/** The reference a delta points at: `dirname(dg-ref-key)/reference.bin` (FORMAT.md). */
+/** The reference a delta points at: `dirname(dg-ref-key)/reference.bin` (docs/format.md). */
 export function referenceKeyFor(refKey: string): string {
   const slash = refKey.lastIndexOf('/');
   return slash === -1 ? REFERENCE_NAME : `${refKey.slice(0, slash)}/${REFERENCE_NAME}`;

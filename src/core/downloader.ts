@@ -34,6 +34,7 @@ import type { DeltaSpace, FileResult } from './models.js';
 import type { ReferenceStore } from './reference-store.js';
 import { formatS3Url } from './s3-url.js';
 import { inStep } from './progress.js';
+import { formToRead, twoFormsWarning } from './two-forms.js';
 
 /** A logical file rebuilt by `check`. */
 export interface CheckedFile extends FileResult {
@@ -88,22 +89,32 @@ export class Downloader {
   ): Promise<CheckedFile> {
     assertValidName(name);
     const { storage } = this.deps;
-    const directHead = await storage.head(space.bucket, directKey(space, name));
+    const [directHead, deltaHead] = await Promise.all([
+      storage.head(space.bucket, directKey(space, name)),
+      storage.head(space.bucket, deltaKey(space, name)),
+    ]);
+    const fetchDelta = (head: ObjectHead) =>
+      this.fetchDelta(space, head, name, dest, keep).catch(
+        needing(dest, sizeOf(decodeObject(head.metadata))),
+      );
+    if (directHead && deltaHead) {
+      // Stored in both forms (another tool left the older one): read the newer.
+      const { read, stale } = formToRead(directHead, deltaHead);
+      this.deps.log.warning(twoFormsWarning(space.bucket, name, read.key, stale.key));
+      if (read === deltaHead) return fetchDelta(deltaHead);
+    }
     if (directHead) {
       return this.fetchDirect(space.bucket, directHead, name, dest, keep).catch(
         needing(dest, directHead.size),
       );
     }
-    const deltaHead = await storage.head(space.bucket, deltaKey(space, name));
     if (!deltaHead) {
       throw new NotFoundError(
         `Neither ${formatS3Url(space.bucket, directKey(space, name))} nor its .delta exists`,
         'Check the s3-url, or list the DeltaSpace to see the names it holds',
       );
     }
-    return this.fetchDelta(space, deltaHead, name, dest, keep).catch(
-      needing(dest, sizeOf(decodeObject(deltaHead.metadata))),
-    );
+    return fetchDelta(deltaHead);
   }
 
   /** A direct object (or a plain one no DeltaGlider wrote, passed through untouched). */

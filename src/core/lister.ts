@@ -1,4 +1,4 @@
-import type { StoragePort } from '../ports.js';
+import type { ListedObject, StoragePort } from '../ports.js';
 import {
   DELTA_SUFFIX,
   listingPrefix,
@@ -8,6 +8,7 @@ import {
 } from './delta-space.js';
 import { decodeObject } from './metadata.js';
 import type { DeltaSpace, LogicalFile } from './models.js';
+import { formToRead } from './two-forms.js';
 import { mapLimit } from './util/map-limit.js';
 
 /** HEAD requests in flight while listing: metadata holds the original sizes. */
@@ -20,47 +21,67 @@ const HEAD_CONCURRENCY = 8;
  */
 export async function listSpace(storage: StoragePort, space: DeltaSpace): Promise<LogicalFile[]> {
   const prefix = listingPrefix(space);
-  const direct = new Map<string, { key: string; size: number }>();
-  const deltas = new Map<string, { key: string; size: number }>();
+  const direct = new Map<string, ListedObject>();
+  const deltas = new Map<string, ListedObject>();
   for await (const object of storage.list(space.bucket, prefix)) {
     const rest = object.key.slice(prefix.length);
     if (rest === '' || rest.includes('/') || rest === REFERENCE_NAME) continue;
     if (rest.endsWith(DELTA_SUFFIX)) deltas.set(stripDeltaSuffix(rest), object);
     else direct.set(rest, object);
   }
-  // Reading prefers `<name>` over `<name>.delta` (FORMAT.md), so listing does too.
-  const entries = [...direct.entries(), ...[...deltas].filter(([name]) => !direct.has(name))];
+  // A name stored in both forms lists as the one a download reads (two-forms.ts).
+  const entries: [string, ListedObject, string | undefined][] = [...direct].map(
+    ([name, object]) => {
+      const delta = deltas.get(name);
+      if (!delta) return [name, object, undefined];
+      const { read, stale } = formToRead(object, delta);
+      return [name, read, stale.key];
+    },
+  );
+  for (const [name, object] of deltas)
+    if (!direct.has(name)) entries.push([name, object, undefined]);
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return mapLimit(entries, HEAD_CONCURRENCY, async ([name, object]) => {
-    const head = await storage.head(space.bucket, object.key);
-    const decoded = decodeObject(head?.metadata ?? {});
-    const storedBytes = head?.size ?? object.size;
-    // What downloads refuse (a control character, `..`), said where the name is listed.
-    const refused = nameProblemOf(name);
-    const nameProblem = refused ? `the name ${refused}` : undefined;
-    if (decoded.type === 'plain') {
-      return {
-        name,
-        key: object.key,
-        kind: 'plain',
-        originalBytes: storedBytes,
-        storedBytes,
-        ...(nameProblem ? { problem: nameProblem } : {}),
-      };
-    }
-    // A flagged value is not what it claims to be (a sha256 with a line break): not shown.
-    const problem =
-      nameProblem ??
-      (decoded.unsafe ? `its ${decoded.unsafe} metadata contains control characters` : undefined);
+  return mapLimit(entries, HEAD_CONCURRENCY, async ([name, object, staleKey]) => {
+    const file = await describeObject(storage, space, name, object);
+    return staleKey ? { ...file, staleKey } : file;
+  });
+}
+
+/** One listed object as a logical file: its metadata holds the original size. */
+async function describeObject(
+  storage: StoragePort,
+  space: DeltaSpace,
+  name: string,
+  object: ListedObject,
+): Promise<LogicalFile> {
+  const head = await storage.head(space.bucket, object.key);
+  const decoded = decodeObject(head?.metadata ?? {});
+  const storedBytes = head?.size ?? object.size;
+  // What downloads refuse (a control character, `..`), said where the name is listed.
+  const refused = nameProblemOf(name);
+  const nameProblem = refused ? `the name ${refused}` : undefined;
+  if (decoded.type === 'plain') {
     return {
       name,
       key: object.key,
-      kind: decoded.type,
-      originalBytes: decoded.size ?? storedBytes,
+      kind: 'plain',
+      originalBytes: storedBytes,
       storedBytes,
-      ...(decoded.unsafe ? {} : { sha256: decoded.sha256 }),
-      ...(problem ? { problem } : {}),
-      ...(decoded.type === 'delta' && decoded.archive ? { archiveAware: true } : {}),
+      ...(nameProblem ? { problem: nameProblem } : {}),
     };
-  });
+  }
+  // A flagged value is not what it claims to be (a sha256 with a line break): not shown.
+  const problem =
+    nameProblem ??
+    (decoded.unsafe ? `its ${decoded.unsafe} metadata contains control characters` : undefined);
+  return {
+    name,
+    key: object.key,
+    kind: decoded.type,
+    originalBytes: decoded.size ?? storedBytes,
+    storedBytes,
+    ...(decoded.unsafe ? {} : { sha256: decoded.sha256 }),
+    ...(problem ? { problem } : {}),
+    ...(decoded.type === 'delta' && decoded.archive ? { archiveAware: true } : {}),
+  };
 }

@@ -2,7 +2,7 @@ import type { Metadata } from '../ports.js';
 import { hasControlChars } from './text-safety.js';
 import { TOOL_ID } from './version.js';
 
-// The `dg-*` user metadata of FORMAT.md: written exactly as the contract says, read
+// The `dg-*` user metadata of docs/format.md: written exactly as the contract says, read
 // liberally (older DeltaGlider releases wrote other spellings of the same fields).
 
 export interface ReferenceFields {
@@ -224,7 +224,7 @@ function readSize(meta: Metadata): number | undefined {
 }
 
 /**
- * Classifies a non-reference object by its metadata (FORMAT.md, "Reading"). A decoded
+ * Classifies a non-reference object by its metadata (docs/format.md, "Reading"). A decoded
  * value with control characters (a line break in `dg-ref-key`, an encoded-word that
  * decodes to one in `dg-file-sha256`) is flagged in `unsafe`: downloads refuse it.
  */

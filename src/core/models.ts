@@ -37,6 +37,8 @@ export interface LogicalFile {
   problem?: string;
   /** An archive-aware delta (docs/archive-aware.md): the DeltaGlider CLI cannot read it. */
   archiveAware?: boolean;
+  /** The older form of a name stored both direct and as a delta; reads use `key` (two-forms.ts). */
+  staleKey?: string;
 }
 
 export interface Totals {

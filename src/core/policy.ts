@@ -1,7 +1,7 @@
 // Which files are worth storing as deltas. A delta only pays when the file is large
 // enough and shares bytes with other versions; text, media and checksums rarely do, and
-// compressed content cannot be delta'd byte-exactly for the DeltaGlider CLI (FORMAT.md,
-// TRAP), so those go direct.
+// compressed content cannot be delta'd byte-exactly for the DeltaGlider CLI (docs/format.md,
+// "Deltas and integrity"), so those go direct.
 
 /** Below this size the fixed cost of a delta (and of a reference) is not worth it. */
 export const MIN_DELTA_BYTES = 1024 * 1024;

@@ -4,6 +4,7 @@ import { decodeObject } from './metadata.js';
 import { totalsOf } from './models.js';
 import { walkTree, type Directory } from './tree.js';
 import { mapLimit } from './util/map-limit.js';
+import { formToRead, twoFormsWarning } from './two-forms.js';
 
 /** HEAD requests in flight: metadata holds the original sizes of deltas. */
 const HEAD_CONCURRENCY = 8;
@@ -64,7 +65,7 @@ export async function computeStats(
   log: LoggerPort,
 ): Promise<StatsReport> {
   const directories = await walkTree(storage, bucket, listingPrefix);
-  const names = directories.map((d) => new Set(d.objects.map((o) => baseName(o.key))));
+  const names = directories.map((d) => new Map(d.objects.map((o) => [baseName(o.key), o])));
   // One bounded pool for the whole walk, however many directories there are.
   const work = directories.flatMap((directory, index) =>
     directory.objects.map((object) => ({ index, object })),
@@ -92,8 +93,8 @@ async function classify(
   storage: StoragePort,
   bucket: string,
   object: ListedObject,
-  /** Base names of the objects in the same directory. */
-  siblings: ReadonlySet<string>,
+  /** The objects in the same directory, by base name. */
+  siblings: ReadonlyMap<string, ListedObject>,
   log: LoggerPort,
 ): Promise<Contribution> {
   const head = await storage.head(bucket, object.key);
@@ -102,11 +103,24 @@ async function classify(
   const fileName = baseName(object.key);
   if (!fileName.endsWith(DELTA_SUFFIX) || decoded.type !== 'delta') {
     const kind = decoded.type === 'plain' ? 'plain' : 'direct';
-    return { kind, name: fileName, originalBytes: storedBytes, storedBytes };
+    // A direct object with a newer `.delta` of its name is not what reads return.
+    const delta = siblings.get(fileName + DELTA_SUFFIX);
+    const stale = delta !== undefined && formToRead(object, delta).read === delta;
+    return {
+      kind,
+      name: stale ? undefined : fileName,
+      originalBytes: stale ? 0 : storedBytes,
+      storedBytes,
+    };
   }
   const name = stripDeltaSuffix(fileName);
-  // Reads prefer `<name>` to `<name>.delta` (FORMAT.md): the delta is no file of its own then.
-  const shadowed = siblings.has(name);
+  // A name stored in both forms counts once, as the form reads use (two-forms.ts).
+  const direct = siblings.get(name);
+  const shadowed = direct !== undefined && formToRead(direct, object).read === direct;
+  if (direct) {
+    const [read, stale] = shadowed ? [direct.key, object.key] : [object.key, direct.key];
+    log.warning(twoFormsWarning(bucket, name, read, stale));
+  }
   if (decoded.size === undefined) {
     log.debug(`${object.key} has no dg-file-size; counting its stored size as its file size`);
   }

@@ -120,7 +120,12 @@ export class S3Storage implements StoragePort {
   async head(bucket: string, key: string): Promise<ObjectHead | undefined> {
     try {
       const response = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-      return { key, size: response.ContentLength ?? 0, metadata: lowercaseKeys(response.Metadata) };
+      return {
+        key,
+        size: response.ContentLength ?? 0,
+        metadata: lowercaseKeys(response.Metadata),
+        lastModified: response.LastModified,
+      };
     } catch (error) {
       if (httpStatusOf(error) !== 404) throw this.fail(error, 'HeadObject', bucket, key);
     }
@@ -159,7 +164,9 @@ export class S3Storage implements StoragePort {
         throw this.fail(error, 'ListObjectsV2', bucket, prefix || undefined);
       }
       for (const object of page.Contents ?? []) {
-        if (object.Key !== undefined) yield { key: object.Key, size: object.Size ?? 0 };
+        if (object.Key !== undefined) {
+          yield { key: object.Key, size: object.Size ?? 0, lastModified: object.LastModified };
+        }
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

@@ -4,6 +4,7 @@ import { DeltaGliderError, IntegrityError } from '../../core/errors.js';
 import { asLocalError, localErrorInStderr } from '../local-errors.js';
 import type { DifferPort, ProgressListener, ProgressOptions } from '../../ports.js';
 import { MemoryBudget } from '../memory-budget.js';
+import { externalCompressionOf } from './app-header.js';
 import {
   decodeMemoryFor,
   decodeWindowFor,
@@ -26,9 +27,10 @@ export interface Xdelta3Options {
 }
 
 /**
- * The xdelta3 binary, run file to file. Every call passes `-D` (and `-R` on decode) so
- * xdelta3 never transcodes gzip/bzip2/xz input behind our back: what we encode decodes
- * to the same bytes (FORMAT.md, TRAP).
+ * The xdelta3 binary, run file to file. Encoding passes `-D` so xdelta3 never transcodes
+ * gzip/bzip2/xz input behind our back: what we encode decodes to the same bytes with
+ * `-D -R` (docs/format.md). Deltas made without `-D` (the reference DeltaGlider CLI's)
+ * say so in their header and are decoded the way they were made (app-header.ts).
  */
 export class Xdelta3Differ implements DifferPort {
   private readonly memory: MemoryBudget;
@@ -72,12 +74,14 @@ export class Xdelta3Differ implements DifferPort {
   ): Promise<void> {
     const referenceBytes = await sizeOf(referencePath);
     const window = decodeWindowFor(referenceBytes, this.memory.totalBytes);
+    // Without -D -R xdelta3 decompresses the reference and recompresses the output as the
+    // delta's header records; the sha256 check still decides whether the bytes are right.
+    const asMade = (await externalCompressionOf(deltaPath)) ? [] : ['-D', '-R'];
     const args = [
       '-v',
       '-d',
       '-f',
-      '-D',
-      '-R',
+      ...asMade,
       '-B',
       String(window),
       '-s',

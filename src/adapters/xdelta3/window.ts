@@ -1,5 +1,5 @@
 // xdelta3 only finds matches inside its source window (`-B`, default 64 MiB): content
-// that moved further than that is stored literally (NOTES.md; BENCHMARKS.md: a 256 MiB
+// that moved further than that is stored literally (BENCHMARKS.md: a 256 MiB
 // file whose second half moved to the front gives a 94% delta in 340 s with the default
 // window, 911 bytes in 20 s with -B 256 MiB). So the window covers the whole reference,
 // as far as the memory budget allows.

@@ -6,6 +6,13 @@ import * as tc from '@actions/tool-cache';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { LoggerPort } from '../../../ports.js';
+import {
+  aptInstallXdelta3,
+  aptUnavailable,
+  cachedAptBinary,
+  type AptInstallHooks,
+  type Xdelta3InstallMode,
+} from './apt-install.js';
 import { normalizeSha256 } from './checksum.js';
 import { displayUrl, downloadVerified } from './download.js';
 import { detectArchiveKind, extractArchive, findExecutable, makeExecutable } from './extract.js';
@@ -39,9 +46,11 @@ export interface Xdelta3Request {
   url?: string;
   /** `xdelta3-sha256`: sha256 of the archive at `url`. */
   sha256?: string;
+  /** `xdelta3-install`: may the action install the apt package as a last resort (default auto). */
+  install?: Xdelta3InstallMode;
 }
 
-export type Xdelta3Source = 'input-path' | 'tool-cache' | 'download' | 'system-path';
+export type Xdelta3Source = 'input-path' | 'tool-cache' | 'download' | 'system-path' | 'apt';
 
 export interface Xdelta3Binary {
   /** Absolute path of the executable. */
@@ -126,7 +135,7 @@ export async function provisionXdelta3(
     platformKey(),
     describePlatform(),
   );
-  if (!lookup.found) return useSystemBinary(version, lookup.reason, log);
+  if (!lookup.found) return useSystemBinary(version, lookup.reason, log, request.install);
   return installArchive(lookup.asset, version, log);
 }
 
@@ -148,11 +157,23 @@ async function useSystemBinary(
   version: string,
   reason: string,
   log: ProvisionLogger,
+  install: Xdelta3InstallMode = 'auto',
 ): Promise<Xdelta3Binary> {
   const found = await findOnPath(TOOL);
   if (!found) {
+    // Last resort: the apt package (apt-install.ts), unless xdelta3-install: never.
+    const hooks: AptInstallHooks = {
+      notice: (message) => (log.notice ?? log.warning).call(log, message),
+      info: (message) => log.info(message),
+      addPath: (dir) => core.addPath(dir),
+    };
+    const cached = await cachedAptBinary(version, hooks);
+    if (cached) return cached;
+    const noApt = install === 'never' ? 'xdelta3-install is never' : await aptUnavailable();
+    if (!noApt) return aptInstallXdelta3(version, `${reason} and xdelta3 is not on PATH`, hooks);
     throw new Error(
-      `No xdelta3 for this runner: ${reason}, and there is no xdelta3 on PATH. Fix it with ` +
+      `No xdelta3 for this runner: ${reason}, and there is no xdelta3 on PATH (nor could ` +
+        `it be installed with apt: ${noApt}). Fix it with ` +
         'one of: set xdelta3-path to an xdelta3 executable; set xdelta3-url and ' +
         'xdelta3-sha256 to a .tar.gz or .zip archive that contains one (e.g. your mirror); ' +
         'or install xdelta3 in an earlier step (apt-get install xdelta3, brew install xdelta).',
