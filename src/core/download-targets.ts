@@ -5,6 +5,7 @@
 import type { HasherPort, LocalFilesPort, LoggerPort, StoragePort } from '../ports.js';
 import { deltaKey, directKey } from './delta-space.js';
 import { InputError } from './errors.js';
+import { formToRead } from './two-forms.js';
 import { decodeObject } from './metadata.js';
 import type { DeltaSpace, FileResult, LogicalFile } from './models.js';
 import { mapLimit } from './util/map-limit.js';
@@ -70,9 +71,15 @@ export async function describeFile(
   space: DeltaSpace,
   name: string,
 ): Promise<LogicalFile | undefined> {
-  for (const key of [directKey(space, name), deltaKey(space, name)]) {
-    const head = await storage.head(space.bucket, key);
-    if (!head) continue;
+  const [directHead, deltaHead] = await Promise.all([
+    storage.head(space.bucket, directKey(space, name)),
+    storage.head(space.bucket, deltaKey(space, name)),
+  ]);
+  // The form a download reads (two-forms.ts): the newer one when both exist.
+  const head =
+    directHead && deltaHead ? formToRead(directHead, deltaHead).read : (directHead ?? deltaHead);
+  if (head) {
+    const { key } = head;
     const decoded = decodeObject(head.metadata);
     if (decoded.type === 'plain') {
       return { name, key, kind: 'plain', originalBytes: head.size, storedBytes: head.size };
