@@ -6,6 +6,7 @@ import { Sha256Hasher } from './adapters/sha256-hasher.js';
 import { SystemClock } from './adapters/system-clock.js';
 import { Xdelta3Differ } from './adapters/xdelta3/differ.js';
 import { ArchiveCodec } from './adapters/archive/index.js';
+import type { ExpandBudgetOptions } from './adapters/archive/expand-budget.js';
 import { DeltaService } from './core/delta-service.js';
 import type { LoggerPort, ProgressPort, ReferenceCachePort, StoragePort } from './ports.js';
 
@@ -68,7 +69,11 @@ export function createEngine(options: EngineOptions): Engine {
       clock: new SystemClock(),
       log: options.log,
       progress: options.progress,
-      archiveCodec: new ArchiveCodec({ tempDir: scratchRoot, logger: options.log }),
+      archiveCodec: new ArchiveCodec({
+        tempDir: scratchRoot,
+        logger: options.log,
+        budget: archiveBudgetFromEnv(),
+      }),
     },
     {
       maxRatio: options.maxRatio,
@@ -77,4 +82,22 @@ export function createEngine(options: EngineOptions): Engine {
     },
   );
   return { service, localCache, dispose: () => files.dispose() };
+}
+
+/**
+ * Tighter archive-aware expansion budgets, for tests and cautious runners:
+ * `DELTAGLIDER_ARCHIVE_MAX_BYTES`, `DELTAGLIDER_ARCHIVE_MAX_ENTRIES`,
+ * `DELTAGLIDER_ARCHIVE_MAX_SECONDS` (unset or not a positive number: the default).
+ */
+function archiveBudgetFromEnv(): ExpandBudgetOptions {
+  const read = (name: string) => {
+    const value = Number(process.env[`DELTAGLIDER_ARCHIVE_${name}`]);
+    return Number.isFinite(value) && value > 0 ? value : undefined;
+  };
+  const seconds = read('MAX_SECONDS');
+  return {
+    maxExpandedBytes: read('MAX_BYTES'),
+    maxEntries: read('MAX_ENTRIES'),
+    maxMs: seconds === undefined ? undefined : seconds * 1000,
+  };
 }

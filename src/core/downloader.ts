@@ -22,6 +22,7 @@ import type { DeltaSpace, FileResult } from './models.js';
 import type { ReferenceStore } from './reference-store.js';
 import { formatS3Url } from './s3-url.js';
 import { inStep } from './progress.js';
+import { boundsOf, checkExpanded } from './delta-bounds.js';
 
 /** A logical file rebuilt by `check`. */
 export interface CheckedFile extends FileResult {
@@ -131,6 +132,7 @@ export class Downloader {
         'It was not written by DeltaGlider; download it with another S3 tool',
       );
     }
+    const bounds = boundsOf(formatS3Url(space.bucket, head.key), decoded);
     const refKey = referenceKeyFor(decoded.refKey ?? referenceKey(space));
     const refSha = decoded.refSha256 ?? (await this.declaredReferenceSha(space.bucket, refKey));
     const refPath = await references.localCopy(space.bucket, refKey, refSha);
@@ -145,10 +147,18 @@ export class Downloader {
       );
       const { sha256, bytes } = await this.place(dest, decoded.sha256, head.key, keep, (partial) =>
         inStep(this.deps.progress, name, 'decoding', decoded.size ?? 0, async (onProgress) => {
-          if (!decoded.archive) return differ.decode(source, deltaPath, partial, { onProgress });
+          if (!decoded.archive)
+            return bounds.decoding(
+              differ.decode(source, deltaPath, partial, bounds.file(onProgress)),
+            );
           // Archive-aware: the delta rebuilds the expanded form, the codec the file.
-          await differ.decode(source, deltaPath, expandedPath, { onProgress });
-          await this.deps.archives!.codec.rebuild(expandedPath, partial);
+          await bounds.decoding(
+            differ.decode(source, deltaPath, expandedPath, bounds.expanded(onProgress)),
+          );
+          await checkExpanded(this.deps.hasher, expandedPath, bounds);
+          await bounds.decoding(
+            this.deps.archives!.codec.rebuild(expandedPath, partial, bounds.file()),
+          );
         }),
       );
       const originalBytes = decoded.size ?? bytes;
@@ -182,7 +192,10 @@ export class Downloader {
       );
     }
     if (archive.refView === 'raw') return refPath;
-    const view = await archives.viewOf(refSha, refPath);
+    const view = await archives.viewOf(refSha, refPath, {
+      size: archive.refViewSize,
+      sha256: archive.refViewSha256,
+    });
     if (view.refView !== archive.refView) {
       throw new IntegrityError(
         `${key} was made against the ${archive.refView} view of its reference, but this build sees it as ${view.refView}`,

@@ -58,6 +58,7 @@ interface ExpandedFile {
   path: string;
   codec: string;
   sha256: string;
+  size: number;
 }
 
 export interface UploaderDeps {
@@ -112,10 +113,17 @@ export class Uploader {
     const path = files.tempPath(`${file.name}.expanded`);
     const found = await archives.codec.expand(file.path, path);
     if (!found) return undefined;
+    if ('declined' in found) {
+      const notice = `${file.name}: stored without archive-aware expansion: ${found.declined}`;
+      if (log.notice) log.notice(notice);
+      else log.info(notice);
+      return undefined;
+    }
     log.info(
       `${file.name}: ${found.codec} content reproduced exactly; storing an archive-aware delta`,
     );
-    return { path, codec: found.codec, sha256: await hasher.sha256File(path) };
+    const [sha256, size] = [await hasher.sha256File(path), await files.size(path)];
+    return { path, codec: found.codec, sha256, size };
   }
 
   private async store(space: DeltaSpace, file: LocalFile, head: Uint8Array): Promise<FileResult> {
@@ -313,7 +321,7 @@ export class Uploader {
     try {
       // Archive-aware: from the reference's view to the file's expanded form.
       const source = file.expanded
-        ? await this.deps.archives!.viewOf(refSha, refPath)
+        ? await this.deps.archives!.viewForUpload(refSha, refPath)
         : { path: refPath, refView: 'raw' };
       const target = file.expanded?.path ?? file.path;
       await inStep(
@@ -342,7 +350,14 @@ export class Uploader {
         deltaSize: size,
         deltaCmd: differ.describeEncode('reference.bin', file.name, `${file.name}.delta`),
         note,
-        archive: file.expanded && { codec: file.expanded.codec, refView: source.refView },
+        archive: file.expanded && {
+          codec: file.expanded.codec,
+          refView: source.refView,
+          expandedSize: file.expanded.size,
+          expandedSha256: file.expanded.sha256,
+          refViewSize: source.size,
+          refViewSha256: source.sha256,
+        },
       });
       await inStep(this.deps.progress, file.name, 'uploading the delta', size, (onProgress) =>
         storage.upload(space.bucket, key, deltaPath, meta, { onProgress }),

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { DeltaGliderError, IntegrityError } from '../../core/errors.js';
-import type { DifferPort, ProgressListener, ProgressOptions } from '../../ports.js';
+import type { Readable } from 'node:stream';
+import type { DifferPort, LimitOptions, ProgressListener, ProgressOptions } from '../../ports.js';
+import { writeAtMost } from './bounded-output.js';
 import { MemoryBudget } from '../memory-budget.js';
 import {
   decodeMemoryFor,
@@ -67,10 +69,13 @@ export class Xdelta3Differ implements DifferPort {
     referencePath: string,
     deltaPath: string,
     outPath: string,
-    options: ProgressOptions = {},
+    options: ProgressOptions & LimitOptions = {},
   ): Promise<void> {
     const referenceBytes = await sizeOf(referencePath);
     const window = decodeWindowFor(referenceBytes, this.memory.totalBytes);
+    const { maxBytes } = options;
+    // Bounded: to stdout (-c) through a counter that stops xdelta3 at the limit.
+    const output = maxBytes === undefined ? [outPath] : ['-c'];
     const args = [
       '-v',
       '-d',
@@ -82,11 +87,13 @@ export class Xdelta3Differ implements DifferPort {
       '-s',
       referencePath,
       deltaPath,
-      outPath,
+      ...output,
     ];
+    const sink =
+      maxBytes === undefined ? undefined : (out: Readable) => writeAtMost(out, outPath, maxBytes);
     try {
       await this.memory.run(decodeMemoryFor(referenceBytes, window), () =>
-        this.run(args, progressOf('out', options.onProgress)),
+        this.run(args, progressOf('out', options.onProgress), sink),
       );
     } catch (error) {
       if (error instanceof XdeltaFailed) {
@@ -104,14 +111,24 @@ export class Xdelta3Differ implements DifferPort {
     return `xdelta3 -e -9 -D -s ${referenceName} ${targetName} ${deltaName}`;
   }
 
-  private run(args: string[], onLine: (line: string) => boolean): Promise<void> {
+  /** Runs xdelta3; with `sink`, its stdout goes there and a failing sink stops it. */
+  private run(
+    args: string[],
+    onLine: (line: string) => boolean,
+    sink?: (stdout: Readable) => Promise<void>,
+  ): Promise<void> {
     const { binary } = this.options;
     return new Promise((resolve, reject) => {
-      const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(binary, args, { stdio: ['ignore', sink ? 'pipe' : 'ignore', 'pipe'] });
+      const written = sink?.(child.stdout!).catch((error: unknown) => {
+        child.kill('SIGKILL');
+        throw error;
+      });
+      written?.catch(() => undefined); // observed on close
       let stderr = '';
       let partial = '';
-      child.stderr.setEncoding('utf8');
-      child.stderr.on('data', (chunk: string) => {
+      child.stderr!.setEncoding('utf8');
+      child.stderr!.on('data', (chunk: string) => {
         const lines = (partial + chunk).split('\n');
         partial = lines.pop() ?? '';
         // Progress lines are consumed; anything else is kept for the error message.
@@ -130,11 +147,16 @@ export class Xdelta3Differ implements DifferPort {
         } else reject(error);
       });
       child.on('close', (code, signal) => {
-        if (code === 0) resolve();
-        else {
-          const message = (stderr + partial).trim() || 'no message';
-          reject(new XdeltaFailed(`xdelta3 ${args[1]} exited with ${signal ?? code}: ${message}`));
-        }
+        // The sink's failure (a limit passed) is the cause of any exit it forced.
+        void (written ?? Promise.resolve()).then(() => {
+          if (code === 0) resolve();
+          else {
+            const message = (stderr + partial).trim() || 'no message';
+            reject(
+              new XdeltaFailed(`xdelta3 ${args[1]} exited with ${signal ?? code}: ${message}`),
+            );
+          }
+        }, reject);
       });
     });
   }
