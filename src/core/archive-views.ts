@@ -20,6 +20,8 @@ export interface ReferenceView {
 export interface RecordedView {
   size?: number;
   sha256?: string;
+  /** The delta that recorded them, as errors name it. */
+  delta?: string;
 }
 
 /**
@@ -63,7 +65,7 @@ export class ArchiveViews {
     const limit = expansionLimit(await this.files.size(refPath));
     if (recorded.size !== undefined && recorded.size > limit) {
       throw new IntegrityError(
-        `The delta records a reference view of ${recorded.size} bytes, more than the ` +
+        `${recorded.delta ?? 'The delta'} records a reference view of ${recorded.size} bytes, more than the ` +
           `${limit} bytes allowed for a reference of this size`,
         'The object is corrupt or hostile; nothing was built',
       );
@@ -74,8 +76,11 @@ export class ArchiveViews {
       this.views.set(refSha, pending);
       pending.catch(() => this.views.delete(refSha));
     }
-    const view = await pending;
-    if (view.refView !== 'raw') checkRecorded(view, recorded);
+    const view = await pending.catch((error: unknown) => {
+      if (!(error instanceof OutputLimitError) || !recorded.delta) throw error;
+      throw new OutputLimitError(error.limitBytes, `${recorded.delta}: ${error.message}`, error);
+    });
+    if (view.refView !== 'raw') checkRecorded(view, recorded, recorded.delta ?? 'The delta');
     return view;
   }
 
@@ -106,16 +111,16 @@ export class ArchiveViews {
   }
 }
 
-function checkRecorded(view: ReferenceView, recorded: RecordedView): void {
+function checkRecorded(view: ReferenceView, recorded: RecordedView, delta: string): void {
   if (recorded.size !== undefined && view.size !== recorded.size) {
     throw new IntegrityError(
-      `The reference's view is ${view.size} bytes, but the delta records ${recorded.size}`,
+      `The reference's view is ${view.size} bytes, but ${delta} records ${recorded.size}`,
       'The delta object is corrupt, or was made against another reference',
     );
   }
   if (recorded.sha256 !== undefined && view.sha256 !== recorded.sha256) {
     throw new IntegrityError(
-      `The reference's view has sha256 ${view.sha256}, but the delta records ${recorded.sha256}`,
+      `The reference's view has sha256 ${view.sha256}, but ${delta} records ${recorded.sha256}`,
       'The delta object is corrupt, or was made against another reference',
     );
   }

@@ -137,7 +137,7 @@ export class Downloader {
     const refSha = decoded.refSha256 ?? (await this.declaredReferenceSha(space.bucket, refKey));
     const refPath = await references.localCopy(space.bucket, refKey, refSha);
     const source = decoded.archive
-      ? await this.archiveSource(head.key, decoded.archive, refSha, refPath)
+      ? await this.archiveSource(bounds.where, decoded.archive, refSha, refPath)
       : refPath;
     const deltaPath = files.tempPath(`${name}.delta`);
     const expandedPath = files.tempPath(`${name}.expanded`);
@@ -195,6 +195,7 @@ export class Downloader {
     const view = await archives.viewOf(refSha, refPath, {
       size: archive.refViewSize,
       sha256: archive.refViewSha256,
+      delta: key,
     });
     if (view.refView !== archive.refView) {
       throw new IntegrityError(

@@ -104,6 +104,7 @@ export class ArchiveCodec implements ArchiveCodecPort {
         codec === 'gzip'
           ? await expandGzip(path, expandedPath, context)
           : await expandZip(path, expandedPath, context);
+      if (!report) context.budget.tick(); // a search cut short by the budget says so
     } catch (error) {
       await rm(expandedPath, { force: true });
       if (error instanceof ExpansionBudgetExceeded) throw error; // `expand` says why

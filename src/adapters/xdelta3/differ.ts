@@ -74,8 +74,9 @@ export class Xdelta3Differ implements DifferPort {
     const referenceBytes = await sizeOf(referencePath);
     const window = decodeWindowFor(referenceBytes, this.memory.totalBytes);
     const { maxBytes } = options;
-    // Bounded: to stdout (-c) through a counter that stops xdelta3 at the limit.
-    const output = maxBytes === undefined ? [outPath] : ['-c'];
+    // Bounded: to stdout (-c, an option: before the file names) through a counter that
+    // stops xdelta3 at the limit.
+    const bounded = maxBytes !== undefined;
     const args = [
       '-v',
       '-d',
@@ -84,10 +85,11 @@ export class Xdelta3Differ implements DifferPort {
       '-R',
       '-B',
       String(window),
+      ...(bounded ? ['-c'] : []),
       '-s',
       referencePath,
       deltaPath,
-      ...output,
+      ...(bounded ? [] : [outPath]),
     ];
     const sink =
       maxBytes === undefined ? undefined : (out: Readable) => writeAtMost(out, outPath, maxBytes);
