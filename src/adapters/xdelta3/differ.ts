@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { DeltaGliderError, IntegrityError } from '../../core/errors.js';
 import type { Readable } from 'node:stream';
 import type { DifferPort, LimitOptions, ProgressListener, ProgressOptions } from '../../ports.js';
@@ -98,6 +98,7 @@ export class Xdelta3Differ implements DifferPort {
         this.run(args, progressOf('out', options.onProgress), sink),
       );
     } catch (error) {
+      await rm(outPath, { force: true }); // a failed decode leaves no partial output
       if (error instanceof XdeltaFailed) {
         throw new IntegrityError(
           `The delta could not be decoded against its reference (${error.detail})`,
@@ -137,18 +138,26 @@ export class Xdelta3Differ implements DifferPort {
         for (const line of lines)
           if (!onLine(line)) stderr = (stderr + line + '\n').slice(-STDERR_LIMIT);
       });
+      // Rejects only once the sink is done with its file, so the caller can remove it.
+      const settled = (written ?? Promise.resolve()).catch(() => undefined);
+      let spawnFailed = false; // then 'close' follows 'error' and must not speak over it
+      const fail = (error: unknown) => {
+        spawnFailed = true;
+        void settled.then(() => reject(error));
+      };
       child.on('error', (error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') {
-          reject(
+          fail(
             new DeltaGliderError(
               `xdelta3 was not found (tried "${binary}")`,
               'Install it (apt-get install xdelta3, brew install xdelta) or set the xdelta3-path input',
               { cause: error },
             ),
           );
-        } else reject(error);
+        } else fail(error);
       });
       child.on('close', (code, signal) => {
+        if (spawnFailed) return;
         // The sink's failure (a limit passed) is the cause of any exit it forced.
         void (written ?? Promise.resolve()).then(() => {
           if (code === 0) resolve();
