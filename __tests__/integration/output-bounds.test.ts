@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -6,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import type { ExpandBudgetOptions } from '../../src/adapters/archive/expand-budget.js';
 import { parseRecipe } from '../../src/adapters/archive/deflate-recipes.js';
 import { ExpandedWriter } from '../../src/adapters/archive/expanded-format.js';
+import { Xdelta3Differ } from '../../src/adapters/xdelta3/differ.js';
 import { sha256, text } from '../helpers/archive-fixtures.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { serviceOver, type ServiceFixture } from '../helpers/service-fixture.js';
@@ -415,5 +417,33 @@ describe('hostile archives at upload are stored without expansion', () => {
     expect(notices).toEqual([
       'info: text.tgz: stored without archive-aware expansion: expanding and proving it ran out of its time budget',
     ]);
+  });
+});
+
+describe('the bounded xdelta3 decode', () => {
+  it('decodes byte-exact up to exactly the limit', async () => {
+    const reference = text(256 * 1024, 11);
+    const target = Buffer.concat([reference, text(300 * 1024, 12)]);
+    const delta = join(fx.dir, 'exact.delta');
+    await writeFile(delta, await xdelta(reference, target));
+    await writeFile(join(fx.dir, 'exact.ref'), reference);
+    const differ = new Xdelta3Differ({ binary: 'xdelta3' });
+    const out = join(fx.dir, 'exact.out');
+    await differ.decode(join(fx.dir, 'exact.ref'), delta, out, { maxBytes: target.length });
+    expect((await readFile(out)).equals(target)).toBe(true);
+    await expect(
+      differ.decode(join(fx.dir, 'exact.ref'), delta, out, { maxBytes: target.length - 1 }),
+    ).rejects.toThrow(`The output exceeds its limit of ${target.length - 1} bytes`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a missing xdelta3 is still named, and leaves no output', async () => {
+    const differ = new Xdelta3Differ({ binary: join(fx.dir, 'no-xdelta3') });
+    await writeFile(join(fx.dir, 'r'), 'r');
+    const out = join(fx.dir, 'missing.out');
+    await expect(
+      differ.decode(join(fx.dir, 'r'), join(fx.dir, 'r'), out, { maxBytes: 10 }),
+    ).rejects.toThrow(/xdelta3 was not found \(tried ".*no-xdelta3"\)/);
+    expect(existsSync(out)).toBe(false);
   });
 });
