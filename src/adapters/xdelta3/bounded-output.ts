@@ -1,7 +1,7 @@
 // xdelta3 writes a decoded file to stdout (-c); this stops it at a size limit, so a delta
 // of a few hundred bytes cannot fill the disk with gigabytes of output.
 import { open, rm } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { OutputLimitError } from '../../core/output-limit.js';
 
 /** Pipe reads come in 64 KiB pieces; writing them in 1 MiB batches halves the overhead. */
@@ -13,6 +13,9 @@ const BATCH_BYTES = 1024 * 1024;
  * removed.
  */
 export async function writeAtMost(output: Readable, path: string, maxBytes: number) {
+  // Read from this very tick: when a child exits, Node discards whatever of its stdout no
+  // one has started reading, and opening the file below takes a turn of the event loop.
+  const source = output.pipe(new PassThrough({ highWaterMark: BATCH_BYTES }));
   const file = await open(path, 'w');
   let written = 0;
   let batch: Buffer[] = [];
@@ -27,7 +30,7 @@ export async function writeAtMost(output: Readable, path: string, maxBytes: numb
     }
   };
   try {
-    for await (const chunk of output as AsyncIterable<Buffer>) {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
       written += chunk.length;
       if (written > maxBytes) throw new OutputLimitError(maxBytes);
       batch.push(chunk);
@@ -38,6 +41,7 @@ export async function writeAtMost(output: Readable, path: string, maxBytes: numb
     await file.close();
   } catch (error) {
     output.destroy();
+    source.destroy();
     await file.close().catch(() => undefined);
     await rm(path, { force: true });
     throw error;
