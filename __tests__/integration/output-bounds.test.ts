@@ -437,6 +437,24 @@ describe('the bounded xdelta3 decode', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('small outputs are not lost, however late the file opens (many at once)', async () => {
+    // Node drops a child's stdout that no one has started reading when the child exits;
+    // tiny outputs used to come back empty now and then under load.
+    const reference = text(2000, 13);
+    const target = Buffer.concat([reference.subarray(0, 500), Buffer.from('small')]);
+    const delta = join(fx.dir, 'small.delta');
+    await writeFile(delta, await xdelta(reference, target));
+    await writeFile(join(fx.dir, 'small.ref'), reference);
+    const differ = new Xdelta3Differ({ binary: 'xdelta3' });
+    const outs = Array.from({ length: 24 }, (_, i) => join(fx.dir, `small-${i}.out`));
+    await Promise.all(
+      outs.map((out) =>
+        differ.decode(join(fx.dir, 'small.ref'), delta, out, { maxBytes: target.length }),
+      ),
+    );
+    for (const out of outs) expect((await readFile(out)).equals(target)).toBe(true);
+  });
+
   it('a missing xdelta3 is still named, and leaves no output', async () => {
     const differ = new Xdelta3Differ({ binary: join(fx.dir, 'no-xdelta3') });
     await writeFile(join(fx.dir, 'r'), 'r');
