@@ -8,6 +8,7 @@ import { Sha256Hasher } from './adapters/sha256-hasher.js';
 import { SystemClock } from './adapters/system-clock.js';
 import { Xdelta3Differ } from './adapters/xdelta3/differ.js';
 import { ArchiveCodec } from './adapters/archive/index.js';
+import type { ExpandBudgetOptions } from './adapters/archive/expand-budget.js';
 import { DeltaService } from './core/delta-service.js';
 import type { LoggerPort, ProgressPort, ReferenceCachePort, StoragePort } from './ports.js';
 
@@ -79,7 +80,11 @@ export function createEngine(options: EngineOptions): Engine {
       progress: options.progress,
       // Its temporary files live in the scratch directory, so an interrupted run's go too.
       archiveCodec: withLocalErrors(
-        new ArchiveCodec({ tempDir: files.scratchDir, logger: options.log }),
+        new ArchiveCodec({
+          tempDir: files.scratchDir,
+          logger: options.log,
+          budget: archiveBudgetFromEnv(),
+        }),
       ),
     },
     {
@@ -89,4 +94,22 @@ export function createEngine(options: EngineOptions): Engine {
     },
   );
   return { service, localCache, scratchDir: files.scratchDir, dispose: () => files.dispose() };
+}
+
+/**
+ * Tighter archive-aware expansion budgets, for tests and cautious runners:
+ * `DELTAGLIDER_ARCHIVE_MAX_BYTES`, `DELTAGLIDER_ARCHIVE_MAX_ENTRIES`,
+ * `DELTAGLIDER_ARCHIVE_MAX_SECONDS` (unset or not a positive number: the default).
+ */
+function archiveBudgetFromEnv(): ExpandBudgetOptions {
+  const read = (name: string) => {
+    const value = Number(process.env[`DELTAGLIDER_ARCHIVE_${name}`]);
+    return Number.isFinite(value) && value > 0 ? value : undefined;
+  };
+  const seconds = read('MAX_SECONDS');
+  return {
+    maxExpandedBytes: read('MAX_BYTES'),
+    maxEntries: read('MAX_ENTRIES'),
+    maxMs: seconds === undefined ? undefined : seconds * 1000,
+  };
 }

@@ -57,6 +57,11 @@ export interface StoragePort {
   delete(bucket: string, key: string): Promise<void>;
 }
 
+/** A bound on bytes written: past it, the work stops and rejects with OutputLimitError. */
+export interface LimitOptions {
+  maxBytes?: number;
+}
+
 /** Binary delta encoder/decoder working file to file (xdelta3). */
 export interface DifferPort {
   /** Writes to `deltaPath` a delta that turns `referencePath` into `targetPath`. */
@@ -66,12 +71,16 @@ export interface DifferPort {
     deltaPath: string,
     options?: ProgressOptions,
   ): Promise<void>;
-  /** Writes to `outPath` the file that `deltaPath` makes from `referencePath`. */
+  /**
+   * Writes to `outPath` the file that `deltaPath` makes from `referencePath`. With
+   * `maxBytes`, stops as soon as the output passes it, removes it and rejects with
+   * OutputLimitError (core/output-limit.ts).
+   */
   decode(
     referencePath: string,
     deltaPath: string,
     outPath: string,
-    options?: ProgressOptions,
+    options?: ProgressOptions & LimitOptions,
   ): Promise<void>;
   /** The command line recorded in `dg-delta-cmd` (informational only). */
   describeEncode(referenceName: string, targetName: string, deltaName: string): string;
@@ -106,6 +115,8 @@ export interface LoggerPort {
   debug(message: string): void;
   info(message: string): void;
   warning(message: string): void;
+  /** A notice (the action shows it in the run's annotations); `info` where absent. */
+  notice?(message: string): void;
 }
 
 /** What is at a local path: nothing, a regular file, or something else (a directory, ...). */
@@ -148,19 +159,27 @@ export interface ArchiveCodecPort {
   /**
    * When `path` is a container this codec reproduces byte for byte, writes its expanded
    * form to `expandedPath` and names the codec; otherwise resolves undefined and leaves
-   * no file behind. Bounded in time: a recipe search that runs too long gives up.
+   * no file behind. Bounded in time, bytes and entries: past its budget it leaves no
+   * file behind and resolves `declined` with the reason.
    */
-  expand(path: string, expandedPath: string): Promise<{ codec: string } | undefined>;
-  /** Rebuilds the exact original bytes from an expanded form. */
-  rebuild(expandedPath: string, outPath: string): Promise<void>;
+  expand(
+    path: string,
+    expandedPath: string,
+  ): Promise<{ codec: string } | { declined: string } | undefined>;
+  /**
+   * Rebuilds the exact original bytes from an expanded form; with `maxBytes`, refuses an
+   * expanded form that describes more (before any recompression) or writes more.
+   */
+  rebuild(expandedPath: string, outPath: string, options?: LimitOptions): Promise<void>;
   /**
    * The reference side of an archive-aware delta: a deterministic uncompressed view of a
    * container (its content decompressed, structure bytes verbatim). Unlike `expand` it
    * searches no recipe, so the uploader and every later downloader derive the same bytes
    * from the same reference. Resolves false, writing nothing, when `path` is not a
-   * container this codec can read; the raw bytes are then the view.
+   * container this codec can read; the raw bytes are then the view. With `maxBytes`,
+   * stops as soon as the view passes it, removes it and rejects with OutputLimitError.
    */
-  view(path: string, viewPath: string): Promise<boolean>;
+  view(path: string, viewPath: string, options?: LimitOptions): Promise<boolean>;
 }
 
 /**

@@ -5,6 +5,7 @@ import { FsReferenceCache } from '../../src/adapters/fs-reference-cache.js';
 import { LocalFiles } from '../../src/adapters/local-files.js';
 import { Sha256Hasher } from '../../src/adapters/sha256-hasher.js';
 import { ArchiveCodec, type ArchiveCodecOptions } from '../../src/adapters/archive/index.js';
+import type { ExpandBudgetOptions } from '../../src/adapters/archive/expand-budget.js';
 import { Xdelta3Differ } from '../../src/adapters/xdelta3/differ.js';
 import { DeltaService, type ServiceOptions } from '../../src/core/delta-service.js';
 import type { LoggerPort, StoragePort } from '../../src/ports.js';
@@ -34,7 +35,11 @@ export interface ServiceFixture {
  */
 export async function serviceOver(
   storage: StoragePort,
-  options: Partial<ServiceOptions> & { cacheRoot?: string; codec?: ArchiveCodecOptions } = {},
+  options: Partial<ServiceOptions> & {
+    cacheRoot?: string;
+    codec?: ArchiveCodecOptions;
+    archiveBudget?: ExpandBudgetOptions;
+  } = {},
 ): Promise<ServiceFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'dg-test-'));
   const log = recordingLogger();
@@ -53,7 +58,11 @@ export async function serviceOver(
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       },
       log,
-      archiveCodec: new ArchiveCodec({ tempDir: join(dir, 'scratch'), ...options.codec }),
+      archiveCodec: new ArchiveCodec({
+        tempDir: join(dir, 'scratch'),
+        budget: options.archiveBudget,
+        ...options.codec,
+      }),
     },
     {
       maxRatio: options.maxRatio ?? 0.5,

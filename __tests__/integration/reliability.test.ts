@@ -161,17 +161,18 @@ describe('objects corrupted behind our back', () => {
     await writer.service.upload(v1!, space);
     await writer.service.upload(v2!, space);
     await writer.service.upload(v3!, space);
-    // app-2's delta replaced by app-3's: a valid delta of the same reference, other bytes.
-    const stolen = await readFile(await downloadRaw(`${space.prefix}/app-3.bin.delta`));
-    await replaceBody(`${space.prefix}/app-2.bin.delta`, stolen);
+    // app-3's delta replaced by app-2's: a valid delta of the same reference, other bytes
+    // (fewer: bytes past dg-file-size would stop the decode before any hash).
+    const stolen = await readFile(await downloadRaw(`${space.prefix}/app-2.bin.delta`));
+    await replaceBody(`${space.prefix}/app-3.bin.delta`, stolen);
 
     const reader = await service(s3());
     const out = join(reader.dir, 'out');
-    const error = await errorOf(reader.service.download(space, 'app-2.bin', out));
+    const error = await errorOf(reader.service.download(space, 'app-3.bin', out));
 
     expect(error).toBeInstanceOf(IntegrityError);
-    expect(error.message).toContain(await sha256File(v2!)); // what the metadata promises
-    expect(error.message).toContain(await sha256File(v3!)); // what the bytes rebuild to
+    expect(error.message).toContain(await sha256File(v3!)); // what the metadata promises
+    expect(error.message).toContain(await sha256File(v2!)); // what the bytes rebuild to
     expect(await readdir(out)).toEqual([]);
   });
 

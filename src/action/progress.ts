@@ -68,6 +68,7 @@ export class ActionsProgress implements ProgressPort {
       },
       debug: (message) => base.debug(message),
       warning: (message) => base.warning(message),
+      notice: base.notice && ((message) => base.notice!(message)),
     };
   }
 

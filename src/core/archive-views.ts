@@ -1,4 +1,6 @@
-import type { ArchiveCodecPort, LocalFilesPort } from '../ports.js';
+import type { ArchiveCodecPort, HasherPort, LocalFilesPort } from '../ports.js';
+import { IntegrityError } from './errors.js';
+import { expansionLimit, OutputLimitError } from './output-limit.js';
 
 /** How an archive-aware delta saw its reference (`dg-ref-view`). */
 export type RefView = 'raw' | string;
@@ -6,32 +8,120 @@ export type RefView = 'raw' | string;
 /** The codec's view version: part of the on-bucket format, like the expanded form. */
 export const VIEW_V1 = 'view-v1';
 
+/** A reference as an archive-aware delta sees it; size and sha256 of a view, not of raw bytes. */
+export interface ReferenceView {
+  path: string;
+  refView: RefView;
+  size?: number;
+  sha256?: string;
+}
+
+/** What a delta recorded about the view it was made against (absent on older objects). */
+export interface RecordedView {
+  size?: number;
+  sha256?: string;
+  /** The delta that recorded them, as errors name it. */
+  delta?: string;
+}
+
 /**
  * The reference side of archive-aware deltas: each reference's deterministic uncompressed
  * view, derived once per run from its verified local copy and kept in scratch space.
+ *
+ * A view is bounded: never more than `expansionLimit` of its reference, nor more than a
+ * delta recorded for it (a 254 KiB gzip of zeros must not become 256 MiB of scratch).
  */
 export class ArchiveViews {
-  private readonly views = new Map<string, Promise<{ path: string; refView: RefView }>>();
+  private readonly views = new Map<string, Promise<ReferenceView>>();
 
   constructor(
     readonly codec: ArchiveCodecPort,
     private readonly files: LocalFilesPort,
+    private readonly hasher: HasherPort,
   ) {}
 
-  /** The view of the reference whose sha256 is `refSha` (local copy at `refPath`). */
-  viewOf(refSha: string, refPath: string): Promise<{ path: string; refView: RefView }> {
+  /**
+   * The view a new delta is made against. A reference whose view would pass the limit is
+   * used raw: the delta then records `dg-ref-view: raw`.
+   */
+  async viewForUpload(refSha: string, refPath: string): Promise<ReferenceView> {
+    try {
+      return await this.viewOf(refSha, refPath);
+    } catch (error) {
+      if (error instanceof OutputLimitError) return { path: refPath, refView: 'raw' };
+      throw error;
+    }
+  }
+
+  /**
+   * The view of the reference whose sha256 is `refSha` (local copy at `refPath`), checked
+   * against what a delta recorded for it before and while it is built.
+   */
+  async viewOf(
+    refSha: string,
+    refPath: string,
+    recorded: RecordedView = {},
+  ): Promise<ReferenceView> {
+    const limit = expansionLimit(await this.files.size(refPath));
+    if (recorded.size !== undefined && recorded.size > limit) {
+      throw new IntegrityError(
+        `${recorded.delta ?? 'The delta'} records a reference view of ${recorded.size} bytes, more than the ` +
+          `${limit} bytes allowed for a reference of this size`,
+        'The object is corrupt or hostile; nothing was built',
+      );
+    }
     let pending = this.views.get(refSha);
     if (!pending) {
-      pending = this.derive(refPath);
+      pending = this.derive(refPath, Math.min(limit, recorded.size ?? limit));
       this.views.set(refSha, pending);
       pending.catch(() => this.views.delete(refSha));
     }
-    return pending;
+    const view = await pending.catch((error: unknown) => {
+      if (!(error instanceof OutputLimitError) || !recorded.delta) throw error;
+      throw new OutputLimitError(error.limitBytes, `${recorded.delta}: ${error.message}`, error);
+    });
+    if (view.refView !== 'raw') checkRecorded(view, recorded, recorded.delta ?? 'The delta');
+    return view;
   }
 
-  private async derive(refPath: string): Promise<{ path: string; refView: RefView }> {
+  private async derive(refPath: string, maxBytes: number): Promise<ReferenceView> {
     const viewPath = this.files.tempPath('reference.view');
-    const seen = await this.codec.view(refPath, viewPath);
-    return seen ? { path: viewPath, refView: VIEW_V1 } : { path: refPath, refView: 'raw' };
+    let seen: boolean;
+    try {
+      seen = await this.codec.view(refPath, viewPath, { maxBytes });
+    } catch (error) {
+      await this.files.remove(viewPath);
+      if (error instanceof OutputLimitError) {
+        throw new OutputLimitError(
+          maxBytes,
+          `The reference's archive-aware view passed ${maxBytes} bytes (what its delta records, ` +
+            'or the limit for a reference of its size); building it was stopped',
+          error,
+        );
+      }
+      throw error;
+    }
+    if (!seen) return { path: refPath, refView: 'raw' };
+    return {
+      path: viewPath,
+      refView: VIEW_V1,
+      size: await this.files.size(viewPath),
+      sha256: await this.hasher.sha256File(viewPath),
+    };
+  }
+}
+
+function checkRecorded(view: ReferenceView, recorded: RecordedView, delta: string): void {
+  if (recorded.size !== undefined && view.size !== recorded.size) {
+    throw new IntegrityError(
+      `The reference's view is ${view.size} bytes, but ${delta} records ${recorded.size}`,
+      'The delta object is corrupt, or was made against another reference',
+    );
+  }
+  if (recorded.sha256 !== undefined && view.sha256 !== recorded.sha256) {
+    throw new IntegrityError(
+      `The reference's view has sha256 ${view.sha256}, but ${delta} records ${recorded.sha256}`,
+      'The delta object is corrupt, or was made against another reference',
+    );
   }
 }

@@ -70,7 +70,8 @@ export class DeltaService {
       deps.log,
       deps.progress,
     );
-    const archives = deps.archiveCodec && new ArchiveViews(deps.archiveCodec, deps.files);
+    const archives =
+      deps.archiveCodec && new ArchiveViews(deps.archiveCodec, deps.files, deps.hasher);
     this.uploader = new Uploader({ ...deps, references: this.references, archives }, options);
     this.downloader = new Downloader({ ...deps, references: this.references, archives });
   }

@@ -35,6 +35,7 @@ import type { ReferenceStore } from './reference-store.js';
 import { formatS3Url } from './s3-url.js';
 import { inStep } from './progress.js';
 import { formToRead, twoFormsWarning } from './two-forms.js';
+import { boundsOf, checkExpanded } from './delta-bounds.js';
 
 /** A logical file rebuilt by `check`. */
 export interface CheckedFile extends FileResult {
@@ -162,11 +163,12 @@ export class Downloader {
         'It was not written by DeltaGlider; download it with another S3 tool',
       );
     }
+    const bounds = boundsOf(formatS3Url(space.bucket, head.key), decoded);
     const refKey = referenceKeyFor(decoded.refKey ?? referenceKey(space));
     const refSha = decoded.refSha256 ?? (await this.declaredReferenceSha(space.bucket, refKey));
     const refPath = await references.localCopy(space.bucket, refKey, refSha);
     const source = decoded.archive
-      ? await this.archiveSource(head.key, decoded.archive, refSha, refPath)
+      ? await this.archiveSource(bounds.where, decoded.archive, refSha, refPath)
       : refPath;
     const deltaPath = files.tempPath(`${name}.delta`);
     const expandedPath = files.tempPath(`${name}.expanded`);
@@ -176,10 +178,18 @@ export class Downloader {
       );
       const { sha256, bytes } = await this.place(dest, decoded.sha256, head.key, keep, (partial) =>
         inStep(this.deps.progress, name, 'decoding', decoded.size ?? 0, async (onProgress) => {
-          if (!decoded.archive) return differ.decode(source, deltaPath, partial, { onProgress });
+          if (!decoded.archive)
+            return bounds.decoding(
+              differ.decode(source, deltaPath, partial, bounds.file(onProgress)),
+            );
           // Archive-aware: the delta rebuilds the expanded form, the codec the file.
-          await differ.decode(source, deltaPath, expandedPath, { onProgress });
-          await this.deps.archives!.codec.rebuild(expandedPath, partial);
+          await bounds.decoding(
+            differ.decode(source, deltaPath, expandedPath, bounds.expanded(onProgress)),
+          );
+          await checkExpanded(this.deps.hasher, expandedPath, bounds);
+          await bounds.decoding(
+            this.deps.archives!.codec.rebuild(expandedPath, partial, bounds.file()),
+          );
         }),
       );
       const originalBytes = decoded.size ?? bytes;
@@ -213,7 +223,11 @@ export class Downloader {
       );
     }
     if (archive.refView === 'raw') return refPath;
-    const view = await archives.viewOf(refSha, refPath);
+    const view = await archives.viewOf(refSha, refPath, {
+      size: archive.refViewSize,
+      sha256: archive.refViewSha256,
+      delta: key,
+    });
     if (view.refView !== archive.refView) {
       throw new IntegrityError(
         `${key} was made against the ${archive.refView} view of its reference, but this build sees it as ${view.refView}`,

@@ -33,6 +33,16 @@ export interface DeltaFields {
 export interface ArchiveFields {
   codec: string;
   refView: string;
+  /**
+   * What a download must build before the rebuild, recorded so it can be bounded and
+   * checked first (`dg-expanded-size`, `dg-expanded-sha256`: the expanded form the delta
+   * decodes to; `dg-ref-view-size`, `dg-ref-view-sha256`: the reference's view, unless
+   * `refView` is `raw`). Objects written before these keys existed lack them.
+   */
+  expandedSize?: number;
+  expandedSha256?: string;
+  refViewSize?: number;
+  refViewSha256?: string;
 }
 
 /** The expanded-form version this build writes and reads (`dg-archive-format`). */
@@ -78,6 +88,11 @@ export function encodeDelta(f: DeltaFields): Metadata {
     meta['dg-archive-codec'] = f.archive.codec;
     meta['dg-archive-format'] = ARCHIVE_FORMAT;
     meta['dg-ref-view'] = f.archive.refView;
+    const { expandedSize, expandedSha256, refViewSize, refViewSha256 } = f.archive;
+    if (expandedSize !== undefined) meta['dg-expanded-size'] = String(expandedSize);
+    if (expandedSha256 !== undefined) meta['dg-expanded-sha256'] = expandedSha256;
+    if (refViewSize !== undefined) meta['dg-ref-view-size'] = String(refViewSize);
+    if (refViewSha256 !== undefined) meta['dg-ref-view-sha256'] = refViewSha256;
   }
   if (f.note) meta['dg-note'] = f.note;
   return headerSafe(meta);
@@ -217,10 +232,15 @@ export type DecodedObject =
       archive?: DecodedArchive;
     };
 
-function readSize(meta: Metadata): number | undefined {
-  const raw = readField(meta, 'file-size');
-  if (raw === undefined || !/^\d+$/.test(raw)) return undefined;
+function readSize(meta: Metadata, field = 'file-size'): number | undefined {
+  const raw = readField(meta, field);
+  if (raw === undefined || !/^\d{1,15}$/.test(raw)) return undefined;
   return Number(raw);
+}
+
+function readSha(meta: Metadata, field: string): string | undefined {
+  const raw = readField(meta, field)?.toLowerCase();
+  return raw !== undefined && /^[0-9a-f]{64}$/.test(raw) ? raw : undefined;
 }
 
 /**
@@ -274,6 +294,10 @@ function readArchive(meta: Metadata): DecodedArchive | undefined {
     codec,
     format: readField(meta, 'archive-format') ?? '',
     refView: readField(meta, 'ref-view') ?? 'raw',
+    expandedSize: readSize(meta, 'expanded-size'),
+    expandedSha256: readSha(meta, 'expanded-sha256'),
+    refViewSize: readSize(meta, 'ref-view-size'),
+    refViewSha256: readSha(meta, 'ref-view-sha256'),
   };
 }
 

@@ -58,6 +58,7 @@ interface ExpandedFile {
   path: string;
   codec: string;
   sha256: string;
+  size: number;
 }
 
 export interface UploaderDeps {
@@ -112,10 +113,17 @@ export class Uploader {
     const path = files.tempPath(`${file.name}.expanded`);
     const found = await archives.codec.expand(file.path, path);
     if (!found) return undefined;
+    if ('declined' in found) {
+      const notice = `${file.name}: stored without archive-aware expansion: ${found.declined}`;
+      if (log.notice) log.notice(notice);
+      else log.info(notice);
+      return undefined;
+    }
     log.info(
       `${file.name}: ${found.codec} content reproduced exactly; storing an archive-aware delta`,
     );
-    return { path, codec: found.codec, sha256: await hasher.sha256File(path) };
+    const [sha256, size] = [await hasher.sha256File(path), await files.size(path)];
+    return { path, codec: found.codec, sha256, size };
   }
 
   private async store(space: DeltaSpace, file: LocalFile, head: Uint8Array): Promise<FileResult> {
@@ -340,7 +348,14 @@ export class Uploader {
         deltaSize: size,
         deltaCmd: differ.describeEncode('reference.bin', file.name, `${file.name}.delta`),
         note,
-        archive: archive && { codec: file.expanded!.codec, refView: archive.refView },
+        archive: archive && {
+          codec: file.expanded!.codec,
+          refView: archive.refView,
+          expandedSize: file.expanded!.size,
+          expandedSha256: file.expanded!.sha256,
+          refViewSize: archive.refViewSize,
+          refViewSha256: archive.refViewSha256,
+        },
       });
       await inStep(this.deps.progress, file.name, 'uploading the delta', size, (onProgress) =>
         storage.upload(space.bucket, key, chosenPath, meta, { onProgress }),
@@ -366,15 +381,23 @@ export class Uploader {
     refSha: string,
     refPath: string,
     deltaPath: string,
-  ): Promise<{ size: number; targetSize: number; refView: string }> {
+  ): Promise<{
+    size: number;
+    targetSize: number;
+    refView: string;
+    refViewSize?: number;
+    refViewSha256?: string;
+  }> {
     const { files } = this.deps;
-    const source = await this.deps.archives!.viewOf(refSha, refPath);
+    const source = await this.deps.archives!.viewForUpload(refSha, refPath);
     await this.encodeStep(file.name, source.path, expanded.path, deltaPath);
     await this.proveDecodes(source.path, deltaPath, expanded);
     return {
       size: await files.size(deltaPath),
       targetSize: await files.size(expanded.path),
       refView: source.refView,
+      refViewSize: source.size,
+      refViewSha256: source.sha256,
     };
   }
 

@@ -63,7 +63,8 @@ export class Verifier {
   ) {
     const scratch = new ScratchReferences(deps.files);
     const references = new ReferenceStore(deps.storage, deps.hasher, scratch, deps.files, deps.log);
-    const archives = deps.archiveCodec && new ArchiveViews(deps.archiveCodec, deps.files);
+    const archives =
+      deps.archiveCodec && new ArchiveViews(deps.archiveCodec, deps.files, deps.hasher);
     this.downloader = new Downloader({ ...deps, references, archives });
   }
 

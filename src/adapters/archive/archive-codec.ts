@@ -1,14 +1,19 @@
 // ArchiveCodecPort: sniffs gzip or zip, expands what a proven recipe reproduces, rebuilds,
 // and writes the deterministic reference view.
 import { execFile } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { DeltaGliderError } from '../../core/errors.js';
-import type { ArchiveCodecPort, LoggerPort } from '../../ports.js';
+import type { ArchiveCodecPort, LimitOptions, LoggerPort } from '../../ports.js';
 import { FileSink, withFile } from './byte-sinks.js';
 import type { EngineOptions } from './deflate-engines.js';
 import { describeRecipe, type DeflateEngine } from './deflate-recipes.js';
-import type { ExpandContext, ExpandReport } from './expand-context.js';
+import {
+  ExpansionBudgetExceeded,
+  type ExpandContext,
+  type ExpandReport,
+} from './expand-context.js';
+import { budgetFor, type ExpandBudgetOptions } from './expand-budget.js';
 import { readExpandedHeader, type ContainerCodec } from './expanded-format.js';
 import { expandGzip } from './gzip-codec.js';
 import { isGzip } from './gzip-header.js';
@@ -33,6 +38,8 @@ export interface ArchiveCodecOptions {
   engines?: readonly DeflateEngine[];
   /** Receives one debug line per file: what was found and what it cost. */
   logger?: Pick<LoggerPort, 'debug'>;
+  /** What one expansion may cost before the file is stored without it (expand-budget.ts). */
+  budget?: ExpandBudgetOptions;
 }
 
 const DEFAULT_BUDGET_MS = 30_000;
@@ -75,9 +82,17 @@ export class ArchiveCodec implements ArchiveCodecPort {
 
   constructor(private readonly options: ArchiveCodecOptions = {}) {}
 
-  async expand(path: string, expandedPath: string): Promise<{ codec: string } | undefined> {
-    const report = await this.expandWithReport(path, expandedPath);
-    return report && { codec: report.codec };
+  async expand(
+    path: string,
+    expandedPath: string,
+  ): Promise<{ codec: string } | { declined: string } | undefined> {
+    try {
+      const report = await this.expandWithReport(path, expandedPath);
+      return report && { codec: report.codec };
+    } catch (error) {
+      if (error instanceof ExpansionBudgetExceeded) return { declined: error.reason };
+      throw error;
+    }
   }
 
   /** `expand` with the details: recipes, streams reproduced, time spent per phase. */
@@ -87,13 +102,15 @@ export class ArchiveCodec implements ArchiveCodecPort {
     const started = Date.now();
     let report: ExpandReport | undefined;
     try {
-      const context = await this.context(started);
+      const context = await this.context(started, (await stat(path)).size);
       report =
         codec === 'gzip'
           ? await expandGzip(path, expandedPath, context)
           : await expandZip(path, expandedPath, context);
+      if (!report) context.budget.tick(); // a search cut short by the budget says so
     } catch (error) {
       await rm(expandedPath, { force: true });
+      if (error instanceof ExpansionBudgetExceeded) throw error; // `expand` says why
       if (ENVIRONMENT_ERRORS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
       this.options.logger?.debug(`${path}: not expanded (${(error as Error).message})`);
       return undefined;
@@ -117,9 +134,9 @@ export class ArchiveCodec implements ArchiveCodecPort {
    * The deterministic view of a reference (see view.ts). It ignores every option: the same
    * bytes give the same view on any machine, with or without gzip, however long it takes.
    */
-  async view(path: string, viewPath: string): Promise<boolean> {
+  async view(path: string, viewPath: string, options: LimitOptions = {}): Promise<boolean> {
     const started = Date.now();
-    const codec = await writeView(path, viewPath);
+    const codec = await writeView(path, viewPath, options.maxBytes);
     this.options.logger?.debug(
       codec
         ? `${path}: ${codec} reference view ${VIEW_VERSION} written (${Date.now() - started} ms)`
@@ -128,11 +145,11 @@ export class ArchiveCodec implements ArchiveCodecPort {
     return codec !== undefined;
   }
 
-  async rebuild(expandedPath: string, outPath: string): Promise<void> {
+  async rebuild(expandedPath: string, outPath: string, options: LimitOptions = {}): Promise<void> {
     const engines = await this.enginesFor(expandedPath);
     const sink = await FileSink.create(outPath);
     try {
-      await rebuildInto(expandedPath, sink, engines);
+      await rebuildInto(expandedPath, sink, engines, options.maxBytes);
       await sink.close();
     } catch (error) {
       await sink.close().catch(() => undefined);
@@ -152,19 +169,24 @@ export class ArchiveCodec implements ArchiveCodecPort {
     return this.gzipVersion;
   }
 
-  private async context(started: number): Promise<ExpandContext> {
+  private async context(started: number, fileBytes: number): Promise<ExpandContext> {
     const gzipVersion = await this.gnuGzip();
     const producers: Record<string, string> = {
       'node-zlib': process.versions.zlib ?? 'unknown',
       pako: PAKO_PRODUCER,
     };
     if (gzipVersion) producers.gzip = gzipVersion;
+    const budget = budgetFor(fileBytes, started, this.options.budget);
     return {
       engines: this.engines(),
+      budget,
       gzipAvailable: gzipVersion !== undefined,
       allowedEngines: this.options.engines,
       producers,
-      deadline: started + (this.options.searchBudgetMs ?? DEFAULT_BUDGET_MS),
+      deadline: Math.min(
+        budget.limits.deadline,
+        started + (this.options.searchBudgetMs ?? DEFAULT_BUDGET_MS),
+      ),
       prefixBytes: this.options.prefixBytes ?? DEFAULT_PREFIX_BYTES,
     };
   }

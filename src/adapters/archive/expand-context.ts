@@ -10,6 +10,8 @@ import { rebuildInto } from './rebuild.js';
 
 export interface ExpandContext {
   engines: EngineOptions;
+  /** Bytes, entries and wall time the whole expansion (search, write, proof) may take. */
+  budget: ExpansionBudget;
   /** Whether GNU gzip recipes may be tried. */
   gzipAvailable: boolean;
   /** Engines the search may use (all when absent). */
@@ -41,6 +43,61 @@ export interface ExpandReport {
   proveMs: number;
 }
 
+/** How much one expansion may cost before the file is stored without it. */
+export interface ExpansionLimits {
+  /** Bytes of expanded form. */
+  maxBytes: number;
+  /** Entries (deflate streams) in the container. */
+  maxEntries: number;
+  /** `Date.now()` after which the expansion stops, whatever phase it is in. */
+  deadline: number;
+}
+
+/** The expansion passed its budget: the file is stored without it (`reason` says why). */
+export class ExpansionBudgetExceeded extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'ExpansionBudgetExceeded';
+  }
+}
+
+/**
+ * Checked as an expansion runs: by the writer on every chunk, by the proof as it
+ * compares, and up front on the entry count. A hostile archive (a 1 MB .tgz of 256 MiB
+ * of zeros, a zip of 20,000 tiny entries) then costs a bounded amount of disk and time.
+ */
+export class ExpansionBudget {
+  constructor(readonly limits: ExpansionLimits) {}
+
+  /** Throws once the expanded form written so far passes the byte budget or time is up. */
+  written(bytes: number): void {
+    if (bytes > this.limits.maxBytes) {
+      throw new ExpansionBudgetExceeded(
+        `its expanded content passed ${formatBytes(this.limits.maxBytes)}, the archive-aware budget for a file of its size`,
+      );
+    }
+    this.tick();
+  }
+
+  entries(count: number): void {
+    if (count > this.limits.maxEntries) {
+      throw new ExpansionBudgetExceeded(
+        `it has ${count} entries, more than the ${this.limits.maxEntries} the archive-aware budget allows`,
+      );
+    }
+  }
+
+  tick(): void {
+    if (Date.now() > this.limits.deadline) {
+      throw new ExpansionBudgetExceeded('expanding and proving it ran out of its time budget');
+    }
+  }
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(0)} MiB` : `${bytes} bytes`;
+}
+
 /** A fresh stream of the inflated content of a raw deflate stream inside a file. */
 export function openInflated(
   path: string,
@@ -56,18 +113,25 @@ export function openInflated(
 /**
  * Rebuilds the expanded form through the same code path a download takes and compares
  * it with the original as it streams. Undefined when they are identical; otherwise where
- * they first differ.
+ * they first differ. Within the budget's time (ExpansionBudgetExceeded past it).
  */
 export async function proveExpanded(
   expandedPath: string,
   originalPath: string,
   originalSize: number,
   engines: EngineOptions,
+  budget?: ExpansionBudget,
 ): Promise<Mismatch | undefined> {
   return withFile(originalPath, async (handle) => {
     const comparer = new RangeComparer(handle, 0, originalSize);
+    const timed = {
+      write: (chunk: Uint8Array) => {
+        budget?.tick();
+        return comparer.write(chunk);
+      },
+    };
     try {
-      await rebuildInto(expandedPath, comparer, engines);
+      await rebuildInto(expandedPath, timed, engines, originalSize);
       comparer.end();
       return undefined;
     } catch (error) {
@@ -78,4 +142,14 @@ export async function proveExpanded(
       throw error;
     }
   });
+}
+
+/** `proveExpanded` with an expansion's engines and budget. */
+export function proveWithin(
+  context: ExpandContext,
+  expandedPath: string,
+  originalPath: string,
+  originalSize: number,
+): Promise<Mismatch | undefined> {
+  return proveExpanded(expandedPath, originalPath, originalSize, context.engines, context.budget);
 }

@@ -68,11 +68,28 @@ export function readRange(path: string, start: number, length: number): Readable
   });
 }
 
-/** Writes an expanded form record by record. */
-export class ExpandedWriter {
-  private constructor(private readonly sink: FileSink) {}
+/** What the writer reports to as it writes (expand-context.ts, ExpansionBudget). */
+export interface WriteBudget {
+  /** Throws to stop the writer once `bytes` written is too many (or time is up). */
+  written(bytes: number): void;
+  /** Throws once `count` deflate records is too many. */
+  entries(count: number): void;
+}
 
-  static async create(path: string, header: ExpandedHeader): Promise<ExpandedWriter> {
+/** Writes an expanded form record by record, within a budget when given one. */
+export class ExpandedWriter {
+  private records = 0;
+
+  private constructor(
+    private readonly sink: FileSink,
+    private readonly budget?: WriteBudget,
+  ) {}
+
+  static async create(
+    path: string,
+    header: ExpandedHeader,
+    budget?: WriteBudget,
+  ): Promise<ExpandedWriter> {
     const json = Buffer.from(JSON.stringify({ format: FORMAT_NAME, ...header }), 'utf8');
     const preamble = Buffer.alloc(PREAMBLE_BYTES);
     EXPANDED_MAGIC.copy(preamble, 0);
@@ -81,7 +98,17 @@ export class ExpandedWriter {
     const sink = await FileSink.create(path);
     await sink.write(preamble);
     await sink.write(json);
-    return new ExpandedWriter(sink);
+    return new ExpandedWriter(sink, budget);
+  }
+
+  /** `create` within a budget. */
+  static budgeted(budget: WriteBudget, path: string, header: ExpandedHeader) {
+    return ExpandedWriter.create(path, header, budget);
+  }
+
+  private async write(chunk: Uint8Array): Promise<void> {
+    this.budget?.written(this.sink.position + chunk.length);
+    await this.sink.write(chunk);
   }
 
   /** Copies `length` bytes of `path` from `start`. */
@@ -90,11 +117,11 @@ export class ExpandedWriter {
     const head = Buffer.alloc(RAW_RECORD_HEAD);
     head.writeUInt8(RAW, 0);
     head.writeBigUInt64BE(BigInt(length), 1);
-    await this.sink.write(head);
+    await this.write(head);
     let copied = 0;
     for await (const chunk of readRange(path, start, length)) {
       copied += (chunk as Buffer).length;
-      await this.sink.write(chunk as Buffer);
+      await this.write(chunk as Buffer);
     }
     if (copied !== length) throw new Error('the original file shrank while it was being read');
   }
@@ -106,11 +133,12 @@ export class ExpandedWriter {
     head.writeUInt8(DEFLATED, 0);
     head.writeUInt16BE(recipeIndex, 1);
     head.writeBigUInt64BE(BigInt(deflateLength), 11);
-    await this.sink.write(head);
+    this.budget?.entries(++this.records);
+    await this.write(head);
     let contentLength = 0;
     for await (const chunk of content) {
       contentLength += (chunk as Buffer).length;
-      await this.sink.write(chunk as Buffer);
+      await this.write(chunk as Buffer);
     }
     const length = Buffer.alloc(8);
     length.writeBigUInt64BE(BigInt(contentLength), 0);
@@ -210,6 +238,9 @@ export async function* expandedRecords(
     if (kind === RAW) {
       const head = await readExactly(handle, position, RAW_RECORD_HEAD, 'record header');
       const length = safeLength(head.readBigUInt64BE(1), 'raw length');
+      // The writer never writes an empty record: each one describes output bytes, which
+      // is what bounds their count (rebuild.ts).
+      if (length === 0) throw malformed(`an empty verbatim record at byte ${position}`);
       const start = position + RAW_RECORD_HEAD;
       if (start + length > fileSize) throw malformed('a verbatim record runs past its end');
       yield { kind: 'raw', start, length };
@@ -221,6 +252,7 @@ export async function* expandedRecords(
       if (recipe === undefined) throw malformed(`a record names recipe ${recipeIndex}`);
       const contentLength = safeLength(head.readBigUInt64BE(3), 'content length');
       const deflateLength = safeLength(head.readBigUInt64BE(11), 'deflate length');
+      if (deflateLength === 0) throw malformed(`an empty deflate record at byte ${position}`);
       const start = position + DEFLATED_RECORD_HEAD;
       if (start + contentLength > fileSize) throw malformed('a content record runs past its end');
       yield { kind: 'deflated', recipe, start, contentLength, deflateLength };

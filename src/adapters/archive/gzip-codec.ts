@@ -6,7 +6,7 @@ import { withFile } from './byte-sinks.js';
 import { candidateRecipes, describeRecipe, type DeflateRecipe } from './deflate-recipes.js';
 import {
   openInflated,
-  proveExpanded,
+  proveWithin,
   type ExpandContext,
   type ExpandReport,
 } from './expand-context.js';
@@ -75,7 +75,7 @@ export async function expandGzip(
       report.writeMs += Date.now() - clock;
       clock = Date.now();
       if (contentBytes === undefined) return undefined;
-      const mismatch = await proveExpanded(expandedPath, path, size, context.engines);
+      const mismatch = await proveWithin(context, expandedPath, path, size);
       report.proveMs += Date.now() - clock;
       clock = Date.now();
       if (!mismatch) {
@@ -109,7 +109,7 @@ async function writeExpanded(
   context: ExpandContext,
 ): Promise<number | undefined> {
   const { bodyStart, bodyLength } = layout;
-  const writer = await ExpandedWriter.create(expandedPath, {
+  const writer = await ExpandedWriter.budgeted(context.budget, expandedPath, {
     codec: 'gzip',
     recipes: [recipe],
     producers: context.producers,

@@ -1,6 +1,7 @@
 // Expanded form -> original bytes, record by record, for any container codec.
 import { stat } from 'node:fs/promises';
 import { IntegrityError } from '../../core/errors.js';
+import { OutputLimitError } from '../../core/output-limit.js';
 import { withFile, type ByteSink } from './byte-sinks.js';
 import { deflateWith, type EngineOptions } from './deflate-engines.js';
 import { describeRecipe, recipeKey, type DeflateRecipe } from './deflate-recipes.js';
@@ -18,15 +19,33 @@ type DeflatedRecord = Extract<ExpandedRecord, { kind: 'deflated' }>;
 /**
  * Streams the bytes an expanded form describes into `sink`. Checks structure, not
  * content: the caller compares the result's sha256 (or streams it into a comparer).
+ *
+ * With `maxBytes`, a first pass over the record headers adds up the output they
+ * describe and refuses the form before any recompression when it passes the bound.
+ * Every record describes at least one byte, so this bounds the record count too: a
+ * small delta cannot make millions of empty deflate records cost hours of CPU.
  */
 export async function rebuildInto(
   expandedPath: string,
   sink: ByteSink,
   engines: EngineOptions,
+  maxBytes = Number.POSITIVE_INFINITY,
 ): Promise<ExpandedHeader> {
   const { size } = await stat(expandedPath);
   return withFile(expandedPath, async (handle) => {
     const { header, recordsStart } = await readExpandedHeader(handle);
+    if (maxBytes !== Number.POSITIVE_INFINITY) {
+      let described = 0;
+      for await (const record of expandedRecords(handle, size, recordsStart, header.recipes)) {
+        described += record.kind === 'raw' ? record.length : record.deflateLength;
+        if (described > maxBytes) {
+          throw new OutputLimitError(
+            maxBytes,
+            `The expanded form describes more than ${maxBytes} bytes of output; refused before rebuilding`,
+          );
+        }
+      }
+    }
     const writer = new RecordWriter(expandedPath, header, sink, engines);
     for await (const record of expandedRecords(handle, size, recordsStart, header.recipes)) {
       await writer.add(record);

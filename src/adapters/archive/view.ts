@@ -12,9 +12,15 @@
 //
 // The view's definition is part of the on-bucket format (deltas in buckets were encoded
 // against it): never change it without a new `dg-ref-view` version.
+//
+// Building one is bounded (`maxBytes`): a few hundred KiB of gzip can inflate to
+// gigabytes. Past the bound it stops, removes the file and rejects with OutputLimitError.
+// (The bound counts bytes as written, so a zip entry that inflates past it before it
+// turns out not to be one deflate stream also stops it.)
 import { rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { OutputLimitError } from '../../core/output-limit.js';
 import { FileSink, withFile, type ByteSink } from './byte-sinks.js';
 import { openInflated } from './expand-context.js';
 import { readRange, type ContainerCodec } from './expanded-format.js';
@@ -44,6 +50,7 @@ function changedWhileReading(path: string): Error {
 export async function writeView(
   path: string,
   viewPath: string,
+  maxBytes = Number.POSITIVE_INFINITY,
 ): Promise<ContainerCodec | undefined> {
   const { size } = await stat(path);
   const head = await withFile(path, async (handle) => {
@@ -53,7 +60,7 @@ export async function writeView(
   });
   const codec = isGzip(head) ? 'gzip' : head.equals(ZIP_MAGIC) ? 'zip' : undefined;
   if (!codec) return undefined;
-  const sink = await FileSink.create(viewPath);
+  const sink = new CappedSink(await FileSink.create(viewPath), maxBytes);
   try {
     const viewed =
       codec === 'gzip' ? await gzipView(path, size, sink) : await zipView(path, size, sink);
@@ -86,7 +93,7 @@ async function gzipView(path: string, size: number, sink: ByteSink): Promise<boo
 }
 
 /** The zip with each deflated entry's data replaced by its content. False: not a zip. */
-async function zipView(path: string, size: number, sink: FileSink): Promise<boolean> {
+async function zipView(path: string, size: number, sink: CappedSink): Promise<boolean> {
   const layout = await withFile(path, (handle) => readZipLayout(handle, size));
   if (!layout) return false;
   let cursor = 0;
@@ -131,4 +138,30 @@ async function copyRange(path: string, start: number, length: number, sink: Byte
     await sink.write(chunk as Buffer);
   }
   if (copied !== length) throw changedWhileReading(path);
+}
+
+/** A file sink that refuses to grow past `maxBytes`. */
+class CappedSink implements ByteSink {
+  constructor(
+    private readonly file: FileSink,
+    private readonly maxBytes: number,
+  ) {}
+
+  get position(): number {
+    return this.file.position;
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.file.position + chunk.length > this.maxBytes)
+      throw new OutputLimitError(this.maxBytes);
+    await this.file.write(chunk);
+  }
+
+  truncate(position: number): Promise<void> {
+    return this.file.truncate(position);
+  }
+
+  close(): Promise<void> {
+    return this.file.close();
+  }
 }

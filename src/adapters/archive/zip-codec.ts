@@ -19,7 +19,7 @@ import {
 } from './gzip-batch.js';
 import {
   openInflated,
-  proveExpanded,
+  proveWithin,
   type ExpandContext,
   type ExpandReport,
 } from './expand-context.js';
@@ -65,6 +65,7 @@ export async function expandZip(
   return withFile(path, async (handle) => {
     const layout = await readZipLayout(handle, size);
     if (!layout) return undefined;
+    context.budget.entries(layout.entries.length);
     const streams = deflateStreams(layout.entries);
     const stats: SearchStats = { tried: 0 };
     const report = { searchMs: 0, writeMs: 0, proveMs: 0 };
@@ -82,7 +83,7 @@ export async function expandZip(
         continue;
       }
       clock = Date.now();
-      const mismatch = await proveExpanded(expandedPath, path, size, context.engines);
+      const mismatch = await proveWithin(context, expandedPath, path, size);
       report.proveMs += Date.now() - clock;
       if (!mismatch) {
         const reproducedBytes = reproduced.reduce((sum, s) => sum + s.entry.compressedSize, 0);
@@ -279,7 +280,7 @@ async function writeExpanded(
       recipes.push(recipe!);
     }
   }
-  const writer = await ExpandedWriter.create(expandedPath, {
+  const writer = await ExpandedWriter.budgeted(context.budget, expandedPath, {
     codec: 'zip',
     recipes,
     producers: context.producers,

@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { DeltaGliderError, IntegrityError } from '../../core/errors.js';
+import type { Readable } from 'node:stream';
 import { asLocalError, localErrorInStderr } from '../local-errors.js';
-import type { DifferPort, ProgressListener, ProgressOptions } from '../../ports.js';
+import type { DifferPort, LimitOptions, ProgressListener, ProgressOptions } from '../../ports.js';
+import { writeAtMost } from './bounded-output.js';
 import { MemoryBudget } from '../memory-budget.js';
 import { externalCompressionOf } from './app-header.js';
 import {
@@ -70,13 +72,17 @@ export class Xdelta3Differ implements DifferPort {
     referencePath: string,
     deltaPath: string,
     outPath: string,
-    options: ProgressOptions = {},
+    options: ProgressOptions & LimitOptions = {},
   ): Promise<void> {
     const referenceBytes = await sizeOf(referencePath);
     const window = decodeWindowFor(referenceBytes, this.memory.totalBytes);
     // Without -D -R xdelta3 decompresses the reference and recompresses the output as the
     // delta's header records; the sha256 check still decides whether the bytes are right.
     const asMade = (await externalCompressionOf(deltaPath)) ? [] : ['-D', '-R'];
+    const { maxBytes } = options;
+    // Bounded: to stdout (-c, an option: before the file names) through a counter that
+    // stops xdelta3 at the limit.
+    const bounded = maxBytes !== undefined;
     const args = [
       '-v',
       '-d',
@@ -84,16 +90,20 @@ export class Xdelta3Differ implements DifferPort {
       ...asMade,
       '-B',
       String(window),
+      ...(bounded ? ['-c'] : []),
       '-s',
       referencePath,
       deltaPath,
-      outPath,
+      ...(bounded ? [] : [outPath]),
     ];
+    const sink =
+      maxBytes === undefined ? undefined : (out: Readable) => writeAtMost(out, outPath, maxBytes);
     try {
       await this.memory.run(decodeMemoryFor(referenceBytes, window), () =>
-        this.run(args, progressOf('out', options.onProgress)),
+        this.run(args, progressOf('out', options.onProgress), sink, outPath),
       );
     } catch (error) {
+      await rm(outPath, { force: true }); // a failed decode leaves no partial output
       if (error instanceof XdeltaFailed) {
         throw new IntegrityError(
           `The delta could not be decoded against its reference (${error.detail})`,
@@ -109,23 +119,43 @@ export class Xdelta3Differ implements DifferPort {
     return `xdelta3 -e -9 -D -s ${referenceName} ${targetName} ${deltaName}`;
   }
 
-  private run(args: string[], onLine: (line: string) => boolean): Promise<void> {
+  /** Runs xdelta3; with `sink`, its stdout goes there and a failing sink stops it. */
+  private run(
+    args: string[],
+    onLine: (line: string) => boolean,
+    sink?: (stdout: Readable) => Promise<void>,
+    outPath?: string,
+  ): Promise<void> {
     const { binary } = this.options;
+    // The file a local failure (a full disk) is reported on: the output.
+    const out = outPath ?? args.at(-1)!;
     return new Promise((resolve, reject) => {
-      const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(binary, args, { stdio: ['ignore', sink ? 'pipe' : 'ignore', 'pipe'] });
+      const written = sink?.(child.stdout!).catch((error: unknown) => {
+        child.kill('SIGKILL');
+        throw error;
+      });
+      written?.catch(() => undefined); // observed on close
       let stderr = '';
       let partial = '';
-      child.stderr.setEncoding('utf8');
-      child.stderr.on('data', (chunk: string) => {
+      child.stderr!.setEncoding('utf8');
+      child.stderr!.on('data', (chunk: string) => {
         const lines = (partial + chunk).split('\n');
         partial = lines.pop() ?? '';
         // Progress lines are consumed; anything else is kept for the error message.
         for (const line of lines)
           if (!onLine(line)) stderr = (stderr + line + '\n').slice(-STDERR_LIMIT);
       });
+      // Rejects only once the sink is done with its file, so the caller can remove it.
+      const settled = (written ?? Promise.resolve()).catch(() => undefined);
+      let spawnFailed = false; // then 'close' follows 'error' and must not speak over it
+      const fail = (error: unknown) => {
+        spawnFailed = true;
+        void settled.then(() => reject(error));
+      };
       child.on('error', (error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') {
-          reject(
+          fail(
             new DeltaGliderError(
               `xdelta3 was not found (tried "${binary}")`,
               'Install it (apt-get install xdelta3, brew install xdelta) or set the xdelta3-path input',
@@ -134,19 +164,25 @@ export class Xdelta3Differ implements DifferPort {
           );
         } else {
           // Out of file handles (EMFILE) and the like: a problem of this machine.
-          const out = args.at(-1)!;
-          reject(asLocalError(error, out, { verb: 'start xdelta3 for', ownPath: false }));
+          fail(asLocalError(error, out, { verb: 'start xdelta3 for', ownPath: false }));
         }
       });
       child.on('close', (code, signal) => {
-        if (code === 0) resolve();
-        else {
-          const message = (stderr + partial).trim() || 'no message';
-          // A full disk or a denied write is this machine's problem, not a corrupt delta.
-          const local = localErrorInStderr(message, args.at(-1)!);
-          if (local) return reject(local);
-          reject(new XdeltaFailed(`xdelta3 ${args[1]} exited with ${signal ?? code}: ${message}`));
-        }
+        if (spawnFailed) return;
+        // The sink's failure (a limit passed, a full disk) is the cause of any exit it forced.
+        void (written ?? Promise.resolve()).then(
+          () => {
+            if (code === 0) return resolve();
+            const message = (stderr + partial).trim() || 'no message';
+            // A full disk or a denied write is this machine's problem, not a corrupt delta.
+            const local = localErrorInStderr(message, out);
+            if (local) return reject(local);
+            reject(
+              new XdeltaFailed(`xdelta3 ${args[1]} exited with ${signal ?? code}: ${message}`),
+            );
+          },
+          (error: unknown) => reject(asLocalError(error, out)),
+        );
       });
     });
   }
