@@ -3,6 +3,8 @@ import { stat } from 'node:fs/promises';
 import { DeltaGliderError, IntegrityError } from '../../core/errors.js';
 import type { DifferPort, ProgressListener, ProgressOptions } from '../../ports.js';
 import { MemoryBudget } from '../memory-budget.js';
+import { encodeWorkersFrom } from './segment-plan.js';
+import { SegmentedEncoder } from './segmented-encode.js';
 import {
   decodeMemoryFor,
   decodeWindowFor,
@@ -22,6 +24,14 @@ export interface Xdelta3Options {
    * sizes each `-B` and holds runs back until they fit (window.ts, memory-budget.ts).
    */
   memoryBytes?: number;
+  /**
+   * xdelta3 encode processes at once, all files and segments together (default:
+   * DG_ENCODE_WORKERS, else the CPU count): large files are encoded in segments on
+   * several processes (segmented-encode.ts).
+   */
+  encodeWorkers?: number;
+  /** Segment unit (default 8 MiB, xdelta3's target window); tests shrink it. */
+  segmentUnitBytes?: number;
 }
 
 /**
@@ -31,9 +41,16 @@ export interface Xdelta3Options {
  */
 export class Xdelta3Differ implements DifferPort {
   private readonly memory: MemoryBudget;
+  private readonly segmented: SegmentedEncoder;
 
   constructor(private readonly options: Xdelta3Options) {
     this.memory = new MemoryBudget(options.memoryBytes ?? DEFAULT_XDELTA3_MEMORY_BYTES);
+    this.segmented = new SegmentedEncoder({
+      binary: options.binary,
+      memory: this.memory,
+      workers: options.encodeWorkers ?? encodeWorkersFrom(),
+      unitBytes: options.segmentUnitBytes,
+    });
   }
 
   async encode(
@@ -58,8 +75,13 @@ export class Xdelta3Differ implements DifferPort {
       targetPath,
       deltaPath,
     ];
-    await this.memory.run(encodeMemoryFor(referenceBytes, window), () =>
-      this.run(args, progressOf('in', options.onProgress)),
+    const request = { referencePath, referenceBytes, targetPath, deltaPath, windowBytes: window };
+    await this.segmented.encode(
+      { ...request, onProgress: options.onProgress, progressLines: (l) => progressOf('in', l) },
+      () =>
+        this.memory.run(encodeMemoryFor(referenceBytes, window), () =>
+          this.run(args, progressOf('in', options.onProgress)),
+        ),
     );
   }
 
