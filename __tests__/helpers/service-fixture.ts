@@ -7,7 +7,7 @@ import { Sha256Hasher } from '../../src/adapters/sha256-hasher.js';
 import { ArchiveCodec } from '../../src/adapters/archive/index.js';
 import { Xdelta3Differ } from '../../src/adapters/xdelta3/differ.js';
 import { DeltaService, type ServiceOptions } from '../../src/core/delta-service.js';
-import type { LoggerPort, StoragePort } from '../../src/ports.js';
+import type { DifferPort, LoggerPort, StoragePort } from '../../src/ports.js';
 
 /** A logger that keeps what it was told, for assertions on warnings and notes. */
 export function recordingLogger(): LoggerPort & { lines: string[] } {
@@ -34,7 +34,7 @@ export interface ServiceFixture {
  */
 export async function serviceOver(
   storage: StoragePort,
-  options: Partial<ServiceOptions> & { cacheRoot?: string } = {},
+  options: Partial<ServiceOptions> & { cacheRoot?: string; differ?: DifferPort } = {},
 ): Promise<ServiceFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'dg-test-'));
   const log = recordingLogger();
@@ -44,7 +44,7 @@ export async function serviceOver(
   const service = new DeltaService(
     {
       storage,
-      differ: new Xdelta3Differ({ binary: process.env.XDELTA3 ?? 'xdelta3' }),
+      differ: options.differ ?? new Xdelta3Differ({ binary: process.env.XDELTA3 ?? 'xdelta3' }),
       hasher,
       cache: new FsReferenceCache(cacheRoot, hasher, log),
       files,
