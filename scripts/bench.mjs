@@ -178,9 +178,10 @@ try {
   for (const c of cases) {
     const data = await c.data();
     if (c.parallel) {
-      parallelRows.push(
-        ...(await runParallelCase(ctx, { ...c, old: data.old, target: data.targets[0] })),
-      );
+      const caseRows = await runParallelCase(ctx, { ...c, old: data.old, target: data.targets[0] });
+      // Printed as each case ends: a long run interrupted still shows what it measured.
+      console.error(parallelTable(caseRows));
+      parallelRows.push(...caseRows);
       continue;
     }
     const result = await runCase(ctx, { ...c, ...data });
