@@ -12,6 +12,7 @@
 //   npm run bench                 real npm releases + 512 MiB synthetic pairs + 4 files at once
 //   npm run bench -- --quick      small cases only (under 2 minutes)
 //   npm run bench -- --large      adds a 2 GiB synthetic pair (several minutes more)
+//   npm run bench -- --parallel   only the parallel-encode rows (1, 2, 4 encode workers)
 //   npm run bench -- --only=biome run the cases whose label contains "biome"
 //   npm run bench -- --input=xdelta3-memory=6GiB  pass an action input to every run
 //   npm run bench -- --verbose    print the action's log
@@ -26,6 +27,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
 import { runCase } from './bench/cases.mjs';
+import { parallelTable, runParallelCase, WORKER_COUNTS } from './bench/parallel.mjs';
 import { npmPair, syntheticOld, syntheticPair, syntheticVariants } from './bench/data.mjs';
 import {
   descendantsMatching,
@@ -42,10 +44,18 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BENCH = join(ROOT, '.bench');
 
 function parseArgs(argv) {
-  const options = { quick: false, large: false, verbose: false, only: undefined, inputs: {} };
+  const options = {
+    quick: false,
+    large: false,
+    parallel: false,
+    verbose: false,
+    only: undefined,
+    inputs: {},
+  };
   for (const arg of argv) {
     if (arg === '--quick') options.quick = true;
     else if (arg === '--large') options.large = true;
+    else if (arg === '--parallel') options.parallel = true;
     else if (arg === '--verbose') options.verbose = true;
     else if (arg.startsWith('--only=')) options.only = arg.slice('--only='.length);
     else if (arg.startsWith('--input=')) {
@@ -63,8 +73,11 @@ function fail(message) {
   process.exit(1);
 }
 
-/** The cases of a run, each `{ label, slug, old, targets, downloadSpace? }`, data built lazily. */
-function plan({ quick, large }) {
+/**
+ * The cases of a run, each `{ label, slug, old, targets, downloadSpace?, parallel? }`, data
+ * built lazily. `parallel` cases give the parallel-encode rows (bench/parallel.mjs).
+ */
+function plan({ quick, large, parallel }) {
   const cases = [];
   const npm = (name, form, label) => ({
     label,
@@ -82,6 +95,18 @@ function plan({ quick, large }) {
       return { old: pair.old, targets: [pair.new] };
     },
   });
+  const parallelCase = (c) => ({ ...c, slug: `${c.slug}-workers`, parallel: true });
+  const biomeBin = npm(
+    'biome',
+    'bin',
+    '@biomejs/cli-linux-x64 2.6.7 → 2.6.8, bare binary (93 MiB)',
+  );
+  if (parallel) {
+    cases.push(parallelCase(biomeBin));
+    cases.push(parallelCase(npm('biome', 'tar', '@biomejs/cli-linux-x64 2.6.7 → 2.6.8, .tar')));
+    cases.push(parallelCase(synth(128, 'edits', 'synthetic 128 MiB, scattered edits')));
+    return cases;
+  }
   if (quick) {
     cases.push(npm('swc', 'bin', '@swc/core-linux-x64-gnu 1.16.21 → 1.16.22, .node (10 MiB)'));
     cases.push(npm('swc', 'tgz', '@swc/core-linux-x64-gnu 1.16.21 → 1.16.22, .tgz'));
@@ -90,7 +115,7 @@ function plan({ quick, large }) {
   }
   cases.push(npm('biome', 'tgz', '@biomejs/cli-linux-x64 2.6.7 → 2.6.8, .tgz'));
   cases.push(npm('biome', 'tar', '@biomejs/cli-linux-x64 2.6.7 → 2.6.8, .tar'));
-  cases.push(npm('biome', 'bin', '@biomejs/cli-linux-x64 2.6.7 → 2.6.8, bare binary (93 MiB)'));
+  cases.push(biomeBin);
   cases.push(npm('swc', 'bin', '@swc/core-linux-x64-gnu 1.16.21 → 1.16.22, .node (10 MiB)'));
   cases.push(synth(512, 'edits', 'synthetic 512 MiB, scattered edits + insertion near the start'));
   cases.push(synth(512, 'moved', 'synthetic 512 MiB, half moved to the front'));
@@ -103,6 +128,7 @@ function plan({ quick, large }) {
       return { old, targets: await syntheticVariants(BENCH, old, 4) };
     },
   });
+  cases.push(parallelCase(biomeBin));
   if (large) {
     cases.push(synth(2048, 'edits', 'synthetic 2 GiB, scattered edits + insertion near the start'));
   }
@@ -147,9 +173,17 @@ try {
     serverPeak: () => (serverPid === undefined ? undefined : peakRssKiB(serverPid)),
   };
   const rows = [];
+  const parallelRows = [];
   const serverPeaks = [];
   for (const c of cases) {
     const data = await c.data();
+    if (c.parallel) {
+      const caseRows = await runParallelCase(ctx, { ...c, old: data.old, target: data.targets[0] });
+      // Printed as each case ends: a long run interrupted still shows what it measured.
+      console.error(parallelTable(caseRows));
+      parallelRows.push(...caseRows);
+      continue;
+    }
     const result = await runCase(ctx, { ...c, ...data });
     rows.push(...result.rows);
     if (result.serverPeakKiB)
@@ -163,10 +197,22 @@ try {
     ...describeMachine({ serverKind: server.kind, xdelta3 }).map((line) => `- ${line}`),
     `- load average (1 min) ${loadAtStart.toFixed(2)} at the start, ${os.loadavg()[0].toFixed(2)} at the end: anything else running on the machine shows up in the wall times`,
     `- concurrency ${ctx.concurrency} (the action's default: the number of CPUs)${Object.keys(options.inputs).length ? `; inputs ${JSON.stringify(options.inputs)}` : ''}`,
-    '',
-    markdownTable(rows),
-    '',
-    `Local S3 server peak RSS per case (not our process): ${serverPeaks.join('; ') || 'not measured'}`,
+    ...(rows.length > 0
+      ? [
+          '',
+          markdownTable(rows),
+          '',
+          `Local S3 server peak RSS per case (not our process): ${serverPeaks.join('; ') || 'not measured'}`,
+        ]
+      : []),
+    ...(parallelRows.length > 0
+      ? [
+          '',
+          `Parallel encode (DG_ENCODE_WORKERS = ${WORKER_COUNTS.join(', ')}; ${os.availableParallelism()} cores here: rows with more workers than cores oversubscribe the CPU and say nothing about scaling):`,
+          '',
+          parallelTable(parallelRows),
+        ]
+      : []),
   ].join('\n');
   console.log(report);
   const resultsDir = join(BENCH, 'results');

@@ -8,7 +8,7 @@ import { ArchiveCodec, type ArchiveCodecOptions } from '../../src/adapters/archi
 import type { ExpandBudgetOptions } from '../../src/adapters/archive/expand-budget.js';
 import { Xdelta3Differ } from '../../src/adapters/xdelta3/differ.js';
 import { DeltaService, type ServiceOptions } from '../../src/core/delta-service.js';
-import type { LoggerPort, StoragePort } from '../../src/ports.js';
+import type { DifferPort, LoggerPort, StoragePort } from '../../src/ports.js';
 
 /** A logger that keeps what it was told, for assertions on warnings and notes. */
 export function recordingLogger(): LoggerPort & { lines: string[] } {
@@ -39,6 +39,7 @@ export async function serviceOver(
     cacheRoot?: string;
     codec?: ArchiveCodecOptions;
     archiveBudget?: ExpandBudgetOptions;
+    differ?: DifferPort;
   } = {},
 ): Promise<ServiceFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'dg-test-'));
@@ -49,7 +50,7 @@ export async function serviceOver(
   const service = new DeltaService(
     {
       storage,
-      differ: new Xdelta3Differ({ binary: process.env.XDELTA3 ?? 'xdelta3' }),
+      differ: options.differ ?? new Xdelta3Differ({ binary: process.env.XDELTA3 ?? 'xdelta3' }),
       hasher,
       cache: new FsReferenceCache(cacheRoot, hasher, log),
       files,

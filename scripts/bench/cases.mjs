@@ -187,7 +187,7 @@ function commonInputs(ctx) {
   };
 }
 
-function uploadInputs(ctx, prefix, files) {
+export function uploadInputs(ctx, prefix, files) {
   return {
     ...commonInputs(ctx),
     command: 'upload',
@@ -203,14 +203,14 @@ function downloadInputs(ctx, url) {
 /**
  * Runs the built action (dist/main/index.js) in a simulated job, as the runner would:
  * its wall time (process start to exit), its Node process's peak RSS and the xdelta3
- * runs it made. `check(job)` runs after the timing.
+ * runs it made. `check(job)` runs after the timing; `env` adds variables (DG_ENCODE_WORKERS).
  */
-async function ours(ctx, job, inputs, check) {
+export async function ours(ctx, job, inputs, check, env = {}) {
   const rssFile = join(job.dir, `node-rss-${Date.now()}`);
   const started = performance.now();
   const run = await runAction('main', inputs, {
     runner: job,
-    env: { NODE_OPTIONS: `--import=${RSS_HOOK.href}`, DG_BENCH_RSS_FILE: rssFile },
+    env: { NODE_OPTIONS: `--import=${RSS_HOOK.href}`, DG_BENCH_RSS_FILE: rssFile, ...env },
   });
   const wallS = (performance.now() - started) / 1000;
   if (run.code !== 0) {
@@ -237,7 +237,7 @@ function plainS3(ctx, args) {
  * The flags of the first recorded `-e`/`-d` run, without its file operands: everything
  * before `-s <reference>`.
  */
-function flagsOf(runs, mode) {
+export function flagsOf(runs, mode) {
   const run = runs.find((r) => r.args.includes(mode));
   if (!run) return undefined;
   return run.args.slice(0, run.args.indexOf('-s'));
@@ -248,7 +248,7 @@ function flagsOf(runs, mode) {
  * `ctx.concurrency` at a time like the action: total wall time, largest peak RSS, and
  * the bytes written.
  */
-async function bareRuns(ctx, flags, triples) {
+export async function bareRuns(ctx, flags, triples) {
   const started = performance.now();
   let rssKiB = 0;
   let outputBytes = 0;
@@ -293,7 +293,7 @@ function mib(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-async function deleteKeys(ctx, keys) {
+export async function deleteKeys(ctx, keys) {
   await ctx.s3.send(
     new DeleteObjectsCommand({
       Bucket: ctx.bucket,
@@ -303,7 +303,7 @@ async function deleteKeys(ctx, keys) {
 }
 
 /** Deletes a case's objects: the local server keeps bodies in temp files until then. */
-async function emptyPrefix(ctx, prefix) {
+export async function emptyPrefix(ctx, prefix) {
   let token;
   do {
     const page = await ctx.s3.send(

@@ -94,7 +94,7 @@ export async function writeXdelta3Wrapper(dir, realBinary, logDir) {
   return path;
 }
 
-/** The encode/decode runs the wrapper recorded since the last call (which it clears). */
+/** The encode/decode/recode runs the wrapper recorded since the last call (which it clears). */
 export async function takeXdelta3Runs(logDir) {
   const runs = [];
   for (const name of await readdir(logDir)) {
@@ -104,7 +104,7 @@ export async function takeXdelta3Runs(logDir) {
     const [wall, rss] = (await readFile(`${base}.time`, 'utf8').catch(() => ''))
       .trim()
       .split(/\s+/);
-    if (args.includes('-e') || args.includes('-d')) {
+    if (args.includes('-e') || args.includes('-d') || args[0] === 'recode') {
       runs.push({ args, wallS: Number(wall), rssKiB: Number(rss) });
     }
   }

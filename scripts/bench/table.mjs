@@ -18,14 +18,15 @@ const COLUMNS = [
   ['xdelta3 peak RSS', (r) => (r.xdeltaRss === undefined ? '' : kib(r.xdeltaRss))],
 ];
 
-export function markdownTable(rows) {
+/** Rows as a Markdown table of `columns` ([title, cell(row)]); the first two are text. */
+export function markdownTable(rows, columns = COLUMNS) {
   const lines = [
-    `| ${COLUMNS.map(([title]) => title).join(' | ')} |`,
-    `| ${COLUMNS.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`,
+    `| ${columns.map(([title]) => title).join(' | ')} |`,
+    `| ${columns.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`,
   ];
   let previous;
   for (const row of rows) {
-    const cells = COLUMNS.map(([, cell]) => cell(row));
+    const cells = columns.map(([, cell]) => cell(row));
     if (row.case === previous) cells[0] = '';
     previous = row.case;
     lines.push(`| ${cells.join(' | ')} |`);

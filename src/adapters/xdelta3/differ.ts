@@ -7,6 +7,8 @@ import type { DifferPort, LimitOptions, ProgressListener, ProgressOptions } from
 import { writeAtMost } from './bounded-output.js';
 import { MemoryBudget } from '../memory-budget.js';
 import { externalCompressionOf } from './app-header.js';
+import { encodeWorkersFrom } from './segment-plan.js';
+import { SegmentedEncoder } from './segmented-encode.js';
 import {
   decodeMemoryFor,
   decodeWindowFor,
@@ -26,6 +28,14 @@ export interface Xdelta3Options {
    * sizes each `-B` and holds runs back until they fit (window.ts, memory-budget.ts).
    */
   memoryBytes?: number;
+  /**
+   * xdelta3 encode processes at once, all files and segments together (default:
+   * DG_ENCODE_WORKERS, else the CPU count): large files are encoded in segments on
+   * several processes (segmented-encode.ts).
+   */
+  encodeWorkers?: number;
+  /** Segment unit (default 8 MiB, xdelta3's target window); tests shrink it. */
+  segmentUnitBytes?: number;
 }
 
 /**
@@ -36,9 +46,16 @@ export interface Xdelta3Options {
  */
 export class Xdelta3Differ implements DifferPort {
   private readonly memory: MemoryBudget;
+  private readonly segmented: SegmentedEncoder;
 
   constructor(private readonly options: Xdelta3Options) {
     this.memory = new MemoryBudget(options.memoryBytes ?? DEFAULT_XDELTA3_MEMORY_BYTES);
+    this.segmented = new SegmentedEncoder({
+      binary: options.binary,
+      memory: this.memory,
+      workers: options.encodeWorkers ?? encodeWorkersFrom(),
+      unitBytes: options.segmentUnitBytes,
+    });
   }
 
   async encode(
@@ -63,8 +80,13 @@ export class Xdelta3Differ implements DifferPort {
       targetPath,
       deltaPath,
     ];
-    await this.memory.run(encodeMemoryFor(referenceBytes, window), () =>
-      this.run(args, progressOf('in', options.onProgress)),
+    const request = { referencePath, referenceBytes, targetPath, deltaPath, windowBytes: window };
+    await this.segmented.encode(
+      { ...request, onProgress: options.onProgress, progressLines: (l) => progressOf('in', l) },
+      () =>
+        this.memory.run(encodeMemoryFor(referenceBytes, window), () =>
+          this.run(args, progressOf('in', options.onProgress)),
+        ),
     );
   }
 
