@@ -52,6 +52,9 @@ it('stores the next .tgz release as a small archive-aware delta and restores it'
   expect(second.code).toBe(0);
   const [delta] = JSON.parse(second.outputs.results!);
   expect(delta.kind).toBe('delta');
+  // Marked wherever users see it: the reference CLI cannot read such a delta.
+  expect(delta['archive-aware']).toBe(true);
+  expect(second.summary).toContain('delta (archive-aware)');
   expect(delta['stored-bytes']).toBeLessThan(delta['original-bytes'] / 50);
   expect(second.stdout).toContain('gzip content reproduced exactly');
 

@@ -1,5 +1,6 @@
 // The action's list, verify and stats commands (src/action/commands.ts) on the real
 // engine against a real S3 server, with the runner's output and summary files.
+import { jest } from '@jest/globals';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +28,12 @@ let v1: string;
 let v2: string;
 const saved = { output: process.env.GITHUB_OUTPUT, summary: process.env.GITHUB_STEP_SUMMARY };
 
+// The commands print their report through @actions/core (stdout); the assertions read the
+// runner files, so keep a green run quiet.
+let quiet: ReturnType<typeof jest.spyOn> | undefined;
+
 beforeAll(async () => {
+  quiet = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
   server = await startS3Server();
   raw = createS3Client(s3TestOptions(server.endpoint));
   work = await mkdtemp(join(tmpdir(), 'dg-action-commands-'));
@@ -64,6 +70,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  quiet?.mockRestore();
   process.env.GITHUB_OUTPUT = saved.output;
   process.env.GITHUB_STEP_SUMMARY = saved.summary;
   raw?.destroy();

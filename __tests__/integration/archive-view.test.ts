@@ -415,10 +415,6 @@ describe('what the view is for', () => {
       const [older, newer] = await releases(extension, pack);
       const plain = await plainDelta(older, newer);
       const archiveAware = await viewDelta(older, newer);
-      console.log(
-        `.${extension} ${(await stat(newer)).size} bytes: plain delta ${plain} bytes, view -> ` +
-          `expanded delta ${archiveAware} bytes (${(plain / archiveAware).toFixed(1)}x smaller)`,
-      );
       expect(archiveAware * 3).toBeLessThanOrEqual(plain);
     },
   );

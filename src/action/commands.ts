@@ -6,7 +6,7 @@ import type { S3Url } from '../core/s3-url.js';
 import type { StatsReport, StorageTotals } from '../core/stats.js';
 import type { VerifyResult } from '../core/verifier.js';
 import type { Engine } from '../engine.js';
-import { formatBytes } from './format.js';
+import { formatBytes, kindLabel } from './format.js';
 import { actionsLogger, logError } from './logger.js';
 import { writeTableSummary } from './summary.js';
 
@@ -39,7 +39,7 @@ export async function runList(engine: Engine, inputs: CommandInputs): Promise<Li
   actionsLogger.info(`${location} holds ${results.length} file(s)`);
   for (const r of results) {
     actionsLogger.info(
-      `${r.name}: ${r.kind}, ${formatBytes(r.originalBytes)} stored as ${formatBytes(r.storedBytes)}`,
+      `${r.name}: ${kindLabel(r)}, ${formatBytes(r.originalBytes)} stored as ${formatBytes(r.storedBytes)}`,
     );
     if (r.problem) actionsLogger.warning(`${r.name}: ${r.problem}; downloads refuse it`);
   }
@@ -53,7 +53,11 @@ export async function runList(engine: Engine, inputs: CommandInputs): Promise<Li
     results: JSON.stringify(results.map(resultJson)),
   });
   if (inputs.summary) {
-    const rows = results.map((r) => [r.name, r.kind, ...sizes(r.originalBytes, r.storedBytes)]);
+    const rows = results.map((r) => [
+      r.name,
+      kindLabel(r),
+      ...sizes(r.originalBytes, r.storedBytes),
+    ]);
     rows.push([
       `Total (${plural(totals.files, 'file')})`,
       '–',

@@ -16,3 +16,11 @@ export function formatBytes(bytes: number): string {
   }
   return `${sign}${value.toFixed(1)} ${unit}`;
 }
+
+/**
+ * A stored object's kind as the summary, the comment and the log show it: archive-aware
+ * deltas are marked, since the DeltaGlider CLI cannot read them (docs/archive-aware.md).
+ */
+export function kindLabel(r: { kind: string; archiveAware?: boolean }): string {
+  return r.archiveAware ? `${r.kind} (archive-aware)` : r.kind;
+}

@@ -19,6 +19,7 @@ export function setResultOutputs(results: readonly FileResult[]): void {
         'original-bytes': r.originalBytes,
         'stored-bytes': r.storedBytes,
         sha256: r.sha256,
+        ...(r.archiveAware ? { 'archive-aware': true } : {}),
       })),
     ),
   );

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import * as core from '@actions/core';
 import type { FileResult } from '../core/models.js';
 import type { LoggerPort, ProgressPort, ProgressStep } from '../ports.js';
-import { formatBytes } from './format.js';
+import { formatBytes, kindLabel } from './format.js';
 
 // Progress in the workflow log. Files run concurrently, so their lines would interleave:
 // what the core logs while working on a file is held back and printed as one collapsed
@@ -172,5 +172,5 @@ function isFileResult(value: unknown): value is FileResult {
 export function describeResult(r: FileResult): string {
   const percent =
     r.originalBytes > 0 ? ` (${((r.storedBytes / r.originalBytes) * 100).toFixed(1)}%)` : '';
-  return `${r.name}: ${r.kind}, ${formatBytes(r.originalBytes)} stored as ${formatBytes(r.storedBytes)}${percent}`;
+  return `${r.name}: ${kindLabel(r)}, ${formatBytes(r.originalBytes)} stored as ${formatBytes(r.storedBytes)}${percent}`;
 }

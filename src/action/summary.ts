@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { totalsOf, type FileResult } from '../core/models.js';
 import { escapeHtmlCell } from '../core/text-safety.js';
-import { formatBytes } from './format.js';
+import { formatBytes, kindLabel } from './format.js';
 
 // The job summary is Markdown that may hold HTML; the table is HTML. Every cell and line
 // holds text from the bucket (names, keys, problems that quote them), so each one is
@@ -37,7 +37,7 @@ export function summaryRows(results: readonly FileResult[]): string[][] {
   const totals = totalsOf(results);
   const rows = results.map((r) => [
     r.name,
-    r.kind,
+    kindLabel(r),
     formatBytes(r.originalBytes),
     formatBytes(r.storedBytes),
     savedPercent(r.originalBytes, r.storedBytes),

@@ -2,7 +2,7 @@
 // and the whole body with that section merged in, under GitHub's size limit.
 
 import { totalsOf, type FileResult } from '../../core/models.js';
-import { formatBytes } from '../format.js';
+import { formatBytes, kindLabel } from '../format.js';
 import { clip, escapeAttribute, escapeInline, inlineCode } from './escape.js';
 import {
   encodeMarkerValue,
@@ -62,7 +62,7 @@ function tableLines(results: readonly FileResult[], shown: number): string[] {
     .slice(0, shown)
     .map(
       (r) =>
-        `| ${inlineCode(r.name)} | ${r.kind} | ${formatBytes(r.originalBytes)} | ` +
+        `| ${inlineCode(r.name)} | ${kindLabel(r)} | ${formatBytes(r.originalBytes)} | ` +
         `${formatBytes(r.storedBytes)} | ${savedPercent(r)} |`,
     );
   return [
