@@ -16,7 +16,7 @@ import { encodeMemoryFor } from './window.js';
 // join). The parts are joined keeping one header (vcdiff-header.ts) and recompressed by
 // `xdelta3 recode -S lzma` into one standard VCDIFF, which plain `xdelta3 -d` decodes.
 // The recode reads its stdin as a stream, so it follows part 0 while the encoders still
-// run and takes the others as they complete (NOTES.md, BENCHMARKS.md "Parallel encode").
+// run and takes the others as they complete (BENCHMARKS.md, "Parallel encode").
 
 const READ_CHUNK = 1024 * 1024;
 /** How often the joiner looks for more bytes of a part that is still being written. */

@@ -4,7 +4,7 @@
 // header followed by its windows. Windows carry their own source offsets and lengths, so
 // the parts join into one valid VCDIFF by keeping the first header and dropping the
 // others, provided every part was written with the same header (same flags, no
-// secondary compressor: LZMA state spans windows, NOTES.md).
+// secondary compressor: LZMA state spans windows; BENCHMARKS.md, "Parallel encode").
 
 const MAGIC = [0xd6, 0xc3, 0xc4, 0x00];
 const VCD_SECONDARY = 0x01;
