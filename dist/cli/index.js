@@ -2,10 +2,10 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 8282:
+/***/ 8536:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Crc32, Crc32Js, Crc32Node } = __nccwpck_require__(9542);
+const { Crc32, Crc32Js, Crc32Node } = __nccwpck_require__(9128);
 exports.Crc32 = Crc32;
 exports.Crc32Js = Crc32Js;
 exports.Crc32Node = Crc32Node;
@@ -168,14 +168,14 @@ exports.crc64NvmeCrtContainer = crc64NvmeCrtContainer;
 
 /***/ }),
 
-/***/ 238:
+/***/ 6744:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setFeature } = __nccwpck_require__(5152);
-const { HttpRequest } = __nccwpck_require__(3422);
-const { isArrayBuffer, toUint8Array, createBufferedReadable, createChecksumStream } = __nccwpck_require__(2430);
-const { Crc64Nvme, Crc32c, Crc32 } = __nccwpck_require__(8282);
-const { normalizeProvider } = __nccwpck_require__(2658);
+const { setFeature } = __nccwpck_require__(490);
+const { HttpRequest } = __nccwpck_require__(284);
+const { isArrayBuffer, toUint8Array, createBufferedReadable, createChecksumStream } = __nccwpck_require__(1892);
+const { Crc64Nvme, Crc32c, Crc32 } = __nccwpck_require__(8536);
+const { normalizeProvider } = __nccwpck_require__(8468);
 
 const RequestChecksumCalculation = {
     WHEN_SUPPORTED: "WHEN_SUPPORTED",
@@ -620,12 +620,12 @@ exports.resolveFlexibleChecksumsConfig = resolveFlexibleChecksumsConfig;
 
 /***/ }),
 
-/***/ 3242:
+/***/ 808:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { toUint8Array, concatBytes } = __nccwpck_require__(2430);
+const { toUint8Array, concatBytes } = __nccwpck_require__(1892);
 const { createHmac, createHash } = __nccwpck_require__(7598);
-const { Sha256, Sha256Js, Sha256Node } = __nccwpck_require__(9542);
+const { Sha256, Sha256Js, Sha256Node } = __nccwpck_require__(9128);
 exports.Sha256 = Sha256;
 exports.Sha256Js = Sha256Js;
 exports.Sha256Node = Sha256Node;
@@ -1363,30 +1363,30 @@ exports.Sha512WebCrypto = Sha512WebCrypto;
 
 /***/ }),
 
-/***/ 3711:
+/***/ 6265:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getFlexibleChecksumsPlugin, NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS, NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS, resolveFlexibleChecksumsConfig } = __nccwpck_require__(238);
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { getThrow200ExceptionsPlugin, getSsecPlugin, getLocationConstraintPlugin, getS3ExpiresMiddlewarePlugin, getCheckContentLengthHeaderPlugin, S3RestXmlProtocol, NODE_USE_ARN_REGION_CONFIG_OPTIONS, NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS, resolveS3Config, getValidateBucketNamePlugin, getAddExpectContinuePlugin, getRegionRedirectMiddlewarePlugin, getS3ExpressPlugin, getS3ExpressHttpSigningPlugin } = __nccwpck_require__(5028);
-const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, makeBuilder, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { getFlexibleChecksumsPlugin, NODE_RESPONSE_CHECKSUM_VALIDATION_CONFIG_OPTIONS, NODE_REQUEST_CHECKSUM_CALCULATION_CONFIG_OPTIONS, resolveFlexibleChecksumsConfig } = __nccwpck_require__(6744);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(490);
+const { getThrow200ExceptionsPlugin, getSsecPlugin, getLocationConstraintPlugin, getS3ExpiresMiddlewarePlugin, getCheckContentLengthHeaderPlugin, S3RestXmlProtocol, NODE_USE_ARN_REGION_CONFIG_OPTIONS, NODE_DISABLE_S3_EXPRESS_SESSION_AUTH_OPTIONS, resolveS3Config, getValidateBucketNamePlugin, getAddExpectContinuePlugin, getRegionRedirectMiddlewarePlugin, getS3ExpressPlugin, getS3ExpressHttpSigningPlugin } = __nccwpck_require__(3758);
+const { getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin, createPaginator } = __nccwpck_require__(7996);
+const { normalizeProvider, getSmithyContext, makeBuilder, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, createWaiter, checkExceptions, WaiterState, createAggregatedClient } = __nccwpck_require__(8468);
+const { Command: $Command } = __nccwpck_require__(8468);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, getEndpointPlugin, resolveEndpointConfig } = __nccwpck_require__(2085);
-const { eventStreamSerdeProvider, resolveEventStreamSerdeConfig } = __nccwpck_require__(6579);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { SignatureV4MultiRegion } = __nccwpck_require__(5785);
-const { defaultProvider } = __nccwpck_require__(5861);
-const { Sha256, Md5, readableStreamHasher } = __nccwpck_require__(9542);
-const { toUtf8, fromUtf8, sdkStreamMixin, getAwsChunkedEncodingStream, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { Sha1 } = __nccwpck_require__(3242);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(3433);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, getEndpointPlugin, resolveEndpointConfig } = __nccwpck_require__(7003);
+const { eventStreamSerdeProvider, resolveEventStreamSerdeConfig } = __nccwpck_require__(9901);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(284);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(8367);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(2692);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(1877);
+const { SignatureV4MultiRegion } = __nccwpck_require__(9767);
+const { defaultProvider } = __nccwpck_require__(255);
+const { Sha256, Md5, readableStreamHasher } = __nccwpck_require__(9128);
+const { toUtf8, fromUtf8, sdkStreamMixin, getAwsChunkedEncodingStream, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(1892);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(7105);
+const { Sha1 } = __nccwpck_require__(808);
 
 const aw = "ref", ax = "argv", ay = "backend", az = "authSchemes", aA = "disableDoubleEncoding", aB = "signingName", aC = "signingRegion", aD = "signingRegionSet";
 const a = -1, b = true, c = false, d = "isSet", e = "booleanEquals", f = "stringEquals", g = "coalesce", h = "substring", i = "", j = "aws.partition", k = "partitionResult", l = "accessPointSuffix", m = "regionPrefix", n = (n) => "outpostId_ssa_" + n + i, o = "hardwareType", p = "ite", q = "isValidHostLabel", s = "sigv4", t = "aws.isVirtualHostableS3Bucket", u = "url", v = "getAttr", w = "bucketArn", x = "--", y = "arnType", z = "accesspoint", A = (n) => "accessPointName_ssa_" + n + i, B = "s3-object-lambda", C = "s3-outposts", D = "bucketPartition", E = "us-east-1", F = "outpostType", G = "name", H = "s3", I = "{url#scheme}://{Bucket}.{url#authority}{url#path}", J = "{url#scheme}://{url#authority}{url#path}", K = "{url#scheme}://{url#authority}{url#normalizedPath}{Bucket}", L = "https://{Bucket}.s3-accelerate.{partitionResult#dnsSuffix}", M = "https://{Bucket}.s3.{partitionResult#dnsSuffix}", N = (n) => "{url#scheme}://{accessPointName_ssa_" + n + "}-{bucketArn#accountId}.{url#authority}{url#path}", O = (n) => "Invalid ARN: The access point name may only contain a-z, A-Z, 0-9 and `-`. Found: `{accessPointName_ssa_" + n + "}`", P = "sigv4a", Q = "{url#scheme}://{url#authority}{url#normalizedPath}{uri_encoded_bucket}", R = "https://s3.{partitionResult#dnsSuffix}/{uri_encoded_bucket}", S = "https://s3.{partitionResult#dnsSuffix}", T = { [aw]: "UseFIPS" }, U = { [aw]: "UseDualStack" }, V = { [aw]: "Bucket" }, W = { "fn": v, [ax]: [{ [aw]: k }, G] }, X = { [aw]: u }, Y = { [aw]: "Region" }, Z = { [aw]: w }, aa = { [aw]: y }, ab = { [aw]: "accessPointName_ssa_1" }, ac = { "fn": v, [ax]: [Z, "region"] }, ad = { [aw]: o }, ae = { "fn": v, [ax]: [Z, "service"] }, af = { "fn": v, [ax]: [Z, "accountId"] }, ag = { [ay]: "S3Express", [az]: [{ [aA]: true, [G]: "{_s3e_auth}", [aB]: "s3express", [aC]: "{Region}" }] }, ah = { [ay]: "S3Express", [az]: [{ [aA]: true, [G]: s, [aB]: "s3express", [aC]: "{Region}" }] }, ai = { [az]: [{ [aA]: true, [G]: P, [aB]: C, [aD]: ["*"] }, { [aA]: true, [G]: s, [aB]: C, [aC]: "{Region}" }] }, aj = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: E }] }, ak = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: "{Region}" }] }, al = { [az]: [{ [aA]: true, [G]: s, [aB]: B, [aC]: "{bucketArn#region}" }] }, am = { [az]: [{ [aA]: true, [G]: s, [aB]: H, [aC]: "{bucketArn#region}" }] }, an = { [az]: [{ [aA]: true, [G]: P, [aB]: C, [aD]: ["*"] }, { [aA]: true, [G]: s, [aB]: C, [aC]: "{bucketArn#region}" }] }, ao = { [az]: [{ [aA]: true, [G]: s, [aB]: B, [aC]: "{Region}" }] }, ap = [Y], aq = [{ [aw]: "Endpoint" }], as = [V], at = [V, 0, 7, true], au = [Z, "resourceId[1]"], av = ["*"];
@@ -8081,23 +8081,23 @@ exports.waitUntilObjectNotExists = waitUntilObjectNotExists;
 
 /***/ }),
 
-/***/ 5152:
+/***/ 490:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { HttpRequest, parseUrl } = __nccwpck_require__(3422);
-const { NoOpLogger } = __nccwpck_require__(2658);
-const { InvokeStore } = __nccwpck_require__(9320);
-const { normalizeProvider } = __nccwpck_require__(402);
-const { RETRY_MODES } = __nccwpck_require__(3609);
+const { HttpRequest, parseUrl } = __nccwpck_require__(284);
+const { NoOpLogger } = __nccwpck_require__(8468);
+const { InvokeStore } = __nccwpck_require__(5222);
+const { normalizeProvider } = __nccwpck_require__(7996);
+const { RETRY_MODES } = __nccwpck_require__(8367);
 const { platform, release } = __nccwpck_require__(8161);
 const { versions, env } = __nccwpck_require__(1708);
-const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __nccwpck_require__(2085);
-const { EndpointError, resolveEndpoint } = __nccwpck_require__(2085);
+const { isValidHostLabel, isIpAddress, customEndpointFunctions } = __nccwpck_require__(7003);
+const { EndpointError, resolveEndpoint } = __nccwpck_require__(7003);
 exports.EndpointError = EndpointError;
 exports.isIpAddress = isIpAddress;
 exports.resolveEndpoint = resolveEndpoint;
-const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(7291);
-const { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = __nccwpck_require__(7291);
+const { loadConfig, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS } = __nccwpck_require__(3433);
+const { REGION_ENV_NAME, REGION_INI_NAME, resolveRegionConfig } = __nccwpck_require__(3433);
 exports.NODE_REGION_CONFIG_FILE_OPTIONS = NODE_REGION_CONFIG_FILE_OPTIONS;
 exports.NODE_REGION_CONFIG_OPTIONS = NODE_REGION_CONFIG_OPTIONS;
 exports.REGION_ENV_NAME = REGION_ENV_NAME;
@@ -8900,7 +8900,7 @@ const NODE_APP_ID_CONFIG_OPTIONS = {
 };
 
 const createUserAgentStringParsingProvider = ({ serviceId, clientVersion }) => async (config) => {
-    const module = __nccwpck_require__(9449);
+    const module = __nccwpck_require__(6571);
     const parse = module.parse ?? module.default.parse ?? (() => "");
     const parsedUA = typeof window !== "undefined" && window?.navigator?.userAgent ? parse(window.navigator.userAgent) : undefined;
     const sections = [
@@ -9107,15 +9107,15 @@ exports.userAgentMiddleware = userAgentMiddleware;
 
 /***/ }),
 
-/***/ 7523:
+/***/ 1877:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7291);
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(402);
-const { SignatureV4 } = __nccwpck_require__(5118);
-const { HttpResponse, HttpRequest } = __nccwpck_require__(3422);
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
+const { ProviderError, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(3433);
+const { setCredentialFeature } = __nccwpck_require__(490);
+const { normalizeProvider, memoizeIdentityProvider, isIdentityExpired, doesIdentityRequireRefresh } = __nccwpck_require__(7996);
+const { SignatureV4 } = __nccwpck_require__(2496);
+const { HttpResponse, HttpRequest } = __nccwpck_require__(284);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(5192);
 
 const getDateHeader = (response) => HttpResponse.isInstance(response) ? (response.headers?.date ?? response.headers?.Date) : undefined;
 const getAgeHeader = (response) => HttpResponse.isInstance(response) ? (response.headers?.age ?? response.headers?.Age) : undefined;
@@ -9475,14 +9475,14 @@ exports.validateSigningProperties = validateSigningProperties;
 
 /***/ }),
 
-/***/ 7288:
+/***/ 8150:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = __nccwpck_require__(4645);
-const { TypeRegistry, NormalizedSchema, deref } = __nccwpck_require__(6890);
-const { decorateServiceException, getValueFromTextNode } = __nccwpck_require__(2658);
-const { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = __nccwpck_require__(3422);
-const { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = __nccwpck_require__(3422);
+const { SmithyRpcV2CborProtocol, loadSmithyRpcV2CborErrorCode } = __nccwpck_require__(2207);
+const { TypeRegistry, NormalizedSchema, deref } = __nccwpck_require__(2692);
+const { decorateServiceException, getValueFromTextNode } = __nccwpck_require__(8468);
+const { RpcProtocol, JsonCodec2, loadJsonRpcErrorCode, HttpBindingProtocol, HttpInterceptingShapeSerializer, HttpInterceptingShapeDeserializer, loadRestJsonErrorCode, SmithyRpcV2JsonProtocol, loadSmithyRpcV2JsonErrorCode, FromStringShapeDeserializer, determineTimestampFormat, extendedEncodeURIComponent, collectBody } = __nccwpck_require__(284);
+const { JsonCodec, JsonShapeDeserializer, JsonShapeDeserializer2, JsonShapeSerializer, JsonShapeSerializer2, parseJsonBody, parseJsonErrorBody } = __nccwpck_require__(284);
 exports.JsonCodec = JsonCodec;
 exports.JsonCodec2 = JsonCodec2;
 exports.JsonShapeDeserializer = JsonShapeDeserializer;
@@ -9493,8 +9493,8 @@ exports.loadJsonRpcErrorCode = loadJsonRpcErrorCode;
 exports.loadRestJsonErrorCode = loadRestJsonErrorCode;
 exports.parseJsonBody = parseJsonBody;
 exports.parseJsonErrorBody = parseJsonErrorBody;
-const { parseXML, XmlNode, XmlText } = __nccwpck_require__(4274);
-const { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = __nccwpck_require__(2430);
+const { parseXML, XmlNode, XmlText } = __nccwpck_require__(3756);
+const { toUtf8, toBase64, generateIdempotencyToken, NumericValue, dateToUtcString, fromBase64, expectUnion } = __nccwpck_require__(1892);
 
 class ProtocolLib {
     queryCompat;
@@ -10986,10 +10986,10 @@ exports.parseXmlErrorBody = parseXmlErrorBody;
 
 /***/ }),
 
-/***/ 519:
+/***/ 9409:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { buildQueryString } = __nccwpck_require__(3422);
+const { buildQueryString } = __nccwpck_require__(284);
 
 const validate = (str) => typeof str === "string" && str.indexOf("arn:") === 0 && str.split(":").length >= 6;
 const parse = (arn) => {
@@ -11056,11 +11056,11 @@ exports.validate = validate;
 
 /***/ }),
 
-/***/ 5606:
+/***/ 5660:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { CredentialsProviderError } = __nccwpck_require__(7291);
+const { setCredentialFeature } = __nccwpck_require__(490);
+const { CredentialsProviderError } = __nccwpck_require__(3433);
 
 const ENV_KEY = "AWS_ACCESS_KEY_ID";
 const ENV_SECRET = "AWS_SECRET_ACCESS_KEY";
@@ -11102,15 +11102,15 @@ exports.fromEnv = fromEnv;
 
 /***/ }),
 
-/***/ 8605:
+/***/ 2463:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { CredentialsProviderError } = __nccwpck_require__(7291);
-const { NodeHttpHandler } = __nccwpck_require__(1279);
+const { setCredentialFeature } = __nccwpck_require__(490);
+const { CredentialsProviderError } = __nccwpck_require__(3433);
+const { NodeHttpHandler } = __nccwpck_require__(7105);
 const fs = __nccwpck_require__(1455);
-const { HttpRequest } = __nccwpck_require__(3422);
-const { sdkStreamMixin, parseRfc3339DateTime } = __nccwpck_require__(2430);
+const { HttpRequest } = __nccwpck_require__(284);
+const { sdkStreamMixin, parseRfc3339DateTime } = __nccwpck_require__(1892);
 
 const ECS_CONTAINER_HOST = "169.254.170.2";
 const EKS_CONTAINER_HOST_IPv4 = "169.254.170.23";
@@ -11288,28 +11288,28 @@ exports.fromHttp = fromHttp;
 
 /***/ }),
 
-/***/ 5869:
+/***/ 6967:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(7291);
-const { setCredentialFeature } = __nccwpck_require__(5152);
+const { CredentialsProviderError, chain, getProfileName, parseKnownFiles } = __nccwpck_require__(3433);
+const { setCredentialFeature } = __nccwpck_require__(490);
 
 const resolveCredentialSource = (credentialSource, profileName, logger) => {
     const sourceProvidersMap = {
         EcsContainer: async (options) => {
-            const { fromHttp } = __nccwpck_require__(8605);
-            const { fromContainerMetadata } = __nccwpck_require__(566);
+            const { fromHttp } = __nccwpck_require__(2463);
+            const { fromContainerMetadata } = __nccwpck_require__(3916);
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is EcsContainer");
             return async () => chain(fromHttp(options ?? {}), fromContainerMetadata(options))().then(setNamedProvider);
         },
         Ec2InstanceMetadata: async (options) => {
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Ec2InstanceMetadata");
-            const { fromInstanceMetadata } = __nccwpck_require__(566);
+            const { fromInstanceMetadata } = __nccwpck_require__(3916);
             return async () => fromInstanceMetadata(options)().then(setNamedProvider);
         },
         Environment: async (options) => {
             logger?.debug("@aws-sdk/credential-provider-ini - credential_source is Environment");
-            const { fromEnv } = __nccwpck_require__(5606);
+            const { fromEnv } = __nccwpck_require__(5660);
             return async () => fromEnv(options)().then(setNamedProvider);
         },
     };
@@ -11351,7 +11351,7 @@ const resolveAssumeRoleCredentials = async (profileName, profiles, options, call
     const profileData = profiles[profileName];
     const { source_profile, region } = profileData;
     if (!options.roleAssumer) {
-        const { getDefaultRoleAssumer } = __nccwpck_require__(1136);
+        const { getDefaultRoleAssumer } = __nccwpck_require__(1838);
         options.roleAssumer = getDefaultRoleAssumer({
             ...options.clientConfig,
             credentialProviderLogger: options.logger,
@@ -11404,7 +11404,7 @@ const isLoginProfile = (data) => {
     return Boolean(data && data.login_session);
 };
 const resolveLoginCredentials = async (profileName, options, callerClientConfig) => {
-    const { fromLoginCredentials } = __nccwpck_require__(4072);
+    const { fromLoginCredentials } = __nccwpck_require__(6642);
     const credentials = await fromLoginCredentials({
         ...options,
         profile: profileName,
@@ -11414,7 +11414,7 @@ const resolveLoginCredentials = async (profileName, options, callerClientConfig)
 
 const isProcessProfile = (arg) => Boolean(arg) && typeof arg === "object" && typeof arg.credential_process === "string";
 const resolveProcessCredentials = async (options, profile) => {
-    const { fromProcess } = __nccwpck_require__(5360);
+    const { fromProcess } = __nccwpck_require__(5306);
     const credentials = await fromProcess({
         ...options,
         profile,
@@ -11423,7 +11423,7 @@ const resolveProcessCredentials = async (options, profile) => {
 };
 
 const resolveSsoCredentials = async (profile, profileData, options = {}, callerClientConfig) => {
-    const { fromSSO } = __nccwpck_require__(998);
+    const { fromSSO } = __nccwpck_require__(9592);
     return fromSSO({
         profile,
         logger: options.logger,
@@ -11471,7 +11471,7 @@ const isWebIdentityProfile = (arg) => Boolean(arg) &&
     typeof arg.role_arn === "string" &&
     ["undefined", "string"].indexOf(typeof arg.role_session_name) > -1;
 const resolveWebIdentityCredentials = async (profile, options, callerClientConfig) => {
-    const { fromTokenFile } = __nccwpck_require__(9956);
+    const { fromTokenFile } = __nccwpck_require__(2298);
     const credentials = await fromTokenFile({
         webIdentityTokenFile: profile.web_identity_token_file,
         roleArn: profile.role_arn,
@@ -11524,12 +11524,12 @@ exports.fromIni = fromIni;
 
 /***/ }),
 
-/***/ 4072:
+/***/ 6642:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7291);
-const { HttpRequest } = __nccwpck_require__(3422);
+const { setCredentialFeature } = __nccwpck_require__(490);
+const { CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(3433);
+const { HttpRequest } = __nccwpck_require__(284);
 const { createHash, createPrivateKey, createPublicKey, sign } = __nccwpck_require__(7598);
 const { promises } = __nccwpck_require__(3024);
 const { homedir } = __nccwpck_require__(8161);
@@ -11584,7 +11584,7 @@ class LoginCredentialsFetcher {
         if (freshExpiry - Date.now() > LoginCredentialsFetcher.REFRESH_THRESHOLD) {
             return this.toCredentials(freshToken.accessToken);
         }
-        const { SigninClient, CreateOAuth2TokenCommand } = __nccwpck_require__(9762);
+        const { SigninClient, CreateOAuth2TokenCommand } = __nccwpck_require__(348);
         const { logger, userAgentAppId } = this.callerClientConfig ?? {};
         const isH2 = (requestHandler) => {
             return requestHandler?.metadata?.handlerProtocol === "h2";
@@ -11825,18 +11825,18 @@ exports.fromLoginCredentials = fromLoginCredentials;
 
 /***/ }),
 
-/***/ 5861:
+/***/ 255:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ENV_KEY, ENV_SECRET, fromEnv } = __nccwpck_require__(5606);
-const { chain, CredentialsProviderError, ENV_PROFILE } = __nccwpck_require__(7291);
+const { ENV_KEY, ENV_SECRET, fromEnv } = __nccwpck_require__(5660);
+const { chain, CredentialsProviderError, ENV_PROFILE } = __nccwpck_require__(3433);
 
 const ENV_IMDS_DISABLED = "AWS_EC2_METADATA_DISABLED";
 const remoteProvider = async (init) => {
-    const { ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, fromContainerMetadata, fromInstanceMetadata } = __nccwpck_require__(566);
+    const { ENV_CMDS_FULL_URI, ENV_CMDS_RELATIVE_URI, fromContainerMetadata, fromInstanceMetadata } = __nccwpck_require__(3916);
     if (process.env[ENV_CMDS_RELATIVE_URI] || process.env[ENV_CMDS_FULL_URI]) {
         init.logger?.debug("@aws-sdk/credential-provider-node - remoteProvider::fromHttp/fromContainerMetadata");
-        const { fromHttp } = __nccwpck_require__(8605);
+        const { fromHttp } = __nccwpck_require__(2463);
         return chain(fromHttp(init), fromContainerMetadata(init));
     }
     if (process.env[ENV_IMDS_DISABLED] && process.env[ENV_IMDS_DISABLED] !== "false") {
@@ -11959,22 +11959,22 @@ const defaultProvider = (init = {}) => memoizeChain([
         if (!ssoStartUrl && !ssoAccountId && !ssoRegion && !ssoRoleName && !ssoSession) {
             throw new CredentialsProviderError("Skipping SSO provider in default chain (inputs do not include SSO fields).", { logger: init.logger });
         }
-        const { fromSSO } = __nccwpck_require__(998);
+        const { fromSSO } = __nccwpck_require__(9592);
         return fromSSO(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromIni");
-        const { fromIni } = __nccwpck_require__(5869);
+        const { fromIni } = __nccwpck_require__(6967);
         return fromIni(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromProcess");
-        const { fromProcess } = __nccwpck_require__(5360);
+        const { fromProcess } = __nccwpck_require__(5306);
         return fromProcess(init)(awsIdentityProperties);
     },
     async (awsIdentityProperties) => {
         init.logger?.debug("@aws-sdk/credential-provider-node - defaultProvider::fromTokenFile");
-        const { fromTokenFile } = __nccwpck_require__(9956);
+        const { fromTokenFile } = __nccwpck_require__(2298);
         return fromTokenFile(init)(awsIdentityProperties);
     },
     async () => {
@@ -11998,13 +11998,13 @@ exports.defaultProvider = defaultProvider;
 
 /***/ }),
 
-/***/ 5360:
+/***/ 5306:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(7291);
+const { externalDataInterceptor, CredentialsProviderError, parseKnownFiles, getProfileName } = __nccwpck_require__(3433);
 const { exec } = __nccwpck_require__(1421);
 const { promisify } = __nccwpck_require__(7975);
-const { setCredentialFeature } = __nccwpck_require__(5152);
+const { setCredentialFeature } = __nccwpck_require__(490);
 
 const getValidatedProcessCredentials = (profileName, data, profiles) => {
     if (data.Version !== 1) {
@@ -12081,12 +12081,12 @@ exports.fromProcess = fromProcess;
 
 /***/ }),
 
-/***/ 998:
+/***/ 9592:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(7291);
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { fromSso } = __nccwpck_require__(5433);
+const { CredentialsProviderError, getSSOTokenFromFile, getProfileName, parseKnownFiles, loadSsoSessionData } = __nccwpck_require__(3433);
+const { setCredentialFeature } = __nccwpck_require__(490);
+const { fromSso } = __nccwpck_require__(763);
 
 const isSsoProfile = (arg) => arg &&
     (typeof arg.sso_start_url === "string" ||
@@ -12140,7 +12140,7 @@ const resolveSSOCredentials = async ({ ssoStartUrl, ssoSession, ssoAccountId, ss
         });
     }
     const { accessToken } = token;
-    const { SSOClient, GetRoleCredentialsCommand } = __nccwpck_require__(3707);
+    const { SSOClient, GetRoleCredentialsCommand } = __nccwpck_require__(7525);
     const sso = ssoClient ||
         new SSOClient(Object.assign({}, clientConfig ?? {}, {
             logger: clientConfig?.logger ?? callerClientConfig?.logger ?? parentClientConfig?.logger,
@@ -12280,21 +12280,21 @@ exports.validateSsoProfile = validateSsoProfile;
 
 /***/ }),
 
-/***/ 3707:
+/***/ 7525:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { GetRoleCredentialsCommand, SSOClient } = __nccwpck_require__(2579);
+const { GetRoleCredentialsCommand, SSOClient } = __nccwpck_require__(5853);
 exports.GetRoleCredentialsCommand = GetRoleCredentialsCommand;
 exports.SSOClient = SSOClient;
 
 
 /***/ }),
 
-/***/ 9956:
+/***/ 2298:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setCredentialFeature } = __nccwpck_require__(5152);
-const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(7291);
+const { setCredentialFeature } = __nccwpck_require__(490);
+const { CredentialsProviderError, externalDataInterceptor } = __nccwpck_require__(3433);
 const { readFileSync } = __nccwpck_require__(3024);
 
 const fromWebToken = (init) => async (awsIdentityProperties) => {
@@ -12302,7 +12302,7 @@ const fromWebToken = (init) => async (awsIdentityProperties) => {
     const { roleArn, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
     let { roleAssumerWithWebIdentity } = init;
     if (!roleAssumerWithWebIdentity) {
-        const { getDefaultRoleAssumerWithWebIdentity } = __nccwpck_require__(1136);
+        const { getDefaultRoleAssumerWithWebIdentity } = __nccwpck_require__(1838);
         roleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdentity({
             ...init.clientConfig,
             credentialProviderLogger: init.logger,
@@ -12355,12 +12355,12 @@ exports.fromWebToken = fromWebToken;
 
 /***/ }),
 
-/***/ 2358:
+/***/ 7228:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { PutObjectCommand, ChecksumAlgorithm, CreateMultipartUploadCommand, AbortMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand, PutObjectTaggingCommand } = __nccwpck_require__(3711);
-const { toEndpointV1, getEndpointFromInstructions } = __nccwpck_require__(2085);
-const { extendedEncodeURIComponent } = __nccwpck_require__(3422);
+const { PutObjectCommand, ChecksumAlgorithm, CreateMultipartUploadCommand, AbortMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand, PutObjectTaggingCommand } = __nccwpck_require__(6265);
+const { toEndpointV1, getEndpointFromInstructions } = __nccwpck_require__(7003);
+const { extendedEncodeURIComponent } = __nccwpck_require__(284);
 const { EventEmitter } = __nccwpck_require__(4434);
 const { Buffer } = __nccwpck_require__(181);
 const { statSync, ReadStream } = __nccwpck_require__(3024);
@@ -12899,20 +12899,20 @@ exports._ = Upload;
 
 /***/ }),
 
-/***/ 5028:
+/***/ 3758:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { NoOpLogger, getSmithyContext } = __nccwpck_require__(2658);
-const { HttpRequest, HttpResponse } = __nccwpck_require__(3422);
-const { setFeature } = __nccwpck_require__(5152);
-const { parseRfc7231DateTime } = __nccwpck_require__(2430);
-const { SignatureV4SignWithCredentials } = __nccwpck_require__(5785);
-const { booleanSelector, SelectorType } = __nccwpck_require__(7291);
-const { httpSigningMiddlewareOptions } = __nccwpck_require__(402);
+const { NoOpLogger, getSmithyContext } = __nccwpck_require__(8468);
+const { HttpRequest, HttpResponse } = __nccwpck_require__(284);
+const { setFeature } = __nccwpck_require__(490);
+const { parseRfc7231DateTime } = __nccwpck_require__(1892);
+const { SignatureV4SignWithCredentials } = __nccwpck_require__(9767);
+const { booleanSelector, SelectorType } = __nccwpck_require__(3433);
+const { httpSigningMiddlewareOptions } = __nccwpck_require__(7996);
 const { Readable } = __nccwpck_require__(7075);
-const { validate, parse } = __nccwpck_require__(519);
-const { AwsRestXmlProtocol } = __nccwpck_require__(7288);
-const { NormalizedSchema } = __nccwpck_require__(6890);
+const { validate, parse } = __nccwpck_require__(9409);
+const { AwsRestXmlProtocol } = __nccwpck_require__(8150);
+const { NormalizedSchema } = __nccwpck_require__(2692);
 
 const CONTENT_LENGTH_HEADER = "content-length";
 const DECODED_CONTENT_LENGTH_HEADER = "x-amz-decoded-content-length";
@@ -13965,25 +13965,25 @@ exports.validateRegion = validateRegion;
 
 /***/ }),
 
-/***/ 9762:
+/***/ 348:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(490);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7996);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(8468);
+const { Command: $Command } = __nccwpck_require__(8468);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(3433);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(7003);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(284);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(8367);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(2692);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(1877);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(1892);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(7105);
+const { AwsRestJsonProtocol } = __nccwpck_require__(8150);
+const { Sha256 } = __nccwpck_require__(9128);
 
 const defaultSigninHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -14575,25 +14575,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 9443:
+/***/ 3305:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(490);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7996);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(8468);
+const { Command: $Command } = __nccwpck_require__(8468);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(3433);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(7003);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(284);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(8367);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(2692);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(1877);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(1892);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(7105);
+const { AwsRestJsonProtocol } = __nccwpck_require__(8150);
+const { Sha256 } = __nccwpck_require__(9128);
 
 const defaultSSOOIDCHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -15269,25 +15269,25 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 2579:
+/***/ 5853:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin } = __nccwpck_require__(490);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7996);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(8468);
+const { Command: $Command } = __nccwpck_require__(8468);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsRestJsonProtocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(3433);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(7003);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(284);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(8367);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(2692);
+const { resolveAwsSdkSigV4Config, AwsSdkSigV4Signer, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(1877);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(1892);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(7105);
+const { AwsRestJsonProtocol } = __nccwpck_require__(8150);
+const { Sha256 } = __nccwpck_require__(9128);
 
 const defaultSSOHttpAuthSchemeParametersProvider = async (config, context, input) => {
     return {
@@ -15750,26 +15750,26 @@ exports.errorTypeRegistries = errorTypeRegistries;
 
 /***/ }),
 
-/***/ 1136:
+/***/ 1838:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(5152);
-const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(402);
-const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(2658);
-const { Command: $Command } = __nccwpck_require__(2658);
+const { awsEndpointFunctions, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider, getDefaultSocketTimeout, NODE_APP_ID_CONFIG_OPTIONS, getAwsRegionExtensionConfiguration, resolveAwsRegionExtensionConfiguration, resolveUserAgentConfig, resolveHostHeaderConfig, getUserAgentPlugin, getHostHeaderPlugin, getLoggerPlugin, getRecursionDetectionPlugin, setCredentialFeature, stsRegionDefaultResolver } = __nccwpck_require__(490);
+const { NoAuthSigner, getHttpAuthSchemeEndpointRuleSetPlugin, DefaultIdentityProviderConfig, getHttpSigningPlugin } = __nccwpck_require__(7996);
+const { normalizeProvider, getSmithyContext, ServiceException, NoOpLogger, emitWarningIfUnsupportedVersion, loadConfigsForDefaultMode, getDefaultExtensionConfiguration, resolveDefaultRuntimeConfig, Client, makeBuilder, createAggregatedClient } = __nccwpck_require__(8468);
+const { Command: $Command } = __nccwpck_require__(8468);
 exports.$Command = $Command;
 exports.__Client = Client;
-const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(7291);
-const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(2085);
-const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(3422);
-const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(3609);
-const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(6890);
-const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(7523);
-const { SignatureV4MultiRegion } = __nccwpck_require__(5785);
-const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(2430);
-const { streamCollector, NodeHttpHandler } = __nccwpck_require__(1279);
-const { AwsQueryProtocol } = __nccwpck_require__(7288);
-const { Sha256 } = __nccwpck_require__(9542);
+const { resolveDefaultsModeConfig, loadConfig, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, NODE_REGION_CONFIG_OPTIONS, NODE_REGION_CONFIG_FILE_OPTIONS, resolveRegionConfig } = __nccwpck_require__(3433);
+const { BinaryDecisionDiagram, EndpointCache, decideEndpoint, customEndpointFunctions, resolveParams, resolveEndpointConfig, getEndpointPlugin } = __nccwpck_require__(7003);
+const { parseUrl, getHttpHandlerExtensionConfiguration, resolveHttpHandlerRuntimeConfig, getContentLengthPlugin } = __nccwpck_require__(284);
+const { DEFAULT_RETRY_MODE, NODE_RETRY_MODE_CONFIG_OPTIONS, NODE_MAX_ATTEMPT_CONFIG_OPTIONS, resolveRetryConfig, getRetryPlugin } = __nccwpck_require__(8367);
+const { TypeRegistry, getSchemaSerdePlugin } = __nccwpck_require__(2692);
+const { resolveAwsSdkSigV4Config, resolveAwsSdkSigV4AConfig, AwsSdkSigV4Signer, AwsSdkSigV4ASigner, NODE_SIGV4A_CONFIG_OPTIONS, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS } = __nccwpck_require__(1877);
+const { SignatureV4MultiRegion } = __nccwpck_require__(9767);
+const { toUtf8, fromUtf8, toBase64, fromBase64, calculateBodyLength } = __nccwpck_require__(1892);
+const { streamCollector, NodeHttpHandler } = __nccwpck_require__(7105);
+const { AwsQueryProtocol } = __nccwpck_require__(8150);
+const { Sha256 } = __nccwpck_require__(9128);
 
 const q = "ref";
 const a = -1, b = true, c = "isSet", d = "PartitionResult", e = "booleanEquals", f = "stringEquals", g = "getAttr", h = "us-east-1", i = "sigv4", j = "sts", k = "https://sts.{Region}.{PartitionResult#dnsSuffix}", l = { [q]: "Endpoint" }, m = { [q]: "Region" }, n = { [q]: d }, o = {}, p = [m];
@@ -16647,10 +16647,10 @@ exports.getDefaultRoleAssumerWithWebIdentity = getDefaultRoleAssumerWithWebIdent
 
 /***/ }),
 
-/***/ 5785:
+/***/ 9767:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SignatureV4, signatureV4aContainer } = __nccwpck_require__(5118);
+const { SignatureV4, signatureV4aContainer } = __nccwpck_require__(2496);
 
 const signatureV4CrtContainer = {
     CrtSignerV4: null,
@@ -16809,12 +16809,12 @@ exports.signatureV4CrtContainer = signatureV4CrtContainer;
 
 /***/ }),
 
-/***/ 5433:
+/***/ 763:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { setTokenFeature } = __nccwpck_require__(5152);
-const { getBearerTokenEnvKey } = __nccwpck_require__(7523);
-const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(7291);
+const { setTokenFeature } = __nccwpck_require__(490);
+const { getBearerTokenEnvKey } = __nccwpck_require__(1877);
+const { TokenProviderError, getSSOTokenFilepath, parseKnownFiles, getProfileName, loadSsoSessionData, getSSOTokenFromFile, memoize, chain } = __nccwpck_require__(3433);
 const { promises } = __nccwpck_require__(3024);
 
 const fromEnvSigningName = ({ logger, signingName } = {}) => async () => {
@@ -16835,7 +16835,7 @@ const EXPIRE_WINDOW_MS = 5 * 60 * 1000;
 const REFRESH_MESSAGE = `To refresh this SSO session run 'aws sso login' with the corresponding profile.`;
 
 const getSsoOidcClient = async (ssoRegion, init = {}, callerClientConfig) => {
-    const { SSOOIDCClient } = __nccwpck_require__(9443);
+    const { SSOOIDCClient } = __nccwpck_require__(3305);
     const coalesce = (prop) => init.clientConfig?.[prop] ?? init.parentClientConfig?.[prop] ?? callerClientConfig?.[prop];
     const ssoOidcClient = new SSOOIDCClient(Object.assign({}, init.clientConfig ?? {}, {
         region: ssoRegion ?? init.clientConfig?.region,
@@ -16846,7 +16846,7 @@ const getSsoOidcClient = async (ssoRegion, init = {}, callerClientConfig) => {
 };
 
 const getNewSsoOidcToken = async (ssoToken, ssoRegion, init = {}, callerClientConfig) => {
-    const { CreateTokenCommand } = __nccwpck_require__(9443);
+    const { CreateTokenCommand } = __nccwpck_require__(3305);
     const ssoOidcClient = await getSsoOidcClient(ssoRegion, init, callerClientConfig);
     return ssoOidcClient.send(new CreateTokenCommand({
         clientId: ssoToken.clientId,
@@ -16992,7 +16992,7 @@ exports.nodeProvider = nodeProvider;
 
 /***/ }),
 
-/***/ 4274:
+/***/ 3756:
 /***/ ((__unused_webpack_module, exports) => {
 
 const ATTR_ESCAPE_RE = /[&<>"]/g;
@@ -17371,7 +17371,7 @@ exports.parseXML = parseXML;
 
 /***/ }),
 
-/***/ 9320:
+/***/ 5222:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -17509,15 +17509,15 @@ exports.InvokeStoreBase = InvokeStoreBase;
 
 /***/ }),
 
-/***/ 402:
+/***/ 7996:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getSmithyContext, hasOwn } = __nccwpck_require__(4534);
+const { getSmithyContext, hasOwn } = __nccwpck_require__(9928);
 exports.getSmithyContext = getSmithyContext;
-const { HttpRequest } = __nccwpck_require__(3422);
-const { requestBuilder } = __nccwpck_require__(3422);
+const { HttpRequest } = __nccwpck_require__(284);
+const { requestBuilder } = __nccwpck_require__(284);
 exports.requestBuilder = requestBuilder;
-const { HttpApiKeyAuthLocation } = __nccwpck_require__(690);
+const { HttpApiKeyAuthLocation } = __nccwpck_require__(5192);
 
 const resolveAuthOptions = (candidateAuthOptions, authSchemePreference) => {
     if (!authSchemePreference || authSchemePreference.length === 0) {
@@ -17862,13 +17862,13 @@ exports.setFeature = setFeature;
 
 /***/ }),
 
-/***/ 4645:
+/***/ 2207:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = __nccwpck_require__(2430);
-const { hasOwn } = __nccwpck_require__(4534);
-const { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = __nccwpck_require__(3422);
-const { NormalizedSchema, TypeRegistry } = __nccwpck_require__(6890);
+const { nv, NumericValue, calculateBodyLength, generateIdempotencyToken, fromBase64, _parseEpochTimestamp } = __nccwpck_require__(1892);
+const { hasOwn } = __nccwpck_require__(9928);
+const { HttpRequest, collectBody, SerdeContext, AbstractRpcV2Protocol } = __nccwpck_require__(284);
+const { NormalizedSchema, TypeRegistry } = __nccwpck_require__(2692);
 
 const majorUint64 = 0;
 const majorNegativeInt64 = 1;
@@ -20411,12 +20411,12 @@ exports.tagSymbol = tagSymbol;
 
 /***/ }),
 
-/***/ 9542:
+/***/ 9128:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { createReadStream } = __nccwpck_require__(3024);
 const { Writable } = __nccwpck_require__(7075);
-const { toUint8Array, concatBytes } = __nccwpck_require__(2430);
+const { toUint8Array, concatBytes } = __nccwpck_require__(1892);
 const { createHash, createHmac } = __nccwpck_require__(7598);
 const zlib = __nccwpck_require__(8522);
 
@@ -20995,16 +20995,16 @@ exports.readableStreamHasher = readableStreamHasher;
 
 /***/ }),
 
-/***/ 2658:
+/***/ 8468:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn } = __nccwpck_require__(4534);
-const { getSmithyContext, normalizeProvider } = __nccwpck_require__(4534);
+const { hasOwn } = __nccwpck_require__(9928);
+const { getSmithyContext, normalizeProvider } = __nccwpck_require__(9928);
 exports.getSmithyContext = getSmithyContext;
 exports.normalizeProvider = normalizeProvider;
-const { SMITHY_CONTEXT_KEY, AlgorithmId } = __nccwpck_require__(690);
+const { SMITHY_CONTEXT_KEY, AlgorithmId } = __nccwpck_require__(5192);
 exports.AlgorithmId = AlgorithmId;
-const { NormalizedSchema } = __nccwpck_require__(6890);
+const { NormalizedSchema } = __nccwpck_require__(2692);
 
 const getAllAliases = (name, aliases) => {
     const _aliases = [];
@@ -22235,16 +22235,16 @@ exports.withBaseException = withBaseException;
 
 /***/ }),
 
-/***/ 7291:
+/***/ 3433:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { homedir } = __nccwpck_require__(8161);
 const { sep, join } = __nccwpck_require__(6760);
 const { createHash } = __nccwpck_require__(7598);
 const { readFile: readFile$1 } = __nccwpck_require__(1455);
-const { IniSectionType } = __nccwpck_require__(690);
-const { normalizeProvider } = __nccwpck_require__(2658);
-const { isValidHostLabel } = __nccwpck_require__(4534);
+const { IniSectionType } = __nccwpck_require__(5192);
+const { normalizeProvider } = __nccwpck_require__(8468);
+const { isValidHostLabel } = __nccwpck_require__(9928);
 
 class ProviderError extends Error {
     name = "ProviderError";
@@ -23029,15 +23029,15 @@ exports.resolveRegionConfig = resolveRegionConfig;
 
 /***/ }),
 
-/***/ 2085:
+/***/ 7003:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(7291);
-const { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = __nccwpck_require__(4534);
+const { CONFIG_PREFIX_SEPARATOR, booleanSelector, SelectorType, loadConfig } = __nccwpck_require__(3433);
+const { toEndpointV1, getSmithyContext, normalizeProvider, isValidHostLabel, hasOwn } = __nccwpck_require__(9928);
 exports.isValidHostLabel = isValidHostLabel;
 exports.middlewareEndpointToEndpointV1 = toEndpointV1;
 exports.toEndpointV1 = toEndpointV1;
-const { EndpointURLScheme } = __nccwpck_require__(690);
+const { EndpointURLScheme } = __nccwpck_require__(5192);
 
 const ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL";
 const CONFIG_ENDPOINT_URL = "endpoint_url";
@@ -23920,14 +23920,14 @@ exports.resolveParams = resolveParams;
 
 /***/ }),
 
-/***/ 6579:
+/***/ 9901:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Crc32 } = __nccwpck_require__(9542);
-const { hasOwn } = __nccwpck_require__(4534);
-const { toHex, fromHex, toUtf8, fromUtf8 } = __nccwpck_require__(2430);
+const { Crc32 } = __nccwpck_require__(9128);
+const { hasOwn } = __nccwpck_require__(9928);
+const { toHex, fromHex, toUtf8, fromUtf8 } = __nccwpck_require__(1892);
 const { Readable } = __nccwpck_require__(7075);
-const { TypeRegistry } = __nccwpck_require__(6890);
+const { TypeRegistry } = __nccwpck_require__(2692);
 
 class Int64 {
     bytes;
@@ -24870,19 +24870,19 @@ exports.universalEventStreamSerdeProvider = eventStreamSerdeProvider$1;
 
 /***/ }),
 
-/***/ 3422:
+/***/ 284:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = __nccwpck_require__(2430);
-const { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = __nccwpck_require__(4534);
-const { parseQueryString, parseUrl } = __nccwpck_require__(4534);
+const { Uint8ArrayBlobAdapter, writeKey, sdkStreamMixin, splitEvery, splitHeader, NumericValue, toUtf8, fromBase64, LazyJsonString, _parseEpochTimestamp, _parseRfc7231DateTime, _parseRfc3339DateTimeWithOffset, fromUtf8, generateIdempotencyToken, toBase64, dateToUtcString, quoteHeader, parseEpochTimestamp, parseRfc7231DateTime, parseRfc3339DateTimeWithOffset } = __nccwpck_require__(1892);
+const { HttpRequest, HttpResponse, hasOwn, isValidHostname, getSmithyContext } = __nccwpck_require__(9928);
+const { parseQueryString, parseUrl } = __nccwpck_require__(9928);
 exports.HttpRequest = HttpRequest;
 exports.HttpResponse = HttpResponse;
 exports.isValidHostname = isValidHostname;
 exports.parseQueryString = parseQueryString;
 exports.parseUrl = parseUrl;
-const { NormalizedSchema, translateTraits, TypeRegistry, deref } = __nccwpck_require__(6890);
-const { FieldPosition } = __nccwpck_require__(690);
+const { NormalizedSchema, translateTraits, TypeRegistry, deref } = __nccwpck_require__(2692);
+const { FieldPosition } = __nccwpck_require__(5192);
 
 const collectBody = async (streamBody = new Uint8Array(), context) => {
     if (streamBody instanceof Uint8Array) {
@@ -25285,7 +25285,7 @@ class HttpProtocol extends SerdeContext {
         });
     }
     async loadEventStreamCapability() {
-        const { EventStreamSerde, eventStreamSerdeProvider } = __nccwpck_require__(6579);
+        const { EventStreamSerde, eventStreamSerdeProvider } = __nccwpck_require__(9901);
         const marshaller = this.resolveEventStreamMarshaller(eventStreamSerdeProvider);
         return new EventStreamSerde({
             marshaller,
@@ -27973,15 +27973,15 @@ exports.resolvedPath = resolvedPath;
 
 /***/ }),
 
-/***/ 3609:
+/***/ 8367:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { Readable } = __nccwpck_require__(7075);
-const { NoOpLogger, normalizeProvider } = __nccwpck_require__(2658);
-const { HttpResponse, HttpRequest } = __nccwpck_require__(3422);
-const { parseRfc7231DateTime, v4 } = __nccwpck_require__(2430);
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
-const { hasOwn } = __nccwpck_require__(4534);
+const { NoOpLogger, normalizeProvider } = __nccwpck_require__(8468);
+const { HttpResponse, HttpRequest } = __nccwpck_require__(284);
+const { parseRfc7231DateTime, v4 } = __nccwpck_require__(1892);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(5192);
+const { hasOwn } = __nccwpck_require__(9928);
 
 const isStreamingPayload = (request) => request?.body instanceof Readable ||
     (typeof ReadableStream !== "undefined" && request?.body instanceof ReadableStream);
@@ -28877,10 +28877,10 @@ exports.retryMiddlewareOptions = retryMiddlewareOptions;
 
 /***/ }),
 
-/***/ 6890:
+/***/ 2692:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { getSmithyContext, HttpResponse, toEndpointV1 } = __nccwpck_require__(4534);
+const { getSmithyContext, HttpResponse, toEndpointV1 } = __nccwpck_require__(9928);
 
 const deref = (schemaRef) => {
     if (typeof schemaRef === "function") {
@@ -29593,14 +29593,14 @@ exports.translateTraits = translateTraits;
 
 /***/ }),
 
-/***/ 2430:
+/***/ 1892:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 const { createHmac, createHash, getRandomValues } = __nccwpck_require__(7598);
-const { hasOwn, HttpResponse } = __nccwpck_require__(4534);
+const { hasOwn, HttpResponse } = __nccwpck_require__(9928);
 exports.hasOwn = hasOwn;
 const { ReadStream, lstatSync, fstatSync } = __nccwpck_require__(3024);
-const { toEndpointV1 } = __nccwpck_require__(2085);
+const { toEndpointV1 } = __nccwpck_require__(7003);
 const { Readable, Writable, PassThrough } = __nccwpck_require__(7075);
 
 const isArrayBuffer = (arg) => (typeof ArrayBuffer === "function" && arg instanceof ArrayBuffer) ||
@@ -31376,10 +31376,10 @@ exports.writeKey = writeKey;
 
 /***/ }),
 
-/***/ 4534:
+/***/ 9928:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(690);
+const { SMITHY_CONTEXT_KEY } = __nccwpck_require__(5192);
 
 const getSmithyContext = (context) => context[SMITHY_CONTEXT_KEY] || (context[SMITHY_CONTEXT_KEY] = {});
 
@@ -31575,12 +31575,12 @@ exports.toEndpointV1 = toEndpointV1;
 
 /***/ }),
 
-/***/ 566:
+/***/ 3916:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { ProviderError, CredentialsProviderError, loadConfig } = __nccwpck_require__(7291);
+const { ProviderError, CredentialsProviderError, loadConfig } = __nccwpck_require__(3433);
 const node_http = __nccwpck_require__(7067);
-const { parseUrl } = __nccwpck_require__(3422);
+const { parseUrl } = __nccwpck_require__(284);
 
 const isImdsCredentials = (arg) => Boolean(arg) &&
     typeof arg === "object" &&
@@ -31952,13 +31952,13 @@ exports.providerConfigFromInit = providerConfigFromInit;
 
 /***/ }),
 
-/***/ 1279:
+/***/ 7105:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn } = __nccwpck_require__(2430);
-const { streamCollector } = __nccwpck_require__(2430);
+const { hasOwn } = __nccwpck_require__(1892);
+const { streamCollector } = __nccwpck_require__(1892);
 exports.streamCollector = streamCollector;
-const { buildQueryString, HttpResponse } = __nccwpck_require__(3422);
+const { buildQueryString, HttpResponse } = __nccwpck_require__(284);
 const node_https = __nccwpck_require__(4708);
 const { Readable } = __nccwpck_require__(7075);
 const http2 = __nccwpck_require__(2467);
@@ -32873,12 +32873,12 @@ exports.NodeHttpHandler = NodeHttpHandler;
 
 /***/ }),
 
-/***/ 5118:
+/***/ 2496:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-const { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = __nccwpck_require__(2430);
-const { normalizeProvider } = __nccwpck_require__(2658);
-const { escapeUri, HttpRequest } = __nccwpck_require__(3422);
+const { hasOwn, fromUtf8, fromHex, toHex, toUint8Array, writeKey, isArrayBuffer } = __nccwpck_require__(1892);
+const { normalizeProvider } = __nccwpck_require__(8468);
+const { escapeUri, HttpRequest } = __nccwpck_require__(284);
 
 class HeaderFormatter {
     format(headers) {
@@ -33477,7 +33477,7 @@ exports.signatureV4aContainer = signatureV4aContainer;
 
 /***/ }),
 
-/***/ 690:
+/***/ 5192:
 /***/ ((__unused_webpack_module, exports) => {
 
 var HttpAuthLocation;
@@ -33580,7 +33580,7 @@ exports.resolveDefaultRuntimeConfig = resolveDefaultRuntimeConfig;
 
 /***/ }),
 
-/***/ 9449:
+/***/ 6571:
 /***/ (function(module) {
 
 /*!
@@ -33600,21 +33600,1148 @@ function(e,t){for(var r=0;r<t.length;r++){var i=t[r];i.enumerable=i.enumerable||
 
 /***/ }),
 
-/***/ 486:
+/***/ 3805:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BR: () => (/* binding */ cleanUpOnSignals),
+/* harmony export */   _u: () => (/* binding */ CleanupRegistry)
+/* harmony export */ });
+/* unused harmony export exitStatusFor */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_1__);
+// What an interrupted run leaves behind: partial downloads beside their destination, the
+// scratch directory (deltas, reference views, rebuilt files). Adapters track those paths
+// here while they exist; on SIGINT or SIGTERM the shell removes them all, synchronously
+// (a signal handler cannot wait for promises), and exits with the conventional status.
+
+
+class CleanupRegistry {
+    paths = new Map();
+    nextId = 0;
+    track(path) {
+        const id = this.nextId++;
+        this.paths.set(id, path);
+        return () => void this.paths.delete(id);
+    }
+    /** Paths tracked now, most recent first. */
+    get tracked() {
+        return [...this.paths.values()].reverse();
+    }
+    /** Removes every tracked path now; returns those it could remove (or found gone). */
+    removeAllSync() {
+        const removed = [];
+        for (const path of this.tracked) {
+            try {
+                (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.rmSync)(path, { recursive: true, force: true });
+                removed.push(path);
+            }
+            catch {
+                // Nothing more can be done while the process is going down.
+            }
+        }
+        this.paths.clear();
+        return removed;
+    }
+}
+/** 130 for SIGINT, 143 for SIGTERM: 128 + the signal number, as shells report it. */
+function exitStatusFor(signal) {
+    return 128 + node_os__WEBPACK_IMPORTED_MODULE_1__.constants.signals[signal];
+}
+/**
+ * On SIGINT or SIGTERM: removes what `registry` tracks, tells `report` (one line for the
+ * log), and exits with 130 or 143. A second signal while that runs exits at once.
+ * Returns a function that removes the handlers.
+ */
+function cleanUpOnSignals(registry, report) {
+    let stopping = false;
+    const handler = (signal) => {
+        if (stopping)
+            process.exit(exitStatusFor(signal));
+        stopping = true;
+        const removed = registry.removeAllSync();
+        try {
+            report(signal, removed);
+        }
+        finally {
+            process.exit(exitStatusFor(signal));
+        }
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+    return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+    };
+}
+
+
+/***/ }),
+
+/***/ 9612:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Eo: () => (/* binding */ asLocalError),
+/* harmony export */   N_: () => (/* binding */ localErrorInStderr),
+/* harmony export */   rG: () => (/* binding */ withLocalErrors),
+/* harmony export */   yy: () => (/* binding */ localFileError)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2091);
+// Failures of the local machine (disk full, no permission, read-only, out of file
+// handles, name too long) turned into one LocalFileError that names the path: they must
+// never read as a corrupt object or a broken bucket.
+
+
+
+const FULL = 'free space on that disk, or choose a destination (or RUNNER_TEMP) on another one';
+const DENIED = 'grant this user write access there, or choose another destination';
+const HANDLES = 'raise the open-file limit (ulimit -n), or lower concurrency';
+const KNOWN = {
+    ENOSPC: { problem: 'no space left on the device', text: 'No space left on device', fix: FULL },
+    EDQUOT: { problem: 'disk quota exceeded', text: 'Disk quota exceeded', fix: FULL },
+    EACCES: { problem: 'permission denied', text: 'Permission denied', fix: DENIED },
+    EPERM: { problem: 'operation not permitted', text: 'Operation not permitted', fix: DENIED },
+    EROFS: {
+        problem: 'read-only file system',
+        text: 'Read-only file system',
+        fix: 'choose a destination (or RUNNER_TEMP) on a writable file system',
+    },
+    EMFILE: { problem: 'too many open files', text: 'Too many open files', fix: HANDLES },
+    ENFILE: {
+        problem: 'too many open files in the system',
+        text: 'Too many open files in system',
+        fix: HANDLES,
+    },
+    ENAMETOOLONG: {
+        problem: 'file name too long for this file system',
+        text: 'File name too long',
+        fix: 'shorten the name (most file systems hold 255 bytes) or the destination path',
+    },
+};
+/** The errno code of a Node.js file-system error, when it is a local problem we know. */
+function knownCode(error) {
+    const code = error?.code;
+    return typeof code === 'string' && code in KNOWN ? code : undefined;
+}
+/**
+ * Free bytes on the file system that holds `path`, counting the space the failed file
+ * itself takes (it is removed right after): what a retry would have.
+ */
+function freeBytes(path) {
+    let own = 0;
+    try {
+        own = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.statSync)(path).size;
+    }
+    catch {
+        // Not written yet, or already removed.
+    }
+    for (const candidate of [(0,node_path__WEBPACK_IMPORTED_MODULE_1__.dirname)(path), path]) {
+        try {
+            const info = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.statfsSync)(candidate);
+            return info.bavail * info.bsize + own;
+        }
+        catch {
+            // Try the path itself (a directory).
+        }
+    }
+    return undefined;
+}
+/** A LocalFileError for errno `code` on `path`. */
+function localFileError(code, path, options = {}) {
+    const known = KNOWN[code];
+    const full = code === 'ENOSPC' || code === 'EDQUOT';
+    return new _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .LocalFileError */ .QD({
+        path,
+        code,
+        problem: known.problem,
+        fix: known.fix,
+        verb: options.verb,
+        bytesNeeded: full ? options.bytesNeeded : undefined,
+        bytesFree: full ? freeBytes(path) : undefined,
+    }, { cause: options.cause });
+}
+/**
+ * `error` as a LocalFileError on `path` when it is a local problem (ENOSPC, EACCES, ...);
+ * otherwise `error` unchanged. The error's own `path` wins (it names the file that
+ * failed) unless `ownPath` is false (a spawn error's path is the program).
+ */
+function asLocalError(error, path, options = {}) {
+    if (error instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_2__/* .LocalFileError */ .QD)
+        return error;
+    const code = knownCode(error);
+    if (code === undefined)
+        return error;
+    const own = error.path;
+    const named = options.ownPath !== false && typeof own === 'string' ? own : path;
+    return localFileError(code, named, { ...options, cause: error });
+}
+/**
+ * The local problem a child process (xdelta3) reported on stderr, such as
+ * "xdelta3: write failed: /out: No space left on device", naming the path it printed
+ * (or `fallbackPath`); undefined when stderr names no local problem.
+ */
+function localErrorInStderr(stderr, fallbackPath) {
+    for (const [code, known] of Object.entries(KNOWN)) {
+        const at = stderr.indexOf(`: ${known.text}`);
+        if (at === -1)
+            continue;
+        // The path is the text between the last ": " before the errno text and the text.
+        const line = stderr.slice(stderr.lastIndexOf('\n', at) + 1, at);
+        const path = line.slice(line.lastIndexOf(': ') + 2) || fallbackPath;
+        const verb = /\bread\b/.test(line) ? 'read' : 'write';
+        return localFileError(code, path.startsWith('/') ? path : fallbackPath, { verb });
+    }
+    return undefined;
+}
+/**
+ * The archive codec with its local failures (a full disk while writing the reference
+ * view, an expanded form or a rebuilt file) reported as LocalFileErrors on that file.
+ */
+function withLocalErrors(codec) {
+    const on = (path) => (error) => {
+        throw asLocalError(error, path);
+    };
+    return {
+        expand: (...args) => codec.expand(...args).catch(on(args[1])),
+        rebuild: (...args) => codec.rebuild(...args).catch(on(args[1])),
+        view: (...args) => codec.view(...args).catch(on(args[1])),
+    };
+}
+
+
+/***/ }),
+
+/***/ 4482:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   N: () => (/* binding */ MemoryBudget)
+/* harmony export */ });
+// A weighted semaphore over a memory budget: each run reserves its estimate and waits,
+// first come first served, until it fits. A run larger than the whole budget still goes,
+// alone, so nothing waits forever.
+//
+// Users: the xdelta3 differ (several files may be encoded at once, the `concurrency`
+// input, each xdelta3 sized to its reference: their memory adds up) and the S3 adapter
+// (the part buffers of concurrent multipart uploads).
+class MemoryBudget {
+    totalBytes;
+    inUse = 0;
+    running = 0;
+    waiting = [];
+    constructor(totalBytes) {
+        this.totalBytes = totalBytes;
+        if (!(totalBytes > 0))
+            throw new RangeError(`memory budget must be positive, got ${totalBytes}`);
+    }
+    /** Runs `work` once `bytes` fit in the budget, and gives them back when it settles. */
+    async run(bytes, work) {
+        await this.acquire(bytes);
+        try {
+            return await work();
+        }
+        finally {
+            this.release(bytes);
+        }
+    }
+    acquire(bytes) {
+        if (this.waiting.length === 0 && this.fits(bytes)) {
+            this.take(bytes);
+            return Promise.resolve();
+        }
+        return new Promise((grant) => this.waiting.push({ bytes, grant }));
+    }
+    release(bytes) {
+        this.inUse -= bytes;
+        this.running--;
+        // In arrival order: a big run at the head is not overtaken by later small ones.
+        while (this.waiting.length > 0) {
+            const head = this.waiting[0];
+            if (!this.fits(head.bytes))
+                break;
+            this.waiting.shift();
+            this.take(head.bytes);
+            head.grant();
+        }
+    }
+    fits(bytes) {
+        return this.running === 0 || this.inUse + bytes <= this.totalBytes;
+    }
+    take(bytes) {
+        this.inUse += bytes;
+        this.running++;
+    }
+}
+
+
+/***/ }),
+
+/***/ 552:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Y: () => (/* binding */ Xdelta3Differ)
+});
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(2091);
+// EXTERNAL MODULE: ./src/adapters/local-errors.ts
+var local_errors = __nccwpck_require__(9612);
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+// EXTERNAL MODULE: ./src/core/output-limit.ts
+var output_limit = __nccwpck_require__(9907);
+;// CONCATENATED MODULE: ./src/adapters/xdelta3/bounded-output.ts
+// xdelta3 writes a decoded file to stdout (-c); this stops it at a size limit, so a delta
+// of a few hundred bytes cannot fill the disk with gigabytes of output.
+
+
+
+/** Pipe reads come in 64 KiB pieces; writing them in 1 MiB batches halves the overhead. */
+const BATCH_BYTES = 1024 * 1024;
+/**
+ * Streams `output` into `path` and rejects with OutputLimitError as soon as more than
+ * `maxBytes` arrive (no byte past the limit is written); on any failure the file is
+ * removed.
+ */
+async function writeAtMost(output, path, maxBytes) {
+    // Read from this very tick: when a child exits, Node discards whatever of its stdout no
+    // one has started reading, and opening the file below takes a turn of the event loop.
+    const source = output.pipe(new external_node_stream_.PassThrough({ highWaterMark: BATCH_BYTES }));
+    const file = await (0,promises_.open)(path, 'w');
+    let written = 0;
+    let batch = [];
+    let batched = 0;
+    const flush = async () => {
+        if (batched === 0)
+            return;
+        const chunk = batch.length === 1 ? batch[0] : Buffer.concat(batch, batched);
+        batch = [];
+        batched = 0;
+        for (let done = 0; done < chunk.length;) {
+            done += (await file.write(chunk, done, chunk.length - done)).bytesWritten;
+        }
+    };
+    try {
+        for await (const chunk of source) {
+            written += chunk.length;
+            if (written > maxBytes)
+                throw new output_limit/* OutputLimitError */.XM(maxBytes);
+            batch.push(chunk);
+            batched += chunk.length;
+            if (batched >= BATCH_BYTES)
+                await flush();
+        }
+        await flush();
+        await file.close();
+    }
+    catch (error) {
+        output.destroy();
+        source.destroy();
+        await file.close().catch(() => undefined);
+        await (0,promises_.rm)(path, { force: true });
+        throw error;
+    }
+}
+
+// EXTERNAL MODULE: ./src/adapters/memory-budget.ts
+var memory_budget = __nccwpck_require__(4482);
+;// CONCATENATED MODULE: ./src/adapters/xdelta3/app-header.ts
+
+// xdelta3 records in its VCDIFF application header whether it decompressed the source
+// and the target itself ("out.tar.gz/G/ref.tar.gz/G": gzip; B bzip2, Y xz, Z compress).
+// It does so when encoding without -D, as the reference DeltaGlider CLI does. Such a
+// delta only decodes the way it was made: with xdelta3's own external (de)compression,
+// i.e. without -D -R (docs/format.md, "Interoperability").
+/** The VCDIFF magic: 'V' 'C' 'D' with the high bit set, then version 0. */
+const MAGIC = [0xd6, 0xc3, 0xc4, 0x00];
+const VCD_SECONDARY = 0x01;
+const VCD_CODETABLE = 0x02;
+const VCD_APPHEADER = 0x04;
+/** Enough for any header xdelta3 writes (two file names); more is not read. */
+const HEAD_BYTES = 64 * 1024;
+/**
+ * The external compression an xdelta3 delta was made with, from its application header,
+ * or undefined when it records none (or the file is no VCDIFF xdelta3 wrote): then the
+ * delta decodes with -D -R. Reads at most 64 KiB; never throws on odd bytes.
+ */
+async function externalCompressionOf(deltaPath) {
+    const handle = await (0,promises_.open)(deltaPath, 'r');
+    try {
+        const buffer = Buffer.alloc(HEAD_BYTES);
+        const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
+        return parseExternalCompression(buffer.subarray(0, bytesRead));
+    }
+    finally {
+        await handle.close();
+    }
+}
+/** The pure part of `externalCompressionOf`, on the delta's leading bytes. */
+function parseExternalCompression(head) {
+    const appHeader = applicationHeader(head);
+    if (appHeader === undefined)
+        return undefined;
+    // "target/T/source/S", or "target/T" without a source. File names never hold a '/'
+    // (xdelta3 writes basenames), so the letters are the 2nd and 4th fields.
+    const fields = appHeader.split('/');
+    if (fields.length !== 2 && fields.length !== 4)
+        return undefined;
+    const target = fields[1] ?? '';
+    const source = fields[3] ?? '';
+    return target === '' && source === '' ? undefined : { target, source };
+}
+/** The application header of a VCDIFF file's leading bytes, or undefined. */
+function applicationHeader(head) {
+    if (head.length < 5 || MAGIC.some((byte, i) => head[i] !== byte))
+        return undefined;
+    const indicator = head[4];
+    let at = 5;
+    if (indicator & VCD_SECONDARY)
+        at += 1;
+    if (indicator & VCD_CODETABLE) {
+        const table = varint(head, at);
+        if (!table)
+            return undefined;
+        at = table.next + table.value;
+    }
+    if (!(indicator & VCD_APPHEADER))
+        return undefined;
+    const length = varint(head, at);
+    if (!length || length.next + length.value > head.length)
+        return undefined;
+    return Buffer.from(head.subarray(length.next, length.next + length.value)).toString('latin1');
+}
+/** A VCDIFF integer: base 128, most significant group first, high bit = more follows. */
+function varint(bytes, at) {
+    let value = 0;
+    for (let i = at; i < bytes.length && i < at + 5; i++) {
+        const byte = bytes[i];
+        value = value * 128 + (byte & 0x7f);
+        if (!(byte & 0x80))
+            return { value, next: i + 1 };
+    }
+    return undefined;
+}
+
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+;// CONCATENATED MODULE: ./src/adapters/xdelta3/segment-plan.ts
+
+
+// How a segmented encode splits its target (segmented-encode.ts). Segments are whole
+// multiples of xdelta3's target window (-W, 8 MiB by default), so each segment's windows
+// start where single-process xdelta3's would and the joined delta has the same windows.
+const TARGET_WINDOW_BYTES = 8 * 1024 * 1024;
+const MAX_ENCODE_WORKERS = 64;
+/**
+ * Splits `targetBytes` into at most `maxSegments` ranges of whole `unitBytes` (the last
+ * one takes the rest), as even as the units allow. One range when the target is smaller
+ * than two units or one segment is all there may be.
+ */
+function planSegments(targetBytes, maxSegments, unitBytes = TARGET_WINDOW_BYTES) {
+    const units = Math.ceil(targetBytes / unitBytes);
+    const count = Math.max(1, Math.min(Math.floor(maxSegments), units));
+    if (targetBytes < 2 * unitBytes || count < 2)
+        return [{ start: 0, end: targetBytes }];
+    const ranges = [];
+    let unit = 0;
+    for (let i = 0; i < count; i++) {
+        const take = Math.floor(units / count) + (i < units % count ? 1 : 0);
+        const start = unit * unitBytes;
+        unit += take;
+        ranges.push({ start, end: Math.min(unit * unitBytes, targetBytes) });
+    }
+    return ranges;
+}
+/**
+ * Encode processes at once (all files and segments together): `DG_ENCODE_WORKERS` when
+ * set (a machine setting, e.g. to take a 4-worker figure), else the CPUs available.
+ */
+function encodeWorkersFrom(env = process.env) {
+    const text = env.DG_ENCODE_WORKERS?.trim();
+    if (!text)
+        return (0,external_node_os_.availableParallelism)();
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 1 || value > MAX_ENCODE_WORKERS) {
+        throw new errors/* InputError */.dz(`DG_ENCODE_WORKERS must be a whole number from 1 to ${MAX_ENCODE_WORKERS}, got ${JSON.stringify(text.slice(0, 20))}`, 'Unset DG_ENCODE_WORKERS to use every CPU, or set it to the number of xdelta3 encode processes to run at once');
+    }
+    return value;
+}
+
+;// CONCATENATED MODULE: external "node:events"
+const external_node_events_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:stream/promises"
+var external_node_stream_promises_ = __nccwpck_require__(6466);
+;// CONCATENATED MODULE: ./src/adapters/xdelta3/segment-processes.ts
+
+
+
+
+
+// The xdelta3 processes of a segmented encode: one encoder per segment, reading its byte
+// range of the target on stdin and writing its VCDIFF part to a file, and one recoder
+// that takes the joined parts on stdin and writes the final delta. Each is killed when
+// `signal` aborts (another one failed).
+const STDERR_LIMIT = 4096;
+const READ_CHUNK = 1024 * 1024;
+/** Encodes one segment into `partPath`; resolves when xdelta3 exited 0 after reading it all. */
+async function encodeSegment(job) {
+    const out = await (0,promises_.open)(job.partPath, 'w');
+    let child;
+    try {
+        child = (0,external_node_child_process_.spawn)(job.binary, job.args, {
+            stdio: ['pipe', out.fd, 'pipe'],
+            signal: job.signal,
+            killSignal: 'SIGKILL',
+        });
+    }
+    finally {
+        // The child holds its own copy of the descriptor.
+        await out.close();
+    }
+    const exited = exitOf(child, job.binary, job.onLine);
+    const input = (0,external_node_fs_.createReadStream)(job.targetPath, {
+        start: job.range.start,
+        end: job.range.end - 1,
+        highWaterMark: READ_CHUNK,
+    });
+    const fed = (0,external_node_stream_promises_.pipeline)(input, child.stdin);
+    // A child that fails stops reading: its own error is the one to report, not EPIPE.
+    const [exit, feed] = await Promise.allSettled([exited, fed]);
+    if (exit.status === 'rejected')
+        throw exit.reason;
+    if (feed.status === 'rejected')
+        throw feed.reason;
+}
+/**
+ * Starts `xdelta3 recode` (LZMA secondary compression over the joined parts) writing to
+ * `deltaPath`; `stdin` takes the joined parts, `done` settles when it exited.
+ */
+async function startRecode(binary, deltaPath, signal) {
+    const out = await (0,promises_.open)(deltaPath, 'w');
+    let child;
+    try {
+        child = (0,external_node_child_process_.spawn)(binary, ['recode', '-f', '-S', 'lzma', '-c'], {
+            stdio: ['pipe', out.fd, 'pipe'],
+            signal,
+            killSignal: 'SIGKILL',
+        });
+    }
+    finally {
+        await out.close();
+    }
+    const stdin = child.stdin;
+    // A recoder that dies makes writes fail with EPIPE; its exit status says why.
+    stdin.on('error', () => undefined);
+    return { stdin, done: exitOf(child, binary, () => false) };
+}
+/** Resolves when the child exits 0; rejects with its stderr tail otherwise. */
+function exitOf(child, binary, onLine) {
+    return new Promise((resolve, reject) => {
+        let stderr = '';
+        let partial = '';
+        child.stderr?.setEncoding('utf8');
+        child.stderr?.on('data', (chunk) => {
+            const lines = (partial + chunk).split('\n');
+            partial = lines.pop() ?? '';
+            for (const line of lines)
+                if (!onLine(line))
+                    stderr = (stderr + line + '\n').slice(-STDERR_LIMIT);
+        });
+        child.on('error', (error) => {
+            if (error.code === 'ENOENT') {
+                reject(new errors/* DeltaGliderError */.a9(`xdelta3 was not found (tried "${binary}")`, 'Install it (apt-get install xdelta3, brew install xdelta) or set the xdelta3-path input', { cause: error }));
+            }
+            else
+                reject(error);
+        });
+        child.on('close', (code, signal) => {
+            if (code === 0)
+                resolve();
+            else {
+                const message = (stderr + partial).trim() || 'no message';
+                const [mode] = child.spawnargs.slice(1).filter((a) => a === '-e' || a === 'recode');
+                reject(new errors/* DeltaGliderError */.a9(`xdelta3 ${mode ?? ''} exited with ${signal ?? code}: ${message}`));
+            }
+        });
+    });
+}
+
+;// CONCATENATED MODULE: ./src/adapters/xdelta3/vcdiff-header.ts
+// The VCDIFF file header (RFC 3284 section 4.1, with xdelta3's application header) and
+// the concatenation of several VCDIFF outputs into one: a segmented encode
+// (segmented-encode.ts) gives one VCDIFF per segment of the target, each with its own
+// header followed by its windows. Windows carry their own source offsets and lengths, so
+// the parts join into one valid VCDIFF by keeping the first header and dropping the
+// others, provided every part was written with the same header (same flags, no
+// secondary compressor: LZMA state spans windows; BENCHMARKS.md, "Parallel encode").
+const vcdiff_header_MAGIC = [0xd6, 0xc3, 0xc4, 0x00];
+const vcdiff_header_VCD_SECONDARY = 0x01;
+const vcdiff_header_VCD_CODETABLE = 0x02;
+const vcdiff_header_VCD_APPHEADER = 0x04;
+/** Application headers are file names and such; anything larger is not xdelta3 output. */
+const MAX_SECTION_BYTES = 1024 * 1024;
+class VcdiffFormatError extends Error {
+}
+/**
+ * The length of the VCDIFF header at the start of `bytes`, or undefined when `bytes`
+ * ends before the header does (read more and ask again). Throws on anything that is not
+ * a VCDIFF header.
+ */
+function vcdiffHeaderLength(bytes) {
+    for (let i = 0; i < vcdiff_header_MAGIC.length; i++) {
+        if (i >= bytes.length)
+            return undefined;
+        if (bytes[i] !== vcdiff_header_MAGIC[i])
+            throw new VcdiffFormatError('not a VCDIFF file (bad magic bytes)');
+    }
+    if (bytes.length <= 4)
+        return undefined;
+    const indicator = bytes[4];
+    if (indicator & ~(vcdiff_header_VCD_SECONDARY | vcdiff_header_VCD_CODETABLE | vcdiff_header_VCD_APPHEADER))
+        throw new VcdiffFormatError(`unknown VCDIFF header indicator 0x${indicator.toString(16)}`);
+    let offset = 5;
+    if (indicator & vcdiff_header_VCD_SECONDARY)
+        offset += 1;
+    for (const flag of [vcdiff_header_VCD_CODETABLE, vcdiff_header_VCD_APPHEADER]) {
+        if (!(indicator & flag))
+            continue;
+        const section = readVarint(bytes, offset);
+        if (section === undefined)
+            return undefined;
+        if (section.value > MAX_SECTION_BYTES)
+            throw new VcdiffFormatError(`VCDIFF header section of ${section.value} bytes`);
+        offset = section.next + section.value;
+    }
+    return offset <= bytes.length ? offset : undefined;
+}
+/**
+ * A VCDIFF integer (base 128, most significant digit first, high bit set on all but the
+ * last byte) at `offset`: its value and the offset after it, or undefined if cut short.
+ */
+function readVarint(bytes, offset) {
+    let value = 0;
+    for (let i = offset; i < bytes.length; i++) {
+        if (i - offset >= 5)
+            throw new VcdiffFormatError('VCDIFF integer longer than 5 bytes');
+        const byte = bytes[i];
+        value = value * 128 + (byte & 0x7f);
+        if (!(byte & 0x80)) {
+            if (value > 0xffffffff)
+                throw new VcdiffFormatError('VCDIFF integer above 32 bits');
+            return { value, next: i + 1 };
+        }
+    }
+    return undefined;
+}
+/**
+ * Joins VCDIFF parts given in order, chunk by chunk, without holding a part in memory:
+ * the first part passes whole; from the others the header is checked against the first
+ * one's and dropped. `startPart`, then `push` each chunk (it returns the bytes to write
+ * out), then `endPart`.
+ */
+class VcdiffConcatenator {
+    header;
+    pending;
+    parts = 0;
+    startPart() {
+        if (this.pending)
+            throw new VcdiffFormatError('startPart before the previous part ended');
+        this.pending = Buffer.alloc(0);
+        this.parts++;
+    }
+    push(chunk) {
+        if (!this.pending)
+            return chunk;
+        const head = Buffer.concat([this.pending, chunk]);
+        const length = vcdiffHeaderLength(head);
+        if (length === undefined) {
+            if (head.length > MAX_SECTION_BYTES * 2)
+                throw new VcdiffFormatError('VCDIFF header too long');
+            this.pending = head;
+            return Buffer.alloc(0);
+        }
+        this.pending = undefined;
+        if (!this.header) {
+            this.header = Buffer.from(head.subarray(0, length));
+            return head;
+        }
+        if (!this.header.equals(head.subarray(0, length)))
+            throw new VcdiffFormatError(`part ${this.parts} has another VCDIFF header than part 1: the parts cannot be joined`);
+        return head.subarray(length);
+    }
+    endPart() {
+        if (this.pending)
+            throw new VcdiffFormatError(`part ${this.parts} ended inside its VCDIFF header`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/adapters/xdelta3/window.ts
+// xdelta3 only finds matches inside its source window (`-B`, default 64 MiB): content
+// that moved further than that is stored literally (BENCHMARKS.md: a 256 MiB
+// file whose second half moved to the front gives a 94% delta in 340 s with the default
+// window, 911 bytes in 20 s with -B 256 MiB). So the window covers the whole reference,
+// as far as the memory budget allows.
+//
+// What xdelta3 3.0.11 takes, measured with `-9` (BENCHMARKS.md, "xdelta3 memory"):
+// it rounds -B up to a power of two W, then
+//   encode: the source it holds, min(reference, W), plus a hash table of min(2 W, 1 GiB)
+//           that it fills whatever the reference size, plus up to ~60 MB;
+//   decode: min(reference, W) plus up to ~60 MB. Decoding seeks the source, so any window
+//           decodes any delta, but one that holds the reference avoids re-reading it
+//           (a 93 MiB binary: 2.2 s with W = 128 MiB, 9.1 s with 64 MiB).
+// The estimates below round those up a little so that the budget is a ceiling.
+const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
+const DEFAULT_WINDOW_BYTES = 64 * MIB;
+/** xdelta3 3.0.x rejects larger values ("-B: maximum value: 2147483648"). */
+const MAX_WINDOW_BYTES = 2 * GIB;
+/**
+ * Default for the memory all xdelta3 processes of a step may use together, sized for a
+ * 7 GB runner: references up to 1.9 GiB are matched whole (one encode then takes up to
+ * 3.2 GB), larger ones through a 1 GiB window (2.2 GB), leaving the rest to the runner.
+ */
+const DEFAULT_XDELTA3_MEMORY_BYTES = 3 * GIB;
+/** Below this, not even one encode at the smallest window fits. */
+const MIN_XDELTA3_MEMORY_BYTES = 256 * MIB;
+const HASH_TABLE_CAP = GIB;
+const PROCESS_OVERHEAD = 64 * MIB;
+/** The power-of-two window (64 MiB to 2 GiB) that covers `referenceBytes`, capped at `maxWindowBytes`. */
+function sourceWindowFor(referenceBytes, maxWindowBytes = MAX_WINDOW_BYTES) {
+    const cap = Math.min(maxWindowBytes, MAX_WINDOW_BYTES);
+    let window = DEFAULT_WINDOW_BYTES;
+    while (window < referenceBytes && window < cap)
+        window *= 2;
+    return Math.max(DEFAULT_WINDOW_BYTES, Math.min(window, cap));
+}
+/** Peak RSS of one `xdelta3 -e -9 -B window` against a reference of this size (estimate, bytes). */
+function encodeMemoryFor(referenceBytes, windowBytes) {
+    const window = powerOfTwoAtLeast(windowBytes);
+    return Math.min(referenceBytes, window) + Math.min(2 * window, HASH_TABLE_CAP) + PROCESS_OVERHEAD;
+}
+/** Peak RSS of one `xdelta3 -d -B window` against a reference of this size (estimate, bytes). */
+function decodeMemoryFor(referenceBytes, windowBytes) {
+    return Math.min(referenceBytes, powerOfTwoAtLeast(windowBytes)) + PROCESS_OVERHEAD;
+}
+/**
+ * The encode window for a reference: the whole reference, halved until one encode fits
+ * `memoryBytes` (never below the 64 MiB default, which xdelta3 would use anyway).
+ */
+function encodeWindowFor(referenceBytes, memoryBytes = DEFAULT_XDELTA3_MEMORY_BYTES) {
+    return shrinkToFit(referenceBytes, (w) => encodeMemoryFor(referenceBytes, w) <= memoryBytes);
+}
+/** The decode window for a reference, by the same rule with the decoder's smaller footprint. */
+function decodeWindowFor(referenceBytes, memoryBytes = DEFAULT_XDELTA3_MEMORY_BYTES) {
+    return shrinkToFit(referenceBytes, (w) => decodeMemoryFor(referenceBytes, w) <= memoryBytes);
+}
+function shrinkToFit(referenceBytes, fits) {
+    let window = sourceWindowFor(referenceBytes);
+    while (window > DEFAULT_WINDOW_BYTES && !fits(window))
+        window /= 2;
+    return window;
+}
+function powerOfTwoAtLeast(bytes) {
+    let value = 1;
+    while (value < bytes)
+        value *= 2;
+    return value;
+}
+
+;// CONCATENATED MODULE: ./src/adapters/xdelta3/segmented-encode.ts
+
+
+
+
+
+
+
+
+
+// xdelta3 -9 runs on one core. A large target is split at multiples of the 8 MiB target
+// window into segments, each encoded against the whole reference by its own process with
+// no secondary compression (`-S none`: LZMA state spans windows, so LZMA parts do not
+// join). The parts are joined keeping one header (vcdiff-header.ts) and recompressed by
+// `xdelta3 recode -S lzma` into one standard VCDIFF, which plain `xdelta3 -d` decodes.
+// The recode reads its stdin as a stream, so it follows part 0 while the encoders still
+// run and takes the others as they complete (BENCHMARKS.md, "Parallel encode").
+const segmented_encode_READ_CHUNK = 1024 * 1024;
+/** How often the joiner looks for more bytes of a part that is still being written. */
+const FOLLOW_MS = 25;
+/**
+ * Decides per encode between one process and segments, and holds the process slots that
+ * all encodes of a differ share: files encoded at once split the workers between them,
+ * and no more encoders run than there are workers.
+ */
+class SegmentedEncoder {
+    options;
+    slots;
+    active = 0;
+    constructor(options) {
+        this.options = options;
+        // A counting semaphore: every encode process weighs 1.
+        this.slots = new memory_budget/* MemoryBudget */.N(options.workers);
+    }
+    /** Encodes in segments when it pays; else runs `single` (one process) in a slot. */
+    async encode(request, single) {
+        this.active++;
+        try {
+            const ranges = await this.plan(request);
+            if (ranges.length < 2)
+                return await this.slots.run(1, single);
+            return await this.encodeSegments(request, ranges);
+        }
+        finally {
+            this.active--;
+        }
+    }
+    async plan(request) {
+        const targetBytes = (await (0,promises_.stat)(request.targetPath)).size;
+        // A segment starts xdelta3's source window at offset 0: only a window that holds the
+        // whole reference finds the same matches for every segment.
+        if (request.referenceBytes > request.windowBytes)
+            return [{ start: 0, end: targetBytes }];
+        const perProcess = encodeMemoryFor(request.referenceBytes, request.windowBytes);
+        const byMemory = Math.floor(this.options.memory.totalBytes / perProcess);
+        const fairShare = Math.floor(this.options.workers / this.active);
+        const unit = this.options.unitBytes ?? TARGET_WINDOW_BYTES;
+        return planSegments(targetBytes, Math.min(byMemory, fairShare), unit);
+    }
+    async encodeSegments(request, ranges) {
+        const { binary, memory } = this.options;
+        const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_path_.dirname)(request.deltaPath), 'seg-'));
+        const controller = new AbortController();
+        const { signal } = controller;
+        let firstError;
+        // The first failure is the one reported; the others are its consequences (killed).
+        const watch = (work) => work.catch((error) => {
+            if (!signal.aborted)
+                firstError = error;
+            controller.abort();
+            throw error;
+        });
+        const done = new Array(ranges.length).fill(0);
+        const report = (index) => (bytes) => {
+            done[index] = bytes;
+            request.onProgress?.(done.reduce((a, b) => a + b, 0));
+        };
+        const args = [
+            '-v',
+            '-e',
+            '-c',
+            '-9',
+            '-D',
+            '-A',
+            '-S',
+            'none',
+            '-B',
+            String(request.windowBytes),
+            '-s',
+            request.referencePath,
+        ];
+        const memoryPerProcess = encodeMemoryFor(request.referenceBytes, request.windowBytes);
+        try {
+            const parts = ranges.map((range, index) => ({ range, path: (0,external_node_path_.join)(dir, `${index}`) }));
+            // Created before any encoder starts, so the joiner can follow each as it grows.
+            for (const part of parts)
+                await (await (0,promises_.open)(part.path, 'w')).close();
+            const recode = await startRecode(binary, request.deltaPath, signal);
+            const encoders = parts.map((part, index) => watch(this.slots.run(1, () => memory.run(memoryPerProcess, () => {
+                signal.throwIfAborted();
+                return encodeSegment({
+                    binary,
+                    args,
+                    targetPath: request.targetPath,
+                    range: part.range,
+                    partPath: part.path,
+                    signal,
+                    onLine: request.progressLines(report(index)),
+                });
+            }))));
+            const joined = watch(join_(parts, encoders, recode.stdin, signal));
+            const results = await Promise.allSettled([...encoders, joined, watch(recode.done)]);
+            if (firstError !== undefined || results.some((r) => r.status === 'rejected')) {
+                throw firstError ?? new Error('segmented encode failed');
+            }
+        }
+        catch (error) {
+            controller.abort();
+            await (0,promises_.rm)(request.deltaPath, { force: true });
+            throw error;
+        }
+        finally {
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
+        }
+    }
+}
+/**
+ * Writes the parts, in order, into the recoder's stdin as one VCDIFF, following each part
+ * while its encoder still writes it.
+ */
+async function join_(parts, encoders, sink, signal) {
+    const concat = new VcdiffConcatenator();
+    for (const [index, part] of parts.entries()) {
+        let finished = false;
+        const settled = encoders[index].then(() => (finished = true), () => undefined);
+        concat.startPart();
+        const file = await (0,promises_.open)(part.path, 'r');
+        try {
+            let position = 0;
+            for (;;) {
+                signal.throwIfAborted();
+                // Read after noting whether the encoder had finished: then an empty read is the end.
+                const wasFinished = finished;
+                const chunk = Buffer.allocUnsafe(segmented_encode_READ_CHUNK);
+                const { bytesRead } = await file.read(chunk, 0, segmented_encode_READ_CHUNK, position);
+                if (bytesRead > 0) {
+                    position += bytesRead;
+                    const out = concat.push(chunk.subarray(0, bytesRead));
+                    if (out.length > 0 && !sink.write(out))
+                        await (0,external_node_events_namespaceObject.once)(sink, 'drain', { signal });
+                }
+                else if (wasFinished)
+                    break;
+                else
+                    await Promise.race([settled, (0,external_node_timers_promises_namespaceObject.setTimeout)(FOLLOW_MS, undefined, { signal })]);
+            }
+            concat.endPart();
+        }
+        finally {
+            await file.close();
+        }
+    }
+    sink.end();
+}
+
+;// CONCATENATED MODULE: ./src/adapters/xdelta3/differ.ts
+
+
+
+
+
+
+
+
+
+
+/** Keeps the end of a child's stderr for the error message without unbounded memory. */
+const differ_STDERR_LIMIT = 4096;
+/**
+ * The xdelta3 binary, run file to file. Encoding passes `-D` so xdelta3 never transcodes
+ * gzip/bzip2/xz input behind our back: what we encode decodes to the same bytes with
+ * `-D -R` (docs/format.md). Deltas made without `-D` (the reference DeltaGlider CLI's)
+ * say so in their header and are decoded the way they were made (app-header.ts).
+ */
+class Xdelta3Differ {
+    options;
+    memory;
+    segmented;
+    constructor(options) {
+        this.options = options;
+        this.memory = new memory_budget/* MemoryBudget */.N(options.memoryBytes ?? DEFAULT_XDELTA3_MEMORY_BYTES);
+        this.segmented = new SegmentedEncoder({
+            binary: options.binary,
+            memory: this.memory,
+            workers: options.encodeWorkers ?? encodeWorkersFrom(),
+            unitBytes: options.segmentUnitBytes,
+        });
+    }
+    async encode(referencePath, targetPath, deltaPath, options = {}) {
+        const referenceBytes = await sizeOf(referencePath);
+        const window = encodeWindowFor(referenceBytes, this.memory.totalBytes);
+        // -v: one line per 8 MiB window of the target, read as progress; the output is the same.
+        const args = [
+            '-v',
+            '-e',
+            '-f',
+            '-9',
+            '-D',
+            '-B',
+            String(window),
+            '-s',
+            referencePath,
+            targetPath,
+            deltaPath,
+        ];
+        const request = { referencePath, referenceBytes, targetPath, deltaPath, windowBytes: window };
+        await this.segmented.encode({ ...request, onProgress: options.onProgress, progressLines: (l) => progressOf('in', l) }, () => this.memory.run(encodeMemoryFor(referenceBytes, window), () => this.run(args, progressOf('in', options.onProgress))));
+    }
+    async decode(referencePath, deltaPath, outPath, options = {}) {
+        const referenceBytes = await sizeOf(referencePath);
+        const window = decodeWindowFor(referenceBytes, this.memory.totalBytes);
+        // Without -D -R xdelta3 decompresses the reference and recompresses the output as the
+        // delta's header records; the sha256 check still decides whether the bytes are right.
+        const asMade = (await externalCompressionOf(deltaPath)) ? [] : ['-D', '-R'];
+        const { maxBytes } = options;
+        // Bounded: to stdout (-c, an option: before the file names) through a counter that
+        // stops xdelta3 at the limit.
+        const bounded = maxBytes !== undefined;
+        const args = [
+            '-v',
+            '-d',
+            '-f',
+            ...asMade,
+            '-B',
+            String(window),
+            ...(bounded ? ['-c'] : []),
+            '-s',
+            referencePath,
+            deltaPath,
+            ...(bounded ? [] : [outPath]),
+        ];
+        const sink = maxBytes === undefined ? undefined : (out) => writeAtMost(out, outPath, maxBytes);
+        try {
+            await this.memory.run(decodeMemoryFor(referenceBytes, window), () => this.run(args, progressOf('out', options.onProgress), sink, outPath));
+        }
+        catch (error) {
+            await (0,promises_.rm)(outPath, { force: true }); // a failed decode leaves no partial output
+            if (error instanceof XdeltaFailed) {
+                throw new errors/* IntegrityError */.cs(`The delta could not be decoded against its reference (${error.detail})`, 'The delta object is corrupt or was made against another reference', { cause: error });
+            }
+            throw error;
+        }
+    }
+    describeEncode(referenceName, targetName, deltaName) {
+        return `xdelta3 -e -9 -D -s ${referenceName} ${targetName} ${deltaName}`;
+    }
+    /** Runs xdelta3; with `sink`, its stdout goes there and a failing sink stops it. */
+    run(args, onLine, sink, outPath) {
+        const { binary } = this.options;
+        // The file a local failure (a full disk) is reported on: the output.
+        const out = outPath ?? args.at(-1);
+        return new Promise((resolve, reject) => {
+            const child = (0,external_node_child_process_.spawn)(binary, args, { stdio: ['ignore', sink ? 'pipe' : 'ignore', 'pipe'] });
+            const written = sink?.(child.stdout).catch((error) => {
+                child.kill('SIGKILL');
+                throw error;
+            });
+            written?.catch(() => undefined); // observed on close
+            let stderr = '';
+            let partial = '';
+            child.stderr.setEncoding('utf8');
+            child.stderr.on('data', (chunk) => {
+                const lines = (partial + chunk).split('\n');
+                partial = lines.pop() ?? '';
+                // Progress lines are consumed; anything else is kept for the error message.
+                for (const line of lines)
+                    if (!onLine(line))
+                        stderr = (stderr + line + '\n').slice(-differ_STDERR_LIMIT);
+            });
+            // Rejects only once the sink is done with its file, so the caller can remove it.
+            const settled = (written ?? Promise.resolve()).catch(() => undefined);
+            let spawnFailed = false; // then 'close' follows 'error' and must not speak over it
+            const fail = (error) => {
+                spawnFailed = true;
+                void settled.then(() => reject(error));
+            };
+            child.on('error', (error) => {
+                if (error.code === 'ENOENT') {
+                    fail(new errors/* DeltaGliderError */.a9(`xdelta3 was not found (tried "${binary}")`, 'Install it (apt-get install xdelta3, brew install xdelta) or set the xdelta3-path input', { cause: error }));
+                }
+                else {
+                    // Out of file handles (EMFILE) and the like: a problem of this machine.
+                    fail((0,local_errors/* asLocalError */.Eo)(error, out, { verb: 'start xdelta3 for', ownPath: false }));
+                }
+            });
+            child.on('close', (code, signal) => {
+                if (spawnFailed)
+                    return;
+                // The sink's failure (a limit passed, a full disk) is the cause of any exit it forced.
+                void (written ?? Promise.resolve()).then(() => {
+                    if (code === 0)
+                        return resolve();
+                    const message = (stderr + partial).trim() || 'no message';
+                    // A full disk or a denied write is this machine's problem, not a corrupt delta.
+                    const local = (0,local_errors/* localErrorInStderr */.N_)(message, out);
+                    if (local)
+                        return reject(local);
+                    reject(new XdeltaFailed(`xdelta3 ${args[1]} exited with ${signal ?? code}: ${message}`));
+                }, (error) => reject((0,local_errors/* asLocalError */.Eo)(error, out)));
+            });
+        });
+    }
+}
+class XdeltaFailed extends errors/* DeltaGliderError */.a9 {
+    detail;
+    constructor(detail) {
+        super(detail);
+        this.detail = detail;
+    }
+}
+async function sizeOf(path) {
+    return (await (0,promises_.stat)(path)).size;
+}
+const UNITS = {
+    B: 1,
+    KiB: 1024,
+    MiB: 1024 ** 2,
+    GiB: 1024 ** 3,
+    TiB: 1024 ** 4,
+};
+// "xdelta3: 3: in 8.00 MiB: out 1.18 MiB: total in 32.0 MiB: out 4.73 MiB: 9.4 sec"
+const WINDOW_LINE = /^xdelta3: \d+: in .*total in ([\d.]+) (\w+): out ([\d.]+) (\w+)/;
+// The other lines -v adds: the source and window sizes, a summary, and a note for windows
+// that found nothing to copy (a new file, or one that changed completely).
+const VERBOSE_LINE = /^xdelta3: (source .* window |finished in |warning: input window .* has no source copies)/;
+/**
+ * Reads xdelta3's -v lines as progress: the target bytes read so far (`in`, encoding) or
+ * the file bytes written so far (`out`, decoding). True for lines that are only that.
+ */
+function progressOf(side, onProgress) {
+    return (line) => {
+        const match = WINDOW_LINE.exec(line);
+        if (!match)
+            return VERBOSE_LINE.test(line);
+        const [value, unit] = side === 'in' ? [match[1], match[2]] : [match[3], match[4]];
+        const scale = UNITS[unit ?? ''];
+        if (scale !== undefined)
+            onProgress?.(Math.round(Number(value) * scale));
+        return true;
+    };
+}
+
+
+/***/ }),
+
+/***/ 4081:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3945);
+/* harmony import */ var _adapters_cleanup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3805);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3476);
+/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2550);
 // Entry point of the `deltaglider` command: all logic lives in cli/main.ts, which tests drive.
 
-process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .main */ .iW)(process.argv.slice(2), (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .processIo */ .Wr)());
+
+
+// Ctrl-C or a kill: partial downloads and scratch files go, and the exit status is 130/143.
+(0,_adapters_cleanup_js__WEBPACK_IMPORTED_MODULE_0__/* .cleanUpOnSignals */ .BR)(_session_js__WEBPACK_IMPORTED_MODULE_2__/* .cliCleanup */ .ZF, (signal) => process.stderr.write(`\ndeltaglider: interrupted (${signal})\n`));
+process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .iW)(process.argv.slice(2), (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .processIo */ .Wr)());
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 3945:
+/***/ 3476:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33626,165 +34753,20 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: COMMANDS, usage
 
-;// CONCATENATED MODULE: ./src/core/errors.ts
-// Errors the shells show to people. Each says what went wrong and, where we know it,
-// what to do about it, so the action can print `message` alone, without a stack trace.
-class DeltaGliderError extends Error {
-    hint;
-    constructor(message, 
-    /** What the user can do about it; shown after the message. */
-    hint, options) {
-        super(message, options);
-        this.hint = hint;
-        this.name = new.target.name;
-    }
-    /** Message plus hint, the form the action and the CLI print. */
-    describe() {
-        return this.hint ? `${this.message}. ${this.hint}` : this.message;
-    }
-}
-/** Bad input from the user: a malformed URL, a missing file, an invalid option. */
-class InputError extends DeltaGliderError {
-}
-/** The bucket does not hold what the request names. */
-class NotFoundError extends DeltaGliderError {
-}
-/** Bytes that do not match the sha256 their metadata promises. */
-class IntegrityError extends DeltaGliderError {
-}
-/** The message of any thrown value, for shells that must print something. */
-function describeError(error) {
-    if (error instanceof DeltaGliderError)
-        return error.describe();
-    if (error instanceof Error)
-        return error.message;
-    return String(error);
-}
-
-;// CONCATENATED MODULE: ./src/core/version.ts
-// Written into `dg-tool` as `<TOOL_NAME>/<VERSION>`. A unit test keeps VERSION equal to
-// package.json's version, so a release bump cannot forget it.
-const TOOL_NAME = 'deltaglider-action';
-const VERSION = '0.1.0';
-const TOOL_ID = `${TOOL_NAME}/${VERSION}`;
-
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(2091);
+// EXTERNAL MODULE: ./src/core/version.ts
+var version = __nccwpck_require__(9010);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/core/delta-space.ts
-
-// Key layout of a DeltaSpace (FORMAT.md, "Objects in a DeltaSpace").
-const REFERENCE_NAME = 'reference.bin';
-const DELTA_SUFFIX = '.delta';
-/** The DeltaSpace a prefix URL names (`s3://b/releases/app/` -> `releases/app`). */
-function spaceFromPrefixUrl(url) {
-    return { bucket: url.bucket, prefix: url.key.replace(/\/+$/, '') };
-}
-/** The DeltaSpace and logical name of an object URL (`s3://b/rel/app.zip`). */
-function splitObjectUrl(url) {
-    const slash = url.key.lastIndexOf('/');
-    const name = url.key.slice(slash + 1);
-    const prefix = slash === -1 ? '' : url.key.slice(0, slash);
-    return { space: { bucket: url.bucket, prefix }, name: stripDeltaSuffix(name) };
-}
-function join(space, name) {
-    return space.prefix === '' ? name : `${space.prefix}/${name}`;
-}
-function referenceKey(space) {
-    return join(space, REFERENCE_NAME);
-}
-function deltaKey(space, name) {
-    return join(space, name + DELTA_SUFFIX);
-}
-function directKey(space, name) {
-    return join(space, name);
-}
-/** The key prefix under which a listing finds the space's objects. */
-function listingPrefix(space) {
-    return space.prefix === '' ? '' : `${space.prefix}/`;
-}
-/** The reference a delta points at: `dirname(dg-ref-key)/reference.bin` (FORMAT.md). */
-function referenceKeyFor(refKey) {
-    const slash = refKey.lastIndexOf('/');
-    return slash === -1 ? REFERENCE_NAME : `${refKey.slice(0, slash)}/${REFERENCE_NAME}`;
-}
-function stripDeltaSuffix(name) {
-    return name.endsWith(DELTA_SUFFIX) ? name.slice(0, -DELTA_SUFFIX.length) : name;
-}
-function formatSpace(space) {
-    return `s3://${space.bucket}/${listingPrefix(space)}`;
-}
-/**
- * Why a logical name cannot live in a DeltaSpace or could escape a destination directory
- * on download (the name becomes both a key segment and a file name), or undefined.
- */
-function nameProblem(name) {
-    return name === ''
-        ? 'is empty'
-        : name === '.' || name === '..'
-            ? 'is a relative path segment'
-            : // A backslash is a separator on Windows runners, where "..\x" would climb out.
-                /[/\\]/.test(name)
-                    ? 'contains a path separator'
-                    : // eslint-disable-next-line no-control-regex
-                        /[\u0000-\u001f\u007f]/.test(name)
-                            ? 'contains a control character'
-                            : name === REFERENCE_NAME
-                                ? `is reserved for the DeltaSpace's reference`
-                                : name.endsWith(DELTA_SUFFIX)
-                                    ? `ends in "${DELTA_SUFFIX}", which marks stored deltas`
-                                    : undefined;
-}
-/** Throws for a name `nameProblem` refuses. */
-function assertValidName(name) {
-    const problem = nameProblem(name);
-    if (problem) {
-        throw new InputError(`File name "${name}" ${problem}`, 'Rename the file; names are stored as one S3 key segment and restored as one file name');
-    }
-}
-
-;// CONCATENATED MODULE: ./src/core/models.ts
-// Plain data that crosses the core's boundary: what a shell asks for and what it gets.
-function totalsOf(results) {
-    const originalBytes = results.reduce((sum, r) => sum + r.originalBytes, 0);
-    const storedBytes = results.reduce((sum, r) => sum + r.storedBytes, 0);
-    const savedBytes = originalBytes - storedBytes;
-    const savingsPercent = originalBytes === 0 ? 0 : Math.round((savedBytes / originalBytes) * 1000) / 10;
-    return { files: results.length, originalBytes, storedBytes, savedBytes, savingsPercent };
-}
-
-;// CONCATENATED MODULE: ./src/core/s3-url.ts
-
-// S3 bucket naming rules (the subset that matters to catch typos early): 3-63 chars of
-// lowercase letters, digits, dots and hyphens, starting and ending alphanumeric.
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-function parseS3Url(input) {
-    const text = input.trim();
-    const example = 'Use the form s3://bucket/prefix/ (a DeltaSpace) or s3://bucket/prefix/file.zip';
-    if (!text.startsWith('s3://')) {
-        throw new InputError(`"${input}" is not an S3 URL`, example);
-    }
-    const rest = text.slice('s3://'.length);
-    const slash = rest.indexOf('/');
-    const bucket = slash === -1 ? rest : rest.slice(0, slash);
-    const key = slash === -1 ? '' : rest.slice(slash + 1);
-    if (!BUCKET_NAME.test(bucket)) {
-        throw new InputError(`"${input}" does not name a valid bucket ("${bucket}")`, example);
-    }
-    if (key.startsWith('/') || key.includes('//')) {
-        throw new InputError(`"${input}" has an empty path segment`, example);
-    }
-    const segments = key.split('/');
-    if (segments.some((s) => s === '.' || s === '..')) {
-        throw new InputError(`"${input}" contains a "." or ".." path segment`, example);
-    }
-    return { bucket, key, isPrefix: key === '' || key.endsWith('/') };
-}
-function formatS3Url(bucket, key) {
-    return `s3://${bucket}/${key}`;
-}
-
+// EXTERNAL MODULE: ./src/core/delta-space.ts
+var delta_space = __nccwpck_require__(4247);
+// EXTERNAL MODULE: ./src/core/models.ts
+var models = __nccwpck_require__(150);
+// EXTERNAL MODULE: ./src/core/s3-url.ts
+var s3_url = __nccwpck_require__(3326);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:util"
@@ -33803,6 +34785,9 @@ const GLOBAL_OPTIONS = {
     concurrency: { type: 'string' },
     'xdelta3-path': { type: 'string' },
     'cache-dir': { type: 'string' },
+    'cache-max-size': { type: 'string' },
+    'archive-aware': { type: 'boolean' },
+    'no-archive-aware': { type: 'boolean' },
     json: { type: 'boolean' },
     verbose: { type: 'boolean', short: 'v' },
     debug: { type: 'boolean' },
@@ -33818,6 +34803,11 @@ const GLOBAL_OPTIONS_HELP = `Options for every command:
   --concurrency N       files handled at once (default: the number of CPUs)
   --xdelta3-path PATH   the xdelta3 executable (default: xdelta3 on PATH)
   --cache-dir DIR       local reference cache (default: ~/.cache/deltaglider/references)
+  --cache-max-size SIZE cap of that cache, e.g. 500M, 10G, 0 (default: DG_CACHE_MAX_SIZE,
+                        else 2G); the least recently used references are evicted first
+  --archive-aware       upload .tgz/.zip as archive-aware deltas, as the action does (the
+                        DeltaGlider CLI cannot read them); default: DG_ARCHIVE_AWARE, else off
+  --no-archive-aware    plain deltas only, whatever DG_ARCHIVE_AWARE says
   --json                machine-readable output on stdout
   -v, --verbose         say what happens to each file (on stderr)
   --debug               debug messages, and stack traces on errors
@@ -33835,7 +34825,7 @@ function parseCommandArgs(command, args, ownOptions, readOwn, env) {
     }
     catch (error) {
         // Node adds advice on `--` to unknown options; the first sentence is the news.
-        throw new InputError(error.message.replace(/\. To specify a positional.*$/s, '').replace(/\.$/, ''), `Run "deltaglider ${command} --help" for the options it takes`);
+        throw new errors/* InputError */.dz(error.message.replace(/\. To specify a positional.*$/s, '').replace(/\.$/, ''), `Run "deltaglider ${command} --help" for the options it takes`);
     }
     const { values } = parsed;
     return { global: readGlobal(values, env), own: readOwn(values), positionals: parsed.positionals };
@@ -33855,11 +34845,29 @@ function readGlobal(values, env) {
         concurrency: number('--concurrency', text('concurrency'), (0,external_node_os_.availableParallelism)(), 1, 64, true),
         xdelta3Path: text('xdelta3-path') ?? 'xdelta3',
         cacheDir: text('cache-dir'),
+        cacheMaxBytes: parseCacheSize(text('cache-max-size') ?? (env.DG_CACHE_MAX_SIZE || undefined)),
+        archiveAware: archiveAware(flag('archive-aware'), flag('no-archive-aware'), env),
         json: flag('json'),
         verbose: flag('verbose'),
         debug: flag('debug'),
         help: flag('help'),
     };
+}
+/** `--archive-aware` / `--no-archive-aware`, else DG_ARCHIVE_AWARE, else off. */
+function archiveAware(on, off, env) {
+    if (on && off) {
+        throw new errors/* InputError */.dz('--archive-aware and --no-archive-aware contradict each other');
+    }
+    if (on || off)
+        return on;
+    const raw = env.DG_ARCHIVE_AWARE?.trim().toLowerCase();
+    if (raw === undefined || raw === '')
+        return false;
+    if (['1', 'true', 'yes', 'on'].includes(raw))
+        return true;
+    if (['0', 'false', 'no', 'off'].includes(raw))
+        return false;
+    throw new errors/* InputError */.dz(`DG_ARCHIVE_AWARE must be true or false, got "${env.DG_ARCHIVE_AWARE}"`, 'Set it to true, false, 1 or 0, or unset it');
 }
 function number(option, raw, fallback, min, max, integer) {
     if (raw === undefined)
@@ -33869,7 +34877,7 @@ function number(option, raw, fallback, min, max, integer) {
         (integer && !Number.isInteger(value)) ||
         value < min ||
         value > max) {
-        throw new InputError(`${option} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, got "${raw}"`);
+        throw new errors/* InputError */.dz(`${option} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, got "${raw}"`);
     }
     return value;
 }
@@ -33878,19 +34886,1166 @@ function expectPositionals(command, positionals, min, max, what) {
     if (positionals.length >= min && positionals.length <= max)
         return;
     const got = positionals.length === 0 ? 'none' : positionals.map((p) => `"${p}"`).join(' ');
-    throw new InputError(`deltaglider ${command} takes ${what}; got ${got}`, `Run "deltaglider ${command} --help" for examples`);
+    throw new errors/* InputError */.dz(`deltaglider ${command} takes ${what}; got ${got}`, `Run "deltaglider ${command} --help" for examples`);
+}
+const SIZE_UNITS = {
+    '': 1,
+    K: 1024,
+    M: 1024 ** 2,
+    G: 1024 ** 3,
+    T: 1024 ** 4,
+};
+/** `--cache-max-size`/`DG_CACHE_MAX_SIZE`: bytes, or with K/M/G/T (binary, `B`/`iB` optional). */
+function parseCacheSize(raw) {
+    if (raw === undefined)
+        return undefined;
+    const match = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?$/i.exec(raw.trim());
+    if (!match) {
+        throw new errors/* InputError */.dz(`--cache-max-size must be a size such as 500M, 10G or 0, got "${raw}"`, 'Use bytes or a K, M, G or T suffix (powers of 1024); DG_CACHE_MAX_SIZE takes the same');
+    }
+    return Math.floor(Number(match[1]) * SIZE_UNITS[match[2].toUpperCase()]);
 }
 
+// EXTERNAL MODULE: ./src/cli/session.ts + 5 modules
+var cli_session = __nccwpck_require__(2550);
+;// CONCATENATED MODULE: ./src/cli/command.ts
+
+
+function defineCommand(spec) {
+    const help = [
+        `Usage: ${spec.usage.map((u, i) => (i === 0 ? u : `       ${u}`)).join('\n')}`,
+        spec.description,
+        spec.optionsHelp ? `Options:\n${spec.optionsHelp}` : undefined,
+        `Examples:\n${spec.examples.map((e) => `  ${e}`).join('\n')}`,
+        GLOBAL_OPTIONS_HELP,
+    ]
+        .filter((part) => part !== undefined)
+        .join('\n\n');
+    return {
+        name: spec.name,
+        summary: spec.summary,
+        help: `${help}\n`,
+        async run(args, io) {
+            const parsed = parseCommandArgs(spec.name, args, spec.options ?? {}, spec.readOwn ?? (() => ({})), io.env);
+            if (parsed.global.help) {
+                io.out(`${help}\n`);
+                return 0;
+            }
+            const { min, max, what } = spec.positionals;
+            expectPositionals(spec.name, parsed.positionals, min, max, what);
+            return spec.run({ ...parsed, io });
+        },
+    };
+}
+/** Runs `work` on a fresh session and always closes it. */
+async function withSession(context, work) {
+    const session = (0,cli_session/* openSession */.fA)(context.io, context.global);
+    try {
+        return await work(session);
+    }
+    finally {
+        await session.close();
+    }
+}
+
+// EXTERNAL MODULE: ./src/cli/output.ts + 1 modules
+var output = __nccwpck_require__(8480);
+;// CONCATENATED MODULE: ./src/cli/cp.ts
+
+
+
+
+
+
+
+
+const cpCommand = defineCommand({
+    name: 'cp',
+    summary: 'upload files into a DeltaSpace, or download them',
+    usage: [
+        'deltaglider cp [options] FILE s3://BUCKET/PREFIX/[NAME]',
+        'deltaglider cp -r [options] DIR s3://BUCKET/PREFIX/',
+        'deltaglider cp [options] s3://BUCKET/PREFIX/NAME PATH',
+        'deltaglider cp -r [options] s3://BUCKET/PREFIX/ DIR',
+    ],
+    description: `Uploads store each file as a delta against the DeltaSpace's reference (the first
+file stored there), or whole when a delta would not pay. The DeltaSpace is the
+destination's prefix: s3://b/releases/app/ and s3://b/releases/app/app.zip both
+upload into releases/app. A destination that names a file (no trailing "/") gives
+the stored file that name. With -r, the files directly in DIR go to PREFIX, and each
+subdirectory becomes its own DeltaSpace below it (DIR/lib/x.zip -> PREFIX/lib/).
+
+Downloads rebuild each file and check its sha256 before it appears at PATH. PATH
+is a directory (existing, or ending with "/") or the file to write. With -r, every
+file of the DeltaSpace is downloaded, and each DeltaSpace below it into the
+subdirectory of the same name.
+
+Like cp and aws s3 cp, a download replaces existing files. With -n (--no-overwrite),
+an existing file with other bytes is an error that names it, and nothing is written;
+files already identical count as downloaded.`,
+    options: {
+        recursive: { type: 'boolean', short: 'r' },
+        overwrite: { type: 'boolean' },
+        'no-overwrite': { type: 'boolean', short: 'n' },
+    },
+    optionsHelp: `  -r, --recursive       copy a directory tree: each directory is one DeltaSpace
+  --overwrite           downloads replace existing files (the default)
+  -n, --no-overwrite    downloads never replace a file with other bytes: error, nothing written`,
+    readOwn: (values) => ({
+        recursive: values.recursive === true,
+        overwrite: readOverwrite(values.overwrite === true, values['no-overwrite'] === true),
+    }),
+    positionals: { min: 2, max: 2, what: 'a SOURCE and a DEST, one of them an s3:// URL' },
+    examples: [
+        'deltaglider cp build/app-1.2.0.zip s3://releases/app/',
+        'deltaglider cp build/app.zip s3://releases/app/app-1.2.0.zip',
+        'deltaglider cp -r dist/ s3://releases/app/v1.2.0/',
+        'deltaglider cp s3://releases/app/app-1.2.0.zip ./downloads/',
+        'deltaglider cp -r s3://releases/app/ ./mirror/',
+    ],
+    async run(context) {
+        const [source, dest] = context.positionals;
+        const upload = isS3(dest);
+        if (isS3(source) === upload) {
+            throw new errors/* InputError */.dz(isS3(source)
+                ? 'Copies from S3 to S3 are not supported'
+                : `Neither "${source}" nor "${dest}" is an s3:// URL`, 'One side is a local path, the other s3://bucket/prefix/...');
+        }
+        const copied = await withSession(context, (session) => upload
+            ? uploadFrom(context, session, source, (0,s3_url/* parseS3Url */.F)(dest))
+            : downloadTo(context, session, (0,s3_url/* parseS3Url */.F)(source), dest));
+        report(context, upload ? 'upload' : 'download', copied);
+        return 0;
+    },
+});
+function readOverwrite(overwrite, noOverwrite) {
+    if (overwrite && noOverwrite) {
+        throw new errors/* InputError */.dz('--overwrite and --no-overwrite contradict each other', 'Give one');
+    }
+    return !noOverwrite;
+}
+function isS3(argument) {
+    return argument.startsWith('s3://');
+}
+async function uploadFrom(context, session, source, url) {
+    const info = await (0,promises_.stat)(source).catch((error) => {
+        if (error.code === 'ENOENT')
+            throw new errors/* InputError */.dz(`${source} does not exist`);
+        throw error;
+    });
+    if (!info.isDirectory()) {
+        const { space, name } = uploadTarget(url, (0,external_node_path_.basename)(source));
+        const result = await session.service.upload(source, space, name);
+        return [{ result, local: source, remote: logicalUrl(space, result.name) }];
+    }
+    if (!context.own.recursive) {
+        throw new errors/* InputError */.dz(`${source} is a directory`, 'Add -r to upload the files in it');
+    }
+    const root = (0,delta_space/* spaceFromPrefixUrl */.UW)(url);
+    const groups = await filesByDirectory(source, session);
+    if (groups.length === 0)
+        throw new errors/* InputError */.dz(`${source} holds no files`);
+    // Every name is checked before anything is written.
+    for (const group of groups)
+        for (const file of group.files)
+            (0,delta_space/* assertValidName */.QB)((0,external_node_path_.basename)(file));
+    const copied = [];
+    for (const group of groups) {
+        const space = {
+            bucket: root.bucket,
+            prefix: [root.prefix, ...group.segments].filter(Boolean).join('/'),
+        };
+        const results = await session.service.uploadAll(group.files, space);
+        results.forEach((result, i) => {
+            copied.push({ result, local: group.files[i], remote: logicalUrl(space, result.name) });
+        });
+    }
+    return copied;
+}
+/** `s3://b/p/` keeps the file's own name; `s3://b/p/name` stores it under `name`. */
+function uploadTarget(url, fileName) {
+    if (url.isPrefix)
+        return { space: (0,delta_space/* spaceFromPrefixUrl */.UW)(url), name: fileName };
+    const slash = url.key.lastIndexOf('/');
+    return {
+        space: { bucket: url.bucket, prefix: slash === -1 ? '' : url.key.slice(0, slash) },
+        name: url.key.slice(slash + 1),
+    };
+}
+/**
+ * Regular files of a directory tree, grouped by directory, in name order. Symbolic links
+ * to files are followed; links to directories are not (they could loop).
+ */
+async function filesByDirectory(root, session) {
+    const groups = [];
+    const visit = async (dir, segments) => {
+        const entries = (await (0,promises_.readdir)(dir, { withFileTypes: true })).sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+        const files = [];
+        const subdirs = [];
+        for (const entry of entries) {
+            const path = (0,external_node_path_.join)(dir, entry.name);
+            if (entry.isFile())
+                files.push(path);
+            else if (entry.isDirectory())
+                subdirs.push(entry.name);
+            else if (entry.isSymbolicLink()) {
+                const target = await (0,promises_.stat)(path).catch(() => undefined);
+                if (target?.isFile())
+                    files.push(path);
+                else
+                    session.log.warning(`Skipping ${path}: a link to a directory, or a broken link`);
+            }
+        }
+        if (files.length > 0)
+            groups.push({ segments, files });
+        for (const sub of subdirs)
+            await visit((0,external_node_path_.join)(dir, sub), [...segments, sub]);
+    };
+    await visit(root, []);
+    return groups;
+}
+async function downloadTo(context, session, url, dest) {
+    const { service } = session;
+    if (!context.own.recursive) {
+        if (url.isPrefix) {
+            throw new errors/* InputError */.dz(`${(0,s3_url/* formatS3Url */.L)(url.bucket, url.key)} names a DeltaSpace, not a file`, 'Add -r to download every file in it, or name one file');
+        }
+        const { space, name } = (0,delta_space/* splitObjectUrl */.zJ)(url);
+        const intoDirectory = await isDirectoryTarget(dest);
+        const options = { overwrite: context.own.overwrite };
+        const result = intoDirectory
+            ? await service.download(space, name, dest, options)
+            : await service.downloadTo(space, name, (0,external_node_path_.resolve)(dest), options);
+        return [
+            { result, local: intoDirectory ? (0,external_node_path_.join)(dest, name) : dest, remote: logicalUrl(space, name) },
+        ];
+    }
+    const root = (0,delta_space/* spaceFromPrefixUrl */.UW)(url);
+    const directories = (await service.walk(root.bucket, root.prefix)).filter((d) => d.objects.length > 0);
+    if (directories.length === 0) {
+        throw new errors/* NotFoundError */.m_(`Nothing to download under ${(0,s3_url/* formatS3Url */.L)(root.bucket, root.prefix === '' ? '' : `${root.prefix}/`)}`, 'Check the URL, or list it with "deltaglider ls"');
+    }
+    // Every destination of every DeltaSpace is checked before anything is written.
+    const planned = [];
+    for (const directory of directories) {
+        const below = directory.prefix.slice(root.prefix.length).replace(/^\//, '');
+        const localDir = (0,external_node_path_.join)(dest, ...below.split('/').filter(Boolean));
+        const space = { bucket: root.bucket, prefix: directory.prefix };
+        const run = await service.prepareDownloadAll(space, localDir, {
+            overwrite: context.own.overwrite,
+        });
+        planned.push({ space, localDir, run });
+    }
+    const copied = [];
+    for (const { space, localDir, run } of planned) {
+        for (const result of await run()) {
+            copied.push({
+                result,
+                local: (0,external_node_path_.join)(localDir, result.name),
+                remote: logicalUrl(space, result.name),
+            });
+        }
+    }
+    return copied;
+}
+/** An existing directory, or a path written as one (trailing separator, "." or ".."). */
+async function isDirectoryTarget(path) {
+    if (path.endsWith('/') || path.endsWith(external_node_path_.sep) || path === '.' || path === '..')
+        return true;
+    return (0,promises_.stat)(path).then((s) => s.isDirectory(), () => false);
+}
+function logicalUrl(space, name) {
+    return (0,s3_url/* formatS3Url */.L)(space.bucket, (0,delta_space/* directKey */.Rr)(space, name));
+}
+function report(context, verb, copied) {
+    const { io, global } = context;
+    const results = copied.map((c) => c.result);
+    if (global.json) {
+        (0,output/* printJson */.Q2)(io, {
+            ...(0,output/* totalsJson */._e)((0,models/* totalsOf */.v)(results)),
+            results: copied.map((c) => ({ ...(0,output/* fileJson */.Hl)(c.result), url: c.remote, path: c.local })),
+        });
+        return;
+    }
+    for (const { result: r, local, remote } of copied) {
+        const [from, to] = verb === 'upload' ? [local, remote] : [remote, local];
+        const stored = verb === 'upload'
+            ? `${r.kind}: ${(0,output/* formatBytes */.z3)(r.originalBytes)} stored as ${(0,output/* formatBytes */.z3)(r.storedBytes)}, ${(0,output/* savedPercent */.p0)(r.originalBytes, r.storedBytes)} saved`
+            : `${r.kind}, ${(0,output/* formatBytes */.z3)(r.originalBytes)}`;
+        io.out(`${(0,output/* terminalText */.eR)(`${verb}: ${from} -> ${to} (${stored})`)}\n`);
+    }
+    if (copied.length > 1 && verb === 'upload') {
+        const t = (0,models/* totalsOf */.v)(results);
+        io.out(`${t.files} files: ${(0,output/* formatBytes */.z3)(t.originalBytes)} stored as ${(0,output/* formatBytes */.z3)(t.storedBytes)}, ${(0,output/* savedPercent */.p0)(t.originalBytes, t.storedBytes)} saved\n`);
+    }
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+;// CONCATENATED MODULE: ./src/adapters/xdelta3/provision/platform.ts
+// The one place that knows how a runner's OS and CPU are named in the manifest and in
+// release asset names. Everything else asks this module.
+/** Manifest keys, also the `<os>-<arch>` part of release asset names. */
+const PLATFORM_KEYS = (/* unused pure expression or super */ null && ([
+    'linux-x64',
+    'linux-arm64',
+    'macos-x64',
+    'macos-arm64',
+    'windows-x64',
+]));
+const OS_NAMES = {
+    linux: 'linux',
+    darwin: 'macos',
+    win32: 'windows',
+};
+function isPlatformKey(value) {
+    return PLATFORM_KEYS.includes(value);
+}
+/** The manifest key for this runner, or undefined when we publish no build for it. */
+function platformKey(platform = process.platform, arch = process.arch) {
+    const key = `${OS_NAMES[platform] ?? platform}-${arch}`;
+    return isPlatformKey(key) ? key : undefined;
+}
+/** Human-readable `platform/arch` for messages, also for platforms we do not support. */
+function describePlatform(platform = process.platform, arch = process.arch) {
+    return `${platform}/${arch}`;
+}
+/** File name of the xdelta3 executable inside an archive on this OS. */
+function executableName(platform = process.platform) {
+    return platform === 'win32' ? 'xdelta3.exe' : 'xdelta3';
+}
+/** The architecture directory used in the runner tool cache (`<tool>/<version>/<arch>`). */
+function toolCacheArch(arch = process.arch) {
+    return arch;
+}
+
+;// CONCATENATED MODULE: ./src/adapters/xdelta3/provision/probe.ts
+// Runs `xdelta3 -V` once: proves the binary starts on this runner (right OS, CPU and
+// libraries) and tells which version it is.
+
+
+
+const run = (0,external_node_util_.promisify)(external_node_child_process_.execFile);
+/** The version a binary reports, e.g. "3.0.11"; throws when it does not run. */
+async function probeXdelta3(binary) {
+    let output;
+    try {
+        // xdelta3 prints its banner on stderr; read both in case a build differs.
+        const { stdout, stderr } = await run(binary, ['-V'], { timeout: 30_000, windowsHide: true });
+        output = `${stderr}\n${stdout}`;
+    }
+    catch (error) {
+        const detail = error instanceof Error ? error.message : String(error);
+        throw new Error(`xdelta3 at ${binary} does not run on this runner (${describePlatform()}): ${detail.trim()}. ` +
+            'Use a build for this OS and CPU (set xdelta3-path, or xdelta3-url + xdelta3-sha256).');
+    }
+    const match = /xdelta version (\d[^\s,]*)/i.exec(output);
+    if (!match?.[1]) {
+        const first = output.trim().split('\n')[0] ?? '';
+        throw new Error(`${binary} ran but did not report an xdelta3 version to -V (it printed: "${first}"). ` +
+            'Is it really xdelta3?');
+    }
+    return match[1];
+}
+
+;// CONCATENATED MODULE: ./src/adapters/xdelta3/provision/which.ts
+// Looks a command up on PATH the way a shell would, without spawning one.
+
+
+
+async function isRunnable(path, platform) {
+    try {
+        if (!(await (0,promises_.stat)(path)).isFile())
+            return false;
+        if (platform !== 'win32')
+            await (0,promises_.access)(path, external_node_fs_.constants.X_OK);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/** First `command` on PATH (with PATHEXT extensions on Windows), or undefined. */
+async function findOnPath(command, env = process.env, platform = process.platform) {
+    const folders = (env.PATH ?? '').split(external_node_path_.delimiter).filter((folder) => folder !== '');
+    const extensions = platform === 'win32' ? (env.PATHEXT ?? '.EXE;.CMD;.BAT;.COM').split(';').filter(Boolean) : [''];
+    for (const folder of folders) {
+        for (const extension of extensions) {
+            const candidate = (0,external_node_path_.join)(folder, command + extension);
+            if (await isRunnable(candidate, platform))
+                return candidate;
+        }
+    }
+    return undefined;
+}
+
+// EXTERNAL MODULE: ./src/adapters/xdelta3/differ.ts + 9 modules
+var xdelta3_differ = __nccwpck_require__(552);
+;// CONCATENATED MODULE: ./src/adapters/health.ts
+// The health checks of the design, shared by `deltaglider doctor` and the action's debug
+// log: xdelta3 found and working, the bucket reachable with the credentials at hand (read
+// only: one listing page, no writes), free space for the reference cache. Each check
+// resolves to one line; none throws.
+
+
+
+
+
+
+
+
+
+/** Below this, the cache is reported short of space: one reference of a large artifact. */
+const MIN_CACHE_FREE_BYTES = 256 * 1024 * 1024;
+/** `ok    xdelta3: 3.0.11 at /usr/bin/xdelta3, ...`, `FAIL  bucket: ...`, `skip  bucket: ...`. */
+function formatHealthCheck(check) {
+    const status = check.skipped ? 'skip' : check.ok ? 'ok  ' : 'FAIL';
+    return `${status}  ${check.name}: ${check.detail}`;
+}
+/**
+ * Finds the binary (a path, or a name on PATH), asks its version, and encodes and
+ * decodes a small file with it, as uploads and downloads will.
+ */
+async function checkXdelta3(binary) {
+    const fail = (detail) => ({ name: 'xdelta3', ok: false, detail });
+    const hasPath = (0,external_node_path_.isAbsolute)(binary) || binary.includes('/') || binary.includes('\\');
+    const path = hasPath ? (0,external_node_path_.resolve)(binary) : await findOnPath(binary);
+    if (!path) {
+        return fail(`"${binary}" is not on PATH: install xdelta3 (apt-get install xdelta3, brew install xdelta) ` +
+            'or give its location with --xdelta3-path');
+    }
+    let version;
+    try {
+        version = await probeXdelta3(path);
+    }
+    catch (error) {
+        return fail((0,errors/* describeError */.Uc)(error));
+    }
+    const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'deltaglider-doctor-'));
+    try {
+        await roundTrip(path, dir);
+    }
+    catch (error) {
+        return fail(`xdelta3 ${version} at ${path} failed a delta round trip: ${(0,errors/* describeError */.Uc)(error)}`);
+    }
+    finally {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+    }
+    return { name: 'xdelta3', ok: true, detail: `${version} at ${path}, encodes and decodes` };
+}
+async function roundTrip(binary, dir) {
+    const differ = new xdelta3_differ/* Xdelta3Differ */.Y({ binary });
+    const reference = (0,external_node_crypto_.randomBytes)(64 * 1024);
+    const target = Buffer.concat([
+        reference.subarray(0, 30_000),
+        (0,external_node_crypto_.randomBytes)(100),
+        reference.subarray(30_000),
+    ]);
+    const [ref, file, delta, out] = ['ref', 'file', 'delta', 'out'].map((n) => (0,external_node_path_.join)(dir, n));
+    await (0,promises_.writeFile)(ref, reference);
+    await (0,promises_.writeFile)(file, target);
+    await differ.encode(ref, file, delta);
+    await differ.decode(ref, delta, out);
+    if (!(await (0,promises_.readFile)(out)).equals(target))
+        throw new Error('the decoded bytes differ from the input');
+}
+/** One listing page of `s3://bucket/prefix`: proves endpoint, credentials and s3:ListBucket. */
+async function checkBucket(storage, bucket, prefix) {
+    const where = `s3://${bucket}/${prefix}`;
+    try {
+        let any = false;
+        for await (const _object of storage.list(bucket, prefix)) {
+            any = true;
+            break;
+        }
+        const holds = any ? 'holds objects' : 'is empty';
+        return {
+            name: 'bucket',
+            ok: true,
+            detail: `${where} is readable with these credentials and ${holds}`,
+        };
+    }
+    catch (error) {
+        return { name: 'bucket', ok: false, detail: (0,errors/* describeError */.Uc)(error) };
+    }
+}
+/**
+ * Free space where the reference cache lives (or would be created), and whether that
+ * directory can be written.
+ */
+async function checkCacheSpace(cacheDir, minFreeBytes = MIN_CACHE_FREE_BYTES) {
+    const fail = (detail) => ({ name: 'cache', ok: false, detail });
+    const existing = await nearestExisting((0,external_node_path_.resolve)(cacheDir));
+    try {
+        await (0,promises_.access)(existing, external_node_fs_.constants.W_OK);
+    }
+    catch {
+        return fail(`${existing} is not writable, so the cache ${cacheDir} cannot be kept there; choose another --cache-dir`);
+    }
+    let free;
+    try {
+        const fs = await (0,promises_.statfs)(existing);
+        free = Number(fs.bavail) * Number(fs.bsize);
+    }
+    catch (error) {
+        return fail(`cannot tell the free space of ${existing}: ${(0,errors/* describeError */.Uc)(error)}`);
+    }
+    if (free < minFreeBytes) {
+        return fail(`${mib(free)} free for ${cacheDir}, under the ${mib(minFreeBytes)} a reference may need; ` +
+            'free some space or choose another --cache-dir');
+    }
+    return { name: 'cache', ok: true, detail: `${cacheDir}, ${mib(free)} free` };
+}
+function mib(bytes) {
+    return `${Math.floor(bytes / (1024 * 1024))} MiB`;
+}
+async function nearestExisting(path) {
+    for (let current = path;; current = (0,external_node_path_.dirname)(current)) {
+        const exists = await (0,promises_.access)(current).then(() => true, () => false);
+        if (exists || (0,external_node_path_.dirname)(current) === current)
+            return current;
+    }
+}
+/** Every check, in the order of the design: xdelta3, bucket, cache. */
+async function runHealthChecks(options) {
+    const checks = [checkXdelta3(options.xdelta3Binary)];
+    checks.push(options.storage && options.bucket
+        ? checkBucket(options.storage, options.bucket, options.prefix ?? '')
+        : Promise.resolve({
+            name: 'bucket',
+            ok: true,
+            skipped: true,
+            detail: 'no s3:// URL given, so access was not checked',
+        }));
+    checks.push(checkCacheSpace(options.cacheDir));
+    return Promise.all(checks);
+}
+
+// EXTERNAL MODULE: ./src/engine.ts + 39 modules
+var engine = __nccwpck_require__(2506);
+;// CONCATENATED MODULE: ./src/cli/doctor.ts
+
+
+
+
+
+
+const doctorCommand = defineCommand({
+    name: 'doctor',
+    summary: 'check xdelta3, access to a bucket and space for the reference cache',
+    usage: ['deltaglider doctor [options] [s3://BUCKET[/PREFIX/]]'],
+    description: `Runs the health checks, one line each:
+  xdelta3  found (--xdelta3-path or PATH), its version, and a delta round trip works
+  bucket   one listing page of the URL with the current credentials (nothing is written);
+           skipped without a URL
+  cache    the reference cache directory can be written and has at least 256 MiB free
+Exits with 1 when a check fails.`,
+    positionals: { min: 0, max: 1, what: 'at most one s3:// URL' },
+    examples: [
+        'deltaglider doctor s3://releases/app/',
+        'deltaglider doctor --endpoint-url http://localhost:9000 s3://releases/',
+    ],
+    async run({ positionals, global, io }) {
+        const url = positionals[0] === undefined ? undefined : (0,s3_url/* parseS3Url */.F)(positionals[0]);
+        const storage = url ? (0,cli_session/* createStorage */.wE)(global) : undefined;
+        let checks;
+        try {
+            checks = await runHealthChecks({
+                xdelta3Binary: global.xdelta3Path,
+                cacheDir: global.cacheDir ?? (0,engine/* defaultCacheRoot */.Q)(),
+                storage,
+                bucket: url?.bucket,
+                prefix: url?.key,
+            });
+        }
+        finally {
+            storage?.close();
+        }
+        const ok = checks.every((check) => check.ok);
+        if (global.json) {
+            (0,output/* printJson */.Q2)(io, { ok, checks });
+        }
+        else {
+            for (const check of checks)
+                io.out(`${formatHealthCheck(check)}\n`);
+        }
+        return ok ? 0 : 1;
+    },
+});
+
+// EXTERNAL MODULE: ./src/core/tree.ts
+var core_tree = __nccwpck_require__(4112);
+;// CONCATENATED MODULE: ./src/cli/ls.ts
+
+
+
+
+
+
+
+const lsCommand = defineCommand({
+    name: 'ls',
+    summary: 'list the files of a DeltaSpace with their original and stored sizes',
+    usage: ['deltaglider ls [-r] [options] s3://BUCKET[/PREFIX/]'],
+    description: `Lists the logical files of a DeltaSpace as they were uploaded: reference.bin is
+hidden, ".delta" is stripped, ORIGINAL is the size of the file and STORED what it
+takes in the bucket; KIND "delta (archive-aware)" marks deltas the DeltaGlider CLI
+cannot read (docs/archive-aware.md). Prefixes below it are shown as PRE lines. With -r, the files of
+every DeltaSpace below the prefix are listed too. A URL without a trailing "/" is a
+prefix, or else the one file it names.`,
+    options: { recursive: { type: 'boolean', short: 'r' } },
+    optionsHelp: '  -r, --recursive       list every DeltaSpace below the prefix as well',
+    readOwn: (values) => ({ recursive: values.recursive === true }),
+    positionals: { min: 1, max: 1, what: 'one s3:// URL' },
+    examples: ['deltaglider ls s3://releases/app/', 'deltaglider ls -r --json s3://releases/'],
+    async run(context) {
+        const url = (0,s3_url/* parseS3Url */.F)(context.positionals[0]);
+        const root = { bucket: url.bucket, prefix: url.key.replace(/\/+$/, '') };
+        const { rows, prefixes } = await withSession(context, async (session) => {
+            const found = await listTree(session, root, context.own.recursive);
+            if (found.rows.length > 0 || found.prefixes.length > 0 || url.isPrefix)
+                return found;
+            // `ls s3://b/p/app.zip`: not a prefix, so maybe the file of that name.
+            const { space, name } = (0,delta_space/* splitObjectUrl */.zJ)(url);
+            const files = (await session.service.list(space)).filter((f) => f.name === name);
+            return { rows: files.map((file) => ({ shownAs: file.name, space, file })), prefixes: [] };
+        });
+        if (rows.length === 0 && prefixes.length === 0) {
+            throw new errors/* NotFoundError */.m_(`Nothing found at ${(0,delta_space/* formatSpace */.cZ)(root)}`, 'Check the bucket and the prefix; "deltaglider ls s3://BUCKET/" shows the top level');
+        }
+        print(context.io, context.global.json, root, rows, prefixes);
+        return 0;
+    },
+});
+async function listTree(session, root, recursive) {
+    const { service } = session;
+    const tree = await service.walk(root.bucket, root.prefix);
+    if (!recursive) {
+        const files = await service.list(root);
+        return {
+            rows: files.map((file) => ({ shownAs: file.name, space: root, file })),
+            prefixes: (0,core_tree/* childPrefixes */.lk)(tree, root.prefix),
+        };
+    }
+    const rows = [];
+    for (const directory of tree.filter((d) => d.objects.length > 0)) {
+        const space = { bucket: root.bucket, prefix: directory.prefix };
+        const below = directory.prefix.slice(root.prefix.length).replace(/^\//, '');
+        for (const file of await service.list(space)) {
+            rows.push({ shownAs: below === '' ? file.name : `${below}/${file.name}`, space, file });
+        }
+    }
+    return { rows, prefixes: [] };
+}
+function print(io, json, root, rows, prefixes) {
+    const files = rows.map((r) => r.file);
+    const totals = (0,models/* totalsOf */.v)(files);
+    if (json) {
+        (0,output/* printJson */.Q2)(io, {
+            location: (0,delta_space/* formatSpace */.cZ)(root),
+            ...(0,output/* totalsJson */._e)(totals),
+            prefixes: prefixes.map((p) => (0,delta_space/* formatSpace */.cZ)({ bucket: root.bucket, prefix: p })),
+            results: rows.map((r) => ({
+                ...(0,output/* fileJson */.Hl)(r.file),
+                ...(r.file.archiveAware ? { 'archive-aware': true } : {}),
+                url: (0,s3_url/* formatS3Url */.L)(r.space.bucket, (0,delta_space/* directKey */.Rr)(r.space, r.file.name)),
+                // A name stored twice: `key` is the form reads use, this the older one.
+                ...(r.file.staleKey ? { 'stale-key': r.file.staleKey } : {}),
+            })),
+        });
+        return;
+    }
+    const below = (p) => p.slice(root.prefix.length).replace(/^\//, '');
+    const table = [
+        ...prefixes.map((p) => [`${below(p)}/`, 'PRE', '', '', '']),
+        ...rows.map(({ shownAs, file }) => [
+            shownAs,
+            // The DeltaGlider CLI cannot read these: say so where the kind is shown.
+            file.archiveAware ? `${file.kind} (archive-aware)` : file.kind,
+            (0,output/* formatBytes */.z3)(file.originalBytes),
+            (0,output/* formatBytes */.z3)(file.storedBytes),
+            (0,output/* savedPercent */.p0)(file.originalBytes, file.storedBytes),
+        ]),
+    ];
+    if (rows.length > 1) {
+        table.push([
+            `Total (${totals.files} files)`,
+            '',
+            (0,output/* formatBytes */.z3)(totals.originalBytes),
+            (0,output/* formatBytes */.z3)(totals.storedBytes),
+            (0,output/* savedPercent */.p0)(totals.originalBytes, totals.storedBytes),
+        ]);
+    }
+    io.out((0,output/* renderTable */.bo)(['NAME', 'KIND', 'ORIGINAL', 'STORED', 'SAVED'], table, [
+        'left',
+        'left',
+        'right',
+        'right',
+        'right',
+    ]));
+    for (const { shownAs, file } of rows.filter((r) => r.file.problem)) {
+        io.out(`\n${(0,output/* terminalText */.eR)(`${shownAs}: ${file.problem}; downloads refuse it`)}\n`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/cli/rm.ts
+
+
+
+
+
+const rmCommand = defineCommand({
+    name: 'rm',
+    summary: 'remove files from a DeltaSpace (and its reference once no delta needs it)',
+    usage: ['deltaglider rm [--dryrun] [options] s3://BUCKET/PREFIX/NAME...'],
+    description: `Removes each named file: the object <NAME> and/or <NAME>.delta. When no .delta is
+left directly in that DeltaSpace, its reference.bin is removed too (prefixes below
+it, and siblings such as releases/app2 next to releases/app, are other DeltaSpaces
+and are not looked at). Do not run it while an upload into the same DeltaSpace is in
+progress.`,
+    options: { dryrun: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+    optionsHelp: '  --dryrun, --dry-run   print what would be deleted, delete nothing',
+    readOwn: (values) => ({ dryRun: values.dryrun === true || values['dry-run'] === true }),
+    positionals: { min: 1, max: Number.POSITIVE_INFINITY, what: 'one or more s3:// file URLs' },
+    examples: [
+        'deltaglider rm s3://releases/app/app-1.0.0.zip',
+        'deltaglider rm --dryrun s3://releases/app/app-1.0.0.zip s3://releases/app/app-1.1.0.zip',
+    ],
+    async run(context) {
+        const { dryRun } = context.own;
+        const targets = context.positionals.map((arg) => {
+            const url = (0,s3_url/* parseS3Url */.F)(arg);
+            if (url.isPrefix) {
+                throw new errors/* InputError */.dz(`rm removes files, and ${arg} names a DeltaSpace`, `Name each file (list them with "deltaglider ls ${(0,delta_space/* formatSpace */.cZ)((0,delta_space/* spaceFromPrefixUrl */.UW)(url))}"); removing the last one removes the reference too`);
+            }
+            return (0,delta_space/* splitObjectUrl */.zJ)(url);
+        });
+        const { io, global } = context;
+        const removed = [];
+        await withSession(context, async ({ service, progress }) => {
+            for (const { space, name } of targets) {
+                const result = await service.remove(space, name, { dryRun });
+                removed.push({ bucket: space.bucket, result });
+                if (global.json)
+                    continue;
+                // Printed as they go: when a later file fails, the deletions already done are known.
+                progress.clear();
+                for (const key of result.deleted) {
+                    io.out(`${dryRun ? '(dryrun) ' : ''}delete: ${(0,output/* terminalText */.eR)((0,s3_url/* formatS3Url */.L)(space.bucket, key))}\n`);
+                }
+            }
+        });
+        if (global.json) {
+            (0,output/* printJson */.Q2)(io, {
+                'dry-run': dryRun,
+                results: removed.map(({ bucket, result }) => ({
+                    name: result.name,
+                    deleted: result.deleted.map((key) => (0,s3_url/* formatS3Url */.L)(bucket, key)),
+                    'reference-removed': result.referenceRemoved,
+                })),
+            });
+        }
+        return 0;
+    },
+});
+
+;// CONCATENATED MODULE: ./src/cli/stats.ts
+
+
+
+
+const statsCommand = defineCommand({
+    name: 'stats',
+    summary: 'totals for a bucket or prefix: original and stored bytes, savings, object counts',
+    usage: ['deltaglider stats [options] s3://BUCKET[/PREFIX/]'],
+    description: `Walks everything under the bucket or prefix (sub-prefixes included) and reports
+what the files would take stored whole (ORIGINAL), what the bucket holds for them
+(STORED, references included) and the difference, then one line per DeltaSpace (a
+prefix holding a reference.bin). Original sizes of deltas come from their metadata:
+one HEAD request per object. The DeltaGlider CLI's own .deltaglider/ objects are
+left out.`,
+    positionals: { min: 1, max: 1, what: 'one s3:// URL' },
+    examples: ['deltaglider stats s3://releases/', 'deltaglider stats --json s3://releases/app/'],
+    async run(context) {
+        const url = (0,s3_url/* parseS3Url */.F)(context.positionals[0]);
+        const report = await withSession(context, ({ service }) => service.stats(url.bucket, url.key));
+        if (context.global.json)
+            (0,output/* printJson */.Q2)(context.io, statsJson(report));
+        else
+            context.io.out(renderStats(report));
+        return 0;
+    },
+});
+function totalsFields(t) {
+    return {
+        files: t.files,
+        'original-bytes': t.originalBytes,
+        'stored-bytes': t.storedBytes,
+        'saved-bytes': t.savedBytes,
+        'savings-percent': t.savingsPercent,
+        references: t.references,
+        deltas: t.deltas,
+        direct: t.direct,
+        plain: t.plain,
+    };
+}
+/** The JSON form: the field names of the action's stats outputs. */
+function statsJson(report) {
+    return {
+        location: `s3://${report.bucket}/${report.prefix}`,
+        ...totalsFields(report),
+        'delta-spaces': report.deltaSpaces,
+        spaces: report.spaces.map((space) => ({
+            location: (0,delta_space/* formatSpace */.cZ)({ bucket: report.bucket, prefix: space.prefix }),
+            ...totalsFields(space),
+        })),
+    };
+}
+function renderStats(report) {
+    const lines = [
+        `s3://${report.bucket}/${report.prefix}`,
+        `  Files:        ${report.files}, ${(0,output/* formatBytes */.z3)(report.originalBytes)}`,
+        `  Stored:       ${(0,output/* formatBytes */.z3)(report.storedBytes)}`,
+        `  Saved:        ${(0,output/* formatBytes */.z3)(report.savedBytes)} (${(0,output/* savedPercent */.p0)(report.originalBytes, report.storedBytes)})`,
+        `  DeltaSpaces:  ${report.deltaSpaces}`,
+        `  Objects:      ${report.references} references, ${report.deltas} deltas, ${report.direct} direct, ${report.plain} plain`,
+    ];
+    let text = lines.join('\n') + '\n';
+    if (report.spaces.length > 0) {
+        const rows = report.spaces.map((s) => [
+            (0,delta_space/* formatSpace */.cZ)({ bucket: report.bucket, prefix: s.prefix }),
+            String(s.files),
+            (0,output/* formatBytes */.z3)(s.originalBytes),
+            (0,output/* formatBytes */.z3)(s.storedBytes),
+            (0,output/* savedPercent */.p0)(s.originalBytes, s.storedBytes),
+        ]);
+        text +=
+            '\n' +
+                (0,output/* renderTable */.bo)(['DELTASPACE', 'FILES', 'ORIGINAL', 'STORED', 'SAVED'], rows, [
+                    'left',
+                    'right',
+                    'right',
+                    'right',
+                    'right',
+                ]);
+    }
+    return text;
+}
+
+;// CONCATENATED MODULE: ./src/cli/verify.ts
+
+
+
+
+const verifyCommand = defineCommand({
+    name: 'verify',
+    summary: 'rebuild files from the bucket and check their sha256, keeping nothing',
+    usage: [
+        'deltaglider verify [options] s3://BUCKET/PREFIX/NAME...',
+        'deltaglider verify [options] s3://BUCKET/PREFIX/',
+    ],
+    description: `Rebuilds each named file (or every file of a DeltaSpace) in a scratch directory,
+checks it against the sha256 recorded at upload, and deletes it. References are
+read from the bucket, never from the local cache, so a damaged reference.bin is
+found too. Objects that no DeltaGlider wrote have no sha256 and are reported as
+"unchecked". Exits with 1 when any file fails.`,
+    positionals: { min: 1, max: Number.POSITIVE_INFINITY, what: 'one or more s3:// URLs' },
+    examples: [
+        'deltaglider verify s3://releases/app/',
+        'deltaglider verify s3://releases/app/app-1.2.0.zip',
+    ],
+    async run(context) {
+        const urls = context.positionals.map((arg) => (0,s3_url/* parseS3Url */.F)(arg));
+        const verified = [];
+        await withSession(context, async ({ service }) => {
+            for (const url of urls) {
+                if (url.isPrefix) {
+                    const space = (0,delta_space/* spaceFromPrefixUrl */.UW)(url);
+                    for (const result of await service.verifyAll(space))
+                        verified.push({ space, result });
+                }
+                else {
+                    const { space, name } = (0,delta_space/* splitObjectUrl */.zJ)(url);
+                    verified.push({ space, result: await service.verify(space, name) });
+                }
+            }
+        });
+        const count = (status) => verified.filter((v) => v.result.status === status).length;
+        const failed = count('failed');
+        const { io } = context;
+        if (context.global.json) {
+            (0,output/* printJson */.Q2)(io, {
+                ok: count('ok'),
+                failed,
+                unchecked: count('unchecked'),
+                results: verified.map(({ space, result: r }) => ({
+                    name: r.name,
+                    key: r.key,
+                    kind: r.kind,
+                    status: r.status,
+                    'original-bytes': r.originalBytes,
+                    'stored-bytes': r.storedBytes,
+                    ...(r.sha256 ? { sha256: r.sha256 } : {}),
+                    ...(r.problem ? { problem: r.problem } : {}),
+                    url: (0,s3_url/* formatS3Url */.L)(space.bucket, (0,delta_space/* directKey */.Rr)(space, r.name)),
+                })),
+            });
+        }
+        else {
+            const spaces = new Set(verified.map((v) => `${v.space.bucket}/${v.space.prefix}`));
+            const label = ({ space, result }) => spaces.size > 1 ? (0,s3_url/* formatS3Url */.L)(space.bucket, (0,delta_space/* directKey */.Rr)(space, result.name)) : result.name;
+            const rows = verified.map((v) => [
+                label(v),
+                v.result.kind,
+                v.result.status === 'failed' ? '' : (0,output/* formatBytes */.z3)(v.result.originalBytes),
+                v.result.sha256?.slice(0, 16) ?? '',
+                v.result.status === 'ok' ? 'OK' : v.result.status === 'failed' ? 'FAILED' : 'unchecked',
+            ]);
+            io.out((0,output/* renderTable */.bo)(['NAME', 'KIND', 'SIZE', 'SHA256', 'RESULT'], rows, [
+                'left',
+                'left',
+                'right',
+                'left',
+                'left',
+            ]));
+            for (const v of verified.filter((v) => v.result.problem)) {
+                io.out(`\n${(0,output/* terminalText */.eR)(`${label(v)}: ${v.result.problem}`)}\n`);
+            }
+            const summary = [`${count('ok')} ok`, `${failed} failed`];
+            if (count('unchecked') > 0)
+                summary.push(`${count('unchecked')} unchecked (no sha256 metadata)`);
+            io.out(`\n${summary.join(', ')}\n`);
+        }
+        if (failed === 0)
+            return 0;
+        io.err(`deltaglider: ${failed} of ${verified.length} file(s) failed verification\n`);
+        return 1;
+    },
+});
+
+;// CONCATENATED MODULE: ./src/cli/main.ts
+
+
+
+
+
+
+
+
+
+// The `deltaglider` command line: picks the command and turns any failure into one line
+// on stderr and exit code 1. Tests call `main` in-process with their own Io.
+const COMMANDS = [
+    cpCommand,
+    lsCommand,
+    rmCommand,
+    verifyCommand,
+    statsCommand,
+    doctorCommand,
+];
+function usage() {
+    const width = Math.max(...COMMANDS.map((c) => c.name.length));
+    return `Usage: deltaglider COMMAND [options] ARGS
+
+Stores files in S3 as xdelta3 deltas against a reference (the DeltaGlider v6 format,
+readable by the DeltaGlider CLI and the deltaglider/action GitHub Action).
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Run "deltaglider COMMAND --help" for a command's options and examples.
+Credentials come from the AWS environment (variables, profiles, SSO, roles).
+`;
+}
+/** Runs the command line `argv` (without `node` and the script); resolves to the exit code. */
+async function main(argv, io) {
+    const [name, ...rest] = argv;
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+        // `deltaglider help cp` as well as `deltaglider cp --help`.
+        const command = COMMANDS.find((c) => c.name === rest[0]);
+        if (command)
+            io.out(command.help);
+        else if (name === undefined)
+            io.err(usage());
+        else
+            io.out(usage());
+        return name === undefined ? 1 : 0;
+    }
+    if (name === '--version' || name === '-V') {
+        io.out(`deltaglider ${version/* VERSION */.xv}\n`);
+        return 0;
+    }
+    const command = COMMANDS.find((c) => c.name === name);
+    if (!command) {
+        io.err(`deltaglider: unknown command "${name}"\n\n${usage()}`);
+        return 1;
+    }
+    try {
+        return await command.run(rest, io);
+    }
+    catch (error) {
+        io.err(`deltaglider: ${(0,output/* terminalText */.eR)((0,errors/* describeError */.Uc)(error))}\n`);
+        if (rest.includes('--debug') && error instanceof Error && error.stack)
+            io.err(`${error.stack}\n`);
+        return 1;
+    }
+}
+/** The real process's streams and environment. */
+function processIo() {
+    // `deltaglider ls | head`: a closed pipe ends the program quietly, not with a stack.
+    process.stdout.on('error', (error) => {
+        if (error.code === 'EPIPE')
+            process.exit(process.exitCode ?? 0);
+        throw error;
+    });
+    return {
+        out: (text) => process.stdout.write(text),
+        err: (text) => process.stderr.write(text),
+        isTty: Boolean(process.stderr.isTTY),
+        columns: process.stderr.columns,
+        env: process.env,
+    };
+}
+
+
+/***/ }),
+
+/***/ 8480:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Hl: () => (/* binding */ fileJson),
+  z3: () => (/* reexport */ formatBytes),
+  Q2: () => (/* binding */ printJson),
+  bo: () => (/* binding */ renderTable),
+  p0: () => (/* binding */ savedPercent),
+  eR: () => (/* binding */ terminalText),
+  _e: () => (/* binding */ totalsJson)
+});
+
+;// CONCATENATED MODULE: ./src/action/format.ts
+// Human-readable sizes for logs, the job summary and the PR comment.
+const UNITS = ['KiB', 'MiB', 'GiB', 'TiB'];
+/** Binary units: "812 B", "1.5 MiB"; one decimal above bytes. */
+function formatBytes(bytes) {
+    const sign = bytes < 0 ? '-' : '';
+    let value = Math.abs(bytes);
+    if (value < 1024)
+        return `${sign}${value} B`;
+    let unit = UNITS[0];
+    for (const next of UNITS) {
+        unit = next;
+        value /= 1024;
+        // Stop before 1024.0 would print (e.g. 1023.97 KiB rounds up: move to MiB).
+        if (Math.round(value * 10) / 10 < 1024)
+            break;
+    }
+    return `${sign}${value.toFixed(1)} ${unit}`;
+}
+/**
+ * A stored object's kind as the summary, the comment and the log show it: archive-aware
+ * deltas are marked, since the DeltaGlider CLI cannot read them (docs/archive-aware.md).
+ */
+function kindLabel(r) {
+    return r.archiveAware ? `${r.kind} (archive-aware)` : r.kind;
+}
+
+// EXTERNAL MODULE: ./src/core/text-safety.ts
+var text_safety = __nccwpck_require__(7174);
+;// CONCATENATED MODULE: ./src/cli/output.ts
+
+
+// What the commands print: aligned tables for people, JSON for programs (`--json`). The
+// JSON field names are those of the action's `results` output, so one parser reads both.
+// Names and keys come from the bucket: text for the terminal goes through `terminalText`,
+// so an ESC or a line break in a key is shown as `\x1b` or `\n`, never interpreted.
+/** One line of text as a terminal should show it: control characters escaped. */
+const terminalText = text_safety/* escapeControlChars */._s;
+/** Columns padded to their widest cell; the last column is not padded. */
+function renderTable(headers, rows, align = []) {
+    const all = [headers, ...rows].map((row) => row.map(terminalText));
+    const widths = headers.map((_, col) => Math.max(...all.map((row) => (row[col] ?? '').length)));
+    const line = (row) => row
+        .map((cell, col) => {
+        const last = col === row.length - 1;
+        if (align[col] === 'right')
+            return cell.padStart(widths[col] ?? 0);
+        return last ? cell : cell.padEnd(widths[col] ?? 0);
+    })
+        .join('  ')
+        .trimEnd();
+    return all.map(line).join('\n') + '\n';
+}
+function printJson(io, value) {
+    io.out(JSON.stringify(value, null, 2) + '\n');
+}
+/** "99.6%" of bytes saved, or "–" when there is nothing to compare. */
+function savedPercent(original, stored) {
+    if (original === 0)
+        return '–';
+    const text = (((original - stored) / original) * 100).toFixed(1);
+    // A reference costs a few bytes more than its file: that is "0.0%", not "-0.0%".
+    return `${text === '-0.0' ? '0.0' : text}%`;
+}
+
+function fileJson(file) {
+    return {
+        name: file.name,
+        key: file.key,
+        kind: file.kind,
+        'original-bytes': file.originalBytes,
+        'stored-bytes': file.storedBytes,
+        ...(file.sha256 !== undefined ? { sha256: file.sha256 } : {}),
+        ...(file.problem !== undefined ? { problem: file.problem } : {}),
+    };
+}
+/** Totals in the shape of the action's outputs. */
+function totalsJson(totals) {
+    return {
+        files: totals.files,
+        'original-bytes': totals.originalBytes,
+        'stored-bytes': totals.storedBytes,
+        'saved-bytes': totals.savedBytes,
+        'savings-percent': totals.savingsPercent,
+    };
+}
+
+
+/***/ }),
+
+/***/ 2550:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  ZF: () => (/* binding */ cliCleanup),
+  wE: () => (/* binding */ createStorage),
+  fA: () => (/* binding */ openSession)
+});
+
+// UNUSED EXPORTS: consoleLogger
+
+// EXTERNAL MODULE: ./src/adapters/cleanup.ts
+var cleanup = __nccwpck_require__(3805);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
-var dist_cjs = __nccwpck_require__(3711);
-// EXTERNAL MODULE: ./node_modules/@aws-sdk/lib-storage/dist-cjs/index.js
-var lib_storage_dist_cjs = __nccwpck_require__(2358);
+// EXTERNAL MODULE: external "node:stream/promises"
+var external_node_stream_promises_ = __nccwpck_require__(6466);
+// EXTERNAL MODULE: ../../main/node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(6265);
+// EXTERNAL MODULE: ../../main/node_modules/@aws-sdk/lib-storage/dist-cjs/index.js
+var lib_storage_dist_cjs = __nccwpck_require__(7228);
 ;// CONCATENATED MODULE: ./src/adapters/s3/errors.ts
 // Turns AWS SDK failures into one-line messages that name the cause and the fix, so
 // the shells can print `message` without a stack. The SDK error stays in `cause`.
@@ -34093,91 +36248,14 @@ function createS3Client(options = {}, env = process.env) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/adapters/memory-budget.ts
-// A weighted semaphore over a memory budget: each run reserves its estimate and waits,
-// first come first served, until it fits. A run larger than the whole budget still goes,
-// alone, so nothing waits forever.
-//
-// Users: the xdelta3 differ (several files may be encoded at once, the `concurrency`
-// input, each xdelta3 sized to its reference: their memory adds up) and the S3 adapter
-// (the part buffers of concurrent multipart uploads).
-class MemoryBudget {
-    totalBytes;
-    inUse = 0;
-    running = 0;
-    waiting = [];
-    constructor(totalBytes) {
-        this.totalBytes = totalBytes;
-        if (!(totalBytes > 0))
-            throw new RangeError(`memory budget must be positive, got ${totalBytes}`);
-    }
-    /** Runs `work` once `bytes` fit in the budget, and gives them back when it settles. */
-    async run(bytes, work) {
-        await this.acquire(bytes);
-        try {
-            return await work();
-        }
-        finally {
-            this.release(bytes);
-        }
-    }
-    acquire(bytes) {
-        if (this.waiting.length === 0 && this.fits(bytes)) {
-            this.take(bytes);
-            return Promise.resolve();
-        }
-        return new Promise((grant) => this.waiting.push({ bytes, grant }));
-    }
-    release(bytes) {
-        this.inUse -= bytes;
-        this.running--;
-        // In arrival order: a big run at the head is not overtaken by later small ones.
-        while (this.waiting.length > 0) {
-            const head = this.waiting[0];
-            if (!this.fits(head.bytes))
-                break;
-            this.waiting.shift();
-            this.take(head.bytes);
-            head.grant();
-        }
-    }
-    fits(bytes) {
-        return this.running === 0 || this.inUse + bytes <= this.totalBytes;
-    }
-    take(bytes) {
-        this.inUse += bytes;
-        this.running++;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/core/util/map-limit.ts
-/**
- * Maps `items` through `fn` with at most `limit` calls in flight, keeping input order
- * in the result. The first rejection rejects the whole map once running calls settle,
- * so no work is left running behind the caller's back.
- */
-async function mapLimit(items, limit, fn) {
-    const results = new Array(items.length);
-    let next = 0;
-    let failure;
-    const worker = async () => {
-        while (failure === undefined && next < items.length) {
-            const index = next++;
-            try {
-                results[index] = await fn(items[index], index);
-            }
-            catch (error) {
-                failure ??= { error };
-            }
-        }
-    };
-    const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker);
-    await Promise.all(workers);
-    if (failure)
-        throw failure.error;
-    return results;
-}
-
+// EXTERNAL MODULE: ./src/adapters/memory-budget.ts
+var memory_budget = __nccwpck_require__(4482);
+// EXTERNAL MODULE: ./src/adapters/local-errors.ts
+var local_errors = __nccwpck_require__(9612);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(2091);
+// EXTERNAL MODULE: ./src/core/util/map-limit.ts
+var map_limit = __nccwpck_require__(6763);
 ;// CONCATENATED MODULE: ./src/adapters/s3/create-if-absent.ts
 // Creating an object only when its key is free, as well as the store allows.
 //
@@ -34263,7 +36341,7 @@ async function uploadParts(client, request, uploadId, algorithm) {
     try {
         const indexes = Array.from({ length: count }, (_, i) => i);
         // The first failed part stops the rest (mapLimit starts no new part after it).
-        return await mapLimit(indexes, queueSize, async (index) => {
+        return await (0,map_limit/* mapLimit */.s)(indexes, queueSize, async (index) => {
             const offset = index * partSize;
             const buffer = spare.pop() ?? Buffer.allocUnsafe(Math.min(partSize, size));
             try {
@@ -34325,6 +36403,8 @@ async function readExactly(file, path, offset, buffer) {
 
 
 
+
+
 const MIB = 1024 * 1024;
 /** S3's smallest allowed part (except the last). */
 const MIN_PART_SIZE = 5 * MIB;
@@ -34365,7 +36445,7 @@ class S3Storage {
         if (!Number.isInteger(this.listPageSize) || this.listPageSize < 1 || this.listPageSize > 1000) {
             throw new StorageError(`list page size must be 1 to 1000, got ${this.listPageSize}`);
         }
-        this.partMemory = new MemoryBudget(this.partSize * this.queueSize);
+        this.partMemory = new memory_budget/* MemoryBudget */.N(this.partSize * this.queueSize);
         if (options.sseKmsKeyId && options.sse !== 'aws:kms') {
             throw new StorageError("an SSE KMS key id needs server-side encryption 'aws:kms'");
         }
@@ -34381,7 +36461,12 @@ class S3Storage {
     async head(bucket, key) {
         try {
             const response = await this.client.send(new dist_cjs.HeadObjectCommand({ Bucket: bucket, Key: key }));
-            return { key, size: response.ContentLength ?? 0, metadata: lowercaseKeys(response.Metadata) };
+            return {
+                key,
+                size: response.ContentLength ?? 0,
+                metadata: lowercaseKeys(response.Metadata),
+                lastModified: response.LastModified,
+            };
         }
         catch (error) {
             if (httpStatusOf(error) !== 404)
@@ -34422,8 +36507,9 @@ class S3Storage {
                 throw this.fail(error, 'ListObjectsV2', bucket, prefix || undefined);
             }
             for (const object of page.Contents ?? []) {
-                if (object.Key !== undefined)
-                    yield { key: object.Key, size: object.Size ?? 0 };
+                if (object.Key !== undefined) {
+                    yield { key: object.Key, size: object.Size ?? 0, lastModified: object.LastModified };
+                }
             }
             token = page.IsTruncated ? page.NextContinuationToken : undefined;
         } while (token);
@@ -34443,8 +36529,8 @@ class S3Storage {
                 throw new StorageError(`S3 GetObject ${s3Url(bucket, key)} returned no body`);
             const sink = (0,external_node_fs_.createWriteStream)(destPath);
             await (options.onProgress
-                ? (0,external_node_stream_promises_namespaceObject.pipeline)(body, countBytes(options.onProgress), sink)
-                : (0,external_node_stream_promises_namespaceObject.pipeline)(body, sink));
+                ? (0,external_node_stream_promises_.pipeline)(body, countBytes(options.onProgress), sink)
+                : (0,external_node_stream_promises_.pipeline)(body, sink));
             const written = (await (0,promises_.stat)(destPath)).size;
             if (response.ContentLength !== undefined && written !== response.ContentLength) {
                 throw new StorageError(`download of ${s3Url(bucket, key)} ended after ${written} of ` +
@@ -34458,6 +36544,10 @@ class S3Storage {
             await (0,promises_.rm)(destPath, { force: true }).catch(() => undefined);
             if (error instanceof StorageError)
                 throw error;
+            // A full disk or a denied write is this machine's problem, said as such.
+            const local = (0,local_errors/* asLocalError */.Eo)(error, destPath, { bytesNeeded: response.ContentLength });
+            if (local instanceof errors/* LocalFileError */.QD)
+                throw local;
             if (isLocalFileError(error)) {
                 throw new StorageError(`cannot write ${destPath}: ${error.message}`, {
                     cause: error,
@@ -34618,24 +36708,692 @@ function isLocalFileError(error) {
     return typeof code === 'string' && typeof path === 'string';
 }
 
+// EXTERNAL MODULE: ./src/engine.ts + 39 modules
+var src_engine = __nccwpck_require__(2506);
+// EXTERNAL MODULE: ./src/cli/output.ts + 1 modules
+var output = __nccwpck_require__(8480);
+;// CONCATENATED MODULE: ./src/cli/progress.ts
+
+
+// One status line on stderr while a command runs, only when stderr is a terminal: never
+// in pipes, logs or CI. It is redrawn at most every `intervalMs` and erased before any
+// other message and at the end.
+const ERASE_LINE = '\r\x1b[K';
+class Progress {
+    write;
+    enabled;
+    columns;
+    intervalMs;
+    now;
+    drawn = false;
+    lastDraw = Number.NEGATIVE_INFINITY;
+    text = '';
+    ticker;
+    started;
+    constructor(write, enabled, columns = 100, intervalMs = 100, now = Date.now) {
+        this.write = write;
+        this.enabled = enabled;
+        this.columns = columns;
+        this.intervalMs = intervalMs;
+        this.now = now;
+        this.started = now();
+        if (enabled) {
+            // Keeps the elapsed time moving during one long transfer; never holds the process open.
+            this.ticker = setInterval(() => this.draw(), 1000);
+            this.ticker.unref();
+        }
+    }
+    /** Sets the status text; drawn now unless the last draw was under `intervalMs` ago. */
+    update(text) {
+        this.text = text;
+        if (this.now() - this.lastDraw >= this.intervalMs)
+            this.draw();
+    }
+    /** Erases the status line (before another message is printed); the next update redraws it. */
+    clear() {
+        if (!this.drawn)
+            return;
+        this.write(ERASE_LINE);
+        this.drawn = false;
+    }
+    /** Erases the line for good. */
+    stop() {
+        if (this.ticker)
+            clearInterval(this.ticker);
+        this.ticker = undefined;
+        this.clear();
+    }
+    draw() {
+        if (!this.enabled || this.text === '')
+            return;
+        this.lastDraw = this.now();
+        const seconds = Math.floor((this.now() - this.started) / 1000);
+        const line = `[${seconds}s] ${(0,output/* terminalText */.eR)(this.text)}`;
+        const fitted = line.length > this.columns - 1 ? `${line.slice(0, this.columns - 2)}…` : line;
+        this.write(ERASE_LINE + fitted);
+        this.drawn = true;
+    }
+}
+/**
+ * A StoragePort that reports its traffic to a Progress: objects and bytes moved so far,
+ * objects examined (HEAD), and the transfer running now.
+ */
+function trackStorage(inner, progress) {
+    let transferred = 0;
+    let bytes = 0;
+    let examined = 0;
+    const running = new Set();
+    const show = () => {
+        // HEAD counts matter while nothing moves (stats, listings); then transfers do.
+        const counts = transferred === 0 && running.size === 0
+            ? `${examined} objects examined`
+            : `${transferred} transferred (${(0,output/* formatBytes */.z3)(bytes)})`;
+        const now = [...running].at(-1);
+        progress.update(counts + (now ? ` · ${now}` : ''));
+    };
+    const transfer = async (label, path, run) => {
+        running.add(label);
+        show();
+        try {
+            await run();
+            transferred++;
+            bytes += await (0,promises_.stat)(path).then((s) => s.size, () => 0);
+        }
+        finally {
+            running.delete(label);
+            show();
+        }
+    };
+    return {
+        async head(bucket, key) {
+            const head = await inner.head(bucket, key);
+            examined++;
+            show();
+            return head;
+        },
+        list(bucket, prefix) {
+            progress.update(`listing s3://${bucket}/${prefix}`);
+            return inner.list(bucket, prefix);
+        },
+        async download(bucket, key, destPath) {
+            await transfer(`↓ ${key}`, destPath, () => inner.download(bucket, key, destPath));
+        },
+        async upload(bucket, key, srcPath, metadata, options) {
+            let outcome = 'created';
+            await transfer(`↑ ${key}`, srcPath, async () => {
+                outcome = await inner.upload(bucket, key, srcPath, metadata, options);
+            });
+            return outcome;
+        },
+        delete(bucket, key) {
+            progress.update(`deleting ${key}`);
+            return inner.delete(bucket, key);
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/cli/session.ts
+
+
+
+
+
+// What a command runs on: the engine shared with the action (createEngine) over an S3
+// storage built from the command-line options, a console logger and the progress line.
+/**
+ * Partial downloads and scratch directories of this process's sessions: index.ts removes
+ * them on SIGINT/SIGTERM.
+ */
+const cliCleanup = new cleanup/* CleanupRegistry */._u();
+/**
+ * Messages on stderr, erasing the progress line first. Quiet by default: warnings
+ * always, info with --verbose, debug with --debug.
+ */
+function consoleLogger(io, options, progress) {
+    const print = (text) => {
+        progress?.clear();
+        io.err(`${(0,output/* terminalText */.eR)(text)}\n`);
+    };
+    return {
+        debug: (message) => options.debug && print(`debug: ${message}`),
+        info: (message) => (options.verbose || options.debug) && print(message),
+        warning: (message) => print(`deltaglider: warning: ${message}`),
+    };
+}
+function createStorage(options) {
+    // The SDK's default credential chain reads the profile from the environment.
+    if (options.profile)
+        process.env.AWS_PROFILE = options.profile;
+    return createS3Storage({
+        endpointUrl: options.endpointUrl,
+        region: options.region,
+        forcePathStyle: options.forcePathStyle,
+    });
+}
+function openSession(io, options) {
+    const progress = new Progress((text) => io.err(text), io.isTty, io.columns);
+    const log = consoleLogger(io, options, progress);
+    const s3 = createStorage(options);
+    const storage = progress.enabled ? trackStorage(s3, progress) : s3;
+    const cacheDir = options.cacheDir ?? (0,src_engine/* defaultCacheRoot */.Q)();
+    let engine = (0,src_engine/* createEngine */.P)({
+        storage,
+        log,
+        xdelta3Binary: options.xdelta3Path,
+        maxRatio: options.maxRatio,
+        archiveAware: options.archiveAware,
+        concurrency: options.concurrency,
+        cacheRoot: cacheDir,
+        cacheMaxBytes: options.cacheMaxBytes,
+        cleanup: cliCleanup,
+    });
+    return {
+        service: engine.service,
+        storage,
+        log,
+        progress,
+        cacheDir,
+        async close() {
+            progress.stop();
+            const closing = engine;
+            engine = undefined;
+            try {
+                await closing?.dispose();
+            }
+            finally {
+                s3.close();
+            }
+        },
+    };
+}
+
+
+/***/ }),
+
+/***/ 4247:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BB: () => (/* binding */ DELTA_SUFFIX),
+/* harmony export */   C0: () => (/* binding */ stripDeltaSuffix),
+/* harmony export */   Db: () => (/* binding */ referenceKey),
+/* harmony export */   Lo: () => (/* binding */ listingPrefix),
+/* harmony export */   MZ: () => (/* binding */ deltaKey),
+/* harmony export */   Ow: () => (/* binding */ referenceKeyFor),
+/* harmony export */   QB: () => (/* binding */ assertValidName),
+/* harmony export */   Rr: () => (/* binding */ directKey),
+/* harmony export */   UW: () => (/* binding */ spaceFromPrefixUrl),
+/* harmony export */   Wo: () => (/* binding */ REFERENCE_NAME),
+/* harmony export */   cZ: () => (/* binding */ formatSpace),
+/* harmony export */   rH: () => (/* binding */ nameProblem),
+/* harmony export */   zJ: () => (/* binding */ splitObjectUrl)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2091);
+
+// Key layout of a DeltaSpace (docs/format.md, "Objects in a DeltaSpace").
+const REFERENCE_NAME = 'reference.bin';
+const DELTA_SUFFIX = '.delta';
+/** The DeltaSpace a prefix URL names (`s3://b/releases/app/` -> `releases/app`). */
+function spaceFromPrefixUrl(url) {
+    return { bucket: url.bucket, prefix: url.key.replace(/\/+$/, '') };
+}
+/** The DeltaSpace and logical name of an object URL (`s3://b/rel/app.zip`). */
+function splitObjectUrl(url) {
+    const slash = url.key.lastIndexOf('/');
+    const name = url.key.slice(slash + 1);
+    const prefix = slash === -1 ? '' : url.key.slice(0, slash);
+    return { space: { bucket: url.bucket, prefix }, name: stripDeltaSuffix(name) };
+}
+function join(space, name) {
+    return space.prefix === '' ? name : `${space.prefix}/${name}`;
+}
+function referenceKey(space) {
+    return join(space, REFERENCE_NAME);
+}
+function deltaKey(space, name) {
+    return join(space, name + DELTA_SUFFIX);
+}
+function directKey(space, name) {
+    return join(space, name);
+}
+/** The key prefix under which a listing finds the space's objects. */
+function listingPrefix(space) {
+    return space.prefix === '' ? '' : `${space.prefix}/`;
+}
+/** The reference a delta points at: `dirname(dg-ref-key)/reference.bin` (docs/format.md). */
+function referenceKeyFor(refKey) {
+    const slash = refKey.lastIndexOf('/');
+    return slash === -1 ? REFERENCE_NAME : `${refKey.slice(0, slash)}/${REFERENCE_NAME}`;
+}
+function stripDeltaSuffix(name) {
+    return name.endsWith(DELTA_SUFFIX) ? name.slice(0, -DELTA_SUFFIX.length) : name;
+}
+function formatSpace(space) {
+    return `s3://${space.bucket}/${listingPrefix(space)}`;
+}
+/**
+ * Why a logical name cannot live in a DeltaSpace or could escape a destination directory
+ * on download (the name becomes both a key segment and a file name), or undefined.
+ */
+function nameProblem(name) {
+    return name === ''
+        ? 'is empty'
+        : name === '.' || name === '..'
+            ? 'is a relative path segment'
+            : // A backslash is a separator on Windows runners, where "..\x" would climb out.
+                /[/\\]/.test(name)
+                    ? 'contains a path separator'
+                    : // eslint-disable-next-line no-control-regex
+                        /[\u0000-\u001f\u007f]/.test(name)
+                            ? 'contains a control character'
+                            : name === REFERENCE_NAME
+                                ? `is reserved for the DeltaSpace's reference`
+                                : name.endsWith(DELTA_SUFFIX)
+                                    ? `ends in "${DELTA_SUFFIX}", which marks stored deltas`
+                                    : undefined;
+}
+/** Throws for a name `nameProblem` refuses. */
+function assertValidName(name) {
+    const problem = nameProblem(name);
+    if (problem) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`File name "${name}" ${problem}`, 'Rename the file; names are stored as one S3 key segment and restored as one file name');
+    }
+}
+
+
+/***/ }),
+
+/***/ 2091:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   QD: () => (/* binding */ LocalFileError),
+/* harmony export */   Uc: () => (/* binding */ describeError),
+/* harmony export */   a9: () => (/* binding */ DeltaGliderError),
+/* harmony export */   cs: () => (/* binding */ IntegrityError),
+/* harmony export */   dz: () => (/* binding */ InputError),
+/* harmony export */   m_: () => (/* binding */ NotFoundError)
+/* harmony export */ });
+// Errors the shells show to people. Each says what went wrong and, where we know it,
+// what to do about it, so the action can print `message` alone, without a stack trace.
+class DeltaGliderError extends Error {
+    hint;
+    constructor(message, 
+    /** What the user can do about it; shown after the message. */
+    hint, options) {
+        super(message, options);
+        this.hint = hint;
+        this.name = new.target.name;
+    }
+    /** Message plus hint, the form the action and the CLI print. */
+    describe() {
+        return this.hint ? `${this.message}. ${this.hint}` : this.message;
+    }
+}
+/** Bad input from the user: a malformed URL, a missing file, an invalid option. */
+class InputError extends DeltaGliderError {
+}
+/** The bucket does not hold what the request names. */
+class NotFoundError extends DeltaGliderError {
+}
+/** Bytes that do not match the sha256 their metadata promises. */
+class IntegrityError extends DeltaGliderError {
+}
+/**
+ * A problem on this machine (a full disk, no permission, a read-only file system, too
+ * many open files, a name too long), not in the bucket: never a verdict on an object.
+ */
+class LocalFileError extends DeltaGliderError {
+    local;
+    constructor(local, options) {
+        super(`Cannot ${local.verb ?? 'write'} ${local.path}: ${local.problem} (${local.code})${space(local)}`, `This is a problem of this machine, not of the bucket: ${local.fix}`, options);
+        this.local = local;
+    }
+    /** The same error, saying how many bytes the file needs (when space ran out). */
+    needing(bytes) {
+        const full = this.local.code === 'ENOSPC' || this.local.code === 'EDQUOT';
+        if (!full || bytes === undefined || this.local.bytesNeeded !== undefined)
+            return this;
+        return new LocalFileError({ ...this.local, bytesNeeded: bytes }, { cause: this.cause });
+    }
+    /** The same error on `path` (the destination a partial file stands in for). */
+    at(path) {
+        return new LocalFileError({ ...this.local, path }, { cause: this.cause });
+    }
+}
+function space({ bytesNeeded, bytesFree }) {
+    const parts = [
+        bytesNeeded === undefined ? '' : `${bytesNeeded.toLocaleString('en-US')} bytes needed`,
+        bytesFree === undefined ? '' : `${bytesFree.toLocaleString('en-US')} bytes free there`,
+    ].filter(Boolean);
+    return parts.length === 0 ? '' : `; ${parts.join(', ')}`;
+}
+/** The message of any thrown value, for shells that must print something. */
+function describeError(error) {
+    if (error instanceof DeltaGliderError)
+        return error.describe();
+    if (error instanceof Error)
+        return error.message;
+    return String(error);
+}
+
+
+/***/ }),
+
+/***/ 150:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   v: () => (/* binding */ totalsOf)
+/* harmony export */ });
+// Plain data that crosses the core's boundary: what a shell asks for and what it gets.
+function totalsOf(results) {
+    const originalBytes = results.reduce((sum, r) => sum + r.originalBytes, 0);
+    const storedBytes = results.reduce((sum, r) => sum + r.storedBytes, 0);
+    const savedBytes = originalBytes - storedBytes;
+    const savingsPercent = originalBytes === 0 ? 0 : Math.round((savedBytes / originalBytes) * 1000) / 10;
+    return { files: results.length, originalBytes, storedBytes, savedBytes, savingsPercent };
+}
+
+
+/***/ }),
+
+/***/ 9907:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   XM: () => (/* binding */ OutputLimitError),
+/* harmony export */   lS: () => (/* binding */ expansionLimit)
+/* harmony export */ });
+/* unused harmony exports EXPANSION_RATIO, EXPANSION_FLOOR_BYTES */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2091);
+// Bounds on what a few bytes from the bucket may make us write: a delta may decode to no
+// more than the size its metadata records, and everything archive-aware (the reference
+// view, the expanded form) to no more than a fixed multiple of the bytes it came from.
+
+/** Expanded forms and reference views may be this many times their container... */
+const EXPANSION_RATIO = 32;
+/** ...or this size, whichever is larger (small archives of very compressible data). */
+const EXPANSION_FLOOR_BYTES = 64 * 1024 * 1024;
+/**
+ * The most an archive-aware expansion of `containerBytes` may take: the expanded form
+ * of a file, or the view of a reference. The uploader never writes more; a download
+ * refuses metadata that records more, and stops any build that passes it.
+ */
+function expansionLimit(containerBytes) {
+    return Math.max(EXPANSION_FLOOR_BYTES, EXPANSION_RATIO * containerBytes);
+}
+/**
+ * An output passed the size it was bounded by (decoding, a view, a rebuild): stopped at
+ * once, with its partial output removed. A verdict on the object, like a sha256 mismatch.
+ */
+class OutputLimitError extends _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .IntegrityError */ .cs {
+    limitBytes;
+    constructor(limitBytes, 
+    /** The full message; by default a generic one. */
+    message = `The output exceeds its limit of ${limitBytes} bytes; it was stopped there`, cause) {
+        super(message, 'The object is corrupt or hostile; nothing was written', { cause });
+        this.limitBytes = limitBytes;
+    }
+}
+
+
+/***/ }),
+
+/***/ 3326:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   F: () => (/* binding */ parseS3Url),
+/* harmony export */   L: () => (/* binding */ formatS3Url)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2091);
+
+// S3 bucket naming rules (the subset that matters to catch typos early): 3-63 chars of
+// lowercase letters, digits, dots and hyphens, starting and ending alphanumeric.
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+function parseS3Url(input) {
+    const text = input.trim();
+    const example = 'Use the form s3://bucket/prefix/ (a DeltaSpace) or s3://bucket/prefix/file.zip';
+    if (!text.startsWith('s3://')) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`"${input}" is not an S3 URL`, example);
+    }
+    const rest = text.slice('s3://'.length);
+    const slash = rest.indexOf('/');
+    const bucket = slash === -1 ? rest : rest.slice(0, slash);
+    const key = slash === -1 ? '' : rest.slice(slash + 1);
+    if (!BUCKET_NAME.test(bucket)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`"${input}" does not name a valid bucket ("${bucket}")`, example);
+    }
+    if (key.startsWith('/') || key.includes('//')) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`"${input}" has an empty path segment`, example);
+    }
+    const segments = key.split('/');
+    if (segments.some((s) => s === '.' || s === '..')) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`"${input}" contains a "." or ".." path segment`, example);
+    }
+    return { bucket, key, isPrefix: key === '' || key.endsWith('/') };
+}
+function formatS3Url(bucket, key) {
+    return `s3://${bucket}/${key}`;
+}
+
+
+/***/ }),
+
+/***/ 7174:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   _s: () => (/* binding */ escapeControlChars),
+/* harmony export */   jt: () => (/* binding */ hasControlChars)
+/* harmony export */ });
+/* unused harmony exports escapeLogLine, escapeHtmlCell */
+// Text read from a bucket (keys, metadata values, messages quoting them) is untrusted:
+// a line break in it could start a workflow command (`::warning::`) on a line of its
+// own, break out of a job summary table cell, or reach a terminal as an escape sequence.
+// Both shells show such text through these functions; the core uses `hasControlChars`
+// to flag metadata that no DeltaGlider writes.
+// C0 controls, DEL, C1 controls, the Unicode line and paragraph separators, and the
+// bidirectional overrides/isolates that can make a terminal show text in another order.
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+// eslint-disable-next-line no-control-regex
+const UNSAFE_ONE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const NAMED = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+/** Whether `text` holds a character `escapeControlChars` would rewrite. */
+function hasControlChars(text) {
+    return UNSAFE_ONE.test(text);
+}
+/** `text` on one line with its control characters shown as escapes: `\n`, `\x1b`, `\u2028`. */
+function escapeControlChars(text) {
+    return text.replace(UNSAFE, (c) => {
+        const named = NAMED[c];
+        if (named)
+            return named;
+        const code = c.charCodeAt(0);
+        return code <= 0xff
+            ? `\\x${code.toString(16).padStart(2, '0')}`
+            : `\\u${code.toString(16).padStart(4, '0')}`;
+    });
+}
+/**
+ * A line for a GitHub Actions log: control characters escaped, and a leading `::` (the
+ * runner ignores leading whitespace) shown as `\x3a:` so the line cannot be a command.
+ */
+function escapeLogLine(text) {
+    return escapeControlChars(text).replace(/^(\s*):(?=:)/, '$1\\x3a');
+}
+/** Text for a cell or line of HTML/Markdown (the job summary): one line, no markup. */
+function escapeHtmlCell(text) {
+    return escapeControlChars(text).replace(/[&<>"'|]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+
+/***/ }),
+
+/***/ 4112:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ir: () => (/* binding */ walkTree),
+/* harmony export */   lk: () => (/* binding */ childPrefixes)
+/* harmony export */ });
+/* unused harmony export isInternalKey */
+/* harmony import */ var _delta_space_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4247);
+
+/**
+ * Keys the DeltaGlider CLI keeps for itself (stats caches, temporary objects): never
+ * user files, never part of a DeltaSpace.
+ */
+function isInternalKey(key) {
+    return key.startsWith('.deltaglider/') || key.includes('/.deltaglider/');
+}
+/**
+ * Lists every object under `listingPrefix` ('' or ending with '/') and groups them by
+ * directory, in prefix order. Folder markers (keys ending with '/') and internal keys
+ * are skipped.
+ */
+async function walkTree(storage, bucket, listingPrefix) {
+    const directories = new Map();
+    for await (const object of storage.list(bucket, listingPrefix)) {
+        if (object.key.endsWith('/') || isInternalKey(object.key))
+            continue;
+        const slash = object.key.lastIndexOf('/');
+        const prefix = slash === -1 ? '' : object.key.slice(0, slash);
+        let directory = directories.get(prefix);
+        if (!directory) {
+            directory = { prefix, objects: [] };
+            directories.set(prefix, directory);
+        }
+        if (object.key.slice(slash + 1) === _delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .REFERENCE_NAME */ .Wo)
+            directory.reference = object;
+        else
+            directory.objects.push(object);
+    }
+    return [...directories.values()].sort((a, b) => compare(a.prefix, b.prefix));
+}
+/**
+ * The sub-prefixes directly below `prefix` that hold objects at any depth
+ * (`releases` -> `releases/app`, `releases/lib`), for a listing's "PRE" lines.
+ */
+function childPrefixes(directories, prefix) {
+    const base = prefix === '' ? '' : `${prefix}/`;
+    const children = new Set();
+    for (const { prefix: p } of directories) {
+        if (p === prefix || !p.startsWith(base))
+            continue;
+        const rest = p.slice(base.length);
+        children.add(base + rest.split('/')[0]);
+    }
+    return [...children].sort(compare);
+}
+function compare(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+
+/***/ }),
+
+/***/ 6763:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   s: () => (/* binding */ mapLimit)
+/* harmony export */ });
+/**
+ * Maps `items` through `fn` with at most `limit` calls in flight, keeping input order
+ * in the result. The first rejection rejects the whole map once running calls settle,
+ * so no work is left running behind the caller's back.
+ */
+async function mapLimit(items, limit, fn) {
+    const results = new Array(items.length);
+    let next = 0;
+    let failure;
+    const worker = async () => {
+        while (failure === undefined && next < items.length) {
+            const index = next++;
+            try {
+                results[index] = await fn(items[index], index);
+            }
+            catch (error) {
+                failure ??= { error };
+            }
+        }
+    };
+    const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker);
+    await Promise.all(workers);
+    if (failure)
+        throw failure.error;
+    return results;
+}
+
+
+/***/ }),
+
+/***/ 9010:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   F: () => (/* binding */ TOOL_ID),
+/* harmony export */   xv: () => (/* binding */ VERSION)
+/* harmony export */ });
+/* unused harmony export TOOL_NAME */
+// Written into `dg-tool` as `<TOOL_NAME>/<VERSION>`. A unit test keeps VERSION equal to
+// package.json's version, so a release bump cannot forget it.
+const TOOL_NAME = 'deltaglider-action';
+const VERSION = '0.1.0';
+const TOOL_ID = `${TOOL_NAME}/${VERSION}`;
+
+
+/***/ }),
+
+/***/ 2506:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  P: () => (/* binding */ createEngine),
+  Q: () => (/* binding */ defaultCacheRoot)
+});
+
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
 ;// CONCATENATED MODULE: ./src/adapters/fs-reference-cache.ts
 
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+const ENTRY = /^[0-9a-f]{64}\.bin$/;
+/** What a cache directory holds: entries, and partial entries of writers in flight. */
+const OWN_FILE = /^[0-9a-f]{64}\.bin(\.\d+\.partial)?$/;
+/** The local cache's default size cap: 2 GiB (README, "Reference cache"). */
+const DEFAULT_CACHE_MAX_BYTES = 2 * 1024 ** 3;
+// Entries are whole artifacts: only the user may read them (directory 0700, files 0600).
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
 /**
  * References on local disk, one file per sha256: `<root>/<sha256>.bin`. An entry is
  * re-hashed before its first use in a process, and a corrupt entry is dropped, so a
- * damaged cache costs a download, never a wrong file.
+ * damaged cache costs a download, never a wrong file. Every use marks an entry as
+ * recent (its mtime); after each put, the oldest entries go until the cache fits its cap.
  */
 class FsReferenceCache {
     root;
     hasher;
     log;
     verified = new Set();
-    constructor(root, hasher, log) {
+    rootReady;
+    maxBytes;
+    constructor(root, hasher, log, options = {}) {
         this.root = root;
         this.hasher = hasher;
         this.log = log;
+        this.maxBytes = options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES;
     }
     /** Where the entry for `sha256` lives (also the path the actions cache saves). */
     pathFor(sha256) {
@@ -34648,61 +37406,146 @@ class FsReferenceCache {
         const exists = await (0,promises_.stat)(path).then((s) => s.isFile(), () => false);
         if (!exists)
             return undefined;
-        if (this.verified.has(sha256))
-            return path;
-        const actual = await this.hasher.sha256File(path);
-        if (actual !== sha256) {
-            this.log.warning(`Dropping corrupt cached reference ${path} (sha256 ${actual})`);
-            await (0,promises_.rm)(path, { force: true });
-            return undefined;
+        // Entries of older versions (0644), or restored by the Actions cache's tar.
+        await this.ensureRoot();
+        await (0,promises_.chmod)(path, FILE_MODE);
+        if (!this.verified.has(sha256)) {
+            const actual = await this.hasher.sha256File(path);
+            if (actual !== sha256) {
+                this.log.warning(`Dropping corrupt cached reference ${path} (sha256 ${actual})`);
+                await (0,promises_.rm)(path, { force: true });
+                return undefined;
+            }
+            this.verified.add(sha256);
         }
-        this.verified.add(sha256);
+        await touch(path);
         return path;
     }
     async put(filePath, sha256, options) {
         const path = this.pathFor(sha256);
-        await (0,promises_.mkdir)(this.root, { recursive: true });
+        await this.ensureRoot();
         // Copy or move into a temporary name first, so a reader never sees a half entry.
         const partial = `${path}.${process.pid}.partial`;
         if (options?.copy)
             await (0,promises_.copyFile)(filePath, partial);
         else
             await (0,promises_.rename)(filePath, partial).catch(() => (0,promises_.copyFile)(filePath, partial));
+        await (0,promises_.chmod)(partial, FILE_MODE);
         await (0,promises_.rename)(partial, path);
+        await touch(path);
         this.verified.add(sha256);
+        await this.evict(path);
         return path;
     }
+    /**
+     * Creates the root 0700, or makes an existing cache directory 0700 (once per process).
+     * A directory that holds anything but cache entries (`--cache-dir /tmp`, say) is not
+     * ours to lock down: it is left as is, with a warning.
+     */
+    ensureRoot() {
+        this.rootReady ??= (async () => {
+            await (0,promises_.mkdir)(this.root, { recursive: true, mode: DIR_MODE });
+            const mode = (await (0,promises_.stat)(this.root)).mode & 0o777;
+            if (mode === DIR_MODE)
+                return;
+            const names = await (0,promises_.readdir)(this.root);
+            if (names.every((name) => OWN_FILE.test(name))) {
+                await (0,promises_.chmod)(this.root, DIR_MODE);
+                return;
+            }
+            this.log.warning(`The reference cache directory ${this.root} can be read by other users ` +
+                `(mode ${mode.toString(8)}) and holds other files, so it was left as is; ` +
+                'give the cache a directory of its own');
+        })();
+        return this.rootReady;
+    }
+    /** Removes the least recently used entries, never `keep`, until the cache fits its cap. */
+    async evict(keep) {
+        const names = (await (0,promises_.readdir)(this.root)).filter((name) => ENTRY.test(name));
+        const entries = (await Promise.all(names.map(async (name) => {
+            const path = (0,external_node_path_.join)(this.root, name);
+            const s = await (0,promises_.stat)(path).catch(() => undefined);
+            return s?.isFile() ? { path, bytes: s.size, used: s.mtimeMs } : undefined;
+        }))).filter((e) => e !== undefined);
+        let total = entries.reduce((sum, e) => sum + e.bytes, 0);
+        entries.sort((a, b) => a.used - b.used);
+        for (const entry of entries) {
+            if (total <= this.maxBytes)
+                break;
+            if (entry.path === keep)
+                continue;
+            await (0,promises_.rm)(entry.path, { force: true });
+            this.verified.delete(entry.path.slice(this.root.length + 1, -'.bin'.length));
+            total -= entry.bytes;
+            this.log.debug(`evicted ${entry.path} from the reference cache (cap ${this.maxBytes} bytes)`);
+        }
+    }
+}
+/** Marks an entry as just used: eviction goes by mtime (atime is often not kept). */
+async function touch(path) {
+    const now = new Date();
+    await (0,promises_.utimes)(path, now, now).catch(() => undefined);
 }
 
+// EXTERNAL MODULE: ./src/adapters/local-errors.ts
+var local_errors = __nccwpck_require__(9612);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(2091);
 ;// CONCATENATED MODULE: ./src/adapters/local-files.ts
 
 
 
 
 
-/** Local files, with scratch files kept in one private directory under `scratchRoot`. */
+
+/** The longest file name (in bytes) the usual file systems hold (ext4, XFS, APFS, NTFS). */
+const NAME_MAX = 255;
+/** Hints (and extensions) up to this many bytes are kept in temporary names. */
+const SHORT_HINT = 40;
+/** Prefix of partial files beside destinations, and of scratch directories. */
+const PARTIAL_PREFIX = '.dg-';
+const SCRATCH_PREFIX = 'deltaglider-';
+/**
+ * Local files, with scratch files kept in one private directory under `scratchRoot`.
+ * Temporary names are short and never derived from the file's own name, so a file whose
+ * name is near the file system's limit still fits. Paths that should not outlive an
+ * interrupted run are reported to `cleanup`.
+ */
 class LocalFiles {
+    cleanup;
     scratchDir;
-    constructor(scratchRoot) {
-        this.scratchDir = (0,external_node_path_.join)(scratchRoot, `deltaglider-${process.pid}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`);
-        (0,external_node_fs_.mkdirSync)(this.scratchDir, { recursive: true, mode: 0o700 });
+    untrack = new Map();
+    constructor(scratchRoot, cleanup) {
+        this.cleanup = cleanup;
+        this.scratchDir = (0,external_node_path_.join)(scratchRoot, `${SCRATCH_PREFIX}${process.pid}-${randomHex(4)}`);
+        try {
+            (0,external_node_fs_.mkdirSync)(this.scratchDir, { recursive: true, mode: 0o700 });
+        }
+        catch (error) {
+            throw (0,local_errors/* asLocalError */.Eo)(error, this.scratchDir, { verb: 'create' });
+        }
+        this.track(this.scratchDir);
     }
     async size(path) {
         const info = await (0,promises_.stat)(path).catch((error) => {
             if (error.code === 'ENOENT') {
-                throw new InputError(`The file ${path} does not exist`, 'Check the path input');
+                throw new errors/* InputError */.dz(`The file ${path} does not exist`, 'Check the path input');
             }
-            throw error;
+            throw (0,local_errors/* asLocalError */.Eo)(error, path, { verb: 'read' });
         });
         if (!info.isFile()) {
-            throw new InputError(`${path} is not a regular file`, 'Name files, or glob patterns that match files');
+            throw new errors/* InputError */.dz(`${path} is not a regular file`, 'Name files, or glob patterns that match files');
         }
         return info.size;
     }
     async readHead(path, bytes) {
-        const handle = await (0,promises_.open)(path, 'r');
+        const handle = await (0,promises_.open)(path, 'r').catch((error) => {
+            throw (0,local_errors/* asLocalError */.Eo)(error, path, { verb: 'read' });
+        });
         try {
             const buffer = Buffer.alloc(bytes);
             const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
@@ -34712,37 +37555,99 @@ class LocalFiles {
             await handle.close();
         }
     }
+    /**
+     * `<random>-<hint>` for a short hint, else `<random><extension>`: never much longer
+     * than a few dozen bytes, whatever the file's own name.
+     */
     tempPath(hint) {
-        return (0,external_node_path_.join)(this.scratchDir, `${(0,external_node_crypto_.randomBytes)(6).toString('hex')}-${(0,external_node_path_.basename)(hint)}`);
+        const name = (0,external_node_path_.basename)(hint);
+        const ext = (0,external_node_path_.extname)(name);
+        const tail = Buffer.byteLength(name) <= SHORT_HINT
+            ? `-${name}`
+            : Buffer.byteLength(ext) <= SHORT_HINT
+                ? ext
+                : '';
+        return (0,external_node_path_.join)(this.scratchDir, `${randomHex(6)}${tail}`);
     }
+    /** `.dg-<random>` in the destination's directory: never longer than any real name. */
     partialPathFor(destPath) {
-        return (0,external_node_path_.join)((0,external_node_path_.dirname)(destPath), `.${(0,external_node_path_.basename)(destPath)}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.dg-partial`);
+        const path = (0,external_node_path_.join)((0,external_node_path_.dirname)(destPath), `${PARTIAL_PREFIX}${randomHex(4)}`);
+        this.track(path);
+        return path;
+    }
+    async checkName(path) {
+        const full = (0,external_node_path_.resolve)(path);
+        const tooLong = full.split(external_node_path_.sep).find((part) => Buffer.byteLength(part) > NAME_MAX);
+        if (tooLong !== undefined)
+            throw (0,local_errors/* localFileError */.yy)('ENAMETOOLONG', full);
+        // The file system may hold less than the usual limit (eCryptfs: 143 bytes): ask it.
+        await (0,promises_.stat)(full).catch((error) => {
+            if (error.code === 'ENAMETOOLONG')
+                throw (0,local_errors/* localFileError */.yy)('ENAMETOOLONG', full);
+        });
+    }
+    async state(path) {
+        try {
+            return (await (0,promises_.stat)(path)).isFile() ? 'file' : 'other';
+        }
+        catch (error) {
+            if (error.code === 'ENOENT')
+                return 'none';
+            if (error.code === 'ENOTDIR')
+                return 'other';
+            throw (0,local_errors/* asLocalError */.Eo)(error, path, { verb: 'read' });
+        }
     }
     async ensureDir(dir) {
-        await (0,promises_.mkdir)(dir, { recursive: true });
+        await (0,promises_.mkdir)(dir, { recursive: true }).catch((error) => {
+            throw (0,local_errors/* asLocalError */.Eo)(error, dir, { verb: 'create' });
+        });
     }
-    rename(from, to) {
-        return (0,promises_.rename)(from, to);
+    async rename(from, to) {
+        await (0,promises_.rename)(from, to).catch((error) => {
+            throw (0,local_errors/* asLocalError */.Eo)(error, to, { ownPath: false });
+        });
+        this.forget(from);
     }
     async remove(path) {
         await (0,promises_.rm)(path, { force: true });
+        this.forget(path);
     }
     /** Deletes the scratch directory and everything left in it. */
     async dispose() {
         await (0,promises_.rm)(this.scratchDir, { recursive: true, force: true });
+        this.forget(this.scratchDir);
+    }
+    track(path) {
+        const untrack = this.cleanup?.track(path);
+        if (untrack)
+            this.untrack.set(path, untrack);
+    }
+    forget(path) {
+        this.untrack.get(path)?.();
+        this.untrack.delete(path);
     }
 }
+function randomHex(bytes) {
+    return (0,external_node_crypto_.randomBytes)(bytes).toString('hex');
+}
 
+// EXTERNAL MODULE: external "node:stream/promises"
+var external_node_stream_promises_ = __nccwpck_require__(6466);
 ;// CONCATENATED MODULE: ./src/adapters/sha256-hasher.ts
 
 
 
-// 1 MiB reads hash about twice as fast as the 64 KiB default (NOTES.md, "Hashing").
+
+// 1 MiB reads hash about twice as fast as the 64 KiB default (measured: ~1 GiB/s vs half).
 const CHUNK_BYTES = 1024 * 1024;
 class Sha256Hasher {
     async sha256File(path) {
         const hash = (0,external_node_crypto_.createHash)('sha256');
-        await (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(path, { highWaterMark: CHUNK_BYTES }), hash);
+        await (0,external_node_stream_promises_.pipeline)((0,external_node_fs_.createReadStream)(path, { highWaterMark: CHUNK_BYTES }), hash).catch((error) => {
+            // Out of file handles (EMFILE), no permission: this machine's problem, named.
+            throw (0,local_errors/* asLocalError */.Eo)(error, path, { verb: 'read' });
+        });
         return hash.digest('hex');
     }
 }
@@ -34757,219 +37662,10 @@ class SystemClock {
     }
 }
 
+// EXTERNAL MODULE: ./src/adapters/xdelta3/differ.ts + 9 modules
+var differ = __nccwpck_require__(552);
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
-;// CONCATENATED MODULE: ./src/adapters/xdelta3/window.ts
-// xdelta3 only finds matches inside its source window (`-B`, default 64 MiB): content
-// that moved further than that is stored literally (NOTES.md; BENCHMARKS.md: a 256 MiB
-// file whose second half moved to the front gives a 94% delta in 340 s with the default
-// window, 911 bytes in 20 s with -B 256 MiB). So the window covers the whole reference,
-// as far as the memory budget allows.
-//
-// What xdelta3 3.0.11 takes, measured with `-9` (BENCHMARKS.md, "xdelta3 memory"):
-// it rounds -B up to a power of two W, then
-//   encode: the source it holds, min(reference, W), plus a hash table of min(2 W, 1 GiB)
-//           that it fills whatever the reference size, plus up to ~60 MB;
-//   decode: min(reference, W) plus up to ~60 MB. Decoding seeks the source, so any window
-//           decodes any delta, but one that holds the reference avoids re-reading it
-//           (a 93 MiB binary: 2.2 s with W = 128 MiB, 9.1 s with 64 MiB).
-// The estimates below round those up a little so that the budget is a ceiling.
-const window_MIB = 1024 * 1024;
-const GIB = 1024 * window_MIB;
-const DEFAULT_WINDOW_BYTES = 64 * window_MIB;
-/** xdelta3 3.0.x rejects larger values ("-B: maximum value: 2147483648"). */
-const MAX_WINDOW_BYTES = 2 * GIB;
-/**
- * Default for the memory all xdelta3 processes of a step may use together, sized for a
- * 7 GB runner: references up to 1.9 GiB are matched whole (one encode then takes up to
- * 3.2 GB), larger ones through a 1 GiB window (2.2 GB), leaving the rest to the runner.
- */
-const DEFAULT_XDELTA3_MEMORY_BYTES = 3 * GIB;
-/** Below this, not even one encode at the smallest window fits. */
-const MIN_XDELTA3_MEMORY_BYTES = 256 * window_MIB;
-const HASH_TABLE_CAP = GIB;
-const PROCESS_OVERHEAD = 64 * window_MIB;
-/** The power-of-two window (64 MiB to 2 GiB) that covers `referenceBytes`, capped at `maxWindowBytes`. */
-function sourceWindowFor(referenceBytes, maxWindowBytes = MAX_WINDOW_BYTES) {
-    const cap = Math.min(maxWindowBytes, MAX_WINDOW_BYTES);
-    let window = DEFAULT_WINDOW_BYTES;
-    while (window < referenceBytes && window < cap)
-        window *= 2;
-    return Math.max(DEFAULT_WINDOW_BYTES, Math.min(window, cap));
-}
-/** Peak RSS of one `xdelta3 -e -9 -B window` against a reference of this size (estimate, bytes). */
-function encodeMemoryFor(referenceBytes, windowBytes) {
-    const window = powerOfTwoAtLeast(windowBytes);
-    return Math.min(referenceBytes, window) + Math.min(2 * window, HASH_TABLE_CAP) + PROCESS_OVERHEAD;
-}
-/** Peak RSS of one `xdelta3 -d -B window` against a reference of this size (estimate, bytes). */
-function decodeMemoryFor(referenceBytes, windowBytes) {
-    return Math.min(referenceBytes, powerOfTwoAtLeast(windowBytes)) + PROCESS_OVERHEAD;
-}
-/**
- * The encode window for a reference: the whole reference, halved until one encode fits
- * `memoryBytes` (never below the 64 MiB default, which xdelta3 would use anyway).
- */
-function encodeWindowFor(referenceBytes, memoryBytes = DEFAULT_XDELTA3_MEMORY_BYTES) {
-    return shrinkToFit(referenceBytes, (w) => encodeMemoryFor(referenceBytes, w) <= memoryBytes);
-}
-/** The decode window for a reference, by the same rule with the decoder's smaller footprint. */
-function decodeWindowFor(referenceBytes, memoryBytes = DEFAULT_XDELTA3_MEMORY_BYTES) {
-    return shrinkToFit(referenceBytes, (w) => decodeMemoryFor(referenceBytes, w) <= memoryBytes);
-}
-function shrinkToFit(referenceBytes, fits) {
-    let window = sourceWindowFor(referenceBytes);
-    while (window > DEFAULT_WINDOW_BYTES && !fits(window))
-        window /= 2;
-    return window;
-}
-function powerOfTwoAtLeast(bytes) {
-    let value = 1;
-    while (value < bytes)
-        value *= 2;
-    return value;
-}
-
-;// CONCATENATED MODULE: ./src/adapters/xdelta3/differ.ts
-
-
-
-
-
-/** Keeps the end of a child's stderr for the error message without unbounded memory. */
-const STDERR_LIMIT = 4096;
-/**
- * The xdelta3 binary, run file to file. Every call passes `-D` (and `-R` on decode) so
- * xdelta3 never transcodes gzip/bzip2/xz input behind our back: what we encode decodes
- * to the same bytes (FORMAT.md, TRAP).
- */
-class Xdelta3Differ {
-    options;
-    memory;
-    constructor(options) {
-        this.options = options;
-        this.memory = new MemoryBudget(options.memoryBytes ?? DEFAULT_XDELTA3_MEMORY_BYTES);
-    }
-    async encode(referencePath, targetPath, deltaPath, options = {}) {
-        const referenceBytes = await sizeOf(referencePath);
-        const window = encodeWindowFor(referenceBytes, this.memory.totalBytes);
-        // -v: one line per 8 MiB window of the target, read as progress; the output is the same.
-        const args = [
-            '-v',
-            '-e',
-            '-f',
-            '-9',
-            '-D',
-            '-B',
-            String(window),
-            '-s',
-            referencePath,
-            targetPath,
-            deltaPath,
-        ];
-        await this.memory.run(encodeMemoryFor(referenceBytes, window), () => this.run(args, progressOf('in', options.onProgress)));
-    }
-    async decode(referencePath, deltaPath, outPath, options = {}) {
-        const referenceBytes = await sizeOf(referencePath);
-        const window = decodeWindowFor(referenceBytes, this.memory.totalBytes);
-        const args = [
-            '-v',
-            '-d',
-            '-f',
-            '-D',
-            '-R',
-            '-B',
-            String(window),
-            '-s',
-            referencePath,
-            deltaPath,
-            outPath,
-        ];
-        try {
-            await this.memory.run(decodeMemoryFor(referenceBytes, window), () => this.run(args, progressOf('out', options.onProgress)));
-        }
-        catch (error) {
-            if (error instanceof XdeltaFailed) {
-                throw new IntegrityError(`The delta could not be decoded against its reference (${error.detail})`, 'The delta object is corrupt or was made against another reference', { cause: error });
-            }
-            throw error;
-        }
-    }
-    describeEncode(referenceName, targetName, deltaName) {
-        return `xdelta3 -e -9 -D -s ${referenceName} ${targetName} ${deltaName}`;
-    }
-    run(args, onLine) {
-        const { binary } = this.options;
-        return new Promise((resolve, reject) => {
-            const child = (0,external_node_child_process_.spawn)(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-            let stderr = '';
-            let partial = '';
-            child.stderr.setEncoding('utf8');
-            child.stderr.on('data', (chunk) => {
-                const lines = (partial + chunk).split('\n');
-                partial = lines.pop() ?? '';
-                // Progress lines are consumed; anything else is kept for the error message.
-                for (const line of lines)
-                    if (!onLine(line))
-                        stderr = (stderr + line + '\n').slice(-STDERR_LIMIT);
-            });
-            child.on('error', (error) => {
-                if (error.code === 'ENOENT') {
-                    reject(new DeltaGliderError(`xdelta3 was not found (tried "${binary}")`, 'Install it (apt-get install xdelta3, brew install xdelta) or set the xdelta3-path input', { cause: error }));
-                }
-                else
-                    reject(error);
-            });
-            child.on('close', (code, signal) => {
-                if (code === 0)
-                    resolve();
-                else {
-                    const message = (stderr + partial).trim() || 'no message';
-                    reject(new XdeltaFailed(`xdelta3 ${args[1]} exited with ${signal ?? code}: ${message}`));
-                }
-            });
-        });
-    }
-}
-class XdeltaFailed extends DeltaGliderError {
-    detail;
-    constructor(detail) {
-        super(detail);
-        this.detail = detail;
-    }
-}
-async function sizeOf(path) {
-    return (await (0,promises_.stat)(path)).size;
-}
-const UNITS = {
-    B: 1,
-    KiB: 1024,
-    MiB: 1024 ** 2,
-    GiB: 1024 ** 3,
-    TiB: 1024 ** 4,
-};
-// "xdelta3: 3: in 8.00 MiB: out 1.18 MiB: total in 32.0 MiB: out 4.73 MiB: 9.4 sec"
-const WINDOW_LINE = /^xdelta3: \d+: in .*total in ([\d.]+) (\w+): out ([\d.]+) (\w+)/;
-// The other lines -v adds: the source and window sizes, a summary, and a note for windows
-// that found nothing to copy (a new file, or one that changed completely).
-const VERBOSE_LINE = /^xdelta3: (source .* window |finished in |warning: input window .* has no source copies)/;
-/**
- * Reads xdelta3's -v lines as progress: the target bytes read so far (`in`, encoding) or
- * the file bytes written so far (`out`, decoding). True for lines that are only that.
- */
-function progressOf(side, onProgress) {
-    return (line) => {
-        const match = WINDOW_LINE.exec(line);
-        if (!match)
-            return VERBOSE_LINE.test(line);
-        const [value, unit] = side === 'in' ? [match[1], match[2]] : [match[3], match[4]];
-        const scale = UNITS[unit ?? ''];
-        if (scale !== undefined)
-            onProgress?.(Math.round(Number(value) * scale));
-        return true;
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/adapters/archive/byte-sinks.ts
 // Where rebuilt or expanded bytes go: a file, or a comparison against the original.
 
@@ -35134,10 +37830,13 @@ async function withFile(path, use) {
 // What can re-create a deflate stream byte for byte, and in which order to try.
 //
 // A deflate stream is not a function of its content: the compressor, its level and its
-// buffers all change the bytes. Two compressors matter in practice and are always at
-// hand: Node's own zlib (npm writes every tarball with it, level 9) and GNU gzip (GNU
-// tar and Info-ZIP zip share its deflate). A recipe names one of them with its settings.
+// buffers all change the bytes. Three compressors matter in practice and are always at
+// hand: Node's own zlib (npm writes every tarball with it, level 9), GNU gzip (GNU tar and
+// Info-ZIP zip share its deflate) and vanilla zlib, through pako, its pure-JS port (Python's
+// zipfile/tarfile, Java's java.util.zip and most system tools link vanilla zlib; Node's
+// bundled Chromium zlib deflates differently). A recipe names one of them with its settings.
 
+const DEFLATE_ENGINES = (/* unused pure expression or super */ null && (['zlib', 'gzip', 'pako']));
 const ZLIB_STRATEGIES = [
     'default',
     'filtered',
@@ -35149,8 +37848,8 @@ function describeRecipe(recipe) {
     if (recipe.engine === 'gzip') {
         return `gzip -n -${recipe.level}${recipe.rsyncable ? ' --rsyncable' : ''}`;
     }
-    const { level, memLevel, windowBits, strategy } = recipe;
-    return `zlib level ${level} memLevel ${memLevel} windowBits ${windowBits} strategy ${strategy}`;
+    const { engine, level, memLevel, windowBits, strategy } = recipe;
+    return `${engine} level ${level} memLevel ${memLevel} windowBits ${windowBits} strategy ${strategy}`;
 }
 /** A stable key: two recipes with the same key make the same bytes. */
 function recipeKey(recipe) {
@@ -35158,6 +37857,9 @@ function recipeKey(recipe) {
 }
 function zlib(level, memLevel = 8, strategy = 'default', windowBits = 15) {
     return { engine: 'zlib', level, memLevel, windowBits, strategy };
+}
+function pako(level, memLevel = 8, strategy = 'default', windowBits = 15) {
+    return { engine: 'pako', level, memLevel, windowBits, strategy };
 }
 function gzip(level, rsyncable = false) {
     return { engine: 'gzip', level, rsyncable };
@@ -35176,11 +37878,13 @@ function candidateRecipes(hints) {
     const gzipLevels = (list, rsyncable = false) => hints.gzipBinary ? list.map((level) => gzip(level, rsyncable)) : [];
     const list = [
         ...(hints.proven ?? []),
-        ...likely.flatMap((level) => [zlib(level), ...gzipLevels([level])]),
+        ...likely.flatMap((level) => [zlib(level), ...gzipLevels([level]), pako(level)]),
         ...levels.map((level) => zlib(level)),
         ...gzipLevels(levels),
+        ...levels.map((level) => pako(level)),
         ...levels.map((level) => zlib(level, 9)),
         ...gzipLevels(likely, true),
+        ...likely.map((level) => pako(level, 9)),
         ...likely.map((level) => zlib(level, 8, 'filtered')),
         ...likely.map((level) => zlib(level, 8, 'fixed')),
         zlib(6, 8, 'huffman'),
@@ -35191,6 +37895,8 @@ function candidateRecipes(hints) {
     ];
     const seen = new Set();
     return list.filter((recipe) => {
+        if (hints.engines && !hints.engines.includes(recipe.engine))
+            return false;
         const key = recipeKey(recipe);
         if (seen.has(key))
             return false;
@@ -35205,7 +37911,7 @@ function integer(value, min, max, what) {
     return value;
 }
 function malformed(detail) {
-    return new IntegrityError(`The expanded archive names an invalid deflate recipe: ${detail}`, 'The delta object is corrupt or was written by a newer release; upload the file again');
+    return new errors/* IntegrityError */.cs(`The expanded archive names an invalid deflate recipe: ${detail}`, 'The delta object is corrupt or was written by a newer release; upload the file again');
 }
 /** A recipe read back from an expanded form, checked field by field. */
 function parseRecipe(value) {
@@ -35217,16 +37923,20 @@ function parseRecipe(value) {
             throw malformed('rsyncable is not a boolean');
         return gzip(integer(fields.level, 1, 9, 'level'), fields.rsyncable);
     }
-    if (fields.engine === 'zlib') {
+    if (fields.engine === 'zlib' || fields.engine === 'pako') {
         const strategy = fields.strategy;
         if (!ZLIB_STRATEGIES.includes(strategy)) {
             throw malformed(`unknown strategy ${JSON.stringify(strategy)}`);
         }
-        return zlib(integer(fields.level, 0, 9, 'level'), integer(fields.memLevel, 1, 9, 'memLevel'), strategy, integer(fields.windowBits, 9, 15, 'windowBits'));
+        return (fields.engine === 'zlib' ? zlib : pako)(integer(fields.level, 0, 9, 'level'), integer(fields.memLevel, 1, 9, 'memLevel'), strategy, integer(fields.windowBits, 9, 15, 'windowBits'));
     }
     throw malformed(`unknown engine ${JSON.stringify(fields.engine)}`);
 }
 
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: ./src/adapters/archive/expanded-format.ts
 // The expanded form: a container with its deflate streams replaced by their content.
 //
@@ -35274,13 +37984,16 @@ function readRange(path, start, length) {
         highWaterMark: READ_CHUNK_BYTES,
     });
 }
-/** Writes an expanded form record by record. */
+/** Writes an expanded form record by record, within a budget when given one. */
 class ExpandedWriter {
     sink;
-    constructor(sink) {
+    budget;
+    records = 0;
+    constructor(sink, budget) {
         this.sink = sink;
+        this.budget = budget;
     }
-    static async create(path, header) {
+    static async create(path, header, budget) {
         const json = Buffer.from(JSON.stringify({ format: FORMAT_NAME, ...header }), 'utf8');
         const preamble = Buffer.alloc(PREAMBLE_BYTES);
         EXPANDED_MAGIC.copy(preamble, 0);
@@ -35289,7 +38002,15 @@ class ExpandedWriter {
         const sink = await FileSink.create(path);
         await sink.write(preamble);
         await sink.write(json);
-        return new ExpandedWriter(sink);
+        return new ExpandedWriter(sink, budget);
+    }
+    /** `create` within a budget. */
+    static budgeted(budget, path, header) {
+        return ExpandedWriter.create(path, header, budget);
+    }
+    async write(chunk) {
+        this.budget?.written(this.sink.position + chunk.length);
+        await this.sink.write(chunk);
     }
     /** Copies `length` bytes of `path` from `start`. */
     async raw(path, start, length) {
@@ -35298,11 +38019,11 @@ class ExpandedWriter {
         const head = Buffer.alloc(RAW_RECORD_HEAD);
         head.writeUInt8(RAW, 0);
         head.writeBigUInt64BE(BigInt(length), 1);
-        await this.sink.write(head);
+        await this.write(head);
         let copied = 0;
         for await (const chunk of readRange(path, start, length)) {
             copied += chunk.length;
-            await this.sink.write(chunk);
+            await this.write(chunk);
         }
         if (copied !== length)
             throw new Error('the original file shrank while it was being read');
@@ -35314,11 +38035,12 @@ class ExpandedWriter {
         head.writeUInt8(DEFLATED, 0);
         head.writeUInt16BE(recipeIndex, 1);
         head.writeBigUInt64BE(BigInt(deflateLength), 11);
-        await this.sink.write(head);
+        this.budget?.entries(++this.records);
+        await this.write(head);
         let contentLength = 0;
         for await (const chunk of content) {
             contentLength += chunk.length;
-            await this.sink.write(chunk);
+            await this.write(chunk);
         }
         const length = Buffer.alloc(8);
         length.writeBigUInt64BE(BigInt(contentLength), 0);
@@ -35335,10 +38057,10 @@ class ExpandedWriter {
     }
 }
 function expanded_format_malformed(detail) {
-    return new IntegrityError(`The expanded archive is malformed: ${detail}`, 'The delta object or its reference is corrupt, or was written by a newer release; ' +
+    return new errors/* IntegrityError */.cs(`The expanded archive is malformed: ${detail}`, 'The delta object or its reference is corrupt, or was written by a newer release; ' +
         'upload the file again');
 }
-async function expanded_format_readExactly(handle, position, length, what) {
+async function readExactly(handle, position, length, what) {
     const buffer = Buffer.alloc(length);
     const { bytesRead } = await handle.read(buffer, 0, length, position);
     if (bytesRead < length)
@@ -35347,7 +38069,7 @@ async function expanded_format_readExactly(handle, position, length, what) {
 }
 /** Reads and checks the preamble and JSON header; returns it with where records start. */
 async function readExpandedHeader(handle) {
-    const preamble = await expanded_format_readExactly(handle, 0, PREAMBLE_BYTES, 'preamble');
+    const preamble = await readExactly(handle, 0, PREAMBLE_BYTES, 'preamble');
     if (!looksExpanded(preamble)) {
         throw expanded_format_malformed(`it does not start with the expanded-form magic number`);
     }
@@ -35358,7 +38080,7 @@ async function readExpandedHeader(handle) {
     const jsonLength = preamble.readUInt32BE(EXPANDED_MAGIC.length + 1);
     if (jsonLength > MAX_HEADER_BYTES)
         throw expanded_format_malformed(`its header claims ${jsonLength} bytes`);
-    const json = await expanded_format_readExactly(handle, PREAMBLE_BYTES, jsonLength, 'header');
+    const json = await readExactly(handle, PREAMBLE_BYTES, jsonLength, 'header');
     let parsed;
     try {
         parsed = JSON.parse(json.toString('utf8'));
@@ -35393,7 +38115,7 @@ function safeLength(value, what) {
 async function* expandedRecords(handle, fileSize, recordsStart, recipes) {
     let position = recordsStart;
     for (;;) {
-        const kind = (await expanded_format_readExactly(handle, position, 1, 'records'))[0];
+        const kind = (await readExactly(handle, position, 1, 'records'))[0];
         if (kind === END) {
             if (position + 1 !== fileSize) {
                 throw expanded_format_malformed(`${fileSize - position - 1} bytes follow its end record`);
@@ -35401,8 +38123,12 @@ async function* expandedRecords(handle, fileSize, recordsStart, recipes) {
             return;
         }
         if (kind === RAW) {
-            const head = await expanded_format_readExactly(handle, position, RAW_RECORD_HEAD, 'record header');
+            const head = await readExactly(handle, position, RAW_RECORD_HEAD, 'record header');
             const length = safeLength(head.readBigUInt64BE(1), 'raw length');
+            // The writer never writes an empty record: each one describes output bytes, which
+            // is what bounds their count (rebuild.ts).
+            if (length === 0)
+                throw expanded_format_malformed(`an empty verbatim record at byte ${position}`);
             const start = position + RAW_RECORD_HEAD;
             if (start + length > fileSize)
                 throw expanded_format_malformed('a verbatim record runs past its end');
@@ -35410,13 +38136,15 @@ async function* expandedRecords(handle, fileSize, recordsStart, recipes) {
             position = start + length;
         }
         else if (kind === DEFLATED) {
-            const head = await expanded_format_readExactly(handle, position, DEFLATED_RECORD_HEAD, 'record header');
+            const head = await readExactly(handle, position, DEFLATED_RECORD_HEAD, 'record header');
             const recipeIndex = head.readUInt16BE(1);
             const recipe = recipes[recipeIndex];
             if (recipe === undefined)
                 throw expanded_format_malformed(`a record names recipe ${recipeIndex}`);
             const contentLength = safeLength(head.readBigUInt64BE(3), 'content length');
             const deflateLength = safeLength(head.readBigUInt64BE(11), 'deflate length');
+            if (deflateLength === 0)
+                throw expanded_format_malformed(`an empty deflate record at byte ${position}`);
             const start = position + DEFLATED_RECORD_HEAD;
             if (start + contentLength > fileSize)
                 throw expanded_format_malformed('a content record runs past its end');
@@ -35429,17 +38157,17 @@ async function* expandedRecords(handle, fileSize, recordsStart, recipes) {
     }
 }
 
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
+// EXTERNAL MODULE: ./src/core/output-limit.ts
+var output_limit = __nccwpck_require__(9907);
 ;// CONCATENATED MODULE: ./src/adapters/archive/child-exit.ts
 /** Keeps the end of a child's stderr for error messages without unbounded memory. */
-const child_exit_STDERR_LIMIT = 2048;
+const STDERR_LIMIT = 2048;
 /** Collects a spawned gzip's stderr tail and exit status (stderr must be piped). */
 function watchChild(child) {
     let stderr = '';
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (text) => {
-        stderr = (stderr + text).slice(-child_exit_STDERR_LIMIT);
+        stderr = (stderr + text).slice(-STDERR_LIMIT);
     });
     const exited = new Promise((resolve, reject) => {
         child.once('error', reject);
@@ -35449,8 +38177,7006 @@ function watchChild(child) {
     return { stderr: () => stderr, exited };
 }
 
+;// CONCATENATED MODULE: ../../main/node_modules/pako/dist/pako.esm.mjs
+
+/*! pako 2.2.0 https://github.com/nodeca/pako @license (MIT AND Zlib) */
+// (C) 1995-2013 Jean-loup Gailly and Mark Adler
+// (C) 2014-2017 Vitaly Puzrin and Andrey Tupitsin
+//
+// This software is provided 'as-is', without any express or implied
+// warranty. In no event will the authors be held liable for any damages
+// arising from the use of this software.
+//
+// Permission is granted to anyone to use this software for any purpose,
+// including commercial applications, and to alter it and redistribute it
+// freely, subject to the following restrictions:
+//
+// 1. The origin of this software must not be misrepresented; you must not
+//   claim that you wrote the original software. If you use this software
+//   in a product, an acknowledgment in the product documentation would be
+//   appreciated but is not required.
+// 2. Altered source versions must be plainly marked as such, and must not be
+//   misrepresented as being the original software.
+// 3. This notice may not be removed or altered from any source distribution.
+
+/* eslint-disable space-unary-ops */
+
+/* Public constants ==========================================================*/
+/* ===========================================================================*/
+
+
+//const Z_FILTERED          = 1;
+//const Z_HUFFMAN_ONLY      = 2;
+//const Z_RLE               = 3;
+const Z_FIXED$1               = 4;
+//const Z_DEFAULT_STRATEGY  = 0;
+
+/* Possible values of the data_type field (though see inflate()) */
+const Z_BINARY              = 0;
+const Z_TEXT                = 1;
+//const Z_ASCII             = 1; // = Z_TEXT
+const Z_UNKNOWN$1             = 2;
+
+/*============================================================================*/
+
+
+function zero$1(buf) { let len = buf.length; while (--len >= 0) { buf[len] = 0; } }
+
+// From zutil.h
+
+const STORED_BLOCK = 0;
+const STATIC_TREES = 1;
+const DYN_TREES    = 2;
+/* The three kinds of block type */
+
+const MIN_MATCH$1    = 3;
+const MAX_MATCH$1    = 258;
+/* The minimum and maximum match lengths */
+
+// From deflate.h
+/* ===========================================================================
+ * Internal compression state.
+ */
+
+const LENGTH_CODES$1  = 29;
+/* number of length codes, not counting the special END_BLOCK code */
+
+const LITERALS$1      = 256;
+/* number of literal bytes 0..255 */
+
+const L_CODES$1       = LITERALS$1 + 1 + LENGTH_CODES$1;
+/* number of Literal or Length codes, including the END_BLOCK code */
+
+const D_CODES$1       = 30;
+/* number of distance codes */
+
+const BL_CODES$1      = 19;
+/* number of codes used to transfer the bit lengths */
+
+const HEAP_SIZE$1     = 2 * L_CODES$1 + 1;
+/* maximum heap size */
+
+const MAX_BITS$1      = 15;
+/* All codes must not exceed MAX_BITS bits */
+
+const Buf_size      = 16;
+/* size of bit buffer in bi_buf */
+
+
+/* ===========================================================================
+ * Constants
+ */
+
+const MAX_BL_BITS = 7;
+/* Bit length codes must not exceed MAX_BL_BITS bits */
+
+const END_BLOCK   = 256;
+/* end of block literal code */
+
+const REP_3_6     = 16;
+/* repeat previous bit length 3-6 times (2 bits of repeat count) */
+
+const REPZ_3_10   = 17;
+/* repeat a zero length 3-10 times  (3 bits of repeat count) */
+
+const REPZ_11_138 = 18;
+/* repeat a zero length 11-138 times  (7 bits of repeat count) */
+
+/* eslint-disable comma-spacing,array-bracket-spacing */
+const extra_lbits =   /* extra bits for each length code */
+  new Uint8Array([0,0,0,0,0,0,0,0,1,1,1,1,2,2,2,2,3,3,3,3,4,4,4,4,5,5,5,5,0]);
+
+const extra_dbits =   /* extra bits for each distance code */
+  new Uint8Array([0,0,0,0,1,1,2,2,3,3,4,4,5,5,6,6,7,7,8,8,9,9,10,10,11,11,12,12,13,13]);
+
+const extra_blbits =  /* extra bits for each bit length code */
+  new Uint8Array([0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,2,3,7]);
+
+const bl_order =
+  new Uint8Array([16,17,18,0,8,7,9,6,10,5,11,4,12,3,13,2,14,1,15]);
+/* eslint-enable comma-spacing,array-bracket-spacing */
+
+/* The lengths of the bit length codes are sent in order of decreasing
+ * probability, to avoid transmitting the lengths for unused bit length codes.
+ */
+
+/* ===========================================================================
+ * Local data. These are initialized only once.
+ */
+
+// We pre-fill arrays with 0 to avoid uninitialized gaps
+
+const DIST_CODE_LEN = 512; /* see definition of array dist_code below */
+
+// !!!! Use flat array instead of structure, Freq = i*2, Len = i*2+1
+const static_ltree  = new Array((L_CODES$1 + 2) * 2);
+zero$1(static_ltree);
+/* The static literal tree. Since the bit lengths are imposed, there is no
+ * need for the L_CODES extra codes used during heap construction. However
+ * The codes 286 and 287 are needed to build a canonical tree (see _tr_init
+ * below).
+ */
+
+const static_dtree  = new Array(D_CODES$1 * 2);
+zero$1(static_dtree);
+/* The static distance tree. (Actually a trivial tree since all codes use
+ * 5 bits.)
+ */
+
+const _dist_code    = new Array(DIST_CODE_LEN);
+zero$1(_dist_code);
+/* Distance codes. The first 256 values correspond to the distances
+ * 3 .. 258, the last 256 values correspond to the top 8 bits of
+ * the 15 bit distances.
+ */
+
+const _length_code  = new Array(MAX_MATCH$1 - MIN_MATCH$1 + 1);
+zero$1(_length_code);
+/* length code for each normalized match length (0 == MIN_MATCH) */
+
+const base_length   = new Array(LENGTH_CODES$1);
+zero$1(base_length);
+/* First normalized length for each code (0 = MIN_MATCH) */
+
+const base_dist     = new Array(D_CODES$1);
+zero$1(base_dist);
+/* First normalized distance for each code (0 = distance of 1) */
+
+
+function StaticTreeDesc(static_tree, extra_bits, extra_base, elems, max_length) {
+
+  this.static_tree  = static_tree;  /* static tree or NULL */
+  this.extra_bits   = extra_bits;   /* extra bits for each code or NULL */
+  this.extra_base   = extra_base;   /* base index for extra_bits */
+  this.elems        = elems;        /* max number of elements in the tree */
+  this.max_length   = max_length;   /* max bit length for the codes */
+
+  // show if `static_tree` has data or dummy - needed for monomorphic objects
+  this.has_stree    = static_tree && static_tree.length;
+}
+
+
+let static_l_desc;
+let static_d_desc;
+let static_bl_desc;
+
+
+function TreeDesc(dyn_tree, stat_desc) {
+  this.dyn_tree = dyn_tree;     /* the dynamic tree */
+  this.max_code = 0;            /* largest code with non zero frequency */
+  this.stat_desc = stat_desc;   /* the corresponding static tree */
+}
+
+
+
+const d_code = (dist) => {
+
+  return dist < 256 ? _dist_code[dist] : _dist_code[256 + (dist >>> 7)];
+};
+
+
+/* ===========================================================================
+ * Output a short LSB first on the stream.
+ * IN assertion: there is enough room in pendingBuf.
+ */
+const put_short = (s, w) => {
+//    put_byte(s, (uch)((w) & 0xff));
+//    put_byte(s, (uch)((ush)(w) >> 8));
+  s.pending_buf[s.pending++] = (w) & 0xff;
+  s.pending_buf[s.pending++] = (w >>> 8) & 0xff;
+};
+
+
+/* ===========================================================================
+ * Send a value on a given number of bits.
+ * IN assertion: length <= 16 and value fits in length bits.
+ */
+const send_bits = (s, value, length) => {
+
+  if (s.bi_valid > (Buf_size - length)) {
+    s.bi_buf |= (value << s.bi_valid) & 0xffff;
+    put_short(s, s.bi_buf);
+    s.bi_buf = value >> (Buf_size - s.bi_valid);
+    s.bi_valid += length - Buf_size;
+  } else {
+    s.bi_buf |= (value << s.bi_valid) & 0xffff;
+    s.bi_valid += length;
+  }
+};
+
+
+const send_code = (s, c, tree) => {
+
+  send_bits(s, tree[c * 2]/*.Code*/, tree[c * 2 + 1]/*.Len*/);
+};
+
+
+/* ===========================================================================
+ * Reverse the first len bits of a code, using straightforward code (a faster
+ * method would use a table)
+ * IN assertion: 1 <= len <= 15
+ */
+const bi_reverse = (code, len) => {
+
+  let res = 0;
+  do {
+    res |= code & 1;
+    code >>>= 1;
+    res <<= 1;
+  } while (--len > 0);
+  return res >>> 1;
+};
+
+
+/* ===========================================================================
+ * Flush the bit buffer, keeping at most 7 bits in it.
+ */
+const bi_flush = (s) => {
+
+  if (s.bi_valid === 16) {
+    put_short(s, s.bi_buf);
+    s.bi_buf = 0;
+    s.bi_valid = 0;
+
+  } else if (s.bi_valid >= 8) {
+    s.pending_buf[s.pending++] = s.bi_buf & 0xff;
+    s.bi_buf >>= 8;
+    s.bi_valid -= 8;
+  }
+};
+
+
+/* ===========================================================================
+ * Compute the optimal bit lengths for a tree and update the total bit length
+ * for the current block.
+ * IN assertion: the fields freq and dad are set, heap[heap_max] and
+ *    above are the tree nodes sorted by increasing frequency.
+ * OUT assertions: the field len is set to the optimal bit length, the
+ *     array bl_count contains the frequencies for each bit length.
+ *     The length opt_len is updated; static_len is also updated if stree is
+ *     not null.
+ */
+const gen_bitlen = (s, desc) => {
+//    deflate_state *s;
+//    tree_desc *desc;    /* the tree descriptor */
+
+  const tree            = desc.dyn_tree;
+  const max_code        = desc.max_code;
+  const stree           = desc.stat_desc.static_tree;
+  const has_stree       = desc.stat_desc.has_stree;
+  const extra           = desc.stat_desc.extra_bits;
+  const base            = desc.stat_desc.extra_base;
+  const max_length      = desc.stat_desc.max_length;
+  let h;              /* heap index */
+  let n, m;           /* iterate over the tree elements */
+  let bits;           /* bit length */
+  let xbits;          /* extra bits */
+  let f;              /* frequency */
+  let overflow = 0;   /* number of elements with bit length too large */
+
+  for (bits = 0; bits <= MAX_BITS$1; bits++) {
+    s.bl_count[bits] = 0;
+  }
+
+  /* In a first pass, compute the optimal bit lengths (which may
+   * overflow in the case of the bit length tree).
+   */
+  tree[s.heap[s.heap_max] * 2 + 1]/*.Len*/ = 0; /* root of the heap */
+
+  for (h = s.heap_max + 1; h < HEAP_SIZE$1; h++) {
+    n = s.heap[h];
+    bits = tree[tree[n * 2 + 1]/*.Dad*/ * 2 + 1]/*.Len*/ + 1;
+    if (bits > max_length) {
+      bits = max_length;
+      overflow++;
+    }
+    tree[n * 2 + 1]/*.Len*/ = bits;
+    /* We overwrite tree[n].Dad which is no longer needed */
+
+    if (n > max_code) { continue; } /* not a leaf node */
+
+    s.bl_count[bits]++;
+    xbits = 0;
+    if (n >= base) {
+      xbits = extra[n - base];
+    }
+    f = tree[n * 2]/*.Freq*/;
+    s.opt_len += f * (bits + xbits);
+    if (has_stree) {
+      s.static_len += f * (stree[n * 2 + 1]/*.Len*/ + xbits);
+    }
+  }
+  if (overflow === 0) { return; }
+
+  // Tracev((stderr,"\nbit length overflow\n"));
+  /* This happens for example on obj2 and pic of the Calgary corpus */
+
+  /* Find the first bit length which could increase: */
+  do {
+    bits = max_length - 1;
+    while (s.bl_count[bits] === 0) { bits--; }
+    s.bl_count[bits]--;      /* move one leaf down the tree */
+    s.bl_count[bits + 1] += 2; /* move one overflow item as its brother */
+    s.bl_count[max_length]--;
+    /* The brother of the overflow item also moves one step up,
+     * but this does not affect bl_count[max_length]
+     */
+    overflow -= 2;
+  } while (overflow > 0);
+
+  /* Now recompute all bit lengths, scanning in increasing frequency.
+   * h is still equal to HEAP_SIZE. (It is simpler to reconstruct all
+   * lengths instead of fixing only the wrong ones. This idea is taken
+   * from 'ar' written by Haruhiko Okumura.)
+   */
+  for (bits = max_length; bits !== 0; bits--) {
+    n = s.bl_count[bits];
+    while (n !== 0) {
+      m = s.heap[--h];
+      if (m > max_code) { continue; }
+      if (tree[m * 2 + 1]/*.Len*/ !== bits) {
+        // Tracev((stderr,"code %d bits %d->%d\n", m, tree[m].Len, bits));
+        s.opt_len += (bits - tree[m * 2 + 1]/*.Len*/) * tree[m * 2]/*.Freq*/;
+        tree[m * 2 + 1]/*.Len*/ = bits;
+      }
+      n--;
+    }
+  }
+};
+
+
+/* ===========================================================================
+ * Generate the codes for a given tree and bit counts (which need not be
+ * optimal).
+ * IN assertion: the array bl_count contains the bit length statistics for
+ * the given tree and the field len is set for all tree elements.
+ * OUT assertion: the field code is set for all tree elements of non
+ *     zero code length.
+ */
+const gen_codes = (tree, max_code, bl_count) => {
+//    ct_data *tree;             /* the tree to decorate */
+//    int max_code;              /* largest code with non zero frequency */
+//    ushf *bl_count;            /* number of codes at each bit length */
+
+  const next_code = new Array(MAX_BITS$1 + 1); /* next code value for each bit length */
+  let code = 0;              /* running code value */
+  let bits;                  /* bit index */
+  let n;                     /* code index */
+
+  /* The distribution counts are first used to generate the code values
+   * without bit reversal.
+   */
+  for (bits = 1; bits <= MAX_BITS$1; bits++) {
+    code = (code + bl_count[bits - 1]) << 1;
+    next_code[bits] = code;
+  }
+  /* Check that the bit counts in bl_count are consistent. The last code
+   * must be all ones.
+   */
+  //Assert (code + bl_count[MAX_BITS]-1 == (1<<MAX_BITS)-1,
+  //        "inconsistent bit counts");
+  //Tracev((stderr,"\ngen_codes: max_code %d ", max_code));
+
+  for (n = 0;  n <= max_code; n++) {
+    let len = tree[n * 2 + 1]/*.Len*/;
+    if (len === 0) { continue; }
+    /* Now reverse the bits */
+    tree[n * 2]/*.Code*/ = bi_reverse(next_code[len]++, len);
+
+    //Tracecv(tree != static_ltree, (stderr,"\nn %3d %c l %2d c %4x (%x) ",
+    //     n, (isgraph(n) ? n : ' '), len, tree[n].Code, next_code[len]-1));
+  }
+};
+
+
+/* ===========================================================================
+ * Initialize the various 'constant' tables.
+ */
+const tr_static_init = () => {
+
+  let n;        /* iterates over tree elements */
+  let bits;     /* bit counter */
+  let length;   /* length value */
+  let code;     /* code value */
+  let dist;     /* distance index */
+  const bl_count = new Array(MAX_BITS$1 + 1);
+  /* number of codes at each bit length for an optimal tree */
+
+  // do check in _tr_init()
+  //if (static_init_done) return;
+
+  /* For some embedded targets, global variables are not initialized: */
+/*#ifdef NO_INIT_GLOBAL_POINTERS
+  static_l_desc.static_tree = static_ltree;
+  static_l_desc.extra_bits = extra_lbits;
+  static_d_desc.static_tree = static_dtree;
+  static_d_desc.extra_bits = extra_dbits;
+  static_bl_desc.extra_bits = extra_blbits;
+#endif*/
+
+  /* Initialize the mapping length (0..255) -> length code (0..28) */
+  length = 0;
+  for (code = 0; code < LENGTH_CODES$1 - 1; code++) {
+    base_length[code] = length;
+    for (n = 0; n < (1 << extra_lbits[code]); n++) {
+      _length_code[length++] = code;
+    }
+  }
+  //Assert (length == 256, "tr_static_init: length != 256");
+  /* Note that the length 255 (match length 258) can be represented
+   * in two different ways: code 284 + 5 bits or code 285, so we
+   * overwrite length_code[255] to use the best encoding:
+   */
+  _length_code[length - 1] = code;
+
+  /* Initialize the mapping dist (0..32K) -> dist code (0..29) */
+  dist = 0;
+  for (code = 0; code < 16; code++) {
+    base_dist[code] = dist;
+    for (n = 0; n < (1 << extra_dbits[code]); n++) {
+      _dist_code[dist++] = code;
+    }
+  }
+  //Assert (dist == 256, "tr_static_init: dist != 256");
+  dist >>= 7; /* from now on, all distances are divided by 128 */
+  for (; code < D_CODES$1; code++) {
+    base_dist[code] = dist << 7;
+    for (n = 0; n < (1 << (extra_dbits[code] - 7)); n++) {
+      _dist_code[256 + dist++] = code;
+    }
+  }
+  //Assert (dist == 256, "tr_static_init: 256+dist != 512");
+
+  /* Construct the codes of the static literal tree */
+  for (bits = 0; bits <= MAX_BITS$1; bits++) {
+    bl_count[bits] = 0;
+  }
+
+  n = 0;
+  while (n <= 143) {
+    static_ltree[n * 2 + 1]/*.Len*/ = 8;
+    n++;
+    bl_count[8]++;
+  }
+  while (n <= 255) {
+    static_ltree[n * 2 + 1]/*.Len*/ = 9;
+    n++;
+    bl_count[9]++;
+  }
+  while (n <= 279) {
+    static_ltree[n * 2 + 1]/*.Len*/ = 7;
+    n++;
+    bl_count[7]++;
+  }
+  while (n <= 287) {
+    static_ltree[n * 2 + 1]/*.Len*/ = 8;
+    n++;
+    bl_count[8]++;
+  }
+  /* Codes 286 and 287 do not exist, but we must include them in the
+   * tree construction to get a canonical Huffman tree (longest code
+   * all ones)
+   */
+  gen_codes(static_ltree, L_CODES$1 + 1, bl_count);
+
+  /* The static distance tree is trivial: */
+  for (n = 0; n < D_CODES$1; n++) {
+    static_dtree[n * 2 + 1]/*.Len*/ = 5;
+    static_dtree[n * 2]/*.Code*/ = bi_reverse(n, 5);
+  }
+
+  // Now data ready and we can init static trees
+  static_l_desc = new StaticTreeDesc(static_ltree, extra_lbits, LITERALS$1 + 1, L_CODES$1, MAX_BITS$1);
+  static_d_desc = new StaticTreeDesc(static_dtree, extra_dbits, 0,          D_CODES$1, MAX_BITS$1);
+  static_bl_desc = new StaticTreeDesc(new Array(0), extra_blbits, 0,         BL_CODES$1, MAX_BL_BITS);
+
+  //static_init_done = true;
+};
+
+
+/* ===========================================================================
+ * Initialize a new block.
+ */
+const init_block = (s) => {
+
+  let n; /* iterates over tree elements */
+
+  /* Initialize the trees. */
+  for (n = 0; n < L_CODES$1;  n++) { s.dyn_ltree[n * 2]/*.Freq*/ = 0; }
+  for (n = 0; n < D_CODES$1;  n++) { s.dyn_dtree[n * 2]/*.Freq*/ = 0; }
+  for (n = 0; n < BL_CODES$1; n++) { s.bl_tree[n * 2]/*.Freq*/ = 0; }
+
+  s.dyn_ltree[END_BLOCK * 2]/*.Freq*/ = 1;
+  s.opt_len = s.static_len = 0;
+  s.sym_next = s.matches = 0;
+};
+
+
+/* ===========================================================================
+ * Flush the bit buffer and align the output on a byte boundary
+ */
+const bi_windup = (s) =>
+{
+  if (s.bi_valid > 8) {
+    put_short(s, s.bi_buf);
+  } else if (s.bi_valid > 0) {
+    //put_byte(s, (Byte)s->bi_buf);
+    s.pending_buf[s.pending++] = s.bi_buf;
+  }
+  s.bi_buf = 0;
+  s.bi_valid = 0;
+};
+
+/* ===========================================================================
+ * Compares to subtrees, using the tree depth as tie breaker when
+ * the subtrees have equal frequency. This minimizes the worst case length.
+ */
+const smaller = (tree, n, m, depth) => {
+
+  const _n2 = n * 2;
+  const _m2 = m * 2;
+  return (tree[_n2]/*.Freq*/ < tree[_m2]/*.Freq*/ ||
+         (tree[_n2]/*.Freq*/ === tree[_m2]/*.Freq*/ && depth[n] <= depth[m]));
+};
+
+/* ===========================================================================
+ * Restore the heap property by moving down the tree starting at node k,
+ * exchanging a node with the smallest of its two sons if necessary, stopping
+ * when the heap property is re-established (each father smaller than its
+ * two sons).
+ */
+const pqdownheap = (s, tree, k) => {
+//    deflate_state *s;
+//    ct_data *tree;  /* the tree to restore */
+//    int k;               /* node to move down */
+
+  const v = s.heap[k];
+  let j = k << 1;  /* left son of k */
+  while (j <= s.heap_len) {
+    /* Set j to the smallest of the two sons: */
+    if (j < s.heap_len &&
+      smaller(tree, s.heap[j + 1], s.heap[j], s.depth)) {
+      j++;
+    }
+    /* Exit if v is smaller than both sons */
+    if (smaller(tree, v, s.heap[j], s.depth)) { break; }
+
+    /* Exchange v with the smallest son */
+    s.heap[k] = s.heap[j];
+    k = j;
+
+    /* And continue down the tree, setting j to the left son of k */
+    j <<= 1;
+  }
+  s.heap[k] = v;
+};
+
+
+// inlined manually
+// const SMALLEST = 1;
+
+/* ===========================================================================
+ * Send the block data compressed using the given Huffman trees
+ */
+const compress_block = (s, ltree, dtree) => {
+//    deflate_state *s;
+//    const ct_data *ltree; /* literal tree */
+//    const ct_data *dtree; /* distance tree */
+
+  let dist;           /* distance of matched string */
+  let lc;             /* match length or unmatched char (if dist == 0) */
+  let sx = 0;         /* running index in sym_buf */
+  let code;           /* the code to send */
+  let extra;          /* number of extra bits to send */
+
+  if (s.sym_next !== 0) {
+    do {
+      dist = s.pending_buf[s.sym_buf + sx++] & 0xff;
+      dist += (s.pending_buf[s.sym_buf + sx++] & 0xff) << 8;
+      lc = s.pending_buf[s.sym_buf + sx++];
+      if (dist === 0) {
+        send_code(s, lc, ltree); /* send a literal byte */
+        //Tracecv(isgraph(lc), (stderr," '%c' ", lc));
+      } else {
+        /* Here, lc is the match length - MIN_MATCH */
+        code = _length_code[lc];
+        send_code(s, code + LITERALS$1 + 1, ltree); /* send the length code */
+        extra = extra_lbits[code];
+        if (extra !== 0) {
+          lc -= base_length[code];
+          send_bits(s, lc, extra);       /* send the extra length bits */
+        }
+        dist--; /* dist is now the match distance - 1 */
+        code = d_code(dist);
+        //Assert (code < D_CODES, "bad d_code");
+
+        send_code(s, code, dtree);       /* send the distance code */
+        extra = extra_dbits[code];
+        if (extra !== 0) {
+          dist -= base_dist[code];
+          send_bits(s, dist, extra);   /* send the extra distance bits */
+        }
+      } /* literal or match pair ? */
+
+      /* Check that the overlay between pending_buf and sym_buf is ok: */
+      //Assert(s->pending < s->lit_bufsize + sx, "pendingBuf overflow");
+
+    } while (sx < s.sym_next);
+  }
+
+  send_code(s, END_BLOCK, ltree);
+};
+
+
+/* ===========================================================================
+ * Construct one Huffman tree and assigns the code bit strings and lengths.
+ * Update the total bit length for the current block.
+ * IN assertion: the field freq is set for all tree elements.
+ * OUT assertions: the fields len and code are set to the optimal bit length
+ *     and corresponding code. The length opt_len is updated; static_len is
+ *     also updated if stree is not null. The field max_code is set.
+ */
+const build_tree = (s, desc) => {
+//    deflate_state *s;
+//    tree_desc *desc; /* the tree descriptor */
+
+  const tree     = desc.dyn_tree;
+  const stree    = desc.stat_desc.static_tree;
+  const has_stree = desc.stat_desc.has_stree;
+  const elems    = desc.stat_desc.elems;
+  let n, m;          /* iterate over heap elements */
+  let max_code = -1; /* largest code with non zero frequency */
+  let node;          /* new node being created */
+
+  /* Construct the initial heap, with least frequent element in
+   * heap[SMALLEST]. The sons of heap[n] are heap[2*n] and heap[2*n+1].
+   * heap[0] is not used.
+   */
+  s.heap_len = 0;
+  s.heap_max = HEAP_SIZE$1;
+
+  for (n = 0; n < elems; n++) {
+    if (tree[n * 2]/*.Freq*/ !== 0) {
+      s.heap[++s.heap_len] = max_code = n;
+      s.depth[n] = 0;
+
+    } else {
+      tree[n * 2 + 1]/*.Len*/ = 0;
+    }
+  }
+
+  /* The pkzip format requires that at least one distance code exists,
+   * and that at least one bit should be sent even if there is only one
+   * possible code. So to avoid special checks later on we force at least
+   * two codes of non zero frequency.
+   */
+  while (s.heap_len < 2) {
+    node = s.heap[++s.heap_len] = (max_code < 2 ? ++max_code : 0);
+    tree[node * 2]/*.Freq*/ = 1;
+    s.depth[node] = 0;
+    s.opt_len--;
+
+    if (has_stree) {
+      s.static_len -= stree[node * 2 + 1]/*.Len*/;
+    }
+    /* node is 0 or 1 so it does not have extra bits */
+  }
+  desc.max_code = max_code;
+
+  /* The elements heap[heap_len/2+1 .. heap_len] are leaves of the tree,
+   * establish sub-heaps of increasing lengths:
+   */
+  for (n = (s.heap_len >> 1/*int /2*/); n >= 1; n--) { pqdownheap(s, tree, n); }
+
+  /* Construct the Huffman tree by repeatedly combining the least two
+   * frequent nodes.
+   */
+  node = elems;              /* next internal node of the tree */
+  do {
+    //pqremove(s, tree, n);  /* n = node of least frequency */
+    /*** pqremove ***/
+    n = s.heap[1/*SMALLEST*/];
+    s.heap[1/*SMALLEST*/] = s.heap[s.heap_len--];
+    pqdownheap(s, tree, 1/*SMALLEST*/);
+    /***/
+
+    m = s.heap[1/*SMALLEST*/]; /* m = node of next least frequency */
+
+    s.heap[--s.heap_max] = n; /* keep the nodes sorted by frequency */
+    s.heap[--s.heap_max] = m;
+
+    /* Create a new node father of n and m */
+    tree[node * 2]/*.Freq*/ = tree[n * 2]/*.Freq*/ + tree[m * 2]/*.Freq*/;
+    s.depth[node] = (s.depth[n] >= s.depth[m] ? s.depth[n] : s.depth[m]) + 1;
+    tree[n * 2 + 1]/*.Dad*/ = tree[m * 2 + 1]/*.Dad*/ = node;
+
+    /* and insert the new node in the heap */
+    s.heap[1/*SMALLEST*/] = node++;
+    pqdownheap(s, tree, 1/*SMALLEST*/);
+
+  } while (s.heap_len >= 2);
+
+  s.heap[--s.heap_max] = s.heap[1/*SMALLEST*/];
+
+  /* At this point, the fields freq and dad are set. We can now
+   * generate the bit lengths.
+   */
+  gen_bitlen(s, desc);
+
+  /* The field len is now set, we can generate the bit codes */
+  gen_codes(tree, max_code, s.bl_count);
+};
+
+
+/* ===========================================================================
+ * Scan a literal or distance tree to determine the frequencies of the codes
+ * in the bit length tree.
+ */
+const scan_tree = (s, tree, max_code) => {
+//    deflate_state *s;
+//    ct_data *tree;   /* the tree to be scanned */
+//    int max_code;    /* and its largest code of non zero frequency */
+
+  let n;                     /* iterates over all tree elements */
+  let prevlen = -1;          /* last emitted length */
+  let curlen;                /* length of current code */
+
+  let nextlen = tree[0 * 2 + 1]/*.Len*/; /* length of next code */
+
+  let count = 0;             /* repeat count of the current code */
+  let max_count = 7;         /* max repeat count */
+  let min_count = 4;         /* min repeat count */
+
+  if (nextlen === 0) {
+    max_count = 138;
+    min_count = 3;
+  }
+  tree[(max_code + 1) * 2 + 1]/*.Len*/ = 0xffff; /* guard */
+
+  for (n = 0; n <= max_code; n++) {
+    curlen = nextlen;
+    nextlen = tree[(n + 1) * 2 + 1]/*.Len*/;
+
+    if (++count < max_count && curlen === nextlen) {
+      continue;
+
+    } else if (count < min_count) {
+      s.bl_tree[curlen * 2]/*.Freq*/ += count;
+
+    } else if (curlen !== 0) {
+
+      if (curlen !== prevlen) { s.bl_tree[curlen * 2]/*.Freq*/++; }
+      s.bl_tree[REP_3_6 * 2]/*.Freq*/++;
+
+    } else if (count <= 10) {
+      s.bl_tree[REPZ_3_10 * 2]/*.Freq*/++;
+
+    } else {
+      s.bl_tree[REPZ_11_138 * 2]/*.Freq*/++;
+    }
+
+    count = 0;
+    prevlen = curlen;
+
+    if (nextlen === 0) {
+      max_count = 138;
+      min_count = 3;
+
+    } else if (curlen === nextlen) {
+      max_count = 6;
+      min_count = 3;
+
+    } else {
+      max_count = 7;
+      min_count = 4;
+    }
+  }
+};
+
+
+/* ===========================================================================
+ * Send a literal or distance tree in compressed form, using the codes in
+ * bl_tree.
+ */
+const send_tree = (s, tree, max_code) => {
+//    deflate_state *s;
+//    ct_data *tree; /* the tree to be scanned */
+//    int max_code;       /* and its largest code of non zero frequency */
+
+  let n;                     /* iterates over all tree elements */
+  let prevlen = -1;          /* last emitted length */
+  let curlen;                /* length of current code */
+
+  let nextlen = tree[0 * 2 + 1]/*.Len*/; /* length of next code */
+
+  let count = 0;             /* repeat count of the current code */
+  let max_count = 7;         /* max repeat count */
+  let min_count = 4;         /* min repeat count */
+
+  /* tree[max_code+1].Len = -1; */  /* guard already set */
+  if (nextlen === 0) {
+    max_count = 138;
+    min_count = 3;
+  }
+
+  for (n = 0; n <= max_code; n++) {
+    curlen = nextlen;
+    nextlen = tree[(n + 1) * 2 + 1]/*.Len*/;
+
+    if (++count < max_count && curlen === nextlen) {
+      continue;
+
+    } else if (count < min_count) {
+      do { send_code(s, curlen, s.bl_tree); } while (--count !== 0);
+
+    } else if (curlen !== 0) {
+      if (curlen !== prevlen) {
+        send_code(s, curlen, s.bl_tree);
+        count--;
+      }
+      //Assert(count >= 3 && count <= 6, " 3_6?");
+      send_code(s, REP_3_6, s.bl_tree);
+      send_bits(s, count - 3, 2);
+
+    } else if (count <= 10) {
+      send_code(s, REPZ_3_10, s.bl_tree);
+      send_bits(s, count - 3, 3);
+
+    } else {
+      send_code(s, REPZ_11_138, s.bl_tree);
+      send_bits(s, count - 11, 7);
+    }
+
+    count = 0;
+    prevlen = curlen;
+    if (nextlen === 0) {
+      max_count = 138;
+      min_count = 3;
+
+    } else if (curlen === nextlen) {
+      max_count = 6;
+      min_count = 3;
+
+    } else {
+      max_count = 7;
+      min_count = 4;
+    }
+  }
+};
+
+
+/* ===========================================================================
+ * Construct the Huffman tree for the bit lengths and return the index in
+ * bl_order of the last bit length code to send.
+ */
+const build_bl_tree = (s) => {
+
+  let max_blindex;  /* index of last bit length code of non zero freq */
+
+  /* Determine the bit length frequencies for literal and distance trees */
+  scan_tree(s, s.dyn_ltree, s.l_desc.max_code);
+  scan_tree(s, s.dyn_dtree, s.d_desc.max_code);
+
+  /* Build the bit length tree: */
+  build_tree(s, s.bl_desc);
+  /* opt_len now includes the length of the tree representations, except
+   * the lengths of the bit lengths codes and the 5+5+4 bits for the counts.
+   */
+
+  /* Determine the number of bit length codes to send. The pkzip format
+   * requires that at least 4 bit length codes be sent. (appnote.txt says
+   * 3 but the actual value used is 4.)
+   */
+  for (max_blindex = BL_CODES$1 - 1; max_blindex >= 3; max_blindex--) {
+    if (s.bl_tree[bl_order[max_blindex] * 2 + 1]/*.Len*/ !== 0) {
+      break;
+    }
+  }
+  /* Update opt_len to include the bit length tree and counts */
+  s.opt_len += 3 * (max_blindex + 1) + 5 + 5 + 4;
+  //Tracev((stderr, "\ndyn trees: dyn %ld, stat %ld",
+  //        s->opt_len, s->static_len));
+
+  return max_blindex;
+};
+
+
+/* ===========================================================================
+ * Send the header for a block using dynamic Huffman trees: the counts, the
+ * lengths of the bit length codes, the literal tree and the distance tree.
+ * IN assertion: lcodes >= 257, dcodes >= 1, blcodes >= 4.
+ */
+const send_all_trees = (s, lcodes, dcodes, blcodes) => {
+//    deflate_state *s;
+//    int lcodes, dcodes, blcodes; /* number of codes for each tree */
+
+  let rank;                    /* index in bl_order */
+
+  //Assert (lcodes >= 257 && dcodes >= 1 && blcodes >= 4, "not enough codes");
+  //Assert (lcodes <= L_CODES && dcodes <= D_CODES && blcodes <= BL_CODES,
+  //        "too many codes");
+  //Tracev((stderr, "\nbl counts: "));
+  send_bits(s, lcodes - 257, 5); /* not +255 as stated in appnote.txt */
+  send_bits(s, dcodes - 1,   5);
+  send_bits(s, blcodes - 4,  4); /* not -3 as stated in appnote.txt */
+  for (rank = 0; rank < blcodes; rank++) {
+    //Tracev((stderr, "\nbl code %2d ", bl_order[rank]));
+    send_bits(s, s.bl_tree[bl_order[rank] * 2 + 1]/*.Len*/, 3);
+  }
+  //Tracev((stderr, "\nbl tree: sent %ld", s->bits_sent));
+
+  send_tree(s, s.dyn_ltree, lcodes - 1); /* literal tree */
+  //Tracev((stderr, "\nlit tree: sent %ld", s->bits_sent));
+
+  send_tree(s, s.dyn_dtree, dcodes - 1); /* distance tree */
+  //Tracev((stderr, "\ndist tree: sent %ld", s->bits_sent));
+};
+
+
+/* ===========================================================================
+ * Check if the data type is TEXT or BINARY, using the following algorithm:
+ * - TEXT if the two conditions below are satisfied:
+ *    a) There are no non-portable control characters belonging to the
+ *       "block list" (0..6, 14..25, 28..31).
+ *    b) There is at least one printable character belonging to the
+ *       "allow list" (9 {TAB}, 10 {LF}, 13 {CR}, 32..255).
+ * - BINARY otherwise.
+ * - The following partially-portable control characters form a
+ *   "gray list" that is ignored in this detection algorithm:
+ *   (7 {BEL}, 8 {BS}, 11 {VT}, 12 {FF}, 26 {SUB}, 27 {ESC}).
+ * IN assertion: the fields Freq of dyn_ltree are set.
+ */
+const detect_data_type = (s) => {
+  /* block_mask is the bit mask of block-listed bytes
+   * set bits 0..6, 14..25, and 28..31
+   * 0xf3ffc07f = binary 11110011111111111100000001111111
+   */
+  let block_mask = 0xf3ffc07f;
+  let n;
+
+  /* Check for non-textual ("block-listed") bytes. */
+  for (n = 0; n <= 31; n++, block_mask >>>= 1) {
+    if ((block_mask & 1) && (s.dyn_ltree[n * 2]/*.Freq*/ !== 0)) {
+      return Z_BINARY;
+    }
+  }
+
+  /* Check for textual ("allow-listed") bytes. */
+  if (s.dyn_ltree[9 * 2]/*.Freq*/ !== 0 || s.dyn_ltree[10 * 2]/*.Freq*/ !== 0 ||
+      s.dyn_ltree[13 * 2]/*.Freq*/ !== 0) {
+    return Z_TEXT;
+  }
+  for (n = 32; n < LITERALS$1; n++) {
+    if (s.dyn_ltree[n * 2]/*.Freq*/ !== 0) {
+      return Z_TEXT;
+    }
+  }
+
+  /* There are no "block-listed" or "allow-listed" bytes:
+   * this stream either is empty or has tolerated ("gray-listed") bytes only.
+   */
+  return Z_BINARY;
+};
+
+
+let static_init_done = false;
+
+/* ===========================================================================
+ * Initialize the tree data structures for a new zlib stream.
+ */
+const _tr_init$1 = (s) =>
+{
+
+  if (!static_init_done) {
+    tr_static_init();
+    static_init_done = true;
+  }
+
+  s.l_desc  = new TreeDesc(s.dyn_ltree, static_l_desc);
+  s.d_desc  = new TreeDesc(s.dyn_dtree, static_d_desc);
+  s.bl_desc = new TreeDesc(s.bl_tree, static_bl_desc);
+
+  s.bi_buf = 0;
+  s.bi_valid = 0;
+
+  /* Initialize the first block of the first file: */
+  init_block(s);
+};
+
+
+/* ===========================================================================
+ * Send a stored block
+ */
+const _tr_stored_block$1 = (s, buf, stored_len, last) => {
+//DeflateState *s;
+//charf *buf;       /* input block */
+//ulg stored_len;   /* length of input block */
+//int last;         /* one if this is the last block for a file */
+
+  send_bits(s, (STORED_BLOCK << 1) + (last ? 1 : 0), 3);    /* send block type */
+  bi_windup(s);        /* align on byte boundary */
+  put_short(s, stored_len);
+  put_short(s, ~stored_len);
+  if (stored_len) {
+    s.pending_buf.set(s.window.subarray(buf, buf + stored_len), s.pending);
+  }
+  s.pending += stored_len;
+};
+
+
+/* ===========================================================================
+ * Send one empty static block to give enough lookahead for inflate.
+ * This takes 10 bits, of which 7 may remain in the bit buffer.
+ */
+const _tr_align$1 = (s) => {
+  send_bits(s, STATIC_TREES << 1, 3);
+  send_code(s, END_BLOCK, static_ltree);
+  bi_flush(s);
+};
+
+
+/* ===========================================================================
+ * Determine the best encoding for the current block: dynamic trees, static
+ * trees or store, and write out the encoded block.
+ */
+const _tr_flush_block$1 = (s, buf, stored_len, last) => {
+//DeflateState *s;
+//charf *buf;       /* input block, or NULL if too old */
+//ulg stored_len;   /* length of input block */
+//int last;         /* one if this is the last block for a file */
+
+  let opt_lenb, static_lenb;  /* opt_len and static_len in bytes */
+  let max_blindex = 0;        /* index of last bit length code of non zero freq */
+
+  /* Build the Huffman trees unless a stored block is forced */
+  if (s.level > 0) {
+
+    /* Check if the file is binary or text */
+    if (s.strm.data_type === Z_UNKNOWN$1) {
+      s.strm.data_type = detect_data_type(s);
+    }
+
+    /* Construct the literal and distance trees */
+    build_tree(s, s.l_desc);
+    // Tracev((stderr, "\nlit data: dyn %ld, stat %ld", s->opt_len,
+    //        s->static_len));
+
+    build_tree(s, s.d_desc);
+    // Tracev((stderr, "\ndist data: dyn %ld, stat %ld", s->opt_len,
+    //        s->static_len));
+    /* At this point, opt_len and static_len are the total bit lengths of
+     * the compressed block data, excluding the tree representations.
+     */
+
+    /* Build the bit length tree for the above two trees, and get the index
+     * in bl_order of the last bit length code to send.
+     */
+    max_blindex = build_bl_tree(s);
+
+    /* Determine the best encoding. Compute the block lengths in bytes. */
+    opt_lenb = (s.opt_len + 3 + 7) >>> 3;
+    static_lenb = (s.static_len + 3 + 7) >>> 3;
+
+    // Tracev((stderr, "\nopt %lu(%lu) stat %lu(%lu) stored %lu lit %u ",
+    //        opt_lenb, s->opt_len, static_lenb, s->static_len, stored_len,
+    //        s->sym_next / 3));
+
+    if (static_lenb <= opt_lenb) { opt_lenb = static_lenb; }
+
+  } else {
+    // Assert(buf != (char*)0, "lost buf");
+    opt_lenb = static_lenb = stored_len + 5; /* force a stored block */
+  }
+
+  if ((stored_len + 4 <= opt_lenb) && (buf !== -1)) {
+    /* 4: two words for the lengths */
+
+    /* The test buf != NULL is only necessary if LIT_BUFSIZE > WSIZE.
+     * Otherwise we can't have processed more than WSIZE input bytes since
+     * the last block flush, because compression would have been
+     * successful. If LIT_BUFSIZE <= WSIZE, it is never too late to
+     * transform a block into a stored block.
+     */
+    _tr_stored_block$1(s, buf, stored_len, last);
+
+  } else if (s.strategy === Z_FIXED$1 || static_lenb === opt_lenb) {
+
+    send_bits(s, (STATIC_TREES << 1) + (last ? 1 : 0), 3);
+    compress_block(s, static_ltree, static_dtree);
+
+  } else {
+    send_bits(s, (DYN_TREES << 1) + (last ? 1 : 0), 3);
+    send_all_trees(s, s.l_desc.max_code + 1, s.d_desc.max_code + 1, max_blindex + 1);
+    compress_block(s, s.dyn_ltree, s.dyn_dtree);
+  }
+  // Assert (s->compressed_len == s->bits_sent, "bad compressed size");
+  /* The above check is made mod 2^32, for files larger than 512 MB
+   * and uLong implemented on 32 bits.
+   */
+  init_block(s);
+
+  if (last) {
+    bi_windup(s);
+  }
+  // Tracev((stderr,"\ncomprlen %lu(%lu) ", s->compressed_len>>3,
+  //       s->compressed_len-7*last));
+};
+
+/* ===========================================================================
+ * Save the match info and tally the frequency counts. Return true if
+ * the current block must be flushed.
+ */
+const _tr_tally$1 = (s, dist, lc) => {
+//    deflate_state *s;
+//    unsigned dist;  /* distance of matched string */
+//    unsigned lc;    /* match length-MIN_MATCH or unmatched char (if dist==0) */
+
+  s.pending_buf[s.sym_buf + s.sym_next++] = dist;
+  s.pending_buf[s.sym_buf + s.sym_next++] = dist >> 8;
+  s.pending_buf[s.sym_buf + s.sym_next++] = lc;
+  if (dist === 0) {
+    /* lc is the unmatched char */
+    s.dyn_ltree[lc * 2]/*.Freq*/++;
+  } else {
+    s.matches++;
+    /* Here, lc is the match length - MIN_MATCH */
+    dist--;             /* dist = match distance - 1 */
+    //Assert((ush)dist < (ush)MAX_DIST(s) &&
+    //       (ush)lc <= (ush)(MAX_MATCH-MIN_MATCH) &&
+    //       (ush)d_code(dist) < (ush)D_CODES,  "_tr_tally: bad match");
+
+    s.dyn_ltree[(_length_code[lc] + LITERALS$1 + 1) * 2]/*.Freq*/++;
+    s.dyn_dtree[d_code(dist) * 2]/*.Freq*/++;
+  }
+
+  return (s.sym_next === s.sym_end);
+};
+
+var _tr_init_1  = _tr_init$1;
+var _tr_stored_block_1 = _tr_stored_block$1;
+var _tr_flush_block_1  = _tr_flush_block$1;
+var _tr_tally_1 = _tr_tally$1;
+var _tr_align_1 = _tr_align$1;
+
+var trees = {
+	_tr_init: _tr_init_1,
+	_tr_stored_block: _tr_stored_block_1,
+	_tr_flush_block: _tr_flush_block_1,
+	_tr_tally: _tr_tally_1,
+	_tr_align: _tr_align_1
+};
+
+// Note: adler32 takes 12% for level 0 and 2% for level 6.
+// It isn't worth it to make additional optimizations as in original.
+// Small size is preferable.
+
+// (C) 1995-2013 Jean-loup Gailly and Mark Adler
+// (C) 2014-2017 Vitaly Puzrin and Andrey Tupitsin
+//
+// This software is provided 'as-is', without any express or implied
+// warranty. In no event will the authors be held liable for any damages
+// arising from the use of this software.
+//
+// Permission is granted to anyone to use this software for any purpose,
+// including commercial applications, and to alter it and redistribute it
+// freely, subject to the following restrictions:
+//
+// 1. The origin of this software must not be misrepresented; you must not
+//   claim that you wrote the original software. If you use this software
+//   in a product, an acknowledgment in the product documentation would be
+//   appreciated but is not required.
+// 2. Altered source versions must be plainly marked as such, and must not be
+//   misrepresented as being the original software.
+// 3. This notice may not be removed or altered from any source distribution.
+
+const adler32 = (adler, buf, len, pos) => {
+  let s1 = (adler & 0xffff) |0,
+      s2 = ((adler >>> 16) & 0xffff) |0,
+      n = 0;
+
+  while (len !== 0) {
+    // Set limit ~ twice less than 5552, to keep
+    // s2 in 31-bits, because we force signed ints.
+    // in other case %= will fail.
+    n = len > 2000 ? 2000 : len;
+    len -= n;
+
+    do {
+      s1 = (s1 + buf[pos++]) |0;
+      s2 = (s2 + s1) |0;
+    } while (--n);
+
+    s1 %= 65521;
+    s2 %= 65521;
+  }
+
+  return (s1 | (s2 << 16)) |0;
+};
+
+
+var adler32_1 = adler32;
+
+// Note: we can't get significant speed boost here.
+// So write code to minimize size - no pregenerated tables
+// and array tools dependencies.
+
+// (C) 1995-2013 Jean-loup Gailly and Mark Adler
+// (C) 2014-2017 Vitaly Puzrin and Andrey Tupitsin
+//
+// This software is provided 'as-is', without any express or implied
+// warranty. In no event will the authors be held liable for any damages
+// arising from the use of this software.
+//
+// Permission is granted to anyone to use this software for any purpose,
+// including commercial applications, and to alter it and redistribute it
+// freely, subject to the following restrictions:
+//
+// 1. The origin of this software must not be misrepresented; you must not
+//   claim that you wrote the original software. If you use this software
+//   in a product, an acknowledgment in the product documentation would be
+//   appreciated but is not required.
+// 2. Altered source versions must be plainly marked as such, and must not be
+//   misrepresented as being the original software.
+// 3. This notice may not be removed or altered from any source distribution.
+
+// Use ordinary array, since untyped makes no boost here
+const makeTable = () => {
+  let c, table = [];
+
+  for (var n = 0; n < 256; n++) {
+    c = n;
+    for (var k = 0; k < 8; k++) {
+      c = ((c & 1) ? (0xEDB88320 ^ (c >>> 1)) : (c >>> 1));
+    }
+    table[n] = c;
+  }
+
+  return table;
+};
+
+// Create table on load. Just 255 signed longs. Not a problem.
+const crcTable = new Uint32Array(makeTable());
+
+
+const crc32 = (crc, buf, len, pos) => {
+  const t = crcTable;
+  const end = pos + len;
+
+  crc ^= -1;
+
+  for (let i = pos; i < end; i++) {
+    crc = (crc >>> 8) ^ t[(crc ^ buf[i]) & 0xFF];
+  }
+
+  return (crc ^ (-1)); // >>> 0;
+};
+
+
+var crc32_1 = crc32;
+
+// (C) 1995-2013 Jean-loup Gailly and Mark Adler
+// (C) 2014-2017 Vitaly Puzrin and Andrey Tupitsin
+//
+// This software is provided 'as-is', without any express or implied
+// warranty. In no event will the authors be held liable for any damages
+// arising from the use of this software.
+//
+// Permission is granted to anyone to use this software for any purpose,
+// including commercial applications, and to alter it and redistribute it
+// freely, subject to the following restrictions:
+//
+// 1. The origin of this software must not be misrepresented; you must not
+//   claim that you wrote the original software. If you use this software
+//   in a product, an acknowledgment in the product documentation would be
+//   appreciated but is not required.
+// 2. Altered source versions must be plainly marked as such, and must not be
+//   misrepresented as being the original software.
+// 3. This notice may not be removed or altered from any source distribution.
+
+var messages = {
+  2:      'need dictionary',     /* Z_NEED_DICT       2  */
+  1:      'stream end',          /* Z_STREAM_END      1  */
+  0:      '',                    /* Z_OK              0  */
+  '-1':   'file error',          /* Z_ERRNO         (-1) */
+  '-2':   'stream error',        /* Z_STREAM_ERROR  (-2) */
+  '-3':   'data error',          /* Z_DATA_ERROR    (-3) */
+  '-4':   'insufficient memory', /* Z_MEM_ERROR     (-4) */
+  '-5':   'buffer error',        /* Z_BUF_ERROR     (-5) */
+  '-6':   'incompatible version' /* Z_VERSION_ERROR (-6) */
+};
+
+// (C) 1995-2013 Jean-loup Gailly and Mark Adler
+// (C) 2014-2017 Vitaly Puzrin and Andrey Tupitsin
+//
+// This software is provided 'as-is', without any express or implied
+// warranty. In no event will the authors be held liable for any damages
+// arising from the use of this software.
+//
+// Permission is granted to anyone to use this software for any purpose,
+// including commercial applications, and to alter it and redistribute it
+// freely, subject to the following restrictions:
+//
+// 1. The origin of this software must not be misrepresented; you must not
+//   claim that you wrote the original software. If you use this software
+//   in a product, an acknowledgment in the product documentation would be
+//   appreciated but is not required.
+// 2. Altered source versions must be plainly marked as such, and must not be
+//   misrepresented as being the original software.
+// 3. This notice may not be removed or altered from any source distribution.
+
+var constants$2 = {
+
+  /* Allowed flush values; see deflate() and inflate() below for details */
+  Z_NO_FLUSH:         0,
+  Z_PARTIAL_FLUSH:    1,
+  Z_SYNC_FLUSH:       2,
+  Z_FULL_FLUSH:       3,
+  Z_FINISH:           4,
+  Z_BLOCK:            5,
+  Z_TREES:            6,
+
+  /* Return codes for the compression/decompression functions. Negative values
+  * are errors, positive values are used for special but normal events.
+  */
+  Z_OK:               0,
+  Z_STREAM_END:       1,
+  Z_NEED_DICT:        2,
+  Z_ERRNO:           -1,
+  Z_STREAM_ERROR:    -2,
+  Z_DATA_ERROR:      -3,
+  Z_MEM_ERROR:       -4,
+  Z_BUF_ERROR:       -5,
+  //Z_VERSION_ERROR: -6,
+
+  /* compression levels */
+  Z_NO_COMPRESSION:         0,
+  Z_BEST_SPEED:             1,
+  Z_BEST_COMPRESSION:       9,
+  Z_DEFAULT_COMPRESSION:   -1,
+
+
+  Z_FILTERED:               1,
+  Z_HUFFMAN_ONLY:           2,
+  Z_RLE:                    3,
+  Z_FIXED:                  4,
+  Z_DEFAULT_STRATEGY:       0,
+
+  /* Possible values of the data_type field (though see inflate()) */
+  Z_BINARY:                 0,
+  Z_TEXT:                   1,
+  //Z_ASCII:                1, // = Z_TEXT (deprecated)
+  Z_UNKNOWN:                2,
+
+  /* The deflate compression method */
+  Z_DEFLATED:               8
+  //Z_NULL:                 null // Use -1 or null inline, depending on var type
+};
+
+// (C) 1995-2013 Jean-loup Gailly and Mark Adler
+// (C) 2014-2017 Vitaly Puzrin and Andrey Tupitsin
+//
+// This software is provided 'as-is', without any express or implied
+// warranty. In no event will the authors be held liable for any damages
+// arising from the use of this software.
+//
+// Permission is granted to anyone to use this software for any purpose,
+// including commercial applications, and to alter it and redistribute it
+// freely, subject to the following restrictions:
+//
+// 1. The origin of this software must not be misrepresented; you must not
+//   claim that you wrote the original software. If you use this software
+//   in a product, an acknowledgment in the product documentation would be
+//   appreciated but is not required.
+// 2. Altered source versions must be plainly marked as such, and must not be
+//   misrepresented as being the original software.
+// 3. This notice may not be removed or altered from any source distribution.
+
+const { _tr_init, _tr_stored_block, _tr_flush_block, _tr_tally, _tr_align } = trees;
+
+
+
+
+/* Public constants ==========================================================*/
+/* ===========================================================================*/
+
+const {
+  Z_NO_FLUSH: Z_NO_FLUSH$2, Z_PARTIAL_FLUSH, Z_FULL_FLUSH: Z_FULL_FLUSH$1, Z_FINISH: Z_FINISH$3, Z_BLOCK: Z_BLOCK$1,
+  Z_OK: Z_OK$3, Z_STREAM_END: Z_STREAM_END$3, Z_STREAM_ERROR: Z_STREAM_ERROR$2, Z_DATA_ERROR: Z_DATA_ERROR$2, Z_BUF_ERROR: Z_BUF_ERROR$2,
+  Z_DEFAULT_COMPRESSION: Z_DEFAULT_COMPRESSION$1,
+  Z_FILTERED, Z_HUFFMAN_ONLY, Z_RLE, Z_FIXED, Z_DEFAULT_STRATEGY: Z_DEFAULT_STRATEGY$1,
+  Z_UNKNOWN,
+  Z_DEFLATED: Z_DEFLATED$2
+} = constants$2;
+
+/*============================================================================*/
+
+
+const MAX_MEM_LEVEL = 9;
+/* Maximum value for memLevel in deflateInit2 */
+const MAX_WBITS$1 = 15;
+/* 32K LZ77 window */
+const DEF_MEM_LEVEL = 8;
+
+
+const LENGTH_CODES  = 29;
+/* number of length codes, not counting the special END_BLOCK code */
+const LITERALS      = 256;
+/* number of literal bytes 0..255 */
+const L_CODES       = LITERALS + 1 + LENGTH_CODES;
+/* number of Literal or Length codes, including the END_BLOCK code */
+const D_CODES       = 30;
+/* number of distance codes */
+const BL_CODES      = 19;
+/* number of codes used to transfer the bit lengths */
+const HEAP_SIZE     = 2 * L_CODES + 1;
+/* maximum heap size */
+const MAX_BITS  = 15;
+/* All codes must not exceed MAX_BITS bits */
+
+const MIN_MATCH = 3;
+const MAX_MATCH = 258;
+const MIN_LOOKAHEAD = (MAX_MATCH + MIN_MATCH + 1);
+
+const PRESET_DICT = 0x20;
+
+const INIT_STATE    =  42;    /* zlib header -> BUSY_STATE */
+//#ifdef GZIP
+const GZIP_STATE    =  57;    /* gzip header -> BUSY_STATE | EXTRA_STATE */
+//#endif
+const EXTRA_STATE   =  69;    /* gzip extra block -> NAME_STATE */
+const NAME_STATE    =  73;    /* gzip file name -> COMMENT_STATE */
+const COMMENT_STATE =  91;    /* gzip comment -> HCRC_STATE */
+const HCRC_STATE    = 103;    /* gzip header CRC -> BUSY_STATE */
+const BUSY_STATE    = 113;    /* deflate -> FINISH_STATE */
+const FINISH_STATE  = 666;    /* stream complete */
+
+const BS_NEED_MORE      = 1; /* block not completed, need more input or more output */
+const BS_BLOCK_DONE     = 2; /* block flush performed */
+const BS_FINISH_STARTED = 3; /* finish started, need only more output at next deflate */
+const BS_FINISH_DONE    = 4; /* finish done, accept no more input or output */
+
+const OS_CODE = 0x03; // Unix :) . Don't detect, use this default.
+
+const err = (strm, errorCode) => {
+  strm.msg = messages[errorCode];
+  return errorCode;
+};
+
+const rank = (f) => {
+  return ((f) * 2) - ((f) > 4 ? 9 : 0);
+};
+
+const zero = (buf) => {
+  let len = buf.length; while (--len >= 0) { buf[len] = 0; }
+};
+
+/* ===========================================================================
+ * Slide the hash table when sliding the window down (could be avoided with 32
+ * bit values at the expense of memory usage). We slide even when level == 0 to
+ * keep the hash table consistent if we switch back to level > 0 later.
+ */
+const slide_hash = (s) => {
+  let n, m;
+  let p;
+  let wsize = s.w_size;
+
+  n = s.hash_size;
+  p = n;
+  do {
+    m = s.head[--p];
+    s.head[p] = (m >= wsize ? m - wsize : 0);
+  } while (--n);
+  n = wsize;
+//#ifndef FASTEST
+  p = n;
+  do {
+    m = s.prev[--p];
+    s.prev[p] = (m >= wsize ? m - wsize : 0);
+    /* If n is not on any hash chain, prev[n] is garbage but
+     * its value will never be used.
+     */
+  } while (--n);
+//#endif
+};
+
+/* eslint-disable new-cap */
+let HASH = (s, prev, data) => ((prev << s.hash_shift) ^ data) & s.hash_mask;
+
+
+/* ===========================================================================
+ * Insert string str in the dictionary and set match_head to the previous head
+ * of the hash chain (the most recent string with same hash key). Return
+ * the previous length of the hash chain.
+ * IN  assertion: all calls to INSERT_STRING are made with consecutive input
+ *    characters and the first MIN_MATCH bytes of str are valid (except for
+ *    the last MIN_MATCH-1 bytes of the input file).
+ */
+const INSERT_STRING = (s, str) => {
+  let h;
+  if (s.legacy_hash) {
+    /* UPDATE_HASH(s, s->ins_h, s->window[(str) + (MIN_MATCH-1)]); */
+    h = s.ins_h = HASH(s, s.ins_h, s.window[str + MIN_MATCH - 1]);
+  } else {
+    // ANZAC++ hash: reads 4 bytes, matches node.js zlib output (legacyHash
+    // restores classic zlib hash). Faster, with fewer collisions.
+    const w = s.window;
+    // Read 4 bytes little-endian. Math.imul reproduces C uint32 overflow in
+    // `(value * 66521 + 66521) >> 16` exactly.
+    const value = w[str] | (w[str + 1] << 8) | (w[str + 2] << 16) | (w[str + 3] << 24);
+    h = s.ins_h = ((Math.imul(value, 66521) + 66521) >>> 16) & s.hash_mask;
+  }
+  const hash_head = s.prev[str & s.w_mask] = s.head[h];
+  s.head[h] = str;
+  return hash_head;
+};
+
+
+/* =========================================================================
+ * Flush as much pending output as possible. All deflate() output, except for
+ * some deflate_stored() output, goes through this function so some
+ * applications may wish to modify it to avoid allocating a large
+ * strm->next_out buffer and copying into it. (See also read_buf()).
+ */
+const flush_pending = (strm) => {
+  const s = strm.state;
+
+  //_tr_flush_bits(s);
+  let len = s.pending;
+  if (len > strm.avail_out) {
+    len = strm.avail_out;
+  }
+  if (len === 0) { return; }
+
+  strm.output.set(s.pending_buf.subarray(s.pending_out, s.pending_out + len), strm.next_out);
+  strm.next_out  += len;
+  s.pending_out  += len;
+  strm.total_out += len;
+  strm.avail_out -= len;
+  s.pending      -= len;
+  if (s.pending === 0) {
+    s.pending_out = 0;
+  }
+};
+
+
+const flush_block_only = (s, last) => {
+  _tr_flush_block(s, (s.block_start >= 0 ? s.block_start : -1), s.strstart - s.block_start, last);
+  s.block_start = s.strstart;
+  flush_pending(s.strm);
+};
+
+
+const put_byte = (s, b) => {
+  s.pending_buf[s.pending++] = b;
+};
+
+
+/* =========================================================================
+ * Put a short in the pending buffer. The 16-bit value is put in MSB order.
+ * IN assertion: the stream state is correct and there is enough room in
+ * pending_buf.
+ */
+const putShortMSB = (s, b) => {
+
+  //  put_byte(s, (Byte)(b >> 8));
+//  put_byte(s, (Byte)(b & 0xff));
+  s.pending_buf[s.pending++] = (b >>> 8) & 0xff;
+  s.pending_buf[s.pending++] = b & 0xff;
+};
+
+
+/* ===========================================================================
+ * Read a new buffer from the current input stream, update the adler32
+ * and total number of bytes read.  All deflate() input goes through
+ * this function so some applications may wish to modify it to avoid
+ * allocating a large strm->input buffer and copying from it.
+ * (See also flush_pending()).
+ */
+const read_buf = (strm, buf, start, size) => {
+
+  let len = strm.avail_in;
+
+  if (len > size) { len = size; }
+  if (len === 0) { return 0; }
+
+  strm.avail_in -= len;
+
+  // zmemcpy(buf, strm->next_in, len);
+  buf.set(strm.input.subarray(strm.next_in, strm.next_in + len), start);
+  if (strm.state.wrap === 1) {
+    strm.adler = adler32_1(strm.adler, buf, len, start);
+  }
+
+  else if (strm.state.wrap === 2) {
+    strm.adler = crc32_1(strm.adler, buf, len, start);
+  }
+
+  strm.next_in += len;
+  strm.total_in += len;
+
+  return len;
+};
+
+
+/* ===========================================================================
+ * Set match_start to the longest match starting at the given string and
+ * return its length. Matches shorter or equal to prev_length are discarded,
+ * in which case the result is equal to prev_length and match_start is
+ * garbage.
+ * IN assertions: cur_match is the head of the hash chain for the current
+ *   string (strstart) and its distance is <= MAX_DIST, and prev_length >= 1
+ * OUT assertion: the match length is not greater than s->lookahead.
+ */
+const longest_match = (s, cur_match) => {
+
+  let chain_length = s.max_chain_length;      /* max hash chain length */
+  let scan = s.strstart; /* current string */
+  let match;                       /* matched string */
+  let len;                           /* length of current match */
+  let best_len = s.prev_length;              /* best match length so far */
+  let nice_match = s.nice_match;             /* stop if match long enough */
+  const limit = (s.strstart > (s.w_size - MIN_LOOKAHEAD)) ?
+      s.strstart - (s.w_size - MIN_LOOKAHEAD) : 0/*NIL*/;
+
+  const _win = s.window; // shortcut
+
+  const wmask = s.w_mask;
+  const prev  = s.prev;
+
+  /* Stop when cur_match becomes <= limit. To simplify the code,
+   * we prevent matches with the string of window index 0.
+   */
+
+  const strend = s.strstart + MAX_MATCH;
+  let scan_end1  = _win[scan + best_len - 1];
+  let scan_end   = _win[scan + best_len];
+
+  /* The code is optimized for HASH_BITS >= 8 and MAX_MATCH-2 multiple of 16.
+   * It is easy to get rid of this optimization if necessary.
+   */
+  // Assert(s->hash_bits >= 8 && MAX_MATCH == 258, "Code too clever");
+
+  /* Do not waste too much time if we already have a good match: */
+  if (s.prev_length >= s.good_match) {
+    chain_length >>= 2;
+  }
+  /* Do not look for matches beyond the end of the input. This is necessary
+   * to make deflate deterministic.
+   */
+  if (nice_match > s.lookahead) { nice_match = s.lookahead; }
+
+  // Assert((ulg)s->strstart <= s->window_size-MIN_LOOKAHEAD, "need lookahead");
+
+  do {
+    // Assert(cur_match < s->strstart, "no future");
+    match = cur_match;
+
+    /* Skip to next match if the match length cannot increase
+     * or if the match length is less than 2.  Note that the checks below
+     * for insufficient lookahead only occur occasionally for performance
+     * reasons.  Therefore uninitialized memory will be accessed, and
+     * conditional jumps will be made that depend on those values.
+     * However the length of the match is limited to the lookahead, so
+     * the output of deflate is not affected by the uninitialized values.
+     */
+
+    if (_win[match + best_len]     !== scan_end  ||
+        _win[match + best_len - 1] !== scan_end1 ||
+        _win[match]                !== _win[scan] ||
+        _win[++match]              !== _win[scan + 1]) {
+      continue;
+    }
+
+    /* The check at best_len-1 can be removed because it will be made
+     * again later. (This heuristic is not always a win.)
+     * It is not necessary to compare scan[2] and match[2] since they
+     * are always equal when the other bytes match, given that
+     * the hash keys are equal and that HASH_BITS >= 8.
+     */
+    scan += 2;
+    match++;
+    // Assert(*scan == *match, "match[2]?");
+
+    /* We check for insufficient lookahead only every 8th comparison;
+     * the 256th check will be made at strstart+258.
+     */
+    do {
+      /*jshint noempty:false*/
+    } while (_win[++scan] === _win[++match] && _win[++scan] === _win[++match] &&
+             _win[++scan] === _win[++match] && _win[++scan] === _win[++match] &&
+             _win[++scan] === _win[++match] && _win[++scan] === _win[++match] &&
+             _win[++scan] === _win[++match] && _win[++scan] === _win[++match] &&
+             scan < strend);
+
+    // Assert(scan <= s->window+(unsigned)(s->window_size-1), "wild scan");
+
+    len = MAX_MATCH - (strend - scan);
+    scan = strend - MAX_MATCH;
+
+    if (len > best_len) {
+      s.match_start = cur_match;
+      best_len = len;
+      if (len >= nice_match) {
+        break;
+      }
+      scan_end1  = _win[scan + best_len - 1];
+      scan_end   = _win[scan + best_len];
+    }
+  } while ((cur_match = prev[cur_match & wmask]) > limit && --chain_length !== 0);
+
+  if (best_len <= s.lookahead) {
+    return best_len;
+  }
+  return s.lookahead;
+};
+
+
+/* ===========================================================================
+ * Fill the window when the lookahead becomes insufficient.
+ * Updates strstart and lookahead.
+ *
+ * IN assertion: lookahead < MIN_LOOKAHEAD
+ * OUT assertions: strstart <= window_size-MIN_LOOKAHEAD
+ *    At least one byte has been read, or avail_in == 0; reads are
+ *    performed for at least two bytes (required for the zip translate_eol
+ *    option -- not supported here).
+ */
+const fill_window = (s) => {
+
+  const _w_size = s.w_size;
+  let n, more, str;
+
+  //Assert(s->lookahead < MIN_LOOKAHEAD, "already enough lookahead");
+
+  do {
+    more = s.window_size - s.lookahead - s.strstart;
+
+    // JS ints have 32 bit, block below not needed
+    /* Deal with !@#$% 64K limit: */
+    //if (sizeof(int) <= 2) {
+    //    if (more == 0 && s->strstart == 0 && s->lookahead == 0) {
+    //        more = wsize;
+    //
+    //  } else if (more == (unsigned)(-1)) {
+    //        /* Very unlikely, but possible on 16 bit machine if
+    //         * strstart == 0 && lookahead == 1 (input done a byte at time)
+    //         */
+    //        more--;
+    //    }
+    //}
+
+
+    /* If the window is almost full and there is insufficient lookahead,
+     * move the upper half to the lower one to make room in the upper half.
+     */
+    if (s.strstart >= _w_size + (_w_size - MIN_LOOKAHEAD)) {
+
+      s.window.set(s.window.subarray(_w_size, _w_size + _w_size - more), 0);
+      s.match_start -= _w_size;
+      s.strstart -= _w_size;
+      /* we now have strstart >= MAX_DIST */
+      s.block_start -= _w_size;
+      if (s.insert > s.strstart) {
+        s.insert = s.strstart;
+      }
+      slide_hash(s);
+      more += _w_size;
+    }
+    if (s.strm.avail_in === 0) {
+      break;
+    }
+
+    /* If there was no sliding:
+     *    strstart <= WSIZE+MAX_DIST-1 && lookahead <= MIN_LOOKAHEAD - 1 &&
+     *    more == window_size - lookahead - strstart
+     * => more >= window_size - (MIN_LOOKAHEAD-1 + WSIZE + MAX_DIST-1)
+     * => more >= window_size - 2*WSIZE + 2
+     * In the BIG_MEM or MMAP case (not yet supported),
+     *   window_size == input_size + MIN_LOOKAHEAD  &&
+     *   strstart + s->lookahead <= input_size => more >= MIN_LOOKAHEAD.
+     * Otherwise, window_size == 2*WSIZE so more >= 2.
+     * If there was sliding, more >= WSIZE. So in all cases, more >= 2.
+     */
+    //Assert(more >= 2, "more < 2");
+    n = read_buf(s.strm, s.window, s.strstart + s.lookahead, more);
+    s.lookahead += n;
+
+    /* Initialize the hash value now that we have some input: */
+    if (!s.legacy_hash) {
+      /* The 4-byte hash reads one extra byte, so it needs one more available. */
+      if (s.lookahead + s.insert > MIN_MATCH) {
+        str = s.strstart - s.insert;
+        while (s.insert) {
+          INSERT_STRING(s, str);
+          str++;
+          s.insert--;
+          if (s.lookahead + s.insert <= MIN_MATCH) {
+            break;
+          }
+        }
+      }
+    } else if (s.lookahead + s.insert >= MIN_MATCH) {
+      str = s.strstart - s.insert;
+      s.ins_h = s.window[str];
+
+      /* UPDATE_HASH(s, s->ins_h, s->window[str + 1]); */
+      s.ins_h = HASH(s, s.ins_h, s.window[str + 1]);
+//#if MIN_MATCH != 3
+//        Call update_hash() MIN_MATCH-3 more times
+//#endif
+      while (s.insert) {
+        INSERT_STRING(s, str);
+        str++;
+        s.insert--;
+        if (s.lookahead + s.insert < MIN_MATCH) {
+          break;
+        }
+      }
+    }
+    /* If the whole input has less than MIN_MATCH bytes, ins_h is garbage,
+     * but this is not important since only literal bytes will be emitted.
+     */
+
+  } while (s.lookahead < MIN_LOOKAHEAD && s.strm.avail_in !== 0);
+
+  /* If the WIN_INIT bytes after the end of the current data have never been
+   * written, then zero those bytes in order to avoid memory check reports of
+   * the use of uninitialized (or uninitialised as Julian writes) bytes by
+   * the longest match routines.  Update the high water mark for the next
+   * time through here.  WIN_INIT is set to MAX_MATCH since the longest match
+   * routines allow scanning to strstart + MAX_MATCH, ignoring lookahead.
+   */
+//  if (s.high_water < s.window_size) {
+//    const curr = s.strstart + s.lookahead;
+//    let init = 0;
+//
+//    if (s.high_water < curr) {
+//      /* Previous high water mark below current data -- zero WIN_INIT
+//       * bytes or up to end of window, whichever is less.
+//       */
+//      init = s.window_size - curr;
+//      if (init > WIN_INIT)
+//        init = WIN_INIT;
+//      zmemzero(s->window + curr, (unsigned)init);
+//      s->high_water = curr + init;
+//    }
+//    else if (s->high_water < (ulg)curr + WIN_INIT) {
+//      /* High water mark at or above current data, but below current data
+//       * plus WIN_INIT -- zero out to current data plus WIN_INIT, or up
+//       * to end of window, whichever is less.
+//       */
+//      init = (ulg)curr + WIN_INIT - s->high_water;
+//      if (init > s->window_size - s->high_water)
+//        init = s->window_size - s->high_water;
+//      zmemzero(s->window + s->high_water, (unsigned)init);
+//      s->high_water += init;
+//    }
+//  }
+//
+//  Assert((ulg)s->strstart <= s->window_size - MIN_LOOKAHEAD,
+//    "not enough room for search");
+};
+
+/* ===========================================================================
+ * Copy without compression as much as possible from the input stream, return
+ * the current block state.
+ *
+ * In case deflateParams() is used to later switch to a non-zero compression
+ * level, s->matches (otherwise unused when storing) keeps track of the number
+ * of hash table slides to perform. If s->matches is 1, then one hash table
+ * slide will be done when switching. If s->matches is 2, the maximum value
+ * allowed here, then the hash table will be cleared, since two or more slides
+ * is the same as a clear.
+ *
+ * deflate_stored() is written to minimize the number of times an input byte is
+ * copied. It is most efficient with large input and output buffers, which
+ * maximizes the opportunites to have a single copy from next_in to next_out.
+ */
+const deflate_stored = (s, flush) => {
+
+  /* Smallest worthy block size when not flushing or finishing. By default
+   * this is 32K. This can be as small as 507 bytes for memLevel == 1. For
+   * large input and output buffers, the stored block size will be larger.
+   */
+  let min_block = s.pending_buf_size - 5 > s.w_size ? s.w_size : s.pending_buf_size - 5;
+
+  /* Copy as many min_block or larger stored blocks directly to next_out as
+   * possible. If flushing, copy the remaining available input to next_out as
+   * stored blocks, if there is enough space.
+   */
+  let len, left, have, last = 0;
+  let used = s.strm.avail_in;
+  do {
+    /* Set len to the maximum size block that we can copy directly with the
+     * available input data and output space. Set left to how much of that
+     * would be copied from what's left in the window.
+     */
+    len = 65535/* MAX_STORED */;     /* maximum deflate stored block length */
+    have = (s.bi_valid + 42) >> 3;     /* number of header bytes */
+    if (s.strm.avail_out < have) {         /* need room for header */
+      break;
+    }
+      /* maximum stored block length that will fit in avail_out: */
+    have = s.strm.avail_out - have;
+    left = s.strstart - s.block_start;  /* bytes left in window */
+    if (len > left + s.strm.avail_in) {
+      len = left + s.strm.avail_in;   /* limit len to the input */
+    }
+    if (len > have) {
+      len = have;             /* limit len to the output */
+    }
+
+    /* If the stored block would be less than min_block in length, or if
+     * unable to copy all of the available input when flushing, then try
+     * copying to the window and the pending buffer instead. Also don't
+     * write an empty block when flushing -- deflate() does that.
+     */
+    if (len < min_block && ((len === 0 && flush !== Z_FINISH$3) ||
+                        flush === Z_NO_FLUSH$2 ||
+                        len !== left + s.strm.avail_in)) {
+      break;
+    }
+
+    /* Make a dummy stored block in pending to get the header bytes,
+     * including any pending bits. This also updates the debugging counts.
+     */
+    last = flush === Z_FINISH$3 && len === left + s.strm.avail_in ? 1 : 0;
+    _tr_stored_block(s, 0, 0, last);
+
+    /* Replace the lengths in the dummy stored block with len. */
+    s.pending_buf[s.pending - 4] = len;
+    s.pending_buf[s.pending - 3] = len >> 8;
+    s.pending_buf[s.pending - 2] = ~len;
+    s.pending_buf[s.pending - 1] = ~len >> 8;
+
+    /* Write the stored block header bytes. */
+    flush_pending(s.strm);
+
+//#ifdef ZLIB_DEBUG
+//    /* Update debugging counts for the data about to be copied. */
+//    s->compressed_len += len << 3;
+//    s->bits_sent += len << 3;
+//#endif
+
+    /* Copy uncompressed bytes from the window to next_out. */
+    if (left) {
+      if (left > len) {
+        left = len;
+      }
+      //zmemcpy(s->strm->next_out, s->window + s->block_start, left);
+      s.strm.output.set(s.window.subarray(s.block_start, s.block_start + left), s.strm.next_out);
+      s.strm.next_out += left;
+      s.strm.avail_out -= left;
+      s.strm.total_out += left;
+      s.block_start += left;
+      len -= left;
+    }
+
+    /* Copy uncompressed bytes directly from next_in to next_out, updating
+     * the check value.
+     */
+    if (len) {
+      read_buf(s.strm, s.strm.output, s.strm.next_out, len);
+      s.strm.next_out += len;
+      s.strm.avail_out -= len;
+      s.strm.total_out += len;
+    }
+  } while (last === 0);
+
+  /* Update the sliding window with the last s->w_size bytes of the copied
+   * data, or append all of the copied data to the existing window if less
+   * than s->w_size bytes were copied. Also update the number of bytes to
+   * insert in the hash tables, in the event that deflateParams() switches to
+   * a non-zero compression level.
+   */
+  used -= s.strm.avail_in;    /* number of input bytes directly copied */
+  if (used) {
+    /* If any input was used, then no unused input remains in the window,
+     * therefore s->block_start == s->strstart.
+     */
+    if (used >= s.w_size) {  /* supplant the previous history */
+      s.matches = 2;     /* clear hash */
+      //zmemcpy(s->window, s->strm->next_in - s->w_size, s->w_size);
+      s.window.set(s.strm.input.subarray(s.strm.next_in - s.w_size, s.strm.next_in), 0);
+      s.strstart = s.w_size;
+      s.insert = s.strstart;
+    }
+    else {
+      if (s.window_size - s.strstart <= used) {
+        /* Slide the window down. */
+        s.strstart -= s.w_size;
+        //zmemcpy(s->window, s->window + s->w_size, s->strstart);
+        s.window.set(s.window.subarray(s.w_size, s.w_size + s.strstart), 0);
+        if (s.matches < 2) {
+          s.matches++;   /* add a pending slide_hash() */
+        }
+        if (s.insert > s.strstart) {
+          s.insert = s.strstart;
+        }
+      }
+      //zmemcpy(s->window + s->strstart, s->strm->next_in - used, used);
+      s.window.set(s.strm.input.subarray(s.strm.next_in - used, s.strm.next_in), s.strstart);
+      s.strstart += used;
+      s.insert += used > s.w_size - s.insert ? s.w_size - s.insert : used;
+    }
+    s.block_start = s.strstart;
+  }
+  if (s.high_water < s.strstart) {
+    s.high_water = s.strstart;
+  }
+
+  /* If the last block was written to next_out, then done. */
+  if (last) {
+    return BS_FINISH_DONE;
+  }
+
+  /* If flushing and all input has been consumed, then done. */
+  if (flush !== Z_NO_FLUSH$2 && flush !== Z_FINISH$3 &&
+    s.strm.avail_in === 0 && s.strstart === s.block_start) {
+    return BS_BLOCK_DONE;
+  }
+
+  /* Fill the window with any remaining input. */
+  have = s.window_size - s.strstart;
+  if (s.strm.avail_in > have && s.block_start >= s.w_size) {
+    /* Slide the window down. */
+    s.block_start -= s.w_size;
+    s.strstart -= s.w_size;
+    //zmemcpy(s->window, s->window + s->w_size, s->strstart);
+    s.window.set(s.window.subarray(s.w_size, s.w_size + s.strstart), 0);
+    if (s.matches < 2) {
+      s.matches++;       /* add a pending slide_hash() */
+    }
+    have += s.w_size;      /* more space now */
+    if (s.insert > s.strstart) {
+      s.insert = s.strstart;
+    }
+  }
+  if (have > s.strm.avail_in) {
+    have = s.strm.avail_in;
+  }
+  if (have) {
+    read_buf(s.strm, s.window, s.strstart, have);
+    s.strstart += have;
+    s.insert += have > s.w_size - s.insert ? s.w_size - s.insert : have;
+  }
+  if (s.high_water < s.strstart) {
+    s.high_water = s.strstart;
+  }
+
+  /* There was not enough avail_out to write a complete worthy or flushed
+   * stored block to next_out. Write a stored block to pending instead, if we
+   * have enough input for a worthy block, or if flushing and there is enough
+   * room for the remaining input as a stored block in the pending buffer.
+   */
+  have = (s.bi_valid + 42) >> 3;     /* number of header bytes */
+    /* maximum stored block length that will fit in pending: */
+  have = s.pending_buf_size - have > 65535/* MAX_STORED */ ? 65535/* MAX_STORED */ : s.pending_buf_size - have;
+  min_block = have > s.w_size ? s.w_size : have;
+  left = s.strstart - s.block_start;
+  if (left >= min_block ||
+     ((left || flush === Z_FINISH$3) && flush !== Z_NO_FLUSH$2 &&
+     s.strm.avail_in === 0 && left <= have)) {
+    len = left > have ? have : left;
+    last = flush === Z_FINISH$3 && s.strm.avail_in === 0 &&
+         len === left ? 1 : 0;
+    _tr_stored_block(s, s.block_start, len, last);
+    s.block_start += len;
+    flush_pending(s.strm);
+  }
+
+  /* We've done all we can with the available input and output. */
+  return last ? BS_FINISH_STARTED : BS_NEED_MORE;
+};
+
+
+/* ===========================================================================
+ * Compress as much as possible from the input stream, return the current
+ * block state.
+ * This function does not perform lazy evaluation of matches and inserts
+ * new strings in the dictionary only for unmatched strings or for short
+ * matches. It is used only for the fast compression options.
+ */
+const deflate_fast = (s, flush) => {
+
+  let hash_head;        /* head of the hash chain */
+  let bflush;           /* set if current block must be flushed */
+
+  for (;;) {
+    /* Make sure that we always have enough lookahead, except
+     * at the end of the input file. We need MAX_MATCH bytes
+     * for the next match, plus MIN_MATCH bytes to insert the
+     * string following the next match.
+     */
+    if (s.lookahead < MIN_LOOKAHEAD) {
+      fill_window(s);
+      if (s.lookahead < MIN_LOOKAHEAD && flush === Z_NO_FLUSH$2) {
+        return BS_NEED_MORE;
+      }
+      if (s.lookahead === 0) {
+        break; /* flush the current block */
+      }
+    }
+
+    /* Insert the string window[strstart .. strstart+2] in the
+     * dictionary, and set hash_head to the head of the hash chain:
+     */
+    hash_head = 0/*NIL*/;
+    if (s.lookahead >= MIN_MATCH) {
+      hash_head = INSERT_STRING(s, s.strstart);
+    }
+
+    /* Find the longest match, discarding those <= prev_length.
+     * At this point we have always match_length < MIN_MATCH
+     */
+    if (hash_head !== 0/*NIL*/ && ((s.strstart - hash_head) <= (s.w_size - MIN_LOOKAHEAD))) {
+      /* To simplify the code, we prevent matches with the string
+       * of window index 0 (in particular we have to avoid a match
+       * of the string with itself at the start of the input file).
+       */
+      s.match_length = longest_match(s, hash_head);
+      /* longest_match() sets match_start */
+    }
+    if (s.match_length >= MIN_MATCH) {
+      // check_match(s, s.strstart, s.match_start, s.match_length); // for debug only
+
+      /*** _tr_tally_dist(s, s.strstart - s.match_start,
+                     s.match_length - MIN_MATCH, bflush); ***/
+      bflush = _tr_tally(s, s.strstart - s.match_start, s.match_length - MIN_MATCH);
+
+      s.lookahead -= s.match_length;
+
+      /* Insert new strings in the hash table only if the match length
+       * is not too large. This saves time but degrades compression.
+       */
+      if (s.match_length <= s.max_lazy_match/*max_insert_length*/ && s.lookahead >= MIN_MATCH) {
+        s.match_length--; /* string at strstart already in table */
+        do {
+          s.strstart++;
+          hash_head = INSERT_STRING(s, s.strstart);
+          /* strstart never exceeds WSIZE-MAX_MATCH, so there are
+           * always MIN_MATCH bytes ahead.
+           */
+        } while (--s.match_length !== 0);
+        s.strstart++;
+      } else
+      {
+        s.strstart += s.match_length;
+        s.match_length = 0;
+        if (s.legacy_hash) {
+          s.ins_h = s.window[s.strstart];
+          /* UPDATE_HASH(s, s.ins_h, s.window[s.strstart+1]); */
+          s.ins_h = HASH(s, s.ins_h, s.window[s.strstart + 1]);
+
+//#if MIN_MATCH != 3
+//                Call UPDATE_HASH() MIN_MATCH-3 more times
+//#endif
+          /* If lookahead < MIN_MATCH, ins_h is garbage, but it does not
+           * matter since it will be recomputed at next deflate call.
+           */
+        }
+      }
+    } else {
+      /* No match, output a literal byte */
+      //Tracevv((stderr,"%c", s.window[s.strstart]));
+      /*** _tr_tally_lit(s, s.window[s.strstart], bflush); ***/
+      bflush = _tr_tally(s, 0, s.window[s.strstart]);
+
+      s.lookahead--;
+      s.strstart++;
+    }
+    if (bflush) {
+      /*** FLUSH_BLOCK(s, 0); ***/
+      flush_block_only(s, false);
+      if (s.strm.avail_out === 0) {
+        return BS_NEED_MORE;
+      }
+      /***/
+    }
+  }
+  s.insert = ((s.strstart < (MIN_MATCH - 1)) ? s.strstart : MIN_MATCH - 1);
+  if (flush === Z_FINISH$3) {
+    /*** FLUSH_BLOCK(s, 1); ***/
+    flush_block_only(s, true);
+    if (s.strm.avail_out === 0) {
+      return BS_FINISH_STARTED;
+    }
+    /***/
+    return BS_FINISH_DONE;
+  }
+  if (s.sym_next) {
+    /*** FLUSH_BLOCK(s, 0); ***/
+    flush_block_only(s, false);
+    if (s.strm.avail_out === 0) {
+      return BS_NEED_MORE;
+    }
+    /***/
+  }
+  return BS_BLOCK_DONE;
+};
+
+/* ===========================================================================
+ * Same as above, but achieves better compression. We use a lazy
+ * evaluation for matches: a match is finally adopted only if there is
+ * no better match at the next window position.
+ */
+const deflate_slow = (s, flush) => {
+
+  let hash_head;          /* head of hash chain */
+  let bflush;              /* set if current block must be flushed */
+
+  let max_insert;
+
+  /* Process the input block. */
+  for (;;) {
+    /* Make sure that we always have enough lookahead, except
+     * at the end of the input file. We need MAX_MATCH bytes
+     * for the next match, plus MIN_MATCH bytes to insert the
+     * string following the next match.
+     */
+    if (s.lookahead < MIN_LOOKAHEAD) {
+      fill_window(s);
+      if (s.lookahead < MIN_LOOKAHEAD && flush === Z_NO_FLUSH$2) {
+        return BS_NEED_MORE;
+      }
+      if (s.lookahead === 0) { break; } /* flush the current block */
+    }
+
+    /* Insert the string window[strstart .. strstart+2] in the
+     * dictionary, and set hash_head to the head of the hash chain:
+     */
+    hash_head = 0/*NIL*/;
+    if (s.lookahead >= MIN_MATCH) {
+      hash_head = INSERT_STRING(s, s.strstart);
+    }
+
+    /* Find the longest match, discarding those <= prev_length.
+     */
+    s.prev_length = s.match_length;
+    s.prev_match = s.match_start;
+    s.match_length = MIN_MATCH - 1;
+
+    if (hash_head !== 0/*NIL*/ && s.prev_length < s.max_lazy_match &&
+        s.strstart - hash_head <= (s.w_size - MIN_LOOKAHEAD)/*MAX_DIST(s)*/) {
+      /* To simplify the code, we prevent matches with the string
+       * of window index 0 (in particular we have to avoid a match
+       * of the string with itself at the start of the input file).
+       */
+      s.match_length = longest_match(s, hash_head);
+      /* longest_match() sets match_start */
+
+      if (s.match_length <= 5 &&
+         (s.strategy === Z_FILTERED || (s.match_length === MIN_MATCH && s.strstart - s.match_start > 4096/*TOO_FAR*/))) {
+
+        /* If prev_match is also MIN_MATCH, match_start is garbage
+         * but we will ignore the current match anyway.
+         */
+        s.match_length = MIN_MATCH - 1;
+      }
+    }
+    /* If there was a match at the previous step and the current
+     * match is not better, output the previous match:
+     */
+    if (s.prev_length >= MIN_MATCH && s.match_length <= s.prev_length) {
+      max_insert = s.strstart + s.lookahead - MIN_MATCH;
+      /* Do not insert strings in hash table beyond this. */
+
+      //check_match(s, s.strstart-1, s.prev_match, s.prev_length);
+
+      /***_tr_tally_dist(s, s.strstart - 1 - s.prev_match,
+                     s.prev_length - MIN_MATCH, bflush);***/
+      bflush = _tr_tally(s, s.strstart - 1 - s.prev_match, s.prev_length - MIN_MATCH);
+      /* Insert in hash table all strings up to the end of the match.
+       * strstart-1 and strstart are already inserted. If there is not
+       * enough lookahead, the last two strings are not inserted in
+       * the hash table.
+       */
+      s.lookahead -= s.prev_length - 1;
+      s.prev_length -= 2;
+      do {
+        if (++s.strstart <= max_insert) {
+          hash_head = INSERT_STRING(s, s.strstart);
+        }
+      } while (--s.prev_length !== 0);
+      s.match_available = 0;
+      s.match_length = MIN_MATCH - 1;
+      s.strstart++;
+
+      if (bflush) {
+        /*** FLUSH_BLOCK(s, 0); ***/
+        flush_block_only(s, false);
+        if (s.strm.avail_out === 0) {
+          return BS_NEED_MORE;
+        }
+        /***/
+      }
+
+    } else if (s.match_available) {
+      /* If there was no match at the previous position, output a
+       * single literal. If there was a match but the current match
+       * is longer, truncate the previous match to a single literal.
+       */
+      //Tracevv((stderr,"%c", s->window[s->strstart-1]));
+      /*** _tr_tally_lit(s, s.window[s.strstart-1], bflush); ***/
+      bflush = _tr_tally(s, 0, s.window[s.strstart - 1]);
+
+      if (bflush) {
+        /*** FLUSH_BLOCK_ONLY(s, 0) ***/
+        flush_block_only(s, false);
+        /***/
+      }
+      s.strstart++;
+      s.lookahead--;
+      if (s.strm.avail_out === 0) {
+        return BS_NEED_MORE;
+      }
+    } else {
+      /* There is no previous match to compare with, wait for
+       * the next step to decide.
+       */
+      s.match_available = 1;
+      s.strstart++;
+      s.lookahead--;
+    }
+  }
+  //Assert (flush != Z_NO_FLUSH, "no flush?");
+  if (s.match_available) {
+    //Tracevv((stderr,"%c", s->window[s->strstart-1]));
+    /*** _tr_tally_lit(s, s.window[s.strstart-1], bflush); ***/
+    bflush = _tr_tally(s, 0, s.window[s.strstart - 1]);
+
+    s.match_available = 0;
+  }
+  s.insert = s.strstart < MIN_MATCH - 1 ? s.strstart : MIN_MATCH - 1;
+  if (flush === Z_FINISH$3) {
+    /*** FLUSH_BLOCK(s, 1); ***/
+    flush_block_only(s, true);
+    if (s.strm.avail_out === 0) {
+      return BS_FINISH_STARTED;
+    }
+    /***/
+    return BS_FINISH_DONE;
+  }
+  if (s.sym_next) {
+    /*** FLUSH_BLOCK(s, 0); ***/
+    flush_block_only(s, false);
+    if (s.strm.avail_out === 0) {
+      return BS_NEED_MORE;
+    }
+    /***/
+  }
+
+  return BS_BLOCK_DONE;
+};
+
+
+/* ===========================================================================
+ * For Z_RLE, simply look for runs of bytes, generate matches only of distance
+ * one.  Do not maintain a hash table.  (It will be regenerated if this run of
+ * deflate switches away from Z_RLE.)
+ */
+const deflate_rle = (s, flush) => {
+
+  let bflush;            /* set if current block must be flushed */
+  let prev;              /* byte at distance one to match */
+  let scan, strend;      /* scan goes up to strend for length of run */
+
+  const _win = s.window;
+
+  for (;;) {
+    /* Make sure that we always have enough lookahead, except
+     * at the end of the input file. We need MAX_MATCH bytes
+     * for the longest run, plus one for the unrolled loop.
+     */
+    if (s.lookahead <= MAX_MATCH) {
+      fill_window(s);
+      if (s.lookahead <= MAX_MATCH && flush === Z_NO_FLUSH$2) {
+        return BS_NEED_MORE;
+      }
+      if (s.lookahead === 0) { break; } /* flush the current block */
+    }
+
+    /* See how many times the previous byte repeats */
+    s.match_length = 0;
+    if (s.lookahead >= MIN_MATCH && s.strstart > 0) {
+      scan = s.strstart - 1;
+      prev = _win[scan];
+      if (prev === _win[++scan] && prev === _win[++scan] && prev === _win[++scan]) {
+        strend = s.strstart + MAX_MATCH;
+        do {
+          /*jshint noempty:false*/
+        } while (prev === _win[++scan] && prev === _win[++scan] &&
+                 prev === _win[++scan] && prev === _win[++scan] &&
+                 prev === _win[++scan] && prev === _win[++scan] &&
+                 prev === _win[++scan] && prev === _win[++scan] &&
+                 scan < strend);
+        s.match_length = MAX_MATCH - (strend - scan);
+        if (s.match_length > s.lookahead) {
+          s.match_length = s.lookahead;
+        }
+      }
+      //Assert(scan <= s->window+(uInt)(s->window_size-1), "wild scan");
+    }
+
+    /* Emit match if have run of MIN_MATCH or longer, else emit literal */
+    if (s.match_length >= MIN_MATCH) {
+      //check_match(s, s.strstart, s.strstart - 1, s.match_length);
+
+      /*** _tr_tally_dist(s, 1, s.match_length - MIN_MATCH, bflush); ***/
+      bflush = _tr_tally(s, 1, s.match_length - MIN_MATCH);
+
+      s.lookahead -= s.match_length;
+      s.strstart += s.match_length;
+      s.match_length = 0;
+    } else {
+      /* No match, output a literal byte */
+      //Tracevv((stderr,"%c", s->window[s->strstart]));
+      /*** _tr_tally_lit(s, s.window[s.strstart], bflush); ***/
+      bflush = _tr_tally(s, 0, s.window[s.strstart]);
+
+      s.lookahead--;
+      s.strstart++;
+    }
+    if (bflush) {
+      /*** FLUSH_BLOCK(s, 0); ***/
+      flush_block_only(s, false);
+      if (s.strm.avail_out === 0) {
+        return BS_NEED_MORE;
+      }
+      /***/
+    }
+  }
+  s.insert = 0;
+  if (flush === Z_FINISH$3) {
+    /*** FLUSH_BLOCK(s, 1); ***/
+    flush_block_only(s, true);
+    if (s.strm.avail_out === 0) {
+      return BS_FINISH_STARTED;
+    }
+    /***/
+    return BS_FINISH_DONE;
+  }
+  if (s.sym_next) {
+    /*** FLUSH_BLOCK(s, 0); ***/
+    flush_block_only(s, false);
+    if (s.strm.avail_out === 0) {
+      return BS_NEED_MORE;
+    }
+    /***/
+  }
+  return BS_BLOCK_DONE;
+};
+
+/* ===========================================================================
+ * For Z_HUFFMAN_ONLY, do not look for matches.  Do not maintain a hash table.
+ * (It will be regenerated if this run of deflate switches away from Huffman.)
+ */
+const deflate_huff = (s, flush) => {
+
+  let bflush;             /* set if current block must be flushed */
+
+  for (;;) {
+    /* Make sure that we have a literal to write. */
+    if (s.lookahead === 0) {
+      fill_window(s);
+      if (s.lookahead === 0) {
+        if (flush === Z_NO_FLUSH$2) {
+          return BS_NEED_MORE;
+        }
+        break;      /* flush the current block */
+      }
+    }
+
+    /* Output a literal byte */
+    s.match_length = 0;
+    //Tracevv((stderr,"%c", s->window[s->strstart]));
+    /*** _tr_tally_lit(s, s.window[s.strstart], bflush); ***/
+    bflush = _tr_tally(s, 0, s.window[s.strstart]);
+    s.lookahead--;
+    s.strstart++;
+    if (bflush) {
+      /*** FLUSH_BLOCK(s, 0); ***/
+      flush_block_only(s, false);
+      if (s.strm.avail_out === 0) {
+        return BS_NEED_MORE;
+      }
+      /***/
+    }
+  }
+  s.insert = 0;
+  if (flush === Z_FINISH$3) {
+    /*** FLUSH_BLOCK(s, 1); ***/
+    flush_block_only(s, true);
+    if (s.strm.avail_out === 0) {
+      return BS_FINISH_STARTED;
+    }
+    /***/
+    return BS_FINISH_DONE;
+  }
+  if (s.sym_next) {
+    /*** FLUSH_BLOCK(s, 0); ***/
+    flush_block_only(s, false);
+    if (s.strm.avail_out === 0) {
+      return BS_NEED_MORE;
+    }
+    /***/
+  }
+  return BS_BLOCK_DONE;
+};
+
+/* Values for max_lazy_match, good_match and max_chain_length, depending on
+ * the desired pack level (0..9). The values given below have been tuned to
+ * exclude worst case performance for pathological files. Better values may be
+ * found for specific files.
+ */
+function Config(good_length, max_lazy, nice_length, max_chain, func) {
+
+  this.good_length = good_length;
+  this.max_lazy = max_lazy;
+  this.nice_length = nice_length;
+  this.max_chain = max_chain;
+  this.func = func;
+}
+
+const configuration_table = [
+  /*      good lazy nice chain */
+  new Config(0, 0, 0, 0, deflate_stored),          /* 0 store only */
+  new Config(4, 4, 8, 4, deflate_fast),            /* 1 max speed, no lazy matches */
+  new Config(4, 5, 16, 8, deflate_fast),           /* 2 */
+  new Config(4, 6, 32, 32, deflate_fast),          /* 3 */
+
+  new Config(4, 4, 16, 16, deflate_slow),          /* 4 lazy matches */
+  new Config(8, 16, 32, 32, deflate_slow),         /* 5 */
+  new Config(8, 16, 128, 128, deflate_slow),       /* 6 */
+  new Config(8, 32, 128, 256, deflate_slow),       /* 7 */
+  new Config(32, 128, 258, 1024, deflate_slow),    /* 8 */
+  new Config(32, 258, 258, 4096, deflate_slow)     /* 9 max compression */
+];
+
+
+/* ===========================================================================
+ * Initialize the "longest match" routines for a new zlib stream
+ */
+const lm_init = (s) => {
+
+  s.window_size = 2 * s.w_size;
+
+  /*** CLEAR_HASH(s); ***/
+  zero(s.head); // Fill with NIL (= 0);
+
+  /* Set the default configuration parameters:
+   */
+  s.max_lazy_match = configuration_table[s.level].max_lazy;
+  s.good_match = configuration_table[s.level].good_length;
+  s.nice_match = configuration_table[s.level].nice_length;
+  s.max_chain_length = configuration_table[s.level].max_chain;
+
+  s.strstart = 0;
+  s.block_start = 0;
+  s.lookahead = 0;
+  s.insert = 0;
+  s.match_length = s.prev_length = MIN_MATCH - 1;
+  s.match_available = 0;
+  s.ins_h = 0;
+};
+
+
+function DeflateState() {
+  this.strm = null;            /* pointer back to this zlib stream */
+  this.status = 0;            /* as the name implies */
+  this.pending_buf = null;      /* output still pending */
+  this.pending_buf_size = 0;  /* size of pending_buf */
+  this.pending_out = 0;       /* next pending byte to output to the stream */
+  this.pending = 0;           /* nb of bytes in the pending buffer */
+  this.wrap = 0;              /* bit 0 true for zlib, bit 1 true for gzip */
+  this.gzhead = null;         /* gzip header information to write */
+  this.gzindex = 0;           /* where in extra, name, or comment */
+  this.method = Z_DEFLATED$2; /* can only be DEFLATED */
+  this.last_flush = -1;   /* value of flush param for previous deflate call */
+
+  this.w_size = 0;  /* LZ77 window size (32K by default) */
+  this.w_bits = 0;  /* log2(w_size)  (8..16) */
+  this.w_mask = 0;  /* w_size - 1 */
+
+  this.window = null;
+  /* Sliding window. Input bytes are read into the second half of the window,
+   * and move to the first half later to keep a dictionary of at least wSize
+   * bytes. With this organization, matches are limited to a distance of
+   * wSize-MAX_MATCH bytes, but this ensures that IO is always
+   * performed with a length multiple of the block size.
+   */
+
+  this.window_size = 0;
+  /* Actual size of window: 2*wSize, except when the user input buffer
+   * is directly used as sliding window.
+   */
+
+  this.prev = null;
+  /* Link to older string with same hash index. To limit the size of this
+   * array to 64K, this link is maintained only for the last 32K strings.
+   * An index in this array is thus a window index modulo 32K.
+   */
+
+  this.head = null;   /* Heads of the hash chains or NIL. */
+
+  this.ins_h = 0;       /* hash index of string to be inserted */
+  this.legacy_hash = 0; /* use classic zlib hash instead of default ANZAC++ */
+  this.hash_size = 0;   /* number of elements in hash table */
+  this.hash_bits = 0;   /* log2(hash_size) */
+  this.hash_mask = 0;   /* hash_size-1 */
+
+  this.hash_shift = 0;
+  /* Number of bits by which ins_h must be shifted at each input
+   * step. It must be such that after MIN_MATCH steps, the oldest
+   * byte no longer takes part in the hash key, that is:
+   *   hash_shift * MIN_MATCH >= hash_bits
+   */
+
+  this.block_start = 0;
+  /* Window position at the beginning of the current output block. Gets
+   * negative when the window is moved backwards.
+   */
+
+  this.match_length = 0;      /* length of best match */
+  this.prev_match = 0;        /* previous match */
+  this.match_available = 0;   /* set if previous match exists */
+  this.strstart = 0;          /* start of string to insert */
+  this.match_start = 0;       /* start of matching string */
+  this.lookahead = 0;         /* number of valid bytes ahead in window */
+
+  this.prev_length = 0;
+  /* Length of the best match at previous step. Matches not greater than this
+   * are discarded. This is used in the lazy match evaluation.
+   */
+
+  this.max_chain_length = 0;
+  /* To speed up deflation, hash chains are never searched beyond this
+   * length.  A higher limit improves compression ratio but degrades the
+   * speed.
+   */
+
+  this.max_lazy_match = 0;
+  /* Attempt to find a better match only when the current match is strictly
+   * smaller than this value. This mechanism is used only for compression
+   * levels >= 4.
+   */
+  // That's alias to max_lazy_match, don't use directly
+  //this.max_insert_length = 0;
+  /* Insert new strings in the hash table only if the match length is not
+   * greater than this length. This saves time but degrades compression.
+   * max_insert_length is used only for compression levels <= 3.
+   */
+
+  this.level = 0;     /* compression level (1..9) */
+  this.strategy = 0;  /* favor or force Huffman coding*/
+
+  this.good_match = 0;
+  /* Use a faster search when the previous match is longer than this */
+
+  this.nice_match = 0; /* Stop searching when current match exceeds this */
+
+              /* used by trees.c: */
+
+  /* Didn't use ct_data typedef below to suppress compiler warning */
+
+  // struct ct_data_s dyn_ltree[HEAP_SIZE];   /* literal and length tree */
+  // struct ct_data_s dyn_dtree[2*D_CODES+1]; /* distance tree */
+  // struct ct_data_s bl_tree[2*BL_CODES+1];  /* Huffman tree for bit lengths */
+
+  // Use flat array of DOUBLE size, with interleaved fata,
+  // because JS does not support effective
+  this.dyn_ltree  = new Uint16Array(HEAP_SIZE * 2);
+  this.dyn_dtree  = new Uint16Array((2 * D_CODES + 1) * 2);
+  this.bl_tree    = new Uint16Array((2 * BL_CODES + 1) * 2);
+  zero(this.dyn_ltree);
+  zero(this.dyn_dtree);
+  zero(this.bl_tree);
+
+  this.l_desc   = null;         /* desc. for literal tree */
+  this.d_desc   = null;         /* desc. for distance tree */
+  this.bl_desc  = null;         /* desc. for bit length tree */
+
+  //ush bl_count[MAX_BITS+1];
+  this.bl_count = new Uint16Array(MAX_BITS + 1);
+  /* number of codes at each bit length for an optimal tree */
+
+  //int heap[2*L_CODES+1];      /* heap used to build the Huffman trees */
+  this.heap = new Uint16Array(2 * L_CODES + 1);  /* heap used to build the Huffman trees */
+  zero(this.heap);
+
+  this.heap_len = 0;               /* number of elements in the heap */
+  this.heap_max = 0;               /* element of largest frequency */
+  /* The sons of heap[n] are heap[2*n] and heap[2*n+1]. heap[0] is not used.
+   * The same heap array is used to build all trees.
+   */
+
+  this.depth = new Uint16Array(2 * L_CODES + 1); //uch depth[2*L_CODES+1];
+  zero(this.depth);
+  /* Depth of each subtree used as tie breaker for trees of equal frequency
+   */
+
+  this.sym_buf = 0;        /* buffer for distances and literals/lengths */
+
+  this.lit_bufsize = 0;
+  /* Size of match buffer for literals/lengths.  There are 4 reasons for
+   * limiting lit_bufsize to 64K:
+   *   - frequencies can be kept in 16 bit counters
+   *   - if compression is not successful for the first block, all input
+   *     data is still in the window so we can still emit a stored block even
+   *     when input comes from standard input.  (This can also be done for
+   *     all blocks if lit_bufsize is not greater than 32K.)
+   *   - if compression is not successful for a file smaller than 64K, we can
+   *     even emit a stored file instead of a stored block (saving 5 bytes).
+   *     This is applicable only for zip (not gzip or zlib).
+   *   - creating new Huffman trees less frequently may not provide fast
+   *     adaptation to changes in the input data statistics. (Take for
+   *     example a binary file with poorly compressible code followed by
+   *     a highly compressible string table.) Smaller buffer sizes give
+   *     fast adaptation but have of course the overhead of transmitting
+   *     trees more frequently.
+   *   - I can't count above 4
+   */
+
+  this.sym_next = 0;      /* running index in sym_buf */
+  this.sym_end = 0;       /* symbol table full when sym_next reaches this */
+
+  this.opt_len = 0;       /* bit length of current block with optimal trees */
+  this.static_len = 0;    /* bit length of current block with static trees */
+  this.matches = 0;       /* number of string matches in current block */
+  this.insert = 0;        /* bytes at end of window left to insert */
+
+
+  this.bi_buf = 0;
+  /* Output buffer. bits are inserted starting at the bottom (least
+   * significant bits).
+   */
+  this.bi_valid = 0;
+  /* Number of valid bits in bi_buf.  All bits above the last valid bit
+   * are always zero.
+   */
+
+  // Used for window memory init. We safely ignore it for JS. That makes
+  // sense only for pointers and memory check tools.
+  //this.high_water = 0;
+  /* High water mark offset in window for initialized bytes -- bytes above
+   * this are set to zero in order to avoid memory check warnings when
+   * longest match routines access bytes past the input.  This is then
+   * updated to the new high water mark.
+   */
+}
+
+
+/* =========================================================================
+ * Check for a valid deflate stream state. Return 0 if ok, 1 if not.
+ */
+const deflateStateCheck = (strm) => {
+
+  if (!strm) {
+    return 1;
+  }
+  const s = strm.state;
+  if (!s || s.strm !== strm || (s.status !== INIT_STATE &&
+//#ifdef GZIP
+                                s.status !== GZIP_STATE &&
+//#endif
+                                s.status !== EXTRA_STATE &&
+                                s.status !== NAME_STATE &&
+                                s.status !== COMMENT_STATE &&
+                                s.status !== HCRC_STATE &&
+                                s.status !== BUSY_STATE &&
+                                s.status !== FINISH_STATE)) {
+    return 1;
+  }
+  return 0;
+};
+
+
+const deflateResetKeep = (strm) => {
+
+  if (deflateStateCheck(strm)) {
+    return err(strm, Z_STREAM_ERROR$2);
+  }
+
+  strm.total_in = strm.total_out = 0;
+  strm.data_type = Z_UNKNOWN;
+
+  const s = strm.state;
+  s.pending = 0;
+  s.pending_out = 0;
+
+  if (s.wrap < 0) {
+    s.wrap = -s.wrap;
+    /* was made negative by deflate(..., Z_FINISH); */
+  }
+  s.status =
+//#ifdef GZIP
+    s.wrap === 2 ? GZIP_STATE :
+//#endif
+    s.wrap ? INIT_STATE : BUSY_STATE;
+  strm.adler = (s.wrap === 2) ?
+    0  // crc32(0, Z_NULL, 0)
+  :
+    1; // adler32(0, Z_NULL, 0)
+  s.last_flush = -2;
+  _tr_init(s);
+  return Z_OK$3;
+};
+
+
+const deflateReset = (strm) => {
+
+  const ret = deflateResetKeep(strm);
+  if (ret === Z_OK$3) {
+    lm_init(strm.state);
+  }
+  return ret;
+};
+
+
+const deflateSetHeader = (strm, head) => {
+
+  if (deflateStateCheck(strm) || strm.state.wrap !== 2) {
+    return Z_STREAM_ERROR$2;
+  }
+  strm.state.gzhead = head;
+  return Z_OK$3;
+};
+
+
+const deflateInit2 = (strm, level, method, windowBits, memLevel, strategy, legacyHash) => {
+
+  if (!strm) { // === Z_NULL
+    return Z_STREAM_ERROR$2;
+  }
+  let wrap = 1;
+
+  if (level === Z_DEFAULT_COMPRESSION$1) {
+    level = 6;
+  }
+
+  if (windowBits < 0) { /* suppress zlib wrapper */
+    wrap = 0;
+    windowBits = -windowBits;
+  }
+
+  else if (windowBits > 15) {
+    wrap = 2;           /* write gzip wrapper instead */
+    windowBits -= 16;
+  }
+
+
+  if (memLevel < 1 || memLevel > MAX_MEM_LEVEL || method !== Z_DEFLATED$2 ||
+    windowBits < 8 || windowBits > 15 || level < 0 || level > 9 ||
+    strategy < 0 || strategy > Z_FIXED || (windowBits === 8 && wrap !== 1)) {
+    return err(strm, Z_STREAM_ERROR$2);
+  }
+
+
+  if (windowBits === 8) {
+    windowBits = 9;
+  }
+  /* until 256-byte window bug fixed */
+
+  const s = new DeflateState();
+
+  strm.state = s;
+  s.strm = strm;
+  s.status = INIT_STATE;     /* to pass state test in deflateReset() */
+
+  s.wrap = wrap;
+  s.gzhead = null;
+  s.w_bits = windowBits;
+  s.w_size = 1 << s.w_bits;
+  s.w_mask = s.w_size - 1;
+
+  s.legacy_hash = legacyHash ? 1 : 0;
+
+  s.hash_bits = memLevel + 7;
+  /* ANZAC++ hash needs >= 15 hash bits to span its 4 read bytes. */
+  if (!s.legacy_hash && s.hash_bits < 15) {
+    s.hash_bits = 15;
+  }
+  s.hash_size = 1 << s.hash_bits;
+  s.hash_mask = s.hash_size - 1;
+  s.hash_shift = ~~((s.hash_bits + MIN_MATCH - 1) / MIN_MATCH);
+
+  s.window = new Uint8Array(s.w_size * 2);
+  s.head = new Uint16Array(s.hash_size);
+  s.prev = new Uint16Array(s.w_size);
+
+  // Don't need mem init magic for JS.
+  //s.high_water = 0;  /* nothing written to s->window yet */
+
+  s.lit_bufsize = 1 << (memLevel + 6); /* 16K elements by default */
+
+  /* We overlay pending_buf and sym_buf. This works since the average size
+   * for length/distance pairs over any compressed block is assured to be 31
+   * bits or less.
+   *
+   * Analysis: The longest fixed codes are a length code of 8 bits plus 5
+   * extra bits, for lengths 131 to 257. The longest fixed distance codes are
+   * 5 bits plus 13 extra bits, for distances 16385 to 32768. The longest
+   * possible fixed-codes length/distance pair is then 31 bits total.
+   *
+   * sym_buf starts one-fourth of the way into pending_buf. So there are
+   * three bytes in sym_buf for every four bytes in pending_buf. Each symbol
+   * in sym_buf is three bytes -- two for the distance and one for the
+   * literal/length. As each symbol is consumed, the pointer to the next
+   * sym_buf value to read moves forward three bytes. From that symbol, up to
+   * 31 bits are written to pending_buf. The closest the written pending_buf
+   * bits gets to the next sym_buf symbol to read is just before the last
+   * code is written. At that time, 31*(n-2) bits have been written, just
+   * after 24*(n-2) bits have been consumed from sym_buf. sym_buf starts at
+   * 8*n bits into pending_buf. (Note that the symbol buffer fills when n-1
+   * symbols are written.) The closest the writing gets to what is unread is
+   * then n+14 bits. Here n is lit_bufsize, which is 16384 by default, and
+   * can range from 128 to 32768.
+   *
+   * Therefore, at a minimum, there are 142 bits of space between what is
+   * written and what is read in the overlain buffers, so the symbols cannot
+   * be overwritten by the compressed data. That space is actually 139 bits,
+   * due to the three-bit fixed-code block header.
+   *
+   * That covers the case where either Z_FIXED is specified, forcing fixed
+   * codes, or when the use of fixed codes is chosen, because that choice
+   * results in a smaller compressed block than dynamic codes. That latter
+   * condition then assures that the above analysis also covers all dynamic
+   * blocks. A dynamic-code block will only be chosen to be emitted if it has
+   * fewer bits than a fixed-code block would for the same set of symbols.
+   * Therefore its average symbol length is assured to be less than 31. So
+   * the compressed data for a dynamic block also cannot overwrite the
+   * symbols from which it is being constructed.
+   */
+
+  s.pending_buf_size = s.lit_bufsize * 4;
+  s.pending_buf = new Uint8Array(s.pending_buf_size);
+
+  // It is offset from `s.pending_buf` (size is `s.lit_bufsize * 2`)
+  //s->sym_buf = s->pending_buf + s->lit_bufsize;
+  s.sym_buf = s.lit_bufsize;
+
+  //s->sym_end = (s->lit_bufsize - 1) * 3;
+  s.sym_end = (s.lit_bufsize - 1) * 3;
+  /* We avoid equality with lit_bufsize*3 because of wraparound at 64K
+   * on 16 bit machines and because stored blocks are restricted to
+   * 64K-1 bytes.
+   */
+
+  s.level = level;
+  s.strategy = strategy;
+  s.method = method;
+
+  return deflateReset(strm);
+};
+
+const deflateInit = (strm, level) => {
+
+  return deflateInit2(strm, level, Z_DEFLATED$2, MAX_WBITS$1, DEF_MEM_LEVEL, Z_DEFAULT_STRATEGY$1);
+};
+
+
+/* ========================================================================= */
+const deflate$2 = (strm, flush) => {
+
+  if (deflateStateCheck(strm) || flush > Z_BLOCK$1 || flush < 0) {
+    return strm ? err(strm, Z_STREAM_ERROR$2) : Z_STREAM_ERROR$2;
+  }
+
+  const s = strm.state;
+
+  if (!strm.output ||
+      (strm.avail_in !== 0 && !strm.input) ||
+      (s.status === FINISH_STATE && flush !== Z_FINISH$3)) {
+    return err(strm, (strm.avail_out === 0) ? Z_BUF_ERROR$2 : Z_STREAM_ERROR$2);
+  }
+
+  const old_flush = s.last_flush;
+  s.last_flush = flush;
+
+  /* Flush as much pending output as possible */
+  if (s.pending !== 0) {
+    flush_pending(strm);
+    if (strm.avail_out === 0) {
+      /* Since avail_out is 0, deflate will be called again with
+       * more output space, but possibly with both pending and
+       * avail_in equal to zero. There won't be anything to do,
+       * but this is not an error situation so make sure we
+       * return OK instead of BUF_ERROR at next call of deflate:
+       */
+      s.last_flush = -1;
+      return Z_OK$3;
+    }
+
+    /* Make sure there is something to do and avoid duplicate consecutive
+     * flushes. For repeated and useless calls with Z_FINISH, we keep
+     * returning Z_STREAM_END instead of Z_BUF_ERROR.
+     */
+  } else if (strm.avail_in === 0 && rank(flush) <= rank(old_flush) &&
+    flush !== Z_FINISH$3) {
+    return err(strm, Z_BUF_ERROR$2);
+  }
+
+  /* User must not provide more input after the first FINISH: */
+  if (s.status === FINISH_STATE && strm.avail_in !== 0) {
+    return err(strm, Z_BUF_ERROR$2);
+  }
+
+  /* Write the header */
+  if (s.status === INIT_STATE && s.wrap === 0) {
+    s.status = BUSY_STATE;
+  }
+  if (s.status === INIT_STATE) {
+    /* zlib header */
+    let header = (Z_DEFLATED$2 + ((s.w_bits - 8) << 4)) << 8;
+    let level_flags = -1;
+
+    if (s.strategy >= Z_HUFFMAN_ONLY || s.level < 2) {
+      level_flags = 0;
+    } else if (s.level < 6) {
+      level_flags = 1;
+    } else if (s.level === 6) {
+      level_flags = 2;
+    } else {
+      level_flags = 3;
+    }
+    header |= (level_flags << 6);
+    if (s.strstart !== 0) { header |= PRESET_DICT; }
+    header += 31 - (header % 31);
+
+    putShortMSB(s, header);
+
+    /* Save the adler32 of the preset dictionary: */
+    if (s.strstart !== 0) {
+      putShortMSB(s, strm.adler >>> 16);
+      putShortMSB(s, strm.adler & 0xffff);
+    }
+    strm.adler = 1; // adler32(0L, Z_NULL, 0);
+    s.status = BUSY_STATE;
+
+    /* Compression must start with an empty pending buffer */
+    flush_pending(strm);
+    if (s.pending !== 0) {
+      s.last_flush = -1;
+      return Z_OK$3;
+    }
+  }
+//#ifdef GZIP
+  if (s.status === GZIP_STATE) {
+    /* gzip header */
+    strm.adler = 0;  //crc32(0L, Z_NULL, 0);
+    put_byte(s, 31);
+    put_byte(s, 139);
+    put_byte(s, 8);
+    if (!s.gzhead) { // s->gzhead == Z_NULL
+      put_byte(s, 0);
+      put_byte(s, 0);
+      put_byte(s, 0);
+      put_byte(s, 0);
+      put_byte(s, 0);
+      put_byte(s, s.level === 9 ? 2 :
+                  (s.strategy >= Z_HUFFMAN_ONLY || s.level < 2 ?
+                   4 : 0));
+      put_byte(s, OS_CODE);
+      s.status = BUSY_STATE;
+
+      /* Compression must start with an empty pending buffer */
+      flush_pending(strm);
+      if (s.pending !== 0) {
+        s.last_flush = -1;
+        return Z_OK$3;
+      }
+    }
+    else {
+      put_byte(s, (s.gzhead.text ? 1 : 0) +
+                  (s.gzhead.hcrc ? 2 : 0) +
+                  (!s.gzhead.extra ? 0 : 4) +
+                  (!s.gzhead.name ? 0 : 8) +
+                  (!s.gzhead.comment ? 0 : 16)
+      );
+      put_byte(s, s.gzhead.time & 0xff);
+      put_byte(s, (s.gzhead.time >> 8) & 0xff);
+      put_byte(s, (s.gzhead.time >> 16) & 0xff);
+      put_byte(s, (s.gzhead.time >> 24) & 0xff);
+      put_byte(s, s.level === 9 ? 2 :
+                  (s.strategy >= Z_HUFFMAN_ONLY || s.level < 2 ?
+                   4 : 0));
+      put_byte(s, s.gzhead.os & 0xff);
+      if (s.gzhead.extra && s.gzhead.extra.length) {
+        put_byte(s, s.gzhead.extra.length & 0xff);
+        put_byte(s, (s.gzhead.extra.length >> 8) & 0xff);
+      }
+      if (s.gzhead.hcrc) {
+        strm.adler = crc32_1(strm.adler, s.pending_buf, s.pending, 0);
+      }
+      s.gzindex = 0;
+      s.status = EXTRA_STATE;
+    }
+  }
+  if (s.status === EXTRA_STATE) {
+    if (s.gzhead.extra/* != Z_NULL*/) {
+      let beg = s.pending;   /* start of bytes to update crc */
+      let left = (s.gzhead.extra.length & 0xffff) - s.gzindex;
+      while (s.pending + left > s.pending_buf_size) {
+        let copy = s.pending_buf_size - s.pending;
+        // zmemcpy(s.pending_buf + s.pending,
+        //    s.gzhead.extra + s.gzindex, copy);
+        s.pending_buf.set(s.gzhead.extra.subarray(s.gzindex, s.gzindex + copy), s.pending);
+        s.pending = s.pending_buf_size;
+        //--- HCRC_UPDATE(beg) ---//
+        if (s.gzhead.hcrc && s.pending > beg) {
+          strm.adler = crc32_1(strm.adler, s.pending_buf, s.pending - beg, beg);
+        }
+        //---//
+        s.gzindex += copy;
+        flush_pending(strm);
+        if (s.pending !== 0) {
+          s.last_flush = -1;
+          return Z_OK$3;
+        }
+        beg = 0;
+        left -= copy;
+      }
+      // JS specific: s.gzhead.extra may be TypedArray or Array for backward compatibility
+      //              TypedArray.slice and TypedArray.from don't exist in IE10-IE11
+      let gzhead_extra = new Uint8Array(s.gzhead.extra);
+      // zmemcpy(s->pending_buf + s->pending,
+      //     s->gzhead->extra + s->gzindex, left);
+      s.pending_buf.set(gzhead_extra.subarray(s.gzindex, s.gzindex + left), s.pending);
+      s.pending += left;
+      //--- HCRC_UPDATE(beg) ---//
+      if (s.gzhead.hcrc && s.pending > beg) {
+        strm.adler = crc32_1(strm.adler, s.pending_buf, s.pending - beg, beg);
+      }
+      //---//
+      s.gzindex = 0;
+    }
+    s.status = NAME_STATE;
+  }
+  if (s.status === NAME_STATE) {
+    if (s.gzhead.name/* != Z_NULL*/) {
+      let beg = s.pending;   /* start of bytes to update crc */
+      let val;
+      do {
+        if (s.pending === s.pending_buf_size) {
+          //--- HCRC_UPDATE(beg) ---//
+          if (s.gzhead.hcrc && s.pending > beg) {
+            strm.adler = crc32_1(strm.adler, s.pending_buf, s.pending - beg, beg);
+          }
+          //---//
+          flush_pending(strm);
+          if (s.pending !== 0) {
+            s.last_flush = -1;
+            return Z_OK$3;
+          }
+          beg = 0;
+        }
+        // JS specific: little magic to add zero terminator to end of string
+        if (s.gzindex < s.gzhead.name.length) {
+          val = s.gzhead.name.charCodeAt(s.gzindex++) & 0xff;
+        } else {
+          val = 0;
+        }
+        put_byte(s, val);
+      } while (val !== 0);
+      //--- HCRC_UPDATE(beg) ---//
+      if (s.gzhead.hcrc && s.pending > beg) {
+        strm.adler = crc32_1(strm.adler, s.pending_buf, s.pending - beg, beg);
+      }
+      //---//
+      s.gzindex = 0;
+    }
+    s.status = COMMENT_STATE;
+  }
+  if (s.status === COMMENT_STATE) {
+    if (s.gzhead.comment/* != Z_NULL*/) {
+      let beg = s.pending;   /* start of bytes to update crc */
+      let val;
+      do {
+        if (s.pending === s.pending_buf_size) {
+          //--- HCRC_UPDATE(beg) ---//
+          if (s.gzhead.hcrc && s.pending > beg) {
+            strm.adler = crc32_1(strm.adler, s.pending_buf, s.pending - beg, beg);
+          }
+          //---//
+          flush_pending(strm);
+          if (s.pending !== 0) {
+            s.last_flush = -1;
+            return Z_OK$3;
+          }
+          beg = 0;
+        }
+        // JS specific: little magic to add zero terminator to end of string
+        if (s.gzindex < s.gzhead.comment.length) {
+          val = s.gzhead.comment.charCodeAt(s.gzindex++) & 0xff;
+        } else {
+          val = 0;
+        }
+        put_byte(s, val);
+      } while (val !== 0);
+      //--- HCRC_UPDATE(beg) ---//
+      if (s.gzhead.hcrc && s.pending > beg) {
+        strm.adler = crc32_1(strm.adler, s.pending_buf, s.pending - beg, beg);
+      }
+      //---//
+    }
+    s.status = HCRC_STATE;
+  }
+  if (s.status === HCRC_STATE) {
+    if (s.gzhead.hcrc) {
+      if (s.pending + 2 > s.pending_buf_size) {
+        flush_pending(strm);
+        if (s.pending !== 0) {
+          s.last_flush = -1;
+          return Z_OK$3;
+        }
+      }
+      put_byte(s, strm.adler & 0xff);
+      put_byte(s, (strm.adler >> 8) & 0xff);
+      strm.adler = 0; //crc32(0L, Z_NULL, 0);
+    }
+    s.status = BUSY_STATE;
+
+    /* Compression must start with an empty pending buffer */
+    flush_pending(strm);
+    if (s.pending !== 0) {
+      s.last_flush = -1;
+      return Z_OK$3;
+    }
+  }
+//#endif
+
+  /* Start a new block or continue the current one.
+   */
+  if (strm.avail_in !== 0 || s.lookahead !== 0 ||
+    (flush !== Z_NO_FLUSH$2 && s.status !== FINISH_STATE)) {
+    let bstate = s.level === 0 ? deflate_stored(s, flush) :
+                 s.strategy === Z_HUFFMAN_ONLY ? deflate_huff(s, flush) :
+                 s.strategy === Z_RLE ? deflate_rle(s, flush) :
+                 configuration_table[s.level].func(s, flush);
+
+    if (bstate === BS_FINISH_STARTED || bstate === BS_FINISH_DONE) {
+      s.status = FINISH_STATE;
+    }
+    if (bstate === BS_NEED_MORE || bstate === BS_FINISH_STARTED) {
+      if (strm.avail_out === 0) {
+        s.last_flush = -1;
+        /* avoid BUF_ERROR next call, see above */
+      }
+      return Z_OK$3;
+      /* If flush != Z_NO_FLUSH && avail_out == 0, the next call
+       * of deflate should use the same flush parameter to make sure
+       * that the flush is complete. So we don't have to output an
+       * empty block here, this will be done at next call. This also
+       * ensures that for a very small output buffer, we emit at most
+       * one empty block.
+       */
+    }
+    if (bstate === BS_BLOCK_DONE) {
+      if (flush === Z_PARTIAL_FLUSH) {
+        _tr_align(s);
+      }
+      else if (flush !== Z_BLOCK$1) { /* FULL_FLUSH or SYNC_FLUSH */
+
+        _tr_stored_block(s, 0, 0, false);
+        /* For a full flush, this empty block will be recognized
+         * as a special marker by inflate_sync().
+         */
+        if (flush === Z_FULL_FLUSH$1) {
+          /*** CLEAR_HASH(s); ***/             /* forget history */
+          zero(s.head); // Fill with NIL (= 0);
+
+          if (s.lookahead === 0) {
+            s.strstart = 0;
+            s.block_start = 0;
+            s.insert = 0;
+          }
+        }
+      }
+      flush_pending(strm);
+      if (strm.avail_out === 0) {
+        s.last_flush = -1; /* avoid BUF_ERROR at next call, see above */
+        return Z_OK$3;
+      }
+    }
+  }
+
+  if (flush !== Z_FINISH$3) { return Z_OK$3; }
+  if (s.wrap <= 0) { return Z_STREAM_END$3; }
+
+  /* Write the trailer */
+  if (s.wrap === 2) {
+    put_byte(s, strm.adler & 0xff);
+    put_byte(s, (strm.adler >> 8) & 0xff);
+    put_byte(s, (strm.adler >> 16) & 0xff);
+    put_byte(s, (strm.adler >> 24) & 0xff);
+    put_byte(s, strm.total_in & 0xff);
+    put_byte(s, (strm.total_in >> 8) & 0xff);
+    put_byte(s, (strm.total_in >> 16) & 0xff);
+    put_byte(s, (strm.total_in >> 24) & 0xff);
+  }
+  else
+  {
+    putShortMSB(s, strm.adler >>> 16);
+    putShortMSB(s, strm.adler & 0xffff);
+  }
+
+  flush_pending(strm);
+  /* If avail_out is zero, the application will call deflate again
+   * to flush the rest.
+   */
+  if (s.wrap > 0) { s.wrap = -s.wrap; }
+  /* write the trailer only once! */
+  return s.pending !== 0 ? Z_OK$3 : Z_STREAM_END$3;
+};
+
+
+const deflateEnd = (strm) => {
+
+  if (deflateStateCheck(strm)) {
+    return Z_STREAM_ERROR$2;
+  }
+
+  const status = strm.state.status;
+
+  strm.state = null;
+
+  return status === BUSY_STATE ? err(strm, Z_DATA_ERROR$2) : Z_OK$3;
+};
+
+
+/* =========================================================================
+ * Initializes the compression dictionary from the given byte
+ * sequence without producing any compressed output.
+ */
+const deflateSetDictionary = (strm, dictionary) => {
+
+  let dictLength = dictionary.length;
+
+  if (deflateStateCheck(strm)) {
+    return Z_STREAM_ERROR$2;
+  }
+
+  const s = strm.state;
+  const wrap = s.wrap;
+
+  if (wrap === 2 || (wrap === 1 && s.status !== INIT_STATE) || s.lookahead) {
+    return Z_STREAM_ERROR$2;
+  }
+
+  /* when using zlib wrappers, compute Adler-32 for provided dictionary */
+  if (wrap === 1) {
+    /* adler32(strm->adler, dictionary, dictLength); */
+    strm.adler = adler32_1(strm.adler, dictionary, dictLength, 0);
+  }
+
+  s.wrap = 0;   /* avoid computing Adler-32 in read_buf */
+
+  /* if dictionary would fill window, just replace the history */
+  if (dictLength >= s.w_size) {
+    if (wrap === 0) {            /* already empty otherwise */
+      /*** CLEAR_HASH(s); ***/
+      zero(s.head); // Fill with NIL (= 0);
+      s.strstart = 0;
+      s.block_start = 0;
+      s.insert = 0;
+    }
+    /* use the tail */
+    // dictionary = dictionary.slice(dictLength - s.w_size);
+    let tmpDict = new Uint8Array(s.w_size);
+    tmpDict.set(dictionary.subarray(dictLength - s.w_size, dictLength), 0);
+    dictionary = tmpDict;
+    dictLength = s.w_size;
+  }
+  /* insert dictionary into window and hash */
+  const avail = strm.avail_in;
+  const next = strm.next_in;
+  const input = strm.input;
+  strm.avail_in = dictLength;
+  strm.next_in = 0;
+  strm.input = dictionary;
+  fill_window(s);
+  while (s.lookahead >= MIN_MATCH) {
+    let str = s.strstart;
+    let n = s.lookahead - (MIN_MATCH - 1);
+    do {
+      INSERT_STRING(s, str);
+      str++;
+    } while (--n);
+    s.strstart = str;
+    s.lookahead = MIN_MATCH - 1;
+    fill_window(s);
+  }
+  s.strstart += s.lookahead;
+  s.block_start = s.strstart;
+  s.insert = s.lookahead;
+  s.lookahead = 0;
+  s.match_length = s.prev_length = MIN_MATCH - 1;
+  s.match_available = 0;
+  strm.next_in = next;
+  strm.input = input;
+  strm.avail_in = avail;
+  s.wrap = wrap;
+  return Z_OK$3;
+};
+
+
+var deflateInit_1 = deflateInit;
+var deflateInit2_1 = deflateInit2;
+var deflateReset_1 = deflateReset;
+var deflateResetKeep_1 = deflateResetKeep;
+var deflateSetHeader_1 = deflateSetHeader;
+var deflate_2$1 = deflate$2;
+var deflateEnd_1 = deflateEnd;
+var deflateSetDictionary_1 = deflateSetDictionary;
+var deflateInfo = 'pako deflate (from Nodeca project)';
+
+/* Not implemented
+module.exports.deflateBound = deflateBound;
+module.exports.deflateCopy = deflateCopy;
+module.exports.deflateGetDictionary = deflateGetDictionary;
+module.exports.deflateParams = deflateParams;
+module.exports.deflatePending = deflatePending;
+module.exports.deflatePrime = deflatePrime;
+module.exports.deflateTune = deflateTune;
+*/
+
+var deflate_1$2 = {
+	deflateInit: deflateInit_1,
+	deflateInit2: deflateInit2_1,
+	deflateReset: deflateReset_1,
+	deflateResetKeep: deflateResetKeep_1,
+	deflateSetHeader: deflateSetHeader_1,
+	deflate: deflate_2$1,
+	deflateEnd: deflateEnd_1,
+	deflateSetDictionary: deflateSetDictionary_1,
+	deflateInfo: deflateInfo
+};
+
+const _has = (obj, key) => {
+  return Object.prototype.hasOwnProperty.call(obj, key);
+};
+
+var pako_esm_assign = function (obj /*from1, from2, from3, ...*/) {
+  const sources = Array.prototype.slice.call(arguments, 1);
+  while (sources.length) {
+    const source = sources.shift();
+    if (!source) { continue; }
+
+    if (typeof source !== 'object') {
+      throw new TypeError(source + 'must be non-object');
+    }
+
+    for (const p in source) {
+      if (_has(source, p)) {
+        obj[p] = source[p];
+      }
+    }
+  }
+
+  return obj;
+};
+
+
+// Join array of chunks to single array.
+var flattenChunks = (chunks) => {
+  // calculate data length
+  let len = 0;
+
+  for (let i = 0, l = chunks.length; i < l; i++) {
+    len += chunks[i].length;
+  }
+
+  // join chunks
+  const result = new Uint8Array(len);
+
+  for (let i = 0, pos = 0, l = chunks.length; i < l; i++) {
+    let chunk = chunks[i];
+    result.set(chunk, pos);
+    pos += chunk.length;
+  }
+
+  return result;
+};
+
+var common = {
+	assign: pako_esm_assign,
+	flattenChunks: flattenChunks
+};
+
+// String encode/decode helpers
+
+
+// Quick check if we can use fast array to bin string conversion
+//
+// - apply(Array) can fail on Android 2.2
+// - apply(Uint8Array) can fail on iOS 5.1 Safari
+//
+let STR_APPLY_UIA_OK = true;
+
+try { String.fromCharCode.apply(null, new Uint8Array(1)); } catch (__) { STR_APPLY_UIA_OK = false; }
+
+
+// Table with utf8 lengths (calculated by first byte of sequence)
+// Note, that 5 & 6-byte values and some 4-byte values can not be represented in JS,
+// because max possible codepoint is 0x10ffff
+const _utf8len = new Uint8Array(256);
+for (let q = 0; q < 256; q++) {
+  _utf8len[q] = (q >= 252 ? 6 : q >= 248 ? 5 : q >= 240 ? 4 : q >= 224 ? 3 : q >= 192 ? 2 : 1);
+}
+_utf8len[254] = _utf8len[255] = 1; // Invalid sequence start
+
+
+// convert string to array (typed, when possible)
+var string2buf = (str) => {
+  if (typeof TextEncoder === 'function' && TextEncoder.prototype.encode) {
+    return new TextEncoder().encode(str);
+  }
+
+  let buf, c, c2, m_pos, i, str_len = str.length, buf_len = 0;
+
+  // count binary size
+  for (m_pos = 0; m_pos < str_len; m_pos++) {
+    c = str.charCodeAt(m_pos);
+    if ((c & 0xfc00) === 0xd800 && (m_pos + 1 < str_len)) {
+      c2 = str.charCodeAt(m_pos + 1);
+      if ((c2 & 0xfc00) === 0xdc00) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (c2 - 0xdc00);
+        m_pos++;
+      }
+    }
+    buf_len += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+  }
+
+  // allocate buffer
+  buf = new Uint8Array(buf_len);
+
+  // convert
+  for (i = 0, m_pos = 0; i < buf_len; m_pos++) {
+    c = str.charCodeAt(m_pos);
+    if ((c & 0xfc00) === 0xd800 && (m_pos + 1 < str_len)) {
+      c2 = str.charCodeAt(m_pos + 1);
+      if ((c2 & 0xfc00) === 0xdc00) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (c2 - 0xdc00);
+        m_pos++;
+      }
+    }
+    if (c < 0x80) {
+      /* one byte */
+      buf[i++] = c;
+    } else if (c < 0x800) {
+      /* two bytes */
+      buf[i++] = 0xC0 | (c >>> 6);
+      buf[i++] = 0x80 | (c & 0x3f);
+    } else if (c < 0x10000) {
+      /* three bytes */
+      buf[i++] = 0xE0 | (c >>> 12);
+      buf[i++] = 0x80 | (c >>> 6 & 0x3f);
+      buf[i++] = 0x80 | (c & 0x3f);
+    } else {
+      /* four bytes */
+      buf[i++] = 0xf0 | (c >>> 18);
+      buf[i++] = 0x80 | (c >>> 12 & 0x3f);
+      buf[i++] = 0x80 | (c >>> 6 & 0x3f);
+      buf[i++] = 0x80 | (c & 0x3f);
+    }
+  }
+
+  return buf;
+};
+
+// Helper
+const buf2binstring = (buf, len) => {
+  // On Chrome, the arguments in a function call that are allowed is `65534`.
+  // If the length of the buffer is smaller than that, we can use this optimization,
+  // otherwise we will take a slower path.
+  if (len < 65534) {
+    if (buf.subarray && STR_APPLY_UIA_OK) {
+      return String.fromCharCode.apply(null, buf.length === len ? buf : buf.subarray(0, len));
+    }
+  }
+
+  let result = '';
+  for (let i = 0; i < len; i++) {
+    result += String.fromCharCode(buf[i]);
+  }
+  return result;
+};
+
+
+// convert array to string
+var buf2string = (buf, max) => {
+  const len = max || buf.length;
+
+  if (typeof TextDecoder === 'function' && TextDecoder.prototype.decode) {
+    return new TextDecoder().decode(buf.subarray(0, max));
+  }
+
+  let i, out;
+
+  // Reserve max possible length (2 words per char)
+  // NB: by unknown reasons, Array is significantly faster for
+  //     String.fromCharCode.apply than Uint16Array.
+  const utf16buf = new Array(len * 2);
+
+  for (out = 0, i = 0; i < len;) {
+    let c = buf[i++];
+    // quick process ascii
+    if (c < 0x80) { utf16buf[out++] = c; continue; }
+
+    let c_len = _utf8len[c];
+    // skip 5 & 6 byte codes
+    if (c_len > 4) { utf16buf[out++] = 0xfffd; i += c_len - 1; continue; }
+
+    // apply mask on first byte
+    c &= c_len === 2 ? 0x1f : c_len === 3 ? 0x0f : 0x07;
+    // join the rest
+    while (c_len > 1 && i < len) {
+      c = (c << 6) | (buf[i++] & 0x3f);
+      c_len--;
+    }
+
+    // terminated by end of string?
+    if (c_len > 1) { utf16buf[out++] = 0xfffd; continue; }
+
+    if (c < 0x10000) {
+      utf16buf[out++] = c;
+    } else {
+      c -= 0x10000;
+      utf16buf[out++] = 0xd800 | ((c >> 10) & 0x3ff);
+      utf16buf[out++] = 0xdc00 | (c & 0x3ff);
+    }
+  }
+
+  return buf2binstring(utf16buf, out);
+};
+
+
+// Calculate max possible position in utf8 buffer,
+// that will not break sequence. If that's not possible
+// - (very small limits) return max size as is.
+//
+// buf[] - utf8 bytes array
+// max   - length limit (mandatory);
+var utf8border = (buf, max) => {
+
+  max = max || buf.length;
+  if (max > buf.length) { max = buf.length; }
+
+  // go back from last position, until start of sequence found
+  let pos = max - 1;
+  while (pos >= 0 && (buf[pos] & 0xC0) === 0x80) { pos--; }
+
+  // Very small and broken sequence,
+  // return max, because we should return something anyway.
+  if (pos < 0) { return max; }
+
+  // If we came to start of buffer - that means buffer is too small,
+  // return max too.
+  if (pos === 0) { return max; }
+
+  return (pos + _utf8len[buf[pos]] > max) ? pos : max;
+};
+
+var strings = {
+	string2buf: string2buf,
+	buf2string: buf2string,
+	utf8border: utf8border
+};
+
+// (C) 1995-2013 Jean-loup Gailly and Mark Adler
+// (C) 2014-2017 Vitaly Puzrin and Andrey Tupitsin
+//
+// This software is provided 'as-is', without any express or implied
+// warranty. In no event will the authors be held liable for any damages
+// arising from the use of this software.
+//
+// Permission is granted to anyone to use this software for any purpose,
+// including commercial applications, and to alter it and redistribute it
+// freely, subject to the following restrictions:
+//
+// 1. The origin of this software must not be misrepresented; you must not
+//   claim that you wrote the original software. If you use this software
+//   in a product, an acknowledgment in the product documentation would be
+//   appreciated but is not required.
+// 2. Altered source versions must be plainly marked as such, and must not be
+//   misrepresented as being the original software.
+// 3. This notice may not be removed or altered from any source distribution.
+
+function ZStream() {
+  /* next input byte */
+  this.input = null; // JS specific, because we have no pointers
+  this.next_in = 0;
+  /* number of bytes available at input */
+  this.avail_in = 0;
+  /* total number of input bytes read so far */
+  this.total_in = 0;
+  /* next output byte should be put there */
+  this.output = null; // JS specific, because we have no pointers
+  this.next_out = 0;
+  /* remaining free space at output */
+  this.avail_out = 0;
+  /* total number of bytes output so far */
+  this.total_out = 0;
+  /* last error message, NULL if no error */
+  this.msg = ''/*Z_NULL*/;
+  /* not visible by applications */
+  this.state = null;
+  /* best guess about the data type: binary or text */
+  this.data_type = 2/*Z_UNKNOWN*/;
+  /* adler32 value of the uncompressed data */
+  this.adler = 0;
+}
+
+var zstream = ZStream;
+
+const toString$1 = Object.prototype.toString;
+
+/* Public constants ==========================================================*/
+/* ===========================================================================*/
+
+const {
+  Z_NO_FLUSH: Z_NO_FLUSH$1, Z_SYNC_FLUSH, Z_FULL_FLUSH, Z_FINISH: Z_FINISH$2,
+  Z_OK: Z_OK$2, Z_STREAM_END: Z_STREAM_END$2,
+  Z_DEFAULT_COMPRESSION,
+  Z_DEFAULT_STRATEGY,
+  Z_DEFLATED: Z_DEFLATED$1
+} = constants$2;
+
+/* ===========================================================================*/
+
+const defaultOptions$1 = {
+  level: Z_DEFAULT_COMPRESSION,
+  method: Z_DEFLATED$1,
+  chunkSize: 16384,
+  windowBits: 15,
+  memLevel: 8,
+  strategy: Z_DEFAULT_STRATEGY,
+  legacyHash: true
+};
+
+/**
+ * class Deflate
+ *
+ * Generic JS-style wrapper for zlib calls. If you don't need
+ * streaming behaviour - use more simple functions: [[deflate]],
+ * [[deflateRaw]] and [[gzip]].
+ **/
+
+/* internal
+ * Deflate.chunks -> Array
+ *
+ * Chunks of output data, if [[Deflate#onData]] not overridden.
+ **/
+
+/**
+ * Deflate.result -> Uint8Array
+ *
+ * Compressed result, generated by default [[Deflate#onData]]
+ * and [[Deflate#onEnd]] handlers. Filled after you push last chunk
+ * (call [[Deflate#push]] with `Z_FINISH` / `true` param).
+ **/
+
+/**
+ * Deflate.err -> Number
+ *
+ * Error code after deflate finished. 0 (Z_OK) on success.
+ * You will not need it in real life, because deflate errors
+ * are possible only on wrong options or bad `onData` / `onEnd`
+ * custom handlers.
+ **/
+
+/**
+ * Deflate.msg -> String
+ *
+ * Error message, if [[Deflate.err]] != 0
+ **/
+
+
+/**
+ * new Deflate(options)
+ * - options (Object): zlib deflate options.
+ *
+ * Creates new deflator instance with specified params. Throws exception
+ * on bad params. Supported options:
+ *
+ * - `level`
+ * - `windowBits`
+ * - `memLevel`
+ * - `strategy`
+ * - `dictionary`
+ *
+ * [http://zlib.net/manual.html#Advanced](http://zlib.net/manual.html#Advanced)
+ * for more information on these.
+ *
+ * - `legacyHash` (Boolean) - use the classic zlib hash (default), which matches
+ *   canonical zlib output byte-for-byte. Set to `false` to use the faster
+ *   ANZAC++ hash, which matches recent (chromium) node.js output instead.
+ *
+ * Additional options, for internal needs:
+ *
+ * - `chunkSize` - size of generated data chunks (16K by default)
+ * - `raw` (Boolean) - do raw deflate
+ * - `gzip` (Boolean) - create gzip wrapper
+ * - `header` (Object) - custom header for gzip
+ *   - `text` (Boolean) - true if compressed data believed to be text
+ *   - `time` (Number) - modification time, unix timestamp
+ *   - `os` (Number) - operation system code
+ *   - `extra` (Array) - array of bytes with extra data (max 65536)
+ *   - `name` (String) - file name (binary string)
+ *   - `comment` (String) - comment (binary string)
+ *   - `hcrc` (Boolean) - true if header crc should be added
+ *
+ * ##### Example:
+ *
+ * ```javascript
+ * const pako = require('pako')
+ *   , chunk1 = new Uint8Array([1,2,3,4,5,6,7,8,9])
+ *   , chunk2 = new Uint8Array([10,11,12,13,14,15,16,17,18,19]);
+ *
+ * const deflate = new pako.Deflate({ level: 3});
+ *
+ * deflate.push(chunk1, false);
+ * deflate.push(chunk2, true);  // true -> last chunk
+ *
+ * if (deflate.err) { throw new Error(deflate.err); }
+ *
+ * console.log(deflate.result);
+ * ```
+ **/
+function Deflate$1(options) {
+  this.options = common.assign({}, defaultOptions$1, options || {});
+
+  let opt = this.options;
+
+  if (opt.raw && (opt.windowBits > 0)) {
+    opt.windowBits = -opt.windowBits;
+  }
+
+  else if (opt.gzip && (opt.windowBits > 0) && (opt.windowBits < 16)) {
+    opt.windowBits += 16;
+  }
+
+  this.err    = 0;      // error code, if happens (0 = Z_OK)
+  this.msg    = '';     // error message
+  this.ended  = false;  // used to avoid multiple onEnd() calls
+  this.chunks = [];     // chunks of compressed data
+
+  this.strm = new zstream();
+  this.strm.avail_out = 0;
+
+  let status = deflate_1$2.deflateInit2(
+    this.strm,
+    opt.level,
+    opt.method,
+    opt.windowBits,
+    opt.memLevel,
+    opt.strategy,
+    opt.legacyHash
+  );
+
+  if (status !== Z_OK$2) {
+    throw new Error(messages[status]);
+  }
+
+  if (opt.header) {
+    deflate_1$2.deflateSetHeader(this.strm, opt.header);
+  }
+
+  if (opt.dictionary) {
+    let dict;
+    // Convert data if needed
+    if (typeof opt.dictionary === 'string') {
+      // If we need to compress text, change encoding to utf8.
+      dict = strings.string2buf(opt.dictionary);
+    } else if (toString$1.call(opt.dictionary) === '[object ArrayBuffer]') {
+      dict = new Uint8Array(opt.dictionary);
+    } else {
+      dict = opt.dictionary;
+    }
+
+    status = deflate_1$2.deflateSetDictionary(this.strm, dict);
+
+    if (status !== Z_OK$2) {
+      throw new Error(messages[status]);
+    }
+
+    this._dict_set = true;
+  }
+}
+
+/**
+ * Deflate#push(data[, flush_mode]) -> Boolean
+ * - data (Uint8Array|ArrayBuffer|String): input data. Strings will be
+ *   converted to utf8 byte sequence.
+ * - flush_mode (Number|Boolean): 0..6 for corresponding Z_NO_FLUSH..Z_TREE modes.
+ *   See constants. Skipped or `false` means Z_NO_FLUSH, `true` means Z_FINISH.
+ *
+ * Sends input data to deflate pipe, generating [[Deflate#onData]] calls with
+ * new compressed chunks. Returns `true` on success. The last data block must
+ * have `flush_mode` Z_FINISH (or `true`). That will flush internal pending
+ * buffers and call [[Deflate#onEnd]].
+ *
+ * On fail call [[Deflate#onEnd]] with error code and return false.
+ *
+ * ##### Example
+ *
+ * ```javascript
+ * push(chunk, false); // push one of data chunks
+ * ...
+ * push(chunk, true);  // push last chunk
+ * ```
+ **/
+Deflate$1.prototype.push = function (data, flush_mode) {
+  const strm = this.strm;
+  const chunkSize = this.options.chunkSize;
+  let status, _flush_mode;
+
+  if (this.ended) { return false; }
+
+  if (flush_mode === ~~flush_mode) _flush_mode = flush_mode;
+  else _flush_mode = flush_mode === true ? Z_FINISH$2 : Z_NO_FLUSH$1;
+
+  // Convert data if needed
+  if (typeof data === 'string') {
+    // If we need to compress text, change encoding to utf8.
+    strm.input = strings.string2buf(data);
+  } else if (toString$1.call(data) === '[object ArrayBuffer]') {
+    strm.input = new Uint8Array(data);
+  } else {
+    strm.input = data;
+  }
+
+  strm.next_in = 0;
+  strm.avail_in = strm.input.length;
+
+  for (;;) {
+    if (strm.avail_out === 0) {
+      strm.output = new Uint8Array(chunkSize);
+      strm.next_out = 0;
+      strm.avail_out = chunkSize;
+    }
+
+    // Make sure avail_out > 6 to avoid repeating markers
+    if ((_flush_mode === Z_SYNC_FLUSH || _flush_mode === Z_FULL_FLUSH) && strm.avail_out <= 6) {
+      this.onData(strm.output.subarray(0, strm.next_out));
+      strm.avail_out = 0;
+      continue;
+    }
+
+    status = deflate_1$2.deflate(strm, _flush_mode);
+
+    // Ended => flush and finish
+    if (status === Z_STREAM_END$2) {
+      if (strm.next_out > 0) {
+        this.onData(strm.output.subarray(0, strm.next_out));
+      }
+      status = deflate_1$2.deflateEnd(this.strm);
+      this.onEnd(status);
+      this.ended = true;
+      return status === Z_OK$2;
+    }
+
+    // Flush if out buffer full
+    if (strm.avail_out === 0) {
+      this.onData(strm.output);
+      continue;
+    }
+
+    // Flush if requested and has data
+    if (_flush_mode > 0 && strm.next_out > 0) {
+      this.onData(strm.output.subarray(0, strm.next_out));
+      strm.avail_out = 0;
+      continue;
+    }
+
+    if (strm.avail_in === 0) break;
+  }
+
+  return true;
+};
+
+
+/**
+ * Deflate#onData(chunk) -> Void
+ * - chunk (Uint8Array): output data.
+ *
+ * By default, stores data blocks in `chunks[]` property and glue
+ * those in `onEnd`. Override this handler, if you need another behaviour.
+ **/
+Deflate$1.prototype.onData = function (chunk) {
+  this.chunks.push(chunk);
+};
+
+
+/**
+ * Deflate#onEnd(status) -> Void
+ * - status (Number): deflate status. 0 (Z_OK) on success,
+ *   other if not.
+ *
+ * Called once after you tell deflate that the input stream is
+ * complete (Z_FINISH). By default - join collected chunks,
+ * free memory and fill `results` / `err` properties.
+ **/
+Deflate$1.prototype.onEnd = function (status) {
+  // On success - join
+  if (status === Z_OK$2) {
+    this.result = common.flattenChunks(this.chunks);
+  }
+  this.chunks = [];
+  this.err = status;
+  this.msg = this.strm.msg;
+};
+
+
+/**
+ * deflate(data[, options]) -> Uint8Array
+ * - data (Uint8Array|ArrayBuffer|String): input data to compress.
+ * - options (Object): zlib deflate options.
+ *
+ * Compress `data` with deflate algorithm and `options`.
+ *
+ * Supported options are:
+ *
+ * - level
+ * - windowBits
+ * - memLevel
+ * - strategy
+ * - dictionary
+ *
+ * [http://zlib.net/manual.html#Advanced](http://zlib.net/manual.html#Advanced)
+ * for more information on these.
+ *
+ * Sugar (options):
+ *
+ * - `raw` (Boolean) - say that we work with raw stream, if you don't wish to specify
+ *   negative windowBits implicitly.
+ *
+ * ##### Example:
+ *
+ * ```javascript
+ * const pako = require('pako')
+ * const data = new Uint8Array([1,2,3,4,5,6,7,8,9]);
+ *
+ * console.log(pako.deflate(data));
+ * ```
+ **/
+function deflate$1(input, options) {
+  const deflator = new Deflate$1(options);
+
+  deflator.push(input, true);
+
+  // That will never happens, if you don't cheat with options :)
+  if (deflator.err) { throw deflator.msg || messages[deflator.err]; }
+
+  return deflator.result;
+}
+
+
+/**
+ * deflateRaw(data[, options]) -> Uint8Array
+ * - data (Uint8Array|ArrayBuffer|String): input data to compress.
+ * - options (Object): zlib deflate options.
+ *
+ * The same as [[deflate]], but creates raw data, without wrapper
+ * (header and adler32 crc).
+ **/
+function deflateRaw$1(input, options) {
+  options = options || {};
+  options.raw = true;
+  return deflate$1(input, options);
+}
+
+
+/**
+ * gzip(data[, options]) -> Uint8Array
+ * - data (Uint8Array|ArrayBuffer|String): input data to compress.
+ * - options (Object): zlib deflate options.
+ *
+ * The same as [[deflate]], but create gzip wrapper instead of
+ * deflate one.
+ **/
+function gzip$1(input, options) {
+  options = options || {};
+  options.gzip = true;
+  return deflate$1(input, options);
+}
+
+
+var Deflate_1$1 = Deflate$1;
+var deflate_2 = deflate$1;
+var deflateRaw_1$1 = deflateRaw$1;
+var gzip_1$1 = gzip$1;
+var constants$1 = constants$2;
+
+var deflate_1$1 = {
+	Deflate: Deflate_1$1,
+	deflate: deflate_2,
+	deflateRaw: deflateRaw_1$1,
+	gzip: gzip_1$1,
+	constants: constants$1
+};
+
+// (C) 1995-2013 Jean-loup Gailly and Mark Adler
+// (C) 2014-2017 Vitaly Puzrin and Andrey Tupitsin
+//
+// This software is provided 'as-is', without any express or implied
+// warranty. In no event will the authors be held liable for any damages
+// arising from the use of this software.
+//
+// Permission is granted to anyone to use this software for any purpose,
+// including commercial applications, and to alter it and redistribute it
+// freely, subject to the following restrictions:
+//
+// 1. The origin of this software must not be misrepresented; you must not
+//   claim that you wrote the original software. If you use this software
+//   in a product, an acknowledgment in the product documentation would be
+//   appreciated but is not required.
+// 2. Altered source versions must be plainly marked as such, and must not be
+//   misrepresented as being the original software.
+// 3. This notice may not be removed or altered from any source distribution.
+
+// See state defs from inflate.js
+const BAD$1 = 16209;       /* got a data error -- remain here until reset */
+const TYPE$1 = 16191;      /* i: waiting for type bits, including last-flag bit */
+
+/*
+   Decode literal, length, and distance codes and write out the resulting
+   literal and match bytes until either not enough input or output is
+   available, an end-of-block is encountered, or a data error is encountered.
+   When large enough input and output buffers are supplied to inflate(), for
+   example, a 16K input buffer and a 64K output buffer, more than 95% of the
+   inflate execution time is spent in this routine.
+
+   Entry assumptions:
+
+        state.mode === LEN
+        strm.avail_in >= 6
+        strm.avail_out >= 258
+        start >= strm.avail_out
+        state.bits < 8
+
+   On return, state.mode is one of:
+
+        LEN -- ran out of enough output space or enough available input
+        TYPE -- reached end of block code, inflate() to interpret next block
+        BAD -- error in block data
+
+   Notes:
+
+    - The maximum input bits used by a length/distance pair is 15 bits for the
+      length code, 5 bits for the length extra, 15 bits for the distance code,
+      and 13 bits for the distance extra.  This totals 48 bits, or six bytes.
+      Therefore if strm.avail_in >= 6, then there is enough input to avoid
+      checking for available input while decoding.
+
+    - The maximum bytes that a single length/distance pair can output is 258
+      bytes, which is the maximum length that can be coded.  inflate_fast()
+      requires strm.avail_out >= 258 for each loop to avoid checking for
+      output space.
+ */
+var inffast = function inflate_fast(strm, start) {
+  let _in;                    /* local strm.input */
+  let last;                   /* have enough input while in < last */
+  let _out;                   /* local strm.output */
+  let beg;                    /* inflate()'s initial strm.output */
+  let end;                    /* while out < end, enough space available */
+//#ifdef INFLATE_STRICT
+  let dmax;                   /* maximum distance from zlib header */
+//#endif
+  let wsize;                  /* window size or zero if not using window */
+  let whave;                  /* valid bytes in the window */
+  let wnext;                  /* window write index */
+  // Use `s_window` instead `window`, avoid conflict with instrumentation tools
+  let s_window;               /* allocated sliding window, if wsize != 0 */
+  let hold;                   /* local strm.hold */
+  let bits;                   /* local strm.bits */
+  let lcode;                  /* local strm.lencode */
+  let dcode;                  /* local strm.distcode */
+  let lmask;                  /* mask for first level of length codes */
+  let dmask;                  /* mask for first level of distance codes */
+  let here;                   /* retrieved table entry */
+  let op;                     /* code bits, operation, extra bits, or */
+                              /*  window position, window bytes to copy */
+  let len;                    /* match length, unused bytes */
+  let dist;                   /* match distance */
+  let from;                   /* where to copy match from */
+  let from_source;
+
+
+  let input, output; // JS specific, because we have no pointers
+
+  /* copy state to local variables */
+  const state = strm.state;
+  //here = state.here;
+  _in = strm.next_in;
+  input = strm.input;
+  last = _in + (strm.avail_in - 5);
+  _out = strm.next_out;
+  output = strm.output;
+  beg = _out - (start - strm.avail_out);
+  end = _out + (strm.avail_out - 257);
+//#ifdef INFLATE_STRICT
+  dmax = state.dmax;
+//#endif
+  wsize = state.wsize;
+  whave = state.whave;
+  wnext = state.wnext;
+  s_window = state.window;
+  hold = state.hold;
+  bits = state.bits;
+  lcode = state.lencode;
+  dcode = state.distcode;
+  lmask = (1 << state.lenbits) - 1;
+  dmask = (1 << state.distbits) - 1;
+
+
+  /* decode literals and length/distances until end-of-block or not enough
+     input data or output space */
+
+  top:
+  do {
+    if (bits < 15) {
+      hold += input[_in++] << bits;
+      bits += 8;
+      hold += input[_in++] << bits;
+      bits += 8;
+    }
+
+    here = lcode[hold & lmask];
+
+    dolen:
+    for (;;) { // Goto emulation
+      op = here >>> 24/*here.bits*/;
+      hold >>>= op;
+      bits -= op;
+      op = (here >>> 16) & 0xff/*here.op*/;
+      if (op === 0) {                          /* literal */
+        //Tracevv((stderr, here.val >= 0x20 && here.val < 0x7f ?
+        //        "inflate:         literal '%c'\n" :
+        //        "inflate:         literal 0x%02x\n", here.val));
+        output[_out++] = here & 0xffff/*here.val*/;
+      }
+      else if (op & 16) {                     /* length base */
+        len = here & 0xffff/*here.val*/;
+        op &= 15;                           /* number of extra bits */
+        if (op) {
+          if (bits < op) {
+            hold += input[_in++] << bits;
+            bits += 8;
+          }
+          len += hold & ((1 << op) - 1);
+          hold >>>= op;
+          bits -= op;
+        }
+        //Tracevv((stderr, "inflate:         length %u\n", len));
+        if (bits < 15) {
+          hold += input[_in++] << bits;
+          bits += 8;
+          hold += input[_in++] << bits;
+          bits += 8;
+        }
+        here = dcode[hold & dmask];
+
+        dodist:
+        for (;;) { // goto emulation
+          op = here >>> 24/*here.bits*/;
+          hold >>>= op;
+          bits -= op;
+          op = (here >>> 16) & 0xff/*here.op*/;
+
+          if (op & 16) {                      /* distance base */
+            dist = here & 0xffff/*here.val*/;
+            op &= 15;                       /* number of extra bits */
+            if (bits < op) {
+              hold += input[_in++] << bits;
+              bits += 8;
+              if (bits < op) {
+                hold += input[_in++] << bits;
+                bits += 8;
+              }
+            }
+            dist += hold & ((1 << op) - 1);
+//#ifdef INFLATE_STRICT
+            if (dist > dmax) {
+              strm.msg = 'invalid distance too far back';
+              state.mode = BAD$1;
+              break top;
+            }
+//#endif
+            hold >>>= op;
+            bits -= op;
+            //Tracevv((stderr, "inflate:         distance %u\n", dist));
+            op = _out - beg;                /* max distance in output */
+            if (dist > op) {                /* see if copy from window */
+              op = dist - op;               /* distance back in window */
+              if (op > whave) {
+                if (state.sane) {
+                  strm.msg = 'invalid distance too far back';
+                  state.mode = BAD$1;
+                  break top;
+                }
+
+// (!) This block is disabled in zlib defaults,
+// don't enable it for binary compatibility
+//#ifdef INFLATE_ALLOW_INVALID_DISTANCE_TOOFAR_ARRR
+//                if (len <= op - whave) {
+//                  do {
+//                    output[_out++] = 0;
+//                  } while (--len);
+//                  continue top;
+//                }
+//                len -= op - whave;
+//                do {
+//                  output[_out++] = 0;
+//                } while (--op > whave);
+//                if (op === 0) {
+//                  from = _out - dist;
+//                  do {
+//                    output[_out++] = output[from++];
+//                  } while (--len);
+//                  continue top;
+//                }
+//#endif
+              }
+              from = 0; // window index
+              from_source = s_window;
+              if (wnext === 0) {           /* very common case */
+                from += wsize - op;
+                if (op < len) {         /* some from window */
+                  len -= op;
+                  do {
+                    output[_out++] = s_window[from++];
+                  } while (--op);
+                  from = _out - dist;  /* rest from output */
+                  from_source = output;
+                }
+              }
+              else if (wnext < op) {      /* wrap around window */
+                from += wsize + wnext - op;
+                op -= wnext;
+                if (op < len) {         /* some from end of window */
+                  len -= op;
+                  do {
+                    output[_out++] = s_window[from++];
+                  } while (--op);
+                  from = 0;
+                  if (wnext < len) {  /* some from start of window */
+                    op = wnext;
+                    len -= op;
+                    do {
+                      output[_out++] = s_window[from++];
+                    } while (--op);
+                    from = _out - dist;      /* rest from output */
+                    from_source = output;
+                  }
+                }
+              }
+              else {                      /* contiguous in window */
+                from += wnext - op;
+                if (op < len) {         /* some from window */
+                  len -= op;
+                  do {
+                    output[_out++] = s_window[from++];
+                  } while (--op);
+                  from = _out - dist;  /* rest from output */
+                  from_source = output;
+                }
+              }
+              while (len > 2) {
+                output[_out++] = from_source[from++];
+                output[_out++] = from_source[from++];
+                output[_out++] = from_source[from++];
+                len -= 3;
+              }
+              if (len) {
+                output[_out++] = from_source[from++];
+                if (len > 1) {
+                  output[_out++] = from_source[from++];
+                }
+              }
+            }
+            else {
+              from = _out - dist;          /* copy direct from output */
+              do {                        /* minimum length is three */
+                output[_out++] = output[from++];
+                output[_out++] = output[from++];
+                output[_out++] = output[from++];
+                len -= 3;
+              } while (len > 2);
+              if (len) {
+                output[_out++] = output[from++];
+                if (len > 1) {
+                  output[_out++] = output[from++];
+                }
+              }
+            }
+          }
+          else if ((op & 64) === 0) {          /* 2nd level distance code */
+            here = dcode[(here & 0xffff)/*here.val*/ + (hold & ((1 << op) - 1))];
+            continue dodist;
+          }
+          else {
+            strm.msg = 'invalid distance code';
+            state.mode = BAD$1;
+            break top;
+          }
+
+          break; // need to emulate goto via "continue"
+        }
+      }
+      else if ((op & 64) === 0) {              /* 2nd level length code */
+        here = lcode[(here & 0xffff)/*here.val*/ + (hold & ((1 << op) - 1))];
+        continue dolen;
+      }
+      else if (op & 32) {                     /* end-of-block */
+        //Tracevv((stderr, "inflate:         end of block\n"));
+        state.mode = TYPE$1;
+        break top;
+      }
+      else {
+        strm.msg = 'invalid literal/length code';
+        state.mode = BAD$1;
+        break top;
+      }
+
+      break; // need to emulate goto via "continue"
+    }
+  } while (_in < last && _out < end);
+
+  /* return unused bytes (on entry, bits < 8, so in won't go too far back) */
+  len = bits >> 3;
+  _in -= len;
+  bits -= len << 3;
+  hold &= (1 << bits) - 1;
+
+  /* update state and return */
+  strm.next_in = _in;
+  strm.next_out = _out;
+  strm.avail_in = (_in < last ? 5 + (last - _in) : 5 - (_in - last));
+  strm.avail_out = (_out < end ? 257 + (end - _out) : 257 - (_out - end));
+  state.hold = hold;
+  state.bits = bits;
+  return;
+};
+
+// (C) 1995-2013 Jean-loup Gailly and Mark Adler
+// (C) 2014-2017 Vitaly Puzrin and Andrey Tupitsin
+//
+// This software is provided 'as-is', without any express or implied
+// warranty. In no event will the authors be held liable for any damages
+// arising from the use of this software.
+//
+// Permission is granted to anyone to use this software for any purpose,
+// including commercial applications, and to alter it and redistribute it
+// freely, subject to the following restrictions:
+//
+// 1. The origin of this software must not be misrepresented; you must not
+//   claim that you wrote the original software. If you use this software
+//   in a product, an acknowledgment in the product documentation would be
+//   appreciated but is not required.
+// 2. Altered source versions must be plainly marked as such, and must not be
+//   misrepresented as being the original software.
+// 3. This notice may not be removed or altered from any source distribution.
+
+const MAXBITS = 15;
+const ENOUGH_LENS$1 = 852;
+const ENOUGH_DISTS$1 = 592;
+//const ENOUGH = (ENOUGH_LENS+ENOUGH_DISTS);
+
+const CODES$1 = 0;
+const LENS$1 = 1;
+const DISTS$1 = 2;
+
+const lbase = new Uint16Array([ /* Length codes 257..285 base */
+  3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
+  35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258, 0, 0
+]);
+
+const lext = new Uint8Array([ /* Length codes 257..285 extra */
+  16, 16, 16, 16, 16, 16, 16, 16, 17, 17, 17, 17, 18, 18, 18, 18,
+  19, 19, 19, 19, 20, 20, 20, 20, 21, 21, 21, 21, 16, 199, 75
+]);
+
+const dbase = new Uint16Array([ /* Distance codes 0..29 base */
+  1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193,
+  257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145,
+  8193, 12289, 16385, 24577, 0, 0
+]);
+
+const dext = new Uint8Array([ /* Distance codes 0..29 extra */
+  16, 16, 16, 16, 17, 17, 18, 18, 19, 19, 20, 20, 21, 21, 22, 22,
+  23, 23, 24, 24, 25, 25, 26, 26, 27, 27,
+  28, 28, 29, 29, 64, 64
+]);
+
+const inflate_table = (type, lens, lens_index, codes, table, table_index, work, opts) =>
+{
+  const bits = opts.bits;
+      //here = opts.here; /* table entry for duplication */
+
+  let len = 0;               /* a code's length in bits */
+  let sym = 0;               /* index of code symbols */
+  let min = 0, max = 0;          /* minimum and maximum code lengths */
+  let root = 0;              /* number of index bits for root table */
+  let curr = 0;              /* number of index bits for current table */
+  let drop = 0;              /* code bits to drop for sub-table */
+  let left = 0;                   /* number of prefix codes available */
+  let used = 0;              /* code entries in table used */
+  let huff = 0;              /* Huffman code */
+  let incr;              /* for incrementing code, index */
+  let fill;              /* index for replicating entries */
+  let low;               /* low bits for current root entry */
+  let mask;              /* mask for low root bits */
+  let next;             /* next available space in table */
+  let base = null;     /* base value table to use */
+//  let shoextra;    /* extra bits table to use */
+  let match;                  /* use base and extra for symbol >= match */
+  const count = new Uint16Array(MAXBITS + 1); //[MAXBITS+1];    /* number of codes of each length */
+  const offs = new Uint16Array(MAXBITS + 1); //[MAXBITS+1];     /* offsets in table for each length */
+  let extra = null;
+
+  let here_bits, here_op, here_val;
+
+  /*
+   Process a set of code lengths to create a canonical Huffman code.  The
+   code lengths are lens[0..codes-1].  Each length corresponds to the
+   symbols 0..codes-1.  The Huffman code is generated by first sorting the
+   symbols by length from short to long, and retaining the symbol order
+   for codes with equal lengths.  Then the code starts with all zero bits
+   for the first code of the shortest length, and the codes are integer
+   increments for the same length, and zeros are appended as the length
+   increases.  For the deflate format, these bits are stored backwards
+   from their more natural integer increment ordering, and so when the
+   decoding tables are built in the large loop below, the integer codes
+   are incremented backwards.
+
+   This routine assumes, but does not check, that all of the entries in
+   lens[] are in the range 0..MAXBITS.  The caller must assure this.
+   1..MAXBITS is interpreted as that code length.  zero means that that
+   symbol does not occur in this code.
+
+   The codes are sorted by computing a count of codes for each length,
+   creating from that a table of starting indices for each length in the
+   sorted table, and then entering the symbols in order in the sorted
+   table.  The sorted table is work[], with that space being provided by
+   the caller.
+
+   The length counts are used for other purposes as well, i.e. finding
+   the minimum and maximum length codes, determining if there are any
+   codes at all, checking for a valid set of lengths, and looking ahead
+   at length counts to determine sub-table sizes when building the
+   decoding tables.
+   */
+
+  /* accumulate lengths for codes (assumes lens[] all in 0..MAXBITS) */
+  for (len = 0; len <= MAXBITS; len++) {
+    count[len] = 0;
+  }
+  for (sym = 0; sym < codes; sym++) {
+    count[lens[lens_index + sym]]++;
+  }
+
+  /* bound code lengths, force root to be within code lengths */
+  root = bits;
+  for (max = MAXBITS; max >= 1; max--) {
+    if (count[max] !== 0) { break; }
+  }
+  if (root > max) {
+    root = max;
+  }
+  if (max === 0) {                     /* no symbols to code at all */
+    //table.op[opts.table_index] = 64;  //here.op = (var char)64;    /* invalid code marker */
+    //table.bits[opts.table_index] = 1;   //here.bits = (var char)1;
+    //table.val[opts.table_index++] = 0;   //here.val = (var short)0;
+    table[table_index++] = (1 << 24) | (64 << 16) | 0;
+
+
+    //table.op[opts.table_index] = 64;
+    //table.bits[opts.table_index] = 1;
+    //table.val[opts.table_index++] = 0;
+    table[table_index++] = (1 << 24) | (64 << 16) | 0;
+
+    opts.bits = 1;
+    return 0;     /* no symbols, but wait for decoding to report error */
+  }
+  for (min = 1; min < max; min++) {
+    if (count[min] !== 0) { break; }
+  }
+  if (root < min) {
+    root = min;
+  }
+
+  /* check for an over-subscribed or incomplete set of lengths */
+  left = 1;
+  for (len = 1; len <= MAXBITS; len++) {
+    left <<= 1;
+    left -= count[len];
+    if (left < 0) {
+      return -1;
+    }        /* over-subscribed */
+  }
+  if (left > 0 && (type === CODES$1 || max !== 1)) {
+    return -1;                      /* incomplete set */
+  }
+
+  /* generate offsets into symbol table for each length for sorting */
+  offs[1] = 0;
+  for (len = 1; len < MAXBITS; len++) {
+    offs[len + 1] = offs[len] + count[len];
+  }
+
+  /* sort symbols by length, by symbol order within each length */
+  for (sym = 0; sym < codes; sym++) {
+    if (lens[lens_index + sym] !== 0) {
+      work[offs[lens[lens_index + sym]]++] = sym;
+    }
+  }
+
+  /*
+   Create and fill in decoding tables.  In this loop, the table being
+   filled is at next and has curr index bits.  The code being used is huff
+   with length len.  That code is converted to an index by dropping drop
+   bits off of the bottom.  For codes where len is less than drop + curr,
+   those top drop + curr - len bits are incremented through all values to
+   fill the table with replicated entries.
+
+   root is the number of index bits for the root table.  When len exceeds
+   root, sub-tables are created pointed to by the root entry with an index
+   of the low root bits of huff.  This is saved in low to check for when a
+   new sub-table should be started.  drop is zero when the root table is
+   being filled, and drop is root when sub-tables are being filled.
+
+   When a new sub-table is needed, it is necessary to look ahead in the
+   code lengths to determine what size sub-table is needed.  The length
+   counts are used for this, and so count[] is decremented as codes are
+   entered in the tables.
+
+   used keeps track of how many table entries have been allocated from the
+   provided *table space.  It is checked for LENS and DIST tables against
+   the constants ENOUGH_LENS and ENOUGH_DISTS to guard against changes in
+   the initial root table size constants.  See the comments in inftrees.h
+   for more information.
+
+   sym increments through all symbols, and the loop terminates when
+   all codes of length max, i.e. all codes, have been processed.  This
+   routine permits incomplete codes, so another loop after this one fills
+   in the rest of the decoding tables with invalid code markers.
+   */
+
+  /* set up for code type */
+  // poor man optimization - use if-else instead of switch,
+  // to avoid deopts in old v8
+  if (type === CODES$1) {
+    base = extra = work;    /* dummy value--not used */
+    match = 20;
+
+  } else if (type === LENS$1) {
+    base = lbase;
+    extra = lext;
+    match = 257;
+
+  } else {                    /* DISTS */
+    base = dbase;
+    extra = dext;
+    match = 0;
+  }
+
+  /* initialize opts for loop */
+  huff = 0;                   /* starting code */
+  sym = 0;                    /* starting code symbol */
+  len = min;                  /* starting code length */
+  next = table_index;              /* current table to fill in */
+  curr = root;                /* current table index bits */
+  drop = 0;                   /* current bits to drop from code for index */
+  low = -1;                   /* trigger new sub-table when len > root */
+  used = 1 << root;          /* use root table entries */
+  mask = used - 1;            /* mask for comparing low */
+
+  /* check available table space */
+  if ((type === LENS$1 && used > ENOUGH_LENS$1) ||
+    (type === DISTS$1 && used > ENOUGH_DISTS$1)) {
+    return 1;
+  }
+
+  /* process all codes and make table entries */
+  for (;;) {
+    /* create table entry */
+    here_bits = len - drop;
+    if (work[sym] + 1 < match) {
+      here_op = 0;
+      here_val = work[sym];
+    }
+    else if (work[sym] >= match) {
+      here_op = extra[work[sym] - match];
+      here_val = base[work[sym] - match];
+    }
+    else {
+      here_op = 32 + 64;         /* end of block */
+      here_val = 0;
+    }
+
+    /* replicate for those indices with low len bits equal to huff */
+    incr = 1 << (len - drop);
+    fill = 1 << curr;
+    min = fill;                 /* save offset to next table */
+    do {
+      fill -= incr;
+      table[next + (huff >> drop) + fill] = (here_bits << 24) | (here_op << 16) | here_val |0;
+    } while (fill !== 0);
+
+    /* backwards increment the len-bit code huff */
+    incr = 1 << (len - 1);
+    while (huff & incr) {
+      incr >>= 1;
+    }
+    if (incr !== 0) {
+      huff &= incr - 1;
+      huff += incr;
+    } else {
+      huff = 0;
+    }
+
+    /* go to next symbol, update count, len */
+    sym++;
+    if (--count[len] === 0) {
+      if (len === max) { break; }
+      len = lens[lens_index + work[sym]];
+    }
+
+    /* create new sub-table if needed */
+    if (len > root && (huff & mask) !== low) {
+      /* if first time, transition to sub-tables */
+      if (drop === 0) {
+        drop = root;
+      }
+
+      /* increment past last table */
+      next += min;            /* here min is 1 << curr */
+
+      /* determine length of next table */
+      curr = len - drop;
+      left = 1 << curr;
+      while (curr + drop < max) {
+        left -= count[curr + drop];
+        if (left <= 0) { break; }
+        curr++;
+        left <<= 1;
+      }
+
+      /* check for enough space */
+      used += 1 << curr;
+      if ((type === LENS$1 && used > ENOUGH_LENS$1) ||
+        (type === DISTS$1 && used > ENOUGH_DISTS$1)) {
+        return 1;
+      }
+
+      /* point entry in root table to sub-table */
+      low = huff & mask;
+      /*table.op[low] = curr;
+      table.bits[low] = root;
+      table.val[low] = next - opts.table_index;*/
+      table[low] = (root << 24) | (curr << 16) | (next - table_index) |0;
+    }
+  }
+
+  /* fill in remaining table entry if code is incomplete (guaranteed to have
+   at most one remaining entry, since if the code is incomplete, the
+   maximum code length that was allowed to get this far is one bit) */
+  if (huff !== 0) {
+    //table.op[next + huff] = 64;            /* invalid code marker */
+    //table.bits[next + huff] = len - drop;
+    //table.val[next + huff] = 0;
+    table[next + huff] = ((len - drop) << 24) | (64 << 16) |0;
+  }
+
+  /* set return parameters */
+  //opts.table_index += used;
+  opts.bits = root;
+  return 0;
+};
+
+
+var inftrees = inflate_table;
+
+// (C) 1995-2013 Jean-loup Gailly and Mark Adler
+// (C) 2014-2017 Vitaly Puzrin and Andrey Tupitsin
+//
+// This software is provided 'as-is', without any express or implied
+// warranty. In no event will the authors be held liable for any damages
+// arising from the use of this software.
+//
+// Permission is granted to anyone to use this software for any purpose,
+// including commercial applications, and to alter it and redistribute it
+// freely, subject to the following restrictions:
+//
+// 1. The origin of this software must not be misrepresented; you must not
+//   claim that you wrote the original software. If you use this software
+//   in a product, an acknowledgment in the product documentation would be
+//   appreciated but is not required.
+// 2. Altered source versions must be plainly marked as such, and must not be
+//   misrepresented as being the original software.
+// 3. This notice may not be removed or altered from any source distribution.
+
+
+
+
+
+
+const CODES = 0;
+const LENS = 1;
+const DISTS = 2;
+
+/* Public constants ==========================================================*/
+/* ===========================================================================*/
+
+const {
+  Z_FINISH: Z_FINISH$1, Z_BLOCK, Z_TREES,
+  Z_OK: Z_OK$1, Z_STREAM_END: Z_STREAM_END$1, Z_NEED_DICT: Z_NEED_DICT$1, Z_STREAM_ERROR: Z_STREAM_ERROR$1, Z_DATA_ERROR: Z_DATA_ERROR$1, Z_MEM_ERROR: Z_MEM_ERROR$1, Z_BUF_ERROR: Z_BUF_ERROR$1,
+  Z_DEFLATED
+} = constants$2;
+
+
+/* STATES ====================================================================*/
+/* ===========================================================================*/
+
+
+const    HEAD = 16180;       /* i: waiting for magic header */
+const    FLAGS = 16181;      /* i: waiting for method and flags (gzip) */
+const    TIME = 16182;       /* i: waiting for modification time (gzip) */
+const    OS = 16183;         /* i: waiting for extra flags and operating system (gzip) */
+const    EXLEN = 16184;      /* i: waiting for extra length (gzip) */
+const    EXTRA = 16185;      /* i: waiting for extra bytes (gzip) */
+const    NAME = 16186;       /* i: waiting for end of file name (gzip) */
+const    COMMENT = 16187;    /* i: waiting for end of comment (gzip) */
+const    HCRC = 16188;       /* i: waiting for header crc (gzip) */
+const    DICTID = 16189;    /* i: waiting for dictionary check value */
+const    DICT = 16190;      /* waiting for inflateSetDictionary() call */
+const        TYPE = 16191;      /* i: waiting for type bits, including last-flag bit */
+const        TYPEDO = 16192;    /* i: same, but skip check to exit inflate on new block */
+const        STORED = 16193;    /* i: waiting for stored size (length and complement) */
+const        COPY_ = 16194;     /* i/o: same as COPY below, but only first time in */
+const        COPY = 16195;      /* i/o: waiting for input or output to copy stored block */
+const        TABLE = 16196;     /* i: waiting for dynamic block table lengths */
+const        LENLENS = 16197;   /* i: waiting for code length code lengths */
+const        CODELENS = 16198;  /* i: waiting for length/lit and distance code lengths */
+const            LEN_ = 16199;      /* i: same as LEN below, but only first time in */
+const            LEN = 16200;       /* i: waiting for length/lit/eob code */
+const            LENEXT = 16201;    /* i: waiting for length extra bits */
+const            DIST = 16202;      /* i: waiting for distance code */
+const            DISTEXT = 16203;   /* i: waiting for distance extra bits */
+const            MATCH = 16204;     /* o: waiting for output space to copy string */
+const            LIT = 16205;       /* o: waiting for output space to write literal */
+const    CHECK = 16206;     /* i: waiting for 32-bit check value */
+const    LENGTH = 16207;    /* i: waiting for 32-bit length (gzip) */
+const    DONE = 16208;      /* finished check, done -- remain here until reset */
+const    BAD = 16209;       /* got a data error -- remain here until reset */
+const    MEM = 16210;       /* got an inflate() memory error -- remain here until reset */
+const    SYNC = 16211;      /* looking for synchronization bytes to restart inflate() */
+
+/* ===========================================================================*/
+
+
+
+const ENOUGH_LENS = 852;
+const ENOUGH_DISTS = 592;
+//const ENOUGH =  (ENOUGH_LENS+ENOUGH_DISTS);
+
+const MAX_WBITS = 15;
+/* 32K LZ77 window */
+const DEF_WBITS = MAX_WBITS;
+
+
+const zswap32 = (q) => {
+
+  return  (((q >>> 24) & 0xff) +
+          ((q >>> 8) & 0xff00) +
+          ((q & 0xff00) << 8) +
+          ((q & 0xff) << 24));
+};
+
+
+function InflateState() {
+  this.strm = null;           /* pointer back to this zlib stream */
+  this.mode = 0;              /* current inflate mode */
+  this.last = false;          /* true if processing last block */
+  this.wrap = 0;              /* bit 0 true for zlib, bit 1 true for gzip,
+                                 bit 2 true to validate check value */
+  this.havedict = false;      /* true if dictionary provided */
+  this.flags = 0;             /* gzip header method and flags (0 if zlib), or
+                                 -1 if raw or no header yet */
+  this.dmax = 0;              /* zlib header max distance (INFLATE_STRICT) */
+  this.check = 0;             /* protected copy of check value */
+  this.total = 0;             /* protected copy of output count */
+  // TODO: may be {}
+  this.head = null;           /* where to save gzip header information */
+
+  /* sliding window */
+  this.wbits = 0;             /* log base 2 of requested window size */
+  this.wsize = 0;             /* window size or zero if not using window */
+  this.whave = 0;             /* valid bytes in the window */
+  this.wnext = 0;             /* window write index */
+  this.window = null;         /* allocated sliding window, if needed */
+
+  /* bit accumulator */
+  this.hold = 0;              /* input bit accumulator */
+  this.bits = 0;              /* number of bits in "in" */
+
+  /* for string and stored block copying */
+  this.length = 0;            /* literal or length of data to copy */
+  this.offset = 0;            /* distance back to copy string from */
+
+  /* for table and code decoding */
+  this.extra = 0;             /* extra bits needed */
+
+  /* fixed and dynamic code tables */
+  this.lencode = null;          /* starting table for length/literal codes */
+  this.distcode = null;         /* starting table for distance codes */
+  this.lenbits = 0;           /* index bits for lencode */
+  this.distbits = 0;          /* index bits for distcode */
+
+  /* dynamic table building */
+  this.ncode = 0;             /* number of code length code lengths */
+  this.nlen = 0;              /* number of length code lengths */
+  this.ndist = 0;             /* number of distance code lengths */
+  this.have = 0;              /* number of code lengths in lens[] */
+  this.next = null;              /* next available space in codes[] */
+
+  this.lens = new Uint16Array(320); /* temporary storage for code lengths */
+  this.work = new Uint16Array(288); /* work area for code table building */
+
+  /*
+   because we don't have pointers in js, we use lencode and distcode directly
+   as buffers so we don't need codes
+  */
+  //this.codes = new Int32Array(ENOUGH);       /* space for code tables */
+  this.lendyn = null;              /* dynamic table for length/literal codes (JS specific) */
+  this.distdyn = null;             /* dynamic table for distance codes (JS specific) */
+  this.sane = 0;                   /* if false, allow invalid distance too far */
+  this.back = 0;                   /* bits back of last unprocessed length/lit */
+  this.was = 0;                    /* initial length of match */
+}
+
+
+const inflateStateCheck = (strm) => {
+
+  if (!strm) {
+    return 1;
+  }
+  const state = strm.state;
+  if (!state || state.strm !== strm ||
+    state.mode < HEAD || state.mode > SYNC) {
+    return 1;
+  }
+  return 0;
+};
+
+
+const inflateResetKeep = (strm) => {
+
+  if (inflateStateCheck(strm)) { return Z_STREAM_ERROR$1; }
+  const state = strm.state;
+  strm.total_in = strm.total_out = state.total = 0;
+  strm.msg = ''; /*Z_NULL*/
+  if (state.wrap) {       /* to support ill-conceived Java test suite */
+    strm.adler = state.wrap & 1;
+  }
+  state.mode = HEAD;
+  state.last = 0;
+  state.havedict = 0;
+  state.flags = -1;
+  state.dmax = 32768;
+  state.head = null/*Z_NULL*/;
+  state.hold = 0;
+  state.bits = 0;
+  //state.lencode = state.distcode = state.next = state.codes;
+  state.lencode = state.lendyn = new Int32Array(ENOUGH_LENS);
+  state.distcode = state.distdyn = new Int32Array(ENOUGH_DISTS);
+
+  state.sane = 1;
+  state.back = -1;
+  //Tracev((stderr, "inflate: reset\n"));
+  return Z_OK$1;
+};
+
+
+const inflateReset = (strm) => {
+
+  if (inflateStateCheck(strm)) { return Z_STREAM_ERROR$1; }
+  const state = strm.state;
+  state.wsize = 0;
+  state.whave = 0;
+  state.wnext = 0;
+  return inflateResetKeep(strm);
+
+};
+
+
+const inflateReset2 = (strm, windowBits) => {
+  let wrap;
+
+  /* get the state */
+  if (inflateStateCheck(strm)) { return Z_STREAM_ERROR$1; }
+  const state = strm.state;
+
+  /* extract wrap request from windowBits parameter */
+  if (windowBits < 0) {
+    wrap = 0;
+    windowBits = -windowBits;
+  }
+  else {
+    wrap = (windowBits >> 4) + 5;
+    if (windowBits < 48) {
+      windowBits &= 15;
+    }
+  }
+
+  /* set number of window bits, free window if different */
+  if (windowBits && (windowBits < 8 || windowBits > 15)) {
+    return Z_STREAM_ERROR$1;
+  }
+  if (state.window !== null && state.wbits !== windowBits) {
+    state.window = null;
+  }
+
+  /* update state and reset the rest of it */
+  state.wrap = wrap;
+  state.wbits = windowBits;
+  return inflateReset(strm);
+};
+
+
+const inflateInit2 = (strm, windowBits) => {
+
+  if (!strm) { return Z_STREAM_ERROR$1; }
+  //strm.msg = Z_NULL;                 /* in case we return an error */
+
+  const state = new InflateState();
+
+  //if (state === Z_NULL) return Z_MEM_ERROR;
+  //Tracev((stderr, "inflate: allocated\n"));
+  strm.state = state;
+  state.strm = strm;
+  state.window = null/*Z_NULL*/;
+  state.mode = HEAD;     /* to pass state test in inflateReset2() */
+  const ret = inflateReset2(strm, windowBits);
+  if (ret !== Z_OK$1) {
+    strm.state = null/*Z_NULL*/;
+  }
+  return ret;
+};
+
+
+const inflateInit = (strm) => {
+
+  return inflateInit2(strm, DEF_WBITS);
+};
+
+
+/*
+ Return state with length and distance decoding tables and index sizes set to
+ fixed code decoding.  Normally this returns fixed tables from inffixed.h.
+ If BUILDFIXED is defined, then instead this routine builds the tables the
+ first time it's called, and returns those tables the first time and
+ thereafter.  This reduces the size of the code by about 2K bytes, in
+ exchange for a little execution time.  However, BUILDFIXED should not be
+ used for threaded applications, since the rewriting of the tables and virgin
+ may not be thread-safe.
+ */
+let virgin = true;
+
+let lenfix, distfix; // We have no pointers in JS, so keep tables separate
+
+
+const fixedtables = (state) => {
+
+  /* build fixed huffman tables if first call (may not be thread safe) */
+  if (virgin) {
+    lenfix = new Int32Array(512);
+    distfix = new Int32Array(32);
+
+    /* literal/length table */
+    let sym = 0;
+    while (sym < 144) { state.lens[sym++] = 8; }
+    while (sym < 256) { state.lens[sym++] = 9; }
+    while (sym < 280) { state.lens[sym++] = 7; }
+    while (sym < 288) { state.lens[sym++] = 8; }
+
+    inftrees(LENS,  state.lens, 0, 288, lenfix,   0, state.work, { bits: 9 });
+
+    /* distance table */
+    sym = 0;
+    while (sym < 32) { state.lens[sym++] = 5; }
+
+    inftrees(DISTS, state.lens, 0, 32,   distfix, 0, state.work, { bits: 5 });
+
+    /* do this just once */
+    virgin = false;
+  }
+
+  state.lencode = lenfix;
+  state.lenbits = 9;
+  state.distcode = distfix;
+  state.distbits = 5;
+};
+
+
+/*
+ Update the window with the last wsize (normally 32K) bytes written before
+ returning.  If window does not exist yet, create it.  This is only called
+ when a window is already in use, or when output has been written during this
+ inflate call, but the end of the deflate stream has not been reached yet.
+ It is also called to create a window for dictionary data when a dictionary
+ is loaded.
+
+ Providing output buffers larger than 32K to inflate() should provide a speed
+ advantage, since only the last 32K of output is copied to the sliding window
+ upon return from inflate(), and since all distances after the first 32K of
+ output will fall in the output data, making match copies simpler and faster.
+ The advantage may be dependent on the size of the processor's data caches.
+ */
+const updatewindow = (strm, src, end, copy) => {
+
+  let dist;
+  const state = strm.state;
+
+  /* if it hasn't been done already, allocate space for the window */
+  if (state.window === null) {
+    state.window = new Uint8Array(1 << state.wbits);
+  }
+
+  /* if window not in use yet, initialize */
+  if (state.wsize === 0) {
+    state.wsize = 1 << state.wbits;
+    state.wnext = 0;
+    state.whave = 0;
+  }
+
+  /* copy state->wsize or less output bytes into the circular window */
+  if (copy >= state.wsize) {
+    state.window.set(src.subarray(end - state.wsize, end), 0);
+    state.wnext = 0;
+    state.whave = state.wsize;
+  }
+  else {
+    dist = state.wsize - state.wnext;
+    if (dist > copy) {
+      dist = copy;
+    }
+    //zmemcpy(state->window + state->wnext, end - copy, dist);
+    state.window.set(src.subarray(end - copy, end - copy + dist), state.wnext);
+    copy -= dist;
+    if (copy) {
+      //zmemcpy(state->window, end - copy, copy);
+      state.window.set(src.subarray(end - copy, end), 0);
+      state.wnext = copy;
+      state.whave = state.wsize;
+    }
+    else {
+      state.wnext += dist;
+      if (state.wnext === state.wsize) { state.wnext = 0; }
+      if (state.whave < state.wsize) { state.whave += dist; }
+    }
+  }
+  return 0;
+};
+
+
+const inflate$2 = (strm, flush) => {
+
+  let state;
+  let input, output;          // input/output buffers
+  let next;                   /* next input INDEX */
+  let put;                    /* next output INDEX */
+  let have, left;             /* available input and output */
+  let hold;                   /* bit buffer */
+  let bits;                   /* bits in bit buffer */
+  let _in, _out;              /* save starting available input and output */
+  let copy;                   /* number of stored or match bytes to copy */
+  let from;                   /* where to copy match bytes from */
+  let from_source;
+  let here = 0;               /* current decoding table entry */
+  let here_bits, here_op, here_val; // paked "here" denormalized (JS specific)
+  //let last;                   /* parent table entry */
+  let last_bits, last_op, last_val; // paked "last" denormalized (JS specific)
+  let len;                    /* length to copy for repeats, bits to drop */
+  let ret;                    /* return code */
+  const hbuf = new Uint8Array(4);    /* buffer for gzip header crc calculation */
+  let opts;
+
+  let n; // temporary variable for NEED_BITS
+
+  const order = /* permutation of code lengths */
+    new Uint8Array([ 16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15 ]);
+
+
+  if (inflateStateCheck(strm) || !strm.output ||
+      (!strm.input && strm.avail_in !== 0)) {
+    return Z_STREAM_ERROR$1;
+  }
+
+  state = strm.state;
+  if (state.mode === TYPE) { state.mode = TYPEDO; }    /* skip check */
+
+
+  //--- LOAD() ---
+  put = strm.next_out;
+  output = strm.output;
+  left = strm.avail_out;
+  next = strm.next_in;
+  input = strm.input;
+  have = strm.avail_in;
+  hold = state.hold;
+  bits = state.bits;
+  //---
+
+  _in = have;
+  _out = left;
+  ret = Z_OK$1;
+
+  inf_leave: // goto emulation
+  for (;;) {
+    switch (state.mode) {
+      case HEAD:
+        if (state.wrap === 0) {
+          state.mode = TYPEDO;
+          break;
+        }
+        //=== NEEDBITS(16);
+        while (bits < 16) {
+          if (have === 0) { break inf_leave; }
+          have--;
+          hold += input[next++] << bits;
+          bits += 8;
+        }
+        //===//
+        if ((state.wrap & 2) && hold === 0x8b1f) {  /* gzip header */
+          if (state.wbits === 0) {
+            state.wbits = 15;
+          }
+          state.check = 0/*crc32(0L, Z_NULL, 0)*/;
+          //=== CRC2(state.check, hold);
+          hbuf[0] = hold & 0xff;
+          hbuf[1] = (hold >>> 8) & 0xff;
+          state.check = crc32_1(state.check, hbuf, 2, 0);
+          //===//
+
+          //=== INITBITS();
+          hold = 0;
+          bits = 0;
+          //===//
+          state.mode = FLAGS;
+          break;
+        }
+        if (state.head) {
+          state.head.done = false;
+        }
+        if (!(state.wrap & 1) ||   /* check if zlib header allowed */
+          (((hold & 0xff)/*BITS(8)*/ << 8) + (hold >> 8)) % 31) {
+          strm.msg = 'incorrect header check';
+          state.mode = BAD;
+          break;
+        }
+        if ((hold & 0x0f)/*BITS(4)*/ !== Z_DEFLATED) {
+          strm.msg = 'unknown compression method';
+          state.mode = BAD;
+          break;
+        }
+        //--- DROPBITS(4) ---//
+        hold >>>= 4;
+        bits -= 4;
+        //---//
+        len = (hold & 0x0f)/*BITS(4)*/ + 8;
+        if (state.wbits === 0) {
+          state.wbits = len;
+        }
+        if (len > 15 || len > state.wbits) {
+          strm.msg = 'invalid window size';
+          state.mode = BAD;
+          break;
+        }
+
+        // !!! pako patch. Force use `options.windowBits` if passed.
+        // Required to always use max window size by default.
+        state.dmax = 1 << state.wbits;
+        //state.dmax = 1 << len;
+
+        state.flags = 0;               /* indicate zlib header */
+        //Tracev((stderr, "inflate:   zlib header ok\n"));
+        strm.adler = state.check = 1/*adler32(0L, Z_NULL, 0)*/;
+        state.mode = hold & 0x200 ? DICTID : TYPE;
+        //=== INITBITS();
+        hold = 0;
+        bits = 0;
+        //===//
+        break;
+      case FLAGS:
+        //=== NEEDBITS(16); */
+        while (bits < 16) {
+          if (have === 0) { break inf_leave; }
+          have--;
+          hold += input[next++] << bits;
+          bits += 8;
+        }
+        //===//
+        state.flags = hold;
+        if ((state.flags & 0xff) !== Z_DEFLATED) {
+          strm.msg = 'unknown compression method';
+          state.mode = BAD;
+          break;
+        }
+        if (state.flags & 0xe000) {
+          strm.msg = 'unknown header flags set';
+          state.mode = BAD;
+          break;
+        }
+        if (state.head) {
+          state.head.text = ((hold >> 8) & 1);
+        }
+        if ((state.flags & 0x0200) && (state.wrap & 4)) {
+          //=== CRC2(state.check, hold);
+          hbuf[0] = hold & 0xff;
+          hbuf[1] = (hold >>> 8) & 0xff;
+          state.check = crc32_1(state.check, hbuf, 2, 0);
+          //===//
+        }
+        //=== INITBITS();
+        hold = 0;
+        bits = 0;
+        //===//
+        state.mode = TIME;
+        /* falls through */
+      case TIME:
+        //=== NEEDBITS(32); */
+        while (bits < 32) {
+          if (have === 0) { break inf_leave; }
+          have--;
+          hold += input[next++] << bits;
+          bits += 8;
+        }
+        //===//
+        if (state.head) {
+          state.head.time = hold;
+        }
+        if ((state.flags & 0x0200) && (state.wrap & 4)) {
+          //=== CRC4(state.check, hold)
+          hbuf[0] = hold & 0xff;
+          hbuf[1] = (hold >>> 8) & 0xff;
+          hbuf[2] = (hold >>> 16) & 0xff;
+          hbuf[3] = (hold >>> 24) & 0xff;
+          state.check = crc32_1(state.check, hbuf, 4, 0);
+          //===
+        }
+        //=== INITBITS();
+        hold = 0;
+        bits = 0;
+        //===//
+        state.mode = OS;
+        /* falls through */
+      case OS:
+        //=== NEEDBITS(16); */
+        while (bits < 16) {
+          if (have === 0) { break inf_leave; }
+          have--;
+          hold += input[next++] << bits;
+          bits += 8;
+        }
+        //===//
+        if (state.head) {
+          state.head.xflags = (hold & 0xff);
+          state.head.os = (hold >> 8);
+        }
+        if ((state.flags & 0x0200) && (state.wrap & 4)) {
+          //=== CRC2(state.check, hold);
+          hbuf[0] = hold & 0xff;
+          hbuf[1] = (hold >>> 8) & 0xff;
+          state.check = crc32_1(state.check, hbuf, 2, 0);
+          //===//
+        }
+        //=== INITBITS();
+        hold = 0;
+        bits = 0;
+        //===//
+        state.mode = EXLEN;
+        /* falls through */
+      case EXLEN:
+        if (state.flags & 0x0400) {
+          //=== NEEDBITS(16); */
+          while (bits < 16) {
+            if (have === 0) { break inf_leave; }
+            have--;
+            hold += input[next++] << bits;
+            bits += 8;
+          }
+          //===//
+          state.length = hold;
+          if (state.head) {
+            state.head.extra_len = hold;
+          }
+          if ((state.flags & 0x0200) && (state.wrap & 4)) {
+            //=== CRC2(state.check, hold);
+            hbuf[0] = hold & 0xff;
+            hbuf[1] = (hold >>> 8) & 0xff;
+            state.check = crc32_1(state.check, hbuf, 2, 0);
+            //===//
+          }
+          //=== INITBITS();
+          hold = 0;
+          bits = 0;
+          //===//
+        }
+        else if (state.head) {
+          state.head.extra = null/*Z_NULL*/;
+        }
+        state.mode = EXTRA;
+        /* falls through */
+      case EXTRA:
+        if (state.flags & 0x0400) {
+          copy = state.length;
+          if (copy > have) { copy = have; }
+          if (copy) {
+            if (state.head) {
+              len = state.head.extra_len - state.length;
+              if (!state.head.extra) {
+                // Use untyped array for more convenient processing later
+                state.head.extra = new Uint8Array(state.head.extra_len);
+              }
+              state.head.extra.set(
+                input.subarray(
+                  next,
+                  // extra field is limited to 65536 bytes
+                  // - no need for additional size check
+                  next + copy
+                ),
+                /*len + copy > state.head.extra_max - len ? state.head.extra_max : copy,*/
+                len
+              );
+              //zmemcpy(state.head.extra + len, next,
+              //        len + copy > state.head.extra_max ?
+              //        state.head.extra_max - len : copy);
+            }
+            if ((state.flags & 0x0200) && (state.wrap & 4)) {
+              state.check = crc32_1(state.check, input, copy, next);
+            }
+            have -= copy;
+            next += copy;
+            state.length -= copy;
+          }
+          if (state.length) { break inf_leave; }
+        }
+        state.length = 0;
+        state.mode = NAME;
+        /* falls through */
+      case NAME:
+        if (state.flags & 0x0800) {
+          if (have === 0) { break inf_leave; }
+          copy = 0;
+          do {
+            // TODO: 2 or 1 bytes?
+            len = input[next + copy++];
+            /* use constant limit because in js we should not preallocate memory */
+            if (state.head && len &&
+                (state.length < 65536 /*state.head.name_max*/)) {
+              state.head.name += String.fromCharCode(len);
+            }
+          } while (len && copy < have);
+
+          if ((state.flags & 0x0200) && (state.wrap & 4)) {
+            state.check = crc32_1(state.check, input, copy, next);
+          }
+          have -= copy;
+          next += copy;
+          if (len) { break inf_leave; }
+        }
+        else if (state.head) {
+          state.head.name = null;
+        }
+        state.length = 0;
+        state.mode = COMMENT;
+        /* falls through */
+      case COMMENT:
+        if (state.flags & 0x1000) {
+          if (have === 0) { break inf_leave; }
+          copy = 0;
+          do {
+            len = input[next + copy++];
+            /* use constant limit because in js we should not preallocate memory */
+            if (state.head && len &&
+                (state.length < 65536 /*state.head.comm_max*/)) {
+              state.head.comment += String.fromCharCode(len);
+            }
+          } while (len && copy < have);
+          if ((state.flags & 0x0200) && (state.wrap & 4)) {
+            state.check = crc32_1(state.check, input, copy, next);
+          }
+          have -= copy;
+          next += copy;
+          if (len) { break inf_leave; }
+        }
+        else if (state.head) {
+          state.head.comment = null;
+        }
+        state.mode = HCRC;
+        /* falls through */
+      case HCRC:
+        if (state.flags & 0x0200) {
+          //=== NEEDBITS(16); */
+          while (bits < 16) {
+            if (have === 0) { break inf_leave; }
+            have--;
+            hold += input[next++] << bits;
+            bits += 8;
+          }
+          //===//
+          if ((state.wrap & 4) && hold !== (state.check & 0xffff)) {
+            strm.msg = 'header crc mismatch';
+            state.mode = BAD;
+            break;
+          }
+          //=== INITBITS();
+          hold = 0;
+          bits = 0;
+          //===//
+        }
+        if (state.head) {
+          state.head.hcrc = ((state.flags >> 9) & 1);
+          state.head.done = true;
+        }
+        strm.adler = state.check = 0;
+        state.mode = TYPE;
+        break;
+      case DICTID:
+        //=== NEEDBITS(32); */
+        while (bits < 32) {
+          if (have === 0) { break inf_leave; }
+          have--;
+          hold += input[next++] << bits;
+          bits += 8;
+        }
+        //===//
+        strm.adler = state.check = zswap32(hold);
+        //=== INITBITS();
+        hold = 0;
+        bits = 0;
+        //===//
+        state.mode = DICT;
+        /* falls through */
+      case DICT:
+        if (state.havedict === 0) {
+          //--- RESTORE() ---
+          strm.next_out = put;
+          strm.avail_out = left;
+          strm.next_in = next;
+          strm.avail_in = have;
+          state.hold = hold;
+          state.bits = bits;
+          //---
+          return Z_NEED_DICT$1;
+        }
+        strm.adler = state.check = 1/*adler32(0L, Z_NULL, 0)*/;
+        state.mode = TYPE;
+        /* falls through */
+      case TYPE:
+        if (flush === Z_BLOCK || flush === Z_TREES) { break inf_leave; }
+        /* falls through */
+      case TYPEDO:
+        if (state.last) {
+          //--- BYTEBITS() ---//
+          hold >>>= bits & 7;
+          bits -= bits & 7;
+          //---//
+          state.mode = CHECK;
+          break;
+        }
+        //=== NEEDBITS(3); */
+        while (bits < 3) {
+          if (have === 0) { break inf_leave; }
+          have--;
+          hold += input[next++] << bits;
+          bits += 8;
+        }
+        //===//
+        state.last = (hold & 0x01)/*BITS(1)*/;
+        //--- DROPBITS(1) ---//
+        hold >>>= 1;
+        bits -= 1;
+        //---//
+
+        switch ((hold & 0x03)/*BITS(2)*/) {
+          case 0:                             /* stored block */
+            //Tracev((stderr, "inflate:     stored block%s\n",
+            //        state.last ? " (last)" : ""));
+            state.mode = STORED;
+            break;
+          case 1:                             /* fixed block */
+            fixedtables(state);
+            //Tracev((stderr, "inflate:     fixed codes block%s\n",
+            //        state.last ? " (last)" : ""));
+            state.mode = LEN_;             /* decode codes */
+            if (flush === Z_TREES) {
+              //--- DROPBITS(2) ---//
+              hold >>>= 2;
+              bits -= 2;
+              //---//
+              break inf_leave;
+            }
+            break;
+          case 2:                             /* dynamic block */
+            //Tracev((stderr, "inflate:     dynamic codes block%s\n",
+            //        state.last ? " (last)" : ""));
+            state.mode = TABLE;
+            break;
+          case 3:
+            strm.msg = 'invalid block type';
+            state.mode = BAD;
+        }
+        //--- DROPBITS(2) ---//
+        hold >>>= 2;
+        bits -= 2;
+        //---//
+        break;
+      case STORED:
+        //--- BYTEBITS() ---// /* go to byte boundary */
+        hold >>>= bits & 7;
+        bits -= bits & 7;
+        //---//
+        //=== NEEDBITS(32); */
+        while (bits < 32) {
+          if (have === 0) { break inf_leave; }
+          have--;
+          hold += input[next++] << bits;
+          bits += 8;
+        }
+        //===//
+        if ((hold & 0xffff) !== ((hold >>> 16) ^ 0xffff)) {
+          strm.msg = 'invalid stored block lengths';
+          state.mode = BAD;
+          break;
+        }
+        state.length = hold & 0xffff;
+        //Tracev((stderr, "inflate:       stored length %u\n",
+        //        state.length));
+        //=== INITBITS();
+        hold = 0;
+        bits = 0;
+        //===//
+        state.mode = COPY_;
+        if (flush === Z_TREES) { break inf_leave; }
+        /* falls through */
+      case COPY_:
+        state.mode = COPY;
+        /* falls through */
+      case COPY:
+        copy = state.length;
+        if (copy) {
+          if (copy > have) { copy = have; }
+          if (copy > left) { copy = left; }
+          if (copy === 0) { break inf_leave; }
+          //--- zmemcpy(put, next, copy); ---
+          output.set(input.subarray(next, next + copy), put);
+          //---//
+          have -= copy;
+          next += copy;
+          left -= copy;
+          put += copy;
+          state.length -= copy;
+          break;
+        }
+        //Tracev((stderr, "inflate:       stored end\n"));
+        state.mode = TYPE;
+        break;
+      case TABLE:
+        //=== NEEDBITS(14); */
+        while (bits < 14) {
+          if (have === 0) { break inf_leave; }
+          have--;
+          hold += input[next++] << bits;
+          bits += 8;
+        }
+        //===//
+        state.nlen = (hold & 0x1f)/*BITS(5)*/ + 257;
+        //--- DROPBITS(5) ---//
+        hold >>>= 5;
+        bits -= 5;
+        //---//
+        state.ndist = (hold & 0x1f)/*BITS(5)*/ + 1;
+        //--- DROPBITS(5) ---//
+        hold >>>= 5;
+        bits -= 5;
+        //---//
+        state.ncode = (hold & 0x0f)/*BITS(4)*/ + 4;
+        //--- DROPBITS(4) ---//
+        hold >>>= 4;
+        bits -= 4;
+        //---//
+//#ifndef PKZIP_BUG_WORKAROUND
+        if (state.nlen > 286 || state.ndist > 30) {
+          strm.msg = 'too many length or distance symbols';
+          state.mode = BAD;
+          break;
+        }
+//#endif
+        //Tracev((stderr, "inflate:       table sizes ok\n"));
+        state.have = 0;
+        state.mode = LENLENS;
+        /* falls through */
+      case LENLENS:
+        while (state.have < state.ncode) {
+          //=== NEEDBITS(3);
+          while (bits < 3) {
+            if (have === 0) { break inf_leave; }
+            have--;
+            hold += input[next++] << bits;
+            bits += 8;
+          }
+          //===//
+          state.lens[order[state.have++]] = (hold & 0x07);//BITS(3);
+          //--- DROPBITS(3) ---//
+          hold >>>= 3;
+          bits -= 3;
+          //---//
+        }
+        while (state.have < 19) {
+          state.lens[order[state.have++]] = 0;
+        }
+        // We have separate tables & no pointers. 2 commented lines below not needed.
+        //state.next = state.codes;
+        //state.lencode = state.next;
+        // Switch to use dynamic table
+        state.lencode = state.lendyn;
+        state.lenbits = 7;
+
+        opts = { bits: state.lenbits };
+        ret = inftrees(CODES, state.lens, 0, 19, state.lencode, 0, state.work, opts);
+        state.lenbits = opts.bits;
+
+        if (ret) {
+          strm.msg = 'invalid code lengths set';
+          state.mode = BAD;
+          break;
+        }
+        //Tracev((stderr, "inflate:       code lengths ok\n"));
+        state.have = 0;
+        state.mode = CODELENS;
+        /* falls through */
+      case CODELENS:
+        while (state.have < state.nlen + state.ndist) {
+          for (;;) {
+            here = state.lencode[hold & ((1 << state.lenbits) - 1)];/*BITS(state.lenbits)*/
+            here_bits = here >>> 24;
+            here_op = (here >>> 16) & 0xff;
+            here_val = here & 0xffff;
+
+            if ((here_bits) <= bits) { break; }
+            //--- PULLBYTE() ---//
+            if (have === 0) { break inf_leave; }
+            have--;
+            hold += input[next++] << bits;
+            bits += 8;
+            //---//
+          }
+          if (here_val < 16) {
+            //--- DROPBITS(here.bits) ---//
+            hold >>>= here_bits;
+            bits -= here_bits;
+            //---//
+            state.lens[state.have++] = here_val;
+          }
+          else {
+            if (here_val === 16) {
+              //=== NEEDBITS(here.bits + 2);
+              n = here_bits + 2;
+              while (bits < n) {
+                if (have === 0) { break inf_leave; }
+                have--;
+                hold += input[next++] << bits;
+                bits += 8;
+              }
+              //===//
+              //--- DROPBITS(here.bits) ---//
+              hold >>>= here_bits;
+              bits -= here_bits;
+              //---//
+              if (state.have === 0) {
+                strm.msg = 'invalid bit length repeat';
+                state.mode = BAD;
+                break;
+              }
+              len = state.lens[state.have - 1];
+              copy = 3 + (hold & 0x03);//BITS(2);
+              //--- DROPBITS(2) ---//
+              hold >>>= 2;
+              bits -= 2;
+              //---//
+            }
+            else if (here_val === 17) {
+              //=== NEEDBITS(here.bits + 3);
+              n = here_bits + 3;
+              while (bits < n) {
+                if (have === 0) { break inf_leave; }
+                have--;
+                hold += input[next++] << bits;
+                bits += 8;
+              }
+              //===//
+              //--- DROPBITS(here.bits) ---//
+              hold >>>= here_bits;
+              bits -= here_bits;
+              //---//
+              len = 0;
+              copy = 3 + (hold & 0x07);//BITS(3);
+              //--- DROPBITS(3) ---//
+              hold >>>= 3;
+              bits -= 3;
+              //---//
+            }
+            else {
+              //=== NEEDBITS(here.bits + 7);
+              n = here_bits + 7;
+              while (bits < n) {
+                if (have === 0) { break inf_leave; }
+                have--;
+                hold += input[next++] << bits;
+                bits += 8;
+              }
+              //===//
+              //--- DROPBITS(here.bits) ---//
+              hold >>>= here_bits;
+              bits -= here_bits;
+              //---//
+              len = 0;
+              copy = 11 + (hold & 0x7f);//BITS(7);
+              //--- DROPBITS(7) ---//
+              hold >>>= 7;
+              bits -= 7;
+              //---//
+            }
+            if (state.have + copy > state.nlen + state.ndist) {
+              strm.msg = 'invalid bit length repeat';
+              state.mode = BAD;
+              break;
+            }
+            while (copy--) {
+              state.lens[state.have++] = len;
+            }
+          }
+        }
+
+        /* handle error breaks in while */
+        if (state.mode === BAD) { break; }
+
+        /* check for end-of-block code (better have one) */
+        if (state.lens[256] === 0) {
+          strm.msg = 'invalid code -- missing end-of-block';
+          state.mode = BAD;
+          break;
+        }
+
+        /* build code tables -- note: do not change the lenbits or distbits
+           values here (9 and 6) without reading the comments in inftrees.h
+           concerning the ENOUGH constants, which depend on those values */
+        state.lenbits = 9;
+
+        opts = { bits: state.lenbits };
+        ret = inftrees(LENS, state.lens, 0, state.nlen, state.lencode, 0, state.work, opts);
+        // We have separate tables & no pointers. 2 commented lines below not needed.
+        // state.next_index = opts.table_index;
+        state.lenbits = opts.bits;
+        // state.lencode = state.next;
+
+        if (ret) {
+          strm.msg = 'invalid literal/lengths set';
+          state.mode = BAD;
+          break;
+        }
+
+        state.distbits = 6;
+        //state.distcode.copy(state.codes);
+        // Switch to use dynamic table
+        state.distcode = state.distdyn;
+        opts = { bits: state.distbits };
+        ret = inftrees(DISTS, state.lens, state.nlen, state.ndist, state.distcode, 0, state.work, opts);
+        // We have separate tables & no pointers. 2 commented lines below not needed.
+        // state.next_index = opts.table_index;
+        state.distbits = opts.bits;
+        // state.distcode = state.next;
+
+        if (ret) {
+          strm.msg = 'invalid distances set';
+          state.mode = BAD;
+          break;
+        }
+        //Tracev((stderr, 'inflate:       codes ok\n'));
+        state.mode = LEN_;
+        if (flush === Z_TREES) { break inf_leave; }
+        /* falls through */
+      case LEN_:
+        state.mode = LEN;
+        /* falls through */
+      case LEN:
+        if (have >= 6 && left >= 258) {
+          //--- RESTORE() ---
+          strm.next_out = put;
+          strm.avail_out = left;
+          strm.next_in = next;
+          strm.avail_in = have;
+          state.hold = hold;
+          state.bits = bits;
+          //---
+          inffast(strm, _out);
+          //--- LOAD() ---
+          put = strm.next_out;
+          output = strm.output;
+          left = strm.avail_out;
+          next = strm.next_in;
+          input = strm.input;
+          have = strm.avail_in;
+          hold = state.hold;
+          bits = state.bits;
+          //---
+
+          if (state.mode === TYPE) {
+            state.back = -1;
+          }
+          break;
+        }
+        state.back = 0;
+        for (;;) {
+          here = state.lencode[hold & ((1 << state.lenbits) - 1)];  /*BITS(state.lenbits)*/
+          here_bits = here >>> 24;
+          here_op = (here >>> 16) & 0xff;
+          here_val = here & 0xffff;
+
+          if (here_bits <= bits) { break; }
+          //--- PULLBYTE() ---//
+          if (have === 0) { break inf_leave; }
+          have--;
+          hold += input[next++] << bits;
+          bits += 8;
+          //---//
+        }
+        if (here_op && (here_op & 0xf0) === 0) {
+          last_bits = here_bits;
+          last_op = here_op;
+          last_val = here_val;
+          for (;;) {
+            here = state.lencode[last_val +
+                    ((hold & ((1 << (last_bits + last_op)) - 1))/*BITS(last.bits + last.op)*/ >> last_bits)];
+            here_bits = here >>> 24;
+            here_op = (here >>> 16) & 0xff;
+            here_val = here & 0xffff;
+
+            if ((last_bits + here_bits) <= bits) { break; }
+            //--- PULLBYTE() ---//
+            if (have === 0) { break inf_leave; }
+            have--;
+            hold += input[next++] << bits;
+            bits += 8;
+            //---//
+          }
+          //--- DROPBITS(last.bits) ---//
+          hold >>>= last_bits;
+          bits -= last_bits;
+          //---//
+          state.back += last_bits;
+        }
+        //--- DROPBITS(here.bits) ---//
+        hold >>>= here_bits;
+        bits -= here_bits;
+        //---//
+        state.back += here_bits;
+        state.length = here_val;
+        if (here_op === 0) {
+          //Tracevv((stderr, here.val >= 0x20 && here.val < 0x7f ?
+          //        "inflate:         literal '%c'\n" :
+          //        "inflate:         literal 0x%02x\n", here.val));
+          state.mode = LIT;
+          break;
+        }
+        if (here_op & 32) {
+          //Tracevv((stderr, "inflate:         end of block\n"));
+          state.back = -1;
+          state.mode = TYPE;
+          break;
+        }
+        if (here_op & 64) {
+          strm.msg = 'invalid literal/length code';
+          state.mode = BAD;
+          break;
+        }
+        state.extra = here_op & 15;
+        state.mode = LENEXT;
+        /* falls through */
+      case LENEXT:
+        if (state.extra) {
+          //=== NEEDBITS(state.extra);
+          n = state.extra;
+          while (bits < n) {
+            if (have === 0) { break inf_leave; }
+            have--;
+            hold += input[next++] << bits;
+            bits += 8;
+          }
+          //===//
+          state.length += hold & ((1 << state.extra) - 1)/*BITS(state.extra)*/;
+          //--- DROPBITS(state.extra) ---//
+          hold >>>= state.extra;
+          bits -= state.extra;
+          //---//
+          state.back += state.extra;
+        }
+        //Tracevv((stderr, "inflate:         length %u\n", state.length));
+        state.was = state.length;
+        state.mode = DIST;
+        /* falls through */
+      case DIST:
+        for (;;) {
+          here = state.distcode[hold & ((1 << state.distbits) - 1)];/*BITS(state.distbits)*/
+          here_bits = here >>> 24;
+          here_op = (here >>> 16) & 0xff;
+          here_val = here & 0xffff;
+
+          if ((here_bits) <= bits) { break; }
+          //--- PULLBYTE() ---//
+          if (have === 0) { break inf_leave; }
+          have--;
+          hold += input[next++] << bits;
+          bits += 8;
+          //---//
+        }
+        if ((here_op & 0xf0) === 0) {
+          last_bits = here_bits;
+          last_op = here_op;
+          last_val = here_val;
+          for (;;) {
+            here = state.distcode[last_val +
+                    ((hold & ((1 << (last_bits + last_op)) - 1))/*BITS(last.bits + last.op)*/ >> last_bits)];
+            here_bits = here >>> 24;
+            here_op = (here >>> 16) & 0xff;
+            here_val = here & 0xffff;
+
+            if ((last_bits + here_bits) <= bits) { break; }
+            //--- PULLBYTE() ---//
+            if (have === 0) { break inf_leave; }
+            have--;
+            hold += input[next++] << bits;
+            bits += 8;
+            //---//
+          }
+          //--- DROPBITS(last.bits) ---//
+          hold >>>= last_bits;
+          bits -= last_bits;
+          //---//
+          state.back += last_bits;
+        }
+        //--- DROPBITS(here.bits) ---//
+        hold >>>= here_bits;
+        bits -= here_bits;
+        //---//
+        state.back += here_bits;
+        if (here_op & 64) {
+          strm.msg = 'invalid distance code';
+          state.mode = BAD;
+          break;
+        }
+        state.offset = here_val;
+        state.extra = (here_op) & 15;
+        state.mode = DISTEXT;
+        /* falls through */
+      case DISTEXT:
+        if (state.extra) {
+          //=== NEEDBITS(state.extra);
+          n = state.extra;
+          while (bits < n) {
+            if (have === 0) { break inf_leave; }
+            have--;
+            hold += input[next++] << bits;
+            bits += 8;
+          }
+          //===//
+          state.offset += hold & ((1 << state.extra) - 1)/*BITS(state.extra)*/;
+          //--- DROPBITS(state.extra) ---//
+          hold >>>= state.extra;
+          bits -= state.extra;
+          //---//
+          state.back += state.extra;
+        }
+//#ifdef INFLATE_STRICT
+        if (state.offset > state.dmax) {
+          strm.msg = 'invalid distance too far back';
+          state.mode = BAD;
+          break;
+        }
+//#endif
+        //Tracevv((stderr, "inflate:         distance %u\n", state.offset));
+        state.mode = MATCH;
+        /* falls through */
+      case MATCH:
+        if (left === 0) { break inf_leave; }
+        copy = _out - left;
+        if (state.offset > copy) {         /* copy from window */
+          copy = state.offset - copy;
+          if (copy > state.whave) {
+            if (state.sane) {
+              strm.msg = 'invalid distance too far back';
+              state.mode = BAD;
+              break;
+            }
+// (!) This block is disabled in zlib defaults,
+// don't enable it for binary compatibility
+//#ifdef INFLATE_ALLOW_INVALID_DISTANCE_TOOFAR_ARRR
+//          Trace((stderr, "inflate.c too far\n"));
+//          copy -= state.whave;
+//          if (copy > state.length) { copy = state.length; }
+//          if (copy > left) { copy = left; }
+//          left -= copy;
+//          state.length -= copy;
+//          do {
+//            output[put++] = 0;
+//          } while (--copy);
+//          if (state.length === 0) { state.mode = LEN; }
+//          break;
+//#endif
+          }
+          if (copy > state.wnext) {
+            copy -= state.wnext;
+            from = state.wsize - copy;
+          }
+          else {
+            from = state.wnext - copy;
+          }
+          if (copy > state.length) { copy = state.length; }
+          from_source = state.window;
+        }
+        else {                              /* copy from output */
+          from_source = output;
+          from = put - state.offset;
+          copy = state.length;
+        }
+        if (copy > left) { copy = left; }
+        left -= copy;
+        state.length -= copy;
+        do {
+          output[put++] = from_source[from++];
+        } while (--copy);
+        if (state.length === 0) { state.mode = LEN; }
+        break;
+      case LIT:
+        if (left === 0) { break inf_leave; }
+        output[put++] = state.length;
+        left--;
+        state.mode = LEN;
+        break;
+      case CHECK:
+        if (state.wrap) {
+          //=== NEEDBITS(32);
+          while (bits < 32) {
+            if (have === 0) { break inf_leave; }
+            have--;
+            // Use '|' instead of '+' to make sure that result is signed
+            hold |= input[next++] << bits;
+            bits += 8;
+          }
+          //===//
+          _out -= left;
+          strm.total_out += _out;
+          state.total += _out;
+          if ((state.wrap & 4) && _out) {
+            strm.adler = state.check =
+                /*UPDATE_CHECK(state.check, put - _out, _out);*/
+                (state.flags ? crc32_1(state.check, output, _out, put - _out) : adler32_1(state.check, output, _out, put - _out));
+
+          }
+          _out = left;
+          // NB: crc32 stored as signed 32-bit int, zswap32 returns signed too
+          if ((state.wrap & 4) && (state.flags ? hold : zswap32(hold)) !== state.check) {
+            strm.msg = 'incorrect data check';
+            state.mode = BAD;
+            break;
+          }
+          //=== INITBITS();
+          hold = 0;
+          bits = 0;
+          //===//
+          //Tracev((stderr, "inflate:   check matches trailer\n"));
+        }
+        state.mode = LENGTH;
+        /* falls through */
+      case LENGTH:
+        if (state.wrap && state.flags) {
+          //=== NEEDBITS(32);
+          while (bits < 32) {
+            if (have === 0) { break inf_leave; }
+            have--;
+            hold += input[next++] << bits;
+            bits += 8;
+          }
+          //===//
+          if ((state.wrap & 4) && hold !== (state.total & 0xffffffff)) {
+            strm.msg = 'incorrect length check';
+            state.mode = BAD;
+            break;
+          }
+          //=== INITBITS();
+          hold = 0;
+          bits = 0;
+          //===//
+          //Tracev((stderr, "inflate:   length matches trailer\n"));
+        }
+        state.mode = DONE;
+        /* falls through */
+      case DONE:
+        ret = Z_STREAM_END$1;
+        break inf_leave;
+      case BAD:
+        ret = Z_DATA_ERROR$1;
+        break inf_leave;
+      case MEM:
+        return Z_MEM_ERROR$1;
+      case SYNC:
+        /* falls through */
+      default:
+        return Z_STREAM_ERROR$1;
+    }
+  }
+
+  // inf_leave <- here is real place for "goto inf_leave", emulated via "break inf_leave"
+
+  /*
+     Return from inflate(), updating the total counts and the check value.
+     If there was no progress during the inflate() call, return a buffer
+     error.  Call updatewindow() to create and/or update the window state.
+     Note: a memory error from inflate() is non-recoverable.
+   */
+
+  //--- RESTORE() ---
+  strm.next_out = put;
+  strm.avail_out = left;
+  strm.next_in = next;
+  strm.avail_in = have;
+  state.hold = hold;
+  state.bits = bits;
+  //---
+
+  if (state.wsize || (_out !== strm.avail_out && state.mode < BAD &&
+                      (state.mode < CHECK || flush !== Z_FINISH$1))) {
+    if (updatewindow(strm, strm.output, strm.next_out, _out - strm.avail_out)) ;
+  }
+  _in -= strm.avail_in;
+  _out -= strm.avail_out;
+  strm.total_in += _in;
+  strm.total_out += _out;
+  state.total += _out;
+  if ((state.wrap & 4) && _out) {
+    strm.adler = state.check = /*UPDATE_CHECK(state.check, strm.next_out - _out, _out);*/
+      (state.flags ? crc32_1(state.check, output, _out, strm.next_out - _out) : adler32_1(state.check, output, _out, strm.next_out - _out));
+  }
+  strm.data_type = state.bits + (state.last ? 64 : 0) +
+                    (state.mode === TYPE ? 128 : 0) +
+                    (state.mode === LEN_ || state.mode === COPY_ ? 256 : 0);
+  if (((_in === 0 && _out === 0) || flush === Z_FINISH$1) && ret === Z_OK$1) {
+    ret = Z_BUF_ERROR$1;
+  }
+  return ret;
+};
+
+
+const inflateEnd = (strm) => {
+
+  if (inflateStateCheck(strm)) {
+    return Z_STREAM_ERROR$1;
+  }
+
+  let state = strm.state;
+  if (state.window) {
+    state.window = null;
+  }
+  strm.state = null;
+  return Z_OK$1;
+};
+
+
+const inflateGetHeader = (strm, head) => {
+
+  /* check state */
+  if (inflateStateCheck(strm)) { return Z_STREAM_ERROR$1; }
+  const state = strm.state;
+  if ((state.wrap & 2) === 0) { return Z_STREAM_ERROR$1; }
+
+  /* save header structure */
+  state.head = head;
+  head.done = false;
+  return Z_OK$1;
+};
+
+
+const inflateSetDictionary = (strm, dictionary) => {
+  const dictLength = dictionary.length;
+
+  let state;
+  let dictid;
+  let ret;
+
+  /* check state */
+  if (inflateStateCheck(strm)) { return Z_STREAM_ERROR$1; }
+  state = strm.state;
+
+  if (state.wrap !== 0 && state.mode !== DICT) {
+    return Z_STREAM_ERROR$1;
+  }
+
+  /* check for correct dictionary identifier */
+  if (state.mode === DICT) {
+    dictid = 1; /* adler32(0, null, 0)*/
+    /* dictid = adler32(dictid, dictionary, dictLength); */
+    dictid = adler32_1(dictid, dictionary, dictLength, 0);
+    if (dictid !== state.check) {
+      return Z_DATA_ERROR$1;
+    }
+  }
+  /* copy dictionary to window using updatewindow(), which will amend the
+   existing dictionary if appropriate */
+  ret = updatewindow(strm, dictionary, dictLength, dictLength);
+  if (ret) {
+    state.mode = MEM;
+    return Z_MEM_ERROR$1;
+  }
+  state.havedict = 1;
+  // Tracev((stderr, "inflate:   dictionary set\n"));
+  return Z_OK$1;
+};
+
+
+var inflateReset_1 = inflateReset;
+var inflateReset2_1 = inflateReset2;
+var inflateResetKeep_1 = inflateResetKeep;
+var inflateInit_1 = inflateInit;
+var inflateInit2_1 = inflateInit2;
+var inflate_2$1 = inflate$2;
+var inflateEnd_1 = inflateEnd;
+var inflateGetHeader_1 = inflateGetHeader;
+var inflateSetDictionary_1 = inflateSetDictionary;
+var inflateInfo = 'pako inflate (from Nodeca project)';
+
+/* Not implemented
+module.exports.inflateCodesUsed = inflateCodesUsed;
+module.exports.inflateCopy = inflateCopy;
+module.exports.inflateGetDictionary = inflateGetDictionary;
+module.exports.inflateMark = inflateMark;
+module.exports.inflatePrime = inflatePrime;
+module.exports.inflateSync = inflateSync;
+module.exports.inflateSyncPoint = inflateSyncPoint;
+module.exports.inflateUndermine = inflateUndermine;
+module.exports.inflateValidate = inflateValidate;
+*/
+
+var inflate_1$2 = {
+	inflateReset: inflateReset_1,
+	inflateReset2: inflateReset2_1,
+	inflateResetKeep: inflateResetKeep_1,
+	inflateInit: inflateInit_1,
+	inflateInit2: inflateInit2_1,
+	inflate: inflate_2$1,
+	inflateEnd: inflateEnd_1,
+	inflateGetHeader: inflateGetHeader_1,
+	inflateSetDictionary: inflateSetDictionary_1,
+	inflateInfo: inflateInfo
+};
+
+// (C) 1995-2013 Jean-loup Gailly and Mark Adler
+// (C) 2014-2017 Vitaly Puzrin and Andrey Tupitsin
+//
+// This software is provided 'as-is', without any express or implied
+// warranty. In no event will the authors be held liable for any damages
+// arising from the use of this software.
+//
+// Permission is granted to anyone to use this software for any purpose,
+// including commercial applications, and to alter it and redistribute it
+// freely, subject to the following restrictions:
+//
+// 1. The origin of this software must not be misrepresented; you must not
+//   claim that you wrote the original software. If you use this software
+//   in a product, an acknowledgment in the product documentation would be
+//   appreciated but is not required.
+// 2. Altered source versions must be plainly marked as such, and must not be
+//   misrepresented as being the original software.
+// 3. This notice may not be removed or altered from any source distribution.
+
+function GZheader() {
+  /* true if compressed data believed to be text */
+  this.text       = 0;
+  /* modification time */
+  this.time       = 0;
+  /* extra flags (not used when writing a gzip file) */
+  this.xflags     = 0;
+  /* operating system */
+  this.os         = 0;
+  /* pointer to extra field or Z_NULL if none */
+  this.extra      = null;
+  /* extra field length (valid if extra != Z_NULL) */
+  this.extra_len  = 0; // Actually, we don't need it in JS,
+                       // but leave for few code modifications
+
+  //
+  // Setup limits is not necessary because in js we should not preallocate memory
+  // for inflate use constant limit in 65536 bytes
+  //
+
+  /* space at extra (only when reading header) */
+  // this.extra_max  = 0;
+  /* pointer to zero-terminated file name or Z_NULL */
+  this.name       = '';
+  /* space at name (only when reading header) */
+  // this.name_max   = 0;
+  /* pointer to zero-terminated comment or Z_NULL */
+  this.comment    = '';
+  /* space at comment (only when reading header) */
+  // this.comm_max   = 0;
+  /* true if there was or will be a header crc */
+  this.hcrc       = 0;
+  /* true when done reading gzip header (not used when writing a gzip file) */
+  this.done       = false;
+}
+
+var gzheader = GZheader;
+
+const pako_esm_toString = Object.prototype.toString;
+
+/* Public constants ==========================================================*/
+/* ===========================================================================*/
+
+const {
+  Z_NO_FLUSH, Z_FINISH,
+  Z_OK, Z_STREAM_END, Z_NEED_DICT, Z_STREAM_ERROR, Z_DATA_ERROR, Z_MEM_ERROR, Z_BUF_ERROR
+} = constants$2;
+
+/* ===========================================================================*/
+
+const defaultOptions = {
+  chunkSize: 1024 * 64,
+  windowBits: 15,
+  to: ''
+};
+
+/**
+ * class Inflate
+ *
+ * Generic JS-style wrapper for zlib calls. If you don't need
+ * streaming behaviour - use more simple functions: [[inflate]]
+ * and [[inflateRaw]].
+ **/
+
+/* internal
+ * inflate.chunks -> Array
+ *
+ * Chunks of output data, if [[Inflate#onData]] not overridden.
+ **/
+
+/**
+ * Inflate.result -> Uint8Array|String
+ *
+ * Uncompressed result, generated by default [[Inflate#onData]]
+ * and [[Inflate#onEnd]] handlers. Filled after you push last chunk
+ * (call [[Inflate#push]] with `Z_FINISH` / `true` param).
+ **/
+
+/**
+ * Inflate.err -> Number
+ *
+ * Error code after inflate finished. 0 (Z_OK) on success.
+ * Should be checked if broken data possible.
+ **/
+
+/**
+ * Inflate.msg -> String
+ *
+ * Error message, if [[Inflate.err]] != 0
+ **/
+
+
+/**
+ * new Inflate(options)
+ * - options (Object): zlib inflate options.
+ *
+ * Creates new inflator instance with specified params. Throws exception
+ * on bad params. Supported options:
+ *
+ * - `windowBits`
+ * - `dictionary`
+ *
+ * [http://zlib.net/manual.html#Advanced](http://zlib.net/manual.html#Advanced)
+ * for more information on these.
+ *
+ * Additional options, for internal needs:
+ *
+ * - `chunkSize` - size of generated data chunks (16K by default)
+ * - `raw` (Boolean) - do raw inflate
+ * - `to` (String) - if equal to 'string', then result will be converted
+ *   from utf8 to utf16 (javascript) string. When string output requested,
+ *   chunk length can differ from `chunkSize`, depending on content.
+ *
+ * By default, when no options set, autodetect deflate/gzip data format via
+ * wrapper header.
+ *
+ * ##### Example:
+ *
+ * ```javascript
+ * const pako = require('pako')
+ * const chunk1 = new Uint8Array([1,2,3,4,5,6,7,8,9])
+ * const chunk2 = new Uint8Array([10,11,12,13,14,15,16,17,18,19]);
+ *
+ * const inflate = new pako.Inflate({ level: 3});
+ *
+ * inflate.push(chunk1, false);
+ * inflate.push(chunk2, true);  // true -> last chunk
+ *
+ * if (inflate.err) { throw new Error(inflate.err); }
+ *
+ * console.log(inflate.result);
+ * ```
+ **/
+function Inflate$1(options) {
+  this.options = common.assign({}, defaultOptions, options || {});
+
+  const opt = this.options;
+
+  // Force window size for `raw` data, if not set directly,
+  // because we have no header for autodetect.
+  if (opt.raw && (opt.windowBits >= 0) && (opt.windowBits < 16)) {
+    opt.windowBits = -opt.windowBits;
+    if (opt.windowBits === 0) { opt.windowBits = -15; }
+  }
+
+  // If `windowBits` not defined (and mode not raw) - set autodetect flag for gzip/deflate
+  if ((opt.windowBits >= 0) && (opt.windowBits < 16) &&
+      !(options && options.windowBits)) {
+    opt.windowBits += 32;
+  }
+
+  // Gzip header has no info about windows size, we can do autodetect only
+  // for deflate. So, if window size not set, force it to max when gzip possible
+  if ((opt.windowBits > 15) && (opt.windowBits < 48)) {
+    // bit 3 (16) -> gzipped data
+    // bit 4 (32) -> autodetect gzip/deflate
+    if ((opt.windowBits & 15) === 0) {
+      opt.windowBits |= 15;
+    }
+  }
+
+  this.err    = 0;      // error code, if happens (0 = Z_OK)
+  this.msg    = '';     // error message
+  this.ended  = false;  // used to avoid multiple onEnd() calls
+  this.chunks = [];     // chunks of compressed data
+
+  this.strm   = new zstream();
+  this.strm.avail_out = 0;
+
+  let status  = inflate_1$2.inflateInit2(
+    this.strm,
+    opt.windowBits
+  );
+
+  if (status !== Z_OK) {
+    throw new Error(messages[status]);
+  }
+
+  this.header = new gzheader();
+
+  inflate_1$2.inflateGetHeader(this.strm, this.header);
+
+  // Setup dictionary
+  if (opt.dictionary) {
+    // Convert data if needed
+    if (typeof opt.dictionary === 'string') {
+      opt.dictionary = strings.string2buf(opt.dictionary);
+    } else if (pako_esm_toString.call(opt.dictionary) === '[object ArrayBuffer]') {
+      opt.dictionary = new Uint8Array(opt.dictionary);
+    }
+    if (opt.raw) { //In raw mode we need to set the dictionary early
+      status = inflate_1$2.inflateSetDictionary(this.strm, opt.dictionary);
+      if (status !== Z_OK) {
+        throw new Error(messages[status]);
+      }
+    }
+  }
+}
+
+/**
+ * Inflate#push(data[, flush_mode]) -> Boolean
+ * - data (Uint8Array|ArrayBuffer): input data
+ * - flush_mode (Number|Boolean): 0..6 for corresponding Z_NO_FLUSH..Z_TREE
+ *   flush modes. See constants. Skipped or `false` means Z_NO_FLUSH,
+ *   `true` means Z_FINISH.
+ *
+ * Sends input data to inflate pipe, generating [[Inflate#onData]] calls with
+ * new output chunks. Returns `true` on success. If end of stream detected,
+ * [[Inflate#onEnd]] will be called.
+ *
+ * `flush_mode` is not needed for normal operation, because end of stream
+ * detected automatically. You may try to use it for advanced things, but
+ * this functionality was not tested.
+ *
+ * On fail call [[Inflate#onEnd]] with error code and return false.
+ *
+ * ##### Example
+ *
+ * ```javascript
+ * push(chunk, false); // push one of data chunks
+ * ...
+ * push(chunk, true);  // push last chunk
+ * ```
+ **/
+Inflate$1.prototype.push = function (data, flush_mode) {
+  const strm = this.strm;
+  const chunkSize = this.options.chunkSize;
+  const dictionary = this.options.dictionary;
+  let status, _flush_mode, last_avail_out;
+
+  if (this.ended) return false;
+
+  if (flush_mode === ~~flush_mode) _flush_mode = flush_mode;
+  else _flush_mode = flush_mode === true ? Z_FINISH : Z_NO_FLUSH;
+
+  // Convert data if needed
+  if (pako_esm_toString.call(data) === '[object ArrayBuffer]') {
+    strm.input = new Uint8Array(data);
+  } else {
+    strm.input = data;
+  }
+
+  strm.next_in = 0;
+  strm.avail_in = strm.input.length;
+
+  for (;;) {
+    if (strm.avail_out === 0) {
+      strm.output = new Uint8Array(chunkSize);
+      strm.next_out = 0;
+      strm.avail_out = chunkSize;
+    }
+
+    status = inflate_1$2.inflate(strm, _flush_mode);
+
+    if (status === Z_NEED_DICT && dictionary) {
+      status = inflate_1$2.inflateSetDictionary(strm, dictionary);
+
+      if (status === Z_OK) {
+        status = inflate_1$2.inflate(strm, _flush_mode);
+      } else if (status === Z_DATA_ERROR) {
+        // Replace code with more verbose
+        status = Z_NEED_DICT;
+      }
+    }
+
+    // Only the gzip format defines concatenated members (RFC 1952: a gzip file
+    // is "a series of members"). A zlib stream (RFC 1950) ends after its
+    // ADLER32, and a raw DEFLATE stream (RFC 1951) ends after its final block -
+    // neither format allows anything to follow, so bytes after the end are not
+    // ours to interpret and must be left in the input. Restart decoding only
+    // for a gzip member: `state.flags` is non-zero only once a gzip header has
+    // actually been decoded (it stays 0 for a zlib member, even when the format
+    // was auto-detected and the gzip bit of `wrap` is set). A trailing zero
+    // byte is padding, not the start of a member (no member can begin with 0).
+    while (strm.avail_in > 0 &&
+           status === Z_STREAM_END &&
+           (strm.state.wrap & 2) && strm.state.flags !== 0 &&
+           strm.input[strm.next_in] !== 0)
+    {
+      inflate_1$2.inflateReset(strm);
+      status = inflate_1$2.inflate(strm, _flush_mode);
+    }
+
+    switch (status) {
+      case Z_STREAM_ERROR:
+      case Z_DATA_ERROR:
+      case Z_NEED_DICT:
+      case Z_MEM_ERROR:
+        this.onEnd(status);
+        this.ended = true;
+        return false;
+    }
+
+    // Remember real `avail_out` value, because we may patch out buffer content
+    // to align utf8 strings boundaries.
+    last_avail_out = strm.avail_out;
+
+    if (strm.next_out) {
+      // Flush output if buffer is full, stream ended, or an explicit flush was
+      // requested (e.g. Z_SYNC_FLUSH) - to push out the tail, same as node's zlib.
+      if (strm.avail_out === 0 || status === Z_STREAM_END || _flush_mode > 0) {
+
+        if (this.options.to === 'string') {
+
+          let next_out_utf8 = strings.utf8border(strm.output, strm.next_out);
+
+          let tail = strm.next_out - next_out_utf8;
+          let utf8str = strings.buf2string(strm.output, next_out_utf8);
+
+          // move tail & realign counters
+          strm.next_out = tail;
+          strm.avail_out = chunkSize - tail;
+          if (tail) strm.output.set(strm.output.subarray(next_out_utf8, next_out_utf8 + tail), 0);
+
+          this.onData(utf8str);
+
+        } else {
+          this.onData(strm.output.length === strm.next_out ? strm.output : strm.output.subarray(0, strm.next_out));
+
+          // Force a fresh output buffer on next iteration / next push, so the
+          // already emitted tail is not sent again.
+          strm.avail_out = 0;
+          strm.next_out = 0;
+        }
+      }
+    }
+
+    // A full output buffer means there may be more to produce - allocate a new
+    // one and call inflate again. The status depends on the flush mode: with
+    // Z_NO_FLUSH a full buffer is reported as Z_OK, but with Z_FINISH the same
+    // situation is reported as Z_BUF_ERROR ("could not make progress now",
+    // non-fatal) even though output is still pending. Both must continue; the
+    // distinction that matters is purely "was the output buffer exhausted".
+    if ((status === Z_OK || status === Z_BUF_ERROR) && last_avail_out === 0) continue;
+
+    // Finalize if end of stream reached.
+    if (status === Z_STREAM_END) {
+      status = inflate_1$2.inflateEnd(this.strm);
+      this.onEnd(status);
+      this.ended = true;
+      return true;
+    }
+
+    if (strm.avail_in === 0) {
+      // Input is exhausted. If the caller declared this the end of the stream
+      // (Z_FINISH) but we never saw Z_STREAM_END, the compressed data ended
+      // before its terminating marker - i.e. it is truncated/incomplete. That
+      // is an error: returning the partial output as success would be
+      // indistinguishable from a complete decode, hiding the data loss. Report
+      // it via Z_BUF_ERROR. (Reached only when the output buffer still had room
+      // - a full buffer is handled by the `continue` above - so this genuinely
+      // means "ran out of input", not "ran out of output".)
+      if (_flush_mode === Z_FINISH) {
+        status = inflate_1$2.inflateEnd(this.strm);
+        this.onEnd(status === Z_OK ? Z_BUF_ERROR : status);
+        this.ended = true;
+        return false;
+      }
+      break;
+    }
+  }
+
+  return true;
+};
+
+
+/**
+ * Inflate#onData(chunk) -> Void
+ * - chunk (Uint8Array|String): output data. When string output requested,
+ *   each chunk will be string.
+ *
+ * By default, stores data blocks in `chunks[]` property and glue
+ * those in `onEnd`. Override this handler, if you need another behaviour.
+ **/
+Inflate$1.prototype.onData = function (chunk) {
+  this.chunks.push(chunk);
+};
+
+
+/**
+ * Inflate#onEnd(status) -> Void
+ * - status (Number): inflate status. 0 (Z_OK) on success,
+ *   other if not.
+ *
+ * Called either after you tell inflate that the input stream is
+ * complete (Z_FINISH). By default - join collected chunks,
+ * free memory and fill `results` / `err` properties.
+ **/
+Inflate$1.prototype.onEnd = function (status) {
+  // On success - join
+  if (status === Z_OK) {
+    if (this.options.to === 'string') {
+      this.result = this.chunks.join('');
+    } else {
+      this.result = common.flattenChunks(this.chunks);
+    }
+  }
+  this.chunks = [];
+  this.err = status;
+  this.msg = this.strm.msg;
+};
+
+
+/**
+ * inflate(data[, options]) -> Uint8Array|String
+ * - data (Uint8Array|ArrayBuffer): input data to decompress.
+ * - options (Object): zlib inflate options.
+ *
+ * Decompress `data` with inflate/ungzip and `options`. Autodetect
+ * format via wrapper header by default. That's why we don't provide
+ * separate `ungzip` method.
+ *
+ * Supported options are:
+ *
+ * - windowBits
+ *
+ * [http://zlib.net/manual.html#Advanced](http://zlib.net/manual.html#Advanced)
+ * for more information.
+ *
+ * Sugar (options):
+ *
+ * - `raw` (Boolean) - say that we work with raw stream, if you don't wish to specify
+ *   negative windowBits implicitly.
+ * - `to` (String) - if equal to 'string', then result will be converted
+ *   from utf8 to utf16 (javascript) string. When string output requested,
+ *   chunk length can differ from `chunkSize`, depending on content.
+ *
+ *
+ * ##### Example:
+ *
+ * ```javascript
+ * const pako = require('pako');
+ * const input = pako.deflate(new Uint8Array([1,2,3,4,5,6,7,8,9]));
+ * let output;
+ *
+ * try {
+ *   output = pako.inflate(input);
+ * } catch (err) {
+ *   console.log(err);
+ * }
+ * ```
+ **/
+function inflate$1(input, options) {
+  const inflator = new Inflate$1(options);
+
+  inflator.push(input, true);
+
+  // That will never happens, if you don't cheat with options :)
+  if (inflator.err) throw inflator.msg || messages[inflator.err];
+
+  return inflator.result;
+}
+
+
+/**
+ * inflateRaw(data[, options]) -> Uint8Array|String
+ * - data (Uint8Array|ArrayBuffer): input data to decompress.
+ * - options (Object): zlib inflate options.
+ *
+ * The same as [[inflate]], but creates raw data, without wrapper
+ * (header and adler32 crc).
+ **/
+function inflateRaw$1(input, options) {
+  options = options || {};
+  options.raw = true;
+  return inflate$1(input, options);
+}
+
+
+/**
+ * ungzip(data[, options]) -> Uint8Array|String
+ * - data (Uint8Array|ArrayBuffer): input data to decompress.
+ * - options (Object): zlib inflate options.
+ *
+ * Just shortcut to [[inflate]], because it autodetects format
+ * by header.content. Done for convenience.
+ **/
+
+
+var Inflate_1$1 = Inflate$1;
+var inflate_2 = inflate$1;
+var inflateRaw_1$1 = inflateRaw$1;
+var ungzip$1 = inflate$1;
+var constants = constants$2;
+
+var inflate_1$1 = {
+	Inflate: Inflate_1$1,
+	inflate: inflate_2,
+	inflateRaw: inflateRaw_1$1,
+	ungzip: ungzip$1,
+	constants: constants
+};
+
+const { Deflate, deflate, deflateRaw, gzip: pako_esm_gzip } = deflate_1$1;
+
+const { Inflate, inflate, inflateRaw, ungzip } = inflate_1$1;
+
+
+
+var Deflate_1 = Deflate;
+var deflate_1 = deflate;
+var deflateRaw_1 = deflateRaw;
+var gzip_1 = pako_esm_gzip;
+var Inflate_1 = Inflate;
+var inflate_1 = inflate;
+var inflateRaw_1 = inflateRaw;
+var ungzip_1 = ungzip;
+var constants_1 = constants$2;
+
+var pako_esm_pako = {
+	Deflate: Deflate_1,
+	deflate: deflate_1,
+	deflateRaw: deflateRaw_1,
+	gzip: gzip_1,
+	Inflate: Inflate_1,
+	inflate: inflate_1,
+	inflateRaw: inflateRaw_1,
+	ungzip: ungzip_1,
+	constants: constants_1
+};
+
+
+
+;// CONCATENATED MODULE: ./src/adapters/archive/pako-engine.ts
+
+const pako_engine_CHUNK_BYTES = 64 * 1024;
+// zlib's own numbers (zlib.h), the same in every port.
+const STRATEGY = {
+    default: 0,
+    filtered: 1,
+    huffman: 2,
+    rle: 3,
+    fixed: 4,
+};
+/** The pako version, recorded in the expanded form's `producers`. */
+const PAKO_PRODUCER = 'pako 2 (zlib 1.2.x port)';
+async function deflateWithPako(recipe, content, consume) {
+    try {
+        await consume(pakoDeflate(recipe, content));
+    }
+    finally {
+        content.destroy();
+    }
+}
+async function* pakoDeflate(recipe, content) {
+    const deflater = new Deflate_1({
+        level: recipe.level,
+        memLevel: recipe.memLevel,
+        windowBits: recipe.windowBits,
+        strategy: STRATEGY[recipe.strategy],
+        raw: true,
+        chunkSize: pako_engine_CHUNK_BYTES,
+    });
+    let pending = [];
+    deflater.onData = (chunk) => pending.push(Buffer.from(chunk));
+    const drain = function* () {
+        const out = pending;
+        pending = [];
+        yield* out;
+    };
+    for await (const piece of content) {
+        pushOrThrow(deflater, piece, false);
+        yield* drain();
+    }
+    pushOrThrow(deflater, new Uint8Array(0), true);
+    yield* drain();
+}
+function pushOrThrow(deflater, data, last) {
+    if (!deflater.push(data, last) || deflater.err) {
+        throw new Error(`pako deflate failed: ${deflater.msg || `status ${deflater.err}`}`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/adapters/archive/deflate-engines.ts
 // Runs a recipe: content in, raw deflate bytes out, streamed.
+
 
 
 
@@ -35459,7 +45185,7 @@ function watchChild(child) {
 const deflate_engines_CHUNK_BYTES = 64 * 1024;
 const GZIP_HEADER_BYTES = 10;
 const GZIP_TRAILER_BYTES = 8;
-const STRATEGY = {
+const deflate_engines_STRATEGY = {
     default: external_node_zlib_.constants.Z_DEFAULT_STRATEGY,
     filtered: external_node_zlib_.constants.Z_FILTERED,
     huffman: external_node_zlib_.constants.Z_HUFFMAN_ONLY,
@@ -35468,19 +45194,24 @@ const STRATEGY = {
 };
 /** Compresses `content` with `recipe` and hands the raw deflate bytes to `consume`. */
 function deflateWith(recipe, content, consume, options) {
-    return recipe.engine === 'zlib'
-        ? deflateWithZlib(recipe, content, consume)
-        : deflateWithGzip(recipe, content, consume, options.gzipBinary);
+    switch (recipe.engine) {
+        case 'zlib':
+            return deflateWithZlib(recipe, content, consume);
+        case 'pako':
+            return deflateWithPako(recipe, content, consume);
+        case 'gzip':
+            return deflateWithGzip(recipe, content, consume, options.gzipBinary);
+    }
 }
 async function deflateWithZlib(recipe, content, consume) {
     const deflater = (0,external_node_zlib_.createDeflateRaw)({
         level: recipe.level,
         memLevel: recipe.memLevel,
         windowBits: recipe.windowBits,
-        strategy: STRATEGY[recipe.strategy],
+        strategy: deflate_engines_STRATEGY[recipe.strategy],
         chunkSize: deflate_engines_CHUNK_BYTES,
     });
-    await (0,external_node_stream_promises_namespaceObject.pipeline)(content, deflater, consume);
+    await (0,external_node_stream_promises_.pipeline)(content, deflater, consume);
 }
 function gzipArguments(recipe) {
     return ['-n', `-${recipe.level}`, ...(recipe.rsyncable ? ['--rsyncable'] : []), '-c'];
@@ -35489,15 +45220,15 @@ async function deflateWithGzip(recipe, content, consume, binary) {
     const args = gzipArguments(recipe);
     const child = (0,external_node_child_process_.spawn)(binary, args, { env: gzipEnvironment(), stdio: ['pipe', 'pipe', 'pipe'] });
     const { stderr, exited } = watchChild(child);
-    const fed = (0,external_node_stream_promises_namespaceObject.pipeline)(content, child.stdin);
+    const fed = (0,external_node_stream_promises_.pipeline)(content, child.stdin);
     // Settles on every path below; this stops an early abort from leaving a stray rejection.
     fed.catch(() => undefined);
     try {
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(child.stdout, stripGzipFraming, consume);
+        await (0,external_node_stream_promises_.pipeline)(child.stdout, stripGzipFraming, consume);
         await fed;
         const failure = await exited;
         if (failure !== undefined) {
-            throw new DeltaGliderError(`${binary} ${args.join(' ')} exited with ${failure}: ${stderr().trim() || 'no message'}`, 'Check that GNU gzip works on this machine');
+            throw new errors/* DeltaGliderError */.a9(`${binary} ${args.join(' ')} exited with ${failure}: ${stderr().trim() || 'no message'}`, 'Check that GNU gzip works on this machine');
         }
     }
     catch (error) {
@@ -35516,7 +45247,7 @@ function gzipEnvironment() {
     return env;
 }
 function gzipNotFound(binary, cause) {
-    return new DeltaGliderError(`GNU gzip was not found (tried "${binary}"); it is needed to rebuild this archive`, 'Install gzip (apt-get install gzip, brew install gzip) and put it on PATH', { cause });
+    return new errors/* DeltaGliderError */.a9(`GNU gzip was not found (tried "${binary}"); it is needed to rebuild this archive`, 'Install gzip (apt-get install gzip, brew install gzip) and put it on PATH', { cause });
 }
 /**
  * The deflate body of `gzip -n -c` output: drops the 10-byte header (checked: no name,
@@ -35686,7 +45417,7 @@ async function writeContent(member, path) {
             callback(null, chunk);
         },
     });
-    await (0,external_node_stream_promises_namespaceObject.pipeline)(member.content(), measure, (0,external_node_fs_.createWriteStream)(path));
+    await (0,external_node_stream_promises_.pipeline)(member.content(), measure, (0,external_node_fs_.createWriteStream)(path));
     return { crc, length };
 }
 /**
@@ -35761,7 +45492,7 @@ async function runGzip(recipe, names, cwd, binary, consume) {
         await consume(child.stdout);
         const failure = await exited;
         if (failure !== undefined) {
-            throw new DeltaGliderError(`${binary} ${gzipArguments(recipe).join(' ')} (${names.length} files) exited with ` +
+            throw new errors/* DeltaGliderError */.a9(`${binary} ${gzipArguments(recipe).join(' ')} (${names.length} files) exited with ` +
                 `${failure}: ${stderr().trim() || 'no message'}`, 'Check that GNU gzip works on this machine');
         }
     }
@@ -35784,14 +45515,29 @@ async function runGzip(recipe, names, cwd, binary, consume) {
 
 
 
+
 /**
  * Streams the bytes an expanded form describes into `sink`. Checks structure, not
  * content: the caller compares the result's sha256 (or streams it into a comparer).
+ *
+ * With `maxBytes`, a first pass over the record headers adds up the output they
+ * describe and refuses the form before any recompression when it passes the bound.
+ * Every record describes at least one byte, so this bounds the record count too: a
+ * small delta cannot make millions of empty deflate records cost hours of CPU.
  */
-async function rebuildInto(expandedPath, sink, engines) {
+async function rebuildInto(expandedPath, sink, engines, maxBytes = Number.POSITIVE_INFINITY) {
     const { size } = await (0,promises_.stat)(expandedPath);
     return withFile(expandedPath, async (handle) => {
         const { header, recordsStart } = await readExpandedHeader(handle);
+        if (maxBytes !== Number.POSITIVE_INFINITY) {
+            let described = 0;
+            for await (const record of expandedRecords(handle, size, recordsStart, header.recipes)) {
+                described += record.kind === 'raw' ? record.length : record.deflateLength;
+                if (described > maxBytes) {
+                    throw new output_limit/* OutputLimitError */.XM(maxBytes, `The expanded form describes more than ${maxBytes} bytes of output; refused before rebuilding`);
+                }
+            }
+        }
         const writer = new RecordWriter(expandedPath, header, sink, engines);
         for await (const record of expandedRecords(handle, size, recordsStart, header.recipes)) {
             await writer.add(record);
@@ -35918,7 +45664,7 @@ function notReproduced(header, recipe, expected, cause) {
     const producers = Object.entries(header.producers)
         .map(([name, version]) => `${name} ${version}`)
         .join(', ');
-    return new IntegrityError(`Recompressing with ${describeRecipe(recipe)} did not give back the ${expected} deflate ` +
+    return new errors/* IntegrityError */.cs(`Recompressing with ${describeRecipe(recipe)} did not give back the ${expected} deflate ` +
         `bytes the archive had: this machine's compressor differs from the one that proved ` +
         `the recipe (${producers || 'unknown'})`, 'Download on a machine with the same Node.js zlib and GNU gzip, or upload the file ' +
         'again without archive-aware deltas', { cause });
@@ -35932,6 +45678,46 @@ function notReproduced(header, recipe, expected, cause) {
 
 
 
+/** The expansion passed its budget: the file is stored without it (`reason` says why). */
+class ExpansionBudgetExceeded extends Error {
+    reason;
+    constructor(reason) {
+        super(reason);
+        this.reason = reason;
+        this.name = 'ExpansionBudgetExceeded';
+    }
+}
+/**
+ * Checked as an expansion runs: by the writer on every chunk, by the proof as it
+ * compares, and up front on the entry count. A hostile archive (a 1 MB .tgz of 256 MiB
+ * of zeros, a zip of 20,000 tiny entries) then costs a bounded amount of disk and time.
+ */
+class ExpansionBudget {
+    limits;
+    constructor(limits) {
+        this.limits = limits;
+    }
+    /** Throws once the expanded form written so far passes the byte budget or time is up. */
+    written(bytes) {
+        if (bytes > this.limits.maxBytes) {
+            throw new ExpansionBudgetExceeded(`its expanded content passed ${formatBytes(this.limits.maxBytes)}, the archive-aware budget for a file of its size`);
+        }
+        this.tick();
+    }
+    entries(count) {
+        if (count > this.limits.maxEntries) {
+            throw new ExpansionBudgetExceeded(`it has ${count} entries, more than the ${this.limits.maxEntries} the archive-aware budget allows`);
+        }
+    }
+    tick() {
+        if (Date.now() > this.limits.deadline) {
+            throw new ExpansionBudgetExceeded('expanding and proving it ran out of its time budget');
+        }
+    }
+}
+function formatBytes(bytes) {
+    return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(0)} MiB` : `${bytes} bytes`;
+}
 /** A fresh stream of the inflated content of a raw deflate stream inside a file. */
 function openInflated(path, start, length) {
     const inflater = (0,external_node_zlib_.createInflateRaw)({ chunkSize: 64 * 1024 });
@@ -35942,13 +45728,19 @@ function openInflated(path, start, length) {
 /**
  * Rebuilds the expanded form through the same code path a download takes and compares
  * it with the original as it streams. Undefined when they are identical; otherwise where
- * they first differ.
+ * they first differ. Within the budget's time (ExpansionBudgetExceeded past it).
  */
-async function proveExpanded(expandedPath, originalPath, originalSize, engines) {
+async function proveExpanded(expandedPath, originalPath, originalSize, engines, budget) {
     return withFile(originalPath, async (handle) => {
         const comparer = new RangeComparer(handle, 0, originalSize);
+        const timed = {
+            write: (chunk) => {
+                budget?.tick();
+                return comparer.write(chunk);
+            },
+        };
         try {
-            await rebuildInto(expandedPath, comparer, engines);
+            await rebuildInto(expandedPath, timed, engines, originalSize);
             comparer.end();
             return undefined;
         }
@@ -35956,10 +45748,32 @@ async function proveExpanded(expandedPath, originalPath, originalSize, engines) 
             if (error instanceof Mismatch)
                 return error;
             // A recipe that made the wrong number of bytes fails where the comparison stopped.
-            if (error instanceof IntegrityError)
+            if (error instanceof errors/* IntegrityError */.cs)
                 return new Mismatch(comparer.matchedBytes, error.message);
             throw error;
         }
+    });
+}
+/** `proveExpanded` with an expansion's engines and budget. */
+function proveWithin(context, expandedPath, originalPath, originalSize) {
+    return proveExpanded(expandedPath, originalPath, originalSize, context.engines, context.budget);
+}
+
+;// CONCATENATED MODULE: ./src/adapters/archive/expand-budget.ts
+// The default budget of one archive-aware expansion at upload. Past it the file is stored
+// without expansion: hostile archives cost bounded time and scratch space.
+
+
+const DEFAULT_MAX_ENTRIES = 10_000;
+const BASE_MS = 60_000;
+const MS_PER_MIB = 1_000;
+function budgetFor(fileBytes, started, options = {}) {
+    const ceiling = (0,output_limit/* expansionLimit */.lS)(fileBytes);
+    const maxMs = options.maxMs ?? BASE_MS + Math.ceil(fileBytes / 1024 / 1024) * MS_PER_MIB;
+    return new ExpansionBudget({
+        maxBytes: Math.min(ceiling, options.maxExpandedBytes ?? ceiling),
+        maxEntries: options.maxEntries ?? DEFAULT_MAX_ENTRIES,
+        deadline: started + maxMs,
     });
 }
 
@@ -36132,6 +45946,7 @@ async function expandGzip(path, expandedPath, context) {
     const candidates = candidateRecipes({
         likelyLevels: layout.likelyLevels,
         gzipBinary: context.gzipAvailable,
+        engines: context.allowedEngines,
     });
     const stats = { tried: 0 };
     const report = { searchMs: 0, writeMs: 0, proveMs: 0 };
@@ -36153,7 +45968,7 @@ async function expandGzip(path, expandedPath, context) {
             clock = Date.now();
             if (contentBytes === undefined)
                 return undefined;
-            const mismatch = await proveExpanded(expandedPath, path, size, context.engines);
+            const mismatch = await proveWithin(context, expandedPath, path, size);
             report.proveMs += Date.now() - clock;
             clock = Date.now();
             if (!mismatch) {
@@ -36181,7 +45996,7 @@ async function expandGzip(path, expandedPath, context) {
  */
 async function writeExpanded(path, expandedPath, layout, recipe, context) {
     const { bodyStart, bodyLength } = layout;
-    const writer = await ExpandedWriter.create(expandedPath, {
+    const writer = await ExpandedWriter.budgeted(context.budget, expandedPath, {
         codec: 'gzip',
         recipes: [recipe],
         producers: context.producers,
@@ -36406,6 +46221,12 @@ function levelsFromZipFlags(flags) {
 //
 // The view's definition is part of the on-bucket format (deltas in buckets were encoded
 // against it): never change it without a new `dg-ref-view` version.
+//
+// Building one is bounded (`maxBytes`): a few hundred KiB of gzip can inflate to
+// gigabytes. Past the bound it stops, removes the file and rejects with OutputLimitError.
+// (The bound counts bytes as written, so a zip entry that inflates past it before it
+// turns out not to be one deflate stream also stops it.)
+
 
 
 
@@ -36429,7 +46250,7 @@ function changedWhileReading(path) {
  * file left behind, when `path` has no view. I/O errors reject (and remove the output):
  * only the bytes of `path` decide between a view and none.
  */
-async function writeView(path, viewPath) {
+async function writeView(path, viewPath, maxBytes = Number.POSITIVE_INFINITY) {
     const { size } = await (0,promises_.stat)(path);
     const head = await withFile(path, async (handle) => {
         const buffer = Buffer.alloc(4);
@@ -36439,7 +46260,7 @@ async function writeView(path, viewPath) {
     const codec = isGzip(head) ? 'gzip' : head.equals(ZIP_MAGIC) ? 'zip' : undefined;
     if (!codec)
         return undefined;
-    const sink = await FileSink.create(viewPath);
+    const sink = new CappedSink(await FileSink.create(viewPath), maxBytes);
     try {
         const viewed = codec === 'gzip' ? await gzipView(path, size, sink) : await zipView(path, size, sink);
         await sink.close();
@@ -36521,6 +46342,29 @@ async function copyRange(path, start, length, sink) {
     if (copied !== length)
         throw changedWhileReading(path);
 }
+/** A file sink that refuses to grow past `maxBytes`. */
+class CappedSink {
+    file;
+    maxBytes;
+    constructor(file, maxBytes) {
+        this.file = file;
+        this.maxBytes = maxBytes;
+    }
+    get position() {
+        return this.file.position;
+    }
+    async write(chunk) {
+        if (this.file.position + chunk.length > this.maxBytes)
+            throw new output_limit/* OutputLimitError */.XM(this.maxBytes);
+        await this.file.write(chunk);
+    }
+    truncate(position) {
+        return this.file.truncate(position);
+    }
+    close() {
+        return this.file.close();
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/adapters/archive/zip-codec.ts
 // zip, jar and friends: each deflated entry whose data a recipe reproduces is stored as
@@ -36552,6 +46396,7 @@ async function expandZip(path, expandedPath, context) {
         const layout = await readZipLayout(handle, size);
         if (!layout)
             return undefined;
+        context.budget.entries(layout.entries.length);
         const streams = deflateStreams(layout.entries);
         const stats = { tried: 0 };
         const report = { searchMs: 0, writeMs: 0, proveMs: 0 };
@@ -36570,7 +46415,7 @@ async function expandZip(path, expandedPath, context) {
                 continue;
             }
             clock = Date.now();
-            const mismatch = await proveExpanded(expandedPath, path, size, context.engines);
+            const mismatch = await proveWithin(context, expandedPath, path, size);
             report.proveMs += Date.now() - clock;
             if (!mismatch) {
                 const reproducedBytes = reproduced.reduce((sum, s) => sum + s.entry.compressedSize, 0);
@@ -36684,6 +46529,7 @@ async function searchOne(path, handle, stream, state, context, stats) {
             likelyLevels: levelsFromZipFlags(entry.flags),
             proven: state.proven,
             gzipBinary: context.gzipAvailable,
+            engines: context.allowedEngines,
         })
         : state.proven;
     if (candidates.length === 0)
@@ -36728,7 +46574,7 @@ async function zip_codec_writeExpanded(path, expandedPath, size, reproduced, con
             recipes.push(recipe);
         }
     }
-    const writer = await ExpandedWriter.create(expandedPath, {
+    const writer = await ExpandedWriter.budgeted(context.budget, expandedPath, {
         codec: 'zip',
         recipes,
         producers: context.producers,
@@ -36781,6 +46627,9 @@ async function zip_codec_writeExpanded(path, expandedPath, size, reproduced, con
 
 
 
+
+
+
 const DEFAULT_BUDGET_MS = 30_000;
 const DEFAULT_PREFIX_BYTES = 256 * 1024;
 const archive_codec_ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
@@ -36821,8 +46670,15 @@ class ArchiveCodec {
         this.options = options;
     }
     async expand(path, expandedPath) {
-        const report = await this.expandWithReport(path, expandedPath);
-        return report && { codec: report.codec };
+        try {
+            const report = await this.expandWithReport(path, expandedPath);
+            return report && { codec: report.codec };
+        }
+        catch (error) {
+            if (error instanceof ExpansionBudgetExceeded)
+                return { declined: error.reason };
+            throw error;
+        }
     }
     /** `expand` with the details: recipes, streams reproduced, time spent per phase. */
     async expandWithReport(path, expandedPath) {
@@ -36832,14 +46688,18 @@ class ArchiveCodec {
         const started = Date.now();
         let report;
         try {
-            const context = await this.context(started);
+            const context = await this.context(started, (await (0,promises_.stat)(path)).size);
             report =
                 codec === 'gzip'
                     ? await expandGzip(path, expandedPath, context)
                     : await expandZip(path, expandedPath, context);
+            if (!report)
+                context.budget.tick(); // a search cut short by the budget says so
         }
         catch (error) {
             await (0,promises_.rm)(expandedPath, { force: true });
+            if (error instanceof ExpansionBudgetExceeded)
+                throw error; // `expand` says why
             if (ENVIRONMENT_ERRORS.has(error.code ?? ''))
                 throw error;
             this.options.logger?.debug(`${path}: not expanded (${error.message})`);
@@ -36859,19 +46719,19 @@ class ArchiveCodec {
      * The deterministic view of a reference (see view.ts). It ignores every option: the same
      * bytes give the same view on any machine, with or without gzip, however long it takes.
      */
-    async view(path, viewPath) {
+    async view(path, viewPath, options = {}) {
         const started = Date.now();
-        const codec = await writeView(path, viewPath);
+        const codec = await writeView(path, viewPath, options.maxBytes);
         this.options.logger?.debug(codec
             ? `${path}: ${codec} reference view ${VIEW_VERSION} written (${Date.now() - started} ms)`
             : `${path}: no reference view (not a gzip or zip file this codec reads)`);
         return codec !== undefined;
     }
-    async rebuild(expandedPath, outPath) {
+    async rebuild(expandedPath, outPath, options = {}) {
         const engines = await this.enginesFor(expandedPath);
         const sink = await FileSink.create(outPath);
         try {
-            await rebuildInto(expandedPath, sink, engines);
+            await rebuildInto(expandedPath, sink, engines, options.maxBytes);
             await sink.close();
         }
         catch (error) {
@@ -36889,16 +46749,22 @@ class ArchiveCodec {
         this.gzipVersion ??= binary ? probeGnuGzip(binary) : Promise.resolve(undefined);
         return this.gzipVersion;
     }
-    async context(started) {
+    async context(started, fileBytes) {
         const gzipVersion = await this.gnuGzip();
-        const producers = { 'node-zlib': process.versions.zlib ?? 'unknown' };
+        const producers = {
+            'node-zlib': process.versions.zlib ?? 'unknown',
+            pako: PAKO_PRODUCER,
+        };
         if (gzipVersion)
             producers.gzip = gzipVersion;
+        const budget = budgetFor(fileBytes, started, this.options.budget);
         return {
             engines: this.engines(),
+            budget,
             gzipAvailable: gzipVersion !== undefined,
+            allowedEngines: this.options.engines,
             producers,
-            deadline: started + (this.options.searchBudgetMs ?? DEFAULT_BUDGET_MS),
+            deadline: Math.min(budget.limits.deadline, started + (this.options.searchBudgetMs ?? DEFAULT_BUDGET_MS)),
             prefixBytes: this.options.prefixBytes ?? DEFAULT_PREFIX_BYTES,
         };
     }
@@ -36907,7 +46773,7 @@ class ArchiveCodec {
         const { header } = await withFile(expandedPath, readExpandedHeader);
         const needsGzip = header.recipes.find((recipe) => recipe.engine === 'gzip');
         if (needsGzip && !(await this.gnuGzip())) {
-            throw new DeltaGliderError(`Rebuilding this ${header.codec} file needs GNU gzip (${describeRecipe(needsGzip)}, ` +
+            throw new errors/* DeltaGliderError */.a9(`Rebuilding this ${header.codec} file needs GNU gzip (${describeRecipe(needsGzip)}, ` +
                 `recorded with ${header.producers.gzip ?? 'GNU gzip'}), which is not available here` +
                 (this.gzipBinaryName() ? ` (tried "${this.gzipBinaryName()}")` : ''), 'Install GNU gzip and put it on PATH (apt-get install gzip, brew install gzip)');
         }
@@ -36935,7 +46801,16 @@ function readHead(path) {
 
 
 
+// EXTERNAL MODULE: ./src/core/delta-space.ts
+var delta_space = __nccwpck_require__(4247);
+// EXTERNAL MODULE: ./src/core/s3-url.ts
+var s3_url = __nccwpck_require__(3326);
+// EXTERNAL MODULE: ./src/core/text-safety.ts
+var text_safety = __nccwpck_require__(7174);
+// EXTERNAL MODULE: ./src/core/version.ts
+var version = __nccwpck_require__(9010);
 ;// CONCATENATED MODULE: ./src/core/metadata.ts
+
 
 /** The expanded-form version this build writes and reads (`dg-archive-format`). */
 const ARCHIVE_FORMAT = 'expanded-v1';
@@ -36946,7 +46821,7 @@ function formatCreatedAt(date) {
 }
 function encodeReference(f) {
     return headerSafe({
-        'dg-tool': TOOL_ID,
+        'dg-tool': version/* TOOL_ID */.F,
         'dg-source-name': f.sourceName,
         'dg-file-sha256': f.sha256,
         'dg-created-at': formatCreatedAt(f.createdAt),
@@ -36955,7 +46830,7 @@ function encodeReference(f) {
 }
 function encodeDelta(f) {
     const meta = {
-        'dg-tool': TOOL_ID,
+        'dg-tool': version/* TOOL_ID */.F,
         'dg-original-name': f.originalName,
         'dg-file-sha256': f.sha256,
         'dg-file-size': String(f.size),
@@ -36969,6 +46844,15 @@ function encodeDelta(f) {
         meta['dg-archive-codec'] = f.archive.codec;
         meta['dg-archive-format'] = ARCHIVE_FORMAT;
         meta['dg-ref-view'] = f.archive.refView;
+        const { expandedSize, expandedSha256, refViewSize, refViewSha256 } = f.archive;
+        if (expandedSize !== undefined)
+            meta['dg-expanded-size'] = String(expandedSize);
+        if (expandedSha256 !== undefined)
+            meta['dg-expanded-sha256'] = expandedSha256;
+        if (refViewSize !== undefined)
+            meta['dg-ref-view-size'] = String(refViewSize);
+        if (refViewSha256 !== undefined)
+            meta['dg-ref-view-sha256'] = refViewSha256;
     }
     if (f.note)
         meta['dg-note'] = f.note;
@@ -36976,7 +46860,7 @@ function encodeDelta(f) {
 }
 function encodeDirect(f) {
     return headerSafe({
-        'dg-tool': TOOL_ID,
+        'dg-tool': version/* TOOL_ID */.F,
         'dg-original-name': f.originalName,
         'dg-file-sha256': f.sha256,
         'dg-file-size': String(f.size),
@@ -37090,14 +46974,39 @@ function readField(meta, field) {
     }
     return undefined;
 }
-function readSize(meta) {
-    const raw = readField(meta, 'file-size');
-    if (raw === undefined || !/^\d+$/.test(raw))
+function readSize(meta, field = 'file-size') {
+    const raw = readField(meta, field);
+    if (raw === undefined || !/^\d{1,15}$/.test(raw))
         return undefined;
     return Number(raw);
 }
-/** Classifies a non-reference object by its metadata (FORMAT.md, "Reading"). */
+function readSha(meta, field) {
+    const raw = readField(meta, field)?.toLowerCase();
+    return raw !== undefined && /^[0-9a-f]{64}$/.test(raw) ? raw : undefined;
+}
+/**
+ * Classifies a non-reference object by its metadata (docs/format.md, "Reading"). A decoded
+ * value with control characters (a line break in `dg-ref-key`, an encoded-word that
+ * decodes to one in `dg-file-sha256`) is flagged in `unsafe`: downloads refuse it.
+ */
 function decodeObject(meta) {
+    const decoded = classifyObject(meta);
+    if (decoded.type === 'plain')
+        return decoded;
+    const archive = decoded.type === 'delta' ? Object.entries(decoded.archive ?? {}) : [];
+    const unsafe = [...Object.entries(decoded), ...archive].find(([, value]) => typeof value === 'string' && (0,text_safety/* hasControlChars */.jt)(value));
+    return unsafe ? { ...decoded, unsafe: FIELD_NAMES[unsafe[0]] ?? unsafe[0] } : decoded;
+}
+const FIELD_NAMES = {
+    sha256: 'dg-file-sha256',
+    originalName: 'dg-original-name',
+    refKey: 'dg-ref-key',
+    refSha256: 'dg-ref-sha256',
+    codec: 'dg-archive-codec',
+    format: 'dg-archive-format',
+    refView: 'dg-ref-view',
+};
+function classifyObject(meta) {
     const sha256 = readField(meta, 'file-sha256')?.toLowerCase();
     if (sha256 === undefined)
         return { type: 'plain' };
@@ -37124,6 +47033,10 @@ function readArchive(meta) {
         codec,
         format: readField(meta, 'archive-format') ?? '',
         refView: readField(meta, 'ref-view') ?? 'raw',
+        expandedSize: readSize(meta, 'expanded-size'),
+        expandedSha256: readSha(meta, 'expanded-sha256'),
+        refViewSize: readSize(meta, 'ref-view-size'),
+        refViewSha256: readSha(meta, 'ref-view-sha256'),
     };
 }
 /** The sha256 a reference.bin object declares for its bytes. */
@@ -37151,7 +47064,85 @@ async function inStep(progress, file, activity, totalBytes, work) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/core/two-forms.ts
+
+/**
+ * The form reads use: the newer by LastModified. On a tie (S3 keeps whole seconds) or
+ * when a time is unknown, `<name>`, which is what the reference CLI reads.
+ */
+function formToRead(direct, delta) {
+    const directTime = direct.lastModified?.getTime();
+    const deltaTime = delta.lastModified?.getTime();
+    const deltaIsNewer = directTime !== undefined && deltaTime !== undefined && deltaTime > directTime;
+    return deltaIsNewer ? { read: delta, stale: direct } : { read: direct, stale: delta };
+}
+/** The warning for a name stored twice, naming the form that is read. */
+function twoFormsWarning(bucket, name, read, stale) {
+    return (`"${name}" is stored twice, as ${(0,s3_url/* formatS3Url */.L)(bucket, read)} and ${(0,s3_url/* formatS3Url */.L)(bucket, stale)}: ` +
+        `reading ${(0,s3_url/* formatS3Url */.L)(bucket, read)}, the newer. Delete the other to settle it ` +
+        `(another tool, such as the DeltaGlider CLI, left it behind)`);
+}
+/** Warns once per name of a listing that is stored twice. */
+function warnTwoForms(log, bucket, files) {
+    for (const file of files) {
+        if (file.staleKey)
+            log.warning(twoFormsWarning(bucket, file.name, file.key, file.staleKey));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/delta-bounds.ts
+
+
+function boundsOf(where, decoded) {
+    const fileBytes = decoded.size;
+    if (fileBytes === undefined) {
+        throw new errors/* IntegrityError */.cs(`${where} has no dg-file-size metadata, so nothing bounds what it decodes to; refusing it`, 'Every DeltaGlider release records it: the object is corrupt or was not written by DeltaGlider; upload the file again');
+    }
+    const limit = (0,output_limit/* expansionLimit */.lS)(fileBytes);
+    const recorded = decoded.archive?.expandedSize;
+    if (recorded !== undefined && recorded > limit) {
+        throw new errors/* IntegrityError */.cs(`${where} records an expanded form of ${recorded} bytes (dg-expanded-size), more than ` +
+            `the ${limit} bytes allowed for a ${fileBytes}-byte file; refusing it`, 'The object is corrupt or hostile; nothing was written');
+    }
+    const expandedBytes = recorded ?? limit;
+    const expandedSource = recorded !== undefined
+        ? `dg-expanded-size: ${recorded} bytes`
+        : `the expansion limit of a ${fileBytes}-byte file: ${limit} bytes`;
+    return {
+        where,
+        fileBytes,
+        expandedBytes,
+        expandedSource,
+        expandedSha256: decoded.archive?.expandedSha256,
+        file: (onProgress) => ({ onProgress, maxBytes: fileBytes }),
+        expanded: (onProgress) => ({ onProgress, maxBytes: expandedBytes }),
+        async decoding(work) {
+            try {
+                return await work;
+            }
+            catch (error) {
+                if (!(error instanceof output_limit/* OutputLimitError */.XM))
+                    throw error;
+                const source = error.limitBytes === fileBytes ? `dg-file-size: ${fileBytes} bytes` : expandedSource;
+                throw new output_limit/* OutputLimitError */.XM(error.limitBytes, `${where} decodes to more than its recorded size (${source}); decoding was stopped`, error);
+            }
+        },
+    };
+}
+/** An archive-aware delta's expanded form must hash as recorded before anything is rebuilt. */
+async function checkExpanded(hasher, expandedPath, bounds) {
+    if (bounds.expandedSha256 === undefined)
+        return;
+    const actual = await hasher.sha256File(expandedPath);
+    if (actual !== bounds.expandedSha256) {
+        throw new errors/* IntegrityError */.cs(`${bounds.where} decoded to an expanded form with sha256 ${actual}, but its ` +
+            `dg-expanded-sha256 says ${bounds.expandedSha256}`, 'The object or its reference is corrupt; nothing was rebuilt or written');
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/core/downloader.ts
+
+
 
 
 
@@ -37169,7 +47160,7 @@ class Downloader {
         this.deps = deps;
     }
     async download(space, name, destDir) {
-        assertValidName(name);
+        (0,delta_space/* assertValidName */.QB)(name);
         return this.downloadTo(space, name, destinationPath(destDir, name));
     }
     /** Like `download`, to a file path of the caller's choosing (the CLI's `cp` to a new name). */
@@ -37185,21 +47176,33 @@ class Downloader {
         return this.rebuild(space, name, this.deps.files.tempPath(name), false);
     }
     async rebuild(space, name, dest, keep) {
-        assertValidName(name);
+        (0,delta_space/* assertValidName */.QB)(name);
         const { storage } = this.deps;
-        const directHead = await storage.head(space.bucket, directKey(space, name));
-        if (directHead)
-            return this.fetchDirect(space.bucket, directHead, name, dest, keep);
-        const deltaHead = await storage.head(space.bucket, deltaKey(space, name));
-        if (!deltaHead) {
-            throw new NotFoundError(`Neither ${formatS3Url(space.bucket, directKey(space, name))} nor its .delta exists`, 'Check the s3-url, or list the DeltaSpace to see the names it holds');
+        const [directHead, deltaHead] = await Promise.all([
+            storage.head(space.bucket, (0,delta_space/* directKey */.Rr)(space, name)),
+            storage.head(space.bucket, (0,delta_space/* deltaKey */.MZ)(space, name)),
+        ]);
+        const fetchDelta = (head) => this.fetchDelta(space, head, name, dest, keep).catch(needing(dest, sizeOf(decodeObject(head.metadata))));
+        if (directHead && deltaHead) {
+            // Stored in both forms (another tool left the older one): read the newer.
+            const { read, stale } = formToRead(directHead, deltaHead);
+            this.deps.log.warning(twoFormsWarning(space.bucket, name, read.key, stale.key));
+            if (read === deltaHead)
+                return fetchDelta(deltaHead);
         }
-        return this.fetchDelta(space, deltaHead, name, dest, keep);
+        if (directHead) {
+            return this.fetchDirect(space.bucket, directHead, name, dest, keep).catch(needing(dest, directHead.size));
+        }
+        if (!deltaHead) {
+            throw new errors/* NotFoundError */.m_(`Neither ${(0,s3_url/* formatS3Url */.L)(space.bucket, (0,delta_space/* directKey */.Rr)(space, name))} nor its .delta exists`, 'Check the s3-url, or list the DeltaSpace to see the names it holds');
+        }
+        return fetchDelta(deltaHead);
     }
     /** A direct object (or a plain one no DeltaGlider wrote, passed through untouched). */
     async fetchDirect(bucket, head, name, dest, keep) {
         const { storage } = this.deps;
         const decoded = decodeObject(head.metadata);
+        refuseUnsafeMetadata(bucket, head.key, decoded);
         const expected = decoded.type === 'plain' ? undefined : decoded.sha256;
         const { sha256 } = await this.place(dest, expected, head.key, keep, (partial) => inStep(this.deps.progress, name, 'downloading', head.size, (onProgress) => storage.download(bucket, head.key, partial, { onProgress })));
         return {
@@ -37215,15 +47218,17 @@ class Downloader {
     async fetchDelta(space, head, name, dest, keep) {
         const { storage, differ, files, references } = this.deps;
         const decoded = decodeObject(head.metadata);
+        refuseUnsafeMetadata(space.bucket, head.key, decoded);
         if (decoded.type !== 'delta') {
             // A `.delta` key without delta metadata is not ours to decode.
-            throw new IntegrityError(`${formatS3Url(space.bucket, head.key)} has no DeltaGlider delta metadata`, 'It was not written by DeltaGlider; download it with another S3 tool');
+            throw new errors/* IntegrityError */.cs(`${(0,s3_url/* formatS3Url */.L)(space.bucket, head.key)} has no DeltaGlider delta metadata`, 'It was not written by DeltaGlider; download it with another S3 tool');
         }
-        const refKey = referenceKeyFor(decoded.refKey ?? referenceKey(space));
+        const bounds = boundsOf((0,s3_url/* formatS3Url */.L)(space.bucket, head.key), decoded);
+        const refKey = (0,delta_space/* referenceKeyFor */.Ow)(decoded.refKey ?? (0,delta_space/* referenceKey */.Db)(space));
         const refSha = decoded.refSha256 ?? (await this.declaredReferenceSha(space.bucket, refKey));
         const refPath = await references.localCopy(space.bucket, refKey, refSha);
         const source = decoded.archive
-            ? await this.archiveSource(head.key, decoded.archive, refSha, refPath)
+            ? await this.archiveSource(bounds.where, decoded.archive, refSha, refPath)
             : refPath;
         const deltaPath = files.tempPath(`${name}.delta`);
         const expandedPath = files.tempPath(`${name}.expanded`);
@@ -37231,10 +47236,11 @@ class Downloader {
             await inStep(this.deps.progress, name, 'downloading the delta', head.size, (onProgress) => storage.download(space.bucket, head.key, deltaPath, { onProgress }));
             const { sha256, bytes } = await this.place(dest, decoded.sha256, head.key, keep, (partial) => inStep(this.deps.progress, name, 'decoding', decoded.size ?? 0, async (onProgress) => {
                 if (!decoded.archive)
-                    return differ.decode(source, deltaPath, partial, { onProgress });
+                    return bounds.decoding(differ.decode(source, deltaPath, partial, bounds.file(onProgress)));
                 // Archive-aware: the delta rebuilds the expanded form, the codec the file.
-                await differ.decode(source, deltaPath, expandedPath, { onProgress });
-                await this.deps.archives.codec.rebuild(expandedPath, partial);
+                await bounds.decoding(differ.decode(source, deltaPath, expandedPath, bounds.expanded(onProgress)));
+                await checkExpanded(this.deps.hasher, expandedPath, bounds);
+                await bounds.decoding(this.deps.archives.codec.rebuild(expandedPath, partial, bounds.file()));
             }));
             const originalBytes = decoded.size ?? bytes;
             return {
@@ -37256,13 +47262,17 @@ class Downloader {
     async archiveSource(key, archive, refSha, refPath) {
         const { archives } = this.deps;
         if (archive.format !== ARCHIVE_FORMAT || !archives) {
-            throw new DeltaGliderError(`${key} is an archive-aware delta in format "${archive.format}", which this build cannot read`, 'Upgrade deltaglider/action (or the deltaglider CLI) to the version that wrote it');
+            throw new errors/* DeltaGliderError */.a9(`${key} is an archive-aware delta in format "${archive.format}", which this build cannot read`, 'Upgrade deltaglider/action (or the deltaglider CLI) to the version that wrote it');
         }
         if (archive.refView === 'raw')
             return refPath;
-        const view = await archives.viewOf(refSha, refPath);
+        const view = await archives.viewOf(refSha, refPath, {
+            size: archive.refViewSize,
+            sha256: archive.refViewSha256,
+            delta: key,
+        });
         if (view.refView !== archive.refView) {
-            throw new IntegrityError(`${key} was made against the ${archive.refView} view of its reference, but this build sees it as ${view.refView}`, 'Upgrade deltaglider/action to the version that wrote it');
+            throw new errors/* IntegrityError */.cs(`${key} was made against the ${archive.refView} view of its reference, but this build sees it as ${view.refView}`, 'Upgrade deltaglider/action to the version that wrote it');
         }
         return view.path;
     }
@@ -37271,7 +47281,7 @@ class Downloader {
         const head = await this.deps.storage.head(bucket, refKey);
         const sha = head && referenceSha256(head.metadata);
         if (!sha) {
-            throw new NotFoundError(`The reference ${formatS3Url(bucket, refKey)} is missing or has no sha256 metadata`, 'Deltas against it cannot be rebuilt; restore the reference or re-upload the files');
+            throw new errors/* NotFoundError */.m_(`The reference ${(0,s3_url/* formatS3Url */.L)(bucket, refKey)} is missing or has no sha256 metadata`, 'Deltas against it cannot be rebuilt; restore the reference or re-upload the files');
         }
         return sha;
     }
@@ -37287,17 +47297,33 @@ class Downloader {
             await produce(partial);
             const actual = await hasher.sha256File(partial);
             if (expectedSha !== undefined && actual !== expectedSha) {
-                throw new IntegrityError(`${key} rebuilt to bytes with sha256 ${actual}, but its metadata says ${expectedSha}`, 'The object or its reference is corrupt; nothing was written to the destination');
+                throw new errors/* IntegrityError */.cs(`${key} rebuilt to bytes with sha256 ${actual}, but its metadata says ${expectedSha}`, 'The object or its reference is corrupt; nothing was written to the destination');
             }
             const bytes = await files.size(partial);
             if (keep)
                 await files.rename(partial, dest);
             return { sha256: actual, bytes };
         }
+        catch (error) {
+            // The partial file's name means nothing to the user: name the file it stands for.
+            if (error instanceof errors/* LocalFileError */.QD && error.local.path === partial)
+                throw error.at(dest);
+            throw error;
+        }
         finally {
             await files.remove(partial);
         }
     }
+}
+function sizeOf(decoded) {
+    return decoded.type === 'plain' ? undefined : decoded.size;
+}
+/** A full disk while writing the file itself says how many bytes the file needs. */
+function needing(dest, bytes) {
+    return (error) => {
+        const ours = error instanceof errors/* LocalFileError */.QD && error.local.path === dest;
+        throw ours ? error.needing(bytes) : error;
+    };
 }
 /** Joins a logical name to the destination directory, refusing anything that escapes it. */
 function destinationPath(destDir, name) {
@@ -37305,12 +47331,102 @@ function destinationPath(destDir, name) {
     const dest = (0,external_node_path_.resolve)((0,external_node_path_.join)(root, name));
     const inside = root.endsWith(external_node_path_.sep) ? root : root + external_node_path_.sep;
     if (!dest.startsWith(inside)) {
-        throw new InputError(`The name "${name}" would be written outside ${root}`, 'Refusing to write outside the destination directory');
+        throw new errors/* InputError */.dz(`The name "${name}" would be written outside ${root}`, 'Refusing to write outside the destination directory');
     }
     return dest;
 }
+/** Metadata with control characters was not written by DeltaGlider: nothing is read. */
+function refuseUnsafeMetadata(bucket, key, decoded) {
+    if (decoded.type === 'plain' || !decoded.unsafe)
+        return;
+    throw new errors/* IntegrityError */.cs(`${(0,s3_url/* formatS3Url */.L)(bucket, key)} has control characters (such as a line break) in its ${decoded.unsafe} metadata`, 'DeltaGlider never writes such values: the object was altered by another tool; delete it or upload the file again');
+}
+
+// EXTERNAL MODULE: ./src/core/util/map-limit.ts
+var map_limit = __nccwpck_require__(6763);
+;// CONCATENATED MODULE: ./src/core/download-targets.ts
+
+
+
+
+
+/** Existing files hashed at once while checking. */
+const CHECK_CONCURRENCY = 4;
+/**
+ * Checks every target; resolves to the results of those already in place (same sha256),
+ * keyed by destination. Throws one error naming every conflict.
+ */
+async function checkTargets(targets, deps, options) {
+    for (const { dest } of targets)
+        await deps.files.checkName(dest);
+    const done = new Map();
+    const conflicts = [];
+    await (0,map_limit/* mapLimit */.s)(targets, CHECK_CONCURRENCY, async ({ file, dest }) => {
+        const state = await deps.files.state(dest);
+        if (state === 'none')
+            return;
+        if (state === 'other')
+            return void conflicts.push(`${dest} (not a regular file)`);
+        if (await sameBytes(file, dest, deps)) {
+            deps.log.info(`${file.name}: already at ${dest} with the same bytes`);
+            return void done.set(dest, resultOf(file));
+        }
+        if (options.overwrite === false)
+            conflicts.push(dest);
+    });
+    if (conflicts.length > 0) {
+        conflicts.sort();
+        throw new errors/* InputError */.dz(`${conflicts.length === 1 ? 'A file' : `${conflicts.length} files`} already exist` +
+            `${conflicts.length === 1 ? 's' : ''} with other content: ${conflicts.join(', ')}`, 'Nothing was downloaded. Allow replacing them (action input overwrite: true, CLI --overwrite), or download into another directory');
+    }
+    return done;
+}
+/** What the bucket holds under `name`, read as a download reads it (direct first). */
+async function describeFile(storage, space, name) {
+    const [directHead, deltaHead] = await Promise.all([
+        storage.head(space.bucket, (0,delta_space/* directKey */.Rr)(space, name)),
+        storage.head(space.bucket, (0,delta_space/* deltaKey */.MZ)(space, name)),
+    ]);
+    // The form a download reads (two-forms.ts): the newer one when both exist.
+    const head = directHead && deltaHead ? formToRead(directHead, deltaHead).read : (directHead ?? deltaHead);
+    if (head) {
+        const { key } = head;
+        const decoded = decodeObject(head.metadata);
+        if (decoded.type === 'plain') {
+            return { name, key, kind: 'plain', originalBytes: head.size, storedBytes: head.size };
+        }
+        return {
+            name,
+            key,
+            kind: decoded.type,
+            originalBytes: decoded.size ?? head.size,
+            storedBytes: head.size,
+            sha256: decoded.sha256,
+        };
+    }
+    return undefined;
+}
+/** Plain objects have no sha256 to compare: they never count as already in place. */
+async function sameBytes(file, dest, deps) {
+    if (file.sha256 === undefined || file.kind === 'plain')
+        return false;
+    if ((await deps.files.size(dest)) !== file.originalBytes)
+        return false;
+    return (await deps.hasher.sha256File(dest)) === file.sha256;
+}
+function resultOf(file) {
+    return {
+        name: file.name,
+        key: file.key,
+        kind: file.kind === 'plain' ? 'direct' : file.kind,
+        originalBytes: file.originalBytes,
+        storedBytes: file.storedBytes,
+        sha256: file.sha256 ?? '',
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/core/lister.ts
+
 
 
 
@@ -37322,37 +47438,66 @@ const HEAD_CONCURRENCY = 8;
  * deeper prefix is another DeltaSpace.
  */
 async function listSpace(storage, space) {
-    const prefix = listingPrefix(space);
+    const prefix = (0,delta_space/* listingPrefix */.Lo)(space);
     const direct = new Map();
     const deltas = new Map();
     for await (const object of storage.list(space.bucket, prefix)) {
         const rest = object.key.slice(prefix.length);
-        if (rest === '' || rest.includes('/') || rest === REFERENCE_NAME)
+        if (rest === '' || rest.includes('/') || rest === delta_space/* REFERENCE_NAME */.Wo)
             continue;
-        if (rest.endsWith(DELTA_SUFFIX))
-            deltas.set(stripDeltaSuffix(rest), object);
+        if (rest.endsWith(delta_space/* DELTA_SUFFIX */.BB))
+            deltas.set((0,delta_space/* stripDeltaSuffix */.C0)(rest), object);
         else
             direct.set(rest, object);
     }
-    // Reading prefers `<name>` over `<name>.delta` (FORMAT.md), so listing does too.
-    const entries = [...direct.entries(), ...[...deltas].filter(([name]) => !direct.has(name))];
+    // A name stored in both forms lists as the one a download reads (two-forms.ts).
+    const entries = [...direct].map(([name, object]) => {
+        const delta = deltas.get(name);
+        if (!delta)
+            return [name, object, undefined];
+        const { read, stale } = formToRead(object, delta);
+        return [name, read, stale.key];
+    });
+    for (const [name, object] of deltas)
+        if (!direct.has(name))
+            entries.push([name, object, undefined]);
     entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return mapLimit(entries, HEAD_CONCURRENCY, async ([name, object]) => {
-        const head = await storage.head(space.bucket, object.key);
-        const decoded = decodeObject(head?.metadata ?? {});
-        const storedBytes = head?.size ?? object.size;
-        if (decoded.type === 'plain') {
-            return { name, key: object.key, kind: 'plain', originalBytes: storedBytes, storedBytes };
-        }
+    return (0,map_limit/* mapLimit */.s)(entries, HEAD_CONCURRENCY, async ([name, object, staleKey]) => {
+        const file = await describeObject(storage, space, name, object);
+        return staleKey ? { ...file, staleKey } : file;
+    });
+}
+/** One listed object as a logical file: its metadata holds the original size. */
+async function describeObject(storage, space, name, object) {
+    const head = await storage.head(space.bucket, object.key);
+    const decoded = decodeObject(head?.metadata ?? {});
+    const storedBytes = head?.size ?? object.size;
+    // What downloads refuse (a control character, `..`), said where the name is listed.
+    const refused = (0,delta_space/* nameProblem */.rH)(name);
+    const nameProblem = refused ? `the name ${refused}` : undefined;
+    if (decoded.type === 'plain') {
         return {
             name,
             key: object.key,
-            kind: decoded.type,
-            originalBytes: decoded.size ?? storedBytes,
+            kind: 'plain',
+            originalBytes: storedBytes,
             storedBytes,
-            sha256: decoded.sha256,
+            ...(nameProblem ? { problem: nameProblem } : {}),
         };
-    });
+    }
+    // A flagged value is not what it claims to be (a sha256 with a line break): not shown.
+    const problem = nameProblem ??
+        (decoded.unsafe ? `its ${decoded.unsafe} metadata contains control characters` : undefined);
+    return {
+        name,
+        key: object.key,
+        kind: decoded.type,
+        originalBytes: decoded.size ?? storedBytes,
+        storedBytes,
+        ...(decoded.unsafe ? {} : { sha256: decoded.sha256 }),
+        ...(problem ? { problem } : {}),
+        ...(decoded.type === 'delta' && decoded.archive ? { archiveAware: true } : {}),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/core/reference-store.ts
@@ -37410,13 +47555,13 @@ class ReferenceStore {
         try {
             const head = await this.storage.head(bucket, key);
             if (!head) {
-                throw new NotFoundError(`The reference ${formatS3Url(bucket, key)} is missing`, 'Deltas in this DeltaSpace cannot be rebuilt without it; restore it from a backup or re-upload the files');
+                throw new errors/* NotFoundError */.m_(`The reference ${(0,s3_url/* formatS3Url */.L)(bucket, key)} is missing`, 'Deltas in this DeltaSpace cannot be rebuilt without it; restore it from a backup or re-upload the files');
             }
-            this.log.info(`Downloading reference ${formatS3Url(bucket, key)}`);
+            this.log.info(`Downloading reference ${(0,s3_url/* formatS3Url */.L)(bucket, key)}`);
             await inStep(this.progress, key, 'downloading the reference', head.size, (onProgress) => this.storage.download(bucket, key, temp, { onProgress }));
             const actual = await this.hasher.sha256File(temp);
             if (actual !== sha256) {
-                throw new IntegrityError(`The reference ${formatS3Url(bucket, key)} is corrupt: its sha256 is ${actual}, expected ${sha256}`, 'The bucket object was changed behind DeltaGlider; deltas against it cannot be trusted');
+                throw new errors/* IntegrityError */.cs(`The reference ${(0,s3_url/* formatS3Url */.L)(bucket, key)} is corrupt: its sha256 is ${actual}, expected ${sha256}`, 'The bucket object was changed behind DeltaGlider; deltas against it cannot be trusted');
             }
             this.stats.downloads++;
             return await this.cache.put(temp, sha256);
@@ -37430,8 +47575,8 @@ class ReferenceStore {
 ;// CONCATENATED MODULE: ./src/core/policy.ts
 // Which files are worth storing as deltas. A delta only pays when the file is large
 // enough and shares bytes with other versions; text, media and checksums rarely do, and
-// compressed content cannot be delta'd byte-exactly for the DeltaGlider CLI (FORMAT.md,
-// TRAP), so those go direct.
+// compressed content cannot be delta'd byte-exactly for the DeltaGlider CLI (docs/format.md,
+// "Deltas and integrity"), so those go direct.
 /** Below this size the fixed cost of a delta (and of a reference) is not worth it. */
 const MIN_DELTA_BYTES = 1024 * 1024;
 /** How many leading bytes `classify` looks at. */
@@ -37522,7 +47667,7 @@ class Uploader {
         this.options = options;
     }
     async upload(path, space, name = (0,external_node_path_.basename)(path)) {
-        assertValidName(name);
+        (0,delta_space/* assertValidName */.QB)(name);
         const { files, hasher, log } = this.deps;
         const size = await files.size(path);
         const head = await files.readHead(path, SNIFF_BYTES);
@@ -37555,8 +47700,17 @@ class Uploader {
         const found = await archives.codec.expand(file.path, path);
         if (!found)
             return undefined;
+        if ('declined' in found) {
+            const notice = `${file.name}: stored without archive-aware expansion: ${found.declined}`;
+            if (log.notice)
+                log.notice(notice);
+            else
+                log.info(notice);
+            return undefined;
+        }
         log.info(`${file.name}: ${found.codec} content reproduced exactly; storing an archive-aware delta`);
-        return { path, codec: found.codec, sha256: await hasher.sha256File(path) };
+        const [sha256, size] = [await hasher.sha256File(path), await files.size(path)];
+        return { path, codec: found.codec, sha256, size };
     }
     async store(space, file, head) {
         const { log } = this.deps;
@@ -37568,7 +47722,7 @@ class Uploader {
             log.info(`${name}: stored direct (${eligibility.reason})`);
             return this.putDirect(space, file);
         }
-        const refKey = referenceKey(space);
+        const refKey = (0,delta_space/* referenceKey */.Db)(space);
         let refHead = await this.deps.storage.head(space.bucket, refKey);
         for (let attempt = 1;; attempt++) {
             if (!refHead) {
@@ -37580,7 +47734,7 @@ class Uploader {
                 refHead = await this.deps.storage.head(space.bucket, refKey);
                 if (!refHead) {
                     if (attempt >= REFERENCE_ATTEMPTS) {
-                        throw new DeltaGliderError(`${formatS3Url(space.bucket, refKey)} is being created by another writer but never appeared`, 'Re-run the step; if it persists, check for stuck uploads to this DeltaSpace');
+                        throw new errors/* DeltaGliderError */.a9(`${(0,s3_url/* formatS3Url */.L)(space.bucket, refKey)} is being created by another writer but never appeared`, 'Re-run the step; if it persists, check for stuck uploads to this DeltaSpace');
                     }
                     await this.deps.clock.sleep(250 * 2 ** attempt);
                     continue;
@@ -37588,7 +47742,7 @@ class Uploader {
             }
             const refSha = referenceSha256(refHead.metadata);
             if (!refSha) {
-                throw new IntegrityError(`${formatS3Url(space.bucket, refKey)} has no dg-file-sha256 metadata`, 'It was not written by DeltaGlider, or was changed behind it; move it away or use another s3-url');
+                throw new errors/* IntegrityError */.cs(`${(0,s3_url/* formatS3Url */.L)(space.bucket, refKey)} has no dg-file-sha256 metadata`, 'It was not written by DeltaGlider, or was changed behind it; move it away or use another s3-url');
             }
             const stored = await this.putDelta(space, file, refSha);
             if (stored)
@@ -37596,7 +47750,7 @@ class Uploader {
             // The reference was replaced while this delta was being made: only a racer on a
             // store that ignores If-None-Match does that, and it settles within a few tries.
             if (attempt >= REFERENCE_ATTEMPTS) {
-                throw new DeltaGliderError(`${formatS3Url(space.bucket, refKey)} kept changing while ${name} was stored against it`, 'Other writers keep replacing the reference; re-run the step once they are done');
+                throw new errors/* DeltaGliderError */.a9(`${(0,s3_url/* formatS3Url */.L)(space.bucket, refKey)} kept changing while ${name} was stored against it`, 'Other writers keep replacing the reference; re-run the step once they are done');
             }
             refHead = await this.deps.storage.head(space.bucket, refKey);
         }
@@ -37604,7 +47758,7 @@ class Uploader {
     /** An object already holding these exact bytes under this name makes the upload a no-op. */
     async findUnchanged(space, file) {
         const { storage } = this.deps;
-        for (const key of [deltaKey(space, file.name), directKey(space, file.name)]) {
+        for (const key of [(0,delta_space/* deltaKey */.MZ)(space, file.name), (0,delta_space/* directKey */.Rr)(space, file.name)]) {
             const head = await storage.head(space.bucket, key);
             if (!head)
                 continue;
@@ -37627,7 +47781,7 @@ class Uploader {
      */
     async createReference(space, file) {
         const { storage, clock, log, references } = this.deps;
-        const refKey = referenceKey(space);
+        const refKey = (0,delta_space/* referenceKey */.Db)(space);
         const outcome = await inStep(this.deps.progress, file.name, 'uploading as the reference', file.size, (onProgress) => storage.upload(space.bucket, refKey, file.path, encodeReference({ sourceName: file.name, sha256: file.sha256, createdAt: clock.now() }), { ifAbsent: true, onProgress }));
         if (outcome === 'exists') {
             log.info(`${file.name}: another writer created the reference first; storing a delta against it`);
@@ -37642,8 +47796,8 @@ class Uploader {
         // and the delta against the winner written next replaces it.
         if (!(await this.stillReference(space, file)))
             return undefined;
-        await this.removeStale(space, directKey(space, file.name));
-        log.info(`${file.name}: became the reference of ${formatSpace(space)}`);
+        await this.removeStale(space, (0,delta_space/* directKey */.Rr)(space, file.name));
+        log.info(`${file.name}: became the reference of ${(0,delta_space/* formatSpace */.cZ)(space)}`);
         return this.result(file, zeroDiff.key, 'reference', file.size + zeroDiff.size);
     }
     /**
@@ -37651,7 +47805,7 @@ class Uploader {
      * metadata tells whose bytes are stored.
      */
     async stillReference(space, file) {
-        const head = await this.deps.storage.head(space.bucket, referenceKey(space));
+        const head = await this.deps.storage.head(space.bucket, (0,delta_space/* referenceKey */.Db)(space));
         if (head && referenceSha256(head.metadata) === file.sha256)
             return true;
         this.deps.log.info(`${file.name}: another writer's reference won the race; storing a delta against it`);
@@ -37661,13 +47815,13 @@ class Uploader {
     async rebuildable(space, delta) {
         if (delta.refSha256 === undefined)
             return true; // legacy: checked on download
-        const refKey = referenceKeyFor(delta.refKey ?? referenceKey(space));
+        const refKey = (0,delta_space/* referenceKeyFor */.Ow)(delta.refKey ?? (0,delta_space/* referenceKey */.Db)(space));
         const head = await this.deps.storage.head(space.bucket, refKey);
         return head !== undefined && referenceSha256(head.metadata) === delta.refSha256;
     }
     /** Whether reference.bin currently declares `refSha`. */
     async isReference(space, refSha) {
-        const head = await this.deps.storage.head(space.bucket, referenceKey(space));
+        const head = await this.deps.storage.head(space.bucket, (0,delta_space/* referenceKey */.Db)(space));
         return head !== undefined && referenceSha256(head.metadata) === refSha;
     }
     /**
@@ -37678,13 +47832,13 @@ class Uploader {
     async putDelta(space, file, refSha) {
         let refPath;
         try {
-            refPath = await this.deps.references.localCopy(space.bucket, referenceKey(space), refSha);
+            refPath = await this.deps.references.localCopy(space.bucket, (0,delta_space/* referenceKey */.Db)(space), refSha);
         }
         catch (error) {
             // Bytes that no longer match the metadata read a moment ago, or no object at all:
             // replaced or removed in between, unless the metadata still says `refSha` (then the
             // object is corrupt, and the error stands).
-            const changed = error instanceof IntegrityError || error instanceof NotFoundError;
+            const changed = error instanceof errors/* IntegrityError */.cs || error instanceof errors/* NotFoundError */.m_;
             if (changed && !(await this.isReference(space, refSha)))
                 return undefined;
             throw error;
@@ -37699,8 +47853,9 @@ class Uploader {
             this.deps.log.info(`${file.name}: the reference changed while its delta was stored; storing it again`);
             return undefined;
         }
-        await this.removeStale(space, directKey(space, file.name));
-        return this.result(file, delta.key, 'delta', delta.size);
+        await this.removeStale(space, (0,delta_space/* directKey */.Rr)(space, file.name));
+        const stored = this.result(file, delta.key, 'delta', delta.size);
+        return delta.archiveAware ? { ...stored, archiveAware: true } : stored;
     }
     /**
      * Encodes `file` against `refPath` and uploads the delta, unless it exceeds the
@@ -37708,41 +47863,90 @@ class Uploader {
      */
     async encodeAndPut(space, file, refPath, refSha, note) {
         const { differ, files, storage, clock, log } = this.deps;
-        const key = deltaKey(space, file.name);
+        const key = (0,delta_space/* deltaKey */.MZ)(space, file.name);
         const deltaPath = files.tempPath(`${file.name}.delta`);
+        const plainPath = files.tempPath(`${file.name}.plain.delta`);
         try {
-            // Archive-aware: from the reference's view to the file's expanded form.
-            const source = file.expanded
-                ? await this.deps.archives.viewOf(refSha, refPath)
-                : { path: refPath, refView: 'raw' };
-            const target = file.expanded?.path ?? file.path;
-            await inStep(this.deps.progress, file.name, 'encoding', await files.size(target), (onProgress) => differ.encode(source.path, target, deltaPath, { onProgress }));
-            if (file.expanded)
-                await this.proveDecodes(source.path, deltaPath, file.expanded);
-            const size = await files.size(deltaPath);
-            const ratio = file.size === 0 ? 0 : size / file.size;
-            if (note === undefined && ratio > this.options.maxRatio) {
-                log.info(`${file.name}: delta is ${(ratio * 100).toFixed(1)}% of the file (max-ratio ${this.options.maxRatio}); storing it direct`);
-                return { key, size, skipped: true };
+            await this.encodeStep(file.name, refPath, file.path, plainPath);
+            const aware = file.expanded && (await this.encodeAware(file, file.expanded, refSha, refPath, deltaPath));
+            const plainSize = await files.size(plainPath);
+            // Never more than plain: entries no recipe reproduces stay compressed in the expanded
+            // form and match nothing in the reference's view, so a partial expansion can lose to
+            // xdelta3 on the compressed bytes.
+            const archive = aware && aware.size < plainSize ? aware : undefined;
+            if (aware && !archive) {
+                log.info(`${file.name}: the plain delta (${plainSize} bytes) is smaller than the archive-aware one (${aware.size}); storing it`);
             }
+            const chosenPath = archive ? deltaPath : plainPath;
+            const size = archive?.size ?? plainSize;
+            const skip = note === undefined && this.overMaxRatio(file, size, archive?.targetSize);
+            if (skip)
+                return { key, size, skipped: true };
             const meta = encodeDelta({
                 originalName: file.name,
                 sha256: file.sha256,
                 size: file.size,
                 createdAt: clock.now(),
-                refKey: referenceKey(space),
+                refKey: (0,delta_space/* referenceKey */.Db)(space),
                 refSha256: refSha,
                 deltaSize: size,
                 deltaCmd: differ.describeEncode('reference.bin', file.name, `${file.name}.delta`),
                 note,
-                archive: file.expanded && { codec: file.expanded.codec, refView: source.refView },
+                archive: archive && {
+                    codec: file.expanded.codec,
+                    refView: archive.refView,
+                    expandedSize: file.expanded.size,
+                    expandedSha256: file.expanded.sha256,
+                    refViewSize: archive.refViewSize,
+                    refViewSha256: archive.refViewSha256,
+                },
             });
-            await inStep(this.deps.progress, file.name, 'uploading the delta', size, (onProgress) => storage.upload(space.bucket, key, deltaPath, meta, { onProgress }));
-            return { key, size, skipped: false };
+            await inStep(this.deps.progress, file.name, 'uploading the delta', size, (onProgress) => storage.upload(space.bucket, key, chosenPath, meta, { onProgress }));
+            return { key, size, skipped: false, archiveAware: archive !== undefined };
         }
         finally {
             await files.remove(deltaPath);
+            await files.remove(plainPath);
         }
+    }
+    async encodeStep(name, source, target, out) {
+        const { differ, files } = this.deps;
+        await inStep(this.deps.progress, name, 'encoding', await files.size(target), (onProgress) => differ.encode(source, target, out, { onProgress }));
+    }
+    /** Archive-aware: from the reference's view to the file's expanded form, proven. */
+    async encodeAware(file, expanded, refSha, refPath, deltaPath) {
+        const { files } = this.deps;
+        const source = await this.deps.archives.viewForUpload(refSha, refPath);
+        await this.encodeStep(file.name, source.path, expanded.path, deltaPath);
+        await this.proveDecodes(source.path, deltaPath, expanded);
+        return {
+            size: await files.size(deltaPath),
+            targetSize: await files.size(expanded.path),
+            refView: source.refView,
+            refViewSize: source.size,
+            refViewSha256: source.sha256,
+        };
+    }
+    /**
+     * max-ratio measures how much of the file changed: a plain delta against the file's
+     * size, an archive-aware one against the content it encodes (the expanded form), so a
+     * `.tgz` is judged as its `.tar` would be. Either way the delta must be smaller than the
+     * file itself, or storing it saves nothing.
+     */
+    overMaxRatio(file, size, awareTarget) {
+        const { maxRatio } = this.options;
+        const basis = awareTarget ?? file.size;
+        const ratio = basis === 0 ? 0 : size / basis;
+        if (ratio > maxRatio) {
+            const of = awareTarget === undefined ? 'the file' : 'its uncompressed content';
+            this.deps.log.info(`${file.name}: delta is ${(ratio * 100).toFixed(1)}% of ${of} (max-ratio ${maxRatio}); storing it direct`);
+            return true;
+        }
+        if (awareTarget !== undefined && size >= file.size) {
+            this.deps.log.info(`${file.name}: the archive-aware delta (${size} bytes) is not smaller than the file; storing it direct`);
+            return true;
+        }
+        return false;
     }
     /**
      * Nothing is stored that is not proven to rebuild: the codec proved that the expanded
@@ -37755,7 +47959,7 @@ class Uploader {
             await differ.decode(sourcePath, deltaPath, decoded);
             const actual = await hasher.sha256File(decoded);
             if (actual !== expanded.sha256) {
-                throw new IntegrityError(`An archive-aware delta decoded to sha256 ${actual} instead of ${expanded.sha256}`, 'Nothing was stored; set archive-aware: false to store this file without it, and report the bug');
+                throw new errors/* IntegrityError */.cs(`An archive-aware delta decoded to sha256 ${actual} instead of ${expanded.sha256}`, 'Nothing was stored; set archive-aware: false to store this file without it, and report the bug');
             }
         }
         finally {
@@ -37764,7 +47968,7 @@ class Uploader {
     }
     async putDirect(space, file) {
         const { storage, clock } = this.deps;
-        const key = directKey(space, file.name);
+        const key = (0,delta_space/* directKey */.Rr)(space, file.name);
         const meta = encodeDirect({
             originalName: file.name,
             sha256: file.sha256,
@@ -37772,7 +47976,7 @@ class Uploader {
             createdAt: clock.now(),
         });
         await inStep(this.deps.progress, file.name, 'uploading', file.size, (onProgress) => storage.upload(space.bucket, key, file.path, meta, { onProgress }));
-        await this.removeStale(space, deltaKey(space, file.name));
+        await this.removeStale(space, (0,delta_space/* deltaKey */.MZ)(space, file.name));
         return this.result(file, key, 'direct', file.size);
     }
     /**
@@ -37813,98 +48017,51 @@ class Uploader {
  * between the listing and the reference's deletion would lose its reference.
  */
 async function removeFile(storage, log, space, name, options = {}) {
-    assertValidName(name);
+    (0,delta_space/* assertValidName */.QB)(name);
     const targets = [];
-    for (const key of [directKey(space, name), deltaKey(space, name)]) {
+    for (const key of [(0,delta_space/* directKey */.Rr)(space, name), (0,delta_space/* deltaKey */.MZ)(space, name)]) {
         if (await storage.head(space.bucket, key))
             targets.push(key);
     }
     if (targets.length === 0) {
-        throw new NotFoundError(`Neither ${formatS3Url(space.bucket, directKey(space, name))} nor its .delta exists`, `List ${formatSpace(space)} to see the names it holds`);
+        throw new errors/* NotFoundError */.m_(`Neither ${(0,s3_url/* formatS3Url */.L)(space.bucket, (0,delta_space/* directKey */.Rr)(space, name))} nor its .delta exists`, `List ${(0,delta_space/* formatSpace */.cZ)(space)} to see the names it holds`);
     }
     for (const key of targets)
         await remove(storage, log, space.bucket, key, options.dryRun);
-    const refKey = referenceKey(space);
+    const refKey = (0,delta_space/* referenceKey */.Db)(space);
     const referenceRemoved = !(await anyDeltaLeft(storage, space, new Set(targets))) &&
         (await storage.head(space.bucket, refKey)) !== undefined;
     if (referenceRemoved) {
-        log.info(`${formatSpace(space)} holds no delta any more: removing its reference.bin`);
+        log.info(`${(0,delta_space/* formatSpace */.cZ)(space)} holds no delta any more: removing its reference.bin`);
         await remove(storage, log, space.bucket, refKey, options.dryRun);
     }
     return { name, deleted: referenceRemoved ? [...targets, refKey] : targets, referenceRemoved };
 }
 /** Whether a `.delta` is left directly in the space, `gone` (deleted, or to be in a dry run) aside. */
 async function anyDeltaLeft(storage, space, gone) {
-    const prefix = listingPrefix(space);
+    const prefix = (0,delta_space/* listingPrefix */.Lo)(space);
     for await (const object of storage.list(space.bucket, prefix)) {
         const rest = object.key.slice(prefix.length);
-        if (!rest.includes('/') && rest.endsWith(DELTA_SUFFIX) && !gone.has(object.key))
+        if (!rest.includes('/') && rest.endsWith(delta_space/* DELTA_SUFFIX */.BB) && !gone.has(object.key))
             return true;
     }
     return false;
 }
 async function remove(storage, log, bucket, key, dryRun = false) {
     if (dryRun) {
-        log.info(`(dry run) would delete ${formatS3Url(bucket, key)}`);
+        log.info(`(dry run) would delete ${(0,s3_url/* formatS3Url */.L)(bucket, key)}`);
         return;
     }
-    log.info(`Deleting ${formatS3Url(bucket, key)}`);
+    log.info(`Deleting ${(0,s3_url/* formatS3Url */.L)(bucket, key)}`);
     await storage.delete(bucket, key);
 }
 
-;// CONCATENATED MODULE: ./src/core/tree.ts
-
-/**
- * Keys the DeltaGlider CLI keeps for itself (stats caches, temporary objects): never
- * user files, never part of a DeltaSpace.
- */
-function isInternalKey(key) {
-    return key.startsWith('.deltaglider/') || key.includes('/.deltaglider/');
-}
-/**
- * Lists every object under `listingPrefix` ('' or ending with '/') and groups them by
- * directory, in prefix order. Folder markers (keys ending with '/') and internal keys
- * are skipped.
- */
-async function walkTree(storage, bucket, listingPrefix) {
-    const directories = new Map();
-    for await (const object of storage.list(bucket, listingPrefix)) {
-        if (object.key.endsWith('/') || isInternalKey(object.key))
-            continue;
-        const slash = object.key.lastIndexOf('/');
-        const prefix = slash === -1 ? '' : object.key.slice(0, slash);
-        let directory = directories.get(prefix);
-        if (!directory) {
-            directory = { prefix, objects: [] };
-            directories.set(prefix, directory);
-        }
-        if (object.key.slice(slash + 1) === REFERENCE_NAME)
-            directory.reference = object;
-        else
-            directory.objects.push(object);
-    }
-    return [...directories.values()].sort((a, b) => compare(a.prefix, b.prefix));
-}
-/**
- * The sub-prefixes directly below `prefix` that hold objects at any depth
- * (`releases` -> `releases/app`, `releases/lib`), for a listing's "PRE" lines.
- */
-function childPrefixes(directories, prefix) {
-    const base = prefix === '' ? '' : `${prefix}/`;
-    const children = new Set();
-    for (const { prefix: p } of directories) {
-        if (p === prefix || !p.startsWith(base))
-            continue;
-        const rest = p.slice(base.length);
-        children.add(base + rest.split('/')[0]);
-    }
-    return [...children].sort(compare);
-}
-function compare(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-
+// EXTERNAL MODULE: ./src/core/models.ts
+var models = __nccwpck_require__(150);
+// EXTERNAL MODULE: ./src/core/tree.ts
+var tree = __nccwpck_require__(4112);
 ;// CONCATENATED MODULE: ./src/core/stats.ts
+
 
 
 
@@ -37918,11 +48075,11 @@ const stats_HEAD_CONCURRENCY = 8;
  * are left out.
  */
 async function computeStats(storage, bucket, listingPrefix, log) {
-    const directories = await walkTree(storage, bucket, listingPrefix);
-    const names = directories.map((d) => new Set(d.objects.map((o) => baseName(o.key))));
+    const directories = await (0,tree/* walkTree */.Ir)(storage, bucket, listingPrefix);
+    const names = directories.map((d) => new Map(d.objects.map((o) => [baseName(o.key), o])));
     // One bounded pool for the whole walk, however many directories there are.
     const work = directories.flatMap((directory, index) => directory.objects.map((object) => ({ index, object })));
-    const parts = await mapLimit(work, stats_HEAD_CONCURRENCY, ({ index, object }) => stats_classify(storage, bucket, object, names[index], log));
+    const parts = await (0,map_limit/* mapLimit */.s)(work, stats_HEAD_CONCURRENCY, ({ index, object }) => stats_classify(storage, bucket, object, names[index], log));
     const grouped = directories.map(() => []);
     parts.forEach((part, i) => grouped[work[i].index].push(part));
     const perDirectory = directories.map((directory, index) => summarize(directory, grouped[index]));
@@ -37937,19 +48094,32 @@ async function computeStats(storage, bucket, listingPrefix, log) {
 }
 /** HEADs one object and says what it adds to the totals. */
 async function stats_classify(storage, bucket, object, 
-/** Base names of the objects in the same directory. */
+/** The objects in the same directory, by base name. */
 siblings, log) {
     const head = await storage.head(bucket, object.key);
     const storedBytes = head?.size ?? object.size;
     const decoded = decodeObject(head?.metadata ?? {});
     const fileName = baseName(object.key);
-    if (!fileName.endsWith(DELTA_SUFFIX) || decoded.type !== 'delta') {
+    if (!fileName.endsWith(delta_space/* DELTA_SUFFIX */.BB) || decoded.type !== 'delta') {
         const kind = decoded.type === 'plain' ? 'plain' : 'direct';
-        return { kind, name: fileName, originalBytes: storedBytes, storedBytes };
+        // A direct object with a newer `.delta` of its name is not what reads return.
+        const delta = siblings.get(fileName + delta_space/* DELTA_SUFFIX */.BB);
+        const stale = delta !== undefined && formToRead(object, delta).read === delta;
+        return {
+            kind,
+            name: stale ? undefined : fileName,
+            originalBytes: stale ? 0 : storedBytes,
+            storedBytes,
+        };
     }
-    const name = stripDeltaSuffix(fileName);
-    // Reads prefer `<name>` to `<name>.delta` (FORMAT.md): the delta is no file of its own then.
-    const shadowed = siblings.has(name);
+    const name = (0,delta_space/* stripDeltaSuffix */.C0)(fileName);
+    // A name stored in both forms counts once, as the form reads use (two-forms.ts).
+    const direct = siblings.get(name);
+    const shadowed = direct !== undefined && formToRead(direct, object).read === direct;
+    if (direct) {
+        const [read, stale] = shadowed ? [direct.key, object.key] : [object.key, direct.key];
+        log.warning(twoFormsWarning(bucket, name, read, stale));
+    }
     if (decoded.size === undefined) {
         log.debug(`${object.key} has no dg-file-size; counting its stored size as its file size`);
     }
@@ -37990,41 +48160,103 @@ function sum(all) {
     });
 }
 function withSavings(totals) {
-    const { savedBytes, savingsPercent } = totalsOf([
+    const { savedBytes, savingsPercent } = (0,models/* totalsOf */.v)([
         { originalBytes: totals.originalBytes, storedBytes: totals.storedBytes },
     ]);
     return { ...totals, savedBytes, savingsPercent };
 }
 
 ;// CONCATENATED MODULE: ./src/core/archive-views.ts
+
+
 /** The codec's view version: part of the on-bucket format, like the expanded form. */
 const VIEW_V1 = 'view-v1';
 /**
  * The reference side of archive-aware deltas: each reference's deterministic uncompressed
  * view, derived once per run from its verified local copy and kept in scratch space.
+ *
+ * A view is bounded: never more than `expansionLimit` of its reference, nor more than a
+ * delta recorded for it (a 254 KiB gzip of zeros must not become 256 MiB of scratch).
  */
 class ArchiveViews {
     codec;
     files;
+    hasher;
     views = new Map();
-    constructor(codec, files) {
+    constructor(codec, files, hasher) {
         this.codec = codec;
         this.files = files;
+        this.hasher = hasher;
     }
-    /** The view of the reference whose sha256 is `refSha` (local copy at `refPath`). */
-    viewOf(refSha, refPath) {
+    /**
+     * The view a new delta is made against. A reference whose view would pass the limit is
+     * used raw: the delta then records `dg-ref-view: raw`.
+     */
+    async viewForUpload(refSha, refPath) {
+        try {
+            return await this.viewOf(refSha, refPath);
+        }
+        catch (error) {
+            if (error instanceof output_limit/* OutputLimitError */.XM)
+                return { path: refPath, refView: 'raw' };
+            throw error;
+        }
+    }
+    /**
+     * The view of the reference whose sha256 is `refSha` (local copy at `refPath`), checked
+     * against what a delta recorded for it before and while it is built.
+     */
+    async viewOf(refSha, refPath, recorded = {}) {
+        const limit = (0,output_limit/* expansionLimit */.lS)(await this.files.size(refPath));
+        if (recorded.size !== undefined && recorded.size > limit) {
+            throw new errors/* IntegrityError */.cs(`${recorded.delta ?? 'The delta'} records a reference view of ${recorded.size} bytes, more than the ` +
+                `${limit} bytes allowed for a reference of this size`, 'The object is corrupt or hostile; nothing was built');
+        }
         let pending = this.views.get(refSha);
         if (!pending) {
-            pending = this.derive(refPath);
+            pending = this.derive(refPath, Math.min(limit, recorded.size ?? limit));
             this.views.set(refSha, pending);
             pending.catch(() => this.views.delete(refSha));
         }
-        return pending;
+        const view = await pending.catch((error) => {
+            if (!(error instanceof output_limit/* OutputLimitError */.XM) || !recorded.delta)
+                throw error;
+            throw new output_limit/* OutputLimitError */.XM(error.limitBytes, `${recorded.delta}: ${error.message}`, error);
+        });
+        if (view.refView !== 'raw')
+            checkRecorded(view, recorded, recorded.delta ?? 'The delta');
+        return view;
     }
-    async derive(refPath) {
+    async derive(refPath, maxBytes) {
         const viewPath = this.files.tempPath('reference.view');
-        const seen = await this.codec.view(refPath, viewPath);
-        return seen ? { path: viewPath, refView: VIEW_V1 } : { path: refPath, refView: 'raw' };
+        let seen;
+        try {
+            seen = await this.codec.view(refPath, viewPath, { maxBytes });
+        }
+        catch (error) {
+            await this.files.remove(viewPath);
+            if (error instanceof output_limit/* OutputLimitError */.XM) {
+                throw new output_limit/* OutputLimitError */.XM(maxBytes, `The reference's archive-aware view passed ${maxBytes} bytes (what its delta records, ` +
+                    'or the limit for a reference of its size); building it was stopped', error);
+            }
+            throw error;
+        }
+        if (!seen)
+            return { path: refPath, refView: 'raw' };
+        return {
+            path: viewPath,
+            refView: VIEW_V1,
+            size: await this.files.size(viewPath),
+            sha256: await this.hasher.sha256File(viewPath),
+        };
+    }
+}
+function checkRecorded(view, recorded, delta) {
+    if (recorded.size !== undefined && view.size !== recorded.size) {
+        throw new errors/* IntegrityError */.cs(`The reference's view is ${view.size} bytes, but ${delta} records ${recorded.size}`, 'The delta object is corrupt, or was made against another reference');
+    }
+    if (recorded.sha256 !== undefined && view.sha256 !== recorded.sha256) {
+        throw new errors/* IntegrityError */.cs(`The reference's view has sha256 ${view.sha256}, but ${delta} records ${recorded.sha256}`, 'The delta object is corrupt, or was made against another reference');
     }
 }
 
@@ -38055,7 +48287,7 @@ class Verifier {
         this.concurrency = concurrency;
         const scratch = new ScratchReferences(deps.files);
         const references = new ReferenceStore(deps.storage, deps.hasher, scratch, deps.files, deps.log);
-        const archives = deps.archiveCodec && new ArchiveViews(deps.archiveCodec, deps.files);
+        const archives = deps.archiveCodec && new ArchiveViews(deps.archiveCodec, deps.files, deps.hasher);
         this.downloader = new Downloader({ ...deps, references, archives });
     }
     /** Verifies one logical file. Corruption and absence are verdicts, not exceptions. */
@@ -38075,11 +48307,11 @@ class Verifier {
         catch (error) {
             if (!isVerdict(error))
                 throw error;
-            this.deps.log.info(`${name}: FAILED: ${describeError(error)}`);
+            this.deps.log.info(`${name}: FAILED: ${(0,errors/* describeError */.Uc)(error)}`);
             return {
                 ...(await this.locate(space, name)),
                 status: 'failed',
-                problem: describeError(error),
+                problem: (0,errors/* describeError */.Uc)(error),
             };
         }
     }
@@ -38087,14 +48319,18 @@ class Verifier {
     async verifyAll(space) {
         const listing = await listSpace(this.deps.storage, space);
         if (listing.length === 0) {
-            throw new InputError(`${formatSpace(space)} holds no files`, 'Check the URL: a DeltaSpace URL ends with "/" and names the prefix the files were uploaded to');
+            throw new errors/* InputError */.dz(`${(0,delta_space/* formatSpace */.cZ)(space)} holds no files`, 'Check the URL: a DeltaSpace URL ends with "/" and names the prefix the files were uploaded to');
         }
-        return mapLimit(listing, this.concurrency, (file) => file.kind === 'plain' ? Promise.resolve(unchecked(file)) : this.verify(space, file.name));
+        return (0,map_limit/* mapLimit */.s)(listing, this.concurrency, (file) => file.problem
+            ? Promise.resolve(refused(file, file.problem))
+            : file.kind === 'plain'
+                ? Promise.resolve(unchecked(file))
+                : this.verify(space, file.name));
     }
     /** What holds a file that failed, for the report: the object read first, as on download. */
     async locate(space, name) {
         const { storage } = this.deps;
-        for (const key of [directKey(space, name), deltaKey(space, name)]) {
+        for (const key of [(0,delta_space/* directKey */.Rr)(space, name), (0,delta_space/* deltaKey */.MZ)(space, name)]) {
             const head = await storage.head(space.bucket, key);
             if (!head)
                 continue;
@@ -38107,7 +48343,7 @@ class Verifier {
                 storedBytes: head.size,
             };
         }
-        return { name, key: directKey(space, name), kind: 'missing', originalBytes: 0, storedBytes: 0 };
+        return { name, key: (0,delta_space/* directKey */.Rr)(space, name), kind: 'missing', originalBytes: 0, storedBytes: 0 };
     }
 }
 /**
@@ -38115,7 +48351,11 @@ class Verifier {
  * gone) rather than the whole run (no network, no permission, no xdelta3).
  */
 function isVerdict(error) {
-    return error instanceof IntegrityError || error instanceof NotFoundError;
+    return error instanceof errors/* IntegrityError */.cs || error instanceof errors/* NotFoundError */.m_;
+}
+/** An object the listing flagged (control characters): never read, always a failure. */
+function refused(file, problem) {
+    return { ...unchecked(file), kind: file.kind, status: 'failed', problem };
 }
 /** A plain object is listed, not downloaded: it has no sha256 to check. */
 function unchecked(file) {
@@ -38164,6 +48404,8 @@ class ScratchReferences {
 
 
 
+
+
 /** The product's use cases, on ports only: upload, download, list. */
 class DeltaService {
     deps;
@@ -38175,7 +48417,7 @@ class DeltaService {
         this.deps = deps;
         this.options = options;
         this.references = new ReferenceStore(deps.storage, deps.hasher, deps.cache, deps.files, deps.log, deps.progress);
-        const archives = deps.archiveCodec && new ArchiveViews(deps.archiveCodec, deps.files);
+        const archives = deps.archiveCodec && new ArchiveViews(deps.archiveCodec, deps.files, deps.hasher);
         this.uploader = new Uploader({ ...deps, references: this.references, archives }, options);
         this.downloader = new Downloader({ ...deps, references: this.references, archives });
     }
@@ -38197,43 +48439,73 @@ class DeltaService {
         assertUniqueNames(paths);
         if (paths.length === 0)
             return [];
-        const hasReference = await this.deps.storage.head(space.bucket, referenceKey(space));
+        const hasReference = await this.deps.storage.head(space.bucket, (0,delta_space/* referenceKey */.Db)(space));
         const [first, ...rest] = paths;
         if (hasReference)
-            return mapLimit(paths, this.options.concurrency, (p) => this.upload(p, space));
+            return (0,map_limit/* mapLimit */.s)(paths, this.options.concurrency, (p) => this.upload(p, space));
         const head = await this.upload(first, space);
-        const tail = await mapLimit(rest, this.options.concurrency, (p) => this.upload(p, space));
+        const tail = await (0,map_limit/* mapLimit */.s)(rest, this.options.concurrency, (p) => this.upload(p, space));
         return [head, ...tail];
     }
-    download(space, name, destDir) {
-        return this.progress.file(name, () => this.downloader.download(space, name, destDir));
+    async download(space, name, destDir, options = {}) {
+        (0,delta_space/* assertValidName */.QB)(name);
+        const dest = destinationPath(destDir, name);
+        const done = await this.checkOne(space, name, dest, options);
+        return done ?? this.progress.file(name, () => this.downloader.downloadTo(space, name, dest));
     }
     /** Downloads every logical file of a DeltaSpace into `destDir`. */
-    async downloadAll(space, destDir) {
-        const listing = await this.list(space);
+    async downloadAll(space, destDir, options = {}) {
+        return (await this.prepareDownloadAll(space, destDir, options))();
+    }
+    /**
+     * Lists a DeltaSpace and checks every destination in `destDir` (names, existing files),
+     * writing nothing; resolves to the download itself. Lets a caller check several spaces
+     * before writing into any (the CLI's `cp -r`).
+     */
+    async prepareDownloadAll(space, destDir, options = {}) {
+        // Each download warns about its own name if stored twice: list without warning.
+        const listing = await listSpace(this.deps.storage, space);
         if (listing.length === 0) {
-            throw new InputError(`${formatSpace(space)} holds no files`, 'Check the s3-url: a DeltaSpace URL ends with "/" and names the prefix the files were uploaded to');
+            throw new errors/* InputError */.dz(`${(0,delta_space/* formatSpace */.cZ)(space)} holds no files`, 'Check the s3-url: a DeltaSpace URL ends with "/" and names the prefix the files were uploaded to');
         }
         // Objects another tool wrote may carry names no file can have safely ("..", "a\b"):
         // refuse the whole download before writing anything, rather than fail half-way.
         const unsafe = listing.flatMap((file) => {
-            const problem = nameProblem(file.name);
+            const problem = (0,delta_space/* nameProblem */.rH)(file.name);
             // JSON quoting shows control characters as escapes instead of printing them.
             return problem
-                ? [`${JSON.stringify(formatS3Url(space.bucket, file.key))} (the name ${problem})`]
+                ? [`${JSON.stringify((0,s3_url/* formatS3Url */.L)(space.bucket, file.key))} (the name ${problem})`]
                 : [];
         });
         if (unsafe.length > 0) {
-            throw new InputError(`${formatSpace(space)} holds objects that cannot be restored as files: ${unsafe.join(', ')}`, 'Nothing was downloaded. DeltaGlider never writes such names: rename or delete those objects with another S3 tool, or download the other files one by one by URL');
+            throw new errors/* InputError */.dz(`${(0,delta_space/* formatSpace */.cZ)(space)} holds objects that cannot be restored as files: ${unsafe.join(', ')}`, 'Nothing was downloaded. DeltaGlider never writes such names: rename or delete those objects with another S3 tool, or download the other files one by one by URL');
         }
-        return mapLimit(listing, this.options.concurrency, (file) => this.download(space, file.name, destDir));
+        const targets = listing.map((file) => ({
+            file,
+            dest: destinationPath(destDir, file.name),
+        }));
+        const done = await checkTargets(targets, this.deps, options);
+        return () => (0,map_limit/* mapLimit */.s)(targets, this.options.concurrency, async ({ file, dest }) => done.get(dest) ??
+            this.progress.file(file.name, () => this.downloader.downloadTo(space, file.name, dest)));
     }
-    list(space) {
-        return listSpace(this.deps.storage, space);
+    /** The logical files of a DeltaSpace; warns about names stored in two forms. */
+    async list(space) {
+        const files = await listSpace(this.deps.storage, space);
+        warnTwoForms(this.deps.log, space.bucket, files);
+        return files;
     }
     /** Downloads a logical file to a path of the caller's choosing (any file name). */
-    downloadTo(space, name, destPath) {
-        return this.downloader.downloadTo(space, name, destPath);
+    async downloadTo(space, name, destPath, options = {}) {
+        const done = await this.checkOne(space, name, destPath, options);
+        return done ?? this.downloader.downloadTo(space, name, destPath);
+    }
+    /** The already-done result when `dest` holds the same bytes; throws on a conflict. */
+    async checkOne(space, name, dest, options) {
+        const file = await describeFile(this.deps.storage, space, name);
+        // A missing file: the downloader says so, naming both keys.
+        if (!file)
+            return undefined;
+        return (await checkTargets([{ file, dest }], this.deps, options)).get(dest);
     }
     /** Rebuilds a logical file from the bucket without keeping it, and checks its sha256. */
     verify(space, name) {
@@ -38249,7 +48521,7 @@ class DeltaService {
     }
     /** The directories (candidate DeltaSpaces) under a bucket or prefix, with their objects. */
     walk(bucket, prefix) {
-        return walkTree(this.deps.storage, bucket, treePrefix(prefix));
+        return (0,tree/* walkTree */.Ir)(this.deps.storage, bucket, treePrefix(prefix));
     }
     /** Removes a logical file, and the space's reference once no delta needs it. */
     remove(space, name, options) {
@@ -38273,13 +48545,14 @@ function assertUniqueNames(paths) {
         const name = (0,external_node_path_.basename)(path);
         const other = seen.get(name);
         if (other !== undefined) {
-            throw new InputError(`Two files share the name "${name}": ${other} and ${path}`, 'Each file is stored as <prefix>/<basename>; upload them to different s3-url prefixes or rename one');
+            throw new errors/* InputError */.dz(`Two files share the name "${name}": ${other} and ${path}`, 'Each file is stored as <prefix>/<basename>; upload them to different s3-url prefixes or rename one');
         }
         seen.set(name, path);
     }
 }
 
 ;// CONCATENATED MODULE: ./src/engine.ts
+
 
 
 
@@ -38300,11 +48573,11 @@ function defaultCacheRoot() {
 function createEngine(options) {
     const hasher = new Sha256Hasher();
     const scratchRoot = options.scratchRoot ?? process.env.RUNNER_TEMP ?? (0,external_node_os_.tmpdir)();
-    const files = new LocalFiles(scratchRoot);
-    const localCache = new FsReferenceCache(options.cacheRoot ?? defaultCacheRoot(), hasher, options.log);
+    const files = new LocalFiles(scratchRoot, options.cleanup);
+    const localCache = new FsReferenceCache(options.cacheRoot ?? defaultCacheRoot(), hasher, options.log, { maxBytes: options.cacheMaxBytes });
     const service = new DeltaService({
         storage: options.storage,
-        differ: new Xdelta3Differ({
+        differ: new differ/* Xdelta3Differ */.Y({
             binary: options.xdelta3Binary,
             memoryBytes: options.xdelta3MemoryBytes,
         }),
@@ -38314,1217 +48587,34 @@ function createEngine(options) {
         clock: new SystemClock(),
         log: options.log,
         progress: options.progress,
-        archiveCodec: new ArchiveCodec({ tempDir: scratchRoot, logger: options.log }),
+        // Its temporary files live in the scratch directory, so an interrupted run's go too.
+        archiveCodec: (0,local_errors/* withLocalErrors */.rG)(new ArchiveCodec({
+            tempDir: files.scratchDir,
+            logger: options.log,
+            budget: archiveBudgetFromEnv(),
+        })),
     }, {
         maxRatio: options.maxRatio,
         concurrency: options.concurrency,
         archiveAware: options.archiveAware ?? false,
     });
-    return { service, localCache, dispose: () => files.dispose() };
-}
-
-;// CONCATENATED MODULE: ./src/action/format.ts
-// Human-readable sizes for logs, the job summary and the PR comment.
-const format_UNITS = ['KiB', 'MiB', 'GiB', 'TiB'];
-/** Binary units: "812 B", "1.5 MiB"; one decimal above bytes. */
-function formatBytes(bytes) {
-    const sign = bytes < 0 ? '-' : '';
-    let value = Math.abs(bytes);
-    if (value < 1024)
-        return `${sign}${value} B`;
-    let unit = format_UNITS[0];
-    for (const next of format_UNITS) {
-        unit = next;
-        value /= 1024;
-        // Stop before 1024.0 would print (e.g. 1023.97 KiB rounds up: move to MiB).
-        if (Math.round(value * 10) / 10 < 1024)
-            break;
-    }
-    return `${sign}${value.toFixed(1)} ${unit}`;
-}
-
-;// CONCATENATED MODULE: ./src/cli/progress.ts
-
-
-// One status line on stderr while a command runs, only when stderr is a terminal: never
-// in pipes, logs or CI. It is redrawn at most every `intervalMs` and erased before any
-// other message and at the end.
-const ERASE_LINE = '\r\x1b[K';
-class Progress {
-    write;
-    enabled;
-    columns;
-    intervalMs;
-    now;
-    drawn = false;
-    lastDraw = Number.NEGATIVE_INFINITY;
-    text = '';
-    ticker;
-    started;
-    constructor(write, enabled, columns = 100, intervalMs = 100, now = Date.now) {
-        this.write = write;
-        this.enabled = enabled;
-        this.columns = columns;
-        this.intervalMs = intervalMs;
-        this.now = now;
-        this.started = now();
-        if (enabled) {
-            // Keeps the elapsed time moving during one long transfer; never holds the process open.
-            this.ticker = setInterval(() => this.draw(), 1000);
-            this.ticker.unref();
-        }
-    }
-    /** Sets the status text; drawn now unless the last draw was under `intervalMs` ago. */
-    update(text) {
-        this.text = text;
-        if (this.now() - this.lastDraw >= this.intervalMs)
-            this.draw();
-    }
-    /** Erases the status line (before another message is printed); the next update redraws it. */
-    clear() {
-        if (!this.drawn)
-            return;
-        this.write(ERASE_LINE);
-        this.drawn = false;
-    }
-    /** Erases the line for good. */
-    stop() {
-        if (this.ticker)
-            clearInterval(this.ticker);
-        this.ticker = undefined;
-        this.clear();
-    }
-    draw() {
-        if (!this.enabled || this.text === '')
-            return;
-        this.lastDraw = this.now();
-        const seconds = Math.floor((this.now() - this.started) / 1000);
-        const line = `[${seconds}s] ${this.text}`;
-        const fitted = line.length > this.columns - 1 ? `${line.slice(0, this.columns - 2)}…` : line;
-        this.write(ERASE_LINE + fitted);
-        this.drawn = true;
-    }
+    return { service, localCache, scratchDir: files.scratchDir, dispose: () => files.dispose() };
 }
 /**
- * A StoragePort that reports its traffic to a Progress: objects and bytes moved so far,
- * objects examined (HEAD), and the transfer running now.
+ * Tighter archive-aware expansion budgets, for tests and cautious runners:
+ * `DELTAGLIDER_ARCHIVE_MAX_BYTES`, `DELTAGLIDER_ARCHIVE_MAX_ENTRIES`,
+ * `DELTAGLIDER_ARCHIVE_MAX_SECONDS` (unset or not a positive number: the default).
  */
-function trackStorage(inner, progress) {
-    let transferred = 0;
-    let bytes = 0;
-    let examined = 0;
-    const running = new Set();
-    const show = () => {
-        // HEAD counts matter while nothing moves (stats, listings); then transfers do.
-        const counts = transferred === 0 && running.size === 0
-            ? `${examined} objects examined`
-            : `${transferred} transferred (${formatBytes(bytes)})`;
-        const now = [...running].at(-1);
-        progress.update(counts + (now ? ` · ${now}` : ''));
+function archiveBudgetFromEnv() {
+    const read = (name) => {
+        const value = Number(process.env[`DELTAGLIDER_ARCHIVE_${name}`]);
+        return Number.isFinite(value) && value > 0 ? value : undefined;
     };
-    const transfer = async (label, path, run) => {
-        running.add(label);
-        show();
-        try {
-            await run();
-            transferred++;
-            bytes += await (0,promises_.stat)(path).then((s) => s.size, () => 0);
-        }
-        finally {
-            running.delete(label);
-            show();
-        }
-    };
+    const seconds = read('MAX_SECONDS');
     return {
-        async head(bucket, key) {
-            const head = await inner.head(bucket, key);
-            examined++;
-            show();
-            return head;
-        },
-        list(bucket, prefix) {
-            progress.update(`listing s3://${bucket}/${prefix}`);
-            return inner.list(bucket, prefix);
-        },
-        async download(bucket, key, destPath) {
-            await transfer(`↓ ${key}`, destPath, () => inner.download(bucket, key, destPath));
-        },
-        async upload(bucket, key, srcPath, metadata, options) {
-            let outcome = 'created';
-            await transfer(`↑ ${key}`, srcPath, async () => {
-                outcome = await inner.upload(bucket, key, srcPath, metadata, options);
-            });
-            return outcome;
-        },
-        delete(bucket, key) {
-            progress.update(`deleting ${key}`);
-            return inner.delete(bucket, key);
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/cli/session.ts
-
-
-
-/**
- * Messages on stderr, erasing the progress line first. Quiet by default: warnings
- * always, info with --verbose, debug with --debug.
- */
-function consoleLogger(io, options, progress) {
-    const print = (text) => {
-        progress?.clear();
-        io.err(`${text}\n`);
-    };
-    return {
-        debug: (message) => options.debug && print(`debug: ${message}`),
-        info: (message) => (options.verbose || options.debug) && print(message),
-        warning: (message) => print(`deltaglider: warning: ${message}`),
-    };
-}
-function createStorage(options) {
-    // The SDK's default credential chain reads the profile from the environment.
-    if (options.profile)
-        process.env.AWS_PROFILE = options.profile;
-    return createS3Storage({
-        endpointUrl: options.endpointUrl,
-        region: options.region,
-        forcePathStyle: options.forcePathStyle,
-    });
-}
-function openSession(io, options) {
-    const progress = new Progress((text) => io.err(text), io.isTty, io.columns);
-    const log = consoleLogger(io, options, progress);
-    const s3 = createStorage(options);
-    const storage = progress.enabled ? trackStorage(s3, progress) : s3;
-    const cacheDir = options.cacheDir ?? defaultCacheRoot();
-    let engine = createEngine({
-        storage,
-        log,
-        xdelta3Binary: options.xdelta3Path,
-        maxRatio: options.maxRatio,
-        concurrency: options.concurrency,
-        cacheRoot: cacheDir,
-    });
-    return {
-        service: engine.service,
-        storage,
-        log,
-        progress,
-        cacheDir,
-        async close() {
-            progress.stop();
-            const closing = engine;
-            engine = undefined;
-            try {
-                await closing?.dispose();
-            }
-            finally {
-                s3.close();
-            }
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/cli/command.ts
-
-
-function defineCommand(spec) {
-    const help = [
-        `Usage: ${spec.usage.map((u, i) => (i === 0 ? u : `       ${u}`)).join('\n')}`,
-        spec.description,
-        spec.optionsHelp ? `Options:\n${spec.optionsHelp}` : undefined,
-        `Examples:\n${spec.examples.map((e) => `  ${e}`).join('\n')}`,
-        GLOBAL_OPTIONS_HELP,
-    ]
-        .filter((part) => part !== undefined)
-        .join('\n\n');
-    return {
-        name: spec.name,
-        summary: spec.summary,
-        help: `${help}\n`,
-        async run(args, io) {
-            const parsed = parseCommandArgs(spec.name, args, spec.options ?? {}, spec.readOwn ?? (() => ({})), io.env);
-            if (parsed.global.help) {
-                io.out(`${help}\n`);
-                return 0;
-            }
-            const { min, max, what } = spec.positionals;
-            expectPositionals(spec.name, parsed.positionals, min, max, what);
-            return spec.run({ ...parsed, io });
-        },
-    };
-}
-/** Runs `work` on a fresh session and always closes it. */
-async function withSession(context, work) {
-    const session = openSession(context.io, context.global);
-    try {
-        return await work(session);
-    }
-    finally {
-        await session.close();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/cli/output.ts
-
-/** Columns padded to their widest cell; the last column is not padded. */
-function renderTable(headers, rows, align = []) {
-    const all = [headers, ...rows];
-    const widths = headers.map((_, col) => Math.max(...all.map((row) => (row[col] ?? '').length)));
-    const line = (row) => row
-        .map((cell, col) => {
-        const last = col === row.length - 1;
-        if (align[col] === 'right')
-            return cell.padStart(widths[col] ?? 0);
-        return last ? cell : cell.padEnd(widths[col] ?? 0);
-    })
-        .join('  ')
-        .trimEnd();
-    return all.map(line).join('\n') + '\n';
-}
-function printJson(io, value) {
-    io.out(JSON.stringify(value, null, 2) + '\n');
-}
-/** "99.6%" of bytes saved, or "–" when there is nothing to compare. */
-function savedPercent(original, stored) {
-    if (original === 0)
-        return '–';
-    const text = (((original - stored) / original) * 100).toFixed(1);
-    // A reference costs a few bytes more than its file: that is "0.0%", not "-0.0%".
-    return `${text === '-0.0' ? '0.0' : text}%`;
-}
-
-function fileJson(file) {
-    return {
-        name: file.name,
-        key: file.key,
-        kind: file.kind,
-        'original-bytes': file.originalBytes,
-        'stored-bytes': file.storedBytes,
-        ...(file.sha256 !== undefined ? { sha256: file.sha256 } : {}),
-    };
-}
-/** Totals in the shape of the action's outputs. */
-function totalsJson(totals) {
-    return {
-        files: totals.files,
-        'original-bytes': totals.originalBytes,
-        'stored-bytes': totals.storedBytes,
-        'saved-bytes': totals.savedBytes,
-        'savings-percent': totals.savingsPercent,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/cli/cp.ts
-
-
-
-
-
-
-
-
-const cpCommand = defineCommand({
-    name: 'cp',
-    summary: 'upload files into a DeltaSpace, or download them',
-    usage: [
-        'deltaglider cp [options] FILE s3://BUCKET/PREFIX/[NAME]',
-        'deltaglider cp -r [options] DIR s3://BUCKET/PREFIX/',
-        'deltaglider cp [options] s3://BUCKET/PREFIX/NAME PATH',
-        'deltaglider cp -r [options] s3://BUCKET/PREFIX/ DIR',
-    ],
-    description: `Uploads store each file as a delta against the DeltaSpace's reference (the first
-file stored there), or whole when a delta would not pay. The DeltaSpace is the
-destination's prefix: s3://b/releases/app/ and s3://b/releases/app/app.zip both
-upload into releases/app. A destination that names a file (no trailing "/") gives
-the stored file that name. With -r, the files directly in DIR go to PREFIX, and each
-subdirectory becomes its own DeltaSpace below it (DIR/lib/x.zip -> PREFIX/lib/).
-
-Downloads rebuild each file and check its sha256 before it appears at PATH. PATH
-is a directory (existing, or ending with "/") or the file to write. With -r, every
-file of the DeltaSpace is downloaded, and each DeltaSpace below it into the
-subdirectory of the same name.`,
-    options: { recursive: { type: 'boolean', short: 'r' } },
-    optionsHelp: '  -r, --recursive       copy a directory tree: each directory is one DeltaSpace',
-    readOwn: (values) => ({ recursive: values.recursive === true }),
-    positionals: { min: 2, max: 2, what: 'a SOURCE and a DEST, one of them an s3:// URL' },
-    examples: [
-        'deltaglider cp build/app-1.2.0.zip s3://releases/app/',
-        'deltaglider cp build/app.zip s3://releases/app/app-1.2.0.zip',
-        'deltaglider cp -r dist/ s3://releases/app/v1.2.0/',
-        'deltaglider cp s3://releases/app/app-1.2.0.zip ./downloads/',
-        'deltaglider cp -r s3://releases/app/ ./mirror/',
-    ],
-    async run(context) {
-        const [source, dest] = context.positionals;
-        const upload = isS3(dest);
-        if (isS3(source) === upload) {
-            throw new InputError(isS3(source)
-                ? 'Copies from S3 to S3 are not supported'
-                : `Neither "${source}" nor "${dest}" is an s3:// URL`, 'One side is a local path, the other s3://bucket/prefix/...');
-        }
-        const copied = await withSession(context, (session) => upload
-            ? uploadFrom(context, session, source, parseS3Url(dest))
-            : downloadTo(context, session, parseS3Url(source), dest));
-        report(context, upload ? 'upload' : 'download', copied);
-        return 0;
-    },
-});
-function isS3(argument) {
-    return argument.startsWith('s3://');
-}
-async function uploadFrom(context, session, source, url) {
-    const info = await (0,promises_.stat)(source).catch((error) => {
-        if (error.code === 'ENOENT')
-            throw new InputError(`${source} does not exist`);
-        throw error;
-    });
-    if (!info.isDirectory()) {
-        const { space, name } = uploadTarget(url, (0,external_node_path_.basename)(source));
-        const result = await session.service.upload(source, space, name);
-        return [{ result, local: source, remote: logicalUrl(space, result.name) }];
-    }
-    if (!context.own.recursive) {
-        throw new InputError(`${source} is a directory`, 'Add -r to upload the files in it');
-    }
-    const root = spaceFromPrefixUrl(url);
-    const groups = await filesByDirectory(source, session);
-    if (groups.length === 0)
-        throw new InputError(`${source} holds no files`);
-    // Every name is checked before anything is written.
-    for (const group of groups)
-        for (const file of group.files)
-            assertValidName((0,external_node_path_.basename)(file));
-    const copied = [];
-    for (const group of groups) {
-        const space = {
-            bucket: root.bucket,
-            prefix: [root.prefix, ...group.segments].filter(Boolean).join('/'),
-        };
-        const results = await session.service.uploadAll(group.files, space);
-        results.forEach((result, i) => {
-            copied.push({ result, local: group.files[i], remote: logicalUrl(space, result.name) });
-        });
-    }
-    return copied;
-}
-/** `s3://b/p/` keeps the file's own name; `s3://b/p/name` stores it under `name`. */
-function uploadTarget(url, fileName) {
-    if (url.isPrefix)
-        return { space: spaceFromPrefixUrl(url), name: fileName };
-    const slash = url.key.lastIndexOf('/');
-    return {
-        space: { bucket: url.bucket, prefix: slash === -1 ? '' : url.key.slice(0, slash) },
-        name: url.key.slice(slash + 1),
-    };
-}
-/**
- * Regular files of a directory tree, grouped by directory, in name order. Symbolic links
- * to files are followed; links to directories are not (they could loop).
- */
-async function filesByDirectory(root, session) {
-    const groups = [];
-    const visit = async (dir, segments) => {
-        const entries = (await (0,promises_.readdir)(dir, { withFileTypes: true })).sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-        const files = [];
-        const subdirs = [];
-        for (const entry of entries) {
-            const path = (0,external_node_path_.join)(dir, entry.name);
-            if (entry.isFile())
-                files.push(path);
-            else if (entry.isDirectory())
-                subdirs.push(entry.name);
-            else if (entry.isSymbolicLink()) {
-                const target = await (0,promises_.stat)(path).catch(() => undefined);
-                if (target?.isFile())
-                    files.push(path);
-                else
-                    session.log.warning(`Skipping ${path}: a link to a directory, or a broken link`);
-            }
-        }
-        if (files.length > 0)
-            groups.push({ segments, files });
-        for (const sub of subdirs)
-            await visit((0,external_node_path_.join)(dir, sub), [...segments, sub]);
-    };
-    await visit(root, []);
-    return groups;
-}
-async function downloadTo(context, session, url, dest) {
-    const { service } = session;
-    if (!context.own.recursive) {
-        if (url.isPrefix) {
-            throw new InputError(`${formatS3Url(url.bucket, url.key)} names a DeltaSpace, not a file`, 'Add -r to download every file in it, or name one file');
-        }
-        const { space, name } = splitObjectUrl(url);
-        const intoDirectory = await isDirectoryTarget(dest);
-        const result = intoDirectory
-            ? await service.download(space, name, dest)
-            : await service.downloadTo(space, name, (0,external_node_path_.resolve)(dest));
-        return [
-            { result, local: intoDirectory ? (0,external_node_path_.join)(dest, name) : dest, remote: logicalUrl(space, name) },
-        ];
-    }
-    const root = spaceFromPrefixUrl(url);
-    const directories = (await service.walk(root.bucket, root.prefix)).filter((d) => d.objects.length > 0);
-    if (directories.length === 0) {
-        throw new NotFoundError(`Nothing to download under ${formatS3Url(root.bucket, root.prefix === '' ? '' : `${root.prefix}/`)}`, 'Check the URL, or list it with "deltaglider ls"');
-    }
-    const copied = [];
-    for (const directory of directories) {
-        const below = directory.prefix.slice(root.prefix.length).replace(/^\//, '');
-        const localDir = (0,external_node_path_.join)(dest, ...below.split('/').filter(Boolean));
-        const space = { bucket: root.bucket, prefix: directory.prefix };
-        for (const result of await service.downloadAll(space, localDir)) {
-            copied.push({
-                result,
-                local: (0,external_node_path_.join)(localDir, result.name),
-                remote: logicalUrl(space, result.name),
-            });
-        }
-    }
-    return copied;
-}
-/** An existing directory, or a path written as one (trailing separator, "." or ".."). */
-async function isDirectoryTarget(path) {
-    if (path.endsWith('/') || path.endsWith(external_node_path_.sep) || path === '.' || path === '..')
-        return true;
-    return (0,promises_.stat)(path).then((s) => s.isDirectory(), () => false);
-}
-function logicalUrl(space, name) {
-    return formatS3Url(space.bucket, directKey(space, name));
-}
-function report(context, verb, copied) {
-    const { io, global } = context;
-    const results = copied.map((c) => c.result);
-    if (global.json) {
-        printJson(io, {
-            ...totalsJson(totalsOf(results)),
-            results: copied.map((c) => ({ ...fileJson(c.result), url: c.remote, path: c.local })),
-        });
-        return;
-    }
-    for (const { result: r, local, remote } of copied) {
-        const [from, to] = verb === 'upload' ? [local, remote] : [remote, local];
-        const stored = verb === 'upload'
-            ? `${r.kind}: ${formatBytes(r.originalBytes)} stored as ${formatBytes(r.storedBytes)}, ${savedPercent(r.originalBytes, r.storedBytes)} saved`
-            : `${r.kind}, ${formatBytes(r.originalBytes)}`;
-        io.out(`${verb}: ${from} -> ${to} (${stored})\n`);
-    }
-    if (copied.length > 1 && verb === 'upload') {
-        const t = totalsOf(results);
-        io.out(`${t.files} files: ${formatBytes(t.originalBytes)} stored as ${formatBytes(t.storedBytes)}, ${savedPercent(t.originalBytes, t.storedBytes)} saved\n`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/adapters/xdelta3/provision/platform.ts
-// The one place that knows how a runner's OS and CPU are named in the manifest and in
-// release asset names. Everything else asks this module.
-/** Manifest keys, also the `<os>-<arch>` part of release asset names. */
-const PLATFORM_KEYS = (/* unused pure expression or super */ null && ([
-    'linux-x64',
-    'linux-arm64',
-    'macos-x64',
-    'macos-arm64',
-    'windows-x64',
-]));
-const OS_NAMES = {
-    linux: 'linux',
-    darwin: 'macos',
-    win32: 'windows',
-};
-function isPlatformKey(value) {
-    return PLATFORM_KEYS.includes(value);
-}
-/** The manifest key for this runner, or undefined when we publish no build for it. */
-function platformKey(platform = process.platform, arch = process.arch) {
-    const key = `${OS_NAMES[platform] ?? platform}-${arch}`;
-    return isPlatformKey(key) ? key : undefined;
-}
-/** Human-readable `platform/arch` for messages, also for platforms we do not support. */
-function describePlatform(platform = process.platform, arch = process.arch) {
-    return `${platform}/${arch}`;
-}
-/** File name of the xdelta3 executable inside an archive on this OS. */
-function executableName(platform = process.platform) {
-    return platform === 'win32' ? 'xdelta3.exe' : 'xdelta3';
-}
-/** The architecture directory used in the runner tool cache (`<tool>/<version>/<arch>`). */
-function toolCacheArch(arch = process.arch) {
-    return arch;
-}
-
-;// CONCATENATED MODULE: ./src/adapters/xdelta3/provision/probe.ts
-// Runs `xdelta3 -V` once: proves the binary starts on this runner (right OS, CPU and
-// libraries) and tells which version it is.
-
-
-
-const run = (0,external_node_util_.promisify)(external_node_child_process_.execFile);
-/** The version a binary reports, e.g. "3.0.11"; throws when it does not run. */
-async function probeXdelta3(binary) {
-    let output;
-    try {
-        // xdelta3 prints its banner on stderr; read both in case a build differs.
-        const { stdout, stderr } = await run(binary, ['-V'], { timeout: 30_000, windowsHide: true });
-        output = `${stderr}\n${stdout}`;
-    }
-    catch (error) {
-        const detail = error instanceof Error ? error.message : String(error);
-        throw new Error(`xdelta3 at ${binary} does not run on this runner (${describePlatform()}): ${detail.trim()}. ` +
-            'Use a build for this OS and CPU (set xdelta3-path, or xdelta3-url + xdelta3-sha256).');
-    }
-    const match = /xdelta version (\d[^\s,]*)/i.exec(output);
-    if (!match?.[1]) {
-        const first = output.trim().split('\n')[0] ?? '';
-        throw new Error(`${binary} ran but did not report an xdelta3 version to -V (it printed: "${first}"). ` +
-            'Is it really xdelta3?');
-    }
-    return match[1];
-}
-
-;// CONCATENATED MODULE: ./src/adapters/xdelta3/provision/which.ts
-// Looks a command up on PATH the way a shell would, without spawning one.
-
-
-
-async function isRunnable(path, platform) {
-    try {
-        if (!(await (0,promises_.stat)(path)).isFile())
-            return false;
-        if (platform !== 'win32')
-            await (0,promises_.access)(path, external_node_fs_.constants.X_OK);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-/** First `command` on PATH (with PATHEXT extensions on Windows), or undefined. */
-async function findOnPath(command, env = process.env, platform = process.platform) {
-    const folders = (env.PATH ?? '').split(external_node_path_.delimiter).filter((folder) => folder !== '');
-    const extensions = platform === 'win32' ? (env.PATHEXT ?? '.EXE;.CMD;.BAT;.COM').split(';').filter(Boolean) : [''];
-    for (const folder of folders) {
-        for (const extension of extensions) {
-            const candidate = (0,external_node_path_.join)(folder, command + extension);
-            if (await isRunnable(candidate, platform))
-                return candidate;
-        }
-    }
-    return undefined;
-}
-
-;// CONCATENATED MODULE: ./src/adapters/health.ts
-// The health checks of the design, shared by `deltaglider doctor` and the action's debug
-// log: xdelta3 found and working, the bucket reachable with the credentials at hand (read
-// only: one listing page, no writes), free space for the reference cache. Each check
-// resolves to one line; none throws.
-
-
-
-
-
-
-
-
-
-/** Below this, the cache is reported short of space: one reference of a large artifact. */
-const MIN_CACHE_FREE_BYTES = 256 * 1024 * 1024;
-/** `ok    xdelta3: 3.0.11 at /usr/bin/xdelta3, ...`, `FAIL  bucket: ...`, `skip  bucket: ...`. */
-function formatHealthCheck(check) {
-    const status = check.skipped ? 'skip' : check.ok ? 'ok  ' : 'FAIL';
-    return `${status}  ${check.name}: ${check.detail}`;
-}
-/**
- * Finds the binary (a path, or a name on PATH), asks its version, and encodes and
- * decodes a small file with it, as uploads and downloads will.
- */
-async function checkXdelta3(binary) {
-    const fail = (detail) => ({ name: 'xdelta3', ok: false, detail });
-    const hasPath = (0,external_node_path_.isAbsolute)(binary) || binary.includes('/') || binary.includes('\\');
-    const path = hasPath ? (0,external_node_path_.resolve)(binary) : await findOnPath(binary);
-    if (!path) {
-        return fail(`"${binary}" is not on PATH: install xdelta3 (apt-get install xdelta3, brew install xdelta) ` +
-            'or give its location with --xdelta3-path');
-    }
-    let version;
-    try {
-        version = await probeXdelta3(path);
-    }
-    catch (error) {
-        return fail(describeError(error));
-    }
-    const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'deltaglider-doctor-'));
-    try {
-        await roundTrip(path, dir);
-    }
-    catch (error) {
-        return fail(`xdelta3 ${version} at ${path} failed a delta round trip: ${describeError(error)}`);
-    }
-    finally {
-        await (0,promises_.rm)(dir, { recursive: true, force: true });
-    }
-    return { name: 'xdelta3', ok: true, detail: `${version} at ${path}, encodes and decodes` };
-}
-async function roundTrip(binary, dir) {
-    const differ = new Xdelta3Differ({ binary });
-    const reference = (0,external_node_crypto_.randomBytes)(64 * 1024);
-    const target = Buffer.concat([
-        reference.subarray(0, 30_000),
-        (0,external_node_crypto_.randomBytes)(100),
-        reference.subarray(30_000),
-    ]);
-    const [ref, file, delta, out] = ['ref', 'file', 'delta', 'out'].map((n) => (0,external_node_path_.join)(dir, n));
-    await (0,promises_.writeFile)(ref, reference);
-    await (0,promises_.writeFile)(file, target);
-    await differ.encode(ref, file, delta);
-    await differ.decode(ref, delta, out);
-    if (!(await (0,promises_.readFile)(out)).equals(target))
-        throw new Error('the decoded bytes differ from the input');
-}
-/** One listing page of `s3://bucket/prefix`: proves endpoint, credentials and s3:ListBucket. */
-async function checkBucket(storage, bucket, prefix) {
-    const where = `s3://${bucket}/${prefix}`;
-    try {
-        let any = false;
-        for await (const _object of storage.list(bucket, prefix)) {
-            any = true;
-            break;
-        }
-        const holds = any ? 'holds objects' : 'is empty';
-        return {
-            name: 'bucket',
-            ok: true,
-            detail: `${where} is readable with these credentials and ${holds}`,
-        };
-    }
-    catch (error) {
-        return { name: 'bucket', ok: false, detail: describeError(error) };
-    }
-}
-/**
- * Free space where the reference cache lives (or would be created), and whether that
- * directory can be written.
- */
-async function checkCacheSpace(cacheDir, minFreeBytes = MIN_CACHE_FREE_BYTES) {
-    const fail = (detail) => ({ name: 'cache', ok: false, detail });
-    const existing = await nearestExisting((0,external_node_path_.resolve)(cacheDir));
-    try {
-        await (0,promises_.access)(existing, external_node_fs_.constants.W_OK);
-    }
-    catch {
-        return fail(`${existing} is not writable, so the cache ${cacheDir} cannot be kept there; choose another --cache-dir`);
-    }
-    let free;
-    try {
-        const fs = await (0,promises_.statfs)(existing);
-        free = Number(fs.bavail) * Number(fs.bsize);
-    }
-    catch (error) {
-        return fail(`cannot tell the free space of ${existing}: ${describeError(error)}`);
-    }
-    if (free < minFreeBytes) {
-        return fail(`${mib(free)} free for ${cacheDir}, under the ${mib(minFreeBytes)} a reference may need; ` +
-            'free some space or choose another --cache-dir');
-    }
-    return { name: 'cache', ok: true, detail: `${cacheDir}, ${mib(free)} free` };
-}
-function mib(bytes) {
-    return `${Math.floor(bytes / (1024 * 1024))} MiB`;
-}
-async function nearestExisting(path) {
-    for (let current = path;; current = (0,external_node_path_.dirname)(current)) {
-        const exists = await (0,promises_.access)(current).then(() => true, () => false);
-        if (exists || (0,external_node_path_.dirname)(current) === current)
-            return current;
-    }
-}
-/** Every check, in the order of the design: xdelta3, bucket, cache. */
-async function runHealthChecks(options) {
-    const checks = [checkXdelta3(options.xdelta3Binary)];
-    checks.push(options.storage && options.bucket
-        ? checkBucket(options.storage, options.bucket, options.prefix ?? '')
-        : Promise.resolve({
-            name: 'bucket',
-            ok: true,
-            skipped: true,
-            detail: 'no s3:// URL given, so access was not checked',
-        }));
-    checks.push(checkCacheSpace(options.cacheDir));
-    return Promise.all(checks);
-}
-
-;// CONCATENATED MODULE: ./src/cli/doctor.ts
-
-
-
-
-
-
-const doctorCommand = defineCommand({
-    name: 'doctor',
-    summary: 'check xdelta3, access to a bucket and space for the reference cache',
-    usage: ['deltaglider doctor [options] [s3://BUCKET[/PREFIX/]]'],
-    description: `Runs the health checks, one line each:
-  xdelta3  found (--xdelta3-path or PATH), its version, and a delta round trip works
-  bucket   one listing page of the URL with the current credentials (nothing is written);
-           skipped without a URL
-  cache    the reference cache directory can be written and has at least 256 MiB free
-Exits with 1 when a check fails.`,
-    positionals: { min: 0, max: 1, what: 'at most one s3:// URL' },
-    examples: [
-        'deltaglider doctor s3://releases/app/',
-        'deltaglider doctor --endpoint-url http://localhost:9000 s3://releases/',
-    ],
-    async run({ positionals, global, io }) {
-        const url = positionals[0] === undefined ? undefined : parseS3Url(positionals[0]);
-        const storage = url ? createStorage(global) : undefined;
-        let checks;
-        try {
-            checks = await runHealthChecks({
-                xdelta3Binary: global.xdelta3Path,
-                cacheDir: global.cacheDir ?? defaultCacheRoot(),
-                storage,
-                bucket: url?.bucket,
-                prefix: url?.key,
-            });
-        }
-        finally {
-            storage?.close();
-        }
-        const ok = checks.every((check) => check.ok);
-        if (global.json) {
-            printJson(io, { ok, checks });
-        }
-        else {
-            for (const check of checks)
-                io.out(`${formatHealthCheck(check)}\n`);
-        }
-        return ok ? 0 : 1;
-    },
-});
-
-;// CONCATENATED MODULE: ./src/cli/ls.ts
-
-
-
-
-
-
-
-const lsCommand = defineCommand({
-    name: 'ls',
-    summary: 'list the files of a DeltaSpace with their original and stored sizes',
-    usage: ['deltaglider ls [-r] [options] s3://BUCKET[/PREFIX/]'],
-    description: `Lists the logical files of a DeltaSpace as they were uploaded: reference.bin is
-hidden, ".delta" is stripped, ORIGINAL is the size of the file and STORED what it
-takes in the bucket. Prefixes below it are shown as PRE lines. With -r, the files of
-every DeltaSpace below the prefix are listed too. A URL without a trailing "/" is a
-prefix, or else the one file it names.`,
-    options: { recursive: { type: 'boolean', short: 'r' } },
-    optionsHelp: '  -r, --recursive       list every DeltaSpace below the prefix as well',
-    readOwn: (values) => ({ recursive: values.recursive === true }),
-    positionals: { min: 1, max: 1, what: 'one s3:// URL' },
-    examples: ['deltaglider ls s3://releases/app/', 'deltaglider ls -r --json s3://releases/'],
-    async run(context) {
-        const url = parseS3Url(context.positionals[0]);
-        const root = { bucket: url.bucket, prefix: url.key.replace(/\/+$/, '') };
-        const { rows, prefixes } = await withSession(context, async (session) => {
-            const found = await listTree(session, root, context.own.recursive);
-            if (found.rows.length > 0 || found.prefixes.length > 0 || url.isPrefix)
-                return found;
-            // `ls s3://b/p/app.zip`: not a prefix, so maybe the file of that name.
-            const { space, name } = splitObjectUrl(url);
-            const files = (await session.service.list(space)).filter((f) => f.name === name);
-            return { rows: files.map((file) => ({ shownAs: file.name, space, file })), prefixes: [] };
-        });
-        if (rows.length === 0 && prefixes.length === 0) {
-            throw new NotFoundError(`Nothing found at ${formatSpace(root)}`, 'Check the bucket and the prefix; "deltaglider ls s3://BUCKET/" shows the top level');
-        }
-        print(context.io, context.global.json, root, rows, prefixes);
-        return 0;
-    },
-});
-async function listTree(session, root, recursive) {
-    const { service } = session;
-    const tree = await service.walk(root.bucket, root.prefix);
-    if (!recursive) {
-        const files = await service.list(root);
-        return {
-            rows: files.map((file) => ({ shownAs: file.name, space: root, file })),
-            prefixes: childPrefixes(tree, root.prefix),
-        };
-    }
-    const rows = [];
-    for (const directory of tree.filter((d) => d.objects.length > 0)) {
-        const space = { bucket: root.bucket, prefix: directory.prefix };
-        const below = directory.prefix.slice(root.prefix.length).replace(/^\//, '');
-        for (const file of await service.list(space)) {
-            rows.push({ shownAs: below === '' ? file.name : `${below}/${file.name}`, space, file });
-        }
-    }
-    return { rows, prefixes: [] };
-}
-function print(io, json, root, rows, prefixes) {
-    const files = rows.map((r) => r.file);
-    const totals = totalsOf(files);
-    if (json) {
-        printJson(io, {
-            location: formatSpace(root),
-            ...totalsJson(totals),
-            prefixes: prefixes.map((p) => formatSpace({ bucket: root.bucket, prefix: p })),
-            results: rows.map((r) => ({
-                ...fileJson(r.file),
-                url: formatS3Url(r.space.bucket, directKey(r.space, r.file.name)),
-            })),
-        });
-        return;
-    }
-    const below = (p) => p.slice(root.prefix.length).replace(/^\//, '');
-    const table = [
-        ...prefixes.map((p) => [`${below(p)}/`, 'PRE', '', '', '']),
-        ...rows.map(({ shownAs, file }) => [
-            shownAs,
-            file.kind,
-            formatBytes(file.originalBytes),
-            formatBytes(file.storedBytes),
-            savedPercent(file.originalBytes, file.storedBytes),
-        ]),
-    ];
-    if (rows.length > 1) {
-        table.push([
-            `Total (${totals.files} files)`,
-            '',
-            formatBytes(totals.originalBytes),
-            formatBytes(totals.storedBytes),
-            savedPercent(totals.originalBytes, totals.storedBytes),
-        ]);
-    }
-    io.out(renderTable(['NAME', 'KIND', 'ORIGINAL', 'STORED', 'SAVED'], table, [
-        'left',
-        'left',
-        'right',
-        'right',
-        'right',
-    ]));
-}
-
-;// CONCATENATED MODULE: ./src/cli/rm.ts
-
-
-
-
-
-const rmCommand = defineCommand({
-    name: 'rm',
-    summary: 'remove files from a DeltaSpace (and its reference once no delta needs it)',
-    usage: ['deltaglider rm [--dryrun] [options] s3://BUCKET/PREFIX/NAME...'],
-    description: `Removes each named file: the object <NAME> and/or <NAME>.delta. When no .delta is
-left directly in that DeltaSpace, its reference.bin is removed too (prefixes below
-it, and siblings such as releases/app2 next to releases/app, are other DeltaSpaces
-and are not looked at). Do not run it while an upload into the same DeltaSpace is in
-progress.`,
-    options: { dryrun: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
-    optionsHelp: '  --dryrun, --dry-run   print what would be deleted, delete nothing',
-    readOwn: (values) => ({ dryRun: values.dryrun === true || values['dry-run'] === true }),
-    positionals: { min: 1, max: Number.POSITIVE_INFINITY, what: 'one or more s3:// file URLs' },
-    examples: [
-        'deltaglider rm s3://releases/app/app-1.0.0.zip',
-        'deltaglider rm --dryrun s3://releases/app/app-1.0.0.zip s3://releases/app/app-1.1.0.zip',
-    ],
-    async run(context) {
-        const { dryRun } = context.own;
-        const targets = context.positionals.map((arg) => {
-            const url = parseS3Url(arg);
-            if (url.isPrefix) {
-                throw new InputError(`rm removes files, and ${arg} names a DeltaSpace`, `Name each file (list them with "deltaglider ls ${formatSpace(spaceFromPrefixUrl(url))}"); removing the last one removes the reference too`);
-            }
-            return splitObjectUrl(url);
-        });
-        const { io, global } = context;
-        const removed = [];
-        await withSession(context, async ({ service, progress }) => {
-            for (const { space, name } of targets) {
-                const result = await service.remove(space, name, { dryRun });
-                removed.push({ bucket: space.bucket, result });
-                if (global.json)
-                    continue;
-                // Printed as they go: when a later file fails, the deletions already done are known.
-                progress.clear();
-                for (const key of result.deleted) {
-                    io.out(`${dryRun ? '(dryrun) ' : ''}delete: ${formatS3Url(space.bucket, key)}\n`);
-                }
-            }
-        });
-        if (global.json) {
-            printJson(io, {
-                'dry-run': dryRun,
-                results: removed.map(({ bucket, result }) => ({
-                    name: result.name,
-                    deleted: result.deleted.map((key) => formatS3Url(bucket, key)),
-                    'reference-removed': result.referenceRemoved,
-                })),
-            });
-        }
-        return 0;
-    },
-});
-
-;// CONCATENATED MODULE: ./src/cli/stats.ts
-
-
-
-
-const statsCommand = defineCommand({
-    name: 'stats',
-    summary: 'totals for a bucket or prefix: original and stored bytes, savings, object counts',
-    usage: ['deltaglider stats [options] s3://BUCKET[/PREFIX/]'],
-    description: `Walks everything under the bucket or prefix (sub-prefixes included) and reports
-what the files would take stored whole (ORIGINAL), what the bucket holds for them
-(STORED, references included) and the difference, then one line per DeltaSpace (a
-prefix holding a reference.bin). Original sizes of deltas come from their metadata:
-one HEAD request per object. The DeltaGlider CLI's own .deltaglider/ objects are
-left out.`,
-    positionals: { min: 1, max: 1, what: 'one s3:// URL' },
-    examples: ['deltaglider stats s3://releases/', 'deltaglider stats --json s3://releases/app/'],
-    async run(context) {
-        const url = parseS3Url(context.positionals[0]);
-        const report = await withSession(context, ({ service }) => service.stats(url.bucket, url.key));
-        if (context.global.json)
-            printJson(context.io, statsJson(report));
-        else
-            context.io.out(renderStats(report));
-        return 0;
-    },
-});
-function totalsFields(t) {
-    return {
-        files: t.files,
-        'original-bytes': t.originalBytes,
-        'stored-bytes': t.storedBytes,
-        'saved-bytes': t.savedBytes,
-        'savings-percent': t.savingsPercent,
-        references: t.references,
-        deltas: t.deltas,
-        direct: t.direct,
-        plain: t.plain,
-    };
-}
-/** The JSON form: the field names of the action's stats outputs. */
-function statsJson(report) {
-    return {
-        location: `s3://${report.bucket}/${report.prefix}`,
-        ...totalsFields(report),
-        'delta-spaces': report.deltaSpaces,
-        spaces: report.spaces.map((space) => ({
-            location: formatSpace({ bucket: report.bucket, prefix: space.prefix }),
-            ...totalsFields(space),
-        })),
-    };
-}
-function renderStats(report) {
-    const lines = [
-        `s3://${report.bucket}/${report.prefix}`,
-        `  Files:        ${report.files}, ${formatBytes(report.originalBytes)}`,
-        `  Stored:       ${formatBytes(report.storedBytes)}`,
-        `  Saved:        ${formatBytes(report.savedBytes)} (${savedPercent(report.originalBytes, report.storedBytes)})`,
-        `  DeltaSpaces:  ${report.deltaSpaces}`,
-        `  Objects:      ${report.references} references, ${report.deltas} deltas, ${report.direct} direct, ${report.plain} plain`,
-    ];
-    let text = lines.join('\n') + '\n';
-    if (report.spaces.length > 0) {
-        const rows = report.spaces.map((s) => [
-            formatSpace({ bucket: report.bucket, prefix: s.prefix }),
-            String(s.files),
-            formatBytes(s.originalBytes),
-            formatBytes(s.storedBytes),
-            savedPercent(s.originalBytes, s.storedBytes),
-        ]);
-        text +=
-            '\n' +
-                renderTable(['DELTASPACE', 'FILES', 'ORIGINAL', 'STORED', 'SAVED'], rows, [
-                    'left',
-                    'right',
-                    'right',
-                    'right',
-                    'right',
-                ]);
-    }
-    return text;
-}
-
-;// CONCATENATED MODULE: ./src/cli/verify.ts
-
-
-
-
-const verifyCommand = defineCommand({
-    name: 'verify',
-    summary: 'rebuild files from the bucket and check their sha256, keeping nothing',
-    usage: [
-        'deltaglider verify [options] s3://BUCKET/PREFIX/NAME...',
-        'deltaglider verify [options] s3://BUCKET/PREFIX/',
-    ],
-    description: `Rebuilds each named file (or every file of a DeltaSpace) in a scratch directory,
-checks it against the sha256 recorded at upload, and deletes it. References are
-read from the bucket, never from the local cache, so a damaged reference.bin is
-found too. Objects that no DeltaGlider wrote have no sha256 and are reported as
-"unchecked". Exits with 1 when any file fails.`,
-    positionals: { min: 1, max: Number.POSITIVE_INFINITY, what: 'one or more s3:// URLs' },
-    examples: [
-        'deltaglider verify s3://releases/app/',
-        'deltaglider verify s3://releases/app/app-1.2.0.zip',
-    ],
-    async run(context) {
-        const urls = context.positionals.map((arg) => parseS3Url(arg));
-        const verified = [];
-        await withSession(context, async ({ service }) => {
-            for (const url of urls) {
-                if (url.isPrefix) {
-                    const space = spaceFromPrefixUrl(url);
-                    for (const result of await service.verifyAll(space))
-                        verified.push({ space, result });
-                }
-                else {
-                    const { space, name } = splitObjectUrl(url);
-                    verified.push({ space, result: await service.verify(space, name) });
-                }
-            }
-        });
-        const count = (status) => verified.filter((v) => v.result.status === status).length;
-        const failed = count('failed');
-        const { io } = context;
-        if (context.global.json) {
-            printJson(io, {
-                ok: count('ok'),
-                failed,
-                unchecked: count('unchecked'),
-                results: verified.map(({ space, result: r }) => ({
-                    name: r.name,
-                    key: r.key,
-                    kind: r.kind,
-                    status: r.status,
-                    'original-bytes': r.originalBytes,
-                    'stored-bytes': r.storedBytes,
-                    ...(r.sha256 ? { sha256: r.sha256 } : {}),
-                    ...(r.problem ? { problem: r.problem } : {}),
-                    url: formatS3Url(space.bucket, directKey(space, r.name)),
-                })),
-            });
-        }
-        else {
-            const spaces = new Set(verified.map((v) => `${v.space.bucket}/${v.space.prefix}`));
-            const label = ({ space, result }) => spaces.size > 1 ? formatS3Url(space.bucket, directKey(space, result.name)) : result.name;
-            const rows = verified.map((v) => [
-                label(v),
-                v.result.kind,
-                v.result.status === 'failed' ? '' : formatBytes(v.result.originalBytes),
-                v.result.sha256?.slice(0, 16) ?? '',
-                v.result.status === 'ok' ? 'OK' : v.result.status === 'failed' ? 'FAILED' : 'unchecked',
-            ]);
-            io.out(renderTable(['NAME', 'KIND', 'SIZE', 'SHA256', 'RESULT'], rows, [
-                'left',
-                'left',
-                'right',
-                'left',
-                'left',
-            ]));
-            for (const v of verified.filter((v) => v.result.problem)) {
-                io.out(`\n${label(v)}: ${v.result.problem}\n`);
-            }
-            const summary = [`${count('ok')} ok`, `${failed} failed`];
-            if (count('unchecked') > 0)
-                summary.push(`${count('unchecked')} unchecked (no sha256 metadata)`);
-            io.out(`\n${summary.join(', ')}\n`);
-        }
-        if (failed === 0)
-            return 0;
-        io.err(`deltaglider: ${failed} of ${verified.length} file(s) failed verification\n`);
-        return 1;
-    },
-});
-
-;// CONCATENATED MODULE: ./src/cli/main.ts
-
-
-
-
-
-
-
-
-// The `deltaglider` command line: picks the command and turns any failure into one line
-// on stderr and exit code 1. Tests call `main` in-process with their own Io.
-const COMMANDS = [
-    cpCommand,
-    lsCommand,
-    rmCommand,
-    verifyCommand,
-    statsCommand,
-    doctorCommand,
-];
-function usage() {
-    const width = Math.max(...COMMANDS.map((c) => c.name.length));
-    return `Usage: deltaglider COMMAND [options] ARGS
-
-Stores files in S3 as xdelta3 deltas against a reference (the DeltaGlider v6 format,
-readable by the DeltaGlider CLI and the deltaglider/action GitHub Action).
-
-Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
-
-Run "deltaglider COMMAND --help" for a command's options and examples.
-Credentials come from the AWS environment (variables, profiles, SSO, roles).
-`;
-}
-/** Runs the command line `argv` (without `node` and the script); resolves to the exit code. */
-async function main(argv, io) {
-    const [name, ...rest] = argv;
-    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-        // `deltaglider help cp` as well as `deltaglider cp --help`.
-        const command = COMMANDS.find((c) => c.name === rest[0]);
-        if (command)
-            io.out(command.help);
-        else if (name === undefined)
-            io.err(usage());
-        else
-            io.out(usage());
-        return name === undefined ? 1 : 0;
-    }
-    if (name === '--version' || name === '-V') {
-        io.out(`deltaglider ${VERSION}\n`);
-        return 0;
-    }
-    const command = COMMANDS.find((c) => c.name === name);
-    if (!command) {
-        io.err(`deltaglider: unknown command "${name}"\n\n${usage()}`);
-        return 1;
-    }
-    try {
-        return await command.run(rest, io);
-    }
-    catch (error) {
-        io.err(`deltaglider: ${describeError(error)}\n`);
-        if (rest.includes('--debug') && error instanceof Error && error.stack)
-            io.err(`${error.stack}\n`);
-        return 1;
-    }
-}
-/** The real process's streams and environment. */
-function processIo() {
-    // `deltaglider ls | head`: a closed pipe ends the program quietly, not with a stack.
-    process.stdout.on('error', (error) => {
-        if (error.code === 'EPIPE')
-            process.exit(process.exitCode ?? 0);
-        throw error;
-    });
-    return {
-        out: (text) => process.stdout.write(text),
-        err: (text) => process.stderr.write(text),
-        isTty: Boolean(process.stderr.isTTY),
-        columns: process.stderr.columns,
-        env: process.env,
+        maxExpandedBytes: read('MAX_BYTES'),
+        maxEntries: read('MAX_ENTRIES'),
+        maxMs: seconds === undefined ? undefined : seconds * 1000,
     };
 }
 
@@ -39626,6 +48716,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:process
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+
+/***/ }),
+
+/***/ 6466:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 
 /***/ }),
 
@@ -39755,6 +48852,18 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/create fake namespace object */
 /******/ (() => {
 /******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
@@ -39818,6 +48927,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(486);
+/******/ var __webpack_exports__ = __nccwpck_require__(4081);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 
