@@ -274,14 +274,23 @@ describe('reference-view bomb', () => {
       maxRatio: 1000, // whatever the raw source costs: this test is about the view
       minDeltaBytes: 1,
     });
+    let log: string;
     try {
       const result = await writer.service.upload(next, space);
       expect(result.kind).toBe('delta');
+      log = writer.log.lines.join('\n');
     } finally {
       await writer.cleanup();
     }
+    // The archive-aware delta was made against the raw reference (its 80 MiB view passes the
+    // limit and was not built); the plain delta of the same file is smaller and is kept, so
+    // nothing about a view is recorded.
+    expect(log).toMatch(/app-2\.tgz: gzip content reproduced exactly/);
+    expect(log).toMatch(
+      /app-2\.tgz: the plain delta \(\d+ bytes\) is smaller than the archive-aware one/,
+    );
     const meta = storage.objects.get('bucket/rel/app-2.tgz.delta')!.metadata;
-    expect(meta['dg-ref-view']).toBe('raw');
+    expect(meta['dg-ref-view']).toBeUndefined();
     expect(meta['dg-ref-view-size']).toBeUndefined();
     await fx.service.download(space, 'app-2.tgz', join(fx.dir, 'out'));
     expect(sha256(await readFile(join(fx.dir, 'out', 'app-2.tgz')))).toBe(
