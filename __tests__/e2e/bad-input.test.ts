@@ -20,13 +20,12 @@ import {
   type ActionRun,
   type SimulatedJob,
 } from '../../scripts/lib/run-action.mjs';
-import { createS3Client } from '../../src/adapters/s3/client.js';
 import { decodeHeaderValue } from '../../src/core/metadata.js';
 import { FaultProxy } from '../helpers/fault-proxy.js';
-import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+import { closeBundleJob, openBundleJob } from '../helpers/bundle-job.js';
+import type { S3TestServer } from '../helpers/s3-server.js';
 
 const MIB = 1024 * 1024;
-const bundle = new URL('../../dist/main/index.js', import.meta.url);
 
 let server: S3TestServer;
 let bucket: string;
@@ -35,19 +34,12 @@ let job: SimulatedJob;
 const cleanups: (() => Promise<void> | void)[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(bundle))
-    throw new Error('dist/main/index.js is missing: run `npm run build` first');
-  server = await startS3Server();
-  bucket = await server.createBucket();
-  raw = createS3Client(s3TestOptions(server.endpoint));
-  job = await newJob();
+  ({ server, bucket, raw, job } = await openBundleJob());
 }, 60_000);
 
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
-  raw?.destroy();
-  await server?.stop();
-  if (job) await rm(job.dir, { recursive: true, force: true });
+  await closeBundleJob({ server, raw, job });
 });
 
 function inputs(extra: Record<string, string>, endpoint = server.endpoint): Record<string, string> {

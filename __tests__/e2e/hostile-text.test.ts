@@ -4,19 +4,13 @@
 // whose metadata holds control characters with one clear error, writing nothing.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import {
-  newJob,
-  runAction,
-  type ActionRun,
-  type SimulatedJob,
-} from '../../scripts/lib/run-action.mjs';
-import { createS3Client } from '../../src/adapters/s3/client.js';
-import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+import { runAction, type ActionRun, type SimulatedJob } from '../../scripts/lib/run-action.mjs';
+import { closeBundleJob, openBundleJob } from '../helpers/bundle-job.js';
+import type { S3TestServer } from '../helpers/s3-server.js';
 
-const bundle = new URL('../../dist/main/index.js', import.meta.url);
 const SHA = 'a'.repeat(64);
 /** A value as RFC 2047 carries it in a header: decoded, it holds the line breaks. */
 const encodedWord = (text: string) => `=?UTF-8?B?${Buffer.from(text).toString('base64')}?=`;
@@ -38,12 +32,7 @@ let raw: S3Client;
 let job: SimulatedJob;
 
 beforeAll(async () => {
-  if (!existsSync(bundle))
-    throw new Error('dist/main/index.js is missing: run `npm run build` first');
-  server = await startS3Server();
-  bucket = await server.createBucket();
-  raw = createS3Client(s3TestOptions(server.endpoint));
-  job = await newJob();
+  ({ server, bucket, raw, job } = await openBundleJob());
   const put = (key: string, metadata: Record<string, string> = {}) =>
     raw.send(
       new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'hostile', Metadata: metadata }),
@@ -62,11 +51,7 @@ beforeAll(async () => {
   });
 }, 60_000);
 
-afterAll(async () => {
-  raw?.destroy();
-  await server?.stop();
-  if (job) await rm(job.dir, { recursive: true, force: true });
-});
+afterAll(() => closeBundleJob({ server, raw, job }));
 
 function run(inputs: Record<string, string>): Promise<ActionRun> {
   return runAction(

@@ -3,8 +3,7 @@
 // lengthen them), a name the disk cannot hold fails before anything is written, and a
 // download never silently replaces a file with other bytes.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { sha256File, writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
@@ -14,11 +13,10 @@ import {
   type ActionRun,
   type SimulatedJob,
 } from '../../scripts/lib/run-action.mjs';
-import { createS3Client } from '../../src/adapters/s3/client.js';
-import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+import { bundleInputs, closeBundleJob, openBundleJob } from '../helpers/bundle-job.js';
+import type { S3TestServer } from '../helpers/s3-server.js';
 
 const MIB = 1024 * 1024;
-const bundle = new URL('../../dist/main/index.js', import.meta.url);
 
 let server: S3TestServer;
 let bucket: string;
@@ -26,29 +24,12 @@ let raw: S3Client;
 let job: SimulatedJob;
 
 beforeAll(async () => {
-  if (!existsSync(bundle)) throw new Error('dist/main/index.js is missing: run `npm run build`');
-  server = await startS3Server();
-  bucket = await server.createBucket();
-  raw = createS3Client(s3TestOptions(server.endpoint));
-  job = await newJob();
+  ({ server, bucket, raw, job } = await openBundleJob());
 }, 60_000);
 
-afterAll(async () => {
-  raw?.destroy();
-  await server?.stop();
-  if (job) await rm(job.dir, { recursive: true, force: true });
-});
+afterAll(() => closeBundleJob({ server, raw, job }));
 
-function inputs(extra: Record<string, string>): Record<string, string> {
-  return {
-    'endpoint-url': server.endpoint,
-    region: 'us-east-1',
-    summary: 'false',
-    comment: 'never',
-    cache: 'false',
-    ...extra,
-  };
-}
+const inputs = (extra: Record<string, string>) => bundleInputs(server, extra);
 
 function oneError(run: ActionRun): string {
   expect(run.code).toBe(1);

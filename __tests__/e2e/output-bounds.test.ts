@@ -5,23 +5,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createHash, randomBytes } from 'node:crypto';
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import {
-  newJob,
-  runAction,
-  type ActionRun,
-  type SimulatedJob,
-} from '../../scripts/lib/run-action.mjs';
-import { createS3Client } from '../../src/adapters/s3/client.js';
+import { runAction, type ActionRun, type SimulatedJob } from '../../scripts/lib/run-action.mjs';
 import { encodeDelta, encodeReference, type ArchiveFields } from '../../src/core/metadata.js';
-import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+import { bundleInputs, closeBundleJob, openBundleJob } from '../helpers/bundle-job.js';
+import type { S3TestServer } from '../helpers/s3-server.js';
 
 const MIB = 1024 * 1024;
-const bundle = new URL('../../dist/main/index.js', import.meta.url);
 
 let server: S3TestServer;
 let bucket: string;
@@ -29,30 +23,12 @@ let raw: S3Client;
 let job: SimulatedJob;
 
 beforeAll(async () => {
-  if (!existsSync(bundle))
-    throw new Error('dist/main/index.js is missing: run `npm run build` first');
-  server = await startS3Server();
-  bucket = await server.createBucket();
-  raw = createS3Client(s3TestOptions(server.endpoint));
-  job = await newJob();
+  ({ server, bucket, raw, job } = await openBundleJob());
 }, 60_000);
 
-afterAll(async () => {
-  raw?.destroy();
-  await server?.stop();
-  if (job) await rm(job.dir, { recursive: true, force: true });
-});
+afterAll(() => closeBundleJob({ server, raw, job }));
 
-function inputs(extra: Record<string, string>): Record<string, string> {
-  return {
-    'endpoint-url': server.endpoint,
-    region: 'us-east-1',
-    summary: 'false',
-    comment: 'never',
-    cache: 'false',
-    ...extra,
-  };
-}
+const inputs = (extra: Record<string, string>) => bundleInputs(server, extra);
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 

@@ -464,6 +464,23 @@ describe('the bounded xdelta3 decode', () => {
     for (const out of outs) expect((await readFile(out)).equals(target)).toBe(true);
   });
 
+  it('refuses a delta made without -D against a reference that inflates past the limit', async () => {
+    // The reference CLI's deltas of gzip files make xdelta3 decompress reference.bin to a
+    // temporary file: a gzip bomb there must be measured, not inflated, first.
+    const ref = join(fx.dir, 'bomb.gz');
+    await writeFile(ref, gzipSync(Buffer.alloc(80 * MIB), { level: 9 }));
+    const target = join(fx.dir, 'small.gz');
+    await writeFile(target, gzipSync(text(4096, 14)));
+    const delta = join(fx.dir, 'undashed.delta');
+    execFileSync('xdelta3', ['-e', '-9', '-f', '-s', ref, target, delta]);
+    const out = join(fx.dir, 'undashed.out');
+    const differ = new Xdelta3Differ({ binary: 'xdelta3' });
+    await expect(differ.decode(ref, delta, out, { maxBytes: 5000 })).rejects.toThrow(
+      `The reference inflates to more than ${64 * MIB} bytes when decompressed for this delta`,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('a missing xdelta3 is still named, and leaves no output', async () => {
     const differ = new Xdelta3Differ({ binary: join(fx.dir, 'no-xdelta3') });
     await writeFile(join(fx.dir, 'r'), 'r');

@@ -33883,7 +33883,7 @@ class MemoryBudget {
 
 /***/ }),
 
-/***/ 3031:
+/***/ 7233:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33898,12 +33898,12 @@ var external_node_child_process_ = __nccwpck_require__(1421);
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: ./src/core/errors.ts
 var errors = __nccwpck_require__(4296);
+// EXTERNAL MODULE: ./src/core/output-limit.ts
+var output_limit = __nccwpck_require__(6468);
 // EXTERNAL MODULE: ./src/adapters/local-errors.ts
 var local_errors = __nccwpck_require__(7887);
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
-// EXTERNAL MODULE: ./src/core/output-limit.ts
-var output_limit = __nccwpck_require__(6468);
 ;// CONCATENATED MODULE: ./src/adapters/xdelta3/bounded-output.ts
 // xdelta3 writes a decoded file to stdout (-c); this stops it at a size limit, so a delta
 // of a few hundred bytes cannot fill the disk with gigabytes of output.
@@ -34036,6 +34036,61 @@ function varint(bytes, at) {
     return undefined;
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/adapters/xdelta3/source-bound.ts
+// A delta made without -D (the reference DeltaGlider CLI's, of a gzip/bzip2/xz file) makes
+// xdelta3 decompress the reference itself, into a temporary file of whatever size it
+// inflates to: a gzip bomb stored as reference.bin would fill the disk before the output
+// bound (dg-file-size) could act. So the reference's decompressed size is measured first,
+// streaming and stopping at the limit. The decompression is then done twice; this path is
+// only taken for such deltas.
+
+
+
+/** The decompressor xdelta3 runs for each compression letter of its application header. */
+const DECOMPRESSORS = {
+    G: ['gzip', '-dc'],
+    B: ['bzip2', '-dc'],
+    Y: ['xz', '-dc'],
+    Z: ['gzip', '-dc'],
+};
+/**
+ * Rejects with OutputLimitError when `referencePath`, decompressed as `letter` says,
+ * passes `maxBytes`; resolves otherwise (also when the decompressor fails or is missing:
+ * xdelta3 then fails the decode on its own).
+ */
+function assertSourceInflatesWithin(referencePath, letter, maxBytes) {
+    const command = DECOMPRESSORS[letter];
+    if (!command)
+        return Promise.resolve();
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_.spawn)(command[0], command.slice(1), { stdio: ['pipe', 'pipe', 'ignore'] });
+        const input = (0,external_node_fs_.createReadStream)(referencePath);
+        input.on('error', () => child.kill('SIGKILL'));
+        child.stdin.on('error', () => undefined); // closed early when we stop reading
+        input.pipe(child.stdin);
+        let inflated = 0;
+        let over = false;
+        child.stdout.on('data', (chunk) => {
+            inflated += chunk.length;
+            if (inflated > maxBytes && !over) {
+                over = true;
+                input.destroy();
+                child.kill('SIGKILL');
+            }
+        });
+        child.on('error', () => resolve());
+        child.on('close', () => {
+            if (!over)
+                return resolve();
+            reject(new output_limit/* OutputLimitError */.XM(maxBytes, `The reference inflates to more than ${maxBytes} bytes when decompressed for this ` +
+                'delta (made without -D, so xdelta3 would decompress it to a temporary file); ' +
+                'decoding was refused'));
+        });
+    });
+}
+
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 ;// CONCATENATED MODULE: ./src/adapters/xdelta3/segment-plan.ts
@@ -34087,8 +34142,6 @@ const external_node_events_namespaceObject = __WEBPACK_EXTERNAL_createRequire(im
 var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:stream/promises"
 var external_node_stream_promises_ = __nccwpck_require__(6466);
 ;// CONCATENATED MODULE: ./src/adapters/xdelta3/segment-processes.ts
@@ -34542,6 +34595,8 @@ async function join_(parts, encoders, sink, signal) {
 
 
 
+
+
 /** Keeps the end of a child's stderr for the error message without unbounded memory. */
 const differ_STDERR_LIMIT = 4096;
 /**
@@ -34589,8 +34644,14 @@ class Xdelta3Differ {
         const window = decodeWindowFor(referenceBytes, this.memory.totalBytes);
         // Without -D -R xdelta3 decompresses the reference and recompresses the output as the
         // delta's header records; the sha256 check still decides whether the bytes are right.
-        const asMade = (await externalCompressionOf(deltaPath)) ? [] : ['-D', '-R'];
+        const external = await externalCompressionOf(deltaPath);
+        const asMade = external ? [] : ['-D', '-R'];
         const { maxBytes } = options;
+        if (external?.source) {
+            // The same bound as an archive-aware view of this reference (output-limit.ts).
+            const limit = (0,output_limit/* expansionLimit */.lS)(Math.max(referenceBytes, maxBytes ?? 0));
+            await assertSourceInflatesWithin(referencePath, external.source, limit);
+        }
         // Bounded: to stdout (-c, an option: before the file names) through a counter that
         // stops xdelta3 at the limit.
         const bounded = maxBytes !== undefined;
@@ -35283,8 +35344,8 @@ async function findOnPath(command, env = process.env, platform = process.platfor
     return undefined;
 }
 
-// EXTERNAL MODULE: ./src/adapters/xdelta3/differ.ts + 9 modules
-var xdelta3_differ = __nccwpck_require__(3031);
+// EXTERNAL MODULE: ./src/adapters/xdelta3/differ.ts + 10 modules
+var xdelta3_differ = __nccwpck_require__(7233);
 ;// CONCATENATED MODULE: ./src/adapters/health.ts
 // The health checks of the design, shared by `deltaglider doctor` and the action's debug
 // log: xdelta3 found and working, the bucket reachable with the credentials at hand (read
@@ -37662,8 +37723,8 @@ class SystemClock {
     }
 }
 
-// EXTERNAL MODULE: ./src/adapters/xdelta3/differ.ts + 9 modules
-var differ = __nccwpck_require__(3031);
+// EXTERNAL MODULE: ./src/adapters/xdelta3/differ.ts + 10 modules
+var differ = __nccwpck_require__(7233);
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: ./src/adapters/archive/byte-sinks.ts

@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
 import { rm, stat } from 'node:fs/promises';
 import { DeltaGliderError, IntegrityError } from '../../core/errors.js';
+import { expansionLimit } from '../../core/output-limit.js';
 import type { Readable } from 'node:stream';
 import { asLocalError, localErrorInStderr } from '../local-errors.js';
 import type { DifferPort, LimitOptions, ProgressListener, ProgressOptions } from '../../ports.js';
 import { writeAtMost } from './bounded-output.js';
 import { MemoryBudget } from '../memory-budget.js';
 import { externalCompressionOf } from './app-header.js';
+import { assertSourceInflatesWithin } from './source-bound.js';
 import { encodeWorkersFrom } from './segment-plan.js';
 import { SegmentedEncoder } from './segmented-encode.js';
 import {
@@ -100,8 +102,14 @@ export class Xdelta3Differ implements DifferPort {
     const window = decodeWindowFor(referenceBytes, this.memory.totalBytes);
     // Without -D -R xdelta3 decompresses the reference and recompresses the output as the
     // delta's header records; the sha256 check still decides whether the bytes are right.
-    const asMade = (await externalCompressionOf(deltaPath)) ? [] : ['-D', '-R'];
+    const external = await externalCompressionOf(deltaPath);
+    const asMade = external ? [] : ['-D', '-R'];
     const { maxBytes } = options;
+    if (external?.source) {
+      // The same bound as an archive-aware view of this reference (output-limit.ts).
+      const limit = expansionLimit(Math.max(referenceBytes, maxBytes ?? 0));
+      await assertSourceInflatesWithin(referencePath, external.source, limit);
+    }
     // Bounded: to stdout (-c, an option: before the file names) through a counter that
     // stops xdelta3 at the limit.
     const bounded = maxBytes !== undefined;
