@@ -32,6 +32,7 @@ import { computeStats, type StatsReport } from './stats.js';
 import { walkTree, type Directory } from './tree.js';
 import { Verifier, type VerifyResult } from './verifier.js';
 import { ArchiveViews } from './archive-views.js';
+import type { ContentSketcher } from './references/sketch.js';
 
 export interface DeltaServiceDeps {
   storage: StoragePort;
@@ -45,6 +46,8 @@ export interface DeltaServiceDeps {
   progress?: ProgressPort;
   /** Reads and (with the archiveAware option) writes archive-aware deltas. */
   archiveCodec?: ArchiveCodecPort;
+  /** Content sketches for smart references (references/sketch.ts). */
+  sketcher?: ContentSketcher;
 }
 
 export interface ServiceOptions extends UploadOptions {
