@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { availableParallelism } from 'node:os';
 import { InputError } from '../core/errors.js';
+import { DEFAULT_REFERENCE_POLICY, type ReferencePolicy } from '../core/references/choose.js';
 import { parseS3Url, type S3Url } from '../core/s3-url.js';
 import {
   DEFAULT_XDELTA3_MEMORY_BYTES,
@@ -34,6 +35,8 @@ export interface ActionInputs {
   overwrite: boolean;
   /** Delta compressed artifacts through their uncompressed content. */
   archiveAware: boolean;
+  /** How references are chosen and created (smart references, docs/format.md). */
+  references: ReferencePolicy;
   concurrency: number;
   /** Memory the xdelta3 processes of the step may use together, in bytes. */
   xdelta3MemoryBytes: number;
@@ -171,6 +174,17 @@ export function readInputs(): ActionInputs {
     summary: boolean('summary', true),
     cache: boolean('cache', true),
     archiveAware: boolean('archive-aware', true),
+    references: {
+      mode: oneOf('references', ['smart', 'single'], DEFAULT_REFERENCE_POLICY.mode),
+      rotationRatio: number('rotation-ratio', DEFAULT_REFERENCE_POLICY.rotationRatio, 0, 1),
+      maxReferences: number(
+        'max-references',
+        DEFAULT_REFERENCE_POLICY.maxReferences,
+        1,
+        1000,
+        true,
+      ),
+    },
     overwrite: boolean('overwrite', false),
     concurrency: number('concurrency', availableParallelism(), 1, 64, true),
     xdelta3MemoryBytes: byteSize(
@@ -191,6 +205,14 @@ export function readInputs(): ActionInputs {
       key: optional('comment-key') ?? DEFAULT_COMMENT_KEY,
     },
   };
+}
+
+/** An input that must be one of `choices` (case-insensitive). */
+function oneOf<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+  const value = (optional(name) ?? fallback).toLowerCase();
+  const found = choices.find((c) => c === value);
+  if (found) return found;
+  throw new InputError(`Input ${name} must be one of ${choices.join(', ')}, got "${value}"`);
 }
 
 /** `xdelta3-install`: auto (the default) or never. */

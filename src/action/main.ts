@@ -64,6 +64,7 @@ export async function run(): Promise<void> {
       maxRatio: inputs.maxRatio,
       concurrency: inputs.concurrency,
       archiveAware: inputs.archiveAware,
+      references: inputs.references,
       cleanup,
       wrapCache: inputs.cache
         ? (local) => (actionsCache = createActionsReferenceCache(local, actionsLogger))
