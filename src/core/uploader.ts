@@ -85,8 +85,22 @@ interface Encoded {
   dispose(): Promise<void>;
 }
 
+/** A reference as a delta names it: `dg-ref-key` and `dg-ref-sha256`. */
+interface RefId {
+  key: string;
+  sha256: string;
+}
+
+/** A delta uploaded, or `skipped` (over max-ratio: nothing written). */
+interface Written {
+  key: string;
+  size: number;
+  skipped: boolean;
+  archiveAware?: boolean;
+}
+
 interface Trial {
-  ref: { key: string; sha256: string };
+  ref: RefId;
   encoded: Encoded;
 }
 
@@ -300,11 +314,7 @@ export class Uploader {
   }
 
   /** Encodes `file` against `ref`, or undefined when the reference is gone or changed. */
-  private async trial(
-    space: DeltaSpace,
-    file: LocalFile,
-    ref: { key: string; sha256: string },
-  ): Promise<Trial | undefined> {
+  private async trial(space: DeltaSpace, file: LocalFile, ref: RefId): Promise<Trial | undefined> {
     const refPath = await this.localReference(space, ref);
     if (refPath === undefined) return undefined;
     return { ref, encoded: await this.encode(file, refPath, ref.sha256) };
@@ -315,10 +325,7 @@ export class Uploader {
    * since its metadata was read (unless the metadata still says `ref.sha256`: then the
    * object is corrupt, and the error stands).
    */
-  private async localReference(
-    space: DeltaSpace,
-    ref: { key: string; sha256: string },
-  ): Promise<string | undefined> {
+  private async localReference(space: DeltaSpace, ref: RefId): Promise<string | undefined> {
     try {
       return await this.deps.references.localCopy(space.bucket, ref.key, ref.sha256);
     } catch (error) {
@@ -470,11 +477,7 @@ export class Uploader {
    * `reference-changed` when that reference was replaced meanwhile (the caller starts
    * over against the one stored now).
    */
-  private async putDelta(
-    space: DeltaSpace,
-    file: LocalFile,
-    ref: { key: string; sha256: string },
-  ): Promise<DeltaOutcome> {
+  private async putDelta(space: DeltaSpace, file: LocalFile, ref: RefId): Promise<DeltaOutcome> {
     const trial = await this.trial(space, file, ref);
     if (!trial) return { kind: 'reference-changed', refKey: ref.key };
     try {
@@ -511,9 +514,9 @@ export class Uploader {
     space: DeltaSpace,
     file: LocalFile,
     refPath: string,
-    ref: { key: string; sha256: string },
+    ref: RefId,
     note?: string,
-  ): Promise<{ key: string; size: number; skipped: boolean; archiveAware?: boolean }> {
+  ): Promise<Written> {
     const encoded = await this.encode(file, refPath, ref.sha256);
     try {
       return await this.put(space, file, encoded, ref, note);
@@ -568,9 +571,9 @@ export class Uploader {
     space: DeltaSpace,
     file: LocalFile,
     encoded: Encoded,
-    ref: { key: string; sha256: string },
+    ref: RefId,
     note?: string,
-  ): Promise<{ key: string; size: number; skipped: boolean; archiveAware?: boolean }> {
+  ): Promise<Written> {
     const { differ, storage, clock } = this.deps;
     const key = deltaKey(space, file.name);
     const { size, archive } = encoded;
