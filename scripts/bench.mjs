@@ -15,6 +15,7 @@
 //   npm run bench -- --parallel   only the parallel-encode rows (1, 2, 4 encode workers)
 //   npm run bench -- --train      only the release train: 6 versions x 3 platforms, one
 //                                 reference per space vs smart references
+//   npm run bench -- --train-sweep  the release train, plus other rotation ratios
 //   npm run bench -- --only=biome run the cases whose label contains "biome"
 //   npm run bench -- --input=xdelta3-memory=6GiB  pass an action input to every run
 //   npm run bench -- --verbose    print the action's log
@@ -40,7 +41,14 @@ import {
   writeXdelta3Wrapper,
 } from './bench/measure.mjs';
 import { describeMachine, markdownTable } from './bench/table.mjs';
-import { runTrainCase, TRAIN, trainData, trainTable } from './bench/train.mjs';
+import {
+  runTrainCase,
+  SWEEP_VARIANTS,
+  TRAIN,
+  TRAIN_VARIANTS,
+  trainData,
+  trainTable,
+} from './bench/train.mjs';
 import { startS3Server } from './lib/local-s3.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -61,6 +69,7 @@ function parseArgs(argv) {
     else if (arg === '--large') options.large = true;
     else if (arg === '--parallel') options.parallel = true;
     else if (arg === '--train') options.train = true;
+    else if (arg === '--train-sweep') options.train = options.sweep = true;
     else if (arg === '--verbose') options.verbose = true;
     else if (arg.startsWith('--only=')) options.only = arg.slice('--only='.length);
     else if (arg.startsWith('--input=')) {
@@ -198,7 +207,8 @@ try {
   }
   let trainRows = [];
   if (withTrain) {
-    trainRows = await runTrainCase(ctx, await trainData(BENCH));
+    const variants = options.sweep ? [...TRAIN_VARIANTS, ...SWEEP_VARIANTS] : TRAIN_VARIANTS;
+    trainRows = await runTrainCase(ctx, await trainData(BENCH), variants);
     console.error(trainTable(trainRows));
   }
   const minutes = ((performance.now() - started) / 60_000).toFixed(1);

@@ -33,10 +33,14 @@ export const TRAIN = {
 /** What the train is uploaded with: one reference per space, then smart references. */
 export const TRAIN_VARIANTS = [
   { label: 'one reference per space (references: single)', inputs: { references: 'single' } },
-  { label: 'smart references, rotation-ratio 0.2', inputs: { 'rotation-ratio': '0.2' } },
   { label: 'smart references (defaults, rotation-ratio 0.3)', inputs: {} },
-  { label: 'smart references, rotation-ratio 0.5', inputs: { 'rotation-ratio': '0.5' } },
 ];
+
+/** `--train-sweep` adds these: the rotation ratios the default was chosen among. */
+export const SWEEP_VARIANTS = [0.15, 0.5].map((ratio) => ({
+  label: `smart references, rotation-ratio ${ratio}`,
+  inputs: { 'rotation-ratio': String(ratio) },
+}));
 
 /** `[{ version, files: [paths] }]`, built once under `<root>/train/` (npm pack, tar, zip). */
 export async function trainData(root) {
