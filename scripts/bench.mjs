@@ -16,6 +16,7 @@
 //   npm run bench -- --train      only the release train: 6 versions x 3 platforms, one
 //                                 reference per space vs smart references
 //   npm run bench -- --train-sweep  the release train, plus other rotation ratios
+//                                 (with --only=<text>: the variants whose label contains it)
 //   npm run bench -- --only=biome run the cases whose label contains "biome"
 //   npm run bench -- --input=xdelta3-memory=6GiB  pass an action input to every run
 //   npm run bench -- --verbose    print the action's log
@@ -163,7 +164,8 @@ const cases = (options.train ? [] : plan(options)).filter(
 const withTrain = options.train || (!options.quick && !options.parallel && !options.only);
 if (cases.length === 0 && !withTrain) fail(`no case matches --only=${options.only}`);
 
-const tmp = join(BENCH, 'tmp');
+// One scratch directory per run, so two runs side by side do not remove each other's.
+const tmp = join(BENCH, `tmp-${process.pid}`);
 await rm(tmp, { recursive: true, force: true });
 await mkdir(tmp, { recursive: true });
 process.env.DG_BENCH_TMP = tmp;
@@ -207,7 +209,9 @@ try {
   }
   let trainRows = [];
   if (withTrain) {
-    const variants = options.sweep ? [...TRAIN_VARIANTS, ...SWEEP_VARIANTS] : TRAIN_VARIANTS;
+    const variants = (
+      options.sweep ? [...TRAIN_VARIANTS, ...SWEEP_VARIANTS] : TRAIN_VARIANTS
+    ).filter((v) => !options.only || v.label.includes(options.only));
     trainRows = await runTrainCase(ctx, await trainData(BENCH), variants);
     console.error(trainTable(trainRows));
   }
