@@ -33,11 +33,11 @@ export const TRAIN = {
 /** What the train is uploaded with: one reference per space, then smart references. */
 export const TRAIN_VARIANTS = [
   { label: 'one reference per space (references: single)', inputs: { references: 'single' } },
-  { label: 'smart references (defaults, rotation-ratio 0.3)', inputs: {} },
+  { label: 'smart references (defaults, rotation-ratio 0.5)', inputs: {} },
 ];
 
 /** `--train-sweep` adds these: the rotation ratios the default was chosen among. */
-export const SWEEP_VARIANTS = [0.15, 0.5].map((ratio) => ({
+export const SWEEP_VARIANTS = [0.3, 0.8].map((ratio) => ({
   label: `smart references, rotation-ratio ${ratio}`,
   inputs: { 'rotation-ratio': String(ratio) },
 }));

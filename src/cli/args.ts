@@ -48,7 +48,7 @@ export const GLOBAL_OPTIONS_HELP = `Options for every command:
   --references MODE     smart (default: a reference per artifact line, renewed as releases
                         drift) or single (the space's first file only, as the DeltaGlider CLI)
   --rotation-ratio N    smart: a file whose best delta is above N x its size becomes a new
-                        reference (0..1, default 0.3)
+                        reference (0..1, default 0.5)
   --max-references N    smart: references per DeltaSpace, reference.bin included (default 32)
   --json                machine-readable output on stdout
   -v, --verbose         say what happens to each file (on stderr)

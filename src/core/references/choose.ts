@@ -23,7 +23,7 @@ export interface ReferencePolicy {
 /** Defaults measured on a release train (BENCHMARKS.md, "Release train"). */
 export const DEFAULT_REFERENCE_POLICY: ReferencePolicy = {
   mode: 'smart',
-  rotationRatio: 0.3,
+  rotationRatio: 0.5,
   maxReferences: 32,
 };
 
