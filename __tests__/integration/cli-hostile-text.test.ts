@@ -16,7 +16,7 @@ let work: string;
 let bucket: string;
 
 const ESC_KEY = 'space/red\x1b[31mALERT\x1b[0m.bin';
-// moto refuses LF in keys; the SDK's XML parser lists this CR as LF.
+// moto refuses LF in keys; a CR is listed as stored (URL-encoded listings).
 const CR_KEY = 'space/two\rlines.bin';
 
 beforeAll(async () => {

@@ -14,7 +14,11 @@ import { once } from 'node:events';
 import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/adapters/s3/client.js';
 import { StorageError } from '../../src/adapters/s3/errors.js';
-import { S3Storage, type S3StorageOptions } from '../../src/adapters/s3/s3-storage.js';
+import {
+  decodeListedKey,
+  S3Storage,
+  type S3StorageOptions,
+} from '../../src/adapters/s3/s3-storage.js';
 import type { Metadata } from '../../src/ports.js';
 import { s3TestOptions, startS3Server } from '../helpers/s3-server.js';
 
@@ -435,3 +439,24 @@ async function fakeS3(
     },
   };
 }
+
+test('list returns keys exactly as stored, whatever characters they hold', async () => {
+  const s3 = storage();
+  // A CR reaches a raw XML listing as LF; "+" and "%2F" must not be decoded twice.
+  const names = ['a b+c%2F.bin', 'cr\r.bin', 'é ü.bin', 'x&y<z>.bin'];
+  const src = tempPath('odd-keys');
+  await writeFile(src, 'x');
+  for (const name of names) await s3.upload(bucket, `odd-keys/${name}`, src, {});
+
+  const listed = [];
+  for await (const object of s3.list(bucket, 'odd-keys/')) listed.push(object.key);
+
+  expect(listed.sort()).toEqual(names.map((n) => `odd-keys/${n}`).sort());
+  // Each listed key names its object: a HEAD with it finds the object.
+  for (const key of listed) expect(await s3.head(bucket, key)).toBeDefined();
+});
+
+test('a listed key that is not valid URL encoding fails with the key quoted', () => {
+  expect(decodeListedKey('a+b%20c')).toBe('a b c');
+  expect(() => decodeListedKey('bad%E0\r')).toThrow(/not URL-encoded: "bad%E0\\r"/);
+});
