@@ -5,7 +5,7 @@ import { jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { EOL, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -24,6 +24,7 @@ import {
   startToolServer,
   type ToolServer,
 } from '../helpers/tool-server.js';
+import { provideXdelta3 } from '../../src/action/xdelta3.js';
 
 const run = promisify(execFile);
 const SYSTEM_XDELTA3 = '/usr/bin/xdelta3';
@@ -139,7 +140,8 @@ describe('provisionXdelta3 from the manifest', () => {
     );
     const { log, lines } = recordingLog();
 
-    const first = await provisionXdelta3({}, log, { manifest });
+    // Through the action's wrapper, which puts the tool cache entry on PATH.
+    const first = await provideXdelta3({}, log, { manifest });
 
     expect(first.source).toBe('download');
     expect(first.path.startsWith(join(toolCache, 'xdelta3', VERSION))).toBe(true);
@@ -157,6 +159,8 @@ describe('provisionXdelta3 from the manifest', () => {
 
     expect(second).toEqual({ ...first, source: 'tool-cache' });
     expect(server.requests).toHaveLength(1);
+    // The adapter itself names the directory and leaves PATH to the action.
+    expect(await readFile(githubPath, 'utf8')).toBe(`${dirname(first.path)}${EOL}`);
   });
 
   it('fails on a wrong sha256 with both hashes, runs and caches nothing', async () => {
@@ -246,6 +250,10 @@ describe('provisionXdelta3 from a mirror (xdelta3-url + xdelta3-sha256)', () => 
 
     expect(second).toEqual({ ...first, source: 'tool-cache' });
     expect(server.requests).toHaveLength(1);
+    // Called without the action's wrapper, provisioning names the directory but leaves
+    // PATH alone.
+    expect(second.pathDir).toBe(dirname(first.path));
+    expect(await readFile(githubPath, 'utf8')).toBe('');
   });
 
   it('does not reuse a cached xdelta3 that came from a different archive', async () => {
