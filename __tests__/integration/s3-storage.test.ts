@@ -3,7 +3,7 @@
 // demand (a 403 for everything, a body cut off mid-transfer).
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +17,7 @@ import { StorageError } from '../../src/adapters/s3/errors.js';
 import { S3Storage, type S3StorageOptions } from '../../src/adapters/s3/s3-storage.js';
 import type { Metadata } from '../../src/ports.js';
 import { s3TestOptions, startS3Server } from '../helpers/s3-server.js';
+import { sha256File } from '../../scripts/lib/artifacts.mjs';
 
 const MIB = 1024 * 1024;
 const PART = 5 * MIB;
@@ -61,12 +62,6 @@ async function randomFile(size: number): Promise<{ path: string; sha256: string 
   out.end();
   await once(out, 'finish');
   return { path: file, sha256: hash.digest('hex') };
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 function skipUnless(condition: boolean, reason: string): typeof test.skip {
