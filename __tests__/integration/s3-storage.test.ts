@@ -18,6 +18,7 @@ import { S3Storage, type S3StorageOptions } from '../../src/adapters/s3/s3-stora
 import type { Metadata } from '../../src/ports.js';
 import { s3TestOptions, startS3Server } from '../helpers/s3-server.js';
 import { sha256File } from '../../scripts/lib/artifacts.mjs';
+import { skipNote } from '../helpers/skip-note.js';
 
 const MIB = 1024 * 1024;
 const PART = 5 * MIB;
@@ -66,7 +67,7 @@ async function randomFile(size: number): Promise<{ path: string; sha256: string 
 
 function skipUnless(condition: boolean, reason: string): typeof test.skip {
   if (condition) return test;
-  console.warn(`skipped on ${server.kind}: ${reason}`);
+  skipNote(`on ${server.kind}: ${reason}`);
   return test.skip;
 }
 
