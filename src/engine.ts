@@ -40,7 +40,6 @@ export interface EngineOptions {
 
 export interface Engine {
   service: DeltaService;
-  localCache: FsReferenceCache;
   /** This run's private scratch directory (removed by `dispose`). */
   scratchDir: string;
   /** Removes scratch files. */
@@ -93,7 +92,7 @@ export function createEngine(options: EngineOptions): Engine {
       archiveAware: options.archiveAware ?? false,
     },
   );
-  return { service, localCache, scratchDir: files.scratchDir, dispose: () => files.dispose() };
+  return { service, scratchDir: files.scratchDir, dispose: () => files.dispose() };
 }
 
 /**

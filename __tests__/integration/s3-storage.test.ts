@@ -3,7 +3,7 @@
 // demand (a 403 for everything, a body cut off mid-transfer).
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +21,8 @@ import {
 } from '../../src/adapters/s3/s3-storage.js';
 import type { Metadata } from '../../src/ports.js';
 import { s3TestOptions, startS3Server } from '../helpers/s3-server.js';
+import { sha256File } from '../../scripts/lib/artifacts.mjs';
+import { skipNote } from '../helpers/skip-note.js';
 
 const MIB = 1024 * 1024;
 const PART = 5 * MIB;
@@ -67,15 +69,9 @@ async function randomFile(size: number): Promise<{ path: string; sha256: string 
   return { path: file, sha256: hash.digest('hex') };
 }
 
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 function skipUnless(condition: boolean, reason: string): typeof test.skip {
   if (condition) return test;
-  console.warn(`skipped on ${server.kind}: ${reason}`);
+  skipNote(`on ${server.kind}: ${reason}`);
   return test.skip;
 }
 

@@ -1,6 +1,5 @@
 import * as core from '@actions/core';
 import { createS3Storage, type S3Storage } from '../adapters/s3/s3-storage.js';
-import { provisionXdelta3 } from '../adapters/xdelta3/provision/provision.js';
 import {
   createActionsReferenceCache,
   describeCacheReport,
@@ -16,6 +15,8 @@ import { runList, runStats, runVerify } from './commands.js';
 import { download, upload, type CommandOutcome } from './transfer.js';
 import { readInputs, type ActionInputs } from './inputs.js';
 import { actionsLogger, actionsOutput, failStep } from './logger.js';
+import { actionsState } from './state.js';
+import { provideXdelta3 } from './xdelta3.js';
 import { ActionsProgress } from './progress.js';
 import { setResultOutputs } from './outputs.js';
 import { publishSavingsComment } from './pr-comment/index.js';
@@ -40,7 +41,7 @@ export async function run(): Promise<void> {
     // list and stats read metadata only and need no xdelta3.
     const needsXdelta3 = !['list', 'stats'].includes(inputs.command);
     const xdelta3 = needsXdelta3
-      ? await provisionXdelta3(inputs.xdelta3, actionsLogger)
+      ? await provideXdelta3(inputs.xdelta3)
       : { path: inputs.xdelta3.path ?? 'xdelta3', version: 'unused', source: 'none' };
     if (needsXdelta3) {
       core.setOutput('xdelta3-path', xdelta3.path);
@@ -87,7 +88,7 @@ export async function run(): Promise<void> {
     failStep(describeError(error));
     if (error instanceof Error && error.stack) core.debug(error.stack);
   } finally {
-    if (actionsCache) handOffToPost(actionsCache);
+    if (actionsCache) handOffToPost(actionsCache, actionsState, actionsLogger);
     await engine?.dispose();
     storage?.close();
     stopHandling();

@@ -31,7 +31,7 @@ import {
 } from './metadata.js';
 import type { ArchiveViews } from './archive-views.js';
 import type { DeltaSpace, FileResult } from './models.js';
-import type { ReferenceStore } from './reference-store.js';
+import type { ReferenceSource } from './reference-store.js';
 import { formatS3Url } from './s3-url.js';
 import { inStep } from './progress.js';
 import { formToRead, twoFormsWarning } from './two-forms.js';
@@ -44,12 +44,13 @@ export interface CheckedFile extends FileResult {
 }
 
 export interface DownloaderDeps {
-  storage: StoragePort;
-  differ: DifferPort;
+  storage: Pick<StoragePort, 'head' | 'download'>;
+  differ: Pick<DifferPort, 'decode'>;
   hasher: HasherPort;
   files: LocalFilesPort;
-  log: LoggerPort;
-  references: ReferenceStore;
+  log: Pick<LoggerPort, 'warning'>;
+  /** Where references come from: the cache-first store, or a verify's bucket-only one. */
+  references: ReferenceSource;
   progress?: ProgressPort;
   /** Reads archive-aware deltas; without it they fail with a clear message. */
   archives?: ArchiveViews;

@@ -68,7 +68,8 @@ export interface UploaderDeps {
   files: LocalFilesPort;
   clock: ClockPort;
   log: LoggerPort;
-  references: ReferenceStore;
+  /** Cache-first: `adopt` keeps a new reference so deltas against it need no GET. */
+  references: Pick<ReferenceStore, 'localCopy' | 'adopt'>;
   /** Present when archive-aware deltas can be written. */
   archives?: ArchiveViews;
   progress?: ProgressPort;

@@ -1,7 +1,7 @@
 // Obtains the xdelta3 binary the action runs, the setup-* actions' way: a binary the user
 // names, else the runner tool cache, else a download verified against a pinned sha256,
-// else (no build for this platform) whatever xdelta3 is on PATH.
-import * as core from '@actions/core';
+// else (no build for this platform) whatever xdelta3 is on PATH. The caller puts
+// `pathDir` on PATH: that is the runner's business (the action's), not an adapter's.
 import * as tc from '@actions/tool-cache';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -58,9 +58,14 @@ export interface Xdelta3Binary {
   /** The version the binary reports (`xdelta3 -V`). */
   version: string;
   source: Xdelta3Source;
+  /**
+   * The directory to put on PATH for this step and later ones (a tool cache entry), as
+   * the setup-* actions do; absent when the binary was given or found on PATH.
+   */
+  pathDir?: string;
 }
 
-/** A logger that may also raise notices (@actions/core `notice`); warnings stand in otherwise. */
+/** A logger that may also raise notices (the action's annotations); warnings stand in otherwise. */
 export type ProvisionLogger = LoggerPort & { notice?(message: string): void };
 
 export interface ProvisionOptions {
@@ -165,7 +170,6 @@ async function useSystemBinary(
     const hooks: AptInstallHooks = {
       notice: (message) => (log.notice ?? log.warning).call(log, message),
       info: (message) => log.info(message),
-      addPath: (dir) => core.addPath(dir),
     };
     const cached = await cachedAptBinary(version, hooks);
     if (cached) return cached;
@@ -212,9 +216,8 @@ async function installArchive(
 ): Promise<Xdelta3Binary> {
   const hit = await cachedBinary(asset, version, log);
   if (hit) {
-    core.addPath(hit.dir);
     log.info(`Using xdelta3 ${hit.reported} from the tool cache: ${hit.binary}`);
-    return { path: hit.binary, version: hit.reported, source: 'tool-cache' };
+    return { path: hit.binary, version: hit.reported, source: 'tool-cache', pathDir: hit.dir };
   }
 
   const archive = await downloadVerified(asset.url, asset.sha256, log);
@@ -232,9 +235,8 @@ async function installArchive(
     const dir = await tc.cacheDir(dirname(binary), TOOL, version, toolCacheArch());
     const cached = join(dir, basename(binary));
     await makeExecutable(cached);
-    core.addPath(dir);
     log.info(`Installed xdelta3 ${reported} into the tool cache: ${cached}`);
-    return { path: cached, version: reported, source: 'download' };
+    return { path: cached, version: reported, source: 'download', pathDir: dir };
   } finally {
     await rm(archive, { force: true });
     if (extracted) await rm(extracted, { recursive: true, force: true });
