@@ -9,6 +9,7 @@ import {
 } from '../adapters/actions-cache/index.js';
 import { CleanupRegistry, cleanUpOnSignals } from '../adapters/cleanup.js';
 import { describeError } from '../core/errors.js';
+import { ACTION_HINTS } from './hints.js';
 import type { FileResult } from '../core/models.js';
 import { formatHealthCheck, runHealthChecks } from '../adapters/health.js';
 import { createEngine, defaultCacheRoot, type Engine } from '../engine.js';
@@ -84,7 +85,7 @@ export async function run(): Promise<void> {
       await report(inputs, outcome, actionsCache ? [describeCacheReport(cacheReport)] : []);
     }
   } catch (error) {
-    failStep(describeError(error));
+    failStep(describeError(error, ACTION_HINTS));
     if (error instanceof Error && error.stack) core.debug(error.stack);
   } finally {
     if (actionsCache) handOffToPost(actionsCache);

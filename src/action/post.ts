@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { saveHandedOffReferences } from '../adapters/actions-cache/index.js';
 import { describeError } from '../core/errors.js';
+import { ACTION_HINTS } from './hints.js';
 import { actionsLogger } from './logger.js';
 import { removeLeftoverScratch } from './scratch.js';
 
@@ -20,6 +21,6 @@ export async function runPost(): Promise<void> {
     await saveHandedOffReferences(actionsLogger);
   } catch (error) {
     // The post step never fails a job: the artifacts are already stored.
-    core.warning(describeError(error));
+    core.warning(describeError(error, ACTION_HINTS));
   }
 }

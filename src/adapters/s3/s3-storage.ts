@@ -196,7 +196,8 @@ export class S3Storage implements StoragePort {
       if (response.ContentLength !== undefined && written !== response.ContentLength) {
         throw new StorageError(
           `download of ${s3Url(bucket, key)} ended after ${written} of ` +
-            `${response.ContentLength} bytes; try again`,
+            `${response.ContentLength} bytes`,
+          { code: 'storage-dropped', hint: 'Try again', fields: { bucket, key } },
         );
       }
     } catch (error) {
@@ -211,12 +212,14 @@ export class S3Storage implements StoragePort {
       if (isLocalFileError(error)) {
         throw new StorageError(`cannot write ${destPath}: ${(error as Error).message}`, {
           cause: error,
+          code: 'local-file',
+          fields: { path: destPath },
         });
       }
       throw new StorageError(
         `download of ${s3Url(bucket, key)} from ${this.endpoint} broke off: ` +
-          `${(error as Error).message ?? String(error)}; try again`,
-        { cause: error },
+          `${(error as Error).message ?? String(error)}`,
+        { cause: error, code: 'storage-dropped', hint: 'Try again', fields: { bucket, key } },
       );
     }
   }
@@ -235,6 +238,8 @@ export class S3Storage implements StoragePort {
     } catch (error) {
       throw new StorageError(`cannot read ${srcPath}: ${(error as Error).message}`, {
         cause: error,
+        code: 'local-file',
+        fields: { path: srcPath },
       });
     }
     // Buffered while in flight: up to queueSize parts, or the whole of a small body.
@@ -291,6 +296,8 @@ export class S3Storage implements StoragePort {
         if (isLocalFileError(error)) {
           throw new StorageError(`cannot read ${srcPath}: ${(error as Error).message}`, {
             cause: error,
+            code: 'local-file',
+            fields: { path: srcPath },
           });
         }
         throw this.fail(error, 'PutObject', bucket, key);
@@ -332,6 +339,8 @@ export class S3Storage implements StoragePort {
       if (isLocalFileError(error)) {
         throw new StorageError(`cannot read ${srcPath}: ${(error as Error).message}`, {
           cause: error,
+          code: 'local-file',
+          fields: { path: srcPath },
         });
       }
       throw this.fail(error, 'PutObject', bucket, key);
