@@ -198,7 +198,7 @@ describe('real throw sites, worded by each shell', () => {
 describe('core and adapters', () => {
   // The phrases the shells used to inherit from the core: they now live in hints.ts.
   const SHELL_PHRASES =
-    /check the s3-url|use another s3-url|s3-url prefixes|the path input|re-run the step|set archive-aware|overwrite: true|CLI --overwrite|check s3-url|check endpoint-url|raise max-attempts|region input|xdelta3-path input/i;
+    /check the s3-url|use another s3-url|s3-url prefixes|the path input|re-run the step|set archive-aware|overwrite: true|CLI --overwrite|check s3-url|check endpoint-url|raise max-attempts|region input|xdelta3-path input|with --xdelta3-path|another --cache-dir/i;
 
   async function sources(dir: string): Promise<string[]> {
     const entries = await readdir(dir, { recursive: true, withFileTypes: true });

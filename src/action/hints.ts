@@ -14,6 +14,8 @@ export const ACTION_SETTINGS: Readonly<Record<Setting, string>> = {
   region: 'region',
   'max-attempts': 'max-attempts',
   concurrency: 'concurrency',
+  // The action keeps its local reference cache under the runner's temporary directory.
+  'cache-dir': 'RUNNER_TEMP',
   'xdelta3-path': 'xdelta3-path',
   'xdelta3-url': 'xdelta3-url',
   'xdelta3-sha256': 'xdelta3-sha256',

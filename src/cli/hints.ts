@@ -14,6 +14,7 @@ export const CLI_SETTINGS: Readonly<Record<Setting, string>> = {
   region: '--region (or AWS_REGION)',
   'max-attempts': 'AWS_MAX_ATTEMPTS',
   concurrency: '--concurrency',
+  'cache-dir': '--cache-dir',
   // The CLI runs the xdelta3 it is given; it never downloads or installs one.
   'xdelta3-path': '--xdelta3-path',
   'xdelta3-url': '--xdelta3-path',

@@ -66,6 +66,7 @@ export type Setting =
   | 'region'
   | 'max-attempts'
   | 'concurrency'
+  | 'cache-dir'
   | 'xdelta3-path'
   | 'xdelta3-url'
   | 'xdelta3-sha256'
