@@ -486,6 +486,8 @@ describe('doctor', () => {
     expect(lines[1]).toMatch(
       /^FAIL\s+bucket: cannot reach the S3 endpoint http:\/\/127\.0\.0\.1:9/,
     );
+    // The hint in the CLI's words: the flag, not the action's input.
+    expect(lines[1]).toMatch(/\. Check --endpoint-url \(or AWS_ENDPOINT_URL\)/);
     expect(lines[2]).toMatch(/^ok\s+cache: /);
 
     const missing = await dg('doctor', '--json', 's3://no-such-bucket-dg-cli/');

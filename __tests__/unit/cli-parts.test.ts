@@ -9,8 +9,8 @@ import {
   runHealthChecks,
 } from '../../src/adapters/health.js';
 import { parseCommandArgs } from '../../src/cli/args.js';
-import { CLI_SETTINGS } from '../../src/cli/hints.js';
-import { ACTION_SETTINGS } from '../../src/action/hints.js';
+import { CLI_HINTS, CLI_SETTINGS } from '../../src/cli/hints.js';
+import { ACTION_HINTS, ACTION_SETTINGS } from '../../src/action/hints.js';
 import { renderTable, savedPercent } from '../../src/cli/output.js';
 import { Progress } from '../../src/cli/progress.js';
 import { InputError } from '../../src/core/errors.js';
@@ -151,10 +151,12 @@ describe('health checks', () => {
     expect(missing).toMatchObject({ ok: false });
     expect(missing).toMatchObject({ setting: 'xdelta3-path' });
     // Each shell names the setting in its own words.
-    expect(inShellWords(missing, CLI_SETTINGS).detail).toMatch(
+    expect(inShellWords(missing, CLI_SETTINGS, CLI_HINTS).detail).toMatch(
       /not on PATH: install xdelta3 .* or give its location \(--xdelta3-path\)$/,
     );
-    expect(inShellWords(missing, ACTION_SETTINGS).detail).toMatch(/location \(xdelta3-path\)$/);
+    expect(inShellWords(missing, ACTION_SETTINGS, ACTION_HINTS).detail).toMatch(
+      /location \(xdelta3-path\)$/,
+    );
     const impostor = join(dir, 'xdelta3');
     await writeFile(impostor, '#!/bin/sh\necho "hello"\n');
     await chmod(impostor, 0o755);
@@ -172,7 +174,7 @@ describe('health checks', () => {
     expect(ok.detail).toMatch(/not\/yet\/there, \d+ MiB free$/);
     const short = await checkCacheSpace(cache, Number.MAX_SAFE_INTEGER);
     expect(short.ok).toBe(false);
-    expect(inShellWords(short, CLI_SETTINGS).detail).toMatch(
+    expect(inShellWords(short, CLI_SETTINGS, CLI_HINTS).detail).toMatch(
       /free some space or choose another cache directory \(--cache-dir\)$/,
     );
   });

@@ -104,7 +104,8 @@ async function logHealth(xdelta3Binary: string, storage: S3Storage, inputs: Acti
     bucket: inputs.s3Url.bucket,
     prefix: inputs.s3Url.key,
   });
-  for (const check of checks) core.debug(formatHealthCheck(inShellWords(check, ACTION_SETTINGS)));
+  for (const check of checks)
+    core.debug(formatHealthCheck(inShellWords(check, ACTION_SETTINGS, ACTION_HINTS)));
 }
 
 /**

@@ -8,7 +8,7 @@ import { constants } from 'node:fs';
 import { access, mkdtemp, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { describeError, type Setting } from '../core/errors.js';
+import { describeError, type Setting, type ShellHints } from '../core/errors.js';
 import type { StoragePort } from '../ports.js';
 import { probeXdelta3 } from './xdelta3/provision/probe.js';
 import { findOnPath } from './xdelta3/provision/which.js';
@@ -23,14 +23,21 @@ export interface HealthCheck {
   detail: string;
   /** The setting that fixes a failure; each shell names it (`inShellWords`). */
   setting?: Setting;
+  /** The error a failed check caught, for the shell's hint. */
+  error?: unknown;
 }
 
-/** The check with the setting that fixes it named as a shell names it (input, flag). */
+/**
+ * The check as a shell shows it: the setting that fixes it named as the shell names it
+ * (input, flag), a caught error with the shell's hint.
+ */
 export function inShellWords(
   check: HealthCheck,
   names: Readonly<Record<Setting, string>>,
+  hints: ShellHints,
 ): HealthCheck {
-  const { setting, ...rest } = check;
+  const { setting, error, ...rest } = check;
+  if (error !== undefined) return { ...rest, detail: describeError(error, hints) };
   return setting ? { ...rest, detail: `${rest.detail} (${names[setting]})` } : rest;
 }
 
@@ -122,7 +129,7 @@ export async function checkBucket(
       detail: `${where} is readable with these credentials and ${holds}`,
     };
   } catch (error) {
-    return { name: 'bucket', ok: false, detail: describeError(error) };
+    return { name: 'bucket', ok: false, detail: describeError(error), error };
   }
 }
 

@@ -4,7 +4,7 @@ import { defaultCacheRoot } from '../engine.js';
 import { defineCommand } from './command.js';
 import { printJson } from './output.js';
 import { createStorage } from './session.js';
-import { CLI_SETTINGS } from './hints.js';
+import { CLI_HINTS, CLI_SETTINGS } from './hints.js';
 
 export const doctorCommand = defineCommand({
   name: 'doctor',
@@ -37,7 +37,7 @@ Exits with 1 when a check fails.`,
       storage?.close();
     }
     const ok = checks.every((check) => check.ok);
-    const shown = checks.map((check) => inShellWords(check, CLI_SETTINGS));
+    const shown = checks.map((check) => inShellWords(check, CLI_SETTINGS, CLI_HINTS));
     if (global.json) {
       printJson(io, { ok, checks: shown });
     } else {
