@@ -54,8 +54,8 @@ it('-n refuses a file with other bytes, naming it, and writes nothing in any Del
   expect(run.code).toBe(1);
   expect(run.err).toBe(
     `deltaglider: A file already exists with other content: ${dest}/lib/lib.txt. Nothing was ` +
-      'downloaded. Allow replacing them (action input overwrite: true, CLI --overwrite), or ' +
-      'download into another directory\n',
+      'downloaded. Allow replacing them (--overwrite, the default, instead of -n/--no-overwrite), ' +
+      'or download into another directory\n',
   );
   expect(await readdir(dest)).toEqual(['lib']);
   expect(await readFile(join(dest, 'lib', 'lib.txt'), 'utf8')).toBe('mine\n');

@@ -159,6 +159,37 @@ describe('cp', () => {
     }
     expect(await listKeys(raw, bucket)).toEqual([]);
   });
+
+  it('words its hints with arguments and flags, never with the action inputs', async () => {
+    const inAction = /s3-url|xdelta3-path input|endpoint-url and|re-run the step|\binput\b/i;
+    await uploadBoth();
+    const missing = await dg('cp', `s3://${bucket}/releases/app/nope.zip`, work);
+    expect(missing.err).toMatch(
+      /nope\.zip nor its \.delta exists\. Check the S3 URL, or list the DeltaSpace with "deltaglider ls"\n$/,
+    );
+
+    const noXdelta3 = await dg(
+      'cp',
+      v1,
+      `s3://${bucket}/no-xdelta3/`,
+      '--xdelta3-path',
+      '/nonexistent/xdelta3',
+    );
+    expect(noXdelta3.err).toMatch(
+      /xdelta3 was not found \(tried "\/nonexistent\/xdelta3"\)\. Install xdelta3 .*, or give its location with --xdelta3-path\n$/,
+    );
+
+    let err = '';
+    const io: Io = { out: () => {}, err: (t) => void (err += t), isTty: false, env: process.env };
+    // A port nothing listens on (the discard port on loopback is closed here).
+    const args = ['ls', `s3://${bucket}/`, '--endpoint-url', 'http://127.0.0.1:9'];
+    expect(await main(args, io)).toBe(1);
+    expect(err).toMatch(
+      /cannot reach the S3 endpoint .*\. Check --endpoint-url \(or AWS_ENDPOINT_URL\)/,
+    );
+
+    for (const text of [missing.err, noXdelta3.err, err]) expect(text).not.toMatch(inAction);
+  }, 30_000);
 });
 
 describe('ls', () => {
@@ -431,6 +462,8 @@ describe('doctor', () => {
     expect(lines[1]).toMatch(
       /^FAIL\s+bucket: cannot reach the S3 endpoint http:\/\/127\.0\.0\.1:9/,
     );
+    // The hint in the CLI's words: the flag, not the action's input.
+    expect(lines[1]).toMatch(/\. Check --endpoint-url \(or AWS_ENDPOINT_URL\)/);
     expect(lines[2]).toMatch(/^ok\s+cache: /);
 
     const missing = await dg('doctor', '--json', 's3://no-such-bucket-dg-cli/');

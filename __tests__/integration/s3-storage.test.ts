@@ -19,6 +19,8 @@ import {
   S3Storage,
   type S3StorageOptions,
 } from '../../src/adapters/s3/s3-storage.js';
+import { ACTION_HINTS } from '../../src/action/hints.js';
+import { describeError } from '../../src/core/errors.js';
 import type { Metadata } from '../../src/ports.js';
 import { s3TestOptions, startS3Server } from '../helpers/s3-server.js';
 import { sha256File } from '../../scripts/lib/artifacts.mjs';
@@ -369,8 +371,10 @@ describe('errors', () => {
 
       expect(error).toBeInstanceOf(StorageError);
       expect((error as Error).message).toContain('no AWS credentials found');
-      expect((error as Error).message).toContain('aws-actions/configure-aws-credentials');
-      expect((error as Error).message).toContain('AWS_ACCESS_KEY_ID');
+      expect(error).toMatchObject({ code: 'storage-no-credentials', fields: { bucket, key: 'k' } });
+      // Without a shell, the neutral hint names the variables; the action adds its step.
+      expect((error as StorageError).describe()).toContain('AWS_ACCESS_KEY_ID');
+      expect(describeError(error, ACTION_HINTS)).toContain('aws-actions/configure-aws-credentials');
     } finally {
       for (const name of Object.keys(process.env)) delete process.env[name];
       Object.assign(process.env, saved);

@@ -17,6 +17,8 @@ import {
   DEFAULT_XDELTA3_VERSION,
   provisionXdelta3,
 } from '../../src/adapters/xdelta3/provision/provision.js';
+import { ACTION_HINTS } from '../../src/action/hints.js';
+import { describeError } from '../../src/core/errors.js';
 import {
   buildArchive,
   closedPortUrl,
@@ -224,8 +226,10 @@ describe('provisionXdelta3 from the manifest', () => {
     const failure = provisionXdelta3({}, recordingLog().log, { manifest: noBuilds });
 
     await expect(failure).rejects.toThrow(/no xdelta3 on PATH/);
-    await expect(failure).rejects.toThrow(/xdelta3-path/);
-    await expect(failure).rejects.toThrow(/xdelta3-url and xdelta3-sha256/);
+    await expect(failure).rejects.toMatchObject({ code: 'xdelta3-unavailable' });
+    // The inputs that fix it are the action's words, added by its hints.
+    const shown = await failure.catch((error: unknown) => describeError(error, ACTION_HINTS));
+    expect(shown).toMatch(/no xdelta3 on PATH.*set xdelta3-path.*xdelta3-url and xdelta3-sha256/);
   });
 });
 
@@ -285,14 +289,20 @@ describe('provisionXdelta3 from a mirror (xdelta3-url + xdelta3-sha256)', () => 
       recordingLog().log,
     );
 
-    await expect(failure).rejects.toThrow(/xdelta3-url is set without xdelta3-sha256/);
+    await expect(failure).rejects.toThrow(/download URL for xdelta3 is set without its sha256/);
+    await expect(failure).rejects.toMatchObject({
+      code: 'bad-setting',
+      fields: { setting: 'xdelta3-sha256', other: 'xdelta3-url' },
+    });
+    const shown = await failure.catch((error: unknown) => describeError(error, ACTION_HINTS));
+    expect(shown).toMatch(/\(input xdelta3-sha256, with xdelta3-url\)$/);
     expect(server.requests).toEqual([]);
   });
 
   it('refuses xdelta3-sha256 without xdelta3-url, and a sha256 that is not 64 hex digits', async () => {
     const { log } = recordingLog();
     await expect(provisionXdelta3({ sha256: 'ab'.repeat(32) }, log)).rejects.toThrow(
-      /xdelta3-sha256 is set without xdelta3-url/,
+      /sha256 for an xdelta3 download is set without its URL/,
     );
     await expect(
       provisionXdelta3({ url: server.url('mirror/xdelta3.zip'), sha256: 'abc123' }, log),
@@ -304,10 +314,10 @@ describe('provisionXdelta3 from a mirror (xdelta3-url + xdelta3-sha256)', () => 
     const { log } = recordingLog();
     const sha = 'ab'.repeat(32);
     await expect(provisionXdelta3({ url: 'file:///tmp/x.zip', sha256: sha }, log)).rejects.toThrow(
-      /xdelta3-url must be an http\(s\) URL/,
+      /xdelta3 download URL must be an http\(s\) URL/,
     );
     await expect(provisionXdelta3({ version: 'latest' }, log)).rejects.toThrow(
-      /xdelta3-version must be an exact version/,
+      /xdelta3 version must be an exact version/,
     );
   });
 });
@@ -332,7 +342,7 @@ describe('provisionXdelta3 with xdelta3-path', () => {
     const { log } = recordingLog();
     const missing = join(root, 'nope', 'xdelta3');
     await expect(provisionXdelta3({ path: missing }, log)).rejects.toThrow(
-      `xdelta3-path ${missing} does not exist`,
+      `The xdelta3 executable ${missing} does not exist`,
     );
     await expect(provisionXdelta3({ path: '/bin/true' }, log)).rejects.toThrow(
       /did not report an xdelta3 version/,

@@ -8,8 +8,9 @@ import {
 } from '../adapters/actions-cache/index.js';
 import { CleanupRegistry, cleanUpOnSignals } from '../adapters/cleanup.js';
 import { describeError } from '../core/errors.js';
+import { ACTION_HINTS, ACTION_SETTINGS } from './hints.js';
 import type { FileResult } from '../core/models.js';
-import { formatHealthCheck, runHealthChecks } from '../adapters/health.js';
+import { formatHealthCheck, inShellWords, runHealthChecks } from '../adapters/health.js';
 import { createEngine, defaultCacheRoot, type Engine } from '../engine.js';
 import { runList, runStats, runVerify } from './commands.js';
 import { download, upload, type CommandOutcome } from './transfer.js';
@@ -85,7 +86,7 @@ export async function run(): Promise<void> {
       await report(inputs, outcome, actionsCache ? [describeCacheReport(cacheReport)] : []);
     }
   } catch (error) {
-    failStep(describeError(error));
+    failStep(describeError(error, ACTION_HINTS));
     if (error instanceof Error && error.stack) core.debug(error.stack);
   } finally {
     if (actionsCache) handOffToPost(actionsCache, actionsState, actionsLogger);
@@ -104,7 +105,8 @@ async function logHealth(xdelta3Binary: string, storage: S3Storage, inputs: Acti
     bucket: inputs.s3Url.bucket,
     prefix: inputs.s3Url.key,
   });
-  for (const check of checks) core.debug(formatHealthCheck(check));
+  for (const check of checks)
+    core.debug(formatHealthCheck(inShellWords(check, ACTION_SETTINGS, ACTION_HINTS)));
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { saveHandedOffReferences } from '../adapters/actions-cache/index.js';
 import { describeError } from '../core/errors.js';
+import { ACTION_HINTS } from './hints.js';
 import { actionsLogger } from './logger.js';
 import { removeLeftoverScratch } from './scratch.js';
 import { actionsState } from './state.js';
@@ -21,6 +22,6 @@ export async function runPost(): Promise<void> {
     await saveHandedOffReferences(actionsState, actionsLogger);
   } catch (error) {
     // The post step never fails a job: the artifacts are already stored.
-    core.warning(describeError(error));
+    core.warning(describeError(error, ACTION_HINTS));
   }
 }

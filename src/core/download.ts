@@ -64,7 +64,11 @@ export class Downloads {
     if (listing.length === 0) {
       throw new InputError(
         `${formatSpace(space)} holds no files`,
-        'Check the s3-url: a DeltaSpace URL ends with "/" and names the prefix the files were uploaded to',
+        'Check the S3 URL: a DeltaSpace URL ends with "/" and names the prefix the files were uploaded to',
+        {
+          code: 'empty-space',
+          fields: { setting: 'location', bucket: space.bucket, key: space.prefix },
+        },
       );
     }
     // Objects another tool wrote may carry names no file can have safely ("..", "a\b"):
@@ -80,6 +84,7 @@ export class Downloads {
       throw new InputError(
         `${formatSpace(space)} holds objects that cannot be restored as files: ${unsafe.join(', ')}`,
         'Nothing was downloaded. DeltaGlider never writes such names: rename or delete those objects with another S3 tool, or download the other files one by one by URL',
+        { code: 'unsafe-name', fields: { bucket: space.bucket, key: space.prefix } },
       );
     }
     const targets: DownloadTarget[] = listing.map((file) => ({

@@ -113,7 +113,11 @@ export class Downloader {
     if (!deltaHead) {
       throw new NotFoundError(
         `Neither ${formatS3Url(space.bucket, directKey(space, name))} nor its .delta exists`,
-        'Check the s3-url, or list the DeltaSpace to see the names it holds',
+        'Check the S3 URL, or list the DeltaSpace to see the names it holds',
+        {
+          code: 'no-such-file',
+          fields: { setting: 'location', bucket: space.bucket, key: directKey(space, name) },
+        },
       );
     }
     return fetchDelta(deltaHead);
@@ -221,6 +225,7 @@ export class Downloader {
       throw new DeltaGliderError(
         `${key} is an archive-aware delta in format "${archive.format}", which this build cannot read`,
         'Upgrade deltaglider/action (or the deltaglider CLI) to the version that wrote it',
+        { code: 'unsupported-format', fields: { key } },
       );
     }
     if (archive.refView === 'raw') return refPath;

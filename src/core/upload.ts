@@ -50,7 +50,8 @@ function assertUniqueNames(paths: readonly string[]): void {
     if (other !== undefined) {
       throw new InputError(
         `Two files share the name "${name}": ${other} and ${path}`,
-        'Each file is stored as <prefix>/<basename>; upload them to different s3-url prefixes or rename one',
+        'Each file is stored as <prefix>/<basename>; upload them to different prefixes or rename one',
+        { code: 'name-clash', fields: { setting: 'path', paths: [other, path] } },
       );
     }
     seen.set(name, path);

@@ -200,7 +200,8 @@ export class S3Storage implements StoragePort {
       if (response.ContentLength !== undefined && written !== response.ContentLength) {
         throw new StorageError(
           `download of ${s3Url(bucket, key)} ended after ${written} of ` +
-            `${response.ContentLength} bytes; try again`,
+            `${response.ContentLength} bytes`,
+          { code: 'storage-dropped', hint: 'Try again', fields: { bucket, key } },
         );
       }
     } catch (error) {
@@ -215,12 +216,14 @@ export class S3Storage implements StoragePort {
       if (isLocalFileError(error)) {
         throw new StorageError(`cannot write ${destPath}: ${(error as Error).message}`, {
           cause: error,
+          code: 'local-file',
+          fields: { path: destPath },
         });
       }
       throw new StorageError(
         `download of ${s3Url(bucket, key)} from ${this.endpoint} broke off: ` +
-          `${(error as Error).message ?? String(error)}; try again`,
-        { cause: error },
+          `${(error as Error).message ?? String(error)}`,
+        { cause: error, code: 'storage-dropped', hint: 'Try again', fields: { bucket, key } },
       );
     }
   }
@@ -239,6 +242,8 @@ export class S3Storage implements StoragePort {
     } catch (error) {
       throw new StorageError(`cannot read ${srcPath}: ${(error as Error).message}`, {
         cause: error,
+        code: 'local-file',
+        fields: { path: srcPath },
       });
     }
     // Buffered while in flight: up to queueSize parts, or the whole of a small body.
@@ -295,6 +300,8 @@ export class S3Storage implements StoragePort {
         if (isLocalFileError(error)) {
           throw new StorageError(`cannot read ${srcPath}: ${(error as Error).message}`, {
             cause: error,
+            code: 'local-file',
+            fields: { path: srcPath },
           });
         }
         throw this.fail(error, 'PutObject', bucket, key);
@@ -336,6 +343,8 @@ export class S3Storage implements StoragePort {
       if (isLocalFileError(error)) {
         throw new StorageError(`cannot read ${srcPath}: ${(error as Error).message}`, {
           cause: error,
+          code: 'local-file',
+          fields: { path: srcPath },
         });
       }
       throw this.fail(error, 'PutObject', bucket, key);

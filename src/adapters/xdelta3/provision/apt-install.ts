@@ -13,6 +13,7 @@ import { makeExecutable } from './extract.js';
 import { toolCacheArch } from './platform.js';
 import { probeXdelta3 } from './probe.js';
 import { findOnPath } from './which.js';
+import { DeltaGliderError } from '../../../core/errors.js';
 
 const TOOL = 'xdelta3';
 const PACKAGE = 'xdelta3';
@@ -94,9 +95,10 @@ export async function aptInstallXdelta3(
     result = await run(command!, install, APT_TIMEOUT_MS, env);
   }
   if (result.code !== 0) {
-    throw new Error(
-      `apt-get could not install xdelta3 (exit ${result.code}: ${result.tail}). Install it in ` +
-        'an earlier step, or set xdelta3-path, or xdelta3-url and xdelta3-sha256.',
+    throw new DeltaGliderError(
+      `apt-get could not install xdelta3 (exit ${result.code}: ${result.tail})`,
+      'Install xdelta3 first (apt-get install xdelta3, brew install xdelta), or give its path',
+      { code: 'xdelta3-unavailable' },
     );
   }
   const installed = (await findOnPath(TOOL)) ?? '/usr/bin/xdelta3';
