@@ -55,7 +55,7 @@ function headLines(input: SectionInput): string[] {
     '',
     `**DeltaSpace** ${inlineCode(clip(input.deltaSpace, MAX_DELTASPACE_CHARS))}: ` +
       `${plural(totals.files)}, ${formatBytes(totals.originalBytes)} stored as ` +
-      `${formatBytes(totals.storedBytes)}, **${totals.savingsPercent.toFixed(1)}% saved**`,
+      `${formatBytes(totals.storedBytes)}, **${savedPercent(totals.originalBytes, totals.storedBytes)} saved**`,
   ];
 }
 
@@ -73,7 +73,7 @@ function tableLines(results: readonly CommentFile[], shown: number): string[] {
     '| --- | --- | ---: | ---: | ---: |',
     ...rows,
     `| **Total** (${plural(totals.files)}) | | **${formatBytes(totals.originalBytes)}** | ` +
-      `**${formatBytes(totals.storedBytes)}** | **${totals.savingsPercent.toFixed(1)}%** |`,
+      `**${formatBytes(totals.storedBytes)}** | **${savedPercent(totals.originalBytes, totals.storedBytes)}** |`,
   ];
 }
 
