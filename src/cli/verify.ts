@@ -56,7 +56,7 @@ found too. Objects that no DeltaGlider wrote have no sha256 and are reported as
       });
     } else {
       // Files of several DeltaSpaces are told apart by their URLs.
-      const label = (r: FileRecord) => (spaceUrl ? r.name : r.url);
+      const label = (r: FileRecord) => (spaceUrl ? r.name : r.s3Url);
       const rows = verified.map((r) => [
         label(r),
         r.kind,

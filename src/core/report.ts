@@ -20,8 +20,11 @@ export interface FileRecord {
   name: string;
   /** Bucket-relative key of the object that holds the file (the `.delta` key for deltas). */
   key: string;
-  /** `s3://` URL of the file by its name: what a download or `deltaglider cp` takes. */
-  url: string;
+  /**
+   * `s3://` URL of the file by its name: what a download or `deltaglider cp` takes
+   * (`url` in JSON). Not a download link: presigned URLs are another thing.
+   */
+  s3Url: string;
   kind: string;
   originalBytes: number;
   storedBytes: number;
@@ -76,7 +79,7 @@ export function fileRecord(
     space,
     name: file.name,
     key: file.key,
-    url: formatS3Url(space.bucket, directKey(space, file.name)),
+    s3Url: formatS3Url(space.bucket, directKey(space, file.name)),
     kind: file.kind,
     originalBytes: file.originalBytes,
     storedBytes: file.storedBytes,
@@ -93,7 +96,7 @@ export function fileJson(r: FileRecord): FileJson {
   return {
     name: r.name,
     key: r.key,
-    url: r.url,
+    url: r.s3Url,
     kind: r.kind,
     ...(r.status ? { status: r.status } : {}),
     'original-bytes': r.originalBytes,
