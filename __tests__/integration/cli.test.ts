@@ -75,9 +75,14 @@ describe('cp', () => {
   it('uploads as reference and delta, and downloads byte-exact into a directory or a new name', async () => {
     const first = await dg('cp', '--json', v1, `s3://${bucket}/releases/app/`);
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.out).results[0]).toMatchObject({
+    const uploaded = JSON.parse(first.out);
+    expect(uploaded['delta-space-url']).toBe(`s3://${bucket}/releases/app/`);
+    expect(uploaded.results[0]).toMatchObject({
       name: 'app-1.zip',
+      key: 'releases/app/app-1.zip.delta',
+      url: `s3://${bucket}/releases/app/app-1.zip`,
       kind: 'reference',
+      path: v1,
     });
     const second = await dg('cp', v2, `s3://${bucket}/releases/app/`);
     expect(second.out).toMatch(
@@ -208,6 +213,7 @@ describe('ls', () => {
 
     const json = JSON.parse((await dg('ls', '--json', `s3://${bucket}/releases/app/`)).out);
     expect(json.location).toBe(`s3://${bucket}/releases/app/`);
+    expect(json['delta-space-url']).toBe(`s3://${bucket}/releases/app/`);
     expect(json.prefixes).toEqual([`s3://${bucket}/releases/app/nested/`]);
     expect(json.results).toEqual([
       {
@@ -235,6 +241,8 @@ describe('ls', () => {
     );
 
     const recursive = JSON.parse((await dg('ls', '-r', '--json', `s3://${bucket}/releases/`)).out);
+    // Files of two DeltaSpaces: no one DeltaSpace URL.
+    expect(recursive).not.toHaveProperty('delta-space-url');
     expect(recursive.results.map((r: { url: string }) => r.url)).toEqual([
       `s3://${bucket}/releases/app/app-1.zip`,
       `s3://${bucket}/releases/app/app-2.zip`,
@@ -365,7 +373,14 @@ describe('verify', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toBe('deltaglider: 1 of 2 file(s) failed verification\n');
     const report = JSON.parse(bad.out);
-    expect(report).toMatchObject({ ok: 1, failed: 1, unchecked: 0 });
+    // The field names of the action's verify outputs.
+    expect(report).toMatchObject({
+      'delta-space-url': `s3://${bucket}/releases/app/`,
+      files: 2,
+      verified: 1,
+      failed: 1,
+      unchecked: 0,
+    });
     expect(report.results[1]).toMatchObject({ name: 'app-2.zip', kind: 'delta', status: 'failed' });
     expect(report.results[1].problem).toMatch(/could not be decoded|rebuilt to bytes with sha256/);
 

@@ -11,7 +11,7 @@ import {
 import { parseCommandArgs } from '../../src/cli/args.js';
 import { CLI_HINTS, CLI_SETTINGS } from '../../src/cli/hints.js';
 import { ACTION_HINTS, ACTION_SETTINGS } from '../../src/action/hints.js';
-import { renderTable, savedPercent } from '../../src/cli/output.js';
+import { renderTable } from '../../src/cli/output.js';
 import { Progress } from '../../src/cli/progress.js';
 import { InputError } from '../../src/core/errors.js';
 
@@ -31,15 +31,6 @@ describe('renderTable', () => {
       'longer-name.zip     12 B',
       '',
     ]);
-  });
-});
-
-describe('savedPercent', () => {
-  it('never prints a negative zero, and a dash when there is nothing to compare', () => {
-    expect(savedPercent(3_000_000, 3_000_053)).toBe('0.0%');
-    expect(savedPercent(1000, 2000)).toBe('-100.0%');
-    expect(savedPercent(1000, 1)).toBe('99.9%');
-    expect(savedPercent(0, 10)).toBe('–');
   });
 });
 

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import * as core from '@actions/core';
 import type { FileResult } from '../core/models.js';
 import type { LoggerPort, ProgressPort, ProgressStep } from '../ports.js';
-import { formatBytes, kindLabel } from './format.js';
+import { formatBytes, kindLabel } from '../core/format.js';
 
 // Progress in the workflow log. Files run concurrently, so their lines would interleave:
 // what the core logs while working on a file is held back and printed as one collapsed

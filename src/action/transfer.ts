@@ -4,7 +4,7 @@ import { formatSpace, spaceFromPrefixUrl, splitObjectUrl } from '../core/delta-s
 import { InputError } from '../core/errors.js';
 import { totalsOf, type FileResult } from '../core/models.js';
 import type { Engine } from '../engine.js';
-import { formatBytes } from './format.js';
+import { formatBytes } from '../core/format.js';
 import type { ActionInputs } from './inputs.js';
 
 // The upload and download commands: from inputs to the core's calls.
