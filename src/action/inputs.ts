@@ -45,7 +45,14 @@ export interface ActionInputs {
     install?: 'auto' | 'never';
   };
   comment: { mode: CommentMode; token: string; key: string };
+  /** Upload: what a path that matches no file does (upload-artifact's input). */
+  ifNoFilesFound: IfNoFilesFound;
+  /** Upload: pack every matched file into this one tar; download: unpack it (pack.ts). */
+  pack?: string;
 }
+
+export const IF_NO_FILES_FOUND = ['error', 'warn', 'ignore'] as const;
+export type IfNoFilesFound = (typeof IF_NO_FILES_FOUND)[number];
 
 function optional(name: string): string | undefined {
   const value = core.getInput(name).trim();
@@ -190,7 +197,34 @@ export function readInputs(): ActionInputs {
       token: secret('github-token'),
       key: optional('comment-key') ?? DEFAULT_COMMENT_KEY,
     },
+    ifNoFilesFound: ifNoFilesFound(),
+    pack: packName(),
   };
+}
+
+/**
+ * `if-no-files-found`: error (the default: an upload step that stores nothing is almost
+ * always a broken build, and it was the only behaviour before the input existed), warn
+ * or ignore, as upload-artifact spells them.
+ */
+function ifNoFilesFound(): IfNoFilesFound {
+  const value = (optional('if-no-files-found') ?? 'error').toLowerCase();
+  if ((IF_NO_FILES_FOUND as readonly string[]).includes(value)) return value as IfNoFilesFound;
+  throw new InputError(`Input if-no-files-found must be error, warn or ignore, got "${value}"`);
+}
+
+/** `pack`: a plain file name ending in .tar (it is the name stored in the DeltaSpace). */
+function packName(): string | undefined {
+  const value = optional('pack');
+  if (value === undefined) return undefined;
+  // eslint-disable-next-line no-control-regex
+  const bad = /[/\\\x00-\x1f\x7f]/.test(value) || value === '.tar' || value.startsWith('.');
+  if (bad || !value.endsWith('.tar') || Buffer.byteLength(value) > 200) {
+    throw new InputError(
+      `Input pack must be a file name ending in .tar, such as build.tar; got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
 }
 
 /** `xdelta3-install`: auto (the default) or never. */
