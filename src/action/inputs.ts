@@ -6,11 +6,12 @@ import {
   DEFAULT_XDELTA3_MEMORY_BYTES,
   MIN_XDELTA3_MEMORY_BYTES,
 } from '../adapters/xdelta3/window.js';
+import { MAX_PRESIGN_SECONDS } from '../adapters/s3/presign.js';
 import { DEFAULT_COMMENT_KEY, parseCommentMode, type CommentMode } from './pr-comment/index.js';
 
 // Every input is read here, once; the rest of the action works on `ActionInputs`.
 
-export const COMMANDS = ['upload', 'download', 'list', 'verify', 'stats'] as const;
+export const COMMANDS = ['upload', 'download', 'list', 'verify', 'stats', 'purge'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface ActionInputs {
@@ -49,6 +50,8 @@ export interface ActionInputs {
   ifNoFilesFound: IfNoFilesFound;
   /** Upload: pack every matched file into this one tar; download: unpack it (pack.ts). */
   pack?: string;
+  /** Upload: seconds each file's download URL lives (presign.ts); unset: no URLs. */
+  presignSeconds?: number;
 }
 
 export const IF_NO_FILES_FOUND = ['error', 'warn', 'ignore'] as const;
@@ -199,7 +202,24 @@ export function readInputs(): ActionInputs {
     },
     ifNoFilesFound: ifNoFilesFound(),
     pack: packName(),
+    presignSeconds: duration('presign', MAX_PRESIGN_SECONDS),
   };
+}
+
+const DURATION_UNITS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400 };
+
+/** A duration such as 90s, 30m, 12h or 7d (a bare number is seconds), 1 s to `max`. */
+function duration(name: string, max: number): number | undefined {
+  const raw = optional(name);
+  if (raw === undefined) return undefined;
+  const match = /^(\d+)\s*([smhd]?)$/i.exec(raw);
+  const seconds = match ? Number(match[1]) * DURATION_UNITS[match[2]!.toLowerCase()]! : NaN;
+  if (!(seconds >= 1 && seconds <= max)) {
+    throw new InputError(
+      `Input ${name} must be a duration from 1s to ${max / 86400}d, such as 30m, 12h or 7d; got "${raw}"`,
+    );
+  }
+  return seconds;
 }
 
 /**

@@ -18,6 +18,7 @@ import { readInputs, type ActionInputs } from './inputs.js';
 import { actionsLogger, actionsOutput, failStep } from './logger.js';
 import { ActionsProgress } from './progress.js';
 import { setResultOutputs } from './outputs.js';
+import { runPurge } from './purge.js';
 import { publishSavingsComment } from './pr-comment/index.js';
 import { recordScratchDir } from './scratch.js';
 import { writeJobSummary } from './summary.js';
@@ -38,7 +39,7 @@ export async function run(): Promise<void> {
     const inputs = readInputs();
     // Before anything touches the bucket: a binary that fails verification stops here.
     // list and stats read metadata only and need no xdelta3.
-    const needsXdelta3 = !['list', 'stats'].includes(inputs.command);
+    const needsXdelta3 = !['list', 'stats', 'purge'].includes(inputs.command);
     const xdelta3 = needsXdelta3
       ? await provisionXdelta3(inputs.xdelta3, actionsLogger)
       : { path: inputs.xdelta3.path ?? 'xdelta3', version: 'unused', source: 'none' };
@@ -74,6 +75,7 @@ export async function run(): Promise<void> {
     if (inputs.command === 'list') await runList(engine, inputs);
     else if (inputs.command === 'verify') await runVerify(engine, inputs);
     else if (inputs.command === 'stats') await runStats(engine, inputs);
+    else if (inputs.command === 'purge') await runPurge(storage, inputs);
     else {
       const outcome =
         inputs.command === 'upload' ? await upload(engine, inputs) : await download(engine, inputs);

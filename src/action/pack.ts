@@ -12,6 +12,7 @@ import { writeTar } from '../adapters/tar/writer.js';
 import type { Engine } from '../engine.js';
 import { formatBytes } from './format.js';
 import type { ActionInputs } from './inputs.js';
+import { presignUploads } from './presign.js';
 import type { CommandOutcome } from './transfer.js';
 
 // `pack`: a whole build directory as one deterministic tar in the DeltaSpace (upload),
@@ -60,8 +61,11 @@ export async function uploadPacked(
     core.info(
       `Packed ${packed.files} file(s), ${formatBytes(packed.contentBytes)}, from ${root} into ${name}`,
     );
-    const result = await engine.service.upload(tarPath, space, name);
-    return { results: [result], location: formatSpace(space) };
+    const stored = [await engine.service.upload(tarPath, space, name)];
+    const results = inputs.presignSeconds
+      ? await presignUploads(inputs, space, stored, () => tarPath)
+      : stored;
+    return { results, location: formatSpace(space) };
   } finally {
     await rm(tarPath, { force: true });
   }

@@ -7,6 +7,7 @@ import type { Engine } from '../engine.js';
 import { formatBytes } from './format.js';
 import type { ActionInputs } from './inputs.js';
 import { downloadPacked, uploadPacked } from './pack.js';
+import { pathsByName, presignUploads } from './presign.js';
 
 // The upload and download commands: from inputs to the core's calls.
 
@@ -23,8 +24,11 @@ export async function upload(engine: Engine, inputs: ActionInputs): Promise<Comm
   if (files.length === 0) return noFilesFound(inputs, formatSpace(space));
   if (inputs.pack) return uploadPacked(engine, inputs, globber.getSearchPaths(), files, space);
   core.info(`Uploading ${files.length} file(s) to ${formatSpace(space)}`);
-  const results = await engine.service.uploadAll(files, space);
-  logResults(results);
+  const stored = await engine.service.uploadAll(files, space);
+  logResults(stored);
+  const results = inputs.presignSeconds
+    ? await presignUploads(inputs, space, stored, pathsByName(files))
+    : stored;
   return { results, location: formatSpace(space) };
 }
 
