@@ -56,13 +56,20 @@ function headLines(input: SectionInput): string[] {
   ];
 }
 
+/** The name, linked to its presigned URL when there is one (presign). */
+function fileCell(r: FileResult): string {
+  return r.url
+    ? `<a href="${escapeAttribute(r.url)}">${inlineCode(r.name)}</a>`
+    : inlineCode(r.name);
+}
+
 function tableLines(results: readonly FileResult[], shown: number): string[] {
   const totals = totalsOf(results);
   const rows = results
     .slice(0, shown)
     .map(
       (r) =>
-        `| ${inlineCode(r.name)} | ${kindLabel(r)} | ${formatBytes(r.originalBytes)} | ` +
+        `| ${fileCell(r)} | ${kindLabel(r)} | ${formatBytes(r.originalBytes)} | ` +
         `${formatBytes(r.storedBytes)} | ${savedPercent(r)} |`,
     );
   return [
