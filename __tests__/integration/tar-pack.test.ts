@@ -272,3 +272,15 @@ describe('readTarIndex and extractTar on hostile archives', () => {
     expect(await readFile(join(dest, 'a'), 'utf8')).toBe('1');
   });
 });
+
+describe('writeTar refuses what unpacking would refuse', () => {
+  it('names the file whose path has a backslash', async () => {
+    const build = await fresh('build');
+    await writeFile(join(build, 'a\\b.txt'), 'x');
+    await expect(
+      writeTar([{ path: 'a\\b.txt', source: join(build, 'a\\b.txt') }], join(build, 'o.tar')),
+    ).rejects.toThrow(
+      /^Cannot pack .*a\\b\.txt: its path in the tar \("a\\\\b\.txt"\) has a backslash in its name, which unpacking refuses$/,
+    );
+  });
+});

@@ -49,25 +49,34 @@ function quote(name: string): string {
 
 const WINDOWS_RESERVED = /[<>:"|?*]/;
 
-/** The normalised path, or throws naming what is wrong with it. */
-export function safeEntryPath(raw: string, label: string, limits: TarLimits): string {
-  const why = (problem: string) => refuse(label, `entry ${quote(raw)} ${problem}`);
+/** What is wrong with an entry's path ("leaves the destination directory (..)"), if anything. */
+export function pathProblem(raw: string, limits: TarLimits): string | undefined {
   // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x1f\x7f]/.test(raw)) throw why('has a control character in its name');
-  if (raw.includes('\\')) throw why('has a backslash in its name');
-  if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) throw why('is an absolute path');
+  if (/[\x00-\x1f\x7f]/.test(raw)) return 'has a control character in its name';
+  if (raw.includes('\\')) return 'has a backslash in its name';
+  if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) return 'is an absolute path';
   if (Buffer.byteLength(raw) > limits.maxPathBytes) {
-    throw why(`has a path longer than ${limits.maxPathBytes} bytes`);
+    return `has a path longer than ${limits.maxPathBytes} bytes`;
   }
-  const parts = raw.split('/').filter((part) => part !== '' && part !== '.');
-  if (parts.includes('..')) throw why('leaves the destination directory (..)');
+  const parts = raw.split('/');
+  if (parts.includes('..')) return 'leaves the destination directory (..)';
   if (parts.some((part) => Buffer.byteLength(part) > 255)) {
-    throw why('has a name part longer than 255 bytes');
+    return 'has a name part longer than 255 bytes';
   }
   if (process.platform === 'win32' && parts.some((part) => WINDOWS_RESERVED.test(part))) {
-    throw why('has a character Windows does not allow in file names');
+    return 'has a character Windows does not allow in file names';
   }
-  return parts.join('/');
+  return undefined;
+}
+
+/** The normalised path (no `.` or empty parts), or throws naming what is wrong with it. */
+function safeEntryPath(raw: string, label: string, limits: TarLimits): string {
+  const problem = pathProblem(raw, limits);
+  if (problem) throw refuse(label, `entry ${quote(raw)} ${problem}`);
+  return raw
+    .split('/')
+    .filter((part) => part !== '' && part !== '.')
+    .join('/');
 }
 
 const KIND_NAMES: Record<string, string> = {

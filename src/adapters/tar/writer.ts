@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { InputError } from '../../core/errors.js';
 import { asLocalError } from '../local-errors.js';
+import { DEFAULT_TAR_LIMITS, pathProblem } from './reader.js';
 import { BLOCK, USTAR_MAX_SIZE, encodeHeader, paxRecord, splitUstarName } from './header.js';
 
 // A deterministic tar of regular files: entries sorted by path (bytewise), owner 0/0
@@ -30,6 +31,22 @@ export async function writeTar(entries: readonly PackEntry[], dest: string): Pro
   const sorted = [...entries].sort((a, b) =>
     Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)),
   );
+  // What the unpacking would refuse is refused here, before anything is stored.
+  if (sorted.length > DEFAULT_TAR_LIMITS.maxEntries) {
+    throw new InputError(
+      `${sorted.length} files matched, more than the ${DEFAULT_TAR_LIMITS.maxEntries} a packed tar may hold`,
+      'Pack fewer files, or several directories under several pack names',
+    );
+  }
+  for (const entry of sorted) {
+    const problem = pathProblem(entry.path, DEFAULT_TAR_LIMITS);
+    if (problem) {
+      throw new InputError(
+        `Cannot pack ${entry.source}: its path in the tar (${JSON.stringify(entry.path)}) ${problem}, which unpacking refuses`,
+        'Rename the file or leave it out of the path patterns',
+      );
+    }
+  }
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i]!.path === sorted[i - 1]!.path) {
       throw new InputError(
