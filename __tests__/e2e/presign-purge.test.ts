@@ -12,6 +12,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { parseExpiresAt } from '../../src/core/rehydrate.js';
 import { runAction, type ActionRun, type SimulatedJob } from '../../scripts/lib/run-action.mjs';
 import { bundleInputs, closeBundleJob, openBundleJob } from '../helpers/bundle-job.js';
 import type { S3TestServer } from '../helpers/s3-server.js';
@@ -78,7 +79,7 @@ describe('presign', () => {
     expect(urls['app.bin']).toContain(copies[0]!.replace(/^\.deltaglider/, ''));
     const head = await raw.send(new HeadObjectCommand({ Bucket: bucket, Key: copies[0]! }));
     expect(head.Metadata?.['dg-rehydrated']).toBe('true');
-    const expires = Date.parse(head.Metadata!['dg-expires-at']!);
+    const expires = parseExpiresAt(head.Metadata!['dg-expires-at']!)!.getTime();
     expect(expires).toBeGreaterThanOrEqual(before + 7200_000 - 1000);
     expect(expires).toBeLessThanOrEqual(Date.now() + 7200_000);
 

@@ -32,11 +32,11 @@ describe('parseExpiresAt', () => {
     const expires = new Date('2026-12-07T02:00:00.250Z');
     const metadata = rehydratedMetadata('p/app.zip.delta', 'app.zip', now, expires);
     expect(metadata).toEqual({
-      'dg-expires-at': '2026-12-07T02:00:00.250+00:00',
+      'dg-expires-at': '2026-12-07T02:00:00.250',
       'dg-original-key': 'p/app.zip.delta',
       'dg-original-filename': 'app.zip',
       'dg-rehydrated': 'true',
-      'dg-created-at': '2026-11-30T02:00:00.250+00:00',
+      'dg-created-at': '2026-11-30T02:00:00.250',
     });
     expect(parseExpiresAt(metadata['dg-expires-at']!)).toEqual(expires);
   });

@@ -13,9 +13,12 @@ export function rehydratedKey(name: string): string {
   return `${REHYDRATED_PREFIX}${randomBytes(16).toString('hex')}_${name}`;
 }
 
-/** Python's `datetime.isoformat()` of an aware UTC time, which both CLIs parse. */
+/**
+ * UTC without an offset, as the reference CLI writes it (`isoformat()` of its naive UTC
+ * clock); both purges read a time without offset as UTC.
+ */
 function isoUtc(date: Date): string {
-  return date.toISOString().replace('Z', '+00:00');
+  return date.toISOString().replace('Z', '');
 }
 
 export function rehydratedMetadata(
