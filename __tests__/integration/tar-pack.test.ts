@@ -19,6 +19,7 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CleanupRegistry } from '../../src/adapters/cleanup.js';
 import { extractTar } from '../../src/adapters/tar/extract.js';
 import { DEFAULT_TAR_LIMITS, readTarIndex } from '../../src/adapters/tar/reader.js';
 import { writeTar, type PackEntry } from '../../src/adapters/tar/writer.js';
@@ -282,5 +283,31 @@ describe('writeTar refuses what unpacking would refuse', () => {
     ).rejects.toThrow(
       /^Cannot pack .*a\\b\.txt: its path in the tar \("a\\\\b\.txt"\) has a backslash in its name, which unpacking refuses$/,
     );
+  });
+});
+
+describe('extractTar when a write fails half-way', () => {
+  it('removes what it created, and tells the cleanup registry only while it works', async () => {
+    const work = await fresh('halfway');
+    const tar = join(work, 'h.tar');
+    pythonTar(tar, `add('a/one.txt', b'1' * 600); add('b/two.txt', b'2' * 600)`);
+    const entries = await readTarIndex(tar, 'h.tar');
+    // The index is read; then the tar loses its second file's bytes.
+    await writeFile(tar, (await readFile(tar)).subarray(0, 512 * 4));
+    const dest = join(work, 'dest');
+    const registry = new CleanupRegistry();
+    const seen: string[] = [];
+    const tracker = {
+      track: (path: string) => {
+        seen.push(path.slice(dest.length));
+        return registry.track(path);
+      },
+    };
+    await expect(
+      extractTar(tar, entries, dest, { overwrite: false, cleanup: tracker }),
+    ).rejects.toThrow(/changed while it was unpacked/);
+    expect(existsSync(dest)).toBe(false);
+    expect(registry.tracked).toEqual([]);
+    expect(seen.filter((p) => !/\.dg-/.test(p))).toEqual(['', '/a', '/b', '/a/one.txt']);
   });
 });

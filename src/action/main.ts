@@ -78,7 +78,9 @@ export async function run(): Promise<void> {
     else if (inputs.command === 'purge') await runPurge(storage, inputs);
     else {
       const outcome =
-        inputs.command === 'upload' ? await upload(engine, inputs) : await download(engine, inputs);
+        inputs.command === 'upload'
+          ? await upload(engine, inputs)
+          : await download(engine, inputs, cleanup);
       setResultOutputs(outcome.results);
       const cacheReport = actionsCache?.report ?? { hits: 0, misses: 0 };
       core.setOutput('cache-hits', cacheReport.hits);

@@ -6,6 +6,7 @@ import { formatSpace, spaceFromPrefixUrl, splitObjectUrl } from '../core/delta-s
 import { InputError } from '../core/errors.js';
 import type { DeltaSpace } from '../core/models.js';
 import { formatS3Url } from '../core/s3-url.js';
+import type { CleanupTracker } from '../adapters/cleanup.js';
 import { extractTar } from '../adapters/tar/extract.js';
 import { readTarIndex } from '../adapters/tar/reader.js';
 import { writeTar } from '../adapters/tar/writer.js';
@@ -75,6 +76,7 @@ export async function downloadPacked(
   engine: Engine,
   inputs: ActionInputs,
   destDir: string,
+  cleanup?: CleanupTracker,
 ): Promise<CommandOutcome> {
   const name = inputs.pack!;
   const { space, stored } = packLocation(inputs);
@@ -83,7 +85,10 @@ export async function downloadPacked(
   try {
     const result = await engine.service.downloadTo(space, stored, tarPath);
     const entries = await readTarIndex(tarPath, label);
-    const report = await extractTar(tarPath, entries, destDir, { overwrite: inputs.overwrite });
+    const report = await extractTar(tarPath, entries, destDir, {
+      overwrite: inputs.overwrite,
+      cleanup,
+    });
     core.info(
       `Unpacked ${name} into ${destDir}: ${report.written} file(s) written` +
         `${report.unchanged ? `, ${report.unchanged} already there with the same bytes` : ''}`,

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import * as glob from '@actions/glob';
+import type { CleanupTracker } from '../adapters/cleanup.js';
 import { formatSpace, spaceFromPrefixUrl, splitObjectUrl } from '../core/delta-space.js';
 import { InputError } from '../core/errors.js';
 import { totalsOf, type FileResult } from '../core/models.js';
@@ -47,9 +48,13 @@ function noFilesFound(inputs: ActionInputs, location: string): CommandOutcome {
   return { results: [], location };
 }
 
-export async function download(engine: Engine, inputs: ActionInputs): Promise<CommandOutcome> {
+export async function download(
+  engine: Engine,
+  inputs: ActionInputs,
+  cleanup?: CleanupTracker,
+): Promise<CommandOutcome> {
   const destDir = inputs.paths[0] ?? process.env.GITHUB_WORKSPACE ?? process.cwd();
-  if (inputs.pack) return downloadPacked(engine, inputs, destDir);
+  if (inputs.pack) return downloadPacked(engine, inputs, destDir, cleanup);
   if (inputs.s3Url.isPrefix) {
     const space = spaceFromPrefixUrl(inputs.s3Url);
     core.info(`Downloading every file of ${formatSpace(space)} into ${destDir}`);

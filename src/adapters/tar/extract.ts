@@ -4,6 +4,7 @@ import { chmod, lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { finished, pipeline } from 'node:stream/promises';
 import { dirname, join } from 'node:path';
 import { InputError } from '../../core/errors.js';
+import type { CleanupTracker } from '../cleanup.js';
 import { asLocalError } from '../local-errors.js';
 import { PARTIAL_PREFIX } from '../local-files.js';
 import type { TarEntry } from './reader.js';
@@ -17,6 +18,8 @@ import type { TarEntry } from './reader.js';
 
 export interface ExtractOptions {
   overwrite: boolean;
+  /** Told of each file and directory this call creates until it is done (interrupts). */
+  cleanup?: CleanupTracker;
 }
 
 export interface ExtractReport {
@@ -48,28 +51,37 @@ export async function extractTar(
   options: ExtractOptions,
 ): Promise<ExtractReport> {
   const plan = await planWrites(tarPath, entries, destDir, options);
-  const createdDirs: string[] = (await stateOf(destDir)) === 'none' ? [destDir] : [];
+  const createdDirs: string[] = [];
   const createdFiles: string[] = [];
+  const untrack: (() => void)[] = [];
+  const track = (path: string) => {
+    if (options.cleanup) untrack.push(options.cleanup.track(path));
+  };
+  const makeDir = async (dir: string, recursive: boolean) => {
+    await mkdir(dir, { recursive }).catch((error: unknown) => {
+      throw asLocalError(error, dir, { verb: 'create' });
+    });
+    createdDirs.push(dir);
+    track(dir);
+  };
   let bytes = 0;
   try {
-    await mkdir(destDir, { recursive: true }).catch((error: unknown) => {
-      throw asLocalError(error, destDir, { verb: 'create' });
-    });
-    for (const dir of plan.directories) {
-      await mkdir(dir).catch((error: unknown) => {
-        throw asLocalError(error, dir, { verb: 'create' });
-      });
-      createdDirs.push(dir);
-    }
+    if ((await stateOf(destDir)) === 'none') await makeDir(destDir, true);
+    for (const dir of plan.directories) await makeDir(dir, false);
     for (const { entry, dest, existed } of plan.files) {
-      await writeEntry(tarPath, entry, dest);
-      if (!existed) createdFiles.push(dest);
+      await writeEntry(tarPath, entry, dest, track);
+      if (!existed) {
+        createdFiles.push(dest);
+        track(dest);
+      }
       bytes += entry.size;
     }
   } catch (error) {
     for (const file of createdFiles) await rm(file, { force: true });
     for (const dir of createdDirs.reverse()) await rm(dir, { recursive: true, force: true });
     throw error;
+  } finally {
+    for (const done of untrack) done();
   }
   return { written: plan.files.length, unchanged: plan.unchanged, bytes };
 }
@@ -139,12 +151,25 @@ async function planWrites(
   return { directories, files, unchanged };
 }
 
-async function writeEntry(tarPath: string, entry: TarEntry, dest: string): Promise<void> {
+async function writeEntry(
+  tarPath: string,
+  entry: TarEntry,
+  dest: string,
+  track: (path: string) => void,
+): Promise<void> {
   const partial = join(dirname(dest), `${PARTIAL_PREFIX}${randomBytes(6).toString('hex')}`);
+  track(partial);
   try {
     const output = createWriteStream(partial, { flags: 'wx', mode: 0o600 });
     if (entry.size === 0) await finished(output.end());
     else await pipeline(createReadStream(tarPath, rangeOf(entry)), output);
+    // The tar was indexed whole; a shorter copy means it changed underneath.
+    const written = (await stat(partial)).size;
+    if (written !== entry.size) {
+      throw new Error(
+        `${tarPath} changed while it was unpacked (${written} of ${entry.size} bytes)`,
+      );
+    }
     // Modes are kept (the exec bit is the point); set-id and sticky bits never are.
     await chmod(partial, entry.mode & 0o777);
     await rename(partial, dest);
