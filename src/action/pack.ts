@@ -1,15 +1,11 @@
 import * as core from '@actions/core';
-import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { dirname, join, normalize, relative, sep } from 'node:path';
+import { dirname, normalize, relative, sep } from 'node:path';
 import { formatSpace, spaceFromPrefixUrl, splitObjectUrl } from '../core/delta-space.js';
 import { InputError } from '../core/errors.js';
 import type { DeltaSpace } from '../core/models.js';
 import { formatS3Url } from '../core/s3-url.js';
 import type { CleanupTracker } from '../adapters/cleanup.js';
-import { extractTar } from '../adapters/tar/extract.js';
-import { readTarIndex } from '../adapters/tar/reader.js';
-import { writeTar } from '../adapters/tar/writer.js';
+import { withPackedTar, withUnpackedTar } from '../adapters/tar/packed.js';
 import type { Engine } from '../engine.js';
 import { formatBytes } from './format.js';
 import type { ActionInputs } from './inputs.js';
@@ -56,20 +52,16 @@ export async function uploadPacked(
     path: relative(root, source).split(sep).join('/'),
     source,
   }));
-  const tarPath = join(engine.scratchDir, `pack-${randomBytes(4).toString('hex')}.tar`);
-  try {
-    const packed = await writeTar(entries, tarPath);
+  const results = await withPackedTar(engine.scratchDir, entries, async (tarPath, packed) => {
     core.info(
       `Packed ${packed.files} file(s), ${formatBytes(packed.contentBytes)}, from ${root} into ${name}`,
     );
     const stored = [await engine.service.upload(tarPath, space, name)];
-    const results = inputs.presignSeconds
+    return inputs.presignSeconds
       ? await presignUploads(inputs, space, stored, () => tarPath)
       : stored;
-    return { results, location: formatSpace(space) };
-  } finally {
-    await rm(tarPath, { force: true });
-  }
+  });
+  return { results, location: formatSpace(space) };
 }
 
 export async function downloadPacked(
@@ -78,25 +70,21 @@ export async function downloadPacked(
   destDir: string,
   cleanup?: CleanupTracker,
 ): Promise<CommandOutcome> {
-  const name = inputs.pack!;
   const { space, stored } = packLocation(inputs);
   const label = formatS3Url(space.bucket, `${space.prefix ? `${space.prefix}/` : ''}${stored}`);
-  const tarPath = join(engine.scratchDir, `unpack-${randomBytes(4).toString('hex')}.tar`);
-  try {
-    const result = await engine.service.downloadTo(space, stored, tarPath);
-    const entries = await readTarIndex(tarPath, label);
-    const report = await extractTar(tarPath, entries, destDir, {
-      overwrite: inputs.overwrite,
-      cleanup,
-    });
-    core.info(
-      `Unpacked ${name} into ${destDir}: ${report.written} file(s) written` +
-        `${report.unchanged ? `, ${report.unchanged} already there with the same bytes` : ''}`,
-    );
-    return { results: [result], location: formatSpace(space) };
-  } finally {
-    await rm(tarPath, { force: true });
-  }
+  const options = { overwrite: inputs.overwrite, cleanup };
+  const { fetched, report } = await withUnpackedTar(
+    engine.scratchDir,
+    label,
+    destDir,
+    options,
+    (tarPath) => engine.service.downloadTo(space, stored, tarPath),
+  );
+  core.info(
+    `Unpacked ${stored} into ${destDir}: ${report.written} file(s) written` +
+      `${report.unchanged ? `, ${report.unchanged} already there with the same bytes` : ''}`,
+  );
+  return { results: [fetched], location: formatSpace(space) };
 }
 
 /** The DeltaSpace and stored name: s3-url is the space, or the tar's own object URL. */
