@@ -2,38 +2,17 @@
 // tar (the second build as a small delta) and comes back file for file with its modes;
 // a hostile tar and existing files fail with one error and leave nothing behind; a path
 // that matches nothing fails, warns or is ignored as the input says.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
-import { runAction, type ActionRun, type SimulatedJob } from '../../scripts/lib/run-action.mjs';
-import { bundleInputs, closeBundleJob, openBundleJob } from '../helpers/bundle-job.js';
-import type { S3TestServer } from '../helpers/s3-server.js';
+import { expectOneError, useBundleSuite } from '../helpers/bundle-suite.js';
 
-let server: S3TestServer;
-let bucket: string;
-let raw: S3Client;
-let job: SimulatedJob;
-
-beforeAll(async () => {
-  ({ server, bucket, raw, job } = await openBundleJob());
-}, 60_000);
-
-afterAll(() => closeBundleJob({ server, raw, job }));
-
-const inputs = (extra: Record<string, string>) => bundleInputs(server, extra);
-const run = (extra: Record<string, string>) => runAction('main', inputs(extra), { runner: job });
-
-function oneError(result: ActionRun): string {
-  expect(result.code).toBe(1);
-  const errors = result.stdout.split('\n').filter((line) => line.startsWith('::error::'));
-  expect(errors).toHaveLength(1);
-  expect(result.stdout + result.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
-  return errors[0]!;
-}
+const suite = useBundleSuite();
+const run = suite.run;
+const oneError = expectOneError;
 
 /** Relative path -> mode and sha of every regular file under `root` (symlinks followed). */
 async function snapshot(root: string): Promise<Record<string, string>> {
@@ -62,10 +41,10 @@ async function writeBuild(root: string, blob: Buffer, version: string): Promise<
 
 describe('pack', () => {
   const blob = randomBytes(3 * 1024 * 1024);
-  const space = () => `s3://${bucket}/builds/`;
+  const space = () => `s3://${suite.bucket}/builds/`;
 
   it('uploads a build directory as one tar, the next build as a small delta, and restores it', async () => {
-    const v1 = join(job.workspace, 'build-v1');
+    const v1 = join(suite.job.workspace, 'build-v1');
     await writeBuild(v1, blob, '1.0.0');
     const first = await run({ path: 'build-v1/', 's3-url': space(), pack: 'build.tar' });
     expect(first.code).toBe(0);
@@ -73,7 +52,7 @@ describe('pack', () => {
     const [firstResult] = JSON.parse(first.outputs.results!) as { name: string }[];
     expect(firstResult!.name).toBe('build.tar');
 
-    const v2 = join(job.workspace, 'build-v2');
+    const v2 = join(suite.job.workspace, 'build-v2');
     const changed = Buffer.from(blob);
     changed.write('a small change in the middle of the binary', 1024 * 1024);
     await writeBuild(v2, changed, '1.0.1');
@@ -88,7 +67,7 @@ describe('pack', () => {
     expect(result!['original-bytes']).toBeGreaterThan(3 * 1024 * 1024);
     expect(result!['stored-bytes']).toBeLessThan(64 * 1024);
 
-    const dest = join(job.dir, 'restored');
+    const dest = join(suite.job.dir, 'restored');
     const restored = await run({
       command: 'download',
       path: dest,
@@ -113,7 +92,7 @@ describe('pack', () => {
   }, 120_000);
 
   it('refuses to replace a file with other bytes unless overwrite, writing nothing', async () => {
-    const dest = join(job.dir, 'occupied');
+    const dest = join(suite.job.dir, 'occupied');
     await mkdir(join(dest, 'lib'), { recursive: true });
     await writeFile(join(dest, 'lib', 'index.js'), 'mine\n');
     const refused = await run({
@@ -140,7 +119,7 @@ describe('pack', () => {
   }, 60_000);
 
   it('refuses a stored tar whose entry leaves the destination, writing nothing', async () => {
-    const evil = join(job.workspace, 'evil.tar');
+    const evil = join(suite.job.workspace, 'evil.tar');
     execFileSync('python3', [
       '-c',
       `import io, sys, tarfile
@@ -150,20 +129,20 @@ for name in ['fine.txt', '../../escaped.txt']:
 t.close()`,
       evil,
     ]);
-    const up = await run({ path: 'evil.tar', 's3-url': `s3://${bucket}/evil/` });
+    const up = await run({ path: 'evil.tar', 's3-url': `s3://${suite.bucket}/evil/` });
     expect(up.code).toBe(0);
-    const dest = join(job.dir, 'evil-dest', 'inner');
+    const dest = join(suite.job.dir, 'evil-dest', 'inner');
     const refused = await run({
       command: 'download',
       path: dest,
-      's3-url': `s3://${bucket}/evil/`,
+      's3-url': `s3://${suite.bucket}/evil/`,
       pack: 'evil.tar',
     });
     expect(oneError(refused)).toMatch(
       /::error::s3:\/\/.*\/evil\/evil\.tar cannot be unpacked: entry "\.\.\/\.\.\/escaped\.txt" leaves the destination directory \(\.\.\)\. Nothing was written/,
     );
     expect(existsSync(dest)).toBe(false);
-    expect(existsSync(join(job.dir, 'escaped.txt'))).toBe(false);
+    expect(existsSync(join(suite.job.dir, 'escaped.txt'))).toBe(false);
   }, 60_000);
 
   it.each([
@@ -179,7 +158,7 @@ t.close()`,
 describe('if-no-files-found', () => {
   const args = (value?: string) => ({
     path: 'no-such-dir/*.zip',
-    's3-url': `s3://${bucket}/none/`,
+    's3-url': `s3://${suite.bucket}/none/`,
     ...(value ? { 'if-no-files-found': value } : {}),
   });
 

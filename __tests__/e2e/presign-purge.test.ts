@@ -2,45 +2,21 @@
 // that a plain GET downloads byte-exact (a delta through a whole copy under
 // .deltaglider/tmp/ that expires with it), the URLs never reach the log, and purge
 // removes exactly the expired copies. Bad durations fail with one line.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { parseExpiresAt } from '../../src/core/rehydrate.js';
-import { runAction, type ActionRun, type SimulatedJob } from '../../scripts/lib/run-action.mjs';
-import { bundleInputs, closeBundleJob, openBundleJob } from '../helpers/bundle-job.js';
-import type { S3TestServer } from '../helpers/s3-server.js';
+import { expectOneError, useBundleSuite } from '../helpers/bundle-suite.js';
 
-let server: S3TestServer;
-let bucket: string;
-let raw: S3Client;
-let job: SimulatedJob;
-
-beforeAll(async () => {
-  ({ server, bucket, raw, job } = await openBundleJob());
-}, 60_000);
-
-afterAll(() => closeBundleJob({ server, raw, job }));
-
-const run = (extra: Record<string, string>) =>
-  runAction('main', bundleInputs(server, extra), { runner: job });
-
-function oneError(result: ActionRun): string {
-  expect(result.code).toBe(1);
-  const errors = result.stdout.split('\n').filter((line) => line.startsWith('::error::'));
-  expect(errors).toHaveLength(1);
-  return errors[0]!;
-}
+const suite = useBundleSuite();
+const run = suite.run;
+const oneError = expectOneError;
 
 async function tmpKeys(): Promise<string[]> {
-  const page = await raw.send(
-    new ListObjectsV2Command({ Bucket: bucket, Prefix: '.deltaglider/tmp/' }),
+  const page = await suite.raw.send(
+    new ListObjectsV2Command({ Bucket: suite.bucket, Prefix: '.deltaglider/tmp/' }),
   );
   return (page.Contents ?? []).map((o) => o.Key!).sort();
 }
@@ -48,12 +24,12 @@ async function tmpKeys(): Promise<string[]> {
 describe('presign', () => {
   it('gives each file a URL that downloads its exact bytes under its name', async () => {
     const binary = randomBytes(2 * 1024 * 1024);
-    await writeFile(join(job.workspace, 'app.bin'), binary);
-    await writeFile(join(job.workspace, 'notes.txt'), 'release notes\n');
+    await writeFile(join(suite.job.workspace, 'app.bin'), binary);
+    await writeFile(join(suite.job.workspace, 'notes.txt'), 'release notes\n');
     const before = Date.now();
     const up = await run({
       path: 'app.bin\nnotes.txt',
-      's3-url': `s3://${bucket}/rel/`,
+      's3-url': `s3://${suite.bucket}/rel/`,
       presign: '2h',
     });
     expect(up.code).toBe(0);
@@ -77,7 +53,9 @@ describe('presign', () => {
     expect(copies).toHaveLength(1);
     expect(copies[0]).toMatch(/^\.deltaglider\/tmp\/[0-9a-f]{32}_app\.bin$/);
     expect(urls['app.bin']).toContain(copies[0]!.replace(/^\.deltaglider/, ''));
-    const head = await raw.send(new HeadObjectCommand({ Bucket: bucket, Key: copies[0]! }));
+    const head = await suite.raw.send(
+      new HeadObjectCommand({ Bucket: suite.bucket, Key: copies[0]! }),
+    );
     expect(head.Metadata?.['dg-rehydrated']).toBe('true');
     const expires = parseExpiresAt(head.Metadata!['dg-expires-at']!)!.getTime();
     expect(expires).toBeGreaterThanOrEqual(before + 7200_000 - 1000);
@@ -92,13 +70,13 @@ describe('presign', () => {
       `attachment; filename="app.bin"; filename*=UTF-8''app.bin`,
     );
     const notes = await fetch(urls['notes.txt']!);
-    expect(await notes.text()).toBe(await readFile(join(job.workspace, 'notes.txt'), 'utf8'));
+    expect(await notes.text()).toBe(await readFile(join(suite.job.workspace, 'notes.txt'), 'utf8'));
   }, 60_000);
 
   it.each(['8d', 'soon', '0', '1w'])('refuses presign: %s with one error line', async (value) => {
     const result = await run({
       path: 'notes.txt',
-      's3-url': `s3://${bucket}/rel/`,
+      's3-url': `s3://${suite.bucket}/rel/`,
       presign: value,
     });
     expect(oneError(result)).toBe(
@@ -110,7 +88,9 @@ describe('presign', () => {
 describe('purge', () => {
   it('removes the expired copies of the bucket and keeps the rest', async () => {
     const put = (key: string, metadata: Record<string, string>) =>
-      raw.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x', Metadata: metadata }));
+      suite.raw.send(
+        new PutObjectCommand({ Bucket: suite.bucket, Key: key, Body: 'x', Metadata: metadata }),
+      );
     // As the reference CLI writes them: Python isoformat, with and without an offset.
     await put('.deltaglider/tmp/0123_old.zip', {
       'dg-expires-at': '2020-01-01T00:00:00.123456+00:00',
@@ -118,7 +98,7 @@ describe('purge', () => {
     await put('.deltaglider/tmp/4567_naive.zip', { 'dg-expires-at': '2020-01-01T00:00:00' });
     await put('.deltaglider/tmp/89ab_keep.zip', {});
     const live = await tmpKeys();
-    const purge = await run({ command: 'purge', 's3-url': `s3://${bucket}/` });
+    const purge = await run({ command: 'purge', 's3-url': `s3://${suite.bucket}/` });
     expect(purge.code).toBe(0);
     expect(purge.outputs.files).toBe('2');
     expect(purge.outputs['stored-bytes']).toBe('2');
