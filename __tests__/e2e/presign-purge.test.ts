@@ -6,20 +6,16 @@ import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { parseExpiresAt } from '../../src/core/rehydrate.js';
+import { listKeys } from '../helpers/bucket.js';
 import { expectOneError, useBundleSuite } from '../helpers/bundle-suite.js';
 
 const suite = useBundleSuite();
 const run = suite.run;
 const oneError = expectOneError;
 
-async function tmpKeys(): Promise<string[]> {
-  const page = await suite.raw.send(
-    new ListObjectsV2Command({ Bucket: suite.bucket, Prefix: '.deltaglider/tmp/' }),
-  );
-  return (page.Contents ?? []).map((o) => o.Key!).sort();
-}
+const tmpKeys = () => listKeys(suite.raw, suite.bucket, '.deltaglider/tmp/');
 
 describe('presign', () => {
   it('gives each file a URL that downloads its exact bytes under its name', async () => {

@@ -6,9 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/adapters/s3/client.js';
-import { runCliInProcess } from '../helpers/cli-in-process.js';
+import { listKeys } from '../helpers/bucket.js';
+import { runCli } from '../helpers/cli.js';
 import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 
 let server: S3TestServer;
@@ -27,7 +28,7 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-const dg = (...args: string[]) => runCliInProcess(server.endpoint, join(work, 'cache'), args);
+const dg = (...args: string[]) => runCli(args, server.endpoint, join(work, 'cache'));
 
 async function snapshot(root: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -97,10 +98,7 @@ describe('purge', () => {
     await put('app/old.zip', { 'dg-expires-at': '2020-01-01T00:00:00+00:00' });
   });
 
-  async function keys(): Promise<string[]> {
-    const page = await raw.send(new ListObjectsV2Command({ Bucket: bucket }));
-    return (page.Contents ?? []).map((o) => o.Key!).sort();
-  }
+  const keys = () => listKeys(raw, bucket);
 
   it('names the expired copies on a dry run and removes only them otherwise', async () => {
     const all = await keys();

@@ -1,75 +1,85 @@
-// Presigned URLs in the two renderings that show them: the PR comment links each file
-// name, the job summary adds a Download column; both escape the URL as an attribute.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+// Presigned links in the renderings that show them: the upload report gains the `urls`
+// output and a Download column, the job summary writes those links as links, and the PR
+// comment links each file name; every URL is escaped as an attribute.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as core from '@actions/core';
-import type { FileResult } from '../../src/core/models.js';
+import type { CommandReport } from '../../src/action/commands.js';
 import { renderSection } from '../../src/action/pr-comment/render.js';
+import { withDownloadLinks } from '../../src/action/presign.js';
 import { writeJobSummary } from '../../src/action/summary.js';
+import { fileRecord } from '../../src/core/report.js';
 
+const space = { bucket: 'b', prefix: 'p' };
 const url = 'https://s3.example/b/.deltaglider/tmp/ab_app.zip?X-Amz-Expires=60&x="<y>';
-const results: FileResult[] = [
-  {
+const escaped =
+  'https://s3.example/b/.deltaglider/tmp/ab_app.zip?X-Amz-Expires=60&amp;x=&quot;&lt;y&gt;';
+const records = [
+  fileRecord(space, {
     name: 'app.zip',
     key: 'p/app.zip.delta',
     kind: 'delta',
     originalBytes: 2e6,
     storedBytes: 1e3,
     sha256: 'a'.repeat(64),
-    url,
-  },
-  {
+    downloadUrl: url,
+  }),
+  fileRecord(space, {
     name: 'notes.txt',
     key: 'p/notes.txt',
     kind: 'direct',
     originalBytes: 10,
     storedBytes: 10,
     sha256: 'b'.repeat(64),
-  },
+  }),
 ];
-const escaped =
-  'https://s3.example/b/.deltaglider/tmp/ab_app.zip?X-Amz-Expires=60&amp;x=&quot;&lt;y&gt;';
+const plain: CommandReport = {
+  title: 'DeltaGlider upload',
+  location: { label: 'DeltaSpace', url: 's3://b/p/' },
+  outputs: { files: 2 },
+  table: { headers: ['File'], rows: [['app.zip'], ['notes.txt'], ['Total (2 files)']] },
+  notes: [],
+};
 
-describe('PR comment', () => {
-  it('links the name of a file that has a URL, and only that one', () => {
-    const { content } = renderSection({ title: 'Upload', deltaSpace: 's3://b/p/', results });
-    expect(content).toContain(`| <a href="${escaped}"><code>app.zip</code></a> |`);
-    expect(content).toContain('| <code>notes.txt</code> |');
-    expect(content).not.toContain('"<y>');
-  });
+it('the report gets the urls output and a Download column (a dash without a link)', () => {
+  const report = withDownloadLinks(plain, records);
+  expect(JSON.parse(String(report.outputs.urls))).toEqual({ 'app.zip': url });
+  expect(report.outputs.files).toBe(2);
+  expect(report.table.headers).toEqual(['File', 'Download']);
+  expect(report.table.rows.map((row) => row[1])).toEqual([
+    { html: `<a href="${escaped}">download</a>` },
+    '–',
+    '–',
+  ]);
 });
 
 describe('job summary', () => {
-  // @actions/core keeps the first summary path it sees: one file, emptied before each test.
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'dg-summary-'));
     process.env.GITHUB_STEP_SUMMARY = join(dir, 'summary.md');
+    await writeFile(process.env.GITHUB_STEP_SUMMARY, '');
   });
-  beforeEach(() => writeFile(process.env.GITHUB_STEP_SUMMARY!, ''));
-  afterEach(() => void core.summary.emptyBuffer());
   afterAll(async () => {
     delete process.env.GITHUB_STEP_SUMMARY;
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('adds a Download column with links when files have URLs', async () => {
-    await writeJobSummary({ title: 'Upload', location: 's3://b/p/', results });
+  it('writes the links as links and every other cell escaped', async () => {
+    const report = withDownloadLinks(plain, records);
+    report.table.rows[1]![0] = '<b>notes</b>';
+    await writeJobSummary(report);
     const html = await readFile(process.env.GITHUB_STEP_SUMMARY!, 'utf8');
     expect(html).toContain('<th>Download</th>');
     expect(html).toContain(`<td><a href="${escaped}">download</a></td>`);
-    // notes.txt has none, nor has the totals row.
-    expect(html.match(/<td>–<\/td><\/tr>/g)).toHaveLength(2);
+    expect(html).toContain('<td>&#60;b&#62;notes&#60;/b&#62;</td>');
   });
+});
 
-  it('has no Download column without URLs', async () => {
-    await writeJobSummary({
-      title: 'Upload',
-      location: 's3://b/p/',
-      results: results.map(({ url: _url, ...r }) => r),
-    });
-    expect(await readFile(process.env.GITHUB_STEP_SUMMARY!, 'utf8')).not.toContain('Download');
-  });
+it('the PR comment links the name of a file that has a URL, and only that one', () => {
+  const { content } = renderSection({ title: 'Upload', deltaSpace: 's3://b/p/', results: records });
+  expect(content).toContain(`| <a href="${escaped}"><code>app.zip</code></a> |`);
+  expect(content).toContain('| <code>notes.txt</code> |');
+  expect(content).not.toContain('"<y>');
 });

@@ -7,6 +7,7 @@ import {
   MIN_XDELTA3_MEMORY_BYTES,
 } from '../adapters/xdelta3/window.js';
 import { MAX_PRESIGN_SECONDS } from '../adapters/s3/presign.js';
+import type { S3StorageOptions } from '../adapters/s3/s3-storage.js';
 import { DEFAULT_COMMENT_KEY, parseCommentMode, type CommentMode } from './pr-comment/index.js';
 
 // Every input is read here, once; the rest of the action works on `ActionInputs`.
@@ -255,4 +256,16 @@ function xdelta3Install(): 'auto' | 'never' {
     `xdelta3-install must be auto or never, got "${value}"`,
     'auto installs the xdelta3 apt package when no other xdelta3 is found; never forbids it',
   );
+}
+
+/** The S3 settings of the inputs, for steps that open storage of their own (presign, purge). */
+export function storageOptions(inputs: ActionInputs): S3StorageOptions {
+  return {
+    endpointUrl: inputs.endpointUrl,
+    region: inputs.region,
+    forcePathStyle: inputs.forcePathStyle,
+    maxAttempts: inputs.maxAttempts,
+    sse: inputs.sse,
+    sseKmsKeyId: inputs.sseKmsKeyId,
+  };
 }

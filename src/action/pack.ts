@@ -4,10 +4,9 @@ import { formatSpace, spaceFromPrefixUrl, splitObjectUrl } from '../core/delta-s
 import { InputError } from '../core/errors.js';
 import type { DeltaSpace } from '../core/models.js';
 import { formatS3Url } from '../core/s3-url.js';
-import type { CleanupTracker } from '../adapters/cleanup.js';
 import { withPackedTar, withUnpackedTar } from '../adapters/tar/packed.js';
 import type { Engine } from '../engine.js';
-import { formatBytes } from './format.js';
+import { formatBytes } from '../core/format.js';
 import type { ActionInputs } from './inputs.js';
 import { presignUploads } from './presign.js';
 import type { CommandOutcome } from './transfer.js';
@@ -68,11 +67,10 @@ export async function downloadPacked(
   engine: Engine,
   inputs: ActionInputs,
   destDir: string,
-  cleanup?: CleanupTracker,
 ): Promise<CommandOutcome> {
   const { space, stored } = packLocation(inputs);
   const label = formatS3Url(space.bucket, `${space.prefix ? `${space.prefix}/` : ''}${stored}`);
-  const options = { overwrite: inputs.overwrite, cleanup };
+  const options = { overwrite: inputs.overwrite, cleanup: engine.cleanup };
   const { fetched, report } = await withUnpackedTar(
     engine.scratchDir,
     label,

@@ -1,11 +1,10 @@
 import * as core from '@actions/core';
 import * as glob from '@actions/glob';
-import type { CleanupTracker } from '../adapters/cleanup.js';
 import { formatSpace, spaceFromPrefixUrl, splitObjectUrl } from '../core/delta-space.js';
 import { InputError } from '../core/errors.js';
 import { totalsOf, type FileResult } from '../core/models.js';
 import type { Engine } from '../engine.js';
-import { formatBytes } from './format.js';
+import { formatBytes } from '../core/format.js';
 import type { ActionInputs } from './inputs.js';
 import { downloadPacked, uploadPacked } from './pack.js';
 import { pathsByName, presignUploads } from './presign.js';
@@ -48,13 +47,9 @@ function noFilesFound(inputs: ActionInputs, location: string): CommandOutcome {
   return { results: [], location };
 }
 
-export async function download(
-  engine: Engine,
-  inputs: ActionInputs,
-  cleanup?: CleanupTracker,
-): Promise<CommandOutcome> {
+export async function download(engine: Engine, inputs: ActionInputs): Promise<CommandOutcome> {
   const destDir = inputs.paths[0] ?? process.env.GITHUB_WORKSPACE ?? process.cwd();
-  if (inputs.pack) return downloadPacked(engine, inputs, destDir, cleanup);
+  if (inputs.pack) return downloadPacked(engine, inputs, destDir);
   if (inputs.s3Url.isPrefix) {
     const space = spaceFromPrefixUrl(inputs.s3Url);
     core.info(`Downloading every file of ${formatSpace(space)} into ${destDir}`);

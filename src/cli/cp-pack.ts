@@ -13,6 +13,7 @@ import type { Session } from './session.js';
 
 export interface PackedCopy {
   result: FileResult;
+  space: DeltaSpace;
   local: string;
   remote: string;
 }
@@ -69,7 +70,12 @@ export async function uploadPackedDir(
       session.service.upload(tarPath, target.space, target.name),
     ),
   );
-  return { result, local: `${dir} (${files.length} files)`, remote: remoteOf(target) };
+  return {
+    result,
+    space: target.space,
+    local: `${dir} (${files.length} files)`,
+    remote: remoteOf(target),
+  };
 }
 
 export async function downloadPackedInto(
@@ -85,7 +91,7 @@ export async function downloadPackedInto(
       session.service.downloadTo(target.space, target.name, tarPath),
     ),
   );
-  return { result: fetched, local: dest, remote: remoteOf(target) };
+  return { result: fetched, space: target.space, local: dest, remote: remoteOf(target) };
 }
 
 function remoteOf(target: { space: DeltaSpace; name: string }): string {

@@ -10,15 +10,10 @@ import { InputError, NotFoundError } from '../core/errors.js';
 import { totalsOf, type DeltaSpace, type FileResult } from '../core/models.js';
 import { formatS3Url, parseS3Url, type S3Url } from '../core/s3-url.js';
 import { defineCommand, withSession, type CommandContext } from './command.js';
-import {
-  fileJson,
-  formatBytes,
-  printJson,
-  savedPercent,
-  terminalText,
-  totalsJson,
-} from './output.js';
+import { formatBytes, savedPercent } from '../core/format.js';
+import { fileJson, fileRecord, sharedSpaceUrl, totalsJson } from '../core/report.js';
 import { downloadPackedInto, readPackName, uploadPackedDir } from './cp-pack.js';
+import { printJson, terminalText } from './output.js';
 import type { Session } from './session.js';
 
 interface CpOptions {
@@ -32,6 +27,7 @@ interface CpOptions {
 /** A file handled by cp, with where it went or came from. */
 interface Copied {
   result: FileResult;
+  space: DeltaSpace;
   local: string;
   remote: string;
 }
@@ -144,7 +140,7 @@ async function uploadFrom(
   if (!info.isDirectory()) {
     const { space, name } = uploadTarget(url, basename(source));
     const result = await session.service.upload(source, space, name);
-    return [{ result, local: source, remote: logicalUrl(space, result.name) }];
+    return [{ result, space, local: source, remote: logicalUrl(space, result.name) }];
   }
   if (!context.own.recursive) {
     throw new InputError(`${source} is a directory`, 'Add -r to upload the files in it');
@@ -162,7 +158,12 @@ async function uploadFrom(
     };
     const results = await session.service.uploadAll(group.files, space);
     results.forEach((result, i) => {
-      copied.push({ result, local: group.files[i]!, remote: logicalUrl(space, result.name) });
+      copied.push({
+        result,
+        space,
+        local: group.files[i]!,
+        remote: logicalUrl(space, result.name),
+      });
     });
   }
   return copied;
@@ -234,7 +235,12 @@ async function downloadTo(
       ? await service.download(space, name, dest, options)
       : await service.downloadTo(space, name, resolve(dest), options);
     return [
-      { result, local: intoDirectory ? join(dest, name) : dest, remote: logicalUrl(space, name) },
+      {
+        result,
+        space,
+        local: intoDirectory ? join(dest, name) : dest,
+        remote: logicalUrl(space, name),
+      },
     ];
   }
   const root = spaceFromPrefixUrl(url);
@@ -263,6 +269,7 @@ async function downloadTo(
     for (const result of await run()) {
       copied.push({
         result,
+        space,
         local: join(localDir, result.name),
         remote: logicalUrl(space, result.name),
       });
@@ -292,9 +299,12 @@ function report(
   const { io, global } = context;
   const results = copied.map((c) => c.result);
   if (global.json) {
+    const records = copied.map((c) => fileRecord(c.space, c.result));
+    const spaceUrl = sharedSpaceUrl(records);
     printJson(io, {
+      ...(spaceUrl ? { 'delta-space-url': spaceUrl } : {}),
       ...totalsJson(totalsOf(results)),
-      results: copied.map((c) => ({ ...fileJson(c.result), url: c.remote, path: c.local })),
+      results: records.map((r, i) => ({ ...fileJson(r), path: copied[i]!.local })),
     });
     return;
   }

@@ -1,5 +1,3 @@
-// The `deltaglider` CLI run in-process through `main(argv, io)` against a test S3 server,
-// with a reference cache directory of the caller's choosing.
 import { main } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/output.js';
 
@@ -9,11 +7,11 @@ export interface CliRun {
   err: string;
 }
 
-export async function runCliInProcess(
-  endpoint: string,
-  cacheDir: string,
-  args: readonly string[],
-): Promise<CliRun> {
+/**
+ * Runs the CLI in-process against a test server (`--endpoint-url`), with a cache
+ * directory of the test's own; collects what it prints.
+ */
+export async function runCli(args: readonly string[], endpoint: string, cacheDir: string) {
   let out = '';
   let err = '';
   const io: Io = {
@@ -23,5 +21,5 @@ export async function runCliInProcess(
     env: process.env,
   };
   const code = await main([...args, '--endpoint-url', endpoint, '--cache-dir', cacheDir], io);
-  return { code, out, err };
+  return { code, out, err } satisfies CliRun;
 }
