@@ -27,6 +27,7 @@ describe('presign', () => {
       path: 'app.bin\nnotes.txt',
       's3-url': `s3://${suite.bucket}/rel/`,
       presign: '2h',
+      summary: 'true',
     });
     expect(up.code).toBe(0);
     const kinds = Object.fromEntries(
@@ -37,6 +38,11 @@ describe('presign', () => {
     );
     expect(kinds).toEqual({ 'app.bin': 'reference', 'notes.txt': 'direct' });
     const urls = JSON.parse(up.outputs.urls!) as Record<string, string>;
+    // The job summary links each file (HTML-escaped) in its Download column.
+    expect(up.summary).toContain('<th>Download</th>');
+    for (const url of Object.values(urls)) {
+      expect(up.summary).toContain(`<a href="${url.replace(/&/g, '&amp;')}">download</a>`);
+    }
     expect(Object.keys(urls).sort()).toEqual(['app.bin', 'notes.txt']);
     for (const url of Object.values(urls)) {
       expect(url).toMatch(/X-Amz-Signature=[0-9a-f]{64}/);
