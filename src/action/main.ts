@@ -19,7 +19,7 @@ import {
   runVerify,
   type CommandReport,
 } from './commands.js';
-import { readInputs, type ActionInputs, type Command } from './inputs.js';
+import { readInputs, storageOptions, type ActionInputs, type Command } from './inputs.js';
 import { actionsLogger, actionsOutput, failStep } from './logger.js';
 import { actionsState } from './state.js';
 import { provideXdelta3 } from './xdelta3.js';
@@ -73,14 +73,7 @@ export async function run(): Promise<void> {
       core.setOutput('xdelta3-path', xdelta3.path);
       core.info(`Using xdelta3 ${xdelta3.version} (${xdelta3.source}: ${xdelta3.path})`);
     }
-    storage = createS3Storage({
-      endpointUrl: inputs.endpointUrl,
-      region: inputs.region,
-      forcePathStyle: inputs.forcePathStyle,
-      maxAttempts: inputs.maxAttempts,
-      sse: inputs.sse,
-      sseKmsKeyId: inputs.sseKmsKeyId,
-    });
+    storage = createS3Storage(storageOptions(inputs));
     const progress = new ActionsProgress(actionsOutput);
     engine = createEngine({
       storage,
