@@ -9,10 +9,11 @@
 //   then the second, into one DeltaSpace of a local S3; stored bytes from its outputs.
 //
 // Needs dist/ (npm run build), zstd, GNU tar, and the npm registry once (tarballs are kept
-// in .bench/pack-npm/). Prints a Markdown table.
+// in .bench/pack-npm/, unpacked in a temporary directory). Prints a Markdown table.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -29,16 +30,23 @@ const PAIRS = [
   ['vite', '5.4.10', '5.4.11'],
 ];
 
-function buildDir(pkg, version) {
-  const dir = join(DIR, `${pkg}-${version}`);
-  if (existsSync(join(dir, 'package'))) return dir;
-  const file = execFileSync('npm', ['pack', `${pkg}@${version}`, '--silent'], { cwd: DIR })
-    .toString()
-    .trim()
-    .split('\n')
-    .pop();
+/**
+ * The build directory of one release: the npm tarball is kept in .bench/pack-npm/, and
+ * unpacked under `work` (outside the repository: jest would find its package.json).
+ */
+function buildDir(work, pkg, version) {
+  const tgz = join(DIR, `${pkg}-${version}.tgz`);
+  if (!existsSync(tgz)) {
+    const file = execFileSync('npm', ['pack', `${pkg}@${version}`, '--silent'], { cwd: DIR })
+      .toString()
+      .trim()
+      .split('\n')
+      .pop();
+    if (join(DIR, file) !== tgz) execFileSync('mv', [join(DIR, file), tgz]);
+  }
+  const dir = join(work, `${pkg}-${version}`);
   execFileSync('mkdir', ['-p', dir]);
-  execFileSync('tar', ['-xzf', join(DIR, file), '-C', dir]);
+  execFileSync('tar', ['-xzf', tgz, '-C', dir]);
   return dir;
 }
 
@@ -64,12 +72,13 @@ const fmt = (n) =>
   n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(2)} MiB` : `${(n / 1024).toFixed(1)} KiB`;
 
 await mkdir(DIR, { recursive: true });
+const work = await mkdtemp(join(tmpdir(), 'dg-bench-pack-'));
 const server = await startS3Server();
 const rows = [];
 try {
   const bucket = await server.createBucket('bench-pack');
   for (const [pkg, v1, v2] of PAIRS) {
-    const dirs = [buildDir(pkg, v1), buildDir(pkg, v2)];
+    const dirs = [buildDir(work, pkg, v1), buildDir(work, pkg, v2)];
     const zstd = dirs.map(zstdArchiveBytes);
     const job = await newJob();
     const stored = [];
@@ -109,6 +118,7 @@ try {
   }
 } finally {
   await server.stop();
+  await rm(work, { recursive: true, force: true });
 }
 console.log(
   [
