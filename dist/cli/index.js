@@ -34222,7 +34222,7 @@ function exitOf(child, binary, onLine) {
         });
         child.on('error', (error) => {
             if (error.code === 'ENOENT') {
-                reject(new errors/* DeltaGliderError */.a9(`xdelta3 was not found (tried "${binary}")`, 'Install it (apt-get install xdelta3, brew install xdelta) or set the xdelta3-path input', { cause: error }));
+                reject(new errors/* DeltaGliderError */.a9(`xdelta3 was not found (tried "${binary}")`, 'Install it (apt-get install xdelta3, brew install xdelta), or give its path', { cause: error, code: 'xdelta3-missing', fields: { setting: 'xdelta3-path' } }));
             }
             else
                 reject(error);
@@ -34233,7 +34233,7 @@ function exitOf(child, binary, onLine) {
             else {
                 const message = (stderr + partial).trim() || 'no message';
                 const [mode] = child.spawnargs.slice(1).filter((a) => a === '-e' || a === 'recode');
-                reject(new errors/* DeltaGliderError */.a9(`xdelta3 ${mode ?? ''} exited with ${signal ?? code}: ${message}`));
+                reject(new errors/* DeltaGliderError */.a9(`xdelta3 ${mode ?? ''} exited with ${signal ?? code}: ${message}`, undefined, { code: 'xdelta3-failed' }));
             }
         });
     });
@@ -34429,6 +34429,7 @@ function powerOfTwoAtLeast(bytes) {
 
 
 
+
 // xdelta3 -9 runs on one core. A large target is split at multiples of the 8 MiB target
 // window into segments, each encoded against the whole reference by its own process with
 // no secondary compression (`-S none`: LZMA state spans windows, so LZMA parts do not
@@ -34532,7 +34533,8 @@ class SegmentedEncoder {
             const joined = watch(join_(parts, encoders, recode.stdin, signal));
             const results = await Promise.allSettled([...encoders, joined, watch(recode.done)]);
             if (firstError !== undefined || results.some((r) => r.status === 'rejected')) {
-                throw firstError ?? new Error('segmented encode failed');
+                throw (firstError ??
+                    new errors/* DeltaGliderError */.a9('segmented encode failed', undefined, { code: 'xdelta3-failed' }));
             }
         }
         catch (error) {
@@ -34715,7 +34717,7 @@ class Xdelta3Differ {
             };
             child.on('error', (error) => {
                 if (error.code === 'ENOENT') {
-                    fail(new errors/* DeltaGliderError */.a9(`xdelta3 was not found (tried "${binary}")`, 'Install it (apt-get install xdelta3, brew install xdelta) or set the xdelta3-path input', { cause: error }));
+                    fail(new errors/* DeltaGliderError */.a9(`xdelta3 was not found (tried "${binary}")`, 'Install it (apt-get install xdelta3, brew install xdelta), or give its path', { cause: error, code: 'xdelta3-missing', fields: { setting: 'xdelta3-path' } }));
                 }
                 else {
                     // Out of file handles (EMFILE) and the like: a problem of this machine.
@@ -34742,6 +34744,7 @@ class Xdelta3Differ {
 }
 class XdeltaFailed extends errors/* DeltaGliderError */.a9 {
     detail;
+    static defaultCode = 'xdelta3-failed';
     constructor(detail) {
         super(detail);
         this.detail = detail;
@@ -34787,7 +34790,7 @@ function progressOf(side, onProgress) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _adapters_cleanup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4708);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4536);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1063);
 /* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3076);
 // Entry point of the `deltaglider` command: all logic lives in cli/main.ts, which tests drive.
 
@@ -34802,7 +34805,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4536:
+/***/ 1063:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34818,6 +34821,81 @@ __nccwpck_require__.d(__webpack_exports__, {
 var errors = __nccwpck_require__(4296);
 // EXTERNAL MODULE: ./src/core/version.ts
 var version = __nccwpck_require__(3323);
+;// CONCATENATED MODULE: ./src/cli/hints.ts
+
+// What the `deltaglider` command tells people to do about an error, in the words of a
+// command line: arguments, flags and environment variables. The errors themselves say
+// what happened; src/action/hints.ts words the same advice with the action's inputs.
+/** The argument, flag or variable that sets each setting. */
+const CLI_SETTINGS = {
+    location: 'the S3 URL argument',
+    path: 'the local path argument',
+    overwrite: '--overwrite / -n (--no-overwrite)',
+    'archive-aware': '--archive-aware / --no-archive-aware (or DG_ARCHIVE_AWARE)',
+    endpoint: '--endpoint-url (or AWS_ENDPOINT_URL)',
+    region: '--region (or AWS_REGION)',
+    'max-attempts': 'AWS_MAX_ATTEMPTS',
+    concurrency: '--concurrency',
+    'cache-dir': '--cache-dir',
+    // The CLI runs the xdelta3 it is given; it never downloads or installs one.
+    'xdelta3-path': '--xdelta3-path',
+    'xdelta3-url': '--xdelta3-path',
+    'xdelta3-sha256': '--xdelta3-path',
+    'xdelta3-version': '--xdelta3-path',
+    'xdelta3-install': '--xdelta3-path',
+};
+const INSTALL_XDELTA3 = 'Install xdelta3 (apt-get install xdelta3, brew install xdelta), or give its location with --xdelta3-path';
+/** "… (--endpoint-url (or AWS_ENDPOINT_URL))": the flag a bad setting is about. */
+function flagOf(error) {
+    const { setting } = error.fields;
+    if (!setting)
+        return error.hint;
+    return error.hint ? `${error.hint} (${CLI_SETTINGS[setting]})` : `Check ${CLI_SETTINGS[setting]}`;
+}
+const CLI_HINTS = {
+    'bad-input': errors/* ownHint */.kO,
+    'bad-url': errors/* ownHint */.kO,
+    'bad-setting': flagOf,
+    'missing-file': () => 'Check the path you gave',
+    'name-clash': () => 'Each file is stored as <prefix>/<basename>; upload them to different S3 URLs (prefixes) or rename one',
+    'unsafe-name': errors/* ownHint */.kO,
+    'empty-space': () => 'Check the S3 URL: a DeltaSpace URL ends with "/" and names the prefix the files were ' +
+        'uploaded to; "deltaglider ls" shows what is there',
+    'would-overwrite': () => 'Nothing was downloaded. Allow replacing them (--overwrite, the default, instead of ' +
+        '-n/--no-overwrite), or download into another directory',
+    'not-found': errors/* ownHint */.kO,
+    'no-such-file': () => 'Check the S3 URL, or list the DeltaSpace with "deltaglider ls"',
+    integrity: errors/* ownHint */.kO,
+    'output-limit': errors/* ownHint */.kO,
+    'foreign-reference': () => 'It was not written by DeltaGlider, or was changed behind it; move it away or upload to another S3 URL',
+    'archive-aware-mismatch': () => 'Nothing was stored; upload this file with --no-archive-aware, and report the bug',
+    'reference-never-appeared': () => 'Run the command again; if it persists, check for stuck uploads to this DeltaSpace',
+    'reference-kept-changing': () => 'Other writers keep replacing the reference; run the command again once they are done',
+    'unsupported-format': () => 'Upgrade the deltaglider CLI to the version that wrote it',
+    'local-file': errors/* ownHint */.kO,
+    'source-changed': () => 'Run the command again once nothing else writes to the file',
+    'xdelta3-missing': () => INSTALL_XDELTA3,
+    'xdelta3-failed': errors/* ownHint */.kO,
+    'xdelta3-unusable': (error) => `${error.hint} (--xdelta3-path)`,
+    'xdelta3-download': () => INSTALL_XDELTA3,
+    'xdelta3-checksum': errors/* ownHint */.kO,
+    'xdelta3-archive': errors/* ownHint */.kO,
+    'xdelta3-unavailable': () => INSTALL_XDELTA3,
+    'storage-no-credentials': () => 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (plus AWS_SESSION_TOKEN for temporary ' +
+        'keys), or name a configured profile with --profile (aws configure, aws sso login)',
+    'storage-bad-credentials': () => 'Check that AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) belong together ' +
+        'and have not expired, or renew the session of your --profile (aws sso login)',
+    'storage-unreachable': () => 'Check --endpoint-url (or AWS_ENDPOINT_URL) and that the server is running and reachable',
+    'storage-dropped': () => 'Run the command again, and raise AWS_MAX_ATTEMPTS if the network to this endpoint is flaky',
+    'storage-timeout': () => 'Run the command again, and raise AWS_MAX_ATTEMPTS if the endpoint is slow',
+    'storage-no-bucket': () => 'Check the bucket in the S3 URL, and --endpoint-url',
+    'storage-no-key': errors/* ownHint */.kO,
+    'storage-wrong-region': () => 'Set --region (or AWS_REGION) to the bucket region',
+    'storage-denied': errors/* ownHint */.kO,
+    'storage-failed': errors/* ownHint */.kO,
+    failed: errors/* ownHint */.kO,
+};
+
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
@@ -35009,9 +35087,109 @@ async function withSession(context, work) {
     }
 }
 
-// EXTERNAL MODULE: ./src/cli/output.ts + 1 modules
-var output = __nccwpck_require__(4205);
+// EXTERNAL MODULE: ./src/core/format.ts
+var format = __nccwpck_require__(6228);
+;// CONCATENATED MODULE: ./src/core/report.ts
+// What every report says about files: plain records built once from the core's results,
+// and their one JSON shape (kebab-case, the action's `results` output and the CLI's
+// `--json`). The shells render these records; none builds its own.
+
+
+
+function fileRecord(space, file) {
+    const extra = file;
+    return {
+        space,
+        name: file.name,
+        key: file.key,
+        s3Url: (0,s3_url/* formatS3Url */.L)(space.bucket, (0,delta_space/* directKey */.Rr)(space, file.name)),
+        kind: file.kind,
+        originalBytes: file.originalBytes,
+        storedBytes: file.storedBytes,
+        // An empty sha256 says nothing: left out, as for plain objects.
+        ...(file.sha256 ? { sha256: file.sha256 } : {}),
+        ...(extra.archiveAware ? { archiveAware: true } : {}),
+        ...(extra.problem ? { problem: extra.problem } : {}),
+        ...(extra.staleKey ? { staleKey: extra.staleKey } : {}),
+        ...(extra.status ? { status: extra.status } : {}),
+    };
+}
+function fileJson(r) {
+    return {
+        name: r.name,
+        key: r.key,
+        url: r.s3Url,
+        kind: r.kind,
+        ...(r.status ? { status: r.status } : {}),
+        'original-bytes': r.originalBytes,
+        'stored-bytes': r.storedBytes,
+        ...(r.sha256 ? { sha256: r.sha256 } : {}),
+        ...(r.archiveAware ? { 'archive-aware': true } : {}),
+        ...(r.problem ? { problem: r.problem } : {}),
+        ...(r.staleKey ? { 'stale-key': r.staleKey } : {}),
+    };
+}
+function totalsJson(t) {
+    return {
+        files: t.files,
+        'original-bytes': t.originalBytes,
+        'stored-bytes': t.storedBytes,
+        'saved-bytes': t.savedBytes,
+        'savings-percent': t.savingsPercent,
+    };
+}
+/** Totals of the records with their `results`: what upload, download and list report. */
+function filesJson(records) {
+    return { ...totalsJson((0,models/* totalsOf */.v)(records)), results: records.map(fileJson) };
+}
+function verifyCounts(records) {
+    const count = (status) => records.filter((r) => r.status === status).length;
+    return {
+        files: records.length,
+        verified: count('ok'),
+        failed: count('failed'),
+        unchecked: count('unchecked'),
+    };
+}
+/** The `s3://` URL of the one DeltaSpace that holds every record; undefined for several or none. */
+function sharedSpaceUrl(records) {
+    const urls = new Set(records.map((r) => (0,delta_space/* formatSpace */.cZ)(r.space)));
+    return urls.size === 1 ? [...urls][0] : undefined;
+}
+function storageJson(t) {
+    return {
+        ...totalsJson(t),
+        references: t.references,
+        deltas: t.deltas,
+        direct: t.direct,
+        plain: t.plain,
+    };
+}
+/** stats' totals and object counts: the action's stats outputs. */
+function statsTotalsJson(report) {
+    return { ...storageJson(report), 'delta-spaces': report.deltaSpaces };
+}
+/** `s3://bucket/prefix` that stats walked. */
+function statsLocation(report) {
+    return (0,s3_url/* formatS3Url */.L)(report.bucket, report.prefix);
+}
+/** stats as JSON: the totals, then one entry per DeltaSpace. */
+function statsJson(report) {
+    return {
+        location: statsLocation(report),
+        ...statsTotalsJson(report),
+        spaces: report.spaces.map((space) => ({
+            location: (0,delta_space/* formatSpace */.cZ)({ bucket: report.bucket, prefix: space.prefix }),
+            ...storageJson(space),
+        })),
+    };
+}
+
+// EXTERNAL MODULE: ./src/cli/output.ts
+var output = __nccwpck_require__(6657);
 ;// CONCATENATED MODULE: ./src/cli/cp.ts
+
+
 
 
 
@@ -35097,7 +35275,7 @@ async function uploadFrom(context, session, source, url) {
     if (!info.isDirectory()) {
         const { space, name } = uploadTarget(url, (0,external_node_path_.basename)(source));
         const result = await session.service.upload(source, space, name);
-        return [{ result, local: source, remote: logicalUrl(space, result.name) }];
+        return [{ result, space, local: source, remote: logicalUrl(space, result.name) }];
     }
     if (!context.own.recursive) {
         throw new errors/* InputError */.dz(`${source} is a directory`, 'Add -r to upload the files in it');
@@ -35118,7 +35296,12 @@ async function uploadFrom(context, session, source, url) {
         };
         const results = await session.service.uploadAll(group.files, space);
         results.forEach((result, i) => {
-            copied.push({ result, local: group.files[i], remote: logicalUrl(space, result.name) });
+            copied.push({
+                result,
+                space,
+                local: group.files[i],
+                remote: logicalUrl(space, result.name),
+            });
         });
     }
     return copied;
@@ -35178,7 +35361,12 @@ async function downloadTo(context, session, url, dest) {
             ? await service.download(space, name, dest, options)
             : await service.downloadTo(space, name, (0,external_node_path_.resolve)(dest), options);
         return [
-            { result, local: intoDirectory ? (0,external_node_path_.join)(dest, name) : dest, remote: logicalUrl(space, name) },
+            {
+                result,
+                space,
+                local: intoDirectory ? (0,external_node_path_.join)(dest, name) : dest,
+                remote: logicalUrl(space, name),
+            },
         ];
     }
     const root = (0,delta_space/* spaceFromPrefixUrl */.UW)(url);
@@ -35202,6 +35390,7 @@ async function downloadTo(context, session, url, dest) {
         for (const result of await run()) {
             copied.push({
                 result,
+                space,
                 local: (0,external_node_path_.join)(localDir, result.name),
                 remote: logicalUrl(space, result.name),
             });
@@ -35222,22 +35411,25 @@ function report(context, verb, copied) {
     const { io, global } = context;
     const results = copied.map((c) => c.result);
     if (global.json) {
+        const records = copied.map((c) => fileRecord(c.space, c.result));
+        const spaceUrl = sharedSpaceUrl(records);
         (0,output/* printJson */.Q2)(io, {
-            ...(0,output/* totalsJson */._e)((0,models/* totalsOf */.v)(results)),
-            results: copied.map((c) => ({ ...(0,output/* fileJson */.Hl)(c.result), url: c.remote, path: c.local })),
+            ...(spaceUrl ? { 'delta-space-url': spaceUrl } : {}),
+            ...totalsJson((0,models/* totalsOf */.v)(results)),
+            results: records.map((r, i) => ({ ...fileJson(r), path: copied[i].local })),
         });
         return;
     }
     for (const { result: r, local, remote } of copied) {
         const [from, to] = verb === 'upload' ? [local, remote] : [remote, local];
         const stored = verb === 'upload'
-            ? `${r.kind}: ${(0,output/* formatBytes */.z3)(r.originalBytes)} stored as ${(0,output/* formatBytes */.z3)(r.storedBytes)}, ${(0,output/* savedPercent */.p0)(r.originalBytes, r.storedBytes)} saved`
-            : `${r.kind}, ${(0,output/* formatBytes */.z3)(r.originalBytes)}`;
+            ? `${r.kind}: ${(0,format/* formatBytes */.z3)(r.originalBytes)} stored as ${(0,format/* formatBytes */.z3)(r.storedBytes)}, ${(0,format/* savedPercent */.p0)(r.originalBytes, r.storedBytes)} saved`
+            : `${r.kind}, ${(0,format/* formatBytes */.z3)(r.originalBytes)}`;
         io.out(`${(0,output/* terminalText */.eR)(`${verb}: ${from} -> ${to} (${stored})`)}\n`);
     }
     if (copied.length > 1 && verb === 'upload') {
         const t = (0,models/* totalsOf */.v)(results);
-        io.out(`${t.files} files: ${(0,output/* formatBytes */.z3)(t.originalBytes)} stored as ${(0,output/* formatBytes */.z3)(t.storedBytes)}, ${(0,output/* savedPercent */.p0)(t.originalBytes, t.storedBytes)} saved\n`);
+        io.out(`${t.files} files: ${(0,format/* formatBytes */.z3)(t.originalBytes)} stored as ${(0,format/* formatBytes */.z3)(t.storedBytes)}, ${(0,format/* savedPercent */.p0)(t.originalBytes, t.storedBytes)} saved\n`);
     }
 }
 
@@ -35290,6 +35482,7 @@ function toolCacheArch(arch = process.arch) {
 
 
 
+
 const run = (0,external_node_util_.promisify)(external_node_child_process_.execFile);
 /** The version a binary reports, e.g. "3.0.11"; throws when it does not run. */
 async function probeXdelta3(binary) {
@@ -35301,14 +35494,12 @@ async function probeXdelta3(binary) {
     }
     catch (error) {
         const detail = error instanceof Error ? error.message : String(error);
-        throw new Error(`xdelta3 at ${binary} does not run on this runner (${describePlatform()}): ${detail.trim()}. ` +
-            'Use a build for this OS and CPU (set xdelta3-path, or xdelta3-url + xdelta3-sha256).');
+        throw new errors/* DeltaGliderError */.a9(`xdelta3 at ${binary} does not run on this runner (${describePlatform()}): ${detail.trim()}`, 'Use a build for this OS and CPU', { code: 'xdelta3-unusable', fields: { path: binary } });
     }
     const match = /xdelta version (\d[^\s,]*)/i.exec(output);
     if (!match?.[1]) {
         const first = output.trim().split('\n')[0] ?? '';
-        throw new Error(`${binary} ran but did not report an xdelta3 version to -V (it printed: "${first}"). ` +
-            'Is it really xdelta3?');
+        throw new errors/* DeltaGliderError */.a9(`${binary} ran but did not report an xdelta3 version to -V (it printed: "${first}")`, 'Is it really xdelta3?', { code: 'xdelta3-unusable', fields: { path: binary } });
     }
     return match[1];
 }
@@ -35360,6 +35551,16 @@ var xdelta3_differ = __nccwpck_require__(7233);
 
 
 
+/**
+ * The check as a shell shows it: the setting that fixes it named as the shell names it
+ * (input, flag), a caught error with the shell's hint.
+ */
+function inShellWords(check, names, hints) {
+    const { setting, error, ...rest } = check;
+    if (error !== undefined)
+        return { ...rest, detail: (0,errors/* describeError */.Uc)(error, hints) };
+    return setting ? { ...rest, detail: `${rest.detail} (${names[setting]})` } : rest;
+}
 /** Below this, the cache is reported short of space: one reference of a large artifact. */
 const MIN_CACHE_FREE_BYTES = 256 * 1024 * 1024;
 /** `ok    xdelta3: 3.0.11 at /usr/bin/xdelta3, ...`, `FAIL  bucket: ...`, `skip  bucket: ...`. */
@@ -35372,12 +35573,17 @@ function formatHealthCheck(check) {
  * decodes a small file with it, as uploads and downloads will.
  */
 async function checkXdelta3(binary) {
-    const fail = (detail) => ({ name: 'xdelta3', ok: false, detail });
+    const fail = (detail, setting) => ({
+        name: 'xdelta3',
+        ok: false,
+        detail,
+        ...(setting ? { setting } : {}),
+    });
     const hasPath = (0,external_node_path_.isAbsolute)(binary) || binary.includes('/') || binary.includes('\\');
     const path = hasPath ? (0,external_node_path_.resolve)(binary) : await findOnPath(binary);
     if (!path) {
         return fail(`"${binary}" is not on PATH: install xdelta3 (apt-get install xdelta3, brew install xdelta) ` +
-            'or give its location with --xdelta3-path');
+            'or give its location', 'xdelta3-path');
     }
     let version;
     try {
@@ -35431,7 +35637,7 @@ async function checkBucket(storage, bucket, prefix) {
         };
     }
     catch (error) {
-        return { name: 'bucket', ok: false, detail: (0,errors/* describeError */.Uc)(error) };
+        return { name: 'bucket', ok: false, detail: (0,errors/* describeError */.Uc)(error), error };
     }
 }
 /**
@@ -35439,13 +35645,18 @@ async function checkBucket(storage, bucket, prefix) {
  * directory can be written.
  */
 async function checkCacheSpace(cacheDir, minFreeBytes = MIN_CACHE_FREE_BYTES) {
-    const fail = (detail) => ({ name: 'cache', ok: false, detail });
+    const fail = (detail, setting) => ({
+        name: 'cache',
+        ok: false,
+        detail,
+        ...(setting ? { setting } : {}),
+    });
     const existing = await nearestExisting((0,external_node_path_.resolve)(cacheDir));
     try {
         await (0,promises_.access)(existing, external_node_fs_.constants.W_OK);
     }
     catch {
-        return fail(`${existing} is not writable, so the cache ${cacheDir} cannot be kept there; choose another --cache-dir`);
+        return fail(`${existing} is not writable, so the cache ${cacheDir} cannot be kept there; choose another cache directory`, 'cache-dir');
     }
     let free;
     try {
@@ -35457,7 +35668,7 @@ async function checkCacheSpace(cacheDir, minFreeBytes = MIN_CACHE_FREE_BYTES) {
     }
     if (free < minFreeBytes) {
         return fail(`${mib(free)} free for ${cacheDir}, under the ${mib(minFreeBytes)} a reference may need; ` +
-            'free some space or choose another --cache-dir');
+            'free some space or choose another cache directory', 'cache-dir');
     }
     return { name: 'cache', ok: true, detail: `${cacheDir}, ${mib(free)} free` };
 }
@@ -35486,9 +35697,10 @@ async function runHealthChecks(options) {
     return Promise.all(checks);
 }
 
-// EXTERNAL MODULE: ./src/engine.ts + 39 modules
-var engine = __nccwpck_require__(6884);
+// EXTERNAL MODULE: ./src/engine.ts + 43 modules
+var engine = __nccwpck_require__(2649);
 ;// CONCATENATED MODULE: ./src/cli/doctor.ts
+
 
 
 
@@ -35527,11 +35739,12 @@ Exits with 1 when a check fails.`,
             storage?.close();
         }
         const ok = checks.every((check) => check.ok);
+        const shown = checks.map((check) => inShellWords(check, CLI_SETTINGS, CLI_HINTS));
         if (global.json) {
-            (0,output/* printJson */.Q2)(io, { ok, checks });
+            (0,output/* printJson */.Q2)(io, { ok, checks: shown });
         }
         else {
-            for (const check of checks)
+            for (const check of shown)
                 io.out(`${formatHealthCheck(check)}\n`);
         }
         return ok ? 0 : 1;
@@ -35541,6 +35754,8 @@ Exits with 1 when a check fails.`,
 // EXTERNAL MODULE: ./src/core/tree.ts
 var core_tree = __nccwpck_require__(5563);
 ;// CONCATENATED MODULE: ./src/cli/ls.ts
+
+
 
 
 
@@ -35603,42 +35818,33 @@ async function listTree(session, root, recursive) {
     return { rows, prefixes: [] };
 }
 function print(io, json, root, rows, prefixes) {
-    const files = rows.map((r) => r.file);
-    const totals = (0,models/* totalsOf */.v)(files);
+    const records = rows.map((r) => fileRecord(r.space, r.file));
+    const totals = (0,models/* totalsOf */.v)(records);
     if (json) {
+        const spaceUrl = sharedSpaceUrl(records);
         (0,output/* printJson */.Q2)(io, {
             location: (0,delta_space/* formatSpace */.cZ)(root),
-            ...(0,output/* totalsJson */._e)(totals),
+            ...(spaceUrl ? { 'delta-space-url': spaceUrl } : {}),
             prefixes: prefixes.map((p) => (0,delta_space/* formatSpace */.cZ)({ bucket: root.bucket, prefix: p })),
-            results: rows.map((r) => ({
-                ...(0,output/* fileJson */.Hl)(r.file),
-                ...(r.file.archiveAware ? { 'archive-aware': true } : {}),
-                url: (0,s3_url/* formatS3Url */.L)(r.space.bucket, (0,delta_space/* directKey */.Rr)(r.space, r.file.name)),
-                // A name stored twice: `key` is the form reads use, this the older one.
-                ...(r.file.staleKey ? { 'stale-key': r.file.staleKey } : {}),
-            })),
+            ...filesJson(records),
         });
         return;
     }
     const below = (p) => p.slice(root.prefix.length).replace(/^\//, '');
     const table = [
         ...prefixes.map((p) => [`${below(p)}/`, 'PRE', '', '', '']),
-        ...rows.map(({ shownAs, file }) => [
+        ...rows.map(({ shownAs }, i) => [
             shownAs,
-            // The DeltaGlider CLI cannot read these: say so where the kind is shown.
-            file.archiveAware ? `${file.kind} (archive-aware)` : file.kind,
-            (0,output/* formatBytes */.z3)(file.originalBytes),
-            (0,output/* formatBytes */.z3)(file.storedBytes),
-            (0,output/* savedPercent */.p0)(file.originalBytes, file.storedBytes),
+            // The DeltaGlider CLI cannot read archive-aware deltas: say so where the kind is shown.
+            (0,format/* kindLabel */.tf)(records[i]),
+            ...(0,format/* sizeCells */.zl)(records[i].originalBytes, records[i].storedBytes),
         ]),
     ];
     if (rows.length > 1) {
         table.push([
             `Total (${totals.files} files)`,
             '',
-            (0,output/* formatBytes */.z3)(totals.originalBytes),
-            (0,output/* formatBytes */.z3)(totals.storedBytes),
-            (0,output/* savedPercent */.p0)(totals.originalBytes, totals.storedBytes),
+            ...(0,format/* sizeCells */.zl)(totals.originalBytes, totals.storedBytes),
         ]);
     }
     io.out((0,output/* renderTable */.bo)(['NAME', 'KIND', 'ORIGINAL', 'STORED', 'SAVED'], table, [
@@ -35719,6 +35925,8 @@ progress.`,
 
 
 
+
+
 const statsCommand = defineCommand({
     name: 'stats',
     summary: 'totals for a bucket or prefix: original and stored bytes, savings, object counts',
@@ -35741,37 +35949,12 @@ left out.`,
         return 0;
     },
 });
-function totalsFields(t) {
-    return {
-        files: t.files,
-        'original-bytes': t.originalBytes,
-        'stored-bytes': t.storedBytes,
-        'saved-bytes': t.savedBytes,
-        'savings-percent': t.savingsPercent,
-        references: t.references,
-        deltas: t.deltas,
-        direct: t.direct,
-        plain: t.plain,
-    };
-}
-/** The JSON form: the field names of the action's stats outputs. */
-function statsJson(report) {
-    return {
-        location: `s3://${report.bucket}/${report.prefix}`,
-        ...totalsFields(report),
-        'delta-spaces': report.deltaSpaces,
-        spaces: report.spaces.map((space) => ({
-            location: (0,delta_space/* formatSpace */.cZ)({ bucket: report.bucket, prefix: space.prefix }),
-            ...totalsFields(space),
-        })),
-    };
-}
 function renderStats(report) {
     const lines = [
-        `s3://${report.bucket}/${report.prefix}`,
-        `  Files:        ${report.files}, ${(0,output/* formatBytes */.z3)(report.originalBytes)}`,
-        `  Stored:       ${(0,output/* formatBytes */.z3)(report.storedBytes)}`,
-        `  Saved:        ${(0,output/* formatBytes */.z3)(report.savedBytes)} (${(0,output/* savedPercent */.p0)(report.originalBytes, report.storedBytes)})`,
+        statsLocation(report),
+        `  Files:        ${report.files}, ${(0,format/* formatBytes */.z3)(report.originalBytes)}`,
+        `  Stored:       ${(0,format/* formatBytes */.z3)(report.storedBytes)}`,
+        `  Saved:        ${(0,format/* formatBytes */.z3)(report.savedBytes)} (${(0,format/* savedPercent */.p0)(report.originalBytes, report.storedBytes)})`,
         `  DeltaSpaces:  ${report.deltaSpaces}`,
         `  Objects:      ${report.references} references, ${report.deltas} deltas, ${report.direct} direct, ${report.plain} plain`,
     ];
@@ -35780,9 +35963,7 @@ function renderStats(report) {
         const rows = report.spaces.map((s) => [
             (0,delta_space/* formatSpace */.cZ)({ bucket: report.bucket, prefix: s.prefix }),
             String(s.files),
-            (0,output/* formatBytes */.z3)(s.originalBytes),
-            (0,output/* formatBytes */.z3)(s.storedBytes),
-            (0,output/* savedPercent */.p0)(s.originalBytes, s.storedBytes),
+            ...(0,format/* sizeCells */.zl)(s.originalBytes, s.storedBytes),
         ]);
         text +=
             '\n' +
@@ -35798,6 +35979,8 @@ function renderStats(report) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/verify.ts
+
+
 
 
 
@@ -35826,45 +36009,36 @@ found too. Objects that no DeltaGlider wrote have no sha256 and are reported as
             for (const url of urls) {
                 if (url.isPrefix) {
                     const space = (0,delta_space/* spaceFromPrefixUrl */.UW)(url);
-                    for (const result of await service.verifyAll(space))
-                        verified.push({ space, result });
+                    for (const result of await service.verifyAll(space)) {
+                        verified.push(fileRecord(space, result));
+                    }
                 }
                 else {
                     const { space, name } = (0,delta_space/* splitObjectUrl */.zJ)(url);
-                    verified.push({ space, result: await service.verify(space, name) });
+                    verified.push(fileRecord(space, await service.verify(space, name)));
                 }
             }
         });
-        const count = (status) => verified.filter((v) => v.result.status === status).length;
-        const failed = count('failed');
+        const counts = verifyCounts(verified);
+        const { failed } = counts;
+        const spaceUrl = sharedSpaceUrl(verified);
         const { io } = context;
         if (context.global.json) {
             (0,output/* printJson */.Q2)(io, {
-                ok: count('ok'),
-                failed,
-                unchecked: count('unchecked'),
-                results: verified.map(({ space, result: r }) => ({
-                    name: r.name,
-                    key: r.key,
-                    kind: r.kind,
-                    status: r.status,
-                    'original-bytes': r.originalBytes,
-                    'stored-bytes': r.storedBytes,
-                    ...(r.sha256 ? { sha256: r.sha256 } : {}),
-                    ...(r.problem ? { problem: r.problem } : {}),
-                    url: (0,s3_url/* formatS3Url */.L)(space.bucket, (0,delta_space/* directKey */.Rr)(space, r.name)),
-                })),
+                ...(spaceUrl ? { 'delta-space-url': spaceUrl } : {}),
+                ...counts,
+                results: verified.map(fileJson),
             });
         }
         else {
-            const spaces = new Set(verified.map((v) => `${v.space.bucket}/${v.space.prefix}`));
-            const label = ({ space, result }) => spaces.size > 1 ? (0,s3_url/* formatS3Url */.L)(space.bucket, (0,delta_space/* directKey */.Rr)(space, result.name)) : result.name;
-            const rows = verified.map((v) => [
-                label(v),
-                v.result.kind,
-                v.result.status === 'failed' ? '' : (0,output/* formatBytes */.z3)(v.result.originalBytes),
-                v.result.sha256?.slice(0, 16) ?? '',
-                v.result.status === 'ok' ? 'OK' : v.result.status === 'failed' ? 'FAILED' : 'unchecked',
+            // Files of several DeltaSpaces are told apart by their URLs.
+            const label = (r) => (spaceUrl ? r.name : r.s3Url);
+            const rows = verified.map((r) => [
+                label(r),
+                r.kind,
+                r.status === 'failed' ? '' : (0,format/* formatBytes */.z3)(r.originalBytes),
+                r.sha256?.slice(0, 16) ?? '',
+                r.status === 'ok' ? 'OK' : r.status === 'failed' ? 'FAILED' : 'unchecked',
             ]);
             io.out((0,output/* renderTable */.bo)(['NAME', 'KIND', 'SIZE', 'SHA256', 'RESULT'], rows, [
                 'left',
@@ -35873,12 +36047,12 @@ found too. Objects that no DeltaGlider wrote have no sha256 and are reported as
                 'left',
                 'left',
             ]));
-            for (const v of verified.filter((v) => v.result.problem)) {
-                io.out(`\n${(0,output/* terminalText */.eR)(`${label(v)}: ${v.result.problem}`)}\n`);
+            for (const r of verified.filter((r) => r.problem)) {
+                io.out(`\n${(0,output/* terminalText */.eR)(`${label(r)}: ${r.problem}`)}\n`);
             }
-            const summary = [`${count('ok')} ok`, `${failed} failed`];
-            if (count('unchecked') > 0)
-                summary.push(`${count('unchecked')} unchecked (no sha256 metadata)`);
+            const summary = [`${counts.verified} ok`, `${failed} failed`];
+            if (counts.unchecked > 0)
+                summary.push(`${counts.unchecked} unchecked (no sha256 metadata)`);
             io.out(`\n${summary.join(', ')}\n`);
         }
         if (failed === 0)
@@ -35889,6 +36063,7 @@ found too. Objects that no DeltaGlider wrote have no sha256 and are reported as
 });
 
 ;// CONCATENATED MODULE: ./src/cli/main.ts
+
 
 
 
@@ -35949,7 +36124,7 @@ async function main(argv, io) {
         return await command.run(rest, io);
     }
     catch (error) {
-        io.err(`deltaglider: ${(0,output/* terminalText */.eR)((0,errors/* describeError */.Uc)(error))}\n`);
+        io.err(`deltaglider: ${(0,output/* terminalText */.eR)((0,errors/* describeError */.Uc)(error, CLI_HINTS))}\n`);
         if (rest.includes('--debug') && error instanceof Error && error.stack)
             io.err(`${error.stack}\n`);
         return 1;
@@ -35975,59 +36150,23 @@ function processIo() {
 
 /***/ }),
 
-/***/ 4205:
+/***/ 6657:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Hl: () => (/* binding */ fileJson),
-  z3: () => (/* reexport */ formatBytes),
-  Q2: () => (/* binding */ printJson),
-  bo: () => (/* binding */ renderTable),
-  p0: () => (/* binding */ savedPercent),
-  eR: () => (/* binding */ terminalText),
-  _e: () => (/* binding */ totalsJson)
-});
-
-;// CONCATENATED MODULE: ./src/action/format.ts
-// Human-readable sizes for logs, the job summary and the PR comment.
-const UNITS = ['KiB', 'MiB', 'GiB', 'TiB'];
-/** Binary units: "812 B", "1.5 MiB"; one decimal above bytes. */
-function formatBytes(bytes) {
-    const sign = bytes < 0 ? '-' : '';
-    let value = Math.abs(bytes);
-    if (value < 1024)
-        return `${sign}${value} B`;
-    let unit = UNITS[0];
-    for (const next of UNITS) {
-        unit = next;
-        value /= 1024;
-        // Stop before 1024.0 would print (e.g. 1023.97 KiB rounds up: move to MiB).
-        if (Math.round(value * 10) / 10 < 1024)
-            break;
-    }
-    return `${sign}${value.toFixed(1)} ${unit}`;
-}
-/**
- * A stored object's kind as the summary, the comment and the log show it: archive-aware
- * deltas are marked, since the DeltaGlider CLI cannot read them (docs/archive-aware.md).
- */
-function kindLabel(r) {
-    return r.archiveAware ? `${r.kind} (archive-aware)` : r.kind;
-}
-
-// EXTERNAL MODULE: ./src/core/text-safety.ts
-var text_safety = __nccwpck_require__(5471);
-;// CONCATENATED MODULE: ./src/cli/output.ts
-
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Q2: () => (/* binding */ printJson),
+/* harmony export */   bo: () => (/* binding */ renderTable),
+/* harmony export */   eR: () => (/* binding */ terminalText)
+/* harmony export */ });
+/* harmony import */ var _core_text_safety_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5471);
 
 // What the commands print: aligned tables for people, JSON for programs (`--json`). The
-// JSON field names are those of the action's `results` output, so one parser reads both.
+// JSON comes from the core's report records (core/report.ts), as the action's outputs do,
+// so one parser reads both.
 // Names and keys come from the bucket: text for the terminal goes through `terminalText`,
 // so an ESC or a line break in a key is shown as `\x1b` or `\n`, never interpreted.
 /** One line of text as a terminal should show it: control characters escaped. */
-const terminalText = text_safety/* escapeControlChars */._s;
+const terminalText = _core_text_safety_js__WEBPACK_IMPORTED_MODULE_0__/* .escapeControlChars */ ._s;
 /** Columns padded to their widest cell; the last column is not padded. */
 function renderTable(headers, rows, align = []) {
     const all = [headers, ...rows].map((row) => row.map(terminalText));
@@ -36045,36 +36184,6 @@ function renderTable(headers, rows, align = []) {
 }
 function printJson(io, value) {
     io.out(JSON.stringify(value, null, 2) + '\n');
-}
-/** "99.6%" of bytes saved, or "–" when there is nothing to compare. */
-function savedPercent(original, stored) {
-    if (original === 0)
-        return '–';
-    const text = (((original - stored) / original) * 100).toFixed(1);
-    // A reference costs a few bytes more than its file: that is "0.0%", not "-0.0%".
-    return `${text === '-0.0' ? '0.0' : text}%`;
-}
-
-function fileJson(file) {
-    return {
-        name: file.name,
-        key: file.key,
-        kind: file.kind,
-        'original-bytes': file.originalBytes,
-        'stored-bytes': file.storedBytes,
-        ...(file.sha256 !== undefined ? { sha256: file.sha256 } : {}),
-        ...(file.problem !== undefined ? { problem: file.problem } : {}),
-    };
-}
-/** Totals in the shape of the action's outputs. */
-function totalsJson(totals) {
-    return {
-        files: totals.files,
-        'original-bytes': totals.originalBytes,
-        'stored-bytes': totals.storedBytes,
-        'saved-bytes': totals.savedBytes,
-        'savings-percent': totals.savingsPercent,
-    };
 }
 
 
@@ -36107,17 +36216,24 @@ var external_node_stream_promises_ = __nccwpck_require__(6466);
 var dist_cjs = __nccwpck_require__(3711);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/lib-storage/dist-cjs/index.js
 var lib_storage_dist_cjs = __nccwpck_require__(2358);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(4296);
 ;// CONCATENATED MODULE: ./src/adapters/s3/errors.ts
-// Turns AWS SDK failures into one-line messages that name the cause and the fix, so
-// the shells can print `message` without a stack. The SDK error stays in `cause`.
-// Errors are recognised by name and status rather than by class: the SDK's classes
-// live in transitive packages, and S3-compatible servers vary in what they send.
-/** A storage failure the user can act on; `message` is complete on its own. */
-class StorageError extends Error {
+// Turns AWS SDK failures into StorageErrors whose code says what kind of failure it was
+// and whose message names the operation, the object and the endpoint, so the shells can
+// print it without a stack and add their hint (the action names its inputs, the CLI its
+// flags). The SDK error stays in `cause`. Errors are recognised by name and status rather
+// than by class: the SDK's classes live in transitive packages, and S3-compatible servers
+// vary in what they send.
+
+/** A storage failure; `message` and the neutral `hint` hold without a shell. */
+class StorageError extends errors/* DeltaGliderError */.a9 {
+    static defaultCode = 'storage-failed';
     constructor(message, options) {
-        super(message, options);
-        this.name = 'StorageError';
+        super(message, options?.hint, options);
+        this.s3 = options?.s3 ?? {};
     }
+    s3;
 }
 /** The IAM action each operation needs (what an AccessDenied message should name). */
 const REQUIRED_ACTION = {
@@ -36175,54 +36291,88 @@ function messageOf(error) {
 function s3Url(bucket, key) {
     return key === undefined ? `s3://${bucket}` : `s3://${bucket}/${key}`;
 }
-/** Wraps any SDK failure in a StorageError whose message says what to do. */
+/** Wraps any SDK failure in a StorageError with the code that classifies it. */
 function toStorageError(error, context) {
     if (error instanceof StorageError)
         return error;
-    return new StorageError(describe(error, context), { cause: error });
+    const { code, message, hint, permission } = classify(error, context);
+    return new StorageError(message, {
+        cause: error,
+        code,
+        hint,
+        fields: { bucket: context.bucket, key: context.key },
+        s3: {
+            operation: context.operation,
+            endpoint: context.endpoint,
+            awsCode: errorCodeOf(error),
+            status: httpStatusOf(error),
+            permission,
+        },
+    });
 }
-function describe(error, context) {
+function classify(error, context) {
     const { operation, bucket, key, endpoint } = context;
     const target = s3Url(bucket, key);
     const code = errorCodeOf(error);
     const status = httpStatusOf(error);
     const detail = messageOf(error);
     if (code === 'CredentialsProviderError') {
-        return (`no AWS credentials found for ${operation} ${target}: in a workflow, add a step with ` +
-            'aws-actions/configure-aws-credentials (OIDC role, needs `permissions: id-token: write`) ' +
-            'before this one, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (plus ' +
-            'AWS_SESSION_TOKEN for temporary keys) in the environment');
+        return {
+            code: 'storage-no-credentials',
+            message: `no AWS credentials found for ${operation} ${target}`,
+            hint: 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (plus AWS_SESSION_TOKEN for ' +
+                'temporary keys) in the environment, or use a profile or a role',
+        };
     }
     // The SDK already retried transient failures: say how often, so a persistent one reads
     // as persistent.
     const attempts = shape(error).$metadata?.attempts;
     const tries = attempts !== undefined && attempts > 1 ? ` after ${attempts} attempts` : '';
     if (code !== undefined && UNREACHABLE_CODES.has(code)) {
-        return (`cannot reach the S3 endpoint ${endpoint} for ${operation} ${target}${tries} (${detail}): ` +
-            'check endpoint-url and that the server is running and reachable from this runner');
+        return {
+            code: 'storage-unreachable',
+            message: `cannot reach the S3 endpoint ${endpoint} for ${operation} ${target}${tries} (${detail})`,
+            hint: 'Check the endpoint URL and that the server is running and reachable from here',
+        };
     }
     if (code !== undefined && DROPPED_CODES.has(code)) {
-        return (`the connection to the S3 endpoint ${endpoint} broke during ${operation} ${target}${tries} ` +
-            `(${detail}): re-run the step, and raise max-attempts if the network to this endpoint ` +
-            'is flaky');
+        return {
+            code: 'storage-dropped',
+            message: `the connection to the S3 endpoint ${endpoint} broke during ${operation} ${target}${tries} ` +
+                `(${detail})`,
+            hint: 'Try again, and allow more attempts if the network to this endpoint is flaky',
+        };
     }
     if (code === 'TimeoutError' || code === 'RequestTimeout') {
-        return `the S3 endpoint ${endpoint} timed out during ${operation} ${target} (${detail})`;
+        return {
+            code: 'storage-timeout',
+            message: `the S3 endpoint ${endpoint} timed out during ${operation} ${target} (${detail})`,
+        };
     }
     if (code === 'NoSuchBucket' || (operation === 'HeadBucket' && status === 404)) {
-        return `bucket ${bucket} does not exist at ${endpoint} (check s3-url)`;
+        return {
+            code: 'storage-no-bucket',
+            message: `bucket ${bucket} does not exist at ${endpoint}`,
+            hint: 'Check the bucket name in the S3 URL, and the endpoint',
+        };
     }
     if (code === 'NoSuchKey' || (status === 404 && operation === 'GetObject')) {
-        return `object ${target} does not exist`;
+        return { code: 'storage-no-key', message: `object ${target} does not exist` };
     }
     if (code !== undefined && REJECTED_CREDENTIALS.has(code)) {
-        return (`S3 rejected the credentials (${code}) for ${operation} ${target}: check that ` +
-            'AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) belong together and ' +
-            'have not expired, or re-run aws-actions/configure-aws-credentials');
+        return {
+            code: 'storage-bad-credentials',
+            message: `S3 rejected the credentials (${code}) for ${operation} ${target}`,
+            hint: 'Check that AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) belong ' +
+                'together and have not expired',
+        };
     }
     if (code === 'PermanentRedirect' || code === 'AuthorizationHeaderMalformed' || status === 301) {
-        return (`bucket ${bucket} is not in the configured region (${code ?? status}: ${detail}): set ` +
-            'the region input or AWS_REGION to the bucket region');
+        return {
+            code: 'storage-wrong-region',
+            message: `bucket ${bucket} is not in the configured region (${code ?? status}: ${detail})`,
+            hint: 'Set AWS_REGION to the bucket region',
+        };
     }
     if (code === 'AccessDenied' || status === 403) {
         const action = REQUIRED_ACTION[operation];
@@ -36238,14 +36388,22 @@ function describe(error, context) {
             : '';
         // A HEAD answer has no body: the SDK then has nothing better than "UnknownError".
         const said = detail && detail !== 'UnknownError' ? ` (server said: ${detail})` : '';
-        return (`access denied: ${operation} ${target} needs the ${action} permission on ${resource}` +
-            `${missingKeyNote}; grant it to the role or user these credentials belong to` +
-            `${kmsNote}${said}`);
+        // IAM is the same whatever the shell: the whole advice stays in the message.
+        return {
+            code: 'storage-denied',
+            permission: action,
+            message: `access denied: ${operation} ${target} needs the ${action} permission on ${resource}` +
+                `${missingKeyNote}; grant it to the role or user these credentials belong to` +
+                `${kmsNote}${said}`,
+        };
     }
     const why = [code, status === undefined ? undefined : `HTTP ${status}`]
         .filter((part) => part !== undefined)
         .join(', ');
-    return `S3 ${operation} ${target} at ${endpoint} failed${why ? ` (${why})` : ''}${tries}: ${detail}`;
+    return {
+        code: 'storage-failed',
+        message: `S3 ${operation} ${target} at ${endpoint} failed${why ? ` (${why})` : ''}${tries}: ${detail}`,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/adapters/s3/client.ts
@@ -36276,10 +36434,18 @@ function parseEndpoint(endpointUrl) {
         url = new URL(endpointUrl);
     }
     catch (error) {
-        throw new StorageError(`endpoint-url '${endpointUrl}' is not a URL: write it like https://minio.example.com:9000`, { cause: error });
+        throw new StorageError(`the S3 endpoint '${endpointUrl}' is not a URL`, {
+            cause: error,
+            code: 'bad-setting',
+            hint: 'Write it like https://minio.example.com:9000',
+            fields: { setting: 'endpoint' },
+        });
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new StorageError(`endpoint-url '${endpointUrl}' must start with http:// or https://`);
+        throw new StorageError(`the S3 endpoint '${endpointUrl}' must start with http:// or https://`, {
+            code: 'bad-setting',
+            fields: { setting: 'endpoint' },
+        });
     }
     return url;
 }
@@ -36313,8 +36479,6 @@ function createS3Client(options = {}, env = process.env) {
 var memory_budget = __nccwpck_require__(5503);
 // EXTERNAL MODULE: ./src/adapters/local-errors.ts
 var local_errors = __nccwpck_require__(7887);
-// EXTERNAL MODULE: ./src/core/errors.ts
-var errors = __nccwpck_require__(4296);
 // EXTERNAL MODULE: ./src/core/util/map-limit.ts
 var map_limit = __nccwpck_require__(732);
 ;// CONCATENATED MODULE: ./src/adapters/s3/create-if-absent.ts
@@ -36329,6 +36493,7 @@ var map_limit = __nccwpck_require__(732);
 // CompleteMultipartUpload (which still carries If-None-Match for the stores that honour
 // it). On a store that ignores the header, the window for an unnoticed overwrite shrinks
 // from the whole transfer to one round trip; the core's post-write checks cover that.
+
 
 
 
@@ -36441,7 +36606,7 @@ async function readExactly(file, path, offset, buffer) {
     while (filled < length) {
         const { bytesRead } = await file.read(buffer, filled, length - filled, offset + filled);
         if (bytesRead === 0)
-            throw new Error(`${path} ended at byte ${offset + filled}: it changed while being uploaded`);
+            throw new errors/* DeltaGliderError */.a9(`${path} ended at byte ${offset + filled}: it changed while being uploaded`, undefined, { code: 'source-changed', fields: { path } });
         filled += bytesRead;
     }
     return buffer;
@@ -36562,6 +36727,9 @@ class S3Storage {
                     ...(prefix ? { Prefix: prefix } : {}),
                     ContinuationToken: token,
                     MaxKeys: this.listPageSize,
+                    // Keys travel URL-encoded: in raw XML a CR in a key comes back as LF, and
+                    // characters XML 1.0 cannot carry break the page (botocore asks the same).
+                    EncodingType: 'url',
                 }));
             }
             catch (error) {
@@ -36569,7 +36737,8 @@ class S3Storage {
             }
             for (const object of page.Contents ?? []) {
                 if (object.Key !== undefined) {
-                    yield { key: object.Key, size: object.Size ?? 0, lastModified: object.LastModified };
+                    const key = page.EncodingType === 'url' ? decodeListedKey(object.Key) : object.Key;
+                    yield { key, size: object.Size ?? 0, lastModified: object.LastModified };
                 }
             }
             token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -36595,7 +36764,7 @@ class S3Storage {
             const written = (await (0,promises_.stat)(destPath)).size;
             if (response.ContentLength !== undefined && written !== response.ContentLength) {
                 throw new StorageError(`download of ${s3Url(bucket, key)} ended after ${written} of ` +
-                    `${response.ContentLength} bytes; try again`);
+                    `${response.ContentLength} bytes`, { code: 'storage-dropped', hint: 'Try again', fields: { bucket, key } });
             }
         }
         catch (error) {
@@ -36612,10 +36781,12 @@ class S3Storage {
             if (isLocalFileError(error)) {
                 throw new StorageError(`cannot write ${destPath}: ${error.message}`, {
                     cause: error,
+                    code: 'local-file',
+                    fields: { path: destPath },
                 });
             }
             throw new StorageError(`download of ${s3Url(bucket, key)} from ${this.endpoint} broke off: ` +
-                `${error.message ?? String(error)}; try again`, { cause: error });
+                `${error.message ?? String(error)}`, { cause: error, code: 'storage-dropped', hint: 'Try again', fields: { bucket, key } });
         }
     }
     async upload(bucket, key, srcPath, metadata, options = {}) {
@@ -36627,6 +36798,8 @@ class S3Storage {
         catch (error) {
             throw new StorageError(`cannot read ${srcPath}: ${error.message}`, {
                 cause: error,
+                code: 'local-file',
+                fields: { path: srcPath },
             });
         }
         // Buffered while in flight: up to queueSize parts, or the whole of a small body.
@@ -36677,6 +36850,8 @@ class S3Storage {
                 if (isLocalFileError(error)) {
                     throw new StorageError(`cannot read ${srcPath}: ${error.message}`, {
                         cause: error,
+                        code: 'local-file',
+                        fields: { path: srcPath },
                     });
                 }
                 throw this.fail(error, 'PutObject', bucket, key);
@@ -36710,6 +36885,8 @@ class S3Storage {
             if (isLocalFileError(error)) {
                 throw new StorageError(`cannot read ${srcPath}: ${error.message}`, {
                     cause: error,
+                    code: 'local-file',
+                    fields: { path: srcPath },
                 });
             }
             throw this.fail(error, 'PutObject', bucket, key);
@@ -36768,12 +36945,30 @@ function isLocalFileError(error) {
     const { code, path } = (error ?? {});
     return typeof code === 'string' && typeof path === 'string';
 }
+/**
+ * A key from a listing made with EncodingType=url. S3 encodes a space as "+" (a "+" in
+ * a key as %2B), some servers as %20: undo both, as botocore's unquote_plus does.
+ */
+function decodeListedKey(encoded) {
+    try {
+        return decodeURIComponent(encoded.replace(/\+/g, ' '));
+    }
+    catch (error) {
+        // JSON quoting keeps whatever the server sent inert in a log line.
+        throw new StorageError(`S3 listed a key that is not URL-encoded: ${JSON.stringify(encoded)}`, {
+            cause: error,
+        });
+    }
+}
 
-// EXTERNAL MODULE: ./src/engine.ts + 39 modules
-var src_engine = __nccwpck_require__(6884);
-// EXTERNAL MODULE: ./src/cli/output.ts + 1 modules
-var output = __nccwpck_require__(4205);
+// EXTERNAL MODULE: ./src/engine.ts + 43 modules
+var src_engine = __nccwpck_require__(2649);
+// EXTERNAL MODULE: ./src/cli/output.ts
+var output = __nccwpck_require__(6657);
+// EXTERNAL MODULE: ./src/core/format.ts
+var format = __nccwpck_require__(6228);
 ;// CONCATENATED MODULE: ./src/cli/progress.ts
+
 
 
 // One status line on stderr while a command runs, only when stderr is a terminal: never
@@ -36848,7 +37043,7 @@ function trackStorage(inner, progress) {
         // HEAD counts matter while nothing moves (stats, listings); then transfers do.
         const counts = transferred === 0 && running.size === 0
             ? `${examined} objects examined`
-            : `${transferred} transferred (${(0,output/* formatBytes */.z3)(bytes)})`;
+            : `${transferred} transferred (${(0,format/* formatBytes */.z3)(bytes)})`;
         const now = [...running].at(-1);
         progress.update(counts + (now ? ` · ${now}` : ''));
     };
@@ -37057,7 +37252,7 @@ function nameProblem(name) {
 function assertValidName(name) {
     const problem = nameProblem(name);
     if (problem) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`File name "${name}" ${problem}`, 'Rename the file; names are stored as one S3 key segment and restored as one file name');
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`File name "${name}" ${problem}`, 'Rename the file; names are stored as one S3 key segment and restored as one file name', { code: 'unsafe-name' });
     }
 }
 
@@ -37073,32 +37268,92 @@ function assertValidName(name) {
 /* harmony export */   a9: () => (/* binding */ DeltaGliderError),
 /* harmony export */   cs: () => (/* binding */ IntegrityError),
 /* harmony export */   dz: () => (/* binding */ InputError),
+/* harmony export */   kO: () => (/* binding */ ownHint),
 /* harmony export */   m_: () => (/* binding */ NotFoundError)
 /* harmony export */ });
-// Errors the shells show to people. Each says what went wrong and, where we know it,
-// what to do about it, so the action can print `message` alone, without a stack trace.
+/* unused harmony export ERROR_CODES */
+// Errors the shells show to people. Every error the product raises is a DeltaGliderError
+// with a `code` and structured fields. The message says what went wrong in words any
+// shell can print; a `hint` it carries is shell-neutral. Advice that names a setting
+// (an action input, a CLI flag) belongs to the shells: src/action/hints.ts and
+// src/cli/hints.ts map each code, with its fields, to a hint in their own words.
+/** Every code, so tests can check that each shell has a hint for each. */
+const ERROR_CODES = (/* unused pure expression or super */ null && ([
+    // Input and names
+    'bad-input',
+    'bad-url',
+    'bad-setting',
+    'missing-file',
+    'name-clash',
+    'unsafe-name',
+    'empty-space',
+    'would-overwrite',
+    // Objects in the bucket
+    'not-found',
+    'no-such-file',
+    'integrity',
+    'output-limit',
+    'foreign-reference',
+    'archive-aware-mismatch',
+    'reference-never-appeared',
+    'reference-kept-changing',
+    'unsupported-format',
+    // This machine
+    'local-file',
+    'source-changed',
+    // xdelta3 and its provisioning
+    'xdelta3-missing',
+    'xdelta3-failed',
+    'xdelta3-unusable',
+    'xdelta3-download',
+    'xdelta3-checksum',
+    'xdelta3-archive',
+    'xdelta3-unavailable',
+    // Storage (src/adapters/s3/errors.ts classifies SDK failures)
+    'storage-no-credentials',
+    'storage-bad-credentials',
+    'storage-unreachable',
+    'storage-dropped',
+    'storage-timeout',
+    'storage-no-bucket',
+    'storage-no-key',
+    'storage-wrong-region',
+    'storage-denied',
+    'storage-failed',
+    // A failure with no better name (a bug, an unexpected state)
+    'failed',
+]));
 class DeltaGliderError extends Error {
     hint;
+    /** The code when the thrower names none. */
+    static defaultCode = 'failed';
+    code;
+    fields;
     constructor(message, 
-    /** What the user can do about it; shown after the message. */
+    /** What the user can do about it, in words that hold for every shell. */
     hint, options) {
-        super(message, options);
+        super(message, options?.cause === undefined ? undefined : { cause: options.cause });
         this.hint = hint;
         this.name = new.target.name;
+        this.code = options?.code ?? new.target.defaultCode;
+        this.fields = options?.fields ?? {};
     }
-    /** Message plus hint, the form the action and the CLI print. */
+    /** Message plus the neutral hint: what code without a shell prints. */
     describe() {
-        return this.hint ? `${this.message}. ${this.hint}` : this.message;
+        return joinHint(this.message, this.hint);
     }
 }
 /** Bad input from the user: a malformed URL, a missing file, an invalid option. */
 class InputError extends DeltaGliderError {
+    static defaultCode = 'bad-input';
 }
 /** The bucket does not hold what the request names. */
 class NotFoundError extends DeltaGliderError {
+    static defaultCode = 'not-found';
 }
 /** Bytes that do not match the sha256 their metadata promises. */
 class IntegrityError extends DeltaGliderError {
+    static defaultCode = 'integrity';
 }
 /**
  * A problem on this machine (a full disk, no permission, a read-only file system, too
@@ -37106,8 +37361,9 @@ class IntegrityError extends DeltaGliderError {
  */
 class LocalFileError extends DeltaGliderError {
     local;
+    static defaultCode = 'local-file';
     constructor(local, options) {
-        super(`Cannot ${local.verb ?? 'write'} ${local.path}: ${local.problem} (${local.code})${space(local)}`, `This is a problem of this machine, not of the bucket: ${local.fix}`, options);
+        super(`Cannot ${local.verb ?? 'write'} ${local.path}: ${local.problem} (${local.code})${space(local)}`, `This is a problem of this machine, not of the bucket: ${local.fix}`, { cause: options?.cause, fields: { path: local.path } });
         this.local = local;
     }
     /** The same error, saying how many bytes the file needs (when space ran out). */
@@ -37129,13 +37385,75 @@ function space({ bytesNeeded, bytesFree }) {
     ].filter(Boolean);
     return parts.length === 0 ? '' : `; ${parts.join(', ')}`;
 }
-/** The message of any thrown value, for shells that must print something. */
-function describeError(error) {
-    if (error instanceof DeltaGliderError)
-        return error.describe();
+function joinHint(message, hint) {
+    return hint ? `${message}. ${hint}` : message;
+}
+/** For codes whose message and neutral hint already say everything. */
+const ownHint = () => undefined;
+/** The message of any thrown value, with the hint `hints` give it (the shells' printer). */
+function describeError(error, hints) {
+    if (error instanceof DeltaGliderError) {
+        return joinHint(error.message, hints?.[error.code](error) ?? error.hint);
+    }
     if (error instanceof Error)
         return error.message;
     return String(error);
+}
+
+
+/***/ }),
+
+/***/ 6228:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   p0: () => (/* binding */ savedPercent),
+/* harmony export */   tf: () => (/* binding */ kindLabel),
+/* harmony export */   z3: () => (/* binding */ formatBytes),
+/* harmony export */   zl: () => (/* binding */ sizeCells)
+/* harmony export */ });
+/* unused harmony export plural */
+// Numbers as people read them: sizes, savings and counts. One wording for every report
+// (action log, job summary, PR comment, CLI tables), so the shells cannot drift apart.
+const UNITS = ['KiB', 'MiB', 'GiB', 'TiB'];
+/** Binary units: "812 B", "1.5 MiB"; one decimal above bytes. */
+function formatBytes(bytes) {
+    const sign = bytes < 0 ? '-' : '';
+    let value = Math.abs(bytes);
+    if (value < 1024)
+        return `${sign}${value} B`;
+    let unit = UNITS[0];
+    for (const next of UNITS) {
+        unit = next;
+        value /= 1024;
+        // Stop before 1024.0 would print (e.g. 1023.97 KiB rounds up: move to MiB).
+        if (Math.round(value * 10) / 10 < 1024)
+            break;
+    }
+    return `${sign}${value.toFixed(1)} ${unit}`;
+}
+/** "99.6%" of bytes saved, or "–" when there is nothing to compare. */
+function savedPercent(original, stored) {
+    if (original === 0)
+        return '–';
+    const text = (((original - stored) / original) * 100).toFixed(1);
+    // A reference costs a few bytes more than its file: that is "0.0%", not "-0.0%".
+    return `${text === '-0.0' ? '0.0' : text}%`;
+}
+/** The Original, Stored and Saved cells of a table row. */
+function sizeCells(original, stored) {
+    return [formatBytes(original), formatBytes(stored), savedPercent(original, stored)];
+}
+/**
+ * A stored object's kind as reports show it: archive-aware deltas are marked, since the
+ * DeltaGlider CLI cannot read them (docs/archive-aware.md).
+ */
+function kindLabel(r) {
+    return r.archiveAware ? `${r.kind} (archive-aware)` : r.kind;
+}
+/** "1 file", "3 files". */
+function plural(n, noun) {
+    return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 
@@ -37190,6 +37508,7 @@ function expansionLimit(containerBytes) {
  */
 class OutputLimitError extends _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .IntegrityError */ .cs {
     limitBytes;
+    static defaultCode = 'output-limit';
     constructor(limitBytes, 
     /** The full message; by default a generic one. */
     message = `The output exceeds its limit of ${limitBytes} bytes; it was stopped there`, cause) {
@@ -37212,26 +37531,27 @@ class OutputLimitError extends _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .Integr
 
 // S3 bucket naming rules (the subset that matters to catch typos early): 3-63 chars of
 // lowercase letters, digits, dots and hyphens, starting and ending alphanumeric.
+const BAD_URL = { code: 'bad-url', fields: { setting: 'location' } };
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 function parseS3Url(input) {
     const text = input.trim();
     const example = 'Use the form s3://bucket/prefix/ (a DeltaSpace) or s3://bucket/prefix/file.zip';
     if (!text.startsWith('s3://')) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`"${input}" is not an S3 URL`, example);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`"${input}" is not an S3 URL`, example, BAD_URL);
     }
     const rest = text.slice('s3://'.length);
     const slash = rest.indexOf('/');
     const bucket = slash === -1 ? rest : rest.slice(0, slash);
     const key = slash === -1 ? '' : rest.slice(slash + 1);
     if (!BUCKET_NAME.test(bucket)) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`"${input}" does not name a valid bucket ("${bucket}")`, example);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`"${input}" does not name a valid bucket ("${bucket}")`, example, BAD_URL);
     }
     if (key.startsWith('/') || key.includes('//')) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`"${input}" has an empty path segment`, example);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`"${input}" has an empty path segment`, example, BAD_URL);
     }
     const segments = key.split('/');
     if (segments.some((s) => s === '.' || s === '..')) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`"${input}" contains a "." or ".." path segment`, example);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`"${input}" contains a "." or ".." path segment`, example, BAD_URL);
     }
     return { bucket, key, isPrefix: key === '' || key.endsWith('/') };
 }
@@ -37409,7 +37729,7 @@ const TOOL_ID = `${TOOL_NAME}/${VERSION}`;
 
 /***/ }),
 
-/***/ 6884:
+/***/ 2649:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37594,7 +37914,10 @@ class LocalFiles {
     async size(path) {
         const info = await (0,promises_.stat)(path).catch((error) => {
             if (error.code === 'ENOENT') {
-                throw new errors/* InputError */.dz(`The file ${path} does not exist`, 'Check the path input');
+                throw new errors/* InputError */.dz(`The file ${path} does not exist`, undefined, {
+                    code: 'missing-file',
+                    fields: { setting: 'path', path },
+                });
             }
             throw (0,local_errors/* asLocalError */.Eo)(error, path, { verb: 'read' });
         });
@@ -37729,6 +38052,7 @@ var differ = __nccwpck_require__(7233);
 var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: ./src/adapters/archive/byte-sinks.ts
 // Where rebuilt or expanded bytes go: a file, or a comparison against the original.
+
 
 const BUFFER_BYTES = 1024 * 1024;
 /** Appends to a new file through a 1 MiB buffer; `patch` rewrites bytes already written. */
@@ -37870,8 +38194,11 @@ class RangeComparer {
     async fill() {
         const size = Math.min(this.window.length, this.length - this.compared);
         const { bytesRead } = await this.handle.read(this.window, 0, size, this.start + this.compared);
-        if (bytesRead < size)
-            throw new Error('the original file shrank while it was being compared');
+        if (bytesRead < size) {
+            throw new errors/* DeltaGliderError */.a9('the original file shrank while it was being compared', undefined, {
+                code: 'source-changed',
+            });
+        }
         this.windowStart = this.compared;
         this.windowLength = size;
     }
@@ -38086,8 +38413,11 @@ class ExpandedWriter {
             copied += chunk.length;
             await this.write(chunk);
         }
-        if (copied !== length)
-            throw new Error('the original file shrank while it was being read');
+        if (copied !== length) {
+            throw new errors/* DeltaGliderError */.a9('the original file shrank while it was being read', undefined, {
+                code: 'source-changed',
+            });
+        }
     }
     /** Streams `content` into a 'D' record; returns the content length. */
     async deflated(recipeIndex, deflateLength, content) {
@@ -45187,6 +45517,7 @@ var pako_esm_pako = {
 
 ;// CONCATENATED MODULE: ./src/adapters/archive/pako-engine.ts
 
+
 const pako_engine_CHUNK_BYTES = 64 * 1024;
 // zlib's own numbers (zlib.h), the same in every port.
 const STRATEGY = {
@@ -45231,7 +45562,7 @@ async function* pakoDeflate(recipe, content) {
 }
 function pushOrThrow(deflater, data, last) {
     if (!deflater.push(data, last) || deflater.err) {
-        throw new Error(`pako deflate failed: ${deflater.msg || `status ${deflater.err}`}`);
+        throw new errors/* DeltaGliderError */.a9(`pako deflate failed: ${deflater.msg || `status ${deflater.err}`}`);
     }
 }
 
@@ -45324,7 +45655,7 @@ async function* stripGzipFraming(source) {
             header = Buffer.concat([header, chunk.subarray(0, need)]);
             chunk = chunk.subarray(need);
             if (header.length === GZIP_HEADER_BYTES && !isPlainGzipHeader(header)) {
-                throw new Error(`gzip wrote an unexpected header (${header.toString('hex')})`);
+                throw new errors/* DeltaGliderError */.a9(`gzip wrote an unexpected header (${header.toString('hex')})`);
             }
         }
         if (chunk.length >= GZIP_TRAILER_BYTES) {
@@ -45342,7 +45673,7 @@ async function* stripGzipFraming(source) {
         }
     }
     if (header.length < GZIP_HEADER_BYTES || tail.length < GZIP_TRAILER_BYTES) {
-        throw new Error('gzip output ended before its header and trailer were complete');
+        throw new errors/* DeltaGliderError */.a9('gzip output ended before its header and trailer were complete');
     }
 }
 function isPlainGzipHeader(header) {
@@ -46095,7 +46426,6 @@ const ZIP64_EXTRA_ID = 0x0001;
 const MAX_COMMENT = 0xffff;
 /** A central directory beyond this is not worth holding in memory: fall back. */
 const MAX_CENTRAL_DIRECTORY = 256 * 1024 * 1024;
-const METHOD_STORED = 0;
 const METHOD_DEFLATED = 8;
 const FLAG_ENCRYPTED = 0x0001;
 async function readAt(handle, position, length) {
@@ -46297,14 +46627,14 @@ function levelsFromZipFlags(flags) {
 
 
 
+
 /** The view definition above, as recorded beside deltas encoded against it. */
 const VIEW_VERSION = 'v1';
 const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 const INFLATE_CHUNK_BYTES = 64 * 1024;
 /** The reference changed size or content while its view was being written. */
 function changedWhileReading(path) {
-    return new Error(`${path} changed while its reference view was being written; ` +
-        'run again once nothing else writes to it');
+    return new errors/* DeltaGliderError */.a9(`${path} changed while its reference view was being written`, 'Try again once nothing else writes to it', { code: 'source-changed', fields: { path } });
 }
 /**
  * Writes the view of `path` to `viewPath` and names the container; undefined, with no
@@ -46862,10 +47192,102 @@ function readHead(path) {
 
 
 
+;// CONCATENATED MODULE: ./src/core/archive-views.ts
+
+
+/** The codec's view version: part of the on-bucket format, like the expanded form. */
+const VIEW_V1 = 'view-v1';
+/**
+ * The reference side of archive-aware deltas: each reference's deterministic uncompressed
+ * view, derived once per run from its verified local copy and kept in scratch space.
+ *
+ * A view is bounded: never more than `expansionLimit` of its reference, nor more than a
+ * delta recorded for it (a 254 KiB gzip of zeros must not become 256 MiB of scratch).
+ */
+class ArchiveViews {
+    codec;
+    files;
+    hasher;
+    views = new Map();
+    constructor(codec, files, hasher) {
+        this.codec = codec;
+        this.files = files;
+        this.hasher = hasher;
+    }
+    /**
+     * The view a new delta is made against. A reference whose view would pass the limit is
+     * used raw: the delta then records `dg-ref-view: raw`.
+     */
+    async viewForUpload(refSha, refPath) {
+        try {
+            return await this.viewOf(refSha, refPath);
+        }
+        catch (error) {
+            if (error instanceof output_limit/* OutputLimitError */.XM)
+                return { path: refPath, refView: 'raw' };
+            throw error;
+        }
+    }
+    /**
+     * The view of the reference whose sha256 is `refSha` (local copy at `refPath`), checked
+     * against what a delta recorded for it before and while it is built.
+     */
+    async viewOf(refSha, refPath, recorded = {}) {
+        const limit = (0,output_limit/* expansionLimit */.lS)(await this.files.size(refPath));
+        if (recorded.size !== undefined && recorded.size > limit) {
+            throw new errors/* IntegrityError */.cs(`${recorded.delta ?? 'The delta'} records a reference view of ${recorded.size} bytes, more than the ` +
+                `${limit} bytes allowed for a reference of this size`, 'The object is corrupt or hostile; nothing was built');
+        }
+        let pending = this.views.get(refSha);
+        if (!pending) {
+            pending = this.derive(refPath, Math.min(limit, recorded.size ?? limit));
+            this.views.set(refSha, pending);
+            pending.catch(() => this.views.delete(refSha));
+        }
+        const view = await pending.catch((error) => {
+            if (!(error instanceof output_limit/* OutputLimitError */.XM) || !recorded.delta)
+                throw error;
+            throw new output_limit/* OutputLimitError */.XM(error.limitBytes, `${recorded.delta}: ${error.message}`, error);
+        });
+        if (view.refView !== 'raw')
+            checkRecorded(view, recorded, recorded.delta ?? 'The delta');
+        return view;
+    }
+    async derive(refPath, maxBytes) {
+        const viewPath = this.files.tempPath('reference.view');
+        let seen;
+        try {
+            seen = await this.codec.view(refPath, viewPath, { maxBytes });
+        }
+        catch (error) {
+            await this.files.remove(viewPath);
+            if (error instanceof output_limit/* OutputLimitError */.XM) {
+                throw new output_limit/* OutputLimitError */.XM(maxBytes, `The reference's archive-aware view passed ${maxBytes} bytes (what its delta records, ` +
+                    'or the limit for a reference of its size); building it was stopped', error);
+            }
+            throw error;
+        }
+        if (!seen)
+            return { path: refPath, refView: 'raw' };
+        return {
+            path: viewPath,
+            refView: VIEW_V1,
+            size: await this.files.size(viewPath),
+            sha256: await this.hasher.sha256File(viewPath),
+        };
+    }
+}
+function checkRecorded(view, recorded, delta) {
+    if (recorded.size !== undefined && view.size !== recorded.size) {
+        throw new errors/* IntegrityError */.cs(`The reference's view is ${view.size} bytes, but ${delta} records ${recorded.size}`, 'The delta object is corrupt, or was made against another reference');
+    }
+    if (recorded.sha256 !== undefined && view.sha256 !== recorded.sha256) {
+        throw new errors/* IntegrityError */.cs(`The reference's view has sha256 ${view.sha256}, but ${delta} records ${recorded.sha256}`, 'The delta object is corrupt, or was made against another reference');
+    }
+}
+
 // EXTERNAL MODULE: ./src/core/delta-space.ts
 var delta_space = __nccwpck_require__(2418);
-// EXTERNAL MODULE: ./src/core/s3-url.ts
-var s3_url = __nccwpck_require__(2629);
 // EXTERNAL MODULE: ./src/core/text-safety.ts
 var text_safety = __nccwpck_require__(5471);
 // EXTERNAL MODULE: ./src/core/version.ts
@@ -47105,6 +47527,8 @@ function referenceSha256(meta) {
     return readField(meta, 'file-sha256')?.toLowerCase();
 }
 
+// EXTERNAL MODULE: ./src/core/s3-url.ts
+var s3_url = __nccwpck_require__(2629);
 ;// CONCATENATED MODULE: ./src/core/progress.ts
 /** Reports nothing: the default when no shell watches (tests, library use). */
 const NO_PROGRESS = {
@@ -47255,7 +47679,10 @@ class Downloader {
             return this.fetchDirect(space.bucket, directHead, name, dest, keep).catch(needing(dest, directHead.size));
         }
         if (!deltaHead) {
-            throw new errors/* NotFoundError */.m_(`Neither ${(0,s3_url/* formatS3Url */.L)(space.bucket, (0,delta_space/* directKey */.Rr)(space, name))} nor its .delta exists`, 'Check the s3-url, or list the DeltaSpace to see the names it holds');
+            throw new errors/* NotFoundError */.m_(`Neither ${(0,s3_url/* formatS3Url */.L)(space.bucket, (0,delta_space/* directKey */.Rr)(space, name))} nor its .delta exists`, 'Check the S3 URL, or list the DeltaSpace to see the names it holds', {
+                code: 'no-such-file',
+                fields: { setting: 'location', bucket: space.bucket, key: (0,delta_space/* directKey */.Rr)(space, name) },
+            });
         }
         return fetchDelta(deltaHead);
     }
@@ -47323,7 +47750,7 @@ class Downloader {
     async archiveSource(key, archive, refSha, refPath) {
         const { archives } = this.deps;
         if (archive.format !== ARCHIVE_FORMAT || !archives) {
-            throw new errors/* DeltaGliderError */.a9(`${key} is an archive-aware delta in format "${archive.format}", which this build cannot read`, 'Upgrade deltaglider/action (or the deltaglider CLI) to the version that wrote it');
+            throw new errors/* DeltaGliderError */.a9(`${key} is an archive-aware delta in format "${archive.format}", which this build cannot read`, 'Upgrade deltaglider/action (or the deltaglider CLI) to the version that wrote it', { code: 'unsupported-format', fields: { key } });
         }
         if (archive.refView === 'raw')
             return refPath;
@@ -47438,7 +47865,7 @@ async function checkTargets(targets, deps, options) {
     if (conflicts.length > 0) {
         conflicts.sort();
         throw new errors/* InputError */.dz(`${conflicts.length === 1 ? 'A file' : `${conflicts.length} files`} already exist` +
-            `${conflicts.length === 1 ? 's' : ''} with other content: ${conflicts.join(', ')}`, 'Nothing was downloaded. Allow replacing them (action input overwrite: true, CLI --overwrite), or download into another directory');
+            `${conflicts.length === 1 ? 's' : ''} with other content: ${conflicts.join(', ')}`, 'Nothing was downloaded. Allow replacing them, or download into another directory', { code: 'would-overwrite', fields: { setting: 'overwrite', paths: conflicts } });
     }
     return done;
 }
@@ -47561,33 +47988,296 @@ async function describeObject(storage, space, name, object) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/core/download.ts
+
+
+
+
+
+
+
+/**
+ * The download use case: one file or a whole DeltaSpace, every destination checked
+ * (names, existing files) before anything is written.
+ */
+class Downloads {
+    deps;
+    constructor(deps) {
+        this.deps = deps;
+    }
+    async download(space, name, destDir, options = {}) {
+        (0,delta_space/* assertValidName */.QB)(name);
+        const dest = destinationPath(destDir, name);
+        const done = await this.checkOne(space, name, dest, options);
+        return done ?? this.inScope(space, name, dest);
+    }
+    /**
+     * Lists a DeltaSpace and checks every destination in `destDir` (names, existing files),
+     * writing nothing; resolves to the download itself. Lets a caller check several spaces
+     * before writing into any (the CLI's `cp -r`).
+     */
+    async prepareDownloadAll(space, destDir, options = {}) {
+        // Each download warns about its own name if stored twice: list without warning.
+        const listing = await listSpace(this.deps.storage, space);
+        if (listing.length === 0) {
+            throw new errors/* InputError */.dz(`${(0,delta_space/* formatSpace */.cZ)(space)} holds no files`, 'Check the S3 URL: a DeltaSpace URL ends with "/" and names the prefix the files were uploaded to', {
+                code: 'empty-space',
+                fields: { setting: 'location', bucket: space.bucket, key: space.prefix },
+            });
+        }
+        // Objects another tool wrote may carry names no file can have safely ("..", "a\b"):
+        // refuse the whole download before writing anything, rather than fail half-way.
+        const unsafe = listing.flatMap((file) => {
+            const problem = (0,delta_space/* nameProblem */.rH)(file.name);
+            // JSON quoting shows control characters as escapes instead of printing them.
+            return problem
+                ? [`${JSON.stringify((0,s3_url/* formatS3Url */.L)(space.bucket, file.key))} (the name ${problem})`]
+                : [];
+        });
+        if (unsafe.length > 0) {
+            throw new errors/* InputError */.dz(`${(0,delta_space/* formatSpace */.cZ)(space)} holds objects that cannot be restored as files: ${unsafe.join(', ')}`, 'Nothing was downloaded. DeltaGlider never writes such names: rename or delete those objects with another S3 tool, or download the other files one by one by URL', { code: 'unsafe-name', fields: { bucket: space.bucket, key: space.prefix } });
+        }
+        const targets = listing.map((file) => ({
+            file,
+            dest: destinationPath(destDir, file.name),
+        }));
+        const done = await checkTargets(targets, this.deps, options);
+        return () => (0,map_limit/* mapLimit */.s)(targets, this.deps.concurrency, async ({ file, dest }) => done.get(dest) ?? this.inScope(space, file.name, dest));
+    }
+    /** Downloads a logical file to a path of the caller's choosing (any file name). */
+    async downloadTo(space, name, destPath, options = {}) {
+        const done = await this.checkOne(space, name, destPath, options);
+        return done ?? this.deps.downloader.downloadTo(space, name, destPath);
+    }
+    /** One file's download, its log lines and progress scoped to it. */
+    inScope(space, name, dest) {
+        return this.deps.progress.file(name, () => this.deps.downloader.downloadTo(space, name, dest));
+    }
+    /** The already-done result when `dest` holds the same bytes; throws on a conflict. */
+    async checkOne(space, name, dest, options) {
+        const file = await describeFile(this.deps.storage, space, name);
+        // A missing file: the downloader says so, naming both keys.
+        if (!file)
+            return undefined;
+        return (await checkTargets([{ file, dest }], this.deps, options)).get(dest);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/remover.ts
+
+
+
+/**
+ * Removes a logical file from a DeltaSpace: `<name>` and/or `<name>.delta`, then the
+ * space's `reference.bin` once no `.delta` is left at that level. Only this exact level
+ * counts: a deeper prefix, or a sibling prefix that merely starts with the same
+ * characters (`app` and `app2`), is another DeltaSpace with its own reference.
+ *
+ * Not safe against an upload to the same space at the same moment: a delta written
+ * between the listing and the reference's deletion would lose its reference.
+ */
+async function removeFile(storage, log, space, name, options = {}) {
+    (0,delta_space/* assertValidName */.QB)(name);
+    const targets = [];
+    for (const key of [(0,delta_space/* directKey */.Rr)(space, name), (0,delta_space/* deltaKey */.MZ)(space, name)]) {
+        if (await storage.head(space.bucket, key))
+            targets.push(key);
+    }
+    if (targets.length === 0) {
+        throw new errors/* NotFoundError */.m_(`Neither ${(0,s3_url/* formatS3Url */.L)(space.bucket, (0,delta_space/* directKey */.Rr)(space, name))} nor its .delta exists`, `List ${(0,delta_space/* formatSpace */.cZ)(space)} to see the names it holds`);
+    }
+    for (const key of targets)
+        await remove(storage, log, space.bucket, key, options.dryRun);
+    const refKey = (0,delta_space/* referenceKey */.Db)(space);
+    const referenceRemoved = !(await anyDeltaLeft(storage, space, new Set(targets))) &&
+        (await storage.head(space.bucket, refKey)) !== undefined;
+    if (referenceRemoved) {
+        log.info(`${(0,delta_space/* formatSpace */.cZ)(space)} holds no delta any more: removing its reference.bin`);
+        await remove(storage, log, space.bucket, refKey, options.dryRun);
+    }
+    return { name, deleted: referenceRemoved ? [...targets, refKey] : targets, referenceRemoved };
+}
+/** Whether a `.delta` is left directly in the space, `gone` (deleted, or to be in a dry run) aside. */
+async function anyDeltaLeft(storage, space, gone) {
+    const prefix = (0,delta_space/* listingPrefix */.Lo)(space);
+    for await (const object of storage.list(space.bucket, prefix)) {
+        const rest = object.key.slice(prefix.length);
+        if (!rest.includes('/') && rest.endsWith(delta_space/* DELTA_SUFFIX */.BB) && !gone.has(object.key))
+            return true;
+    }
+    return false;
+}
+async function remove(storage, log, bucket, key, dryRun = false) {
+    if (dryRun) {
+        log.info(`(dry run) would delete ${(0,s3_url/* formatS3Url */.L)(bucket, key)}`);
+        return;
+    }
+    log.info(`Deleting ${(0,s3_url/* formatS3Url */.L)(bucket, key)}`);
+    await storage.delete(bucket, key);
+}
+
+// EXTERNAL MODULE: ./src/core/models.ts
+var models = __nccwpck_require__(6393);
+// EXTERNAL MODULE: ./src/core/tree.ts
+var tree = __nccwpck_require__(5563);
+;// CONCATENATED MODULE: ./src/core/stats.ts
+
+
+
+
+
+
+/** HEAD requests in flight: metadata holds the original sizes of deltas. */
+const stats_HEAD_CONCURRENCY = 8;
+/**
+ * Totals for everything under a bucket or prefix. Sizes of deltas come from their
+ * metadata (one HEAD each, bounded); the DeltaGlider CLI's own `.deltaglider/` objects
+ * are left out.
+ */
+async function computeStats(storage, bucket, listingPrefix, log) {
+    const directories = await (0,tree/* walkTree */.Ir)(storage, bucket, listingPrefix);
+    const names = directories.map((d) => new Map(d.objects.map((o) => [baseName(o.key), o])));
+    // One bounded pool for the whole walk, however many directories there are.
+    const work = directories.flatMap((directory, index) => directory.objects.map((object) => ({ index, object })));
+    const parts = await (0,map_limit/* mapLimit */.s)(work, stats_HEAD_CONCURRENCY, ({ index, object }) => classify(storage, bucket, object, names[index], log));
+    const grouped = directories.map(() => []);
+    parts.forEach((part, i) => grouped[work[i].index].push(part));
+    const perDirectory = directories.map((directory, index) => summarize(directory, grouped[index]));
+    const spaces = directories.flatMap((directory, index) => directory.reference ? [{ prefix: directory.prefix, ...perDirectory[index] }] : []);
+    return {
+        bucket,
+        prefix: listingPrefix,
+        ...sum(perDirectory),
+        deltaSpaces: spaces.length,
+        spaces,
+    };
+}
+/** HEADs one object and says what it adds to the totals. */
+async function classify(storage, bucket, object, 
+/** The objects in the same directory, by base name. */
+siblings, log) {
+    const head = await storage.head(bucket, object.key);
+    const storedBytes = head?.size ?? object.size;
+    const decoded = decodeObject(head?.metadata ?? {});
+    const fileName = baseName(object.key);
+    if (!fileName.endsWith(delta_space/* DELTA_SUFFIX */.BB) || decoded.type !== 'delta') {
+        const kind = decoded.type === 'plain' ? 'plain' : 'direct';
+        // A direct object with a newer `.delta` of its name is not what reads return.
+        const delta = siblings.get(fileName + delta_space/* DELTA_SUFFIX */.BB);
+        const stale = delta !== undefined && formToRead(object, delta).read === delta;
+        return {
+            kind,
+            name: stale ? undefined : fileName,
+            originalBytes: stale ? 0 : storedBytes,
+            storedBytes,
+        };
+    }
+    const name = (0,delta_space/* stripDeltaSuffix */.C0)(fileName);
+    // A name stored in both forms counts once, as the form reads use (two-forms.ts).
+    const direct = siblings.get(name);
+    const shadowed = direct !== undefined && formToRead(direct, object).read === direct;
+    if (direct) {
+        const [read, stale] = shadowed ? [direct.key, object.key] : [object.key, direct.key];
+        log.warning(twoFormsWarning(bucket, name, read, stale));
+    }
+    if (decoded.size === undefined) {
+        log.debug(`${object.key} has no dg-file-size; counting its stored size as its file size`);
+    }
+    return {
+        kind: 'delta',
+        name: shadowed ? undefined : name,
+        originalBytes: shadowed ? 0 : (decoded.size ?? storedBytes),
+        storedBytes,
+    };
+}
+function baseName(key) {
+    return key.slice(key.lastIndexOf('/') + 1);
+}
+function summarize(directory, parts) {
+    const count = (kind) => parts.filter((p) => p.kind === kind).length;
+    const files = parts.filter((p) => p.name !== undefined);
+    const referenceBytes = directory.reference?.size ?? 0;
+    return withSavings({
+        files: files.length,
+        originalBytes: files.reduce((total, p) => total + p.originalBytes, 0),
+        storedBytes: referenceBytes + parts.reduce((total, p) => total + p.storedBytes, 0),
+        references: directory.reference ? 1 : 0,
+        deltas: count('delta'),
+        direct: count('direct'),
+        plain: count('plain'),
+    });
+}
+function sum(all) {
+    const add = (field) => all.reduce((total, t) => total + t[field], 0);
+    return withSavings({
+        files: add('files'),
+        originalBytes: add('originalBytes'),
+        storedBytes: add('storedBytes'),
+        references: add('references'),
+        deltas: add('deltas'),
+        direct: add('direct'),
+        plain: add('plain'),
+    });
+}
+function withSavings(totals) {
+    const { savedBytes, savingsPercent } = (0,models/* totalsOf */.v)([
+        { originalBytes: totals.originalBytes, storedBytes: totals.storedBytes },
+    ]);
+    return { ...totals, savedBytes, savingsPercent };
+}
+
+;// CONCATENATED MODULE: ./src/core/inspect.ts
+
+
+
+
+
+/** What reads and tidies the bucket without rebuilding files: list, stats, walk, remove. */
+class Inspection {
+    deps;
+    constructor(deps) {
+        this.deps = deps;
+    }
+    /** The logical files of a DeltaSpace; warns about names stored in two forms. */
+    async list(space) {
+        const files = await listSpace(this.deps.storage, space);
+        warnTwoForms(this.deps.log, space.bucket, files);
+        return files;
+    }
+    /** Totals for a bucket (`prefix` '') or everything under a prefix. */
+    stats(bucket, prefix) {
+        return computeStats(this.deps.storage, bucket, treePrefix(prefix), this.deps.log);
+    }
+    /** The directories (candidate DeltaSpaces) under a bucket or prefix, with their objects. */
+    walk(bucket, prefix) {
+        return (0,tree/* walkTree */.Ir)(this.deps.storage, bucket, treePrefix(prefix));
+    }
+    /** Removes a logical file, and the space's reference once no delta needs it. */
+    remove(space, name, options) {
+        return removeFile(this.deps.storage, this.deps.log, space, name, options);
+    }
+}
+/** `releases/app` or `releases/app/` -> `releases/app/`; '' stays '' (the whole bucket). */
+function treePrefix(prefix) {
+    const trimmed = prefix.replace(/\/+$/, '');
+    return trimmed === '' ? '' : `${trimmed}/`;
+}
+
 ;// CONCATENATED MODULE: ./src/core/reference-store.ts
 
 
 
 /**
  * Verified local copies of references. A reference is fetched from the bucket at most
- * once per run (concurrent callers share one download) and never used unverified.
+ * once per run and store (concurrent callers share one download) and never used unverified.
  */
 class ReferenceStore {
-    storage;
-    hasher;
-    cache;
-    files;
-    log;
-    progress;
+    deps;
+    policy;
     inFlight = new Map();
-    stats = { cacheHits: 0, downloads: 0 };
-    constructor(storage, hasher, cache, files, log, progress) {
-        this.storage = storage;
-        this.hasher = hasher;
-        this.cache = cache;
-        this.files = files;
-        this.log = log;
-        this.progress = progress;
-    }
-    get report() {
-        return { ...this.stats };
+    constructor(deps, policy = 'cache-first') {
+        this.deps = deps;
+        this.policy = policy;
     }
     /** Path of a local copy of `bucket/key` whose bytes hash to `sha256`. */
     async localCopy(bucket, key, sha256) {
@@ -47602,34 +48292,85 @@ class ReferenceStore {
     }
     /** Keeps a copy of a file we just made the reference, so deltas against it need no GET. */
     async adopt(filePath, sha256) {
-        const cached = await this.cache.put(filePath, sha256, { copy: true });
+        const cached = await this.deps.cache.put(filePath, sha256, { copy: true });
         this.inFlight.set(sha256, Promise.resolve(cached));
     }
     async fetch(bucket, key, sha256) {
-        const cached = await this.cache.get(sha256);
-        if (cached) {
-            this.stats.cacheHits++;
-            this.log.debug(`reference ${sha256.slice(0, 12)} found in the local cache`);
-            return cached;
+        const { storage, hasher, cache, files, log, progress } = this.deps;
+        if (this.policy === 'cache-first') {
+            const cached = await cache.get(sha256);
+            if (cached) {
+                log.debug(`reference ${sha256.slice(0, 12)} found in the local cache`);
+                return cached;
+            }
         }
-        const temp = this.files.tempPath('reference.bin');
+        const temp = files.tempPath('reference.bin');
         try {
-            const head = await this.storage.head(bucket, key);
+            const head = await storage.head(bucket, key);
             if (!head) {
                 throw new errors/* NotFoundError */.m_(`The reference ${(0,s3_url/* formatS3Url */.L)(bucket, key)} is missing`, 'Deltas in this DeltaSpace cannot be rebuilt without it; restore it from a backup or re-upload the files');
             }
-            this.log.info(`Downloading reference ${(0,s3_url/* formatS3Url */.L)(bucket, key)}`);
-            await inStep(this.progress, key, 'downloading the reference', head.size, (onProgress) => this.storage.download(bucket, key, temp, { onProgress }));
-            const actual = await this.hasher.sha256File(temp);
+            log.info(`Downloading reference ${(0,s3_url/* formatS3Url */.L)(bucket, key)}`);
+            await inStep(progress, key, 'downloading the reference', head.size, (onProgress) => storage.download(bucket, key, temp, { onProgress }));
+            const actual = await hasher.sha256File(temp);
             if (actual !== sha256) {
                 throw new errors/* IntegrityError */.cs(`The reference ${(0,s3_url/* formatS3Url */.L)(bucket, key)} is corrupt: its sha256 is ${actual}, expected ${sha256}`, 'The bucket object was changed behind DeltaGlider; deltas against it cannot be trusted');
             }
-            this.stats.downloads++;
-            return await this.cache.put(temp, sha256);
+            if (this.policy === 'cache-first')
+                return await cache.put(temp, sha256);
+            // Scratch space goes with the run, so a bucket-only copy never outlives it.
+            const kept = files.tempPath(`reference-${sha256.slice(0, 16)}.bin`);
+            await files.rename(temp, kept);
+            return kept;
         }
         finally {
-            await this.files.remove(temp);
+            await files.remove(temp);
         }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/upload.ts
+
+
+
+
+/** The upload use case: one file, or several into one DeltaSpace. */
+class Uploads {
+    deps;
+    constructor(deps) {
+        this.deps = deps;
+    }
+    upload(path, space, name) {
+        return this.deps.progress.file(name ?? (0,external_node_path_.basename)(path), () => this.deps.uploader.upload(path, space, name));
+    }
+    /**
+     * Uploads several files into one DeltaSpace. When the space has no reference yet, the
+     * first file is uploaded alone so that the reference is the first file given (a
+     * deterministic choice), and the rest run concurrently against it.
+     */
+    async uploadAll(paths, space) {
+        assertUniqueNames(paths);
+        if (paths.length === 0)
+            return [];
+        const { storage, concurrency } = this.deps;
+        const hasReference = await storage.head(space.bucket, (0,delta_space/* referenceKey */.Db)(space));
+        const [first, ...rest] = paths;
+        if (hasReference)
+            return (0,map_limit/* mapLimit */.s)(paths, concurrency, (p) => this.upload(p, space));
+        const head = await this.upload(first, space);
+        const tail = await (0,map_limit/* mapLimit */.s)(rest, concurrency, (p) => this.upload(p, space));
+        return [head, ...tail];
+    }
+}
+function assertUniqueNames(paths) {
+    const seen = new Map();
+    for (const path of paths) {
+        const name = (0,external_node_path_.basename)(path);
+        const other = seen.get(name);
+        if (other !== undefined) {
+            throw new errors/* InputError */.dz(`Two files share the name "${name}": ${other} and ${path}`, 'Each file is stored as <prefix>/<basename>; upload them to different prefixes or rename one', { code: 'name-clash', fields: { setting: 'path', paths: [other, path] } });
+        }
+        seen.set(name, path);
     }
 }
 
@@ -47686,7 +48427,7 @@ function looksLikeText(head) {
  * Decides whether a file is a delta candidate, from its name, its size and its first
  * `SNIFF_BYTES` bytes.
  */
-function classify(name, size, head, minDeltaBytes = MIN_DELTA_BYTES) {
+function policy_classify(name, size, head, minDeltaBytes = MIN_DELTA_BYTES) {
     if (size < minDeltaBytes) {
         return { eligible: false, reason: `smaller than ${minDeltaBytes} bytes` };
     }
@@ -47778,7 +48519,7 @@ class Uploader {
         const { name, size } = file;
         const eligibility = file.expanded
             ? { eligible: true }
-            : classify(name, size, head, this.options.minDeltaBytes);
+            : policy_classify(name, size, head, this.options.minDeltaBytes);
         if (!eligibility.eligible) {
             log.info(`${name}: stored direct (${eligibility.reason})`);
             return this.putDirect(space, file);
@@ -47795,7 +48536,7 @@ class Uploader {
                 refHead = await this.deps.storage.head(space.bucket, refKey);
                 if (!refHead) {
                     if (attempt >= REFERENCE_ATTEMPTS) {
-                        throw new errors/* DeltaGliderError */.a9(`${(0,s3_url/* formatS3Url */.L)(space.bucket, refKey)} is being created by another writer but never appeared`, 'Re-run the step; if it persists, check for stuck uploads to this DeltaSpace');
+                        throw new errors/* DeltaGliderError */.a9(`${(0,s3_url/* formatS3Url */.L)(space.bucket, refKey)} is being created by another writer but never appeared`, 'Try again; if it persists, check for stuck uploads to this DeltaSpace', { code: 'reference-never-appeared', fields: { bucket: space.bucket, key: refKey } });
                     }
                     await this.deps.clock.sleep(250 * 2 ** attempt);
                     continue;
@@ -47803,7 +48544,7 @@ class Uploader {
             }
             const refSha = referenceSha256(refHead.metadata);
             if (!refSha) {
-                throw new errors/* IntegrityError */.cs(`${(0,s3_url/* formatS3Url */.L)(space.bucket, refKey)} has no dg-file-sha256 metadata`, 'It was not written by DeltaGlider, or was changed behind it; move it away or use another s3-url');
+                throw new errors/* IntegrityError */.cs(`${(0,s3_url/* formatS3Url */.L)(space.bucket, refKey)} has no dg-file-sha256 metadata`, 'It was not written by DeltaGlider, or was changed behind it; move it away or store the files under another prefix', { code: 'foreign-reference', fields: { bucket: space.bucket, key: refKey } });
             }
             const stored = await this.putDelta(space, file, refSha);
             if (stored)
@@ -47811,7 +48552,7 @@ class Uploader {
             // The reference was replaced while this delta was being made: only a racer on a
             // store that ignores If-None-Match does that, and it settles within a few tries.
             if (attempt >= REFERENCE_ATTEMPTS) {
-                throw new errors/* DeltaGliderError */.a9(`${(0,s3_url/* formatS3Url */.L)(space.bucket, refKey)} kept changing while ${name} was stored against it`, 'Other writers keep replacing the reference; re-run the step once they are done');
+                throw new errors/* DeltaGliderError */.a9(`${(0,s3_url/* formatS3Url */.L)(space.bucket, refKey)} kept changing while ${name} was stored against it`, 'Other writers keep replacing the reference; try again once they are done', { code: 'reference-kept-changing', fields: { bucket: space.bucket, key: refKey } });
             }
             refHead = await this.deps.storage.head(space.bucket, refKey);
         }
@@ -48020,7 +48761,7 @@ class Uploader {
             await differ.decode(sourcePath, deltaPath, decoded);
             const actual = await hasher.sha256File(decoded);
             if (actual !== expanded.sha256) {
-                throw new errors/* IntegrityError */.cs(`An archive-aware delta decoded to sha256 ${actual} instead of ${expanded.sha256}`, 'Nothing was stored; set archive-aware: false to store this file without it, and report the bug');
+                throw new errors/* IntegrityError */.cs(`An archive-aware delta decoded to sha256 ${actual} instead of ${expanded.sha256}`, 'Nothing was stored; store this file without archive-aware deltas, and report the bug', { code: 'archive-aware-mismatch', fields: { setting: 'archive-aware' } });
             }
         }
         finally {
@@ -48064,267 +48805,7 @@ class Uploader {
     }
 }
 
-;// CONCATENATED MODULE: ./src/core/remover.ts
-
-
-
-/**
- * Removes a logical file from a DeltaSpace: `<name>` and/or `<name>.delta`, then the
- * space's `reference.bin` once no `.delta` is left at that level. Only this exact level
- * counts: a deeper prefix, or a sibling prefix that merely starts with the same
- * characters (`app` and `app2`), is another DeltaSpace with its own reference.
- *
- * Not safe against an upload to the same space at the same moment: a delta written
- * between the listing and the reference's deletion would lose its reference.
- */
-async function removeFile(storage, log, space, name, options = {}) {
-    (0,delta_space/* assertValidName */.QB)(name);
-    const targets = [];
-    for (const key of [(0,delta_space/* directKey */.Rr)(space, name), (0,delta_space/* deltaKey */.MZ)(space, name)]) {
-        if (await storage.head(space.bucket, key))
-            targets.push(key);
-    }
-    if (targets.length === 0) {
-        throw new errors/* NotFoundError */.m_(`Neither ${(0,s3_url/* formatS3Url */.L)(space.bucket, (0,delta_space/* directKey */.Rr)(space, name))} nor its .delta exists`, `List ${(0,delta_space/* formatSpace */.cZ)(space)} to see the names it holds`);
-    }
-    for (const key of targets)
-        await remove(storage, log, space.bucket, key, options.dryRun);
-    const refKey = (0,delta_space/* referenceKey */.Db)(space);
-    const referenceRemoved = !(await anyDeltaLeft(storage, space, new Set(targets))) &&
-        (await storage.head(space.bucket, refKey)) !== undefined;
-    if (referenceRemoved) {
-        log.info(`${(0,delta_space/* formatSpace */.cZ)(space)} holds no delta any more: removing its reference.bin`);
-        await remove(storage, log, space.bucket, refKey, options.dryRun);
-    }
-    return { name, deleted: referenceRemoved ? [...targets, refKey] : targets, referenceRemoved };
-}
-/** Whether a `.delta` is left directly in the space, `gone` (deleted, or to be in a dry run) aside. */
-async function anyDeltaLeft(storage, space, gone) {
-    const prefix = (0,delta_space/* listingPrefix */.Lo)(space);
-    for await (const object of storage.list(space.bucket, prefix)) {
-        const rest = object.key.slice(prefix.length);
-        if (!rest.includes('/') && rest.endsWith(delta_space/* DELTA_SUFFIX */.BB) && !gone.has(object.key))
-            return true;
-    }
-    return false;
-}
-async function remove(storage, log, bucket, key, dryRun = false) {
-    if (dryRun) {
-        log.info(`(dry run) would delete ${(0,s3_url/* formatS3Url */.L)(bucket, key)}`);
-        return;
-    }
-    log.info(`Deleting ${(0,s3_url/* formatS3Url */.L)(bucket, key)}`);
-    await storage.delete(bucket, key);
-}
-
-// EXTERNAL MODULE: ./src/core/models.ts
-var models = __nccwpck_require__(6393);
-// EXTERNAL MODULE: ./src/core/tree.ts
-var tree = __nccwpck_require__(5563);
-;// CONCATENATED MODULE: ./src/core/stats.ts
-
-
-
-
-
-
-/** HEAD requests in flight: metadata holds the original sizes of deltas. */
-const stats_HEAD_CONCURRENCY = 8;
-/**
- * Totals for everything under a bucket or prefix. Sizes of deltas come from their
- * metadata (one HEAD each, bounded); the DeltaGlider CLI's own `.deltaglider/` objects
- * are left out.
- */
-async function computeStats(storage, bucket, listingPrefix, log) {
-    const directories = await (0,tree/* walkTree */.Ir)(storage, bucket, listingPrefix);
-    const names = directories.map((d) => new Map(d.objects.map((o) => [baseName(o.key), o])));
-    // One bounded pool for the whole walk, however many directories there are.
-    const work = directories.flatMap((directory, index) => directory.objects.map((object) => ({ index, object })));
-    const parts = await (0,map_limit/* mapLimit */.s)(work, stats_HEAD_CONCURRENCY, ({ index, object }) => stats_classify(storage, bucket, object, names[index], log));
-    const grouped = directories.map(() => []);
-    parts.forEach((part, i) => grouped[work[i].index].push(part));
-    const perDirectory = directories.map((directory, index) => summarize(directory, grouped[index]));
-    const spaces = directories.flatMap((directory, index) => directory.reference ? [{ prefix: directory.prefix, ...perDirectory[index] }] : []);
-    return {
-        bucket,
-        prefix: listingPrefix,
-        ...sum(perDirectory),
-        deltaSpaces: spaces.length,
-        spaces,
-    };
-}
-/** HEADs one object and says what it adds to the totals. */
-async function stats_classify(storage, bucket, object, 
-/** The objects in the same directory, by base name. */
-siblings, log) {
-    const head = await storage.head(bucket, object.key);
-    const storedBytes = head?.size ?? object.size;
-    const decoded = decodeObject(head?.metadata ?? {});
-    const fileName = baseName(object.key);
-    if (!fileName.endsWith(delta_space/* DELTA_SUFFIX */.BB) || decoded.type !== 'delta') {
-        const kind = decoded.type === 'plain' ? 'plain' : 'direct';
-        // A direct object with a newer `.delta` of its name is not what reads return.
-        const delta = siblings.get(fileName + delta_space/* DELTA_SUFFIX */.BB);
-        const stale = delta !== undefined && formToRead(object, delta).read === delta;
-        return {
-            kind,
-            name: stale ? undefined : fileName,
-            originalBytes: stale ? 0 : storedBytes,
-            storedBytes,
-        };
-    }
-    const name = (0,delta_space/* stripDeltaSuffix */.C0)(fileName);
-    // A name stored in both forms counts once, as the form reads use (two-forms.ts).
-    const direct = siblings.get(name);
-    const shadowed = direct !== undefined && formToRead(direct, object).read === direct;
-    if (direct) {
-        const [read, stale] = shadowed ? [direct.key, object.key] : [object.key, direct.key];
-        log.warning(twoFormsWarning(bucket, name, read, stale));
-    }
-    if (decoded.size === undefined) {
-        log.debug(`${object.key} has no dg-file-size; counting its stored size as its file size`);
-    }
-    return {
-        kind: 'delta',
-        name: shadowed ? undefined : name,
-        originalBytes: shadowed ? 0 : (decoded.size ?? storedBytes),
-        storedBytes,
-    };
-}
-function baseName(key) {
-    return key.slice(key.lastIndexOf('/') + 1);
-}
-function summarize(directory, parts) {
-    const count = (kind) => parts.filter((p) => p.kind === kind).length;
-    const files = parts.filter((p) => p.name !== undefined);
-    const referenceBytes = directory.reference?.size ?? 0;
-    return withSavings({
-        files: files.length,
-        originalBytes: files.reduce((total, p) => total + p.originalBytes, 0),
-        storedBytes: referenceBytes + parts.reduce((total, p) => total + p.storedBytes, 0),
-        references: directory.reference ? 1 : 0,
-        deltas: count('delta'),
-        direct: count('direct'),
-        plain: count('plain'),
-    });
-}
-function sum(all) {
-    const add = (field) => all.reduce((total, t) => total + t[field], 0);
-    return withSavings({
-        files: add('files'),
-        originalBytes: add('originalBytes'),
-        storedBytes: add('storedBytes'),
-        references: add('references'),
-        deltas: add('deltas'),
-        direct: add('direct'),
-        plain: add('plain'),
-    });
-}
-function withSavings(totals) {
-    const { savedBytes, savingsPercent } = (0,models/* totalsOf */.v)([
-        { originalBytes: totals.originalBytes, storedBytes: totals.storedBytes },
-    ]);
-    return { ...totals, savedBytes, savingsPercent };
-}
-
-;// CONCATENATED MODULE: ./src/core/archive-views.ts
-
-
-/** The codec's view version: part of the on-bucket format, like the expanded form. */
-const VIEW_V1 = 'view-v1';
-/**
- * The reference side of archive-aware deltas: each reference's deterministic uncompressed
- * view, derived once per run from its verified local copy and kept in scratch space.
- *
- * A view is bounded: never more than `expansionLimit` of its reference, nor more than a
- * delta recorded for it (a 254 KiB gzip of zeros must not become 256 MiB of scratch).
- */
-class ArchiveViews {
-    codec;
-    files;
-    hasher;
-    views = new Map();
-    constructor(codec, files, hasher) {
-        this.codec = codec;
-        this.files = files;
-        this.hasher = hasher;
-    }
-    /**
-     * The view a new delta is made against. A reference whose view would pass the limit is
-     * used raw: the delta then records `dg-ref-view: raw`.
-     */
-    async viewForUpload(refSha, refPath) {
-        try {
-            return await this.viewOf(refSha, refPath);
-        }
-        catch (error) {
-            if (error instanceof output_limit/* OutputLimitError */.XM)
-                return { path: refPath, refView: 'raw' };
-            throw error;
-        }
-    }
-    /**
-     * The view of the reference whose sha256 is `refSha` (local copy at `refPath`), checked
-     * against what a delta recorded for it before and while it is built.
-     */
-    async viewOf(refSha, refPath, recorded = {}) {
-        const limit = (0,output_limit/* expansionLimit */.lS)(await this.files.size(refPath));
-        if (recorded.size !== undefined && recorded.size > limit) {
-            throw new errors/* IntegrityError */.cs(`${recorded.delta ?? 'The delta'} records a reference view of ${recorded.size} bytes, more than the ` +
-                `${limit} bytes allowed for a reference of this size`, 'The object is corrupt or hostile; nothing was built');
-        }
-        let pending = this.views.get(refSha);
-        if (!pending) {
-            pending = this.derive(refPath, Math.min(limit, recorded.size ?? limit));
-            this.views.set(refSha, pending);
-            pending.catch(() => this.views.delete(refSha));
-        }
-        const view = await pending.catch((error) => {
-            if (!(error instanceof output_limit/* OutputLimitError */.XM) || !recorded.delta)
-                throw error;
-            throw new output_limit/* OutputLimitError */.XM(error.limitBytes, `${recorded.delta}: ${error.message}`, error);
-        });
-        if (view.refView !== 'raw')
-            checkRecorded(view, recorded, recorded.delta ?? 'The delta');
-        return view;
-    }
-    async derive(refPath, maxBytes) {
-        const viewPath = this.files.tempPath('reference.view');
-        let seen;
-        try {
-            seen = await this.codec.view(refPath, viewPath, { maxBytes });
-        }
-        catch (error) {
-            await this.files.remove(viewPath);
-            if (error instanceof output_limit/* OutputLimitError */.XM) {
-                throw new output_limit/* OutputLimitError */.XM(maxBytes, `The reference's archive-aware view passed ${maxBytes} bytes (what its delta records, ` +
-                    'or the limit for a reference of its size); building it was stopped', error);
-            }
-            throw error;
-        }
-        if (!seen)
-            return { path: refPath, refView: 'raw' };
-        return {
-            path: viewPath,
-            refView: VIEW_V1,
-            size: await this.files.size(viewPath),
-            sha256: await this.hasher.sha256File(viewPath),
-        };
-    }
-}
-function checkRecorded(view, recorded, delta) {
-    if (recorded.size !== undefined && view.size !== recorded.size) {
-        throw new errors/* IntegrityError */.cs(`The reference's view is ${view.size} bytes, but ${delta} records ${recorded.size}`, 'The delta object is corrupt, or was made against another reference');
-    }
-    if (recorded.sha256 !== undefined && view.sha256 !== recorded.sha256) {
-        throw new errors/* IntegrityError */.cs(`The reference's view has sha256 ${view.sha256}, but ${delta} records ${recorded.sha256}`, 'The delta object is corrupt, or was made against another reference');
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/core/verifier.ts
-
-
-
 
 
 
@@ -48334,27 +48815,19 @@ function checkRecorded(view, recorded, delta) {
  * Checks that logical files can be rebuilt from the bucket byte-exact: each one is
  * reconstructed into scratch space, hashed, and deleted.
  *
- * A verify must judge what the bucket holds, so it never takes a reference from the
- * local cache (which could hide a reference.bin damaged in the bucket): references are
- * fetched from the bucket once per run, checked against their sha256, and kept in
- * scratch space only.
+ * A verify must judge what the bucket holds, so its downloader never takes a reference
+ * from the local cache (which could hide a reference.bin damaged in the bucket): the
+ * core factory gives it a bucket-only reference store (reference-store.ts).
  */
 class Verifier {
     deps;
-    concurrency;
-    downloader;
-    constructor(deps, concurrency) {
+    constructor(deps) {
         this.deps = deps;
-        this.concurrency = concurrency;
-        const scratch = new ScratchReferences(deps.files);
-        const references = new ReferenceStore(deps.storage, deps.hasher, scratch, deps.files, deps.log);
-        const archives = deps.archiveCodec && new ArchiveViews(deps.archiveCodec, deps.files, deps.hasher);
-        this.downloader = new Downloader({ ...deps, references, archives });
     }
     /** Verifies one logical file. Corruption and absence are verdicts, not exceptions. */
     async verify(space, name) {
         try {
-            const checked = await this.downloader.check(space, name);
+            const checked = await this.deps.downloader.check(space, name);
             return {
                 name,
                 key: checked.key,
@@ -48382,7 +48855,7 @@ class Verifier {
         if (listing.length === 0) {
             throw new errors/* InputError */.dz(`${(0,delta_space/* formatSpace */.cZ)(space)} holds no files`, 'Check the URL: a DeltaSpace URL ends with "/" and names the prefix the files were uploaded to');
         }
-        return (0,map_limit/* mapLimit */.s)(listing, this.concurrency, (file) => file.problem
+        return (0,map_limit/* mapLimit */.s)(listing, this.deps.concurrency, (file) => file.problem
             ? Promise.resolve(refused(file, file.problem))
             : file.kind === 'plain'
                 ? Promise.resolve(unchecked(file))
@@ -48429,186 +48902,108 @@ function unchecked(file) {
         storedBytes: file.storedBytes,
     };
 }
+
+;// CONCATENATED MODULE: ./src/core/create-core.ts
+
+
+
+
+
+
+
+
+
 /**
- * A reference "cache" that never hits and keeps what it is given in scratch space (deleted
- * with the engine): it makes the ReferenceStore fetch every reference from the bucket.
+ * Builds the core once. Uploads and downloads share one cache-first reference store, so
+ * a reference is fetched once per run; a verify reads the same collaborators through a
+ * bucket-only store, so it judges the bucket and never a cached copy.
  */
-class ScratchReferences {
-    files;
-    constructor(files) {
-        this.files = files;
-    }
-    async get() {
-        return undefined;
-    }
-    // Only the Uploader asks for a copy (`adopt`), and a verify uploads nothing.
-    async put(filePath, sha256) {
-        const path = this.files.tempPath(`reference-${sha256.slice(0, 16)}.bin`);
-        await this.files.rename(filePath, path);
-        return path;
-    }
+function createCore(deps, options) {
+    const { storage, differ, hasher, cache, files, clock, log, archiveCodec } = deps;
+    const progress = deps.progress ?? NO_PROGRESS;
+    const { concurrency } = options;
+    const archives = archiveCodec && new ArchiveViews(archiveCodec, files, hasher);
+    const store = (policy) => new ReferenceStore({ storage, hasher, cache, files, log, progress }, policy);
+    const reader = (references) => new Downloader({ storage, differ, hasher, files, log, progress, references, archives });
+    const references = store('cache-first');
+    const uploader = new Uploader({ storage, differ, hasher, files, clock, log, progress, references, archives }, options);
+    return {
+        uploads: new Uploads({ storage, uploader, progress, concurrency }),
+        downloads: new Downloads({
+            storage,
+            files,
+            hasher,
+            log,
+            downloader: reader(references),
+            progress,
+            concurrency,
+        }),
+        verifier: new Verifier({
+            storage,
+            log,
+            downloader: reader(store('bucket-only')),
+            concurrency,
+        }),
+        inspection: new Inspection({ storage, log }),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/core/delta-service.ts
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** The product's use cases, on ports only: upload, download, list. */
+/**
+ * The product's use cases behind one face for the shells: upload (upload.ts), download
+ * (download.ts), verify (verifier.ts) and inspect (inspect.ts), built once by createCore.
+ */
 class DeltaService {
-    deps;
-    options;
-    references;
-    uploader;
-    downloader;
+    core;
     constructor(deps, options) {
-        this.deps = deps;
-        this.options = options;
-        this.references = new ReferenceStore(deps.storage, deps.hasher, deps.cache, deps.files, deps.log, deps.progress);
-        const archives = deps.archiveCodec && new ArchiveViews(deps.archiveCodec, deps.files, deps.hasher);
-        this.uploader = new Uploader({ ...deps, references: this.references, archives }, options);
-        this.downloader = new Downloader({ ...deps, references: this.references, archives });
-    }
-    get progress() {
-        return this.deps.progress ?? NO_PROGRESS;
-    }
-    get referenceStats() {
-        return this.references.report;
+        this.core = createCore(deps, options);
     }
     upload(path, space, name) {
-        return this.progress.file(name ?? (0,external_node_path_.basename)(path), () => this.uploader.upload(path, space, name));
+        return this.core.uploads.upload(path, space, name);
     }
-    /**
-     * Uploads several files into one DeltaSpace. When the space has no reference yet, the
-     * first file is uploaded alone so that the reference is the first file given (a
-     * deterministic choice), and the rest run concurrently against it.
-     */
-    async uploadAll(paths, space) {
-        assertUniqueNames(paths);
-        if (paths.length === 0)
-            return [];
-        const hasReference = await this.deps.storage.head(space.bucket, (0,delta_space/* referenceKey */.Db)(space));
-        const [first, ...rest] = paths;
-        if (hasReference)
-            return (0,map_limit/* mapLimit */.s)(paths, this.options.concurrency, (p) => this.upload(p, space));
-        const head = await this.upload(first, space);
-        const tail = await (0,map_limit/* mapLimit */.s)(rest, this.options.concurrency, (p) => this.upload(p, space));
-        return [head, ...tail];
+    /** Several files into one DeltaSpace; the first one is the reference of a new space. */
+    uploadAll(paths, space) {
+        return this.core.uploads.uploadAll(paths, space);
     }
-    async download(space, name, destDir, options = {}) {
-        (0,delta_space/* assertValidName */.QB)(name);
-        const dest = destinationPath(destDir, name);
-        const done = await this.checkOne(space, name, dest, options);
-        return done ?? this.progress.file(name, () => this.downloader.downloadTo(space, name, dest));
+    download(space, name, destDir, options) {
+        return this.core.downloads.download(space, name, destDir, options);
     }
     /** Downloads every logical file of a DeltaSpace into `destDir`. */
-    async downloadAll(space, destDir, options = {}) {
+    async downloadAll(space, destDir, options) {
         return (await this.prepareDownloadAll(space, destDir, options))();
     }
-    /**
-     * Lists a DeltaSpace and checks every destination in `destDir` (names, existing files),
-     * writing nothing; resolves to the download itself. Lets a caller check several spaces
-     * before writing into any (the CLI's `cp -r`).
-     */
-    async prepareDownloadAll(space, destDir, options = {}) {
-        // Each download warns about its own name if stored twice: list without warning.
-        const listing = await listSpace(this.deps.storage, space);
-        if (listing.length === 0) {
-            throw new errors/* InputError */.dz(`${(0,delta_space/* formatSpace */.cZ)(space)} holds no files`, 'Check the s3-url: a DeltaSpace URL ends with "/" and names the prefix the files were uploaded to');
-        }
-        // Objects another tool wrote may carry names no file can have safely ("..", "a\b"):
-        // refuse the whole download before writing anything, rather than fail half-way.
-        const unsafe = listing.flatMap((file) => {
-            const problem = (0,delta_space/* nameProblem */.rH)(file.name);
-            // JSON quoting shows control characters as escapes instead of printing them.
-            return problem
-                ? [`${JSON.stringify((0,s3_url/* formatS3Url */.L)(space.bucket, file.key))} (the name ${problem})`]
-                : [];
-        });
-        if (unsafe.length > 0) {
-            throw new errors/* InputError */.dz(`${(0,delta_space/* formatSpace */.cZ)(space)} holds objects that cannot be restored as files: ${unsafe.join(', ')}`, 'Nothing was downloaded. DeltaGlider never writes such names: rename or delete those objects with another S3 tool, or download the other files one by one by URL');
-        }
-        const targets = listing.map((file) => ({
-            file,
-            dest: destinationPath(destDir, file.name),
-        }));
-        const done = await checkTargets(targets, this.deps, options);
-        return () => (0,map_limit/* mapLimit */.s)(targets, this.options.concurrency, async ({ file, dest }) => done.get(dest) ??
-            this.progress.file(file.name, () => this.downloader.downloadTo(space, file.name, dest)));
-    }
-    /** The logical files of a DeltaSpace; warns about names stored in two forms. */
-    async list(space) {
-        const files = await listSpace(this.deps.storage, space);
-        warnTwoForms(this.deps.log, space.bucket, files);
-        return files;
+    /** Checks every destination first, writing nothing; resolves to the download itself. */
+    prepareDownloadAll(space, destDir, options) {
+        return this.core.downloads.prepareDownloadAll(space, destDir, options);
     }
     /** Downloads a logical file to a path of the caller's choosing (any file name). */
-    async downloadTo(space, name, destPath, options = {}) {
-        const done = await this.checkOne(space, name, destPath, options);
-        return done ?? this.downloader.downloadTo(space, name, destPath);
-    }
-    /** The already-done result when `dest` holds the same bytes; throws on a conflict. */
-    async checkOne(space, name, dest, options) {
-        const file = await describeFile(this.deps.storage, space, name);
-        // A missing file: the downloader says so, naming both keys.
-        if (!file)
-            return undefined;
-        return (await checkTargets([{ file, dest }], this.deps, options)).get(dest);
+    downloadTo(space, name, destPath, options) {
+        return this.core.downloads.downloadTo(space, name, destPath, options);
     }
     /** Rebuilds a logical file from the bucket without keeping it, and checks its sha256. */
     verify(space, name) {
-        return this.verifier.verify(space, name);
+        return this.core.verifier.verify(space, name);
     }
     /** Verifies every logical file of a DeltaSpace. */
     verifyAll(space) {
-        return this.verifier.verifyAll(space);
+        return this.core.verifier.verifyAll(space);
+    }
+    /** The logical files of a DeltaSpace; warns about names stored in two forms. */
+    list(space) {
+        return this.core.inspection.list(space);
     }
     /** Totals for a bucket (`prefix` '') or everything under a prefix. */
     stats(bucket, prefix) {
-        return computeStats(this.deps.storage, bucket, treePrefix(prefix), this.deps.log);
+        return this.core.inspection.stats(bucket, prefix);
     }
     /** The directories (candidate DeltaSpaces) under a bucket or prefix, with their objects. */
     walk(bucket, prefix) {
-        return (0,tree/* walkTree */.Ir)(this.deps.storage, bucket, treePrefix(prefix));
+        return this.core.inspection.walk(bucket, prefix);
     }
     /** Removes a logical file, and the space's reference once no delta needs it. */
     remove(space, name, options) {
-        return removeFile(this.deps.storage, this.deps.log, space, name, options);
-    }
-    // One verifier per service, so a reference is fetched once for all the files of a run.
-    verifierInstance;
-    get verifier() {
-        this.verifierInstance ??= new Verifier(this.deps, this.options.concurrency);
-        return this.verifierInstance;
-    }
-}
-/** `releases/app` or `releases/app/` -> `releases/app/`; '' stays '' (the whole bucket). */
-function treePrefix(prefix) {
-    const trimmed = prefix.replace(/\/+$/, '');
-    return trimmed === '' ? '' : `${trimmed}/`;
-}
-function assertUniqueNames(paths) {
-    const seen = new Map();
-    for (const path of paths) {
-        const name = (0,external_node_path_.basename)(path);
-        const other = seen.get(name);
-        if (other !== undefined) {
-            throw new errors/* InputError */.dz(`Two files share the name "${name}": ${other} and ${path}`, 'Each file is stored as <prefix>/<basename>; upload them to different s3-url prefixes or rename one');
-        }
-        seen.set(name, path);
+        return this.core.inspection.remove(space, name, options);
     }
 }
 
@@ -48659,7 +49054,7 @@ function createEngine(options) {
         concurrency: options.concurrency,
         archiveAware: options.archiveAware ?? false,
     });
-    return { service, localCache, scratchDir: files.scratchDir, dispose: () => files.dispose() };
+    return { service, scratchDir: files.scratchDir, dispose: () => files.dispose() };
 }
 /**
  * Tighter archive-aware expansion budgets, for tests and cautious runners:
