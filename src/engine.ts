@@ -42,6 +42,8 @@ export interface Engine {
   service: DeltaService;
   /** This run's private scratch directory (removed by `dispose`). */
   scratchDir: string;
+  /** Where shells report their own partial files (EngineOptions.cleanup). */
+  cleanup?: CleanupTracker;
   /** Removes scratch files. */
   dispose(): Promise<void>;
 }
@@ -92,7 +94,12 @@ export function createEngine(options: EngineOptions): Engine {
       archiveAware: options.archiveAware ?? false,
     },
   );
-  return { service, scratchDir: files.scratchDir, dispose: () => files.dispose() };
+  return {
+    service,
+    scratchDir: files.scratchDir,
+    cleanup: options.cleanup,
+    dispose: () => files.dispose(),
+  };
 }
 
 /**
