@@ -33818,6 +33818,166 @@ function withLocalErrors(codec) {
 
 /***/ }),
 
+/***/ 7473:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Zj: () => (/* binding */ PARTIAL_PREFIX),
+/* harmony export */   hD: () => (/* binding */ LocalFiles)
+/* harmony export */ });
+/* unused harmony export SCRATCH_PREFIX */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4296);
+/* harmony import */ var _local_errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7887);
+
+
+
+
+
+
+/** The longest file name (in bytes) the usual file systems hold (ext4, XFS, APFS, NTFS). */
+const NAME_MAX = 255;
+/** Hints (and extensions) up to this many bytes are kept in temporary names. */
+const SHORT_HINT = 40;
+/** Prefix of partial files beside destinations, and of scratch directories. */
+const PARTIAL_PREFIX = '.dg-';
+const SCRATCH_PREFIX = 'deltaglider-';
+/**
+ * Local files, with scratch files kept in one private directory under `scratchRoot`.
+ * Temporary names are short and never derived from the file's own name, so a file whose
+ * name is near the file system's limit still fits. Paths that should not outlive an
+ * interrupted run are reported to `cleanup`.
+ */
+class LocalFiles {
+    cleanup;
+    scratchDir;
+    untrack = new Map();
+    constructor(scratchRoot, cleanup) {
+        this.cleanup = cleanup;
+        this.scratchDir = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(scratchRoot, `${SCRATCH_PREFIX}${process.pid}-${randomHex(4)}`);
+        try {
+            (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.mkdirSync)(this.scratchDir, { recursive: true, mode: 0o700 });
+        }
+        catch (error) {
+            throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .asLocalError */ .Eo)(error, this.scratchDir, { verb: 'create' });
+        }
+        this.track(this.scratchDir);
+    }
+    async size(path) {
+        const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(path).catch((error) => {
+            if (error.code === 'ENOENT') {
+                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz(`The file ${path} does not exist`, undefined, {
+                    code: 'missing-file',
+                    fields: { setting: 'path', path },
+                });
+            }
+            throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .asLocalError */ .Eo)(error, path, { verb: 'read' });
+        });
+        if (!info.isFile()) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz(`${path} is not a regular file`, 'Name files, or glob patterns that match files');
+        }
+        return info.size;
+    }
+    async readHead(path, bytes) {
+        const handle = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.open)(path, 'r').catch((error) => {
+            throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .asLocalError */ .Eo)(error, path, { verb: 'read' });
+        });
+        try {
+            const buffer = Buffer.alloc(bytes);
+            const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+            return buffer.subarray(0, bytesRead);
+        }
+        finally {
+            await handle.close();
+        }
+    }
+    /**
+     * `<random>-<hint>` for a short hint, else `<random><extension>`: never much longer
+     * than a few dozen bytes, whatever the file's own name.
+     */
+    tempPath(hint) {
+        const name = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.basename)(hint);
+        const ext = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.extname)(name);
+        const tail = Buffer.byteLength(name) <= SHORT_HINT
+            ? `-${name}`
+            : Buffer.byteLength(ext) <= SHORT_HINT
+                ? ext
+                : '';
+        return (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(this.scratchDir, `${randomHex(6)}${tail}`);
+    }
+    /** `.dg-<random>` in the destination's directory: never longer than any real name. */
+    partialPathFor(destPath) {
+        const path = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(destPath), `${PARTIAL_PREFIX}${randomHex(4)}`);
+        this.track(path);
+        return path;
+    }
+    async checkName(path) {
+        const full = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.resolve)(path);
+        const tooLong = full.split(node_path__WEBPACK_IMPORTED_MODULE_3__.sep).find((part) => Buffer.byteLength(part) > NAME_MAX);
+        if (tooLong !== undefined)
+            throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .localFileError */ .yy)('ENAMETOOLONG', full);
+        // The file system may hold less than the usual limit (eCryptfs: 143 bytes): ask it.
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(full).catch((error) => {
+            if (error.code === 'ENAMETOOLONG')
+                throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .localFileError */ .yy)('ENAMETOOLONG', full);
+        });
+    }
+    async state(path) {
+        try {
+            return (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(path)).isFile() ? 'file' : 'other';
+        }
+        catch (error) {
+            if (error.code === 'ENOENT')
+                return 'none';
+            if (error.code === 'ENOTDIR')
+                return 'other';
+            throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .asLocalError */ .Eo)(error, path, { verb: 'read' });
+        }
+    }
+    async ensureDir(dir) {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.mkdir)(dir, { recursive: true }).catch((error) => {
+            throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .asLocalError */ .Eo)(error, dir, { verb: 'create' });
+        });
+    }
+    async rename(from, to) {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rename)(from, to).catch((error) => {
+            throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .asLocalError */ .Eo)(error, to, { ownPath: false });
+        });
+        this.forget(from);
+    }
+    async remove(path) {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rm)(path, { force: true });
+        this.forget(path);
+    }
+    /** Deletes the scratch directory and everything left in it. */
+    async dispose() {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rm)(this.scratchDir, { recursive: true, force: true });
+        this.forget(this.scratchDir);
+    }
+    track(path) {
+        const untrack = this.cleanup?.track(path);
+        if (untrack)
+            this.untrack.set(path, untrack);
+    }
+    forget(path) {
+        this.untrack.get(path)?.();
+        this.untrack.delete(path);
+    }
+}
+function randomHex(bytes) {
+    return (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(bytes).toString('hex');
+}
+
+
+/***/ }),
+
 /***/ 5503:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -33883,7 +34043,7 @@ class MemoryBudget {
 
 /***/ }),
 
-/***/ 7233:
+/***/ 1488:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34136,8 +34296,8 @@ function encodeWorkersFrom(env = process.env) {
     return value;
 }
 
-;// CONCATENATED MODULE: external "node:events"
-const external_node_events_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: external "node:timers/promises"
@@ -34570,7 +34730,7 @@ async function join_(parts, encoders, sink, signal) {
                     position += bytesRead;
                     const out = concat.push(chunk.subarray(0, bytesRead));
                     if (out.length > 0 && !sink.write(out))
-                        await (0,external_node_events_namespaceObject.once)(sink, 'drain', { signal });
+                        await (0,external_node_events_.once)(sink, 'drain', { signal });
                 }
                 else if (wasFinished)
                     break;
@@ -34790,7 +34950,7 @@ function progressOf(side, onProgress) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _adapters_cleanup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4708);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1063);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(801);
 /* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3076);
 // Entry point of the `deltaglider` command: all logic lives in cli/main.ts, which tests drive.
 
@@ -34805,7 +34965,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1063:
+/***/ 801:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35112,6 +35272,7 @@ function fileRecord(space, file) {
         ...(extra.problem ? { problem: extra.problem } : {}),
         ...(extra.staleKey ? { staleKey: extra.staleKey } : {}),
         ...(extra.status ? { status: extra.status } : {}),
+        ...(file.downloadUrl ? { downloadUrl: file.downloadUrl } : {}),
     };
 }
 function fileJson(r) {
@@ -35185,9 +35346,783 @@ function statsJson(report) {
     };
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:stream/promises"
+var external_node_stream_promises_ = __nccwpck_require__(6466);
+// EXTERNAL MODULE: ./src/adapters/local-errors.ts
+var local_errors = __nccwpck_require__(7887);
+// EXTERNAL MODULE: ./src/adapters/local-files.ts
+var local_files = __nccwpck_require__(7473);
+;// CONCATENATED MODULE: ./src/adapters/tar/extract.ts
+
+
+
+
+
+
+
+
+async function stateOf(path) {
+    try {
+        const info = await (0,promises_.lstat)(path);
+        if (info.isSymbolicLink())
+            return 'symlink';
+        if (info.isDirectory())
+            return 'directory';
+        return info.isFile() ? 'file' : 'other';
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return 'none';
+        throw (0,local_errors/* asLocalError */.Eo)(error, path, { verb: 'read' });
+    }
+}
+async function extractTar(tarPath, entries, destDir, options) {
+    const plan = await planWrites(tarPath, entries, destDir, options);
+    const createdDirs = [];
+    const createdFiles = [];
+    const untrack = [];
+    const track = (path) => {
+        if (options.cleanup)
+            untrack.push(options.cleanup.track(path));
+    };
+    const makeDir = async (dir, recursive) => {
+        await (0,promises_.mkdir)(dir, { recursive }).catch((error) => {
+            throw (0,local_errors/* asLocalError */.Eo)(error, dir, { verb: 'create' });
+        });
+        createdDirs.push(dir);
+        track(dir);
+    };
+    let bytes = 0;
+    try {
+        if ((await stateOf(destDir)) === 'none')
+            await makeDir(destDir, true);
+        for (const dir of plan.directories)
+            await makeDir(dir, false);
+        for (const { entry, dest, existed } of plan.files) {
+            await writeEntry(tarPath, entry, dest, track);
+            if (!existed) {
+                createdFiles.push(dest);
+                track(dest);
+            }
+            bytes += entry.size;
+        }
+    }
+    catch (error) {
+        for (const file of createdFiles)
+            await (0,promises_.rm)(file, { force: true });
+        for (const dir of createdDirs.reverse())
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
+        throw error;
+    }
+    finally {
+        for (const done of untrack)
+            done();
+    }
+    return { written: plan.files.length, unchanged: plan.unchanged, bytes };
+}
+async function planWrites(tarPath, entries, destDir, options) {
+    const dirStates = new Map();
+    const directories = [];
+    const refusals = [];
+    const conflicts = [];
+    /** Checks (once) that `dir` is a real directory or can be made one. */
+    const needDirectory = async (dir) => {
+        if (dir === destDir || dirStates.has(dir))
+            return;
+        await needDirectory((0,external_node_path_.dirname)(dir));
+        const state = await stateOf(dir);
+        dirStates.set(dir, state);
+        if (state === 'none')
+            directories.push(dir);
+        else if (state === 'symlink')
+            refusals.push(`${dir} is a symbolic link`);
+        else if (state !== 'directory')
+            refusals.push(`${dir} is a file, the archive needs a directory there`);
+    };
+    const files = [];
+    let unchanged = 0;
+    for (const entry of entries) {
+        const dest = (0,external_node_path_.join)(destDir, ...entry.path.split('/'));
+        if (entry.type === 'directory') {
+            await needDirectory(dest);
+            continue;
+        }
+        await needDirectory((0,external_node_path_.dirname)(dest));
+        const state = dirStates.get((0,external_node_path_.dirname)(dest)) === 'none' ? 'none' : await stateOf(dest);
+        if (state === 'directory' || state === 'other') {
+            conflicts.push(`${dest} (not a regular file)`);
+        }
+        else if (state === 'file' && (await sameBytes(tarPath, entry, dest))) {
+            unchanged++;
+        }
+        else {
+            if (state !== 'none' && !options.overwrite)
+                conflicts.push(dest);
+            files.push({ entry, dest, existed: state !== 'none' });
+        }
+    }
+    if (refusals.length > 0) {
+        throw new errors/* InputError */.dz(`Cannot unpack into ${destDir}: ${refusals.slice(0, 5).join(', ')}${refusals.length > 5 ? ', …' : ''}`, 'Nothing was written. Unpacking never writes through symbolic links in the destination; remove them or unpack into another directory');
+    }
+    if (conflicts.length > 0) {
+        conflicts.sort();
+        const shown = conflicts.slice(0, 10).join(', ') + (conflicts.length > 10 ? ', …' : '');
+        throw new errors/* InputError */.dz(`${conflicts.length === 1 ? 'A file' : `${conflicts.length} files`} already exist` +
+            `${conflicts.length === 1 ? 's' : ''} with other content: ${shown}`, 'Nothing was downloaded. Allow replacing them (action input overwrite: true), or download into another directory');
+    }
+    return { directories, files, unchanged };
+}
+async function writeEntry(tarPath, entry, dest, track) {
+    const partial = (0,external_node_path_.join)((0,external_node_path_.dirname)(dest), `${local_files/* PARTIAL_PREFIX */.Zj}${(0,external_node_crypto_.randomBytes)(6).toString('hex')}`);
+    track(partial);
+    try {
+        const output = (0,external_node_fs_.createWriteStream)(partial, { flags: 'wx', mode: 0o600 });
+        if (entry.size === 0)
+            await (0,external_node_stream_promises_.finished)(output.end());
+        else
+            await (0,external_node_stream_promises_.pipeline)((0,external_node_fs_.createReadStream)(tarPath, rangeOf(entry)), output);
+        // The tar was indexed whole; a shorter copy means it changed underneath.
+        const written = (await (0,promises_.stat)(partial)).size;
+        if (written !== entry.size) {
+            throw new Error(`${tarPath} changed while it was unpacked (${written} of ${entry.size} bytes)`);
+        }
+        // Modes are kept (the exec bit is the point); set-id and sticky bits never are.
+        await (0,promises_.chmod)(partial, entry.mode & 0o777);
+        await (0,promises_.rename)(partial, dest);
+    }
+    catch (error) {
+        await (0,promises_.rm)(partial, { force: true });
+        throw (0,local_errors/* asLocalError */.Eo)(error, dest);
+    }
+}
+function rangeOf(entry) {
+    return { start: entry.offset, end: entry.offset + entry.size - 1, highWaterMark: 1024 * 1024 };
+}
+async function sameBytes(tarPath, entry, dest) {
+    if ((await (0,promises_.stat)(dest)).size !== entry.size)
+        return false;
+    if (entry.size === 0)
+        return true;
+    const [a, b] = await Promise.all([
+        digest((0,external_node_fs_.createReadStream)(tarPath, rangeOf(entry))),
+        digest((0,external_node_fs_.createReadStream)(dest, { highWaterMark: 1024 * 1024 })),
+    ]);
+    return a === b;
+}
+async function digest(stream) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for await (const chunk of stream)
+        hash.update(chunk);
+    return hash.digest('hex');
+}
+
+;// CONCATENATED MODULE: ./src/adapters/tar/header.ts
+// The 512-byte tar header (POSIX ustar) and PAX extended records: the small part of the
+// format the pack writer emits and the unpack reader accepts.
+const BLOCK = 512;
+/** Largest size a ustar header holds (11 octal digits); bigger files get a PAX `size`. */
+const USTAR_MAX_SIZE = 0o77777777777;
+const FLAGS = {
+    '0': 'file',
+    '\0': 'file',
+    '7': 'file', // contiguous file: a regular file to every reader
+    '5': 'directory',
+    '2': 'symlink',
+    '1': 'hardlink',
+    '3': 'device',
+    '4': 'device',
+    '6': 'fifo',
+    x: 'pax',
+    g: 'pax-global',
+    L: 'gnu-longname',
+    K: 'gnu-longlink',
+};
+function octal(value, width) {
+    return value.toString(8).padStart(width - 1, '0') + '\0';
+}
+function putString(block, offset, width, text) {
+    block.write(text, offset, width, 'utf8');
+}
+/**
+ * A ustar header with fixed owner (0/0, no names) and mtime, so the same files always
+ * make the same bytes. `name` must already fit (see `splitUstarName`).
+ */
+function encodeHeader(fields) {
+    const block = Buffer.alloc(BLOCK);
+    putString(block, 0, 100, fields.name);
+    putString(block, 100, 8, octal(fields.mode & 0o7777, 8));
+    putString(block, 108, 8, octal(0, 8));
+    putString(block, 116, 8, octal(0, 8));
+    putString(block, 124, 12, octal(Math.min(fields.size, USTAR_MAX_SIZE), 12));
+    putString(block, 136, 12, octal(fields.mtime, 12));
+    putString(block, 156, 1, fields.flag);
+    putString(block, 257, 6, 'ustar\0');
+    putString(block, 263, 2, '00');
+    putString(block, 345, 155, fields.prefix);
+    block.fill(0x20, 148, 156);
+    putString(block, 148, 8, checksumOf(block).toString(8).padStart(6, '0') + '\0 ');
+    return block;
+}
+function checksumOf(block) {
+    let sum = 0;
+    for (let i = 0; i < BLOCK; i++)
+        sum += i >= 148 && i < 156 ? 0x20 : block[i];
+    return sum;
+}
+/** `[prefix, name]` when the path fits ustar's 155 + 100 bytes of ASCII, else undefined. */
+function splitUstarName(path) {
+    if (!/^[\x20-\x7e]*$/.test(path))
+        return undefined;
+    if (path.length <= 100)
+        return ['', path];
+    for (let cut = path.indexOf('/'); cut !== -1; cut = path.indexOf('/', cut + 1)) {
+        if (cut <= 155 && path.length - cut - 1 <= 100 && cut > 0) {
+            return [path.slice(0, cut), path.slice(cut + 1)];
+        }
+    }
+    return undefined;
+}
+/** One PAX record, `"<len> <key>=<value>\n"`, whose length counts its own digits. */
+function paxRecord(key, value) {
+    const body = ` ${key}=${value}\n`;
+    const bodyBytes = Buffer.byteLength(body);
+    let length = bodyBytes + String(bodyBytes).length;
+    if (String(length).length !== String(bodyBytes).length)
+        length = bodyBytes + String(length).length;
+    return `${length}${body}`;
+}
+function isZeroBlock(block) {
+    for (let i = 0; i < BLOCK; i++)
+        if (block[i] !== 0)
+            return false;
+    return true;
+}
+function cString(block, offset, width) {
+    const field = block.subarray(offset, offset + width);
+    const end = field.indexOf(0);
+    return field.subarray(0, end === -1 ? width : end).toString('utf8');
+}
+/** Octal (ustar) or base-256 (GNU, for big values); undefined when malformed. */
+function parseNumber(block, offset, width) {
+    const field = block.subarray(offset, offset + width);
+    if (field[0] & 0x80) {
+        if (field[0] !== 0x80)
+            return undefined; // negative or absurdly large
+        let value = 0;
+        for (let i = 1; i < width; i++)
+            value = value * 256 + field[i];
+        return Number.isSafeInteger(value) ? value : undefined;
+    }
+    const text = cString(block, offset, width).trim();
+    if (text === '')
+        return 0;
+    if (!/^[0-7]+$/.test(text))
+        return undefined;
+    const value = parseInt(text, 8);
+    return Number.isSafeInteger(value) ? value : undefined;
+}
+/** Decodes a header block; throws a plain Error (the reader words it) when malformed. */
+function decodeHeader(block) {
+    const stored = parseNumber(block, 148, 8);
+    if (stored === undefined || stored !== checksumOf(block)) {
+        throw new Error('a header with a bad checksum (not a tar file, or a corrupt one)');
+    }
+    const size = parseNumber(block, 124, 12);
+    const mode = parseNumber(block, 100, 8);
+    if (size === undefined || mode === undefined)
+        throw new Error('a header with a malformed number');
+    const flag = String.fromCharCode(block[156]);
+    const ustar = block.subarray(257, 262).toString('latin1') === 'ustar';
+    const prefix = ustar ? cString(block, 345, 155) : '';
+    const name = cString(block, 0, 100);
+    return {
+        name: prefix ? `${prefix}/${name}` : name,
+        mode,
+        size,
+        type: FLAGS[flag] ?? 'other',
+        flag,
+        linkname: cString(block, 157, 100),
+    };
+}
+/** Parses PAX records (`path`, `size`, `linkpath` matter); throws when malformed. */
+function parsePax(data) {
+    const records = new Map();
+    let at = 0;
+    while (at < data.length) {
+        if (data[at] === 0)
+            break; // padding
+        const space = data.indexOf(0x20, at);
+        const length = space === -1 ? NaN : Number(data.subarray(at, space).toString('latin1'));
+        if (!Number.isInteger(length) || length <= 0 || at + length > data.length) {
+            throw new Error('a malformed PAX extended header');
+        }
+        const record = data.subarray(space + 1, at + length - 1).toString('utf8');
+        const eq = record.indexOf('=');
+        if (eq === -1 || data[at + length - 1] !== 0x0a) {
+            throw new Error('a malformed PAX extended header');
+        }
+        records.set(record.slice(0, eq), record.slice(eq + 1));
+        at += length;
+    }
+    return records;
+}
+
+;// CONCATENATED MODULE: ./src/adapters/tar/reader.ts
+
+
+
+
+const DEFAULT_TAR_LIMITS = {
+    maxEntries: 500_000,
+    maxPathBytes: 4096,
+    maxHeaderDataBytes: 1024 * 1024,
+};
+/** Why an archive was refused; `label` names it (the stored object) in the message. */
+function refuse(label, why) {
+    return new errors/* InputError */.dz(`${label} cannot be unpacked: ${why}. Nothing was written`, 'A tar stored with pack holds only regular files; this one was written by another tool or altered. Remove it or upload it again with pack');
+}
+/** Quotes a name read from the archive: JSON escapes control characters; long names are cut. */
+function quote(name) {
+    return JSON.stringify(name.length > 200 ? `${name.slice(0, 200)}…` : name);
+}
+const WINDOWS_RESERVED = /[<>:"|?*]/;
+/** What is wrong with an entry's path ("leaves the destination directory (..)"), if anything. */
+function pathProblem(raw, limits) {
+    // eslint-disable-next-line no-control-regex
+    if (/[\x00-\x1f\x7f]/.test(raw))
+        return 'has a control character in its name';
+    if (raw.includes('\\'))
+        return 'has a backslash in its name';
+    if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw))
+        return 'is an absolute path';
+    if (Buffer.byteLength(raw) > limits.maxPathBytes) {
+        return `has a path longer than ${limits.maxPathBytes} bytes`;
+    }
+    const parts = raw.split('/');
+    if (parts.includes('..'))
+        return 'leaves the destination directory (..)';
+    if (parts.some((part) => Buffer.byteLength(part) > 255)) {
+        return 'has a name part longer than 255 bytes';
+    }
+    if (process.platform === 'win32' && parts.some((part) => WINDOWS_RESERVED.test(part))) {
+        return 'has a character Windows does not allow in file names';
+    }
+    return undefined;
+}
+/** The normalised path (no `.` or empty parts), or throws naming what is wrong with it. */
+function safeEntryPath(raw, label, limits) {
+    const problem = pathProblem(raw, limits);
+    if (problem)
+        throw refuse(label, `entry ${quote(raw)} ${problem}`);
+    return raw
+        .split('/')
+        .filter((part) => part !== '' && part !== '.')
+        .join('/');
+}
+const KIND_NAMES = {
+    symlink: 'a symbolic link',
+    hardlink: 'a hard link',
+    device: 'a device file',
+    fifo: 'a FIFO',
+};
+/** Reads and checks the whole index of the tar at `path`. */
+async function readTarIndex(path, label, limits = DEFAULT_TAR_LIMITS) {
+    const handle = await (0,promises_.open)(path, 'r').catch((error) => {
+        throw (0,local_errors/* asLocalError */.Eo)(error, path, { verb: 'read' });
+    });
+    try {
+        const reader = new BlockReader(handle, (await handle.stat()).size);
+        return await index(reader, label, limits);
+    }
+    finally {
+        await handle.close();
+    }
+}
+async function index(reader, label, limits) {
+    const entries = [];
+    let offset = 0;
+    let pending = {};
+    for (;;) {
+        const block = await reader.read(offset, BLOCK);
+        if (block.length === 0 && entries.length > 0)
+            break; // end without the zero blocks
+        if (block.length < BLOCK)
+            throw refuse(label, 'the archive is truncated');
+        if (isZeroBlock(block))
+            break;
+        let header;
+        try {
+            header = decodeHeader(block);
+        }
+        catch (error) {
+            throw refuse(label, `${error.message} at byte ${offset}`);
+        }
+        const size = pending.size ?? header.size;
+        const dataAt = offset + BLOCK;
+        if (dataAt + size > reader.size)
+            throw refuse(label, 'the archive is truncated');
+        offset = dataAt + Math.ceil(size / BLOCK) * BLOCK;
+        if (['pax', 'pax-global', 'gnu-longname', 'gnu-longlink'].includes(header.type)) {
+            if (size > limits.maxHeaderDataBytes) {
+                throw refuse(label, `an extended header of ${size} bytes (at most ${limits.maxHeaderDataBytes})`);
+            }
+            const data = await reader.read(dataAt, size);
+            if (header.type === 'pax')
+                pending = { ...pending, ...paxFields(data, label) };
+            if (header.type === 'gnu-longname') {
+                pending.path = data.toString('utf8').replace(/\0+$/, '');
+            }
+            continue;
+        }
+        const raw = pending.path ?? header.name;
+        pending = {};
+        if (header.type !== 'file' && header.type !== 'directory') {
+            const kind = KIND_NAMES[header.type] ?? `of an unknown type (${JSON.stringify(header.flag)})`;
+            const target = header.linkname ? ` to ${quote(header.linkname)}` : '';
+            throw refuse(label, `entry ${quote(raw)} is ${kind}${target}; only regular files and directories are unpacked`);
+        }
+        const normal = safeEntryPath(raw, label, limits);
+        if (normal === '') {
+            if (header.type === 'directory')
+                continue; // "./": the destination itself
+            throw refuse(label, `entry ${quote(raw)} has no name`);
+        }
+        if (entries.length >= limits.maxEntries) {
+            throw refuse(label, `it has more than ${limits.maxEntries} entries`);
+        }
+        entries.push({
+            path: normal,
+            type: header.type,
+            mode: header.mode & 0o777,
+            offset: dataAt,
+            size: header.type === 'file' ? size : 0,
+        });
+    }
+    checkConflicts(entries, label);
+    return entries;
+}
+function paxFields(data, label) {
+    let records;
+    try {
+        records = parsePax(data);
+    }
+    catch (error) {
+        throw refuse(label, error.message);
+    }
+    const fields = {};
+    const path = records.get('path');
+    if (path !== undefined)
+        fields.path = path;
+    const size = records.get('size');
+    if (size !== undefined) {
+        if (!/^\d+$/.test(size) || !Number.isSafeInteger(Number(size))) {
+            throw refuse(label, `a PAX size of ${quote(size)}`);
+        }
+        fields.size = Number(size);
+    }
+    return fields;
+}
+/** A path twice, or a file that another entry needs as a directory. */
+function checkConflicts(entries, label) {
+    const kinds = new Map();
+    for (const entry of entries) {
+        const seen = kinds.get(entry.path);
+        if (seen === 'file' || (seen === 'directory' && entry.type === 'file')) {
+            throw refuse(label, `entry ${quote(entry.path)} appears twice`);
+        }
+        kinds.set(entry.path, entry.type);
+    }
+    for (const entry of entries) {
+        for (let cut = entry.path.indexOf('/'); cut !== -1; cut = entry.path.indexOf('/', cut + 1)) {
+            if (kinds.get(entry.path.slice(0, cut)) === 'file') {
+                throw refuse(label, `entry ${quote(entry.path)} is inside ${quote(entry.path.slice(0, cut))}, which is a file`);
+            }
+        }
+    }
+}
+/** Positional reads through a 1 MiB window: headers are small and mostly close together. */
+class BlockReader {
+    handle;
+    size;
+    window = Buffer.alloc(0);
+    windowAt = 0;
+    constructor(handle, size) {
+        this.handle = handle;
+        this.size = size;
+    }
+    async read(at, length) {
+        if (at >= this.size)
+            return Buffer.alloc(0);
+        const end = Math.min(at + length, this.size);
+        if (at >= this.windowAt && end <= this.windowAt + this.window.length) {
+            return this.window.subarray(at - this.windowAt, end - this.windowAt);
+        }
+        const want = Math.max(end - at, 1024 * 1024);
+        const buffer = Buffer.alloc(Math.min(want, Math.max(this.size - at, 0)));
+        const { bytesRead } = await this.handle.read(buffer, 0, buffer.length, at);
+        this.window = buffer.subarray(0, bytesRead);
+        this.windowAt = at;
+        return this.window.subarray(0, Math.min(end - at, bytesRead));
+    }
+}
+
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
+;// CONCATENATED MODULE: ./src/adapters/tar/writer.ts
+
+
+
+
+
+
+
+// A deterministic tar of regular files: entries sorted by path (bytewise), owner 0/0
+// without names, one fixed mtime, modes kept. The same files with the same modes always
+// make the same bytes, so consecutive builds delta against each other well.
+/** The mtime of every entry: 2000-01-01T00:00:00Z (0 confuses some tools). */
+const PACK_MTIME = 946684800;
+/** Writes `entries` (any order: they are sorted here) into a new tar at `dest`. */
+async function writeTar(entries, dest) {
+    const sorted = [...entries].sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+    // What the unpacking would refuse is refused here, before anything is stored.
+    if (sorted.length > DEFAULT_TAR_LIMITS.maxEntries) {
+        throw new errors/* InputError */.dz(`${sorted.length} files matched, more than the ${DEFAULT_TAR_LIMITS.maxEntries} a packed tar may hold`, 'Pack fewer files, or several directories under several pack names');
+    }
+    for (const entry of sorted) {
+        const problem = pathProblem(entry.path, DEFAULT_TAR_LIMITS);
+        if (problem) {
+            throw new errors/* InputError */.dz(`Cannot pack ${entry.source}: its path in the tar (${JSON.stringify(entry.path)}) ${problem}, which unpacking refuses`, 'Rename the file or leave it out of the path patterns');
+        }
+    }
+    for (let i = 1; i < sorted.length; i++) {
+        if (sorted[i].path === sorted[i - 1].path) {
+            throw new errors/* InputError */.dz(`Two matched files would be packed as ${JSON.stringify(sorted[i].path)}`, 'Narrow the path patterns so that each file has its own relative path');
+        }
+    }
+    const out = (0,external_node_fs_.createWriteStream)(dest, { mode: 0o600 });
+    // Write errors surface through `once` (drain/finish) as well as this listener.
+    let writeError;
+    out.on('error', (error) => (writeError ??= error));
+    let contentBytes = 0;
+    try {
+        for (const entry of sorted)
+            contentBytes += await appendFile(out, entry);
+        await write(out, Buffer.alloc(2 * BLOCK));
+        out.end();
+        await (0,external_node_events_.once)(out, 'finish');
+    }
+    catch (error) {
+        throw writeError ? (0,local_errors/* asLocalError */.Eo)(writeError, dest) : error;
+    }
+    finally {
+        out.destroy();
+    }
+    return { files: sorted.length, contentBytes };
+}
+async function appendFile(out, entry) {
+    const info = await (0,promises_.stat)(entry.source).catch((error) => {
+        throw (0,local_errors/* asLocalError */.Eo)(error, entry.source, { verb: 'read' });
+    });
+    const size = info.size;
+    const mode = info.mode & 0o777;
+    const split = splitUstarName(entry.path);
+    const pax = [];
+    if (!split)
+        pax.push(paxRecord('path', entry.path));
+    if (size > USTAR_MAX_SIZE)
+        pax.push(paxRecord('size', String(size)));
+    if (pax.length > 0) {
+        const data = Buffer.from(pax.join(''));
+        await write(out, encodeHeader({
+            name: '././@PaxHeader',
+            prefix: '',
+            mode: 0o644,
+            size: data.length,
+            mtime: PACK_MTIME,
+            flag: 'x',
+        }));
+        await write(out, padded(data));
+    }
+    const [prefix, name] = split ?? ['', shortName(entry.path)];
+    await write(out, encodeHeader({ name, prefix, mode, size, mtime: PACK_MTIME, flag: '0' }));
+    let copied = 0;
+    if (size > 0) {
+        const input = (0,external_node_fs_.createReadStream)(entry.source, { highWaterMark: 1024 * 1024, end: size - 1 });
+        input.on('error', () => undefined); // surfaced by the iterator below
+        try {
+            for await (const chunk of input) {
+                copied += chunk.length;
+                await write(out, chunk);
+            }
+        }
+        catch (error) {
+            input.destroy();
+            throw error.syscall === 'read' ||
+                error.syscall === 'open'
+                ? (0,local_errors/* asLocalError */.Eo)(error, entry.source, { verb: 'read' })
+                : error;
+        }
+    }
+    if (copied !== size) {
+        throw new errors/* InputError */.dz(`${entry.source} changed while it was packed (${size} bytes at the start, ${copied} read)`, 'Pack files once the step that writes them has finished');
+    }
+    const pad = (BLOCK - (size % BLOCK)) % BLOCK;
+    if (pad > 0)
+        await write(out, Buffer.alloc(pad));
+    return size;
+}
+/** The ustar name field of an entry whose real path is in its PAX header (readers that skip PAX). */
+function shortName(path) {
+    let name = Buffer.from(path).subarray(-99).toString('latin1');
+    name = name.replace(/[^\x20-\x7e]/g, '_');
+    return name;
+}
+function padded(data) {
+    const pad = (BLOCK - (data.length % BLOCK)) % BLOCK;
+    return pad === 0 ? data : Buffer.concat([data, Buffer.alloc(pad)]);
+}
+/** Writes honouring back-pressure. */
+async function write(out, chunk) {
+    if (!out.write(chunk))
+        await (0,external_node_events_.once)(out, 'drain');
+}
+
+;// CONCATENATED MODULE: ./src/adapters/tar/packed.ts
+
+
+
+
+
+
+// The life of a packed tar in a scratch directory, shared by the action and the CLI:
+// written, handed to the store step, removed; or fetched, checked, unpacked, removed.
+function scratchTar(dir) {
+    return (0,external_node_path_.join)(dir, `pack-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tar`);
+}
+/** Packs `entries` into a scratch tar and runs `store(tarPath, summary)` on it. */
+async function withPackedTar(scratchDir, entries, store) {
+    const tarPath = scratchTar(scratchDir);
+    try {
+        return await store(tarPath, await writeTar(entries, tarPath));
+    }
+    finally {
+        await (0,promises_.rm)(tarPath, { force: true });
+    }
+}
+/**
+ * Runs `fetch(tarPath)` (the verified download), then unpacks the tar into `destDir`;
+ * `label` names it in errors (its s3:// URL).
+ */
+async function withUnpackedTar(scratchDir, label, destDir, options, fetch) {
+    const tarPath = scratchTar(scratchDir);
+    try {
+        const fetched = await fetch(tarPath);
+        const entries = await readTarIndex(tarPath, label);
+        return { fetched, report: await extractTar(tarPath, entries, destDir, options) };
+    }
+    finally {
+        await (0,promises_.rm)(tarPath, { force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/cli/cp-pack.ts
+
+
+
+
+
+
+
+/** `--pack`: a plain name ending in .tar. */
+function readPackName(value) {
+    if (value === undefined)
+        return undefined;
+    const name = String(value);
+    // eslint-disable-next-line no-control-regex
+    if (!name.endsWith('.tar') || name.startsWith('.') || /[/\\\x00-\x1f\x7f]/.test(name)) {
+        throw new errors/* InputError */.dz(`--pack must be a file name ending in .tar, such as build.tar; got ${JSON.stringify(name)}`);
+    }
+    return name;
+}
+/** The space and the stored name: the URL is the DeltaSpace, or ends with the name. */
+function packTarget(url, name) {
+    if (url.isPrefix)
+        return { space: (0,delta_space/* spaceFromPrefixUrl */.UW)(url), name };
+    const target = (0,delta_space/* splitObjectUrl */.zJ)(url);
+    if (target.name !== name) {
+        throw new errors/* InputError */.dz(`With --pack ${name}, the URL must be the DeltaSpace or end with /${name} (got ${(0,s3_url/* formatS3Url */.L)(url.bucket, url.key)})`);
+    }
+    return target;
+}
+async function inScratch(work) {
+    const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'deltaglider-pack-'));
+    try {
+        return await work(dir);
+    }
+    finally {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+    }
+}
+async function uploadPackedDir(session, name, dir, url) {
+    const target = packTarget(url, name);
+    const files = await filesUnder(dir, session);
+    if (files.length === 0)
+        throw new errors/* InputError */.dz(`${dir} holds no files`);
+    const entries = files.map((source) => ({
+        path: (0,external_node_path_.relative)(dir, source).split(external_node_path_.sep).join('/'),
+        source,
+    }));
+    const result = await inScratch((scratch) => withPackedTar(scratch, entries, (tarPath) => session.service.upload(tarPath, target.space, target.name)));
+    return {
+        result,
+        space: target.space,
+        local: `${dir} (${files.length} files)`,
+        remote: remoteOf(target),
+    };
+}
+async function downloadPackedInto(session, name, url, dest, overwrite) {
+    const target = packTarget(url, name);
+    const { fetched } = await inScratch((scratch) => withUnpackedTar(scratch, remoteOf(target), dest, { overwrite }, (tarPath) => session.service.downloadTo(target.space, target.name, tarPath)));
+    return { result: fetched, space: target.space, local: dest, remote: remoteOf(target) };
+}
+function remoteOf(target) {
+    return (0,s3_url/* formatS3Url */.L)(target.space.bucket, (0,delta_space/* directKey */.Rr)(target.space, target.name));
+}
+/**
+ * Every regular file under `root`, symbolic links followed (as the action's glob does),
+ * each real directory visited once so that a link loop ends; broken links are skipped.
+ */
+async function filesUnder(root, session) {
+    const files = [];
+    const seen = new Set();
+    const visit = async (dir) => {
+        const real = await (0,promises_.realpath)(dir);
+        if (seen.has(real))
+            return;
+        seen.add(real);
+        for (const entry of await (0,promises_.readdir)(dir)) {
+            const path = (0,external_node_path_.join)(dir, entry);
+            const info = await (0,promises_.stat)(path).catch(() => undefined);
+            if (info?.isDirectory())
+                await visit(path);
+            else if (info?.isFile())
+                files.push(path);
+            else
+                session.log.warning(`Skipping ${path}: a broken link, or not a regular file`);
+        }
+    };
+    await visit(root);
+    return files;
+}
+
 // EXTERNAL MODULE: ./src/cli/output.ts
 var output = __nccwpck_require__(6657);
 ;// CONCATENATED MODULE: ./src/cli/cp.ts
+
 
 
 
@@ -35226,13 +36161,17 @@ files already identical count as downloaded.`,
         recursive: { type: 'boolean', short: 'r' },
         overwrite: { type: 'boolean' },
         'no-overwrite': { type: 'boolean', short: 'n' },
+        pack: { type: 'string' },
     },
     optionsHelp: `  -r, --recursive       copy a directory tree: each directory is one DeltaSpace
   --overwrite           downloads replace existing files (the default)
-  -n, --no-overwrite    downloads never replace a file with other bytes: error, nothing written`,
+  -n, --no-overwrite    downloads never replace a file with other bytes: error, nothing written
+  --pack NAME.tar       upload: DIR as one deterministic tar stored as NAME.tar (modes kept);
+                        download: that tar unpacked into DIR, entries leaving it refused`,
     readOwn: (values) => ({
         recursive: values.recursive === true,
         overwrite: readOverwrite(values.overwrite === true, values['no-overwrite'] === true),
+        pack: readPackName(values.pack),
     }),
     positionals: { min: 2, max: 2, what: 'a SOURCE and a DEST, one of them an s3:// URL' },
     examples: [
@@ -35241,6 +36180,8 @@ files already identical count as downloaded.`,
         'deltaglider cp -r dist/ s3://releases/app/v1.2.0/',
         'deltaglider cp s3://releases/app/app-1.2.0.zip ./downloads/',
         'deltaglider cp -r s3://releases/app/ ./mirror/',
+        'deltaglider cp --pack build.tar dist/ s3://builds/app/main/',
+        'deltaglider cp --pack build.tar s3://builds/app/main/ dist/',
     ],
     async run(context) {
         const [source, dest] = context.positionals;
@@ -35250,9 +36191,16 @@ files already identical count as downloaded.`,
                 ? 'Copies from S3 to S3 are not supported'
                 : `Neither "${source}" nor "${dest}" is an s3:// URL`, 'One side is a local path, the other s3://bucket/prefix/...');
         }
-        const copied = await withSession(context, (session) => upload
-            ? uploadFrom(context, session, source, (0,s3_url/* parseS3Url */.F)(dest))
-            : downloadTo(context, session, (0,s3_url/* parseS3Url */.F)(source), dest));
+        const { pack } = context.own;
+        const copied = await withSession(context, async (session) => pack
+            ? [
+                upload
+                    ? await uploadPackedDir(session, pack, source, (0,s3_url/* parseS3Url */.F)(dest))
+                    : await downloadPackedInto(session, pack, (0,s3_url/* parseS3Url */.F)(source), dest, context.own.overwrite),
+            ]
+            : upload
+                ? uploadFrom(context, session, source, (0,s3_url/* parseS3Url */.F)(dest))
+                : downloadTo(context, session, (0,s3_url/* parseS3Url */.F)(source), dest));
         report(context, upload ? 'upload' : 'download', copied);
         return 0;
     },
@@ -35433,10 +36381,6 @@ function report(context, verb, copied) {
     }
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: ./src/adapters/xdelta3/provision/platform.ts
@@ -35535,8 +36479,8 @@ async function findOnPath(command, env = process.env, platform = process.platfor
     return undefined;
 }
 
-// EXTERNAL MODULE: ./src/adapters/xdelta3/differ.ts + 10 modules
-var xdelta3_differ = __nccwpck_require__(7233);
+// EXTERNAL MODULE: ./src/adapters/xdelta3/differ.ts + 9 modules
+var xdelta3_differ = __nccwpck_require__(1488);
 ;// CONCATENATED MODULE: ./src/adapters/health.ts
 // The health checks of the design, shared by `deltaglider doctor` and the action's debug
 // log: xdelta3 found and working, the bucket reachable with the credentials at hand (read
@@ -35697,8 +36641,8 @@ async function runHealthChecks(options) {
     return Promise.all(checks);
 }
 
-// EXTERNAL MODULE: ./src/engine.ts + 43 modules
-var engine = __nccwpck_require__(2649);
+// EXTERNAL MODULE: ./src/engine.ts + 42 modules
+var engine = __nccwpck_require__(7655);
 ;// CONCATENATED MODULE: ./src/cli/doctor.ts
 
 
@@ -35858,6 +36802,122 @@ function print(io, json, root, rows, prefixes) {
         io.out(`\n${(0,output/* terminalText */.eR)(`${shownAs}: ${file.problem}; downloads refuse it`)}\n`);
     }
 }
+
+;// CONCATENATED MODULE: ./src/core/rehydrate.ts
+
+// Temporary full copies of files stored as deltas, so that a plain HTTP GET (a presigned
+// URL) can fetch them. The layout is the reference DeltaGlider CLI's: keys under
+// `.deltaglider/tmp/<32 hex>_<name>` at the bucket root, with `dg-expires-at` (ISO 8601)
+// and `dg-rehydrated: true` metadata; its `purge` and ours remove the same objects.
+const REHYDRATED_PREFIX = '.deltaglider/tmp/';
+/** A fresh key for a rehydrated copy of `name` (uuid4 hex in the reference CLI). */
+function rehydratedKey(name) {
+    return `${REHYDRATED_PREFIX}${randomBytes(16).toString('hex')}_${name}`;
+}
+/**
+ * UTC without an offset, as the reference CLI writes it (`isoformat()` of its naive UTC
+ * clock); both purges read a time without offset as UTC.
+ */
+function isoUtc(date) {
+    return date.toISOString().replace('Z', '');
+}
+function rehydratedMetadata(originalKey, name, now, expiresAt) {
+    return {
+        'dg-expires-at': isoUtc(expiresAt),
+        'dg-original-key': originalKey,
+        'dg-original-filename': name,
+        'dg-rehydrated': 'true',
+        'dg-created-at': isoUtc(now),
+    };
+}
+/**
+ * `dg-expires-at` as the reference CLI reads it: ISO 8601, `Z` or an offset, and no
+ * offset meaning UTC. Undefined when it is not such a time (the object is then kept).
+ */
+function parseExpiresAt(text) {
+    const match = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)(Z|[+-]\d{2}:?\d{2})?$/.exec(text.trim());
+    if (!match)
+        return undefined;
+    const [, day, time, zone] = match;
+    // Milliseconds only: JavaScript dates hold no microseconds.
+    const clock = time.replace(/(\.\d{3})\d+$/, '$1');
+    const offset = !zone || zone === 'Z' ? 'Z' : zone.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
+    const date = new Date(`${day}T${clock}${offset}`);
+    return Number.isNaN(date.getTime()) ? undefined : date;
+}
+/**
+ * Removes the rehydrated copies under `.deltaglider/tmp/` whose `dg-expires-at` has
+ * passed, as the reference CLI's `purge` does. Objects without that metadata are kept.
+ */
+async function purgeExpired(storage, bucket, now, options = {}) {
+    const expired = [];
+    let kept = 0;
+    for await (const object of storage.list(bucket, REHYDRATED_PREFIX)) {
+        const head = await storage.head(bucket, object.key);
+        const raw = head?.metadata['dg-expires-at'];
+        const expiresAt = raw === undefined ? undefined : parseExpiresAt(raw);
+        if (!head || !expiresAt || expiresAt.getTime() > now.getTime()) {
+            kept++;
+            continue;
+        }
+        if (!options.dryRun)
+            await storage.delete(bucket, object.key);
+        expired.push({ key: object.key, size: object.size, expiresAt: raw });
+    }
+    return { bucket, prefix: REHYDRATED_PREFIX, expired, kept, dryRun: options.dryRun ?? false };
+}
+
+;// CONCATENATED MODULE: ./src/cli/purge.ts
+
+
+
+
+// `deltaglider purge`: the reference CLI's command of the same name, same objects, same
+// rule; its --json fields are this CLI's kebab-case ones.
+const purgeCommand = defineCommand({
+    name: 'purge',
+    summary: 'remove expired rehydrated copies (.deltaglider/tmp/) from a bucket',
+    usage: ['deltaglider purge [--dry-run] [options] s3://BUCKET[/]'],
+    description: `Removes the objects under .deltaglider/tmp/ of the bucket whose dg-expires-at
+metadata has passed: the whole copies of deltas that presigned download links point
+to (written by the action's presign input or the DeltaGlider CLI). Objects there
+without dg-expires-at are kept. Only the bucket of the URL is used.`,
+    options: { dryrun: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+    optionsHelp: '  --dryrun, --dry-run   print what would be deleted, delete nothing',
+    readOwn: (values) => ({ dryRun: values.dryrun === true || values['dry-run'] === true }),
+    positionals: { min: 1, max: 1, what: 'one s3:// bucket URL' },
+    examples: [
+        'deltaglider purge s3://releases/',
+        'deltaglider purge --dry-run --json s3://releases',
+    ],
+    async run(context) {
+        const { bucket } = (0,s3_url/* parseS3Url */.F)(context.positionals[0]);
+        const { dryRun } = context.own;
+        const report = await withSession(context, ({ storage }) => purgeExpired(storage, bucket, new Date(), { dryRun }));
+        const bytes = report.expired.reduce((sum, e) => sum + e.size, 0);
+        if (context.global.json) {
+            (0,output/* printJson */.Q2)(context.io, {
+                bucket,
+                prefix: report.prefix,
+                'dry-run': dryRun,
+                deleted: report.expired.map((e) => ({
+                    key: e.key,
+                    size: e.size,
+                    'expires-at': e.expiresAt,
+                })),
+                'deleted-bytes': bytes,
+                kept: report.kept,
+            });
+            return 0;
+        }
+        for (const e of report.expired) {
+            const url = (0,output/* terminalText */.eR)((0,s3_url/* formatS3Url */.L)(bucket, e.key));
+            context.io.out(`${dryRun ? '(dryrun) ' : ''}delete: ${url} (expired ${(0,output/* terminalText */.eR)(e.expiresAt)})\n`);
+        }
+        context.io.out(`${dryRun ? 'Would remove' : 'Removed'} ${report.expired.length} expired copies (${bytes} bytes); kept ${report.kept}\n`);
+        return 0;
+    },
+});
 
 ;// CONCATENATED MODULE: ./src/cli/rm.ts
 
@@ -36073,6 +37133,7 @@ found too. Objects that no DeltaGlider wrote have no sha256 and are reported as
 
 
 
+
 // The `deltaglider` command line: picks the command and turns any failure into one line
 // on stderr and exit code 1. Tests call `main` in-process with their own Io.
 const COMMANDS = [
@@ -36082,6 +37143,7 @@ const COMMANDS = [
     verifyCommand,
     statsCommand,
     doctorCommand,
+    purgeCommand,
 ];
 function usage() {
     const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -36961,8 +38023,8 @@ function decodeListedKey(encoded) {
     }
 }
 
-// EXTERNAL MODULE: ./src/engine.ts + 43 modules
-var src_engine = __nccwpck_require__(2649);
+// EXTERNAL MODULE: ./src/engine.ts + 42 modules
+var src_engine = __nccwpck_require__(7655);
 // EXTERNAL MODULE: ./src/cli/output.ts
 var output = __nccwpck_require__(6657);
 // EXTERNAL MODULE: ./src/core/format.ts
@@ -37729,7 +38791,7 @@ const TOOL_ID = `${TOOL_NAME}/${VERSION}`;
 
 /***/ }),
 
-/***/ 2649:
+/***/ 7655:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37870,152 +38932,12 @@ async function touch(path) {
 
 // EXTERNAL MODULE: ./src/adapters/local-errors.ts
 var local_errors = __nccwpck_require__(7887);
+// EXTERNAL MODULE: ./src/adapters/local-files.ts
+var local_files = __nccwpck_require__(7473);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: ./src/core/errors.ts
-var errors = __nccwpck_require__(4296);
-;// CONCATENATED MODULE: ./src/adapters/local-files.ts
-
-
-
-
-
-
-/** The longest file name (in bytes) the usual file systems hold (ext4, XFS, APFS, NTFS). */
-const NAME_MAX = 255;
-/** Hints (and extensions) up to this many bytes are kept in temporary names. */
-const SHORT_HINT = 40;
-/** Prefix of partial files beside destinations, and of scratch directories. */
-const PARTIAL_PREFIX = '.dg-';
-const SCRATCH_PREFIX = 'deltaglider-';
-/**
- * Local files, with scratch files kept in one private directory under `scratchRoot`.
- * Temporary names are short and never derived from the file's own name, so a file whose
- * name is near the file system's limit still fits. Paths that should not outlive an
- * interrupted run are reported to `cleanup`.
- */
-class LocalFiles {
-    cleanup;
-    scratchDir;
-    untrack = new Map();
-    constructor(scratchRoot, cleanup) {
-        this.cleanup = cleanup;
-        this.scratchDir = (0,external_node_path_.join)(scratchRoot, `${SCRATCH_PREFIX}${process.pid}-${randomHex(4)}`);
-        try {
-            (0,external_node_fs_.mkdirSync)(this.scratchDir, { recursive: true, mode: 0o700 });
-        }
-        catch (error) {
-            throw (0,local_errors/* asLocalError */.Eo)(error, this.scratchDir, { verb: 'create' });
-        }
-        this.track(this.scratchDir);
-    }
-    async size(path) {
-        const info = await (0,promises_.stat)(path).catch((error) => {
-            if (error.code === 'ENOENT') {
-                throw new errors/* InputError */.dz(`The file ${path} does not exist`, undefined, {
-                    code: 'missing-file',
-                    fields: { setting: 'path', path },
-                });
-            }
-            throw (0,local_errors/* asLocalError */.Eo)(error, path, { verb: 'read' });
-        });
-        if (!info.isFile()) {
-            throw new errors/* InputError */.dz(`${path} is not a regular file`, 'Name files, or glob patterns that match files');
-        }
-        return info.size;
-    }
-    async readHead(path, bytes) {
-        const handle = await (0,promises_.open)(path, 'r').catch((error) => {
-            throw (0,local_errors/* asLocalError */.Eo)(error, path, { verb: 'read' });
-        });
-        try {
-            const buffer = Buffer.alloc(bytes);
-            const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
-            return buffer.subarray(0, bytesRead);
-        }
-        finally {
-            await handle.close();
-        }
-    }
-    /**
-     * `<random>-<hint>` for a short hint, else `<random><extension>`: never much longer
-     * than a few dozen bytes, whatever the file's own name.
-     */
-    tempPath(hint) {
-        const name = (0,external_node_path_.basename)(hint);
-        const ext = (0,external_node_path_.extname)(name);
-        const tail = Buffer.byteLength(name) <= SHORT_HINT
-            ? `-${name}`
-            : Buffer.byteLength(ext) <= SHORT_HINT
-                ? ext
-                : '';
-        return (0,external_node_path_.join)(this.scratchDir, `${randomHex(6)}${tail}`);
-    }
-    /** `.dg-<random>` in the destination's directory: never longer than any real name. */
-    partialPathFor(destPath) {
-        const path = (0,external_node_path_.join)((0,external_node_path_.dirname)(destPath), `${PARTIAL_PREFIX}${randomHex(4)}`);
-        this.track(path);
-        return path;
-    }
-    async checkName(path) {
-        const full = (0,external_node_path_.resolve)(path);
-        const tooLong = full.split(external_node_path_.sep).find((part) => Buffer.byteLength(part) > NAME_MAX);
-        if (tooLong !== undefined)
-            throw (0,local_errors/* localFileError */.yy)('ENAMETOOLONG', full);
-        // The file system may hold less than the usual limit (eCryptfs: 143 bytes): ask it.
-        await (0,promises_.stat)(full).catch((error) => {
-            if (error.code === 'ENAMETOOLONG')
-                throw (0,local_errors/* localFileError */.yy)('ENAMETOOLONG', full);
-        });
-    }
-    async state(path) {
-        try {
-            return (await (0,promises_.stat)(path)).isFile() ? 'file' : 'other';
-        }
-        catch (error) {
-            if (error.code === 'ENOENT')
-                return 'none';
-            if (error.code === 'ENOTDIR')
-                return 'other';
-            throw (0,local_errors/* asLocalError */.Eo)(error, path, { verb: 'read' });
-        }
-    }
-    async ensureDir(dir) {
-        await (0,promises_.mkdir)(dir, { recursive: true }).catch((error) => {
-            throw (0,local_errors/* asLocalError */.Eo)(error, dir, { verb: 'create' });
-        });
-    }
-    async rename(from, to) {
-        await (0,promises_.rename)(from, to).catch((error) => {
-            throw (0,local_errors/* asLocalError */.Eo)(error, to, { ownPath: false });
-        });
-        this.forget(from);
-    }
-    async remove(path) {
-        await (0,promises_.rm)(path, { force: true });
-        this.forget(path);
-    }
-    /** Deletes the scratch directory and everything left in it. */
-    async dispose() {
-        await (0,promises_.rm)(this.scratchDir, { recursive: true, force: true });
-        this.forget(this.scratchDir);
-    }
-    track(path) {
-        const untrack = this.cleanup?.track(path);
-        if (untrack)
-            this.untrack.set(path, untrack);
-    }
-    forget(path) {
-        this.untrack.get(path)?.();
-        this.untrack.delete(path);
-    }
-}
-function randomHex(bytes) {
-    return (0,external_node_crypto_.randomBytes)(bytes).toString('hex');
-}
-
 // EXTERNAL MODULE: external "node:stream/promises"
 var external_node_stream_promises_ = __nccwpck_require__(6466);
 ;// CONCATENATED MODULE: ./src/adapters/sha256-hasher.ts
@@ -38046,10 +38968,12 @@ class SystemClock {
     }
 }
 
-// EXTERNAL MODULE: ./src/adapters/xdelta3/differ.ts + 10 modules
-var differ = __nccwpck_require__(7233);
+// EXTERNAL MODULE: ./src/adapters/xdelta3/differ.ts + 9 modules
+var differ = __nccwpck_require__(1488);
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(4296);
 ;// CONCATENATED MODULE: ./src/adapters/archive/byte-sinks.ts
 // Where rebuilt or expanded bytes go: a file, or a comparison against the original.
 
@@ -49029,7 +49953,7 @@ function defaultCacheRoot() {
 function createEngine(options) {
     const hasher = new Sha256Hasher();
     const scratchRoot = options.scratchRoot ?? process.env.RUNNER_TEMP ?? (0,external_node_os_.tmpdir)();
-    const files = new LocalFiles(scratchRoot, options.cleanup);
+    const files = new local_files/* LocalFiles */.hD(scratchRoot, options.cleanup);
     const localCache = new FsReferenceCache(options.cacheRoot ?? defaultCacheRoot(), hasher, options.log, { maxBytes: options.cacheMaxBytes });
     const service = new DeltaService({
         storage: options.storage,
@@ -49054,7 +49978,12 @@ function createEngine(options) {
         concurrency: options.concurrency,
         archiveAware: options.archiveAware ?? false,
     });
-    return { service, scratchDir: files.scratchDir, dispose: () => files.dispose() };
+    return {
+        service,
+        scratchDir: files.scratchDir,
+        cleanup: options.cleanup,
+        dispose: () => files.dispose(),
+    };
 }
 /**
  * Tighter archive-aware expansion budgets, for tests and cautious runners:
@@ -49109,6 +50038,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_p
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+
+/***/ }),
+
+/***/ 8474:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
 
 /***/ }),
 
