@@ -2,6 +2,22 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
+// The layers (README "Architecture"): each may import only what is below it. A relative
+// import that climbs into a forbidden folder, at any depth, matches these.
+const into = (...dirs) => `^\\.{1,2}/(\\.\\./)*(${dirs.join('|')})(/|\\.js$)`;
+const layer = (message, regexes, paths = [], groups = []) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      paths: paths.map((name) => ({ name, message })),
+      patterns: [
+        ...regexes.map((regex) => ({ regex, message })),
+        ...(groups.length ? [{ group: groups, message }] : []),
+      ],
+    },
+  ],
+});
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'build/**', 'coverage/**'] },
   js.configs.recommended,
@@ -14,6 +30,30 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
     },
+  },
+  {
+    // The core knows ports only: no adapter, shell, composition root or library.
+    files: ['src/core/**/*.ts', 'src/ports.ts'],
+    rules: layer(
+      'The core (src/core, src/ports.ts) imports only ports and its own modules',
+      [into('adapters', 'action', 'cli', 'engine')],
+      ['pako'],
+      ['@aws-sdk/*', '@actions/*'],
+    ),
+  },
+  {
+    // Adapters may wrap libraries (@actions/cache, @actions/tool-cache, the AWS SDK), but
+    // the runner itself (state, PATH, annotations: @actions/core) belongs to the action.
+    files: ['src/adapters/**/*.ts'],
+    rules: layer(
+      'Adapters never import a shell (src/action, src/cli) nor @actions/core: take a callback or an interface',
+      [into('action', 'cli')],
+      ['@actions/core'],
+    ),
+  },
+  {
+    files: ['src/cli/**/*.ts'],
+    rules: layer('The CLI never imports the action (src/action)', [into('action')]),
   },
   {
     files: ['**/*.cjs'],

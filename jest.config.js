@@ -13,4 +13,8 @@ export default {
   // Integration suites start their own servers; two cores, so keep it modest.
   maxWorkers: 2,
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.cjs'],
+  // A run shows what failed and the summary, not what passing tests print: console
+  // output of tests is dropped (`--silent=false` shows it while debugging one).
+  silent: true,
+  setupFiles: ['<rootDir>/__tests__/helpers/quiet.ts'],
 };

@@ -44,9 +44,10 @@ export interface EngineOptions {
 
 export interface Engine {
   service: DeltaService;
-  localCache: FsReferenceCache;
   /** This run's private scratch directory (removed by `dispose`). */
   scratchDir: string;
+  /** Where shells report their own partial files (EngineOptions.cleanup). */
+  cleanup?: CleanupTracker;
   /** Removes scratch files. */
   dispose(): Promise<void>;
 }
@@ -99,7 +100,12 @@ export function createEngine(options: EngineOptions): Engine {
       references: options.references,
     },
   );
-  return { service, localCache, scratchDir: files.scratchDir, dispose: () => files.dispose() };
+  return {
+    service,
+    scratchDir: files.scratchDir,
+    cleanup: options.cleanup,
+    dispose: () => files.dispose(),
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 // The interfaces the core needs from the outside world. The core (src/core) imports
 // only these; adapters (src/adapters) implement them; the shells (src/action,
 // src/cli) wire one to the other. Nothing here names a library.
+import type { FileResult } from './core/models.js';
 
 /** S3 user metadata as plain lowercase keys without the `x-amz-meta-` prefix. */
 export type Metadata = Record<string, string>;
@@ -188,8 +189,11 @@ export interface ArchiveCodecPort {
  * and one log group per file).
  */
 export interface ProgressPort {
-  /** Runs all the work on one file: what it logs and reports belongs to that file. */
-  file<T>(name: string, work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs all the work on one file (an upload or a download): what it logs and reports
+   * belongs to that file, and its result titles the file's log.
+   */
+  file(name: string, work: () => Promise<FileResult>): Promise<FileResult>;
   /** Starts one long step on a file ("encoding", "uploading delta") of `totalBytes` (0: unknown). */
   step(file: string, activity: string, totalBytes: number): ProgressStep;
 }

@@ -7,12 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { sha256File, writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
 import {
   newJob,
@@ -21,6 +16,7 @@ import {
   type SimulatedJob,
 } from '../../scripts/lib/run-action.mjs';
 import { decodeHeaderValue } from '../../src/core/metadata.js';
+import { listKeys } from '../helpers/bucket.js';
 import { FaultProxy } from '../helpers/fault-proxy.js';
 import { closeBundleJob, openBundleJob } from '../helpers/bundle-job.js';
 import type { S3TestServer } from '../helpers/s3-server.js';
@@ -50,11 +46,6 @@ function inputs(extra: Record<string, string>, endpoint = server.endpoint): Reco
     comment: 'never',
     ...extra,
   };
-}
-
-async function keys(prefix: string): Promise<string[]> {
-  const page = await raw.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-  return (page.Contents ?? []).map((o) => o.Key!).sort();
 }
 
 /** Every file under `dir`, recursively (relative paths), or [] when it does not exist. */
@@ -104,7 +95,7 @@ describe('bad input fails clearly and writes nothing', () => {
     expect(error).toContain(join(dir, 'linux', 'app.bin'));
     expect(error).toContain(join(dir, 'windows', 'app.bin'));
     expect(error).toMatch(/upload them to different s3-url prefixes or rename one/);
-    expect(await keys('dupes/')).toEqual([]);
+    expect(await listKeys(raw, bucket, 'dupes/')).toEqual([]);
   });
 
   it.each(['1.5', '-1', '1e3'])('max-ratio %s, out of range', async (ratio) => {
@@ -117,7 +108,7 @@ describe('bad input fails clearly and writes nothing', () => {
     );
     const error = expectCleanFailure(run, /Input max-ratio must be a number from 0 to 1/);
     expect(error).toContain(`got "${ratio}"`);
-    expect(await keys('ratio/')).toEqual([]);
+    expect(await listKeys(raw, bucket, 'ratio/')).toEqual([]);
   });
 
   it('a missing object on download names the key', async () => {
@@ -162,7 +153,7 @@ describe('bad input fails clearly and writes nothing', () => {
           `permission on arn:aws:s3:::${bucket}/denied/reference\\.bin; grant it to the role or user`,
       ),
     );
-    expect(await keys('denied/')).toEqual([]);
+    expect(await listKeys(raw, bucket, 'denied/')).toEqual([]);
   });
 
   it('access denied on download names the permission and writes nothing', async () => {
@@ -228,7 +219,7 @@ describe('bad input fails clearly and writes nothing', () => {
       /no AWS credentials found .*aws-actions\/configure-aws-credentials.*AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/,
     );
     expect(Date.now() - started).toBeLessThan(15_000);
-    expect(await keys('creds/')).toEqual([]);
+    expect(await listKeys(raw, bucket, 'creds/')).toEqual([]);
   });
 
   it('objects whose names would escape the destination: refused, nothing written anywhere', async () => {
@@ -306,7 +297,7 @@ describe('odd but valid files round-trip', () => {
       expect({ file, code: run.code, stderr: run.stderr }).toEqual({ file, code: 0, stderr: '' });
     }
 
-    expect(await keys(`${prefix}/`)).toEqual(
+    expect(await listKeys(raw, bucket, `${prefix}/`)).toEqual(
       [
         `${prefix}/reference.bin`,
         ...[v1, v2, v3].map((f) => `${prefix}/${f.split('/').pop()}.delta`),

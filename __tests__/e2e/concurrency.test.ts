@@ -5,15 +5,11 @@
 // the space ends with one reference and every racer's file reads back byte-exact.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { sha256File, writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
+import { type S3Client } from '@aws-sdk/client-s3';
+import { sha256File } from '../../scripts/lib/artifacts.mjs';
 import { newJob, runAction } from '../../scripts/lib/run-action.mjs';
 import { createS3Client } from '../../src/adapters/s3/client.js';
 import { S3Storage } from '../../src/adapters/s3/s3-storage.js';
@@ -22,6 +18,8 @@ import { DEFAULT_REFERENCE_POLICY } from '../../src/core/references/choose.js';
 import { FaultProxy } from '../helpers/fault-proxy.js';
 import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { serviceOver, type ServiceFixture } from '../helpers/service-fixture.js';
+import { incompleteUploads, keysIn } from '../helpers/bucket.js';
+import { writeVersions } from '../helpers/versions.js';
 
 const MIB = 1024 * 1024;
 const RACERS = 4;
@@ -51,36 +49,16 @@ afterAll(async () => {
 
 let fileCounter = 0;
 /** `count` consecutive versions of a `size`-byte artifact, named app-1.bin, app-2.bin, … */
-async function versions(count: number, size: number): Promise<string[]> {
+function versions(count: number, size: number): Promise<string[]> {
   fileCounter += 1;
-  const dir = join(workDir, `v${fileCounter}`);
-  await mkdir(dir);
-  const paths = Array.from({ length: count }, (_, i) => join(dir, `app-${i + 1}.bin`));
-  await writeArtifact(paths[0]!, size, fileCounter * 31);
-  for (let i = 1; i < count; i++) {
-    await writeNextVersion(paths[i - 1]!, paths[i]!, { seed: fileCounter * 31 + i });
-  }
-  return paths;
+  const names = Array.from({ length: count }, (_, i) => `app-${i + 1}.bin`);
+  return writeVersions(join(workDir, `v${fileCounter}`), names, size, fileCounter * 31);
 }
 
 function client(server: S3TestServer): S3Client {
   const created = createS3Client(s3TestOptions(server.endpoint));
   cleanups.push(() => created.destroy());
   return created;
-}
-
-async function keysIn(server: S3TestServer, space: DeltaSpace): Promise<string[]> {
-  const page = await client(server).send(
-    new ListObjectsV2Command({ Bucket: space.bucket, Prefix: `${space.prefix}/` }),
-  );
-  return (page.Contents ?? []).map((o) => o.Key!.slice(space.prefix.length + 1)).sort();
-}
-
-async function incompleteUploads(server: S3TestServer, space: DeltaSpace): Promise<number> {
-  const answer = await client(server).send(
-    new ListMultipartUploadsCommand({ Bucket: space.bucket, Prefix: `${space.prefix}/` }),
-  );
-  return answer.Uploads?.length ?? 0;
 }
 
 /** A DeltaService of its own (own S3 client, cache and scratch dir): one racer. */
@@ -151,8 +129,8 @@ describe.each([
       .map((run) => (JSON.parse(run.outputs.results!) as FileResult[])[0]!.kind)
       .sort();
     expect(kinds).toEqual(['delta', 'delta', 'delta', 'reference']);
-    expectOneReference(await keysIn(server(), space), files);
-    expect(await incompleteUploads(server(), space)).toBe(0); // losers aborted theirs
+    expectOneReference(await keysIn(client(server()), space), files);
+    expect(await incompleteUploads(client(server()), space)).toBe(0); // losers aborted theirs
 
     // A fresh job restores the whole space through the bundle too.
     const restore = await newJob();
@@ -194,8 +172,8 @@ describe.each([
       );
 
       expect(results.filter((r) => r.kind === 'reference').length).toBeLessThanOrEqual(1);
-      expectOneReference(await keysIn(server(), space), files);
-      expect(await incompleteUploads(server(), space)).toBe(0);
+      expectOneReference(await keysIn(client(server()), space), files);
+      expect(await incompleteUploads(client(server()), space)).toBe(0);
       await expectAllRestore(server(), space, files);
     }
   }, 120_000);
@@ -227,8 +205,8 @@ describe.each([
     const slowResult = await slowUpload;
 
     expect([fastResult.kind, slowResult.kind]).toEqual(['reference', 'delta']);
-    expectOneReference(await keysIn(server(), space), [fast!, slow!]);
-    expect(await incompleteUploads(server(), space)).toBe(0);
+    expectOneReference(await keysIn(client(server()), space), [fast!, slow!]);
+    expect(await incompleteUploads(client(server()), space)).toBe(0);
     await expectAllRestore(server(), space, [fast!, slow!]);
   }, 60_000);
 });
@@ -259,11 +237,11 @@ describe.each([
     );
     await Promise.all(files.map((file, i) => racers[i]!.service.upload(file, space)));
 
-    const keys = await keysIn(server(), space);
+    const keys = await keysIn(client(server()), space);
     const extras = keys.filter((k) => k.startsWith('.dg-refs/'));
     expect(extras.length).toBeGreaterThanOrEqual(1);
     expect(extras.every((k) => /^\.dg-refs\/[0-9a-f]{16}\/reference\.bin$/.test(k))).toBe(true);
-    expect(await incompleteUploads(server(), space)).toBe(0);
+    expect(await incompleteUploads(client(server()), space)).toBe(0);
     const otherPath = join(workDir, 'other-1.0.bin');
     await copyFile(other!, otherPath);
     await expectAllRestore(server(), space, [otherPath, ...files]);

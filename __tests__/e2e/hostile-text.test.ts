@@ -16,8 +16,8 @@ const SHA = 'a'.repeat(64);
 const encodedWord = (text: string) => `=?UTF-8?B?${Buffer.from(text).toString('base64')}?=`;
 
 // Each payload's injected command carries the marker INJECTED as its message. moto
-// refuses keys with LF, but the SDK's XML parser reads a CR in a listed key as LF (XML
-// end-of-line handling), so these keys reach the action with both.
+// refuses keys with LF; a CR reaches the action as stored (listings are URL-encoded),
+// and the runner ends a line at a CR as at an LF.
 const HOSTILE_KEYS = [
   'x\r::warning title=INJECTED::from a key with CR\r',
   'y\r::error::INJECTED from a key\r',

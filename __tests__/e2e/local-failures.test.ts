@@ -11,6 +11,7 @@ import { writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs
 import { newJob, runAction, type SimulatedJob } from '../../scripts/lib/run-action.mjs';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { mountTmpfs, skipWithoutTmpfs } from '../helpers/tmpfs.js';
+import { skipNote } from '../helpers/skip-note.js';
 
 const MIB = 1024 * 1024;
 const bundle = new URL('../../dist/main/index.js', import.meta.url);
@@ -130,7 +131,7 @@ function errorLines(stdout: string): string[] {
 
   it('the CLI, as a user who may not write the destination: EACCES, named', async () => {
     if (process.getuid?.() !== 0 || !existsSync('/usr/bin/setpriv')) {
-      console.warn('Skipping the EACCES case: it needs root and setpriv to act as another user');
+      skipNote('the EACCES case: it needs root and setpriv to act as another user');
       return;
     }
     const dest = join(job.dir, 'root-only');

@@ -132,8 +132,7 @@ describe('overwrite', () => {
     );
     expect(oneError(run)).toBe(
       `::error::A file already exists with other content: ${fresh.workspace}/.npmrc. Nothing was ` +
-        'downloaded. Allow replacing them (action input overwrite: true, CLI --overwrite), or ' +
-        'download into another directory',
+        'downloaded. Allow replacing them (overwrite: true), or download into another directory',
     );
     expect(await readdir(fresh.workspace)).toEqual(['.npmrc']);
     expect(await readFile(join(fresh.workspace, '.npmrc'), 'utf8')).toBe('mine\n');

@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { mkdir, readdir, rm, symlink } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256File, writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
+import { writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
 import { newJob, runAction, type SimulatedJob } from '../../scripts/lib/run-action.mjs';
 import { createS3Storage } from '../../src/adapters/s3/s3-storage.js';
 import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
-import { buildArchive, startToolServer, type ToolServer } from '../helpers/tool-server.js';
+import { startXdelta3Mirror, type ToolServer } from '../helpers/tool-server.js';
 
 // The bundle on a runner without xdelta3: it downloads the archive named by xdelta3-url,
 // verifies it against xdelta3-sha256, caches it in the tool cache and uses it.
@@ -23,17 +22,7 @@ beforeAll(async () => {
   server = await startS3Server();
   bucket = await server.createBucket();
   job = await newJob();
-  const system = execFileSync('sh', ['-c', 'command -v xdelta3'], { encoding: 'utf8' }).trim();
-  const archive = join(job.dir, 'xdelta3-linux-x64.tar.gz');
-  await buildArchive('tar.gz', archive, [{ name: 'xdelta3-3.0.11/xdelta3', from: system }]);
-  archiveSha = await sha256File(archive);
-  tools = await startToolServer({ 'xdelta3.tar.gz': archive });
-  barePath = join(job.dir, 'bin');
-  await mkdir(barePath);
-  for (const tool of ['tar', 'gzip', 'sh']) {
-    const path = execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
-    await symlink(path, join(barePath, tool));
-  }
+  ({ tools, archiveSha, barePath } = await startXdelta3Mirror(job.dir));
 }, 60_000);
 
 afterAll(async () => {

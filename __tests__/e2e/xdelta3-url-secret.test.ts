@@ -4,14 +4,13 @@
 // runner: the raw values must appear in no line but their own `::add-mask::`, and the
 // masks must come before the download.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, symlink } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256File, writeArtifact } from '../../scripts/lib/artifacts.mjs';
+import { writeArtifact } from '../../scripts/lib/artifacts.mjs';
 import { newJob, runAction, type SimulatedJob } from '../../scripts/lib/run-action.mjs';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
-import { buildArchive, startToolServer, type ToolServer } from '../helpers/tool-server.js';
+import { startXdelta3Mirror, type ToolServer } from '../helpers/tool-server.js';
 
 const bundle = new URL('../../dist/main/index.js', import.meta.url);
 const QUERY =
@@ -32,17 +31,7 @@ beforeAll(async () => {
   server = await startS3Server();
   bucket = await server.createBucket();
   job = await newJob();
-  const system = execFileSync('sh', ['-c', 'command -v xdelta3'], { encoding: 'utf8' }).trim();
-  const archive = join(job.dir, 'xdelta3-linux-x64.tar.gz');
-  await buildArchive('tar.gz', archive, [{ name: 'xdelta3-3.0.11/xdelta3', from: system }]);
-  archiveSha = await sha256File(archive);
-  tools = await startToolServer({ 'xdelta3.tar.gz': archive });
-  barePath = join(job.dir, 'bin');
-  await mkdir(barePath);
-  for (const tool of ['tar', 'gzip', 'sh']) {
-    const path = execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
-    await symlink(path, join(barePath, tool));
-  }
+  ({ tools, archiveSha, barePath } = await startXdelta3Mirror(job.dir));
 }, 60_000);
 
 afterAll(async () => {

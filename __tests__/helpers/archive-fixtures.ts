@@ -1,7 +1,7 @@
 // Shared by the archive codec tests: a scratch directory and deterministic contents.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -9,11 +9,18 @@ import path from 'node:path';
 export async function scratch(prefix: string) {
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
   let counter = 0;
+  const tempPath = (hint: string): string => {
+    counter += 1;
+    return path.join(dir, `${counter}-${hint}`);
+  };
   return {
     dir,
-    tempPath(hint: string): string {
-      counter += 1;
-      return path.join(dir, `${counter}-${hint}`);
+    tempPath,
+    /** Writes `bytes` to a fresh scratch file; resolves to its path. */
+    async file(hint: string, bytes: Buffer): Promise<string> {
+      const target = tempPath(hint);
+      await writeFile(target, bytes);
+      return target;
     },
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { skipNote } from './skip-note.js';
 
 let support: string | undefined | null = null;
 
@@ -28,7 +29,7 @@ export function tmpfsUnavailable(): string | undefined {
 /** True (after printing why, once per title) when tests needing tmpfs must be skipped. */
 export function skipWithoutTmpfs(title: string): boolean {
   const reason = tmpfsUnavailable();
-  if (reason !== undefined) console.warn(`Skipping "${title}": ${reason}`);
+  if (reason !== undefined) skipNote(`"${title}": ${reason}`);
   return reason !== undefined;
 }
 

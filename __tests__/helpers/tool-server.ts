@@ -1,13 +1,14 @@
 // A loopback HTTP server that serves release archives to @actions/tool-cache, counting
 // every request, plus the archives themselves, built at test time around a real binary.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { sha256File } from '../../scripts/lib/artifacts.mjs';
 
 const run = promisify(execFile);
 
@@ -89,4 +90,31 @@ export async function buildArchive(
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
+}
+
+export interface Xdelta3Mirror {
+  tools: ToolServer;
+  /** The sha256 of the archive served as `xdelta3.tar.gz` (the xdelta3-sha256 input). */
+  archiveSha: string;
+  /** A PATH with the tools tool-cache shells out to (tar, gzip, sh) and no xdelta3. */
+  barePath: string;
+}
+
+/**
+ * The system xdelta3 packed as a release archive and served as `xdelta3.tar.gz`, plus a
+ * PATH without xdelta3: an action run with it must download, verify and cache the binary.
+ */
+export async function startXdelta3Mirror(dir: string): Promise<Xdelta3Mirror> {
+  const which = (tool: string) =>
+    execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
+  const archive = join(dir, 'xdelta3-linux-x64.tar.gz');
+  await buildArchive('tar.gz', archive, [
+    { name: 'xdelta3-3.0.11/xdelta3', from: which('xdelta3') },
+  ]);
+  const archiveSha = await sha256File(archive);
+  const tools = await startToolServer({ 'xdelta3.tar.gz': archive });
+  const barePath = join(dir, 'bin');
+  await mkdir(barePath);
+  for (const tool of ['tar', 'gzip', 'sh']) await symlink(which(tool), join(barePath, tool));
+  return { tools, archiveSha, barePath };
 }

@@ -1,5 +1,6 @@
 // The action's list, verify and stats commands (src/action/commands.ts) on the real
-// engine against a real S3 server, with the runner's output and summary files.
+// engine against a real S3 server; their reports are rendered as main.ts renders them,
+// into the runner's output and summary files.
 import { jest } from '@jest/globals';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,9 @@ import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { sha256File, writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
 import { parseRunnerFile } from '../../scripts/lib/run-action.mjs';
-import { runList, runStats, runVerify } from '../../src/action/commands.js';
+import { runList, runStats, runVerify, type CommandReport } from '../../src/action/commands.js';
+import { setOutputs } from '../../src/action/outputs.js';
+import { writeJobSummary } from '../../src/action/summary.js';
 import { createS3Client } from '../../src/adapters/s3/client.js';
 import { createS3Storage, type S3Storage } from '../../src/adapters/s3/s3-storage.js';
 import { IntegrityError, InputError } from '../../src/core/errors.js';
@@ -87,19 +90,32 @@ async function summary(): Promise<string> {
 }
 
 function inputs(url: string, paths: string[] = []) {
-  return { s3Url: parseS3Url(url), paths, summary: true };
+  return { s3Url: parseS3Url(url), paths };
+}
+
+/** A command's report as the step publishes it: outputs, then the job summary. */
+async function publish(report: CommandReport): Promise<CommandReport> {
+  setOutputs(report.outputs);
+  await writeJobSummary(report);
+  return report;
+}
+
+function results(out: Record<string, string>): { name: string; status?: string }[] {
+  return JSON.parse(out.results!);
 }
 
 describe('list', () => {
   it('sets results as an upload does and writes the summary table', async () => {
-    const { location } = await runList(engine, inputs(`s3://${bucket}/rel/app/`));
-    expect(location).toBe(`s3://${bucket}/rel/app/`);
+    const { location } = await publish(await runList(engine, inputs(`s3://${bucket}/rel/app/`)));
+    expect(location).toEqual({ label: 'DeltaSpace', url: `s3://${bucket}/rel/app/` });
     const out = await outputs();
     expect(out.files).toBe('2');
-    const results = JSON.parse(out.results!);
-    expect(results[1]).toEqual({
+    expect(out['delta-space-url']).toBe(`s3://${bucket}/rel/app/`);
+    const listed = JSON.parse(out.results!);
+    expect(listed[1]).toEqual({
       name: 'app-2.zip',
       key: 'rel/app/app-2.zip.delta',
+      url: `s3://${bucket}/rel/app/app-2.zip`,
       kind: 'delta',
       'original-bytes': (await readFile(v2)).length,
       'stored-bytes': (
@@ -108,7 +124,7 @@ describe('list', () => {
       sha256: await sha256File(v2),
     });
     expect(Number(out['original-bytes'])).toBe(
-      results[0]['original-bytes'] + results[1]['original-bytes'],
+      listed[0]['original-bytes'] + listed[1]['original-bytes'],
     );
     const text = await summary();
     expect(text).toContain('<h3>DeltaGlider list</h3>');
@@ -125,20 +141,21 @@ describe('list', () => {
 
 describe('verify', () => {
   it('verifies every file, or the names given, and sets counts', async () => {
-    const all = await runVerify(engine, inputs(`s3://${bucket}/rel/app/`));
-    expect(all.results.map((r) => r.status)).toEqual(['ok', 'ok']);
+    await publish(await runVerify(engine, inputs(`s3://${bucket}/rel/app/`)));
+    expect(results(await outputs()).map((r) => r.status)).toEqual(['ok', 'ok']);
     expect(await outputs()).toMatchObject({
       files: '2',
       verified: '2',
       failed: '0',
       unchecked: '0',
     });
-    const named = await runVerify(engine, inputs(`s3://${bucket}/rel/app/`, ['app-2.zip']));
-    expect(named.results.map((r) => r.name)).toEqual(['app-2.zip']);
+    await writeFile(process.env.GITHUB_OUTPUT!, '');
+    await publish(await runVerify(engine, inputs(`s3://${bucket}/rel/app/`, ['app-2.zip'])));
+    expect(results(await outputs()).map((r) => r.name)).toEqual(['app-2.zip']);
     expect(await summary()).toContain('✅ ok');
   });
 
-  it('fails the step after reporting, when a file does not match its sha256', async () => {
+  it('reports, then carries the failure, when a file does not match its sha256', async () => {
     const key = 'rel/app/app-1.zip.delta';
     const head = await raw.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     await raw.send(
@@ -149,13 +166,9 @@ describe('verify', () => {
         Metadata: head.Metadata,
       }),
     );
-    const error = await runVerify(engine, inputs(`s3://${bucket}/rel/app/`)).catch(
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(IntegrityError);
-    expect((error as Error).message).toBe(
-      `1 of 2 files in s3://${bucket}/rel/app/ failed verification`,
-    );
+    const { failure } = await publish(await runVerify(engine, inputs(`s3://${bucket}/rel/app/`)));
+    expect(failure).toBeInstanceOf(IntegrityError);
+    expect(failure?.message).toBe(`1 of 2 files in s3://${bucket}/rel/app/ failed verification`);
     const out = await outputs();
     expect(out).toMatchObject({ verified: '1', failed: '1' });
     expect(JSON.parse(out.results!)[0]).toMatchObject({ name: 'app-1.zip', status: 'failed' });
@@ -165,19 +178,29 @@ describe('verify', () => {
 
 describe('stats', () => {
   it('sets the totals and counts as outputs', async () => {
-    const report = await runStats(engine, inputs(`s3://${bucket}/`));
+    await publish(await runStats(engine, inputs(`s3://${bucket}/`)));
     const out = await outputs();
+    const stored = (
+      await Promise.all(
+        ['rel/app/reference.bin', 'rel/app/app-1.zip.delta', 'rel/app/app-2.zip.delta'].map(
+          async (Key) =>
+            (await raw.send(new HeadObjectCommand({ Bucket: bucket, Key }))).ContentLength!,
+        ),
+      )
+    ).reduce((a, b) => a + b, 0);
+    const original = (await readFile(v1)).length + (await readFile(v2)).length;
     expect(out).toMatchObject({
       files: '2',
-      'original-bytes': String((await readFile(v1)).length + (await readFile(v2)).length),
-      'stored-bytes': String(report.storedBytes),
+      'original-bytes': String(original),
+      'stored-bytes': String(stored),
       'delta-spaces': '1',
       references: '1',
       deltas: '2',
       direct: '0',
       plain: '0',
     });
-    expect(Number(out['saved-bytes'])).toBe(report.originalBytes - report.storedBytes);
+    expect(Number(out['saved-bytes'])).toBe(original - stored);
     expect(await summary()).toContain(`s3://${bucket}/rel/app/`);
+    expect(await summary()).toContain('Objects: 1 references, 2 deltas, 0 direct, 0 plain');
   });
 });

@@ -18,6 +18,7 @@ import {
   type CacheService,
 } from '../../src/adapters/actions-cache/index.js';
 import { saveReferences } from '../../src/adapters/actions-cache/save.js';
+import { actionsState } from '../../src/action/state.js';
 import { FsReferenceCache } from '../../src/adapters/fs-reference-cache.js';
 import { Sha256Hasher } from '../../src/adapters/sha256-hasher.js';
 import type { LoggerPort } from '../../src/ports.js';
@@ -85,12 +86,14 @@ async function runPost(tier: ActionsReferenceCache, rec: Recorded) {
   const stateFile = join(root, `state-${randomBytes(4).toString('hex')}`);
   await writeFile(stateFile, '');
   process.env.GITHUB_STATE = stateFile;
-  handOffToPost(tier);
+  handOffToPost(tier, actionsState, rec.log);
   delete process.env.GITHUB_STATE;
   const state = parseRunnerFile(await readFile(stateFile, 'utf8'));
   for (const [name, value] of Object.entries(state)) process.env[`STATE_${name}`] = value;
   try {
-    return await saveHandedOffReferences(rec.log, { notice: (m) => rec.notices.push(m) });
+    return await saveHandedOffReferences(actionsState, rec.log, {
+      notice: (m) => rec.notices.push(m),
+    });
   } finally {
     for (const name of Object.keys(state)) delete process.env[`STATE_${name}`];
   }
@@ -315,7 +318,9 @@ describe('the Actions cache behind the local reference cache', () => {
       { sha256: 'abc', key: 'x', path: '/etc/passwd' },
     ]);
     const rec = recorder();
-    expect(await saveHandedOffReferences(rec.log)).toEqual({ saved: 0, skipped: 0 });
-    expect(stdout.join('')).toMatch(/::warning::Ignoring the state "deltaglider-references"/);
+    expect(await saveHandedOffReferences(actionsState, rec.log)).toEqual({ saved: 0, skipped: 0 });
+    expect(rec.lines).toContainEqual(
+      expect.stringMatching(/^warning: Ignoring the state "deltaglider-references"/),
+    );
   });
 });

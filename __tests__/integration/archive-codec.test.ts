@@ -22,6 +22,7 @@ const run = promisify(execFile);
 const work = await scratch('dg-archive-test-');
 const workDir = work.dir;
 const tempPath = work.tempPath;
+const file = work.file;
 
 afterAll(() => work.cleanup());
 
@@ -40,12 +41,6 @@ async function sourceTree(seed: number): Promise<string> {
   await writeFile(path.join(root, 'pkg', 'blob.bin'), noise(30_000, 5));
   await writeFile(path.join(root, 'pkg', 'empty.txt'), '');
   return root;
-}
-
-async function file(hint: string, bytes: Buffer): Promise<string> {
-  const target = tempPath(hint);
-  await writeFile(target, bytes);
-  return target;
 }
 
 function codec(options: ArchiveCodecOptions = {}): ArchiveCodec {

@@ -20,14 +20,9 @@ const run = promisify(execFile);
 const work = await scratch('dg-archive-view-test-');
 const workDir = work.dir;
 const tempPath = work.tempPath;
+const file = work.file;
 
 afterAll(() => work.cleanup());
-
-async function file(hint: string, bytes: Buffer): Promise<string> {
-  const target = tempPath(hint);
-  await writeFile(target, bytes);
-  return target;
-}
 
 function codec(options: ArchiveCodecOptions = {}): ArchiveCodec {
   return new ArchiveCodec({ tempDir: workDir, ...options });

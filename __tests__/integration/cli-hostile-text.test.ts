@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/adapters/s3/client.js';
-import { main } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/output.js';
+import { runCli, type CliRun } from '../helpers/cli.js';
 import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 
 let server: S3TestServer;
@@ -16,7 +15,7 @@ let work: string;
 let bucket: string;
 
 const ESC_KEY = 'space/red\x1b[31mALERT\x1b[0m.bin';
-// moto refuses LF in keys; the SDK's XML parser lists this CR as LF.
+// moto refuses LF in keys; a CR is listed as stored (URL-encoded listings).
 const CR_KEY = 'space/two\rlines.bin';
 
 beforeAll(async () => {
@@ -41,18 +40,8 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-async function dg(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (t) => void (out += t),
-    err: (t) => void (err += t),
-    isTty: false,
-    env: process.env,
-  };
-  const common = ['--endpoint-url', server.endpoint, '--cache-dir', join(work, 'cache')];
-  const code = await main([...args, ...common], io);
-  return { code, out, err };
+function dg(...args: string[]): Promise<CliRun> {
+  return runCli(args, server.endpoint, join(work, 'cache'));
 }
 
 /** No raw control character but the line feeds the CLI itself prints. */

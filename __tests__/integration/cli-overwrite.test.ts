@@ -5,8 +5,7 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/output.js';
+import { runCli, type CliRun } from '../helpers/cli.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 
 let server: S3TestServer;
@@ -28,18 +27,8 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-async function dg(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (text) => void (out += text),
-    err: (text) => void (err += text),
-    isTty: false,
-    env: process.env,
-  };
-  const common = ['--endpoint-url', server.endpoint, '--cache-dir', join(work, 'cache')];
-  const code = await main([...args, ...common], io);
-  return { code, out, err };
+function dg(...args: string[]): Promise<CliRun> {
+  return runCli(args, server.endpoint, join(work, 'cache'));
 }
 
 async function destWith(files: Record<string, string>): Promise<string> {
@@ -65,8 +54,8 @@ it('-n refuses a file with other bytes, naming it, and writes nothing in any Del
   expect(run.code).toBe(1);
   expect(run.err).toBe(
     `deltaglider: A file already exists with other content: ${dest}/lib/lib.txt. Nothing was ` +
-      'downloaded. Allow replacing them (action input overwrite: true, CLI --overwrite), or ' +
-      'download into another directory\n',
+      'downloaded. Allow replacing them (--overwrite, the default, instead of -n/--no-overwrite), ' +
+      'or download into another directory\n',
   );
   expect(await readdir(dest)).toEqual(['lib']);
   expect(await readFile(join(dest, 'lib', 'lib.txt'), 'utf8')).toBe('mine\n');

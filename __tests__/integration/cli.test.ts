@@ -6,18 +6,15 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { sha256File, writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
 import { newJob, runAction } from '../../scripts/lib/run-action.mjs';
 import { createS3Client } from '../../src/adapters/s3/client.js';
 import { findOnPath } from '../../src/adapters/xdelta3/provision/which.js';
+import { listKeys } from '../helpers/bucket.js';
 import { main } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/output.js';
+import { runCli, type CliRun } from '../helpers/cli.js';
 import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 
 const run = promisify(execFile);
@@ -53,30 +50,9 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-interface CliRun {
-  code: number;
-  out: string;
-  err: string;
-}
-
 /** Runs the CLI in-process against the test server, with a cache directory of the test's own. */
-async function dg(command: string, ...args: string[]): Promise<CliRun> {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (text) => void (out += text),
-    err: (text) => void (err += text),
-    isTty: false,
-    env: process.env,
-  };
-  const common = ['--endpoint-url', server.endpoint, '--cache-dir', join(work, 'cache', bucket)];
-  const code = await main([command, ...args, ...common], io);
-  return { code, out, err };
-}
-
-async function keys(prefix = ''): Promise<string[]> {
-  const page = await raw.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-  return (page.Contents ?? []).map((o) => o.Key!).sort();
+function dg(command: string, ...args: string[]): Promise<CliRun> {
+  return runCli([command, ...args], server.endpoint, join(work, 'cache', bucket));
 }
 
 async function objectSize(key: string): Promise<number> {
@@ -99,15 +75,20 @@ describe('cp', () => {
   it('uploads as reference and delta, and downloads byte-exact into a directory or a new name', async () => {
     const first = await dg('cp', '--json', v1, `s3://${bucket}/releases/app/`);
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.out).results[0]).toMatchObject({
+    const uploaded = JSON.parse(first.out);
+    expect(uploaded['delta-space-url']).toBe(`s3://${bucket}/releases/app/`);
+    expect(uploaded.results[0]).toMatchObject({
       name: 'app-1.zip',
+      key: 'releases/app/app-1.zip.delta',
+      url: `s3://${bucket}/releases/app/app-1.zip`,
       kind: 'reference',
+      path: v1,
     });
     const second = await dg('cp', v2, `s3://${bucket}/releases/app/`);
     expect(second.out).toMatch(
       /^upload: .*app-2\.zip -> s3:\/\/.*\/releases\/app\/app-2\.zip \(delta: /,
     );
-    expect(await keys()).toEqual([
+    expect(await listKeys(raw, bucket)).toEqual([
       'releases/app/app-1.zip.delta',
       'releases/app/app-2.zip.delta',
       'releases/app/reference.bin',
@@ -131,7 +112,7 @@ describe('cp', () => {
   it('stores a file under the name the destination gives it', async () => {
     const result = await dg('cp', v1, `s3://${bucket}/releases/app/renamed-1.0.zip`);
     expect(result.code).toBe(0);
-    expect(await keys()).toEqual([
+    expect(await listKeys(raw, bucket)).toEqual([
       'releases/app/reference.bin',
       'releases/app/renamed-1.0.zip.delta',
     ]);
@@ -150,7 +131,7 @@ describe('cp', () => {
 
     const up = await dg('cp', '-r', tree, `s3://${bucket}/mirror/`);
     expect(up.code).toBe(0);
-    expect(await keys()).toEqual([
+    expect(await listKeys(raw, bucket)).toEqual([
       'mirror/lib/core.bin.delta',
       'mirror/lib/deep/x.txt',
       'mirror/lib/reference.bin',
@@ -181,8 +162,39 @@ describe('cp', () => {
       expect(result.err).toMatch(message);
       expect(result.err.trim().split('\n')).toHaveLength(1);
     }
-    expect(await keys()).toEqual([]);
+    expect(await listKeys(raw, bucket)).toEqual([]);
   });
+
+  it('words its hints with arguments and flags, never with the action inputs', async () => {
+    const inAction = /s3-url|xdelta3-path input|endpoint-url and|re-run the step|\binput\b/i;
+    await uploadBoth();
+    const missing = await dg('cp', `s3://${bucket}/releases/app/nope.zip`, work);
+    expect(missing.err).toMatch(
+      /nope\.zip nor its \.delta exists\. Check the S3 URL, or list the DeltaSpace with "deltaglider ls"\n$/,
+    );
+
+    const noXdelta3 = await dg(
+      'cp',
+      v1,
+      `s3://${bucket}/no-xdelta3/`,
+      '--xdelta3-path',
+      '/nonexistent/xdelta3',
+    );
+    expect(noXdelta3.err).toMatch(
+      /xdelta3 was not found \(tried "\/nonexistent\/xdelta3"\)\. Install xdelta3 .*, or give its location with --xdelta3-path\n$/,
+    );
+
+    let err = '';
+    const io: Io = { out: () => {}, err: (t) => void (err += t), isTty: false, env: process.env };
+    // A port nothing listens on (the discard port on loopback is closed here).
+    const args = ['ls', `s3://${bucket}/`, '--endpoint-url', 'http://127.0.0.1:9'];
+    expect(await main(args, io)).toBe(1);
+    expect(err).toMatch(
+      /cannot reach the S3 endpoint .*\. Check --endpoint-url \(or AWS_ENDPOINT_URL\)/,
+    );
+
+    for (const text of [missing.err, noXdelta3.err, err]) expect(text).not.toMatch(inAction);
+  }, 30_000);
 });
 
 describe('ls', () => {
@@ -201,6 +213,7 @@ describe('ls', () => {
 
     const json = JSON.parse((await dg('ls', '--json', `s3://${bucket}/releases/app/`)).out);
     expect(json.location).toBe(`s3://${bucket}/releases/app/`);
+    expect(json['delta-space-url']).toBe(`s3://${bucket}/releases/app/`);
     expect(json.prefixes).toEqual([`s3://${bucket}/releases/app/nested/`]);
     expect(json.results).toEqual([
       {
@@ -228,6 +241,8 @@ describe('ls', () => {
     );
 
     const recursive = JSON.parse((await dg('ls', '-r', '--json', `s3://${bucket}/releases/`)).out);
+    // Files of two DeltaSpaces: no one DeltaSpace URL.
+    expect(recursive).not.toHaveProperty('delta-space-url');
     expect(recursive.results.map((r: { url: string }) => r.url)).toEqual([
       `s3://${bucket}/releases/app/app-1.zip`,
       `s3://${bucket}/releases/app/app-2.zip`,
@@ -266,7 +281,7 @@ describe('archive-aware', () => {
     expect(head.Metadata).toMatchObject({ 'dg-archive-codec': 'gzip' });
     // Without the flag the CLI stays readable by the DeltaGlider CLI: gzip content goes direct.
     expect((await dg('cp', t2, `s3://${bucket}/plain/`)).code).toBe(0);
-    expect(await keys('plain/')).toEqual(['plain/app-2.tgz']);
+    expect(await listKeys(raw, bucket, 'plain/')).toEqual(['plain/app-2.tgz']);
 
     const listed = (await dg('ls', `s3://${bucket}/aware/`)).out.trim().split('\n');
     expect(listed[1]).toMatch(/^app-1\.tgz\s+delta\s+\d/);
@@ -293,7 +308,7 @@ describe('rm', () => {
       out: `delete: s3://${bucket}/releases/app/app-1.zip.delta\n`,
       err: '',
     });
-    expect(await keys('releases/app/')).toEqual([
+    expect(await listKeys(raw, bucket, 'releases/app/')).toEqual([
       'releases/app/app-2.zip.delta',
       'releases/app/reference.bin',
     ]);
@@ -303,7 +318,7 @@ describe('rm', () => {
       `(dryrun) delete: s3://${bucket}/releases/app/app-2.zip.delta\n` +
         `(dryrun) delete: s3://${bucket}/releases/app/reference.bin\n`,
     );
-    expect(await keys('releases/app/')).toHaveLength(2);
+    expect(await listKeys(raw, bucket, 'releases/app/')).toHaveLength(2);
 
     const last = await dg('rm', '--json', `s3://${bucket}/releases/app/app-2.zip`);
     expect(JSON.parse(last.out).results).toEqual([
@@ -316,9 +331,9 @@ describe('rm', () => {
         'reference-removed': true,
       },
     ]);
-    expect(await keys('releases/app/')).toEqual([]);
+    expect(await listKeys(raw, bucket, 'releases/app/')).toEqual([]);
     // The sibling prefix, which shares the first characters, is another DeltaSpace.
-    expect(await keys('releases/app2/')).toHaveLength(3);
+    expect(await listKeys(raw, bucket, 'releases/app2/')).toHaveLength(3);
   });
 
   it('fails on a missing file or a DeltaSpace URL, deleting nothing', async () => {
@@ -329,7 +344,7 @@ describe('rm', () => {
     const space = await dg('rm', `s3://${bucket}/releases/app/`);
     expect(space.code).toBe(1);
     expect(space.err).toMatch(/names a DeltaSpace/);
-    expect(await keys()).toHaveLength(3);
+    expect(await listKeys(raw, bucket)).toHaveLength(3);
   });
 });
 
@@ -358,7 +373,14 @@ describe('verify', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toBe('deltaglider: 1 of 2 file(s) failed verification\n');
     const report = JSON.parse(bad.out);
-    expect(report).toMatchObject({ ok: 1, failed: 1, unchecked: 0 });
+    // The field names of the action's verify outputs.
+    expect(report).toMatchObject({
+      'delta-space-url': `s3://${bucket}/releases/app/`,
+      files: 2,
+      verified: 1,
+      failed: 1,
+      unchecked: 0,
+    });
     expect(report.results[1]).toMatchObject({ name: 'app-2.zip', kind: 'delta', status: 'failed' });
     expect(report.results[1].problem).toMatch(/could not be decoded|rebuilt to bytes with sha256/);
 
@@ -395,7 +417,7 @@ describe('stats', () => {
     );
 
     const stored = (
-      await Promise.all((await keys('releases/')).map((key) => objectSize(key)))
+      await Promise.all((await listKeys(raw, bucket, 'releases/')).map((key) => objectSize(key)))
     ).reduce((a, b) => a + b, 0);
     const original =
       (await readFile(v1)).length + (await readFile(v2)).length + 'some notes'.length;
@@ -455,6 +477,8 @@ describe('doctor', () => {
     expect(lines[1]).toMatch(
       /^FAIL\s+bucket: cannot reach the S3 endpoint http:\/\/127\.0\.0\.1:9/,
     );
+    // The hint in the CLI's words: the flag, not the action's input.
+    expect(lines[1]).toMatch(/\. Check --endpoint-url \(or AWS_ENDPOINT_URL\)/);
     expect(lines[2]).toMatch(/^ok\s+cache: /);
 
     const missing = await dg('doctor', '--json', 's3://no-such-bucket-dg-cli/');

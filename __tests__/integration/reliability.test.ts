@@ -5,18 +5,16 @@
 // (helpers/fault-proxy.ts); what is left in the bucket is checked against moto directly.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DeleteObjectCommand,
   HeadObjectCommand,
-  ListMultipartUploadsCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { sha256File, writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
+import { sha256File } from '../../scripts/lib/artifacts.mjs';
 import { createS3Client } from '../../src/adapters/s3/client.js';
 import { S3Storage, type S3StorageOptions } from '../../src/adapters/s3/s3-storage.js';
 import { IntegrityError, NotFoundError } from '../../src/core/errors.js';
@@ -31,6 +29,8 @@ import {
 } from '../helpers/fault-proxy.js';
 import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { serviceOver, type ServiceFixture } from '../helpers/service-fixture.js';
+import { incompleteUploads, keysIn } from '../helpers/bucket.js';
+import { writeVersions } from '../helpers/versions.js';
 
 const MIB = 1024 * 1024;
 const PART = 5 * MIB;
@@ -83,25 +83,10 @@ async function proxy(): Promise<FaultProxy> {
 }
 
 let fileCounter = 0;
-/** Two consecutive versions of an artifact (`size` bytes) under the given names. */
-async function versions(size: number, ...names: string[]): Promise<string[]> {
+/** Consecutive versions of an artifact (`size` bytes) under the given names. */
+function versions(size: number, ...names: string[]): Promise<string[]> {
   fileCounter += 1;
-  const dir = join(workDir, `files-${fileCounter}`);
-  await mkdir(dir, { recursive: true });
-  const paths = names.map((name) => join(dir, name));
-  await writeArtifact(paths[0]!, size, 100 + fileCounter);
-  for (let i = 1; i < paths.length; i++) {
-    await writeNextVersion(paths[i - 1]!, paths[i]!, { seed: 200 + fileCounter * 10 + i });
-  }
-  return paths;
-}
-
-/** Every key in the DeltaSpace, straight from moto. */
-async function keysIn(space: DeltaSpace): Promise<string[]> {
-  const page = await raw.send(
-    new ListObjectsV2Command({ Bucket: bucket, Prefix: `${space.prefix}/` }),
-  );
-  return (page.Contents ?? []).map((o) => o.Key!.slice(space.prefix.length + 1)).sort();
+  return writeVersions(join(workDir, `files-${fileCounter}`), names, size, 100 + fileCounter * 10);
 }
 
 async function rawHead(key: string) {
@@ -116,19 +101,12 @@ async function replaceBody(key: string, body: Buffer): Promise<void> {
   );
 }
 
-async function incompleteUploads(space: DeltaSpace): Promise<number> {
-  const answer = await raw.send(
-    new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: `${space.prefix}/` }),
-  );
-  return answer.Uploads?.length ?? 0;
-}
-
 /**
  * The bucket tells no lies: every delta's reference exists and carries the sha256 the
  * delta was made against, and every reference.bin carries its dg- metadata.
  */
 async function expectNoLyingObjects(space: DeltaSpace): Promise<void> {
-  for (const name of await keysIn(space)) {
+  for (const name of await keysIn(raw, space)) {
     const head = await rawHead(`${space.prefix}/${name}`);
     const meta = head.Metadata ?? {};
     if (name === 'reference.bin') {
@@ -280,7 +258,11 @@ describe('transient failures are retried', () => {
     expect(faults.count(bodyOf(deltaKey))).toBe(3);
     expect(faults.count((r) => r.outcome === 'failed')).toBe(6);
     expectEachRetried(faults);
-    expect(await keysIn(space)).toEqual(['app-1.bin.delta', 'app-2.bin.delta', 'reference.bin']);
+    expect(await keysIn(raw, space)).toEqual([
+      'app-1.bin.delta',
+      'app-2.bin.delta',
+      'reference.bin',
+    ]);
     await expectRestores(space, { 'app-1.bin': v1!, 'app-2.bin': v2! });
   });
 
@@ -319,7 +301,7 @@ describe('transient failures are retried', () => {
 
     expect(faults.count((r) => r.outcome === 'reset')).toBe(1);
     expect(faults.count((r) => uploadPart(refKey)(r) && r.query.get('partNumber') === '2')).toBe(2);
-    expect(await incompleteUploads(space)).toBe(0);
+    expect(await incompleteUploads(raw, space)).toBe(0);
     await expectRestores(space, { 'big.bin': v1! });
   });
 });
@@ -340,7 +322,7 @@ describe('failures that persist fail the upload and leave no lying object', () =
     expect(error.message).toMatch(/SlowDown/);
     expect(error.message).toMatch(/HTTP 503\) after 2 attempts/);
     expect(faults.count(uploadOf(deltaKey))).toBe(2);
-    expect(await keysIn(space)).toEqual(['app-1.bin.delta', 'reference.bin']);
+    expect(await keysIn(raw, space)).toEqual(['app-1.bin.delta', 'reference.bin']);
     await expectNoLyingObjects(space);
   });
 
@@ -357,11 +339,11 @@ describe('failures that persist fail the upload and leave no lying object', () =
     expect(error.message).toContain(
       `cannot reach the S3 endpoint ${faults.endpoint} for PutObject s3://${bucket}/${space.prefix}/reference.bin after 2 attempts`,
     );
-    expect(await keysIn(space)).toEqual([]);
+    expect(await keysIn(raw, space)).toEqual([]);
     // reference.bin goes up as a multipart upload (create-if-absent.ts), and the abort
     // cannot reach a server that is gone: the parts stay, invisible to readers, until an
     // AbortIncompleteMultipartUpload lifecycle rule removes them (README).
-    expect(await incompleteUploads(space)).toBe(1);
+    expect(await incompleteUploads(raw, space)).toBe(1);
   });
 
   it('the server going away while the first delta is sent leaves only a well-formed reference', async () => {
@@ -373,7 +355,7 @@ describe('failures that persist fail the upload and leave no lying object', () =
 
     await errorOf(fx.service.upload(v1!, space));
 
-    expect(await keysIn(space)).toEqual(['reference.bin']);
+    expect(await keysIn(raw, space)).toEqual(['reference.bin']);
     await expectNoLyingObjects(space);
     // A re-run finishes the job: the file is stored against its own reference.
     const rerun = await service(s3());
@@ -398,7 +380,7 @@ describe('failures that persist fail the upload and leave no lying object', () =
       `cannot reach the S3 endpoint ${faults.endpoint} for PutObject s3://${bucket}/${deltaKey}`,
     );
     expect(faults.seen.filter(bodyOf(deltaKey))[0]?.outcome).toBe('stopped');
-    expect(await keysIn(space)).toEqual(['app-1.bin.delta', 'reference.bin']);
+    expect(await keysIn(raw, space)).toEqual(['app-1.bin.delta', 'reference.bin']);
     await expectNoLyingObjects(space);
   });
 
@@ -421,8 +403,8 @@ describe('failures that persist fail the upload and leave no lying object', () =
       `the connection to the S3 endpoint ${faults.endpoint} broke during PutObject s3://${bucket}/${refKey} after 2 attempts`,
     );
     expect(faults.count((r) => r.method === 'DELETE' && r.query.has('uploadId'))).toBe(1);
-    expect(await incompleteUploads(space)).toBe(0);
-    expect(await keysIn(space)).toEqual([]);
+    expect(await incompleteUploads(raw, space)).toBe(0);
+    expect(await keysIn(raw, space)).toEqual([]);
   });
 
   it('a multipart upload cut off by the server going away leaves no object', async () => {
@@ -440,8 +422,8 @@ describe('failures that persist fail the upload and leave no lying object', () =
 
     await errorOf(fx.service.upload(v1!, space));
 
-    expect(await keysIn(space)).toEqual([]);
-    expect(await incompleteUploads(space)).toBe(1); // as above: the abort cannot get through
+    expect(await keysIn(raw, space)).toEqual([]);
+    expect(await incompleteUploads(raw, space)).toBe(1); // as above: the abort cannot get through
   });
 });
 
@@ -582,7 +564,7 @@ describe('server-side encryption', () => {
     expect(writes.length).toBe(4); // CreateMultipartUpload + 2 delta PUTs + 1 direct PUT
     for (const write of writes)
       expect(write.headers['x-amz-server-side-encryption']).toBe('AES256');
-    for (const name of await keysIn(space)) {
+    for (const name of await keysIn(raw, space)) {
       expect([name, (await rawHead(`${space.prefix}/${name}`)).ServerSideEncryption]).toEqual([
         name,
         'AES256',
@@ -613,7 +595,7 @@ describe('server-side encryption', () => {
       expect(put.headers['x-amz-server-side-encryption']).toBe('aws:kms');
       expect(put.headers['x-amz-server-side-encryption-aws-kms-key-id']).toBe(keyId);
     }
-    for (const name of await keysIn(space)) {
+    for (const name of await keysIn(raw, space)) {
       const head = await rawHead(`${space.prefix}/${name}`);
       expect([name, head.ServerSideEncryption, head.SSEKMSKeyId]).toEqual([name, 'aws:kms', keyId]);
     }

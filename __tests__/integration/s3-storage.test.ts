@@ -3,7 +3,7 @@
 // demand (a 403 for everything, a body cut off mid-transfer).
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,9 +14,17 @@ import { once } from 'node:events';
 import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/adapters/s3/client.js';
 import { StorageError } from '../../src/adapters/s3/errors.js';
-import { S3Storage, type S3StorageOptions } from '../../src/adapters/s3/s3-storage.js';
+import {
+  decodeListedKey,
+  S3Storage,
+  type S3StorageOptions,
+} from '../../src/adapters/s3/s3-storage.js';
+import { ACTION_HINTS } from '../../src/action/hints.js';
+import { describeError } from '../../src/core/errors.js';
 import type { Metadata } from '../../src/ports.js';
 import { s3TestOptions, startS3Server } from '../helpers/s3-server.js';
+import { sha256File } from '../../scripts/lib/artifacts.mjs';
+import { skipNote } from '../helpers/skip-note.js';
 
 const MIB = 1024 * 1024;
 const PART = 5 * MIB;
@@ -63,15 +71,9 @@ async function randomFile(size: number): Promise<{ path: string; sha256: string 
   return { path: file, sha256: hash.digest('hex') };
 }
 
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 function skipUnless(condition: boolean, reason: string): typeof test.skip {
   if (condition) return test;
-  console.warn(`skipped on ${server.kind}: ${reason}`);
+  skipNote(`on ${server.kind}: ${reason}`);
   return test.skip;
 }
 
@@ -369,8 +371,10 @@ describe('errors', () => {
 
       expect(error).toBeInstanceOf(StorageError);
       expect((error as Error).message).toContain('no AWS credentials found');
-      expect((error as Error).message).toContain('aws-actions/configure-aws-credentials');
-      expect((error as Error).message).toContain('AWS_ACCESS_KEY_ID');
+      expect(error).toMatchObject({ code: 'storage-no-credentials', fields: { bucket, key: 'k' } });
+      // Without a shell, the neutral hint names the variables; the action adds its step.
+      expect((error as StorageError).describe()).toContain('AWS_ACCESS_KEY_ID');
+      expect(describeError(error, ACTION_HINTS)).toContain('aws-actions/configure-aws-credentials');
     } finally {
       for (const name of Object.keys(process.env)) delete process.env[name];
       Object.assign(process.env, saved);
@@ -435,3 +439,24 @@ async function fakeS3(
     },
   };
 }
+
+test('list returns keys exactly as stored, whatever characters they hold', async () => {
+  const s3 = storage();
+  // A CR reaches a raw XML listing as LF; "+" and "%2F" must not be decoded twice.
+  const names = ['a b+c%2F.bin', 'cr\r.bin', 'é ü.bin', 'x&y<z>.bin'];
+  const src = tempPath('odd-keys');
+  await writeFile(src, 'x');
+  for (const name of names) await s3.upload(bucket, `odd-keys/${name}`, src, {});
+
+  const listed = [];
+  for await (const object of s3.list(bucket, 'odd-keys/')) listed.push(object.key);
+
+  expect(listed.sort()).toEqual(names.map((n) => `odd-keys/${n}`).sort());
+  // Each listed key names its object: a HEAD with it finds the object.
+  for (const key of listed) expect(await s3.head(bucket, key)).toBeDefined();
+});
+
+test('a listed key that is not valid URL encoding fails with the key quoted', () => {
+  expect(decodeListedKey('a+b%20c')).toBe('a b c');
+  expect(() => decodeListedKey('bad%E0\r')).toThrow(/not URL-encoded: "bad%E0\\r"/);
+});

@@ -17,6 +17,7 @@ import { Xdelta3Differ } from '../../src/adapters/xdelta3/differ.js';
 import { referenceCliAvailability, runReferenceCli } from '../helpers/reference-cli.js';
 import { s3TestOptions, startS3Server } from '../helpers/s3-server.js';
 import { serviceOver } from '../helpers/service-fixture.js';
+import { skipNote } from '../helpers/skip-note.js';
 
 const run = promisify(execFile);
 const MIB = 1024 * 1024;
@@ -100,7 +101,7 @@ describe('segmented encode', () => {
   test('the reference DeltaGlider CLI downloads an object whose delta was encoded in segments', async () => {
     const availability = referenceCliAvailability();
     if (!availability.ok) {
-      console.log(`skipped: ${availability.reason}`);
+      skipNote(availability.reason);
       return;
     }
     const xdelta3 = await wrapper('oracle');

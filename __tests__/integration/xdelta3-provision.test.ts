@@ -3,9 +3,8 @@
 import * as tc from '@actions/tool-cache';
 import { jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { EOL, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -18,12 +17,17 @@ import {
   DEFAULT_XDELTA3_VERSION,
   provisionXdelta3,
 } from '../../src/adapters/xdelta3/provision/provision.js';
+import { ACTION_HINTS } from '../../src/action/hints.js';
+import { describeError } from '../../src/core/errors.js';
 import {
   buildArchive,
   closedPortUrl,
   startToolServer,
   type ToolServer,
 } from '../helpers/tool-server.js';
+import { sha256File } from '../../scripts/lib/artifacts.mjs';
+import { sha256 } from '../helpers/archive-fixtures.js';
+import { provideXdelta3 } from '../../src/action/xdelta3.js';
 
 const run = promisify(execFile);
 const SYSTEM_XDELTA3 = '/usr/bin/xdelta3';
@@ -35,14 +39,6 @@ const VERSION = DEFAULT_XDELTA3_VERSION;
 const hooks = globalThis as Record<string, unknown>;
 hooks.TEST_DOWNLOAD_TOOL_RETRY_MIN_SECONDS = 0;
 hooks.TEST_DOWNLOAD_TOOL_RETRY_MAX_SECONDS = 0;
-
-function sha256(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-async function sha256Of(file: string): Promise<string> {
-  return sha256(await readFile(file));
-}
 
 async function reportedVersion(binary: string): Promise<string> {
   const { stderr, stdout } = await run(binary, ['-V']);
@@ -135,15 +131,16 @@ describe('provisionXdelta3 from the manifest', () => {
   it('downloads, verifies and caches on the first run, then reuses the cache without a request', async () => {
     const manifest = manifestFor(
       server.url(`dl/xdelta3-${VERSION}-${key}.tar.gz`),
-      await sha256Of(tarball),
+      await sha256File(tarball),
     );
     const { log, lines } = recordingLog();
 
-    const first = await provisionXdelta3({}, log, { manifest });
+    // Through the action's wrapper, which puts the tool cache entry on PATH.
+    const first = await provideXdelta3({}, log, { manifest });
 
     expect(first.source).toBe('download');
     expect(first.path.startsWith(join(toolCache, 'xdelta3', VERSION))).toBe(true);
-    expect(await sha256Of(first.path)).toBe(await sha256Of(SYSTEM_XDELTA3));
+    expect(await sha256File(first.path)).toBe(await sha256File(SYSTEM_XDELTA3));
     expect(await reportedVersion(first.path)).toBe(systemVersion);
     expect(first.version).toBe(systemVersion);
     expect(server.requests).toEqual([`/dl/xdelta3-${VERSION}-${key}.tar.gz`]);
@@ -157,10 +154,12 @@ describe('provisionXdelta3 from the manifest', () => {
 
     expect(second).toEqual({ ...first, source: 'tool-cache' });
     expect(server.requests).toHaveLength(1);
+    // The adapter itself names the directory and leaves PATH to the action.
+    expect(await readFile(githubPath, 'utf8')).toBe(`${dirname(first.path)}${EOL}`);
   });
 
   it('fails on a wrong sha256 with both hashes, runs and caches nothing', async () => {
-    const actual = await sha256Of(tarball);
+    const actual = await sha256File(tarball);
     const wrong = sha256(Buffer.from('not the archive'));
     const manifest = manifestFor(server.url(`dl/xdelta3-${VERSION}-${key}.tar.gz`), wrong);
 
@@ -177,7 +176,7 @@ describe('provisionXdelta3 from the manifest', () => {
   });
 
   it('fails clearly on a 404, without retrying it', async () => {
-    const manifest = manifestFor(server.url('dl/missing.tar.gz'), await sha256Of(tarball));
+    const manifest = manifestFor(server.url('dl/missing.tar.gz'), await sha256File(tarball));
 
     const failure = provisionXdelta3({}, recordingLog().log, { manifest });
 
@@ -190,7 +189,7 @@ describe('provisionXdelta3 from the manifest', () => {
 
   it('fails clearly when nothing listens at the URL', async () => {
     const url = await closedPortUrl('xdelta3.tar.gz');
-    const manifest = manifestFor(url, await sha256Of(tarball));
+    const manifest = manifestFor(url, await sha256File(tarball));
 
     const failure = provisionXdelta3({}, recordingLog().log, { manifest });
 
@@ -227,14 +226,16 @@ describe('provisionXdelta3 from the manifest', () => {
     const failure = provisionXdelta3({}, recordingLog().log, { manifest: noBuilds });
 
     await expect(failure).rejects.toThrow(/no xdelta3 on PATH/);
-    await expect(failure).rejects.toThrow(/xdelta3-path/);
-    await expect(failure).rejects.toThrow(/xdelta3-url and xdelta3-sha256/);
+    await expect(failure).rejects.toMatchObject({ code: 'xdelta3-unavailable' });
+    // The inputs that fix it are the action's words, added by its hints.
+    const shown = await failure.catch((error: unknown) => describeError(error, ACTION_HINTS));
+    expect(shown).toMatch(/no xdelta3 on PATH.*set xdelta3-path.*xdelta3-url and xdelta3-sha256/);
   });
 });
 
 describe('provisionXdelta3 from a mirror (xdelta3-url + xdelta3-sha256)', () => {
   it('downloads a zip with the binary in a folder, then finds it in the cache', async () => {
-    const request = { url: server.url('mirror/xdelta3.zip'), sha256: await sha256Of(zipball) };
+    const request = { url: server.url('mirror/xdelta3.zip'), sha256: await sha256File(zipball) };
 
     const first = await provisionXdelta3(request, recordingLog().log, { manifest: noBuilds });
 
@@ -246,15 +247,19 @@ describe('provisionXdelta3 from a mirror (xdelta3-url + xdelta3-sha256)', () => 
 
     expect(second).toEqual({ ...first, source: 'tool-cache' });
     expect(server.requests).toHaveLength(1);
+    // Called without the action's wrapper, provisioning names the directory but leaves
+    // PATH alone.
+    expect(second.pathDir).toBe(dirname(first.path));
+    expect(await readFile(githubPath, 'utf8')).toBe('');
   });
 
   it('does not reuse a cached xdelta3 that came from a different archive', async () => {
     const manifest = manifestFor(
       server.url(`dl/xdelta3-${VERSION}-${key}.tar.gz`),
-      await sha256Of(tarball),
+      await sha256File(tarball),
     );
     await provisionXdelta3({}, recordingLog().log, { manifest });
-    const mirror = { url: server.url('mirror/xdelta3.zip'), sha256: await sha256Of(zipball) };
+    const mirror = { url: server.url('mirror/xdelta3.zip'), sha256: await sha256File(zipball) };
 
     const result = await provisionXdelta3(mirror, recordingLog().log, { manifest });
 
@@ -268,7 +273,7 @@ describe('provisionXdelta3 from a mirror (xdelta3-url + xdelta3-sha256)', () => 
   it('accepts an upper-case sha256 and a URL with a query string, keeping the query out of the log', async () => {
     const request = {
       url: `${server.url('mirror/xdelta3.zip')}?X-Amz-Signature=secret`,
-      sha256: (await sha256Of(zipball)).toUpperCase(),
+      sha256: (await sha256File(zipball)).toUpperCase(),
     };
     const { log, lines } = recordingLog();
 
@@ -284,14 +289,20 @@ describe('provisionXdelta3 from a mirror (xdelta3-url + xdelta3-sha256)', () => 
       recordingLog().log,
     );
 
-    await expect(failure).rejects.toThrow(/xdelta3-url is set without xdelta3-sha256/);
+    await expect(failure).rejects.toThrow(/download URL for xdelta3 is set without its sha256/);
+    await expect(failure).rejects.toMatchObject({
+      code: 'bad-setting',
+      fields: { setting: 'xdelta3-sha256', other: 'xdelta3-url' },
+    });
+    const shown = await failure.catch((error: unknown) => describeError(error, ACTION_HINTS));
+    expect(shown).toMatch(/\(input xdelta3-sha256, with xdelta3-url\)$/);
     expect(server.requests).toEqual([]);
   });
 
   it('refuses xdelta3-sha256 without xdelta3-url, and a sha256 that is not 64 hex digits', async () => {
     const { log } = recordingLog();
     await expect(provisionXdelta3({ sha256: 'ab'.repeat(32) }, log)).rejects.toThrow(
-      /xdelta3-sha256 is set without xdelta3-url/,
+      /sha256 for an xdelta3 download is set without its URL/,
     );
     await expect(
       provisionXdelta3({ url: server.url('mirror/xdelta3.zip'), sha256: 'abc123' }, log),
@@ -303,17 +314,17 @@ describe('provisionXdelta3 from a mirror (xdelta3-url + xdelta3-sha256)', () => 
     const { log } = recordingLog();
     const sha = 'ab'.repeat(32);
     await expect(provisionXdelta3({ url: 'file:///tmp/x.zip', sha256: sha }, log)).rejects.toThrow(
-      /xdelta3-url must be an http\(s\) URL/,
+      /xdelta3 download URL must be an http\(s\) URL/,
     );
     await expect(provisionXdelta3({ version: 'latest' }, log)).rejects.toThrow(
-      /xdelta3-version must be an exact version/,
+      /xdelta3 version must be an exact version/,
     );
   });
 });
 
 describe('provisionXdelta3 with xdelta3-path', () => {
   it('uses the binary as is and downloads nothing', async () => {
-    const manifest = manifestFor(server.url('dl/never.tar.gz'), await sha256Of(tarball));
+    const manifest = manifestFor(server.url('dl/never.tar.gz'), await sha256File(tarball));
     const { log, lines } = recordingLog();
 
     const request = { path: SYSTEM_XDELTA3, url: 'https://ignored', version: 'not checked' };
@@ -331,7 +342,7 @@ describe('provisionXdelta3 with xdelta3-path', () => {
     const { log } = recordingLog();
     const missing = join(root, 'nope', 'xdelta3');
     await expect(provisionXdelta3({ path: missing }, log)).rejects.toThrow(
-      `xdelta3-path ${missing} does not exist`,
+      `The xdelta3 executable ${missing} does not exist`,
     );
     await expect(provisionXdelta3({ path: '/bin/true' }, log)).rejects.toThrow(
       /did not report an xdelta3 version/,
@@ -357,7 +368,7 @@ describe('the manifest and its generator', () => {
         await buildArchive('tar.gz', join(assets, name), [
           { name: 'xdelta3', from: SYSTEM_XDELTA3 },
         ]);
-        expected[platform] = await sha256Of(join(assets, name));
+        expected[platform] = await sha256File(join(assets, name));
       } else {
         // Only the checksum file, as when the manifest is built from a release's asset list.
         expected[platform] = sha256(Buffer.from(platform));

@@ -23,10 +23,11 @@ import {
   theirTotals,
   type BucketTotals,
 } from './oracle.js';
+import { skipNote } from '../helpers/skip-note.js';
 
 const MIB = 1024 * 1024;
 const unavailable = oracleUnavailable();
-if (unavailable) console.warn(`Skipping the reference CLI interop tests: ${unavailable}`);
+if (unavailable) skipNote(`the reference CLI interop tests: ${unavailable}`);
 const describeOracle = unavailable ? describe.skip : describe;
 
 let server: S3TestServer;

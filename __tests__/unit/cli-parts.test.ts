@@ -5,10 +5,13 @@ import {
   checkCacheSpace,
   checkXdelta3,
   formatHealthCheck,
+  inShellWords,
   runHealthChecks,
 } from '../../src/adapters/health.js';
 import { parseCommandArgs } from '../../src/cli/args.js';
-import { renderTable, savedPercent } from '../../src/cli/output.js';
+import { CLI_HINTS, CLI_SETTINGS } from '../../src/cli/hints.js';
+import { ACTION_HINTS, ACTION_SETTINGS } from '../../src/action/hints.js';
+import { renderTable } from '../../src/cli/output.js';
 import { Progress } from '../../src/cli/progress.js';
 import { InputError } from '../../src/core/errors.js';
 
@@ -28,15 +31,6 @@ describe('renderTable', () => {
       'longer-name.zip     12 B',
       '',
     ]);
-  });
-});
-
-describe('savedPercent', () => {
-  it('never prints a negative zero, and a dash when there is nothing to compare', () => {
-    expect(savedPercent(3_000_000, 3_000_053)).toBe('0.0%');
-    expect(savedPercent(1000, 2000)).toBe('-100.0%');
-    expect(savedPercent(1000, 1)).toBe('99.9%');
-    expect(savedPercent(0, 10)).toBe('–');
   });
 });
 
@@ -146,7 +140,14 @@ describe('health checks', () => {
   it('fails on a missing binary and on one that is not xdelta3', async () => {
     const missing = await checkXdelta3('no-such-xdelta3-binary');
     expect(missing).toMatchObject({ ok: false });
-    expect(missing.detail).toMatch(/not on PATH: install xdelta3 .* --xdelta3-path/);
+    expect(missing).toMatchObject({ setting: 'xdelta3-path' });
+    // Each shell names the setting in its own words.
+    expect(inShellWords(missing, CLI_SETTINGS, CLI_HINTS).detail).toMatch(
+      /not on PATH: install xdelta3 .* or give its location \(--xdelta3-path\)$/,
+    );
+    expect(inShellWords(missing, ACTION_SETTINGS, ACTION_HINTS).detail).toMatch(
+      /location \(xdelta3-path\)$/,
+    );
     const impostor = join(dir, 'xdelta3');
     await writeFile(impostor, '#!/bin/sh\necho "hello"\n');
     await chmod(impostor, 0o755);
@@ -164,7 +165,9 @@ describe('health checks', () => {
     expect(ok.detail).toMatch(/not\/yet\/there, \d+ MiB free$/);
     const short = await checkCacheSpace(cache, Number.MAX_SAFE_INTEGER);
     expect(short.ok).toBe(false);
-    expect(short.detail).toMatch(/free some space or choose another --cache-dir/);
+    expect(inShellWords(short, CLI_SETTINGS, CLI_HINTS).detail).toMatch(
+      /free some space or choose another cache directory \(--cache-dir\)$/,
+    );
   });
 
   it('marks the bucket check skipped without a bucket, in the design order', async () => {

@@ -1,5 +1,5 @@
 import type { FileResult, StoredKind } from '../../src/core/models.js';
-import { formatBytes } from '../../src/action/format.js';
+import { formatBytes } from '../../src/core/format.js';
 import {
   composeBody,
   DETAILS_THRESHOLD,

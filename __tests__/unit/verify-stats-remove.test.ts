@@ -79,6 +79,21 @@ describe('verify', () => {
     expect(await readdir(out)).toEqual(['app-2.zip']);
   });
 
+  it('keeps the references a verify fetched out of the local cache', async () => {
+    await uploadTwoVersions();
+    const reader = await serviceOver(storage); // an empty cache of its own
+    try {
+      const results = await reader.service.verifyAll(space);
+      expect(results.map((r) => r.status)).toEqual(['ok', 'ok']);
+      storage.calls.length = 0;
+      // A download afterwards finds nothing cached, so it fetches the reference itself.
+      await reader.service.download(space, 'app-2.zip', join(reader.dir, 'out'));
+      expect(storage.calls).toContain('GET releases/app/reference.bin');
+    } finally {
+      await reader.cleanup();
+    }
+  });
+
   it('fetches a reference once for all the files of a run', async () => {
     await uploadTwoVersions();
     storage.calls.length = 0;

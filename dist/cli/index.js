@@ -33818,6 +33818,166 @@ function withLocalErrors(codec) {
 
 /***/ }),
 
+/***/ 7473:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Zj: () => (/* binding */ PARTIAL_PREFIX),
+/* harmony export */   hD: () => (/* binding */ LocalFiles)
+/* harmony export */ });
+/* unused harmony export SCRATCH_PREFIX */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4296);
+/* harmony import */ var _local_errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7887);
+
+
+
+
+
+
+/** The longest file name (in bytes) the usual file systems hold (ext4, XFS, APFS, NTFS). */
+const NAME_MAX = 255;
+/** Hints (and extensions) up to this many bytes are kept in temporary names. */
+const SHORT_HINT = 40;
+/** Prefix of partial files beside destinations, and of scratch directories. */
+const PARTIAL_PREFIX = '.dg-';
+const SCRATCH_PREFIX = 'deltaglider-';
+/**
+ * Local files, with scratch files kept in one private directory under `scratchRoot`.
+ * Temporary names are short and never derived from the file's own name, so a file whose
+ * name is near the file system's limit still fits. Paths that should not outlive an
+ * interrupted run are reported to `cleanup`.
+ */
+class LocalFiles {
+    cleanup;
+    scratchDir;
+    untrack = new Map();
+    constructor(scratchRoot, cleanup) {
+        this.cleanup = cleanup;
+        this.scratchDir = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(scratchRoot, `${SCRATCH_PREFIX}${process.pid}-${randomHex(4)}`);
+        try {
+            (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.mkdirSync)(this.scratchDir, { recursive: true, mode: 0o700 });
+        }
+        catch (error) {
+            throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .asLocalError */ .Eo)(error, this.scratchDir, { verb: 'create' });
+        }
+        this.track(this.scratchDir);
+    }
+    async size(path) {
+        const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(path).catch((error) => {
+            if (error.code === 'ENOENT') {
+                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz(`The file ${path} does not exist`, undefined, {
+                    code: 'missing-file',
+                    fields: { setting: 'path', path },
+                });
+            }
+            throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .asLocalError */ .Eo)(error, path, { verb: 'read' });
+        });
+        if (!info.isFile()) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz(`${path} is not a regular file`, 'Name files, or glob patterns that match files');
+        }
+        return info.size;
+    }
+    async readHead(path, bytes) {
+        const handle = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.open)(path, 'r').catch((error) => {
+            throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .asLocalError */ .Eo)(error, path, { verb: 'read' });
+        });
+        try {
+            const buffer = Buffer.alloc(bytes);
+            const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+            return buffer.subarray(0, bytesRead);
+        }
+        finally {
+            await handle.close();
+        }
+    }
+    /**
+     * `<random>-<hint>` for a short hint, else `<random><extension>`: never much longer
+     * than a few dozen bytes, whatever the file's own name.
+     */
+    tempPath(hint) {
+        const name = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.basename)(hint);
+        const ext = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.extname)(name);
+        const tail = Buffer.byteLength(name) <= SHORT_HINT
+            ? `-${name}`
+            : Buffer.byteLength(ext) <= SHORT_HINT
+                ? ext
+                : '';
+        return (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(this.scratchDir, `${randomHex(6)}${tail}`);
+    }
+    /** `.dg-<random>` in the destination's directory: never longer than any real name. */
+    partialPathFor(destPath) {
+        const path = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(destPath), `${PARTIAL_PREFIX}${randomHex(4)}`);
+        this.track(path);
+        return path;
+    }
+    async checkName(path) {
+        const full = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.resolve)(path);
+        const tooLong = full.split(node_path__WEBPACK_IMPORTED_MODULE_3__.sep).find((part) => Buffer.byteLength(part) > NAME_MAX);
+        if (tooLong !== undefined)
+            throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .localFileError */ .yy)('ENAMETOOLONG', full);
+        // The file system may hold less than the usual limit (eCryptfs: 143 bytes): ask it.
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(full).catch((error) => {
+            if (error.code === 'ENAMETOOLONG')
+                throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .localFileError */ .yy)('ENAMETOOLONG', full);
+        });
+    }
+    async state(path) {
+        try {
+            return (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(path)).isFile() ? 'file' : 'other';
+        }
+        catch (error) {
+            if (error.code === 'ENOENT')
+                return 'none';
+            if (error.code === 'ENOTDIR')
+                return 'other';
+            throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .asLocalError */ .Eo)(error, path, { verb: 'read' });
+        }
+    }
+    async ensureDir(dir) {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.mkdir)(dir, { recursive: true }).catch((error) => {
+            throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .asLocalError */ .Eo)(error, dir, { verb: 'create' });
+        });
+    }
+    async rename(from, to) {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rename)(from, to).catch((error) => {
+            throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .asLocalError */ .Eo)(error, to, { ownPath: false });
+        });
+        this.forget(from);
+    }
+    async remove(path) {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rm)(path, { force: true });
+        this.forget(path);
+    }
+    /** Deletes the scratch directory and everything left in it. */
+    async dispose() {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rm)(this.scratchDir, { recursive: true, force: true });
+        this.forget(this.scratchDir);
+    }
+    track(path) {
+        const untrack = this.cleanup?.track(path);
+        if (untrack)
+            this.untrack.set(path, untrack);
+    }
+    forget(path) {
+        this.untrack.get(path)?.();
+        this.untrack.delete(path);
+    }
+}
+function randomHex(bytes) {
+    return (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(bytes).toString('hex');
+}
+
+
+/***/ }),
+
 /***/ 5503:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -33883,7 +34043,7 @@ class MemoryBudget {
 
 /***/ }),
 
-/***/ 7233:
+/***/ 1488:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34136,8 +34296,8 @@ function encodeWorkersFrom(env = process.env) {
     return value;
 }
 
-;// CONCATENATED MODULE: external "node:events"
-const external_node_events_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: external "node:timers/promises"
@@ -34222,7 +34382,7 @@ function exitOf(child, binary, onLine) {
         });
         child.on('error', (error) => {
             if (error.code === 'ENOENT') {
-                reject(new errors/* DeltaGliderError */.a9(`xdelta3 was not found (tried "${binary}")`, 'Install it (apt-get install xdelta3, brew install xdelta) or set the xdelta3-path input', { cause: error }));
+                reject(new errors/* DeltaGliderError */.a9(`xdelta3 was not found (tried "${binary}")`, 'Install it (apt-get install xdelta3, brew install xdelta), or give its path', { cause: error, code: 'xdelta3-missing', fields: { setting: 'xdelta3-path' } }));
             }
             else
                 reject(error);
@@ -34233,7 +34393,7 @@ function exitOf(child, binary, onLine) {
             else {
                 const message = (stderr + partial).trim() || 'no message';
                 const [mode] = child.spawnargs.slice(1).filter((a) => a === '-e' || a === 'recode');
-                reject(new errors/* DeltaGliderError */.a9(`xdelta3 ${mode ?? ''} exited with ${signal ?? code}: ${message}`));
+                reject(new errors/* DeltaGliderError */.a9(`xdelta3 ${mode ?? ''} exited with ${signal ?? code}: ${message}`, undefined, { code: 'xdelta3-failed' }));
             }
         });
     });
@@ -34429,6 +34589,7 @@ function powerOfTwoAtLeast(bytes) {
 
 
 
+
 // xdelta3 -9 runs on one core. A large target is split at multiples of the 8 MiB target
 // window into segments, each encoded against the whole reference by its own process with
 // no secondary compression (`-S none`: LZMA state spans windows, so LZMA parts do not
@@ -34532,7 +34693,8 @@ class SegmentedEncoder {
             const joined = watch(join_(parts, encoders, recode.stdin, signal));
             const results = await Promise.allSettled([...encoders, joined, watch(recode.done)]);
             if (firstError !== undefined || results.some((r) => r.status === 'rejected')) {
-                throw firstError ?? new Error('segmented encode failed');
+                throw (firstError ??
+                    new errors/* DeltaGliderError */.a9('segmented encode failed', undefined, { code: 'xdelta3-failed' }));
             }
         }
         catch (error) {
@@ -34568,7 +34730,7 @@ async function join_(parts, encoders, sink, signal) {
                     position += bytesRead;
                     const out = concat.push(chunk.subarray(0, bytesRead));
                     if (out.length > 0 && !sink.write(out))
-                        await (0,external_node_events_namespaceObject.once)(sink, 'drain', { signal });
+                        await (0,external_node_events_.once)(sink, 'drain', { signal });
                 }
                 else if (wasFinished)
                     break;
@@ -34715,7 +34877,7 @@ class Xdelta3Differ {
             };
             child.on('error', (error) => {
                 if (error.code === 'ENOENT') {
-                    fail(new errors/* DeltaGliderError */.a9(`xdelta3 was not found (tried "${binary}")`, 'Install it (apt-get install xdelta3, brew install xdelta) or set the xdelta3-path input', { cause: error }));
+                    fail(new errors/* DeltaGliderError */.a9(`xdelta3 was not found (tried "${binary}")`, 'Install it (apt-get install xdelta3, brew install xdelta), or give its path', { cause: error, code: 'xdelta3-missing', fields: { setting: 'xdelta3-path' } }));
                 }
                 else {
                     // Out of file handles (EMFILE) and the like: a problem of this machine.
@@ -34742,6 +34904,7 @@ class Xdelta3Differ {
 }
 class XdeltaFailed extends errors/* DeltaGliderError */.a9 {
     detail;
+    static defaultCode = 'xdelta3-failed';
     constructor(detail) {
         super(detail);
         this.detail = detail;
@@ -34787,7 +34950,7 @@ function progressOf(side, onProgress) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _adapters_cleanup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4708);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4536);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(801);
 /* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3076);
 // Entry point of the `deltaglider` command: all logic lives in cli/main.ts, which tests drive.
 
@@ -34802,7 +34965,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4536:
+/***/ 801:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34818,6 +34981,81 @@ __nccwpck_require__.d(__webpack_exports__, {
 var errors = __nccwpck_require__(4296);
 // EXTERNAL MODULE: ./src/core/version.ts
 var version = __nccwpck_require__(3323);
+;// CONCATENATED MODULE: ./src/cli/hints.ts
+
+// What the `deltaglider` command tells people to do about an error, in the words of a
+// command line: arguments, flags and environment variables. The errors themselves say
+// what happened; src/action/hints.ts words the same advice with the action's inputs.
+/** The argument, flag or variable that sets each setting. */
+const CLI_SETTINGS = {
+    location: 'the S3 URL argument',
+    path: 'the local path argument',
+    overwrite: '--overwrite / -n (--no-overwrite)',
+    'archive-aware': '--archive-aware / --no-archive-aware (or DG_ARCHIVE_AWARE)',
+    endpoint: '--endpoint-url (or AWS_ENDPOINT_URL)',
+    region: '--region (or AWS_REGION)',
+    'max-attempts': 'AWS_MAX_ATTEMPTS',
+    concurrency: '--concurrency',
+    'cache-dir': '--cache-dir',
+    // The CLI runs the xdelta3 it is given; it never downloads or installs one.
+    'xdelta3-path': '--xdelta3-path',
+    'xdelta3-url': '--xdelta3-path',
+    'xdelta3-sha256': '--xdelta3-path',
+    'xdelta3-version': '--xdelta3-path',
+    'xdelta3-install': '--xdelta3-path',
+};
+const INSTALL_XDELTA3 = 'Install xdelta3 (apt-get install xdelta3, brew install xdelta), or give its location with --xdelta3-path';
+/** "… (--endpoint-url (or AWS_ENDPOINT_URL))": the flag a bad setting is about. */
+function flagOf(error) {
+    const { setting } = error.fields;
+    if (!setting)
+        return error.hint;
+    return error.hint ? `${error.hint} (${CLI_SETTINGS[setting]})` : `Check ${CLI_SETTINGS[setting]}`;
+}
+const CLI_HINTS = {
+    'bad-input': errors/* ownHint */.kO,
+    'bad-url': errors/* ownHint */.kO,
+    'bad-setting': flagOf,
+    'missing-file': () => 'Check the path you gave',
+    'name-clash': () => 'Each file is stored as <prefix>/<basename>; upload them to different S3 URLs (prefixes) or rename one',
+    'unsafe-name': errors/* ownHint */.kO,
+    'empty-space': () => 'Check the S3 URL: a DeltaSpace URL ends with "/" and names the prefix the files were ' +
+        'uploaded to; "deltaglider ls" shows what is there',
+    'would-overwrite': () => 'Nothing was downloaded. Allow replacing them (--overwrite, the default, instead of ' +
+        '-n/--no-overwrite), or download into another directory',
+    'not-found': errors/* ownHint */.kO,
+    'no-such-file': () => 'Check the S3 URL, or list the DeltaSpace with "deltaglider ls"',
+    integrity: errors/* ownHint */.kO,
+    'output-limit': errors/* ownHint */.kO,
+    'foreign-reference': () => 'It was not written by DeltaGlider, or was changed behind it; move it away or upload to another S3 URL',
+    'archive-aware-mismatch': () => 'Nothing was stored; upload this file with --no-archive-aware, and report the bug',
+    'reference-never-appeared': () => 'Run the command again; if it persists, check for stuck uploads to this DeltaSpace',
+    'reference-kept-changing': () => 'Other writers keep replacing the reference; run the command again once they are done',
+    'unsupported-format': () => 'Upgrade the deltaglider CLI to the version that wrote it',
+    'local-file': errors/* ownHint */.kO,
+    'source-changed': () => 'Run the command again once nothing else writes to the file',
+    'xdelta3-missing': () => INSTALL_XDELTA3,
+    'xdelta3-failed': errors/* ownHint */.kO,
+    'xdelta3-unusable': (error) => `${error.hint} (--xdelta3-path)`,
+    'xdelta3-download': () => INSTALL_XDELTA3,
+    'xdelta3-checksum': errors/* ownHint */.kO,
+    'xdelta3-archive': errors/* ownHint */.kO,
+    'xdelta3-unavailable': () => INSTALL_XDELTA3,
+    'storage-no-credentials': () => 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (plus AWS_SESSION_TOKEN for temporary ' +
+        'keys), or name a configured profile with --profile (aws configure, aws sso login)',
+    'storage-bad-credentials': () => 'Check that AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) belong together ' +
+        'and have not expired, or renew the session of your --profile (aws sso login)',
+    'storage-unreachable': () => 'Check --endpoint-url (or AWS_ENDPOINT_URL) and that the server is running and reachable',
+    'storage-dropped': () => 'Run the command again, and raise AWS_MAX_ATTEMPTS if the network to this endpoint is flaky',
+    'storage-timeout': () => 'Run the command again, and raise AWS_MAX_ATTEMPTS if the endpoint is slow',
+    'storage-no-bucket': () => 'Check the bucket in the S3 URL, and --endpoint-url',
+    'storage-no-key': errors/* ownHint */.kO,
+    'storage-wrong-region': () => 'Set --region (or AWS_REGION) to the bucket region',
+    'storage-denied': errors/* ownHint */.kO,
+    'storage-failed': errors/* ownHint */.kO,
+    failed: errors/* ownHint */.kO,
+};
+
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
@@ -35009,9 +35247,884 @@ async function withSession(context, work) {
     }
 }
 
-// EXTERNAL MODULE: ./src/cli/output.ts + 1 modules
-var output = __nccwpck_require__(4205);
+// EXTERNAL MODULE: ./src/core/format.ts
+var format = __nccwpck_require__(6228);
+;// CONCATENATED MODULE: ./src/core/report.ts
+// What every report says about files: plain records built once from the core's results,
+// and their one JSON shape (kebab-case, the action's `results` output and the CLI's
+// `--json`). The shells render these records; none builds its own.
+
+
+
+function fileRecord(space, file) {
+    const extra = file;
+    return {
+        space,
+        name: file.name,
+        key: file.key,
+        s3Url: (0,s3_url/* formatS3Url */.L)(space.bucket, (0,delta_space/* directKey */.Rr)(space, file.name)),
+        kind: file.kind,
+        originalBytes: file.originalBytes,
+        storedBytes: file.storedBytes,
+        // An empty sha256 says nothing: left out, as for plain objects.
+        ...(file.sha256 ? { sha256: file.sha256 } : {}),
+        ...(extra.archiveAware ? { archiveAware: true } : {}),
+        ...(extra.problem ? { problem: extra.problem } : {}),
+        ...(extra.staleKey ? { staleKey: extra.staleKey } : {}),
+        ...(extra.status ? { status: extra.status } : {}),
+        ...(file.downloadUrl ? { downloadUrl: file.downloadUrl } : {}),
+    };
+}
+function fileJson(r) {
+    return {
+        name: r.name,
+        key: r.key,
+        url: r.s3Url,
+        kind: r.kind,
+        ...(r.status ? { status: r.status } : {}),
+        'original-bytes': r.originalBytes,
+        'stored-bytes': r.storedBytes,
+        ...(r.sha256 ? { sha256: r.sha256 } : {}),
+        ...(r.archiveAware ? { 'archive-aware': true } : {}),
+        ...(r.problem ? { problem: r.problem } : {}),
+        ...(r.staleKey ? { 'stale-key': r.staleKey } : {}),
+    };
+}
+function totalsJson(t) {
+    return {
+        files: t.files,
+        'original-bytes': t.originalBytes,
+        'stored-bytes': t.storedBytes,
+        'saved-bytes': t.savedBytes,
+        'savings-percent': t.savingsPercent,
+    };
+}
+/** Totals of the records with their `results`: what upload, download and list report. */
+function filesJson(records) {
+    return { ...totalsJson((0,models/* totalsOf */.v)(records)), results: records.map(fileJson) };
+}
+function verifyCounts(records) {
+    const count = (status) => records.filter((r) => r.status === status).length;
+    return {
+        files: records.length,
+        verified: count('ok'),
+        failed: count('failed'),
+        unchecked: count('unchecked'),
+    };
+}
+/** The `s3://` URL of the one DeltaSpace that holds every record; undefined for several or none. */
+function sharedSpaceUrl(records) {
+    const urls = new Set(records.map((r) => (0,delta_space/* formatSpace */.cZ)(r.space)));
+    return urls.size === 1 ? [...urls][0] : undefined;
+}
+function storageJson(t) {
+    return {
+        ...totalsJson(t),
+        references: t.references,
+        deltas: t.deltas,
+        direct: t.direct,
+        plain: t.plain,
+    };
+}
+/** stats' totals and object counts: the action's stats outputs. */
+function statsTotalsJson(report) {
+    return { ...storageJson(report), 'delta-spaces': report.deltaSpaces };
+}
+/** `s3://bucket/prefix` that stats walked. */
+function statsLocation(report) {
+    return (0,s3_url/* formatS3Url */.L)(report.bucket, report.prefix);
+}
+/** stats as JSON: the totals, then one entry per DeltaSpace. */
+function statsJson(report) {
+    return {
+        location: statsLocation(report),
+        ...statsTotalsJson(report),
+        spaces: report.spaces.map((space) => ({
+            location: (0,delta_space/* formatSpace */.cZ)({ bucket: report.bucket, prefix: space.prefix }),
+            ...storageJson(space),
+        })),
+    };
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:stream/promises"
+var external_node_stream_promises_ = __nccwpck_require__(6466);
+// EXTERNAL MODULE: ./src/adapters/local-errors.ts
+var local_errors = __nccwpck_require__(7887);
+// EXTERNAL MODULE: ./src/adapters/local-files.ts
+var local_files = __nccwpck_require__(7473);
+;// CONCATENATED MODULE: ./src/adapters/tar/extract.ts
+
+
+
+
+
+
+
+
+async function stateOf(path) {
+    try {
+        const info = await (0,promises_.lstat)(path);
+        if (info.isSymbolicLink())
+            return 'symlink';
+        if (info.isDirectory())
+            return 'directory';
+        return info.isFile() ? 'file' : 'other';
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return 'none';
+        throw (0,local_errors/* asLocalError */.Eo)(error, path, { verb: 'read' });
+    }
+}
+async function extractTar(tarPath, entries, destDir, options) {
+    const plan = await planWrites(tarPath, entries, destDir, options);
+    const createdDirs = [];
+    const createdFiles = [];
+    const untrack = [];
+    const track = (path) => {
+        if (options.cleanup)
+            untrack.push(options.cleanup.track(path));
+    };
+    const makeDir = async (dir, recursive) => {
+        await (0,promises_.mkdir)(dir, { recursive }).catch((error) => {
+            throw (0,local_errors/* asLocalError */.Eo)(error, dir, { verb: 'create' });
+        });
+        createdDirs.push(dir);
+        track(dir);
+    };
+    let bytes = 0;
+    try {
+        if ((await stateOf(destDir)) === 'none')
+            await makeDir(destDir, true);
+        for (const dir of plan.directories)
+            await makeDir(dir, false);
+        for (const { entry, dest, existed } of plan.files) {
+            await writeEntry(tarPath, entry, dest, track);
+            if (!existed) {
+                createdFiles.push(dest);
+                track(dest);
+            }
+            bytes += entry.size;
+        }
+    }
+    catch (error) {
+        for (const file of createdFiles)
+            await (0,promises_.rm)(file, { force: true });
+        for (const dir of createdDirs.reverse())
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
+        throw error;
+    }
+    finally {
+        for (const done of untrack)
+            done();
+    }
+    return { written: plan.files.length, unchanged: plan.unchanged, bytes };
+}
+async function planWrites(tarPath, entries, destDir, options) {
+    const dirStates = new Map();
+    const directories = [];
+    const refusals = [];
+    const conflicts = [];
+    /** Checks (once) that `dir` is a real directory or can be made one. */
+    const needDirectory = async (dir) => {
+        if (dir === destDir || dirStates.has(dir))
+            return;
+        await needDirectory((0,external_node_path_.dirname)(dir));
+        const state = await stateOf(dir);
+        dirStates.set(dir, state);
+        if (state === 'none')
+            directories.push(dir);
+        else if (state === 'symlink')
+            refusals.push(`${dir} is a symbolic link`);
+        else if (state !== 'directory')
+            refusals.push(`${dir} is a file, the archive needs a directory there`);
+    };
+    const files = [];
+    let unchanged = 0;
+    for (const entry of entries) {
+        const dest = (0,external_node_path_.join)(destDir, ...entry.path.split('/'));
+        if (entry.type === 'directory') {
+            await needDirectory(dest);
+            continue;
+        }
+        await needDirectory((0,external_node_path_.dirname)(dest));
+        const state = dirStates.get((0,external_node_path_.dirname)(dest)) === 'none' ? 'none' : await stateOf(dest);
+        if (state === 'directory' || state === 'other') {
+            conflicts.push(`${dest} (not a regular file)`);
+        }
+        else if (state === 'file' && (await sameBytes(tarPath, entry, dest))) {
+            unchanged++;
+        }
+        else {
+            if (state !== 'none' && !options.overwrite)
+                conflicts.push(dest);
+            files.push({ entry, dest, existed: state !== 'none' });
+        }
+    }
+    if (refusals.length > 0) {
+        throw new errors/* InputError */.dz(`Cannot unpack into ${destDir}: ${refusals.slice(0, 5).join(', ')}${refusals.length > 5 ? ', …' : ''}`, 'Nothing was written. Unpacking never writes through symbolic links in the destination; remove them or unpack into another directory');
+    }
+    if (conflicts.length > 0) {
+        conflicts.sort();
+        const shown = conflicts.slice(0, 10).join(', ') + (conflicts.length > 10 ? ', …' : '');
+        throw new errors/* InputError */.dz(`${conflicts.length === 1 ? 'A file' : `${conflicts.length} files`} already exist` +
+            `${conflicts.length === 1 ? 's' : ''} with other content: ${shown}`, 'Nothing was downloaded. Allow replacing them (action input overwrite: true), or download into another directory');
+    }
+    return { directories, files, unchanged };
+}
+async function writeEntry(tarPath, entry, dest, track) {
+    const partial = (0,external_node_path_.join)((0,external_node_path_.dirname)(dest), `${local_files/* PARTIAL_PREFIX */.Zj}${(0,external_node_crypto_.randomBytes)(6).toString('hex')}`);
+    track(partial);
+    try {
+        const output = (0,external_node_fs_.createWriteStream)(partial, { flags: 'wx', mode: 0o600 });
+        if (entry.size === 0)
+            await (0,external_node_stream_promises_.finished)(output.end());
+        else
+            await (0,external_node_stream_promises_.pipeline)((0,external_node_fs_.createReadStream)(tarPath, rangeOf(entry)), output);
+        // The tar was indexed whole; a shorter copy means it changed underneath.
+        const written = (await (0,promises_.stat)(partial)).size;
+        if (written !== entry.size) {
+            throw new Error(`${tarPath} changed while it was unpacked (${written} of ${entry.size} bytes)`);
+        }
+        // Modes are kept (the exec bit is the point); set-id and sticky bits never are.
+        await (0,promises_.chmod)(partial, entry.mode & 0o777);
+        await (0,promises_.rename)(partial, dest);
+    }
+    catch (error) {
+        await (0,promises_.rm)(partial, { force: true });
+        throw (0,local_errors/* asLocalError */.Eo)(error, dest);
+    }
+}
+function rangeOf(entry) {
+    return { start: entry.offset, end: entry.offset + entry.size - 1, highWaterMark: 1024 * 1024 };
+}
+async function sameBytes(tarPath, entry, dest) {
+    if ((await (0,promises_.stat)(dest)).size !== entry.size)
+        return false;
+    if (entry.size === 0)
+        return true;
+    const [a, b] = await Promise.all([
+        digest((0,external_node_fs_.createReadStream)(tarPath, rangeOf(entry))),
+        digest((0,external_node_fs_.createReadStream)(dest, { highWaterMark: 1024 * 1024 })),
+    ]);
+    return a === b;
+}
+async function digest(stream) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for await (const chunk of stream)
+        hash.update(chunk);
+    return hash.digest('hex');
+}
+
+;// CONCATENATED MODULE: ./src/adapters/tar/header.ts
+// The 512-byte tar header (POSIX ustar) and PAX extended records: the small part of the
+// format the pack writer emits and the unpack reader accepts.
+const BLOCK = 512;
+/** Largest size a ustar header holds (11 octal digits); bigger files get a PAX `size`. */
+const USTAR_MAX_SIZE = 0o77777777777;
+const FLAGS = {
+    '0': 'file',
+    '\0': 'file',
+    '7': 'file', // contiguous file: a regular file to every reader
+    '5': 'directory',
+    '2': 'symlink',
+    '1': 'hardlink',
+    '3': 'device',
+    '4': 'device',
+    '6': 'fifo',
+    x: 'pax',
+    g: 'pax-global',
+    L: 'gnu-longname',
+    K: 'gnu-longlink',
+};
+function octal(value, width) {
+    return value.toString(8).padStart(width - 1, '0') + '\0';
+}
+function putString(block, offset, width, text) {
+    block.write(text, offset, width, 'utf8');
+}
+/**
+ * A ustar header with fixed owner (0/0, no names) and mtime, so the same files always
+ * make the same bytes. `name` must already fit (see `splitUstarName`).
+ */
+function encodeHeader(fields) {
+    const block = Buffer.alloc(BLOCK);
+    putString(block, 0, 100, fields.name);
+    putString(block, 100, 8, octal(fields.mode & 0o7777, 8));
+    putString(block, 108, 8, octal(0, 8));
+    putString(block, 116, 8, octal(0, 8));
+    putString(block, 124, 12, octal(Math.min(fields.size, USTAR_MAX_SIZE), 12));
+    putString(block, 136, 12, octal(fields.mtime, 12));
+    putString(block, 156, 1, fields.flag);
+    putString(block, 257, 6, 'ustar\0');
+    putString(block, 263, 2, '00');
+    putString(block, 345, 155, fields.prefix);
+    block.fill(0x20, 148, 156);
+    putString(block, 148, 8, checksumOf(block).toString(8).padStart(6, '0') + '\0 ');
+    return block;
+}
+function checksumOf(block) {
+    let sum = 0;
+    for (let i = 0; i < BLOCK; i++)
+        sum += i >= 148 && i < 156 ? 0x20 : block[i];
+    return sum;
+}
+/** `[prefix, name]` when the path fits ustar's 155 + 100 bytes of ASCII, else undefined. */
+function splitUstarName(path) {
+    if (!/^[\x20-\x7e]*$/.test(path))
+        return undefined;
+    if (path.length <= 100)
+        return ['', path];
+    for (let cut = path.indexOf('/'); cut !== -1; cut = path.indexOf('/', cut + 1)) {
+        if (cut <= 155 && path.length - cut - 1 <= 100 && cut > 0) {
+            return [path.slice(0, cut), path.slice(cut + 1)];
+        }
+    }
+    return undefined;
+}
+/** One PAX record, `"<len> <key>=<value>\n"`, whose length counts its own digits. */
+function paxRecord(key, value) {
+    const body = ` ${key}=${value}\n`;
+    const bodyBytes = Buffer.byteLength(body);
+    let length = bodyBytes + String(bodyBytes).length;
+    if (String(length).length !== String(bodyBytes).length)
+        length = bodyBytes + String(length).length;
+    return `${length}${body}`;
+}
+function isZeroBlock(block) {
+    for (let i = 0; i < BLOCK; i++)
+        if (block[i] !== 0)
+            return false;
+    return true;
+}
+function cString(block, offset, width) {
+    const field = block.subarray(offset, offset + width);
+    const end = field.indexOf(0);
+    return field.subarray(0, end === -1 ? width : end).toString('utf8');
+}
+/** Octal (ustar) or base-256 (GNU, for big values); undefined when malformed. */
+function parseNumber(block, offset, width) {
+    const field = block.subarray(offset, offset + width);
+    if (field[0] & 0x80) {
+        if (field[0] !== 0x80)
+            return undefined; // negative or absurdly large
+        let value = 0;
+        for (let i = 1; i < width; i++)
+            value = value * 256 + field[i];
+        return Number.isSafeInteger(value) ? value : undefined;
+    }
+    const text = cString(block, offset, width).trim();
+    if (text === '')
+        return 0;
+    if (!/^[0-7]+$/.test(text))
+        return undefined;
+    const value = parseInt(text, 8);
+    return Number.isSafeInteger(value) ? value : undefined;
+}
+/** Decodes a header block; throws a plain Error (the reader words it) when malformed. */
+function decodeHeader(block) {
+    const stored = parseNumber(block, 148, 8);
+    if (stored === undefined || stored !== checksumOf(block)) {
+        throw new Error('a header with a bad checksum (not a tar file, or a corrupt one)');
+    }
+    const size = parseNumber(block, 124, 12);
+    const mode = parseNumber(block, 100, 8);
+    if (size === undefined || mode === undefined)
+        throw new Error('a header with a malformed number');
+    const flag = String.fromCharCode(block[156]);
+    const ustar = block.subarray(257, 262).toString('latin1') === 'ustar';
+    const prefix = ustar ? cString(block, 345, 155) : '';
+    const name = cString(block, 0, 100);
+    return {
+        name: prefix ? `${prefix}/${name}` : name,
+        mode,
+        size,
+        type: FLAGS[flag] ?? 'other',
+        flag,
+        linkname: cString(block, 157, 100),
+    };
+}
+/** Parses PAX records (`path`, `size`, `linkpath` matter); throws when malformed. */
+function parsePax(data) {
+    const records = new Map();
+    let at = 0;
+    while (at < data.length) {
+        if (data[at] === 0)
+            break; // padding
+        const space = data.indexOf(0x20, at);
+        const length = space === -1 ? NaN : Number(data.subarray(at, space).toString('latin1'));
+        if (!Number.isInteger(length) || length <= 0 || at + length > data.length) {
+            throw new Error('a malformed PAX extended header');
+        }
+        const record = data.subarray(space + 1, at + length - 1).toString('utf8');
+        const eq = record.indexOf('=');
+        if (eq === -1 || data[at + length - 1] !== 0x0a) {
+            throw new Error('a malformed PAX extended header');
+        }
+        records.set(record.slice(0, eq), record.slice(eq + 1));
+        at += length;
+    }
+    return records;
+}
+
+;// CONCATENATED MODULE: ./src/adapters/tar/reader.ts
+
+
+
+
+const DEFAULT_TAR_LIMITS = {
+    maxEntries: 500_000,
+    maxPathBytes: 4096,
+    maxHeaderDataBytes: 1024 * 1024,
+};
+/** Why an archive was refused; `label` names it (the stored object) in the message. */
+function refuse(label, why) {
+    return new errors/* InputError */.dz(`${label} cannot be unpacked: ${why}. Nothing was written`, 'A tar stored with pack holds only regular files; this one was written by another tool or altered. Remove it or upload it again with pack');
+}
+/** Quotes a name read from the archive: JSON escapes control characters; long names are cut. */
+function quote(name) {
+    return JSON.stringify(name.length > 200 ? `${name.slice(0, 200)}…` : name);
+}
+const WINDOWS_RESERVED = /[<>:"|?*]/;
+/** What is wrong with an entry's path ("leaves the destination directory (..)"), if anything. */
+function pathProblem(raw, limits) {
+    // eslint-disable-next-line no-control-regex
+    if (/[\x00-\x1f\x7f]/.test(raw))
+        return 'has a control character in its name';
+    if (raw.includes('\\'))
+        return 'has a backslash in its name';
+    if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw))
+        return 'is an absolute path';
+    if (Buffer.byteLength(raw) > limits.maxPathBytes) {
+        return `has a path longer than ${limits.maxPathBytes} bytes`;
+    }
+    const parts = raw.split('/');
+    if (parts.includes('..'))
+        return 'leaves the destination directory (..)';
+    if (parts.some((part) => Buffer.byteLength(part) > 255)) {
+        return 'has a name part longer than 255 bytes';
+    }
+    if (process.platform === 'win32' && parts.some((part) => WINDOWS_RESERVED.test(part))) {
+        return 'has a character Windows does not allow in file names';
+    }
+    return undefined;
+}
+/** The normalised path (no `.` or empty parts), or throws naming what is wrong with it. */
+function safeEntryPath(raw, label, limits) {
+    const problem = pathProblem(raw, limits);
+    if (problem)
+        throw refuse(label, `entry ${quote(raw)} ${problem}`);
+    return raw
+        .split('/')
+        .filter((part) => part !== '' && part !== '.')
+        .join('/');
+}
+const KIND_NAMES = {
+    symlink: 'a symbolic link',
+    hardlink: 'a hard link',
+    device: 'a device file',
+    fifo: 'a FIFO',
+};
+/** Reads and checks the whole index of the tar at `path`. */
+async function readTarIndex(path, label, limits = DEFAULT_TAR_LIMITS) {
+    const handle = await (0,promises_.open)(path, 'r').catch((error) => {
+        throw (0,local_errors/* asLocalError */.Eo)(error, path, { verb: 'read' });
+    });
+    try {
+        const reader = new BlockReader(handle, (await handle.stat()).size);
+        return await index(reader, label, limits);
+    }
+    finally {
+        await handle.close();
+    }
+}
+async function index(reader, label, limits) {
+    const entries = [];
+    let offset = 0;
+    let pending = {};
+    for (;;) {
+        const block = await reader.read(offset, BLOCK);
+        if (block.length === 0 && entries.length > 0)
+            break; // end without the zero blocks
+        if (block.length < BLOCK)
+            throw refuse(label, 'the archive is truncated');
+        if (isZeroBlock(block))
+            break;
+        let header;
+        try {
+            header = decodeHeader(block);
+        }
+        catch (error) {
+            throw refuse(label, `${error.message} at byte ${offset}`);
+        }
+        const size = pending.size ?? header.size;
+        const dataAt = offset + BLOCK;
+        if (dataAt + size > reader.size)
+            throw refuse(label, 'the archive is truncated');
+        offset = dataAt + Math.ceil(size / BLOCK) * BLOCK;
+        if (['pax', 'pax-global', 'gnu-longname', 'gnu-longlink'].includes(header.type)) {
+            if (size > limits.maxHeaderDataBytes) {
+                throw refuse(label, `an extended header of ${size} bytes (at most ${limits.maxHeaderDataBytes})`);
+            }
+            const data = await reader.read(dataAt, size);
+            if (header.type === 'pax')
+                pending = { ...pending, ...paxFields(data, label) };
+            if (header.type === 'gnu-longname') {
+                pending.path = data.toString('utf8').replace(/\0+$/, '');
+            }
+            continue;
+        }
+        const raw = pending.path ?? header.name;
+        pending = {};
+        if (header.type !== 'file' && header.type !== 'directory') {
+            const kind = KIND_NAMES[header.type] ?? `of an unknown type (${JSON.stringify(header.flag)})`;
+            const target = header.linkname ? ` to ${quote(header.linkname)}` : '';
+            throw refuse(label, `entry ${quote(raw)} is ${kind}${target}; only regular files and directories are unpacked`);
+        }
+        const normal = safeEntryPath(raw, label, limits);
+        if (normal === '') {
+            if (header.type === 'directory')
+                continue; // "./": the destination itself
+            throw refuse(label, `entry ${quote(raw)} has no name`);
+        }
+        if (entries.length >= limits.maxEntries) {
+            throw refuse(label, `it has more than ${limits.maxEntries} entries`);
+        }
+        entries.push({
+            path: normal,
+            type: header.type,
+            mode: header.mode & 0o777,
+            offset: dataAt,
+            size: header.type === 'file' ? size : 0,
+        });
+    }
+    checkConflicts(entries, label);
+    return entries;
+}
+function paxFields(data, label) {
+    let records;
+    try {
+        records = parsePax(data);
+    }
+    catch (error) {
+        throw refuse(label, error.message);
+    }
+    const fields = {};
+    const path = records.get('path');
+    if (path !== undefined)
+        fields.path = path;
+    const size = records.get('size');
+    if (size !== undefined) {
+        if (!/^\d+$/.test(size) || !Number.isSafeInteger(Number(size))) {
+            throw refuse(label, `a PAX size of ${quote(size)}`);
+        }
+        fields.size = Number(size);
+    }
+    return fields;
+}
+/** A path twice, or a file that another entry needs as a directory. */
+function checkConflicts(entries, label) {
+    const kinds = new Map();
+    for (const entry of entries) {
+        const seen = kinds.get(entry.path);
+        if (seen === 'file' || (seen === 'directory' && entry.type === 'file')) {
+            throw refuse(label, `entry ${quote(entry.path)} appears twice`);
+        }
+        kinds.set(entry.path, entry.type);
+    }
+    for (const entry of entries) {
+        for (let cut = entry.path.indexOf('/'); cut !== -1; cut = entry.path.indexOf('/', cut + 1)) {
+            if (kinds.get(entry.path.slice(0, cut)) === 'file') {
+                throw refuse(label, `entry ${quote(entry.path)} is inside ${quote(entry.path.slice(0, cut))}, which is a file`);
+            }
+        }
+    }
+}
+/** Positional reads through a 1 MiB window: headers are small and mostly close together. */
+class BlockReader {
+    handle;
+    size;
+    window = Buffer.alloc(0);
+    windowAt = 0;
+    constructor(handle, size) {
+        this.handle = handle;
+        this.size = size;
+    }
+    async read(at, length) {
+        if (at >= this.size)
+            return Buffer.alloc(0);
+        const end = Math.min(at + length, this.size);
+        if (at >= this.windowAt && end <= this.windowAt + this.window.length) {
+            return this.window.subarray(at - this.windowAt, end - this.windowAt);
+        }
+        const want = Math.max(end - at, 1024 * 1024);
+        const buffer = Buffer.alloc(Math.min(want, Math.max(this.size - at, 0)));
+        const { bytesRead } = await this.handle.read(buffer, 0, buffer.length, at);
+        this.window = buffer.subarray(0, bytesRead);
+        this.windowAt = at;
+        return this.window.subarray(0, Math.min(end - at, bytesRead));
+    }
+}
+
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
+;// CONCATENATED MODULE: ./src/adapters/tar/writer.ts
+
+
+
+
+
+
+
+// A deterministic tar of regular files: entries sorted by path (bytewise), owner 0/0
+// without names, one fixed mtime, modes kept. The same files with the same modes always
+// make the same bytes, so consecutive builds delta against each other well.
+/** The mtime of every entry: 2000-01-01T00:00:00Z (0 confuses some tools). */
+const PACK_MTIME = 946684800;
+/** Writes `entries` (any order: they are sorted here) into a new tar at `dest`. */
+async function writeTar(entries, dest) {
+    const sorted = [...entries].sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+    // What the unpacking would refuse is refused here, before anything is stored.
+    if (sorted.length > DEFAULT_TAR_LIMITS.maxEntries) {
+        throw new errors/* InputError */.dz(`${sorted.length} files matched, more than the ${DEFAULT_TAR_LIMITS.maxEntries} a packed tar may hold`, 'Pack fewer files, or several directories under several pack names');
+    }
+    for (const entry of sorted) {
+        const problem = pathProblem(entry.path, DEFAULT_TAR_LIMITS);
+        if (problem) {
+            throw new errors/* InputError */.dz(`Cannot pack ${entry.source}: its path in the tar (${JSON.stringify(entry.path)}) ${problem}, which unpacking refuses`, 'Rename the file or leave it out of the path patterns');
+        }
+    }
+    for (let i = 1; i < sorted.length; i++) {
+        if (sorted[i].path === sorted[i - 1].path) {
+            throw new errors/* InputError */.dz(`Two matched files would be packed as ${JSON.stringify(sorted[i].path)}`, 'Narrow the path patterns so that each file has its own relative path');
+        }
+    }
+    const out = (0,external_node_fs_.createWriteStream)(dest, { mode: 0o600 });
+    // Write errors surface through `once` (drain/finish) as well as this listener.
+    let writeError;
+    out.on('error', (error) => (writeError ??= error));
+    let contentBytes = 0;
+    try {
+        for (const entry of sorted)
+            contentBytes += await appendFile(out, entry);
+        await write(out, Buffer.alloc(2 * BLOCK));
+        out.end();
+        await (0,external_node_events_.once)(out, 'finish');
+    }
+    catch (error) {
+        throw writeError ? (0,local_errors/* asLocalError */.Eo)(writeError, dest) : error;
+    }
+    finally {
+        out.destroy();
+    }
+    return { files: sorted.length, contentBytes };
+}
+async function appendFile(out, entry) {
+    const info = await (0,promises_.stat)(entry.source).catch((error) => {
+        throw (0,local_errors/* asLocalError */.Eo)(error, entry.source, { verb: 'read' });
+    });
+    const size = info.size;
+    const mode = info.mode & 0o777;
+    const split = splitUstarName(entry.path);
+    const pax = [];
+    if (!split)
+        pax.push(paxRecord('path', entry.path));
+    if (size > USTAR_MAX_SIZE)
+        pax.push(paxRecord('size', String(size)));
+    if (pax.length > 0) {
+        const data = Buffer.from(pax.join(''));
+        await write(out, encodeHeader({
+            name: '././@PaxHeader',
+            prefix: '',
+            mode: 0o644,
+            size: data.length,
+            mtime: PACK_MTIME,
+            flag: 'x',
+        }));
+        await write(out, padded(data));
+    }
+    const [prefix, name] = split ?? ['', shortName(entry.path)];
+    await write(out, encodeHeader({ name, prefix, mode, size, mtime: PACK_MTIME, flag: '0' }));
+    let copied = 0;
+    if (size > 0) {
+        const input = (0,external_node_fs_.createReadStream)(entry.source, { highWaterMark: 1024 * 1024, end: size - 1 });
+        input.on('error', () => undefined); // surfaced by the iterator below
+        try {
+            for await (const chunk of input) {
+                copied += chunk.length;
+                await write(out, chunk);
+            }
+        }
+        catch (error) {
+            input.destroy();
+            throw error.syscall === 'read' ||
+                error.syscall === 'open'
+                ? (0,local_errors/* asLocalError */.Eo)(error, entry.source, { verb: 'read' })
+                : error;
+        }
+    }
+    if (copied !== size) {
+        throw new errors/* InputError */.dz(`${entry.source} changed while it was packed (${size} bytes at the start, ${copied} read)`, 'Pack files once the step that writes them has finished');
+    }
+    const pad = (BLOCK - (size % BLOCK)) % BLOCK;
+    if (pad > 0)
+        await write(out, Buffer.alloc(pad));
+    return size;
+}
+/** The ustar name field of an entry whose real path is in its PAX header (readers that skip PAX). */
+function shortName(path) {
+    let name = Buffer.from(path).subarray(-99).toString('latin1');
+    name = name.replace(/[^\x20-\x7e]/g, '_');
+    return name;
+}
+function padded(data) {
+    const pad = (BLOCK - (data.length % BLOCK)) % BLOCK;
+    return pad === 0 ? data : Buffer.concat([data, Buffer.alloc(pad)]);
+}
+/** Writes honouring back-pressure. */
+async function write(out, chunk) {
+    if (!out.write(chunk))
+        await (0,external_node_events_.once)(out, 'drain');
+}
+
+;// CONCATENATED MODULE: ./src/adapters/tar/packed.ts
+
+
+
+
+
+
+// The life of a packed tar in a scratch directory, shared by the action and the CLI:
+// written, handed to the store step, removed; or fetched, checked, unpacked, removed.
+function scratchTar(dir) {
+    return (0,external_node_path_.join)(dir, `pack-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tar`);
+}
+/** Packs `entries` into a scratch tar and runs `store(tarPath, summary)` on it. */
+async function withPackedTar(scratchDir, entries, store) {
+    const tarPath = scratchTar(scratchDir);
+    try {
+        return await store(tarPath, await writeTar(entries, tarPath));
+    }
+    finally {
+        await (0,promises_.rm)(tarPath, { force: true });
+    }
+}
+/**
+ * Runs `fetch(tarPath)` (the verified download), then unpacks the tar into `destDir`;
+ * `label` names it in errors (its s3:// URL).
+ */
+async function withUnpackedTar(scratchDir, label, destDir, options, fetch) {
+    const tarPath = scratchTar(scratchDir);
+    try {
+        const fetched = await fetch(tarPath);
+        const entries = await readTarIndex(tarPath, label);
+        return { fetched, report: await extractTar(tarPath, entries, destDir, options) };
+    }
+    finally {
+        await (0,promises_.rm)(tarPath, { force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/cli/cp-pack.ts
+
+
+
+
+
+
+
+/** `--pack`: a plain name ending in .tar. */
+function readPackName(value) {
+    if (value === undefined)
+        return undefined;
+    const name = String(value);
+    // eslint-disable-next-line no-control-regex
+    if (!name.endsWith('.tar') || name.startsWith('.') || /[/\\\x00-\x1f\x7f]/.test(name)) {
+        throw new errors/* InputError */.dz(`--pack must be a file name ending in .tar, such as build.tar; got ${JSON.stringify(name)}`);
+    }
+    return name;
+}
+/** The space and the stored name: the URL is the DeltaSpace, or ends with the name. */
+function packTarget(url, name) {
+    if (url.isPrefix)
+        return { space: (0,delta_space/* spaceFromPrefixUrl */.UW)(url), name };
+    const target = (0,delta_space/* splitObjectUrl */.zJ)(url);
+    if (target.name !== name) {
+        throw new errors/* InputError */.dz(`With --pack ${name}, the URL must be the DeltaSpace or end with /${name} (got ${(0,s3_url/* formatS3Url */.L)(url.bucket, url.key)})`);
+    }
+    return target;
+}
+async function inScratch(work) {
+    const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'deltaglider-pack-'));
+    try {
+        return await work(dir);
+    }
+    finally {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+    }
+}
+async function uploadPackedDir(session, name, dir, url) {
+    const target = packTarget(url, name);
+    const files = await filesUnder(dir, session);
+    if (files.length === 0)
+        throw new errors/* InputError */.dz(`${dir} holds no files`);
+    const entries = files.map((source) => ({
+        path: (0,external_node_path_.relative)(dir, source).split(external_node_path_.sep).join('/'),
+        source,
+    }));
+    const result = await inScratch((scratch) => withPackedTar(scratch, entries, (tarPath) => session.service.upload(tarPath, target.space, target.name)));
+    return {
+        result,
+        space: target.space,
+        local: `${dir} (${files.length} files)`,
+        remote: remoteOf(target),
+    };
+}
+async function downloadPackedInto(session, name, url, dest, overwrite) {
+    const target = packTarget(url, name);
+    const { fetched } = await inScratch((scratch) => withUnpackedTar(scratch, remoteOf(target), dest, { overwrite }, (tarPath) => session.service.downloadTo(target.space, target.name, tarPath)));
+    return { result: fetched, space: target.space, local: dest, remote: remoteOf(target) };
+}
+function remoteOf(target) {
+    return (0,s3_url/* formatS3Url */.L)(target.space.bucket, (0,delta_space/* directKey */.Rr)(target.space, target.name));
+}
+/**
+ * Every regular file under `root`, symbolic links followed (as the action's glob does),
+ * each real directory visited once so that a link loop ends; broken links are skipped.
+ */
+async function filesUnder(root, session) {
+    const files = [];
+    const seen = new Set();
+    const visit = async (dir) => {
+        const real = await (0,promises_.realpath)(dir);
+        if (seen.has(real))
+            return;
+        seen.add(real);
+        for (const entry of await (0,promises_.readdir)(dir)) {
+            const path = (0,external_node_path_.join)(dir, entry);
+            const info = await (0,promises_.stat)(path).catch(() => undefined);
+            if (info?.isDirectory())
+                await visit(path);
+            else if (info?.isFile())
+                files.push(path);
+            else
+                session.log.warning(`Skipping ${path}: a broken link, or not a regular file`);
+        }
+    };
+    await visit(root);
+    return files;
+}
+
+// EXTERNAL MODULE: ./src/cli/output.ts
+var output = __nccwpck_require__(6657);
 ;// CONCATENATED MODULE: ./src/cli/cp.ts
+
+
+
 
 
 
@@ -35048,13 +36161,17 @@ files already identical count as downloaded.`,
         recursive: { type: 'boolean', short: 'r' },
         overwrite: { type: 'boolean' },
         'no-overwrite': { type: 'boolean', short: 'n' },
+        pack: { type: 'string' },
     },
     optionsHelp: `  -r, --recursive       copy a directory tree: each directory is one DeltaSpace
   --overwrite           downloads replace existing files (the default)
-  -n, --no-overwrite    downloads never replace a file with other bytes: error, nothing written`,
+  -n, --no-overwrite    downloads never replace a file with other bytes: error, nothing written
+  --pack NAME.tar       upload: DIR as one deterministic tar stored as NAME.tar (modes kept);
+                        download: that tar unpacked into DIR, entries leaving it refused`,
     readOwn: (values) => ({
         recursive: values.recursive === true,
         overwrite: readOverwrite(values.overwrite === true, values['no-overwrite'] === true),
+        pack: readPackName(values.pack),
     }),
     positionals: { min: 2, max: 2, what: 'a SOURCE and a DEST, one of them an s3:// URL' },
     examples: [
@@ -35063,6 +36180,8 @@ files already identical count as downloaded.`,
         'deltaglider cp -r dist/ s3://releases/app/v1.2.0/',
         'deltaglider cp s3://releases/app/app-1.2.0.zip ./downloads/',
         'deltaglider cp -r s3://releases/app/ ./mirror/',
+        'deltaglider cp --pack build.tar dist/ s3://builds/app/main/',
+        'deltaglider cp --pack build.tar s3://builds/app/main/ dist/',
     ],
     async run(context) {
         const [source, dest] = context.positionals;
@@ -35072,9 +36191,16 @@ files already identical count as downloaded.`,
                 ? 'Copies from S3 to S3 are not supported'
                 : `Neither "${source}" nor "${dest}" is an s3:// URL`, 'One side is a local path, the other s3://bucket/prefix/...');
         }
-        const copied = await withSession(context, (session) => upload
-            ? uploadFrom(context, session, source, (0,s3_url/* parseS3Url */.F)(dest))
-            : downloadTo(context, session, (0,s3_url/* parseS3Url */.F)(source), dest));
+        const { pack } = context.own;
+        const copied = await withSession(context, async (session) => pack
+            ? [
+                upload
+                    ? await uploadPackedDir(session, pack, source, (0,s3_url/* parseS3Url */.F)(dest))
+                    : await downloadPackedInto(session, pack, (0,s3_url/* parseS3Url */.F)(source), dest, context.own.overwrite),
+            ]
+            : upload
+                ? uploadFrom(context, session, source, (0,s3_url/* parseS3Url */.F)(dest))
+                : downloadTo(context, session, (0,s3_url/* parseS3Url */.F)(source), dest));
         report(context, upload ? 'upload' : 'download', copied);
         return 0;
     },
@@ -35097,7 +36223,7 @@ async function uploadFrom(context, session, source, url) {
     if (!info.isDirectory()) {
         const { space, name } = uploadTarget(url, (0,external_node_path_.basename)(source));
         const result = await session.service.upload(source, space, name);
-        return [{ result, local: source, remote: logicalUrl(space, result.name) }];
+        return [{ result, space, local: source, remote: logicalUrl(space, result.name) }];
     }
     if (!context.own.recursive) {
         throw new errors/* InputError */.dz(`${source} is a directory`, 'Add -r to upload the files in it');
@@ -35118,7 +36244,12 @@ async function uploadFrom(context, session, source, url) {
         };
         const results = await session.service.uploadAll(group.files, space);
         results.forEach((result, i) => {
-            copied.push({ result, local: group.files[i], remote: logicalUrl(space, result.name) });
+            copied.push({
+                result,
+                space,
+                local: group.files[i],
+                remote: logicalUrl(space, result.name),
+            });
         });
     }
     return copied;
@@ -35178,7 +36309,12 @@ async function downloadTo(context, session, url, dest) {
             ? await service.download(space, name, dest, options)
             : await service.downloadTo(space, name, (0,external_node_path_.resolve)(dest), options);
         return [
-            { result, local: intoDirectory ? (0,external_node_path_.join)(dest, name) : dest, remote: logicalUrl(space, name) },
+            {
+                result,
+                space,
+                local: intoDirectory ? (0,external_node_path_.join)(dest, name) : dest,
+                remote: logicalUrl(space, name),
+            },
         ];
     }
     const root = (0,delta_space/* spaceFromPrefixUrl */.UW)(url);
@@ -35202,6 +36338,7 @@ async function downloadTo(context, session, url, dest) {
         for (const result of await run()) {
             copied.push({
                 result,
+                space,
                 local: (0,external_node_path_.join)(localDir, result.name),
                 remote: logicalUrl(space, result.name),
             });
@@ -35222,29 +36359,28 @@ function report(context, verb, copied) {
     const { io, global } = context;
     const results = copied.map((c) => c.result);
     if (global.json) {
+        const records = copied.map((c) => fileRecord(c.space, c.result));
+        const spaceUrl = sharedSpaceUrl(records);
         (0,output/* printJson */.Q2)(io, {
-            ...(0,output/* totalsJson */._e)((0,models/* totalsOf */.v)(results)),
-            results: copied.map((c) => ({ ...(0,output/* fileJson */.Hl)(c.result), url: c.remote, path: c.local })),
+            ...(spaceUrl ? { 'delta-space-url': spaceUrl } : {}),
+            ...totalsJson((0,models/* totalsOf */.v)(results)),
+            results: records.map((r, i) => ({ ...fileJson(r), path: copied[i].local })),
         });
         return;
     }
     for (const { result: r, local, remote } of copied) {
         const [from, to] = verb === 'upload' ? [local, remote] : [remote, local];
         const stored = verb === 'upload'
-            ? `${r.kind}: ${(0,output/* formatBytes */.z3)(r.originalBytes)} stored as ${(0,output/* formatBytes */.z3)(r.storedBytes)}, ${(0,output/* savedPercent */.p0)(r.originalBytes, r.storedBytes)} saved`
-            : `${r.kind}, ${(0,output/* formatBytes */.z3)(r.originalBytes)}`;
+            ? `${r.kind}: ${(0,format/* formatBytes */.z3)(r.originalBytes)} stored as ${(0,format/* formatBytes */.z3)(r.storedBytes)}, ${(0,format/* savedPercent */.p0)(r.originalBytes, r.storedBytes)} saved`
+            : `${r.kind}, ${(0,format/* formatBytes */.z3)(r.originalBytes)}`;
         io.out(`${(0,output/* terminalText */.eR)(`${verb}: ${from} -> ${to} (${stored})`)}\n`);
     }
     if (copied.length > 1 && verb === 'upload') {
         const t = (0,models/* totalsOf */.v)(results);
-        io.out(`${t.files} files: ${(0,output/* formatBytes */.z3)(t.originalBytes)} stored as ${(0,output/* formatBytes */.z3)(t.storedBytes)}, ${(0,output/* savedPercent */.p0)(t.originalBytes, t.storedBytes)} saved\n`);
+        io.out(`${t.files} files: ${(0,format/* formatBytes */.z3)(t.originalBytes)} stored as ${(0,format/* formatBytes */.z3)(t.storedBytes)}, ${(0,format/* savedPercent */.p0)(t.originalBytes, t.storedBytes)} saved\n`);
     }
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: ./src/adapters/xdelta3/provision/platform.ts
@@ -35290,6 +36426,7 @@ function toolCacheArch(arch = process.arch) {
 
 
 
+
 const run = (0,external_node_util_.promisify)(external_node_child_process_.execFile);
 /** The version a binary reports, e.g. "3.0.11"; throws when it does not run. */
 async function probeXdelta3(binary) {
@@ -35301,14 +36438,12 @@ async function probeXdelta3(binary) {
     }
     catch (error) {
         const detail = error instanceof Error ? error.message : String(error);
-        throw new Error(`xdelta3 at ${binary} does not run on this runner (${describePlatform()}): ${detail.trim()}. ` +
-            'Use a build for this OS and CPU (set xdelta3-path, or xdelta3-url + xdelta3-sha256).');
+        throw new errors/* DeltaGliderError */.a9(`xdelta3 at ${binary} does not run on this runner (${describePlatform()}): ${detail.trim()}`, 'Use a build for this OS and CPU', { code: 'xdelta3-unusable', fields: { path: binary } });
     }
     const match = /xdelta version (\d[^\s,]*)/i.exec(output);
     if (!match?.[1]) {
         const first = output.trim().split('\n')[0] ?? '';
-        throw new Error(`${binary} ran but did not report an xdelta3 version to -V (it printed: "${first}"). ` +
-            'Is it really xdelta3?');
+        throw new errors/* DeltaGliderError */.a9(`${binary} ran but did not report an xdelta3 version to -V (it printed: "${first}")`, 'Is it really xdelta3?', { code: 'xdelta3-unusable', fields: { path: binary } });
     }
     return match[1];
 }
@@ -35344,8 +36479,8 @@ async function findOnPath(command, env = process.env, platform = process.platfor
     return undefined;
 }
 
-// EXTERNAL MODULE: ./src/adapters/xdelta3/differ.ts + 10 modules
-var xdelta3_differ = __nccwpck_require__(7233);
+// EXTERNAL MODULE: ./src/adapters/xdelta3/differ.ts + 9 modules
+var xdelta3_differ = __nccwpck_require__(1488);
 ;// CONCATENATED MODULE: ./src/adapters/health.ts
 // The health checks of the design, shared by `deltaglider doctor` and the action's debug
 // log: xdelta3 found and working, the bucket reachable with the credentials at hand (read
@@ -35360,6 +36495,16 @@ var xdelta3_differ = __nccwpck_require__(7233);
 
 
 
+/**
+ * The check as a shell shows it: the setting that fixes it named as the shell names it
+ * (input, flag), a caught error with the shell's hint.
+ */
+function inShellWords(check, names, hints) {
+    const { setting, error, ...rest } = check;
+    if (error !== undefined)
+        return { ...rest, detail: (0,errors/* describeError */.Uc)(error, hints) };
+    return setting ? { ...rest, detail: `${rest.detail} (${names[setting]})` } : rest;
+}
 /** Below this, the cache is reported short of space: one reference of a large artifact. */
 const MIN_CACHE_FREE_BYTES = 256 * 1024 * 1024;
 /** `ok    xdelta3: 3.0.11 at /usr/bin/xdelta3, ...`, `FAIL  bucket: ...`, `skip  bucket: ...`. */
@@ -35372,12 +36517,17 @@ function formatHealthCheck(check) {
  * decodes a small file with it, as uploads and downloads will.
  */
 async function checkXdelta3(binary) {
-    const fail = (detail) => ({ name: 'xdelta3', ok: false, detail });
+    const fail = (detail, setting) => ({
+        name: 'xdelta3',
+        ok: false,
+        detail,
+        ...(setting ? { setting } : {}),
+    });
     const hasPath = (0,external_node_path_.isAbsolute)(binary) || binary.includes('/') || binary.includes('\\');
     const path = hasPath ? (0,external_node_path_.resolve)(binary) : await findOnPath(binary);
     if (!path) {
         return fail(`"${binary}" is not on PATH: install xdelta3 (apt-get install xdelta3, brew install xdelta) ` +
-            'or give its location with --xdelta3-path');
+            'or give its location', 'xdelta3-path');
     }
     let version;
     try {
@@ -35431,7 +36581,7 @@ async function checkBucket(storage, bucket, prefix) {
         };
     }
     catch (error) {
-        return { name: 'bucket', ok: false, detail: (0,errors/* describeError */.Uc)(error) };
+        return { name: 'bucket', ok: false, detail: (0,errors/* describeError */.Uc)(error), error };
     }
 }
 /**
@@ -35439,13 +36589,18 @@ async function checkBucket(storage, bucket, prefix) {
  * directory can be written.
  */
 async function checkCacheSpace(cacheDir, minFreeBytes = MIN_CACHE_FREE_BYTES) {
-    const fail = (detail) => ({ name: 'cache', ok: false, detail });
+    const fail = (detail, setting) => ({
+        name: 'cache',
+        ok: false,
+        detail,
+        ...(setting ? { setting } : {}),
+    });
     const existing = await nearestExisting((0,external_node_path_.resolve)(cacheDir));
     try {
         await (0,promises_.access)(existing, external_node_fs_.constants.W_OK);
     }
     catch {
-        return fail(`${existing} is not writable, so the cache ${cacheDir} cannot be kept there; choose another --cache-dir`);
+        return fail(`${existing} is not writable, so the cache ${cacheDir} cannot be kept there; choose another cache directory`, 'cache-dir');
     }
     let free;
     try {
@@ -35457,7 +36612,7 @@ async function checkCacheSpace(cacheDir, minFreeBytes = MIN_CACHE_FREE_BYTES) {
     }
     if (free < minFreeBytes) {
         return fail(`${mib(free)} free for ${cacheDir}, under the ${mib(minFreeBytes)} a reference may need; ` +
-            'free some space or choose another --cache-dir');
+            'free some space or choose another cache directory', 'cache-dir');
     }
     return { name: 'cache', ok: true, detail: `${cacheDir}, ${mib(free)} free` };
 }
@@ -35486,9 +36641,10 @@ async function runHealthChecks(options) {
     return Promise.all(checks);
 }
 
-// EXTERNAL MODULE: ./src/engine.ts + 39 modules
-var engine = __nccwpck_require__(6884);
+// EXTERNAL MODULE: ./src/engine.ts + 42 modules
+var engine = __nccwpck_require__(7655);
 ;// CONCATENATED MODULE: ./src/cli/doctor.ts
+
 
 
 
@@ -35527,11 +36683,12 @@ Exits with 1 when a check fails.`,
             storage?.close();
         }
         const ok = checks.every((check) => check.ok);
+        const shown = checks.map((check) => inShellWords(check, CLI_SETTINGS, CLI_HINTS));
         if (global.json) {
-            (0,output/* printJson */.Q2)(io, { ok, checks });
+            (0,output/* printJson */.Q2)(io, { ok, checks: shown });
         }
         else {
-            for (const check of checks)
+            for (const check of shown)
                 io.out(`${formatHealthCheck(check)}\n`);
         }
         return ok ? 0 : 1;
@@ -35541,6 +36698,8 @@ Exits with 1 when a check fails.`,
 // EXTERNAL MODULE: ./src/core/tree.ts
 var core_tree = __nccwpck_require__(5563);
 ;// CONCATENATED MODULE: ./src/cli/ls.ts
+
+
 
 
 
@@ -35603,42 +36762,33 @@ async function listTree(session, root, recursive) {
     return { rows, prefixes: [] };
 }
 function print(io, json, root, rows, prefixes) {
-    const files = rows.map((r) => r.file);
-    const totals = (0,models/* totalsOf */.v)(files);
+    const records = rows.map((r) => fileRecord(r.space, r.file));
+    const totals = (0,models/* totalsOf */.v)(records);
     if (json) {
+        const spaceUrl = sharedSpaceUrl(records);
         (0,output/* printJson */.Q2)(io, {
             location: (0,delta_space/* formatSpace */.cZ)(root),
-            ...(0,output/* totalsJson */._e)(totals),
+            ...(spaceUrl ? { 'delta-space-url': spaceUrl } : {}),
             prefixes: prefixes.map((p) => (0,delta_space/* formatSpace */.cZ)({ bucket: root.bucket, prefix: p })),
-            results: rows.map((r) => ({
-                ...(0,output/* fileJson */.Hl)(r.file),
-                ...(r.file.archiveAware ? { 'archive-aware': true } : {}),
-                url: (0,s3_url/* formatS3Url */.L)(r.space.bucket, (0,delta_space/* directKey */.Rr)(r.space, r.file.name)),
-                // A name stored twice: `key` is the form reads use, this the older one.
-                ...(r.file.staleKey ? { 'stale-key': r.file.staleKey } : {}),
-            })),
+            ...filesJson(records),
         });
         return;
     }
     const below = (p) => p.slice(root.prefix.length).replace(/^\//, '');
     const table = [
         ...prefixes.map((p) => [`${below(p)}/`, 'PRE', '', '', '']),
-        ...rows.map(({ shownAs, file }) => [
+        ...rows.map(({ shownAs }, i) => [
             shownAs,
-            // The DeltaGlider CLI cannot read these: say so where the kind is shown.
-            file.archiveAware ? `${file.kind} (archive-aware)` : file.kind,
-            (0,output/* formatBytes */.z3)(file.originalBytes),
-            (0,output/* formatBytes */.z3)(file.storedBytes),
-            (0,output/* savedPercent */.p0)(file.originalBytes, file.storedBytes),
+            // The DeltaGlider CLI cannot read archive-aware deltas: say so where the kind is shown.
+            (0,format/* kindLabel */.tf)(records[i]),
+            ...(0,format/* sizeCells */.zl)(records[i].originalBytes, records[i].storedBytes),
         ]),
     ];
     if (rows.length > 1) {
         table.push([
             `Total (${totals.files} files)`,
             '',
-            (0,output/* formatBytes */.z3)(totals.originalBytes),
-            (0,output/* formatBytes */.z3)(totals.storedBytes),
-            (0,output/* savedPercent */.p0)(totals.originalBytes, totals.storedBytes),
+            ...(0,format/* sizeCells */.zl)(totals.originalBytes, totals.storedBytes),
         ]);
     }
     io.out((0,output/* renderTable */.bo)(['NAME', 'KIND', 'ORIGINAL', 'STORED', 'SAVED'], table, [
@@ -35652,6 +36802,122 @@ function print(io, json, root, rows, prefixes) {
         io.out(`\n${(0,output/* terminalText */.eR)(`${shownAs}: ${file.problem}; downloads refuse it`)}\n`);
     }
 }
+
+;// CONCATENATED MODULE: ./src/core/rehydrate.ts
+
+// Temporary full copies of files stored as deltas, so that a plain HTTP GET (a presigned
+// URL) can fetch them. The layout is the reference DeltaGlider CLI's: keys under
+// `.deltaglider/tmp/<32 hex>_<name>` at the bucket root, with `dg-expires-at` (ISO 8601)
+// and `dg-rehydrated: true` metadata; its `purge` and ours remove the same objects.
+const REHYDRATED_PREFIX = '.deltaglider/tmp/';
+/** A fresh key for a rehydrated copy of `name` (uuid4 hex in the reference CLI). */
+function rehydratedKey(name) {
+    return `${REHYDRATED_PREFIX}${randomBytes(16).toString('hex')}_${name}`;
+}
+/**
+ * UTC without an offset, as the reference CLI writes it (`isoformat()` of its naive UTC
+ * clock); both purges read a time without offset as UTC.
+ */
+function isoUtc(date) {
+    return date.toISOString().replace('Z', '');
+}
+function rehydratedMetadata(originalKey, name, now, expiresAt) {
+    return {
+        'dg-expires-at': isoUtc(expiresAt),
+        'dg-original-key': originalKey,
+        'dg-original-filename': name,
+        'dg-rehydrated': 'true',
+        'dg-created-at': isoUtc(now),
+    };
+}
+/**
+ * `dg-expires-at` as the reference CLI reads it: ISO 8601, `Z` or an offset, and no
+ * offset meaning UTC. Undefined when it is not such a time (the object is then kept).
+ */
+function parseExpiresAt(text) {
+    const match = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)(Z|[+-]\d{2}:?\d{2})?$/.exec(text.trim());
+    if (!match)
+        return undefined;
+    const [, day, time, zone] = match;
+    // Milliseconds only: JavaScript dates hold no microseconds.
+    const clock = time.replace(/(\.\d{3})\d+$/, '$1');
+    const offset = !zone || zone === 'Z' ? 'Z' : zone.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
+    const date = new Date(`${day}T${clock}${offset}`);
+    return Number.isNaN(date.getTime()) ? undefined : date;
+}
+/**
+ * Removes the rehydrated copies under `.deltaglider/tmp/` whose `dg-expires-at` has
+ * passed, as the reference CLI's `purge` does. Objects without that metadata are kept.
+ */
+async function purgeExpired(storage, bucket, now, options = {}) {
+    const expired = [];
+    let kept = 0;
+    for await (const object of storage.list(bucket, REHYDRATED_PREFIX)) {
+        const head = await storage.head(bucket, object.key);
+        const raw = head?.metadata['dg-expires-at'];
+        const expiresAt = raw === undefined ? undefined : parseExpiresAt(raw);
+        if (!head || !expiresAt || expiresAt.getTime() > now.getTime()) {
+            kept++;
+            continue;
+        }
+        if (!options.dryRun)
+            await storage.delete(bucket, object.key);
+        expired.push({ key: object.key, size: object.size, expiresAt: raw });
+    }
+    return { bucket, prefix: REHYDRATED_PREFIX, expired, kept, dryRun: options.dryRun ?? false };
+}
+
+;// CONCATENATED MODULE: ./src/cli/purge.ts
+
+
+
+
+// `deltaglider purge`: the reference CLI's command of the same name, same objects, same
+// rule; its --json fields are this CLI's kebab-case ones.
+const purgeCommand = defineCommand({
+    name: 'purge',
+    summary: 'remove expired rehydrated copies (.deltaglider/tmp/) from a bucket',
+    usage: ['deltaglider purge [--dry-run] [options] s3://BUCKET[/]'],
+    description: `Removes the objects under .deltaglider/tmp/ of the bucket whose dg-expires-at
+metadata has passed: the whole copies of deltas that presigned download links point
+to (written by the action's presign input or the DeltaGlider CLI). Objects there
+without dg-expires-at are kept. Only the bucket of the URL is used.`,
+    options: { dryrun: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+    optionsHelp: '  --dryrun, --dry-run   print what would be deleted, delete nothing',
+    readOwn: (values) => ({ dryRun: values.dryrun === true || values['dry-run'] === true }),
+    positionals: { min: 1, max: 1, what: 'one s3:// bucket URL' },
+    examples: [
+        'deltaglider purge s3://releases/',
+        'deltaglider purge --dry-run --json s3://releases',
+    ],
+    async run(context) {
+        const { bucket } = (0,s3_url/* parseS3Url */.F)(context.positionals[0]);
+        const { dryRun } = context.own;
+        const report = await withSession(context, ({ storage }) => purgeExpired(storage, bucket, new Date(), { dryRun }));
+        const bytes = report.expired.reduce((sum, e) => sum + e.size, 0);
+        if (context.global.json) {
+            (0,output/* printJson */.Q2)(context.io, {
+                bucket,
+                prefix: report.prefix,
+                'dry-run': dryRun,
+                deleted: report.expired.map((e) => ({
+                    key: e.key,
+                    size: e.size,
+                    'expires-at': e.expiresAt,
+                })),
+                'deleted-bytes': bytes,
+                kept: report.kept,
+            });
+            return 0;
+        }
+        for (const e of report.expired) {
+            const url = (0,output/* terminalText */.eR)((0,s3_url/* formatS3Url */.L)(bucket, e.key));
+            context.io.out(`${dryRun ? '(dryrun) ' : ''}delete: ${url} (expired ${(0,output/* terminalText */.eR)(e.expiresAt)})\n`);
+        }
+        context.io.out(`${dryRun ? 'Would remove' : 'Removed'} ${report.expired.length} expired copies (${bytes} bytes); kept ${report.kept}\n`);
+        return 0;
+    },
+});
 
 ;// CONCATENATED MODULE: ./src/cli/rm.ts
 
@@ -35719,6 +36985,8 @@ progress.`,
 
 
 
+
+
 const statsCommand = defineCommand({
     name: 'stats',
     summary: 'totals for a bucket or prefix: original and stored bytes, savings, object counts',
@@ -35741,37 +37009,12 @@ left out.`,
         return 0;
     },
 });
-function totalsFields(t) {
-    return {
-        files: t.files,
-        'original-bytes': t.originalBytes,
-        'stored-bytes': t.storedBytes,
-        'saved-bytes': t.savedBytes,
-        'savings-percent': t.savingsPercent,
-        references: t.references,
-        deltas: t.deltas,
-        direct: t.direct,
-        plain: t.plain,
-    };
-}
-/** The JSON form: the field names of the action's stats outputs. */
-function statsJson(report) {
-    return {
-        location: `s3://${report.bucket}/${report.prefix}`,
-        ...totalsFields(report),
-        'delta-spaces': report.deltaSpaces,
-        spaces: report.spaces.map((space) => ({
-            location: (0,delta_space/* formatSpace */.cZ)({ bucket: report.bucket, prefix: space.prefix }),
-            ...totalsFields(space),
-        })),
-    };
-}
 function renderStats(report) {
     const lines = [
-        `s3://${report.bucket}/${report.prefix}`,
-        `  Files:        ${report.files}, ${(0,output/* formatBytes */.z3)(report.originalBytes)}`,
-        `  Stored:       ${(0,output/* formatBytes */.z3)(report.storedBytes)}`,
-        `  Saved:        ${(0,output/* formatBytes */.z3)(report.savedBytes)} (${(0,output/* savedPercent */.p0)(report.originalBytes, report.storedBytes)})`,
+        statsLocation(report),
+        `  Files:        ${report.files}, ${(0,format/* formatBytes */.z3)(report.originalBytes)}`,
+        `  Stored:       ${(0,format/* formatBytes */.z3)(report.storedBytes)}`,
+        `  Saved:        ${(0,format/* formatBytes */.z3)(report.savedBytes)} (${(0,format/* savedPercent */.p0)(report.originalBytes, report.storedBytes)})`,
         `  DeltaSpaces:  ${report.deltaSpaces}`,
         `  Objects:      ${report.references} references, ${report.deltas} deltas, ${report.direct} direct, ${report.plain} plain`,
     ];
@@ -35780,9 +37023,7 @@ function renderStats(report) {
         const rows = report.spaces.map((s) => [
             (0,delta_space/* formatSpace */.cZ)({ bucket: report.bucket, prefix: s.prefix }),
             String(s.files),
-            (0,output/* formatBytes */.z3)(s.originalBytes),
-            (0,output/* formatBytes */.z3)(s.storedBytes),
-            (0,output/* savedPercent */.p0)(s.originalBytes, s.storedBytes),
+            ...(0,format/* sizeCells */.zl)(s.originalBytes, s.storedBytes),
         ]);
         text +=
             '\n' +
@@ -35798,6 +37039,8 @@ function renderStats(report) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/verify.ts
+
+
 
 
 
@@ -35826,45 +37069,36 @@ found too. Objects that no DeltaGlider wrote have no sha256 and are reported as
             for (const url of urls) {
                 if (url.isPrefix) {
                     const space = (0,delta_space/* spaceFromPrefixUrl */.UW)(url);
-                    for (const result of await service.verifyAll(space))
-                        verified.push({ space, result });
+                    for (const result of await service.verifyAll(space)) {
+                        verified.push(fileRecord(space, result));
+                    }
                 }
                 else {
                     const { space, name } = (0,delta_space/* splitObjectUrl */.zJ)(url);
-                    verified.push({ space, result: await service.verify(space, name) });
+                    verified.push(fileRecord(space, await service.verify(space, name)));
                 }
             }
         });
-        const count = (status) => verified.filter((v) => v.result.status === status).length;
-        const failed = count('failed');
+        const counts = verifyCounts(verified);
+        const { failed } = counts;
+        const spaceUrl = sharedSpaceUrl(verified);
         const { io } = context;
         if (context.global.json) {
             (0,output/* printJson */.Q2)(io, {
-                ok: count('ok'),
-                failed,
-                unchecked: count('unchecked'),
-                results: verified.map(({ space, result: r }) => ({
-                    name: r.name,
-                    key: r.key,
-                    kind: r.kind,
-                    status: r.status,
-                    'original-bytes': r.originalBytes,
-                    'stored-bytes': r.storedBytes,
-                    ...(r.sha256 ? { sha256: r.sha256 } : {}),
-                    ...(r.problem ? { problem: r.problem } : {}),
-                    url: (0,s3_url/* formatS3Url */.L)(space.bucket, (0,delta_space/* directKey */.Rr)(space, r.name)),
-                })),
+                ...(spaceUrl ? { 'delta-space-url': spaceUrl } : {}),
+                ...counts,
+                results: verified.map(fileJson),
             });
         }
         else {
-            const spaces = new Set(verified.map((v) => `${v.space.bucket}/${v.space.prefix}`));
-            const label = ({ space, result }) => spaces.size > 1 ? (0,s3_url/* formatS3Url */.L)(space.bucket, (0,delta_space/* directKey */.Rr)(space, result.name)) : result.name;
-            const rows = verified.map((v) => [
-                label(v),
-                v.result.kind,
-                v.result.status === 'failed' ? '' : (0,output/* formatBytes */.z3)(v.result.originalBytes),
-                v.result.sha256?.slice(0, 16) ?? '',
-                v.result.status === 'ok' ? 'OK' : v.result.status === 'failed' ? 'FAILED' : 'unchecked',
+            // Files of several DeltaSpaces are told apart by their URLs.
+            const label = (r) => (spaceUrl ? r.name : r.s3Url);
+            const rows = verified.map((r) => [
+                label(r),
+                r.kind,
+                r.status === 'failed' ? '' : (0,format/* formatBytes */.z3)(r.originalBytes),
+                r.sha256?.slice(0, 16) ?? '',
+                r.status === 'ok' ? 'OK' : r.status === 'failed' ? 'FAILED' : 'unchecked',
             ]);
             io.out((0,output/* renderTable */.bo)(['NAME', 'KIND', 'SIZE', 'SHA256', 'RESULT'], rows, [
                 'left',
@@ -35873,12 +37107,12 @@ found too. Objects that no DeltaGlider wrote have no sha256 and are reported as
                 'left',
                 'left',
             ]));
-            for (const v of verified.filter((v) => v.result.problem)) {
-                io.out(`\n${(0,output/* terminalText */.eR)(`${label(v)}: ${v.result.problem}`)}\n`);
+            for (const r of verified.filter((r) => r.problem)) {
+                io.out(`\n${(0,output/* terminalText */.eR)(`${label(r)}: ${r.problem}`)}\n`);
             }
-            const summary = [`${count('ok')} ok`, `${failed} failed`];
-            if (count('unchecked') > 0)
-                summary.push(`${count('unchecked')} unchecked (no sha256 metadata)`);
+            const summary = [`${counts.verified} ok`, `${failed} failed`];
+            if (counts.unchecked > 0)
+                summary.push(`${counts.unchecked} unchecked (no sha256 metadata)`);
             io.out(`\n${summary.join(', ')}\n`);
         }
         if (failed === 0)
@@ -35898,6 +37132,8 @@ found too. Objects that no DeltaGlider wrote have no sha256 and are reported as
 
 
 
+
+
 // The `deltaglider` command line: picks the command and turns any failure into one line
 // on stderr and exit code 1. Tests call `main` in-process with their own Io.
 const COMMANDS = [
@@ -35907,6 +37143,7 @@ const COMMANDS = [
     verifyCommand,
     statsCommand,
     doctorCommand,
+    purgeCommand,
 ];
 function usage() {
     const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -35949,7 +37186,7 @@ async function main(argv, io) {
         return await command.run(rest, io);
     }
     catch (error) {
-        io.err(`deltaglider: ${(0,output/* terminalText */.eR)((0,errors/* describeError */.Uc)(error))}\n`);
+        io.err(`deltaglider: ${(0,output/* terminalText */.eR)((0,errors/* describeError */.Uc)(error, CLI_HINTS))}\n`);
         if (rest.includes('--debug') && error instanceof Error && error.stack)
             io.err(`${error.stack}\n`);
         return 1;
@@ -35975,59 +37212,23 @@ function processIo() {
 
 /***/ }),
 
-/***/ 4205:
+/***/ 6657:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Hl: () => (/* binding */ fileJson),
-  z3: () => (/* reexport */ formatBytes),
-  Q2: () => (/* binding */ printJson),
-  bo: () => (/* binding */ renderTable),
-  p0: () => (/* binding */ savedPercent),
-  eR: () => (/* binding */ terminalText),
-  _e: () => (/* binding */ totalsJson)
-});
-
-;// CONCATENATED MODULE: ./src/action/format.ts
-// Human-readable sizes for logs, the job summary and the PR comment.
-const UNITS = ['KiB', 'MiB', 'GiB', 'TiB'];
-/** Binary units: "812 B", "1.5 MiB"; one decimal above bytes. */
-function formatBytes(bytes) {
-    const sign = bytes < 0 ? '-' : '';
-    let value = Math.abs(bytes);
-    if (value < 1024)
-        return `${sign}${value} B`;
-    let unit = UNITS[0];
-    for (const next of UNITS) {
-        unit = next;
-        value /= 1024;
-        // Stop before 1024.0 would print (e.g. 1023.97 KiB rounds up: move to MiB).
-        if (Math.round(value * 10) / 10 < 1024)
-            break;
-    }
-    return `${sign}${value.toFixed(1)} ${unit}`;
-}
-/**
- * A stored object's kind as the summary, the comment and the log show it: archive-aware
- * deltas are marked, since the DeltaGlider CLI cannot read them (docs/archive-aware.md).
- */
-function kindLabel(r) {
-    return r.archiveAware ? `${r.kind} (archive-aware)` : r.kind;
-}
-
-// EXTERNAL MODULE: ./src/core/text-safety.ts
-var text_safety = __nccwpck_require__(5471);
-;// CONCATENATED MODULE: ./src/cli/output.ts
-
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Q2: () => (/* binding */ printJson),
+/* harmony export */   bo: () => (/* binding */ renderTable),
+/* harmony export */   eR: () => (/* binding */ terminalText)
+/* harmony export */ });
+/* harmony import */ var _core_text_safety_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5471);
 
 // What the commands print: aligned tables for people, JSON for programs (`--json`). The
-// JSON field names are those of the action's `results` output, so one parser reads both.
+// JSON comes from the core's report records (core/report.ts), as the action's outputs do,
+// so one parser reads both.
 // Names and keys come from the bucket: text for the terminal goes through `terminalText`,
 // so an ESC or a line break in a key is shown as `\x1b` or `\n`, never interpreted.
 /** One line of text as a terminal should show it: control characters escaped. */
-const terminalText = text_safety/* escapeControlChars */._s;
+const terminalText = _core_text_safety_js__WEBPACK_IMPORTED_MODULE_0__/* .escapeControlChars */ ._s;
 /** Columns padded to their widest cell; the last column is not padded. */
 function renderTable(headers, rows, align = []) {
     const all = [headers, ...rows].map((row) => row.map(terminalText));
@@ -36045,36 +37246,6 @@ function renderTable(headers, rows, align = []) {
 }
 function printJson(io, value) {
     io.out(JSON.stringify(value, null, 2) + '\n');
-}
-/** "99.6%" of bytes saved, or "–" when there is nothing to compare. */
-function savedPercent(original, stored) {
-    if (original === 0)
-        return '–';
-    const text = (((original - stored) / original) * 100).toFixed(1);
-    // A reference costs a few bytes more than its file: that is "0.0%", not "-0.0%".
-    return `${text === '-0.0' ? '0.0' : text}%`;
-}
-
-function fileJson(file) {
-    return {
-        name: file.name,
-        key: file.key,
-        kind: file.kind,
-        'original-bytes': file.originalBytes,
-        'stored-bytes': file.storedBytes,
-        ...(file.sha256 !== undefined ? { sha256: file.sha256 } : {}),
-        ...(file.problem !== undefined ? { problem: file.problem } : {}),
-    };
-}
-/** Totals in the shape of the action's outputs. */
-function totalsJson(totals) {
-    return {
-        files: totals.files,
-        'original-bytes': totals.originalBytes,
-        'stored-bytes': totals.storedBytes,
-        'saved-bytes': totals.savedBytes,
-        'savings-percent': totals.savingsPercent,
-    };
 }
 
 
@@ -36107,17 +37278,24 @@ var external_node_stream_promises_ = __nccwpck_require__(6466);
 var dist_cjs = __nccwpck_require__(3711);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/lib-storage/dist-cjs/index.js
 var lib_storage_dist_cjs = __nccwpck_require__(2358);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(4296);
 ;// CONCATENATED MODULE: ./src/adapters/s3/errors.ts
-// Turns AWS SDK failures into one-line messages that name the cause and the fix, so
-// the shells can print `message` without a stack. The SDK error stays in `cause`.
-// Errors are recognised by name and status rather than by class: the SDK's classes
-// live in transitive packages, and S3-compatible servers vary in what they send.
-/** A storage failure the user can act on; `message` is complete on its own. */
-class StorageError extends Error {
+// Turns AWS SDK failures into StorageErrors whose code says what kind of failure it was
+// and whose message names the operation, the object and the endpoint, so the shells can
+// print it without a stack and add their hint (the action names its inputs, the CLI its
+// flags). The SDK error stays in `cause`. Errors are recognised by name and status rather
+// than by class: the SDK's classes live in transitive packages, and S3-compatible servers
+// vary in what they send.
+
+/** A storage failure; `message` and the neutral `hint` hold without a shell. */
+class StorageError extends errors/* DeltaGliderError */.a9 {
+    static defaultCode = 'storage-failed';
     constructor(message, options) {
-        super(message, options);
-        this.name = 'StorageError';
+        super(message, options?.hint, options);
+        this.s3 = options?.s3 ?? {};
     }
+    s3;
 }
 /** The IAM action each operation needs (what an AccessDenied message should name). */
 const REQUIRED_ACTION = {
@@ -36175,54 +37353,88 @@ function messageOf(error) {
 function s3Url(bucket, key) {
     return key === undefined ? `s3://${bucket}` : `s3://${bucket}/${key}`;
 }
-/** Wraps any SDK failure in a StorageError whose message says what to do. */
+/** Wraps any SDK failure in a StorageError with the code that classifies it. */
 function toStorageError(error, context) {
     if (error instanceof StorageError)
         return error;
-    return new StorageError(describe(error, context), { cause: error });
+    const { code, message, hint, permission } = classify(error, context);
+    return new StorageError(message, {
+        cause: error,
+        code,
+        hint,
+        fields: { bucket: context.bucket, key: context.key },
+        s3: {
+            operation: context.operation,
+            endpoint: context.endpoint,
+            awsCode: errorCodeOf(error),
+            status: httpStatusOf(error),
+            permission,
+        },
+    });
 }
-function describe(error, context) {
+function classify(error, context) {
     const { operation, bucket, key, endpoint } = context;
     const target = s3Url(bucket, key);
     const code = errorCodeOf(error);
     const status = httpStatusOf(error);
     const detail = messageOf(error);
     if (code === 'CredentialsProviderError') {
-        return (`no AWS credentials found for ${operation} ${target}: in a workflow, add a step with ` +
-            'aws-actions/configure-aws-credentials (OIDC role, needs `permissions: id-token: write`) ' +
-            'before this one, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (plus ' +
-            'AWS_SESSION_TOKEN for temporary keys) in the environment');
+        return {
+            code: 'storage-no-credentials',
+            message: `no AWS credentials found for ${operation} ${target}`,
+            hint: 'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (plus AWS_SESSION_TOKEN for ' +
+                'temporary keys) in the environment, or use a profile or a role',
+        };
     }
     // The SDK already retried transient failures: say how often, so a persistent one reads
     // as persistent.
     const attempts = shape(error).$metadata?.attempts;
     const tries = attempts !== undefined && attempts > 1 ? ` after ${attempts} attempts` : '';
     if (code !== undefined && UNREACHABLE_CODES.has(code)) {
-        return (`cannot reach the S3 endpoint ${endpoint} for ${operation} ${target}${tries} (${detail}): ` +
-            'check endpoint-url and that the server is running and reachable from this runner');
+        return {
+            code: 'storage-unreachable',
+            message: `cannot reach the S3 endpoint ${endpoint} for ${operation} ${target}${tries} (${detail})`,
+            hint: 'Check the endpoint URL and that the server is running and reachable from here',
+        };
     }
     if (code !== undefined && DROPPED_CODES.has(code)) {
-        return (`the connection to the S3 endpoint ${endpoint} broke during ${operation} ${target}${tries} ` +
-            `(${detail}): re-run the step, and raise max-attempts if the network to this endpoint ` +
-            'is flaky');
+        return {
+            code: 'storage-dropped',
+            message: `the connection to the S3 endpoint ${endpoint} broke during ${operation} ${target}${tries} ` +
+                `(${detail})`,
+            hint: 'Try again, and allow more attempts if the network to this endpoint is flaky',
+        };
     }
     if (code === 'TimeoutError' || code === 'RequestTimeout') {
-        return `the S3 endpoint ${endpoint} timed out during ${operation} ${target} (${detail})`;
+        return {
+            code: 'storage-timeout',
+            message: `the S3 endpoint ${endpoint} timed out during ${operation} ${target} (${detail})`,
+        };
     }
     if (code === 'NoSuchBucket' || (operation === 'HeadBucket' && status === 404)) {
-        return `bucket ${bucket} does not exist at ${endpoint} (check s3-url)`;
+        return {
+            code: 'storage-no-bucket',
+            message: `bucket ${bucket} does not exist at ${endpoint}`,
+            hint: 'Check the bucket name in the S3 URL, and the endpoint',
+        };
     }
     if (code === 'NoSuchKey' || (status === 404 && operation === 'GetObject')) {
-        return `object ${target} does not exist`;
+        return { code: 'storage-no-key', message: `object ${target} does not exist` };
     }
     if (code !== undefined && REJECTED_CREDENTIALS.has(code)) {
-        return (`S3 rejected the credentials (${code}) for ${operation} ${target}: check that ` +
-            'AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) belong together and ' +
-            'have not expired, or re-run aws-actions/configure-aws-credentials');
+        return {
+            code: 'storage-bad-credentials',
+            message: `S3 rejected the credentials (${code}) for ${operation} ${target}`,
+            hint: 'Check that AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) belong ' +
+                'together and have not expired',
+        };
     }
     if (code === 'PermanentRedirect' || code === 'AuthorizationHeaderMalformed' || status === 301) {
-        return (`bucket ${bucket} is not in the configured region (${code ?? status}: ${detail}): set ` +
-            'the region input or AWS_REGION to the bucket region');
+        return {
+            code: 'storage-wrong-region',
+            message: `bucket ${bucket} is not in the configured region (${code ?? status}: ${detail})`,
+            hint: 'Set AWS_REGION to the bucket region',
+        };
     }
     if (code === 'AccessDenied' || status === 403) {
         const action = REQUIRED_ACTION[operation];
@@ -36238,14 +37450,22 @@ function describe(error, context) {
             : '';
         // A HEAD answer has no body: the SDK then has nothing better than "UnknownError".
         const said = detail && detail !== 'UnknownError' ? ` (server said: ${detail})` : '';
-        return (`access denied: ${operation} ${target} needs the ${action} permission on ${resource}` +
-            `${missingKeyNote}; grant it to the role or user these credentials belong to` +
-            `${kmsNote}${said}`);
+        // IAM is the same whatever the shell: the whole advice stays in the message.
+        return {
+            code: 'storage-denied',
+            permission: action,
+            message: `access denied: ${operation} ${target} needs the ${action} permission on ${resource}` +
+                `${missingKeyNote}; grant it to the role or user these credentials belong to` +
+                `${kmsNote}${said}`,
+        };
     }
     const why = [code, status === undefined ? undefined : `HTTP ${status}`]
         .filter((part) => part !== undefined)
         .join(', ');
-    return `S3 ${operation} ${target} at ${endpoint} failed${why ? ` (${why})` : ''}${tries}: ${detail}`;
+    return {
+        code: 'storage-failed',
+        message: `S3 ${operation} ${target} at ${endpoint} failed${why ? ` (${why})` : ''}${tries}: ${detail}`,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/adapters/s3/client.ts
@@ -36276,10 +37496,18 @@ function parseEndpoint(endpointUrl) {
         url = new URL(endpointUrl);
     }
     catch (error) {
-        throw new StorageError(`endpoint-url '${endpointUrl}' is not a URL: write it like https://minio.example.com:9000`, { cause: error });
+        throw new StorageError(`the S3 endpoint '${endpointUrl}' is not a URL`, {
+            cause: error,
+            code: 'bad-setting',
+            hint: 'Write it like https://minio.example.com:9000',
+            fields: { setting: 'endpoint' },
+        });
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new StorageError(`endpoint-url '${endpointUrl}' must start with http:// or https://`);
+        throw new StorageError(`the S3 endpoint '${endpointUrl}' must start with http:// or https://`, {
+            code: 'bad-setting',
+            fields: { setting: 'endpoint' },
+        });
     }
     return url;
 }
@@ -36313,8 +37541,6 @@ function createS3Client(options = {}, env = process.env) {
 var memory_budget = __nccwpck_require__(5503);
 // EXTERNAL MODULE: ./src/adapters/local-errors.ts
 var local_errors = __nccwpck_require__(7887);
-// EXTERNAL MODULE: ./src/core/errors.ts
-var errors = __nccwpck_require__(4296);
 // EXTERNAL MODULE: ./src/core/util/map-limit.ts
 var map_limit = __nccwpck_require__(732);
 ;// CONCATENATED MODULE: ./src/adapters/s3/create-if-absent.ts
@@ -36329,6 +37555,7 @@ var map_limit = __nccwpck_require__(732);
 // CompleteMultipartUpload (which still carries If-None-Match for the stores that honour
 // it). On a store that ignores the header, the window for an unnoticed overwrite shrinks
 // from the whole transfer to one round trip; the core's post-write checks cover that.
+
 
 
 
@@ -36441,7 +37668,7 @@ async function readExactly(file, path, offset, buffer) {
     while (filled < length) {
         const { bytesRead } = await file.read(buffer, filled, length - filled, offset + filled);
         if (bytesRead === 0)
-            throw new Error(`${path} ended at byte ${offset + filled}: it changed while being uploaded`);
+            throw new errors/* DeltaGliderError */.a9(`${path} ended at byte ${offset + filled}: it changed while being uploaded`, undefined, { code: 'source-changed', fields: { path } });
         filled += bytesRead;
     }
     return buffer;
@@ -36562,6 +37789,9 @@ class S3Storage {
                     ...(prefix ? { Prefix: prefix } : {}),
                     ContinuationToken: token,
                     MaxKeys: this.listPageSize,
+                    // Keys travel URL-encoded: in raw XML a CR in a key comes back as LF, and
+                    // characters XML 1.0 cannot carry break the page (botocore asks the same).
+                    EncodingType: 'url',
                 }));
             }
             catch (error) {
@@ -36569,7 +37799,8 @@ class S3Storage {
             }
             for (const object of page.Contents ?? []) {
                 if (object.Key !== undefined) {
-                    yield { key: object.Key, size: object.Size ?? 0, lastModified: object.LastModified };
+                    const key = page.EncodingType === 'url' ? decodeListedKey(object.Key) : object.Key;
+                    yield { key, size: object.Size ?? 0, lastModified: object.LastModified };
                 }
             }
             token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -36595,7 +37826,7 @@ class S3Storage {
             const written = (await (0,promises_.stat)(destPath)).size;
             if (response.ContentLength !== undefined && written !== response.ContentLength) {
                 throw new StorageError(`download of ${s3Url(bucket, key)} ended after ${written} of ` +
-                    `${response.ContentLength} bytes; try again`);
+                    `${response.ContentLength} bytes`, { code: 'storage-dropped', hint: 'Try again', fields: { bucket, key } });
             }
         }
         catch (error) {
@@ -36612,10 +37843,12 @@ class S3Storage {
             if (isLocalFileError(error)) {
                 throw new StorageError(`cannot write ${destPath}: ${error.message}`, {
                     cause: error,
+                    code: 'local-file',
+                    fields: { path: destPath },
                 });
             }
             throw new StorageError(`download of ${s3Url(bucket, key)} from ${this.endpoint} broke off: ` +
-                `${error.message ?? String(error)}; try again`, { cause: error });
+                `${error.message ?? String(error)}`, { cause: error, code: 'storage-dropped', hint: 'Try again', fields: { bucket, key } });
         }
     }
     async upload(bucket, key, srcPath, metadata, options = {}) {
@@ -36627,6 +37860,8 @@ class S3Storage {
         catch (error) {
             throw new StorageError(`cannot read ${srcPath}: ${error.message}`, {
                 cause: error,
+                code: 'local-file',
+                fields: { path: srcPath },
             });
         }
         // Buffered while in flight: up to queueSize parts, or the whole of a small body.
@@ -36677,6 +37912,8 @@ class S3Storage {
                 if (isLocalFileError(error)) {
                     throw new StorageError(`cannot read ${srcPath}: ${error.message}`, {
                         cause: error,
+                        code: 'local-file',
+                        fields: { path: srcPath },
                     });
                 }
                 throw this.fail(error, 'PutObject', bucket, key);
@@ -36710,6 +37947,8 @@ class S3Storage {
             if (isLocalFileError(error)) {
                 throw new StorageError(`cannot read ${srcPath}: ${error.message}`, {
                     cause: error,
+                    code: 'local-file',
+                    fields: { path: srcPath },
                 });
             }
             throw this.fail(error, 'PutObject', bucket, key);
@@ -36768,12 +38007,30 @@ function isLocalFileError(error) {
     const { code, path } = (error ?? {});
     return typeof code === 'string' && typeof path === 'string';
 }
+/**
+ * A key from a listing made with EncodingType=url. S3 encodes a space as "+" (a "+" in
+ * a key as %2B), some servers as %20: undo both, as botocore's unquote_plus does.
+ */
+function decodeListedKey(encoded) {
+    try {
+        return decodeURIComponent(encoded.replace(/\+/g, ' '));
+    }
+    catch (error) {
+        // JSON quoting keeps whatever the server sent inert in a log line.
+        throw new StorageError(`S3 listed a key that is not URL-encoded: ${JSON.stringify(encoded)}`, {
+            cause: error,
+        });
+    }
+}
 
-// EXTERNAL MODULE: ./src/engine.ts + 39 modules
-var src_engine = __nccwpck_require__(6884);
-// EXTERNAL MODULE: ./src/cli/output.ts + 1 modules
-var output = __nccwpck_require__(4205);
+// EXTERNAL MODULE: ./src/engine.ts + 42 modules
+var src_engine = __nccwpck_require__(7655);
+// EXTERNAL MODULE: ./src/cli/output.ts
+var output = __nccwpck_require__(6657);
+// EXTERNAL MODULE: ./src/core/format.ts
+var format = __nccwpck_require__(6228);
 ;// CONCATENATED MODULE: ./src/cli/progress.ts
+
 
 
 // One status line on stderr while a command runs, only when stderr is a terminal: never
@@ -36848,7 +38105,7 @@ function trackStorage(inner, progress) {
         // HEAD counts matter while nothing moves (stats, listings); then transfers do.
         const counts = transferred === 0 && running.size === 0
             ? `${examined} objects examined`
-            : `${transferred} transferred (${(0,output/* formatBytes */.z3)(bytes)})`;
+            : `${transferred} transferred (${(0,format/* formatBytes */.z3)(bytes)})`;
         const now = [...running].at(-1);
         progress.update(counts + (now ? ` · ${now}` : ''));
     };
@@ -37057,7 +38314,7 @@ function nameProblem(name) {
 function assertValidName(name) {
     const problem = nameProblem(name);
     if (problem) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`File name "${name}" ${problem}`, 'Rename the file; names are stored as one S3 key segment and restored as one file name');
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`File name "${name}" ${problem}`, 'Rename the file; names are stored as one S3 key segment and restored as one file name', { code: 'unsafe-name' });
     }
 }
 
@@ -37073,32 +38330,92 @@ function assertValidName(name) {
 /* harmony export */   a9: () => (/* binding */ DeltaGliderError),
 /* harmony export */   cs: () => (/* binding */ IntegrityError),
 /* harmony export */   dz: () => (/* binding */ InputError),
+/* harmony export */   kO: () => (/* binding */ ownHint),
 /* harmony export */   m_: () => (/* binding */ NotFoundError)
 /* harmony export */ });
-// Errors the shells show to people. Each says what went wrong and, where we know it,
-// what to do about it, so the action can print `message` alone, without a stack trace.
+/* unused harmony export ERROR_CODES */
+// Errors the shells show to people. Every error the product raises is a DeltaGliderError
+// with a `code` and structured fields. The message says what went wrong in words any
+// shell can print; a `hint` it carries is shell-neutral. Advice that names a setting
+// (an action input, a CLI flag) belongs to the shells: src/action/hints.ts and
+// src/cli/hints.ts map each code, with its fields, to a hint in their own words.
+/** Every code, so tests can check that each shell has a hint for each. */
+const ERROR_CODES = (/* unused pure expression or super */ null && ([
+    // Input and names
+    'bad-input',
+    'bad-url',
+    'bad-setting',
+    'missing-file',
+    'name-clash',
+    'unsafe-name',
+    'empty-space',
+    'would-overwrite',
+    // Objects in the bucket
+    'not-found',
+    'no-such-file',
+    'integrity',
+    'output-limit',
+    'foreign-reference',
+    'archive-aware-mismatch',
+    'reference-never-appeared',
+    'reference-kept-changing',
+    'unsupported-format',
+    // This machine
+    'local-file',
+    'source-changed',
+    // xdelta3 and its provisioning
+    'xdelta3-missing',
+    'xdelta3-failed',
+    'xdelta3-unusable',
+    'xdelta3-download',
+    'xdelta3-checksum',
+    'xdelta3-archive',
+    'xdelta3-unavailable',
+    // Storage (src/adapters/s3/errors.ts classifies SDK failures)
+    'storage-no-credentials',
+    'storage-bad-credentials',
+    'storage-unreachable',
+    'storage-dropped',
+    'storage-timeout',
+    'storage-no-bucket',
+    'storage-no-key',
+    'storage-wrong-region',
+    'storage-denied',
+    'storage-failed',
+    // A failure with no better name (a bug, an unexpected state)
+    'failed',
+]));
 class DeltaGliderError extends Error {
     hint;
+    /** The code when the thrower names none. */
+    static defaultCode = 'failed';
+    code;
+    fields;
     constructor(message, 
-    /** What the user can do about it; shown after the message. */
+    /** What the user can do about it, in words that hold for every shell. */
     hint, options) {
-        super(message, options);
+        super(message, options?.cause === undefined ? undefined : { cause: options.cause });
         this.hint = hint;
         this.name = new.target.name;
+        this.code = options?.code ?? new.target.defaultCode;
+        this.fields = options?.fields ?? {};
     }
-    /** Message plus hint, the form the action and the CLI print. */
+    /** Message plus the neutral hint: what code without a shell prints. */
     describe() {
-        return this.hint ? `${this.message}. ${this.hint}` : this.message;
+        return joinHint(this.message, this.hint);
     }
 }
 /** Bad input from the user: a malformed URL, a missing file, an invalid option. */
 class InputError extends DeltaGliderError {
+    static defaultCode = 'bad-input';
 }
 /** The bucket does not hold what the request names. */
 class NotFoundError extends DeltaGliderError {
+    static defaultCode = 'not-found';
 }
 /** Bytes that do not match the sha256 their metadata promises. */
 class IntegrityError extends DeltaGliderError {
+    static defaultCode = 'integrity';
 }
 /**
  * A problem on this machine (a full disk, no permission, a read-only file system, too
@@ -37106,8 +38423,9 @@ class IntegrityError extends DeltaGliderError {
  */
 class LocalFileError extends DeltaGliderError {
     local;
+    static defaultCode = 'local-file';
     constructor(local, options) {
-        super(`Cannot ${local.verb ?? 'write'} ${local.path}: ${local.problem} (${local.code})${space(local)}`, `This is a problem of this machine, not of the bucket: ${local.fix}`, options);
+        super(`Cannot ${local.verb ?? 'write'} ${local.path}: ${local.problem} (${local.code})${space(local)}`, `This is a problem of this machine, not of the bucket: ${local.fix}`, { cause: options?.cause, fields: { path: local.path } });
         this.local = local;
     }
     /** The same error, saying how many bytes the file needs (when space ran out). */
@@ -37129,13 +38447,75 @@ function space({ bytesNeeded, bytesFree }) {
     ].filter(Boolean);
     return parts.length === 0 ? '' : `; ${parts.join(', ')}`;
 }
-/** The message of any thrown value, for shells that must print something. */
-function describeError(error) {
-    if (error instanceof DeltaGliderError)
-        return error.describe();
+function joinHint(message, hint) {
+    return hint ? `${message}. ${hint}` : message;
+}
+/** For codes whose message and neutral hint already say everything. */
+const ownHint = () => undefined;
+/** The message of any thrown value, with the hint `hints` give it (the shells' printer). */
+function describeError(error, hints) {
+    if (error instanceof DeltaGliderError) {
+        return joinHint(error.message, hints?.[error.code](error) ?? error.hint);
+    }
     if (error instanceof Error)
         return error.message;
     return String(error);
+}
+
+
+/***/ }),
+
+/***/ 6228:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   p0: () => (/* binding */ savedPercent),
+/* harmony export */   tf: () => (/* binding */ kindLabel),
+/* harmony export */   z3: () => (/* binding */ formatBytes),
+/* harmony export */   zl: () => (/* binding */ sizeCells)
+/* harmony export */ });
+/* unused harmony export plural */
+// Numbers as people read them: sizes, savings and counts. One wording for every report
+// (action log, job summary, PR comment, CLI tables), so the shells cannot drift apart.
+const UNITS = ['KiB', 'MiB', 'GiB', 'TiB'];
+/** Binary units: "812 B", "1.5 MiB"; one decimal above bytes. */
+function formatBytes(bytes) {
+    const sign = bytes < 0 ? '-' : '';
+    let value = Math.abs(bytes);
+    if (value < 1024)
+        return `${sign}${value} B`;
+    let unit = UNITS[0];
+    for (const next of UNITS) {
+        unit = next;
+        value /= 1024;
+        // Stop before 1024.0 would print (e.g. 1023.97 KiB rounds up: move to MiB).
+        if (Math.round(value * 10) / 10 < 1024)
+            break;
+    }
+    return `${sign}${value.toFixed(1)} ${unit}`;
+}
+/** "99.6%" of bytes saved, or "–" when there is nothing to compare. */
+function savedPercent(original, stored) {
+    if (original === 0)
+        return '–';
+    const text = (((original - stored) / original) * 100).toFixed(1);
+    // A reference costs a few bytes more than its file: that is "0.0%", not "-0.0%".
+    return `${text === '-0.0' ? '0.0' : text}%`;
+}
+/** The Original, Stored and Saved cells of a table row. */
+function sizeCells(original, stored) {
+    return [formatBytes(original), formatBytes(stored), savedPercent(original, stored)];
+}
+/**
+ * A stored object's kind as reports show it: archive-aware deltas are marked, since the
+ * DeltaGlider CLI cannot read them (docs/archive-aware.md).
+ */
+function kindLabel(r) {
+    return r.archiveAware ? `${r.kind} (archive-aware)` : r.kind;
+}
+/** "1 file", "3 files". */
+function plural(n, noun) {
+    return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 
@@ -37190,6 +38570,7 @@ function expansionLimit(containerBytes) {
  */
 class OutputLimitError extends _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .IntegrityError */ .cs {
     limitBytes;
+    static defaultCode = 'output-limit';
     constructor(limitBytes, 
     /** The full message; by default a generic one. */
     message = `The output exceeds its limit of ${limitBytes} bytes; it was stopped there`, cause) {
@@ -37212,26 +38593,27 @@ class OutputLimitError extends _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .Integr
 
 // S3 bucket naming rules (the subset that matters to catch typos early): 3-63 chars of
 // lowercase letters, digits, dots and hyphens, starting and ending alphanumeric.
+const BAD_URL = { code: 'bad-url', fields: { setting: 'location' } };
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 function parseS3Url(input) {
     const text = input.trim();
     const example = 'Use the form s3://bucket/prefix/ (a DeltaSpace) or s3://bucket/prefix/file.zip';
     if (!text.startsWith('s3://')) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`"${input}" is not an S3 URL`, example);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`"${input}" is not an S3 URL`, example, BAD_URL);
     }
     const rest = text.slice('s3://'.length);
     const slash = rest.indexOf('/');
     const bucket = slash === -1 ? rest : rest.slice(0, slash);
     const key = slash === -1 ? '' : rest.slice(slash + 1);
     if (!BUCKET_NAME.test(bucket)) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`"${input}" does not name a valid bucket ("${bucket}")`, example);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`"${input}" does not name a valid bucket ("${bucket}")`, example, BAD_URL);
     }
     if (key.startsWith('/') || key.includes('//')) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`"${input}" has an empty path segment`, example);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`"${input}" has an empty path segment`, example, BAD_URL);
     }
     const segments = key.split('/');
     if (segments.some((s) => s === '.' || s === '..')) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`"${input}" contains a "." or ".." path segment`, example);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .InputError */ .dz(`"${input}" contains a "." or ".." path segment`, example, BAD_URL);
     }
     return { bucket, key, isPrefix: key === '' || key.endsWith('/') };
 }
@@ -37409,7 +38791,7 @@ const TOOL_ID = `${TOOL_NAME}/${VERSION}`;
 
 /***/ }),
 
-/***/ 6884:
+/***/ 7655:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37550,149 +38932,12 @@ async function touch(path) {
 
 // EXTERNAL MODULE: ./src/adapters/local-errors.ts
 var local_errors = __nccwpck_require__(7887);
+// EXTERNAL MODULE: ./src/adapters/local-files.ts
+var local_files = __nccwpck_require__(7473);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: ./src/core/errors.ts
-var errors = __nccwpck_require__(4296);
-;// CONCATENATED MODULE: ./src/adapters/local-files.ts
-
-
-
-
-
-
-/** The longest file name (in bytes) the usual file systems hold (ext4, XFS, APFS, NTFS). */
-const NAME_MAX = 255;
-/** Hints (and extensions) up to this many bytes are kept in temporary names. */
-const SHORT_HINT = 40;
-/** Prefix of partial files beside destinations, and of scratch directories. */
-const PARTIAL_PREFIX = '.dg-';
-const SCRATCH_PREFIX = 'deltaglider-';
-/**
- * Local files, with scratch files kept in one private directory under `scratchRoot`.
- * Temporary names are short and never derived from the file's own name, so a file whose
- * name is near the file system's limit still fits. Paths that should not outlive an
- * interrupted run are reported to `cleanup`.
- */
-class LocalFiles {
-    cleanup;
-    scratchDir;
-    untrack = new Map();
-    constructor(scratchRoot, cleanup) {
-        this.cleanup = cleanup;
-        this.scratchDir = (0,external_node_path_.join)(scratchRoot, `${SCRATCH_PREFIX}${process.pid}-${randomHex(4)}`);
-        try {
-            (0,external_node_fs_.mkdirSync)(this.scratchDir, { recursive: true, mode: 0o700 });
-        }
-        catch (error) {
-            throw (0,local_errors/* asLocalError */.Eo)(error, this.scratchDir, { verb: 'create' });
-        }
-        this.track(this.scratchDir);
-    }
-    async size(path) {
-        const info = await (0,promises_.stat)(path).catch((error) => {
-            if (error.code === 'ENOENT') {
-                throw new errors/* InputError */.dz(`The file ${path} does not exist`, 'Check the path input');
-            }
-            throw (0,local_errors/* asLocalError */.Eo)(error, path, { verb: 'read' });
-        });
-        if (!info.isFile()) {
-            throw new errors/* InputError */.dz(`${path} is not a regular file`, 'Name files, or glob patterns that match files');
-        }
-        return info.size;
-    }
-    async readHead(path, bytes) {
-        const handle = await (0,promises_.open)(path, 'r').catch((error) => {
-            throw (0,local_errors/* asLocalError */.Eo)(error, path, { verb: 'read' });
-        });
-        try {
-            const buffer = Buffer.alloc(bytes);
-            const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
-            return buffer.subarray(0, bytesRead);
-        }
-        finally {
-            await handle.close();
-        }
-    }
-    /**
-     * `<random>-<hint>` for a short hint, else `<random><extension>`: never much longer
-     * than a few dozen bytes, whatever the file's own name.
-     */
-    tempPath(hint) {
-        const name = (0,external_node_path_.basename)(hint);
-        const ext = (0,external_node_path_.extname)(name);
-        const tail = Buffer.byteLength(name) <= SHORT_HINT
-            ? `-${name}`
-            : Buffer.byteLength(ext) <= SHORT_HINT
-                ? ext
-                : '';
-        return (0,external_node_path_.join)(this.scratchDir, `${randomHex(6)}${tail}`);
-    }
-    /** `.dg-<random>` in the destination's directory: never longer than any real name. */
-    partialPathFor(destPath) {
-        const path = (0,external_node_path_.join)((0,external_node_path_.dirname)(destPath), `${PARTIAL_PREFIX}${randomHex(4)}`);
-        this.track(path);
-        return path;
-    }
-    async checkName(path) {
-        const full = (0,external_node_path_.resolve)(path);
-        const tooLong = full.split(external_node_path_.sep).find((part) => Buffer.byteLength(part) > NAME_MAX);
-        if (tooLong !== undefined)
-            throw (0,local_errors/* localFileError */.yy)('ENAMETOOLONG', full);
-        // The file system may hold less than the usual limit (eCryptfs: 143 bytes): ask it.
-        await (0,promises_.stat)(full).catch((error) => {
-            if (error.code === 'ENAMETOOLONG')
-                throw (0,local_errors/* localFileError */.yy)('ENAMETOOLONG', full);
-        });
-    }
-    async state(path) {
-        try {
-            return (await (0,promises_.stat)(path)).isFile() ? 'file' : 'other';
-        }
-        catch (error) {
-            if (error.code === 'ENOENT')
-                return 'none';
-            if (error.code === 'ENOTDIR')
-                return 'other';
-            throw (0,local_errors/* asLocalError */.Eo)(error, path, { verb: 'read' });
-        }
-    }
-    async ensureDir(dir) {
-        await (0,promises_.mkdir)(dir, { recursive: true }).catch((error) => {
-            throw (0,local_errors/* asLocalError */.Eo)(error, dir, { verb: 'create' });
-        });
-    }
-    async rename(from, to) {
-        await (0,promises_.rename)(from, to).catch((error) => {
-            throw (0,local_errors/* asLocalError */.Eo)(error, to, { ownPath: false });
-        });
-        this.forget(from);
-    }
-    async remove(path) {
-        await (0,promises_.rm)(path, { force: true });
-        this.forget(path);
-    }
-    /** Deletes the scratch directory and everything left in it. */
-    async dispose() {
-        await (0,promises_.rm)(this.scratchDir, { recursive: true, force: true });
-        this.forget(this.scratchDir);
-    }
-    track(path) {
-        const untrack = this.cleanup?.track(path);
-        if (untrack)
-            this.untrack.set(path, untrack);
-    }
-    forget(path) {
-        this.untrack.get(path)?.();
-        this.untrack.delete(path);
-    }
-}
-function randomHex(bytes) {
-    return (0,external_node_crypto_.randomBytes)(bytes).toString('hex');
-}
-
 // EXTERNAL MODULE: external "node:stream/promises"
 var external_node_stream_promises_ = __nccwpck_require__(6466);
 ;// CONCATENATED MODULE: ./src/adapters/sha256-hasher.ts
@@ -37723,12 +38968,15 @@ class SystemClock {
     }
 }
 
-// EXTERNAL MODULE: ./src/adapters/xdelta3/differ.ts + 10 modules
-var differ = __nccwpck_require__(7233);
+// EXTERNAL MODULE: ./src/adapters/xdelta3/differ.ts + 9 modules
+var differ = __nccwpck_require__(1488);
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(4296);
 ;// CONCATENATED MODULE: ./src/adapters/archive/byte-sinks.ts
 // Where rebuilt or expanded bytes go: a file, or a comparison against the original.
+
 
 const BUFFER_BYTES = 1024 * 1024;
 /** Appends to a new file through a 1 MiB buffer; `patch` rewrites bytes already written. */
@@ -37870,8 +39118,11 @@ class RangeComparer {
     async fill() {
         const size = Math.min(this.window.length, this.length - this.compared);
         const { bytesRead } = await this.handle.read(this.window, 0, size, this.start + this.compared);
-        if (bytesRead < size)
-            throw new Error('the original file shrank while it was being compared');
+        if (bytesRead < size) {
+            throw new errors/* DeltaGliderError */.a9('the original file shrank while it was being compared', undefined, {
+                code: 'source-changed',
+            });
+        }
         this.windowStart = this.compared;
         this.windowLength = size;
     }
@@ -38086,8 +39337,11 @@ class ExpandedWriter {
             copied += chunk.length;
             await this.write(chunk);
         }
-        if (copied !== length)
-            throw new Error('the original file shrank while it was being read');
+        if (copied !== length) {
+            throw new errors/* DeltaGliderError */.a9('the original file shrank while it was being read', undefined, {
+                code: 'source-changed',
+            });
+        }
     }
     /** Streams `content` into a 'D' record; returns the content length. */
     async deflated(recipeIndex, deflateLength, content) {
@@ -45187,6 +46441,7 @@ var pako_esm_pako = {
 
 ;// CONCATENATED MODULE: ./src/adapters/archive/pako-engine.ts
 
+
 const pako_engine_CHUNK_BYTES = 64 * 1024;
 // zlib's own numbers (zlib.h), the same in every port.
 const STRATEGY = {
@@ -45231,7 +46486,7 @@ async function* pakoDeflate(recipe, content) {
 }
 function pushOrThrow(deflater, data, last) {
     if (!deflater.push(data, last) || deflater.err) {
-        throw new Error(`pako deflate failed: ${deflater.msg || `status ${deflater.err}`}`);
+        throw new errors/* DeltaGliderError */.a9(`pako deflate failed: ${deflater.msg || `status ${deflater.err}`}`);
     }
 }
 
@@ -45324,7 +46579,7 @@ async function* stripGzipFraming(source) {
             header = Buffer.concat([header, chunk.subarray(0, need)]);
             chunk = chunk.subarray(need);
             if (header.length === GZIP_HEADER_BYTES && !isPlainGzipHeader(header)) {
-                throw new Error(`gzip wrote an unexpected header (${header.toString('hex')})`);
+                throw new errors/* DeltaGliderError */.a9(`gzip wrote an unexpected header (${header.toString('hex')})`);
             }
         }
         if (chunk.length >= GZIP_TRAILER_BYTES) {
@@ -45342,7 +46597,7 @@ async function* stripGzipFraming(source) {
         }
     }
     if (header.length < GZIP_HEADER_BYTES || tail.length < GZIP_TRAILER_BYTES) {
-        throw new Error('gzip output ended before its header and trailer were complete');
+        throw new errors/* DeltaGliderError */.a9('gzip output ended before its header and trailer were complete');
     }
 }
 function isPlainGzipHeader(header) {
@@ -46095,7 +47350,6 @@ const ZIP64_EXTRA_ID = 0x0001;
 const MAX_COMMENT = 0xffff;
 /** A central directory beyond this is not worth holding in memory: fall back. */
 const MAX_CENTRAL_DIRECTORY = 256 * 1024 * 1024;
-const METHOD_STORED = 0;
 const METHOD_DEFLATED = 8;
 const FLAG_ENCRYPTED = 0x0001;
 async function readAt(handle, position, length) {
@@ -46297,14 +47551,14 @@ function levelsFromZipFlags(flags) {
 
 
 
+
 /** The view definition above, as recorded beside deltas encoded against it. */
 const VIEW_VERSION = 'v1';
 const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 const INFLATE_CHUNK_BYTES = 64 * 1024;
 /** The reference changed size or content while its view was being written. */
 function changedWhileReading(path) {
-    return new Error(`${path} changed while its reference view was being written; ` +
-        'run again once nothing else writes to it');
+    return new errors/* DeltaGliderError */.a9(`${path} changed while its reference view was being written`, 'Try again once nothing else writes to it', { code: 'source-changed', fields: { path } });
 }
 /**
  * Writes the view of `path` to `viewPath` and names the container; undefined, with no
@@ -46862,10 +48116,102 @@ function readHead(path) {
 
 
 
+;// CONCATENATED MODULE: ./src/core/archive-views.ts
+
+
+/** The codec's view version: part of the on-bucket format, like the expanded form. */
+const VIEW_V1 = 'view-v1';
+/**
+ * The reference side of archive-aware deltas: each reference's deterministic uncompressed
+ * view, derived once per run from its verified local copy and kept in scratch space.
+ *
+ * A view is bounded: never more than `expansionLimit` of its reference, nor more than a
+ * delta recorded for it (a 254 KiB gzip of zeros must not become 256 MiB of scratch).
+ */
+class ArchiveViews {
+    codec;
+    files;
+    hasher;
+    views = new Map();
+    constructor(codec, files, hasher) {
+        this.codec = codec;
+        this.files = files;
+        this.hasher = hasher;
+    }
+    /**
+     * The view a new delta is made against. A reference whose view would pass the limit is
+     * used raw: the delta then records `dg-ref-view: raw`.
+     */
+    async viewForUpload(refSha, refPath) {
+        try {
+            return await this.viewOf(refSha, refPath);
+        }
+        catch (error) {
+            if (error instanceof output_limit/* OutputLimitError */.XM)
+                return { path: refPath, refView: 'raw' };
+            throw error;
+        }
+    }
+    /**
+     * The view of the reference whose sha256 is `refSha` (local copy at `refPath`), checked
+     * against what a delta recorded for it before and while it is built.
+     */
+    async viewOf(refSha, refPath, recorded = {}) {
+        const limit = (0,output_limit/* expansionLimit */.lS)(await this.files.size(refPath));
+        if (recorded.size !== undefined && recorded.size > limit) {
+            throw new errors/* IntegrityError */.cs(`${recorded.delta ?? 'The delta'} records a reference view of ${recorded.size} bytes, more than the ` +
+                `${limit} bytes allowed for a reference of this size`, 'The object is corrupt or hostile; nothing was built');
+        }
+        let pending = this.views.get(refSha);
+        if (!pending) {
+            pending = this.derive(refPath, Math.min(limit, recorded.size ?? limit));
+            this.views.set(refSha, pending);
+            pending.catch(() => this.views.delete(refSha));
+        }
+        const view = await pending.catch((error) => {
+            if (!(error instanceof output_limit/* OutputLimitError */.XM) || !recorded.delta)
+                throw error;
+            throw new output_limit/* OutputLimitError */.XM(error.limitBytes, `${recorded.delta}: ${error.message}`, error);
+        });
+        if (view.refView !== 'raw')
+            checkRecorded(view, recorded, recorded.delta ?? 'The delta');
+        return view;
+    }
+    async derive(refPath, maxBytes) {
+        const viewPath = this.files.tempPath('reference.view');
+        let seen;
+        try {
+            seen = await this.codec.view(refPath, viewPath, { maxBytes });
+        }
+        catch (error) {
+            await this.files.remove(viewPath);
+            if (error instanceof output_limit/* OutputLimitError */.XM) {
+                throw new output_limit/* OutputLimitError */.XM(maxBytes, `The reference's archive-aware view passed ${maxBytes} bytes (what its delta records, ` +
+                    'or the limit for a reference of its size); building it was stopped', error);
+            }
+            throw error;
+        }
+        if (!seen)
+            return { path: refPath, refView: 'raw' };
+        return {
+            path: viewPath,
+            refView: VIEW_V1,
+            size: await this.files.size(viewPath),
+            sha256: await this.hasher.sha256File(viewPath),
+        };
+    }
+}
+function checkRecorded(view, recorded, delta) {
+    if (recorded.size !== undefined && view.size !== recorded.size) {
+        throw new errors/* IntegrityError */.cs(`The reference's view is ${view.size} bytes, but ${delta} records ${recorded.size}`, 'The delta object is corrupt, or was made against another reference');
+    }
+    if (recorded.sha256 !== undefined && view.sha256 !== recorded.sha256) {
+        throw new errors/* IntegrityError */.cs(`The reference's view has sha256 ${view.sha256}, but ${delta} records ${recorded.sha256}`, 'The delta object is corrupt, or was made against another reference');
+    }
+}
+
 // EXTERNAL MODULE: ./src/core/delta-space.ts
 var delta_space = __nccwpck_require__(2418);
-// EXTERNAL MODULE: ./src/core/s3-url.ts
-var s3_url = __nccwpck_require__(2629);
 // EXTERNAL MODULE: ./src/core/text-safety.ts
 var text_safety = __nccwpck_require__(5471);
 // EXTERNAL MODULE: ./src/core/version.ts
@@ -47105,6 +48451,8 @@ function referenceSha256(meta) {
     return readField(meta, 'file-sha256')?.toLowerCase();
 }
 
+// EXTERNAL MODULE: ./src/core/s3-url.ts
+var s3_url = __nccwpck_require__(2629);
 ;// CONCATENATED MODULE: ./src/core/progress.ts
 /** Reports nothing: the default when no shell watches (tests, library use). */
 const NO_PROGRESS = {
@@ -47255,7 +48603,10 @@ class Downloader {
             return this.fetchDirect(space.bucket, directHead, name, dest, keep).catch(needing(dest, directHead.size));
         }
         if (!deltaHead) {
-            throw new errors/* NotFoundError */.m_(`Neither ${(0,s3_url/* formatS3Url */.L)(space.bucket, (0,delta_space/* directKey */.Rr)(space, name))} nor its .delta exists`, 'Check the s3-url, or list the DeltaSpace to see the names it holds');
+            throw new errors/* NotFoundError */.m_(`Neither ${(0,s3_url/* formatS3Url */.L)(space.bucket, (0,delta_space/* directKey */.Rr)(space, name))} nor its .delta exists`, 'Check the S3 URL, or list the DeltaSpace to see the names it holds', {
+                code: 'no-such-file',
+                fields: { setting: 'location', bucket: space.bucket, key: (0,delta_space/* directKey */.Rr)(space, name) },
+            });
         }
         return fetchDelta(deltaHead);
     }
@@ -47323,7 +48674,7 @@ class Downloader {
     async archiveSource(key, archive, refSha, refPath) {
         const { archives } = this.deps;
         if (archive.format !== ARCHIVE_FORMAT || !archives) {
-            throw new errors/* DeltaGliderError */.a9(`${key} is an archive-aware delta in format "${archive.format}", which this build cannot read`, 'Upgrade deltaglider/action (or the deltaglider CLI) to the version that wrote it');
+            throw new errors/* DeltaGliderError */.a9(`${key} is an archive-aware delta in format "${archive.format}", which this build cannot read`, 'Upgrade deltaglider/action (or the deltaglider CLI) to the version that wrote it', { code: 'unsupported-format', fields: { key } });
         }
         if (archive.refView === 'raw')
             return refPath;
@@ -47438,7 +48789,7 @@ async function checkTargets(targets, deps, options) {
     if (conflicts.length > 0) {
         conflicts.sort();
         throw new errors/* InputError */.dz(`${conflicts.length === 1 ? 'A file' : `${conflicts.length} files`} already exist` +
-            `${conflicts.length === 1 ? 's' : ''} with other content: ${conflicts.join(', ')}`, 'Nothing was downloaded. Allow replacing them (action input overwrite: true, CLI --overwrite), or download into another directory');
+            `${conflicts.length === 1 ? 's' : ''} with other content: ${conflicts.join(', ')}`, 'Nothing was downloaded. Allow replacing them, or download into another directory', { code: 'would-overwrite', fields: { setting: 'overwrite', paths: conflicts } });
     }
     return done;
 }
@@ -47561,33 +48912,296 @@ async function describeObject(storage, space, name, object) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/core/download.ts
+
+
+
+
+
+
+
+/**
+ * The download use case: one file or a whole DeltaSpace, every destination checked
+ * (names, existing files) before anything is written.
+ */
+class Downloads {
+    deps;
+    constructor(deps) {
+        this.deps = deps;
+    }
+    async download(space, name, destDir, options = {}) {
+        (0,delta_space/* assertValidName */.QB)(name);
+        const dest = destinationPath(destDir, name);
+        const done = await this.checkOne(space, name, dest, options);
+        return done ?? this.inScope(space, name, dest);
+    }
+    /**
+     * Lists a DeltaSpace and checks every destination in `destDir` (names, existing files),
+     * writing nothing; resolves to the download itself. Lets a caller check several spaces
+     * before writing into any (the CLI's `cp -r`).
+     */
+    async prepareDownloadAll(space, destDir, options = {}) {
+        // Each download warns about its own name if stored twice: list without warning.
+        const listing = await listSpace(this.deps.storage, space);
+        if (listing.length === 0) {
+            throw new errors/* InputError */.dz(`${(0,delta_space/* formatSpace */.cZ)(space)} holds no files`, 'Check the S3 URL: a DeltaSpace URL ends with "/" and names the prefix the files were uploaded to', {
+                code: 'empty-space',
+                fields: { setting: 'location', bucket: space.bucket, key: space.prefix },
+            });
+        }
+        // Objects another tool wrote may carry names no file can have safely ("..", "a\b"):
+        // refuse the whole download before writing anything, rather than fail half-way.
+        const unsafe = listing.flatMap((file) => {
+            const problem = (0,delta_space/* nameProblem */.rH)(file.name);
+            // JSON quoting shows control characters as escapes instead of printing them.
+            return problem
+                ? [`${JSON.stringify((0,s3_url/* formatS3Url */.L)(space.bucket, file.key))} (the name ${problem})`]
+                : [];
+        });
+        if (unsafe.length > 0) {
+            throw new errors/* InputError */.dz(`${(0,delta_space/* formatSpace */.cZ)(space)} holds objects that cannot be restored as files: ${unsafe.join(', ')}`, 'Nothing was downloaded. DeltaGlider never writes such names: rename or delete those objects with another S3 tool, or download the other files one by one by URL', { code: 'unsafe-name', fields: { bucket: space.bucket, key: space.prefix } });
+        }
+        const targets = listing.map((file) => ({
+            file,
+            dest: destinationPath(destDir, file.name),
+        }));
+        const done = await checkTargets(targets, this.deps, options);
+        return () => (0,map_limit/* mapLimit */.s)(targets, this.deps.concurrency, async ({ file, dest }) => done.get(dest) ?? this.inScope(space, file.name, dest));
+    }
+    /** Downloads a logical file to a path of the caller's choosing (any file name). */
+    async downloadTo(space, name, destPath, options = {}) {
+        const done = await this.checkOne(space, name, destPath, options);
+        return done ?? this.deps.downloader.downloadTo(space, name, destPath);
+    }
+    /** One file's download, its log lines and progress scoped to it. */
+    inScope(space, name, dest) {
+        return this.deps.progress.file(name, () => this.deps.downloader.downloadTo(space, name, dest));
+    }
+    /** The already-done result when `dest` holds the same bytes; throws on a conflict. */
+    async checkOne(space, name, dest, options) {
+        const file = await describeFile(this.deps.storage, space, name);
+        // A missing file: the downloader says so, naming both keys.
+        if (!file)
+            return undefined;
+        return (await checkTargets([{ file, dest }], this.deps, options)).get(dest);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/remover.ts
+
+
+
+/**
+ * Removes a logical file from a DeltaSpace: `<name>` and/or `<name>.delta`, then the
+ * space's `reference.bin` once no `.delta` is left at that level. Only this exact level
+ * counts: a deeper prefix, or a sibling prefix that merely starts with the same
+ * characters (`app` and `app2`), is another DeltaSpace with its own reference.
+ *
+ * Not safe against an upload to the same space at the same moment: a delta written
+ * between the listing and the reference's deletion would lose its reference.
+ */
+async function removeFile(storage, log, space, name, options = {}) {
+    (0,delta_space/* assertValidName */.QB)(name);
+    const targets = [];
+    for (const key of [(0,delta_space/* directKey */.Rr)(space, name), (0,delta_space/* deltaKey */.MZ)(space, name)]) {
+        if (await storage.head(space.bucket, key))
+            targets.push(key);
+    }
+    if (targets.length === 0) {
+        throw new errors/* NotFoundError */.m_(`Neither ${(0,s3_url/* formatS3Url */.L)(space.bucket, (0,delta_space/* directKey */.Rr)(space, name))} nor its .delta exists`, `List ${(0,delta_space/* formatSpace */.cZ)(space)} to see the names it holds`);
+    }
+    for (const key of targets)
+        await remove(storage, log, space.bucket, key, options.dryRun);
+    const refKey = (0,delta_space/* referenceKey */.Db)(space);
+    const referenceRemoved = !(await anyDeltaLeft(storage, space, new Set(targets))) &&
+        (await storage.head(space.bucket, refKey)) !== undefined;
+    if (referenceRemoved) {
+        log.info(`${(0,delta_space/* formatSpace */.cZ)(space)} holds no delta any more: removing its reference.bin`);
+        await remove(storage, log, space.bucket, refKey, options.dryRun);
+    }
+    return { name, deleted: referenceRemoved ? [...targets, refKey] : targets, referenceRemoved };
+}
+/** Whether a `.delta` is left directly in the space, `gone` (deleted, or to be in a dry run) aside. */
+async function anyDeltaLeft(storage, space, gone) {
+    const prefix = (0,delta_space/* listingPrefix */.Lo)(space);
+    for await (const object of storage.list(space.bucket, prefix)) {
+        const rest = object.key.slice(prefix.length);
+        if (!rest.includes('/') && rest.endsWith(delta_space/* DELTA_SUFFIX */.BB) && !gone.has(object.key))
+            return true;
+    }
+    return false;
+}
+async function remove(storage, log, bucket, key, dryRun = false) {
+    if (dryRun) {
+        log.info(`(dry run) would delete ${(0,s3_url/* formatS3Url */.L)(bucket, key)}`);
+        return;
+    }
+    log.info(`Deleting ${(0,s3_url/* formatS3Url */.L)(bucket, key)}`);
+    await storage.delete(bucket, key);
+}
+
+// EXTERNAL MODULE: ./src/core/models.ts
+var models = __nccwpck_require__(6393);
+// EXTERNAL MODULE: ./src/core/tree.ts
+var tree = __nccwpck_require__(5563);
+;// CONCATENATED MODULE: ./src/core/stats.ts
+
+
+
+
+
+
+/** HEAD requests in flight: metadata holds the original sizes of deltas. */
+const stats_HEAD_CONCURRENCY = 8;
+/**
+ * Totals for everything under a bucket or prefix. Sizes of deltas come from their
+ * metadata (one HEAD each, bounded); the DeltaGlider CLI's own `.deltaglider/` objects
+ * are left out.
+ */
+async function computeStats(storage, bucket, listingPrefix, log) {
+    const directories = await (0,tree/* walkTree */.Ir)(storage, bucket, listingPrefix);
+    const names = directories.map((d) => new Map(d.objects.map((o) => [baseName(o.key), o])));
+    // One bounded pool for the whole walk, however many directories there are.
+    const work = directories.flatMap((directory, index) => directory.objects.map((object) => ({ index, object })));
+    const parts = await (0,map_limit/* mapLimit */.s)(work, stats_HEAD_CONCURRENCY, ({ index, object }) => classify(storage, bucket, object, names[index], log));
+    const grouped = directories.map(() => []);
+    parts.forEach((part, i) => grouped[work[i].index].push(part));
+    const perDirectory = directories.map((directory, index) => summarize(directory, grouped[index]));
+    const spaces = directories.flatMap((directory, index) => directory.reference ? [{ prefix: directory.prefix, ...perDirectory[index] }] : []);
+    return {
+        bucket,
+        prefix: listingPrefix,
+        ...sum(perDirectory),
+        deltaSpaces: spaces.length,
+        spaces,
+    };
+}
+/** HEADs one object and says what it adds to the totals. */
+async function classify(storage, bucket, object, 
+/** The objects in the same directory, by base name. */
+siblings, log) {
+    const head = await storage.head(bucket, object.key);
+    const storedBytes = head?.size ?? object.size;
+    const decoded = decodeObject(head?.metadata ?? {});
+    const fileName = baseName(object.key);
+    if (!fileName.endsWith(delta_space/* DELTA_SUFFIX */.BB) || decoded.type !== 'delta') {
+        const kind = decoded.type === 'plain' ? 'plain' : 'direct';
+        // A direct object with a newer `.delta` of its name is not what reads return.
+        const delta = siblings.get(fileName + delta_space/* DELTA_SUFFIX */.BB);
+        const stale = delta !== undefined && formToRead(object, delta).read === delta;
+        return {
+            kind,
+            name: stale ? undefined : fileName,
+            originalBytes: stale ? 0 : storedBytes,
+            storedBytes,
+        };
+    }
+    const name = (0,delta_space/* stripDeltaSuffix */.C0)(fileName);
+    // A name stored in both forms counts once, as the form reads use (two-forms.ts).
+    const direct = siblings.get(name);
+    const shadowed = direct !== undefined && formToRead(direct, object).read === direct;
+    if (direct) {
+        const [read, stale] = shadowed ? [direct.key, object.key] : [object.key, direct.key];
+        log.warning(twoFormsWarning(bucket, name, read, stale));
+    }
+    if (decoded.size === undefined) {
+        log.debug(`${object.key} has no dg-file-size; counting its stored size as its file size`);
+    }
+    return {
+        kind: 'delta',
+        name: shadowed ? undefined : name,
+        originalBytes: shadowed ? 0 : (decoded.size ?? storedBytes),
+        storedBytes,
+    };
+}
+function baseName(key) {
+    return key.slice(key.lastIndexOf('/') + 1);
+}
+function summarize(directory, parts) {
+    const count = (kind) => parts.filter((p) => p.kind === kind).length;
+    const files = parts.filter((p) => p.name !== undefined);
+    const referenceBytes = directory.reference?.size ?? 0;
+    return withSavings({
+        files: files.length,
+        originalBytes: files.reduce((total, p) => total + p.originalBytes, 0),
+        storedBytes: referenceBytes + parts.reduce((total, p) => total + p.storedBytes, 0),
+        references: directory.reference ? 1 : 0,
+        deltas: count('delta'),
+        direct: count('direct'),
+        plain: count('plain'),
+    });
+}
+function sum(all) {
+    const add = (field) => all.reduce((total, t) => total + t[field], 0);
+    return withSavings({
+        files: add('files'),
+        originalBytes: add('originalBytes'),
+        storedBytes: add('storedBytes'),
+        references: add('references'),
+        deltas: add('deltas'),
+        direct: add('direct'),
+        plain: add('plain'),
+    });
+}
+function withSavings(totals) {
+    const { savedBytes, savingsPercent } = (0,models/* totalsOf */.v)([
+        { originalBytes: totals.originalBytes, storedBytes: totals.storedBytes },
+    ]);
+    return { ...totals, savedBytes, savingsPercent };
+}
+
+;// CONCATENATED MODULE: ./src/core/inspect.ts
+
+
+
+
+
+/** What reads and tidies the bucket without rebuilding files: list, stats, walk, remove. */
+class Inspection {
+    deps;
+    constructor(deps) {
+        this.deps = deps;
+    }
+    /** The logical files of a DeltaSpace; warns about names stored in two forms. */
+    async list(space) {
+        const files = await listSpace(this.deps.storage, space);
+        warnTwoForms(this.deps.log, space.bucket, files);
+        return files;
+    }
+    /** Totals for a bucket (`prefix` '') or everything under a prefix. */
+    stats(bucket, prefix) {
+        return computeStats(this.deps.storage, bucket, treePrefix(prefix), this.deps.log);
+    }
+    /** The directories (candidate DeltaSpaces) under a bucket or prefix, with their objects. */
+    walk(bucket, prefix) {
+        return (0,tree/* walkTree */.Ir)(this.deps.storage, bucket, treePrefix(prefix));
+    }
+    /** Removes a logical file, and the space's reference once no delta needs it. */
+    remove(space, name, options) {
+        return removeFile(this.deps.storage, this.deps.log, space, name, options);
+    }
+}
+/** `releases/app` or `releases/app/` -> `releases/app/`; '' stays '' (the whole bucket). */
+function treePrefix(prefix) {
+    const trimmed = prefix.replace(/\/+$/, '');
+    return trimmed === '' ? '' : `${trimmed}/`;
+}
+
 ;// CONCATENATED MODULE: ./src/core/reference-store.ts
 
 
 
 /**
  * Verified local copies of references. A reference is fetched from the bucket at most
- * once per run (concurrent callers share one download) and never used unverified.
+ * once per run and store (concurrent callers share one download) and never used unverified.
  */
 class ReferenceStore {
-    storage;
-    hasher;
-    cache;
-    files;
-    log;
-    progress;
+    deps;
+    policy;
     inFlight = new Map();
-    stats = { cacheHits: 0, downloads: 0 };
-    constructor(storage, hasher, cache, files, log, progress) {
-        this.storage = storage;
-        this.hasher = hasher;
-        this.cache = cache;
-        this.files = files;
-        this.log = log;
-        this.progress = progress;
-    }
-    get report() {
-        return { ...this.stats };
+    constructor(deps, policy = 'cache-first') {
+        this.deps = deps;
+        this.policy = policy;
     }
     /** Path of a local copy of `bucket/key` whose bytes hash to `sha256`. */
     async localCopy(bucket, key, sha256) {
@@ -47602,34 +49216,85 @@ class ReferenceStore {
     }
     /** Keeps a copy of a file we just made the reference, so deltas against it need no GET. */
     async adopt(filePath, sha256) {
-        const cached = await this.cache.put(filePath, sha256, { copy: true });
+        const cached = await this.deps.cache.put(filePath, sha256, { copy: true });
         this.inFlight.set(sha256, Promise.resolve(cached));
     }
     async fetch(bucket, key, sha256) {
-        const cached = await this.cache.get(sha256);
-        if (cached) {
-            this.stats.cacheHits++;
-            this.log.debug(`reference ${sha256.slice(0, 12)} found in the local cache`);
-            return cached;
+        const { storage, hasher, cache, files, log, progress } = this.deps;
+        if (this.policy === 'cache-first') {
+            const cached = await cache.get(sha256);
+            if (cached) {
+                log.debug(`reference ${sha256.slice(0, 12)} found in the local cache`);
+                return cached;
+            }
         }
-        const temp = this.files.tempPath('reference.bin');
+        const temp = files.tempPath('reference.bin');
         try {
-            const head = await this.storage.head(bucket, key);
+            const head = await storage.head(bucket, key);
             if (!head) {
                 throw new errors/* NotFoundError */.m_(`The reference ${(0,s3_url/* formatS3Url */.L)(bucket, key)} is missing`, 'Deltas in this DeltaSpace cannot be rebuilt without it; restore it from a backup or re-upload the files');
             }
-            this.log.info(`Downloading reference ${(0,s3_url/* formatS3Url */.L)(bucket, key)}`);
-            await inStep(this.progress, key, 'downloading the reference', head.size, (onProgress) => this.storage.download(bucket, key, temp, { onProgress }));
-            const actual = await this.hasher.sha256File(temp);
+            log.info(`Downloading reference ${(0,s3_url/* formatS3Url */.L)(bucket, key)}`);
+            await inStep(progress, key, 'downloading the reference', head.size, (onProgress) => storage.download(bucket, key, temp, { onProgress }));
+            const actual = await hasher.sha256File(temp);
             if (actual !== sha256) {
                 throw new errors/* IntegrityError */.cs(`The reference ${(0,s3_url/* formatS3Url */.L)(bucket, key)} is corrupt: its sha256 is ${actual}, expected ${sha256}`, 'The bucket object was changed behind DeltaGlider; deltas against it cannot be trusted');
             }
-            this.stats.downloads++;
-            return await this.cache.put(temp, sha256);
+            if (this.policy === 'cache-first')
+                return await cache.put(temp, sha256);
+            // Scratch space goes with the run, so a bucket-only copy never outlives it.
+            const kept = files.tempPath(`reference-${sha256.slice(0, 16)}.bin`);
+            await files.rename(temp, kept);
+            return kept;
         }
         finally {
-            await this.files.remove(temp);
+            await files.remove(temp);
         }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/upload.ts
+
+
+
+
+/** The upload use case: one file, or several into one DeltaSpace. */
+class Uploads {
+    deps;
+    constructor(deps) {
+        this.deps = deps;
+    }
+    upload(path, space, name) {
+        return this.deps.progress.file(name ?? (0,external_node_path_.basename)(path), () => this.deps.uploader.upload(path, space, name));
+    }
+    /**
+     * Uploads several files into one DeltaSpace. When the space has no reference yet, the
+     * first file is uploaded alone so that the reference is the first file given (a
+     * deterministic choice), and the rest run concurrently against it.
+     */
+    async uploadAll(paths, space) {
+        assertUniqueNames(paths);
+        if (paths.length === 0)
+            return [];
+        const { storage, concurrency } = this.deps;
+        const hasReference = await storage.head(space.bucket, (0,delta_space/* referenceKey */.Db)(space));
+        const [first, ...rest] = paths;
+        if (hasReference)
+            return (0,map_limit/* mapLimit */.s)(paths, concurrency, (p) => this.upload(p, space));
+        const head = await this.upload(first, space);
+        const tail = await (0,map_limit/* mapLimit */.s)(rest, concurrency, (p) => this.upload(p, space));
+        return [head, ...tail];
+    }
+}
+function assertUniqueNames(paths) {
+    const seen = new Map();
+    for (const path of paths) {
+        const name = (0,external_node_path_.basename)(path);
+        const other = seen.get(name);
+        if (other !== undefined) {
+            throw new errors/* InputError */.dz(`Two files share the name "${name}": ${other} and ${path}`, 'Each file is stored as <prefix>/<basename>; upload them to different prefixes or rename one', { code: 'name-clash', fields: { setting: 'path', paths: [other, path] } });
+        }
+        seen.set(name, path);
     }
 }
 
@@ -47686,7 +49351,7 @@ function looksLikeText(head) {
  * Decides whether a file is a delta candidate, from its name, its size and its first
  * `SNIFF_BYTES` bytes.
  */
-function classify(name, size, head, minDeltaBytes = MIN_DELTA_BYTES) {
+function policy_classify(name, size, head, minDeltaBytes = MIN_DELTA_BYTES) {
     if (size < minDeltaBytes) {
         return { eligible: false, reason: `smaller than ${minDeltaBytes} bytes` };
     }
@@ -47778,7 +49443,7 @@ class Uploader {
         const { name, size } = file;
         const eligibility = file.expanded
             ? { eligible: true }
-            : classify(name, size, head, this.options.minDeltaBytes);
+            : policy_classify(name, size, head, this.options.minDeltaBytes);
         if (!eligibility.eligible) {
             log.info(`${name}: stored direct (${eligibility.reason})`);
             return this.putDirect(space, file);
@@ -47795,7 +49460,7 @@ class Uploader {
                 refHead = await this.deps.storage.head(space.bucket, refKey);
                 if (!refHead) {
                     if (attempt >= REFERENCE_ATTEMPTS) {
-                        throw new errors/* DeltaGliderError */.a9(`${(0,s3_url/* formatS3Url */.L)(space.bucket, refKey)} is being created by another writer but never appeared`, 'Re-run the step; if it persists, check for stuck uploads to this DeltaSpace');
+                        throw new errors/* DeltaGliderError */.a9(`${(0,s3_url/* formatS3Url */.L)(space.bucket, refKey)} is being created by another writer but never appeared`, 'Try again; if it persists, check for stuck uploads to this DeltaSpace', { code: 'reference-never-appeared', fields: { bucket: space.bucket, key: refKey } });
                     }
                     await this.deps.clock.sleep(250 * 2 ** attempt);
                     continue;
@@ -47803,7 +49468,7 @@ class Uploader {
             }
             const refSha = referenceSha256(refHead.metadata);
             if (!refSha) {
-                throw new errors/* IntegrityError */.cs(`${(0,s3_url/* formatS3Url */.L)(space.bucket, refKey)} has no dg-file-sha256 metadata`, 'It was not written by DeltaGlider, or was changed behind it; move it away or use another s3-url');
+                throw new errors/* IntegrityError */.cs(`${(0,s3_url/* formatS3Url */.L)(space.bucket, refKey)} has no dg-file-sha256 metadata`, 'It was not written by DeltaGlider, or was changed behind it; move it away or store the files under another prefix', { code: 'foreign-reference', fields: { bucket: space.bucket, key: refKey } });
             }
             const stored = await this.putDelta(space, file, refSha);
             if (stored)
@@ -47811,7 +49476,7 @@ class Uploader {
             // The reference was replaced while this delta was being made: only a racer on a
             // store that ignores If-None-Match does that, and it settles within a few tries.
             if (attempt >= REFERENCE_ATTEMPTS) {
-                throw new errors/* DeltaGliderError */.a9(`${(0,s3_url/* formatS3Url */.L)(space.bucket, refKey)} kept changing while ${name} was stored against it`, 'Other writers keep replacing the reference; re-run the step once they are done');
+                throw new errors/* DeltaGliderError */.a9(`${(0,s3_url/* formatS3Url */.L)(space.bucket, refKey)} kept changing while ${name} was stored against it`, 'Other writers keep replacing the reference; try again once they are done', { code: 'reference-kept-changing', fields: { bucket: space.bucket, key: refKey } });
             }
             refHead = await this.deps.storage.head(space.bucket, refKey);
         }
@@ -48020,7 +49685,7 @@ class Uploader {
             await differ.decode(sourcePath, deltaPath, decoded);
             const actual = await hasher.sha256File(decoded);
             if (actual !== expanded.sha256) {
-                throw new errors/* IntegrityError */.cs(`An archive-aware delta decoded to sha256 ${actual} instead of ${expanded.sha256}`, 'Nothing was stored; set archive-aware: false to store this file without it, and report the bug');
+                throw new errors/* IntegrityError */.cs(`An archive-aware delta decoded to sha256 ${actual} instead of ${expanded.sha256}`, 'Nothing was stored; store this file without archive-aware deltas, and report the bug', { code: 'archive-aware-mismatch', fields: { setting: 'archive-aware' } });
             }
         }
         finally {
@@ -48064,267 +49729,7 @@ class Uploader {
     }
 }
 
-;// CONCATENATED MODULE: ./src/core/remover.ts
-
-
-
-/**
- * Removes a logical file from a DeltaSpace: `<name>` and/or `<name>.delta`, then the
- * space's `reference.bin` once no `.delta` is left at that level. Only this exact level
- * counts: a deeper prefix, or a sibling prefix that merely starts with the same
- * characters (`app` and `app2`), is another DeltaSpace with its own reference.
- *
- * Not safe against an upload to the same space at the same moment: a delta written
- * between the listing and the reference's deletion would lose its reference.
- */
-async function removeFile(storage, log, space, name, options = {}) {
-    (0,delta_space/* assertValidName */.QB)(name);
-    const targets = [];
-    for (const key of [(0,delta_space/* directKey */.Rr)(space, name), (0,delta_space/* deltaKey */.MZ)(space, name)]) {
-        if (await storage.head(space.bucket, key))
-            targets.push(key);
-    }
-    if (targets.length === 0) {
-        throw new errors/* NotFoundError */.m_(`Neither ${(0,s3_url/* formatS3Url */.L)(space.bucket, (0,delta_space/* directKey */.Rr)(space, name))} nor its .delta exists`, `List ${(0,delta_space/* formatSpace */.cZ)(space)} to see the names it holds`);
-    }
-    for (const key of targets)
-        await remove(storage, log, space.bucket, key, options.dryRun);
-    const refKey = (0,delta_space/* referenceKey */.Db)(space);
-    const referenceRemoved = !(await anyDeltaLeft(storage, space, new Set(targets))) &&
-        (await storage.head(space.bucket, refKey)) !== undefined;
-    if (referenceRemoved) {
-        log.info(`${(0,delta_space/* formatSpace */.cZ)(space)} holds no delta any more: removing its reference.bin`);
-        await remove(storage, log, space.bucket, refKey, options.dryRun);
-    }
-    return { name, deleted: referenceRemoved ? [...targets, refKey] : targets, referenceRemoved };
-}
-/** Whether a `.delta` is left directly in the space, `gone` (deleted, or to be in a dry run) aside. */
-async function anyDeltaLeft(storage, space, gone) {
-    const prefix = (0,delta_space/* listingPrefix */.Lo)(space);
-    for await (const object of storage.list(space.bucket, prefix)) {
-        const rest = object.key.slice(prefix.length);
-        if (!rest.includes('/') && rest.endsWith(delta_space/* DELTA_SUFFIX */.BB) && !gone.has(object.key))
-            return true;
-    }
-    return false;
-}
-async function remove(storage, log, bucket, key, dryRun = false) {
-    if (dryRun) {
-        log.info(`(dry run) would delete ${(0,s3_url/* formatS3Url */.L)(bucket, key)}`);
-        return;
-    }
-    log.info(`Deleting ${(0,s3_url/* formatS3Url */.L)(bucket, key)}`);
-    await storage.delete(bucket, key);
-}
-
-// EXTERNAL MODULE: ./src/core/models.ts
-var models = __nccwpck_require__(6393);
-// EXTERNAL MODULE: ./src/core/tree.ts
-var tree = __nccwpck_require__(5563);
-;// CONCATENATED MODULE: ./src/core/stats.ts
-
-
-
-
-
-
-/** HEAD requests in flight: metadata holds the original sizes of deltas. */
-const stats_HEAD_CONCURRENCY = 8;
-/**
- * Totals for everything under a bucket or prefix. Sizes of deltas come from their
- * metadata (one HEAD each, bounded); the DeltaGlider CLI's own `.deltaglider/` objects
- * are left out.
- */
-async function computeStats(storage, bucket, listingPrefix, log) {
-    const directories = await (0,tree/* walkTree */.Ir)(storage, bucket, listingPrefix);
-    const names = directories.map((d) => new Map(d.objects.map((o) => [baseName(o.key), o])));
-    // One bounded pool for the whole walk, however many directories there are.
-    const work = directories.flatMap((directory, index) => directory.objects.map((object) => ({ index, object })));
-    const parts = await (0,map_limit/* mapLimit */.s)(work, stats_HEAD_CONCURRENCY, ({ index, object }) => stats_classify(storage, bucket, object, names[index], log));
-    const grouped = directories.map(() => []);
-    parts.forEach((part, i) => grouped[work[i].index].push(part));
-    const perDirectory = directories.map((directory, index) => summarize(directory, grouped[index]));
-    const spaces = directories.flatMap((directory, index) => directory.reference ? [{ prefix: directory.prefix, ...perDirectory[index] }] : []);
-    return {
-        bucket,
-        prefix: listingPrefix,
-        ...sum(perDirectory),
-        deltaSpaces: spaces.length,
-        spaces,
-    };
-}
-/** HEADs one object and says what it adds to the totals. */
-async function stats_classify(storage, bucket, object, 
-/** The objects in the same directory, by base name. */
-siblings, log) {
-    const head = await storage.head(bucket, object.key);
-    const storedBytes = head?.size ?? object.size;
-    const decoded = decodeObject(head?.metadata ?? {});
-    const fileName = baseName(object.key);
-    if (!fileName.endsWith(delta_space/* DELTA_SUFFIX */.BB) || decoded.type !== 'delta') {
-        const kind = decoded.type === 'plain' ? 'plain' : 'direct';
-        // A direct object with a newer `.delta` of its name is not what reads return.
-        const delta = siblings.get(fileName + delta_space/* DELTA_SUFFIX */.BB);
-        const stale = delta !== undefined && formToRead(object, delta).read === delta;
-        return {
-            kind,
-            name: stale ? undefined : fileName,
-            originalBytes: stale ? 0 : storedBytes,
-            storedBytes,
-        };
-    }
-    const name = (0,delta_space/* stripDeltaSuffix */.C0)(fileName);
-    // A name stored in both forms counts once, as the form reads use (two-forms.ts).
-    const direct = siblings.get(name);
-    const shadowed = direct !== undefined && formToRead(direct, object).read === direct;
-    if (direct) {
-        const [read, stale] = shadowed ? [direct.key, object.key] : [object.key, direct.key];
-        log.warning(twoFormsWarning(bucket, name, read, stale));
-    }
-    if (decoded.size === undefined) {
-        log.debug(`${object.key} has no dg-file-size; counting its stored size as its file size`);
-    }
-    return {
-        kind: 'delta',
-        name: shadowed ? undefined : name,
-        originalBytes: shadowed ? 0 : (decoded.size ?? storedBytes),
-        storedBytes,
-    };
-}
-function baseName(key) {
-    return key.slice(key.lastIndexOf('/') + 1);
-}
-function summarize(directory, parts) {
-    const count = (kind) => parts.filter((p) => p.kind === kind).length;
-    const files = parts.filter((p) => p.name !== undefined);
-    const referenceBytes = directory.reference?.size ?? 0;
-    return withSavings({
-        files: files.length,
-        originalBytes: files.reduce((total, p) => total + p.originalBytes, 0),
-        storedBytes: referenceBytes + parts.reduce((total, p) => total + p.storedBytes, 0),
-        references: directory.reference ? 1 : 0,
-        deltas: count('delta'),
-        direct: count('direct'),
-        plain: count('plain'),
-    });
-}
-function sum(all) {
-    const add = (field) => all.reduce((total, t) => total + t[field], 0);
-    return withSavings({
-        files: add('files'),
-        originalBytes: add('originalBytes'),
-        storedBytes: add('storedBytes'),
-        references: add('references'),
-        deltas: add('deltas'),
-        direct: add('direct'),
-        plain: add('plain'),
-    });
-}
-function withSavings(totals) {
-    const { savedBytes, savingsPercent } = (0,models/* totalsOf */.v)([
-        { originalBytes: totals.originalBytes, storedBytes: totals.storedBytes },
-    ]);
-    return { ...totals, savedBytes, savingsPercent };
-}
-
-;// CONCATENATED MODULE: ./src/core/archive-views.ts
-
-
-/** The codec's view version: part of the on-bucket format, like the expanded form. */
-const VIEW_V1 = 'view-v1';
-/**
- * The reference side of archive-aware deltas: each reference's deterministic uncompressed
- * view, derived once per run from its verified local copy and kept in scratch space.
- *
- * A view is bounded: never more than `expansionLimit` of its reference, nor more than a
- * delta recorded for it (a 254 KiB gzip of zeros must not become 256 MiB of scratch).
- */
-class ArchiveViews {
-    codec;
-    files;
-    hasher;
-    views = new Map();
-    constructor(codec, files, hasher) {
-        this.codec = codec;
-        this.files = files;
-        this.hasher = hasher;
-    }
-    /**
-     * The view a new delta is made against. A reference whose view would pass the limit is
-     * used raw: the delta then records `dg-ref-view: raw`.
-     */
-    async viewForUpload(refSha, refPath) {
-        try {
-            return await this.viewOf(refSha, refPath);
-        }
-        catch (error) {
-            if (error instanceof output_limit/* OutputLimitError */.XM)
-                return { path: refPath, refView: 'raw' };
-            throw error;
-        }
-    }
-    /**
-     * The view of the reference whose sha256 is `refSha` (local copy at `refPath`), checked
-     * against what a delta recorded for it before and while it is built.
-     */
-    async viewOf(refSha, refPath, recorded = {}) {
-        const limit = (0,output_limit/* expansionLimit */.lS)(await this.files.size(refPath));
-        if (recorded.size !== undefined && recorded.size > limit) {
-            throw new errors/* IntegrityError */.cs(`${recorded.delta ?? 'The delta'} records a reference view of ${recorded.size} bytes, more than the ` +
-                `${limit} bytes allowed for a reference of this size`, 'The object is corrupt or hostile; nothing was built');
-        }
-        let pending = this.views.get(refSha);
-        if (!pending) {
-            pending = this.derive(refPath, Math.min(limit, recorded.size ?? limit));
-            this.views.set(refSha, pending);
-            pending.catch(() => this.views.delete(refSha));
-        }
-        const view = await pending.catch((error) => {
-            if (!(error instanceof output_limit/* OutputLimitError */.XM) || !recorded.delta)
-                throw error;
-            throw new output_limit/* OutputLimitError */.XM(error.limitBytes, `${recorded.delta}: ${error.message}`, error);
-        });
-        if (view.refView !== 'raw')
-            checkRecorded(view, recorded, recorded.delta ?? 'The delta');
-        return view;
-    }
-    async derive(refPath, maxBytes) {
-        const viewPath = this.files.tempPath('reference.view');
-        let seen;
-        try {
-            seen = await this.codec.view(refPath, viewPath, { maxBytes });
-        }
-        catch (error) {
-            await this.files.remove(viewPath);
-            if (error instanceof output_limit/* OutputLimitError */.XM) {
-                throw new output_limit/* OutputLimitError */.XM(maxBytes, `The reference's archive-aware view passed ${maxBytes} bytes (what its delta records, ` +
-                    'or the limit for a reference of its size); building it was stopped', error);
-            }
-            throw error;
-        }
-        if (!seen)
-            return { path: refPath, refView: 'raw' };
-        return {
-            path: viewPath,
-            refView: VIEW_V1,
-            size: await this.files.size(viewPath),
-            sha256: await this.hasher.sha256File(viewPath),
-        };
-    }
-}
-function checkRecorded(view, recorded, delta) {
-    if (recorded.size !== undefined && view.size !== recorded.size) {
-        throw new errors/* IntegrityError */.cs(`The reference's view is ${view.size} bytes, but ${delta} records ${recorded.size}`, 'The delta object is corrupt, or was made against another reference');
-    }
-    if (recorded.sha256 !== undefined && view.sha256 !== recorded.sha256) {
-        throw new errors/* IntegrityError */.cs(`The reference's view has sha256 ${view.sha256}, but ${delta} records ${recorded.sha256}`, 'The delta object is corrupt, or was made against another reference');
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/core/verifier.ts
-
-
-
 
 
 
@@ -48334,27 +49739,19 @@ function checkRecorded(view, recorded, delta) {
  * Checks that logical files can be rebuilt from the bucket byte-exact: each one is
  * reconstructed into scratch space, hashed, and deleted.
  *
- * A verify must judge what the bucket holds, so it never takes a reference from the
- * local cache (which could hide a reference.bin damaged in the bucket): references are
- * fetched from the bucket once per run, checked against their sha256, and kept in
- * scratch space only.
+ * A verify must judge what the bucket holds, so its downloader never takes a reference
+ * from the local cache (which could hide a reference.bin damaged in the bucket): the
+ * core factory gives it a bucket-only reference store (reference-store.ts).
  */
 class Verifier {
     deps;
-    concurrency;
-    downloader;
-    constructor(deps, concurrency) {
+    constructor(deps) {
         this.deps = deps;
-        this.concurrency = concurrency;
-        const scratch = new ScratchReferences(deps.files);
-        const references = new ReferenceStore(deps.storage, deps.hasher, scratch, deps.files, deps.log);
-        const archives = deps.archiveCodec && new ArchiveViews(deps.archiveCodec, deps.files, deps.hasher);
-        this.downloader = new Downloader({ ...deps, references, archives });
     }
     /** Verifies one logical file. Corruption and absence are verdicts, not exceptions. */
     async verify(space, name) {
         try {
-            const checked = await this.downloader.check(space, name);
+            const checked = await this.deps.downloader.check(space, name);
             return {
                 name,
                 key: checked.key,
@@ -48382,7 +49779,7 @@ class Verifier {
         if (listing.length === 0) {
             throw new errors/* InputError */.dz(`${(0,delta_space/* formatSpace */.cZ)(space)} holds no files`, 'Check the URL: a DeltaSpace URL ends with "/" and names the prefix the files were uploaded to');
         }
-        return (0,map_limit/* mapLimit */.s)(listing, this.concurrency, (file) => file.problem
+        return (0,map_limit/* mapLimit */.s)(listing, this.deps.concurrency, (file) => file.problem
             ? Promise.resolve(refused(file, file.problem))
             : file.kind === 'plain'
                 ? Promise.resolve(unchecked(file))
@@ -48429,186 +49826,108 @@ function unchecked(file) {
         storedBytes: file.storedBytes,
     };
 }
+
+;// CONCATENATED MODULE: ./src/core/create-core.ts
+
+
+
+
+
+
+
+
+
 /**
- * A reference "cache" that never hits and keeps what it is given in scratch space (deleted
- * with the engine): it makes the ReferenceStore fetch every reference from the bucket.
+ * Builds the core once. Uploads and downloads share one cache-first reference store, so
+ * a reference is fetched once per run; a verify reads the same collaborators through a
+ * bucket-only store, so it judges the bucket and never a cached copy.
  */
-class ScratchReferences {
-    files;
-    constructor(files) {
-        this.files = files;
-    }
-    async get() {
-        return undefined;
-    }
-    // Only the Uploader asks for a copy (`adopt`), and a verify uploads nothing.
-    async put(filePath, sha256) {
-        const path = this.files.tempPath(`reference-${sha256.slice(0, 16)}.bin`);
-        await this.files.rename(filePath, path);
-        return path;
-    }
+function createCore(deps, options) {
+    const { storage, differ, hasher, cache, files, clock, log, archiveCodec } = deps;
+    const progress = deps.progress ?? NO_PROGRESS;
+    const { concurrency } = options;
+    const archives = archiveCodec && new ArchiveViews(archiveCodec, files, hasher);
+    const store = (policy) => new ReferenceStore({ storage, hasher, cache, files, log, progress }, policy);
+    const reader = (references) => new Downloader({ storage, differ, hasher, files, log, progress, references, archives });
+    const references = store('cache-first');
+    const uploader = new Uploader({ storage, differ, hasher, files, clock, log, progress, references, archives }, options);
+    return {
+        uploads: new Uploads({ storage, uploader, progress, concurrency }),
+        downloads: new Downloads({
+            storage,
+            files,
+            hasher,
+            log,
+            downloader: reader(references),
+            progress,
+            concurrency,
+        }),
+        verifier: new Verifier({
+            storage,
+            log,
+            downloader: reader(store('bucket-only')),
+            concurrency,
+        }),
+        inspection: new Inspection({ storage, log }),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/core/delta-service.ts
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** The product's use cases, on ports only: upload, download, list. */
+/**
+ * The product's use cases behind one face for the shells: upload (upload.ts), download
+ * (download.ts), verify (verifier.ts) and inspect (inspect.ts), built once by createCore.
+ */
 class DeltaService {
-    deps;
-    options;
-    references;
-    uploader;
-    downloader;
+    core;
     constructor(deps, options) {
-        this.deps = deps;
-        this.options = options;
-        this.references = new ReferenceStore(deps.storage, deps.hasher, deps.cache, deps.files, deps.log, deps.progress);
-        const archives = deps.archiveCodec && new ArchiveViews(deps.archiveCodec, deps.files, deps.hasher);
-        this.uploader = new Uploader({ ...deps, references: this.references, archives }, options);
-        this.downloader = new Downloader({ ...deps, references: this.references, archives });
-    }
-    get progress() {
-        return this.deps.progress ?? NO_PROGRESS;
-    }
-    get referenceStats() {
-        return this.references.report;
+        this.core = createCore(deps, options);
     }
     upload(path, space, name) {
-        return this.progress.file(name ?? (0,external_node_path_.basename)(path), () => this.uploader.upload(path, space, name));
+        return this.core.uploads.upload(path, space, name);
     }
-    /**
-     * Uploads several files into one DeltaSpace. When the space has no reference yet, the
-     * first file is uploaded alone so that the reference is the first file given (a
-     * deterministic choice), and the rest run concurrently against it.
-     */
-    async uploadAll(paths, space) {
-        assertUniqueNames(paths);
-        if (paths.length === 0)
-            return [];
-        const hasReference = await this.deps.storage.head(space.bucket, (0,delta_space/* referenceKey */.Db)(space));
-        const [first, ...rest] = paths;
-        if (hasReference)
-            return (0,map_limit/* mapLimit */.s)(paths, this.options.concurrency, (p) => this.upload(p, space));
-        const head = await this.upload(first, space);
-        const tail = await (0,map_limit/* mapLimit */.s)(rest, this.options.concurrency, (p) => this.upload(p, space));
-        return [head, ...tail];
+    /** Several files into one DeltaSpace; the first one is the reference of a new space. */
+    uploadAll(paths, space) {
+        return this.core.uploads.uploadAll(paths, space);
     }
-    async download(space, name, destDir, options = {}) {
-        (0,delta_space/* assertValidName */.QB)(name);
-        const dest = destinationPath(destDir, name);
-        const done = await this.checkOne(space, name, dest, options);
-        return done ?? this.progress.file(name, () => this.downloader.downloadTo(space, name, dest));
+    download(space, name, destDir, options) {
+        return this.core.downloads.download(space, name, destDir, options);
     }
     /** Downloads every logical file of a DeltaSpace into `destDir`. */
-    async downloadAll(space, destDir, options = {}) {
+    async downloadAll(space, destDir, options) {
         return (await this.prepareDownloadAll(space, destDir, options))();
     }
-    /**
-     * Lists a DeltaSpace and checks every destination in `destDir` (names, existing files),
-     * writing nothing; resolves to the download itself. Lets a caller check several spaces
-     * before writing into any (the CLI's `cp -r`).
-     */
-    async prepareDownloadAll(space, destDir, options = {}) {
-        // Each download warns about its own name if stored twice: list without warning.
-        const listing = await listSpace(this.deps.storage, space);
-        if (listing.length === 0) {
-            throw new errors/* InputError */.dz(`${(0,delta_space/* formatSpace */.cZ)(space)} holds no files`, 'Check the s3-url: a DeltaSpace URL ends with "/" and names the prefix the files were uploaded to');
-        }
-        // Objects another tool wrote may carry names no file can have safely ("..", "a\b"):
-        // refuse the whole download before writing anything, rather than fail half-way.
-        const unsafe = listing.flatMap((file) => {
-            const problem = (0,delta_space/* nameProblem */.rH)(file.name);
-            // JSON quoting shows control characters as escapes instead of printing them.
-            return problem
-                ? [`${JSON.stringify((0,s3_url/* formatS3Url */.L)(space.bucket, file.key))} (the name ${problem})`]
-                : [];
-        });
-        if (unsafe.length > 0) {
-            throw new errors/* InputError */.dz(`${(0,delta_space/* formatSpace */.cZ)(space)} holds objects that cannot be restored as files: ${unsafe.join(', ')}`, 'Nothing was downloaded. DeltaGlider never writes such names: rename or delete those objects with another S3 tool, or download the other files one by one by URL');
-        }
-        const targets = listing.map((file) => ({
-            file,
-            dest: destinationPath(destDir, file.name),
-        }));
-        const done = await checkTargets(targets, this.deps, options);
-        return () => (0,map_limit/* mapLimit */.s)(targets, this.options.concurrency, async ({ file, dest }) => done.get(dest) ??
-            this.progress.file(file.name, () => this.downloader.downloadTo(space, file.name, dest)));
-    }
-    /** The logical files of a DeltaSpace; warns about names stored in two forms. */
-    async list(space) {
-        const files = await listSpace(this.deps.storage, space);
-        warnTwoForms(this.deps.log, space.bucket, files);
-        return files;
+    /** Checks every destination first, writing nothing; resolves to the download itself. */
+    prepareDownloadAll(space, destDir, options) {
+        return this.core.downloads.prepareDownloadAll(space, destDir, options);
     }
     /** Downloads a logical file to a path of the caller's choosing (any file name). */
-    async downloadTo(space, name, destPath, options = {}) {
-        const done = await this.checkOne(space, name, destPath, options);
-        return done ?? this.downloader.downloadTo(space, name, destPath);
-    }
-    /** The already-done result when `dest` holds the same bytes; throws on a conflict. */
-    async checkOne(space, name, dest, options) {
-        const file = await describeFile(this.deps.storage, space, name);
-        // A missing file: the downloader says so, naming both keys.
-        if (!file)
-            return undefined;
-        return (await checkTargets([{ file, dest }], this.deps, options)).get(dest);
+    downloadTo(space, name, destPath, options) {
+        return this.core.downloads.downloadTo(space, name, destPath, options);
     }
     /** Rebuilds a logical file from the bucket without keeping it, and checks its sha256. */
     verify(space, name) {
-        return this.verifier.verify(space, name);
+        return this.core.verifier.verify(space, name);
     }
     /** Verifies every logical file of a DeltaSpace. */
     verifyAll(space) {
-        return this.verifier.verifyAll(space);
+        return this.core.verifier.verifyAll(space);
+    }
+    /** The logical files of a DeltaSpace; warns about names stored in two forms. */
+    list(space) {
+        return this.core.inspection.list(space);
     }
     /** Totals for a bucket (`prefix` '') or everything under a prefix. */
     stats(bucket, prefix) {
-        return computeStats(this.deps.storage, bucket, treePrefix(prefix), this.deps.log);
+        return this.core.inspection.stats(bucket, prefix);
     }
     /** The directories (candidate DeltaSpaces) under a bucket or prefix, with their objects. */
     walk(bucket, prefix) {
-        return (0,tree/* walkTree */.Ir)(this.deps.storage, bucket, treePrefix(prefix));
+        return this.core.inspection.walk(bucket, prefix);
     }
     /** Removes a logical file, and the space's reference once no delta needs it. */
     remove(space, name, options) {
-        return removeFile(this.deps.storage, this.deps.log, space, name, options);
-    }
-    // One verifier per service, so a reference is fetched once for all the files of a run.
-    verifierInstance;
-    get verifier() {
-        this.verifierInstance ??= new Verifier(this.deps, this.options.concurrency);
-        return this.verifierInstance;
-    }
-}
-/** `releases/app` or `releases/app/` -> `releases/app/`; '' stays '' (the whole bucket). */
-function treePrefix(prefix) {
-    const trimmed = prefix.replace(/\/+$/, '');
-    return trimmed === '' ? '' : `${trimmed}/`;
-}
-function assertUniqueNames(paths) {
-    const seen = new Map();
-    for (const path of paths) {
-        const name = (0,external_node_path_.basename)(path);
-        const other = seen.get(name);
-        if (other !== undefined) {
-            throw new errors/* InputError */.dz(`Two files share the name "${name}": ${other} and ${path}`, 'Each file is stored as <prefix>/<basename>; upload them to different s3-url prefixes or rename one');
-        }
-        seen.set(name, path);
+        return this.core.inspection.remove(space, name, options);
     }
 }
 
@@ -48634,7 +49953,7 @@ function defaultCacheRoot() {
 function createEngine(options) {
     const hasher = new Sha256Hasher();
     const scratchRoot = options.scratchRoot ?? process.env.RUNNER_TEMP ?? (0,external_node_os_.tmpdir)();
-    const files = new LocalFiles(scratchRoot, options.cleanup);
+    const files = new local_files/* LocalFiles */.hD(scratchRoot, options.cleanup);
     const localCache = new FsReferenceCache(options.cacheRoot ?? defaultCacheRoot(), hasher, options.log, { maxBytes: options.cacheMaxBytes });
     const service = new DeltaService({
         storage: options.storage,
@@ -48659,7 +49978,12 @@ function createEngine(options) {
         concurrency: options.concurrency,
         archiveAware: options.archiveAware ?? false,
     });
-    return { service, localCache, scratchDir: files.scratchDir, dispose: () => files.dispose() };
+    return {
+        service,
+        scratchDir: files.scratchDir,
+        cleanup: options.cleanup,
+        dispose: () => files.dispose(),
+    };
 }
 /**
  * Tighter archive-aware expansion budgets, for tests and cautious runners:
@@ -48714,6 +50038,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_p
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+
+/***/ }),
+
+/***/ 8474:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
 
 /***/ }),
 

@@ -38400,7 +38400,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7870:
+/***/ 1070:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38741,16 +38741,16 @@ function file_command_issueFileCommand(command, message) {
     if (!filePath) {
         throw new Error(`Unable to find environment variable for file command ${command}`);
     }
-    if (!fs.existsSync(filePath)) {
+    if (!external_fs_namespaceObject.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    fs.appendFileSync(filePath, `${toCommandValue(message)}${os.EOL}`, {
+    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
         encoding: 'utf8'
     });
 }
 function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
-    const convertedValue = toCommandValue(value);
+    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
+    const convertedValue = utils_toCommandValue(value);
     // These should realistically never happen, but just in case someone finds a
     // way to exploit uuid generation let's not allow keys or values that contain
     // the delimiter.
@@ -38760,7 +38760,7 @@ function file_command_prepareKeyValueMessage(key, value) {
     if (convertedValue.includes(delimiter)) {
         throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
     }
-    return `${key}<<${delimiter}${os.EOL}${convertedValue}${os.EOL}${delimiter}`;
+    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
 ;// CONCATENATED MODULE: external "path"
@@ -41506,9 +41506,9 @@ function group(name, fn) {
 function saveState(name, value) {
     const filePath = process.env['GITHUB_STATE'] || '';
     if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
     }
-    issueCommand('save-state', { name }, toCommandValue(value));
+    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
 }
 /**
  * Gets the value of an state set by this action's main execution.
@@ -41550,30 +41550,88 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ./src/core/errors.ts
-// Errors the shells show to people. Each says what went wrong and, where we know it,
-// what to do about it, so the action can print `message` alone, without a stack trace.
+// Errors the shells show to people. Every error the product raises is a DeltaGliderError
+// with a `code` and structured fields. The message says what went wrong in words any
+// shell can print; a `hint` it carries is shell-neutral. Advice that names a setting
+// (an action input, a CLI flag) belongs to the shells: src/action/hints.ts and
+// src/cli/hints.ts map each code, with its fields, to a hint in their own words.
+/** Every code, so tests can check that each shell has a hint for each. */
+const ERROR_CODES = (/* unused pure expression or super */ null && ([
+    // Input and names
+    'bad-input',
+    'bad-url',
+    'bad-setting',
+    'missing-file',
+    'name-clash',
+    'unsafe-name',
+    'empty-space',
+    'would-overwrite',
+    // Objects in the bucket
+    'not-found',
+    'no-such-file',
+    'integrity',
+    'output-limit',
+    'foreign-reference',
+    'archive-aware-mismatch',
+    'reference-never-appeared',
+    'reference-kept-changing',
+    'unsupported-format',
+    // This machine
+    'local-file',
+    'source-changed',
+    // xdelta3 and its provisioning
+    'xdelta3-missing',
+    'xdelta3-failed',
+    'xdelta3-unusable',
+    'xdelta3-download',
+    'xdelta3-checksum',
+    'xdelta3-archive',
+    'xdelta3-unavailable',
+    // Storage (src/adapters/s3/errors.ts classifies SDK failures)
+    'storage-no-credentials',
+    'storage-bad-credentials',
+    'storage-unreachable',
+    'storage-dropped',
+    'storage-timeout',
+    'storage-no-bucket',
+    'storage-no-key',
+    'storage-wrong-region',
+    'storage-denied',
+    'storage-failed',
+    // A failure with no better name (a bug, an unexpected state)
+    'failed',
+]));
 class DeltaGliderError extends Error {
     hint;
+    /** The code when the thrower names none. */
+    static defaultCode = 'failed';
+    code;
+    fields;
     constructor(message, 
-    /** What the user can do about it; shown after the message. */
+    /** What the user can do about it, in words that hold for every shell. */
     hint, options) {
-        super(message, options);
+        super(message, options?.cause === undefined ? undefined : { cause: options.cause });
         this.hint = hint;
         this.name = new.target.name;
+        this.code = options?.code ?? new.target.defaultCode;
+        this.fields = options?.fields ?? {};
     }
-    /** Message plus hint, the form the action and the CLI print. */
+    /** Message plus the neutral hint: what code without a shell prints. */
     describe() {
-        return this.hint ? `${this.message}. ${this.hint}` : this.message;
+        return joinHint(this.message, this.hint);
     }
 }
 /** Bad input from the user: a malformed URL, a missing file, an invalid option. */
 class errors_InputError extends (/* unused pure expression or super */ null && (DeltaGliderError)) {
+    static defaultCode = (/* unused pure expression or super */ null && ('bad-input'));
 }
 /** The bucket does not hold what the request names. */
 class NotFoundError extends (/* unused pure expression or super */ null && (DeltaGliderError)) {
+    static defaultCode = (/* unused pure expression or super */ null && ('not-found'));
 }
 /** Bytes that do not match the sha256 their metadata promises. */
 class IntegrityError extends (/* unused pure expression or super */ null && (DeltaGliderError)) {
+    static defaultCode = (/* unused pure expression or super */ null && ('integrity'));
 }
 /**
  * A problem on this machine (a full disk, no permission, a read-only file system, too
@@ -41581,8 +41639,9 @@ class IntegrityError extends (/* unused pure expression or super */ null && (Del
  */
 class LocalFileError extends DeltaGliderError {
     local;
+    static defaultCode = 'local-file';
     constructor(local, options) {
-        super(`Cannot ${local.verb ?? 'write'} ${local.path}: ${local.problem} (${local.code})${space(local)}`, `This is a problem of this machine, not of the bucket: ${local.fix}`, options);
+        super(`Cannot ${local.verb ?? 'write'} ${local.path}: ${local.problem} (${local.code})${space(local)}`, `This is a problem of this machine, not of the bucket: ${local.fix}`, { cause: options?.cause, fields: { path: local.path } });
         this.local = local;
     }
     /** The same error, saying how many bytes the file needs (when space ran out). */
@@ -41604,10 +41663,16 @@ function space({ bytesNeeded, bytesFree }) {
     ].filter(Boolean);
     return parts.length === 0 ? '' : `; ${parts.join(', ')}`;
 }
-/** The message of any thrown value, for shells that must print something. */
-function describeError(error) {
-    if (error instanceof DeltaGliderError)
-        return error.describe();
+function joinHint(message, hint) {
+    return hint ? `${message}. ${hint}` : message;
+}
+/** For codes whose message and neutral hint already say everything. */
+const ownHint = () => undefined;
+/** The message of any thrown value, with the hint `hints` give it (the shells' printer). */
+function describeError(error, hints) {
+    if (error instanceof DeltaGliderError) {
+        return joinHint(error.message, hints?.[error.code](error) ?? error.hint);
+    }
     if (error instanceof Error)
         return error.message;
     return String(error);
@@ -98502,23 +98567,22 @@ function keyFor(sha256) {
 
 ;// CONCATENATED MODULE: ./src/adapters/actions-cache/state.ts
 
-
 // The hand-off from the main step to the post step (the StateProvider pattern of
-// actions/cache): main records what to save with `core.saveState`, the runner gives it
-// back to this action's post step as `STATE_<name>`. Each step that uses the action has
-// its own state, so two steps never see each other's list.
+// actions/cache): main records what to save, the runner gives it back to this action's
+// post step. Each step that uses the action has its own state, so two steps never see
+// each other's list. The runner's side (`core.saveState`/`getState`) lives in the action.
 const STATE_NAME = 'deltaglider-references';
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** In the main step: the references its post step should save. */
-function state_recordReferencesToSave(entries) {
-    core.saveState(STATE_NAME, JSON.stringify(entries));
+function state_recordReferencesToSave(state, entries) {
+    state.save(STATE_NAME, JSON.stringify(entries));
 }
 /**
  * In the post step: what main recorded; empty when main recorded nothing (cache off,
  * or main failed before the end). A malformed record is ignored with a warning.
  */
-function readReferencesToSave() {
-    const raw = getState(STATE_NAME);
+function readReferencesToSave(state, log) {
+    const raw = state.get(STATE_NAME);
     if (!raw)
         return [];
     let parsed;
@@ -98529,7 +98593,7 @@ function readReferencesToSave() {
         parsed = undefined;
     }
     if (!Array.isArray(parsed) || !parsed.every(isEntry)) {
-        warning(`Ignoring the state "${STATE_NAME}" the main step left (not a list of references); ` +
+        log.warning(`Ignoring the state "${STATE_NAME}" the main step left (not a list of references); ` +
             'no reference is saved to the GitHub Actions cache by this step');
         return [];
     }
@@ -98547,10 +98611,6 @@ function isEntry(value) {
 }
 
 ;// CONCATENATED MODULE: ./src/adapters/actions-cache/index.ts
-// The GitHub Actions cache as a tier behind the local reference cache. The main step
-// wraps the local cache (`createActionsReferenceCache`) and, at its end, hands the list
-// of references to save to its post step (`handOffToPost`); the post step saves them
-// (`saveHandedOffReferences`).
 
 
 
@@ -98558,12 +98618,14 @@ function isEntry(value) {
 
 
 
-
+function noticeOf(log, options) {
+    return options.notice ?? ((message) => (log.notice ?? log.warning).call(log, message));
+}
 function createActionsReferenceCache(local, log, options = {}) {
     return new ActionsReferenceCache(local, {
         service: options.service ?? actionsCacheService,
         log,
-        notice: options.notice ?? ((message) => core.notice(message)),
+        notice: noticeOf(log, options),
     });
 }
 /** The job summary line: what the Actions cache saved this step. */
@@ -98576,18 +98638,18 @@ function describeCacheReport(report) {
  * At the end of the main step (also when it failed: what it downloaded is still worth
  * saving): tells this step's post step which references to save. Never throws.
  */
-function handOffToPost(cache) {
+function handOffToPost(cache, state, log) {
     try {
-        recordReferencesToSave(cache.toSave());
+        recordReferencesToSave(state, cache.toSave());
     }
     catch (error) {
-        core.warning(`Could not hand the references to save over to the post step (${error instanceof Error ? error.message : String(error)}); ` +
+        log.warning(`Could not hand the references to save over to the post step (${error instanceof Error ? error.message : String(error)}); ` +
             'they will not be saved to the GitHub Actions cache');
     }
 }
 /** The post step: saves what the main step handed off. Never throws. */
-async function saveHandedOffReferences(log, options = {}) {
-    const entries = readReferencesToSave();
+async function saveHandedOffReferences(state, log, options = {}) {
+    const entries = readReferencesToSave(state, log);
     if (entries.length === 0) {
         log.debug('no reference to save to the GitHub Actions cache');
         return { saved: 0, skipped: 0 };
@@ -98596,9 +98658,87 @@ async function saveHandedOffReferences(log, options = {}) {
         service: options.service ?? service_actionsCacheService,
         hasher: options.hasher ?? new Sha256Hasher(),
         log,
-        notice: options.notice ?? ((message) => notice(message)),
+        notice: noticeOf(log, options),
     });
 }
+
+;// CONCATENATED MODULE: ./src/action/hints.ts
+
+// What the action tells people to do about an error, in the words of its workflow: input
+// names (`s3-url`, `overwrite: true`), steps and runners. The errors themselves say what
+// happened; src/cli/hints.ts words the same advice with the CLI's flags.
+/** The input that sets each setting. */
+const ACTION_SETTINGS = {
+    location: 's3-url',
+    path: 'path',
+    overwrite: 'overwrite',
+    'archive-aware': 'archive-aware',
+    endpoint: 'endpoint-url',
+    region: 'region',
+    'max-attempts': 'max-attempts',
+    concurrency: 'concurrency',
+    // The action keeps its local reference cache under the runner's temporary directory.
+    'cache-dir': 'RUNNER_TEMP',
+    'xdelta3-path': 'xdelta3-path',
+    'xdelta3-url': 'xdelta3-url',
+    'xdelta3-sha256': 'xdelta3-sha256',
+    'xdelta3-version': 'xdelta3-version',
+    'xdelta3-install': 'xdelta3-install',
+};
+const XDELTA3_CHOICES = 'set xdelta3-path to an xdelta3 executable; set xdelta3-url and xdelta3-sha256 to a .tar.gz ' +
+    'or .zip archive that contains one (e.g. your mirror); or install xdelta3 in an earlier step ' +
+    '(apt-get install xdelta3, brew install xdelta)';
+/** "… (input xdelta3-sha256, with xdelta3-url)": the inputs a bad setting is about. */
+function inputsOf(error) {
+    const { setting, other } = error.fields;
+    if (!setting)
+        return error.hint;
+    const inputs = `input ${ACTION_SETTINGS[setting]}${other ? `, with ${ACTION_SETTINGS[other]}` : ''}`;
+    return error.hint ? `${error.hint} (${inputs})` : `Check the ${inputs}`;
+}
+const ACTION_HINTS = {
+    'bad-input': ownHint,
+    'bad-url': ownHint,
+    'bad-setting': inputsOf,
+    'missing-file': () => 'Check the path input',
+    'name-clash': () => 'Each file is stored as <prefix>/<basename>; upload them to different s3-url prefixes or rename one',
+    'unsafe-name': ownHint,
+    'empty-space': () => 'Check the s3-url: a DeltaSpace URL ends with "/" and names the prefix the files were uploaded to',
+    'would-overwrite': () => 'Nothing was downloaded. Allow replacing them (overwrite: true), or download into another directory',
+    'not-found': ownHint,
+    'no-such-file': () => 'Check the s3-url, or list the DeltaSpace to see the names it holds',
+    integrity: ownHint,
+    'output-limit': ownHint,
+    'foreign-reference': () => 'It was not written by DeltaGlider, or was changed behind it; move it away or use another s3-url',
+    'archive-aware-mismatch': () => 'Nothing was stored; set archive-aware: false to store this file without it, and report the bug',
+    'reference-never-appeared': () => 'Re-run the step; if it persists, check for stuck uploads to this DeltaSpace',
+    'reference-kept-changing': () => 'Other writers keep replacing the reference; re-run the step once they are done',
+    'unsupported-format': () => 'Upgrade deltaglider/action to the version that wrote it',
+    'local-file': ownHint,
+    'source-changed': () => 'Re-run the step once nothing else writes to the file',
+    'xdelta3-missing': () => 'Install it (apt-get install xdelta3, brew install xdelta) or set the xdelta3-path input',
+    'xdelta3-failed': ownHint,
+    'xdelta3-unusable': (error) => `${error.hint} (set xdelta3-path, or xdelta3-url + xdelta3-sha256)`,
+    'xdelta3-download': () => 'Check that the URL is right and reachable from this runner, or set xdelta3-path to a binary already on the runner',
+    'xdelta3-checksum': () => 'If you set xdelta3-url, make xdelta3-sha256 the sha256 of the archive at that URL; otherwise ' +
+        'the download was corrupted or the release asset changed: report it',
+    'xdelta3-archive': ownHint,
+    'xdelta3-unavailable': () => `Fix it with one of: ${XDELTA3_CHOICES}`,
+    'storage-no-credentials': () => 'In a workflow, add a step with aws-actions/configure-aws-credentials (OIDC role, needs ' +
+        '`permissions: id-token: write`) before this one, or set AWS_ACCESS_KEY_ID and ' +
+        'AWS_SECRET_ACCESS_KEY (plus AWS_SESSION_TOKEN for temporary keys) in the environment',
+    'storage-bad-credentials': () => 'Check that AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) belong together ' +
+        'and have not expired, or re-run aws-actions/configure-aws-credentials',
+    'storage-unreachable': () => 'Check endpoint-url and that the server is running and reachable from this runner',
+    'storage-dropped': () => 'Re-run the step, and raise max-attempts if the network to this endpoint is flaky',
+    'storage-timeout': () => 'Re-run the step, and raise max-attempts if the endpoint is slow',
+    'storage-no-bucket': () => 'Check s3-url (the bucket) and endpoint-url',
+    'storage-no-key': ownHint,
+    'storage-wrong-region': () => 'Set the region input or AWS_REGION to the bucket region',
+    'storage-denied': ownHint,
+    'storage-failed': ownHint,
+    failed: ownHint,
+};
 
 ;// CONCATENATED MODULE: ./src/core/text-safety.ts
 // Text read from a bucket (keys, metadata values, messages quoting them) is untrusted:
@@ -98707,7 +98847,10 @@ class LocalFiles {
     async size(path) {
         const info = await stat(path).catch((error) => {
             if (error.code === 'ENOENT') {
-                throw new InputError(`The file ${path} does not exist`, 'Check the path input');
+                throw new InputError(`The file ${path} does not exist`, undefined, {
+                    code: 'missing-file',
+                    fields: { setting: 'path', path },
+                });
             }
             throw asLocalError(error, path, { verb: 'read' });
         });
@@ -98836,7 +98979,20 @@ async function removeLeftoverScratch() {
     return dir;
 }
 
+;// CONCATENATED MODULE: ./src/action/state.ts
+
+/**
+ * The runner's hand-off from main to post: `core.saveState` in the main step comes back
+ * to this action's post step as `STATE_<name>` (read by `core.getState`).
+ */
+const actionsState = {
+    save: (name, value) => saveState(name, value),
+    get: (name) => getState(name),
+};
+
 ;// CONCATENATED MODULE: ./src/action/post.ts
+
+
 
 
 
@@ -98844,7 +99000,7 @@ async function removeLeftoverScratch() {
 
 /**
  * The post step. It runs after every job that used the action and saves to the GitHub
- * Actions cache the references the main step handed over through `core.saveState`, and
+ * Actions cache the references the main step handed over through `core.saveState` (state.ts), and
  * removes the scratch directory of a main step that was killed before it could.
  */
 async function runPost() {
@@ -98857,11 +99013,11 @@ async function runPost() {
         warning(`Could not remove the scratch directory: ${describeError(error)}`);
     }
     try {
-        await saveHandedOffReferences(actionsLogger);
+        await saveHandedOffReferences(actionsState, actionsLogger);
     }
     catch (error) {
         // The post step never fails a job: the artifacts are already stored.
-        warning(describeError(error));
+        warning(describeError(error, ACTION_HINTS));
     }
 }
 
@@ -98872,7 +99028,7 @@ async function runPost() {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7870);
+/* harmony import */ var _action_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1070);
 // Entry point of the post step: all logic lives in action/post.ts.
 
 await (0,_action_post_js__WEBPACK_IMPORTED_MODULE_0__/* .runPost */ .a)();

@@ -1,175 +1,193 @@
-import * as core from '@actions/core';
 import { formatSpace, spaceFromPrefixUrl, splitObjectUrl } from '../core/delta-space.js';
 import { InputError, IntegrityError } from '../core/errors.js';
-import { totalsOf, type DeltaSpace, type LogicalFile } from '../core/models.js';
+import { formatBytes, kindLabel, plural, sizeCells } from '../core/format.js';
+import { totalsOf, type DeltaSpace, type FileResult, type LogicalFile } from '../core/models.js';
+import {
+  fileRecord,
+  filesJson,
+  statsLocation,
+  statsTotalsJson,
+  verifyCounts,
+  type FileRecord,
+} from '../core/report.js';
 import type { S3Url } from '../core/s3-url.js';
-import type { StatsReport, StorageTotals } from '../core/stats.js';
 import type { VerifyResult } from '../core/verifier.js';
 import type { Engine } from '../engine.js';
-import { formatBytes, kindLabel } from './format.js';
+import type { ActionInputs } from './inputs.js';
 import { actionsLogger, logError } from './logger.js';
-import { writeTableSummary } from './summary.js';
+import { withDownloadLinks } from './presign.js';
+import type { HtmlCell } from './summary.js';
+import { download, upload } from './transfer.js';
 
-// The read-only commands of the action: list, verify and stats. Each one logs, sets its
-// outputs and (with `summary`) writes the job summary itself; verify then fails the step
-// when a file did not rebuild to its sha256.
+// The action's commands. Each one does its work, logs it, and returns its report: the
+// step outputs, the job summary's table and notes, and (upload) the files for the PR
+// comment. main.ts renders every report the same way.
 
-export interface CommandInputs {
-  s3Url: S3Url;
-  /** verify: logical names inside the s3-url DeltaSpace (none: every file). Unused otherwise. */
-  paths: readonly string[];
-  summary: boolean;
+export type CommandInputs = Pick<ActionInputs, 's3Url' | 'paths'>;
+
+export interface CommandReport {
+  title: string;
+  /** The DeltaSpace the step worked on or, for stats, the prefix it walked. */
+  location: { label: 'DeltaSpace' | 'Location'; url: string };
+  /** Step outputs by their action.yml names. */
+  outputs: Record<string, string | number>;
+  table: { headers: string[]; rows: (string | HtmlCell)[][] };
+  /** Lines under the table. */
+  notes: string[];
+  /** upload: the files the PR comment shows. */
+  comment?: readonly FileRecord[];
+  /** Raised once the report is out: verify's files that did not rebuild. */
+  failure?: Error;
 }
 
-export interface ListOutcome {
-  results: LogicalFile[];
-  location: string;
+const FILE_HEADERS = ['File', 'Kind', 'Original', 'Stored', 'Saved'];
+
+/** `upload`: the files matched by `path` into the s3-url DeltaSpace. */
+export async function runUpload(engine: Engine, inputs: ActionInputs): Promise<CommandReport> {
+  const { results } = await upload(engine, inputs);
+  return filesReport('upload', spaceOf(inputs.s3Url), results);
 }
 
-export interface VerifyOutcome {
-  results: VerifyResult[];
-  location: string;
+/** `download`: one file, or every file of a DeltaSpace, into `path`. */
+export async function runDownload(engine: Engine, inputs: ActionInputs): Promise<CommandReport> {
+  const { results } = await download(engine, inputs);
+  return filesReport('download', spaceOf(inputs.s3Url), results);
 }
 
 /** `list`: the logical files of a DeltaSpace with original and stored sizes. */
-export async function runList(engine: Engine, inputs: CommandInputs): Promise<ListOutcome> {
+export async function runList(engine: Engine, inputs: CommandInputs): Promise<CommandReport> {
   const space = requireSpace(inputs.s3Url, 'list');
-  const location = formatSpace(space);
-  const results = await engine.service.list(space);
-  actionsLogger.info(`${location} holds ${results.length} file(s)`);
-  for (const r of results) {
+  const files = await engine.service.list(space);
+  actionsLogger.info(`${formatSpace(space)} holds ${files.length} file(s)`);
+  for (const r of files) {
     actionsLogger.info(
       `${r.name}: ${kindLabel(r)}, ${formatBytes(r.originalBytes)} stored as ${formatBytes(r.storedBytes)}`,
     );
     if (r.problem) actionsLogger.warning(`${r.name}: ${r.problem}; downloads refuse it`);
   }
-  const totals = totalsOf(results);
-  setOutputs({
-    files: totals.files,
-    'original-bytes': totals.originalBytes,
-    'stored-bytes': totals.storedBytes,
-    'saved-bytes': totals.savedBytes,
-    'savings-percent': totals.savingsPercent,
-    results: JSON.stringify(results.map(resultJson)),
-  });
-  if (inputs.summary) {
-    const rows = results.map((r) => [
-      r.name,
-      kindLabel(r),
-      ...sizes(r.originalBytes, r.storedBytes),
-    ]);
-    rows.push([
-      `Total (${plural(totals.files, 'file')})`,
-      '–',
-      ...sizes(totals.originalBytes, totals.storedBytes),
-    ]);
-    await writeSummary(
-      'DeltaGlider list',
-      location,
-      ['File', 'Kind', 'Original', 'Stored', 'Saved'],
-      rows,
-      results.flatMap((r) =>
-        r.problem ? [`⚠️ ${r.name}: ${r.problem}; downloads refuse it`] : [],
-      ),
-    );
-  }
-  return { results, location };
+  const report = filesReport('list', space, files);
+  report.notes = files.flatMap((r) =>
+    r.problem ? [`⚠️ ${r.name}: ${r.problem}; downloads refuse it`] : [],
+  );
+  return report;
 }
 
 /**
  * `verify`: rebuilds each file (every file of the s3-url DeltaSpace, the names in `path`,
- * or the one file the s3-url names) and checks its sha256, keeping nothing. Fails the
- * step, after the outputs and the summary, when any file fails.
+ * or the one file the s3-url names) and checks its sha256, keeping nothing. Any file that
+ * fails makes the report's `failure`.
  */
-export async function runVerify(engine: Engine, inputs: CommandInputs): Promise<VerifyOutcome> {
+export async function runVerify(engine: Engine, inputs: CommandInputs): Promise<CommandReport> {
   const { service } = engine;
-  let space: DeltaSpace;
-  let results: VerifyResult[];
+  const space = spaceOf(inputs.s3Url);
+  let results: VerifyResult[] = [];
   if (!inputs.s3Url.isPrefix) {
-    const target = splitObjectUrl(inputs.s3Url);
-    space = target.space;
-    results = [await service.verify(space, target.name)];
+    results = [await service.verify(space, splitObjectUrl(inputs.s3Url).name)];
   } else {
-    space = spaceFromPrefixUrl(inputs.s3Url);
-    results = [];
     if (inputs.paths.length === 0) results = await service.verifyAll(space);
     for (const name of inputs.paths) results.push(await service.verify(space, name));
   }
   const location = formatSpace(space);
-  const count = (status: VerifyResult['status']) =>
-    results.filter((r) => r.status === status).length;
   for (const r of results) {
     if (r.status === 'failed') logError(`${r.name}: ${r.problem ?? 'failed'}`);
     else actionsLogger.info(`${r.name}: ${r.status}${r.sha256 ? ` (sha256 ${r.sha256})` : ''}`);
   }
-  setOutputs({
-    files: results.length,
-    verified: count('ok'),
-    failed: count('failed'),
-    unchecked: count('unchecked'),
-    results: JSON.stringify(results.map((r) => ({ ...resultJson(r), status: r.status }))),
-  });
-  if (inputs.summary) {
-    const rows = results.map((r) => [
-      r.name,
-      r.kind,
-      r.status === 'failed' ? '–' : formatBytes(r.originalBytes),
-      r.status === 'ok'
-        ? '✅ ok'
-        : r.status === 'failed'
-          ? `❌ ${r.problem ?? 'failed'}`
-          : '➖ unchecked (no sha256)',
-    ]);
-    await writeSummary('DeltaGlider verify', location, ['File', 'Kind', 'Size', 'Result'], rows);
-  }
-  const failed = count('failed');
-  if (failed > 0) {
-    throw new IntegrityError(
-      `${failed} of ${plural(results.length, 'file')} in ${location} failed verification`,
-      'See the errors above: each names the object and what did not match',
-    );
-  }
-  return { results, location };
+  const records = results.map((r) => fileRecord(space, r));
+  const counts = verifyCounts(records);
+  const rows = records.map((r) => [
+    r.name,
+    r.kind,
+    r.status === 'failed' ? '–' : formatBytes(r.originalBytes),
+    r.status === 'ok'
+      ? '✅ ok'
+      : r.status === 'failed'
+        ? `❌ ${r.problem ?? 'failed'}`
+        : '➖ unchecked (no sha256)',
+  ]);
+  return {
+    title: 'DeltaGlider verify',
+    location: { label: 'DeltaSpace', url: location },
+    outputs: {
+      ...counts,
+      results: JSON.stringify(filesJson(records).results),
+      'delta-space-url': location,
+    },
+    table: { headers: ['File', 'Kind', 'Size', 'Result'], rows },
+    notes: [],
+    failure:
+      counts.failed > 0
+        ? new IntegrityError(
+            `${counts.failed} of ${plural(results.length, 'file')} in ${location} failed verification`,
+            'See the errors above: each names the object and what did not match',
+          )
+        : undefined,
+  };
 }
 
 /** `stats`: totals for a bucket or prefix, sub-prefixes included. */
-export async function runStats(engine: Engine, inputs: CommandInputs): Promise<StatsReport> {
+export async function runStats(engine: Engine, inputs: CommandInputs): Promise<CommandReport> {
   const { bucket, key } = inputs.s3Url;
   const report = await engine.service.stats(bucket, key);
-  const location = `s3://${bucket}/${report.prefix}`;
+  const location = statsLocation(report);
   actionsLogger.info(
     `${location}: ${plural(report.files, 'file')}, ${formatBytes(report.originalBytes)} stored as ` +
       `${formatBytes(report.storedBytes)} (${report.savingsPercent}% saved) in ${plural(report.deltaSpaces, 'DeltaSpace')}`,
   );
-  setOutputs({
-    ...totalsOutputs(report),
-    'delta-spaces': report.deltaSpaces,
-    references: report.references,
-    deltas: report.deltas,
-    direct: report.direct,
-    plain: report.plain,
-  });
-  if (inputs.summary) {
-    const rows = report.spaces.map((s) => [
-      formatSpace({ bucket, prefix: s.prefix }),
-      String(s.files),
-      ...sizes(s.originalBytes, s.storedBytes),
-    ]);
-    rows.push([
-      `Everything under ${location}`,
-      String(report.files),
-      ...sizes(report.originalBytes, report.storedBytes),
-    ]);
-    const objects = `Objects: ${report.references} references, ${report.deltas} deltas, ${report.direct} direct, ${report.plain} plain`;
-    await writeSummary(
-      'DeltaGlider stats',
-      location,
-      ['DeltaSpace', 'Files', 'Original', 'Stored', 'Saved'],
-      rows,
-      [objects],
-    );
-  }
-  return report;
+  const rows = report.spaces.map((s) => [
+    formatSpace({ bucket, prefix: s.prefix }),
+    String(s.files),
+    ...sizeCells(s.originalBytes, s.storedBytes),
+  ]);
+  rows.push([
+    `Everything under ${location}`,
+    String(report.files),
+    ...sizeCells(report.originalBytes, report.storedBytes),
+  ]);
+  return {
+    title: 'DeltaGlider stats',
+    location: { label: 'Location', url: location },
+    outputs: statsTotalsJson(report),
+    table: { headers: ['DeltaSpace', 'Files', 'Original', 'Stored', 'Saved'], rows },
+    notes: [
+      `Objects: ${report.references} references, ${report.deltas} deltas, ${report.direct} direct, ${report.plain} plain`,
+    ],
+  };
+}
+
+/** upload, download and list: one row per file and the totals. */
+function filesReport(
+  command: 'upload' | 'download' | 'list',
+  space: DeltaSpace,
+  files: readonly (FileResult | LogicalFile)[],
+): CommandReport {
+  const records = files.map((file) => fileRecord(space, file));
+  const totals = totalsOf(records);
+  const location = formatSpace(space);
+  const { results, ...totalOutputs } = filesJson(records);
+  const rows = records.map((r) => [
+    r.name,
+    kindLabel(r),
+    ...sizeCells(r.originalBytes, r.storedBytes),
+  ]);
+  rows.push([
+    `Total (${plural(totals.files, 'file')})`,
+    '–',
+    ...sizeCells(totals.originalBytes, totals.storedBytes),
+  ]);
+  const report: CommandReport = {
+    title: `DeltaGlider ${command}`,
+    location: { label: 'DeltaSpace', url: location },
+    outputs: { ...totalOutputs, results: JSON.stringify(results), 'delta-space-url': location },
+    table: { headers: FILE_HEADERS, rows },
+    notes: [],
+    ...(command === 'upload' ? { comment: records } : {}),
+  };
+  return records.some((r) => r.downloadUrl) ? withDownloadLinks(report, records) : report;
+}
+
+/** The DeltaSpace an s3-url names: the prefix itself, or the folder of the file it names. */
+function spaceOf(url: S3Url): DeltaSpace {
+  return url.isPrefix ? spaceFromPrefixUrl(url) : splitObjectUrl(url).space;
 }
 
 function requireSpace(url: S3Url, command: string): DeltaSpace {
@@ -180,54 +198,4 @@ function requireSpace(url: S3Url, command: string): DeltaSpace {
     );
   }
   return spaceFromPrefixUrl(url);
-}
-
-function resultJson(r: LogicalFile | VerifyResult): Record<string, unknown> {
-  return {
-    name: r.name,
-    key: r.key,
-    kind: r.kind,
-    'original-bytes': r.originalBytes,
-    'stored-bytes': r.storedBytes,
-    ...(r.sha256 ? { sha256: r.sha256 } : {}),
-    ...(r.problem ? { problem: r.problem } : {}),
-  };
-}
-
-function totalsOutputs(t: StorageTotals): Record<string, number> {
-  return {
-    files: t.files,
-    'original-bytes': t.originalBytes,
-    'stored-bytes': t.storedBytes,
-    'saved-bytes': t.savedBytes,
-    'savings-percent': t.savingsPercent,
-  };
-}
-
-function setOutputs(outputs: Record<string, string | number>): void {
-  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
-}
-
-function sizes(original: number, stored: number): string[] {
-  const saved = original === 0 ? '–' : `${(((original - stored) / original) * 100).toFixed(1)}%`;
-  return [formatBytes(original), formatBytes(stored), saved];
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-async function writeSummary(
-  title: string,
-  location: string,
-  headers: string[],
-  rows: string[][],
-  notes: readonly string[] = [],
-): Promise<void> {
-  try {
-    await writeTableSummary({ title, locationLabel: 'Location', location, headers, rows, notes });
-  } catch (error) {
-    // The summary is a report: failing to write it must not fail the command.
-    actionsLogger.warning(`Could not write the job summary: ${(error as Error).message}`);
-  }
 }

@@ -1,6 +1,5 @@
 import * as core from '@actions/core';
 import { createS3Storage, type S3Storage } from '../adapters/s3/s3-storage.js';
-import { provisionXdelta3 } from '../adapters/xdelta3/provision/provision.js';
 import {
   createActionsReferenceCache,
   describeCacheReport,
@@ -9,20 +8,47 @@ import {
 } from '../adapters/actions-cache/index.js';
 import { CleanupRegistry, cleanUpOnSignals } from '../adapters/cleanup.js';
 import { describeError } from '../core/errors.js';
-import type { FileResult } from '../core/models.js';
-import { formatHealthCheck, runHealthChecks } from '../adapters/health.js';
+import { ACTION_HINTS, ACTION_SETTINGS } from './hints.js';
+import { formatHealthCheck, inShellWords, runHealthChecks } from '../adapters/health.js';
 import { createEngine, defaultCacheRoot, type Engine } from '../engine.js';
-import { runList, runStats, runVerify } from './commands.js';
-import { download, upload, type CommandOutcome } from './transfer.js';
-import { readInputs, type ActionInputs } from './inputs.js';
+import {
+  runDownload,
+  runList,
+  runStats,
+  runUpload,
+  runVerify,
+  type CommandReport,
+} from './commands.js';
+import { readInputs, storageOptions, type ActionInputs, type Command } from './inputs.js';
 import { actionsLogger, actionsOutput, failStep } from './logger.js';
+import { actionsState } from './state.js';
+import { provideXdelta3 } from './xdelta3.js';
 import { ActionsProgress } from './progress.js';
-import { setResultOutputs } from './outputs.js';
+import { setOutputs } from './outputs.js';
+import { runPurge } from './purge.js';
 import { publishSavingsComment } from './pr-comment/index.js';
 import { recordScratchDir } from './scratch.js';
 import { writeJobSummary } from './summary.js';
 
-/** The main step: upload or download, then outputs, the job summary and the PR comment. */
+interface CommandEntry {
+  run(engine: Engine, inputs: ActionInputs): Promise<CommandReport>;
+  /** Encodes or rebuilds files: xdelta3 is provisioned (and verified) before anything else. */
+  xdelta3: boolean;
+  /** Reads references through the cache: its hits and misses are reported. */
+  cache: boolean;
+}
+
+/** What each command runs and needs. Every report is then rendered by `publish`. */
+const COMMANDS: Record<Command, CommandEntry> = {
+  upload: { run: runUpload, xdelta3: true, cache: true },
+  download: { run: runDownload, xdelta3: true, cache: true },
+  list: { run: runList, xdelta3: false, cache: false },
+  verify: { run: runVerify, xdelta3: true, cache: false },
+  stats: { run: runStats, xdelta3: false, cache: false },
+  purge: { run: runPurge, xdelta3: false, cache: false },
+};
+
+/** The main step: the command, then its outputs, the job summary and the PR comment. */
 export async function run(): Promise<void> {
   let engine: Engine | undefined;
   let storage: S3Storage | undefined;
@@ -36,24 +62,18 @@ export async function run(): Promise<void> {
   try {
     maskCredentials();
     const inputs = readInputs();
+    const command = COMMANDS[inputs.command];
     // Before anything touches the bucket: a binary that fails verification stops here.
     // list and stats read metadata only and need no xdelta3.
-    const needsXdelta3 = !['list', 'stats'].includes(inputs.command);
+    const needsXdelta3 = command.xdelta3;
     const xdelta3 = needsXdelta3
-      ? await provisionXdelta3(inputs.xdelta3, actionsLogger)
+      ? await provideXdelta3(inputs.xdelta3)
       : { path: inputs.xdelta3.path ?? 'xdelta3', version: 'unused', source: 'none' };
     if (needsXdelta3) {
       core.setOutput('xdelta3-path', xdelta3.path);
       core.info(`Using xdelta3 ${xdelta3.version} (${xdelta3.source}: ${xdelta3.path})`);
     }
-    storage = createS3Storage({
-      endpointUrl: inputs.endpointUrl,
-      region: inputs.region,
-      forcePathStyle: inputs.forcePathStyle,
-      maxAttempts: inputs.maxAttempts,
-      sse: inputs.sse,
-      sseKmsKeyId: inputs.sseKmsKeyId,
-    });
+    storage = createS3Storage(storageOptions(inputs));
     const progress = new ActionsProgress(actionsOutput);
     engine = createEngine({
       storage,
@@ -72,23 +92,20 @@ export async function run(): Promise<void> {
     });
     recordScratchDir(engine.scratchDir);
     if (core.isDebug()) await logHealth(xdelta3.path, storage, inputs);
-    if (inputs.command === 'list') await runList(engine, inputs);
-    else if (inputs.command === 'verify') await runVerify(engine, inputs);
-    else if (inputs.command === 'stats') await runStats(engine, inputs);
-    else {
-      const outcome =
-        inputs.command === 'upload' ? await upload(engine, inputs) : await download(engine, inputs);
-      setResultOutputs(outcome.results);
+    const report = await command.run(engine, inputs);
+    if (command.cache) {
       const cacheReport = actionsCache?.report ?? { hits: 0, misses: 0 };
-      core.setOutput('cache-hits', cacheReport.hits);
-      core.setOutput('cache-misses', cacheReport.misses);
-      await report(inputs, outcome, actionsCache ? [describeCacheReport(cacheReport)] : []);
+      report.outputs['cache-hits'] = cacheReport.hits;
+      report.outputs['cache-misses'] = cacheReport.misses;
+      if (actionsCache) report.notes.push(describeCacheReport(cacheReport));
     }
+    await publish(inputs, report);
+    if (report.failure) throw report.failure;
   } catch (error) {
-    failStep(describeError(error));
+    failStep(describeError(error, ACTION_HINTS));
     if (error instanceof Error && error.stack) core.debug(error.stack);
   } finally {
-    if (actionsCache) handOffToPost(actionsCache);
+    if (actionsCache) handOffToPost(actionsCache, actionsState, actionsLogger);
     await engine?.dispose();
     storage?.close();
     stopHandling();
@@ -104,7 +121,8 @@ async function logHealth(xdelta3Binary: string, storage: S3Storage, inputs: Acti
     bucket: inputs.s3Url.bucket,
     prefix: inputs.s3Url.key,
   });
-  for (const check of checks) core.debug(formatHealthCheck(check));
+  for (const check of checks)
+    core.debug(formatHealthCheck(inShellWords(check, ACTION_SETTINGS, ACTION_HINTS)));
 }
 
 /**
@@ -135,33 +153,24 @@ function maskUrl(url: string): void {
   }
 }
 
-/** The job summary and, for uploads, the PR comment. Neither can fail the step. */
-async function report(
-  inputs: ActionInputs,
-  outcome: CommandOutcome,
-  notes: string[],
-): Promise<void> {
-  const title = inputs.command === 'upload' ? 'DeltaGlider upload' : 'DeltaGlider download';
-  if (inputs.summary) {
-    await writeJobSummary({
-      title,
-      location: outcome.location,
-      results: outcome.results,
-      notes,
-    }).catch((error: unknown) =>
-      core.warning(`Could not write the job summary: ${describeError(error)}`),
-    );
-  }
-  if (inputs.command !== 'upload') return;
+/**
+ * Every command's report, rendered the same way: the outputs, the job summary and, when
+ * the report has files for it (upload), the PR comment. Neither of the last two can fail
+ * the step.
+ */
+async function publish(inputs: ActionInputs, report: CommandReport): Promise<void> {
+  setOutputs(report.outputs);
+  if (inputs.summary) await writeJobSummary(report);
+  if (!report.comment) return;
   await publishSavingsComment(
     {
       mode: inputs.comment.mode,
       token: inputs.comment.token,
       commentKey: inputs.comment.key,
       sectionId: `${process.env.GITHUB_JOB ?? 'job'}/${process.env.GITHUB_ACTION ?? 'step'}`,
-      title,
-      deltaSpace: outcome.location,
-      results: outcome.results as FileResult[],
+      title: report.title,
+      deltaSpace: report.location.url,
+      results: report.comment,
     },
     actionsLogger,
   );

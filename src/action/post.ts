@@ -1,12 +1,14 @@
 import * as core from '@actions/core';
 import { saveHandedOffReferences } from '../adapters/actions-cache/index.js';
 import { describeError } from '../core/errors.js';
+import { ACTION_HINTS } from './hints.js';
 import { actionsLogger } from './logger.js';
 import { removeLeftoverScratch } from './scratch.js';
+import { actionsState } from './state.js';
 
 /**
  * The post step. It runs after every job that used the action and saves to the GitHub
- * Actions cache the references the main step handed over through `core.saveState`, and
+ * Actions cache the references the main step handed over through `core.saveState` (state.ts), and
  * removes the scratch directory of a main step that was killed before it could.
  */
 export async function runPost(): Promise<void> {
@@ -17,9 +19,9 @@ export async function runPost(): Promise<void> {
     core.warning(`Could not remove the scratch directory: ${describeError(error)}`);
   }
   try {
-    await saveHandedOffReferences(actionsLogger);
+    await saveHandedOffReferences(actionsState, actionsLogger);
   } catch (error) {
     // The post step never fails a job: the artifacts are already stored.
-    core.warning(describeError(error));
+    core.warning(describeError(error, ACTION_HINTS));
   }
 }

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import * as core from '@actions/core';
 import type { FileResult } from '../core/models.js';
 import type { LoggerPort, ProgressPort, ProgressStep } from '../ports.js';
-import { formatBytes, kindLabel } from './format.js';
+import { formatBytes, kindLabel } from '../core/format.js';
 
 // Progress in the workflow log. Files run concurrently, so their lines would interleave:
 // what the core logs while working on a file is held back and printed as one collapsed
@@ -72,18 +72,14 @@ export class ActionsProgress implements ProgressPort {
     };
   }
 
-  async file<T>(name: string, work: () => Promise<T>): Promise<T> {
+  async file(name: string, work: () => Promise<FileResult>): Promise<FileResult> {
     const scope: FileScope = { lines: [] };
-    let result: T;
+    let result: FileResult;
     try {
       result = await this.scope.run(scope, work);
     } catch (error) {
       this.printGroup(`${name}: failed`, scope.lines);
       throw error;
-    }
-    if (!isFileResult(result)) {
-      this.printGroup(name, scope.lines);
-      return result;
     }
     this.printGroup(describeResult(result), [
       ...scope.lines,
@@ -156,16 +152,6 @@ function describeProgress(step: RunningStep): string {
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
-}
-
-function isFileResult(value: unknown): value is FileResult {
-  const r = value as Partial<FileResult> | undefined;
-  return (
-    typeof r?.name === 'string' &&
-    typeof r.kind === 'string' &&
-    typeof r.originalBytes === 'number' &&
-    typeof r.storedBytes === 'number'
-  );
 }
 
 /** "app.bin: delta, 512.0 MiB stored as 14.2 KiB (0.0%)" */

@@ -8,7 +8,7 @@ import { constants } from 'node:fs';
 import { access, mkdtemp, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { describeError } from '../core/errors.js';
+import { describeError, type Setting, type ShellHints } from '../core/errors.js';
 import type { StoragePort } from '../ports.js';
 import { probeXdelta3 } from './xdelta3/provision/probe.js';
 import { findOnPath } from './xdelta3/provision/which.js';
@@ -21,6 +21,24 @@ export interface HealthCheck {
   skipped?: boolean;
   /** What was found, or what is wrong and how to fix it. */
   detail: string;
+  /** The setting that fixes a failure; each shell names it (`inShellWords`). */
+  setting?: Setting;
+  /** The error a failed check caught, for the shell's hint. */
+  error?: unknown;
+}
+
+/**
+ * The check as a shell shows it: the setting that fixes it named as the shell names it
+ * (input, flag), a caught error with the shell's hint.
+ */
+export function inShellWords(
+  check: HealthCheck,
+  names: Readonly<Record<Setting, string>>,
+  hints: ShellHints,
+): HealthCheck {
+  const { setting, error, ...rest } = check;
+  if (error !== undefined) return { ...rest, detail: describeError(error, hints) };
+  return setting ? { ...rest, detail: `${rest.detail} (${names[setting]})` } : rest;
 }
 
 /** Below this, the cache is reported short of space: one reference of a large artifact. */
@@ -37,13 +55,19 @@ export function formatHealthCheck(check: HealthCheck): string {
  * decodes a small file with it, as uploads and downloads will.
  */
 export async function checkXdelta3(binary: string): Promise<HealthCheck> {
-  const fail = (detail: string): HealthCheck => ({ name: 'xdelta3', ok: false, detail });
+  const fail = (detail: string, setting?: Setting): HealthCheck => ({
+    name: 'xdelta3',
+    ok: false,
+    detail,
+    ...(setting ? { setting } : {}),
+  });
   const hasPath = isAbsolute(binary) || binary.includes('/') || binary.includes('\\');
   const path = hasPath ? resolve(binary) : await findOnPath(binary);
   if (!path) {
     return fail(
       `"${binary}" is not on PATH: install xdelta3 (apt-get install xdelta3, brew install xdelta) ` +
-        'or give its location with --xdelta3-path',
+        'or give its location',
+      'xdelta3-path',
     );
   }
   let version: string;
@@ -105,7 +129,7 @@ export async function checkBucket(
       detail: `${where} is readable with these credentials and ${holds}`,
     };
   } catch (error) {
-    return { name: 'bucket', ok: false, detail: describeError(error) };
+    return { name: 'bucket', ok: false, detail: describeError(error), error };
   }
 }
 
@@ -117,13 +141,19 @@ export async function checkCacheSpace(
   cacheDir: string,
   minFreeBytes = MIN_CACHE_FREE_BYTES,
 ): Promise<HealthCheck> {
-  const fail = (detail: string): HealthCheck => ({ name: 'cache', ok: false, detail });
+  const fail = (detail: string, setting?: Setting): HealthCheck => ({
+    name: 'cache',
+    ok: false,
+    detail,
+    ...(setting ? { setting } : {}),
+  });
   const existing = await nearestExisting(resolve(cacheDir));
   try {
     await access(existing, constants.W_OK);
   } catch {
     return fail(
-      `${existing} is not writable, so the cache ${cacheDir} cannot be kept there; choose another --cache-dir`,
+      `${existing} is not writable, so the cache ${cacheDir} cannot be kept there; choose another cache directory`,
+      'cache-dir',
     );
   }
   let free: number;
@@ -136,7 +166,8 @@ export async function checkCacheSpace(
   if (free < minFreeBytes) {
     return fail(
       `${mib(free)} free for ${cacheDir}, under the ${mib(minFreeBytes)} a reference may need; ` +
-        'free some space or choose another --cache-dir',
+        'free some space or choose another cache directory',
+      'cache-dir',
     );
   }
   return { name: 'cache', ok: true, detail: `${cacheDir}, ${mib(free)} free` };

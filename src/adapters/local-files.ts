@@ -43,7 +43,10 @@ export class LocalFiles implements LocalFilesPort {
   async size(path: string): Promise<number> {
     const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') {
-        throw new InputError(`The file ${path} does not exist`, 'Check the path input');
+        throw new InputError(`The file ${path} does not exist`, undefined, {
+          code: 'missing-file',
+          fields: { setting: 'path', path },
+        });
       }
       throw asLocalError(error, path, { verb: 'read' });
     });

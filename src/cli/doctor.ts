@@ -1,9 +1,10 @@
-import { formatHealthCheck, runHealthChecks } from '../adapters/health.js';
+import { formatHealthCheck, inShellWords, runHealthChecks } from '../adapters/health.js';
 import { parseS3Url } from '../core/s3-url.js';
 import { defaultCacheRoot } from '../engine.js';
 import { defineCommand } from './command.js';
 import { printJson } from './output.js';
 import { createStorage } from './session.js';
+import { CLI_HINTS, CLI_SETTINGS } from './hints.js';
 
 export const doctorCommand = defineCommand({
   name: 'doctor',
@@ -36,10 +37,11 @@ Exits with 1 when a check fails.`,
       storage?.close();
     }
     const ok = checks.every((check) => check.ok);
+    const shown = checks.map((check) => inShellWords(check, CLI_SETTINGS, CLI_HINTS));
     if (global.json) {
-      printJson(io, { ok, checks });
+      printJson(io, { ok, checks: shown });
     } else {
-      for (const check of checks) io.out(`${formatHealthCheck(check)}\n`);
+      for (const check of shown) io.out(`${formatHealthCheck(check)}\n`);
     }
     return ok ? 0 : 1;
   },

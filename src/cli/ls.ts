@@ -1,18 +1,12 @@
-import { directKey, formatSpace, splitObjectUrl } from '../core/delta-space.js';
+import { formatSpace, splitObjectUrl } from '../core/delta-space.js';
 import { NotFoundError } from '../core/errors.js';
+import { kindLabel, sizeCells } from '../core/format.js';
 import { totalsOf, type DeltaSpace, type LogicalFile } from '../core/models.js';
-import { formatS3Url, parseS3Url } from '../core/s3-url.js';
+import { fileRecord, filesJson, sharedSpaceUrl } from '../core/report.js';
+import { parseS3Url } from '../core/s3-url.js';
 import { childPrefixes } from '../core/tree.js';
 import { defineCommand, withSession } from './command.js';
-import {
-  fileJson,
-  formatBytes,
-  printJson,
-  renderTable,
-  savedPercent,
-  terminalText,
-  totalsJson,
-} from './output.js';
+import { printJson, renderTable, terminalText } from './output.js';
 import type { Session } from './session.js';
 
 interface LsOptions {
@@ -95,42 +89,33 @@ function print(
   rows: readonly Row[],
   prefixes: readonly string[],
 ): void {
-  const files = rows.map((r) => r.file);
-  const totals = totalsOf(files);
+  const records = rows.map((r) => fileRecord(r.space, r.file));
+  const totals = totalsOf(records);
   if (json) {
+    const spaceUrl = sharedSpaceUrl(records);
     printJson(io, {
       location: formatSpace(root),
-      ...totalsJson(totals),
+      ...(spaceUrl ? { 'delta-space-url': spaceUrl } : {}),
       prefixes: prefixes.map((p) => formatSpace({ bucket: root.bucket, prefix: p })),
-      results: rows.map((r) => ({
-        ...fileJson(r.file),
-        ...(r.file.archiveAware ? { 'archive-aware': true } : {}),
-        url: formatS3Url(r.space.bucket, directKey(r.space, r.file.name)),
-        // A name stored twice: `key` is the form reads use, this the older one.
-        ...(r.file.staleKey ? { 'stale-key': r.file.staleKey } : {}),
-      })),
+      ...filesJson(records),
     });
     return;
   }
   const below = (p: string) => p.slice(root.prefix.length).replace(/^\//, '');
   const table = [
     ...prefixes.map((p) => [`${below(p)}/`, 'PRE', '', '', '']),
-    ...rows.map(({ shownAs, file }) => [
+    ...rows.map(({ shownAs }, i) => [
       shownAs,
-      // The DeltaGlider CLI cannot read these: say so where the kind is shown.
-      file.archiveAware ? `${file.kind} (archive-aware)` : file.kind,
-      formatBytes(file.originalBytes),
-      formatBytes(file.storedBytes),
-      savedPercent(file.originalBytes, file.storedBytes),
+      // The DeltaGlider CLI cannot read archive-aware deltas: say so where the kind is shown.
+      kindLabel(records[i]!),
+      ...sizeCells(records[i]!.originalBytes, records[i]!.storedBytes),
     ]),
   ];
   if (rows.length > 1) {
     table.push([
       `Total (${totals.files} files)`,
       '',
-      formatBytes(totals.originalBytes),
-      formatBytes(totals.storedBytes),
-      savedPercent(totals.originalBytes, totals.storedBytes),
+      ...sizeCells(totals.originalBytes, totals.storedBytes),
     ]);
   }
   io.out(

@@ -1,10 +1,12 @@
 import { describeError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
+import { CLI_HINTS } from './hints.js';
 import type { Command } from './command.js';
 import { cpCommand } from './cp.js';
 import { doctorCommand } from './doctor.js';
 import { lsCommand } from './ls.js';
 import { terminalText, type Io } from './output.js';
+import { purgeCommand } from './purge.js';
 import { rmCommand } from './rm.js';
 import { statsCommand } from './stats.js';
 import { verifyCommand } from './verify.js';
@@ -19,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   verifyCommand,
   statsCommand,
   doctorCommand,
+  purgeCommand,
 ];
 
 export function usage(): string {
@@ -59,7 +62,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (error) {
-    io.err(`deltaglider: ${terminalText(describeError(error))}\n`);
+    io.err(`deltaglider: ${terminalText(describeError(error, CLI_HINTS))}\n`);
     if (rest.includes('--debug') && error instanceof Error && error.stack)
       io.err(`${error.stack}\n`);
     return 1;

@@ -1,8 +1,8 @@
-import { formatBytes } from '../action/format.js';
 import { escapeControlChars } from '../core/text-safety.js';
 
 // What the commands print: aligned tables for people, JSON for programs (`--json`). The
-// JSON field names are those of the action's `results` output, so one parser reads both.
+// JSON comes from the core's report records (core/report.ts), as the action's outputs do,
+// so one parser reads both.
 // Names and keys come from the bucket: text for the terminal goes through `terminalText`,
 // so an ESC or a line break in a key is shown as `\x1b` or `\n`, never interpreted.
 
@@ -45,63 +45,4 @@ export function renderTable(
 
 export function printJson(io: Io, value: unknown): void {
   io.out(JSON.stringify(value, null, 2) + '\n');
-}
-
-/** "99.6%" of bytes saved, or "–" when there is nothing to compare. */
-export function savedPercent(original: number, stored: number): string {
-  if (original === 0) return '–';
-  const text = (((original - stored) / original) * 100).toFixed(1);
-  // A reference costs a few bytes more than its file: that is "0.0%", not "-0.0%".
-  return `${text === '-0.0' ? '0.0' : text}%`;
-}
-
-export { formatBytes };
-
-/** A file row as JSON: the shape of the action's `results` entries. */
-export interface FileJson {
-  name: string;
-  key: string;
-  kind: string;
-  'original-bytes': number;
-  'stored-bytes': number;
-  sha256?: string;
-  /** Why downloads refuse the object (control characters in its name or metadata). */
-  problem?: string;
-}
-
-export function fileJson(file: {
-  name: string;
-  key: string;
-  kind: string;
-  originalBytes: number;
-  storedBytes: number;
-  sha256?: string;
-  problem?: string;
-}): FileJson {
-  return {
-    name: file.name,
-    key: file.key,
-    kind: file.kind,
-    'original-bytes': file.originalBytes,
-    'stored-bytes': file.storedBytes,
-    ...(file.sha256 !== undefined ? { sha256: file.sha256 } : {}),
-    ...(file.problem !== undefined ? { problem: file.problem } : {}),
-  };
-}
-
-/** Totals in the shape of the action's outputs. */
-export function totalsJson(totals: {
-  files: number;
-  originalBytes: number;
-  storedBytes: number;
-  savedBytes: number;
-  savingsPercent: number;
-}): Record<string, number> {
-  return {
-    files: totals.files,
-    'original-bytes': totals.originalBytes,
-    'stored-bytes': totals.storedBytes,
-    'saved-bytes': totals.savedBytes,
-    'savings-percent': totals.savingsPercent,
-  };
 }

@@ -7,7 +7,8 @@ import type {
   PutOutcome,
   StoragePort,
 } from '../ports.js';
-import { formatBytes, terminalText } from './output.js';
+import { formatBytes } from '../core/format.js';
+import { terminalText } from './output.js';
 
 // One status line on stderr while a command runs, only when stderr is a terminal: never
 // in pipes, logs or CI. It is redrawn at most every `intervalMs` and erased before any

@@ -1,8 +1,10 @@
 import { formatSpace } from '../core/delta-space.js';
+import { formatBytes, savedPercent, sizeCells } from '../core/format.js';
+import { statsJson, statsLocation } from '../core/report.js';
 import { parseS3Url } from '../core/s3-url.js';
-import type { StatsReport, StorageTotals } from '../core/stats.js';
+import type { StatsReport } from '../core/stats.js';
 import { defineCommand, withSession } from './command.js';
-import { formatBytes, printJson, renderTable, savedPercent } from './output.js';
+import { printJson, renderTable } from './output.js';
 
 export const statsCommand = defineCommand({
   name: 'stats',
@@ -25,36 +27,9 @@ left out.`,
   },
 });
 
-function totalsFields(t: StorageTotals): Record<string, number> {
-  return {
-    files: t.files,
-    'original-bytes': t.originalBytes,
-    'stored-bytes': t.storedBytes,
-    'saved-bytes': t.savedBytes,
-    'savings-percent': t.savingsPercent,
-    references: t.references,
-    deltas: t.deltas,
-    direct: t.direct,
-    plain: t.plain,
-  };
-}
-
-/** The JSON form: the field names of the action's stats outputs. */
-export function statsJson(report: StatsReport): Record<string, unknown> {
-  return {
-    location: `s3://${report.bucket}/${report.prefix}`,
-    ...totalsFields(report),
-    'delta-spaces': report.deltaSpaces,
-    spaces: report.spaces.map((space) => ({
-      location: formatSpace({ bucket: report.bucket, prefix: space.prefix }),
-      ...totalsFields(space),
-    })),
-  };
-}
-
 function renderStats(report: StatsReport): string {
   const lines = [
-    `s3://${report.bucket}/${report.prefix}`,
+    statsLocation(report),
     `  Files:        ${report.files}, ${formatBytes(report.originalBytes)}`,
     `  Stored:       ${formatBytes(report.storedBytes)}`,
     `  Saved:        ${formatBytes(report.savedBytes)} (${savedPercent(report.originalBytes, report.storedBytes)})`,
@@ -66,9 +41,7 @@ function renderStats(report: StatsReport): string {
     const rows = report.spaces.map((s) => [
       formatSpace({ bucket: report.bucket, prefix: s.prefix }),
       String(s.files),
-      formatBytes(s.originalBytes),
-      formatBytes(s.storedBytes),
-      savedPercent(s.originalBytes, s.storedBytes),
+      ...sizeCells(s.originalBytes, s.storedBytes),
     ]);
     text +=
       '\n' +

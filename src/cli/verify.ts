@@ -1,14 +1,15 @@
-import { directKey, spaceFromPrefixUrl, splitObjectUrl } from '../core/delta-space.js';
-import type { DeltaSpace } from '../core/models.js';
-import { formatS3Url, parseS3Url } from '../core/s3-url.js';
-import type { VerifyResult } from '../core/verifier.js';
+import { spaceFromPrefixUrl, splitObjectUrl } from '../core/delta-space.js';
+import { formatBytes } from '../core/format.js';
+import {
+  fileJson,
+  fileRecord,
+  sharedSpaceUrl,
+  verifyCounts,
+  type FileRecord,
+} from '../core/report.js';
+import { parseS3Url } from '../core/s3-url.js';
 import { defineCommand, withSession } from './command.js';
-import { formatBytes, printJson, renderTable, terminalText } from './output.js';
-
-interface Verified {
-  space: DeltaSpace;
-  result: VerifyResult;
-}
+import { printJson, renderTable, terminalText } from './output.js';
 
 export const verifyCommand = defineCommand({
   name: 'verify',
@@ -29,49 +30,39 @@ found too. Objects that no DeltaGlider wrote have no sha256 and are reported as
   ],
   async run(context) {
     const urls = context.positionals.map((arg) => parseS3Url(arg));
-    const verified: Verified[] = [];
+    const verified: FileRecord[] = [];
     await withSession(context, async ({ service }) => {
       for (const url of urls) {
         if (url.isPrefix) {
           const space = spaceFromPrefixUrl(url);
-          for (const result of await service.verifyAll(space)) verified.push({ space, result });
+          for (const result of await service.verifyAll(space)) {
+            verified.push(fileRecord(space, result));
+          }
         } else {
           const { space, name } = splitObjectUrl(url);
-          verified.push({ space, result: await service.verify(space, name) });
+          verified.push(fileRecord(space, await service.verify(space, name)));
         }
       }
     });
-    const count = (status: VerifyResult['status']) =>
-      verified.filter((v) => v.result.status === status).length;
-    const failed = count('failed');
+    const counts = verifyCounts(verified);
+    const { failed } = counts;
+    const spaceUrl = sharedSpaceUrl(verified);
     const { io } = context;
     if (context.global.json) {
       printJson(io, {
-        ok: count('ok'),
-        failed,
-        unchecked: count('unchecked'),
-        results: verified.map(({ space, result: r }) => ({
-          name: r.name,
-          key: r.key,
-          kind: r.kind,
-          status: r.status,
-          'original-bytes': r.originalBytes,
-          'stored-bytes': r.storedBytes,
-          ...(r.sha256 ? { sha256: r.sha256 } : {}),
-          ...(r.problem ? { problem: r.problem } : {}),
-          url: formatS3Url(space.bucket, directKey(space, r.name)),
-        })),
+        ...(spaceUrl ? { 'delta-space-url': spaceUrl } : {}),
+        ...counts,
+        results: verified.map(fileJson),
       });
     } else {
-      const spaces = new Set(verified.map((v) => `${v.space.bucket}/${v.space.prefix}`));
-      const label = ({ space, result }: Verified) =>
-        spaces.size > 1 ? formatS3Url(space.bucket, directKey(space, result.name)) : result.name;
-      const rows = verified.map((v) => [
-        label(v),
-        v.result.kind,
-        v.result.status === 'failed' ? '' : formatBytes(v.result.originalBytes),
-        v.result.sha256?.slice(0, 16) ?? '',
-        v.result.status === 'ok' ? 'OK' : v.result.status === 'failed' ? 'FAILED' : 'unchecked',
+      // Files of several DeltaSpaces are told apart by their URLs.
+      const label = (r: FileRecord) => (spaceUrl ? r.name : r.s3Url);
+      const rows = verified.map((r) => [
+        label(r),
+        r.kind,
+        r.status === 'failed' ? '' : formatBytes(r.originalBytes),
+        r.sha256?.slice(0, 16) ?? '',
+        r.status === 'ok' ? 'OK' : r.status === 'failed' ? 'FAILED' : 'unchecked',
       ]);
       io.out(
         renderTable(['NAME', 'KIND', 'SIZE', 'SHA256', 'RESULT'], rows, [
@@ -82,12 +73,11 @@ found too. Objects that no DeltaGlider wrote have no sha256 and are reported as
           'left',
         ]),
       );
-      for (const v of verified.filter((v) => v.result.problem)) {
-        io.out(`\n${terminalText(`${label(v)}: ${v.result.problem}`)}\n`);
+      for (const r of verified.filter((r) => r.problem)) {
+        io.out(`\n${terminalText(`${label(r)}: ${r.problem}`)}\n`);
       }
-      const summary = [`${count('ok')} ok`, `${failed} failed`];
-      if (count('unchecked') > 0)
-        summary.push(`${count('unchecked')} unchecked (no sha256 metadata)`);
+      const summary = [`${counts.verified} ok`, `${failed} failed`];
+      if (counts.unchecked > 0) summary.push(`${counts.unchecked} unchecked (no sha256 metadata)`);
       io.out(`\n${summary.join(', ')}\n`);
     }
     if (failed === 0) return 0;

@@ -113,6 +113,7 @@ export function assertValidName(name: string): void {
     throw new InputError(
       `File name "${name}" ${problem}`,
       'Rename the file; names are stored as one S3 key segment and restored as one file name',
+      { code: 'unsafe-name' },
     );
   }
 }

@@ -59,7 +59,8 @@ export async function checkTargets(
     throw new InputError(
       `${conflicts.length === 1 ? 'A file' : `${conflicts.length} files`} already exist` +
         `${conflicts.length === 1 ? 's' : ''} with other content: ${conflicts.join(', ')}`,
-      'Nothing was downloaded. Allow replacing them (action input overwrite: true, CLI --overwrite), or download into another directory',
+      'Nothing was downloaded. Allow replacing them, or download into another directory',
+      { code: 'would-overwrite', fields: { setting: 'overwrite', paths: conflicts } },
     );
   }
   return done;

@@ -31,7 +31,7 @@ import {
 } from './metadata.js';
 import type { ArchiveViews } from './archive-views.js';
 import type { DeltaSpace, FileResult } from './models.js';
-import type { ReferenceStore } from './reference-store.js';
+import type { ReferenceSource } from './reference-store.js';
 import { formatS3Url } from './s3-url.js';
 import { inStep } from './progress.js';
 import { formToRead, twoFormsWarning } from './two-forms.js';
@@ -44,12 +44,13 @@ export interface CheckedFile extends FileResult {
 }
 
 export interface DownloaderDeps {
-  storage: StoragePort;
-  differ: DifferPort;
+  storage: Pick<StoragePort, 'head' | 'download'>;
+  differ: Pick<DifferPort, 'decode'>;
   hasher: HasherPort;
   files: LocalFilesPort;
-  log: LoggerPort;
-  references: ReferenceStore;
+  log: Pick<LoggerPort, 'warning'>;
+  /** Where references come from: the cache-first store, or a verify's bucket-only one. */
+  references: ReferenceSource;
   progress?: ProgressPort;
   /** Reads archive-aware deltas; without it they fail with a clear message. */
   archives?: ArchiveViews;
@@ -112,7 +113,11 @@ export class Downloader {
     if (!deltaHead) {
       throw new NotFoundError(
         `Neither ${formatS3Url(space.bucket, directKey(space, name))} nor its .delta exists`,
-        'Check the s3-url, or list the DeltaSpace to see the names it holds',
+        'Check the S3 URL, or list the DeltaSpace to see the names it holds',
+        {
+          code: 'no-such-file',
+          fields: { setting: 'location', bucket: space.bucket, key: directKey(space, name) },
+        },
       );
     }
     return fetchDelta(deltaHead);
@@ -220,6 +225,7 @@ export class Downloader {
       throw new DeltaGliderError(
         `${key} is an archive-aware delta in format "${archive.format}", which this build cannot read`,
         'Upgrade deltaglider/action (or the deltaglider CLI) to the version that wrote it',
+        { code: 'unsupported-format', fields: { key } },
       );
     }
     if (archive.refView === 'raw') return refPath;

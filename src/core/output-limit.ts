@@ -1,7 +1,7 @@
 // Bounds on what a few bytes from the bucket may make us write: a delta may decode to no
 // more than the size its metadata records, and everything archive-aware (the reference
 // view, the expanded form) to no more than a fixed multiple of the bytes it came from.
-import { IntegrityError } from './errors.js';
+import { IntegrityError, type ErrorCode } from './errors.js';
 
 /** Expanded forms and reference views may be this many times their container... */
 export const EXPANSION_RATIO = 32;
@@ -22,6 +22,8 @@ export function expansionLimit(containerBytes: number): number {
  * once, with its partial output removed. A verdict on the object, like a sha256 mismatch.
  */
 export class OutputLimitError extends IntegrityError {
+  static override readonly defaultCode: ErrorCode = 'output-limit';
+
   constructor(
     readonly limitBytes: number,
     /** The full message; by default a generic one. */

@@ -132,7 +132,8 @@ export interface UploaderDeps {
   files: LocalFilesPort;
   clock: ClockPort;
   log: LoggerPort;
-  references: ReferenceStore;
+  /** Cache-first: `adopt` keeps a new reference so deltas against it need no GET. */
+  references: Pick<ReferenceStore, 'localCopy' | 'adopt'>;
   /** Present when archive-aware deltas can be written. */
   archives?: ArchiveViews;
   progress?: ProgressPort;
@@ -218,7 +219,8 @@ export class Uploader {
           if (attempt >= REFERENCE_ATTEMPTS) {
             throw new DeltaGliderError(
               `${formatS3Url(space.bucket, rootKey)} is being created by another writer but never appeared`,
-              'Re-run the step; if it persists, check for stuck uploads to this DeltaSpace',
+              'Try again; if it persists, check for stuck uploads to this DeltaSpace',
+              { code: 'reference-never-appeared', fields: { bucket: space.bucket, key: rootKey } },
             );
           }
           await this.deps.clock.sleep(250 * 2 ** attempt);
@@ -235,7 +237,8 @@ export class Uploader {
       if (attempt >= REFERENCE_ATTEMPTS) {
         throw new DeltaGliderError(
           `${formatS3Url(space.bucket, stored.refKey)} kept changing while ${name} was stored against it`,
-          'Other writers keep replacing the reference; re-run the step once they are done',
+          'Other writers keep replacing the reference; try again once they are done',
+          { code: 'reference-kept-changing', fields: { bucket: space.bucket, key: stored.refKey } },
         );
       }
       this.catalogs.delete(catalogKey(space));
@@ -677,7 +680,8 @@ export class Uploader {
       if (actual !== expanded.sha256) {
         throw new IntegrityError(
           `An archive-aware delta decoded to sha256 ${actual} instead of ${expanded.sha256}`,
-          'Nothing was stored; set archive-aware: false to store this file without it, and report the bug',
+          'Nothing was stored; store this file without archive-aware deltas, and report the bug',
+          { code: 'archive-aware-mismatch', fields: { setting: 'archive-aware' } },
         );
       }
     } finally {

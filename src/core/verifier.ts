@@ -1,20 +1,10 @@
-import type {
-  ArchiveCodecPort,
-  DifferPort,
-  HasherPort,
-  LocalFilesPort,
-  LoggerPort,
-  ReferenceCachePort,
-  StoragePort,
-} from '../ports.js';
+import type { LoggerPort, StoragePort } from '../ports.js';
 import { deltaKey, directKey, formatSpace } from './delta-space.js';
-import { ArchiveViews } from './archive-views.js';
-import { Downloader } from './downloader.js';
+import type { Downloader } from './downloader.js';
 import { InputError, IntegrityError, NotFoundError, describeError } from './errors.js';
 import { listSpace } from './lister.js';
 import { decodeObject } from './metadata.js';
 import type { DeltaSpace, LogicalFile } from './models.js';
-import { ReferenceStore } from './reference-store.js';
 import { mapLimit } from './util/map-limit.js';
 
 /** `ok`: rebuilt and matched its sha256. `unchecked`: a plain object with no sha256 to match. */
@@ -37,41 +27,30 @@ export interface VerifyResult {
 }
 
 export interface VerifierDeps {
+  /** Lists the space and locates what failed. */
   storage: StoragePort;
-  differ: DifferPort;
-  hasher: HasherPort;
-  files: LocalFilesPort;
   log: LoggerPort;
-  archiveCodec?: ArchiveCodecPort;
+  /** Rebuilds files from the bucket: its references come from a bucket-only store. */
+  downloader: Pick<Downloader, 'check'>;
+  /** Files verified at once. */
+  concurrency: number;
 }
 
 /**
  * Checks that logical files can be rebuilt from the bucket byte-exact: each one is
  * reconstructed into scratch space, hashed, and deleted.
  *
- * A verify must judge what the bucket holds, so it never takes a reference from the
- * local cache (which could hide a reference.bin damaged in the bucket): references are
- * fetched from the bucket once per run, checked against their sha256, and kept in
- * scratch space only.
+ * A verify must judge what the bucket holds, so its downloader never takes a reference
+ * from the local cache (which could hide a reference.bin damaged in the bucket): the
+ * core factory gives it a bucket-only reference store (reference-store.ts).
  */
 export class Verifier {
-  private readonly downloader: Downloader;
-
-  constructor(
-    private readonly deps: VerifierDeps,
-    private readonly concurrency: number,
-  ) {
-    const scratch = new ScratchReferences(deps.files);
-    const references = new ReferenceStore(deps.storage, deps.hasher, scratch, deps.files, deps.log);
-    const archives =
-      deps.archiveCodec && new ArchiveViews(deps.archiveCodec, deps.files, deps.hasher);
-    this.downloader = new Downloader({ ...deps, references, archives });
-  }
+  constructor(private readonly deps: VerifierDeps) {}
 
   /** Verifies one logical file. Corruption and absence are verdicts, not exceptions. */
   async verify(space: DeltaSpace, name: string): Promise<VerifyResult> {
     try {
-      const checked = await this.downloader.check(space, name);
+      const checked = await this.deps.downloader.check(space, name);
       return {
         name,
         key: checked.key,
@@ -101,7 +80,7 @@ export class Verifier {
         'Check the URL: a DeltaSpace URL ends with "/" and names the prefix the files were uploaded to',
       );
     }
-    return mapLimit(listing, this.concurrency, (file) =>
+    return mapLimit(listing, this.deps.concurrency, (file) =>
       file.problem
         ? Promise.resolve(refused(file, file.problem))
         : file.kind === 'plain'
@@ -155,23 +134,4 @@ function unchecked(file: LogicalFile): VerifyResult {
     originalBytes: file.originalBytes,
     storedBytes: file.storedBytes,
   };
-}
-
-/**
- * A reference "cache" that never hits and keeps what it is given in scratch space (deleted
- * with the engine): it makes the ReferenceStore fetch every reference from the bucket.
- */
-class ScratchReferences implements ReferenceCachePort {
-  constructor(private readonly files: LocalFilesPort) {}
-
-  async get(): Promise<string | undefined> {
-    return undefined;
-  }
-
-  // Only the Uploader asks for a copy (`adopt`), and a verify uploads nothing.
-  async put(filePath: string, sha256: string): Promise<string> {
-    const path = this.files.tempPath(`reference-${sha256.slice(0, 16)}.bin`);
-    await this.files.rename(filePath, path);
-    return path;
-  }
 }

@@ -2,11 +2,10 @@
 // one section in it per step. Failing to comment never fails the job.
 
 import * as github from '@actions/github';
-import type { FileResult } from '../../core/models.js';
 import type { LoggerPort } from '../../ports.js';
 import { abortRequestsOn, octokitCommentsApi, type Octokit } from './comments-api.js';
 import { explainCommentError, upsertComment } from './publish.js';
-import { composeBody } from './render.js';
+import { composeBody, type CommentFile } from './render.js';
 import { encodeMarkerValue } from './sections.js';
 import { resolveCommentTarget, type CommentMode, type EventContext } from './target.js';
 
@@ -24,7 +23,7 @@ export interface SavingsCommentRequest {
   title: string;
   /** Shown as is, e.g. `s3://bucket/releases/`. */
   deltaSpace: string;
-  results: FileResult[];
+  results: readonly CommentFile[];
 }
 
 export interface SavingsCommentOutcome {

@@ -1,8 +1,9 @@
 // Pure Markdown for the PR comment: one step's section (a table of files with totals)
 // and the whole body with that section merged in, under GitHub's size limit.
 
-import { totalsOf, type FileResult } from '../../core/models.js';
-import { formatBytes, kindLabel } from '../format.js';
+import { formatBytes, kindLabel, savedPercent } from '../../core/format.js';
+import { totalsOf } from '../../core/models.js';
+import type { FileRecord } from '../../core/report.js';
 import { clip, escapeAttribute, escapeInline, inlineCode } from './escape.js';
 import {
   encodeMarkerValue,
@@ -21,11 +22,17 @@ export const DETAILS_THRESHOLD = 20;
 const MAX_TITLE_CHARS = 200;
 const MAX_DELTASPACE_CHARS = 1_000;
 
+/** What a row of the table shows of a file. */
+export type CommentFile = Pick<
+  FileRecord,
+  'name' | 'kind' | 'archiveAware' | 'originalBytes' | 'storedBytes' | 'downloadUrl'
+>;
+
 export interface SectionInput {
   title: string;
   /** Shown as is, e.g. `s3://bucket/releases/`. */
   deltaSpace: string;
-  results: readonly FileResult[];
+  results: readonly CommentFile[];
   /** Link to the workflow run that wrote the section. */
   runUrl?: string;
 }
@@ -35,10 +42,6 @@ export interface RenderedSection {
   /** Rows in the table; fewer than `totalFiles` when the table was cut to fit. */
   shownFiles: number;
   totalFiles: number;
-}
-
-function savedPercent(r: { originalBytes: number; storedBytes: number }): string {
-  return `${totalsOf([r]).savingsPercent.toFixed(1)}%`;
 }
 
 function plural(n: number): string {
@@ -52,25 +55,31 @@ function headLines(input: SectionInput): string[] {
     '',
     `**DeltaSpace** ${inlineCode(clip(input.deltaSpace, MAX_DELTASPACE_CHARS))}: ` +
       `${plural(totals.files)}, ${formatBytes(totals.originalBytes)} stored as ` +
-      `${formatBytes(totals.storedBytes)}, **${totals.savingsPercent.toFixed(1)}% saved**`,
+      `${formatBytes(totals.storedBytes)}, **${savedPercent(totals.originalBytes, totals.storedBytes)} saved**`,
   ];
 }
 
-function tableLines(results: readonly FileResult[], shown: number): string[] {
+/** The name, linked to its presigned download URL when there is one (presign). */
+function fileCell(r: CommentFile): string {
+  const name = inlineCode(r.name);
+  return r.downloadUrl ? `<a href="${escapeAttribute(r.downloadUrl)}">${name}</a>` : name;
+}
+
+function tableLines(results: readonly CommentFile[], shown: number): string[] {
   const totals = totalsOf(results);
   const rows = results
     .slice(0, shown)
     .map(
       (r) =>
-        `| ${inlineCode(r.name)} | ${kindLabel(r)} | ${formatBytes(r.originalBytes)} | ` +
-        `${formatBytes(r.storedBytes)} | ${savedPercent(r)} |`,
+        `| ${fileCell(r)} | ${kindLabel(r)} | ${formatBytes(r.originalBytes)} | ` +
+        `${formatBytes(r.storedBytes)} | ${savedPercent(r.originalBytes, r.storedBytes)} |`,
     );
   return [
     '| File | Kind | Original | Stored | Saved |',
     '| --- | --- | ---: | ---: | ---: |',
     ...rows,
     `| **Total** (${plural(totals.files)}) | | **${formatBytes(totals.originalBytes)}** | ` +
-      `**${formatBytes(totals.storedBytes)}** | **${totals.savingsPercent.toFixed(1)}%** |`,
+      `**${formatBytes(totals.storedBytes)}** | **${savedPercent(totals.originalBytes, totals.storedBytes)}** |`,
   ];
 }
 

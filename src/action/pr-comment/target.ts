@@ -1,4 +1,5 @@
 // Whether this run comments at all, and on which pull request.
+import { InputError } from '../../core/errors.js';
 
 export type CommentMode = 'auto' | 'always' | 'never';
 
@@ -8,9 +9,9 @@ const MODES: readonly CommentMode[] = ['auto', 'always', 'never'];
 export function parseCommentMode(value: string): CommentMode {
   const mode = value.trim().toLowerCase() || 'auto';
   if ((MODES as readonly string[]).includes(mode)) return mode as CommentMode;
-  throw new Error(
-    `Input 'comment' must be one of auto, always, never; got '${value}'. ` +
-      `Use 'auto' to comment on pull_request and pull_request_target runs only.`,
+  throw new InputError(
+    `Input 'comment' must be one of auto, always, never; got '${value}'`,
+    `Use 'auto' to comment on pull_request and pull_request_target runs only`,
   );
 }
 

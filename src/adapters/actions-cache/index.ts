@@ -1,26 +1,31 @@
 // The GitHub Actions cache as a tier behind the local reference cache. The main step
 // wraps the local cache (`createActionsReferenceCache`) and, at its end, hands the list
 // of references to save to its post step (`handOffToPost`); the post step saves them
-// (`saveHandedOffReferences`).
-import * as core from '@actions/core';
+// (`saveHandedOffReferences`). The runner's state and annotations come from the action:
+// a StateProvider and the logger (whose `notice` raises a notice).
 import type { FsReferenceCache } from '../fs-reference-cache.js';
 import { Sha256Hasher } from '../sha256-hasher.js';
 import type { HasherPort, LoggerPort } from '../../ports.js';
 import { ActionsReferenceCache, type ActionsCacheReport } from './actions-reference-cache.js';
 import { saveReferences, type SaveReport } from './save.js';
 import { actionsCacheService, type CacheService } from './service.js';
-import { readReferencesToSave, recordReferencesToSave } from './state.js';
+import { readReferencesToSave, recordReferencesToSave, type StateProvider } from './state.js';
 
 export { ActionsReferenceCache, type ActionsCacheReport } from './actions-reference-cache.js';
 export { keyFor, type ReferenceCacheEntry } from './entry.js';
 export type { CacheService } from './service.js';
 export type { SaveReport } from './save.js';
+export type { StateProvider } from './state.js';
 
 export interface ActionsCacheOptions {
   /** Default: the real `@actions/cache`. */
   service?: CacheService;
-  /** Default: `core.notice`. */
+  /** Default: the logger's `notice` (its `warning` where it has none). */
   notice?: (message: string) => void;
+}
+
+function noticeOf(log: LoggerPort, options: ActionsCacheOptions): (message: string) => void {
+  return options.notice ?? ((message) => (log.notice ?? log.warning).call(log, message));
 }
 
 export function createActionsReferenceCache(
@@ -31,7 +36,7 @@ export function createActionsReferenceCache(
   return new ActionsReferenceCache(local, {
     service: options.service ?? actionsCacheService,
     log,
-    notice: options.notice ?? ((message) => core.notice(message)),
+    notice: noticeOf(log, options),
   });
 }
 
@@ -48,11 +53,15 @@ export function describeCacheReport(report: ActionsCacheReport): string {
  * At the end of the main step (also when it failed: what it downloaded is still worth
  * saving): tells this step's post step which references to save. Never throws.
  */
-export function handOffToPost(cache: ActionsReferenceCache): void {
+export function handOffToPost(
+  cache: ActionsReferenceCache,
+  state: StateProvider,
+  log: Pick<LoggerPort, 'warning'>,
+): void {
   try {
-    recordReferencesToSave(cache.toSave());
+    recordReferencesToSave(state, cache.toSave());
   } catch (error) {
-    core.warning(
+    log.warning(
       `Could not hand the references to save over to the post step (${error instanceof Error ? error.message : String(error)}); ` +
         'they will not be saved to the GitHub Actions cache',
     );
@@ -61,10 +70,11 @@ export function handOffToPost(cache: ActionsReferenceCache): void {
 
 /** The post step: saves what the main step handed off. Never throws. */
 export async function saveHandedOffReferences(
+  state: StateProvider,
   log: LoggerPort,
   options: ActionsCacheOptions & { hasher?: HasherPort } = {},
 ): Promise<SaveReport> {
-  const entries = readReferencesToSave();
+  const entries = readReferencesToSave(state, log);
   if (entries.length === 0) {
     log.debug('no reference to save to the GitHub Actions cache');
     return { saved: 0, skipped: 0 };
@@ -73,6 +83,6 @@ export async function saveHandedOffReferences(
     service: options.service ?? actionsCacheService,
     hasher: options.hasher ?? new Sha256Hasher(),
     log,
-    notice: options.notice ?? ((message) => core.notice(message)),
+    notice: noticeOf(log, options),
   });
 }

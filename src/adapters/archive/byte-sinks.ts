@@ -1,5 +1,6 @@
 // Where rebuilt or expanded bytes go: a file, or a comparison against the original.
 import { open, type FileHandle } from 'node:fs/promises';
+import { DeltaGliderError } from '../../core/errors.js';
 
 export interface ByteSink {
   write(chunk: Uint8Array): Promise<void>;
@@ -156,7 +157,15 @@ export class RangeComparer implements ByteSink {
   private async fill(): Promise<void> {
     const size = Math.min(this.window.length, this.length - this.compared);
     const { bytesRead } = await this.handle.read(this.window, 0, size, this.start + this.compared);
-    if (bytesRead < size) throw new Error('the original file shrank while it was being compared');
+    if (bytesRead < size) {
+      throw new DeltaGliderError(
+        'the original file shrank while it was being compared',
+        undefined,
+        {
+          code: 'source-changed',
+        },
+      );
+    }
     this.windowStart = this.compared;
     this.windowLength = size;
   }

@@ -134,7 +134,7 @@ async function* stripGzipFraming(source: AsyncIterable<Buffer>): AsyncGenerator<
       header = Buffer.concat([header, chunk.subarray(0, need)]);
       chunk = chunk.subarray(need);
       if (header.length === GZIP_HEADER_BYTES && !isPlainGzipHeader(header)) {
-        throw new Error(`gzip wrote an unexpected header (${header.toString('hex')})`);
+        throw new DeltaGliderError(`gzip wrote an unexpected header (${header.toString('hex')})`);
       }
     }
     if (chunk.length >= GZIP_TRAILER_BYTES) {
@@ -149,7 +149,7 @@ async function* stripGzipFraming(source: AsyncIterable<Buffer>): AsyncGenerator<
     }
   }
   if (header.length < GZIP_HEADER_BYTES || tail.length < GZIP_TRAILER_BYTES) {
-    throw new Error('gzip output ended before its header and trailer were complete');
+    throw new DeltaGliderError('gzip output ended before its header and trailer were complete');
   }
 }
 

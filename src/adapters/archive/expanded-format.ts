@@ -17,7 +17,7 @@
 import { createReadStream } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { IntegrityError } from '../../core/errors.js';
+import { DeltaGliderError, IntegrityError } from '../../core/errors.js';
 import { FileSink } from './byte-sinks.js';
 import { parseRecipe, type DeflateRecipe } from './deflate-recipes.js';
 
@@ -123,7 +123,11 @@ export class ExpandedWriter {
       copied += (chunk as Buffer).length;
       await this.write(chunk as Buffer);
     }
-    if (copied !== length) throw new Error('the original file shrank while it was being read');
+    if (copied !== length) {
+      throw new DeltaGliderError('the original file shrank while it was being read', undefined, {
+        code: 'source-changed',
+      });
+    }
   }
 
   /** Streams `content` into a 'D' record; returns the content length. */

@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { Deflate, type DeflateOptions } from 'pako';
 import type { ZlibRecipe, ZlibStrategy } from './deflate-recipes.js';
 import type { DeflateConsumer } from './deflate-engines.js';
+import { DeltaGliderError } from '../../core/errors.js';
 
 const CHUNK_BYTES = 64 * 1024;
 
@@ -59,6 +60,6 @@ async function* pakoDeflate(recipe: ZlibRecipe, content: Readable): AsyncGenerat
 
 function pushOrThrow(deflater: Deflate, data: Uint8Array, last: boolean): void {
   if (!deflater.push(data, last) || deflater.err) {
-    throw new Error(`pako deflate failed: ${deflater.msg || `status ${deflater.err}`}`);
+    throw new DeltaGliderError(`pako deflate failed: ${deflater.msg || `status ${deflater.err}`}`);
   }
 }

@@ -20,6 +20,7 @@
 import { rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { DeltaGliderError } from '../../core/errors.js';
 import { OutputLimitError } from '../../core/output-limit.js';
 import { FileSink, withFile, type ByteSink } from './byte-sinks.js';
 import { openInflated } from './expand-context.js';
@@ -36,9 +37,10 @@ const INFLATE_CHUNK_BYTES = 64 * 1024;
 
 /** The reference changed size or content while its view was being written. */
 function changedWhileReading(path: string): Error {
-  return new Error(
-    `${path} changed while its reference view was being written; ` +
-      'run again once nothing else writes to it',
+  return new DeltaGliderError(
+    `${path} changed while its reference view was being written`,
+    'Try again once nothing else writes to it',
+    { code: 'source-changed', fields: { path } },
   );
 }
 

@@ -20,7 +20,6 @@ const MAX_COMMENT = 0xffff;
 /** A central directory beyond this is not worth holding in memory: fall back. */
 const MAX_CENTRAL_DIRECTORY = 256 * 1024 * 1024;
 
-export const METHOD_STORED = 0;
 export const METHOD_DEFLATED = 8;
 const FLAG_ENCRYPTED = 0x0001;
 

@@ -47,13 +47,18 @@ function parseEndpoint(endpointUrl: string): URL {
   try {
     url = new URL(endpointUrl);
   } catch (error) {
-    throw new StorageError(
-      `endpoint-url '${endpointUrl}' is not a URL: write it like https://minio.example.com:9000`,
-      { cause: error },
-    );
+    throw new StorageError(`the S3 endpoint '${endpointUrl}' is not a URL`, {
+      cause: error,
+      code: 'bad-setting',
+      hint: 'Write it like https://minio.example.com:9000',
+      fields: { setting: 'endpoint' },
+    });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new StorageError(`endpoint-url '${endpointUrl}' must start with http:// or https://`);
+    throw new StorageError(`the S3 endpoint '${endpointUrl}' must start with http:// or https://`, {
+      code: 'bad-setting',
+      fields: { setting: 'endpoint' },
+    });
   }
   return url;
 }

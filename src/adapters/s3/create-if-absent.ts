@@ -24,6 +24,7 @@ import {
 import type { Metadata, ProgressListener, PutOutcome } from '../../ports.js';
 import { mapLimit } from '../../core/util/map-limit.js';
 import { httpStatusOf } from './errors.js';
+import { DeltaGliderError } from '../../core/errors.js';
 
 export interface CreateIfAbsentRequest {
   bucket: string;
@@ -164,7 +165,11 @@ async function readExactly(
   while (filled < length) {
     const { bytesRead } = await file.read(buffer, filled, length - filled, offset + filled);
     if (bytesRead === 0)
-      throw new Error(`${path} ended at byte ${offset + filled}: it changed while being uploaded`);
+      throw new DeltaGliderError(
+        `${path} ended at byte ${offset + filled}: it changed while being uploaded`,
+        undefined,
+        { code: 'source-changed', fields: { path } },
+      );
     filled += bytesRead;
   }
   return buffer;

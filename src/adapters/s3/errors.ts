@@ -1,14 +1,41 @@
-// Turns AWS SDK failures into one-line messages that name the cause and the fix, so
-// the shells can print `message` without a stack. The SDK error stays in `cause`.
-// Errors are recognised by name and status rather than by class: the SDK's classes
-// live in transitive packages, and S3-compatible servers vary in what they send.
+// Turns AWS SDK failures into StorageErrors whose code says what kind of failure it was
+// and whose message names the operation, the object and the endpoint, so the shells can
+// print it without a stack and add their hint (the action names its inputs, the CLI its
+// flags). The SDK error stays in `cause`. Errors are recognised by name and status rather
+// than by class: the SDK's classes live in transitive packages, and S3-compatible servers
+// vary in what they send.
+import { DeltaGliderError, type ErrorCode, type ErrorFields } from '../../core/errors.js';
 
-/** A storage failure the user can act on; `message` is complete on its own. */
-export class StorageError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StorageError';
+/** What the SDK said about a failed request. */
+export interface S3Details {
+  operation?: S3Operation;
+  endpoint?: string;
+  /** The S3 or Node error code (`AccessDenied`, `ECONNREFUSED`, ...). */
+  awsCode?: string;
+  status?: number;
+  /** The IAM action the operation needs, for `storage-denied`. */
+  permission?: string;
+}
+
+/** A storage failure; `message` and the neutral `hint` hold without a shell. */
+export class StorageError extends DeltaGliderError {
+  static override readonly defaultCode: ErrorCode = 'storage-failed';
+
+  constructor(
+    message: string,
+    options?: {
+      cause?: unknown;
+      code?: ErrorCode;
+      hint?: string;
+      fields?: ErrorFields;
+      s3?: S3Details;
+    },
+  ) {
+    super(message, options?.hint, options);
+    this.s3 = options?.s3 ?? {};
   }
+
+  readonly s3: S3Details;
 }
 
 /** The S3 operations this adapter performs (multipart parts count as PutObject). */
@@ -93,13 +120,34 @@ export function s3Url(bucket: string, key?: string): string {
   return key === undefined ? `s3://${bucket}` : `s3://${bucket}/${key}`;
 }
 
-/** Wraps any SDK failure in a StorageError whose message says what to do. */
+/** Wraps any SDK failure in a StorageError with the code that classifies it. */
 export function toStorageError(error: unknown, context: S3ErrorContext): StorageError {
   if (error instanceof StorageError) return error;
-  return new StorageError(describe(error, context), { cause: error });
+  const { code, message, hint, permission } = classify(error, context);
+  return new StorageError(message, {
+    cause: error,
+    code,
+    hint,
+    fields: { bucket: context.bucket, key: context.key },
+    s3: {
+      operation: context.operation,
+      endpoint: context.endpoint,
+      awsCode: errorCodeOf(error),
+      status: httpStatusOf(error),
+      permission,
+    },
+  });
 }
 
-function describe(error: unknown, context: S3ErrorContext): string {
+interface Classified {
+  code: ErrorCode;
+  message: string;
+  /** Shell-neutral; the shells' hints say it in their words. */
+  hint?: string;
+  permission?: string;
+}
+
+function classify(error: unknown, context: S3ErrorContext): Classified {
   const { operation, bucket, key, endpoint } = context;
   const target = s3Url(bucket, key);
   const code = errorCodeOf(error);
@@ -107,51 +155,65 @@ function describe(error: unknown, context: S3ErrorContext): string {
   const detail = messageOf(error);
 
   if (code === 'CredentialsProviderError') {
-    return (
-      `no AWS credentials found for ${operation} ${target}: in a workflow, add a step with ` +
-      'aws-actions/configure-aws-credentials (OIDC role, needs `permissions: id-token: write`) ' +
-      'before this one, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (plus ' +
-      'AWS_SESSION_TOKEN for temporary keys) in the environment'
-    );
+    return {
+      code: 'storage-no-credentials',
+      message: `no AWS credentials found for ${operation} ${target}`,
+      hint:
+        'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (plus AWS_SESSION_TOKEN for ' +
+        'temporary keys) in the environment, or use a profile or a role',
+    };
   }
   // The SDK already retried transient failures: say how often, so a persistent one reads
   // as persistent.
   const attempts = shape(error).$metadata?.attempts;
   const tries = attempts !== undefined && attempts > 1 ? ` after ${attempts} attempts` : '';
   if (code !== undefined && UNREACHABLE_CODES.has(code)) {
-    return (
-      `cannot reach the S3 endpoint ${endpoint} for ${operation} ${target}${tries} (${detail}): ` +
-      'check endpoint-url and that the server is running and reachable from this runner'
-    );
+    return {
+      code: 'storage-unreachable',
+      message: `cannot reach the S3 endpoint ${endpoint} for ${operation} ${target}${tries} (${detail})`,
+      hint: 'Check the endpoint URL and that the server is running and reachable from here',
+    };
   }
   if (code !== undefined && DROPPED_CODES.has(code)) {
-    return (
-      `the connection to the S3 endpoint ${endpoint} broke during ${operation} ${target}${tries} ` +
-      `(${detail}): re-run the step, and raise max-attempts if the network to this endpoint ` +
-      'is flaky'
-    );
+    return {
+      code: 'storage-dropped',
+      message:
+        `the connection to the S3 endpoint ${endpoint} broke during ${operation} ${target}${tries} ` +
+        `(${detail})`,
+      hint: 'Try again, and allow more attempts if the network to this endpoint is flaky',
+    };
   }
   if (code === 'TimeoutError' || code === 'RequestTimeout') {
-    return `the S3 endpoint ${endpoint} timed out during ${operation} ${target} (${detail})`;
+    return {
+      code: 'storage-timeout',
+      message: `the S3 endpoint ${endpoint} timed out during ${operation} ${target} (${detail})`,
+    };
   }
   if (code === 'NoSuchBucket' || (operation === 'HeadBucket' && status === 404)) {
-    return `bucket ${bucket} does not exist at ${endpoint} (check s3-url)`;
+    return {
+      code: 'storage-no-bucket',
+      message: `bucket ${bucket} does not exist at ${endpoint}`,
+      hint: 'Check the bucket name in the S3 URL, and the endpoint',
+    };
   }
   if (code === 'NoSuchKey' || (status === 404 && operation === 'GetObject')) {
-    return `object ${target} does not exist`;
+    return { code: 'storage-no-key', message: `object ${target} does not exist` };
   }
   if (code !== undefined && REJECTED_CREDENTIALS.has(code)) {
-    return (
-      `S3 rejected the credentials (${code}) for ${operation} ${target}: check that ` +
-      'AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) belong together and ' +
-      'have not expired, or re-run aws-actions/configure-aws-credentials'
-    );
+    return {
+      code: 'storage-bad-credentials',
+      message: `S3 rejected the credentials (${code}) for ${operation} ${target}`,
+      hint:
+        'Check that AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) belong ' +
+        'together and have not expired',
+    };
   }
   if (code === 'PermanentRedirect' || code === 'AuthorizationHeaderMalformed' || status === 301) {
-    return (
-      `bucket ${bucket} is not in the configured region (${code ?? status}: ${detail}): set ` +
-      'the region input or AWS_REGION to the bucket region'
-    );
+    return {
+      code: 'storage-wrong-region',
+      message: `bucket ${bucket} is not in the configured region (${code ?? status}: ${detail})`,
+      hint: 'Set AWS_REGION to the bucket region',
+    };
   }
   if (code === 'AccessDenied' || status === 403) {
     const action = REQUIRED_ACTION[operation];
@@ -168,14 +230,21 @@ function describe(error: unknown, context: S3ErrorContext): string {
       : '';
     // A HEAD answer has no body: the SDK then has nothing better than "UnknownError".
     const said = detail && detail !== 'UnknownError' ? ` (server said: ${detail})` : '';
-    return (
-      `access denied: ${operation} ${target} needs the ${action} permission on ${resource}` +
-      `${missingKeyNote}; grant it to the role or user these credentials belong to` +
-      `${kmsNote}${said}`
-    );
+    // IAM is the same whatever the shell: the whole advice stays in the message.
+    return {
+      code: 'storage-denied',
+      permission: action,
+      message:
+        `access denied: ${operation} ${target} needs the ${action} permission on ${resource}` +
+        `${missingKeyNote}; grant it to the role or user these credentials belong to` +
+        `${kmsNote}${said}`,
+    };
   }
   const why = [code, status === undefined ? undefined : `HTTP ${status}`]
     .filter((part) => part !== undefined)
     .join(', ');
-  return `S3 ${operation} ${target} at ${endpoint} failed${why ? ` (${why})` : ''}${tries}: ${detail}`;
+  return {
+    code: 'storage-failed',
+    message: `S3 ${operation} ${target} at ${endpoint} failed${why ? ` (${why})` : ''}${tries}: ${detail}`,
+  };
 }

@@ -158,6 +158,9 @@ export class S3Storage implements StoragePort {
             ...(prefix ? { Prefix: prefix } : {}),
             ContinuationToken: token,
             MaxKeys: this.listPageSize,
+            // Keys travel URL-encoded: in raw XML a CR in a key comes back as LF, and
+            // characters XML 1.0 cannot carry break the page (botocore asks the same).
+            EncodingType: 'url',
           }),
         );
       } catch (error) {
@@ -165,7 +168,8 @@ export class S3Storage implements StoragePort {
       }
       for (const object of page.Contents ?? []) {
         if (object.Key !== undefined) {
-          yield { key: object.Key, size: object.Size ?? 0, lastModified: object.LastModified };
+          const key = page.EncodingType === 'url' ? decodeListedKey(object.Key) : object.Key;
+          yield { key, size: object.Size ?? 0, lastModified: object.LastModified };
         }
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -196,7 +200,8 @@ export class S3Storage implements StoragePort {
       if (response.ContentLength !== undefined && written !== response.ContentLength) {
         throw new StorageError(
           `download of ${s3Url(bucket, key)} ended after ${written} of ` +
-            `${response.ContentLength} bytes; try again`,
+            `${response.ContentLength} bytes`,
+          { code: 'storage-dropped', hint: 'Try again', fields: { bucket, key } },
         );
       }
     } catch (error) {
@@ -211,12 +216,14 @@ export class S3Storage implements StoragePort {
       if (isLocalFileError(error)) {
         throw new StorageError(`cannot write ${destPath}: ${(error as Error).message}`, {
           cause: error,
+          code: 'local-file',
+          fields: { path: destPath },
         });
       }
       throw new StorageError(
         `download of ${s3Url(bucket, key)} from ${this.endpoint} broke off: ` +
-          `${(error as Error).message ?? String(error)}; try again`,
-        { cause: error },
+          `${(error as Error).message ?? String(error)}`,
+        { cause: error, code: 'storage-dropped', hint: 'Try again', fields: { bucket, key } },
       );
     }
   }
@@ -235,6 +242,8 @@ export class S3Storage implements StoragePort {
     } catch (error) {
       throw new StorageError(`cannot read ${srcPath}: ${(error as Error).message}`, {
         cause: error,
+        code: 'local-file',
+        fields: { path: srcPath },
       });
     }
     // Buffered while in flight: up to queueSize parts, or the whole of a small body.
@@ -291,6 +300,8 @@ export class S3Storage implements StoragePort {
         if (isLocalFileError(error)) {
           throw new StorageError(`cannot read ${srcPath}: ${(error as Error).message}`, {
             cause: error,
+            code: 'local-file',
+            fields: { path: srcPath },
           });
         }
         throw this.fail(error, 'PutObject', bucket, key);
@@ -332,6 +343,8 @@ export class S3Storage implements StoragePort {
       if (isLocalFileError(error)) {
         throw new StorageError(`cannot read ${srcPath}: ${(error as Error).message}`, {
           cause: error,
+          code: 'local-file',
+          fields: { path: srcPath },
         });
       }
       throw this.fail(error, 'PutObject', bucket, key);
@@ -396,4 +409,19 @@ function checkMetadata(metadata: Metadata, target: string): void {
 function isLocalFileError(error: unknown): boolean {
   const { code, path } = (error ?? {}) as { code?: unknown; path?: unknown };
   return typeof code === 'string' && typeof path === 'string';
+}
+
+/**
+ * A key from a listing made with EncodingType=url. S3 encodes a space as "+" (a "+" in
+ * a key as %2B), some servers as %20: undo both, as botocore's unquote_plus does.
+ */
+export function decodeListedKey(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded.replace(/\+/g, ' '));
+  } catch (error) {
+    // JSON quoting keeps whatever the server sent inert in a log line.
+    throw new StorageError(`S3 listed a key that is not URL-encoded: ${JSON.stringify(encoded)}`, {
+      cause: error,
+    });
+  }
 }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { rm, stat } from 'node:fs/promises';
-import { DeltaGliderError, IntegrityError } from '../../core/errors.js';
+import { DeltaGliderError, type ErrorCode, IntegrityError } from '../../core/errors.js';
 import { expansionLimit } from '../../core/output-limit.js';
 import type { Readable } from 'node:stream';
 import { asLocalError, localErrorInStderr } from '../local-errors.js';
@@ -188,8 +188,8 @@ export class Xdelta3Differ implements DifferPort {
           fail(
             new DeltaGliderError(
               `xdelta3 was not found (tried "${binary}")`,
-              'Install it (apt-get install xdelta3, brew install xdelta) or set the xdelta3-path input',
-              { cause: error },
+              'Install it (apt-get install xdelta3, brew install xdelta), or give its path',
+              { cause: error, code: 'xdelta3-missing', fields: { setting: 'xdelta3-path' } },
             ),
           );
         } else {
@@ -219,6 +219,7 @@ export class Xdelta3Differ implements DifferPort {
 }
 
 class XdeltaFailed extends DeltaGliderError {
+  static override readonly defaultCode: ErrorCode = 'xdelta3-failed';
   constructor(readonly detail: string) {
     super(detail);
   }

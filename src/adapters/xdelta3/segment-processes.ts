@@ -100,8 +100,8 @@ function exitOf(
         reject(
           new DeltaGliderError(
             `xdelta3 was not found (tried "${binary}")`,
-            'Install it (apt-get install xdelta3, brew install xdelta) or set the xdelta3-path input',
-            { cause: error },
+            'Install it (apt-get install xdelta3, brew install xdelta), or give its path',
+            { cause: error, code: 'xdelta3-missing', fields: { setting: 'xdelta3-path' } },
           ),
         );
       } else reject(error);
@@ -112,7 +112,11 @@ function exitOf(
         const message = (stderr + partial).trim() || 'no message';
         const [mode] = child.spawnargs.slice(1).filter((a) => a === '-e' || a === 'recode');
         reject(
-          new DeltaGliderError(`xdelta3 ${mode ?? ''} exited with ${signal ?? code}: ${message}`),
+          new DeltaGliderError(
+            `xdelta3 ${mode ?? ''} exited with ${signal ?? code}: ${message}`,
+            undefined,
+            { code: 'xdelta3-failed' },
+          ),
         );
       }
     });

@@ -9,6 +9,7 @@ import { encodeSegment, startRecode } from './segment-processes.js';
 import { planSegments, TARGET_WINDOW_BYTES, type ByteRange } from './segment-plan.js';
 import { VcdiffConcatenator } from './vcdiff-header.js';
 import { encodeMemoryFor } from './window.js';
+import { DeltaGliderError } from '../../core/errors.js';
 
 // xdelta3 -9 runs on one core. A large target is split at multiples of the 8 MiB target
 // window into segments, each encoded against the whole reference by its own process with
@@ -141,7 +142,10 @@ export class SegmentedEncoder {
       const joined = watch(join_(parts, encoders, recode.stdin, signal));
       const results = await Promise.allSettled([...encoders, joined, watch(recode.done)]);
       if (firstError !== undefined || results.some((r) => r.status === 'rejected')) {
-        throw firstError ?? new Error('segmented encode failed');
+        throw (
+          firstError ??
+          new DeltaGliderError('segmented encode failed', undefined, { code: 'xdelta3-failed' })
+        );
       }
     } catch (error) {
       controller.abort();

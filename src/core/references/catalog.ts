@@ -52,7 +52,8 @@ export async function readReference(
   if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256)) {
     throw new IntegrityError(
       `${formatS3Url(bucket, key)} has no valid dg-file-sha256 metadata`,
-      'It was not written by DeltaGlider, or was changed behind it; move it away or use another s3-url',
+      'It was not written by DeltaGlider, or was changed behind it; move it away or store the files under another prefix',
+      { code: 'foreign-reference', fields: { bucket, key } },
     );
   }
   return { kind: 'found', sha256, head };

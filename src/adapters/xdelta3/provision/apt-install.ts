@@ -2,7 +2,8 @@
 // PATH (stock ubuntu-latest today): install Debian/Ubuntu's `xdelta3` package with
 // passwordless sudo and apt-get, say so in a notice, and keep the binary in the tool
 // cache so later runs on this runner skip the install. `xdelta3-install: never` forbids
-// it. Takes its side effects as callbacks: adapters do not speak to @actions/core.
+// it. Takes its messages as callbacks and returns the directory to put on PATH: adapters
+// do not speak to @actions/core.
 import { spawn } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { makeExecutable } from './extract.js';
 import { toolCacheArch } from './platform.js';
 import { probeXdelta3 } from './probe.js';
 import { findOnPath } from './which.js';
+import { DeltaGliderError } from '../../../core/errors.js';
 
 const TOOL = 'xdelta3';
 const PACKAGE = 'xdelta3';
@@ -25,14 +27,14 @@ export type Xdelta3InstallMode = 'auto' | 'never';
 export interface AptInstallHooks {
   notice(message: string): void;
   info(message: string): void;
-  /** Puts a directory on PATH for this step and later ones (core.addPath). */
-  addPath(dir: string): void;
 }
 
 export interface AptInstalled {
   path: string;
   version: string;
   source: 'tool-cache' | 'apt';
+  /** The tool cache entry to put on PATH (absent when apt-get's own copy is used). */
+  pathDir?: string;
 }
 
 /** An earlier run's apt-installed xdelta3 in the tool cache, or undefined. */
@@ -48,9 +50,8 @@ export async function cachedAptBinary(
   const binary = join(dir, TOOL);
   const reported = await probeXdelta3(binary).catch(() => undefined);
   if (!reported) return undefined;
-  hooks.addPath(dir);
   hooks.info(`Using xdelta3 ${reported} installed by an earlier run (tool cache): ${binary}`);
-  return { path: binary, version: reported, source: 'tool-cache' };
+  return { path: binary, version: reported, source: 'tool-cache', pathDir: dir };
 }
 
 /**
@@ -94,9 +95,10 @@ export async function aptInstallXdelta3(
     result = await run(command!, install, APT_TIMEOUT_MS, env);
   }
   if (result.code !== 0) {
-    throw new Error(
-      `apt-get could not install xdelta3 (exit ${result.code}: ${result.tail}). Install it in ` +
-        'an earlier step, or set xdelta3-path, or xdelta3-url and xdelta3-sha256.',
+    throw new DeltaGliderError(
+      `apt-get could not install xdelta3 (exit ${result.code}: ${result.tail})`,
+      'Install xdelta3 first (apt-get install xdelta3, brew install xdelta), or give its path',
+      { code: 'xdelta3-unavailable' },
     );
   }
   const installed = (await findOnPath(TOOL)) ?? '/usr/bin/xdelta3';
@@ -112,9 +114,8 @@ export async function aptInstallXdelta3(
     await writeFile(join(staging, APT_MARKER), `${PACKAGE}\n`);
     const dir = await tc.cacheDir(staging, TOOL, version, toolCacheArch());
     await makeExecutable(join(dir, TOOL));
-    hooks.addPath(dir);
     hooks.info(`Installed xdelta3 ${reported} with apt-get; cached at ${dir}`);
-    return { path: join(dir, TOOL), version: reported, source: 'apt' };
+    return { path: join(dir, TOOL), version: reported, source: 'apt', pathDir: dir };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { DeltaGliderError } from '../../../core/errors.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -19,9 +20,11 @@ export async function sha256File(path: string): Promise<string> {
 export function normalizeSha256(value: string, source: string): string {
   const hex = value.trim().toLowerCase();
   if (!SHA256_HEX.test(hex)) {
-    throw new Error(
+    throw new DeltaGliderError(
       `${source} must be a sha256 of 64 hexadecimal digits, got "${value}". ` +
         'Compute it with `sha256sum <archive>` (or `shasum -a 256`, or `Get-FileHash` on Windows).',
+      undefined,
+      { code: 'bad-setting' },
     );
   }
   return hex;

@@ -4,6 +4,7 @@ import * as tc from '@actions/tool-cache';
 import { rm } from 'node:fs/promises';
 import type { LoggerPort } from '../../../ports.js';
 import { sha256File } from './checksum.js';
+import { DeltaGliderError } from '../../../core/errors.js';
 
 /**
  * The URL without credentials or query string: mirrors may be presigned URLs whose
@@ -38,19 +39,22 @@ export async function downloadVerified(
         : error instanceof Error
           ? error.message
           : String(error);
-    throw new Error(
-      `Could not download xdelta3 from ${shown}: ${detail}. Check that the URL is right and ` +
-        'reachable from this runner, or set xdelta3-path to a binary already on the runner.',
+    throw new DeltaGliderError(
+      `Could not download xdelta3 from ${shown}: ${detail}`,
+      'Check that the URL is right and reachable from here, or give the path of an xdelta3 ' +
+        'already on this machine',
+      { code: 'xdelta3-download' },
     );
   }
   const actual = await sha256File(file);
   if (actual !== expectedSha256) {
     await rm(file, { force: true });
-    throw new Error(
+    throw new DeltaGliderError(
       `Checksum mismatch for the xdelta3 archive from ${shown}: expected sha256 ` +
-        `${expectedSha256}, got ${actual}. The archive was deleted unused. If you set ` +
-        'xdelta3-url, make xdelta3-sha256 the sha256 of the archive at that URL; otherwise ' +
-        'the download was corrupted or the release asset changed: report it.',
+        `${expectedSha256}, got ${actual}. The archive was deleted unused`,
+      'If you gave a download URL, its sha256 must be that of the archive at that URL; ' +
+        'otherwise the download was corrupted or the release asset changed: report it',
+      { code: 'xdelta3-checksum' },
     );
   }
   log.info(`Verified sha256 ${actual}`);

@@ -2,6 +2,7 @@
 import * as tc from '@actions/tool-cache';
 import { chmod, lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DeltaGliderError } from '../../../core/errors.js';
 
 export type ArchiveKind = 'tar.gz' | 'zip';
 
@@ -20,10 +21,12 @@ export async function detectArchiveKind(file: string): Promise<ArchiveKind> {
   }
   if (magic[0] === 0x1f && magic[1] === 0x8b) return 'tar.gz';
   if (magic.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))) return 'zip';
-  throw new Error(
+  throw new DeltaGliderError(
     `The downloaded xdelta3 archive is neither a .tar.gz nor a .zip (first bytes: ` +
       `${magic.toString('hex') || 'none'}). It must be one of those, holding the xdelta3 ` +
       'executable.',
+    undefined,
+    { code: 'xdelta3-archive' },
   );
 }
 
@@ -52,9 +55,11 @@ export async function findExecutable(dir: string, name: string, maxDepth = 3): P
     level = next;
   }
   const top = (await readdir(dir)).join(', ') || 'nothing';
-  throw new Error(
+  throw new DeltaGliderError(
     `The xdelta3 archive has no file named ${name} (within ${maxDepth} folders of its root; ` +
       `it holds: ${top}). Package the executable as ${name}.`,
+    undefined,
+    { code: 'xdelta3-archive' },
   );
 }
 

@@ -4,6 +4,7 @@
 import bundled from './xdelta3-manifest.json' with { type: 'json' };
 import { normalizeSha256 } from './checksum.js';
 import { isPlatformKey, type PlatformKey } from './platform.js';
+import { DeltaGliderError } from '../../../core/errors.js';
 
 export interface ManifestAsset {
   url: string;
@@ -21,9 +22,11 @@ export interface Xdelta3Manifest {
 }
 
 function fail(where: string, problem: string): never {
-  throw new Error(
+  throw new DeltaGliderError(
     `Invalid xdelta3 manifest: ${where} ${problem}. ` +
       'Regenerate it with scripts/generate-xdelta3-manifest.mjs (see docs/xdelta3-provisioning.md).',
+    undefined,
+    { code: 'failed' },
   );
 }
 

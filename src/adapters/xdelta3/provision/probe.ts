@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describePlatform } from './platform.js';
+import { DeltaGliderError } from '../../../core/errors.js';
 
 const run = promisify(execFile);
 
@@ -15,17 +16,19 @@ export async function probeXdelta3(binary: string): Promise<string> {
     output = `${stderr}\n${stdout}`;
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
-    throw new Error(
-      `xdelta3 at ${binary} does not run on this runner (${describePlatform()}): ${detail.trim()}. ` +
-        'Use a build for this OS and CPU (set xdelta3-path, or xdelta3-url + xdelta3-sha256).',
+    throw new DeltaGliderError(
+      `xdelta3 at ${binary} does not run on this runner (${describePlatform()}): ${detail.trim()}`,
+      'Use a build for this OS and CPU',
+      { code: 'xdelta3-unusable', fields: { path: binary } },
     );
   }
   const match = /xdelta version (\d[^\s,]*)/i.exec(output);
   if (!match?.[1]) {
     const first = output.trim().split('\n')[0] ?? '';
-    throw new Error(
-      `${binary} ran but did not report an xdelta3 version to -V (it printed: "${first}"). ` +
-        'Is it really xdelta3?',
+    throw new DeltaGliderError(
+      `${binary} ran but did not report an xdelta3 version to -V (it printed: "${first}")`,
+      'Is it really xdelta3?',
+      { code: 'xdelta3-unusable', fields: { path: binary } },
     );
   }
   return match[1];

@@ -1,7 +1,7 @@
 // Obtains the xdelta3 binary the action runs, the setup-* actions' way: a binary the user
 // names, else the runner tool cache, else a download verified against a pinned sha256,
-// else (no build for this platform) whatever xdelta3 is on PATH.
-import * as core from '@actions/core';
+// else (no build for this platform) whatever xdelta3 is on PATH. The caller puts
+// `pathDir` on PATH: that is the runner's business (the action's), not an adapter's.
 import * as tc from '@actions/tool-cache';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -25,6 +25,7 @@ import {
 import { describePlatform, executableName, platformKey, toolCacheArch } from './platform.js';
 import { probeXdelta3 } from './probe.js';
 import { findOnPath } from './which.js';
+import { DeltaGliderError } from '../../../core/errors.js';
 
 /** The xdelta3 version the action ships by default (Debian's; the format notes were measured with it). */
 export const DEFAULT_XDELTA3_VERSION = '3.0.11';
@@ -58,9 +59,14 @@ export interface Xdelta3Binary {
   /** The version the binary reports (`xdelta3 -V`). */
   version: string;
   source: Xdelta3Source;
+  /**
+   * The directory to put on PATH for this step and later ones (a tool cache entry), as
+   * the setup-* actions do; absent when the binary was given or found on PATH.
+   */
+  pathDir?: string;
 }
 
-/** A logger that may also raise notices (@actions/core `notice`); warnings stand in otherwise. */
+/** A logger that may also raise notices (the action's annotations); warnings stand in otherwise. */
 export type ProvisionLogger = LoggerPort & { notice?(message: string): void };
 
 export interface ProvisionOptions {
@@ -76,8 +82,10 @@ function given(value: string | undefined): string | undefined {
 
 function checkVersion(version: string): string {
   if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(version)) {
-    throw new Error(
-      `xdelta3-version must be an exact version such as ${DEFAULT_XDELTA3_VERSION}, got "${version}".`,
+    throw new DeltaGliderError(
+      `The xdelta3 version must be an exact version such as ${DEFAULT_XDELTA3_VERSION}, got "${version}"`,
+      undefined,
+      { code: 'bad-setting', fields: { setting: 'xdelta3-version' } },
     );
   }
   return version;
@@ -88,10 +96,18 @@ function checkUrl(url: string): string {
   try {
     protocol = new URL(url).protocol;
   } catch {
-    throw new Error(`xdelta3-url is not a valid URL: ${displayUrl(url)}.`);
+    throw new DeltaGliderError(
+      `The xdelta3 download URL is not a valid URL: ${displayUrl(url)}`,
+      undefined,
+      { code: 'bad-setting', fields: { setting: 'xdelta3-url' } },
+    );
   }
   if (protocol !== 'https:' && protocol !== 'http:') {
-    throw new Error(`xdelta3-url must be an http(s) URL, got a ${protocol} URL.`);
+    throw new DeltaGliderError(
+      `The xdelta3 download URL must be an http(s) URL, got a ${protocol} URL`,
+      undefined,
+      { code: 'bad-setting', fields: { setting: 'xdelta3-url' } },
+    );
   }
   return url;
 }
@@ -113,15 +129,19 @@ export async function provisionXdelta3(
   }
   const version = checkVersion(given(request.version) ?? DEFAULT_XDELTA3_VERSION);
   if (url && !sha256) {
-    throw new Error(
-      'xdelta3-url is set without xdelta3-sha256. Downloaded binaries are only run after ' +
-        'their checksum is verified: set xdelta3-sha256 to the sha256 of the archive at that URL.',
+    throw new DeltaGliderError(
+      'A download URL for xdelta3 is set without its sha256',
+      'Downloaded binaries are only run after their checksum is verified: give the sha256 of ' +
+        'the archive at that URL',
+      { code: 'bad-setting', fields: { setting: 'xdelta3-sha256', other: 'xdelta3-url' } },
     );
   }
   if (sha256 && !url) {
-    throw new Error(
-      'xdelta3-sha256 is set without xdelta3-url. It is the checksum of a mirror archive: set ' +
-        'xdelta3-url too, or remove xdelta3-sha256 to use the archives this action publishes.',
+    throw new DeltaGliderError(
+      'A sha256 for an xdelta3 download is set without its URL',
+      'It is the checksum of a mirror archive: give the URL too, or remove the sha256 to use ' +
+        'the published archives',
+      { code: 'bad-setting', fields: { setting: 'xdelta3-url', other: 'xdelta3-sha256' } },
     );
   }
   if (url && sha256) {
@@ -143,9 +163,10 @@ async function useGivenBinary(path: string, log: LoggerPort): Promise<Xdelta3Bin
   const absolute = resolve(path);
   const info = await stat(absolute).catch(() => undefined);
   if (!info?.isFile()) {
-    throw new Error(
-      `xdelta3-path ${absolute} ${info ? 'is not a file' : 'does not exist'}. Point it at the ` +
-        'xdelta3 executable, or leave it empty to let the action provide xdelta3.',
+    throw new DeltaGliderError(
+      `The xdelta3 executable ${absolute} ${info ? 'is not a file' : 'does not exist'}`,
+      'Point the path at the xdelta3 executable, or leave it empty to have xdelta3 provided',
+      { code: 'bad-setting', fields: { setting: 'xdelta3-path', path: absolute } },
     );
   }
   const reported = await probeXdelta3(absolute);
@@ -165,18 +186,16 @@ async function useSystemBinary(
     const hooks: AptInstallHooks = {
       notice: (message) => (log.notice ?? log.warning).call(log, message),
       info: (message) => log.info(message),
-      addPath: (dir) => core.addPath(dir),
     };
     const cached = await cachedAptBinary(version, hooks);
     if (cached) return cached;
     const noApt = install === 'never' ? 'xdelta3-install is never' : await aptUnavailable();
     if (!noApt) return aptInstallXdelta3(version, `${reason} and xdelta3 is not on PATH`, hooks);
-    throw new Error(
+    throw new DeltaGliderError(
       `No xdelta3 for this runner: ${reason}, and there is no xdelta3 on PATH (nor could ` +
-        `it be installed with apt: ${noApt}). Fix it with ` +
-        'one of: set xdelta3-path to an xdelta3 executable; set xdelta3-url and ' +
-        'xdelta3-sha256 to a .tar.gz or .zip archive that contains one (e.g. your mirror); ' +
-        'or install xdelta3 in an earlier step (apt-get install xdelta3, brew install xdelta).',
+        `it be installed with apt: ${noApt})`,
+      'Install xdelta3 first (apt-get install xdelta3, brew install xdelta), or give its path',
+      { code: 'xdelta3-unavailable' },
     );
   }
   const reported = await probeXdelta3(found);
@@ -212,9 +231,8 @@ async function installArchive(
 ): Promise<Xdelta3Binary> {
   const hit = await cachedBinary(asset, version, log);
   if (hit) {
-    core.addPath(hit.dir);
     log.info(`Using xdelta3 ${hit.reported} from the tool cache: ${hit.binary}`);
-    return { path: hit.binary, version: hit.reported, source: 'tool-cache' };
+    return { path: hit.binary, version: hit.reported, source: 'tool-cache', pathDir: hit.dir };
   }
 
   const archive = await downloadVerified(asset.url, asset.sha256, log);
@@ -232,9 +250,8 @@ async function installArchive(
     const dir = await tc.cacheDir(dirname(binary), TOOL, version, toolCacheArch());
     const cached = join(dir, basename(binary));
     await makeExecutable(cached);
-    core.addPath(dir);
     log.info(`Installed xdelta3 ${reported} into the tool cache: ${cached}`);
-    return { path: cached, version: reported, source: 'download' };
+    return { path: cached, version: reported, source: 'download', pathDir: dir };
   } finally {
     await rm(archive, { force: true });
     if (extracted) await rm(extracted, { recursive: true, force: true });
