@@ -290,10 +290,20 @@ describeOracle('one name in two forms', () => {
     const dir = join(work, 'two-forms');
     await mkdir(join(dir, 'old'), { recursive: true });
     await mkdir(join(dir, 'new'), { recursive: true });
-    // Ours: the reference, then an app.zip unlike it, which goes direct (no delta pays).
+    // Ours: the reference, then an app.zip unlike it, which goes direct (no delta pays;
+    // one reference per space, or it would become a reference of its own).
     await weUpload(bucket, 'two/', ['app-1.zip']);
     await writeArtifact(join(dir, 'old', 'app.zip'), 2 * MIB, 51);
-    await weUpload(bucket, 'two/', ['app.zip'], join(dir, 'old'));
+    ok(
+      await runOurs(server.endpoint, [
+        'cp',
+        '--references',
+        'single',
+        join(dir, 'old', 'app.zip'),
+        `s3://${bucket}/two/`,
+      ]),
+      'our cp app.zip',
+    );
     // S3 keeps whole seconds: let the second write be visibly newer.
     await new Promise((resolve) => setTimeout(resolve, 1100));
     // Theirs: the next app.zip, close to the reference: a delta, and our object stays.
