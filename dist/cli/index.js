@@ -35070,7 +35070,10 @@ var s3_url = __nccwpck_require__(2629);
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
+// EXTERNAL MODULE: ./src/core/references/choose.ts
+var choose = __nccwpck_require__(6753);
 ;// CONCATENATED MODULE: ./src/cli/args.ts
+
 
 
 
@@ -35087,6 +35090,9 @@ const GLOBAL_OPTIONS = {
     'cache-max-size': { type: 'string' },
     'archive-aware': { type: 'boolean' },
     'no-archive-aware': { type: 'boolean' },
+    references: { type: 'string' },
+    'rotation-ratio': { type: 'string' },
+    'max-references': { type: 'string' },
     json: { type: 'boolean' },
     verbose: { type: 'boolean', short: 'v' },
     debug: { type: 'boolean' },
@@ -35107,6 +35113,11 @@ const GLOBAL_OPTIONS_HELP = `Options for every command:
   --archive-aware       upload .tgz/.zip as archive-aware deltas, as the action does (the
                         DeltaGlider CLI cannot read them); default: DG_ARCHIVE_AWARE, else off
   --no-archive-aware    plain deltas only, whatever DG_ARCHIVE_AWARE says
+  --references MODE     smart (default: a reference per artifact line, renewed as releases
+                        drift) or single (the space's first file only, as the DeltaGlider CLI)
+  --rotation-ratio N    smart: a file whose best delta is above N x its size becomes a new
+                        reference (0..1, default 0.5)
+  --max-references N    smart: references per DeltaSpace, reference.bin included (default 32)
   --json                machine-readable output on stdout
   -v, --verbose         say what happens to each file (on stderr)
   --debug               debug messages, and stack traces on errors
@@ -35146,10 +35157,23 @@ function readGlobal(values, env) {
         cacheDir: text('cache-dir'),
         cacheMaxBytes: parseCacheSize(text('cache-max-size') ?? (env.DG_CACHE_MAX_SIZE || undefined)),
         archiveAware: archiveAware(flag('archive-aware'), flag('no-archive-aware'), env),
+        references: referencePolicy(text),
         json: flag('json'),
         verbose: flag('verbose'),
         debug: flag('debug'),
         help: flag('help'),
+    };
+}
+/** `--references`, `--rotation-ratio`, `--max-references`. */
+function referencePolicy(text) {
+    const defaults = choose/* DEFAULT_REFERENCE_POLICY */.T4;
+    const mode = (text('references') ?? defaults.mode).toLowerCase();
+    if (mode !== 'smart' && mode !== 'single')
+        throw new errors/* InputError */.dz(`--references must be smart or single, got "${mode}"`);
+    return {
+        mode,
+        rotationRatio: number('--rotation-ratio', text('rotation-ratio'), defaults.rotationRatio, 0, 1, false),
+        maxReferences: number('--max-references', text('max-references'), defaults.maxReferences, 1, 1000, true),
     };
 }
 /** `--archive-aware` / `--no-archive-aware`, else DG_ARCHIVE_AWARE, else off. */
@@ -36641,8 +36665,8 @@ async function runHealthChecks(options) {
     return Promise.all(checks);
 }
 
-// EXTERNAL MODULE: ./src/engine.ts + 42 modules
-var engine = __nccwpck_require__(7655);
+// EXTERNAL MODULE: ./src/engine.ts + 45 modules
+var engine = __nccwpck_require__(9586);
 ;// CONCATENATED MODULE: ./src/cli/doctor.ts
 
 
@@ -38023,8 +38047,8 @@ function decodeListedKey(encoded) {
     }
 }
 
-// EXTERNAL MODULE: ./src/engine.ts + 42 modules
-var src_engine = __nccwpck_require__(7655);
+// EXTERNAL MODULE: ./src/engine.ts + 45 modules
+var src_engine = __nccwpck_require__(9586);
 // EXTERNAL MODULE: ./src/cli/output.ts
 var output = __nccwpck_require__(6657);
 // EXTERNAL MODULE: ./src/core/format.ts
@@ -38200,6 +38224,7 @@ function openSession(io, options) {
         xdelta3Binary: options.xdelta3Path,
         maxRatio: options.maxRatio,
         archiveAware: options.archiveAware,
+        references: options.references,
         concurrency: options.concurrency,
         cacheRoot: cacheDir,
         cacheMaxBytes: options.cacheMaxBytes,
@@ -38235,6 +38260,7 @@ function openSession(io, options) {
 /* harmony export */   BB: () => (/* binding */ DELTA_SUFFIX),
 /* harmony export */   C0: () => (/* binding */ stripDeltaSuffix),
 /* harmony export */   Db: () => (/* binding */ referenceKey),
+/* harmony export */   Jo: () => (/* binding */ extraReferenceKey),
 /* harmony export */   Lo: () => (/* binding */ listingPrefix),
 /* harmony export */   MZ: () => (/* binding */ deltaKey),
 /* harmony export */   Ow: () => (/* binding */ referenceKeyFor),
@@ -38243,14 +38269,22 @@ function openSession(io, options) {
 /* harmony export */   UW: () => (/* binding */ spaceFromPrefixUrl),
 /* harmony export */   Wo: () => (/* binding */ REFERENCE_NAME),
 /* harmony export */   cZ: () => (/* binding */ formatSpace),
+/* harmony export */   eg: () => (/* binding */ REFERENCES_FOLDER),
+/* harmony export */   px: () => (/* binding */ extraReferencesPrefix),
 /* harmony export */   rH: () => (/* binding */ nameProblem),
 /* harmony export */   zJ: () => (/* binding */ splitObjectUrl)
 /* harmony export */ });
+/* unused harmony exports referenceId, spaceOfReferenceFolder */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
 
 // Key layout of a DeltaSpace (docs/format.md, "Objects in a DeltaSpace").
 const REFERENCE_NAME = 'reference.bin';
 const DELTA_SUFFIX = '.delta';
+/**
+ * The folder of a DeltaSpace's extra references (docs/format.md, "Several references"):
+ * `<prefix>/.dg-refs/<id>/reference.bin`. Not a DeltaSpace of its own: listings hide it.
+ */
+const REFERENCES_FOLDER = '.dg-refs';
 /** The DeltaSpace a prefix URL names (`s3://b/releases/app/` -> `releases/app`). */
 function spaceFromPrefixUrl(url) {
     return { bucket: url.bucket, prefix: url.key.replace(/\/+$/, '') };
@@ -38267,6 +38301,28 @@ function join(space, name) {
 }
 function referenceKey(space) {
     return join(space, REFERENCE_NAME);
+}
+/** `<prefix>/.dg-refs/<id>/reference.bin`: an extra reference, id from its sha256. */
+function extraReferenceKey(space, sha256) {
+    return join(space, `${REFERENCES_FOLDER}/${referenceId(sha256)}/${REFERENCE_NAME}`);
+}
+/** The id of an extra reference: the first 16 hex digits of its sha256 (content-addressed). */
+function referenceId(sha256) {
+    return sha256.slice(0, 16);
+}
+/** The key prefix listing a DeltaSpace's extra references. */
+function extraReferencesPrefix(space) {
+    return join(space, `${REFERENCES_FOLDER}/`);
+}
+/**
+ * For a directory prefix `a/b/.dg-refs/<id>`: the DeltaSpace prefix `a/b` it belongs to;
+ * undefined for any other directory.
+ */
+function spaceOfReferenceFolder(prefix) {
+    const parts = prefix.split('/');
+    if (parts.length < 2 || parts[parts.length - 2] !== REFERENCES_FOLDER)
+        return undefined;
+    return parts.slice(0, -2).join('/');
 }
 function deltaKey(space, name) {
     return join(space, name + DELTA_SUFFIX);
@@ -38582,6 +38638,173 @@ class OutputLimitError extends _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .Integr
 
 /***/ }),
 
+/***/ 6753:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   L: () => (/* binding */ SINGLE_REFERENCE),
+/* harmony export */   RK: () => (/* binding */ rankCandidates),
+/* harmony export */   T4: () => (/* binding */ DEFAULT_REFERENCE_POLICY),
+/* harmony export */   ic: () => (/* binding */ fallbackCandidate),
+/* harmony export */   rI: () => (/* binding */ CHEAP_TRIAL_BYTES)
+/* harmony export */ });
+/* unused harmony exports MIN_SIMILARITY, MAX_TRIALS */
+/* harmony import */ var _sketch_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1552);
+
+/** Defaults measured on a release train (BENCHMARKS.md, "Release train"). */
+const DEFAULT_REFERENCE_POLICY = {
+    mode: 'smart',
+    rotationRatio: 0.5,
+    maxReferences: 32,
+};
+const SINGLE_REFERENCE = { ...DEFAULT_REFERENCE_POLICY, mode: 'single' };
+/** Below this estimated share of content, a reference is not worth a trial encode. */
+const MIN_SIMILARITY = 0.03;
+/** Trial encodes per file at most; the second only for files up to CHEAP_TRIAL_BYTES. */
+const MAX_TRIALS = 2;
+const CHEAP_TRIAL_BYTES = 64 * 1024 * 1024;
+/**
+ * The references to try, best first: the newest of the file's family (the family's
+ * current reference, after rotations), then the others by sketch similarity.
+ */
+function rankCandidates(refs, family, sketch) {
+    const scored = refs.map((ref) => ({
+        ref,
+        similarity: sketch && ref.sketch ? (0,_sketch_js__WEBPACK_IMPORTED_MODULE_0__/* .similarity */ .k8)(sketch, ref.sketch) : undefined,
+    }));
+    const newestFirst = (a, b) => a.createdAt !== b.createdAt ? (a.createdAt < b.createdAt ? 1 : -1) : a.key < b.key ? -1 : 1;
+    const family_ = scored
+        .filter((s) => s.ref.family === family)
+        .sort((a, b) => newestFirst(a.ref, b.ref))
+        .map((s) => ({ ...s, why: 'family' }));
+    const similar = scored
+        .filter((s) => s.ref.family !== family && (s.similarity ?? 0) >= MIN_SIMILARITY)
+        .sort((a, b) => b.similarity - a.similarity || newestFirst(a.ref, b.ref))
+        .map((s) => ({ ...s, why: 'similar' }));
+    return [...family_.slice(0, 1), ...similar, ...family_.slice(1)].slice(0, MAX_TRIALS);
+}
+/**
+ * Today's choice when nothing matches and no reference may be added: the space's own
+ * reference.bin (or the first one listed).
+ */
+function fallbackCandidate(refs) {
+    const ref = refs.find((r) => r.root) ?? refs[0];
+    return ref && { ref, why: 'fallback' };
+}
+
+
+/***/ }),
+
+/***/ 1552:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ki: () => (/* binding */ SketchBuilder),
+/* harmony export */   jA: () => (/* binding */ decodeSketch),
+/* harmony export */   k8: () => (/* binding */ similarity),
+/* harmony export */   lJ: () => (/* binding */ encodeSketch)
+/* harmony export */ });
+/* unused harmony export SKETCH_SIZE */
+// A content sketch: a few dozen numbers that estimate how much content two files share,
+// without either file at hand. The file is cut into content-defined chunks (a gear
+// rolling hash hits a boundary pattern about once per 512 bytes, wherever the bytes sit,
+// so an insertion moves boundaries only locally), each chunk is fingerprinted, and
+// the SKETCH_SIZE smallest fingerprints are kept (a bottom-k MinHash). Two sketches give
+// an estimate of the Jaccard similarity of the two files' chunk sets, which ranks the
+// references worth a trial encode. A reference's sketch is stored in its metadata
+// (`dg-ref-sketch`) when it is created, so choosing never downloads a reference.
+/** Fingerprints kept: 64 x 4 bytes is 344 base64 characters of metadata (S3 allows 2 KB). */
+const SKETCH_SIZE = 64;
+/** Top bits of the gear hash that must be zero at a chunk boundary: chunks of ~512 bytes. */
+const ANCHOR_BITS = 9;
+function table(seed) {
+    const out = new Uint32Array(256);
+    let x = seed >>> 0;
+    for (let i = 0; i < 256; i++) {
+        // xorshift32: a fixed table, the same on every machine and every release.
+        x ^= x << 13;
+        x >>>= 0;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        x >>>= 0;
+        out[i] = x;
+    }
+    return out;
+}
+const GEAR = table(0x9e3779b9);
+/** Feeds a file's bytes in order; `finish` gives its sketch. */
+class SketchBuilder {
+    gear = 0;
+    chunk = FNV_OFFSET;
+    fingerprints = new Set();
+    update(bytes) {
+        let gear = this.gear;
+        let chunk = this.chunk;
+        const shift = 32 - ANCHOR_BITS;
+        for (let i = 0; i < bytes.length; i++) {
+            const b = bytes[i];
+            // int32 arithmetic throughout: V8 keeps it in registers.
+            gear = ((gear << 1) + GEAR[b]) | 0;
+            chunk = Math.imul(chunk ^ b, FNV_PRIME);
+            if (gear >>> shift === 0) {
+                // A chunk ends here: its fingerprint covers all of its bytes, so two files share
+                // it only where they share the whole run of content.
+                this.fingerprints.add(mix(chunk));
+                chunk = FNV_OFFSET;
+            }
+        }
+        this.gear = gear;
+        this.chunk = chunk;
+    }
+    finish() {
+        return [...this.fingerprints].sort((a, b) => a - b).slice(0, SKETCH_SIZE);
+    }
+}
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+/** murmur3's finalizer: spreads the bits so the smallest values are a fair sample. */
+function mix(h) {
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    return h >>> 0;
+}
+/** Estimated share of chunks two files have in common, 0..1 (bottom-k Jaccard). */
+function similarity(a, b) {
+    const inA = new Set(a);
+    const inB = new Set(b);
+    const union = [...new Set([...a, ...b])].sort((x, y) => x - y).slice(0, SKETCH_SIZE);
+    if (union.length === 0)
+        return 0;
+    const both = union.filter((v) => inA.has(v) && inB.has(v)).length;
+    return both / union.length;
+}
+/** The `dg-ref-sketch` value: big-endian fingerprints, base64. */
+function encodeSketch(sketch) {
+    const bytes = Buffer.alloc(sketch.length * 4);
+    sketch.forEach((v, i) => bytes.writeUInt32BE(v, i * 4));
+    return bytes.toString('base64');
+}
+/** Reads a `dg-ref-sketch` value; anything malformed (it is untrusted) is no sketch. */
+function decodeSketch(value) {
+    if (value === undefined || value.length > 4 * Math.ceil((SKETCH_SIZE * 4) / 3))
+        return undefined;
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value))
+        return undefined;
+    const bytes = Buffer.from(value, 'base64');
+    if (bytes.length % 4 !== 0 || bytes.length === 0)
+        return undefined;
+    const out = [];
+    for (let i = 0; i < bytes.length; i += 4)
+        out.push(bytes.readUInt32BE(i));
+    return [...new Set(out)].sort((x, y) => x - y);
+}
+
+
+/***/ }),
+
 /***/ 2629:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -38702,19 +38925,38 @@ async function walkTree(storage, bucket, listingPrefix) {
     for await (const object of storage.list(bucket, listingPrefix)) {
         if (object.key.endsWith('/') || isInternalKey(object.key))
             continue;
+        const folder = referencesFolderOf(object.key);
         const slash = object.key.lastIndexOf('/');
-        const prefix = slash === -1 ? '' : object.key.slice(0, slash);
+        const prefix = folder ? folder.space : slash === -1 ? '' : object.key.slice(0, slash);
         let directory = directories.get(prefix);
         if (!directory) {
-            directory = { prefix, objects: [] };
+            directory = { prefix, objects: [], extraReferences: [] };
             directories.set(prefix, directory);
         }
-        if (object.key.slice(slash + 1) === _delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .REFERENCE_NAME */ .Wo)
+        // The references folder belongs to its DeltaSpace: never a directory of its own, and
+        // anything in it but a reference is not shown.
+        if (folder) {
+            if (folder.isReference)
+                directory.extraReferences.push(object);
+        }
+        else if (object.key.slice(slash + 1) === _delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .REFERENCE_NAME */ .Wo)
             directory.reference = object;
         else
             directory.objects.push(object);
     }
     return [...directories.values()].sort((a, b) => compare(a.prefix, b.prefix));
+}
+/** For a key inside a `.dg-refs/` folder: the DeltaSpace it belongs to, and whether it is a reference. */
+function referencesFolderOf(key) {
+    const parts = key.split('/');
+    const at = parts.lastIndexOf(_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .REFERENCES_FOLDER */ .eg);
+    if (at === -1 || at === parts.length - 1)
+        return undefined;
+    const rest = parts.slice(at + 1);
+    return {
+        space: parts.slice(0, at).join('/'),
+        isReference: rest.length === 2 && rest[1] === _delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .REFERENCE_NAME */ .Wo,
+    };
 }
 /**
  * The sub-prefixes directly below `prefix` that hold objects at any depth
@@ -38791,7 +39033,7 @@ const TOOL_ID = `${TOOL_NAME}/${VERSION}`;
 
 /***/ }),
 
-/***/ 7655:
+/***/ 9586:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -48233,6 +48475,7 @@ function encodeReference(f) {
         'dg-file-sha256': f.sha256,
         'dg-created-at': formatCreatedAt(f.createdAt),
         'dg-note': 'reference',
+        ...(f.sketch ? { 'dg-ref-sketch': f.sketch } : {}),
     });
 }
 function encodeDelta(f) {
@@ -48987,15 +49230,125 @@ class Downloads {
     }
 }
 
+;// CONCATENATED MODULE: ./src/core/references/family.ts
+// A file's "family": its name with the parts that change from release to release taken
+// out, so that `app-1.4.2-linux-x64.tar.gz` and `app-1.5.0-linux-x64.tar.gz` (one artifact
+// line) match, and `app-1.5.0-darwin-arm64.tar.gz` (another platform) does not.
+/**
+ * Version-like tokens: `1.4.2`, `v2.0.0-rc.1`, `2026.01.05`, a build number `1234`. Not
+ * preceded by a letter or digit, so `x64`, `arm64`, `win32` and `ubuntu22.04` stay.
+ */
+const VERSION = /(?<![a-z0-9])v?\d+(?:\.\d+)*(?:[-.+]?(?:alpha|beta|rc|pre|dev|snapshot|nightly|canary|next)(?:[.-]?\d+)*)?(?![a-z0-9])/g;
+/** A commit hash: 7 to 40 hex digits with at least one digit and one letter. */
+const COMMIT = /(?<![a-z0-9])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}(?![a-z0-9])/g;
+/** The family key of a file name: lowercase, version-like tokens replaced by `*`. */
+function familyOf(name) {
+    return name
+        .toLowerCase()
+        .replace(COMMIT, '*')
+        .replace(VERSION, '*')
+        .replace(/\*(?:[-_.+]*\*)+/g, '*');
+}
+
+// EXTERNAL MODULE: ./src/core/references/sketch.ts
+var references_sketch = __nccwpck_require__(1552);
+;// CONCATENATED MODULE: ./src/core/references/catalog.ts
+
+
+
+
+
+
+
+// The references of one DeltaSpace, found with one HEAD of `reference.bin` and one LIST
+// of `.dg-refs/` (plus a HEAD per extra reference): never a scan of the deltas. There is
+// no index to keep in step: the bucket is the index, so concurrent writers cannot
+// corrupt it and nothing needs rebuilding.
+/** HEADs in flight while reading a space's references. */
+const catalog_HEAD_CONCURRENCY = 8;
+/** Extra references read at most (the listing is untrusted: bound the HEADs it causes). */
+const MAX_LISTED_REFERENCES = 1000;
+/**
+ * The one way to read a reference: its HEAD, and the sha256 it declares. A reference
+ * without one was not written by DeltaGlider (or was changed behind it): an error.
+ */
+async function readReference(storage, bucket, key) {
+    const head = await storage.head(bucket, key);
+    if (!head)
+        return { kind: 'missing' };
+    const sha256 = referenceSha256(head.metadata);
+    if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256)) {
+        throw new errors/* IntegrityError */.cs(`${(0,s3_url/* formatS3Url */.L)(bucket, key)} has no valid dg-file-sha256 metadata`, 'It was not written by DeltaGlider, or was changed behind it; move it away or store the files under another prefix', { code: 'foreign-reference', fields: { bucket, key } });
+    }
+    return { kind: 'found', sha256, head };
+}
+/** Whether the reference at `key` is stored and declares `sha256`. */
+async function isReferenceNow(storage, bucket, key, sha256) {
+    const read = await readReference(storage, bucket, key).catch(() => undefined);
+    return read?.kind === 'found' && read.sha256 === sha256;
+}
+function describeReference(key, root, read) {
+    const source = readField(read.head.metadata, 'source-name');
+    const sketch = (0,references_sketch/* decodeSketch */.jA)(readField(read.head.metadata, 'ref-sketch'));
+    return {
+        key,
+        sha256: read.sha256,
+        size: read.head.size,
+        root,
+        ...(source ? { family: familyOf(source) } : {}),
+        ...(sketch ? { sketch } : {}),
+        createdAt: readField(read.head.metadata, 'created-at') ?? '',
+    };
+}
+/** The space's references: `reference.bin` first (when there is one), then the extra ones. */
+async function readSpaceReferences(storage, space) {
+    const found = [];
+    const rootKey = (0,delta_space/* referenceKey */.Db)(space);
+    const root = await readReference(storage, space.bucket, rootKey);
+    if (root.kind === 'found')
+        found.push(describeReference(rootKey, true, root));
+    const keys = await extraReferenceKeys(storage, space);
+    const extras = await (0,map_limit/* mapLimit */.s)(keys, catalog_HEAD_CONCURRENCY, async (key) => {
+        // One unreadable extra reference must not stop uploads: it is just not a candidate.
+        const read = await readReference(storage, space.bucket, key).catch(() => undefined);
+        return read?.kind === 'found' ? describeReference(key, false, read) : undefined;
+    });
+    for (const extra of extras)
+        if (extra)
+            found.push(extra);
+    return found;
+}
+/** Keys of `<space>/.dg-refs/<id>/reference.bin`, from one listing, bounded. */
+async function extraReferenceKeys(storage, space) {
+    const prefix = (0,delta_space/* extraReferencesPrefix */.px)(space);
+    const keys = [];
+    for await (const object of storage.list(space.bucket, prefix)) {
+        const rest = object.key.slice(prefix.length).split('/');
+        if (rest.length !== 2 || rest[1] !== delta_space/* REFERENCE_NAME */.Wo || !/^[0-9a-f]{16}$/.test(rest[0]))
+            continue;
+        keys.push(object.key);
+        if (keys.length >= MAX_LISTED_REFERENCES)
+            break;
+    }
+    return keys;
+}
+
 ;// CONCATENATED MODULE: ./src/core/remover.ts
 
 
 
+
+
+
+/** HEADs in flight when checking which deltas still need an extra reference. */
+const remover_HEAD_CONCURRENCY = 8;
 /**
- * Removes a logical file from a DeltaSpace: `<name>` and/or `<name>.delta`, then the
- * space's `reference.bin` once no `.delta` is left at that level. Only this exact level
- * counts: a deeper prefix, or a sibling prefix that merely starts with the same
- * characters (`app` and `app2`), is another DeltaSpace with its own reference.
+ * Removes a logical file from a DeltaSpace: `<name>` and/or `<name>.delta`; then the
+ * space's `reference.bin` and extra references once no `.delta` is left at that level,
+ * or else the extra reference the removed delta used once no other delta points at it.
+ * Only this exact level counts: a deeper prefix, or a sibling prefix that merely starts
+ * with the same characters (`app` and `app2`), is another DeltaSpace with its own
+ * reference.
  *
  * Not safe against an upload to the same space at the same moment: a delta written
  * between the listing and the reference's deletion would lose its reference.
@@ -49003,9 +49356,15 @@ class Downloads {
 async function removeFile(storage, log, space, name, options = {}) {
     (0,delta_space/* assertValidName */.QB)(name);
     const targets = [];
+    let usedReference;
     for (const key of [(0,delta_space/* directKey */.Rr)(space, name), (0,delta_space/* deltaKey */.MZ)(space, name)]) {
-        if (await storage.head(space.bucket, key))
-            targets.push(key);
+        const head = await storage.head(space.bucket, key);
+        if (!head)
+            continue;
+        targets.push(key);
+        const decoded = decodeObject(head.metadata);
+        if (key.endsWith(delta_space/* DELTA_SUFFIX */.BB) && decoded.type === 'delta' && decoded.refKey)
+            usedReference = (0,delta_space/* referenceKeyFor */.Ow)(decoded.refKey);
     }
     if (targets.length === 0) {
         throw new errors/* NotFoundError */.m_(`Neither ${(0,s3_url/* formatS3Url */.L)(space.bucket, (0,delta_space/* directKey */.Rr)(space, name))} nor its .delta exists`, `List ${(0,delta_space/* formatSpace */.cZ)(space)} to see the names it holds`);
@@ -49013,23 +49372,53 @@ async function removeFile(storage, log, space, name, options = {}) {
     for (const key of targets)
         await remove(storage, log, space.bucket, key, options.dryRun);
     const refKey = (0,delta_space/* referenceKey */.Db)(space);
-    const referenceRemoved = !(await anyDeltaLeft(storage, space, new Set(targets))) &&
-        (await storage.head(space.bucket, refKey)) !== undefined;
-    if (referenceRemoved) {
-        log.info(`${(0,delta_space/* formatSpace */.cZ)(space)} holds no delta any more: removing its reference.bin`);
-        await remove(storage, log, space.bucket, refKey, options.dryRun);
+    const left = await deltasLeft(storage, space, new Set(targets));
+    const references = [];
+    if (left.length === 0) {
+        if (await storage.head(space.bucket, refKey))
+            references.push(refKey);
+        references.push(...(await extraReferenceKeys(storage, space)));
+        if (references.length > 0)
+            log.info(`${(0,delta_space/* formatSpace */.cZ)(space)} holds no delta any more: removing its references`);
     }
-    return { name, deleted: referenceRemoved ? [...targets, refKey] : targets, referenceRemoved };
+    else if (usedReference?.startsWith((0,delta_space/* extraReferencesPrefix */.px)(space)) &&
+        !(await anyPointsAt(storage, space.bucket, left, usedReference)) &&
+        (await storage.head(space.bucket, usedReference))) {
+        log.info(`No delta of ${(0,delta_space/* formatSpace */.cZ)(space)} needs ${usedReference} any more: removing it`);
+        references.push(usedReference);
+    }
+    for (const key of references)
+        await remove(storage, log, space.bucket, key, options.dryRun);
+    return {
+        name,
+        deleted: [...targets, ...references],
+        referenceRemoved: references.includes(refKey),
+    };
 }
-/** Whether a `.delta` is left directly in the space, `gone` (deleted, or to be in a dry run) aside. */
-async function anyDeltaLeft(storage, space, gone) {
+/** The `.delta` keys left directly in the space, `gone` (deleted, or to be in a dry run) aside. */
+async function deltasLeft(storage, space, gone) {
     const prefix = (0,delta_space/* listingPrefix */.Lo)(space);
+    const left = [];
     for await (const object of storage.list(space.bucket, prefix)) {
         const rest = object.key.slice(prefix.length);
         if (!rest.includes('/') && rest.endsWith(delta_space/* DELTA_SUFFIX */.BB) && !gone.has(object.key))
-            return true;
+            left.push(object.key);
     }
-    return false;
+    return left;
+}
+/** Whether any of the deltas `keys` is made against the reference `refKey` (one HEAD each). */
+async function anyPointsAt(storage, bucket, keys, refKey) {
+    const uses = await (0,map_limit/* mapLimit */.s)(keys, remover_HEAD_CONCURRENCY, async (key) => {
+        const head = await storage.head(bucket, key);
+        const decoded = decodeObject(head?.metadata ?? {});
+        if (!head)
+            return false;
+        // Not readable as a delta: keep the reference rather than risk breaking one.
+        if (decoded.type !== 'delta')
+            return true;
+        return (0,delta_space/* referenceKeyFor */.Ow)(decoded.refKey ?? '') === refKey;
+    });
+    return uses.some(Boolean);
 }
 async function remove(storage, log, bucket, key, dryRun = false) {
     if (dryRun) {
@@ -49067,7 +49456,9 @@ async function computeStats(storage, bucket, listingPrefix, log) {
     const grouped = directories.map(() => []);
     parts.forEach((part, i) => grouped[work[i].index].push(part));
     const perDirectory = directories.map((directory, index) => summarize(directory, grouped[index]));
-    const spaces = directories.flatMap((directory, index) => directory.reference ? [{ prefix: directory.prefix, ...perDirectory[index] }] : []);
+    const spaces = directories.flatMap((directory, index) => directory.reference || directory.extraReferences.length > 0
+        ? [{ prefix: directory.prefix, ...perDirectory[index] }]
+        : []);
     return {
         bucket,
         prefix: listingPrefix,
@@ -49120,12 +49511,12 @@ function baseName(key) {
 function summarize(directory, parts) {
     const count = (kind) => parts.filter((p) => p.kind === kind).length;
     const files = parts.filter((p) => p.name !== undefined);
-    const referenceBytes = directory.reference?.size ?? 0;
+    const referenceBytes = [directory.reference, ...directory.extraReferences].reduce((total, r) => total + (r?.size ?? 0), 0);
     return withSavings({
         files: files.length,
         originalBytes: files.reduce((total, p) => total + p.originalBytes, 0),
         storedBytes: referenceBytes + parts.reduce((total, p) => total + p.storedBytes, 0),
-        references: directory.reference ? 1 : 0,
+        references: (directory.reference ? 1 : 0) + directory.extraReferences.length,
         deltas: count('delta'),
         direct: count('direct'),
         plain: count('plain'),
@@ -49298,6 +49689,8 @@ function assertUniqueNames(paths) {
     }
 }
 
+// EXTERNAL MODULE: ./src/core/references/choose.ts
+var choose = __nccwpck_require__(6753);
 ;// CONCATENATED MODULE: ./src/core/policy.ts
 // Which files are worth storing as deltas. A delta only pays when the file is large
 // enough and shares bytes with other versions; text, media and checksums rarely do, and
@@ -49382,12 +49775,21 @@ function policy_classify(name, size, head, minDeltaBytes = MIN_DELTA_BYTES) {
 
 
 
+
+
+
+
 /** Tries at creating a reference whose creation another writer claimed first. */
 const REFERENCE_ATTEMPTS = 6;
+const LOST_RACE = { kind: 'lost-race' };
+function catalogKey(space) {
+    return `${space.bucket}\n${space.prefix}`;
+}
 /** Stores local files in a DeltaSpace as reference, delta or direct objects. */
 class Uploader {
     deps;
     options;
+    catalogs = new Map();
     constructor(deps, options) {
         this.deps = deps;
         this.options = options;
@@ -49439,46 +49841,138 @@ class Uploader {
         return { path, codec: found.codec, sha256, size };
     }
     async store(space, file, head) {
-        const { log } = this.deps;
-        const { name, size } = file;
+        const { log, storage } = this.deps;
+        const { name } = file;
         const eligibility = file.expanded
             ? { eligible: true }
-            : policy_classify(name, size, head, this.options.minDeltaBytes);
+            : policy_classify(name, file.size, head, this.options.minDeltaBytes);
         if (!eligibility.eligible) {
             log.info(`${name}: stored direct (${eligibility.reason})`);
             return this.putDirect(space, file);
         }
-        const refKey = (0,delta_space/* referenceKey */.Db)(space);
-        let refHead = await this.deps.storage.head(space.bucket, refKey);
+        const rootKey = (0,delta_space/* referenceKey */.Db)(space);
+        let root = await readReference(storage, space.bucket, rootKey);
         for (let attempt = 1;; attempt++) {
-            if (!refHead) {
-                const created = await this.createReference(space, file);
-                if (created)
-                    return created;
+            if (root.kind === 'missing') {
+                const created = await this.createRootReference(space, file);
+                if (created.kind === 'created')
+                    return created.result;
                 // Another writer's conditional PUT won but may still be in flight (or may fail):
                 // wait for its reference to appear, and try to create it again if it never does.
-                refHead = await this.deps.storage.head(space.bucket, refKey);
-                if (!refHead) {
+                root = await readReference(storage, space.bucket, rootKey);
+                if (root.kind === 'missing') {
                     if (attempt >= REFERENCE_ATTEMPTS) {
-                        throw new errors/* DeltaGliderError */.a9(`${(0,s3_url/* formatS3Url */.L)(space.bucket, refKey)} is being created by another writer but never appeared`, 'Try again; if it persists, check for stuck uploads to this DeltaSpace', { code: 'reference-never-appeared', fields: { bucket: space.bucket, key: refKey } });
+                        throw new errors/* DeltaGliderError */.a9(`${(0,s3_url/* formatS3Url */.L)(space.bucket, rootKey)} is being created by another writer but never appeared`, 'Try again; if it persists, check for stuck uploads to this DeltaSpace', { code: 'reference-never-appeared', fields: { bucket: space.bucket, key: rootKey } });
                     }
                     await this.deps.clock.sleep(250 * 2 ** attempt);
                     continue;
                 }
             }
-            const refSha = referenceSha256(refHead.metadata);
-            if (!refSha) {
-                throw new errors/* IntegrityError */.cs(`${(0,s3_url/* formatS3Url */.L)(space.bucket, refKey)} has no dg-file-sha256 metadata`, 'It was not written by DeltaGlider, or was changed behind it; move it away or store the files under another prefix', { code: 'foreign-reference', fields: { bucket: space.bucket, key: refKey } });
-            }
-            const stored = await this.putDelta(space, file, refSha);
-            if (stored)
-                return stored;
+            const stored = this.policy.mode === 'smart'
+                ? await this.storeSmart(space, file)
+                : await this.putDelta(space, file, { key: rootKey, sha256: root.sha256 });
+            if (stored.kind === 'stored')
+                return stored.result;
             // The reference was replaced while this delta was being made: only a racer on a
             // store that ignores If-None-Match does that, and it settles within a few tries.
             if (attempt >= REFERENCE_ATTEMPTS) {
-                throw new errors/* DeltaGliderError */.a9(`${(0,s3_url/* formatS3Url */.L)(space.bucket, refKey)} kept changing while ${name} was stored against it`, 'Other writers keep replacing the reference; try again once they are done', { code: 'reference-kept-changing', fields: { bucket: space.bucket, key: refKey } });
+                throw new errors/* DeltaGliderError */.a9(`${(0,s3_url/* formatS3Url */.L)(space.bucket, stored.refKey)} kept changing while ${name} was stored against it`, 'Other writers keep replacing the reference; try again once they are done', { code: 'reference-kept-changing', fields: { bucket: space.bucket, key: stored.refKey } });
             }
-            refHead = await this.deps.storage.head(space.bucket, refKey);
+            this.catalogs.delete(catalogKey(space));
+            root = await readReference(storage, space.bucket, rootKey);
+        }
+    }
+    get policy() {
+        return this.options.references ?? choose/* SINGLE_REFERENCE */.L;
+    }
+    /**
+     * Smart references (docs/format.md, "Several references"): the file is trial-encoded
+     * against its family's newest reference, else the references whose sketches overlap
+     * its own; when the best delta is above the rotation ratio (or nothing matches), the
+     * file becomes a new reference under `.dg-refs/`, up to the space's cap.
+     */
+    async storeSmart(space, file) {
+        const { log } = this.deps;
+        const policy = this.policy;
+        const refs = await this.catalog(space);
+        const sketch = await this.sketchOf(file);
+        const ranked = (0,choose/* rankCandidates */.RK)(refs, familyOf(file.name), sketch);
+        const full = refs.length >= policy.maxReferences;
+        const fallback = full && ranked.length === 0 ? (0,choose/* fallbackCandidate */.ic)(refs) : undefined;
+        const candidates = fallback ? [fallback] : ranked;
+        const targetSize = file.expanded?.size ?? file.size;
+        let best;
+        try {
+            for (const [index, candidate] of candidates.entries()) {
+                const goodEnough = best && best.encoded.size <= policy.rotationRatio * file.size;
+                if (index > 0 && (goodEnough || targetSize > choose/* CHEAP_TRIAL_BYTES */.rI))
+                    break;
+                const trial = await this.trial(space, file, candidate.ref);
+                if (!trial)
+                    continue;
+                log.debug(`${file.name}: trial against ${candidate.ref.key} (${candidate.why}): ${trial.encoded.size} bytes`);
+                if (!best || trial.encoded.size < best.encoded.size) {
+                    await best?.encoded.dispose();
+                    best = trial;
+                }
+                else
+                    await trial.encoded.dispose();
+            }
+            const ratio = best ? best.encoded.size / Math.max(1, file.size) : Infinity;
+            if (ratio > policy.rotationRatio && !full) {
+                log.info(best
+                    ? `${file.name}: its best delta is ${(ratio * 100).toFixed(1)}% of the file (rotation ratio ${policy.rotationRatio}); it becomes a new reference`
+                    : `${file.name}: no reference of ${(0,delta_space/* formatSpace */.cZ)(space)} shares its content; it becomes a new reference`);
+                const created = await this.createExtraReference(space, file, sketch);
+                if (created.kind === 'created')
+                    return { kind: 'stored', result: created.result };
+            }
+            if (!best)
+                return { kind: 'stored', result: await this.putDirect(space, file) };
+            return await this.putTrial(space, file, best);
+        }
+        finally {
+            await best?.encoded.dispose();
+        }
+    }
+    /** The space's references, read once per run (and again after a lost race). */
+    catalog(space) {
+        const key = catalogKey(space);
+        let pending = this.catalogs.get(key);
+        if (!pending) {
+            pending = readSpaceReferences(this.deps.storage, space);
+            this.catalogs.set(key, pending);
+            pending.catch(() => this.catalogs.delete(key));
+        }
+        return pending;
+    }
+    async sketchOf(file) {
+        const { sketcher } = this.deps;
+        if (!sketcher || this.policy.mode !== 'smart')
+            return undefined;
+        return sketcher.sketchFile(file.expanded?.path ?? file.path);
+    }
+    /** Encodes `file` against `ref`, or undefined when the reference is gone or changed. */
+    async trial(space, file, ref) {
+        const refPath = await this.localReference(space, ref);
+        if (refPath === undefined)
+            return undefined;
+        return { ref, encoded: await this.encode(file, refPath, ref.sha256) };
+    }
+    /**
+     * A verified local copy of a reference, or undefined when it was replaced or removed
+     * since its metadata was read (unless the metadata still says `ref.sha256`: then the
+     * object is corrupt, and the error stands).
+     */
+    async localReference(space, ref) {
+        try {
+            return await this.deps.references.localCopy(space.bucket, ref.key, ref.sha256);
+        }
+        catch (error) {
+            const changed = error instanceof errors/* IntegrityError */.cs || error instanceof errors/* NotFoundError */.m_;
+            if (changed && !(await isReferenceNow(this.deps.storage, space.bucket, ref.key, ref.sha256)))
+                return undefined;
+            throw error;
         }
     }
     /** An object already holding these exact bytes under this name makes the upload a no-op. */
@@ -49502,37 +49996,79 @@ class Uploader {
     }
     /**
      * Makes `file` the reference of an empty DeltaSpace: `reference.bin` plus the zero-diff
-     * delta the DeltaGlider CLI needs to find the first version by name. Returns undefined
-     * when another writer created the reference first: the caller then deltas against it.
+     * delta the DeltaGlider CLI needs to find the first version by name. `lost-race` when
+     * another writer created the reference first: the caller then deltas against it.
      */
-    async createReference(space, file) {
-        const { storage, clock, log, references } = this.deps;
+    async createRootReference(space, file) {
+        const { log } = this.deps;
         const refKey = (0,delta_space/* referenceKey */.Db)(space);
-        const outcome = await inStep(this.deps.progress, file.name, 'uploading as the reference', file.size, (onProgress) => storage.upload(space.bucket, refKey, file.path, encodeReference({ sourceName: file.name, sha256: file.sha256, createdAt: clock.now() }), { ifAbsent: true, onProgress }));
+        const outcome = await this.putReference(space, file, refKey, await this.sketchOf(file));
         if (outcome === 'exists') {
             log.info(`${file.name}: another writer created the reference first; storing a delta against it`);
-            return undefined;
+            return LOST_RACE;
         }
-        if (!(await this.stillReference(space, file)))
-            return undefined;
+        return this.finishReference(space, file, refKey, 'became the reference of');
+    }
+    /**
+     * Makes `file` an extra reference, `.dg-refs/<sha256 prefix>/reference.bin`, plus its
+     * zero-diff delta. The key follows from the bytes, so racers making different files
+     * references never collide, and racers with the same bytes write the same object:
+     * `exists` with our sha256 is as good as created.
+     */
+    async createExtraReference(space, file, sketch) {
+        const { storage } = this.deps;
+        const refKey = (0,delta_space/* extraReferenceKey */.Jo)(space, file.sha256);
+        const outcome = await this.putReference(space, file, refKey, sketch);
+        if (outcome === 'exists') {
+            const read = await readReference(storage, space.bucket, refKey).catch(() => undefined);
+            if (read?.kind !== 'found' || read.sha256 !== file.sha256)
+                return LOST_RACE;
+        }
+        const created = await this.finishReference(space, file, refKey, 'became a new reference in');
+        if (created.kind === 'created') {
+            const refs = await this.catalog(space);
+            const read = await readReference(storage, space.bucket, refKey);
+            if (read.kind === 'found' && !refs.some((r) => r.key === refKey))
+                refs.push(describeReference(refKey, false, read));
+        }
+        return created;
+    }
+    putReference(space, file, refKey, sketch) {
+        const { storage, clock } = this.deps;
+        const metadata = encodeReference({
+            sourceName: file.name,
+            sha256: file.sha256,
+            createdAt: clock.now(),
+            ...(sketch && sketch.length > 0 ? { sketch: (0,references_sketch/* encodeSketch */.lJ)(sketch) } : {}),
+        });
+        return inStep(this.deps.progress, file.name, 'uploading as the reference', file.size, (onProgress) => storage.upload(space.bucket, refKey, file.path, metadata, { ifAbsent: true, onProgress }));
+    }
+    /** After the reference object is written: checks it, writes the zero-diff delta. */
+    async finishReference(space, file, refKey, became) {
+        const { log, references } = this.deps;
+        const ref = { key: refKey, sha256: file.sha256 };
+        if (!(await this.stillReference(space, file, refKey)))
+            return LOST_RACE;
         await references.adopt(file.path, file.sha256);
-        const zeroDiff = await this.encodeAndPut(space, file, file.path, file.sha256, ZERO_DIFF_NOTE);
+        const zeroDiff = await this.encodeAndPut(space, file, file.path, ref, ZERO_DIFF_NOTE);
         // Checked again after the zero-diff delta is written: a racer that overwrote the
         // reference meanwhile would leave that delta pointing at bytes no longer stored,
         // and the delta against the winner written next replaces it.
-        if (!(await this.stillReference(space, file)))
-            return undefined;
+        if (!(await this.stillReference(space, file, refKey)))
+            return LOST_RACE;
         await this.removeStale(space, (0,delta_space/* directKey */.Rr)(space, file.name));
-        log.info(`${file.name}: became the reference of ${(0,delta_space/* formatSpace */.cZ)(space)}`);
-        return this.result(file, zeroDiff.key, 'reference', file.size + zeroDiff.size);
+        log.info(`${file.name}: ${became} ${(0,delta_space/* formatSpace */.cZ)(space)}`);
+        return {
+            kind: 'created',
+            result: this.result(file, zeroDiff.key, 'reference', file.size + zeroDiff.size),
+        };
     }
     /**
      * Stores that ignore If-None-Match report success to every racer; the reference's
      * metadata tells whose bytes are stored.
      */
-    async stillReference(space, file) {
-        const head = await this.deps.storage.head(space.bucket, (0,delta_space/* referenceKey */.Db)(space));
-        if (head && referenceSha256(head.metadata) === file.sha256)
+    async stillReference(space, file, refKey) {
+        if (await isReferenceNow(this.deps.storage, space.bucket, refKey, file.sha256))
             return true;
         this.deps.log.info(`${file.name}: another writer's reference won the race; storing a delta against it`);
         return false;
@@ -49542,56 +50078,66 @@ class Uploader {
         if (delta.refSha256 === undefined)
             return true; // legacy: checked on download
         const refKey = (0,delta_space/* referenceKeyFor */.Ow)(delta.refKey ?? (0,delta_space/* referenceKey */.Db)(space));
-        const head = await this.deps.storage.head(space.bucket, refKey);
-        return head !== undefined && referenceSha256(head.metadata) === delta.refSha256;
-    }
-    /** Whether reference.bin currently declares `refSha`. */
-    async isReference(space, refSha) {
-        const head = await this.deps.storage.head(space.bucket, (0,delta_space/* referenceKey */.Db)(space));
-        return head !== undefined && referenceSha256(head.metadata) === refSha;
+        return isReferenceNow(this.deps.storage, space.bucket, refKey, delta.refSha256);
     }
     /**
-     * Stores `file` as a delta against the reference whose sha256 is `refSha`, or returns
-     * undefined when reference.bin stopped being that reference meanwhile (the caller
-     * starts over against the one stored now).
+     * Stores `file` as a delta against `ref` (one reference per space), or
+     * `reference-changed` when that reference was replaced meanwhile (the caller starts
+     * over against the one stored now).
      */
-    async putDelta(space, file, refSha) {
-        let refPath;
+    async putDelta(space, file, ref) {
+        const trial = await this.trial(space, file, ref);
+        if (!trial)
+            return { kind: 'reference-changed', refKey: ref.key };
         try {
-            refPath = await this.deps.references.localCopy(space.bucket, (0,delta_space/* referenceKey */.Db)(space), refSha);
+            return await this.putTrial(space, file, trial);
         }
-        catch (error) {
-            // Bytes that no longer match the metadata read a moment ago, or no object at all:
-            // replaced or removed in between, unless the metadata still says `refSha` (then the
-            // object is corrupt, and the error stands).
-            const changed = error instanceof errors/* IntegrityError */.cs || error instanceof errors/* NotFoundError */.m_;
-            if (changed && !(await this.isReference(space, refSha)))
-                return undefined;
-            throw error;
+        finally {
+            await trial.encoded.dispose();
         }
-        const delta = await this.encodeAndPut(space, file, refPath, refSha);
+    }
+    /** Uploads an encoded delta (or the file direct, over max-ratio) and checks its reference. */
+    async putTrial(space, file, trial) {
+        const { ref, encoded } = trial;
+        const delta = await this.put(space, file, encoded, ref);
         if (delta.skipped)
-            return this.putDirect(space, file);
+            return { kind: 'stored', result: await this.putDirect(space, file) };
         // Checked after the write: on a store that ignores If-None-Match, a racer's late
-        // reference.bin may have replaced the one this delta was made against, and the delta
+        // reference may have replaced the one this delta was made against, and the delta
         // would never rebuild. Seen here, the caller makes it again against the new one.
-        if (!(await this.isReference(space, refSha))) {
+        if (!(await isReferenceNow(this.deps.storage, space.bucket, ref.key, ref.sha256))) {
             this.deps.log.info(`${file.name}: the reference changed while its delta was stored; storing it again`);
-            return undefined;
+            return { kind: 'reference-changed', refKey: ref.key };
         }
         await this.removeStale(space, (0,delta_space/* directKey */.Rr)(space, file.name));
         const stored = this.result(file, delta.key, 'delta', delta.size);
-        return delta.archiveAware ? { ...stored, archiveAware: true } : stored;
+        return {
+            kind: 'stored',
+            result: delta.archiveAware ? { ...stored, archiveAware: true } : stored,
+        };
+    }
+    /** Encodes `file` against `refPath` and uploads it as the delta (zero-diff deltas). */
+    async encodeAndPut(space, file, refPath, ref, note) {
+        const encoded = await this.encode(file, refPath, ref.sha256);
+        try {
+            return await this.put(space, file, encoded, ref, note);
+        }
+        finally {
+            await encoded.dispose();
+        }
     }
     /**
-     * Encodes `file` against `refPath` and uploads the delta, unless it exceeds the
-     * max-ratio (then `skipped`: nothing was written).
+     * Encodes `file` against the reference at `refPath`: the plain delta, and the
+     * archive-aware one when the file has an expanded form; keeps the smaller.
      */
-    async encodeAndPut(space, file, refPath, refSha, note) {
-        const { differ, files, storage, clock, log } = this.deps;
-        const key = (0,delta_space/* deltaKey */.MZ)(space, file.name);
+    async encode(file, refPath, refSha) {
+        const { files, log } = this.deps;
         const deltaPath = files.tempPath(`${file.name}.delta`);
         const plainPath = files.tempPath(`${file.name}.plain.delta`);
+        const dispose = async () => {
+            await files.remove(deltaPath);
+            await files.remove(plainPath);
+        };
         try {
             await this.encodeStep(file.name, refPath, file.path, plainPath);
             const aware = file.expanded && (await this.encodeAware(file, file.expanded, refSha, refPath, deltaPath));
@@ -49603,37 +50149,50 @@ class Uploader {
             if (aware && !archive) {
                 log.info(`${file.name}: the plain delta (${plainSize} bytes) is smaller than the archive-aware one (${aware.size}); storing it`);
             }
-            const chosenPath = archive ? deltaPath : plainPath;
-            const size = archive?.size ?? plainSize;
-            const skip = note === undefined && this.overMaxRatio(file, size, archive?.targetSize);
-            if (skip)
-                return { key, size, skipped: true };
-            const meta = encodeDelta({
-                originalName: file.name,
-                sha256: file.sha256,
-                size: file.size,
-                createdAt: clock.now(),
-                refKey: (0,delta_space/* referenceKey */.Db)(space),
-                refSha256: refSha,
-                deltaSize: size,
-                deltaCmd: differ.describeEncode('reference.bin', file.name, `${file.name}.delta`),
-                note,
-                archive: archive && {
-                    codec: file.expanded.codec,
-                    refView: archive.refView,
-                    expandedSize: file.expanded.size,
-                    expandedSha256: file.expanded.sha256,
-                    refViewSize: archive.refViewSize,
-                    refViewSha256: archive.refViewSha256,
-                },
-            });
-            await inStep(this.deps.progress, file.name, 'uploading the delta', size, (onProgress) => storage.upload(space.bucket, key, chosenPath, meta, { onProgress }));
-            return { key, size, skipped: false, archiveAware: archive !== undefined };
+            return {
+                path: archive ? deltaPath : plainPath,
+                size: archive?.size ?? plainSize,
+                archive,
+                dispose,
+            };
         }
-        finally {
-            await files.remove(deltaPath);
-            await files.remove(plainPath);
+        catch (error) {
+            await dispose();
+            throw error;
         }
+    }
+    /**
+     * Uploads an encoded delta against `ref`, unless it exceeds the max-ratio (then
+     * `skipped`: nothing was written; zero-diff deltas, with a note, are always written).
+     */
+    async put(space, file, encoded, ref, note) {
+        const { differ, storage, clock } = this.deps;
+        const key = (0,delta_space/* deltaKey */.MZ)(space, file.name);
+        const { size, archive } = encoded;
+        const skip = note === undefined && this.overMaxRatio(file, size, archive?.targetSize);
+        if (skip)
+            return { key, size, skipped: true };
+        const meta = encodeDelta({
+            originalName: file.name,
+            sha256: file.sha256,
+            size: file.size,
+            createdAt: clock.now(),
+            refKey: ref.key,
+            refSha256: ref.sha256,
+            deltaSize: size,
+            deltaCmd: differ.describeEncode('reference.bin', file.name, `${file.name}.delta`),
+            note,
+            archive: archive && {
+                codec: file.expanded.codec,
+                refView: archive.refView,
+                expandedSize: file.expanded.size,
+                expandedSha256: file.expanded.sha256,
+                refViewSize: archive.refViewSize,
+                refViewSha256: archive.refViewSha256,
+            },
+        });
+        await inStep(this.deps.progress, file.name, 'uploading the delta', size, (onProgress) => storage.upload(space.bucket, key, encoded.path, meta, { onProgress }));
+        return { key, size, skipped: false, archiveAware: archive !== undefined };
     }
     async encodeStep(name, source, target, out) {
         const { differ, files } = this.deps;
@@ -49843,14 +50402,14 @@ function unchecked(file) {
  * bucket-only store, so it judges the bucket and never a cached copy.
  */
 function createCore(deps, options) {
-    const { storage, differ, hasher, cache, files, clock, log, archiveCodec } = deps;
+    const { storage, differ, hasher, cache, files, clock, log, archiveCodec, sketcher } = deps;
     const progress = deps.progress ?? NO_PROGRESS;
     const { concurrency } = options;
     const archives = archiveCodec && new ArchiveViews(archiveCodec, files, hasher);
     const store = (policy) => new ReferenceStore({ storage, hasher, cache, files, log, progress }, policy);
     const reader = (references) => new Downloader({ storage, differ, hasher, files, log, progress, references, archives });
     const references = store('cache-first');
-    const uploader = new Uploader({ storage, differ, hasher, files, clock, log, progress, references, archives }, options);
+    const uploader = new Uploader({ storage, differ, hasher, files, clock, log, progress, references, archives, sketcher }, options);
     return {
         uploads: new Uploads({ storage, uploader, progress, concurrency }),
         downloads: new Downloads({
@@ -49931,7 +50490,22 @@ class DeltaService {
     }
 }
 
+;// CONCATENATED MODULE: ./src/adapters/content-sketcher.ts
+
+
+/** Streams a file through the core's sketch (references/sketch.ts) in 1 MiB reads. */
+class FileSketcher {
+    async sketchFile(path) {
+        const builder = new references_sketch/* SketchBuilder */.Ki();
+        for await (const chunk of (0,external_node_fs_.createReadStream)(path, { highWaterMark: 1024 * 1024 })) {
+            builder.update(chunk);
+        }
+        return builder.finish();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/engine.ts
+
 
 
 
@@ -49967,6 +50541,7 @@ function createEngine(options) {
         clock: new SystemClock(),
         log: options.log,
         progress: options.progress,
+        sketcher: new FileSketcher(),
         // Its temporary files live in the scratch directory, so an interrupted run's go too.
         archiveCodec: (0,local_errors/* withLocalErrors */.rG)(new ArchiveCodec({
             tempDir: files.scratchDir,
@@ -49977,6 +50552,7 @@ function createEngine(options) {
         maxRatio: options.maxRatio,
         concurrency: options.concurrency,
         archiveAware: options.archiveAware ?? false,
+        references: options.references,
     });
     return {
         service,
