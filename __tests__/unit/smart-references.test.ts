@@ -8,6 +8,7 @@ import {
   decodeSketch,
   encodeSketch,
   similarity,
+  SketchBuilder,
   SKETCH_SIZE,
 } from '../../src/core/references/sketch.js';
 import {
@@ -103,6 +104,27 @@ describe('content sketch', () => {
     expect(encodeSketch(a!).length).toBeLessThan(400);
     expect(decodeSketch('not base64!')).toBeUndefined();
     expect(decodeSketch('A'.repeat(10_000))).toBeUndefined();
+  });
+
+  it('keeps the smallest fingerprints, sorted and distinct, however the bytes arrive', () => {
+    const bytes = new Uint8Array(512 * 1024);
+    let x = 7;
+    for (let i = 0; i < bytes.length; i++)
+      bytes[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
+    const whole = new SketchBuilder();
+    whole.update(bytes);
+    const pieces = new SketchBuilder();
+    for (let at = 0; at < bytes.length; at += 977) pieces.update(bytes.subarray(at, at + 977));
+    // Twice the content: no new chunk content beyond the seam, so nearly the same sketch.
+    const twice = new SketchBuilder();
+    twice.update(bytes);
+    twice.update(bytes);
+    const sketch = whole.finish();
+    expect(sketch).toHaveLength(SKETCH_SIZE);
+    expect([...sketch].sort((a, b) => a - b)).toEqual(sketch);
+    expect(new Set(sketch).size).toBe(SKETCH_SIZE);
+    expect(pieces.finish()).toEqual(sketch);
+    expect(similarity(twice.finish(), sketch)).toBeGreaterThan(0.9);
   });
 });
 

@@ -42,7 +42,9 @@ const GEAR = table(0x9e3779b9);
 export class SketchBuilder {
   private gear = 0;
   private chunk = FNV_OFFSET;
-  private readonly fingerprints = new Set<number>();
+  // Only the SKETCH_SIZE smallest, sorted: memory stays constant whatever the file size
+  // (a 2 GiB file has ~4 million chunks).
+  private readonly smallest: number[] = [];
 
   update(bytes: Uint8Array): void {
     let gear = this.gear;
@@ -56,7 +58,7 @@ export class SketchBuilder {
       if (gear >>> shift === 0) {
         // A chunk ends here: its fingerprint covers all of its bytes, so two files share
         // it only where they share the whole run of content.
-        this.fingerprints.add(mix(chunk));
+        this.keep(mix(chunk));
         chunk = FNV_OFFSET;
       }
     }
@@ -65,7 +67,17 @@ export class SketchBuilder {
   }
 
   finish(): Sketch {
-    return [...this.fingerprints].sort((a, b) => a - b).slice(0, SKETCH_SIZE);
+    return [...this.smallest];
+  }
+
+  private keep(fingerprint: number): void {
+    const kept = this.smallest;
+    if (kept.length === SKETCH_SIZE && fingerprint >= kept[SKETCH_SIZE - 1]!) return;
+    let at = 0;
+    while (at < kept.length && kept[at]! < fingerprint) at++;
+    if (kept[at] === fingerprint) return;
+    kept.splice(at, 0, fingerprint);
+    if (kept.length > SKETCH_SIZE) kept.pop();
   }
 }
 
