@@ -7,6 +7,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
 import { createS3Client } from '../../src/adapters/s3/client.js';
 import { listKeys } from '../helpers/bucket.js';
+import { FaultProxy, uploadOf } from '../helpers/fault-proxy.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
 import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 
@@ -228,6 +229,49 @@ describe('migrate', () => {
     );
     expect(await listKeys(raw, bucket, 'old/')).toEqual([]);
     expect(await listKeys(raw, bucket, 'rel/')).toHaveLength(4);
+  });
+
+  it('stopped by a failure, leaves each object migrated and verified or untouched; a re-run finishes', async () => {
+    await seedSource();
+    const proxy = await FaultProxy.start(server.endpoint);
+    try {
+      proxy.failNext(Number.POSITIVE_INFINITY, {
+        status: 403,
+        code: 'AccessDenied',
+        message: 'Access Denied',
+        match: uploadOf('rel/app/app-1.10.bin.delta'),
+      });
+      const args = ['migrate', '--delete-source', '--concurrency', '1'];
+      const failed = await runCli(
+        [...args, `s3://${bucket}/old/`, `s3://${bucket}/rel/app/`],
+        proxy.endpoint,
+        join(work, 'cache', bucket),
+      );
+      expect(failed.code).toBe(1);
+      expect(failed.err).toContain('access denied: PutObject');
+    } finally {
+      await proxy.stop();
+    }
+    // The first release went all the way; the failed one and the ones after it are untouched.
+    expect(await listKeys(raw, bucket, 'old/')).toEqual(['old/app-1.10.bin', 'old/lib/x.txt']);
+    expect(await listKeys(raw, bucket, 'rel/')).toEqual([
+      'rel/app/app-1.9.bin.delta',
+      'rel/app/reference.bin',
+    ]);
+
+    const rerun = await dg(
+      'migrate',
+      '--delete-source',
+      `s3://${bucket}/old/`,
+      `s3://${bucket}/rel/app/`,
+    );
+    expect(rerun).toMatchObject({ code: 0, err: '' });
+    expect(await listKeys(raw, bucket, 'old/')).toEqual([]);
+    const back = join(work, `resumed-${bucket}`);
+    expect((await dg('cp', '-r', `s3://${bucket}/rel/app/`, back)).code).toBe(0);
+    expect(await readFile(join(back, 'app-1.10.bin'))).toEqual(await readFile(v2));
+    expect(await readFile(join(back, 'app-1.9.bin'))).toEqual(await readFile(v1));
+    expect(await readFile(join(back, 'lib', 'x.txt'), 'utf8')).toBe('library\n');
   });
 
   it('says in one line what is wrong with its input', async () => {
