@@ -52,7 +52,7 @@ references (reference.bin, .dg-refs/), references last. DeltaSpaces below it sta
       if (url.isPrefix) {
         throw new InputError(
           `rm removes files, and ${arg} names a DeltaSpace`,
-          `Name each file (list them with "deltaglider ls ${formatSpace(spaceFromPrefixUrl(url))}"); removing the last one removes the reference too`,
+          `Name each file (list them with "deltaglider ls ${formatSpace(spaceFromPrefixUrl(url))}"), or add -r to remove the whole DeltaSpace`,
         );
       }
       return splitObjectUrl(url);
