@@ -3,7 +3,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/pr
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
 import { createS3Client } from '../../src/adapters/s3/client.js';
 import { listKeys } from '../helpers/bucket.js';
@@ -272,6 +272,41 @@ describe('migrate', () => {
     expect(await readFile(join(back, 'app-1.10.bin'))).toEqual(await readFile(v2));
     expect(await readFile(join(back, 'app-1.9.bin'))).toEqual(await readFile(v1));
     expect(await readFile(join(back, 'lib', 'x.txt'), 'utf8')).toBe('library\n');
+  });
+
+  it('--dryrun predicts the stored bytes from a sample, close to what the run stores', async () => {
+    // Six releases, each the next version of the one before, and a small text file.
+    let previous = v1;
+    for (let i = 1; i <= 6; i++) {
+      const path = join(work, `chain-${i}.bin`);
+      if (i === 1) await cp(v1, path);
+      else await writeNextVersion(previous, path, { seed: 40 + i });
+      await put(`src/app-${i}.bin`, await readFile(path));
+      previous = path;
+    }
+    await put('src/notes.txt', 'notes\n'.repeat(100));
+    const dry = await dg(
+      'migrate',
+      '--dryrun',
+      '--json',
+      '--sample',
+      '2',
+      `s3://${bucket}/src/`,
+      `s3://${bucket}/dst/`,
+    );
+    const predicted = JSON.parse(dry.out);
+    expect(predicted.sampled).toBe(3);
+    expect(await listKeys(raw, bucket, 'dst/')).toEqual([]);
+
+    expect((await dg('migrate', `s3://${bucket}/src/`, `s3://${bucket}/dst/`)).code).toBe(0);
+    const page = await raw.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'dst/' }));
+    const actual = (page.Contents ?? []).reduce((sum, o) => sum + o.Size!, 0);
+    const sources = await raw.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'src/' }));
+    expect(predicted['original-bytes']).toBe(
+      (sources.Contents ?? []).reduce((sum, o) => sum + o.Size!, 0),
+    );
+    // The reference dominates; the deltas' share is what sampling estimates.
+    expect(Math.abs(predicted['predicted-bytes'] - actual) / actual).toBeLessThan(0.1);
   });
 
   it('says in one line what is wrong with its input', async () => {

@@ -1,6 +1,8 @@
 import { tmpdir } from 'node:os';
 import { LocalFiles } from '../adapters/local-files.js';
 import { Sha256Hasher } from '../adapters/sha256-hasher.js';
+import { Xdelta3Differ } from '../adapters/xdelta3/differ.js';
+import { predictStorage, type Prediction } from '../core/lifecycle/predict.js';
 import { directKey, spaceFromPrefixUrl } from '../core/delta-space.js';
 import { InputError } from '../core/errors.js';
 import { formatBytes, plural, savedPercent } from '../core/format.js';
@@ -16,7 +18,11 @@ import { cliCleanup, type Session } from './session.js';
 interface MigrateOptions {
   dryRun: boolean;
   deleteSource: boolean;
+  /** Objects per DeltaSpace delta-encoded for a dry run's prediction (0: none). */
+  samples: number;
 }
+
+const DEFAULT_SAMPLES = 3;
 
 export const migrateCommand = defineCommand<MigrateOptions>({
   name: 'migrate',
@@ -40,12 +46,16 @@ and verified; never before. Source objects are never changed otherwise.`,
     dryrun: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
     'delete-source': { type: 'boolean' },
+    sample: { type: 'string' },
   },
   optionsHelp: `  --dryrun, --dry-run   print what would be migrated, in order, and write nothing
-  --delete-source       delete each source object after its migrated copy verified`,
+  --delete-source       delete each source object after its migrated copy verified
+  --sample N            dry run: objects per DeltaSpace delta-encoded to predict the
+                        stored size (default ${DEFAULT_SAMPLES}; 0: no prediction)`,
   readOwn: (values) => ({
     dryRun: values.dryrun === true || values['dry-run'] === true,
     deleteSource: values['delete-source'] === true,
+    samples: readSamples(values.sample),
   }),
   positionals: { min: 2, max: 2, what: 'a source s3:// prefix and a destination s3:// DeltaSpace' },
   examples: [
@@ -97,6 +107,15 @@ and verified; never before. Source objects are never changed otherwise.`,
     return 0;
   },
 });
+
+function readSamples(raw: unknown): number {
+  if (raw === undefined) return DEFAULT_SAMPLES;
+  const value = Number(raw);
+  if (typeof raw !== 'string' || !Number.isInteger(value) || value < 0 || value > 100) {
+    throw new InputError(`--sample must be a whole number from 0 to 100, got "${String(raw)}"`);
+  }
+  return value;
+}
 
 function printOutcome(
   context: CommandContext<MigrateOptions>,
@@ -175,11 +194,16 @@ async function dryRun(
       likelyThere,
     });
   }
+  const prediction =
+    context.own.samples > 0 ? await predict(context, session, sourceBucket, items) : undefined;
   if (global.json) {
     printJson(io, {
       'dry-run': true,
       objects: rows.length,
       'original-bytes': rows.reduce((s, r) => s + r.bytes, 0),
+      ...(prediction
+        ? { 'predicted-bytes': prediction.predictedBytes, sampled: prediction.sampled }
+        : {}),
       results: rows.map((r) => ({
         source: r.source,
         url: r.url,
@@ -197,4 +221,33 @@ async function dryRun(
   }
   const bytes = rows.reduce((s, r) => s + r.bytes, 0);
   io.out(`(dryrun) migrate: ${plural(rows.length, 'object')}, ${formatBytes(bytes)}\n`);
+  if (prediction) {
+    const { originalBytes, predictedBytes, sampled } = prediction;
+    io.out(
+      `(dryrun) predicted: ${formatBytes(originalBytes)} stored as about ${formatBytes(predictedBytes)}, ${savedPercent(originalBytes, predictedBytes)} saved (${plural(sampled, 'object')} sampled)\n`,
+    );
+  }
+}
+
+/** Delta-encodes a few objects per DeltaSpace in a scratch directory: nothing is written to S3. */
+async function predict(
+  context: CommandContext<MigrateOptions>,
+  session: Session,
+  sourceBucket: string,
+  items: readonly MigrationItem[],
+): Promise<Prediction> {
+  const files = new LocalFiles(tmpdir(), cliCleanup);
+  try {
+    return await predictStorage(
+      {
+        storage: session.storage,
+        differ: new Xdelta3Differ({ binary: context.global.xdelta3Path }),
+        files,
+      },
+      items,
+      { sourceBucket, samples: context.own.samples, maxRatio: context.global.maxRatio },
+    );
+  } finally {
+    await files.dispose();
+  }
 }
