@@ -12,7 +12,7 @@ import { formatS3Url, parseS3Url } from '../core/s3-url.js';
 import { mapLimit } from '../core/util/map-limit.js';
 import type { Command } from './command.js';
 import { defineCommand, withSession, type CommandContext } from './command.js';
-import { insideRoot, listLocalTree } from './local-tree.js';
+import { insideRoot, listLocalTree, type LocalFile } from './local-tree.js';
 import { printJson, terminalText, type Io } from './output.js';
 import type { Session } from './session.js';
 
@@ -172,13 +172,8 @@ async function syncUp(
   root: DeltaSpace,
 ): Promise<Done> {
   const { own, global } = context;
-  const hasher = new Sha256Hasher();
   const localFiles = await listLocalTree(localRoot, session.log);
-  const source: SyncEntry[] = localFiles.map((f) => ({
-    path: f.path,
-    size: f.size,
-    hash: () => hasher.sha256File(f.absolute),
-  }));
+  const source = localEntries(localFiles);
   const remote = await listRemoteTree(session.storage, session.log, root);
   const plan = await planSync(
     source,
@@ -233,18 +228,13 @@ async function syncDown(
   root: DeltaSpace,
 ): Promise<Done> {
   const { own, global } = context;
-  const hasher = new Sha256Hasher();
   const remote = await listRemoteTree(session.storage, session.log, root);
   const exists = await stat(localRoot).then(
     () => true,
     () => false,
   );
   const localFiles = exists ? await listLocalTree(localRoot, session.log) : [];
-  const dest: SyncEntry[] = localFiles.map((f) => ({
-    path: f.path,
-    size: f.size,
-    hash: () => hasher.sha256File(f.absolute),
-  }));
+  const dest = localEntries(localFiles);
   const plan = await planSync(remote.map(remoteEntry), dest, planOptions(own, global.concurrency));
   if (own.delete) await confirmDeletes(context, plan);
   const print = reporter(context, session);
@@ -277,6 +267,16 @@ async function syncDown(
     print(`delete: ${path}`);
   }
   return done;
+}
+
+/** Local files as sync entries, hashed only when a recorded sha256 must be matched. */
+function localEntries(files: readonly LocalFile[]): SyncEntry[] {
+  const hasher = new Sha256Hasher();
+  return files.map((f) => ({
+    path: f.path,
+    size: f.size,
+    hash: () => hasher.sha256File(f.absolute),
+  }));
 }
 
 function planOptions(own: SyncOptions, concurrency: number) {

@@ -109,3 +109,15 @@ function keysOf(bucket: string, keys: readonly string[]): string {
   const more = keys.length - shown.length;
   return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');
 }
+
+/** Items grouped by DeltaSpace, in the order given (planMigration sorts by space). */
+export function groupBySpace(items: readonly MigrationItem[]): MigrationItem[][] {
+  const groups = new Map<string, MigrationItem[]>();
+  for (const item of items) {
+    const key = `${item.space.bucket}/${item.space.prefix}`;
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return [...groups.values()];
+}

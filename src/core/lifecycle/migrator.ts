@@ -4,7 +4,7 @@ import { IntegrityError } from '../errors.js';
 import type { DeltaSpace, FileResult, LogicalFile } from '../models.js';
 import { formatS3Url } from '../s3-url.js';
 import { mapLimit } from '../util/map-limit.js';
-import type { MigrationItem } from './migration-plan.js';
+import { groupBySpace, type MigrationItem } from './migration-plan.js';
 
 // Moves plain objects into DeltaSpaces one object at a time through a scratch file:
 // download, hash, store (the upload use case: references, deltas, cache), read back and
@@ -50,7 +50,7 @@ export class Migrator {
       outcomes.push(outcome);
       options.onDone?.(outcome, ++done, items.length);
     };
-    for (const group of bySpace(items)) {
+    for (const group of groupBySpace(items)) {
       const present = await this.present(group[0]!.space);
       const [first, ...rest] = group;
       // The first alone: when the space is new, its reference is the oldest release.
@@ -118,16 +118,4 @@ export class Migrator {
 
 function kindOf(file: LogicalFile): FileResult['kind'] {
   return file.kind === 'plain' ? 'direct' : file.kind;
-}
-
-/** Items grouped by DeltaSpace, in the order given (planMigration sorts by space). */
-function bySpace(items: readonly MigrationItem[]): MigrationItem[][] {
-  const groups = new Map<string, MigrationItem[]>();
-  for (const item of items) {
-    const key = `${item.space.bucket}/${item.space.prefix}`;
-    const group = groups.get(key);
-    if (group) group.push(item);
-    else groups.set(key, [item]);
-  }
-  return [...groups.values()];
 }

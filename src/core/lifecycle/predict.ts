@@ -1,6 +1,6 @@
 import type { DifferPort, LocalFilesPort, StoragePort } from '../../ports.js';
 import { classify, MIN_DELTA_BYTES, SNIFF_BYTES } from '../policy.js';
-import type { MigrationItem } from './migration-plan.js';
+import { groupBySpace, type MigrationItem } from './migration-plan.js';
 
 // What a migration would store, predicted from a sample: per DeltaSpace, the reference
 // (its first release) is stored whole, and up to `samples` of the other delta
@@ -93,14 +93,4 @@ function spread<T>(list: readonly T[], count: number): T[] {
     { length: count },
     (_, i) => list[Math.round((i * (list.length - 1)) / (count - 1))]!,
   );
-}
-
-function groupBySpace(items: readonly MigrationItem[]): MigrationItem[][] {
-  const groups = new Map<string, MigrationItem[]>();
-  for (const item of items) {
-    const group = groups.get(item.space.prefix);
-    if (group) group.push(item);
-    else groups.set(item.space.prefix, [item]);
-  }
-  return [...groups.values()];
 }
