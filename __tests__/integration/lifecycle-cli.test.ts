@@ -152,6 +152,13 @@ describe('sync S3 LOCAL_DIR', () => {
     expect(await readFile(join(dest, 'notes.txt'), 'utf8')).toBe('notes\n');
     expect(await readFile(join(dest, 'plain.dat'), 'utf8')).toBe('PLAIN BYTES');
     expect(existsSync(join(dest, 'extra.txt'))).toBe(false);
+
+    // A mistyped prefix is an error, not an order to delete every local file.
+    const typo = await dg('sync', '--delete', '--yes', `s3://${bucket}/rell/`, dest);
+    expect(typo.code).toBe(1);
+    expect(typo.err.trim().split('\n')).toHaveLength(1);
+    expect(typo.err).toContain(`no files under s3://${bucket}/rell/`);
+    expect(await readFile(join(dest, 'notes.txt'), 'utf8')).toBe('notes\n');
   });
 
   it('never writes outside LOCAL_DIR: ".." folders are skipped, linked folders refused', async () => {

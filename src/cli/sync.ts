@@ -2,8 +2,8 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Sha256Hasher } from '../adapters/sha256-hasher.js';
-import { directKey, nameProblem, spaceFromPrefixUrl } from '../core/delta-space.js';
-import { InputError } from '../core/errors.js';
+import { directKey, formatSpace, nameProblem, spaceFromPrefixUrl } from '../core/delta-space.js';
+import { InputError, NotFoundError } from '../core/errors.js';
 import { listRemoteTree, type RemoteFile } from '../core/lifecycle/remote-tree.js';
 import { compileFilters, type SyncFilter } from '../core/lifecycle/sync-filter.js';
 import { planSync, type SyncEntry, type SyncPlan } from '../core/lifecycle/sync-plan.js';
@@ -229,6 +229,13 @@ async function syncDown(
 ): Promise<Done> {
   const { own, global } = context;
   const remote = await listRemoteTree(session.storage, session.log, root);
+  // A mistyped prefix would otherwise read as "delete everything" with --delete.
+  if (remote.length === 0) {
+    throw new NotFoundError(
+      `Nothing to sync from: no files under ${formatSpace(root)}`,
+      'Check the bucket and prefix; "deltaglider ls" shows what is there',
+    );
+  }
   const exists = await stat(localRoot).then(
     () => true,
     () => false,
