@@ -316,6 +316,30 @@ describe('migrate', () => {
     expect(Math.abs(predicted['predicted-bytes'] - actual) / actual).toBeLessThan(0.1);
   });
 
+  it('--shard I/N: two jobs share the DeltaSpaces, none twice, all once', async () => {
+    const dirs = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    for (const d of dirs) await put(`old/${d}/x.txt`, `file in ${d}\n`);
+    const migrated: string[][] = [];
+    for (const shard of ['1/2', '2/2']) {
+      const run = await dg(
+        'migrate',
+        '--json',
+        '--shard',
+        shard,
+        `s3://${bucket}/old/`,
+        `s3://${bucket}/new/`,
+      );
+      expect(run.code).toBe(0);
+      migrated.push(JSON.parse(run.out).results.map((r: { source: string }) => r.source));
+    }
+    expect(migrated[0]!.length).toBeGreaterThan(0);
+    expect(migrated[1]!.length).toBeGreaterThan(0);
+    expect([...migrated[0]!, ...migrated[1]!].sort()).toEqual(
+      dirs.map((d) => `s3://${bucket}/old/${d}/x.txt`),
+    );
+    expect(await listKeys(raw, bucket, 'new/')).toEqual(dirs.map((d) => `new/${d}/x.txt`));
+  });
+
   it('says in one line what is wrong with its input', async () => {
     await seedSource();
     const oneLine = async (args: string[], text: string) => {

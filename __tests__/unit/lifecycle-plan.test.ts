@@ -3,6 +3,7 @@ import { compileFilters, globRegex } from '../../src/core/lifecycle/sync-filter.
 import { planSync, type SyncEntry } from '../../src/core/lifecycle/sync-plan.js';
 import { compareReleases, compareVersionNames } from '../../src/core/lifecycle/release-order.js';
 import { orderedFilters } from '../../src/cli/sync.js';
+import { inShard, parseShard } from '../../src/core/lifecycle/shard.js';
 
 describe('sync filters', () => {
   it('reads globs as fnmatch does: * crosses "/", ? is one character, classes and negation', () => {
@@ -140,5 +141,24 @@ describe('release order', () => {
       'c/nightly.zip',
       'a/nightly.zip',
     ]);
+  });
+});
+
+describe('--shard I/N', () => {
+  it('puts every DeltaSpace in exactly one of N shards, spread over all of them', () => {
+    const spaces = Array.from({ length: 200 }, (_, i) => ({ bucket: 'b', prefix: `rel/app-${i}` }));
+    const shards = [1, 2, 3, 4].map((index) => ({ index, count: 4 }));
+    const owners = spaces.map((space) => shards.filter((shard) => inShard(space, shard)).length);
+    expect(new Set(owners)).toEqual(new Set([1]));
+    for (const shard of shards) {
+      expect(spaces.filter((space) => inShard(space, shard)).length).toBeGreaterThan(20);
+    }
+  });
+
+  it('refuses what is not I/N with 1 <= I <= N', () => {
+    expect(parseShard(' 2/3 ')).toEqual({ index: 2, count: 3 });
+    for (const bad of ['0/3', '4/3', '1/0', '1', 'a/b', '1/2/3', '-1/2']) {
+      expect(() => parseShard(bad)).toThrow(/--shard must be I\/N/);
+    }
   });
 });

@@ -8,6 +8,7 @@ import { InputError } from '../core/errors.js';
 import { formatBytes, plural, savedPercent } from '../core/format.js';
 import { planMigration, type MigrationItem } from '../core/lifecycle/migration-plan.js';
 import { Migrator, type MigrationOutcome } from '../core/lifecycle/migrator.js';
+import { inShard, parseShard, type Shard } from '../core/lifecycle/shard.js';
 import { totalsOf } from '../core/models.js';
 import { fileJson, fileRecord, totalsJson } from '../core/report.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
@@ -20,6 +21,7 @@ interface MigrateOptions {
   deleteSource: boolean;
   /** Objects per DeltaSpace delta-encoded for a dry run's prediction (0: none). */
   samples: number;
+  shard?: Shard;
 }
 
 const DEFAULT_SAMPLES = 3;
@@ -47,15 +49,18 @@ and verified; never before. Source objects are never changed otherwise.`,
     'dry-run': { type: 'boolean' },
     'delete-source': { type: 'boolean' },
     sample: { type: 'string' },
+    shard: { type: 'string' },
   },
   optionsHelp: `  --dryrun, --dry-run   print what would be migrated, in order, and write nothing
   --delete-source       delete each source object after its migrated copy verified
   --sample N            dry run: objects per DeltaSpace delta-encoded to predict the
-                        stored size (default ${DEFAULT_SAMPLES}; 0: no prediction)`,
+                        stored size (default ${DEFAULT_SAMPLES}; 0: no prediction)
+  --shard I/N           only the DeltaSpaces of shard I of N (a matrix of N jobs)`,
   readOwn: (values) => ({
     dryRun: values.dryrun === true || values['dry-run'] === true,
     deleteSource: values['delete-source'] === true,
     samples: readSamples(values.sample),
+    shard: typeof values.shard === 'string' ? parseShard(values.shard) : undefined,
   }),
   positionals: { min: 2, max: 2, what: 'a source s3:// prefix and a destination s3:// DeltaSpace' },
   examples: [
@@ -77,11 +82,19 @@ and verified; never before. Source objects are never changed otherwise.`,
       source.key === '' || source.key.endsWith('/') ? source.key : `${source.key}/`;
     const dest = spaceFromPrefixUrl(parseS3Url(to));
     await withSession(context, async (session) => {
-      const items = await planMigration(
+      const { shard } = context.own;
+      const planned = await planMigration(
         session.storage,
         { bucket: source.bucket, prefix: sourcePrefix },
         dest,
       );
+      const items = shard ? planned.filter((item) => inShard(item.space, shard)) : planned;
+      if (items.length === 0) {
+        context.io.err(
+          `deltaglider: shard ${shard!.index}/${shard!.count} holds no DeltaSpace of this migration\n`,
+        );
+        return;
+      }
       if (context.own.dryRun) return dryRun(context, session, source.bucket, items);
       const files = new LocalFiles(tmpdir(), cliCleanup);
       try {
