@@ -44,11 +44,10 @@ export class Migrator {
     items: readonly MigrationItem[],
     options: MigrateOptions,
   ): Promise<MigrationOutcome[]> {
-    const outcomes: MigrationOutcome[] = [];
-    let done = 0;
+    const outcomes = new Map<MigrationItem, MigrationOutcome>();
     const finish = (outcome: MigrationOutcome) => {
-      outcomes.push(outcome);
-      options.onDone?.(outcome, ++done, items.length);
+      outcomes.set(outcome.item, outcome);
+      options.onDone?.(outcome, outcomes.size, items.length);
     };
     for (const group of groupBySpace(items)) {
       const present = await this.present(group[0]!.space);
@@ -59,7 +58,8 @@ export class Migrator {
         finish(await this.one(item, present, options)),
       );
     }
-    return outcomes;
+    // In the order of release, whatever order the concurrent ones finished in.
+    return items.map((item) => outcomes.get(item)!);
   }
 
   /** The logical files a DeltaSpace holds already (a re-run's), by name. */
