@@ -13,6 +13,10 @@
 //   npm run bench -- --quick      small cases only (under 2 minutes)
 //   npm run bench -- --large      adds a 2 GiB synthetic pair (several minutes more)
 //   npm run bench -- --parallel   only the parallel-encode rows (1, 2, 4 encode workers)
+//   npm run bench -- --train      only the release train: 6 versions x 3 platforms, one
+//                                 reference per space vs smart references
+//   npm run bench -- --train-sweep  the release train, plus other rotation ratios
+//                                 (with --only=<text>: the variants whose label contains it)
 //   npm run bench -- --only=biome run the cases whose label contains "biome"
 //   npm run bench -- --input=xdelta3-memory=6GiB  pass an action input to every run
 //   npm run bench -- --verbose    print the action's log
@@ -38,6 +42,14 @@ import {
   writeXdelta3Wrapper,
 } from './bench/measure.mjs';
 import { describeMachine, markdownTable } from './bench/table.mjs';
+import {
+  runTrainCase,
+  SWEEP_VARIANTS,
+  TRAIN,
+  TRAIN_VARIANTS,
+  trainData,
+  trainTable,
+} from './bench/train.mjs';
 import { startS3Server } from './lib/local-s3.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -48,6 +60,7 @@ function parseArgs(argv) {
     quick: false,
     large: false,
     parallel: false,
+    train: false,
     verbose: false,
     only: undefined,
     inputs: {},
@@ -56,6 +69,8 @@ function parseArgs(argv) {
     if (arg === '--quick') options.quick = true;
     else if (arg === '--large') options.large = true;
     else if (arg === '--parallel') options.parallel = true;
+    else if (arg === '--train') options.train = true;
+    else if (arg === '--train-sweep') options.train = options.sweep = true;
     else if (arg === '--verbose') options.verbose = true;
     else if (arg.startsWith('--only=')) options.only = arg.slice('--only='.length);
     else if (arg.startsWith('--input=')) {
@@ -142,12 +157,15 @@ if (!existsSync(GNU_TIME)) fail(`${GNU_TIME} is missing: install GNU time (apt-g
 const xdelta3 = which('xdelta3');
 if (!xdelta3) fail('xdelta3 is not on PATH: apt-get install xdelta3 (or brew install xdelta)');
 
-const cases = plan(options).filter(
+const cases = (options.train ? [] : plan(options)).filter(
   (c) => !options.only || c.label.includes(options.only) || c.slug.includes(options.only),
 );
-if (cases.length === 0) fail(`no case matches --only=${options.only}`);
+// The release train runs with --train, and in a full run (no --quick, --parallel, --only).
+const withTrain = options.train || (!options.quick && !options.parallel && !options.only);
+if (cases.length === 0 && !withTrain) fail(`no case matches --only=${options.only}`);
 
-const tmp = join(BENCH, 'tmp');
+// One scratch directory per run, so two runs side by side do not remove each other's.
+const tmp = join(BENCH, `tmp-${process.pid}`);
 await rm(tmp, { recursive: true, force: true });
 await mkdir(tmp, { recursive: true });
 process.env.DG_BENCH_TMP = tmp;
@@ -189,6 +207,14 @@ try {
     if (result.serverPeakKiB)
       serverPeaks.push(`${c.label}: ${Math.round(result.serverPeakKiB / 1024)} MiB`);
   }
+  let trainRows = [];
+  if (withTrain) {
+    const variants = (
+      options.sweep ? [...TRAIN_VARIANTS, ...SWEEP_VARIANTS] : TRAIN_VARIANTS
+    ).filter((v) => !options.only || v.label.includes(options.only));
+    trainRows = await runTrainCase(ctx, await trainData(BENCH), variants);
+    console.error(trainTable(trainRows));
+  }
   const minutes = ((performance.now() - started) / 60_000).toFixed(1);
   const args = process.argv.slice(2).join(' ');
   const report = [
@@ -203,6 +229,14 @@ try {
           markdownTable(rows),
           '',
           `Local S3 server peak RSS per case (not our process): ${serverPeaks.join('; ') || 'not measured'}`,
+        ]
+      : []),
+    ...(trainRows.length > 0
+      ? [
+          '',
+          `Release train (${TRAIN.name} ${TRAIN.versions.join(', ')}; ${TRAIN.platforms.map((p) => p.id).join(', ')}; each step a fresh job):`,
+          '',
+          trainTable(trainRows),
         ]
       : []),
     ...(parallelRows.length > 0

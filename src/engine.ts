@@ -10,6 +10,8 @@ import { Xdelta3Differ } from './adapters/xdelta3/differ.js';
 import { ArchiveCodec } from './adapters/archive/index.js';
 import type { ExpandBudgetOptions } from './adapters/archive/expand-budget.js';
 import { DeltaService } from './core/delta-service.js';
+import { FileSketcher } from './adapters/content-sketcher.js';
+import type { ReferencePolicy } from './core/references/choose.js';
 import type { LoggerPort, ProgressPort, ReferenceCachePort, StoragePort } from './ports.js';
 
 // The composition root shared by the action and the CLI: real adapters behind the core.
@@ -26,6 +28,8 @@ export interface EngineOptions {
   concurrency: number;
   /** Write archive-aware deltas for .tgz/.gz/.zip (reading them is always on). */
   archiveAware?: boolean;
+  /** How references are chosen and created (default: one per space). */
+  references?: ReferencePolicy;
   /** Scratch files (deltas, downloads in flight). Default: the OS temp directory. */
   scratchRoot?: string;
   /** The local reference cache directory. Default: see `defaultCacheRoot`. */
@@ -42,6 +46,8 @@ export interface Engine {
   service: DeltaService;
   /** This run's private scratch directory (removed by `dispose`). */
   scratchDir: string;
+  /** Where shells report their own partial files (EngineOptions.cleanup). */
+  cleanup?: CleanupTracker;
   /** Removes scratch files. */
   dispose(): Promise<void>;
 }
@@ -77,6 +83,7 @@ export function createEngine(options: EngineOptions): Engine {
       clock: new SystemClock(),
       log: options.log,
       progress: options.progress,
+      sketcher: new FileSketcher(),
       // Its temporary files live in the scratch directory, so an interrupted run's go too.
       archiveCodec: withLocalErrors(
         new ArchiveCodec({
@@ -90,9 +97,15 @@ export function createEngine(options: EngineOptions): Engine {
       maxRatio: options.maxRatio,
       concurrency: options.concurrency,
       archiveAware: options.archiveAware ?? false,
+      references: options.references,
     },
   );
-  return { service, scratchDir: files.scratchDir, dispose: () => files.dispose() };
+  return {
+    service,
+    scratchDir: files.scratchDir,
+    cleanup: options.cleanup,
+    dispose: () => files.dispose(),
+  };
 }
 
 /**

@@ -5,7 +5,7 @@
 // the space ends with one reference and every racer's file reads back byte-exact.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type S3Client } from '@aws-sdk/client-s3';
@@ -14,6 +14,7 @@ import { newJob, runAction } from '../../scripts/lib/run-action.mjs';
 import { createS3Client } from '../../src/adapters/s3/client.js';
 import { S3Storage } from '../../src/adapters/s3/s3-storage.js';
 import type { DeltaSpace, FileResult } from '../../src/core/models.js';
+import { DEFAULT_REFERENCE_POLICY } from '../../src/core/references/choose.js';
 import { FaultProxy } from '../helpers/fault-proxy.js';
 import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { serviceOver, type ServiceFixture } from '../helpers/service-fixture.js';
@@ -208,4 +209,41 @@ describe.each([
     expect(await incompleteUploads(client(server()), space)).toBe(0);
     await expectAllRestore(server(), space, [fast!, slow!]);
   }, 60_000);
+});
+
+describe.each([
+  ['fauxqs (ignores If-None-Match)', () => fauxqs],
+  ['moto (honours If-None-Match)', () => moto],
+])('smart references racing on %s', (_label, server) => {
+  it(`${RACERS} racers storing versions of one new artifact line: every file intact`, async () => {
+    const bucket = await server().createBucket();
+    const space = { bucket, prefix: 'releases/app' };
+    // The space's first reference is another line (unrelated bytes), so each racer finds
+    // no reference for its file and makes new ones under .dg-refs/ at the same moment.
+    const [other] = await versions(1, 2 * MIB);
+    const first = await racer(server().endpoint);
+    await first.service.upload(other!, space, 'other-1.0.bin');
+    const files = await versions(RACERS, 2 * MIB);
+    const racers = await Promise.all(
+      files.map(async () => {
+        const storage = new S3Storage({ ...s3TestOptions(server().endpoint), maxAttempts: 3 });
+        const fixture = await serviceOver(storage, { references: DEFAULT_REFERENCE_POLICY });
+        cleanups.push(async () => {
+          await fixture.cleanup();
+          storage.close();
+        });
+        return fixture;
+      }),
+    );
+    await Promise.all(files.map((file, i) => racers[i]!.service.upload(file, space)));
+
+    const keys = await keysIn(client(server()), space);
+    const extras = keys.filter((k) => k.startsWith('.dg-refs/'));
+    expect(extras.length).toBeGreaterThanOrEqual(1);
+    expect(extras.every((k) => /^\.dg-refs\/[0-9a-f]{16}\/reference\.bin$/.test(k))).toBe(true);
+    expect(await incompleteUploads(client(server()), space)).toBe(0);
+    const otherPath = join(workDir, 'other-1.0.bin');
+    await copyFile(other!, otherPath);
+    await expectAllRestore(server(), space, [otherPath, ...files]);
+  }, 120_000);
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsReferenceCache } from '../../src/adapters/fs-reference-cache.js';
 import { LocalFiles } from '../../src/adapters/local-files.js';
+import { FileSketcher } from '../../src/adapters/content-sketcher.js';
 import { Sha256Hasher } from '../../src/adapters/sha256-hasher.js';
 import { ArchiveCodec, type ArchiveCodecOptions } from '../../src/adapters/archive/index.js';
 import type { ExpandBudgetOptions } from '../../src/adapters/archive/expand-budget.js';
@@ -59,6 +60,7 @@ export async function serviceOver(
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       },
       log,
+      sketcher: new FileSketcher(),
       archiveCodec: new ArchiveCodec({
         tempDir: join(dir, 'scratch'),
         budget: options.archiveBudget,
@@ -70,6 +72,7 @@ export async function serviceOver(
       concurrency: options.concurrency ?? 2,
       minDeltaBytes: options.minDeltaBytes,
       archiveAware: options.archiveAware ?? false,
+      references: options.references,
     },
   );
   return {

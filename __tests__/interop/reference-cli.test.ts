@@ -321,10 +321,20 @@ describeOracle('one name in two forms', () => {
     const dir = join(work, 'two-forms');
     await mkdir(join(dir, 'old'), { recursive: true });
     await mkdir(join(dir, 'new'), { recursive: true });
-    // Ours: the reference, then an app.zip unlike it, which goes direct (no delta pays).
+    // Ours: the reference, then an app.zip unlike it, which goes direct (no delta pays;
+    // one reference per space, or it would become a reference of its own).
     await weUpload(bucket, 'two/', ['app-1.zip']);
     await writeArtifact(join(dir, 'old', 'app.zip'), 2 * MIB, 51);
-    await weUpload(bucket, 'two/', ['app.zip'], join(dir, 'old'));
+    ok(
+      await runOurs(server.endpoint, [
+        'cp',
+        '--references',
+        'single',
+        join(dir, 'old', 'app.zip'),
+        `s3://${bucket}/two/`,
+      ]),
+      'our cp app.zip',
+    );
     // S3 keeps whole seconds: let the second write be visibly newer.
     await new Promise((resolve) => setTimeout(resolve, 1100));
     // Theirs: the next app.zip, close to the reference: a delta, and our object stays.
@@ -388,6 +398,52 @@ it('the README and docs/format.md say where they make the claim that the referen
       row: true,
     });
   }
+});
+
+describeOracle('smart references: we write several references, the reference CLI reads', () => {
+  it('deltas against .dg-refs/<id>/reference.bin download byte-exact, ls shows only the files', async () => {
+    // Two artifact lines (platforms) of three versions: the second line gets its own
+    // reference under .dg-refs/, and the third linux version (rotation ratio ~0) becomes
+    // its line's new reference. Archive-aware is off (the CLI's default).
+    const dir = join(work, 'smart');
+    await mkdir(dir, { recursive: true });
+    const lines = { linux: 51, mac: 52 };
+    const names: string[] = [];
+    for (const [platform, seed] of Object.entries(lines)) {
+      for (const v of [1, 2, 3]) {
+        const name = `tool-${v}.0.0-${platform}.bin`;
+        const path = join(dir, name);
+        if (v === 1) await writeArtifact(path, 2 * MIB, seed);
+        else
+          await writeNextVersion(join(dir, `tool-${v - 1}.0.0-${platform}.bin`), path, {
+            seed: seed + v,
+          });
+        names.push(name);
+      }
+    }
+    const bucket = await server.createBucket();
+    const order = [0, 3, 1, 4, 2, 5].map((i) => names[i]!);
+    for (const name of order) {
+      const rotate = name === 'tool-3.0.0-linux.bin' ? ['--rotation-ratio', '0'] : [];
+      ok(
+        await runOurs(server.endpoint, ['cp', join(dir, name), `s3://${bucket}/smart/`, ...rotate]),
+        `our cp ${name}`,
+      );
+    }
+    const keys = await keysOf(bucket, 'smart/');
+    const extra = keys.filter((k) => /^smart\/\.dg-refs\/[0-9a-f]{16}\/reference\.bin$/.test(k));
+    expect(extra).toHaveLength(2);
+    expect(keys).toContain('smart/reference.bin');
+
+    const out = await theyDownload(bucket, 'smart/', names);
+    await expectSameBytes(out, names, dir);
+    await expectSameListing(bucket, 'smart/', names);
+    const stats = JSON.parse(
+      ok(await runOurs(server.endpoint, ['stats', '--json', `s3://${bucket}/`]), 'our stats')
+        .stdout,
+    );
+    expect(stats).toMatchObject({ files: 6, references: 3, 'delta-spaces': 1 });
+  }, 300_000);
 });
 
 /** `tar czf` releases of pseudo-random text: the archive-aware codec reproduces them. */

@@ -33818,6 +33818,166 @@ function withLocalErrors(codec) {
 
 /***/ }),
 
+/***/ 7473:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Zj: () => (/* binding */ PARTIAL_PREFIX),
+/* harmony export */   hD: () => (/* binding */ LocalFiles)
+/* harmony export */ });
+/* unused harmony export SCRATCH_PREFIX */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4296);
+/* harmony import */ var _local_errors_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7887);
+
+
+
+
+
+
+/** The longest file name (in bytes) the usual file systems hold (ext4, XFS, APFS, NTFS). */
+const NAME_MAX = 255;
+/** Hints (and extensions) up to this many bytes are kept in temporary names. */
+const SHORT_HINT = 40;
+/** Prefix of partial files beside destinations, and of scratch directories. */
+const PARTIAL_PREFIX = '.dg-';
+const SCRATCH_PREFIX = 'deltaglider-';
+/**
+ * Local files, with scratch files kept in one private directory under `scratchRoot`.
+ * Temporary names are short and never derived from the file's own name, so a file whose
+ * name is near the file system's limit still fits. Paths that should not outlive an
+ * interrupted run are reported to `cleanup`.
+ */
+class LocalFiles {
+    cleanup;
+    scratchDir;
+    untrack = new Map();
+    constructor(scratchRoot, cleanup) {
+        this.cleanup = cleanup;
+        this.scratchDir = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(scratchRoot, `${SCRATCH_PREFIX}${process.pid}-${randomHex(4)}`);
+        try {
+            (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.mkdirSync)(this.scratchDir, { recursive: true, mode: 0o700 });
+        }
+        catch (error) {
+            throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .asLocalError */ .Eo)(error, this.scratchDir, { verb: 'create' });
+        }
+        this.track(this.scratchDir);
+    }
+    async size(path) {
+        const info = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(path).catch((error) => {
+            if (error.code === 'ENOENT') {
+                throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz(`The file ${path} does not exist`, undefined, {
+                    code: 'missing-file',
+                    fields: { setting: 'path', path },
+                });
+            }
+            throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .asLocalError */ .Eo)(error, path, { verb: 'read' });
+        });
+        if (!info.isFile()) {
+            throw new _core_errors_js__WEBPACK_IMPORTED_MODULE_4__/* .InputError */ .dz(`${path} is not a regular file`, 'Name files, or glob patterns that match files');
+        }
+        return info.size;
+    }
+    async readHead(path, bytes) {
+        const handle = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.open)(path, 'r').catch((error) => {
+            throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .asLocalError */ .Eo)(error, path, { verb: 'read' });
+        });
+        try {
+            const buffer = Buffer.alloc(bytes);
+            const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+            return buffer.subarray(0, bytesRead);
+        }
+        finally {
+            await handle.close();
+        }
+    }
+    /**
+     * `<random>-<hint>` for a short hint, else `<random><extension>`: never much longer
+     * than a few dozen bytes, whatever the file's own name.
+     */
+    tempPath(hint) {
+        const name = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.basename)(hint);
+        const ext = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.extname)(name);
+        const tail = Buffer.byteLength(name) <= SHORT_HINT
+            ? `-${name}`
+            : Buffer.byteLength(ext) <= SHORT_HINT
+                ? ext
+                : '';
+        return (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)(this.scratchDir, `${randomHex(6)}${tail}`);
+    }
+    /** `.dg-<random>` in the destination's directory: never longer than any real name. */
+    partialPathFor(destPath) {
+        const path = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.join)((0,node_path__WEBPACK_IMPORTED_MODULE_3__.dirname)(destPath), `${PARTIAL_PREFIX}${randomHex(4)}`);
+        this.track(path);
+        return path;
+    }
+    async checkName(path) {
+        const full = (0,node_path__WEBPACK_IMPORTED_MODULE_3__.resolve)(path);
+        const tooLong = full.split(node_path__WEBPACK_IMPORTED_MODULE_3__.sep).find((part) => Buffer.byteLength(part) > NAME_MAX);
+        if (tooLong !== undefined)
+            throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .localFileError */ .yy)('ENAMETOOLONG', full);
+        // The file system may hold less than the usual limit (eCryptfs: 143 bytes): ask it.
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(full).catch((error) => {
+            if (error.code === 'ENAMETOOLONG')
+                throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .localFileError */ .yy)('ENAMETOOLONG', full);
+        });
+    }
+    async state(path) {
+        try {
+            return (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.stat)(path)).isFile() ? 'file' : 'other';
+        }
+        catch (error) {
+            if (error.code === 'ENOENT')
+                return 'none';
+            if (error.code === 'ENOTDIR')
+                return 'other';
+            throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .asLocalError */ .Eo)(error, path, { verb: 'read' });
+        }
+    }
+    async ensureDir(dir) {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.mkdir)(dir, { recursive: true }).catch((error) => {
+            throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .asLocalError */ .Eo)(error, dir, { verb: 'create' });
+        });
+    }
+    async rename(from, to) {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rename)(from, to).catch((error) => {
+            throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_5__/* .asLocalError */ .Eo)(error, to, { ownPath: false });
+        });
+        this.forget(from);
+    }
+    async remove(path) {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rm)(path, { force: true });
+        this.forget(path);
+    }
+    /** Deletes the scratch directory and everything left in it. */
+    async dispose() {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_2__.rm)(this.scratchDir, { recursive: true, force: true });
+        this.forget(this.scratchDir);
+    }
+    track(path) {
+        const untrack = this.cleanup?.track(path);
+        if (untrack)
+            this.untrack.set(path, untrack);
+    }
+    forget(path) {
+        this.untrack.get(path)?.();
+        this.untrack.delete(path);
+    }
+}
+function randomHex(bytes) {
+    return (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(bytes).toString('hex');
+}
+
+
+/***/ }),
+
 /***/ 5503:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -33883,7 +34043,7 @@ class MemoryBudget {
 
 /***/ }),
 
-/***/ 7233:
+/***/ 1488:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34136,8 +34296,8 @@ function encodeWorkersFrom(env = process.env) {
     return value;
 }
 
-;// CONCATENATED MODULE: external "node:events"
-const external_node_events_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: external "node:timers/promises"
@@ -34570,7 +34730,7 @@ async function join_(parts, encoders, sink, signal) {
                     position += bytesRead;
                     const out = concat.push(chunk.subarray(0, bytesRead));
                     if (out.length > 0 && !sink.write(out))
-                        await (0,external_node_events_namespaceObject.once)(sink, 'drain', { signal });
+                        await (0,external_node_events_.once)(sink, 'drain', { signal });
                 }
                 else if (wasFinished)
                     break;
@@ -34790,7 +34950,7 @@ function progressOf(side, onProgress) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _adapters_cleanup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4708);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1063);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(801);
 /* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3076);
 // Entry point of the `deltaglider` command: all logic lives in cli/main.ts, which tests drive.
 
@@ -34805,7 +34965,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1063:
+/***/ 801:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34910,7 +35070,10 @@ var s3_url = __nccwpck_require__(2629);
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
+// EXTERNAL MODULE: ./src/core/references/choose.ts
+var choose = __nccwpck_require__(6753);
 ;// CONCATENATED MODULE: ./src/cli/args.ts
+
 
 
 
@@ -34927,6 +35090,9 @@ const GLOBAL_OPTIONS = {
     'cache-max-size': { type: 'string' },
     'archive-aware': { type: 'boolean' },
     'no-archive-aware': { type: 'boolean' },
+    references: { type: 'string' },
+    'rotation-ratio': { type: 'string' },
+    'max-references': { type: 'string' },
     json: { type: 'boolean' },
     verbose: { type: 'boolean', short: 'v' },
     debug: { type: 'boolean' },
@@ -34947,6 +35113,11 @@ const GLOBAL_OPTIONS_HELP = `Options for every command:
   --archive-aware       upload .tgz/.zip as archive-aware deltas, as the action does (the
                         DeltaGlider CLI cannot read them); default: DG_ARCHIVE_AWARE, else off
   --no-archive-aware    plain deltas only, whatever DG_ARCHIVE_AWARE says
+  --references MODE     smart (default: a reference per artifact line, renewed as releases
+                        drift) or single (the space's first file only, as the DeltaGlider CLI)
+  --rotation-ratio N    smart: a file whose best delta is above N x its size becomes a new
+                        reference (0..1, default 0.5)
+  --max-references N    smart: references per DeltaSpace, reference.bin included (default 32)
   --json                machine-readable output on stdout
   -v, --verbose         say what happens to each file (on stderr)
   --debug               debug messages, and stack traces on errors
@@ -34986,10 +35157,23 @@ function readGlobal(values, env) {
         cacheDir: text('cache-dir'),
         cacheMaxBytes: parseCacheSize(text('cache-max-size') ?? (env.DG_CACHE_MAX_SIZE || undefined)),
         archiveAware: archiveAware(flag('archive-aware'), flag('no-archive-aware'), env),
+        references: referencePolicy(text),
         json: flag('json'),
         verbose: flag('verbose'),
         debug: flag('debug'),
         help: flag('help'),
+    };
+}
+/** `--references`, `--rotation-ratio`, `--max-references`. */
+function referencePolicy(text) {
+    const defaults = choose/* DEFAULT_REFERENCE_POLICY */.T4;
+    const mode = (text('references') ?? defaults.mode).toLowerCase();
+    if (mode !== 'smart' && mode !== 'single')
+        throw new errors/* InputError */.dz(`--references must be smart or single, got "${mode}"`);
+    return {
+        mode,
+        rotationRatio: number('--rotation-ratio', text('rotation-ratio'), defaults.rotationRatio, 0, 1, false),
+        maxReferences: number('--max-references', text('max-references'), defaults.maxReferences, 1, 1000, true),
     };
 }
 /** `--archive-aware` / `--no-archive-aware`, else DG_ARCHIVE_AWARE, else off. */
@@ -35112,6 +35296,7 @@ function fileRecord(space, file) {
         ...(extra.problem ? { problem: extra.problem } : {}),
         ...(extra.staleKey ? { staleKey: extra.staleKey } : {}),
         ...(extra.status ? { status: extra.status } : {}),
+        ...(file.downloadUrl ? { downloadUrl: file.downloadUrl } : {}),
     };
 }
 function fileJson(r) {
@@ -35185,9 +35370,783 @@ function statsJson(report) {
     };
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:stream/promises"
+var external_node_stream_promises_ = __nccwpck_require__(6466);
+// EXTERNAL MODULE: ./src/adapters/local-errors.ts
+var local_errors = __nccwpck_require__(7887);
+// EXTERNAL MODULE: ./src/adapters/local-files.ts
+var local_files = __nccwpck_require__(7473);
+;// CONCATENATED MODULE: ./src/adapters/tar/extract.ts
+
+
+
+
+
+
+
+
+async function stateOf(path) {
+    try {
+        const info = await (0,promises_.lstat)(path);
+        if (info.isSymbolicLink())
+            return 'symlink';
+        if (info.isDirectory())
+            return 'directory';
+        return info.isFile() ? 'file' : 'other';
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return 'none';
+        throw (0,local_errors/* asLocalError */.Eo)(error, path, { verb: 'read' });
+    }
+}
+async function extractTar(tarPath, entries, destDir, options) {
+    const plan = await planWrites(tarPath, entries, destDir, options);
+    const createdDirs = [];
+    const createdFiles = [];
+    const untrack = [];
+    const track = (path) => {
+        if (options.cleanup)
+            untrack.push(options.cleanup.track(path));
+    };
+    const makeDir = async (dir, recursive) => {
+        await (0,promises_.mkdir)(dir, { recursive }).catch((error) => {
+            throw (0,local_errors/* asLocalError */.Eo)(error, dir, { verb: 'create' });
+        });
+        createdDirs.push(dir);
+        track(dir);
+    };
+    let bytes = 0;
+    try {
+        if ((await stateOf(destDir)) === 'none')
+            await makeDir(destDir, true);
+        for (const dir of plan.directories)
+            await makeDir(dir, false);
+        for (const { entry, dest, existed } of plan.files) {
+            await writeEntry(tarPath, entry, dest, track);
+            if (!existed) {
+                createdFiles.push(dest);
+                track(dest);
+            }
+            bytes += entry.size;
+        }
+    }
+    catch (error) {
+        for (const file of createdFiles)
+            await (0,promises_.rm)(file, { force: true });
+        for (const dir of createdDirs.reverse())
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
+        throw error;
+    }
+    finally {
+        for (const done of untrack)
+            done();
+    }
+    return { written: plan.files.length, unchanged: plan.unchanged, bytes };
+}
+async function planWrites(tarPath, entries, destDir, options) {
+    const dirStates = new Map();
+    const directories = [];
+    const refusals = [];
+    const conflicts = [];
+    /** Checks (once) that `dir` is a real directory or can be made one. */
+    const needDirectory = async (dir) => {
+        if (dir === destDir || dirStates.has(dir))
+            return;
+        await needDirectory((0,external_node_path_.dirname)(dir));
+        const state = await stateOf(dir);
+        dirStates.set(dir, state);
+        if (state === 'none')
+            directories.push(dir);
+        else if (state === 'symlink')
+            refusals.push(`${dir} is a symbolic link`);
+        else if (state !== 'directory')
+            refusals.push(`${dir} is a file, the archive needs a directory there`);
+    };
+    const files = [];
+    let unchanged = 0;
+    for (const entry of entries) {
+        const dest = (0,external_node_path_.join)(destDir, ...entry.path.split('/'));
+        if (entry.type === 'directory') {
+            await needDirectory(dest);
+            continue;
+        }
+        await needDirectory((0,external_node_path_.dirname)(dest));
+        const state = dirStates.get((0,external_node_path_.dirname)(dest)) === 'none' ? 'none' : await stateOf(dest);
+        if (state === 'directory' || state === 'other') {
+            conflicts.push(`${dest} (not a regular file)`);
+        }
+        else if (state === 'file' && (await sameBytes(tarPath, entry, dest))) {
+            unchanged++;
+        }
+        else {
+            if (state !== 'none' && !options.overwrite)
+                conflicts.push(dest);
+            files.push({ entry, dest, existed: state !== 'none' });
+        }
+    }
+    if (refusals.length > 0) {
+        throw new errors/* InputError */.dz(`Cannot unpack into ${destDir}: ${refusals.slice(0, 5).join(', ')}${refusals.length > 5 ? ', …' : ''}`, 'Nothing was written. Unpacking never writes through symbolic links in the destination; remove them or unpack into another directory');
+    }
+    if (conflicts.length > 0) {
+        conflicts.sort();
+        const shown = conflicts.slice(0, 10).join(', ') + (conflicts.length > 10 ? ', …' : '');
+        throw new errors/* InputError */.dz(`${conflicts.length === 1 ? 'A file' : `${conflicts.length} files`} already exist` +
+            `${conflicts.length === 1 ? 's' : ''} with other content: ${shown}`, 'Nothing was downloaded. Allow replacing them (action input overwrite: true), or download into another directory');
+    }
+    return { directories, files, unchanged };
+}
+async function writeEntry(tarPath, entry, dest, track) {
+    const partial = (0,external_node_path_.join)((0,external_node_path_.dirname)(dest), `${local_files/* PARTIAL_PREFIX */.Zj}${(0,external_node_crypto_.randomBytes)(6).toString('hex')}`);
+    track(partial);
+    try {
+        const output = (0,external_node_fs_.createWriteStream)(partial, { flags: 'wx', mode: 0o600 });
+        if (entry.size === 0)
+            await (0,external_node_stream_promises_.finished)(output.end());
+        else
+            await (0,external_node_stream_promises_.pipeline)((0,external_node_fs_.createReadStream)(tarPath, rangeOf(entry)), output);
+        // The tar was indexed whole; a shorter copy means it changed underneath.
+        const written = (await (0,promises_.stat)(partial)).size;
+        if (written !== entry.size) {
+            throw new Error(`${tarPath} changed while it was unpacked (${written} of ${entry.size} bytes)`);
+        }
+        // Modes are kept (the exec bit is the point); set-id and sticky bits never are.
+        await (0,promises_.chmod)(partial, entry.mode & 0o777);
+        await (0,promises_.rename)(partial, dest);
+    }
+    catch (error) {
+        await (0,promises_.rm)(partial, { force: true });
+        throw (0,local_errors/* asLocalError */.Eo)(error, dest);
+    }
+}
+function rangeOf(entry) {
+    return { start: entry.offset, end: entry.offset + entry.size - 1, highWaterMark: 1024 * 1024 };
+}
+async function sameBytes(tarPath, entry, dest) {
+    if ((await (0,promises_.stat)(dest)).size !== entry.size)
+        return false;
+    if (entry.size === 0)
+        return true;
+    const [a, b] = await Promise.all([
+        digest((0,external_node_fs_.createReadStream)(tarPath, rangeOf(entry))),
+        digest((0,external_node_fs_.createReadStream)(dest, { highWaterMark: 1024 * 1024 })),
+    ]);
+    return a === b;
+}
+async function digest(stream) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for await (const chunk of stream)
+        hash.update(chunk);
+    return hash.digest('hex');
+}
+
+;// CONCATENATED MODULE: ./src/adapters/tar/header.ts
+// The 512-byte tar header (POSIX ustar) and PAX extended records: the small part of the
+// format the pack writer emits and the unpack reader accepts.
+const BLOCK = 512;
+/** Largest size a ustar header holds (11 octal digits); bigger files get a PAX `size`. */
+const USTAR_MAX_SIZE = 0o77777777777;
+const FLAGS = {
+    '0': 'file',
+    '\0': 'file',
+    '7': 'file', // contiguous file: a regular file to every reader
+    '5': 'directory',
+    '2': 'symlink',
+    '1': 'hardlink',
+    '3': 'device',
+    '4': 'device',
+    '6': 'fifo',
+    x: 'pax',
+    g: 'pax-global',
+    L: 'gnu-longname',
+    K: 'gnu-longlink',
+};
+function octal(value, width) {
+    return value.toString(8).padStart(width - 1, '0') + '\0';
+}
+function putString(block, offset, width, text) {
+    block.write(text, offset, width, 'utf8');
+}
+/**
+ * A ustar header with fixed owner (0/0, no names) and mtime, so the same files always
+ * make the same bytes. `name` must already fit (see `splitUstarName`).
+ */
+function encodeHeader(fields) {
+    const block = Buffer.alloc(BLOCK);
+    putString(block, 0, 100, fields.name);
+    putString(block, 100, 8, octal(fields.mode & 0o7777, 8));
+    putString(block, 108, 8, octal(0, 8));
+    putString(block, 116, 8, octal(0, 8));
+    putString(block, 124, 12, octal(Math.min(fields.size, USTAR_MAX_SIZE), 12));
+    putString(block, 136, 12, octal(fields.mtime, 12));
+    putString(block, 156, 1, fields.flag);
+    putString(block, 257, 6, 'ustar\0');
+    putString(block, 263, 2, '00');
+    putString(block, 345, 155, fields.prefix);
+    block.fill(0x20, 148, 156);
+    putString(block, 148, 8, checksumOf(block).toString(8).padStart(6, '0') + '\0 ');
+    return block;
+}
+function checksumOf(block) {
+    let sum = 0;
+    for (let i = 0; i < BLOCK; i++)
+        sum += i >= 148 && i < 156 ? 0x20 : block[i];
+    return sum;
+}
+/** `[prefix, name]` when the path fits ustar's 155 + 100 bytes of ASCII, else undefined. */
+function splitUstarName(path) {
+    if (!/^[\x20-\x7e]*$/.test(path))
+        return undefined;
+    if (path.length <= 100)
+        return ['', path];
+    for (let cut = path.indexOf('/'); cut !== -1; cut = path.indexOf('/', cut + 1)) {
+        if (cut <= 155 && path.length - cut - 1 <= 100 && cut > 0) {
+            return [path.slice(0, cut), path.slice(cut + 1)];
+        }
+    }
+    return undefined;
+}
+/** One PAX record, `"<len> <key>=<value>\n"`, whose length counts its own digits. */
+function paxRecord(key, value) {
+    const body = ` ${key}=${value}\n`;
+    const bodyBytes = Buffer.byteLength(body);
+    let length = bodyBytes + String(bodyBytes).length;
+    if (String(length).length !== String(bodyBytes).length)
+        length = bodyBytes + String(length).length;
+    return `${length}${body}`;
+}
+function isZeroBlock(block) {
+    for (let i = 0; i < BLOCK; i++)
+        if (block[i] !== 0)
+            return false;
+    return true;
+}
+function cString(block, offset, width) {
+    const field = block.subarray(offset, offset + width);
+    const end = field.indexOf(0);
+    return field.subarray(0, end === -1 ? width : end).toString('utf8');
+}
+/** Octal (ustar) or base-256 (GNU, for big values); undefined when malformed. */
+function parseNumber(block, offset, width) {
+    const field = block.subarray(offset, offset + width);
+    if (field[0] & 0x80) {
+        if (field[0] !== 0x80)
+            return undefined; // negative or absurdly large
+        let value = 0;
+        for (let i = 1; i < width; i++)
+            value = value * 256 + field[i];
+        return Number.isSafeInteger(value) ? value : undefined;
+    }
+    const text = cString(block, offset, width).trim();
+    if (text === '')
+        return 0;
+    if (!/^[0-7]+$/.test(text))
+        return undefined;
+    const value = parseInt(text, 8);
+    return Number.isSafeInteger(value) ? value : undefined;
+}
+/** Decodes a header block; throws a plain Error (the reader words it) when malformed. */
+function decodeHeader(block) {
+    const stored = parseNumber(block, 148, 8);
+    if (stored === undefined || stored !== checksumOf(block)) {
+        throw new Error('a header with a bad checksum (not a tar file, or a corrupt one)');
+    }
+    const size = parseNumber(block, 124, 12);
+    const mode = parseNumber(block, 100, 8);
+    if (size === undefined || mode === undefined)
+        throw new Error('a header with a malformed number');
+    const flag = String.fromCharCode(block[156]);
+    const ustar = block.subarray(257, 262).toString('latin1') === 'ustar';
+    const prefix = ustar ? cString(block, 345, 155) : '';
+    const name = cString(block, 0, 100);
+    return {
+        name: prefix ? `${prefix}/${name}` : name,
+        mode,
+        size,
+        type: FLAGS[flag] ?? 'other',
+        flag,
+        linkname: cString(block, 157, 100),
+    };
+}
+/** Parses PAX records (`path`, `size`, `linkpath` matter); throws when malformed. */
+function parsePax(data) {
+    const records = new Map();
+    let at = 0;
+    while (at < data.length) {
+        if (data[at] === 0)
+            break; // padding
+        const space = data.indexOf(0x20, at);
+        const length = space === -1 ? NaN : Number(data.subarray(at, space).toString('latin1'));
+        if (!Number.isInteger(length) || length <= 0 || at + length > data.length) {
+            throw new Error('a malformed PAX extended header');
+        }
+        const record = data.subarray(space + 1, at + length - 1).toString('utf8');
+        const eq = record.indexOf('=');
+        if (eq === -1 || data[at + length - 1] !== 0x0a) {
+            throw new Error('a malformed PAX extended header');
+        }
+        records.set(record.slice(0, eq), record.slice(eq + 1));
+        at += length;
+    }
+    return records;
+}
+
+;// CONCATENATED MODULE: ./src/adapters/tar/reader.ts
+
+
+
+
+const DEFAULT_TAR_LIMITS = {
+    maxEntries: 500_000,
+    maxPathBytes: 4096,
+    maxHeaderDataBytes: 1024 * 1024,
+};
+/** Why an archive was refused; `label` names it (the stored object) in the message. */
+function refuse(label, why) {
+    return new errors/* InputError */.dz(`${label} cannot be unpacked: ${why}. Nothing was written`, 'A tar stored with pack holds only regular files; this one was written by another tool or altered. Remove it or upload it again with pack');
+}
+/** Quotes a name read from the archive: JSON escapes control characters; long names are cut. */
+function quote(name) {
+    return JSON.stringify(name.length > 200 ? `${name.slice(0, 200)}…` : name);
+}
+const WINDOWS_RESERVED = /[<>:"|?*]/;
+/** What is wrong with an entry's path ("leaves the destination directory (..)"), if anything. */
+function pathProblem(raw, limits) {
+    // eslint-disable-next-line no-control-regex
+    if (/[\x00-\x1f\x7f]/.test(raw))
+        return 'has a control character in its name';
+    if (raw.includes('\\'))
+        return 'has a backslash in its name';
+    if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw))
+        return 'is an absolute path';
+    if (Buffer.byteLength(raw) > limits.maxPathBytes) {
+        return `has a path longer than ${limits.maxPathBytes} bytes`;
+    }
+    const parts = raw.split('/');
+    if (parts.includes('..'))
+        return 'leaves the destination directory (..)';
+    if (parts.some((part) => Buffer.byteLength(part) > 255)) {
+        return 'has a name part longer than 255 bytes';
+    }
+    if (process.platform === 'win32' && parts.some((part) => WINDOWS_RESERVED.test(part))) {
+        return 'has a character Windows does not allow in file names';
+    }
+    return undefined;
+}
+/** The normalised path (no `.` or empty parts), or throws naming what is wrong with it. */
+function safeEntryPath(raw, label, limits) {
+    const problem = pathProblem(raw, limits);
+    if (problem)
+        throw refuse(label, `entry ${quote(raw)} ${problem}`);
+    return raw
+        .split('/')
+        .filter((part) => part !== '' && part !== '.')
+        .join('/');
+}
+const KIND_NAMES = {
+    symlink: 'a symbolic link',
+    hardlink: 'a hard link',
+    device: 'a device file',
+    fifo: 'a FIFO',
+};
+/** Reads and checks the whole index of the tar at `path`. */
+async function readTarIndex(path, label, limits = DEFAULT_TAR_LIMITS) {
+    const handle = await (0,promises_.open)(path, 'r').catch((error) => {
+        throw (0,local_errors/* asLocalError */.Eo)(error, path, { verb: 'read' });
+    });
+    try {
+        const reader = new BlockReader(handle, (await handle.stat()).size);
+        return await index(reader, label, limits);
+    }
+    finally {
+        await handle.close();
+    }
+}
+async function index(reader, label, limits) {
+    const entries = [];
+    let offset = 0;
+    let pending = {};
+    for (;;) {
+        const block = await reader.read(offset, BLOCK);
+        if (block.length === 0 && entries.length > 0)
+            break; // end without the zero blocks
+        if (block.length < BLOCK)
+            throw refuse(label, 'the archive is truncated');
+        if (isZeroBlock(block))
+            break;
+        let header;
+        try {
+            header = decodeHeader(block);
+        }
+        catch (error) {
+            throw refuse(label, `${error.message} at byte ${offset}`);
+        }
+        const size = pending.size ?? header.size;
+        const dataAt = offset + BLOCK;
+        if (dataAt + size > reader.size)
+            throw refuse(label, 'the archive is truncated');
+        offset = dataAt + Math.ceil(size / BLOCK) * BLOCK;
+        if (['pax', 'pax-global', 'gnu-longname', 'gnu-longlink'].includes(header.type)) {
+            if (size > limits.maxHeaderDataBytes) {
+                throw refuse(label, `an extended header of ${size} bytes (at most ${limits.maxHeaderDataBytes})`);
+            }
+            const data = await reader.read(dataAt, size);
+            if (header.type === 'pax')
+                pending = { ...pending, ...paxFields(data, label) };
+            if (header.type === 'gnu-longname') {
+                pending.path = data.toString('utf8').replace(/\0+$/, '');
+            }
+            continue;
+        }
+        const raw = pending.path ?? header.name;
+        pending = {};
+        if (header.type !== 'file' && header.type !== 'directory') {
+            const kind = KIND_NAMES[header.type] ?? `of an unknown type (${JSON.stringify(header.flag)})`;
+            const target = header.linkname ? ` to ${quote(header.linkname)}` : '';
+            throw refuse(label, `entry ${quote(raw)} is ${kind}${target}; only regular files and directories are unpacked`);
+        }
+        const normal = safeEntryPath(raw, label, limits);
+        if (normal === '') {
+            if (header.type === 'directory')
+                continue; // "./": the destination itself
+            throw refuse(label, `entry ${quote(raw)} has no name`);
+        }
+        if (entries.length >= limits.maxEntries) {
+            throw refuse(label, `it has more than ${limits.maxEntries} entries`);
+        }
+        entries.push({
+            path: normal,
+            type: header.type,
+            mode: header.mode & 0o777,
+            offset: dataAt,
+            size: header.type === 'file' ? size : 0,
+        });
+    }
+    checkConflicts(entries, label);
+    return entries;
+}
+function paxFields(data, label) {
+    let records;
+    try {
+        records = parsePax(data);
+    }
+    catch (error) {
+        throw refuse(label, error.message);
+    }
+    const fields = {};
+    const path = records.get('path');
+    if (path !== undefined)
+        fields.path = path;
+    const size = records.get('size');
+    if (size !== undefined) {
+        if (!/^\d+$/.test(size) || !Number.isSafeInteger(Number(size))) {
+            throw refuse(label, `a PAX size of ${quote(size)}`);
+        }
+        fields.size = Number(size);
+    }
+    return fields;
+}
+/** A path twice, or a file that another entry needs as a directory. */
+function checkConflicts(entries, label) {
+    const kinds = new Map();
+    for (const entry of entries) {
+        const seen = kinds.get(entry.path);
+        if (seen === 'file' || (seen === 'directory' && entry.type === 'file')) {
+            throw refuse(label, `entry ${quote(entry.path)} appears twice`);
+        }
+        kinds.set(entry.path, entry.type);
+    }
+    for (const entry of entries) {
+        for (let cut = entry.path.indexOf('/'); cut !== -1; cut = entry.path.indexOf('/', cut + 1)) {
+            if (kinds.get(entry.path.slice(0, cut)) === 'file') {
+                throw refuse(label, `entry ${quote(entry.path)} is inside ${quote(entry.path.slice(0, cut))}, which is a file`);
+            }
+        }
+    }
+}
+/** Positional reads through a 1 MiB window: headers are small and mostly close together. */
+class BlockReader {
+    handle;
+    size;
+    window = Buffer.alloc(0);
+    windowAt = 0;
+    constructor(handle, size) {
+        this.handle = handle;
+        this.size = size;
+    }
+    async read(at, length) {
+        if (at >= this.size)
+            return Buffer.alloc(0);
+        const end = Math.min(at + length, this.size);
+        if (at >= this.windowAt && end <= this.windowAt + this.window.length) {
+            return this.window.subarray(at - this.windowAt, end - this.windowAt);
+        }
+        const want = Math.max(end - at, 1024 * 1024);
+        const buffer = Buffer.alloc(Math.min(want, Math.max(this.size - at, 0)));
+        const { bytesRead } = await this.handle.read(buffer, 0, buffer.length, at);
+        this.window = buffer.subarray(0, bytesRead);
+        this.windowAt = at;
+        return this.window.subarray(0, Math.min(end - at, bytesRead));
+    }
+}
+
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
+;// CONCATENATED MODULE: ./src/adapters/tar/writer.ts
+
+
+
+
+
+
+
+// A deterministic tar of regular files: entries sorted by path (bytewise), owner 0/0
+// without names, one fixed mtime, modes kept. The same files with the same modes always
+// make the same bytes, so consecutive builds delta against each other well.
+/** The mtime of every entry: 2000-01-01T00:00:00Z (0 confuses some tools). */
+const PACK_MTIME = 946684800;
+/** Writes `entries` (any order: they are sorted here) into a new tar at `dest`. */
+async function writeTar(entries, dest) {
+    const sorted = [...entries].sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+    // What the unpacking would refuse is refused here, before anything is stored.
+    if (sorted.length > DEFAULT_TAR_LIMITS.maxEntries) {
+        throw new errors/* InputError */.dz(`${sorted.length} files matched, more than the ${DEFAULT_TAR_LIMITS.maxEntries} a packed tar may hold`, 'Pack fewer files, or several directories under several pack names');
+    }
+    for (const entry of sorted) {
+        const problem = pathProblem(entry.path, DEFAULT_TAR_LIMITS);
+        if (problem) {
+            throw new errors/* InputError */.dz(`Cannot pack ${entry.source}: its path in the tar (${JSON.stringify(entry.path)}) ${problem}, which unpacking refuses`, 'Rename the file or leave it out of the path patterns');
+        }
+    }
+    for (let i = 1; i < sorted.length; i++) {
+        if (sorted[i].path === sorted[i - 1].path) {
+            throw new errors/* InputError */.dz(`Two matched files would be packed as ${JSON.stringify(sorted[i].path)}`, 'Narrow the path patterns so that each file has its own relative path');
+        }
+    }
+    const out = (0,external_node_fs_.createWriteStream)(dest, { mode: 0o600 });
+    // Write errors surface through `once` (drain/finish) as well as this listener.
+    let writeError;
+    out.on('error', (error) => (writeError ??= error));
+    let contentBytes = 0;
+    try {
+        for (const entry of sorted)
+            contentBytes += await appendFile(out, entry);
+        await write(out, Buffer.alloc(2 * BLOCK));
+        out.end();
+        await (0,external_node_events_.once)(out, 'finish');
+    }
+    catch (error) {
+        throw writeError ? (0,local_errors/* asLocalError */.Eo)(writeError, dest) : error;
+    }
+    finally {
+        out.destroy();
+    }
+    return { files: sorted.length, contentBytes };
+}
+async function appendFile(out, entry) {
+    const info = await (0,promises_.stat)(entry.source).catch((error) => {
+        throw (0,local_errors/* asLocalError */.Eo)(error, entry.source, { verb: 'read' });
+    });
+    const size = info.size;
+    const mode = info.mode & 0o777;
+    const split = splitUstarName(entry.path);
+    const pax = [];
+    if (!split)
+        pax.push(paxRecord('path', entry.path));
+    if (size > USTAR_MAX_SIZE)
+        pax.push(paxRecord('size', String(size)));
+    if (pax.length > 0) {
+        const data = Buffer.from(pax.join(''));
+        await write(out, encodeHeader({
+            name: '././@PaxHeader',
+            prefix: '',
+            mode: 0o644,
+            size: data.length,
+            mtime: PACK_MTIME,
+            flag: 'x',
+        }));
+        await write(out, padded(data));
+    }
+    const [prefix, name] = split ?? ['', shortName(entry.path)];
+    await write(out, encodeHeader({ name, prefix, mode, size, mtime: PACK_MTIME, flag: '0' }));
+    let copied = 0;
+    if (size > 0) {
+        const input = (0,external_node_fs_.createReadStream)(entry.source, { highWaterMark: 1024 * 1024, end: size - 1 });
+        input.on('error', () => undefined); // surfaced by the iterator below
+        try {
+            for await (const chunk of input) {
+                copied += chunk.length;
+                await write(out, chunk);
+            }
+        }
+        catch (error) {
+            input.destroy();
+            throw error.syscall === 'read' ||
+                error.syscall === 'open'
+                ? (0,local_errors/* asLocalError */.Eo)(error, entry.source, { verb: 'read' })
+                : error;
+        }
+    }
+    if (copied !== size) {
+        throw new errors/* InputError */.dz(`${entry.source} changed while it was packed (${size} bytes at the start, ${copied} read)`, 'Pack files once the step that writes them has finished');
+    }
+    const pad = (BLOCK - (size % BLOCK)) % BLOCK;
+    if (pad > 0)
+        await write(out, Buffer.alloc(pad));
+    return size;
+}
+/** The ustar name field of an entry whose real path is in its PAX header (readers that skip PAX). */
+function shortName(path) {
+    let name = Buffer.from(path).subarray(-99).toString('latin1');
+    name = name.replace(/[^\x20-\x7e]/g, '_');
+    return name;
+}
+function padded(data) {
+    const pad = (BLOCK - (data.length % BLOCK)) % BLOCK;
+    return pad === 0 ? data : Buffer.concat([data, Buffer.alloc(pad)]);
+}
+/** Writes honouring back-pressure. */
+async function write(out, chunk) {
+    if (!out.write(chunk))
+        await (0,external_node_events_.once)(out, 'drain');
+}
+
+;// CONCATENATED MODULE: ./src/adapters/tar/packed.ts
+
+
+
+
+
+
+// The life of a packed tar in a scratch directory, shared by the action and the CLI:
+// written, handed to the store step, removed; or fetched, checked, unpacked, removed.
+function scratchTar(dir) {
+    return (0,external_node_path_.join)(dir, `pack-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tar`);
+}
+/** Packs `entries` into a scratch tar and runs `store(tarPath, summary)` on it. */
+async function withPackedTar(scratchDir, entries, store) {
+    const tarPath = scratchTar(scratchDir);
+    try {
+        return await store(tarPath, await writeTar(entries, tarPath));
+    }
+    finally {
+        await (0,promises_.rm)(tarPath, { force: true });
+    }
+}
+/**
+ * Runs `fetch(tarPath)` (the verified download), then unpacks the tar into `destDir`;
+ * `label` names it in errors (its s3:// URL).
+ */
+async function withUnpackedTar(scratchDir, label, destDir, options, fetch) {
+    const tarPath = scratchTar(scratchDir);
+    try {
+        const fetched = await fetch(tarPath);
+        const entries = await readTarIndex(tarPath, label);
+        return { fetched, report: await extractTar(tarPath, entries, destDir, options) };
+    }
+    finally {
+        await (0,promises_.rm)(tarPath, { force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/cli/cp-pack.ts
+
+
+
+
+
+
+
+/** `--pack`: a plain name ending in .tar. */
+function readPackName(value) {
+    if (value === undefined)
+        return undefined;
+    const name = String(value);
+    // eslint-disable-next-line no-control-regex
+    if (!name.endsWith('.tar') || name.startsWith('.') || /[/\\\x00-\x1f\x7f]/.test(name)) {
+        throw new errors/* InputError */.dz(`--pack must be a file name ending in .tar, such as build.tar; got ${JSON.stringify(name)}`);
+    }
+    return name;
+}
+/** The space and the stored name: the URL is the DeltaSpace, or ends with the name. */
+function packTarget(url, name) {
+    if (url.isPrefix)
+        return { space: (0,delta_space/* spaceFromPrefixUrl */.UW)(url), name };
+    const target = (0,delta_space/* splitObjectUrl */.zJ)(url);
+    if (target.name !== name) {
+        throw new errors/* InputError */.dz(`With --pack ${name}, the URL must be the DeltaSpace or end with /${name} (got ${(0,s3_url/* formatS3Url */.L)(url.bucket, url.key)})`);
+    }
+    return target;
+}
+async function inScratch(work) {
+    const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'deltaglider-pack-'));
+    try {
+        return await work(dir);
+    }
+    finally {
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+    }
+}
+async function uploadPackedDir(session, name, dir, url) {
+    const target = packTarget(url, name);
+    const files = await filesUnder(dir, session);
+    if (files.length === 0)
+        throw new errors/* InputError */.dz(`${dir} holds no files`);
+    const entries = files.map((source) => ({
+        path: (0,external_node_path_.relative)(dir, source).split(external_node_path_.sep).join('/'),
+        source,
+    }));
+    const result = await inScratch((scratch) => withPackedTar(scratch, entries, (tarPath) => session.service.upload(tarPath, target.space, target.name)));
+    return {
+        result,
+        space: target.space,
+        local: `${dir} (${files.length} files)`,
+        remote: remoteOf(target),
+    };
+}
+async function downloadPackedInto(session, name, url, dest, overwrite) {
+    const target = packTarget(url, name);
+    const { fetched } = await inScratch((scratch) => withUnpackedTar(scratch, remoteOf(target), dest, { overwrite }, (tarPath) => session.service.downloadTo(target.space, target.name, tarPath)));
+    return { result: fetched, space: target.space, local: dest, remote: remoteOf(target) };
+}
+function remoteOf(target) {
+    return (0,s3_url/* formatS3Url */.L)(target.space.bucket, (0,delta_space/* directKey */.Rr)(target.space, target.name));
+}
+/**
+ * Every regular file under `root`, symbolic links followed (as the action's glob does),
+ * each real directory visited once so that a link loop ends; broken links are skipped.
+ */
+async function filesUnder(root, session) {
+    const files = [];
+    const seen = new Set();
+    const visit = async (dir) => {
+        const real = await (0,promises_.realpath)(dir);
+        if (seen.has(real))
+            return;
+        seen.add(real);
+        for (const entry of await (0,promises_.readdir)(dir)) {
+            const path = (0,external_node_path_.join)(dir, entry);
+            const info = await (0,promises_.stat)(path).catch(() => undefined);
+            if (info?.isDirectory())
+                await visit(path);
+            else if (info?.isFile())
+                files.push(path);
+            else
+                session.log.warning(`Skipping ${path}: a broken link, or not a regular file`);
+        }
+    };
+    await visit(root);
+    return files;
+}
+
 // EXTERNAL MODULE: ./src/cli/output.ts
 var output = __nccwpck_require__(6657);
 ;// CONCATENATED MODULE: ./src/cli/cp.ts
+
 
 
 
@@ -35226,13 +36185,17 @@ files already identical count as downloaded.`,
         recursive: { type: 'boolean', short: 'r' },
         overwrite: { type: 'boolean' },
         'no-overwrite': { type: 'boolean', short: 'n' },
+        pack: { type: 'string' },
     },
     optionsHelp: `  -r, --recursive       copy a directory tree: each directory is one DeltaSpace
   --overwrite           downloads replace existing files (the default)
-  -n, --no-overwrite    downloads never replace a file with other bytes: error, nothing written`,
+  -n, --no-overwrite    downloads never replace a file with other bytes: error, nothing written
+  --pack NAME.tar       upload: DIR as one deterministic tar stored as NAME.tar (modes kept);
+                        download: that tar unpacked into DIR, entries leaving it refused`,
     readOwn: (values) => ({
         recursive: values.recursive === true,
         overwrite: readOverwrite(values.overwrite === true, values['no-overwrite'] === true),
+        pack: readPackName(values.pack),
     }),
     positionals: { min: 2, max: 2, what: 'a SOURCE and a DEST, one of them an s3:// URL' },
     examples: [
@@ -35241,6 +36204,8 @@ files already identical count as downloaded.`,
         'deltaglider cp -r dist/ s3://releases/app/v1.2.0/',
         'deltaglider cp s3://releases/app/app-1.2.0.zip ./downloads/',
         'deltaglider cp -r s3://releases/app/ ./mirror/',
+        'deltaglider cp --pack build.tar dist/ s3://builds/app/main/',
+        'deltaglider cp --pack build.tar s3://builds/app/main/ dist/',
     ],
     async run(context) {
         const [source, dest] = context.positionals;
@@ -35250,9 +36215,16 @@ files already identical count as downloaded.`,
                 ? 'Copies from S3 to S3 are not supported'
                 : `Neither "${source}" nor "${dest}" is an s3:// URL`, 'One side is a local path, the other s3://bucket/prefix/...');
         }
-        const copied = await withSession(context, (session) => upload
-            ? uploadFrom(context, session, source, (0,s3_url/* parseS3Url */.F)(dest))
-            : downloadTo(context, session, (0,s3_url/* parseS3Url */.F)(source), dest));
+        const { pack } = context.own;
+        const copied = await withSession(context, async (session) => pack
+            ? [
+                upload
+                    ? await uploadPackedDir(session, pack, source, (0,s3_url/* parseS3Url */.F)(dest))
+                    : await downloadPackedInto(session, pack, (0,s3_url/* parseS3Url */.F)(source), dest, context.own.overwrite),
+            ]
+            : upload
+                ? uploadFrom(context, session, source, (0,s3_url/* parseS3Url */.F)(dest))
+                : downloadTo(context, session, (0,s3_url/* parseS3Url */.F)(source), dest));
         report(context, upload ? 'upload' : 'download', copied);
         return 0;
     },
@@ -35433,10 +36405,6 @@ function report(context, verb, copied) {
     }
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: ./src/adapters/xdelta3/provision/platform.ts
@@ -35535,8 +36503,8 @@ async function findOnPath(command, env = process.env, platform = process.platfor
     return undefined;
 }
 
-// EXTERNAL MODULE: ./src/adapters/xdelta3/differ.ts + 10 modules
-var xdelta3_differ = __nccwpck_require__(7233);
+// EXTERNAL MODULE: ./src/adapters/xdelta3/differ.ts + 9 modules
+var xdelta3_differ = __nccwpck_require__(1488);
 ;// CONCATENATED MODULE: ./src/adapters/health.ts
 // The health checks of the design, shared by `deltaglider doctor` and the action's debug
 // log: xdelta3 found and working, the bucket reachable with the credentials at hand (read
@@ -35697,8 +36665,8 @@ async function runHealthChecks(options) {
     return Promise.all(checks);
 }
 
-// EXTERNAL MODULE: ./src/engine.ts + 43 modules
-var engine = __nccwpck_require__(2649);
+// EXTERNAL MODULE: ./src/engine.ts + 45 modules
+var engine = __nccwpck_require__(9586);
 ;// CONCATENATED MODULE: ./src/cli/doctor.ts
 
 
@@ -35858,6 +36826,122 @@ function print(io, json, root, rows, prefixes) {
         io.out(`\n${(0,output/* terminalText */.eR)(`${shownAs}: ${file.problem}; downloads refuse it`)}\n`);
     }
 }
+
+;// CONCATENATED MODULE: ./src/core/rehydrate.ts
+
+// Temporary full copies of files stored as deltas, so that a plain HTTP GET (a presigned
+// URL) can fetch them. The layout is the reference DeltaGlider CLI's: keys under
+// `.deltaglider/tmp/<32 hex>_<name>` at the bucket root, with `dg-expires-at` (ISO 8601)
+// and `dg-rehydrated: true` metadata; its `purge` and ours remove the same objects.
+const REHYDRATED_PREFIX = '.deltaglider/tmp/';
+/** A fresh key for a rehydrated copy of `name` (uuid4 hex in the reference CLI). */
+function rehydratedKey(name) {
+    return `${REHYDRATED_PREFIX}${randomBytes(16).toString('hex')}_${name}`;
+}
+/**
+ * UTC without an offset, as the reference CLI writes it (`isoformat()` of its naive UTC
+ * clock); both purges read a time without offset as UTC.
+ */
+function isoUtc(date) {
+    return date.toISOString().replace('Z', '');
+}
+function rehydratedMetadata(originalKey, name, now, expiresAt) {
+    return {
+        'dg-expires-at': isoUtc(expiresAt),
+        'dg-original-key': originalKey,
+        'dg-original-filename': name,
+        'dg-rehydrated': 'true',
+        'dg-created-at': isoUtc(now),
+    };
+}
+/**
+ * `dg-expires-at` as the reference CLI reads it: ISO 8601, `Z` or an offset, and no
+ * offset meaning UTC. Undefined when it is not such a time (the object is then kept).
+ */
+function parseExpiresAt(text) {
+    const match = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)(Z|[+-]\d{2}:?\d{2})?$/.exec(text.trim());
+    if (!match)
+        return undefined;
+    const [, day, time, zone] = match;
+    // Milliseconds only: JavaScript dates hold no microseconds.
+    const clock = time.replace(/(\.\d{3})\d+$/, '$1');
+    const offset = !zone || zone === 'Z' ? 'Z' : zone.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
+    const date = new Date(`${day}T${clock}${offset}`);
+    return Number.isNaN(date.getTime()) ? undefined : date;
+}
+/**
+ * Removes the rehydrated copies under `.deltaglider/tmp/` whose `dg-expires-at` has
+ * passed, as the reference CLI's `purge` does. Objects without that metadata are kept.
+ */
+async function purgeExpired(storage, bucket, now, options = {}) {
+    const expired = [];
+    let kept = 0;
+    for await (const object of storage.list(bucket, REHYDRATED_PREFIX)) {
+        const head = await storage.head(bucket, object.key);
+        const raw = head?.metadata['dg-expires-at'];
+        const expiresAt = raw === undefined ? undefined : parseExpiresAt(raw);
+        if (!head || !expiresAt || expiresAt.getTime() > now.getTime()) {
+            kept++;
+            continue;
+        }
+        if (!options.dryRun)
+            await storage.delete(bucket, object.key);
+        expired.push({ key: object.key, size: object.size, expiresAt: raw });
+    }
+    return { bucket, prefix: REHYDRATED_PREFIX, expired, kept, dryRun: options.dryRun ?? false };
+}
+
+;// CONCATENATED MODULE: ./src/cli/purge.ts
+
+
+
+
+// `deltaglider purge`: the reference CLI's command of the same name, same objects, same
+// rule; its --json fields are this CLI's kebab-case ones.
+const purgeCommand = defineCommand({
+    name: 'purge',
+    summary: 'remove expired rehydrated copies (.deltaglider/tmp/) from a bucket',
+    usage: ['deltaglider purge [--dry-run] [options] s3://BUCKET[/]'],
+    description: `Removes the objects under .deltaglider/tmp/ of the bucket whose dg-expires-at
+metadata has passed: the whole copies of deltas that presigned download links point
+to (written by the action's presign input or the DeltaGlider CLI). Objects there
+without dg-expires-at are kept. Only the bucket of the URL is used.`,
+    options: { dryrun: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+    optionsHelp: '  --dryrun, --dry-run   print what would be deleted, delete nothing',
+    readOwn: (values) => ({ dryRun: values.dryrun === true || values['dry-run'] === true }),
+    positionals: { min: 1, max: 1, what: 'one s3:// bucket URL' },
+    examples: [
+        'deltaglider purge s3://releases/',
+        'deltaglider purge --dry-run --json s3://releases',
+    ],
+    async run(context) {
+        const { bucket } = (0,s3_url/* parseS3Url */.F)(context.positionals[0]);
+        const { dryRun } = context.own;
+        const report = await withSession(context, ({ storage }) => purgeExpired(storage, bucket, new Date(), { dryRun }));
+        const bytes = report.expired.reduce((sum, e) => sum + e.size, 0);
+        if (context.global.json) {
+            (0,output/* printJson */.Q2)(context.io, {
+                bucket,
+                prefix: report.prefix,
+                'dry-run': dryRun,
+                deleted: report.expired.map((e) => ({
+                    key: e.key,
+                    size: e.size,
+                    'expires-at': e.expiresAt,
+                })),
+                'deleted-bytes': bytes,
+                kept: report.kept,
+            });
+            return 0;
+        }
+        for (const e of report.expired) {
+            const url = (0,output/* terminalText */.eR)((0,s3_url/* formatS3Url */.L)(bucket, e.key));
+            context.io.out(`${dryRun ? '(dryrun) ' : ''}delete: ${url} (expired ${(0,output/* terminalText */.eR)(e.expiresAt)})\n`);
+        }
+        context.io.out(`${dryRun ? 'Would remove' : 'Removed'} ${report.expired.length} expired copies (${bytes} bytes); kept ${report.kept}\n`);
+        return 0;
+    },
+});
 
 ;// CONCATENATED MODULE: ./src/cli/rm.ts
 
@@ -36073,6 +37157,7 @@ found too. Objects that no DeltaGlider wrote have no sha256 and are reported as
 
 
 
+
 // The `deltaglider` command line: picks the command and turns any failure into one line
 // on stderr and exit code 1. Tests call `main` in-process with their own Io.
 const COMMANDS = [
@@ -36082,6 +37167,7 @@ const COMMANDS = [
     verifyCommand,
     statsCommand,
     doctorCommand,
+    purgeCommand,
 ];
 function usage() {
     const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -36961,8 +38047,8 @@ function decodeListedKey(encoded) {
     }
 }
 
-// EXTERNAL MODULE: ./src/engine.ts + 43 modules
-var src_engine = __nccwpck_require__(2649);
+// EXTERNAL MODULE: ./src/engine.ts + 45 modules
+var src_engine = __nccwpck_require__(9586);
 // EXTERNAL MODULE: ./src/cli/output.ts
 var output = __nccwpck_require__(6657);
 // EXTERNAL MODULE: ./src/core/format.ts
@@ -37138,6 +38224,7 @@ function openSession(io, options) {
         xdelta3Binary: options.xdelta3Path,
         maxRatio: options.maxRatio,
         archiveAware: options.archiveAware,
+        references: options.references,
         concurrency: options.concurrency,
         cacheRoot: cacheDir,
         cacheMaxBytes: options.cacheMaxBytes,
@@ -37173,6 +38260,7 @@ function openSession(io, options) {
 /* harmony export */   BB: () => (/* binding */ DELTA_SUFFIX),
 /* harmony export */   C0: () => (/* binding */ stripDeltaSuffix),
 /* harmony export */   Db: () => (/* binding */ referenceKey),
+/* harmony export */   Jo: () => (/* binding */ extraReferenceKey),
 /* harmony export */   Lo: () => (/* binding */ listingPrefix),
 /* harmony export */   MZ: () => (/* binding */ deltaKey),
 /* harmony export */   Ow: () => (/* binding */ referenceKeyFor),
@@ -37181,14 +38269,22 @@ function openSession(io, options) {
 /* harmony export */   UW: () => (/* binding */ spaceFromPrefixUrl),
 /* harmony export */   Wo: () => (/* binding */ REFERENCE_NAME),
 /* harmony export */   cZ: () => (/* binding */ formatSpace),
+/* harmony export */   eg: () => (/* binding */ REFERENCES_FOLDER),
+/* harmony export */   px: () => (/* binding */ extraReferencesPrefix),
 /* harmony export */   rH: () => (/* binding */ nameProblem),
 /* harmony export */   zJ: () => (/* binding */ splitObjectUrl)
 /* harmony export */ });
+/* unused harmony exports referenceId, spaceOfReferenceFolder */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
 
 // Key layout of a DeltaSpace (docs/format.md, "Objects in a DeltaSpace").
 const REFERENCE_NAME = 'reference.bin';
 const DELTA_SUFFIX = '.delta';
+/**
+ * The folder of a DeltaSpace's extra references (docs/format.md, "Several references"):
+ * `<prefix>/.dg-refs/<id>/reference.bin`. Not a DeltaSpace of its own: listings hide it.
+ */
+const REFERENCES_FOLDER = '.dg-refs';
 /** The DeltaSpace a prefix URL names (`s3://b/releases/app/` -> `releases/app`). */
 function spaceFromPrefixUrl(url) {
     return { bucket: url.bucket, prefix: url.key.replace(/\/+$/, '') };
@@ -37205,6 +38301,28 @@ function join(space, name) {
 }
 function referenceKey(space) {
     return join(space, REFERENCE_NAME);
+}
+/** `<prefix>/.dg-refs/<id>/reference.bin`: an extra reference, id from its sha256. */
+function extraReferenceKey(space, sha256) {
+    return join(space, `${REFERENCES_FOLDER}/${referenceId(sha256)}/${REFERENCE_NAME}`);
+}
+/** The id of an extra reference: the first 16 hex digits of its sha256 (content-addressed). */
+function referenceId(sha256) {
+    return sha256.slice(0, 16);
+}
+/** The key prefix listing a DeltaSpace's extra references. */
+function extraReferencesPrefix(space) {
+    return join(space, `${REFERENCES_FOLDER}/`);
+}
+/**
+ * For a directory prefix `a/b/.dg-refs/<id>`: the DeltaSpace prefix `a/b` it belongs to;
+ * undefined for any other directory.
+ */
+function spaceOfReferenceFolder(prefix) {
+    const parts = prefix.split('/');
+    if (parts.length < 2 || parts[parts.length - 2] !== REFERENCES_FOLDER)
+        return undefined;
+    return parts.slice(0, -2).join('/');
 }
 function deltaKey(space, name) {
     return join(space, name + DELTA_SUFFIX);
@@ -37520,6 +38638,173 @@ class OutputLimitError extends _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .Integr
 
 /***/ }),
 
+/***/ 6753:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   L: () => (/* binding */ SINGLE_REFERENCE),
+/* harmony export */   RK: () => (/* binding */ rankCandidates),
+/* harmony export */   T4: () => (/* binding */ DEFAULT_REFERENCE_POLICY),
+/* harmony export */   ic: () => (/* binding */ fallbackCandidate),
+/* harmony export */   rI: () => (/* binding */ CHEAP_TRIAL_BYTES)
+/* harmony export */ });
+/* unused harmony exports MIN_SIMILARITY, MAX_TRIALS */
+/* harmony import */ var _sketch_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1552);
+
+/** Defaults measured on a release train (BENCHMARKS.md, "Release train"). */
+const DEFAULT_REFERENCE_POLICY = {
+    mode: 'smart',
+    rotationRatio: 0.5,
+    maxReferences: 32,
+};
+const SINGLE_REFERENCE = { ...DEFAULT_REFERENCE_POLICY, mode: 'single' };
+/** Below this estimated share of content, a reference is not worth a trial encode. */
+const MIN_SIMILARITY = 0.03;
+/** Trial encodes per file at most; the second only for files up to CHEAP_TRIAL_BYTES. */
+const MAX_TRIALS = 2;
+const CHEAP_TRIAL_BYTES = 64 * 1024 * 1024;
+/**
+ * The references to try, best first: the newest of the file's family (the family's
+ * current reference, after rotations), then the others by sketch similarity.
+ */
+function rankCandidates(refs, family, sketch) {
+    const scored = refs.map((ref) => ({
+        ref,
+        similarity: sketch && ref.sketch ? (0,_sketch_js__WEBPACK_IMPORTED_MODULE_0__/* .similarity */ .k8)(sketch, ref.sketch) : undefined,
+    }));
+    const newestFirst = (a, b) => a.createdAt !== b.createdAt ? (a.createdAt < b.createdAt ? 1 : -1) : a.key < b.key ? -1 : 1;
+    const family_ = scored
+        .filter((s) => s.ref.family === family)
+        .sort((a, b) => newestFirst(a.ref, b.ref))
+        .map((s) => ({ ...s, why: 'family' }));
+    const similar = scored
+        .filter((s) => s.ref.family !== family && (s.similarity ?? 0) >= MIN_SIMILARITY)
+        .sort((a, b) => b.similarity - a.similarity || newestFirst(a.ref, b.ref))
+        .map((s) => ({ ...s, why: 'similar' }));
+    return [...family_.slice(0, 1), ...similar, ...family_.slice(1)].slice(0, MAX_TRIALS);
+}
+/**
+ * Today's choice when nothing matches and no reference may be added: the space's own
+ * reference.bin (or the first one listed).
+ */
+function fallbackCandidate(refs) {
+    const ref = refs.find((r) => r.root) ?? refs[0];
+    return ref && { ref, why: 'fallback' };
+}
+
+
+/***/ }),
+
+/***/ 1552:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ki: () => (/* binding */ SketchBuilder),
+/* harmony export */   jA: () => (/* binding */ decodeSketch),
+/* harmony export */   k8: () => (/* binding */ similarity),
+/* harmony export */   lJ: () => (/* binding */ encodeSketch)
+/* harmony export */ });
+/* unused harmony export SKETCH_SIZE */
+// A content sketch: a few dozen numbers that estimate how much content two files share,
+// without either file at hand. The file is cut into content-defined chunks (a gear
+// rolling hash hits a boundary pattern about once per 512 bytes, wherever the bytes sit,
+// so an insertion moves boundaries only locally), each chunk is fingerprinted, and
+// the SKETCH_SIZE smallest fingerprints are kept (a bottom-k MinHash). Two sketches give
+// an estimate of the Jaccard similarity of the two files' chunk sets, which ranks the
+// references worth a trial encode. A reference's sketch is stored in its metadata
+// (`dg-ref-sketch`) when it is created, so choosing never downloads a reference.
+/** Fingerprints kept: 64 x 4 bytes is 344 base64 characters of metadata (S3 allows 2 KB). */
+const SKETCH_SIZE = 64;
+/** Top bits of the gear hash that must be zero at a chunk boundary: chunks of ~512 bytes. */
+const ANCHOR_BITS = 9;
+function table(seed) {
+    const out = new Uint32Array(256);
+    let x = seed >>> 0;
+    for (let i = 0; i < 256; i++) {
+        // xorshift32: a fixed table, the same on every machine and every release.
+        x ^= x << 13;
+        x >>>= 0;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        x >>>= 0;
+        out[i] = x;
+    }
+    return out;
+}
+const GEAR = table(0x9e3779b9);
+/** Feeds a file's bytes in order; `finish` gives its sketch. */
+class SketchBuilder {
+    gear = 0;
+    chunk = FNV_OFFSET;
+    fingerprints = new Set();
+    update(bytes) {
+        let gear = this.gear;
+        let chunk = this.chunk;
+        const shift = 32 - ANCHOR_BITS;
+        for (let i = 0; i < bytes.length; i++) {
+            const b = bytes[i];
+            // int32 arithmetic throughout: V8 keeps it in registers.
+            gear = ((gear << 1) + GEAR[b]) | 0;
+            chunk = Math.imul(chunk ^ b, FNV_PRIME);
+            if (gear >>> shift === 0) {
+                // A chunk ends here: its fingerprint covers all of its bytes, so two files share
+                // it only where they share the whole run of content.
+                this.fingerprints.add(mix(chunk));
+                chunk = FNV_OFFSET;
+            }
+        }
+        this.gear = gear;
+        this.chunk = chunk;
+    }
+    finish() {
+        return [...this.fingerprints].sort((a, b) => a - b).slice(0, SKETCH_SIZE);
+    }
+}
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+/** murmur3's finalizer: spreads the bits so the smallest values are a fair sample. */
+function mix(h) {
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    return h >>> 0;
+}
+/** Estimated share of chunks two files have in common, 0..1 (bottom-k Jaccard). */
+function similarity(a, b) {
+    const inA = new Set(a);
+    const inB = new Set(b);
+    const union = [...new Set([...a, ...b])].sort((x, y) => x - y).slice(0, SKETCH_SIZE);
+    if (union.length === 0)
+        return 0;
+    const both = union.filter((v) => inA.has(v) && inB.has(v)).length;
+    return both / union.length;
+}
+/** The `dg-ref-sketch` value: big-endian fingerprints, base64. */
+function encodeSketch(sketch) {
+    const bytes = Buffer.alloc(sketch.length * 4);
+    sketch.forEach((v, i) => bytes.writeUInt32BE(v, i * 4));
+    return bytes.toString('base64');
+}
+/** Reads a `dg-ref-sketch` value; anything malformed (it is untrusted) is no sketch. */
+function decodeSketch(value) {
+    if (value === undefined || value.length > 4 * Math.ceil((SKETCH_SIZE * 4) / 3))
+        return undefined;
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(value))
+        return undefined;
+    const bytes = Buffer.from(value, 'base64');
+    if (bytes.length % 4 !== 0 || bytes.length === 0)
+        return undefined;
+    const out = [];
+    for (let i = 0; i < bytes.length; i += 4)
+        out.push(bytes.readUInt32BE(i));
+    return [...new Set(out)].sort((x, y) => x - y);
+}
+
+
+/***/ }),
+
 /***/ 2629:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -37640,19 +38925,38 @@ async function walkTree(storage, bucket, listingPrefix) {
     for await (const object of storage.list(bucket, listingPrefix)) {
         if (object.key.endsWith('/') || isInternalKey(object.key))
             continue;
+        const folder = referencesFolderOf(object.key);
         const slash = object.key.lastIndexOf('/');
-        const prefix = slash === -1 ? '' : object.key.slice(0, slash);
+        const prefix = folder ? folder.space : slash === -1 ? '' : object.key.slice(0, slash);
         let directory = directories.get(prefix);
         if (!directory) {
-            directory = { prefix, objects: [] };
+            directory = { prefix, objects: [], extraReferences: [] };
             directories.set(prefix, directory);
         }
-        if (object.key.slice(slash + 1) === _delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .REFERENCE_NAME */ .Wo)
+        // The references folder belongs to its DeltaSpace: never a directory of its own, and
+        // anything in it but a reference is not shown.
+        if (folder) {
+            if (folder.isReference)
+                directory.extraReferences.push(object);
+        }
+        else if (object.key.slice(slash + 1) === _delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .REFERENCE_NAME */ .Wo)
             directory.reference = object;
         else
             directory.objects.push(object);
     }
     return [...directories.values()].sort((a, b) => compare(a.prefix, b.prefix));
+}
+/** For a key inside a `.dg-refs/` folder: the DeltaSpace it belongs to, and whether it is a reference. */
+function referencesFolderOf(key) {
+    const parts = key.split('/');
+    const at = parts.lastIndexOf(_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .REFERENCES_FOLDER */ .eg);
+    if (at === -1 || at === parts.length - 1)
+        return undefined;
+    const rest = parts.slice(at + 1);
+    return {
+        space: parts.slice(0, at).join('/'),
+        isReference: rest.length === 2 && rest[1] === _delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .REFERENCE_NAME */ .Wo,
+    };
 }
 /**
  * The sub-prefixes directly below `prefix` that hold objects at any depth
@@ -37729,7 +39033,7 @@ const TOOL_ID = `${TOOL_NAME}/${VERSION}`;
 
 /***/ }),
 
-/***/ 2649:
+/***/ 9586:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37870,152 +39174,12 @@ async function touch(path) {
 
 // EXTERNAL MODULE: ./src/adapters/local-errors.ts
 var local_errors = __nccwpck_require__(7887);
+// EXTERNAL MODULE: ./src/adapters/local-files.ts
+var local_files = __nccwpck_require__(7473);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: ./src/core/errors.ts
-var errors = __nccwpck_require__(4296);
-;// CONCATENATED MODULE: ./src/adapters/local-files.ts
-
-
-
-
-
-
-/** The longest file name (in bytes) the usual file systems hold (ext4, XFS, APFS, NTFS). */
-const NAME_MAX = 255;
-/** Hints (and extensions) up to this many bytes are kept in temporary names. */
-const SHORT_HINT = 40;
-/** Prefix of partial files beside destinations, and of scratch directories. */
-const PARTIAL_PREFIX = '.dg-';
-const SCRATCH_PREFIX = 'deltaglider-';
-/**
- * Local files, with scratch files kept in one private directory under `scratchRoot`.
- * Temporary names are short and never derived from the file's own name, so a file whose
- * name is near the file system's limit still fits. Paths that should not outlive an
- * interrupted run are reported to `cleanup`.
- */
-class LocalFiles {
-    cleanup;
-    scratchDir;
-    untrack = new Map();
-    constructor(scratchRoot, cleanup) {
-        this.cleanup = cleanup;
-        this.scratchDir = (0,external_node_path_.join)(scratchRoot, `${SCRATCH_PREFIX}${process.pid}-${randomHex(4)}`);
-        try {
-            (0,external_node_fs_.mkdirSync)(this.scratchDir, { recursive: true, mode: 0o700 });
-        }
-        catch (error) {
-            throw (0,local_errors/* asLocalError */.Eo)(error, this.scratchDir, { verb: 'create' });
-        }
-        this.track(this.scratchDir);
-    }
-    async size(path) {
-        const info = await (0,promises_.stat)(path).catch((error) => {
-            if (error.code === 'ENOENT') {
-                throw new errors/* InputError */.dz(`The file ${path} does not exist`, undefined, {
-                    code: 'missing-file',
-                    fields: { setting: 'path', path },
-                });
-            }
-            throw (0,local_errors/* asLocalError */.Eo)(error, path, { verb: 'read' });
-        });
-        if (!info.isFile()) {
-            throw new errors/* InputError */.dz(`${path} is not a regular file`, 'Name files, or glob patterns that match files');
-        }
-        return info.size;
-    }
-    async readHead(path, bytes) {
-        const handle = await (0,promises_.open)(path, 'r').catch((error) => {
-            throw (0,local_errors/* asLocalError */.Eo)(error, path, { verb: 'read' });
-        });
-        try {
-            const buffer = Buffer.alloc(bytes);
-            const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
-            return buffer.subarray(0, bytesRead);
-        }
-        finally {
-            await handle.close();
-        }
-    }
-    /**
-     * `<random>-<hint>` for a short hint, else `<random><extension>`: never much longer
-     * than a few dozen bytes, whatever the file's own name.
-     */
-    tempPath(hint) {
-        const name = (0,external_node_path_.basename)(hint);
-        const ext = (0,external_node_path_.extname)(name);
-        const tail = Buffer.byteLength(name) <= SHORT_HINT
-            ? `-${name}`
-            : Buffer.byteLength(ext) <= SHORT_HINT
-                ? ext
-                : '';
-        return (0,external_node_path_.join)(this.scratchDir, `${randomHex(6)}${tail}`);
-    }
-    /** `.dg-<random>` in the destination's directory: never longer than any real name. */
-    partialPathFor(destPath) {
-        const path = (0,external_node_path_.join)((0,external_node_path_.dirname)(destPath), `${PARTIAL_PREFIX}${randomHex(4)}`);
-        this.track(path);
-        return path;
-    }
-    async checkName(path) {
-        const full = (0,external_node_path_.resolve)(path);
-        const tooLong = full.split(external_node_path_.sep).find((part) => Buffer.byteLength(part) > NAME_MAX);
-        if (tooLong !== undefined)
-            throw (0,local_errors/* localFileError */.yy)('ENAMETOOLONG', full);
-        // The file system may hold less than the usual limit (eCryptfs: 143 bytes): ask it.
-        await (0,promises_.stat)(full).catch((error) => {
-            if (error.code === 'ENAMETOOLONG')
-                throw (0,local_errors/* localFileError */.yy)('ENAMETOOLONG', full);
-        });
-    }
-    async state(path) {
-        try {
-            return (await (0,promises_.stat)(path)).isFile() ? 'file' : 'other';
-        }
-        catch (error) {
-            if (error.code === 'ENOENT')
-                return 'none';
-            if (error.code === 'ENOTDIR')
-                return 'other';
-            throw (0,local_errors/* asLocalError */.Eo)(error, path, { verb: 'read' });
-        }
-    }
-    async ensureDir(dir) {
-        await (0,promises_.mkdir)(dir, { recursive: true }).catch((error) => {
-            throw (0,local_errors/* asLocalError */.Eo)(error, dir, { verb: 'create' });
-        });
-    }
-    async rename(from, to) {
-        await (0,promises_.rename)(from, to).catch((error) => {
-            throw (0,local_errors/* asLocalError */.Eo)(error, to, { ownPath: false });
-        });
-        this.forget(from);
-    }
-    async remove(path) {
-        await (0,promises_.rm)(path, { force: true });
-        this.forget(path);
-    }
-    /** Deletes the scratch directory and everything left in it. */
-    async dispose() {
-        await (0,promises_.rm)(this.scratchDir, { recursive: true, force: true });
-        this.forget(this.scratchDir);
-    }
-    track(path) {
-        const untrack = this.cleanup?.track(path);
-        if (untrack)
-            this.untrack.set(path, untrack);
-    }
-    forget(path) {
-        this.untrack.get(path)?.();
-        this.untrack.delete(path);
-    }
-}
-function randomHex(bytes) {
-    return (0,external_node_crypto_.randomBytes)(bytes).toString('hex');
-}
-
 // EXTERNAL MODULE: external "node:stream/promises"
 var external_node_stream_promises_ = __nccwpck_require__(6466);
 ;// CONCATENATED MODULE: ./src/adapters/sha256-hasher.ts
@@ -38046,10 +39210,12 @@ class SystemClock {
     }
 }
 
-// EXTERNAL MODULE: ./src/adapters/xdelta3/differ.ts + 10 modules
-var differ = __nccwpck_require__(7233);
+// EXTERNAL MODULE: ./src/adapters/xdelta3/differ.ts + 9 modules
+var differ = __nccwpck_require__(1488);
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: ./src/core/errors.ts
+var errors = __nccwpck_require__(4296);
 ;// CONCATENATED MODULE: ./src/adapters/archive/byte-sinks.ts
 // Where rebuilt or expanded bytes go: a file, or a comparison against the original.
 
@@ -47309,6 +48475,7 @@ function encodeReference(f) {
         'dg-file-sha256': f.sha256,
         'dg-created-at': formatCreatedAt(f.createdAt),
         'dg-note': 'reference',
+        ...(f.sketch ? { 'dg-ref-sketch': f.sketch } : {}),
     });
 }
 function encodeDelta(f) {
@@ -48063,15 +49230,125 @@ class Downloads {
     }
 }
 
+;// CONCATENATED MODULE: ./src/core/references/family.ts
+// A file's "family": its name with the parts that change from release to release taken
+// out, so that `app-1.4.2-linux-x64.tar.gz` and `app-1.5.0-linux-x64.tar.gz` (one artifact
+// line) match, and `app-1.5.0-darwin-arm64.tar.gz` (another platform) does not.
+/**
+ * Version-like tokens: `1.4.2`, `v2.0.0-rc.1`, `2026.01.05`, a build number `1234`. Not
+ * preceded by a letter or digit, so `x64`, `arm64`, `win32` and `ubuntu22.04` stay.
+ */
+const VERSION = /(?<![a-z0-9])v?\d+(?:\.\d+)*(?:[-.+]?(?:alpha|beta|rc|pre|dev|snapshot|nightly|canary|next)(?:[.-]?\d+)*)?(?![a-z0-9])/g;
+/** A commit hash: 7 to 40 hex digits with at least one digit and one letter. */
+const COMMIT = /(?<![a-z0-9])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}(?![a-z0-9])/g;
+/** The family key of a file name: lowercase, version-like tokens replaced by `*`. */
+function familyOf(name) {
+    return name
+        .toLowerCase()
+        .replace(COMMIT, '*')
+        .replace(VERSION, '*')
+        .replace(/\*(?:[-_.+]*\*)+/g, '*');
+}
+
+// EXTERNAL MODULE: ./src/core/references/sketch.ts
+var references_sketch = __nccwpck_require__(1552);
+;// CONCATENATED MODULE: ./src/core/references/catalog.ts
+
+
+
+
+
+
+
+// The references of one DeltaSpace, found with one HEAD of `reference.bin` and one LIST
+// of `.dg-refs/` (plus a HEAD per extra reference): never a scan of the deltas. There is
+// no index to keep in step: the bucket is the index, so concurrent writers cannot
+// corrupt it and nothing needs rebuilding.
+/** HEADs in flight while reading a space's references. */
+const catalog_HEAD_CONCURRENCY = 8;
+/** Extra references read at most (the listing is untrusted: bound the HEADs it causes). */
+const MAX_LISTED_REFERENCES = 1000;
+/**
+ * The one way to read a reference: its HEAD, and the sha256 it declares. A reference
+ * without one was not written by DeltaGlider (or was changed behind it): an error.
+ */
+async function readReference(storage, bucket, key) {
+    const head = await storage.head(bucket, key);
+    if (!head)
+        return { kind: 'missing' };
+    const sha256 = referenceSha256(head.metadata);
+    if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256)) {
+        throw new errors/* IntegrityError */.cs(`${(0,s3_url/* formatS3Url */.L)(bucket, key)} has no valid dg-file-sha256 metadata`, 'It was not written by DeltaGlider, or was changed behind it; move it away or store the files under another prefix', { code: 'foreign-reference', fields: { bucket, key } });
+    }
+    return { kind: 'found', sha256, head };
+}
+/** Whether the reference at `key` is stored and declares `sha256`. */
+async function isReferenceNow(storage, bucket, key, sha256) {
+    const read = await readReference(storage, bucket, key).catch(() => undefined);
+    return read?.kind === 'found' && read.sha256 === sha256;
+}
+function describeReference(key, root, read) {
+    const source = readField(read.head.metadata, 'source-name');
+    const sketch = (0,references_sketch/* decodeSketch */.jA)(readField(read.head.metadata, 'ref-sketch'));
+    return {
+        key,
+        sha256: read.sha256,
+        size: read.head.size,
+        root,
+        ...(source ? { family: familyOf(source) } : {}),
+        ...(sketch ? { sketch } : {}),
+        createdAt: readField(read.head.metadata, 'created-at') ?? '',
+    };
+}
+/** The space's references: `reference.bin` first (when there is one), then the extra ones. */
+async function readSpaceReferences(storage, space) {
+    const found = [];
+    const rootKey = (0,delta_space/* referenceKey */.Db)(space);
+    const root = await readReference(storage, space.bucket, rootKey);
+    if (root.kind === 'found')
+        found.push(describeReference(rootKey, true, root));
+    const keys = await extraReferenceKeys(storage, space);
+    const extras = await (0,map_limit/* mapLimit */.s)(keys, catalog_HEAD_CONCURRENCY, async (key) => {
+        // One unreadable extra reference must not stop uploads: it is just not a candidate.
+        const read = await readReference(storage, space.bucket, key).catch(() => undefined);
+        return read?.kind === 'found' ? describeReference(key, false, read) : undefined;
+    });
+    for (const extra of extras)
+        if (extra)
+            found.push(extra);
+    return found;
+}
+/** Keys of `<space>/.dg-refs/<id>/reference.bin`, from one listing, bounded. */
+async function extraReferenceKeys(storage, space) {
+    const prefix = (0,delta_space/* extraReferencesPrefix */.px)(space);
+    const keys = [];
+    for await (const object of storage.list(space.bucket, prefix)) {
+        const rest = object.key.slice(prefix.length).split('/');
+        if (rest.length !== 2 || rest[1] !== delta_space/* REFERENCE_NAME */.Wo || !/^[0-9a-f]{16}$/.test(rest[0]))
+            continue;
+        keys.push(object.key);
+        if (keys.length >= MAX_LISTED_REFERENCES)
+            break;
+    }
+    return keys;
+}
+
 ;// CONCATENATED MODULE: ./src/core/remover.ts
 
 
 
+
+
+
+/** HEADs in flight when checking which deltas still need an extra reference. */
+const remover_HEAD_CONCURRENCY = 8;
 /**
- * Removes a logical file from a DeltaSpace: `<name>` and/or `<name>.delta`, then the
- * space's `reference.bin` once no `.delta` is left at that level. Only this exact level
- * counts: a deeper prefix, or a sibling prefix that merely starts with the same
- * characters (`app` and `app2`), is another DeltaSpace with its own reference.
+ * Removes a logical file from a DeltaSpace: `<name>` and/or `<name>.delta`; then the
+ * space's `reference.bin` and extra references once no `.delta` is left at that level,
+ * or else the extra reference the removed delta used once no other delta points at it.
+ * Only this exact level counts: a deeper prefix, or a sibling prefix that merely starts
+ * with the same characters (`app` and `app2`), is another DeltaSpace with its own
+ * reference.
  *
  * Not safe against an upload to the same space at the same moment: a delta written
  * between the listing and the reference's deletion would lose its reference.
@@ -48079,9 +49356,15 @@ class Downloads {
 async function removeFile(storage, log, space, name, options = {}) {
     (0,delta_space/* assertValidName */.QB)(name);
     const targets = [];
+    let usedReference;
     for (const key of [(0,delta_space/* directKey */.Rr)(space, name), (0,delta_space/* deltaKey */.MZ)(space, name)]) {
-        if (await storage.head(space.bucket, key))
-            targets.push(key);
+        const head = await storage.head(space.bucket, key);
+        if (!head)
+            continue;
+        targets.push(key);
+        const decoded = decodeObject(head.metadata);
+        if (key.endsWith(delta_space/* DELTA_SUFFIX */.BB) && decoded.type === 'delta' && decoded.refKey)
+            usedReference = (0,delta_space/* referenceKeyFor */.Ow)(decoded.refKey);
     }
     if (targets.length === 0) {
         throw new errors/* NotFoundError */.m_(`Neither ${(0,s3_url/* formatS3Url */.L)(space.bucket, (0,delta_space/* directKey */.Rr)(space, name))} nor its .delta exists`, `List ${(0,delta_space/* formatSpace */.cZ)(space)} to see the names it holds`);
@@ -48089,23 +49372,53 @@ async function removeFile(storage, log, space, name, options = {}) {
     for (const key of targets)
         await remove(storage, log, space.bucket, key, options.dryRun);
     const refKey = (0,delta_space/* referenceKey */.Db)(space);
-    const referenceRemoved = !(await anyDeltaLeft(storage, space, new Set(targets))) &&
-        (await storage.head(space.bucket, refKey)) !== undefined;
-    if (referenceRemoved) {
-        log.info(`${(0,delta_space/* formatSpace */.cZ)(space)} holds no delta any more: removing its reference.bin`);
-        await remove(storage, log, space.bucket, refKey, options.dryRun);
+    const left = await deltasLeft(storage, space, new Set(targets));
+    const references = [];
+    if (left.length === 0) {
+        if (await storage.head(space.bucket, refKey))
+            references.push(refKey);
+        references.push(...(await extraReferenceKeys(storage, space)));
+        if (references.length > 0)
+            log.info(`${(0,delta_space/* formatSpace */.cZ)(space)} holds no delta any more: removing its references`);
     }
-    return { name, deleted: referenceRemoved ? [...targets, refKey] : targets, referenceRemoved };
+    else if (usedReference?.startsWith((0,delta_space/* extraReferencesPrefix */.px)(space)) &&
+        !(await anyPointsAt(storage, space.bucket, left, usedReference)) &&
+        (await storage.head(space.bucket, usedReference))) {
+        log.info(`No delta of ${(0,delta_space/* formatSpace */.cZ)(space)} needs ${usedReference} any more: removing it`);
+        references.push(usedReference);
+    }
+    for (const key of references)
+        await remove(storage, log, space.bucket, key, options.dryRun);
+    return {
+        name,
+        deleted: [...targets, ...references],
+        referenceRemoved: references.includes(refKey),
+    };
 }
-/** Whether a `.delta` is left directly in the space, `gone` (deleted, or to be in a dry run) aside. */
-async function anyDeltaLeft(storage, space, gone) {
+/** The `.delta` keys left directly in the space, `gone` (deleted, or to be in a dry run) aside. */
+async function deltasLeft(storage, space, gone) {
     const prefix = (0,delta_space/* listingPrefix */.Lo)(space);
+    const left = [];
     for await (const object of storage.list(space.bucket, prefix)) {
         const rest = object.key.slice(prefix.length);
         if (!rest.includes('/') && rest.endsWith(delta_space/* DELTA_SUFFIX */.BB) && !gone.has(object.key))
-            return true;
+            left.push(object.key);
     }
-    return false;
+    return left;
+}
+/** Whether any of the deltas `keys` is made against the reference `refKey` (one HEAD each). */
+async function anyPointsAt(storage, bucket, keys, refKey) {
+    const uses = await (0,map_limit/* mapLimit */.s)(keys, remover_HEAD_CONCURRENCY, async (key) => {
+        const head = await storage.head(bucket, key);
+        const decoded = decodeObject(head?.metadata ?? {});
+        if (!head)
+            return false;
+        // Not readable as a delta: keep the reference rather than risk breaking one.
+        if (decoded.type !== 'delta')
+            return true;
+        return (0,delta_space/* referenceKeyFor */.Ow)(decoded.refKey ?? '') === refKey;
+    });
+    return uses.some(Boolean);
 }
 async function remove(storage, log, bucket, key, dryRun = false) {
     if (dryRun) {
@@ -48143,7 +49456,9 @@ async function computeStats(storage, bucket, listingPrefix, log) {
     const grouped = directories.map(() => []);
     parts.forEach((part, i) => grouped[work[i].index].push(part));
     const perDirectory = directories.map((directory, index) => summarize(directory, grouped[index]));
-    const spaces = directories.flatMap((directory, index) => directory.reference ? [{ prefix: directory.prefix, ...perDirectory[index] }] : []);
+    const spaces = directories.flatMap((directory, index) => directory.reference || directory.extraReferences.length > 0
+        ? [{ prefix: directory.prefix, ...perDirectory[index] }]
+        : []);
     return {
         bucket,
         prefix: listingPrefix,
@@ -48196,12 +49511,12 @@ function baseName(key) {
 function summarize(directory, parts) {
     const count = (kind) => parts.filter((p) => p.kind === kind).length;
     const files = parts.filter((p) => p.name !== undefined);
-    const referenceBytes = directory.reference?.size ?? 0;
+    const referenceBytes = [directory.reference, ...directory.extraReferences].reduce((total, r) => total + (r?.size ?? 0), 0);
     return withSavings({
         files: files.length,
         originalBytes: files.reduce((total, p) => total + p.originalBytes, 0),
         storedBytes: referenceBytes + parts.reduce((total, p) => total + p.storedBytes, 0),
-        references: directory.reference ? 1 : 0,
+        references: (directory.reference ? 1 : 0) + directory.extraReferences.length,
         deltas: count('delta'),
         direct: count('direct'),
         plain: count('plain'),
@@ -48374,6 +49689,8 @@ function assertUniqueNames(paths) {
     }
 }
 
+// EXTERNAL MODULE: ./src/core/references/choose.ts
+var choose = __nccwpck_require__(6753);
 ;// CONCATENATED MODULE: ./src/core/policy.ts
 // Which files are worth storing as deltas. A delta only pays when the file is large
 // enough and shares bytes with other versions; text, media and checksums rarely do, and
@@ -48458,12 +49775,21 @@ function policy_classify(name, size, head, minDeltaBytes = MIN_DELTA_BYTES) {
 
 
 
+
+
+
+
 /** Tries at creating a reference whose creation another writer claimed first. */
 const REFERENCE_ATTEMPTS = 6;
+const LOST_RACE = { kind: 'lost-race' };
+function catalogKey(space) {
+    return `${space.bucket}\n${space.prefix}`;
+}
 /** Stores local files in a DeltaSpace as reference, delta or direct objects. */
 class Uploader {
     deps;
     options;
+    catalogs = new Map();
     constructor(deps, options) {
         this.deps = deps;
         this.options = options;
@@ -48515,46 +49841,138 @@ class Uploader {
         return { path, codec: found.codec, sha256, size };
     }
     async store(space, file, head) {
-        const { log } = this.deps;
-        const { name, size } = file;
+        const { log, storage } = this.deps;
+        const { name } = file;
         const eligibility = file.expanded
             ? { eligible: true }
-            : policy_classify(name, size, head, this.options.minDeltaBytes);
+            : policy_classify(name, file.size, head, this.options.minDeltaBytes);
         if (!eligibility.eligible) {
             log.info(`${name}: stored direct (${eligibility.reason})`);
             return this.putDirect(space, file);
         }
-        const refKey = (0,delta_space/* referenceKey */.Db)(space);
-        let refHead = await this.deps.storage.head(space.bucket, refKey);
+        const rootKey = (0,delta_space/* referenceKey */.Db)(space);
+        let root = await readReference(storage, space.bucket, rootKey);
         for (let attempt = 1;; attempt++) {
-            if (!refHead) {
-                const created = await this.createReference(space, file);
-                if (created)
-                    return created;
+            if (root.kind === 'missing') {
+                const created = await this.createRootReference(space, file);
+                if (created.kind === 'created')
+                    return created.result;
                 // Another writer's conditional PUT won but may still be in flight (or may fail):
                 // wait for its reference to appear, and try to create it again if it never does.
-                refHead = await this.deps.storage.head(space.bucket, refKey);
-                if (!refHead) {
+                root = await readReference(storage, space.bucket, rootKey);
+                if (root.kind === 'missing') {
                     if (attempt >= REFERENCE_ATTEMPTS) {
-                        throw new errors/* DeltaGliderError */.a9(`${(0,s3_url/* formatS3Url */.L)(space.bucket, refKey)} is being created by another writer but never appeared`, 'Try again; if it persists, check for stuck uploads to this DeltaSpace', { code: 'reference-never-appeared', fields: { bucket: space.bucket, key: refKey } });
+                        throw new errors/* DeltaGliderError */.a9(`${(0,s3_url/* formatS3Url */.L)(space.bucket, rootKey)} is being created by another writer but never appeared`, 'Try again; if it persists, check for stuck uploads to this DeltaSpace', { code: 'reference-never-appeared', fields: { bucket: space.bucket, key: rootKey } });
                     }
                     await this.deps.clock.sleep(250 * 2 ** attempt);
                     continue;
                 }
             }
-            const refSha = referenceSha256(refHead.metadata);
-            if (!refSha) {
-                throw new errors/* IntegrityError */.cs(`${(0,s3_url/* formatS3Url */.L)(space.bucket, refKey)} has no dg-file-sha256 metadata`, 'It was not written by DeltaGlider, or was changed behind it; move it away or store the files under another prefix', { code: 'foreign-reference', fields: { bucket: space.bucket, key: refKey } });
-            }
-            const stored = await this.putDelta(space, file, refSha);
-            if (stored)
-                return stored;
+            const stored = this.policy.mode === 'smart'
+                ? await this.storeSmart(space, file)
+                : await this.putDelta(space, file, { key: rootKey, sha256: root.sha256 });
+            if (stored.kind === 'stored')
+                return stored.result;
             // The reference was replaced while this delta was being made: only a racer on a
             // store that ignores If-None-Match does that, and it settles within a few tries.
             if (attempt >= REFERENCE_ATTEMPTS) {
-                throw new errors/* DeltaGliderError */.a9(`${(0,s3_url/* formatS3Url */.L)(space.bucket, refKey)} kept changing while ${name} was stored against it`, 'Other writers keep replacing the reference; try again once they are done', { code: 'reference-kept-changing', fields: { bucket: space.bucket, key: refKey } });
+                throw new errors/* DeltaGliderError */.a9(`${(0,s3_url/* formatS3Url */.L)(space.bucket, stored.refKey)} kept changing while ${name} was stored against it`, 'Other writers keep replacing the reference; try again once they are done', { code: 'reference-kept-changing', fields: { bucket: space.bucket, key: stored.refKey } });
             }
-            refHead = await this.deps.storage.head(space.bucket, refKey);
+            this.catalogs.delete(catalogKey(space));
+            root = await readReference(storage, space.bucket, rootKey);
+        }
+    }
+    get policy() {
+        return this.options.references ?? choose/* SINGLE_REFERENCE */.L;
+    }
+    /**
+     * Smart references (docs/format.md, "Several references"): the file is trial-encoded
+     * against its family's newest reference, else the references whose sketches overlap
+     * its own; when the best delta is above the rotation ratio (or nothing matches), the
+     * file becomes a new reference under `.dg-refs/`, up to the space's cap.
+     */
+    async storeSmart(space, file) {
+        const { log } = this.deps;
+        const policy = this.policy;
+        const refs = await this.catalog(space);
+        const sketch = await this.sketchOf(file);
+        const ranked = (0,choose/* rankCandidates */.RK)(refs, familyOf(file.name), sketch);
+        const full = refs.length >= policy.maxReferences;
+        const fallback = full && ranked.length === 0 ? (0,choose/* fallbackCandidate */.ic)(refs) : undefined;
+        const candidates = fallback ? [fallback] : ranked;
+        const targetSize = file.expanded?.size ?? file.size;
+        let best;
+        try {
+            for (const [index, candidate] of candidates.entries()) {
+                const goodEnough = best && best.encoded.size <= policy.rotationRatio * file.size;
+                if (index > 0 && (goodEnough || targetSize > choose/* CHEAP_TRIAL_BYTES */.rI))
+                    break;
+                const trial = await this.trial(space, file, candidate.ref);
+                if (!trial)
+                    continue;
+                log.debug(`${file.name}: trial against ${candidate.ref.key} (${candidate.why}): ${trial.encoded.size} bytes`);
+                if (!best || trial.encoded.size < best.encoded.size) {
+                    await best?.encoded.dispose();
+                    best = trial;
+                }
+                else
+                    await trial.encoded.dispose();
+            }
+            const ratio = best ? best.encoded.size / Math.max(1, file.size) : Infinity;
+            if (ratio > policy.rotationRatio && !full) {
+                log.info(best
+                    ? `${file.name}: its best delta is ${(ratio * 100).toFixed(1)}% of the file (rotation ratio ${policy.rotationRatio}); it becomes a new reference`
+                    : `${file.name}: no reference of ${(0,delta_space/* formatSpace */.cZ)(space)} shares its content; it becomes a new reference`);
+                const created = await this.createExtraReference(space, file, sketch);
+                if (created.kind === 'created')
+                    return { kind: 'stored', result: created.result };
+            }
+            if (!best)
+                return { kind: 'stored', result: await this.putDirect(space, file) };
+            return await this.putTrial(space, file, best);
+        }
+        finally {
+            await best?.encoded.dispose();
+        }
+    }
+    /** The space's references, read once per run (and again after a lost race). */
+    catalog(space) {
+        const key = catalogKey(space);
+        let pending = this.catalogs.get(key);
+        if (!pending) {
+            pending = readSpaceReferences(this.deps.storage, space);
+            this.catalogs.set(key, pending);
+            pending.catch(() => this.catalogs.delete(key));
+        }
+        return pending;
+    }
+    async sketchOf(file) {
+        const { sketcher } = this.deps;
+        if (!sketcher || this.policy.mode !== 'smart')
+            return undefined;
+        return sketcher.sketchFile(file.expanded?.path ?? file.path);
+    }
+    /** Encodes `file` against `ref`, or undefined when the reference is gone or changed. */
+    async trial(space, file, ref) {
+        const refPath = await this.localReference(space, ref);
+        if (refPath === undefined)
+            return undefined;
+        return { ref, encoded: await this.encode(file, refPath, ref.sha256) };
+    }
+    /**
+     * A verified local copy of a reference, or undefined when it was replaced or removed
+     * since its metadata was read (unless the metadata still says `ref.sha256`: then the
+     * object is corrupt, and the error stands).
+     */
+    async localReference(space, ref) {
+        try {
+            return await this.deps.references.localCopy(space.bucket, ref.key, ref.sha256);
+        }
+        catch (error) {
+            const changed = error instanceof errors/* IntegrityError */.cs || error instanceof errors/* NotFoundError */.m_;
+            if (changed && !(await isReferenceNow(this.deps.storage, space.bucket, ref.key, ref.sha256)))
+                return undefined;
+            throw error;
         }
     }
     /** An object already holding these exact bytes under this name makes the upload a no-op. */
@@ -48578,37 +49996,79 @@ class Uploader {
     }
     /**
      * Makes `file` the reference of an empty DeltaSpace: `reference.bin` plus the zero-diff
-     * delta the DeltaGlider CLI needs to find the first version by name. Returns undefined
-     * when another writer created the reference first: the caller then deltas against it.
+     * delta the DeltaGlider CLI needs to find the first version by name. `lost-race` when
+     * another writer created the reference first: the caller then deltas against it.
      */
-    async createReference(space, file) {
-        const { storage, clock, log, references } = this.deps;
+    async createRootReference(space, file) {
+        const { log } = this.deps;
         const refKey = (0,delta_space/* referenceKey */.Db)(space);
-        const outcome = await inStep(this.deps.progress, file.name, 'uploading as the reference', file.size, (onProgress) => storage.upload(space.bucket, refKey, file.path, encodeReference({ sourceName: file.name, sha256: file.sha256, createdAt: clock.now() }), { ifAbsent: true, onProgress }));
+        const outcome = await this.putReference(space, file, refKey, await this.sketchOf(file));
         if (outcome === 'exists') {
             log.info(`${file.name}: another writer created the reference first; storing a delta against it`);
-            return undefined;
+            return LOST_RACE;
         }
-        if (!(await this.stillReference(space, file)))
-            return undefined;
+        return this.finishReference(space, file, refKey, 'became the reference of');
+    }
+    /**
+     * Makes `file` an extra reference, `.dg-refs/<sha256 prefix>/reference.bin`, plus its
+     * zero-diff delta. The key follows from the bytes, so racers making different files
+     * references never collide, and racers with the same bytes write the same object:
+     * `exists` with our sha256 is as good as created.
+     */
+    async createExtraReference(space, file, sketch) {
+        const { storage } = this.deps;
+        const refKey = (0,delta_space/* extraReferenceKey */.Jo)(space, file.sha256);
+        const outcome = await this.putReference(space, file, refKey, sketch);
+        if (outcome === 'exists') {
+            const read = await readReference(storage, space.bucket, refKey).catch(() => undefined);
+            if (read?.kind !== 'found' || read.sha256 !== file.sha256)
+                return LOST_RACE;
+        }
+        const created = await this.finishReference(space, file, refKey, 'became a new reference in');
+        if (created.kind === 'created') {
+            const refs = await this.catalog(space);
+            const read = await readReference(storage, space.bucket, refKey);
+            if (read.kind === 'found' && !refs.some((r) => r.key === refKey))
+                refs.push(describeReference(refKey, false, read));
+        }
+        return created;
+    }
+    putReference(space, file, refKey, sketch) {
+        const { storage, clock } = this.deps;
+        const metadata = encodeReference({
+            sourceName: file.name,
+            sha256: file.sha256,
+            createdAt: clock.now(),
+            ...(sketch && sketch.length > 0 ? { sketch: (0,references_sketch/* encodeSketch */.lJ)(sketch) } : {}),
+        });
+        return inStep(this.deps.progress, file.name, 'uploading as the reference', file.size, (onProgress) => storage.upload(space.bucket, refKey, file.path, metadata, { ifAbsent: true, onProgress }));
+    }
+    /** After the reference object is written: checks it, writes the zero-diff delta. */
+    async finishReference(space, file, refKey, became) {
+        const { log, references } = this.deps;
+        const ref = { key: refKey, sha256: file.sha256 };
+        if (!(await this.stillReference(space, file, refKey)))
+            return LOST_RACE;
         await references.adopt(file.path, file.sha256);
-        const zeroDiff = await this.encodeAndPut(space, file, file.path, file.sha256, ZERO_DIFF_NOTE);
+        const zeroDiff = await this.encodeAndPut(space, file, file.path, ref, ZERO_DIFF_NOTE);
         // Checked again after the zero-diff delta is written: a racer that overwrote the
         // reference meanwhile would leave that delta pointing at bytes no longer stored,
         // and the delta against the winner written next replaces it.
-        if (!(await this.stillReference(space, file)))
-            return undefined;
+        if (!(await this.stillReference(space, file, refKey)))
+            return LOST_RACE;
         await this.removeStale(space, (0,delta_space/* directKey */.Rr)(space, file.name));
-        log.info(`${file.name}: became the reference of ${(0,delta_space/* formatSpace */.cZ)(space)}`);
-        return this.result(file, zeroDiff.key, 'reference', file.size + zeroDiff.size);
+        log.info(`${file.name}: ${became} ${(0,delta_space/* formatSpace */.cZ)(space)}`);
+        return {
+            kind: 'created',
+            result: this.result(file, zeroDiff.key, 'reference', file.size + zeroDiff.size),
+        };
     }
     /**
      * Stores that ignore If-None-Match report success to every racer; the reference's
      * metadata tells whose bytes are stored.
      */
-    async stillReference(space, file) {
-        const head = await this.deps.storage.head(space.bucket, (0,delta_space/* referenceKey */.Db)(space));
-        if (head && referenceSha256(head.metadata) === file.sha256)
+    async stillReference(space, file, refKey) {
+        if (await isReferenceNow(this.deps.storage, space.bucket, refKey, file.sha256))
             return true;
         this.deps.log.info(`${file.name}: another writer's reference won the race; storing a delta against it`);
         return false;
@@ -48618,56 +50078,66 @@ class Uploader {
         if (delta.refSha256 === undefined)
             return true; // legacy: checked on download
         const refKey = (0,delta_space/* referenceKeyFor */.Ow)(delta.refKey ?? (0,delta_space/* referenceKey */.Db)(space));
-        const head = await this.deps.storage.head(space.bucket, refKey);
-        return head !== undefined && referenceSha256(head.metadata) === delta.refSha256;
-    }
-    /** Whether reference.bin currently declares `refSha`. */
-    async isReference(space, refSha) {
-        const head = await this.deps.storage.head(space.bucket, (0,delta_space/* referenceKey */.Db)(space));
-        return head !== undefined && referenceSha256(head.metadata) === refSha;
+        return isReferenceNow(this.deps.storage, space.bucket, refKey, delta.refSha256);
     }
     /**
-     * Stores `file` as a delta against the reference whose sha256 is `refSha`, or returns
-     * undefined when reference.bin stopped being that reference meanwhile (the caller
-     * starts over against the one stored now).
+     * Stores `file` as a delta against `ref` (one reference per space), or
+     * `reference-changed` when that reference was replaced meanwhile (the caller starts
+     * over against the one stored now).
      */
-    async putDelta(space, file, refSha) {
-        let refPath;
+    async putDelta(space, file, ref) {
+        const trial = await this.trial(space, file, ref);
+        if (!trial)
+            return { kind: 'reference-changed', refKey: ref.key };
         try {
-            refPath = await this.deps.references.localCopy(space.bucket, (0,delta_space/* referenceKey */.Db)(space), refSha);
+            return await this.putTrial(space, file, trial);
         }
-        catch (error) {
-            // Bytes that no longer match the metadata read a moment ago, or no object at all:
-            // replaced or removed in between, unless the metadata still says `refSha` (then the
-            // object is corrupt, and the error stands).
-            const changed = error instanceof errors/* IntegrityError */.cs || error instanceof errors/* NotFoundError */.m_;
-            if (changed && !(await this.isReference(space, refSha)))
-                return undefined;
-            throw error;
+        finally {
+            await trial.encoded.dispose();
         }
-        const delta = await this.encodeAndPut(space, file, refPath, refSha);
+    }
+    /** Uploads an encoded delta (or the file direct, over max-ratio) and checks its reference. */
+    async putTrial(space, file, trial) {
+        const { ref, encoded } = trial;
+        const delta = await this.put(space, file, encoded, ref);
         if (delta.skipped)
-            return this.putDirect(space, file);
+            return { kind: 'stored', result: await this.putDirect(space, file) };
         // Checked after the write: on a store that ignores If-None-Match, a racer's late
-        // reference.bin may have replaced the one this delta was made against, and the delta
+        // reference may have replaced the one this delta was made against, and the delta
         // would never rebuild. Seen here, the caller makes it again against the new one.
-        if (!(await this.isReference(space, refSha))) {
+        if (!(await isReferenceNow(this.deps.storage, space.bucket, ref.key, ref.sha256))) {
             this.deps.log.info(`${file.name}: the reference changed while its delta was stored; storing it again`);
-            return undefined;
+            return { kind: 'reference-changed', refKey: ref.key };
         }
         await this.removeStale(space, (0,delta_space/* directKey */.Rr)(space, file.name));
         const stored = this.result(file, delta.key, 'delta', delta.size);
-        return delta.archiveAware ? { ...stored, archiveAware: true } : stored;
+        return {
+            kind: 'stored',
+            result: delta.archiveAware ? { ...stored, archiveAware: true } : stored,
+        };
+    }
+    /** Encodes `file` against `refPath` and uploads it as the delta (zero-diff deltas). */
+    async encodeAndPut(space, file, refPath, ref, note) {
+        const encoded = await this.encode(file, refPath, ref.sha256);
+        try {
+            return await this.put(space, file, encoded, ref, note);
+        }
+        finally {
+            await encoded.dispose();
+        }
     }
     /**
-     * Encodes `file` against `refPath` and uploads the delta, unless it exceeds the
-     * max-ratio (then `skipped`: nothing was written).
+     * Encodes `file` against the reference at `refPath`: the plain delta, and the
+     * archive-aware one when the file has an expanded form; keeps the smaller.
      */
-    async encodeAndPut(space, file, refPath, refSha, note) {
-        const { differ, files, storage, clock, log } = this.deps;
-        const key = (0,delta_space/* deltaKey */.MZ)(space, file.name);
+    async encode(file, refPath, refSha) {
+        const { files, log } = this.deps;
         const deltaPath = files.tempPath(`${file.name}.delta`);
         const plainPath = files.tempPath(`${file.name}.plain.delta`);
+        const dispose = async () => {
+            await files.remove(deltaPath);
+            await files.remove(plainPath);
+        };
         try {
             await this.encodeStep(file.name, refPath, file.path, plainPath);
             const aware = file.expanded && (await this.encodeAware(file, file.expanded, refSha, refPath, deltaPath));
@@ -48679,37 +50149,50 @@ class Uploader {
             if (aware && !archive) {
                 log.info(`${file.name}: the plain delta (${plainSize} bytes) is smaller than the archive-aware one (${aware.size}); storing it`);
             }
-            const chosenPath = archive ? deltaPath : plainPath;
-            const size = archive?.size ?? plainSize;
-            const skip = note === undefined && this.overMaxRatio(file, size, archive?.targetSize);
-            if (skip)
-                return { key, size, skipped: true };
-            const meta = encodeDelta({
-                originalName: file.name,
-                sha256: file.sha256,
-                size: file.size,
-                createdAt: clock.now(),
-                refKey: (0,delta_space/* referenceKey */.Db)(space),
-                refSha256: refSha,
-                deltaSize: size,
-                deltaCmd: differ.describeEncode('reference.bin', file.name, `${file.name}.delta`),
-                note,
-                archive: archive && {
-                    codec: file.expanded.codec,
-                    refView: archive.refView,
-                    expandedSize: file.expanded.size,
-                    expandedSha256: file.expanded.sha256,
-                    refViewSize: archive.refViewSize,
-                    refViewSha256: archive.refViewSha256,
-                },
-            });
-            await inStep(this.deps.progress, file.name, 'uploading the delta', size, (onProgress) => storage.upload(space.bucket, key, chosenPath, meta, { onProgress }));
-            return { key, size, skipped: false, archiveAware: archive !== undefined };
+            return {
+                path: archive ? deltaPath : plainPath,
+                size: archive?.size ?? plainSize,
+                archive,
+                dispose,
+            };
         }
-        finally {
-            await files.remove(deltaPath);
-            await files.remove(plainPath);
+        catch (error) {
+            await dispose();
+            throw error;
         }
+    }
+    /**
+     * Uploads an encoded delta against `ref`, unless it exceeds the max-ratio (then
+     * `skipped`: nothing was written; zero-diff deltas, with a note, are always written).
+     */
+    async put(space, file, encoded, ref, note) {
+        const { differ, storage, clock } = this.deps;
+        const key = (0,delta_space/* deltaKey */.MZ)(space, file.name);
+        const { size, archive } = encoded;
+        const skip = note === undefined && this.overMaxRatio(file, size, archive?.targetSize);
+        if (skip)
+            return { key, size, skipped: true };
+        const meta = encodeDelta({
+            originalName: file.name,
+            sha256: file.sha256,
+            size: file.size,
+            createdAt: clock.now(),
+            refKey: ref.key,
+            refSha256: ref.sha256,
+            deltaSize: size,
+            deltaCmd: differ.describeEncode('reference.bin', file.name, `${file.name}.delta`),
+            note,
+            archive: archive && {
+                codec: file.expanded.codec,
+                refView: archive.refView,
+                expandedSize: file.expanded.size,
+                expandedSha256: file.expanded.sha256,
+                refViewSize: archive.refViewSize,
+                refViewSha256: archive.refViewSha256,
+            },
+        });
+        await inStep(this.deps.progress, file.name, 'uploading the delta', size, (onProgress) => storage.upload(space.bucket, key, encoded.path, meta, { onProgress }));
+        return { key, size, skipped: false, archiveAware: archive !== undefined };
     }
     async encodeStep(name, source, target, out) {
         const { differ, files } = this.deps;
@@ -48919,14 +50402,14 @@ function unchecked(file) {
  * bucket-only store, so it judges the bucket and never a cached copy.
  */
 function createCore(deps, options) {
-    const { storage, differ, hasher, cache, files, clock, log, archiveCodec } = deps;
+    const { storage, differ, hasher, cache, files, clock, log, archiveCodec, sketcher } = deps;
     const progress = deps.progress ?? NO_PROGRESS;
     const { concurrency } = options;
     const archives = archiveCodec && new ArchiveViews(archiveCodec, files, hasher);
     const store = (policy) => new ReferenceStore({ storage, hasher, cache, files, log, progress }, policy);
     const reader = (references) => new Downloader({ storage, differ, hasher, files, log, progress, references, archives });
     const references = store('cache-first');
-    const uploader = new Uploader({ storage, differ, hasher, files, clock, log, progress, references, archives }, options);
+    const uploader = new Uploader({ storage, differ, hasher, files, clock, log, progress, references, archives, sketcher }, options);
     return {
         uploads: new Uploads({ storage, uploader, progress, concurrency }),
         downloads: new Downloads({
@@ -49007,7 +50490,22 @@ class DeltaService {
     }
 }
 
+;// CONCATENATED MODULE: ./src/adapters/content-sketcher.ts
+
+
+/** Streams a file through the core's sketch (references/sketch.ts) in 1 MiB reads. */
+class FileSketcher {
+    async sketchFile(path) {
+        const builder = new references_sketch/* SketchBuilder */.Ki();
+        for await (const chunk of (0,external_node_fs_.createReadStream)(path, { highWaterMark: 1024 * 1024 })) {
+            builder.update(chunk);
+        }
+        return builder.finish();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/engine.ts
+
 
 
 
@@ -49029,7 +50527,7 @@ function defaultCacheRoot() {
 function createEngine(options) {
     const hasher = new Sha256Hasher();
     const scratchRoot = options.scratchRoot ?? process.env.RUNNER_TEMP ?? (0,external_node_os_.tmpdir)();
-    const files = new LocalFiles(scratchRoot, options.cleanup);
+    const files = new local_files/* LocalFiles */.hD(scratchRoot, options.cleanup);
     const localCache = new FsReferenceCache(options.cacheRoot ?? defaultCacheRoot(), hasher, options.log, { maxBytes: options.cacheMaxBytes });
     const service = new DeltaService({
         storage: options.storage,
@@ -49043,6 +50541,7 @@ function createEngine(options) {
         clock: new SystemClock(),
         log: options.log,
         progress: options.progress,
+        sketcher: new FileSketcher(),
         // Its temporary files live in the scratch directory, so an interrupted run's go too.
         archiveCodec: (0,local_errors/* withLocalErrors */.rG)(new ArchiveCodec({
             tempDir: files.scratchDir,
@@ -49053,8 +50552,14 @@ function createEngine(options) {
         maxRatio: options.maxRatio,
         concurrency: options.concurrency,
         archiveAware: options.archiveAware ?? false,
+        references: options.references,
     });
-    return { service, scratchDir: files.scratchDir, dispose: () => files.dispose() };
+    return {
+        service,
+        scratchDir: files.scratchDir,
+        cleanup: options.cleanup,
+        dispose: () => files.dispose(),
+    };
 }
 /**
  * Tighter archive-aware expansion budgets, for tests and cautious runners:
@@ -49109,6 +50614,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_p
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+
+/***/ }),
+
+/***/ 8474:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
 
 /***/ }),
 

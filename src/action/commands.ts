@@ -15,6 +15,8 @@ import type { VerifyResult } from '../core/verifier.js';
 import type { Engine } from '../engine.js';
 import type { ActionInputs } from './inputs.js';
 import { actionsLogger, logError } from './logger.js';
+import { withDownloadLinks } from './presign.js';
+import type { HtmlCell } from './summary.js';
 import { download, upload } from './transfer.js';
 
 // The action's commands. Each one does its work, logs it, and returns its report: the
@@ -29,7 +31,7 @@ export interface CommandReport {
   location: { label: 'DeltaSpace' | 'Location'; url: string };
   /** Step outputs by their action.yml names. */
   outputs: Record<string, string | number>;
-  table: { headers: string[]; rows: string[][] };
+  table: { headers: string[]; rows: (string | HtmlCell)[][] };
   /** Lines under the table. */
   notes: string[];
   /** upload: the files the PR comment shows. */
@@ -172,7 +174,7 @@ function filesReport(
     '–',
     ...sizeCells(totals.originalBytes, totals.storedBytes),
   ]);
-  return {
+  const report: CommandReport = {
     title: `DeltaGlider ${command}`,
     location: { label: 'DeltaSpace', url: location },
     outputs: { ...totalOutputs, results: JSON.stringify(results), 'delta-space-url': location },
@@ -180,6 +182,7 @@ function filesReport(
     notes: [],
     ...(command === 'upload' ? { comment: records } : {}),
   };
+  return records.some((r) => r.downloadUrl) ? withDownloadLinks(report, records) : report;
 }
 
 /** The DeltaSpace an s3-url names: the prefix itself, or the folder of the file it names. */

@@ -1,16 +1,19 @@
 import * as core from '@actions/core';
 import { availableParallelism } from 'node:os';
 import { InputError } from '../core/errors.js';
+import { DEFAULT_REFERENCE_POLICY, type ReferencePolicy } from '../core/references/choose.js';
 import { parseS3Url, type S3Url } from '../core/s3-url.js';
 import {
   DEFAULT_XDELTA3_MEMORY_BYTES,
   MIN_XDELTA3_MEMORY_BYTES,
 } from '../adapters/xdelta3/window.js';
+import { MAX_PRESIGN_SECONDS } from '../adapters/s3/presign.js';
+import type { S3StorageOptions } from '../adapters/s3/s3-storage.js';
 import { DEFAULT_COMMENT_KEY, parseCommentMode, type CommentMode } from './pr-comment/index.js';
 
 // Every input is read here, once; the rest of the action works on `ActionInputs`.
 
-export const COMMANDS = ['upload', 'download', 'list', 'verify', 'stats'] as const;
+export const COMMANDS = ['upload', 'download', 'list', 'verify', 'stats', 'purge'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface ActionInputs {
@@ -34,6 +37,8 @@ export interface ActionInputs {
   overwrite: boolean;
   /** Delta compressed artifacts through their uncompressed content. */
   archiveAware: boolean;
+  /** How references are chosen and created (smart references, docs/format.md). */
+  references: ReferencePolicy;
   concurrency: number;
   /** Memory the xdelta3 processes of the step may use together, in bytes. */
   xdelta3MemoryBytes: number;
@@ -45,7 +50,16 @@ export interface ActionInputs {
     install?: 'auto' | 'never';
   };
   comment: { mode: CommentMode; token: string; key: string };
+  /** Upload: what a path that matches no file does (upload-artifact's input). */
+  ifNoFilesFound: IfNoFilesFound;
+  /** Upload: pack every matched file into this one tar; download: unpack it (pack.ts). */
+  pack?: string;
+  /** Upload: seconds each file's download URL lives (presign.ts); unset: no URLs. */
+  presignSeconds?: number;
 }
+
+export const IF_NO_FILES_FOUND = ['error', 'warn', 'ignore'] as const;
+export type IfNoFilesFound = (typeof IF_NO_FILES_FOUND)[number];
 
 function optional(name: string): string | undefined {
   const value = core.getInput(name).trim();
@@ -171,6 +185,17 @@ export function readInputs(): ActionInputs {
     summary: boolean('summary', true),
     cache: boolean('cache', true),
     archiveAware: boolean('archive-aware', true),
+    references: {
+      mode: oneOf('references', ['smart', 'single'], DEFAULT_REFERENCE_POLICY.mode),
+      rotationRatio: number('rotation-ratio', DEFAULT_REFERENCE_POLICY.rotationRatio, 0, 1),
+      maxReferences: number(
+        'max-references',
+        DEFAULT_REFERENCE_POLICY.maxReferences,
+        1,
+        1000,
+        true,
+      ),
+    },
     overwrite: boolean('overwrite', false),
     concurrency: number('concurrency', availableParallelism(), 1, 64, true),
     xdelta3MemoryBytes: byteSize(
@@ -190,7 +215,59 @@ export function readInputs(): ActionInputs {
       token: secret('github-token'),
       key: optional('comment-key') ?? DEFAULT_COMMENT_KEY,
     },
+    ifNoFilesFound: ifNoFilesFound(),
+    pack: packName(),
+    presignSeconds: duration('presign', MAX_PRESIGN_SECONDS),
   };
+}
+
+/** An input that must be one of `choices` (case-insensitive). */
+function oneOf<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+  const value = (optional(name) ?? fallback).toLowerCase();
+  const found = choices.find((c) => c === value);
+  if (found) return found;
+  throw new InputError(`Input ${name} must be one of ${choices.join(', ')}, got "${value}"`);
+}
+
+const DURATION_UNITS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400 };
+
+/** A duration such as 90s, 30m, 12h or 7d (a bare number is seconds), 1 s to `max`. */
+function duration(name: string, max: number): number | undefined {
+  const raw = optional(name);
+  if (raw === undefined) return undefined;
+  const match = /^(\d+)\s*([smhd]?)$/i.exec(raw);
+  const seconds = match ? Number(match[1]) * DURATION_UNITS[match[2]!.toLowerCase()]! : NaN;
+  if (!(seconds >= 1 && seconds <= max)) {
+    throw new InputError(
+      `Input ${name} must be a duration from 1s to ${max / 86400}d, such as 30m, 12h or 7d; got "${raw}"`,
+    );
+  }
+  return seconds;
+}
+
+/**
+ * `if-no-files-found`: error (the default: an upload step that stores nothing is almost
+ * always a broken build, and it was the only behaviour before the input existed), warn
+ * or ignore, as upload-artifact spells them.
+ */
+function ifNoFilesFound(): IfNoFilesFound {
+  const value = (optional('if-no-files-found') ?? 'error').toLowerCase();
+  if ((IF_NO_FILES_FOUND as readonly string[]).includes(value)) return value as IfNoFilesFound;
+  throw new InputError(`Input if-no-files-found must be error, warn or ignore, got "${value}"`);
+}
+
+/** `pack`: a plain file name ending in .tar (it is the name stored in the DeltaSpace). */
+function packName(): string | undefined {
+  const value = optional('pack');
+  if (value === undefined) return undefined;
+  // eslint-disable-next-line no-control-regex
+  const bad = /[/\\\x00-\x1f\x7f]/.test(value) || value === '.tar' || value.startsWith('.');
+  if (bad || !value.endsWith('.tar') || Buffer.byteLength(value) > 200) {
+    throw new InputError(
+      `Input pack must be a file name ending in .tar, such as build.tar; got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
 }
 
 /** `xdelta3-install`: auto (the default) or never. */
@@ -201,4 +278,16 @@ function xdelta3Install(): 'auto' | 'never' {
     `xdelta3-install must be auto or never, got "${value}"`,
     'auto installs the xdelta3 apt package when no other xdelta3 is found; never forbids it',
   );
+}
+
+/** The S3 settings of the inputs, for steps that open storage of their own (presign, purge). */
+export function storageOptions(inputs: ActionInputs): S3StorageOptions {
+  return {
+    endpointUrl: inputs.endpointUrl,
+    region: inputs.region,
+    forcePathStyle: inputs.forcePathStyle,
+    maxAttempts: inputs.maxAttempts,
+    sse: inputs.sse,
+    sseKmsKeyId: inputs.sseKmsKeyId,
+  };
 }

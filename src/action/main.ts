@@ -19,12 +19,13 @@ import {
   runVerify,
   type CommandReport,
 } from './commands.js';
-import { readInputs, type ActionInputs, type Command } from './inputs.js';
+import { readInputs, storageOptions, type ActionInputs, type Command } from './inputs.js';
 import { actionsLogger, actionsOutput, failStep } from './logger.js';
 import { actionsState } from './state.js';
 import { provideXdelta3 } from './xdelta3.js';
 import { ActionsProgress } from './progress.js';
 import { setOutputs } from './outputs.js';
+import { runPurge } from './purge.js';
 import { publishSavingsComment } from './pr-comment/index.js';
 import { recordScratchDir } from './scratch.js';
 import { writeJobSummary } from './summary.js';
@@ -44,6 +45,7 @@ const COMMANDS: Record<Command, CommandEntry> = {
   list: { run: runList, xdelta3: false, cache: false },
   verify: { run: runVerify, xdelta3: true, cache: false },
   stats: { run: runStats, xdelta3: false, cache: false },
+  purge: { run: runPurge, xdelta3: false, cache: false },
 };
 
 /** The main step: the command, then its outputs, the job summary and the PR comment. */
@@ -71,14 +73,7 @@ export async function run(): Promise<void> {
       core.setOutput('xdelta3-path', xdelta3.path);
       core.info(`Using xdelta3 ${xdelta3.version} (${xdelta3.source}: ${xdelta3.path})`);
     }
-    storage = createS3Storage({
-      endpointUrl: inputs.endpointUrl,
-      region: inputs.region,
-      forcePathStyle: inputs.forcePathStyle,
-      maxAttempts: inputs.maxAttempts,
-      sse: inputs.sse,
-      sseKmsKeyId: inputs.sseKmsKeyId,
-    });
+    storage = createS3Storage(storageOptions(inputs));
     const progress = new ActionsProgress(actionsOutput);
     engine = createEngine({
       storage,
@@ -89,6 +84,7 @@ export async function run(): Promise<void> {
       maxRatio: inputs.maxRatio,
       concurrency: inputs.concurrency,
       archiveAware: inputs.archiveAware,
+      references: inputs.references,
       cleanup,
       wrapCache: inputs.cache
         ? (local) => (actionsCache = createActionsReferenceCache(local, actionsLogger))

@@ -9,6 +9,11 @@ import { actionsLogger } from './logger.js';
 // escaped to a single line of inert text: a line break there would end the HTML block
 // and let the rest render as Markdown (headings, images, links).
 
+/** A cell that is already safe HTML (built from escaped parts), written as it is. */
+export interface HtmlCell {
+  html: string;
+}
+
 /**
  * A command's report as the job summary: a heading, the location, the table and the
  * notes. A report: failing to write it warns and never fails the step.
@@ -17,7 +22,8 @@ export async function writeJobSummary(
   report: Pick<CommandReport, 'title' | 'location' | 'table' | 'notes'>,
 ): Promise<void> {
   // Cells are never empty: @actions/core's summary drops the closing tag of an empty cell.
-  const cell = (text: string) => escapeHtmlCell(text === '' ? '–' : text);
+  const cell = (text: string | HtmlCell) =>
+    typeof text === 'string' ? escapeHtmlCell(text === '' ? '–' : text) : text.html;
   try {
     const { label, url } = report.location;
     const summary = core.summary

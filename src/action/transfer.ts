@@ -6,6 +6,8 @@ import { totalsOf, type FileResult } from '../core/models.js';
 import type { Engine } from '../engine.js';
 import { formatBytes } from '../core/format.js';
 import type { ActionInputs } from './inputs.js';
+import { downloadPacked, uploadPacked } from './pack.js';
+import { pathsByName, presignUploads } from './presign.js';
 
 // The upload and download commands: from inputs to the core's calls.
 
@@ -18,21 +20,36 @@ export interface CommandOutcome {
 export async function upload(engine: Engine, inputs: ActionInputs): Promise<CommandOutcome> {
   const globber = await glob.create(inputs.paths.join('\n'), { matchDirectories: false });
   const files = await globber.glob();
-  if (files.length === 0) {
+  const space = spaceFromPrefixUrl(inputs.s3Url);
+  if (files.length === 0) return noFilesFound(inputs, formatSpace(space));
+  if (inputs.pack) return uploadPacked(engine, inputs, globber.getSearchPaths(), files, space);
+  core.info(`Uploading ${files.length} file(s) to ${formatSpace(space)}`);
+  const stored = await engine.service.uploadAll(files, space);
+  logResults(stored);
+  const results = inputs.presignSeconds
+    ? await presignUploads(inputs, space, stored, pathsByName(files))
+    : stored;
+  return { results, location: formatSpace(space) };
+}
+
+/** `if-no-files-found`: an error (the default), a warning or a note, as upload-artifact. */
+function noFilesFound(inputs: ActionInputs, location: string): CommandOutcome {
+  const message = `No file matches path (${inputs.paths.join(', ')})`;
+  if (inputs.ifNoFilesFound === 'error') {
     throw new InputError(
-      `No file matches path (${inputs.paths.join(', ')})`,
-      'Check the patterns and that the build step produced the files before this step',
+      message,
+      'Check the patterns and that the build step produced the files before this step (or set if-no-files-found: warn)',
     );
   }
-  const space = spaceFromPrefixUrl(inputs.s3Url);
-  core.info(`Uploading ${files.length} file(s) to ${formatSpace(space)}`);
-  const results = await engine.service.uploadAll(files, space);
-  logResults(results);
-  return { results, location: formatSpace(space) };
+  const note = `${message}; nothing was uploaded`;
+  if (inputs.ifNoFilesFound === 'warn') core.warning(note);
+  else core.info(note);
+  return { results: [], location };
 }
 
 export async function download(engine: Engine, inputs: ActionInputs): Promise<CommandOutcome> {
   const destDir = inputs.paths[0] ?? process.env.GITHUB_WORKSPACE ?? process.cwd();
+  if (inputs.pack) return downloadPacked(engine, inputs, destDir);
   if (inputs.s3Url.isPrefix) {
     const space = spaceFromPrefixUrl(inputs.s3Url);
     core.info(`Downloading every file of ${formatSpace(space)} into ${destDir}`);

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InputError } from '../core/errors.js';
+import { DEFAULT_REFERENCE_POLICY, type ReferencePolicy } from '../core/references/choose.js';
 
 // Command-line parsing on node:util's parseArgs: the options every command shares, plus
 // each command's own. Everything is validated here, so commands get typed values.
@@ -20,6 +21,9 @@ export const GLOBAL_OPTIONS = {
   'cache-max-size': { type: 'string' },
   'archive-aware': { type: 'boolean' },
   'no-archive-aware': { type: 'boolean' },
+  references: { type: 'string' },
+  'rotation-ratio': { type: 'string' },
+  'max-references': { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
   debug: { type: 'boolean' },
@@ -41,6 +45,11 @@ export const GLOBAL_OPTIONS_HELP = `Options for every command:
   --archive-aware       upload .tgz/.zip as archive-aware deltas, as the action does (the
                         DeltaGlider CLI cannot read them); default: DG_ARCHIVE_AWARE, else off
   --no-archive-aware    plain deltas only, whatever DG_ARCHIVE_AWARE says
+  --references MODE     smart (default: a reference per artifact line, renewed as releases
+                        drift) or single (the space's first file only, as the DeltaGlider CLI)
+  --rotation-ratio N    smart: a file whose best delta is above N x its size becomes a new
+                        reference (0..1, default 0.5)
+  --max-references N    smart: references per DeltaSpace, reference.bin included (default 32)
   --json                machine-readable output on stdout
   -v, --verbose         say what happens to each file (on stderr)
   --debug               debug messages, and stack traces on errors
@@ -57,6 +66,8 @@ export interface GlobalOptions {
   cacheDir?: string;
   /** Size cap of the local reference cache in bytes (undefined: the default). */
   cacheMaxBytes?: number;
+  /** How references are chosen and created (smart references, docs/format.md). */
+  references: ReferencePolicy;
   /** Write archive-aware deltas (docs/archive-aware.md); off unless asked for. */
   archiveAware: boolean;
   json: boolean;
@@ -118,10 +129,38 @@ function readGlobal(values: Values, env: NodeJS.ProcessEnv): GlobalOptions {
     cacheDir: text('cache-dir'),
     cacheMaxBytes: parseCacheSize(text('cache-max-size') ?? (env.DG_CACHE_MAX_SIZE || undefined)),
     archiveAware: archiveAware(flag('archive-aware'), flag('no-archive-aware'), env),
+    references: referencePolicy(text),
     json: flag('json'),
     verbose: flag('verbose'),
     debug: flag('debug'),
     help: flag('help'),
+  };
+}
+
+/** `--references`, `--rotation-ratio`, `--max-references`. */
+function referencePolicy(text: (name: string) => string | undefined): ReferencePolicy {
+  const defaults = DEFAULT_REFERENCE_POLICY;
+  const mode = (text('references') ?? defaults.mode).toLowerCase();
+  if (mode !== 'smart' && mode !== 'single')
+    throw new InputError(`--references must be smart or single, got "${mode}"`);
+  return {
+    mode,
+    rotationRatio: number(
+      '--rotation-ratio',
+      text('rotation-ratio'),
+      defaults.rotationRatio,
+      0,
+      1,
+      false,
+    ),
+    maxReferences: number(
+      '--max-references',
+      text('max-references'),
+      defaults.maxReferences,
+      1,
+      1000,
+      true,
+    ),
   };
 }
 

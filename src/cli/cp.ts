@@ -12,11 +12,14 @@ import { formatS3Url, parseS3Url, type S3Url } from '../core/s3-url.js';
 import { defineCommand, withSession, type CommandContext } from './command.js';
 import { formatBytes, savedPercent } from '../core/format.js';
 import { fileJson, fileRecord, sharedSpaceUrl, totalsJson } from '../core/report.js';
+import { downloadPackedInto, readPackName, uploadPackedDir } from './cp-pack.js';
 import { printJson, terminalText } from './output.js';
 import type { Session } from './session.js';
 
 interface CpOptions {
   recursive: boolean;
+  /** `--pack NAME`: a directory as one tar (cp-pack.ts). */
+  pack?: string;
   /** Downloads: replace existing files with other bytes (default, as cp and aws s3 cp do). */
   overwrite: boolean;
 }
@@ -57,13 +60,17 @@ files already identical count as downloaded.`,
     recursive: { type: 'boolean', short: 'r' },
     overwrite: { type: 'boolean' },
     'no-overwrite': { type: 'boolean', short: 'n' },
+    pack: { type: 'string' },
   },
   optionsHelp: `  -r, --recursive       copy a directory tree: each directory is one DeltaSpace
   --overwrite           downloads replace existing files (the default)
-  -n, --no-overwrite    downloads never replace a file with other bytes: error, nothing written`,
+  -n, --no-overwrite    downloads never replace a file with other bytes: error, nothing written
+  --pack NAME.tar       upload: DIR as one deterministic tar stored as NAME.tar (modes kept);
+                        download: that tar unpacked into DIR, entries leaving it refused`,
   readOwn: (values) => ({
     recursive: values.recursive === true,
     overwrite: readOverwrite(values.overwrite === true, values['no-overwrite'] === true),
+    pack: readPackName(values.pack),
   }),
   positionals: { min: 2, max: 2, what: 'a SOURCE and a DEST, one of them an s3:// URL' },
   examples: [
@@ -72,6 +79,8 @@ files already identical count as downloaded.`,
     'deltaglider cp -r dist/ s3://releases/app/v1.2.0/',
     'deltaglider cp s3://releases/app/app-1.2.0.zip ./downloads/',
     'deltaglider cp -r s3://releases/app/ ./mirror/',
+    'deltaglider cp --pack build.tar dist/ s3://builds/app/main/',
+    'deltaglider cp --pack build.tar s3://builds/app/main/ dist/',
   ],
   async run(context) {
     const [source, dest] = context.positionals as [string, string];
@@ -84,10 +93,23 @@ files already identical count as downloaded.`,
         'One side is a local path, the other s3://bucket/prefix/...',
       );
     }
-    const copied = await withSession(context, (session) =>
-      upload
-        ? uploadFrom(context, session, source, parseS3Url(dest))
-        : downloadTo(context, session, parseS3Url(source), dest),
+    const { pack } = context.own;
+    const copied = await withSession(context, async (session) =>
+      pack
+        ? [
+            upload
+              ? await uploadPackedDir(session, pack, source, parseS3Url(dest))
+              : await downloadPackedInto(
+                  session,
+                  pack,
+                  parseS3Url(source),
+                  dest,
+                  context.own.overwrite,
+                ),
+          ]
+        : upload
+          ? uploadFrom(context, session, source, parseS3Url(dest))
+          : downloadTo(context, session, parseS3Url(source), dest),
     );
     report(context, upload ? 'upload' : 'download', copied);
     return 0;

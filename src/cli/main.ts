@@ -6,6 +6,7 @@ import { cpCommand } from './cp.js';
 import { doctorCommand } from './doctor.js';
 import { lsCommand } from './ls.js';
 import { terminalText, type Io } from './output.js';
+import { purgeCommand } from './purge.js';
 import { rmCommand } from './rm.js';
 import { statsCommand } from './stats.js';
 import { syncCommand } from './sync.js';
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   verifyCommand,
   statsCommand,
   doctorCommand,
+  purgeCommand,
 ];
 
 export function usage(): string {

@@ -65,6 +65,7 @@ export function openSession(io: Io, options: GlobalOptions): Session {
     xdelta3Binary: options.xdelta3Path,
     maxRatio: options.maxRatio,
     archiveAware: options.archiveAware,
+    references: options.references,
     concurrency: options.concurrency,
     cacheRoot: cacheDir,
     cacheMaxBytes: options.cacheMaxBytes,

@@ -22,6 +22,7 @@ import {
 import { Uploads } from './upload.js';
 import { Uploader, type UploadOptions } from './uploader.js';
 import { Verifier } from './verifier.js';
+import type { ContentSketcher } from './references/sketch.js';
 
 /** The ports the core runs on: the adapters the composition root (engine.ts) chose. */
 export interface CoreDeps {
@@ -36,6 +37,8 @@ export interface CoreDeps {
   progress?: ProgressPort;
   /** Reads and (with the archiveAware option) writes archive-aware deltas. */
   archiveCodec?: ArchiveCodecPort;
+  /** Content sketches for smart references (references/sketch.ts). */
+  sketcher?: ContentSketcher;
 }
 
 export interface ServiceOptions extends UploadOptions {
@@ -57,7 +60,7 @@ export interface Core {
  * bucket-only store, so it judges the bucket and never a cached copy.
  */
 export function createCore(deps: CoreDeps, options: ServiceOptions): Core {
-  const { storage, differ, hasher, cache, files, clock, log, archiveCodec } = deps;
+  const { storage, differ, hasher, cache, files, clock, log, archiveCodec, sketcher } = deps;
   const progress = deps.progress ?? NO_PROGRESS;
   const { concurrency } = options;
   const archives = archiveCodec && new ArchiveViews(archiveCodec, files, hasher);
@@ -67,7 +70,7 @@ export function createCore(deps: CoreDeps, options: ServiceOptions): Core {
     new Downloader({ storage, differ, hasher, files, log, progress, references, archives });
   const references = store('cache-first');
   const uploader = new Uploader(
-    { storage, differ, hasher, files, clock, log, progress, references, archives },
+    { storage, differ, hasher, files, clock, log, progress, references, archives, sketcher },
     options,
   );
   return {

@@ -5,6 +5,11 @@ import type { S3Url } from './s3-url.js';
 // Key layout of a DeltaSpace (docs/format.md, "Objects in a DeltaSpace").
 export const REFERENCE_NAME = 'reference.bin';
 export const DELTA_SUFFIX = '.delta';
+/**
+ * The folder of a DeltaSpace's extra references (docs/format.md, "Several references"):
+ * `<prefix>/.dg-refs/<id>/reference.bin`. Not a DeltaSpace of its own: listings hide it.
+ */
+export const REFERENCES_FOLDER = '.dg-refs';
 
 /** The DeltaSpace a prefix URL names (`s3://b/releases/app/` -> `releases/app`). */
 export function spaceFromPrefixUrl(url: S3Url): DeltaSpace {
@@ -25,6 +30,31 @@ function join(space: DeltaSpace, name: string): string {
 
 export function referenceKey(space: DeltaSpace): string {
   return join(space, REFERENCE_NAME);
+}
+
+/** `<prefix>/.dg-refs/<id>/reference.bin`: an extra reference, id from its sha256. */
+export function extraReferenceKey(space: DeltaSpace, sha256: string): string {
+  return join(space, `${REFERENCES_FOLDER}/${referenceId(sha256)}/${REFERENCE_NAME}`);
+}
+
+/** The id of an extra reference: the first 16 hex digits of its sha256 (content-addressed). */
+export function referenceId(sha256: string): string {
+  return sha256.slice(0, 16);
+}
+
+/** The key prefix listing a DeltaSpace's extra references. */
+export function extraReferencesPrefix(space: DeltaSpace): string {
+  return join(space, `${REFERENCES_FOLDER}/`);
+}
+
+/**
+ * For a directory prefix `a/b/.dg-refs/<id>`: the DeltaSpace prefix `a/b` it belongs to;
+ * undefined for any other directory.
+ */
+export function spaceOfReferenceFolder(prefix: string): string | undefined {
+  const parts = prefix.split('/');
+  if (parts.length < 2 || parts[parts.length - 2] !== REFERENCES_FOLDER) return undefined;
+  return parts.slice(0, -2).join('/');
 }
 
 export function deltaKey(space: DeltaSpace, name: string): string {

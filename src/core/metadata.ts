@@ -9,6 +9,8 @@ export interface ReferenceFields {
   sourceName: string;
   sha256: string;
   createdAt: Date;
+  /** `dg-ref-sketch`: the content sketch smart references choose by (references/sketch.ts). */
+  sketch?: string;
 }
 
 export interface DeltaFields {
@@ -69,6 +71,7 @@ export function encodeReference(f: ReferenceFields): Metadata {
     'dg-file-sha256': f.sha256,
     'dg-created-at': formatCreatedAt(f.createdAt),
     'dg-note': 'reference',
+    ...(f.sketch ? { 'dg-ref-sketch': f.sketch } : {}),
   });
 }
 

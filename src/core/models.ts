@@ -22,6 +22,8 @@ export interface FileResult {
   sha256: string;
   /** An archive-aware delta (docs/archive-aware.md): the DeltaGlider CLI cannot read it. */
   archiveAware?: boolean;
+  /** A presigned HTTPS download link (upload with the action's presign input). */
+  downloadUrl?: string;
 }
 
 /** A logical file as a user sees it in a listing of a DeltaSpace. */

@@ -37,6 +37,8 @@ export interface FileRecord {
   staleKey?: string;
   /** verify only. */
   status?: VerifyStatus;
+  /** upload with presign: the presigned HTTPS link (the `urls` output), not `s3Url`. */
+  downloadUrl?: string;
 }
 
 /** A file of a report as JSON: one entry of `results`. */
@@ -89,6 +91,7 @@ export function fileRecord(
     ...(extra.problem ? { problem: extra.problem } : {}),
     ...(extra.staleKey ? { staleKey: extra.staleKey } : {}),
     ...(extra.status ? { status: extra.status } : {}),
+    ...((file as FileResult).downloadUrl ? { downloadUrl: (file as FileResult).downloadUrl } : {}),
   };
 }
 

@@ -15,11 +15,12 @@ export interface StorageTotals {
   files: number;
   /** What the files would take stored whole. */
   originalBytes: number;
-  /** What the bucket holds: every object, references included. */
+  /** What the bucket holds: every object, references (extra ones too) included. */
   storedBytes: number;
   savedBytes: number;
   /** 0..100, one decimal; negative when storage costs more than the files. */
   savingsPercent: number;
+  /** reference.bin plus the extra references under `.dg-refs/`. */
   references: number;
   /** `.delta` objects, zero-diff deltas of first versions included. */
   deltas: number;
@@ -29,7 +30,7 @@ export interface StorageTotals {
   plain: number;
 }
 
-/** The totals of one DeltaSpace (a prefix holding a reference.bin). */
+/** The totals of one DeltaSpace (a prefix holding a reference.bin or extra references). */
 export interface SpaceStats extends StorageTotals {
   prefix: string;
 }
@@ -77,7 +78,9 @@ export async function computeStats(
   parts.forEach((part, i) => grouped[work[i]!.index]!.push(part));
   const perDirectory = directories.map((directory, index) => summarize(directory, grouped[index]!));
   const spaces = directories.flatMap((directory, index) =>
-    directory.reference ? [{ prefix: directory.prefix, ...perDirectory[index]! }] : [],
+    directory.reference || directory.extraReferences.length > 0
+      ? [{ prefix: directory.prefix, ...perDirectory[index]! }]
+      : [],
   );
   return {
     bucket,
@@ -139,12 +142,15 @@ function baseName(key: string): string {
 function summarize(directory: Directory, parts: readonly Contribution[]): StorageTotals {
   const count = (kind: Contribution['kind']) => parts.filter((p) => p.kind === kind).length;
   const files = parts.filter((p) => p.name !== undefined);
-  const referenceBytes = directory.reference?.size ?? 0;
+  const referenceBytes = [directory.reference, ...directory.extraReferences].reduce(
+    (total, r) => total + (r?.size ?? 0),
+    0,
+  );
   return withSavings({
     files: files.length,
     originalBytes: files.reduce((total, p) => total + p.originalBytes, 0),
     storedBytes: referenceBytes + parts.reduce((total, p) => total + p.storedBytes, 0),
-    references: directory.reference ? 1 : 0,
+    references: (directory.reference ? 1 : 0) + directory.extraReferences.length,
     deltas: count('delta'),
     direct: count('direct'),
     plain: count('plain'),

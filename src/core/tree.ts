@@ -1,5 +1,5 @@
 import type { ListedObject, StoragePort } from '../ports.js';
-import { REFERENCE_NAME } from './delta-space.js';
+import { REFERENCE_NAME, REFERENCES_FOLDER } from './delta-space.js';
 
 // A bucket or prefix seen as a tree of directories, each a candidate DeltaSpace: what
 // `stats`, `ls` and a recursive `cp` walk.
@@ -10,6 +10,8 @@ export interface Directory {
   prefix: string;
   /** `<prefix>/reference.bin`, when there is one. */
   reference?: ListedObject;
+  /** `<prefix>/.dg-refs/<id>/reference.bin`: the space's extra references (smart references). */
+  extraReferences: ListedObject[];
   /** Every other object directly in this directory (not below it), in key order. */
   objects: ListedObject[];
 }
@@ -35,17 +37,34 @@ export async function walkTree(
   const directories = new Map<string, Directory>();
   for await (const object of storage.list(bucket, listingPrefix)) {
     if (object.key.endsWith('/') || isInternalKey(object.key)) continue;
+    const folder = referencesFolderOf(object.key);
     const slash = object.key.lastIndexOf('/');
-    const prefix = slash === -1 ? '' : object.key.slice(0, slash);
+    const prefix = folder ? folder.space : slash === -1 ? '' : object.key.slice(0, slash);
     let directory = directories.get(prefix);
     if (!directory) {
-      directory = { prefix, objects: [] };
+      directory = { prefix, objects: [], extraReferences: [] };
       directories.set(prefix, directory);
     }
-    if (object.key.slice(slash + 1) === REFERENCE_NAME) directory.reference = object;
+    // The references folder belongs to its DeltaSpace: never a directory of its own, and
+    // anything in it but a reference is not shown.
+    if (folder) {
+      if (folder.isReference) directory.extraReferences.push(object);
+    } else if (object.key.slice(slash + 1) === REFERENCE_NAME) directory.reference = object;
     else directory.objects.push(object);
   }
   return [...directories.values()].sort((a, b) => compare(a.prefix, b.prefix));
+}
+
+/** For a key inside a `.dg-refs/` folder: the DeltaSpace it belongs to, and whether it is a reference. */
+function referencesFolderOf(key: string): { space: string; isReference: boolean } | undefined {
+  const parts = key.split('/');
+  const at = parts.lastIndexOf(REFERENCES_FOLDER);
+  if (at === -1 || at === parts.length - 1) return undefined;
+  const rest = parts.slice(at + 1);
+  return {
+    space: parts.slice(0, at).join('/'),
+    isReference: rest.length === 2 && rest[1] === REFERENCE_NAME,
+  };
 }
 
 /**

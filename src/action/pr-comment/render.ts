@@ -25,7 +25,7 @@ const MAX_DELTASPACE_CHARS = 1_000;
 /** What a row of the table shows of a file. */
 export type CommentFile = Pick<
   FileRecord,
-  'name' | 'kind' | 'archiveAware' | 'originalBytes' | 'storedBytes'
+  'name' | 'kind' | 'archiveAware' | 'originalBytes' | 'storedBytes' | 'downloadUrl'
 >;
 
 export interface SectionInput {
@@ -59,13 +59,19 @@ function headLines(input: SectionInput): string[] {
   ];
 }
 
+/** The name, linked to its presigned download URL when there is one (presign). */
+function fileCell(r: CommentFile): string {
+  const name = inlineCode(r.name);
+  return r.downloadUrl ? `<a href="${escapeAttribute(r.downloadUrl)}">${name}</a>` : name;
+}
+
 function tableLines(results: readonly CommentFile[], shown: number): string[] {
   const totals = totalsOf(results);
   const rows = results
     .slice(0, shown)
     .map(
       (r) =>
-        `| ${inlineCode(r.name)} | ${kindLabel(r)} | ${formatBytes(r.originalBytes)} | ` +
+        `| ${fileCell(r)} | ${kindLabel(r)} | ${formatBytes(r.originalBytes)} | ` +
         `${formatBytes(r.storedBytes)} | ${savedPercent(r.originalBytes, r.storedBytes)} |`,
     );
   return [

@@ -1,11 +1,16 @@
 import type { StoragePort } from '../../ports.js';
-import { DELTA_SUFFIX, formatSpace, nameProblem, REFERENCE_NAME } from '../delta-space.js';
+import {
+  DELTA_SUFFIX,
+  formatSpace,
+  nameProblem,
+  REFERENCE_NAME,
+  REFERENCES_FOLDER,
+} from '../delta-space.js';
 import { InputError, NotFoundError } from '../errors.js';
 import type { DeltaSpace } from '../models.js';
 import { formatS3Url } from '../s3-url.js';
 import { isInternalKey } from '../tree.js';
 import { compareReleases } from './release-order.js';
-import { REFS_FOLDER } from './remote-tree.js';
 
 // Which plain S3 objects a `migrate` moves into which DeltaSpace, in which order. The
 // source's layout is kept: SRC/x.zip goes to DEST/x.zip, SRC/lib/y.zip to DEST/lib/y.zip
@@ -58,7 +63,11 @@ export async function planMigration(
     if (object.key.endsWith('/') || isInternalKey(object.key)) continue;
     const segments = object.key.slice(source.prefix.length).split('/');
     const name = segments.pop()!;
-    if (name === REFERENCE_NAME || name.endsWith(DELTA_SUFFIX) || segments.includes(REFS_FOLDER)) {
+    if (
+      name === REFERENCE_NAME ||
+      name.endsWith(DELTA_SUFFIX) ||
+      segments.includes(REFERENCES_FOLDER)
+    ) {
       stored.push(object.key);
       continue;
     }

@@ -7,9 +7,6 @@ import { walkTree } from '../tree.js';
 // The logical files under an S3 prefix, each with its path relative to that prefix: the
 // remote side of a sync. Each directory is a DeltaSpace of its own, as `cp -r` makes them.
 
-/** Folder that holds extra references of a DeltaSpace (`<space>/.dg-refs/<id>/reference.bin`). */
-export const REFS_FOLDER = '.dg-refs';
-
 export interface RemoteFile {
   /** '/'-separated, relative to the root prefix. */
   path: string;
@@ -27,8 +24,6 @@ export async function listRemoteTree(
   const directories = await walkTree(storage, root.bucket, base);
   const found: RemoteFile[] = [];
   for (const directory of directories) {
-    // A space's reference folders hold no user files.
-    if (directory.prefix.split('/').includes(REFS_FOLDER)) continue;
     if (directory.objects.length === 0) continue;
     const space = { bucket: root.bucket, prefix: directory.prefix };
     const below = directory.prefix.slice(base.length);

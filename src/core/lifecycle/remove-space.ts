@@ -1,9 +1,8 @@
 import type { LoggerPort, StoragePort } from '../../ports.js';
-import { formatSpace, listingPrefix, REFERENCE_NAME } from '../delta-space.js';
+import { formatSpace, listingPrefix, REFERENCE_NAME, REFERENCES_FOLDER } from '../delta-space.js';
 import { NotFoundError } from '../errors.js';
 import type { DeltaSpace } from '../models.js';
 import { formatS3Url } from '../s3-url.js';
-import { REFS_FOLDER } from './remote-tree.js';
 
 export interface RemoveSpaceResult {
   /** Keys deleted (in a dry run: that would be), references last. */
@@ -28,7 +27,8 @@ export async function removeSpace(
   for await (const object of storage.list(space.bucket, prefix)) {
     const rest = object.key.slice(prefix.length);
     if (rest === '') continue;
-    if (rest === REFERENCE_NAME || rest.startsWith(`${REFS_FOLDER}/`)) references.push(object.key);
+    if (rest === REFERENCE_NAME || rest.startsWith(`${REFERENCES_FOLDER}/`))
+      references.push(object.key);
     else if (!rest.includes('/')) files.push(object.key);
   }
   const deleted = [...files, ...references];

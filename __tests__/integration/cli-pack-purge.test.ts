@@ -1,0 +1,129 @@
+// `deltaglider cp --pack` and `deltaglider purge` against a real S3 server: a directory up
+// as one tar (the second version as a delta) and back with its modes, bad names refused;
+// expired copies under .deltaglider/tmp/ removed (a dry run only names them).
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../src/adapters/s3/client.js';
+import { listKeys } from '../helpers/bucket.js';
+import { runCli } from '../helpers/cli.js';
+import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+
+let server: S3TestServer;
+let raw: ReturnType<typeof createS3Client>;
+let work: string;
+
+beforeAll(async () => {
+  server = await startS3Server();
+  raw = createS3Client(s3TestOptions(server.endpoint));
+  work = await mkdtemp(join(tmpdir(), 'dg-cli-pack-'));
+}, 60_000);
+
+afterAll(async () => {
+  raw?.destroy();
+  await server?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+const dg = (...args: string[]) => runCli(args, server.endpoint, join(work, 'cache'));
+
+async function snapshot(root: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const e of await readdir(root, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const full = join(e.parentPath, e.name);
+    const mode = ((await stat(full)).mode & 0o777).toString(8);
+    out[full.slice(root.length + 1)] = `${mode} ${(await readFile(full)).toString('base64')}`;
+  }
+  return out;
+}
+
+describe('cp --pack', () => {
+  let bucket: string;
+  beforeAll(async () => {
+    bucket = await server.createBucket();
+  });
+
+  it('uploads a directory as one tar and unpacks it elsewhere, modes kept', async () => {
+    const blob = randomBytes(2 * 1024 * 1024);
+    const build = join(work, 'dist');
+    await mkdir(join(build, 'bin'), { recursive: true });
+    await writeFile(join(build, 'bin', 'tool'), blob);
+    await chmod(join(build, 'bin', 'tool'), 0o755);
+    await writeFile(join(build, 'README'), 'v1\n');
+    const url = `s3://${bucket}/builds/`;
+    const first = await dg('cp', '--pack', 'build.tar', build, url);
+    expect(first).toMatchObject({ code: 0, err: '' });
+    expect(first.out).toMatch(
+      /^upload: .*dist \(2 files\) -> s3:\/\/.*\/builds\/build\.tar \(reference: /,
+    );
+
+    blob.write('changed', 1000);
+    await writeFile(join(build, 'bin', 'tool'), blob);
+    await writeFile(join(build, 'README'), 'v2\n');
+    const second = await dg('cp', '--pack', 'build.tar', '--json', build, url);
+    expect(second.code).toBe(0);
+    const [result] = (
+      JSON.parse(second.out) as { results: { kind: string; 'stored-bytes': number }[] }
+    ).results;
+    expect(result!.kind).toBe('delta');
+    expect(result!['stored-bytes']).toBeLessThan(32 * 1024);
+
+    const restored = join(work, 'restored');
+    const down = await dg('cp', '--pack', 'build.tar', `${url}build.tar`, restored);
+    expect(down).toMatchObject({ code: 0, err: '' });
+    expect(await snapshot(restored)).toEqual(await snapshot(build));
+  }, 120_000);
+
+  it('refuses a --pack name that is not a plain .tar name', async () => {
+    const result = await dg('cp', '--pack', '../x.tar', join(work, 'dist'), `s3://${bucket}/b/`);
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(
+      /--pack must be a file name ending in \.tar, such as build\.tar; got "\.\.\/x\.tar"/,
+    );
+  });
+});
+
+describe('purge', () => {
+  let bucket: string;
+  beforeAll(async () => {
+    bucket = await server.createBucket();
+    const put = (key: string, metadata: Record<string, string>) =>
+      raw.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'abc', Metadata: metadata }));
+    await put('.deltaglider/tmp/aa_old.zip', { 'dg-expires-at': '2020-01-01T00:00:00+00:00' });
+    await put('.deltaglider/tmp/bb_future.zip', { 'dg-expires-at': '2999-01-01T00:00:00+00:00' });
+    await put('app/old.zip', { 'dg-expires-at': '2020-01-01T00:00:00+00:00' });
+  });
+
+  const keys = () => listKeys(raw, bucket);
+
+  it('names the expired copies on a dry run and removes only them otherwise', async () => {
+    const all = await keys();
+    const dry = await dg('purge', '--dry-run', `s3://${bucket}`);
+    expect(dry).toEqual({
+      code: 0,
+      out:
+        `(dryrun) delete: s3://${bucket}/.deltaglider/tmp/aa_old.zip (expired 2020-01-01T00:00:00+00:00)\n` +
+        'Would remove 1 expired copies (3 bytes); kept 1\n',
+      err: '',
+    });
+    expect(await keys()).toEqual(all);
+
+    const json = await dg('purge', '--json', `s3://${bucket}/`);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.out)).toEqual({
+      bucket,
+      prefix: '.deltaglider/tmp/',
+      'dry-run': false,
+      deleted: [
+        { key: '.deltaglider/tmp/aa_old.zip', size: 3, 'expires-at': '2020-01-01T00:00:00+00:00' },
+      ],
+      'deleted-bytes': 3,
+      kept: 1,
+    });
+    expect(await keys()).toEqual(['.deltaglider/tmp/bb_future.zip', 'app/old.zip']);
+  }, 60_000);
+});

@@ -1,0 +1,276 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
+import { FileSketcher } from '../../src/adapters/content-sketcher.js';
+import { extraReferenceKey } from '../../src/core/delta-space.js';
+import { familyOf } from '../../src/core/references/family.js';
+import {
+  decodeSketch,
+  encodeSketch,
+  similarity,
+  SKETCH_SIZE,
+} from '../../src/core/references/sketch.js';
+import {
+  DEFAULT_REFERENCE_POLICY,
+  type ReferencePolicy,
+} from '../../src/core/references/choose.js';
+import { MemoryStorage } from '../helpers/memory-storage.js';
+import { serviceOver, type ServiceFixture } from '../helpers/service-fixture.js';
+
+// Smart references (docs/format.md, "Several references") on real xdelta3 over an
+// in-memory bucket.
+
+const BUCKET = 'bucket';
+const space = { bucket: BUCKET, prefix: 'releases/app' };
+const MB = 1024 * 1024;
+const SMART: ReferencePolicy = DEFAULT_REFERENCE_POLICY;
+
+let storage: MemoryStorage;
+let fixtures: ServiceFixture[] = [];
+
+async function service(references: ReferencePolicy = SMART, maxRatio = 0.5) {
+  const fx = await serviceOver(storage, { references, maxRatio });
+  fixtures.push(fx);
+  return fx;
+}
+
+beforeEach(() => {
+  storage = new MemoryStorage();
+  fixtures = [];
+});
+afterEach(async () => {
+  for (const fx of fixtures) await fx.cleanup();
+});
+
+/**
+ * A release train: per platform (seed) one artifact line whose versions drift
+ * (each the next version of the one before), named `app-<v>-<platform>.bin`.
+ */
+async function train(dir: string, platforms: Record<string, number>, versions: number) {
+  const files: Record<string, string[]> = {};
+  for (const [platform, seed] of Object.entries(platforms)) {
+    files[platform] = [];
+    for (let v = 1; v <= versions; v++) {
+      const folder = join(dir, `v${v}`);
+      await mkdir(folder, { recursive: true });
+      const path = join(folder, `app-1.${v}.0-${platform}.bin`);
+      if (v === 1) await writeArtifact(path, 2 * MB, seed);
+      else await writeNextVersion(files[platform][v - 2]!, path, { seed: seed * 100 + v });
+      files[platform].push(path);
+    }
+  }
+  return files;
+}
+
+function keys(prefix = ''): string[] {
+  return [...storage.objects.keys()]
+    .filter((k) => k.startsWith(`${BUCKET}/${prefix}`))
+    .map((k) => k.slice(BUCKET.length + 1))
+    .sort();
+}
+
+describe('familyOf', () => {
+  it.each([
+    ['app-1.4.2-linux-x64.tar.gz', 'app-1.5.0-linux-x64.tar.gz'],
+    ['app-v2.0.0-rc.1-win32-x64.zip', 'app-v2.1.0-win32-x64.zip'],
+    ['build-1234-abc1234f.bin', 'build-1240-0fe9a31c.bin'],
+  ])('puts %s and %s in one family', (a, b) => {
+    expect(familyOf(a)).toBe(familyOf(b));
+  });
+
+  it.each([
+    ['app-1.4.2-linux-x64.tar.gz', 'app-1.4.2-darwin-arm64.tar.gz'],
+    ['app-1.4.2-linux-x64.tar.gz', 'app-1.4.2-linux-arm64.tar.gz'],
+    ['app-1.4.2-win32-x64.zip', 'app-1.4.2-win64-x64.zip'],
+  ])('keeps %s and %s apart', (a, b) => {
+    expect(familyOf(a)).not.toBe(familyOf(b));
+  });
+});
+
+describe('content sketch', () => {
+  it('scores a next version above an unrelated file, and survives its metadata encoding', async () => {
+    const fx = await service();
+    const [v1, v2, other] = ['v1.bin', 'v2.bin', 'other.bin'].map((n) => join(fx.dir, n));
+    await writeArtifact(v1!, 4 * MB, 3);
+    await writeNextVersion(v1!, v2!, { seed: 4 });
+    await writeArtifact(other!, 4 * MB, 5);
+    const sketcher = new FileSketcher();
+    const [a, b, c] = await Promise.all([v1!, v2!, other!].map((p) => sketcher.sketchFile(p)));
+    expect(a).toHaveLength(SKETCH_SIZE);
+    expect(similarity(a!, b!)).toBeGreaterThan(0.5);
+    expect(similarity(a!, c!)).toBeLessThan(0.05);
+    expect(decodeSketch(encodeSketch(a!))).toEqual(a);
+    expect(encodeSketch(a!).length).toBeLessThan(400);
+    expect(decodeSketch('not base64!')).toBeUndefined();
+    expect(decodeSketch('A'.repeat(10_000))).toBeUndefined();
+  });
+});
+
+describe('smart references', () => {
+  it('gives each artifact line its own reference under .dg-refs/, readable by name', async () => {
+    const fx = await service();
+    const files = await train(fx.dir, { linux: 11, darwin: 22 }, 2);
+    const results = [];
+    for (let v = 0; v < 2; v++)
+      for (const platform of ['linux', 'darwin'])
+        results.push(await fx.service.upload(files[platform]![v]!, space));
+    expect(results.map((r) => r.kind)).toEqual(['reference', 'reference', 'delta', 'delta']);
+
+    const darwin1 = files.darwin![0]!;
+    const darwinSha = results[1]!.sha256;
+    const extraKey = extraReferenceKey(space, darwinSha);
+    expect(extraKey).toMatch(/^releases\/app\/\.dg-refs\/[0-9a-f]{16}\/reference\.bin$/);
+    expect(keys('releases/app/')).toEqual(
+      [
+        'releases/app/reference.bin',
+        extraKey,
+        'releases/app/app-1.1.0-linux.bin.delta',
+        'releases/app/app-1.1.0-darwin.bin.delta',
+        'releases/app/app-1.2.0-linux.bin.delta',
+        'releases/app/app-1.2.0-darwin.bin.delta',
+      ].sort(),
+    );
+    expect(storage.objects.get(`${BUCKET}/${extraKey}`)!.body.equals(await readFile(darwin1))).toBe(
+      true,
+    );
+    const refOf = (name: string) =>
+      storage.objects.get(`${BUCKET}/releases/app/${name}.delta`)!.metadata['dg-ref-key'];
+    expect(refOf('app-1.1.0-darwin.bin')).toBe(extraKey);
+    expect(refOf('app-1.2.0-darwin.bin')).toBe(extraKey);
+    expect(refOf('app-1.2.0-linux.bin')).toBe('releases/app/reference.bin');
+    // Each delta is small: against its own line's reference, not the other platform's.
+    expect(results[3]!.storedBytes).toBeLessThan(0.2 * MB);
+    expect(storage.objects.get(`${BUCKET}/${extraKey}`)!.metadata['dg-ref-sketch']).toBeDefined();
+
+    // Listing hides the references folder; stats counts two references in one space.
+    const listed = await fx.service.list(space);
+    expect(listed.map((f) => f.name).sort()).toEqual(
+      [
+        'app-1.1.0-darwin.bin',
+        'app-1.1.0-linux.bin',
+        'app-1.2.0-darwin.bin',
+        'app-1.2.0-linux.bin',
+      ].sort(),
+    );
+    const stats = await fx.service.stats(BUCKET, '');
+    expect(stats.deltaSpaces).toBe(1);
+    expect(stats.spaces[0]).toMatchObject({ prefix: 'releases/app', references: 2, files: 4 });
+
+    // A fresh runner downloads each file byte-exact, fetching only the reference it needs.
+    const fresh = await service();
+    const out = join(fresh.dir, 'out');
+    const referenceGets = () =>
+      storage.calls.filter((c) => c.startsWith('GET ') && c.endsWith('/reference.bin'));
+    storage.calls.length = 0;
+    await fresh.service.download(space, 'app-1.2.0-darwin.bin', out);
+    expect(
+      (await readFile(join(out, 'app-1.2.0-darwin.bin'))).equals(await readFile(files.darwin![1]!)),
+    ).toBe(true);
+    expect(referenceGets()).toEqual([`GET ${extraKey}`]);
+    const all = await fresh.service.downloadAll(space, join(fresh.dir, 'all'));
+    expect(all).toHaveLength(4);
+    expect(referenceGets()).toEqual([`GET ${extraKey}`, 'GET releases/app/reference.bin']);
+  });
+
+  it('reads references with one LIST of the references folder, never a listing of the deltas', async () => {
+    const fx = await service();
+    const files = await train(fx.dir, { linux: 11, darwin: 22 }, 2);
+    for (const platform of ['linux', 'darwin'])
+      await fx.service.upload(files[platform]![0]!, space);
+    const next = await service();
+    storage.calls.length = 0;
+    await next.service.upload(files.darwin![1]!, space);
+    const lists = storage.calls.filter((c) => c.startsWith('LIST '));
+    expect(lists).toEqual(['LIST releases/app/.dg-refs/']);
+  });
+
+  it('rotates: a version drifted past the rotation ratio becomes its family reference', async () => {
+    // A tiny ratio makes every new version drift past it.
+    const fx = await service({ ...SMART, rotationRatio: 0.001 });
+    const files = await train(fx.dir, { linux: 11 }, 3);
+    const kinds = [];
+    for (const path of files.linux!) kinds.push((await fx.service.upload(path, space)).kind);
+    expect(kinds).toEqual(['reference', 'reference', 'reference']);
+    expect(keys('releases/app/.dg-refs/')).toHaveLength(2);
+
+    // With room for no more references, versions are deltas against the newest one.
+    const capped = await service({ ...SMART, rotationRatio: 0.001, maxReferences: 3 });
+    const v4 = join(fx.dir, 'app-1.4.0-linux.bin');
+    await writeNextVersion(files.linux![2]!, v4, { seed: 77 });
+    const stored = await capped.service.upload(v4, space);
+    expect(stored.kind).toBe('delta');
+    const v3Sha = (await capped.service.list(space)).find(
+      (f) => f.name === 'app-1.3.0-linux.bin',
+    )!.sha256!;
+    expect(storage.objects.get(`${BUCKET}/${stored.key}`)!.metadata['dg-ref-key']).toBe(
+      extraReferenceKey(space, v3Sha),
+    );
+  });
+
+  it('stores an unrelated file direct with max-references 1 or one reference per space', async () => {
+    for (const policy of [
+      { ...SMART, maxReferences: 1 },
+      { ...SMART, mode: 'single' as const },
+    ]) {
+      storage = new MemoryStorage();
+      const fx = await service(policy);
+      const files = await train(fx.dir, { linux: 11, darwin: 22 }, 1);
+      await fx.service.upload(files.linux![0]!, space);
+      expect((await fx.service.upload(files.darwin![0]!, space)).kind).toBe('direct');
+      expect(keys('releases/app/.dg-refs/')).toEqual([]);
+    }
+  });
+
+  it('rm removes an extra reference once no delta needs it, and every reference with the last delta', async () => {
+    const fx = await service();
+    const files = await train(fx.dir, { linux: 11, darwin: 22 }, 2);
+    for (let v = 0; v < 2; v++)
+      for (const platform of ['linux', 'darwin'])
+        await fx.service.upload(files[platform]![v]!, space);
+    const [extra] = keys('releases/app/.dg-refs/');
+    const first = await fx.service.remove(space, 'app-1.1.0-darwin.bin');
+    expect(first.deleted).toEqual(['releases/app/app-1.1.0-darwin.bin.delta']);
+    const second = await fx.service.remove(space, 'app-1.2.0-darwin.bin');
+    expect(second.deleted).toEqual(['releases/app/app-1.2.0-darwin.bin.delta', extra]);
+    expect(second.referenceRemoved).toBe(false);
+    expect(keys('releases/app/.dg-refs/')).toEqual([]);
+    await fx.service.remove(space, 'app-1.1.0-linux.bin');
+    const last = await fx.service.remove(space, 'app-1.2.0-linux.bin');
+    expect(last.referenceRemoved).toBe(true);
+    expect(keys('releases/app/')).toEqual([]);
+  });
+
+  it('racing uploads into one new family all rebuild byte-exact', async () => {
+    const fx = await service();
+    const files = await train(fx.dir, { linux: 11, darwin: 22 }, 3);
+    await fx.service.upload(files.linux![0]!, space);
+    // Three runners (own caches) store three versions of a new line at the same moment.
+    const racers = await Promise.all([service(), service(), service()]);
+    const results = await Promise.all(
+      racers.map((r, i) => r.service.upload(files.darwin![i]!, space)),
+    );
+    expect(results.every((r) => r.kind === 'reference' || r.kind === 'delta')).toBe(true);
+    const reader = await service();
+    for (const [i, path] of files.darwin!.entries()) {
+      const verified = await reader.service.verify(space, `app-1.${i + 1}.0-darwin.bin`);
+      expect(verified.sha256).toBe(results[i]!.sha256);
+      expect(verified).toMatchObject({ status: 'ok' });
+      expect(path).toBeDefined();
+    }
+  });
+
+  it('racing uploads on a store that ignores If-None-Match still rebuild', async () => {
+    storage = new MemoryStorage({ ignoreIfNoneMatch: true });
+    const fx = await service();
+    const files = await train(fx.dir, { darwin: 22 }, 2);
+    const racers = await Promise.all([service(), service()]);
+    const results = await Promise.all(
+      racers.map((r, i) => r.service.upload(files.darwin![i]!, space)),
+    );
+    const reader = await service();
+    for (const [i, r] of results.entries()) {
+      const verified = await reader.service.verify(space, `app-1.${i + 1}.0-darwin.bin`);
+      expect(verified).toMatchObject({ status: 'ok', sha256: r.sha256 });
+    }
+  });
+});

@@ -1,0 +1,200 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { chmod, lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { finished, pipeline } from 'node:stream/promises';
+import { dirname, join } from 'node:path';
+import { InputError } from '../../core/errors.js';
+import type { CleanupTracker } from '../cleanup.js';
+import { asLocalError } from '../local-errors.js';
+import { PARTIAL_PREFIX } from '../local-files.js';
+import type { TarEntry } from './reader.js';
+
+// Writes the entries of an accepted index (reader.ts) under `destDir`. Everything that
+// can be checked is checked before the first write: existing files with other bytes
+// (unless `overwrite`), and symbolic links or files where the archive needs a directory
+// (writing through a link could land outside `destDir`). Each file is written beside its
+// destination and renamed into place; on failure the files and directories this call
+// created are removed again.
+
+export interface ExtractOptions {
+  overwrite: boolean;
+  /** Told of each file and directory this call creates until it is done (interrupts). */
+  cleanup?: CleanupTracker;
+}
+
+export interface ExtractReport {
+  /** Files written. */
+  written: number;
+  /** Files already there with the same bytes. */
+  unchanged: number;
+  bytes: number;
+}
+
+type PathState = 'none' | 'file' | 'directory' | 'symlink' | 'other';
+
+async function stateOf(path: string): Promise<PathState> {
+  try {
+    const info = await lstat(path);
+    if (info.isSymbolicLink()) return 'symlink';
+    if (info.isDirectory()) return 'directory';
+    return info.isFile() ? 'file' : 'other';
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'none';
+    throw asLocalError(error, path, { verb: 'read' });
+  }
+}
+
+export async function extractTar(
+  tarPath: string,
+  entries: readonly TarEntry[],
+  destDir: string,
+  options: ExtractOptions,
+): Promise<ExtractReport> {
+  const plan = await planWrites(tarPath, entries, destDir, options);
+  const createdDirs: string[] = [];
+  const createdFiles: string[] = [];
+  const untrack: (() => void)[] = [];
+  const track = (path: string) => {
+    if (options.cleanup) untrack.push(options.cleanup.track(path));
+  };
+  const makeDir = async (dir: string, recursive: boolean) => {
+    await mkdir(dir, { recursive }).catch((error: unknown) => {
+      throw asLocalError(error, dir, { verb: 'create' });
+    });
+    createdDirs.push(dir);
+    track(dir);
+  };
+  let bytes = 0;
+  try {
+    if ((await stateOf(destDir)) === 'none') await makeDir(destDir, true);
+    for (const dir of plan.directories) await makeDir(dir, false);
+    for (const { entry, dest, existed } of plan.files) {
+      await writeEntry(tarPath, entry, dest, track);
+      if (!existed) {
+        createdFiles.push(dest);
+        track(dest);
+      }
+      bytes += entry.size;
+    }
+  } catch (error) {
+    for (const file of createdFiles) await rm(file, { force: true });
+    for (const dir of createdDirs.reverse()) await rm(dir, { recursive: true, force: true });
+    throw error;
+  } finally {
+    for (const done of untrack) done();
+  }
+  return { written: plan.files.length, unchanged: plan.unchanged, bytes };
+}
+
+interface Plan {
+  /** Directories to create, parents first. */
+  directories: string[];
+  files: { entry: TarEntry; dest: string; existed: boolean }[];
+  unchanged: number;
+}
+
+async function planWrites(
+  tarPath: string,
+  entries: readonly TarEntry[],
+  destDir: string,
+  options: ExtractOptions,
+): Promise<Plan> {
+  const dirStates = new Map<string, PathState>();
+  const directories: string[] = [];
+  const refusals: string[] = [];
+  const conflicts: string[] = [];
+  /** Checks (once) that `dir` is a real directory or can be made one. */
+  const needDirectory = async (dir: string): Promise<void> => {
+    if (dir === destDir || dirStates.has(dir)) return;
+    await needDirectory(dirname(dir));
+    const state = await stateOf(dir);
+    dirStates.set(dir, state);
+    if (state === 'none') directories.push(dir);
+    else if (state === 'symlink') refusals.push(`${dir} is a symbolic link`);
+    else if (state !== 'directory')
+      refusals.push(`${dir} is a file, the archive needs a directory there`);
+  };
+  const files: Plan['files'] = [];
+  let unchanged = 0;
+  for (const entry of entries) {
+    const dest = join(destDir, ...entry.path.split('/'));
+    if (entry.type === 'directory') {
+      await needDirectory(dest);
+      continue;
+    }
+    await needDirectory(dirname(dest));
+    const state = dirStates.get(dirname(dest)) === 'none' ? 'none' : await stateOf(dest);
+    if (state === 'directory' || state === 'other') {
+      conflicts.push(`${dest} (not a regular file)`);
+    } else if (state === 'file' && (await sameBytes(tarPath, entry, dest))) {
+      unchanged++;
+    } else {
+      if (state !== 'none' && !options.overwrite) conflicts.push(dest);
+      files.push({ entry, dest, existed: state !== 'none' });
+    }
+  }
+  if (refusals.length > 0) {
+    throw new InputError(
+      `Cannot unpack into ${destDir}: ${refusals.slice(0, 5).join(', ')}${refusals.length > 5 ? ', …' : ''}`,
+      'Nothing was written. Unpacking never writes through symbolic links in the destination; remove them or unpack into another directory',
+    );
+  }
+  if (conflicts.length > 0) {
+    conflicts.sort();
+    const shown = conflicts.slice(0, 10).join(', ') + (conflicts.length > 10 ? ', …' : '');
+    throw new InputError(
+      `${conflicts.length === 1 ? 'A file' : `${conflicts.length} files`} already exist` +
+        `${conflicts.length === 1 ? 's' : ''} with other content: ${shown}`,
+      'Nothing was downloaded. Allow replacing them (action input overwrite: true), or download into another directory',
+    );
+  }
+  return { directories, files, unchanged };
+}
+
+async function writeEntry(
+  tarPath: string,
+  entry: TarEntry,
+  dest: string,
+  track: (path: string) => void,
+): Promise<void> {
+  const partial = join(dirname(dest), `${PARTIAL_PREFIX}${randomBytes(6).toString('hex')}`);
+  track(partial);
+  try {
+    const output = createWriteStream(partial, { flags: 'wx', mode: 0o600 });
+    if (entry.size === 0) await finished(output.end());
+    else await pipeline(createReadStream(tarPath, rangeOf(entry)), output);
+    // The tar was indexed whole; a shorter copy means it changed underneath.
+    const written = (await stat(partial)).size;
+    if (written !== entry.size) {
+      throw new Error(
+        `${tarPath} changed while it was unpacked (${written} of ${entry.size} bytes)`,
+      );
+    }
+    // Modes are kept (the exec bit is the point); set-id and sticky bits never are.
+    await chmod(partial, entry.mode & 0o777);
+    await rename(partial, dest);
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw asLocalError(error, dest);
+  }
+}
+
+function rangeOf(entry: TarEntry): { start: number; end: number; highWaterMark: number } {
+  return { start: entry.offset, end: entry.offset + entry.size - 1, highWaterMark: 1024 * 1024 };
+}
+
+async function sameBytes(tarPath: string, entry: TarEntry, dest: string): Promise<boolean> {
+  if ((await stat(dest)).size !== entry.size) return false;
+  if (entry.size === 0) return true;
+  const [a, b] = await Promise.all([
+    digest(createReadStream(tarPath, rangeOf(entry))),
+    digest(createReadStream(dest, { highWaterMark: 1024 * 1024 })),
+  ]);
+  return a === b;
+}
+
+async function digest(stream: NodeJS.ReadableStream): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of stream) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

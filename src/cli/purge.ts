@@ -1,0 +1,61 @@
+import { purgeExpired } from '../core/rehydrate.js';
+import { formatS3Url, parseS3Url } from '../core/s3-url.js';
+import { defineCommand, withSession } from './command.js';
+import { printJson, terminalText } from './output.js';
+
+interface PurgeOptions {
+  dryRun: boolean;
+}
+
+// `deltaglider purge`: the reference CLI's command of the same name, same objects, same
+// rule; its --json fields are this CLI's kebab-case ones.
+export const purgeCommand = defineCommand<PurgeOptions>({
+  name: 'purge',
+  summary: 'remove expired rehydrated copies (.deltaglider/tmp/) from a bucket',
+  usage: ['deltaglider purge [--dry-run] [options] s3://BUCKET[/]'],
+  description: `Removes the objects under .deltaglider/tmp/ of the bucket whose dg-expires-at
+metadata has passed: the whole copies of deltas that presigned download links point
+to (written by the action's presign input or the DeltaGlider CLI). Objects there
+without dg-expires-at are kept. Only the bucket of the URL is used.`,
+  options: { dryrun: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+  optionsHelp: '  --dryrun, --dry-run   print what would be deleted, delete nothing',
+  readOwn: (values) => ({ dryRun: values.dryrun === true || values['dry-run'] === true }),
+  positionals: { min: 1, max: 1, what: 'one s3:// bucket URL' },
+  examples: [
+    'deltaglider purge s3://releases/',
+    'deltaglider purge --dry-run --json s3://releases',
+  ],
+  async run(context) {
+    const { bucket } = parseS3Url(context.positionals[0]!);
+    const { dryRun } = context.own;
+    const report = await withSession(context, ({ storage }) =>
+      purgeExpired(storage, bucket, new Date(), { dryRun }),
+    );
+    const bytes = report.expired.reduce((sum, e) => sum + e.size, 0);
+    if (context.global.json) {
+      printJson(context.io, {
+        bucket,
+        prefix: report.prefix,
+        'dry-run': dryRun,
+        deleted: report.expired.map((e) => ({
+          key: e.key,
+          size: e.size,
+          'expires-at': e.expiresAt,
+        })),
+        'deleted-bytes': bytes,
+        kept: report.kept,
+      });
+      return 0;
+    }
+    for (const e of report.expired) {
+      const url = terminalText(formatS3Url(bucket, e.key));
+      context.io.out(
+        `${dryRun ? '(dryrun) ' : ''}delete: ${url} (expired ${terminalText(e.expiresAt)})\n`,
+      );
+    }
+    context.io.out(
+      `${dryRun ? 'Would remove' : 'Removed'} ${report.expired.length} expired copies (${bytes} bytes); kept ${report.kept}\n`,
+    );
+    return 0;
+  },
+});
