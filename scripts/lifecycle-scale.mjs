@@ -77,27 +77,31 @@ try {
     );
   }
   client.destroy();
-  const rows = [
-    ['sync up (all new)', await dg('sync', local, `s3://${bucket}/synced/`)],
-    ['sync up again (nothing to do)', await dg('sync', local, `s3://${bucket}/synced/`)],
-    ['ls', await dg('ls', `s3://${bucket}/synced/`)],
-    ['sync down (all new)', await dg('sync', `s3://${bucket}/synced/`, join(work, 'down'))],
-    [
-      'migrate (plain -> DeltaSpace, verified)',
-      await dg('migrate', `s3://${bucket}/legacy/`, `s3://${bucket}/migrated/`),
-    ],
-    [
-      'migrate again (all already there)',
-      await dg('migrate', `s3://${bucket}/legacy/`, `s3://${bucket}/migrated/`),
-    ],
-    ['rm -r', await dg('rm', '-r', `s3://${bucket}/synced/`)],
-  ];
   console.log(
     `${N} objects, --concurrency ${CONCURRENCY}, ${server.kind}, ${availableParallelism()} CPUs, load ${loadavg()[0].toFixed(1)}`,
   );
-  for (const [what, seconds] of rows) {
+  // Each row as soon as it is measured: a long run shows its progress.
+  const row = async (what, ...args) => {
+    const seconds = await dg(...args);
     console.log(`| ${what} | ${seconds.toFixed(1)} s | ${Math.round(N / seconds)} objects/s |`);
-  }
+  };
+  await row('sync up (all new)', 'sync', local, `s3://${bucket}/synced/`);
+  await row('sync up again (nothing to do)', 'sync', local, `s3://${bucket}/synced/`);
+  await row('ls', 'ls', `s3://${bucket}/synced/`);
+  await row('sync down (all new)', 'sync', `s3://${bucket}/synced/`, join(work, 'down'));
+  await row(
+    'migrate (plain -> DeltaSpace, verified)',
+    'migrate',
+    `s3://${bucket}/legacy/`,
+    `s3://${bucket}/migrated/`,
+  );
+  await row(
+    'migrate again (all already there)',
+    'migrate',
+    `s3://${bucket}/legacy/`,
+    `s3://${bucket}/migrated/`,
+  );
+  await row('rm -r', 'rm', '-r', `s3://${bucket}/synced/`);
 } finally {
   await server.stop();
   await rm(work, { recursive: true, force: true });
