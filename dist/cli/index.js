@@ -35496,7 +35496,7 @@ async function planWrites(tarPath, entries, destDir, options) {
         conflicts.sort();
         const shown = conflicts.slice(0, 10).join(', ') + (conflicts.length > 10 ? ', …' : '');
         throw new errors/* InputError */.dz(`${conflicts.length === 1 ? 'A file' : `${conflicts.length} files`} already exist` +
-            `${conflicts.length === 1 ? 's' : ''} with other content: ${shown}`, 'Nothing was downloaded. Allow replacing them (action input overwrite: true), or download into another directory');
+            `${conflicts.length === 1 ? 's' : ''} with other content: ${shown}`, 'Nothing was downloaded. Allow replacing them, or download into another directory', { code: 'would-overwrite', fields: { setting: 'overwrite', paths: conflicts } });
     }
     return { directories, files, unchanged };
 }
@@ -36665,8 +36665,8 @@ async function runHealthChecks(options) {
     return Promise.all(checks);
 }
 
-// EXTERNAL MODULE: ./src/engine.ts + 45 modules
-var engine = __nccwpck_require__(9586);
+// EXTERNAL MODULE: ./src/engine.ts + 51 modules
+var engine = __nccwpck_require__(180);
 ;// CONCATENATED MODULE: ./src/cli/doctor.ts
 
 
@@ -38047,8 +38047,8 @@ function decodeListedKey(encoded) {
     }
 }
 
-// EXTERNAL MODULE: ./src/engine.ts + 45 modules
-var src_engine = __nccwpck_require__(9586);
+// EXTERNAL MODULE: ./src/engine.ts + 51 modules
+var src_engine = __nccwpck_require__(180);
 // EXTERNAL MODULE: ./src/cli/output.ts
 var output = __nccwpck_require__(6657);
 // EXTERNAL MODULE: ./src/core/format.ts
@@ -39033,7 +39033,7 @@ const TOOL_ID = `${TOOL_NAME}/${VERSION}`;
 
 /***/ }),
 
-/***/ 9586:
+/***/ 180:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -49689,8 +49689,6 @@ function assertUniqueNames(paths) {
     }
 }
 
-// EXTERNAL MODULE: ./src/core/references/choose.ts
-var choose = __nccwpck_require__(6753);
 ;// CONCATENATED MODULE: ./src/core/policy.ts
 // Which files are worth storing as deltas. A delta only pays when the file is large
 // enough and shares bytes with other versions; text, media and checksums rarely do, and
@@ -49767,242 +49765,77 @@ function policy_classify(name, size, head, minDeltaBytes = MIN_DELTA_BYTES) {
     return { eligible: true };
 }
 
-;// CONCATENATED MODULE: ./src/core/uploader.ts
+// EXTERNAL MODULE: ./src/core/references/choose.ts
+var choose = __nccwpck_require__(6753);
+;// CONCATENATED MODULE: ./src/core/upload/local-file.ts
 
-
-
-
-
-
-
-
-
-
-
-/** Tries at creating a reference whose creation another writer claimed first. */
-const REFERENCE_ATTEMPTS = 6;
-const LOST_RACE = { kind: 'lost-race' };
+/** The cache key of a space's reference catalog. */
 function catalogKey(space) {
     return `${space.bucket}\n${space.prefix}`;
 }
-/** Stores local files in a DeltaSpace as reference, delta or direct objects. */
-class Uploader {
-    deps;
-    options;
-    catalogs = new Map();
-    constructor(deps, options) {
-        this.deps = deps;
-        this.options = options;
-    }
-    async upload(path, space, name = (0,external_node_path_.basename)(path)) {
-        (0,delta_space/* assertValidName */.QB)(name);
-        const { files, hasher, log } = this.deps;
-        const size = await files.size(path);
-        const head = await files.readHead(path, SNIFF_BYTES);
-        const file = { path, name, size, sha256: await hasher.sha256File(path) };
-        const unchanged = await this.findUnchanged(space, file);
-        if (unchanged) {
-            log.info(`${name}: unchanged since the last upload (same sha256), nothing written`);
-            return unchanged;
-        }
-        file.expanded = await this.expand(file);
-        try {
-            return await this.store(space, file, head);
-        }
-        finally {
-            if (file.expanded)
-                await files.remove(file.expanded.path);
-        }
-    }
-    /**
-     * The expanded form of a compressed container whose exact bytes the codec can rebuild
-     * (proved by the codec before it answers), or undefined: the file is then stored as
-     * any other.
-     */
-    async expand(file) {
-        const { archives, files, hasher, log } = this.deps;
-        const minBytes = this.options.minDeltaBytes ?? MIN_DELTA_BYTES;
-        if (!this.options.archiveAware || !archives || file.size < minBytes)
-            return undefined;
-        const path = files.tempPath(`${file.name}.expanded`);
-        const found = await archives.codec.expand(file.path, path);
-        if (!found)
-            return undefined;
-        if ('declined' in found) {
-            const notice = `${file.name}: stored without archive-aware expansion: ${found.declined}`;
-            if (log.notice)
-                log.notice(notice);
-            else
-                log.info(notice);
-            return undefined;
-        }
-        log.info(`${file.name}: ${found.codec} content reproduced exactly; storing an archive-aware delta`);
-        const [sha256, size] = [await hasher.sha256File(path), await files.size(path)];
-        return { path, codec: found.codec, sha256, size };
-    }
-    async store(space, file, head) {
-        const { log, storage } = this.deps;
-        const { name } = file;
-        const eligibility = file.expanded
-            ? { eligible: true }
-            : policy_classify(name, file.size, head, this.options.minDeltaBytes);
-        if (!eligibility.eligible) {
-            log.info(`${name}: stored direct (${eligibility.reason})`);
-            return this.putDirect(space, file);
-        }
-        const rootKey = (0,delta_space/* referenceKey */.Db)(space);
-        let root = await readReference(storage, space.bucket, rootKey);
-        for (let attempt = 1;; attempt++) {
-            if (root.kind === 'missing') {
-                const created = await this.createRootReference(space, file);
-                if (created.kind === 'created')
-                    return created.result;
-                // Another writer's conditional PUT won but may still be in flight (or may fail):
-                // wait for its reference to appear, and try to create it again if it never does.
-                root = await readReference(storage, space.bucket, rootKey);
-                if (root.kind === 'missing') {
-                    if (attempt >= REFERENCE_ATTEMPTS) {
-                        throw new errors/* DeltaGliderError */.a9(`${(0,s3_url/* formatS3Url */.L)(space.bucket, rootKey)} is being created by another writer but never appeared`, 'Try again; if it persists, check for stuck uploads to this DeltaSpace', { code: 'reference-never-appeared', fields: { bucket: space.bucket, key: rootKey } });
-                    }
-                    await this.deps.clock.sleep(250 * 2 ** attempt);
-                    continue;
-                }
-            }
-            const stored = this.policy.mode === 'smart'
-                ? await this.storeSmart(space, file)
-                : await this.putDelta(space, file, { key: rootKey, sha256: root.sha256 });
-            if (stored.kind === 'stored')
-                return stored.result;
-            // The reference was replaced while this delta was being made: only a racer on a
-            // store that ignores If-None-Match does that, and it settles within a few tries.
-            if (attempt >= REFERENCE_ATTEMPTS) {
-                throw new errors/* DeltaGliderError */.a9(`${(0,s3_url/* formatS3Url */.L)(space.bucket, stored.refKey)} kept changing while ${name} was stored against it`, 'Other writers keep replacing the reference; try again once they are done', { code: 'reference-kept-changing', fields: { bucket: space.bucket, key: stored.refKey } });
-            }
-            this.catalogs.delete(catalogKey(space));
-            root = await readReference(storage, space.bucket, rootKey);
-        }
-    }
-    get policy() {
-        return this.options.references ?? choose/* SINGLE_REFERENCE */.L;
-    }
-    /**
-     * Smart references (docs/format.md, "Several references"): the file is trial-encoded
-     * against its family's newest reference, else the references whose sketches overlap
-     * its own; when the best delta is above the rotation ratio (or nothing matches), the
-     * file becomes a new reference under `.dg-refs/`, up to the space's cap.
-     */
-    async storeSmart(space, file) {
-        const { log } = this.deps;
-        const policy = this.policy;
-        const refs = await this.catalog(space);
-        const sketch = await this.sketchOf(file);
-        const ranked = (0,choose/* rankCandidates */.RK)(refs, familyOf(file.name), sketch);
-        const full = refs.length >= policy.maxReferences;
-        const fallback = full && ranked.length === 0 ? (0,choose/* fallbackCandidate */.ic)(refs) : undefined;
-        const candidates = fallback ? [fallback] : ranked;
-        const targetSize = file.expanded?.size ?? file.size;
-        let best;
-        try {
-            for (const [index, candidate] of candidates.entries()) {
-                const goodEnough = best && best.encoded.size <= policy.rotationRatio * file.size;
-                if (index > 0 && (goodEnough || targetSize > choose/* CHEAP_TRIAL_BYTES */.rI))
-                    break;
-                const trial = await this.trial(space, file, candidate.ref);
-                if (!trial)
-                    continue;
-                log.debug(`${file.name}: trial against ${candidate.ref.key} (${candidate.why}): ${trial.encoded.size} bytes`);
-                if (!best || trial.encoded.size < best.encoded.size) {
-                    await best?.encoded.dispose();
-                    best = trial;
-                }
-                else
-                    await trial.encoded.dispose();
-            }
-            const ratio = best ? best.encoded.size / Math.max(1, file.size) : Infinity;
-            if (ratio > policy.rotationRatio && !full) {
-                log.info(best
-                    ? `${file.name}: its best delta is ${(ratio * 100).toFixed(1)}% of the file (rotation ratio ${policy.rotationRatio}); it becomes a new reference`
-                    : `${file.name}: no reference of ${(0,delta_space/* formatSpace */.cZ)(space)} shares its content; it becomes a new reference`);
-                const created = await this.createExtraReference(space, file, sketch);
-                if (created.kind === 'created')
-                    return { kind: 'stored', result: created.result };
-            }
-            if (!best)
-                return { kind: 'stored', result: await this.putDirect(space, file) };
-            return await this.putTrial(space, file, best);
-        }
-        finally {
-            await best?.encoded.dispose();
-        }
-    }
-    /** The space's references, read once per run (and again after a lost race). */
-    catalog(space) {
-        const key = catalogKey(space);
-        let pending = this.catalogs.get(key);
-        if (!pending) {
-            pending = readSpaceReferences(this.deps.storage, space);
-            this.catalogs.set(key, pending);
-            pending.catch(() => this.catalogs.delete(key));
-        }
-        return pending;
-    }
-    async sketchOf(file) {
-        const { sketcher } = this.deps;
-        if (!sketcher || this.policy.mode !== 'smart')
-            return undefined;
-        return sketcher.sketchFile(file.expanded?.path ?? file.path);
-    }
-    /** Encodes `file` against `ref`, or undefined when the reference is gone or changed. */
-    async trial(space, file, ref) {
-        const refPath = await this.localReference(space, ref);
-        if (refPath === undefined)
-            return undefined;
-        return { ref, encoded: await this.encode(file, refPath, ref.sha256) };
-    }
-    /**
-     * A verified local copy of a reference, or undefined when it was replaced or removed
-     * since its metadata was read (unless the metadata still says `ref.sha256`: then the
-     * object is corrupt, and the error stands).
-     */
-    async localReference(space, ref) {
-        try {
-            return await this.deps.references.localCopy(space.bucket, ref.key, ref.sha256);
-        }
-        catch (error) {
-            const changed = error instanceof errors/* IntegrityError */.cs || error instanceof errors/* NotFoundError */.m_;
-            if (changed && !(await isReferenceNow(this.deps.storage, space.bucket, ref.key, ref.sha256)))
-                return undefined;
-            throw error;
-        }
-    }
-    /** An object already holding these exact bytes under this name makes the upload a no-op. */
-    async findUnchanged(space, file) {
-        const { storage } = this.deps;
-        for (const key of [(0,delta_space/* deltaKey */.MZ)(space, file.name), (0,delta_space/* directKey */.Rr)(space, file.name)]) {
-            const head = await storage.head(space.bucket, key);
-            if (!head)
-                continue;
-            const decoded = decodeObject(head.metadata);
-            if (decoded.type === 'plain' || decoded.sha256 !== file.sha256)
-                continue;
-            // A delta whose reference has been replaced since cannot be rebuilt: store the file
-            // again (a re-run heals what a lost race on a store without If-None-Match broke).
-            if (decoded.type === 'delta' && !(await this.rebuildable(space, decoded)))
-                continue;
-            const kind = decoded.type === 'direct' ? 'direct' : 'delta';
-            return this.result(file, key, kind, head.size);
-        }
+/**
+ * The expanded form of a compressed container whose exact bytes the codec can rebuild
+ * (proved by the codec before it answers), or undefined: the file is then stored as
+ * any other.
+ */
+async function expandFile(deps, options, file) {
+    const { archives, files, hasher, log } = deps;
+    const minBytes = options.minDeltaBytes ?? MIN_DELTA_BYTES;
+    if (!options.archiveAware || !archives || file.size < minBytes)
         return undefined;
+    const path = files.tempPath(`${file.name}.expanded`);
+    const found = await archives.codec.expand(file.path, path);
+    if (!found)
+        return undefined;
+    if ('declined' in found) {
+        const notice = `${file.name}: stored without archive-aware expansion: ${found.declined}`;
+        if (log.notice)
+            log.notice(notice);
+        else
+            log.info(notice);
+        return undefined;
+    }
+    log.info(`${file.name}: ${found.codec} content reproduced exactly; storing an archive-aware delta`);
+    const [sha256, size] = [await hasher.sha256File(path), await files.size(path)];
+    return { path, codec: found.codec, sha256, size };
+}
+function fileResult(file, key, kind, storedBytes) {
+    return {
+        name: file.name,
+        key,
+        kind,
+        originalBytes: file.size,
+        storedBytes,
+        sha256: file.sha256,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/upload/create-reference.ts
+
+
+
+
+
+
+const LOST_RACE = { kind: 'lost-race' };
+class ReferenceCreator {
+    deps;
+    deltas;
+    direct;
+    constructor(deps, deltas, direct) {
+        this.deps = deps;
+        this.deltas = deltas;
+        this.direct = direct;
     }
     /**
      * Makes `file` the reference of an empty DeltaSpace: `reference.bin` plus the zero-diff
      * delta the DeltaGlider CLI needs to find the first version by name. `lost-race` when
      * another writer created the reference first: the caller then deltas against it.
      */
-    async createRootReference(space, file) {
+    async createRoot(space, file, sketch) {
         const { log } = this.deps;
         const refKey = (0,delta_space/* referenceKey */.Db)(space);
-        const outcome = await this.putReference(space, file, refKey, await this.sketchOf(file));
+        const outcome = await this.putReference(space, file, refKey, sketch);
         if (outcome === 'exists') {
             log.info(`${file.name}: another writer created the reference first; storing a delta against it`);
             return LOST_RACE;
@@ -50015,7 +49848,7 @@ class Uploader {
      * references never collide, and racers with the same bytes write the same object:
      * `exists` with our sha256 is as good as created.
      */
-    async createExtraReference(space, file, sketch) {
+    async createExtra(space, file, sketch) {
         const { storage } = this.deps;
         const refKey = (0,delta_space/* extraReferenceKey */.Jo)(space, file.sha256);
         const outcome = await this.putReference(space, file, refKey, sketch);
@@ -50024,14 +49857,7 @@ class Uploader {
             if (read?.kind !== 'found' || read.sha256 !== file.sha256)
                 return LOST_RACE;
         }
-        const created = await this.finishReference(space, file, refKey, 'became a new reference in');
-        if (created.kind === 'created') {
-            const refs = await this.catalog(space);
-            const read = await readReference(storage, space.bucket, refKey);
-            if (read.kind === 'found' && !refs.some((r) => r.key === refKey))
-                refs.push(describeReference(refKey, false, read));
-        }
-        return created;
+        return this.finishReference(space, file, refKey, 'became a new reference in');
     }
     putReference(space, file, refKey, sketch) {
         const { storage, clock } = this.deps;
@@ -50050,17 +49876,17 @@ class Uploader {
         if (!(await this.stillReference(space, file, refKey)))
             return LOST_RACE;
         await references.adopt(file.path, file.sha256);
-        const zeroDiff = await this.encodeAndPut(space, file, file.path, ref, ZERO_DIFF_NOTE);
+        const zeroDiff = await this.deltas.encodeAndPut(space, file, file.path, ref, ZERO_DIFF_NOTE);
         // Checked again after the zero-diff delta is written: a racer that overwrote the
         // reference meanwhile would leave that delta pointing at bytes no longer stored,
         // and the delta against the winner written next replaces it.
         if (!(await this.stillReference(space, file, refKey)))
             return LOST_RACE;
-        await this.removeStale(space, (0,delta_space/* directKey */.Rr)(space, file.name));
+        await this.direct.removeStale(space, (0,delta_space/* directKey */.Rr)(space, file.name));
         log.info(`${file.name}: ${became} ${(0,delta_space/* formatSpace */.cZ)(space)}`);
         return {
             kind: 'created',
-            result: this.result(file, zeroDiff.key, 'reference', file.size + zeroDiff.size),
+            result: fileResult(file, zeroDiff.key, 'reference', file.size + zeroDiff.size),
         };
     }
     /**
@@ -50073,12 +49899,32 @@ class Uploader {
         this.deps.log.info(`${file.name}: another writer's reference won the race; storing a delta against it`);
         return false;
     }
-    /** True when the delta's reference is stored with the sha256 the delta was made against. */
-    async rebuildable(space, delta) {
-        if (delta.refSha256 === undefined)
-            return true; // legacy: checked on download
-        const refKey = (0,delta_space/* referenceKeyFor */.Ow)(delta.refKey ?? (0,delta_space/* referenceKey */.Db)(space));
-        return isReferenceNow(this.deps.storage, space.bucket, refKey, delta.refSha256);
+}
+
+;// CONCATENATED MODULE: ./src/core/upload/deltas.ts
+
+
+
+
+
+
+class DeltaWriter {
+    deps;
+    options;
+    encoder;
+    direct;
+    constructor(deps, options, encoder, direct) {
+        this.deps = deps;
+        this.options = options;
+        this.encoder = encoder;
+        this.direct = direct;
+    }
+    /** Encodes `file` against `ref`, or undefined when the reference is gone or changed. */
+    async trial(space, file, ref) {
+        const refPath = await this.localReference(space, ref);
+        if (refPath === undefined)
+            return undefined;
+        return { ref, encoded: await this.encoder.encode(file, refPath, ref.sha256) };
     }
     /**
      * Stores `file` as a delta against `ref` (one reference per space), or
@@ -50101,7 +49947,7 @@ class Uploader {
         const { ref, encoded } = trial;
         const delta = await this.put(space, file, encoded, ref);
         if (delta.skipped)
-            return { kind: 'stored', result: await this.putDirect(space, file) };
+            return { kind: 'stored', result: await this.direct.putDirect(space, file) };
         // Checked after the write: on a store that ignores If-None-Match, a racer's late
         // reference may have replaced the one this delta was made against, and the delta
         // would never rebuild. Seen here, the caller makes it again against the new one.
@@ -50109,8 +49955,8 @@ class Uploader {
             this.deps.log.info(`${file.name}: the reference changed while its delta was stored; storing it again`);
             return { kind: 'reference-changed', refKey: ref.key };
         }
-        await this.removeStale(space, (0,delta_space/* directKey */.Rr)(space, file.name));
-        const stored = this.result(file, delta.key, 'delta', delta.size);
+        await this.direct.removeStale(space, (0,delta_space/* directKey */.Rr)(space, file.name));
+        const stored = fileResult(file, delta.key, 'delta', delta.size);
         return {
             kind: 'stored',
             result: delta.archiveAware ? { ...stored, archiveAware: true } : stored,
@@ -50118,7 +49964,7 @@ class Uploader {
     }
     /** Encodes `file` against `refPath` and uploads it as the delta (zero-diff deltas). */
     async encodeAndPut(space, file, refPath, ref, note) {
-        const encoded = await this.encode(file, refPath, ref.sha256);
+        const encoded = await this.encoder.encode(file, refPath, ref.sha256);
         try {
             return await this.put(space, file, encoded, ref, note);
         }
@@ -50127,37 +49973,18 @@ class Uploader {
         }
     }
     /**
-     * Encodes `file` against the reference at `refPath`: the plain delta, and the
-     * archive-aware one when the file has an expanded form; keeps the smaller.
+     * A verified local copy of a reference, or undefined when it was replaced or removed
+     * since its metadata was read (unless the metadata still says `ref.sha256`: then the
+     * object is corrupt, and the error stands).
      */
-    async encode(file, refPath, refSha) {
-        const { files, log } = this.deps;
-        const deltaPath = files.tempPath(`${file.name}.delta`);
-        const plainPath = files.tempPath(`${file.name}.plain.delta`);
-        const dispose = async () => {
-            await files.remove(deltaPath);
-            await files.remove(plainPath);
-        };
+    async localReference(space, ref) {
         try {
-            await this.encodeStep(file.name, refPath, file.path, plainPath);
-            const aware = file.expanded && (await this.encodeAware(file, file.expanded, refSha, refPath, deltaPath));
-            const plainSize = await files.size(plainPath);
-            // Never more than plain: entries no recipe reproduces stay compressed in the expanded
-            // form and match nothing in the reference's view, so a partial expansion can lose to
-            // xdelta3 on the compressed bytes.
-            const archive = aware && aware.size < plainSize ? aware : undefined;
-            if (aware && !archive) {
-                log.info(`${file.name}: the plain delta (${plainSize} bytes) is smaller than the archive-aware one (${aware.size}); storing it`);
-            }
-            return {
-                path: archive ? deltaPath : plainPath,
-                size: archive?.size ?? plainSize,
-                archive,
-                dispose,
-            };
+            return await this.deps.references.localCopy(space.bucket, ref.key, ref.sha256);
         }
         catch (error) {
-            await dispose();
+            const changed = error instanceof errors/* IntegrityError */.cs || error instanceof errors/* NotFoundError */.m_;
+            if (changed && !(await isReferenceNow(this.deps.storage, space.bucket, ref.key, ref.sha256)))
+                return undefined;
             throw error;
         }
     }
@@ -50194,24 +50021,6 @@ class Uploader {
         await inStep(this.deps.progress, file.name, 'uploading the delta', size, (onProgress) => storage.upload(space.bucket, key, encoded.path, meta, { onProgress }));
         return { key, size, skipped: false, archiveAware: archive !== undefined };
     }
-    async encodeStep(name, source, target, out) {
-        const { differ, files } = this.deps;
-        await inStep(this.deps.progress, name, 'encoding', await files.size(target), (onProgress) => differ.encode(source, target, out, { onProgress }));
-    }
-    /** Archive-aware: from the reference's view to the file's expanded form, proven. */
-    async encodeAware(file, expanded, refSha, refPath, deltaPath) {
-        const { files } = this.deps;
-        const source = await this.deps.archives.viewForUpload(refSha, refPath);
-        await this.encodeStep(file.name, source.path, expanded.path, deltaPath);
-        await this.proveDecodes(source.path, deltaPath, expanded);
-        return {
-            size: await files.size(deltaPath),
-            targetSize: await files.size(expanded.path),
-            refView: source.refView,
-            refViewSize: source.size,
-            refViewSha256: source.sha256,
-        };
-    }
     /**
      * max-ratio measures how much of the file changed: a plain delta against the file's
      * size, an archive-aware one against the content it encodes (the expanded form), so a
@@ -50233,6 +50042,108 @@ class Uploader {
         }
         return false;
     }
+}
+
+;// CONCATENATED MODULE: ./src/core/upload/direct.ts
+
+
+
+
+// One name, one form: the direct upload, and the removal of the form a new upload
+// supersedes (a direct object replaces a delta, and a delta a direct object).
+class DirectWriter {
+    deps;
+    constructor(deps) {
+        this.deps = deps;
+    }
+    async putDirect(space, file) {
+        const { storage, clock } = this.deps;
+        const key = (0,delta_space/* directKey */.Rr)(space, file.name);
+        const meta = encodeDirect({
+            originalName: file.name,
+            sha256: file.sha256,
+            size: file.size,
+            createdAt: clock.now(),
+        });
+        await inStep(this.deps.progress, file.name, 'uploading', file.size, (onProgress) => storage.upload(space.bucket, key, file.path, meta, { onProgress }));
+        await this.removeStale(space, (0,delta_space/* deltaKey */.MZ)(space, file.name));
+        return fileResult(file, key, 'direct', file.size);
+    }
+    /**
+     * A name lives in one form: a direct object shadows a delta on read, and a stale
+     * delta beside a direct object lists twice. Only deletes what exists, so buckets
+     * written once per name need no s3:DeleteObject permission.
+     */
+    async removeStale(space, key) {
+        const { storage, log } = this.deps;
+        if (!(await storage.head(space.bucket, key)))
+            return;
+        log.info(`Removing ${key}: superseded by the new upload`);
+        await storage.delete(space.bucket, key);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/upload/encode.ts
+
+
+class DeltaEncoder {
+    deps;
+    constructor(deps) {
+        this.deps = deps;
+    }
+    /**
+     * Encodes `file` against the reference at `refPath`: the plain delta, and the
+     * archive-aware one when the file has an expanded form; keeps the smaller.
+     */
+    async encode(file, refPath, refSha) {
+        const { files, log } = this.deps;
+        const deltaPath = files.tempPath(`${file.name}.delta`);
+        const plainPath = files.tempPath(`${file.name}.plain.delta`);
+        const dispose = async () => {
+            await files.remove(deltaPath);
+            await files.remove(plainPath);
+        };
+        try {
+            await this.encodeStep(file.name, refPath, file.path, plainPath);
+            const aware = file.expanded && (await this.encodeAware(file, file.expanded, refSha, refPath, deltaPath));
+            const plainSize = await files.size(plainPath);
+            // Never more than plain: entries no recipe reproduces stay compressed in the expanded
+            // form and match nothing in the reference's view, so a partial expansion can lose to
+            // xdelta3 on the compressed bytes.
+            const archive = aware && aware.size < plainSize ? aware : undefined;
+            if (aware && !archive) {
+                log.info(`${file.name}: the plain delta (${plainSize} bytes) is smaller than the archive-aware one (${aware.size}); storing it`);
+            }
+            return {
+                path: archive ? deltaPath : plainPath,
+                size: archive?.size ?? plainSize,
+                archive,
+                dispose,
+            };
+        }
+        catch (error) {
+            await dispose();
+            throw error;
+        }
+    }
+    async encodeStep(name, source, target, out) {
+        const { differ, files } = this.deps;
+        await inStep(this.deps.progress, name, 'encoding', await files.size(target), (onProgress) => differ.encode(source, target, out, { onProgress }));
+    }
+    /** Archive-aware: from the reference's view to the file's expanded form, proven. */
+    async encodeAware(file, expanded, refSha, refPath, deltaPath) {
+        const { files } = this.deps;
+        const source = await this.deps.archives.viewForUpload(refSha, refPath);
+        await this.encodeStep(file.name, source.path, expanded.path, deltaPath);
+        await this.proveDecodes(source.path, deltaPath, expanded);
+        return {
+            size: await files.size(deltaPath),
+            targetSize: await files.size(expanded.path),
+            refView: source.refView,
+            refViewSize: source.size,
+            refViewSha256: source.sha256,
+        };
+    }
     /**
      * Nothing is stored that is not proven to rebuild: the codec proved that the expanded
      * form rebuilds the file, and this proves that the delta rebuilds the expanded form.
@@ -50251,40 +50162,237 @@ class Uploader {
             await files.remove(decoded);
         }
     }
-    async putDirect(space, file) {
-        const { storage, clock } = this.deps;
-        const key = (0,delta_space/* directKey */.Rr)(space, file.name);
-        const meta = encodeDirect({
-            originalName: file.name,
-            sha256: file.sha256,
-            size: file.size,
-            createdAt: clock.now(),
-        });
-        await inStep(this.deps.progress, file.name, 'uploading', file.size, (onProgress) => storage.upload(space.bucket, key, file.path, meta, { onProgress }));
-        await this.removeStale(space, (0,delta_space/* deltaKey */.MZ)(space, file.name));
-        return this.result(file, key, 'direct', file.size);
+}
+
+;// CONCATENATED MODULE: ./src/core/upload/smart.ts
+
+
+
+
+
+// The smart choice of a reference (docs/format.md, "Several references"): the space's
+// catalog of references read once per run, the file's sketch, the trial encodes against
+// the ranked candidates, and the rotation into a new reference when none is close enough.
+class SmartReferences {
+    deps;
+    policy;
+    deltas;
+    creator;
+    direct;
+    catalogs = new Map();
+    constructor(deps, policy, deltas, creator, direct) {
+        this.deps = deps;
+        this.policy = policy;
+        this.deltas = deltas;
+        this.creator = creator;
+        this.direct = direct;
     }
     /**
-     * A name lives in one form: a direct object shadows a delta on read, and a stale
-     * delta beside a direct object lists twice. Only deletes what exists, so buckets
-     * written once per name need no s3:DeleteObject permission.
+     * Smart references: the file is trial-encoded against its family's newest reference,
+     * else the references whose sketches overlap its own; when the best delta is above the
+     * rotation ratio (or nothing matches), the file becomes a new reference under
+     * `.dg-refs/`, up to the space's cap.
      */
-    async removeStale(space, key) {
-        const { storage, log } = this.deps;
-        if (!(await storage.head(space.bucket, key)))
-            return;
-        log.info(`Removing ${key}: superseded by the new upload`);
-        await storage.delete(space.bucket, key);
+    async store(space, file) {
+        const { log } = this.deps;
+        const policy = this.policy;
+        const refs = await this.catalog(space);
+        const sketch = await this.sketchOf(file);
+        const ranked = (0,choose/* rankCandidates */.RK)(refs, familyOf(file.name), sketch);
+        const full = refs.length >= policy.maxReferences;
+        const fallback = full && ranked.length === 0 ? (0,choose/* fallbackCandidate */.ic)(refs) : undefined;
+        const candidates = fallback ? [fallback] : ranked;
+        const targetSize = file.expanded?.size ?? file.size;
+        let best;
+        try {
+            for (const [index, candidate] of candidates.entries()) {
+                const goodEnough = best && best.encoded.size <= policy.rotationRatio * file.size;
+                if (index > 0 && (goodEnough || targetSize > choose/* CHEAP_TRIAL_BYTES */.rI))
+                    break;
+                const trial = await this.deltas.trial(space, file, candidate.ref);
+                if (!trial)
+                    continue;
+                log.debug(`${file.name}: trial against ${candidate.ref.key} (${candidate.why}): ${trial.encoded.size} bytes`);
+                if (!best || trial.encoded.size < best.encoded.size) {
+                    await best?.encoded.dispose();
+                    best = trial;
+                }
+                else
+                    await trial.encoded.dispose();
+            }
+            const ratio = best ? best.encoded.size / Math.max(1, file.size) : Infinity;
+            if (ratio > policy.rotationRatio && !full) {
+                log.info(best
+                    ? `${file.name}: its best delta is ${(ratio * 100).toFixed(1)}% of the file (rotation ratio ${policy.rotationRatio}); it becomes a new reference`
+                    : `${file.name}: no reference of ${(0,delta_space/* formatSpace */.cZ)(space)} shares its content; it becomes a new reference`);
+                const created = await this.creator.createExtra(space, file, sketch);
+                if (created.kind === 'created') {
+                    await this.remember(space, (0,delta_space/* extraReferenceKey */.Jo)(space, file.sha256));
+                    return { kind: 'stored', result: created.result };
+                }
+            }
+            if (!best)
+                return { kind: 'stored', result: await this.direct.putDirect(space, file) };
+            return await this.deltas.putTrial(space, file, best);
+        }
+        finally {
+            await best?.encoded.dispose();
+        }
     }
-    result(file, key, kind, storedBytes) {
-        return {
-            name: file.name,
-            key,
-            kind,
-            originalBytes: file.size,
-            storedBytes,
-            sha256: file.sha256,
-        };
+    /** The file's content sketch (smart references only), written into a new reference. */
+    async sketchOf(file) {
+        const { sketcher } = this.deps;
+        if (!sketcher || this.policy.mode !== 'smart')
+            return undefined;
+        return sketcher.sketchFile(file.expanded?.path ?? file.path);
+    }
+    /** Drops the space's catalog: read again next time (after a reference changed). */
+    forget(space) {
+        this.catalogs.delete(catalogKey(space));
+    }
+    /** Adds a reference this run created to the space's catalog, as its metadata says. */
+    async remember(space, refKey) {
+        const refs = await this.catalog(space);
+        const read = await readReference(this.deps.storage, space.bucket, refKey);
+        if (read.kind === 'found' && !refs.some((r) => r.key === refKey))
+            refs.push(describeReference(refKey, false, read));
+    }
+    /** The space's references, read once per run (and again after a lost race). */
+    catalog(space) {
+        const key = catalogKey(space);
+        let pending = this.catalogs.get(key);
+        if (!pending) {
+            pending = readSpaceReferences(this.deps.storage, space);
+            this.catalogs.set(key, pending);
+            pending.catch(() => this.catalogs.delete(key));
+        }
+        return pending;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/uploader.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Tries at creating a reference whose creation another writer claimed first. */
+const REFERENCE_ATTEMPTS = 6;
+/** Stores local files in a DeltaSpace as reference, delta or direct objects. */
+class Uploader {
+    deps;
+    options;
+    direct;
+    deltas;
+    creator;
+    smart;
+    policy;
+    constructor(deps, options) {
+        this.deps = deps;
+        this.options = options;
+        this.direct = new DirectWriter(deps);
+        this.deltas = new DeltaWriter(deps, options, new DeltaEncoder(deps), this.direct);
+        this.creator = new ReferenceCreator(deps, this.deltas, this.direct);
+        this.policy = options.references ?? choose/* SINGLE_REFERENCE */.L;
+        this.smart = new SmartReferences(deps, this.policy, this.deltas, this.creator, this.direct);
+    }
+    async upload(path, space, name = (0,external_node_path_.basename)(path)) {
+        (0,delta_space/* assertValidName */.QB)(name);
+        const { files, hasher, log } = this.deps;
+        const size = await files.size(path);
+        const head = await files.readHead(path, SNIFF_BYTES);
+        const file = { path, name, size, sha256: await hasher.sha256File(path) };
+        const unchanged = await this.findUnchanged(space, file);
+        if (unchanged) {
+            log.info(`${name}: unchanged since the last upload (same sha256), nothing written`);
+            return unchanged;
+        }
+        file.expanded = await expandFile(this.deps, this.options, file);
+        try {
+            return await this.store(space, file, head);
+        }
+        finally {
+            if (file.expanded)
+                await files.remove(file.expanded.path);
+        }
+    }
+    async store(space, file, head) {
+        const { log, storage } = this.deps;
+        const { name } = file;
+        const eligibility = file.expanded
+            ? { eligible: true }
+            : policy_classify(name, file.size, head, this.options.minDeltaBytes);
+        if (!eligibility.eligible) {
+            log.info(`${name}: stored direct (${eligibility.reason})`);
+            return this.direct.putDirect(space, file);
+        }
+        const rootKey = (0,delta_space/* referenceKey */.Db)(space);
+        let root = await readReference(storage, space.bucket, rootKey);
+        for (let attempt = 1;; attempt++) {
+            if (root.kind === 'missing') {
+                const sketch = await this.smart.sketchOf(file);
+                const created = await this.creator.createRoot(space, file, sketch);
+                if (created.kind === 'created')
+                    return created.result;
+                // Another writer's conditional PUT won but may still be in flight (or may fail):
+                // wait for its reference to appear, and try to create it again if it never does.
+                root = await readReference(storage, space.bucket, rootKey);
+                if (root.kind === 'missing') {
+                    if (attempt >= REFERENCE_ATTEMPTS) {
+                        throw new errors/* DeltaGliderError */.a9(`${(0,s3_url/* formatS3Url */.L)(space.bucket, rootKey)} is being created by another writer but never appeared`, 'Try again; if it persists, check for stuck uploads to this DeltaSpace', { code: 'reference-never-appeared', fields: { bucket: space.bucket, key: rootKey } });
+                    }
+                    await this.deps.clock.sleep(250 * 2 ** attempt);
+                    continue;
+                }
+            }
+            const stored = this.policy.mode === 'smart'
+                ? await this.smart.store(space, file)
+                : await this.deltas.putDelta(space, file, { key: rootKey, sha256: root.sha256 });
+            if (stored.kind === 'stored')
+                return stored.result;
+            // The reference was replaced while this delta was being made: only a racer on a
+            // store that ignores If-None-Match does that, and it settles within a few tries.
+            if (attempt >= REFERENCE_ATTEMPTS) {
+                throw new errors/* DeltaGliderError */.a9(`${(0,s3_url/* formatS3Url */.L)(space.bucket, stored.refKey)} kept changing while ${name} was stored against it`, 'Other writers keep replacing the reference; try again once they are done', { code: 'reference-kept-changing', fields: { bucket: space.bucket, key: stored.refKey } });
+            }
+            this.smart.forget(space);
+            root = await readReference(storage, space.bucket, rootKey);
+        }
+    }
+    /** An object already holding these exact bytes under this name makes the upload a no-op. */
+    async findUnchanged(space, file) {
+        const { storage } = this.deps;
+        for (const key of [(0,delta_space/* deltaKey */.MZ)(space, file.name), (0,delta_space/* directKey */.Rr)(space, file.name)]) {
+            const head = await storage.head(space.bucket, key);
+            if (!head)
+                continue;
+            const decoded = decodeObject(head.metadata);
+            if (decoded.type === 'plain' || decoded.sha256 !== file.sha256)
+                continue;
+            // A delta whose reference has been replaced since cannot be rebuilt: store the file
+            // again (a re-run heals what a lost race on a store without If-None-Match broke).
+            if (decoded.type === 'delta' && !(await this.rebuildable(space, decoded)))
+                continue;
+            const kind = decoded.type === 'direct' ? 'direct' : 'delta';
+            return fileResult(file, key, kind, head.size);
+        }
+        return undefined;
+    }
+    /** True when the delta's reference is stored with the sha256 the delta was made against. */
+    async rebuildable(space, delta) {
+        if (delta.refSha256 === undefined)
+            return true; // legacy: checked on download
+        const refKey = (0,delta_space/* referenceKeyFor */.Ow)(delta.refKey ?? (0,delta_space/* referenceKey */.Db)(space));
+        return isReferenceNow(this.deps.storage, space.bucket, refKey, delta.refSha256);
     }
 }
 

@@ -145,7 +145,8 @@ async function planWrites(
     throw new InputError(
       `${conflicts.length === 1 ? 'A file' : `${conflicts.length} files`} already exist` +
         `${conflicts.length === 1 ? 's' : ''} with other content: ${shown}`,
-      'Nothing was downloaded. Allow replacing them (action input overwrite: true), or download into another directory',
+      'Nothing was downloaded. Allow replacing them, or download into another directory',
+      { code: 'would-overwrite', fields: { setting: 'overwrite', paths: conflicts } },
     );
   }
   return { directories, files, unchanged };
