@@ -9,6 +9,8 @@ import { terminalText, type Io } from './output.js';
 import { purgeCommand } from './purge.js';
 import { rmCommand } from './rm.js';
 import { statsCommand } from './stats.js';
+import { syncCommand } from './sync.js';
+import { migrateCommand } from './migrate.js';
 import { verifyCommand } from './verify.js';
 
 // The `deltaglider` command line: picks the command and turns any failure into one line
@@ -18,6 +20,8 @@ export const COMMANDS: readonly Command[] = [
   cpCommand,
   lsCommand,
   rmCommand,
+  syncCommand,
+  migrateCommand,
   verifyCommand,
   statsCommand,
   doctorCommand,
@@ -81,6 +85,7 @@ export function processIo(): Io {
     err: (text) => process.stderr.write(text),
     isTty: Boolean(process.stderr.isTTY),
     columns: process.stderr.columns,
+    stdinIsTty: Boolean(process.stdin.isTTY),
     env: process.env,
   };
 }

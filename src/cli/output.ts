@@ -18,6 +18,8 @@ export interface Io {
   isTty: boolean;
   /** Width of that terminal, when known. */
   columns?: number;
+  /** Whether stdin is a terminal: someone can confirm a deletion (absent: no). */
+  stdinIsTty?: boolean;
   env: NodeJS.ProcessEnv;
 }
 

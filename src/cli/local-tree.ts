@@ -1,0 +1,54 @@
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import type { LoggerPort } from '../ports.js';
+
+// The local side of a sync: the regular files under a directory, by '/'-separated path
+// relative to it, and the check that keeps downloads inside it.
+
+export interface LocalFile {
+  path: string;
+  absolute: string;
+  size: number;
+}
+
+/**
+ * Regular files below `root`, in path order. Links to files are followed; links to
+ * directories are not (they could loop, or lead out of the tree).
+ */
+export async function listLocalTree(root: string, log: LoggerPort): Promise<LocalFile[]> {
+  const found: LocalFile[] = [];
+  const visit = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const absolute = join(dir, entry.name);
+      if (entry.isDirectory()) await visit(absolute);
+      else if (entry.isFile() || entry.isSymbolicLink()) {
+        const info = await stat(absolute).catch(() => undefined);
+        if (info?.isFile()) {
+          found.push({
+            path: relative(root, absolute).split(sep).join('/'),
+            absolute,
+            size: info.size,
+          });
+        } else log.warning(`Skipping ${absolute}: a link to a directory, or a broken link`);
+      }
+    }
+  };
+  await visit(root);
+  return found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * Whether `dir` (existing) resolves inside `root`, links followed: a directory inside
+ * the tree that is a link to elsewhere must not receive downloads.
+ */
+export async function insideRoot(root: string, dir: string): Promise<boolean> {
+  const [realRoot, realDir] = [await realpath(root), await realpath(dir)];
+  return (
+    realDir === realRoot || realDir.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)
+  );
+}
+
+/** What is at `path` without following a final link. */
+export async function isDirectory(path: string): Promise<boolean> {
+  return (await lstat(resolve(path)).catch(() => undefined))?.isDirectory() ?? false;
+}

@@ -1,0 +1,48 @@
+import type { LoggerPort, StoragePort } from '../../ports.js';
+import { formatSpace, listingPrefix, REFERENCE_NAME, REFERENCES_FOLDER } from '../delta-space.js';
+import { NotFoundError } from '../errors.js';
+import type { DeltaSpace } from '../models.js';
+import { formatS3Url } from '../s3-url.js';
+
+export interface RemoveSpaceResult {
+  /** Keys deleted (in a dry run: that would be), references last. */
+  deleted: string[];
+}
+
+/**
+ * Removes a whole DeltaSpace: every object directly under its prefix and its reference
+ * folders (`<space>/.dg-refs/`). Deeper prefixes are other DeltaSpaces and stay. Files
+ * go first and references last, so a run that stops midway never leaves a delta whose
+ * reference is gone; running it again finishes the job.
+ */
+export async function removeSpace(
+  storage: StoragePort,
+  log: LoggerPort,
+  space: DeltaSpace,
+  options: { dryRun?: boolean } = {},
+): Promise<RemoveSpaceResult> {
+  const prefix = listingPrefix(space);
+  const files: string[] = [];
+  const references: string[] = [];
+  for await (const object of storage.list(space.bucket, prefix)) {
+    const rest = object.key.slice(prefix.length);
+    if (rest === '') continue;
+    if (rest === REFERENCE_NAME || rest.startsWith(`${REFERENCES_FOLDER}/`))
+      references.push(object.key);
+    else if (!rest.includes('/')) files.push(object.key);
+  }
+  const deleted = [...files, ...references];
+  if (deleted.length === 0) {
+    throw new NotFoundError(
+      `${formatSpace(space)} holds no objects`,
+      'Check the URL; DeltaSpaces below it are not removed with it, list them with "deltaglider ls"',
+      { fields: { bucket: space.bucket, key: space.prefix } },
+    );
+  }
+  for (const key of deleted) {
+    if (options.dryRun) continue;
+    log.info(`Deleting ${formatS3Url(space.bucket, key)}`);
+    await storage.delete(space.bucket, key);
+  }
+  return { deleted };
+}
