@@ -34043,6 +34043,39 @@ class MemoryBudget {
 
 /***/ }),
 
+/***/ 4801:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   b: () => (/* binding */ Sha256Hasher)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_stream_promises__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6466);
+/* harmony import */ var node_stream_promises__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_stream_promises__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var _local_errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7887);
+
+
+
+
+// 1 MiB reads hash about twice as fast as the 64 KiB default (measured: ~1 GiB/s vs half).
+const CHUNK_BYTES = 1024 * 1024;
+class Sha256Hasher {
+    async sha256File(path) {
+        const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256');
+        await (0,node_stream_promises__WEBPACK_IMPORTED_MODULE_2__.pipeline)((0,node_fs__WEBPACK_IMPORTED_MODULE_1__.createReadStream)(path, { highWaterMark: CHUNK_BYTES }), hash).catch((error) => {
+            // Out of file handles (EMFILE), no permission: this machine's problem, named.
+            throw (0,_local_errors_js__WEBPACK_IMPORTED_MODULE_3__/* .asLocalError */ .Eo)(error, path, { verb: 'read' });
+        });
+        return hash.digest('hex');
+    }
+}
+
+
+/***/ }),
+
 /***/ 1488:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -34950,7 +34983,7 @@ function progressOf(side, onProgress) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _adapters_cleanup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4708);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(801);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8180);
 /* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3076);
 // Entry point of the `deltaglider` command: all logic lives in cli/main.ts, which tests drive.
 
@@ -34965,7 +34998,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 801:
+/***/ 8180:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36665,8 +36698,8 @@ async function runHealthChecks(options) {
     return Promise.all(checks);
 }
 
-// EXTERNAL MODULE: ./src/engine.ts + 51 modules
-var engine = __nccwpck_require__(180);
+// EXTERNAL MODULE: ./src/engine.ts + 46 modules
+var engine = __nccwpck_require__(83);
 ;// CONCATENATED MODULE: ./src/cli/doctor.ts
 
 
@@ -36943,7 +36976,44 @@ without dg-expires-at are kept. Only the bucket of the URL is used.`,
     },
 });
 
+;// CONCATENATED MODULE: ./src/core/lifecycle/remove-space.ts
+
+
+
+/**
+ * Removes a whole DeltaSpace: every object directly under its prefix and its reference
+ * folders (`<space>/.dg-refs/`). Deeper prefixes are other DeltaSpaces and stay. Files
+ * go first and references last, so a run that stops midway never leaves a delta whose
+ * reference is gone; running it again finishes the job.
+ */
+async function removeSpace(storage, log, space, options = {}) {
+    const prefix = (0,delta_space/* listingPrefix */.Lo)(space);
+    const files = [];
+    const references = [];
+    for await (const object of storage.list(space.bucket, prefix)) {
+        const rest = object.key.slice(prefix.length);
+        if (rest === '')
+            continue;
+        if (rest === delta_space/* REFERENCE_NAME */.Wo || rest.startsWith(`${delta_space/* REFERENCES_FOLDER */.eg}/`))
+            references.push(object.key);
+        else if (!rest.includes('/'))
+            files.push(object.key);
+    }
+    const deleted = [...files, ...references];
+    if (deleted.length === 0) {
+        throw new errors/* NotFoundError */.m_(`${(0,delta_space/* formatSpace */.cZ)(space)} holds no objects`, 'Check the URL; DeltaSpaces below it are not removed with it, list them with "deltaglider ls"', { fields: { bucket: space.bucket, key: space.prefix } });
+    }
+    for (const key of deleted) {
+        if (options.dryRun)
+            continue;
+        log.info(`Deleting ${(0,s3_url/* formatS3Url */.L)(space.bucket, key)}`);
+        await storage.delete(space.bucket, key);
+    }
+    return { deleted };
+}
+
 ;// CONCATENATED MODULE: ./src/cli/rm.ts
+
 
 
 
@@ -36952,26 +37022,43 @@ without dg-expires-at are kept. Only the bucket of the URL is used.`,
 const rmCommand = defineCommand({
     name: 'rm',
     summary: 'remove files from a DeltaSpace (and its reference once no delta needs it)',
-    usage: ['deltaglider rm [--dryrun] [options] s3://BUCKET/PREFIX/NAME...'],
+    usage: [
+        'deltaglider rm [--dryrun] [options] s3://BUCKET/PREFIX/NAME...',
+        'deltaglider rm -r [--dryrun] [options] s3://BUCKET/PREFIX/',
+    ],
     description: `Removes each named file: the object <NAME> and/or <NAME>.delta. When no .delta is
 left directly in that DeltaSpace, its reference.bin is removed too (prefixes below
 it, and siblings such as releases/app2 next to releases/app, are other DeltaSpaces
 and are not looked at). Do not run it while an upload into the same DeltaSpace is in
-progress.`,
-    options: { dryrun: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
-    optionsHelp: '  --dryrun, --dry-run   print what would be deleted, delete nothing',
-    readOwn: (values) => ({ dryRun: values.dryrun === true || values['dry-run'] === true }),
+progress.
+
+With -r, removes whole DeltaSpaces: every object directly under each prefix and its
+references (reference.bin, .dg-refs/), references last. DeltaSpaces below it stay.`,
+    options: {
+        dryrun: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        recursive: { type: 'boolean', short: 'r' },
+    },
+    optionsHelp: `  --dryrun, --dry-run   print what would be deleted, delete nothing
+  -r, --recursive       remove each named DeltaSpace whole, references included`,
+    readOwn: (values) => ({
+        dryRun: values.dryrun === true || values['dry-run'] === true,
+        recursive: values.recursive === true,
+    }),
     positionals: { min: 1, max: Number.POSITIVE_INFINITY, what: 'one or more s3:// file URLs' },
     examples: [
         'deltaglider rm s3://releases/app/app-1.0.0.zip',
         'deltaglider rm --dryrun s3://releases/app/app-1.0.0.zip s3://releases/app/app-1.1.0.zip',
+        'deltaglider rm -r --dryrun s3://releases/app/',
     ],
     async run(context) {
+        if (context.own.recursive)
+            return removeSpaces(context);
         const { dryRun } = context.own;
         const targets = context.positionals.map((arg) => {
             const url = (0,s3_url/* parseS3Url */.F)(arg);
             if (url.isPrefix) {
-                throw new errors/* InputError */.dz(`rm removes files, and ${arg} names a DeltaSpace`, `Name each file (list them with "deltaglider ls ${(0,delta_space/* formatSpace */.cZ)((0,delta_space/* spaceFromPrefixUrl */.UW)(url))}"); removing the last one removes the reference too`);
+                throw new errors/* InputError */.dz(`rm removes files, and ${arg} names a DeltaSpace`, `Name each file (list them with "deltaglider ls ${(0,delta_space/* formatSpace */.cZ)((0,delta_space/* spaceFromPrefixUrl */.UW)(url))}"), or add -r to remove the whole DeltaSpace`);
             }
             return (0,delta_space/* splitObjectUrl */.zJ)(url);
         });
@@ -37003,6 +37090,34 @@ progress.`,
         return 0;
     },
 });
+/** `rm -r`: whole DeltaSpaces, each printed as it goes. */
+async function removeSpaces(context) {
+    const { io, global, own } = context;
+    const spaces = context.positionals.map((arg) => (0,delta_space/* spaceFromPrefixUrl */.UW)((0,s3_url/* parseS3Url */.F)(arg)));
+    const removed = [];
+    await withSession(context, async ({ storage, log, progress }) => {
+        for (const space of spaces) {
+            const { deleted } = await removeSpace(storage, log, space, { dryRun: own.dryRun });
+            removed.push({ space, deleted });
+            if (global.json)
+                continue;
+            progress.clear();
+            for (const key of deleted) {
+                io.out(`${own.dryRun ? '(dryrun) ' : ''}delete: ${(0,output/* terminalText */.eR)((0,s3_url/* formatS3Url */.L)(space.bucket, key))}\n`);
+            }
+        }
+    });
+    if (global.json) {
+        (0,output/* printJson */.Q2)(io, {
+            'dry-run': own.dryRun,
+            results: removed.map(({ space, deleted }) => ({
+                'delta-space-url': (0,delta_space/* formatSpace */.cZ)(space),
+                deleted: deleted.map((key) => (0,s3_url/* formatS3Url */.L)(space.bucket, key)),
+            })),
+        });
+    }
+    return 0;
+}
 
 ;// CONCATENATED MODULE: ./src/cli/stats.ts
 
@@ -37060,6 +37175,949 @@ function renderStats(report) {
                 ]);
     }
     return text;
+}
+
+;// CONCATENATED MODULE: external "node:readline/promises"
+const external_node_readline_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline/promises");
+// EXTERNAL MODULE: ./src/adapters/sha256-hasher.ts
+var sha256_hasher = __nccwpck_require__(4801);
+// EXTERNAL MODULE: ./src/core/lister.ts
+var lister = __nccwpck_require__(7652);
+;// CONCATENATED MODULE: ./src/core/lifecycle/remote-tree.ts
+
+
+
+/** Every logical file under `root` (its own level and every DeltaSpace below it). */
+async function listRemoteTree(storage, log, root) {
+    const base = root.prefix === '' ? '' : `${root.prefix}/`;
+    const directories = await (0,core_tree/* walkTree */.Ir)(storage, root.bucket, base);
+    const found = [];
+    for (const directory of directories) {
+        if (directory.objects.length === 0)
+            continue;
+        const space = { bucket: root.bucket, prefix: directory.prefix };
+        const below = directory.prefix.slice(base.length);
+        // Keys from the bucket become local paths: a "..", "." or "a\\b" folder could climb out.
+        const badSegment = below.split('/').find((s) => below !== '' && (0,delta_space/* nameProblem */.rH)(s) !== undefined);
+        if (badSegment !== undefined) {
+            log.warning(`Skipping ${JSON.stringify((0,delta_space/* formatSpace */.cZ)(space))}: the folder name ${(0,delta_space/* nameProblem */.rH)(badSegment)}`);
+            continue;
+        }
+        for (const file of await (0,lister/* listSpace */.P)(storage, space)) {
+            const path = below === '' ? file.name : `${below}/${file.name}`;
+            if (file.problem) {
+                log.warning(`Skipping ${JSON.stringify(path)}: ${file.problem}`);
+                continue;
+            }
+            found.push({ path, space, file });
+        }
+    }
+    return found;
+}
+
+;// CONCATENATED MODULE: ./src/core/lifecycle/sync-filter.ts
+// The --exclude/--include filters of `sync`, as `aws s3 sync` applies them: every path
+// is included to begin with, then each filter in command-line order that matches the
+// path decides again, so a later filter wins over an earlier one.
+function compileFilters(filters) {
+    const compiled = filters.map((f) => ({
+        include: f.kind === 'include',
+        regex: globRegex(f.pattern),
+    }));
+    return (path) => {
+        let included = true;
+        for (const { include, regex } of compiled)
+            if (regex.test(path))
+                included = include;
+        return included;
+    };
+}
+/**
+ * A glob as Python's fnmatch reads it (what the AWS CLI uses): `*` any run of characters
+ * including "/", `?` one character, `[abc]`/`[!abc]` a class; anything else literal.
+ */
+function globRegex(pattern) {
+    let source = '';
+    for (let i = 0; i < pattern.length; i++) {
+        const c = pattern[i];
+        if (c === '*')
+            source += '.*';
+        else if (c === '?')
+            source += '.';
+        else if (c === '[') {
+            const close = pattern.indexOf(']', i + 2);
+            if (close === -1) {
+                source += '\\[';
+                continue;
+            }
+            let body = pattern.slice(i + 1, close);
+            const negate = body.startsWith('!');
+            if (negate)
+                body = body.slice(1);
+            source += `[${negate ? '^' : ''}${body.replace(/[\\\]^]/g, '\\$&')}]`;
+            i = close;
+        }
+        else
+            source += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    }
+    return new RegExp(`^${source}$`, 's');
+}
+
+// EXTERNAL MODULE: ./src/core/util/map-limit.ts
+var map_limit = __nccwpck_require__(732);
+;// CONCATENATED MODULE: ./src/core/lifecycle/sync-plan.ts
+
+/**
+ * Compares by sha256 where one side records it and the other can compute it, by size
+ * otherwise (plain S3 objects record no sha256). Filtered-out paths are left alone on
+ * both sides, as `aws s3 sync` does: an excluded file is neither copied nor deleted.
+ */
+async function planSync(source, dest, options) {
+    const destByPath = new Map(dest.filter((e) => options.filter(e.path)).map((e) => [e.path, e]));
+    const sources = source.filter((e) => options.filter(e.path));
+    const verdicts = await (0,map_limit/* mapLimit */.s)(sources, options.concurrency, (entry) => compare(entry, destByPath.get(entry.path)));
+    const plan = { copy: [], delete: [], unchanged: 0 };
+    sources.forEach((entry, i) => {
+        const reason = verdicts[i];
+        if (reason)
+            plan.copy.push({ entry, reason });
+        else
+            plan.unchanged++;
+    });
+    if (options.delete) {
+        const kept = new Set(sources.map((e) => e.path));
+        plan.delete = [...destByPath.values()].filter((e) => !kept.has(e.path));
+    }
+    byPath(plan.copy, (c) => c.entry.path);
+    byPath(plan.delete, (e) => e.path);
+    return plan;
+}
+async function compare(a, b) {
+    if (!b)
+        return 'missing';
+    if (a.size !== b.size)
+        return 'size differs';
+    const [left, right] = [await known(a, b), await known(b, a)];
+    if (left === undefined || right === undefined)
+        return undefined;
+    return left === right ? undefined : 'sha256 differs';
+}
+/** An entry's sha256: recorded, or computed when the other side records one to match. */
+async function known(entry, other) {
+    if (entry.sha256 !== undefined)
+        return entry.sha256;
+    return other.sha256 !== undefined && entry.hash ? entry.hash() : undefined;
+}
+function byPath(items, path) {
+    items.sort((x, y) => (path(x) < path(y) ? -1 : path(x) > path(y) ? 1 : 0));
+}
+
+;// CONCATENATED MODULE: ./src/cli/local-tree.ts
+
+
+/**
+ * Regular files below `root`, in path order. Links to files are followed; links to
+ * directories are not (they could loop, or lead out of the tree).
+ */
+async function listLocalTree(root, log) {
+    const found = [];
+    const visit = async (dir) => {
+        for (const entry of await (0,promises_.readdir)(dir, { withFileTypes: true })) {
+            const absolute = (0,external_node_path_.join)(dir, entry.name);
+            if (entry.isDirectory())
+                await visit(absolute);
+            else if (entry.isFile() || entry.isSymbolicLink()) {
+                const info = await (0,promises_.stat)(absolute).catch(() => undefined);
+                if (info?.isFile()) {
+                    found.push({
+                        path: (0,external_node_path_.relative)(root, absolute).split(external_node_path_.sep).join('/'),
+                        absolute,
+                        size: info.size,
+                    });
+                }
+                else
+                    log.warning(`Skipping ${absolute}: a link to a directory, or a broken link`);
+            }
+        }
+    };
+    await visit(root);
+    return found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+/**
+ * Whether `dir` (existing) resolves inside `root`, links followed: a directory inside
+ * the tree that is a link to elsewhere must not receive downloads.
+ */
+async function insideRoot(root, dir) {
+    const [realRoot, realDir] = [await (0,promises_.realpath)(root), await (0,promises_.realpath)(dir)];
+    return (realDir === realRoot || realDir.startsWith(realRoot.endsWith(external_node_path_.sep) ? realRoot : realRoot + external_node_path_.sep));
+}
+/** What is at `path` without following a final link. */
+async function isDirectory(path) {
+    return (await lstat(resolve(path)).catch(() => undefined))?.isDirectory() ?? false;
+}
+
+;// CONCATENATED MODULE: ./src/cli/sync.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const sync_define = (filters) => defineCommand({
+    name: 'sync',
+    summary: 'make a DeltaSpace tree match a local directory, or the other way round',
+    usage: [
+        'deltaglider sync [options] LOCAL_DIR s3://BUCKET/PREFIX/',
+        'deltaglider sync [options] s3://BUCKET/PREFIX/ LOCAL_DIR',
+    ],
+    description: `Copies only what differs: a file missing on the destination, or whose size or
+sha256 differs (sha256 where the stored object records it, as DeltaGlider objects do;
+size alone for plain S3 objects). Each directory is a DeltaSpace of its own, as with
+"cp -r": DIR/lib/x.zip <-> PREFIX/lib/x.zip. Uploads store deltas as cp does;
+downloads are rebuilt, checked and written only inside LOCAL_DIR.
+
+With --delete, files the source does not have are removed from the destination
+(remote removals take the DeltaSpace's reference once no delta needs it). Without a
+terminal to confirm on, --delete needs --yes.
+
+--exclude and --include take globs matched against the path relative to the synced
+directory or prefix, as aws s3 sync does: "*" matches any characters including "/",
+"?" one, [abc] a class; every path is included at first, and later filters win. An
+excluded path is neither copied nor deleted.`,
+    options: {
+        delete: { type: 'boolean' },
+        yes: { type: 'boolean', short: 'y' },
+        exclude: { type: 'string', multiple: true },
+        include: { type: 'string', multiple: true },
+        dryrun: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        quiet: { type: 'boolean', short: 'q' },
+    },
+    optionsHelp: `  --delete              remove destination files that the source does not have
+  -y, --yes             confirm --delete without asking (required without a terminal)
+  --exclude GLOB        leave matching paths alone (repeatable)
+  --include GLOB        take matching paths back in (repeatable; later filters win)
+  --dryrun, --dry-run   print what would be copied and deleted, change nothing
+  -q, --quiet           print nothing but warnings and errors`,
+    readOwn: (values) => ({
+        delete: values.delete === true,
+        yes: values.yes === true,
+        dryRun: values.dryrun === true || values['dry-run'] === true,
+        quiet: values.quiet === true,
+        filters,
+    }),
+    positionals: { min: 2, max: 2, what: 'a local directory and an s3:// prefix, in either order' },
+    examples: [
+        'deltaglider sync dist/ s3://releases/app/',
+        'deltaglider sync --delete --yes --exclude "*.log" dist/ s3://releases/app/',
+        'deltaglider sync --exclude "*" --include "*.zip" s3://releases/app/ ./mirror/',
+    ],
+    run: runSync,
+});
+/** parseArgs keeps each option's values apart: the filters' order comes from the raw words. */
+const syncCommand = {
+    ...sync_define([]),
+    run: (args, io) => sync_define(orderedFilters(args)).run(args, io),
+};
+function orderedFilters(args) {
+    const filters = [];
+    for (let i = 0; i < args.length; i++) {
+        const arg = args[i];
+        if (arg === '--')
+            break;
+        const match = /^--(exclude|include)(?:=(.*))?$/s.exec(arg);
+        if (!match)
+            continue;
+        const pattern = match[2] ?? args[++i];
+        if (pattern !== undefined)
+            filters.push({ kind: match[1], pattern });
+    }
+    return filters;
+}
+async function runSync(context) {
+    const [first, second] = context.positionals;
+    const upload = sync_isS3(second);
+    if (sync_isS3(first) === upload) {
+        throw new errors/* InputError */.dz(upload
+            ? 'sync between two S3 prefixes is not supported'
+            : `Neither "${first}" nor "${second}" is an s3:// URL`, 'One side is a local directory, the other s3://bucket/prefix/');
+    }
+    const [local, remote] = upload ? [first, second] : [second, first];
+    const root = (0,delta_space/* spaceFromPrefixUrl */.UW)((0,s3_url/* parseS3Url */.F)(remote));
+    const { own, io } = context;
+    if (own.delete && !own.yes && !own.dryRun && !io.stdinIsTty) {
+        throw new errors/* InputError */.dz('--delete needs --yes in a non-interactive run', 'Add --yes, or try it first with --dryrun');
+    }
+    await checkLocalDir(local, upload);
+    const done = await withSession(context, (session) => upload ? syncUp(context, session, local, root) : syncDown(context, session, local, root));
+    if (context.global.json) {
+        (0,output/* printJson */.Q2)(io, {
+            'dry-run': own.dryRun,
+            copied: done.copied,
+            deleted: done.deleted,
+            unchanged: done.unchanged,
+        });
+    }
+    else if (!own.quiet) {
+        const verb = upload ? 'uploaded' : 'downloaded';
+        io.out(`${own.dryRun ? '(dryrun) ' : ''}sync: ${done.copied.length} ${verb}, ${done.deleted.length} deleted, ${done.unchanged} unchanged\n`);
+    }
+    return 0;
+}
+function sync_isS3(argument) {
+    return argument.startsWith('s3://');
+}
+async function checkLocalDir(dir, mustExist) {
+    const info = await (0,promises_.stat)(dir).catch(() => undefined);
+    if (info && !info.isDirectory())
+        throw new errors/* InputError */.dz(`${dir} is not a directory`, 'sync takes a directory');
+    if (!info && mustExist)
+        throw new errors/* InputError */.dz(`${dir} does not exist`, 'Check the local directory');
+}
+/** Prints one line per file as it is done: the progress of a long sync. */
+function reporter(context, session) {
+    const { io, own, global } = context;
+    return (line) => {
+        if (own.quiet || global.json)
+            return;
+        session.progress.clear();
+        io.out(`${(0,output/* terminalText */.eR)(`${own.dryRun ? '(dryrun) ' : ''}${line}`)}\n`);
+    };
+}
+async function syncUp(context, session, localRoot, root) {
+    const { own, global } = context;
+    const localFiles = await listLocalTree(localRoot, session.log);
+    const source = localEntries(localFiles);
+    const remote = await listRemoteTree(session.storage, session.log, root);
+    const plan = await planSync(source, remote.map(remoteEntry), planOptions(own, global.concurrency));
+    // Names a DeltaSpace cannot hold are refused before anything is written.
+    const refused = plan.copy.filter((c) => c.entry.path.split('/').some((s) => (0,delta_space/* nameProblem */.rH)(s)));
+    if (refused.length > 0) {
+        const name = refused[0].entry.path;
+        throw new errors/* InputError */.dz(`${JSON.stringify(name)} cannot be stored in a DeltaSpace: ${name.split('/').map(delta_space/* nameProblem */.rH).find(Boolean)}${refused.length > 1 ? ` (and ${refused.length - 1} more)` : ''}`, 'Nothing was uploaded. Leave such files out with --exclude, or rename them');
+    }
+    if (own.delete)
+        await confirmDeletes(context, plan);
+    const print = reporter(context, session);
+    const absolute = new Map(localFiles.map((f) => [f.path, f.absolute]));
+    const byPath = new Map(remote.map((r) => [r.path, r]));
+    const reasons = new Map(plan.copy.map((c) => [c.entry.path, c.reason]));
+    const done = { copied: [], deleted: [], unchanged: plan.unchanged };
+    for (const group of groupBySpace(plan.copy.map((c) => c.entry.path), root)) {
+        const uploadOne = async (path) => {
+            const to = (0,s3_url/* formatS3Url */.L)(group.space.bucket, (0,delta_space/* directKey */.Rr)(group.space, basenameOf(path)));
+            const from = absolute.get(path);
+            if (!own.dryRun)
+                await session.service.upload(from, group.space, basenameOf(path));
+            done.copied.push({ from, to, reason: reasons.get(path) });
+            print(`upload: ${from} -> ${to}`);
+        };
+        // The first alone: in a new DeltaSpace it becomes the reference, as with cp -r.
+        const [head, ...rest] = group.paths;
+        await uploadOne(head);
+        await (0,map_limit/* mapLimit */.s)(rest, global.concurrency, uploadOne);
+    }
+    for (const entry of plan.delete) {
+        const target = byPath.get(entry.path);
+        const url = (0,s3_url/* formatS3Url */.L)(target.space.bucket, target.file.key);
+        if (!own.dryRun)
+            await session.service.remove(target.space, target.file.name);
+        done.deleted.push(url);
+        print(`delete: ${url}`);
+    }
+    return done;
+}
+async function syncDown(context, session, localRoot, root) {
+    const { own, global } = context;
+    const remote = await listRemoteTree(session.storage, session.log, root);
+    // A mistyped prefix would otherwise read as "delete everything" with --delete.
+    if (remote.length === 0) {
+        throw new errors/* NotFoundError */.m_(`Nothing to sync from: no files under ${(0,delta_space/* formatSpace */.cZ)(root)}`, 'Check the bucket and prefix; "deltaglider ls" shows what is there');
+    }
+    const exists = await (0,promises_.stat)(localRoot).then(() => true, () => false);
+    const localFiles = exists ? await listLocalTree(localRoot, session.log) : [];
+    const dest = localEntries(localFiles);
+    const plan = await planSync(remote.map(remoteEntry), dest, planOptions(own, global.concurrency));
+    if (own.delete)
+        await confirmDeletes(context, plan);
+    const print = reporter(context, session);
+    const byPath = new Map(remote.map((r) => [r.path, r]));
+    const done = { copied: [], deleted: [], unchanged: plan.unchanged };
+    if (!own.dryRun)
+        await (0,promises_.mkdir)(localRoot, { recursive: true });
+    await (0,map_limit/* mapLimit */.s)(plan.copy, global.concurrency, async ({ entry, reason }) => {
+        const source = byPath.get(entry.path);
+        const to = (0,external_node_path_.join)(localRoot, ...entry.path.split('/'));
+        const from = (0,s3_url/* formatS3Url */.L)(source.space.bucket, source.file.key);
+        if (!own.dryRun) {
+            await (0,promises_.mkdir)((0,external_node_path_.dirname)(to), { recursive: true });
+            // A folder inside LOCAL_DIR that links elsewhere must not receive the file.
+            if (!(await insideRoot(localRoot, (0,external_node_path_.dirname)(to)))) {
+                throw new errors/* InputError */.dz(`${(0,external_node_path_.dirname)(to)} leads outside ${localRoot} (a link)`, 'Nothing more was written. Remove the link, or sync into another directory');
+            }
+            await session.service.downloadTo(source.space, source.file.name, to, { overwrite: true });
+        }
+        done.copied.push({ from, to, reason });
+        print(`download: ${from} -> ${to}`);
+    });
+    const absolute = new Map(localFiles.map((f) => [f.path, f.absolute]));
+    for (const entry of plan.delete) {
+        const path = absolute.get(entry.path);
+        if (!own.dryRun)
+            await (0,promises_.rm)(path, { force: true });
+        done.deleted.push(path);
+        print(`delete: ${path}`);
+    }
+    return done;
+}
+/** Local files as sync entries, hashed only when a recorded sha256 must be matched. */
+function localEntries(files) {
+    const hasher = new sha256_hasher/* Sha256Hasher */.b();
+    return files.map((f) => ({
+        path: f.path,
+        size: f.size,
+        hash: () => hasher.sha256File(f.absolute),
+    }));
+}
+function planOptions(own, concurrency) {
+    return { delete: own.delete, filter: compileFilters(own.filters), concurrency };
+}
+function remoteEntry(remote) {
+    return { path: remote.path, size: remote.file.originalBytes, sha256: remote.file.sha256 };
+}
+function basenameOf(path) {
+    return path.slice(path.lastIndexOf('/') + 1);
+}
+/** Relative paths grouped by their DeltaSpace below `root`, in path order. */
+function groupBySpace(paths, root) {
+    const groups = new Map();
+    for (const path of paths) {
+        const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
+        const prefix = [root.prefix, dir].filter(Boolean).join('/');
+        const group = groups.get(prefix) ?? { space: { bucket: root.bucket, prefix }, paths: [] };
+        group.paths.push(path);
+        groups.set(prefix, group);
+    }
+    return [...groups.values()];
+}
+/** On a terminal without --yes, asks before deleting anything. */
+async function confirmDeletes(context, plan) {
+    const { own, io } = context;
+    if (own.yes || own.dryRun || plan.delete.length === 0)
+        return;
+    const answer = await ask(io, `Delete ${plan.delete.length} file(s) the source does not have? [y/N] `);
+    if (!/^y(es)?$/i.test(answer.trim()))
+        throw new errors/* InputError */.dz('Nothing was changed: deletion not confirmed');
+}
+async function ask(io, question) {
+    const prompt = (0,external_node_readline_promises_namespaceObject.createInterface)({ input: process.stdin, output: process.stderr });
+    try {
+        io.err('');
+        return await prompt.question(question);
+    }
+    finally {
+        prompt.close();
+    }
+}
+
+// EXTERNAL MODULE: ./src/core/policy.ts
+var policy = __nccwpck_require__(2721);
+;// CONCATENATED MODULE: ./src/core/lifecycle/release-order.ts
+// The order of release, read from names: `app-1.9.0.zip` before `app-1.10.0.zip`.
+// Runs of digits compare as numbers, everything else as text; ties go to the older
+// object, then to the key, so the order is total and the same on every run.
+function compareReleases(a, b) {
+    return (compareVersionNames(a.name, b.name) ||
+        (a.lastModified?.getTime() ?? 0) - (b.lastModified?.getTime() ?? 0) ||
+        (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+/** Natural order of two names: digit runs by value (leading zeros aside), the rest by code unit. */
+function compareVersionNames(a, b) {
+    const x = tokens(a);
+    const y = tokens(b);
+    for (let i = 0; i < Math.min(x.length, y.length); i++) {
+        const [p, q] = [x[i], y[i]];
+        const numeric = /^\d/.test(p) && /^\d/.test(q);
+        const order = numeric ? compareDigits(p, q) : p < q ? -1 : p > q ? 1 : 0;
+        if (order !== 0)
+            return order;
+    }
+    return x.length - y.length;
+}
+function tokens(name) {
+    return name.match(/\d+|\D+/g) ?? [];
+}
+/** Digit strings by value, without overflow on long runs (build numbers, dates). */
+function compareDigits(p, q) {
+    const [a, b] = [p.replace(/^0+(?=\d)/, ''), q.replace(/^0+(?=\d)/, '')];
+    if (a.length !== b.length)
+        return a.length - b.length;
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+;// CONCATENATED MODULE: ./src/core/lifecycle/migration-plan.ts
+
+
+
+
+
+/** Listed keys shown in one error message at most (the rest counted). */
+const SHOWN_KEYS = 3;
+/**
+ * Lists the source and orders it by release (release-order.ts), DeltaSpace by
+ * DeltaSpace. Refuses, before anything is written: source and destination overlapping,
+ * an empty source, objects DeltaGlider already stores (they would be stored twice
+ * over) and names that cannot be logical file names.
+ */
+async function planMigration(storage, source, dest) {
+    const destPrefix = dest.prefix === '' ? '' : `${dest.prefix}/`;
+    const sourceUrl = (0,s3_url/* formatS3Url */.L)(source.bucket, source.prefix);
+    if (source.bucket === dest.bucket &&
+        (destPrefix.startsWith(source.prefix) || source.prefix.startsWith(destPrefix))) {
+        throw new errors/* InputError */.dz(`The destination ${(0,delta_space/* formatSpace */.cZ)(dest)} and the source ${sourceUrl} overlap`, 'Migrate into a prefix that is neither inside the source nor above it');
+    }
+    const items = [];
+    const stored = [];
+    const unsafe = [];
+    for await (const object of storage.list(source.bucket, source.prefix)) {
+        if (object.key.endsWith('/') || (0,core_tree/* isInternalKey */.pT)(object.key))
+            continue;
+        const segments = object.key.slice(source.prefix.length).split('/');
+        const name = segments.pop();
+        if (name === delta_space/* REFERENCE_NAME */.Wo ||
+            name.endsWith(delta_space/* DELTA_SUFFIX */.BB) ||
+            segments.includes(delta_space/* REFERENCES_FOLDER */.eg)) {
+            stored.push(object.key);
+            continue;
+        }
+        if ([name, ...segments].some((s) => (0,delta_space/* nameProblem */.rH)(s) !== undefined)) {
+            unsafe.push(object.key);
+            continue;
+        }
+        const space = {
+            bucket: dest.bucket,
+            prefix: [dest.prefix, ...segments].filter(Boolean).join('/'),
+        };
+        items.push({
+            key: object.key,
+            size: object.size,
+            lastModified: object.lastModified,
+            space,
+            name,
+        });
+    }
+    if (stored.length > 0) {
+        throw new errors/* InputError */.dz(`${sourceUrl} already holds DeltaGlider objects (${keysOf(source.bucket, stored)})`, 'migrate takes plain objects; copy DeltaSpaces with "deltaglider cp -r" through a local directory, or choose a prefix without them');
+    }
+    if (unsafe.length > 0) {
+        throw new errors/* InputError */.dz(`${sourceUrl} holds keys that cannot be file names in a DeltaSpace (${keysOf(source.bucket, unsafe)})`, 'Nothing was migrated. Rename or move those objects with another S3 tool first');
+    }
+    if (items.length === 0) {
+        throw new errors/* NotFoundError */.m_(`Nothing to migrate: no objects under ${sourceUrl}`, 'Check the bucket and prefix; "deltaglider ls" shows what is there');
+    }
+    return items.sort((a, b) => (a.space.prefix < b.space.prefix ? -1 : a.space.prefix > b.space.prefix ? 1 : 0) ||
+        compareReleases(a, b));
+}
+/** A few keys, JSON-quoted so control characters show as escapes, and how many more. */
+function keysOf(bucket, keys) {
+    const shown = keys.slice(0, SHOWN_KEYS).map((k) => JSON.stringify((0,s3_url/* formatS3Url */.L)(bucket, k)));
+    const more = keys.length - shown.length;
+    return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ');
+}
+/** Items grouped by DeltaSpace, in the order given (planMigration sorts by space). */
+function migration_plan_groupBySpace(items) {
+    const groups = new Map();
+    for (const item of items) {
+        const key = `${item.space.bucket}/${item.space.prefix}`;
+        const group = groups.get(key);
+        if (group)
+            group.push(item);
+        else
+            groups.set(key, [item]);
+    }
+    return [...groups.values()];
+}
+
+;// CONCATENATED MODULE: ./src/core/lifecycle/predict.ts
+
+
+async function predictStorage(deps, items, options) {
+    const prediction = { originalBytes: 0, predictedBytes: 0, sampled: 0 };
+    for (const group of migration_plan_groupBySpace(items)) {
+        for (const item of group)
+            prediction.originalBytes += item.size;
+        const eligible = group.filter((i) => i.size >= policy/* MIN_DELTA_BYTES */.AC);
+        const small = group.filter((i) => i.size < policy/* MIN_DELTA_BYTES */.AC);
+        prediction.predictedBytes += small.reduce((sum, i) => sum + i.size, 0);
+        const [reference, ...candidates] = eligible;
+        if (!reference)
+            continue;
+        prediction.predictedBytes += reference.size;
+        if (candidates.length === 0)
+            continue;
+        const ratio = await sampleRatio(deps, reference, spread(candidates, options.samples), options);
+        prediction.sampled += 1 + Math.min(candidates.length, options.samples);
+        prediction.predictedBytes += Math.round(candidates.reduce((sum, i) => sum + i.size, 0) * ratio);
+    }
+    return prediction;
+}
+/** Stored bytes per original byte over the sampled objects. */
+async function sampleRatio(deps, reference, samples, options) {
+    const { storage, differ, files } = deps;
+    const refPath = files.tempPath('predict-ref');
+    const scratch = [refPath];
+    try {
+        await storage.download(options.sourceBucket, reference.key, refPath);
+        let original = 0;
+        let stored = 0;
+        for (const sample of samples) {
+            const path = files.tempPath('predict');
+            const deltaPath = files.tempPath('predict-delta');
+            scratch.push(path, deltaPath);
+            await storage.download(options.sourceBucket, sample.key, path);
+            const size = await files.size(path);
+            original += size;
+            if (!(0,policy/* classify */.L8)(sample.name, size, await files.readHead(path, policy/* SNIFF_BYTES */.dD)).eligible) {
+                stored += size;
+                continue;
+            }
+            await differ.encode(refPath, path, deltaPath);
+            const delta = await files.size(deltaPath);
+            stored += delta > size * options.maxRatio ? size : delta;
+        }
+        return original === 0 ? 1 : stored / original;
+    }
+    finally {
+        for (const path of scratch)
+            await files.remove(path);
+    }
+}
+/** Up to `count` items evenly spread over the list (first and last included). */
+function spread(list, count) {
+    if (list.length <= count)
+        return [...list];
+    if (count <= 1)
+        return list.slice(0, Math.max(0, count));
+    return Array.from({ length: count }, (_, i) => list[Math.round((i * (list.length - 1)) / (count - 1))]);
+}
+
+;// CONCATENATED MODULE: ./src/core/lifecycle/migrator.ts
+
+
+
+
+class Migrator {
+    deps;
+    constructor(deps) {
+        this.deps = deps;
+    }
+    async migrate(items, options) {
+        const outcomes = new Map();
+        const finish = (outcome) => {
+            outcomes.set(outcome.item, outcome);
+            options.onDone?.(outcome, outcomes.size, items.length);
+        };
+        for (const group of migration_plan_groupBySpace(items)) {
+            const present = await this.present(group[0].space);
+            const [first, ...rest] = group;
+            // The first alone: when the space is new, its reference is the oldest release.
+            finish(await this.one(first, present, options));
+            await (0,map_limit/* mapLimit */.s)(rest, this.deps.concurrency, async (item) => finish(await this.one(item, present, options)));
+        }
+        // In the order of release, whatever order the concurrent ones finished in.
+        return items.map((item) => outcomes.get(item));
+    }
+    /** The logical files a DeltaSpace holds already (a re-run's), by name. */
+    async present(space) {
+        return new Map((await this.deps.service.list(space)).map((f) => [f.name, f]));
+    }
+    async one(item, present, options) {
+        const { storage, hasher, files, service } = this.deps;
+        const source = (0,s3_url/* formatS3Url */.L)(options.sourceBucket, item.key);
+        const scratch = files.tempPath('migrate');
+        try {
+            await storage.download(options.sourceBucket, item.key, scratch);
+            const sha256 = await hasher.sha256File(scratch);
+            const there = present.get(item.name);
+            const already = there?.sha256 === sha256;
+            const result = already
+                ? {
+                    name: item.name,
+                    key: there.key,
+                    kind: kindOf(there),
+                    originalBytes: there.originalBytes,
+                    storedBytes: there.storedBytes,
+                    sha256,
+                }
+                : await service.upload(scratch, item.space, item.name);
+            // A fresh copy is always read back; one found from an earlier run only before its
+            // source goes.
+            if (!already || options.deleteSource)
+                await this.verify(item, sha256, source);
+            if (options.deleteSource)
+                await storage.delete(options.sourceBucket, item.key);
+            return {
+                item,
+                kind: already ? 'already-there' : 'migrated',
+                result,
+                sourceDeleted: options.deleteSource,
+            };
+        }
+        finally {
+            await files.remove(scratch);
+        }
+    }
+    async verify(item, sha256, source) {
+        const verdict = await this.deps.service.verify(item.space, item.name);
+        if (verdict.status === 'ok' && verdict.sha256 === sha256)
+            return;
+        throw new errors/* IntegrityError */.cs(`The migrated copy of ${source} does not read back as the source: ${verdict.problem ?? `sha256 ${verdict.sha256 ?? 'unknown'}, expected ${sha256}`}`, 'The source object was kept. Run "deltaglider verify" on the destination, and migrate again', { fields: { bucket: item.space.bucket, key: verdict.key } });
+    }
+}
+function kindOf(file) {
+    return file.kind === 'plain' ? 'direct' : file.kind;
+}
+
+;// CONCATENATED MODULE: ./src/core/lifecycle/shard.ts
+
+const MAX_SHARDS = 1000;
+function parseShard(raw) {
+    const match = /^(\d+)\/(\d+)$/.exec(raw.trim());
+    const [index, count] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+    if (!match || count < 1 || count > MAX_SHARDS || index < 1 || index > count) {
+        throw new errors/* InputError */.dz(`--shard must be I/N with 1 <= I <= N <= ${MAX_SHARDS}, got "${raw}"`, 'In a matrix of N jobs, job I (counting from 1) takes --shard I/N');
+    }
+    return { index, count };
+}
+function inShard(space, shard) {
+    return fnv1a(`${space.bucket}/${space.prefix}`) % shard.count === shard.index - 1;
+}
+/** FNV-1a, 32 bits: stable across runs and platforms, spread enough for sharding. */
+function fnv1a(text) {
+    let hash = 0x811c9dc5;
+    for (const byte of new TextEncoder().encode(text)) {
+        hash ^= byte;
+        hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    return hash;
+}
+
+;// CONCATENATED MODULE: ./src/cli/migrate.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const DEFAULT_SAMPLES = 3;
+const migrateCommand = defineCommand({
+    name: 'migrate',
+    summary: 'compress plain S3 objects into a DeltaSpace, S3 to S3',
+    usage: [
+        'deltaglider migrate [--dryrun] [--delete-source] [options] s3://BUCKET/SRC_PREFIX/ s3://BUCKET/DEST_PREFIX/',
+    ],
+    description: `Stores the objects under SRC_PREFIX in the DeltaSpace DEST_PREFIX, keeping their layout
+(SRC_PREFIX/lib/x.zip -> DEST_PREFIX/lib/x.zip, a DeltaSpace of its own). Objects go
+in the order of release: by the version numbers in their names (1.9 before 1.10),
+then by LastModified, so each DeltaSpace's reference is its oldest release.
+
+Each object passes through one scratch file: downloaded, stored as cp stores a
+file, read back from the bucket and checked against its sha256. At most --concurrency
+objects are on local disk at once. Objects already in the DeltaSpace with the same
+sha256 are skipped, so a stopped migration finishes when run again.
+
+With --delete-source, each source object is deleted once its copy has been read back
+and verified; never before. Source objects are never changed otherwise.`,
+    options: {
+        dryrun: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        'delete-source': { type: 'boolean' },
+        sample: { type: 'string' },
+        shard: { type: 'string' },
+    },
+    optionsHelp: `  --dryrun, --dry-run   print what would be migrated, in order, and write nothing
+  --delete-source       delete each source object after its migrated copy verified
+  --sample N            dry run: objects per DeltaSpace delta-encoded to predict the
+                        stored size (default ${DEFAULT_SAMPLES}; 0: no prediction)
+  --shard I/N           only the DeltaSpaces of shard I of N (a matrix of N jobs)`,
+    readOwn: (values) => ({
+        dryRun: values.dryrun === true || values['dry-run'] === true,
+        deleteSource: values['delete-source'] === true,
+        samples: readSamples(values.sample),
+        shard: typeof values.shard === 'string' ? parseShard(values.shard) : undefined,
+    }),
+    positionals: { min: 2, max: 2, what: 'a source s3:// prefix and a destination s3:// DeltaSpace' },
+    examples: [
+        'deltaglider migrate --dryrun s3://old-releases/app/ s3://releases/app/',
+        'deltaglider migrate --delete-source s3://releases/legacy/app/ s3://releases/app/',
+    ],
+    async run(context) {
+        const [from, to] = context.positionals;
+        for (const url of [from, to]) {
+            if (!url.startsWith('s3://')) {
+                throw new errors/* InputError */.dz(`"${url}" is not an s3:// URL`, 'migrate copies from S3 to S3: give two s3://bucket/prefix/ URLs');
+            }
+        }
+        const source = (0,s3_url/* parseS3Url */.F)(from);
+        const sourcePrefix = source.key === '' || source.key.endsWith('/') ? source.key : `${source.key}/`;
+        const dest = (0,delta_space/* spaceFromPrefixUrl */.UW)((0,s3_url/* parseS3Url */.F)(to));
+        await withSession(context, async (session) => {
+            const { shard } = context.own;
+            const planned = await planMigration(session.storage, { bucket: source.bucket, prefix: sourcePrefix }, dest);
+            const items = shard ? planned.filter((item) => inShard(item.space, shard)) : planned;
+            if (items.length === 0) {
+                context.io.err(`deltaglider: shard ${shard.index}/${shard.count} holds no DeltaSpace of this migration\n`);
+                return;
+            }
+            if (context.own.dryRun)
+                return dryRun(context, session, source.bucket, items);
+            const files = new local_files/* LocalFiles */.hD((0,external_node_os_.tmpdir)(), cli_session/* cliCleanup */.ZF);
+            try {
+                const migrator = new Migrator({
+                    storage: session.storage,
+                    hasher: new sha256_hasher/* Sha256Hasher */.b(),
+                    files,
+                    log: session.log,
+                    service: session.service,
+                    concurrency: context.global.concurrency,
+                });
+                const outcomes = await migrator.migrate(items, {
+                    deleteSource: context.own.deleteSource,
+                    sourceBucket: source.bucket,
+                    onDone: (outcome, done, total) => printOutcome(context, session, source.bucket, outcome, done, total),
+                });
+                summarize(context, source.bucket, outcomes);
+            }
+            finally {
+                await files.dispose();
+            }
+        });
+        return 0;
+    },
+});
+function readSamples(raw) {
+    if (raw === undefined)
+        return DEFAULT_SAMPLES;
+    const value = Number(raw);
+    if (typeof raw !== 'string' || !Number.isInteger(value) || value < 0 || value > 100) {
+        throw new errors/* InputError */.dz(`--sample must be a whole number from 0 to 100, got "${String(raw)}"`);
+    }
+    return value;
+}
+function printOutcome(context, session, sourceBucket, { item, kind, result, sourceDeleted }, done, total) {
+    if (context.global.json)
+        return;
+    session.progress.clear();
+    const from = (0,s3_url/* formatS3Url */.L)(sourceBucket, item.key);
+    const to = (0,s3_url/* formatS3Url */.L)(item.space.bucket, (0,delta_space/* directKey */.Rr)(item.space, item.name));
+    const what = kind === 'already-there'
+        ? 'already migrated'
+        : `${result.kind}: ${(0,format/* formatBytes */.z3)(result.originalBytes)} stored as ${(0,format/* formatBytes */.z3)(result.storedBytes)}`;
+    const deleted = sourceDeleted ? ', source deleted' : '';
+    context.io.out(`${(0,output/* terminalText */.eR)(`[${done}/${total}] migrate: ${from} -> ${to} (${what}${deleted})`)}\n`);
+}
+function summarize(context, sourceBucket, outcomes) {
+    const { io, global } = context;
+    const results = outcomes.map((o) => o.result);
+    const totals = (0,models/* totalsOf */.v)(results);
+    if (global.json) {
+        (0,output/* printJson */.Q2)(io, {
+            'dry-run': false,
+            ...totalsJson(totals),
+            results: outcomes.map((o) => ({
+                ...fileJson(fileRecord(o.item.space, o.result)),
+                source: (0,s3_url/* formatS3Url */.L)(sourceBucket, o.item.key),
+                status: o.kind,
+                'source-deleted': o.sourceDeleted,
+            })),
+        });
+        return;
+    }
+    const already = outcomes.filter((o) => o.kind === 'already-there').length;
+    io.out(`migrate: ${(0,format/* plural */.LS)(outcomes.length, 'object')} (${already} already there): ${(0,format/* formatBytes */.z3)(totals.originalBytes)} stored as ${(0,format/* formatBytes */.z3)(totals.storedBytes)}, ${(0,format/* savedPercent */.p0)(totals.originalBytes, totals.storedBytes)} saved\n`);
+}
+/** What a run would do: each object in order, and those the destination holds already by size. */
+async function dryRun(context, session, sourceBucket, items) {
+    const { io, global } = context;
+    const present = new Map();
+    const rows = [];
+    for (const item of items) {
+        const spaceKey = item.space.prefix;
+        let names = present.get(spaceKey);
+        if (!names) {
+            names = new Map((await session.service.list(item.space)).map((f) => [f.name, f.originalBytes]));
+            present.set(spaceKey, names);
+        }
+        // A same-sized file of that name is likely a finished earlier run; the real run checks its sha256.
+        const likelyThere = names.get(item.name) === item.size;
+        rows.push({
+            source: (0,s3_url/* formatS3Url */.L)(sourceBucket, item.key),
+            url: (0,s3_url/* formatS3Url */.L)(item.space.bucket, (0,delta_space/* directKey */.Rr)(item.space, item.name)),
+            bytes: item.size,
+            likelyThere,
+        });
+    }
+    const prediction = context.own.samples > 0 ? await predict(context, session, sourceBucket, items) : undefined;
+    if (global.json) {
+        (0,output/* printJson */.Q2)(io, {
+            'dry-run': true,
+            objects: rows.length,
+            'original-bytes': rows.reduce((s, r) => s + r.bytes, 0),
+            ...(prediction
+                ? { 'predicted-bytes': prediction.predictedBytes, sampled: prediction.sampled }
+                : {}),
+            results: rows.map((r) => ({
+                source: r.source,
+                url: r.url,
+                'original-bytes': r.bytes,
+                'likely-migrated': r.likelyThere,
+            })),
+        });
+        return;
+    }
+    for (const r of rows) {
+        const note = r.likelyThere ? ', likely migrated already' : '';
+        io.out(`${(0,output/* terminalText */.eR)(`(dryrun) migrate: ${r.source} -> ${r.url} (${(0,format/* formatBytes */.z3)(r.bytes)}${note})`)}\n`);
+    }
+    const bytes = rows.reduce((s, r) => s + r.bytes, 0);
+    io.out(`(dryrun) migrate: ${(0,format/* plural */.LS)(rows.length, 'object')}, ${(0,format/* formatBytes */.z3)(bytes)}\n`);
+    if (prediction) {
+        const { originalBytes, predictedBytes, sampled } = prediction;
+        io.out(`(dryrun) predicted: ${(0,format/* formatBytes */.z3)(originalBytes)} stored as about ${(0,format/* formatBytes */.z3)(predictedBytes)}, ${(0,format/* savedPercent */.p0)(originalBytes, predictedBytes)} saved (${(0,format/* plural */.LS)(sampled, 'object')} sampled)\n`);
+    }
+}
+/** Delta-encodes a few objects per DeltaSpace in a scratch directory: nothing is written to S3. */
+async function predict(context, session, sourceBucket, items) {
+    const files = new local_files/* LocalFiles */.hD((0,external_node_os_.tmpdir)(), cli_session/* cliCleanup */.ZF);
+    try {
+        return await predictStorage({
+            storage: session.storage,
+            differ: new xdelta3_differ/* Xdelta3Differ */.Y({ binary: context.global.xdelta3Path }),
+            files,
+        }, items, { sourceBucket, samples: context.own.samples, maxRatio: context.global.maxRatio });
+    }
+    finally {
+        await files.dispose();
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/cli/verify.ts
@@ -37158,12 +38216,16 @@ found too. Objects that no DeltaGlider wrote have no sha256 and are reported as
 
 
 
+
+
 // The `deltaglider` command line: picks the command and turns any failure into one line
 // on stderr and exit code 1. Tests call `main` in-process with their own Io.
 const COMMANDS = [
     cpCommand,
     lsCommand,
     rmCommand,
+    syncCommand,
+    migrateCommand,
     verifyCommand,
     statsCommand,
     doctorCommand,
@@ -37229,6 +38291,7 @@ function processIo() {
         err: (text) => process.stderr.write(text),
         isTty: Boolean(process.stderr.isTTY),
         columns: process.stderr.columns,
+        stdinIsTty: Boolean(process.stdin.isTTY),
         env: process.env,
     };
 }
@@ -38047,8 +39110,8 @@ function decodeListedKey(encoded) {
     }
 }
 
-// EXTERNAL MODULE: ./src/engine.ts + 51 modules
-var src_engine = __nccwpck_require__(180);
+// EXTERNAL MODULE: ./src/engine.ts + 46 modules
+var src_engine = __nccwpck_require__(83);
 // EXTERNAL MODULE: ./src/cli/output.ts
 var output = __nccwpck_require__(6657);
 // EXTERNAL MODULE: ./src/core/format.ts
@@ -38525,12 +39588,12 @@ function describeError(error, hints) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   LS: () => (/* binding */ plural),
 /* harmony export */   p0: () => (/* binding */ savedPercent),
 /* harmony export */   tf: () => (/* binding */ kindLabel),
 /* harmony export */   z3: () => (/* binding */ formatBytes),
 /* harmony export */   zl: () => (/* binding */ sizeCells)
 /* harmony export */ });
-/* unused harmony export plural */
 // Numbers as people read them: sizes, savings and counts. One wording for every report
 // (action log, job summary, PR comment, CLI tables), so the shells cannot drift apart.
 const UNITS = ['KiB', 'MiB', 'GiB', 'TiB'];
@@ -38572,6 +39635,347 @@ function kindLabel(r) {
 /** "1 file", "3 files". */
 function plural(n, noun) {
     return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+
+/***/ }),
+
+/***/ 7652:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   P: () => (/* binding */ listSpace)
+/* harmony export */ });
+/* harmony import */ var _delta_space_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2418);
+/* harmony import */ var _metadata_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6530);
+/* harmony import */ var _two_forms_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7759);
+/* harmony import */ var _util_map_limit_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(732);
+
+
+
+
+/** HEAD requests in flight while listing: metadata holds the original sizes. */
+const HEAD_CONCURRENCY = 8;
+/**
+ * The logical files of a DeltaSpace as a user sees them: the reference hidden, `.delta`
+ * stripped, original sizes from metadata. Only the space's own level is listed: a
+ * deeper prefix is another DeltaSpace.
+ */
+async function listSpace(storage, space) {
+    const prefix = (0,_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .listingPrefix */ .Lo)(space);
+    const direct = new Map();
+    const deltas = new Map();
+    for await (const object of storage.list(space.bucket, prefix)) {
+        const rest = object.key.slice(prefix.length);
+        if (rest === '' || rest.includes('/') || rest === _delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .REFERENCE_NAME */ .Wo)
+            continue;
+        if (rest.endsWith(_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .DELTA_SUFFIX */ .BB))
+            deltas.set((0,_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .stripDeltaSuffix */ .C0)(rest), object);
+        else
+            direct.set(rest, object);
+    }
+    // A name stored in both forms lists as the one a download reads (two-forms.ts).
+    const entries = [...direct].map(([name, object]) => {
+        const delta = deltas.get(name);
+        if (!delta)
+            return [name, object, undefined];
+        const { read, stale } = (0,_two_forms_js__WEBPACK_IMPORTED_MODULE_2__/* .formToRead */ .KN)(object, delta);
+        return [name, read, stale.key];
+    });
+    for (const [name, object] of deltas)
+        if (!direct.has(name))
+            entries.push([name, object, undefined]);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return (0,_util_map_limit_js__WEBPACK_IMPORTED_MODULE_3__/* .mapLimit */ .s)(entries, HEAD_CONCURRENCY, async ([name, object, staleKey]) => {
+        const file = await describeObject(storage, space, name, object);
+        return staleKey ? { ...file, staleKey } : file;
+    });
+}
+/** One listed object as a logical file: its metadata holds the original size. */
+async function describeObject(storage, space, name, object) {
+    const head = await storage.head(space.bucket, object.key);
+    const decoded = (0,_metadata_js__WEBPACK_IMPORTED_MODULE_1__/* .decodeObject */ .gv)(head?.metadata ?? {});
+    const storedBytes = head?.size ?? object.size;
+    // What downloads refuse (a control character, `..`), said where the name is listed.
+    const refused = (0,_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .nameProblem */ .rH)(name);
+    const nameProblem = refused ? `the name ${refused}` : undefined;
+    if (decoded.type === 'plain') {
+        return {
+            name,
+            key: object.key,
+            kind: 'plain',
+            originalBytes: storedBytes,
+            storedBytes,
+            ...(nameProblem ? { problem: nameProblem } : {}),
+        };
+    }
+    // A flagged value is not what it claims to be (a sha256 with a line break): not shown.
+    const problem = nameProblem ??
+        (decoded.unsafe ? `its ${decoded.unsafe} metadata contains control characters` : undefined);
+    return {
+        name,
+        key: object.key,
+        kind: decoded.type,
+        originalBytes: decoded.size ?? storedBytes,
+        storedBytes,
+        ...(decoded.unsafe ? {} : { sha256: decoded.sha256 }),
+        ...(problem ? { problem } : {}),
+        ...(decoded.type === 'delta' && decoded.archive ? { archiveAware: true } : {}),
+    };
+}
+
+
+/***/ }),
+
+/***/ 6530:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   CD: () => (/* binding */ encodeDirect),
+/* harmony export */   QX: () => (/* binding */ ZERO_DIFF_NOTE),
+/* harmony export */   YN: () => (/* binding */ encodeReference),
+/* harmony export */   dR: () => (/* binding */ readField),
+/* harmony export */   gv: () => (/* binding */ decodeObject),
+/* harmony export */   lE: () => (/* binding */ referenceSha256),
+/* harmony export */   nV: () => (/* binding */ ARCHIVE_FORMAT),
+/* harmony export */   xb: () => (/* binding */ encodeDelta)
+/* harmony export */ });
+/* unused harmony exports formatCreatedAt, encodeHeaderValue, decodeHeaderValue */
+/* harmony import */ var _text_safety_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5471);
+/* harmony import */ var _version_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3323);
+
+
+/** The expanded-form version this build writes and reads (`dg-archive-format`). */
+const ARCHIVE_FORMAT = 'expanded-v1';
+const ZERO_DIFF_NOTE = 'zero-diff (reference identical)';
+/** `2026-11-25T16:26:05.453000Z`: ISO-8601 with microseconds, as the reference tool writes. */
+function formatCreatedAt(date) {
+    return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+function encodeReference(f) {
+    return headerSafe({
+        'dg-tool': _version_js__WEBPACK_IMPORTED_MODULE_1__/* .TOOL_ID */ .F,
+        'dg-source-name': f.sourceName,
+        'dg-file-sha256': f.sha256,
+        'dg-created-at': formatCreatedAt(f.createdAt),
+        'dg-note': 'reference',
+        ...(f.sketch ? { 'dg-ref-sketch': f.sketch } : {}),
+    });
+}
+function encodeDelta(f) {
+    const meta = {
+        'dg-tool': _version_js__WEBPACK_IMPORTED_MODULE_1__/* .TOOL_ID */ .F,
+        'dg-original-name': f.originalName,
+        'dg-file-sha256': f.sha256,
+        'dg-file-size': String(f.size),
+        'dg-created-at': formatCreatedAt(f.createdAt),
+        'dg-ref-key': f.refKey,
+        'dg-ref-sha256': f.refSha256,
+        'dg-delta-size': String(f.deltaSize),
+        'dg-delta-cmd': f.deltaCmd,
+    };
+    if (f.archive) {
+        meta['dg-archive-codec'] = f.archive.codec;
+        meta['dg-archive-format'] = ARCHIVE_FORMAT;
+        meta['dg-ref-view'] = f.archive.refView;
+        const { expandedSize, expandedSha256, refViewSize, refViewSha256 } = f.archive;
+        if (expandedSize !== undefined)
+            meta['dg-expanded-size'] = String(expandedSize);
+        if (expandedSha256 !== undefined)
+            meta['dg-expanded-sha256'] = expandedSha256;
+        if (refViewSize !== undefined)
+            meta['dg-ref-view-size'] = String(refViewSize);
+        if (refViewSha256 !== undefined)
+            meta['dg-ref-view-sha256'] = refViewSha256;
+    }
+    if (f.note)
+        meta['dg-note'] = f.note;
+    return headerSafe(meta);
+}
+function encodeDirect(f) {
+    return headerSafe({
+        'dg-tool': _version_js__WEBPACK_IMPORTED_MODULE_1__/* .TOOL_ID */ .F,
+        'dg-original-name': f.originalName,
+        'dg-file-sha256': f.sha256,
+        'dg-file-size': String(f.size),
+        'dg-created-at': formatCreatedAt(f.createdAt),
+        'dg-compression': 'none',
+    });
+}
+// S3 user metadata travels as HTTP headers, which carry printable ASCII only, but file
+// names (and DeltaSpace prefixes, in dg-ref-key) may be any Unicode. Such values are
+// written as RFC 2047 encoded-words, `=?UTF-8?B?<base64>?=`: the encoding AWS documents
+// for non-ASCII user metadata (S3 decodes it on write and returns it encoded), which any
+// S3 tool stores and returns untouched. The DeltaGlider CLI cannot write such names at
+// all (boto3 refuses non-ASCII metadata) and only displays these fields; names it needs
+// come from the object keys, which are UTF-8. Reading decodes B and Q encoded-words.
+/** Bytes of UTF-8 per encoded-word: 45 bytes are 60 base64 chars, a 72-char word (RFC 2047: at most 75). */
+const WORD_BYTES = 45;
+const ENCODED_WORD = /=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g;
+/** A metadata value as HTTP can carry it: unchanged when printable ASCII, else encoded-words. */
+function encodeHeaderValue(value) {
+    // A plain value that looks like an encoded-word is encoded too, so it reads back as written.
+    if (/^[\x20-\x7e]*$/.test(value) && !value.includes('=?'))
+        return value;
+    const words = [];
+    let chunk = [];
+    for (const char of value) {
+        const bytes = [...Buffer.from(char, 'utf8')];
+        if (chunk.length + bytes.length > WORD_BYTES) {
+            words.push(chunk);
+            chunk = [];
+        }
+        chunk.push(...bytes);
+    }
+    words.push(chunk);
+    return words.map((bytes) => `=?UTF-8?B?${Buffer.from(bytes).toString('base64')}?=`).join(' ');
+}
+/** The text of a metadata value, with any RFC 2047 encoded-words decoded. */
+function decodeHeaderValue(value) {
+    if (!value.includes('=?'))
+        return value;
+    let out = '';
+    let at = 0;
+    let pending;
+    const flush = () => {
+        if (pending)
+            out += decodeBytes(pending.charset, Buffer.concat(pending.bytes));
+        pending = undefined;
+    };
+    for (const match of value.matchAll(ENCODED_WORD)) {
+        const [word, rawCharset, encoding, text] = match;
+        const gap = value.slice(at, match.index);
+        // Whitespace between two encoded-words is not part of the text (RFC 2047, 6.2).
+        if (!(pending && /^\s*$/.test(gap))) {
+            flush();
+            out += gap;
+        }
+        const charset = rawCharset.toLowerCase().replace(/\*.*$/, ''); // drop an RFC 2231 language
+        const bytes = /^b$/i.test(encoding) ? Buffer.from(text, 'base64') : decodeQ(text);
+        // Adjacent words in one charset are joined before decoding: some encoders split a
+        // multi-byte character between two words.
+        if (pending && pending.charset !== charset)
+            flush();
+        pending ??= { charset, bytes: [] };
+        pending.bytes.push(bytes);
+        at = (match.index ?? 0) + word.length;
+    }
+    flush();
+    return out + value.slice(at);
+}
+function decodeQ(text) {
+    const bytes = [];
+    for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (c === '_')
+            bytes.push(0x20);
+        else if (c === '=' && /^[0-9a-f]{2}$/i.test(text.slice(i + 1, i + 3))) {
+            bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
+            i += 2;
+        }
+        else
+            bytes.push(c.charCodeAt(0));
+    }
+    return Buffer.from(bytes);
+}
+function decodeBytes(charset, bytes) {
+    try {
+        return new TextDecoder(charset).decode(bytes);
+    }
+    catch {
+        return new TextDecoder('utf-8').decode(bytes); // an unknown charset: UTF-8 is the likeliest
+    }
+}
+function headerSafe(meta) {
+    const safe = {};
+    for (const [key, value] of Object.entries(meta))
+        safe[key] = encodeHeaderValue(value);
+    return safe;
+}
+/**
+ * The first non-empty value among the spellings of a field, in the contract's order:
+ * `dg-x-y`, `dg_x_y`, `x_y`, `x-y`. Keys are compared lowercase (S3 lowercases them).
+ */
+function readField(meta, field) {
+    const lower = {};
+    for (const [k, v] of Object.entries(meta))
+        lower[k.toLowerCase()] = v;
+    const snake = field.replace(/-/g, '_');
+    for (const key of [`dg-${field}`, `dg_${snake}`, snake, field]) {
+        const value = lower[key];
+        if (value !== undefined && value !== '')
+            return decodeHeaderValue(value);
+    }
+    return undefined;
+}
+function readSize(meta, field = 'file-size') {
+    const raw = readField(meta, field);
+    if (raw === undefined || !/^\d{1,15}$/.test(raw))
+        return undefined;
+    return Number(raw);
+}
+function readSha(meta, field) {
+    const raw = readField(meta, field)?.toLowerCase();
+    return raw !== undefined && /^[0-9a-f]{64}$/.test(raw) ? raw : undefined;
+}
+/**
+ * Classifies a non-reference object by its metadata (docs/format.md, "Reading"). A decoded
+ * value with control characters (a line break in `dg-ref-key`, an encoded-word that
+ * decodes to one in `dg-file-sha256`) is flagged in `unsafe`: downloads refuse it.
+ */
+function decodeObject(meta) {
+    const decoded = classifyObject(meta);
+    if (decoded.type === 'plain')
+        return decoded;
+    const archive = decoded.type === 'delta' ? Object.entries(decoded.archive ?? {}) : [];
+    const unsafe = [...Object.entries(decoded), ...archive].find(([, value]) => typeof value === 'string' && (0,_text_safety_js__WEBPACK_IMPORTED_MODULE_0__/* .hasControlChars */ .jt)(value));
+    return unsafe ? { ...decoded, unsafe: FIELD_NAMES[unsafe[0]] ?? unsafe[0] } : decoded;
+}
+const FIELD_NAMES = {
+    sha256: 'dg-file-sha256',
+    originalName: 'dg-original-name',
+    refKey: 'dg-ref-key',
+    refSha256: 'dg-ref-sha256',
+    codec: 'dg-archive-codec',
+    format: 'dg-archive-format',
+    refView: 'dg-ref-view',
+};
+function classifyObject(meta) {
+    const sha256 = readField(meta, 'file-sha256')?.toLowerCase();
+    if (sha256 === undefined)
+        return { type: 'plain' };
+    const size = readSize(meta);
+    const originalName = readField(meta, 'original-name');
+    if (readField(meta, 'compression') === 'none') {
+        return { type: 'direct', sha256, size, originalName };
+    }
+    return {
+        type: 'delta',
+        sha256,
+        size,
+        originalName,
+        refKey: readField(meta, 'ref-key'),
+        refSha256: readField(meta, 'ref-sha256')?.toLowerCase(),
+        archive: readArchive(meta),
+    };
+}
+function readArchive(meta) {
+    const codec = readField(meta, 'archive-codec');
+    if (codec === undefined)
+        return undefined;
+    return {
+        codec,
+        format: readField(meta, 'archive-format') ?? '',
+        refView: readField(meta, 'ref-view') ?? 'raw',
+        expandedSize: readSize(meta, 'expanded-size'),
+        expandedSha256: readSha(meta, 'expanded-sha256'),
+        refViewSize: readSize(meta, 'ref-view-size'),
+        refViewSha256: readSha(meta, 'ref-view-sha256'),
+    };
+}
+/** The sha256 a reference.bin object declares for its bytes. */
+function referenceSha256(meta) {
+    return readField(meta, 'file-sha256')?.toLowerCase();
 }
 
 
@@ -38633,6 +40037,93 @@ class OutputLimitError extends _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .Integr
         super(message, 'The object is corrupt or hostile; nothing was written', { cause });
         this.limitBytes = limitBytes;
     }
+}
+
+
+/***/ }),
+
+/***/ 2721:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   AC: () => (/* binding */ MIN_DELTA_BYTES),
+/* harmony export */   L8: () => (/* binding */ classify),
+/* harmony export */   dD: () => (/* binding */ SNIFF_BYTES)
+/* harmony export */ });
+/* unused harmony exports compressedFormat, looksLikeText */
+// Which files are worth storing as deltas. A delta only pays when the file is large
+// enough and shares bytes with other versions; text, media and checksums rarely do, and
+// compressed content cannot be delta'd byte-exactly for the DeltaGlider CLI (docs/format.md,
+// "Deltas and integrity"), so those go direct.
+/** Below this size the fixed cost of a delta (and of a reference) is not worth it. */
+const MIN_DELTA_BYTES = 1024 * 1024;
+/** How many leading bytes `classify` looks at. */
+const SNIFF_BYTES = 8192;
+const CANDIDATE_EXTENSIONS = new Set('zip tar gz tgz bz2 xz 7z rar jar war ear apk aab ipa dmg pkg deb rpm iso img vhd vhdx vmdk qcow2 msi exe dll so dylib bin wasm whl nupkg'.split(' '));
+const DIRECT_EXTENSIONS = new Set([
+    'txt md rst json yaml yml toml xml html htm css csv tsv log ini cfg conf',
+    'jpg jpeg png gif webp svg ico bmp tif tiff mp3 mp4 m4a ogg wav flac mov avi mkv webm',
+    'sha1 sha256 sha512 md5 sig asc pem crt key pub',
+]
+    .join(' ')
+    .split(' '));
+function extensionOf(name) {
+    const dot = name.lastIndexOf('.');
+    return dot <= 0 ? '' : name.slice(dot + 1).toLowerCase();
+}
+/** Magic numbers that make xdelta3 (and the DeltaGlider CLI) transcode instead of diff. */
+function compressedFormat(head) {
+    const at = (i) => head[i];
+    if (at(0) === 0x1f && at(1) === 0x8b)
+        return 'gzip';
+    if (at(0) === 0x1f && at(1) === 0x9d)
+        return 'compress';
+    if (at(0) === 0x42 && at(1) === 0x5a && at(2) === 0x68)
+        return 'bzip2';
+    const xz = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
+    if (xz.every((b, i) => at(i) === b))
+        return 'xz';
+    return undefined;
+}
+/** Heuristic: no NUL byte and almost only printable characters means text. */
+function looksLikeText(head) {
+    if (head.length === 0)
+        return true;
+    let suspicious = 0;
+    for (const byte of head) {
+        if (byte === 0)
+            return false;
+        const control = byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d;
+        if (control || byte === 0x7f)
+            suspicious++;
+    }
+    return suspicious / head.length < 0.02;
+}
+/**
+ * Decides whether a file is a delta candidate, from its name, its size and its first
+ * `SNIFF_BYTES` bytes.
+ */
+function classify(name, size, head, minDeltaBytes = MIN_DELTA_BYTES) {
+    if (size < minDeltaBytes) {
+        return { eligible: false, reason: `smaller than ${minDeltaBytes} bytes` };
+    }
+    const compressed = compressedFormat(head);
+    if (compressed) {
+        return {
+            eligible: false,
+            reason: `${compressed}-compressed content (the DeltaGlider CLI cannot rebuild it byte-exact from a delta)`,
+        };
+    }
+    const ext = extensionOf(name);
+    if (CANDIDATE_EXTENSIONS.has(ext))
+        return { eligible: true };
+    if (DIRECT_EXTENSIONS.has(ext)) {
+        return { eligible: false, reason: `.${ext} files rarely share bytes between versions` };
+    }
+    if (looksLikeText(head)) {
+        return { eligible: false, reason: 'text content' };
+    }
+    return { eligible: true };
 }
 
 
@@ -38736,7 +40227,9 @@ const GEAR = table(0x9e3779b9);
 class SketchBuilder {
     gear = 0;
     chunk = FNV_OFFSET;
-    fingerprints = new Set();
+    // Only the SKETCH_SIZE smallest, sorted: memory stays constant whatever the file size
+    // (a 2 GiB file has ~4 million chunks).
+    smallest = [];
     update(bytes) {
         let gear = this.gear;
         let chunk = this.chunk;
@@ -38749,7 +40242,7 @@ class SketchBuilder {
             if (gear >>> shift === 0) {
                 // A chunk ends here: its fingerprint covers all of its bytes, so two files share
                 // it only where they share the whole run of content.
-                this.fingerprints.add(mix(chunk));
+                this.keep(mix(chunk));
                 chunk = FNV_OFFSET;
             }
         }
@@ -38757,7 +40250,20 @@ class SketchBuilder {
         this.chunk = chunk;
     }
     finish() {
-        return [...this.fingerprints].sort((a, b) => a - b).slice(0, SKETCH_SIZE);
+        return [...this.smallest];
+    }
+    keep(fingerprint) {
+        const kept = this.smallest;
+        if (kept.length === SKETCH_SIZE && fingerprint >= kept[SKETCH_SIZE - 1])
+            return;
+        let at = 0;
+        while (at < kept.length && kept[at] < fingerprint)
+            at++;
+        if (kept[at] === fingerprint)
+            return;
+        kept.splice(at, 0, fingerprint);
+        if (kept.length > SKETCH_SIZE)
+            kept.pop();
     }
 }
 const FNV_OFFSET = 0x811c9dc5 | 0;
@@ -38903,9 +40409,9 @@ function escapeHtmlCell(text) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Ir: () => (/* binding */ walkTree),
-/* harmony export */   lk: () => (/* binding */ childPrefixes)
+/* harmony export */   lk: () => (/* binding */ childPrefixes),
+/* harmony export */   pT: () => (/* binding */ isInternalKey)
 /* harmony export */ });
-/* unused harmony export isInternalKey */
 /* harmony import */ var _delta_space_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2418);
 
 /**
@@ -38980,6 +40486,43 @@ function compare(a, b) {
 
 /***/ }),
 
+/***/ 7759:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   KN: () => (/* binding */ formToRead),
+/* harmony export */   mS: () => (/* binding */ twoFormsWarning),
+/* harmony export */   st: () => (/* binding */ warnTwoForms)
+/* harmony export */ });
+/* harmony import */ var _s3_url_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2629);
+
+/**
+ * The form reads use: the newer by LastModified. On a tie (S3 keeps whole seconds) or
+ * when a time is unknown, `<name>`, which is what the reference CLI reads.
+ */
+function formToRead(direct, delta) {
+    const directTime = direct.lastModified?.getTime();
+    const deltaTime = delta.lastModified?.getTime();
+    const deltaIsNewer = directTime !== undefined && deltaTime !== undefined && deltaTime > directTime;
+    return deltaIsNewer ? { read: delta, stale: direct } : { read: direct, stale: delta };
+}
+/** The warning for a name stored twice, naming the form that is read. */
+function twoFormsWarning(bucket, name, read, stale) {
+    return (`"${name}" is stored twice, as ${(0,_s3_url_js__WEBPACK_IMPORTED_MODULE_0__/* .formatS3Url */ .L)(bucket, read)} and ${(0,_s3_url_js__WEBPACK_IMPORTED_MODULE_0__/* .formatS3Url */ .L)(bucket, stale)}: ` +
+        `reading ${(0,_s3_url_js__WEBPACK_IMPORTED_MODULE_0__/* .formatS3Url */ .L)(bucket, read)}, the newer. Delete the other to settle it ` +
+        `(another tool, such as the DeltaGlider CLI, left it behind)`);
+}
+/** Warns once per name of a listing that is stored twice. */
+function warnTwoForms(log, bucket, files) {
+    for (const file of files) {
+        if (file.staleKey)
+            log.warning(twoFormsWarning(bucket, file.name, file.key, file.staleKey));
+    }
+}
+
+
+/***/ }),
+
 /***/ 732:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -39033,7 +40576,7 @@ const TOOL_ID = `${TOOL_NAME}/${VERSION}`;
 
 /***/ }),
 
-/***/ 180:
+/***/ 83:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39176,30 +40719,8 @@ async function touch(path) {
 var local_errors = __nccwpck_require__(7887);
 // EXTERNAL MODULE: ./src/adapters/local-files.ts
 var local_files = __nccwpck_require__(7473);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:stream/promises"
-var external_node_stream_promises_ = __nccwpck_require__(6466);
-;// CONCATENATED MODULE: ./src/adapters/sha256-hasher.ts
-
-
-
-
-// 1 MiB reads hash about twice as fast as the 64 KiB default (measured: ~1 GiB/s vs half).
-const CHUNK_BYTES = 1024 * 1024;
-class Sha256Hasher {
-    async sha256File(path) {
-        const hash = (0,external_node_crypto_.createHash)('sha256');
-        await (0,external_node_stream_promises_.pipeline)((0,external_node_fs_.createReadStream)(path, { highWaterMark: CHUNK_BYTES }), hash).catch((error) => {
-            // Out of file handles (EMFILE), no permission: this machine's problem, named.
-            throw (0,local_errors/* asLocalError */.Eo)(error, path, { verb: 'read' });
-        });
-        return hash.digest('hex');
-    }
-}
-
+// EXTERNAL MODULE: ./src/adapters/sha256-hasher.ts
+var sha256_hasher = __nccwpck_require__(4801);
 ;// CONCATENATED MODULE: ./src/adapters/system-clock.ts
 class SystemClock {
     now() {
@@ -39491,6 +41012,8 @@ function parseRecipe(value) {
 var external_node_zlib_ = __nccwpck_require__(8522);
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(7075);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/adapters/archive/expanded-format.ts
 // The expanded form: a container with its deflate streams replaced by their content.
 //
@@ -39716,6 +41239,8 @@ async function* expandedRecords(handle, fileSize, recordsStart, recipes) {
 
 // EXTERNAL MODULE: ./src/core/output-limit.ts
 var output_limit = __nccwpck_require__(6468);
+// EXTERNAL MODULE: external "node:stream/promises"
+var external_node_stream_promises_ = __nccwpck_require__(6466);
 ;// CONCATENATED MODULE: ./src/adapters/archive/child-exit.ts
 /** Keeps the end of a child's stderr for error messages without unbounded memory. */
 const STDERR_LIMIT = 2048;
@@ -46684,7 +48209,7 @@ var pako_esm_pako = {
 ;// CONCATENATED MODULE: ./src/adapters/archive/pako-engine.ts
 
 
-const pako_engine_CHUNK_BYTES = 64 * 1024;
+const CHUNK_BYTES = 64 * 1024;
 // zlib's own numbers (zlib.h), the same in every port.
 const STRATEGY = {
     default: 0,
@@ -46710,7 +48235,7 @@ async function* pakoDeflate(recipe, content) {
         windowBits: recipe.windowBits,
         strategy: STRATEGY[recipe.strategy],
         raw: true,
-        chunkSize: pako_engine_CHUNK_BYTES,
+        chunkSize: CHUNK_BYTES,
     });
     let pending = [];
     deflater.onData = (chunk) => pending.push(Buffer.from(chunk));
@@ -48454,246 +49979,8 @@ function checkRecorded(view, recorded, delta) {
 
 // EXTERNAL MODULE: ./src/core/delta-space.ts
 var delta_space = __nccwpck_require__(2418);
-// EXTERNAL MODULE: ./src/core/text-safety.ts
-var text_safety = __nccwpck_require__(5471);
-// EXTERNAL MODULE: ./src/core/version.ts
-var version = __nccwpck_require__(3323);
-;// CONCATENATED MODULE: ./src/core/metadata.ts
-
-
-/** The expanded-form version this build writes and reads (`dg-archive-format`). */
-const ARCHIVE_FORMAT = 'expanded-v1';
-const ZERO_DIFF_NOTE = 'zero-diff (reference identical)';
-/** `2026-11-25T16:26:05.453000Z`: ISO-8601 with microseconds, as the reference tool writes. */
-function formatCreatedAt(date) {
-    return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-function encodeReference(f) {
-    return headerSafe({
-        'dg-tool': version/* TOOL_ID */.F,
-        'dg-source-name': f.sourceName,
-        'dg-file-sha256': f.sha256,
-        'dg-created-at': formatCreatedAt(f.createdAt),
-        'dg-note': 'reference',
-        ...(f.sketch ? { 'dg-ref-sketch': f.sketch } : {}),
-    });
-}
-function encodeDelta(f) {
-    const meta = {
-        'dg-tool': version/* TOOL_ID */.F,
-        'dg-original-name': f.originalName,
-        'dg-file-sha256': f.sha256,
-        'dg-file-size': String(f.size),
-        'dg-created-at': formatCreatedAt(f.createdAt),
-        'dg-ref-key': f.refKey,
-        'dg-ref-sha256': f.refSha256,
-        'dg-delta-size': String(f.deltaSize),
-        'dg-delta-cmd': f.deltaCmd,
-    };
-    if (f.archive) {
-        meta['dg-archive-codec'] = f.archive.codec;
-        meta['dg-archive-format'] = ARCHIVE_FORMAT;
-        meta['dg-ref-view'] = f.archive.refView;
-        const { expandedSize, expandedSha256, refViewSize, refViewSha256 } = f.archive;
-        if (expandedSize !== undefined)
-            meta['dg-expanded-size'] = String(expandedSize);
-        if (expandedSha256 !== undefined)
-            meta['dg-expanded-sha256'] = expandedSha256;
-        if (refViewSize !== undefined)
-            meta['dg-ref-view-size'] = String(refViewSize);
-        if (refViewSha256 !== undefined)
-            meta['dg-ref-view-sha256'] = refViewSha256;
-    }
-    if (f.note)
-        meta['dg-note'] = f.note;
-    return headerSafe(meta);
-}
-function encodeDirect(f) {
-    return headerSafe({
-        'dg-tool': version/* TOOL_ID */.F,
-        'dg-original-name': f.originalName,
-        'dg-file-sha256': f.sha256,
-        'dg-file-size': String(f.size),
-        'dg-created-at': formatCreatedAt(f.createdAt),
-        'dg-compression': 'none',
-    });
-}
-// S3 user metadata travels as HTTP headers, which carry printable ASCII only, but file
-// names (and DeltaSpace prefixes, in dg-ref-key) may be any Unicode. Such values are
-// written as RFC 2047 encoded-words, `=?UTF-8?B?<base64>?=`: the encoding AWS documents
-// for non-ASCII user metadata (S3 decodes it on write and returns it encoded), which any
-// S3 tool stores and returns untouched. The DeltaGlider CLI cannot write such names at
-// all (boto3 refuses non-ASCII metadata) and only displays these fields; names it needs
-// come from the object keys, which are UTF-8. Reading decodes B and Q encoded-words.
-/** Bytes of UTF-8 per encoded-word: 45 bytes are 60 base64 chars, a 72-char word (RFC 2047: at most 75). */
-const WORD_BYTES = 45;
-const ENCODED_WORD = /=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g;
-/** A metadata value as HTTP can carry it: unchanged when printable ASCII, else encoded-words. */
-function encodeHeaderValue(value) {
-    // A plain value that looks like an encoded-word is encoded too, so it reads back as written.
-    if (/^[\x20-\x7e]*$/.test(value) && !value.includes('=?'))
-        return value;
-    const words = [];
-    let chunk = [];
-    for (const char of value) {
-        const bytes = [...Buffer.from(char, 'utf8')];
-        if (chunk.length + bytes.length > WORD_BYTES) {
-            words.push(chunk);
-            chunk = [];
-        }
-        chunk.push(...bytes);
-    }
-    words.push(chunk);
-    return words.map((bytes) => `=?UTF-8?B?${Buffer.from(bytes).toString('base64')}?=`).join(' ');
-}
-/** The text of a metadata value, with any RFC 2047 encoded-words decoded. */
-function decodeHeaderValue(value) {
-    if (!value.includes('=?'))
-        return value;
-    let out = '';
-    let at = 0;
-    let pending;
-    const flush = () => {
-        if (pending)
-            out += decodeBytes(pending.charset, Buffer.concat(pending.bytes));
-        pending = undefined;
-    };
-    for (const match of value.matchAll(ENCODED_WORD)) {
-        const [word, rawCharset, encoding, text] = match;
-        const gap = value.slice(at, match.index);
-        // Whitespace between two encoded-words is not part of the text (RFC 2047, 6.2).
-        if (!(pending && /^\s*$/.test(gap))) {
-            flush();
-            out += gap;
-        }
-        const charset = rawCharset.toLowerCase().replace(/\*.*$/, ''); // drop an RFC 2231 language
-        const bytes = /^b$/i.test(encoding) ? Buffer.from(text, 'base64') : decodeQ(text);
-        // Adjacent words in one charset are joined before decoding: some encoders split a
-        // multi-byte character between two words.
-        if (pending && pending.charset !== charset)
-            flush();
-        pending ??= { charset, bytes: [] };
-        pending.bytes.push(bytes);
-        at = (match.index ?? 0) + word.length;
-    }
-    flush();
-    return out + value.slice(at);
-}
-function decodeQ(text) {
-    const bytes = [];
-    for (let i = 0; i < text.length; i++) {
-        const c = text[i];
-        if (c === '_')
-            bytes.push(0x20);
-        else if (c === '=' && /^[0-9a-f]{2}$/i.test(text.slice(i + 1, i + 3))) {
-            bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
-            i += 2;
-        }
-        else
-            bytes.push(c.charCodeAt(0));
-    }
-    return Buffer.from(bytes);
-}
-function decodeBytes(charset, bytes) {
-    try {
-        return new TextDecoder(charset).decode(bytes);
-    }
-    catch {
-        return new TextDecoder('utf-8').decode(bytes); // an unknown charset: UTF-8 is the likeliest
-    }
-}
-function headerSafe(meta) {
-    const safe = {};
-    for (const [key, value] of Object.entries(meta))
-        safe[key] = encodeHeaderValue(value);
-    return safe;
-}
-/**
- * The first non-empty value among the spellings of a field, in the contract's order:
- * `dg-x-y`, `dg_x_y`, `x_y`, `x-y`. Keys are compared lowercase (S3 lowercases them).
- */
-function readField(meta, field) {
-    const lower = {};
-    for (const [k, v] of Object.entries(meta))
-        lower[k.toLowerCase()] = v;
-    const snake = field.replace(/-/g, '_');
-    for (const key of [`dg-${field}`, `dg_${snake}`, snake, field]) {
-        const value = lower[key];
-        if (value !== undefined && value !== '')
-            return decodeHeaderValue(value);
-    }
-    return undefined;
-}
-function readSize(meta, field = 'file-size') {
-    const raw = readField(meta, field);
-    if (raw === undefined || !/^\d{1,15}$/.test(raw))
-        return undefined;
-    return Number(raw);
-}
-function readSha(meta, field) {
-    const raw = readField(meta, field)?.toLowerCase();
-    return raw !== undefined && /^[0-9a-f]{64}$/.test(raw) ? raw : undefined;
-}
-/**
- * Classifies a non-reference object by its metadata (docs/format.md, "Reading"). A decoded
- * value with control characters (a line break in `dg-ref-key`, an encoded-word that
- * decodes to one in `dg-file-sha256`) is flagged in `unsafe`: downloads refuse it.
- */
-function decodeObject(meta) {
-    const decoded = classifyObject(meta);
-    if (decoded.type === 'plain')
-        return decoded;
-    const archive = decoded.type === 'delta' ? Object.entries(decoded.archive ?? {}) : [];
-    const unsafe = [...Object.entries(decoded), ...archive].find(([, value]) => typeof value === 'string' && (0,text_safety/* hasControlChars */.jt)(value));
-    return unsafe ? { ...decoded, unsafe: FIELD_NAMES[unsafe[0]] ?? unsafe[0] } : decoded;
-}
-const FIELD_NAMES = {
-    sha256: 'dg-file-sha256',
-    originalName: 'dg-original-name',
-    refKey: 'dg-ref-key',
-    refSha256: 'dg-ref-sha256',
-    codec: 'dg-archive-codec',
-    format: 'dg-archive-format',
-    refView: 'dg-ref-view',
-};
-function classifyObject(meta) {
-    const sha256 = readField(meta, 'file-sha256')?.toLowerCase();
-    if (sha256 === undefined)
-        return { type: 'plain' };
-    const size = readSize(meta);
-    const originalName = readField(meta, 'original-name');
-    if (readField(meta, 'compression') === 'none') {
-        return { type: 'direct', sha256, size, originalName };
-    }
-    return {
-        type: 'delta',
-        sha256,
-        size,
-        originalName,
-        refKey: readField(meta, 'ref-key'),
-        refSha256: readField(meta, 'ref-sha256')?.toLowerCase(),
-        archive: readArchive(meta),
-    };
-}
-function readArchive(meta) {
-    const codec = readField(meta, 'archive-codec');
-    if (codec === undefined)
-        return undefined;
-    return {
-        codec,
-        format: readField(meta, 'archive-format') ?? '',
-        refView: readField(meta, 'ref-view') ?? 'raw',
-        expandedSize: readSize(meta, 'expanded-size'),
-        expandedSha256: readSha(meta, 'expanded-sha256'),
-        refViewSize: readSize(meta, 'ref-view-size'),
-        refViewSha256: readSha(meta, 'ref-view-sha256'),
-    };
-}
-/** The sha256 a reference.bin object declares for its bytes. */
-function referenceSha256(meta) {
-    return readField(meta, 'file-sha256')?.toLowerCase();
-}
-
+// EXTERNAL MODULE: ./src/core/metadata.ts
+var core_metadata = __nccwpck_require__(6530);
 // EXTERNAL MODULE: ./src/core/s3-url.ts
 var s3_url = __nccwpck_require__(2629);
 ;// CONCATENATED MODULE: ./src/core/progress.ts
@@ -48716,32 +50003,8 @@ async function inStep(progress, file, activity, totalBytes, work) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/core/two-forms.ts
-
-/**
- * The form reads use: the newer by LastModified. On a tie (S3 keeps whole seconds) or
- * when a time is unknown, `<name>`, which is what the reference CLI reads.
- */
-function formToRead(direct, delta) {
-    const directTime = direct.lastModified?.getTime();
-    const deltaTime = delta.lastModified?.getTime();
-    const deltaIsNewer = directTime !== undefined && deltaTime !== undefined && deltaTime > directTime;
-    return deltaIsNewer ? { read: delta, stale: direct } : { read: direct, stale: delta };
-}
-/** The warning for a name stored twice, naming the form that is read. */
-function twoFormsWarning(bucket, name, read, stale) {
-    return (`"${name}" is stored twice, as ${(0,s3_url/* formatS3Url */.L)(bucket, read)} and ${(0,s3_url/* formatS3Url */.L)(bucket, stale)}: ` +
-        `reading ${(0,s3_url/* formatS3Url */.L)(bucket, read)}, the newer. Delete the other to settle it ` +
-        `(another tool, such as the DeltaGlider CLI, left it behind)`);
-}
-/** Warns once per name of a listing that is stored twice. */
-function warnTwoForms(log, bucket, files) {
-    for (const file of files) {
-        if (file.staleKey)
-            log.warning(twoFormsWarning(bucket, file.name, file.key, file.staleKey));
-    }
-}
-
+// EXTERNAL MODULE: ./src/core/two-forms.ts
+var two_forms = __nccwpck_require__(7759);
 ;// CONCATENATED MODULE: ./src/core/delta-bounds.ts
 
 
@@ -48834,11 +50097,11 @@ class Downloader {
             storage.head(space.bucket, (0,delta_space/* directKey */.Rr)(space, name)),
             storage.head(space.bucket, (0,delta_space/* deltaKey */.MZ)(space, name)),
         ]);
-        const fetchDelta = (head) => this.fetchDelta(space, head, name, dest, keep).catch(needing(dest, sizeOf(decodeObject(head.metadata))));
+        const fetchDelta = (head) => this.fetchDelta(space, head, name, dest, keep).catch(needing(dest, sizeOf((0,core_metadata/* decodeObject */.gv)(head.metadata))));
         if (directHead && deltaHead) {
             // Stored in both forms (another tool left the older one): read the newer.
-            const { read, stale } = formToRead(directHead, deltaHead);
-            this.deps.log.warning(twoFormsWarning(space.bucket, name, read.key, stale.key));
+            const { read, stale } = (0,two_forms/* formToRead */.KN)(directHead, deltaHead);
+            this.deps.log.warning((0,two_forms/* twoFormsWarning */.mS)(space.bucket, name, read.key, stale.key));
             if (read === deltaHead)
                 return fetchDelta(deltaHead);
         }
@@ -48856,7 +50119,7 @@ class Downloader {
     /** A direct object (or a plain one no DeltaGlider wrote, passed through untouched). */
     async fetchDirect(bucket, head, name, dest, keep) {
         const { storage } = this.deps;
-        const decoded = decodeObject(head.metadata);
+        const decoded = (0,core_metadata/* decodeObject */.gv)(head.metadata);
         refuseUnsafeMetadata(bucket, head.key, decoded);
         const expected = decoded.type === 'plain' ? undefined : decoded.sha256;
         const { sha256 } = await this.place(dest, expected, head.key, keep, (partial) => inStep(this.deps.progress, name, 'downloading', head.size, (onProgress) => storage.download(bucket, head.key, partial, { onProgress })));
@@ -48872,7 +50135,7 @@ class Downloader {
     }
     async fetchDelta(space, head, name, dest, keep) {
         const { storage, differ, files, references } = this.deps;
-        const decoded = decodeObject(head.metadata);
+        const decoded = (0,core_metadata/* decodeObject */.gv)(head.metadata);
         refuseUnsafeMetadata(space.bucket, head.key, decoded);
         if (decoded.type !== 'delta') {
             // A `.delta` key without delta metadata is not ours to decode.
@@ -48916,7 +50179,7 @@ class Downloader {
     /** The source an archive-aware delta was encoded from: the reference as it saw it. */
     async archiveSource(key, archive, refSha, refPath) {
         const { archives } = this.deps;
-        if (archive.format !== ARCHIVE_FORMAT || !archives) {
+        if (archive.format !== core_metadata/* ARCHIVE_FORMAT */.nV || !archives) {
             throw new errors/* DeltaGliderError */.a9(`${key} is an archive-aware delta in format "${archive.format}", which this build cannot read`, 'Upgrade deltaglider/action (or the deltaglider CLI) to the version that wrote it', { code: 'unsupported-format', fields: { key } });
         }
         if (archive.refView === 'raw')
@@ -48934,7 +50197,7 @@ class Downloader {
     /** Legacy deltas may lack dg-ref-sha256: trust what the reference declares, still verified. */
     async declaredReferenceSha(bucket, refKey) {
         const head = await this.deps.storage.head(bucket, refKey);
-        const sha = head && referenceSha256(head.metadata);
+        const sha = head && (0,core_metadata/* referenceSha256 */.lE)(head.metadata);
         if (!sha) {
             throw new errors/* NotFoundError */.m_(`The reference ${(0,s3_url/* formatS3Url */.L)(bucket, refKey)} is missing or has no sha256 metadata`, 'Deltas against it cannot be rebuilt; restore the reference or re-upload the files');
         }
@@ -49043,10 +50306,10 @@ async function describeFile(storage, space, name) {
         storage.head(space.bucket, (0,delta_space/* deltaKey */.MZ)(space, name)),
     ]);
     // The form a download reads (two-forms.ts): the newer one when both exist.
-    const head = directHead && deltaHead ? formToRead(directHead, deltaHead).read : (directHead ?? deltaHead);
+    const head = directHead && deltaHead ? (0,two_forms/* formToRead */.KN)(directHead, deltaHead).read : (directHead ?? deltaHead);
     if (head) {
         const { key } = head;
-        const decoded = decodeObject(head.metadata);
+        const decoded = (0,core_metadata/* decodeObject */.gv)(head.metadata);
         if (decoded.type === 'plain') {
             return { name, key, kind: 'plain', originalBytes: head.size, storedBytes: head.size };
         }
@@ -49080,81 +50343,8 @@ function resultOf(file) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/core/lister.ts
-
-
-
-
-/** HEAD requests in flight while listing: metadata holds the original sizes. */
-const HEAD_CONCURRENCY = 8;
-/**
- * The logical files of a DeltaSpace as a user sees them: the reference hidden, `.delta`
- * stripped, original sizes from metadata. Only the space's own level is listed: a
- * deeper prefix is another DeltaSpace.
- */
-async function listSpace(storage, space) {
-    const prefix = (0,delta_space/* listingPrefix */.Lo)(space);
-    const direct = new Map();
-    const deltas = new Map();
-    for await (const object of storage.list(space.bucket, prefix)) {
-        const rest = object.key.slice(prefix.length);
-        if (rest === '' || rest.includes('/') || rest === delta_space/* REFERENCE_NAME */.Wo)
-            continue;
-        if (rest.endsWith(delta_space/* DELTA_SUFFIX */.BB))
-            deltas.set((0,delta_space/* stripDeltaSuffix */.C0)(rest), object);
-        else
-            direct.set(rest, object);
-    }
-    // A name stored in both forms lists as the one a download reads (two-forms.ts).
-    const entries = [...direct].map(([name, object]) => {
-        const delta = deltas.get(name);
-        if (!delta)
-            return [name, object, undefined];
-        const { read, stale } = formToRead(object, delta);
-        return [name, read, stale.key];
-    });
-    for (const [name, object] of deltas)
-        if (!direct.has(name))
-            entries.push([name, object, undefined]);
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return (0,map_limit/* mapLimit */.s)(entries, HEAD_CONCURRENCY, async ([name, object, staleKey]) => {
-        const file = await describeObject(storage, space, name, object);
-        return staleKey ? { ...file, staleKey } : file;
-    });
-}
-/** One listed object as a logical file: its metadata holds the original size. */
-async function describeObject(storage, space, name, object) {
-    const head = await storage.head(space.bucket, object.key);
-    const decoded = decodeObject(head?.metadata ?? {});
-    const storedBytes = head?.size ?? object.size;
-    // What downloads refuse (a control character, `..`), said where the name is listed.
-    const refused = (0,delta_space/* nameProblem */.rH)(name);
-    const nameProblem = refused ? `the name ${refused}` : undefined;
-    if (decoded.type === 'plain') {
-        return {
-            name,
-            key: object.key,
-            kind: 'plain',
-            originalBytes: storedBytes,
-            storedBytes,
-            ...(nameProblem ? { problem: nameProblem } : {}),
-        };
-    }
-    // A flagged value is not what it claims to be (a sha256 with a line break): not shown.
-    const problem = nameProblem ??
-        (decoded.unsafe ? `its ${decoded.unsafe} metadata contains control characters` : undefined);
-    return {
-        name,
-        key: object.key,
-        kind: decoded.type,
-        originalBytes: decoded.size ?? storedBytes,
-        storedBytes,
-        ...(decoded.unsafe ? {} : { sha256: decoded.sha256 }),
-        ...(problem ? { problem } : {}),
-        ...(decoded.type === 'delta' && decoded.archive ? { archiveAware: true } : {}),
-    };
-}
-
+// EXTERNAL MODULE: ./src/core/lister.ts
+var lister = __nccwpck_require__(7652);
 ;// CONCATENATED MODULE: ./src/core/download.ts
 
 
@@ -49185,7 +50375,7 @@ class Downloads {
      */
     async prepareDownloadAll(space, destDir, options = {}) {
         // Each download warns about its own name if stored twice: list without warning.
-        const listing = await listSpace(this.deps.storage, space);
+        const listing = await (0,lister/* listSpace */.P)(this.deps.storage, space);
         if (listing.length === 0) {
             throw new errors/* InputError */.dz(`${(0,delta_space/* formatSpace */.cZ)(space)} holds no files`, 'Check the S3 URL: a DeltaSpace URL ends with "/" and names the prefix the files were uploaded to', {
                 code: 'empty-space',
@@ -49265,7 +50455,7 @@ var references_sketch = __nccwpck_require__(1552);
 // no index to keep in step: the bucket is the index, so concurrent writers cannot
 // corrupt it and nothing needs rebuilding.
 /** HEADs in flight while reading a space's references. */
-const catalog_HEAD_CONCURRENCY = 8;
+const HEAD_CONCURRENCY = 8;
 /** Extra references read at most (the listing is untrusted: bound the HEADs it causes). */
 const MAX_LISTED_REFERENCES = 1000;
 /**
@@ -49276,7 +50466,7 @@ async function readReference(storage, bucket, key) {
     const head = await storage.head(bucket, key);
     if (!head)
         return { kind: 'missing' };
-    const sha256 = referenceSha256(head.metadata);
+    const sha256 = (0,core_metadata/* referenceSha256 */.lE)(head.metadata);
     if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256)) {
         throw new errors/* IntegrityError */.cs(`${(0,s3_url/* formatS3Url */.L)(bucket, key)} has no valid dg-file-sha256 metadata`, 'It was not written by DeltaGlider, or was changed behind it; move it away or store the files under another prefix', { code: 'foreign-reference', fields: { bucket, key } });
     }
@@ -49288,8 +50478,8 @@ async function isReferenceNow(storage, bucket, key, sha256) {
     return read?.kind === 'found' && read.sha256 === sha256;
 }
 function describeReference(key, root, read) {
-    const source = readField(read.head.metadata, 'source-name');
-    const sketch = (0,references_sketch/* decodeSketch */.jA)(readField(read.head.metadata, 'ref-sketch'));
+    const source = (0,core_metadata/* readField */.dR)(read.head.metadata, 'source-name');
+    const sketch = (0,references_sketch/* decodeSketch */.jA)((0,core_metadata/* readField */.dR)(read.head.metadata, 'ref-sketch'));
     return {
         key,
         sha256: read.sha256,
@@ -49297,7 +50487,7 @@ function describeReference(key, root, read) {
         root,
         ...(source ? { family: familyOf(source) } : {}),
         ...(sketch ? { sketch } : {}),
-        createdAt: readField(read.head.metadata, 'created-at') ?? '',
+        createdAt: (0,core_metadata/* readField */.dR)(read.head.metadata, 'created-at') ?? '',
     };
 }
 /** The space's references: `reference.bin` first (when there is one), then the extra ones. */
@@ -49308,7 +50498,7 @@ async function readSpaceReferences(storage, space) {
     if (root.kind === 'found')
         found.push(describeReference(rootKey, true, root));
     const keys = await extraReferenceKeys(storage, space);
-    const extras = await (0,map_limit/* mapLimit */.s)(keys, catalog_HEAD_CONCURRENCY, async (key) => {
+    const extras = await (0,map_limit/* mapLimit */.s)(keys, HEAD_CONCURRENCY, async (key) => {
         // One unreadable extra reference must not stop uploads: it is just not a candidate.
         const read = await readReference(storage, space.bucket, key).catch(() => undefined);
         return read?.kind === 'found' ? describeReference(key, false, read) : undefined;
@@ -49362,7 +50552,7 @@ async function removeFile(storage, log, space, name, options = {}) {
         if (!head)
             continue;
         targets.push(key);
-        const decoded = decodeObject(head.metadata);
+        const decoded = (0,core_metadata/* decodeObject */.gv)(head.metadata);
         if (key.endsWith(delta_space/* DELTA_SUFFIX */.BB) && decoded.type === 'delta' && decoded.refKey)
             usedReference = (0,delta_space/* referenceKeyFor */.Ow)(decoded.refKey);
     }
@@ -49410,7 +50600,7 @@ async function deltasLeft(storage, space, gone) {
 async function anyPointsAt(storage, bucket, keys, refKey) {
     const uses = await (0,map_limit/* mapLimit */.s)(keys, remover_HEAD_CONCURRENCY, async (key) => {
         const head = await storage.head(bucket, key);
-        const decoded = decodeObject(head?.metadata ?? {});
+        const decoded = (0,core_metadata/* decodeObject */.gv)(head?.metadata ?? {});
         if (!head)
             return false;
         // Not readable as a delta: keep the reference rather than risk breaking one.
@@ -49473,13 +50663,13 @@ async function classify(storage, bucket, object,
 siblings, log) {
     const head = await storage.head(bucket, object.key);
     const storedBytes = head?.size ?? object.size;
-    const decoded = decodeObject(head?.metadata ?? {});
+    const decoded = (0,core_metadata/* decodeObject */.gv)(head?.metadata ?? {});
     const fileName = baseName(object.key);
     if (!fileName.endsWith(delta_space/* DELTA_SUFFIX */.BB) || decoded.type !== 'delta') {
         const kind = decoded.type === 'plain' ? 'plain' : 'direct';
         // A direct object with a newer `.delta` of its name is not what reads return.
         const delta = siblings.get(fileName + delta_space/* DELTA_SUFFIX */.BB);
-        const stale = delta !== undefined && formToRead(object, delta).read === delta;
+        const stale = delta !== undefined && (0,two_forms/* formToRead */.KN)(object, delta).read === delta;
         return {
             kind,
             name: stale ? undefined : fileName,
@@ -49490,10 +50680,10 @@ siblings, log) {
     const name = (0,delta_space/* stripDeltaSuffix */.C0)(fileName);
     // A name stored in both forms counts once, as the form reads use (two-forms.ts).
     const direct = siblings.get(name);
-    const shadowed = direct !== undefined && formToRead(direct, object).read === direct;
+    const shadowed = direct !== undefined && (0,two_forms/* formToRead */.KN)(direct, object).read === direct;
     if (direct) {
         const [read, stale] = shadowed ? [direct.key, object.key] : [object.key, direct.key];
-        log.warning(twoFormsWarning(bucket, name, read, stale));
+        log.warning((0,two_forms/* twoFormsWarning */.mS)(bucket, name, read, stale));
     }
     if (decoded.size === undefined) {
         log.debug(`${object.key} has no dg-file-size; counting its stored size as its file size`);
@@ -49555,8 +50745,8 @@ class Inspection {
     }
     /** The logical files of a DeltaSpace; warns about names stored in two forms. */
     async list(space) {
-        const files = await listSpace(this.deps.storage, space);
-        warnTwoForms(this.deps.log, space.bucket, files);
+        const files = await (0,lister/* listSpace */.P)(this.deps.storage, space);
+        (0,two_forms/* warnTwoForms */.st)(this.deps.log, space.bucket, files);
         return files;
     }
     /** Totals for a bucket (`prefix` '') or everything under a prefix. */
@@ -49689,82 +50879,8 @@ function assertUniqueNames(paths) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/core/policy.ts
-// Which files are worth storing as deltas. A delta only pays when the file is large
-// enough and shares bytes with other versions; text, media and checksums rarely do, and
-// compressed content cannot be delta'd byte-exactly for the DeltaGlider CLI (docs/format.md,
-// "Deltas and integrity"), so those go direct.
-/** Below this size the fixed cost of a delta (and of a reference) is not worth it. */
-const MIN_DELTA_BYTES = 1024 * 1024;
-/** How many leading bytes `classify` looks at. */
-const SNIFF_BYTES = 8192;
-const CANDIDATE_EXTENSIONS = new Set('zip tar gz tgz bz2 xz 7z rar jar war ear apk aab ipa dmg pkg deb rpm iso img vhd vhdx vmdk qcow2 msi exe dll so dylib bin wasm whl nupkg'.split(' '));
-const DIRECT_EXTENSIONS = new Set([
-    'txt md rst json yaml yml toml xml html htm css csv tsv log ini cfg conf',
-    'jpg jpeg png gif webp svg ico bmp tif tiff mp3 mp4 m4a ogg wav flac mov avi mkv webm',
-    'sha1 sha256 sha512 md5 sig asc pem crt key pub',
-]
-    .join(' ')
-    .split(' '));
-function extensionOf(name) {
-    const dot = name.lastIndexOf('.');
-    return dot <= 0 ? '' : name.slice(dot + 1).toLowerCase();
-}
-/** Magic numbers that make xdelta3 (and the DeltaGlider CLI) transcode instead of diff. */
-function compressedFormat(head) {
-    const at = (i) => head[i];
-    if (at(0) === 0x1f && at(1) === 0x8b)
-        return 'gzip';
-    if (at(0) === 0x1f && at(1) === 0x9d)
-        return 'compress';
-    if (at(0) === 0x42 && at(1) === 0x5a && at(2) === 0x68)
-        return 'bzip2';
-    const xz = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
-    if (xz.every((b, i) => at(i) === b))
-        return 'xz';
-    return undefined;
-}
-/** Heuristic: no NUL byte and almost only printable characters means text. */
-function looksLikeText(head) {
-    if (head.length === 0)
-        return true;
-    let suspicious = 0;
-    for (const byte of head) {
-        if (byte === 0)
-            return false;
-        const control = byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d;
-        if (control || byte === 0x7f)
-            suspicious++;
-    }
-    return suspicious / head.length < 0.02;
-}
-/**
- * Decides whether a file is a delta candidate, from its name, its size and its first
- * `SNIFF_BYTES` bytes.
- */
-function policy_classify(name, size, head, minDeltaBytes = MIN_DELTA_BYTES) {
-    if (size < minDeltaBytes) {
-        return { eligible: false, reason: `smaller than ${minDeltaBytes} bytes` };
-    }
-    const compressed = compressedFormat(head);
-    if (compressed) {
-        return {
-            eligible: false,
-            reason: `${compressed}-compressed content (the DeltaGlider CLI cannot rebuild it byte-exact from a delta)`,
-        };
-    }
-    const ext = extensionOf(name);
-    if (CANDIDATE_EXTENSIONS.has(ext))
-        return { eligible: true };
-    if (DIRECT_EXTENSIONS.has(ext)) {
-        return { eligible: false, reason: `.${ext} files rarely share bytes between versions` };
-    }
-    if (looksLikeText(head)) {
-        return { eligible: false, reason: 'text content' };
-    }
-    return { eligible: true };
-}
-
+// EXTERNAL MODULE: ./src/core/policy.ts
+var policy = __nccwpck_require__(2721);
 // EXTERNAL MODULE: ./src/core/references/choose.ts
 var choose = __nccwpck_require__(6753);
 ;// CONCATENATED MODULE: ./src/core/upload/local-file.ts
@@ -49780,7 +50896,7 @@ function catalogKey(space) {
  */
 async function expandFile(deps, options, file) {
     const { archives, files, hasher, log } = deps;
-    const minBytes = options.minDeltaBytes ?? MIN_DELTA_BYTES;
+    const minBytes = options.minDeltaBytes ?? policy/* MIN_DELTA_BYTES */.AC;
     if (!options.archiveAware || !archives || file.size < minBytes)
         return undefined;
     const path = files.tempPath(`${file.name}.expanded`);
@@ -49861,7 +50977,7 @@ class ReferenceCreator {
     }
     putReference(space, file, refKey, sketch) {
         const { storage, clock } = this.deps;
-        const metadata = encodeReference({
+        const metadata = (0,core_metadata/* encodeReference */.YN)({
             sourceName: file.name,
             sha256: file.sha256,
             createdAt: clock.now(),
@@ -49876,7 +50992,7 @@ class ReferenceCreator {
         if (!(await this.stillReference(space, file, refKey)))
             return LOST_RACE;
         await references.adopt(file.path, file.sha256);
-        const zeroDiff = await this.deltas.encodeAndPut(space, file, file.path, ref, ZERO_DIFF_NOTE);
+        const zeroDiff = await this.deltas.encodeAndPut(space, file, file.path, ref, core_metadata/* ZERO_DIFF_NOTE */.QX);
         // Checked again after the zero-diff delta is written: a racer that overwrote the
         // reference meanwhile would leave that delta pointing at bytes no longer stored,
         // and the delta against the winner written next replaces it.
@@ -49999,7 +51115,7 @@ class DeltaWriter {
         const skip = note === undefined && this.overMaxRatio(file, size, archive?.targetSize);
         if (skip)
             return { key, size, skipped: true };
-        const meta = encodeDelta({
+        const meta = (0,core_metadata/* encodeDelta */.xb)({
             originalName: file.name,
             sha256: file.sha256,
             size: file.size,
@@ -50059,7 +51175,7 @@ class DirectWriter {
     async putDirect(space, file) {
         const { storage, clock } = this.deps;
         const key = (0,delta_space/* directKey */.Rr)(space, file.name);
-        const meta = encodeDirect({
+        const meta = (0,core_metadata/* encodeDirect */.CD)({
             originalName: file.name,
             sha256: file.sha256,
             size: file.size,
@@ -50309,7 +51425,7 @@ class Uploader {
         (0,delta_space/* assertValidName */.QB)(name);
         const { files, hasher, log } = this.deps;
         const size = await files.size(path);
-        const head = await files.readHead(path, SNIFF_BYTES);
+        const head = await files.readHead(path, policy/* SNIFF_BYTES */.dD);
         const file = { path, name, size, sha256: await hasher.sha256File(path) };
         const unchanged = await this.findUnchanged(space, file);
         if (unchanged) {
@@ -50330,7 +51446,7 @@ class Uploader {
         const { name } = file;
         const eligibility = file.expanded
             ? { eligible: true }
-            : policy_classify(name, file.size, head, this.options.minDeltaBytes);
+            : (0,policy/* classify */.L8)(name, file.size, head, this.options.minDeltaBytes);
         if (!eligibility.eligible) {
             log.info(`${name}: stored direct (${eligibility.reason})`);
             return this.direct.putDirect(space, file);
@@ -50375,7 +51491,7 @@ class Uploader {
             const head = await storage.head(space.bucket, key);
             if (!head)
                 continue;
-            const decoded = decodeObject(head.metadata);
+            const decoded = (0,core_metadata/* decodeObject */.gv)(head.metadata);
             if (decoded.type === 'plain' || decoded.sha256 !== file.sha256)
                 continue;
             // A delta whose reference has been replaced since cannot be rebuilt: store the file
@@ -50442,7 +51558,7 @@ class Verifier {
     }
     /** Verifies every logical file of a DeltaSpace, in listing order. */
     async verifyAll(space) {
-        const listing = await listSpace(this.deps.storage, space);
+        const listing = await (0,lister/* listSpace */.P)(this.deps.storage, space);
         if (listing.length === 0) {
             throw new errors/* InputError */.dz(`${(0,delta_space/* formatSpace */.cZ)(space)} holds no files`, 'Check the URL: a DeltaSpace URL ends with "/" and names the prefix the files were uploaded to');
         }
@@ -50459,7 +51575,7 @@ class Verifier {
             const head = await storage.head(space.bucket, key);
             if (!head)
                 continue;
-            const decoded = decodeObject(head.metadata);
+            const decoded = (0,core_metadata/* decodeObject */.gv)(head.metadata);
             return {
                 name,
                 key,
@@ -50633,7 +51749,7 @@ function defaultCacheRoot() {
     return (0,external_node_path_.join)(xdg, 'deltaglider', 'references');
 }
 function createEngine(options) {
-    const hasher = new Sha256Hasher();
+    const hasher = new sha256_hasher/* Sha256Hasher */.b();
     const scratchRoot = options.scratchRoot ?? process.env.RUNNER_TEMP ?? (0,external_node_os_.tmpdir)();
     const files = new local_files/* LocalFiles */.hD(scratchRoot, options.cleanup);
     const localCache = new FsReferenceCache(options.cacheRoot ?? defaultCacheRoot(), hasher, options.log, { maxBytes: options.cacheMaxBytes });
