@@ -165,6 +165,7 @@ describe('sync S3 LOCAL_DIR', () => {
     await put('rel/ok.txt', 'ok');
     await put('rel/../escape.txt', 'escaped');
     await put('rel/out/x.txt', 'through a link');
+    await put('rel/out/deeper/y.txt', 'a folder created through a link');
     const dest = join(work, `safe-${bucket}`, 'inner');
     const outside = join(work, `outside-${bucket}`);
     await mkdir(outside, { recursive: true });
@@ -178,6 +179,7 @@ describe('sync S3 LOCAL_DIR', () => {
     expect(run.err).toContain('leads outside');
     expect(existsSync(join(work, `safe-${bucket}`, 'escape.txt'))).toBe(false);
     expect(existsSync(join(outside, 'x.txt'))).toBe(false);
+    expect(existsSync(join(outside, 'deeper'))).toBe(false);
   });
 });
 

@@ -1,5 +1,5 @@
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { LoggerPort } from '../ports.js';
 
 // The local side of a sync: the regular files under a directory, by '/'-separated path
@@ -46,6 +46,17 @@ export async function insideRoot(root: string, dir: string): Promise<boolean> {
   return (
     realDir === realRoot || realDir.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)
   );
+}
+
+/** `dir` if it exists, else its nearest existing ancestor (links followed). */
+export async function deepestExisting(dir: string): Promise<string> {
+  let at = resolve(dir);
+  while (!(await stat(at).catch(() => undefined))) {
+    const up = dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  return at;
 }
 
 /** What is at `path` without following a final link. */

@@ -12,7 +12,7 @@ import { formatS3Url, parseS3Url } from '../core/s3-url.js';
 import { mapLimit } from '../core/util/map-limit.js';
 import type { Command } from './command.js';
 import { defineCommand, withSession, type CommandContext } from './command.js';
-import { insideRoot, listLocalTree, type LocalFile } from './local-tree.js';
+import { deepestExisting, insideRoot, listLocalTree, type LocalFile } from './local-tree.js';
 import { printJson, terminalText, type Io } from './output.js';
 import type { Session } from './session.js';
 
@@ -253,14 +253,15 @@ async function syncDown(
     const to = join(localRoot, ...entry.path.split('/'));
     const from = formatS3Url(source.space.bucket, source.file.key);
     if (!own.dryRun) {
-      await mkdir(dirname(to), { recursive: true });
-      // A folder inside LOCAL_DIR that links elsewhere must not receive the file.
-      if (!(await insideRoot(localRoot, dirname(to)))) {
+      // A folder inside LOCAL_DIR that links elsewhere must not receive the file, nor
+      // the folders below it: check the deepest existing one before creating any.
+      if (!(await insideRoot(localRoot, await deepestExisting(dirname(to))))) {
         throw new InputError(
           `${dirname(to)} leads outside ${localRoot} (a link)`,
           'Nothing more was written. Remove the link, or sync into another directory',
         );
       }
+      await mkdir(dirname(to), { recursive: true });
       await session.service.downloadTo(source.space, source.file.name, to, { overwrite: true });
     }
     done.copied.push({ from, to, reason });
