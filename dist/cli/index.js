@@ -37351,6 +37351,17 @@ async function insideRoot(root, dir) {
     const [realRoot, realDir] = [await (0,promises_.realpath)(root), await (0,promises_.realpath)(dir)];
     return (realDir === realRoot || realDir.startsWith(realRoot.endsWith(external_node_path_.sep) ? realRoot : realRoot + external_node_path_.sep));
 }
+/** `dir` if it exists, else its nearest existing ancestor (links followed). */
+async function deepestExisting(dir) {
+    let at = (0,external_node_path_.resolve)(dir);
+    while (!(await (0,promises_.stat)(at).catch(() => undefined))) {
+        const up = (0,external_node_path_.dirname)(at);
+        if (up === at)
+            break;
+        at = up;
+    }
+    return at;
+}
 /** What is at `path` without following a final link. */
 async function isDirectory(path) {
     return (await lstat(resolve(path)).catch(() => undefined))?.isDirectory() ?? false;
@@ -37558,11 +37569,12 @@ async function syncDown(context, session, localRoot, root) {
         const to = (0,external_node_path_.join)(localRoot, ...entry.path.split('/'));
         const from = (0,s3_url/* formatS3Url */.L)(source.space.bucket, source.file.key);
         if (!own.dryRun) {
-            await (0,promises_.mkdir)((0,external_node_path_.dirname)(to), { recursive: true });
-            // A folder inside LOCAL_DIR that links elsewhere must not receive the file.
-            if (!(await insideRoot(localRoot, (0,external_node_path_.dirname)(to)))) {
+            // A folder inside LOCAL_DIR that links elsewhere must not receive the file, nor
+            // the folders below it: check the deepest existing one before creating any.
+            if (!(await insideRoot(localRoot, await deepestExisting((0,external_node_path_.dirname)(to))))) {
                 throw new errors/* InputError */.dz(`${(0,external_node_path_.dirname)(to)} leads outside ${localRoot} (a link)`, 'Nothing more was written. Remove the link, or sync into another directory');
             }
+            await (0,promises_.mkdir)((0,external_node_path_.dirname)(to), { recursive: true });
             await session.service.downloadTo(source.space, source.file.name, to, { overwrite: true });
         }
         done.copied.push({ from, to, reason });
