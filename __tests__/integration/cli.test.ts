@@ -613,15 +613,25 @@ describe('buckets written by others', () => {
 
 describe('usage', () => {
   it('answers --help for every command, and refuses unknown commands and options', async () => {
-    for (const command of ['cp', 'ls', 'rm', 'verify', 'stats', 'doctor']) {
+    for (const command of [
+      'cp',
+      'ls',
+      'rm',
+      'verify',
+      'stats',
+      'doctor',
+      'sync',
+      'migrate',
+      'purge',
+    ]) {
       const help = await dg(command, '--help');
       expect(help.code).toBe(0);
       expect(help.out).toMatch(new RegExp(`^Usage: deltaglider ${command} `));
       expect(help.out).toContain('--endpoint-url');
     }
-    const unknown = await dg('sync', 'a', 'b');
+    const unknown = await dg('mirror', 'a', 'b');
     expect(unknown.code).toBe(1);
-    expect(unknown.err).toMatch(/^deltaglider: unknown command "sync"/);
+    expect(unknown.err).toMatch(/^deltaglider: unknown command "mirror"/);
     const option = await dg('ls', '--bogus', 's3://bkt/');
     expect(option).toMatchObject({ code: 1, out: '' });
     expect(option.err).toBe(
