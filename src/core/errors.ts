@@ -207,7 +207,8 @@ export const ownHint: HintFor = () => undefined;
 /** The message of any thrown value, with the hint `hints` give it (the shells' printer). */
 export function describeError(error: unknown, hints?: ShellHints): string {
   if (error instanceof DeltaGliderError) {
-    return joinHint(error.message, hints?.[error.code](error) ?? error.hint);
+    // `?.(`: the printer must never throw, even for a code a map lacks at run time.
+    return joinHint(error.message, hints?.[error.code]?.(error) ?? error.hint);
   }
   if (error instanceof Error) return error.message;
   return String(error);
