@@ -39586,7 +39586,8 @@ const ownHint = () => undefined;
 /** The message of any thrown value, with the hint `hints` give it (the shells' printer). */
 function describeError(error, hints) {
     if (error instanceof DeltaGliderError) {
-        return joinHint(error.message, hints?.[error.code](error) ?? error.hint);
+        // `?.(`: the printer must never throw, even for a code a map lacks at run time.
+        return joinHint(error.message, hints?.[error.code]?.(error) ?? error.hint);
     }
     if (error instanceof Error)
         return error.message;
