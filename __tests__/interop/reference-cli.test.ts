@@ -165,8 +165,10 @@ describeOracle('the reference CLI writes, we read', () => {
     // gzip/bzip2/xz and must be recompressed on decode (app-header.ts).
     const bucket = await server.createBucket();
     const families = await compressedVersions();
-    // One DeltaSpace per format: independent, so uploaded side by side.
-    await Promise.all(families.map(([prefix, names]) => theyUpload(bucket, prefix, names)));
+    // One after the other: the reference CLI names its scratch file after the input minus
+    // its last extension (data-1.bin.encrypted.tmp beside data-1.bin.gz and .xz alike), so
+    // side-by-side uploads from one folder race on that file.
+    for (const [prefix, names] of families) await theyUpload(bucket, prefix, names);
 
     const out = join(work, 'ours-compressed');
     ok(await runOurs(server.endpoint, ['cp', '-r', `s3://${bucket}/`, out]), 'our cp -r');
