@@ -7,13 +7,9 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { sha256File, writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
-import {
-  newJob,
-  runAction,
-  type ActionRun,
-  type SimulatedJob,
-} from '../../scripts/lib/run-action.mjs';
+import { newJob, runAction, type SimulatedJob } from '../../scripts/lib/run-action.mjs';
 import { bundleInputs, closeBundleJob, openBundleJob } from '../helpers/bundle-job.js';
+import { expectOneError } from '../helpers/bundle-suite.js';
 import type { S3TestServer } from '../helpers/s3-server.js';
 
 const MIB = 1024 * 1024;
@@ -31,12 +27,7 @@ afterAll(() => closeBundleJob({ server, raw, job }));
 
 const inputs = (extra: Record<string, string>) => bundleInputs(server, extra);
 
-function oneError(run: ActionRun): string {
-  expect(run.code).toBe(1);
-  const errors = run.stdout.split('\n').filter((line) => line.startsWith('::error::'));
-  expect(errors).toHaveLength(1);
-  return errors[0]!;
-}
+const oneError = expectOneError;
 
 let counter = 0;
 async function freshDir(name: string): Promise<string> {
