@@ -2,14 +2,13 @@
 // job summary. Through the built bundle against moto: such text never starts a workflow
 // command of its own, never leaves its summary table cell, and downloads refuse objects
 // whose metadata holds control characters with one clear error, writing nothing.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { runAction, type ActionRun, type SimulatedJob } from '../../scripts/lib/run-action.mjs';
-import { closeBundleJob, openBundleJob } from '../helpers/bundle-job.js';
-import type { S3TestServer } from '../helpers/s3-server.js';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { ActionRun } from '../../scripts/lib/run-action.mjs';
+import { useBundleSuite } from '../helpers/bundle-suite.js';
 
 const SHA = 'a'.repeat(64);
 /** A value as RFC 2047 carries it in a header: decoded, it holds the line breaks. */
@@ -26,16 +25,12 @@ const HOSTILE_KEYS = [
   '::notice::INJECTED from a key that starts the line',
 ];
 
-let server: S3TestServer;
-let bucket: string;
-let raw: S3Client;
-let job: SimulatedJob;
+const suite = useBundleSuite();
 
 beforeAll(async () => {
-  ({ server, bucket, raw, job } = await openBundleJob());
   const put = (key: string, metadata: Record<string, string> = {}) =>
-    raw.send(
-      new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'hostile', Metadata: metadata }),
+    suite.raw.send(
+      new PutObjectCommand({ Bucket: suite.bucket, Key: key, Body: 'hostile', Metadata: metadata }),
     );
   for (const name of HOSTILE_KEYS) await put(`space/${name}`);
   await put('space/sha.bin', {
@@ -51,24 +46,19 @@ beforeAll(async () => {
   });
 }, 60_000);
 
-afterAll(() => closeBundleJob({ server, raw, job }));
-
 function run(inputs: Record<string, string>): Promise<ActionRun> {
-  return runAction(
-    'main',
-    { 'endpoint-url': server.endpoint, region: 'us-east-1', comment: 'never', ...inputs },
-    { runner: job, env: { RUNNER_DEBUG: '1' } },
-  );
+  // The summary is on: its table cells are under test.
+  return suite.run({ summary: 'true', ...inputs }, { env: { RUNNER_DEBUG: '1' } });
 }
 
 /** Lines as the runner splits them: CR, LF and CRLF all end a line. */
 const lines = (text: string) => text.split(/\r\n|\r|\n/);
 
-/** Workflow commands start only from the action's own calls, never from bucket text. */
+/** Workflow commands start only from the action's own calls, never from suite.bucket text. */
 function expectNoInjectedCommand(result: ActionRun): void {
   const commands = lines(result.stdout).filter((line) => /^\s*::/.test(line));
   for (const line of commands) {
-    // What @actions/core prints: a plain command name, no properties of the bucket's.
+    // What @actions/core prints: a plain command name, no properties of the suite.bucket's.
     expect(line).toMatch(/^::(debug|notice|warning|error|group|endgroup|add-mask)::/);
     expect(line).not.toMatch(/^::[a-z-]+::INJECTED/);
   }
@@ -94,7 +84,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 describe('hostile keys and metadata', () => {
   it('list: names and flagged metadata stay on one line and in their cells', async () => {
-    const result = await run({ command: 'list', 's3-url': `s3://${bucket}/space/` });
+    const result = await run({ command: 'list', 's3-url': `s3://${suite.bucket}/space/` });
     expect(result.code).toBe(0);
     expectNoInjectedCommand(result);
     // Shown escaped, each on the line of the file it belongs to.
@@ -120,7 +110,7 @@ describe('hostile keys and metadata', () => {
   });
 
   it('verify: flagged objects fail without being read, and the log stays ours', async () => {
-    const result = await run({ command: 'verify', 's3-url': `s3://${bucket}/space/` });
+    const result = await run({ command: 'verify', 's3-url': `s3://${suite.bucket}/space/` });
     expect(result.code).toBe(1);
     expectNoInjectedCommand(result);
     expect(result.outputs.failed).toBe('5');
@@ -132,12 +122,12 @@ describe('hostile keys and metadata', () => {
     ['sha.bin', 'dg-file-sha256'],
     ['ref.bin', 'dg-ref-key'],
   ])('download of %s is refused with one clear error', async (name, field) => {
-    const dest = join(job.dir, `dest-${name}`);
+    const dest = join(suite.job.dir, `dest-${name}`);
     await mkdir(dest, { recursive: true });
     const result = await run({
       command: 'download',
       path: dest,
-      's3-url': `s3://${bucket}/space/${name}`,
+      's3-url': `s3://${suite.bucket}/space/${name}`,
     });
     expect(result.code).toBe(1);
     expectNoInjectedCommand(result);
@@ -148,12 +138,12 @@ describe('hostile keys and metadata', () => {
   });
 
   it('download of the whole space refuses it, quoting the names escaped', async () => {
-    const dest = join(job.dir, 'dest-all');
+    const dest = join(suite.job.dir, 'dest-all');
     await mkdir(dest, { recursive: true });
     const result = await run({
       command: 'download',
       path: dest,
-      's3-url': `s3://${bucket}/space/`,
+      's3-url': `s3://${suite.bucket}/space/`,
     });
     expect(result.code).toBe(1);
     expectNoInjectedCommand(result);

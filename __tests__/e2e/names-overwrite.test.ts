@@ -2,49 +2,30 @@
 // destinations that already hold files: long names round-trip (temporary names never
 // lengthen them), a name the disk cannot hold fails before anything is written, and a
 // download never silently replaces a file with other bytes.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { sha256File, writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
-import { newJob, runAction, type SimulatedJob } from '../../scripts/lib/run-action.mjs';
-import { bundleInputs, closeBundleJob, openBundleJob } from '../helpers/bundle-job.js';
-import { expectOneError } from '../helpers/bundle-suite.js';
-import type { S3TestServer } from '../helpers/s3-server.js';
+import { newJob } from '../../scripts/lib/run-action.mjs';
+import { expectOneError, useBundleSuite } from '../helpers/bundle-suite.js';
 
 const MIB = 1024 * 1024;
 
-let server: S3TestServer;
-let bucket: string;
-let raw: S3Client;
-let job: SimulatedJob;
-
-beforeAll(async () => {
-  ({ server, bucket, raw, job } = await openBundleJob());
-}, 60_000);
-
-afterAll(() => closeBundleJob({ server, raw, job }));
-
-const inputs = (extra: Record<string, string>) => bundleInputs(server, extra);
+const suite = useBundleSuite();
 
 const oneError = expectOneError;
 
 let counter = 0;
 async function freshDir(name: string): Promise<string> {
-  const dir = join(job.dir, `${name}-${++counter}`);
+  const dir = join(suite.job.dir, `${name}-${++counter}`);
   await mkdir(dir, { recursive: true });
   return dir;
 }
 
 async function upload(files: string[], prefix: string): Promise<void> {
   for (const file of files) {
-    const run = await runAction(
-      'main',
-      inputs({ path: file, 's3-url': `s3://${bucket}/${prefix}/` }),
-      {
-        runner: job,
-      },
-    );
+    const run = await suite.run({ path: file, 's3-url': `s3://${suite.bucket}/${prefix}/` });
     expect({ file, code: run.code, stdout: run.code === 0 ? '' : run.stdout }).toEqual({
       file,
       code: 0,
@@ -63,11 +44,11 @@ describe('long names', () => {
     await upload([v1, long], 'long');
 
     const dest = await freshDir('long-dest');
-    const down = await runAction(
-      'main',
-      inputs({ command: 'download', path: dest, 's3-url': `s3://${bucket}/long/` }),
-      { runner: job },
-    );
+    const down = await suite.run({
+      command: 'download',
+      path: dest,
+      's3-url': `s3://${suite.bucket}/long/`,
+    });
     expect(down.code).toBe(0);
     // Both are deltas: app.bin against itself (it became the reference), the long one too.
     expect(JSON.parse(down.outputs.results!).map((r: { kind: string }) => r.kind)).toEqual([
@@ -80,17 +61,16 @@ describe('long names', () => {
   it('a name the file system cannot hold fails before anything is written', async () => {
     const tooLong = `${'x'.repeat(300)}.bin`;
     for (const name of ['a.txt', tooLong]) {
-      await raw.send(new PutObjectCommand({ Bucket: bucket, Key: `toolong/${name}`, Body: 'x' }));
+      await suite.raw.send(
+        new PutObjectCommand({ Bucket: suite.bucket, Key: `toolong/${name}`, Body: 'x' }),
+      );
     }
     const dest = await freshDir('toolong-dest');
-    for (const url of [`s3://${bucket}/toolong/`, `s3://${bucket}/toolong/${tooLong}`]) {
-      const run = await runAction(
-        'main',
-        inputs({ command: 'download', path: dest, 's3-url': url }),
-        {
-          runner: job,
-        },
-      );
+    for (const url of [
+      `s3://${suite.bucket}/toolong/`,
+      `s3://${suite.bucket}/toolong/${tooLong}`,
+    ]) {
+      const run = await suite.run({ command: 'download', path: dest, 's3-url': url });
       expect(oneError(run)).toMatch(
         new RegExp(
           `^::error::Cannot write ${dest}/x{300}\\.bin: file name too long for this file system ` +
@@ -113,12 +93,11 @@ describe('overwrite', () => {
   }, 60_000);
 
   it('is off by default: a different file in the workspace is an error and nothing is written', async () => {
-    const fresh = await newJob(job.dir);
+    const fresh = await newJob(suite.job.dir);
     await writeFile(join(fresh.workspace, '.npmrc'), 'mine\n');
     // The default path: the workspace.
-    const run = await runAction(
-      'main',
-      inputs({ command: 'download', 's3-url': `s3://${bucket}/ow/` }),
+    const run = await suite.run(
+      { command: 'download', 's3-url': `s3://${suite.bucket}/ow/` },
       { runner: fresh },
     );
     expect(oneError(run)).toBe(
@@ -128,9 +107,8 @@ describe('overwrite', () => {
     expect(await readdir(fresh.workspace)).toEqual(['.npmrc']);
     expect(await readFile(join(fresh.workspace, '.npmrc'), 'utf8')).toBe('mine\n');
 
-    const single = await runAction(
-      'main',
-      inputs({ command: 'download', 's3-url': `s3://${bucket}/ow/.npmrc` }),
+    const single = await suite.run(
+      { command: 'download', 's3-url': `s3://${suite.bucket}/ow/.npmrc` },
       { runner: fresh },
     );
     expect(oneError(single)).toMatch(/A file already exists with other content: .*\/\.npmrc\./);
@@ -140,11 +118,11 @@ describe('overwrite', () => {
   it('a file already identical counts as downloaded', async () => {
     const dest = await freshDir('ow-same');
     await writeFile(join(dest, '.npmrc'), 'registry=https://registry.example/\n');
-    const run = await runAction(
-      'main',
-      inputs({ command: 'download', path: dest, 's3-url': `s3://${bucket}/ow/` }),
-      { runner: job },
-    );
+    const run = await suite.run({
+      command: 'download',
+      path: dest,
+      's3-url': `s3://${suite.bucket}/ow/`,
+    });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.outputs.results!).map((r: { name: string }) => r.name)).toEqual([
       '.npmrc',
@@ -156,16 +134,12 @@ describe('overwrite', () => {
   it('overwrite: true replaces it', async () => {
     const dest = await freshDir('ow-true');
     await writeFile(join(dest, '.npmrc'), 'mine\n');
-    const run = await runAction(
-      'main',
-      inputs({
-        command: 'download',
-        path: dest,
-        's3-url': `s3://${bucket}/ow/`,
-        overwrite: 'true',
-      }),
-      { runner: job },
-    );
+    const run = await suite.run({
+      command: 'download',
+      path: dest,
+      's3-url': `s3://${suite.bucket}/ow/`,
+      overwrite: 'true',
+    });
     expect(run.code).toBe(0);
     expect(await readFile(join(dest, '.npmrc'), 'utf8')).toBe(
       'registry=https://registry.example/\n',

@@ -2,39 +2,27 @@
 // delta or reference must not become gigabytes on the runner. Each is one `::error::`
 // line and nothing written; a hostile archive at upload is stored without expansion,
 // with one notice.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createHash, randomBytes } from 'node:crypto';
-import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { runAction, type ActionRun, type SimulatedJob } from '../../scripts/lib/run-action.mjs';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { ActionRun } from '../../scripts/lib/run-action.mjs';
 import { encodeDelta, encodeReference, type ArchiveFields } from '../../src/core/metadata.js';
-import { bundleInputs, closeBundleJob, openBundleJob } from '../helpers/bundle-job.js';
-import type { S3TestServer } from '../helpers/s3-server.js';
+import { useBundleSuite } from '../helpers/bundle-suite.js';
 
 const MIB = 1024 * 1024;
 
-let server: S3TestServer;
-let bucket: string;
-let raw: S3Client;
-let job: SimulatedJob;
-
-beforeAll(async () => {
-  ({ server, bucket, raw, job } = await openBundleJob());
-}, 60_000);
-
-afterAll(() => closeBundleJob({ server, raw, job }));
-
-const inputs = (extra: Record<string, string>) => bundleInputs(server, extra);
+const suite = useBundleSuite();
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 async function put(key: string, body: Buffer, metadata: Record<string, string>) {
-  await raw.send(
-    new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, Metadata: metadata }),
+  await suite.raw.send(
+    new PutObjectCommand({ Bucket: suite.bucket, Key: key, Body: body, Metadata: metadata }),
   );
 }
 
@@ -81,12 +69,12 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 /** Files in RUNNER_TEMP other than the reference cache: partial outputs, views, deltas. */
 async function scratchLeft(): Promise<string[]> {
-  return (await filesUnder(job.temp)).filter((f) => !f.includes('/references/'));
+  return (await filesUnder(suite.job.temp)).filter((f) => !f.includes('/references/'));
 }
 
 let dirs = 0;
 async function freshDir(name: string): Promise<string> {
-  const dir = join(job.dir, `${name}-${++dirs}`);
+  const dir = join(suite.job.dir, `${name}-${++dirs}`);
   await mkdir(dir, { recursive: true });
   return dir;
 }
@@ -108,15 +96,15 @@ describe('a delta bomb (32 MiB of zeros in a few hundred bytes, dg-file-size 100
 
   it('download: stopped at dg-file-size, one error, nothing written', async () => {
     const dest = await freshDir('bomb-dest');
-    const run = await runAction(
-      'main',
-      inputs({ command: 'download', path: dest, 's3-url': `s3://${bucket}/bomb/app.bin` }),
-      { runner: job },
-    );
+    const run = await suite.run({
+      command: 'download',
+      path: dest,
+      's3-url': `s3://${suite.bucket}/bomb/app.bin`,
+    });
     expectCleanFailure(
       run,
       new RegExp(
-        `s3://${bucket}/bomb/app\\.bin\\.delta decodes to more than its recorded size ` +
+        `s3://${suite.bucket}/bomb/app\\.bin\\.delta decodes to more than its recorded size ` +
           `\\(dg-file-size: 1000 bytes\\); decoding was stopped\\. The object is corrupt or hostile`,
       ),
     );
@@ -125,11 +113,7 @@ describe('a delta bomb (32 MiB of zeros in a few hundred bytes, dg-file-size 100
   });
 
   it('verify: the file is FAILED for the same reason', async () => {
-    const run = await runAction(
-      'main',
-      inputs({ command: 'verify', 's3-url': `s3://${bucket}/bomb/` }),
-      { runner: job },
-    );
+    const run = await suite.run({ command: 'verify', 's3-url': `s3://${suite.bucket}/bomb/` });
     expect(run.code).toBe(1);
     expect(run.outputs.failed).toBe('1');
     expect(run.stdout).toMatch(
@@ -150,14 +134,14 @@ it('a delta without dg-file-size is refused', async () => {
   await put('nosize/app.bin.delta', await readFile(join(dir, 'delta')), meta);
   const dest = await freshDir('nosize-dest');
 
-  const run = await runAction(
-    'main',
-    inputs({ command: 'download', path: dest, 's3-url': `s3://${bucket}/nosize/app.bin` }),
-    { runner: job },
-  );
+  const run = await suite.run({
+    command: 'download',
+    path: dest,
+    's3-url': `s3://${suite.bucket}/nosize/app.bin`,
+  });
   expectCleanFailure(
     run,
-    new RegExp(`s3://${bucket}/nosize/app\\.bin\\.delta has no dg-file-size metadata`),
+    new RegExp(`s3://${suite.bucket}/nosize/app\\.bin\\.delta has no dg-file-size metadata`),
   );
   expect(await filesUnder(dest)).toEqual([]);
 });
@@ -180,11 +164,11 @@ it('a reference-view bomb stops at the view size the delta records', async () =>
   );
   const dest = await freshDir('viewbomb-dest');
 
-  const run = await runAction(
-    'main',
-    inputs({ command: 'download', path: dest, 's3-url': `s3://${bucket}/viewbomb/app.bin` }),
-    { runner: job },
-  );
+  const run = await suite.run({
+    command: 'download',
+    path: dest,
+    's3-url': `s3://${suite.bucket}/viewbomb/app.bin`,
+  });
   expectCleanFailure(
     run,
     /viewbomb\/app\.bin\.delta: The reference's archive-aware view passed 1000 bytes .*building it was stopped/,
@@ -200,15 +184,17 @@ it('a hostile .tgz at upload is stored without expansion, with one notice', asyn
   const noise = randomBytes(1.2 * MIB);
   await writeFile(file, gzipSync(Buffer.concat([Buffer.alloc(16 * MIB), noise])));
 
-  const run = await runAction('main', inputs({ path: file, 's3-url': `s3://${bucket}/zeros/` }), {
-    runner: job,
-    env: { DELTAGLIDER_ARCHIVE_MAX_BYTES: String(4 * MIB) },
-  });
+  const run = await suite.run(
+    { path: file, 's3-url': `s3://${suite.bucket}/zeros/` },
+    { env: { DELTAGLIDER_ARCHIVE_MAX_BYTES: String(4 * MIB) } },
+  );
   expect(run.code).toBe(0);
   const notices = run.stdout.split('\n').filter((l) => l.includes('without archive-aware'));
   expect(notices).toEqual([
     '::notice::zeros.tgz: stored without archive-aware expansion: its expanded content passed 4 MiB, the archive-aware budget for a file of its size',
   ]);
-  const listed = await raw.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'zeros/' }));
+  const listed = await suite.raw.send(
+    new ListObjectsV2Command({ Bucket: suite.bucket, Prefix: 'zeros/' }),
+  );
   expect((listed.Contents ?? []).map((o) => o.Key)).toEqual(['zeros/zeros.tgz']);
 });

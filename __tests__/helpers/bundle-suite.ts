@@ -1,18 +1,27 @@
 // One S3 server, bucket and simulated job for a whole e2e test file of the built action,
 // set up and torn down by jest; `run` runs the main step with test-server inputs.
 import { afterAll, beforeAll, expect } from '@jest/globals';
-import { runAction, type ActionRun } from '../../scripts/lib/run-action.mjs';
+import { runAction, type ActionRun, type SimulatedJob } from '../../scripts/lib/run-action.mjs';
 import { bundleInputs, closeBundleJob, openBundleJob, type BundleJob } from './bundle-job.js';
 
 export interface BundleSuite extends BundleJob {
-  run(extra: Record<string, string>): Promise<ActionRun>;
+  /** The main step with test-server inputs; `options` may replace the runner or add env. */
+  run(extra: Record<string, string>, options?: RunOptions): Promise<ActionRun>;
+  /** The test-server inputs plus `extra`, for runs that pass their own inputs. */
+  inputs(extra: Record<string, string>): Record<string, string>;
+}
+
+interface RunOptions {
+  runner?: SimulatedJob;
+  env?: Record<string, string>;
 }
 
 /** Call at the top of a test file; the fields are set once `beforeAll` has run. */
 export function useBundleSuite(): BundleSuite {
   const suite = {
-    run: (extra: Record<string, string>) =>
-      runAction('main', bundleInputs(suite.server, extra), { runner: suite.job }),
+    run: (extra: Record<string, string>, options: RunOptions = {}) =>
+      runAction('main', suite.inputs(extra), { runner: suite.job, ...options }),
+    inputs: (extra: Record<string, string>) => bundleInputs(suite.server, extra),
   } as BundleSuite;
   beforeAll(async () => {
     Object.assign(suite, await openBundleJob());
