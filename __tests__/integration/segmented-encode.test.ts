@@ -18,6 +18,7 @@ import { referenceCliAvailability, runReferenceCli } from '../helpers/reference-
 import { s3TestOptions, startS3Server } from '../helpers/s3-server.js';
 import { serviceOver } from '../helpers/service-fixture.js';
 import { skipNote } from '../helpers/skip-note.js';
+import type { FileResult } from '../../src/core/models.js';
 
 const run = promisify(execFile);
 const MIB = 1024 * 1024;
@@ -54,6 +55,36 @@ exec '${XDELTA3}' "$@"
   await chmod(path, 0o755);
   const runs = async () => (await readFile(log, 'utf8')).trim().split('\n');
   return { path, runs, failFlag, sleeper: join(state, 'sleeper') };
+}
+
+/**
+ * A DeltaService over a new bucket of the suite's server whose differ encodes in segments
+ * of 1 MiB with 3 workers through the named wrapper; `v1` is already uploaded to `rel/`.
+ */
+async function withSegmentedService(
+  name: string,
+  body: (context: {
+    xdelta3: Awaited<ReturnType<typeof wrapper>>;
+    bucket: string;
+    uploadV2: () => Promise<FileResult[]>;
+    scratch: string;
+  }) => Promise<void>,
+): Promise<void> {
+  const xdelta3 = await wrapper(name);
+  const bucket = await server.createBucket();
+  const storage = new S3Storage(s3TestOptions(server.endpoint));
+  const fixture = await serviceOver(storage, {
+    differ: new Xdelta3Differ({ binary: xdelta3.path, encodeWorkers: 3, segmentUnitBytes: MIB }),
+  });
+  try {
+    const space = { bucket, prefix: 'rel' };
+    await fixture.service.uploadAll([v1], space);
+    const uploadV2 = () => fixture.service.uploadAll([v2], space);
+    await body({ xdelta3, bucket, uploadV2, scratch: join(fixture.dir, 'scratch') });
+  } finally {
+    storage.close();
+    await fixture.cleanup();
+  }
 }
 
 beforeAll(async () => {
@@ -104,16 +135,8 @@ describe('segmented encode', () => {
       skipNote(availability.reason);
       return;
     }
-    const xdelta3 = await wrapper('oracle');
-    const bucket = await server.createBucket();
-    const storage = new S3Storage(s3TestOptions(server.endpoint));
-    const fixture = await serviceOver(storage, {
-      differ: new Xdelta3Differ({ binary: xdelta3.path, encodeWorkers: 3, segmentUnitBytes: MIB }),
-    });
-    try {
-      const space = { bucket, prefix: 'rel' };
-      await fixture.service.uploadAll([v1], space);
-      const [result] = await fixture.service.uploadAll([v2], space);
+    await withSegmentedService('oracle', async ({ xdelta3, bucket, uploadV2 }) => {
+      const [result] = await uploadV2();
       expect(result?.kind).toBe('delta');
       expect((await xdelta3.runs()).filter((r) => r.startsWith('-v -e -c')).length).toBe(6);
 
@@ -127,28 +150,15 @@ describe('segmented encode', () => {
       // The whole result on failure, so the oracle's stderr shows.
       expect(got).toMatchObject({ status: 0 });
       expect(await sha256File(join(out, 'app-2.zip'))).toBe(await sha256File(v2));
-    } finally {
-      storage.close();
-      await fixture.cleanup();
-    }
+    });
   });
 
   test('one failing segment fails the encode, kills the others, writes nothing and leaves no temp files', async () => {
-    const xdelta3 = await wrapper('failing');
-    const bucket = await server.createBucket();
-    const storage = new S3Storage(s3TestOptions(server.endpoint));
-    const fixture = await serviceOver(storage, {
-      differ: new Xdelta3Differ({ binary: xdelta3.path, encodeWorkers: 3, segmentUnitBytes: MIB }),
-    });
-    try {
-      const space = { bucket, prefix: 'rel' };
-      await fixture.service.uploadAll([v1], space);
+    await withSegmentedService('failing', async ({ xdelta3, bucket, uploadV2, scratch }) => {
       await writeFile(xdelta3.failFlag, '');
 
       const started = Date.now();
-      await expect(fixture.service.uploadAll([v2], space)).rejects.toThrow(
-        /exited with 3: segment failed on purpose/,
-      );
+      await expect(uploadV2()).rejects.toThrow(/exited with 3: segment failed on purpose/);
       // The sleeping segment was killed, not waited for (it sleeps 60 s).
       expect(Date.now() - started).toBeLessThan(30_000);
       const sleeper = Number(await readFile(xdelta3.sleeper, 'utf8'));
@@ -158,11 +168,8 @@ describe('segmented encode', () => {
       const keys = (listed.Contents ?? []).map((o) => o.Key).sort();
       expect(keys).toEqual(['rel/app-1.zip.delta', 'rel/reference.bin']);
       // The run's scratch directory (scratch/deltaglider-*) stays until dispose, empty.
-      const left = await readdir(join(fixture.dir, 'scratch'), { recursive: true });
+      const left = await readdir(scratch, { recursive: true });
       expect(left.filter((name) => name.includes('/'))).toEqual([]);
-    } finally {
-      storage.close();
-      await fixture.cleanup();
-    }
+    });
   });
 });
