@@ -3,70 +3,45 @@
 // the URL and its query as secrets first, so the runner hides them. This harness has no
 // runner: the raw values must appear in no line but their own `::add-mask::`, and the
 // masks must come before the download.
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { writeArtifact } from '../../scripts/lib/artifacts.mjs';
-import { newJob, runAction, type SimulatedJob } from '../../scripts/lib/run-action.mjs';
-import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
-import { startXdelta3Mirror, type ToolServer } from '../helpers/tool-server.js';
+import { runAction } from '../../scripts/lib/run-action.mjs';
+import { useXdelta3MirrorSuite } from '../helpers/mirror-suite.js';
 
-const bundle = new URL('../../dist/main/index.js', import.meta.url);
 const QUERY =
   'X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIADGPRESIGNED01%2F20261129%2Fus-east-1' +
   '%2Fs3%2Faws4_request&X-Amz-Expires=300&X-Amz-Signature=9f3c1e0d5b7a2c4e6f8091a2b3c4d5e6f70819';
 
-let server: S3TestServer;
-let tools: ToolServer;
-let job: SimulatedJob;
-let bucket: string;
-let archiveSha: string;
-/** A PATH with the tools tool-cache shells out to and no xdelta3: it must download. */
-let barePath: string;
-
-beforeAll(async () => {
-  if (!existsSync(bundle))
-    throw new Error('dist/main/index.js is missing: run `npm run build` first');
-  server = await startS3Server();
-  bucket = await server.createBucket();
-  job = await newJob();
-  ({ tools, archiveSha, barePath } = await startXdelta3Mirror(job.dir));
-}, 60_000);
-
-afterAll(async () => {
-  await server?.stop();
-  await tools?.close();
-  if (job) await rm(job.dir, { recursive: true, force: true });
-});
+const suite = useXdelta3MirrorSuite();
 
 it('a presigned xdelta3-url is masked before tool-cache logs the download', async () => {
-  const file = join(job.dir, 'app.bin');
+  const file = join(suite.job.dir, 'app.bin');
   await writeArtifact(file, 1024 * 1024, 7);
-  const url = `${tools.url('xdelta3.tar.gz')}?${QUERY}`;
+  const url = `${suite.tools.url('xdelta3.tar.gz')}?${QUERY}`;
   const run = await runAction(
     'main',
     {
-      'endpoint-url': server.endpoint,
+      'endpoint-url': suite.server.endpoint,
       region: 'us-east-1',
-      's3-url': `s3://${bucket}/presigned/`,
+      's3-url': `s3://${suite.bucket}/presigned/`,
       path: file,
       comment: 'never',
       'xdelta3-url': url,
-      'xdelta3-sha256': archiveSha,
+      'xdelta3-sha256': suite.archiveSha,
     },
     {
-      runner: job,
+      runner: suite.job,
       env: {
-        PATH: barePath,
-        RUNNER_TOOL_CACHE: join(job.dir, 'tool-cache'),
+        PATH: suite.barePath,
+        RUNNER_TOOL_CACHE: join(suite.job.dir, 'tool-cache'),
         RUNNER_DEBUG: '1',
       },
     },
   );
   expect(run.code).toBe(0);
   // The download did happen, with the query, and tool-cache logged at debug level.
-  expect(tools.requests).toContain('/xdelta3.tar.gz');
+  expect(suite.tools.requests).toContain('/xdelta3.tar.gz');
   expect(run.stdout).toMatch(/^::debug::/m);
 
   const lines = (run.stdout + '\n' + run.stderr).split('\n');
