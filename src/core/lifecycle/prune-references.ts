@@ -46,3 +46,14 @@ export async function referenceNeeds(
 export function isNeeded(needs: ReferenceNeeds, refKey: string): boolean {
   return needs.unknown.length > 0 || needs.needs.has(refKey);
 }
+
+/**
+ * Whether a delta may need the reference `refKey` as it was, with `sha256`: one made
+ * against it, a legacy one that does not record the sha256, or one that does not say.
+ * A delta made against a newer reference at that key (another writer made one after
+ * the prune deleted it) does not.
+ */
+export function needsVersion(needs: ReferenceNeeds, refKey: string, sha256: string): boolean {
+  const shas = needs.needs.get(refKey);
+  return needs.unknown.length > 0 || shas?.has(sha256) === true || shas?.has('') === true;
+}

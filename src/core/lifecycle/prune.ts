@@ -11,7 +11,7 @@ import { isReferenceNow, readReference } from '../references/catalog.js';
 import { formatS3Url } from '../s3-url.js';
 import { walkTree, type Directory } from '../tree.js';
 import { deltaKeysOf, planFiles, type PruneFile, type PruneRule } from './prune-plan.js';
-import { isNeeded, referenceNeeds } from './prune-references.js';
+import { isNeeded, needsVersion, referenceNeeds } from './prune-references.js';
 
 // `prune`: old versions out of a DeltaSpace, then the references no delta left needs.
 //
@@ -51,10 +51,15 @@ export interface PruneDeps {
   /** HEADs in flight. */
   concurrency: number;
   /**
-   * Runs once the references to delete are chosen and held, before they are deleted: a
-   * seam for tests to race a writer against the prune. Never set in the shells.
+   * Runs once the references to delete are chosen and held, just before they are deleted
+   * and just after, before the prune looks again: a seam for tests to race a writer
+   * against the prune at either moment. Never set in the shells.
    */
-  beforeReferenceDelete?: (space: DeltaSpace, keys: readonly string[]) => Promise<void>;
+  raceSeam?: (
+    moment: 'before-delete' | 'after-delete',
+    space: DeltaSpace,
+    keys: readonly string[],
+  ) => Promise<void>;
   onEvent?: (event: PruneEvent) => void;
 }
 
@@ -173,20 +178,16 @@ export class Pruner {
         const kept = await this.hold(space, key);
         if (kept) held.push(kept);
       }
-      await this.deps.beforeReferenceDelete?.(
-        space,
-        held.map((h) => h.key),
-      );
-      await this.deleteAll(
-        space,
-        held.map((h) => h.key),
-      );
+      const heldKeys = held.map((h) => h.key);
+      await this.deps.raceSeam?.('before-delete', space, heldKeys);
+      await this.deleteAll(space, heldKeys);
+      await this.deps.raceSeam?.('after-delete', space, heldKeys);
       const level = await readLevel(storage, space);
       const deltas = deltaKeysIn(level);
       this.deps.onEvent?.({ kind: 'checking-references', space, deltas: deltas.length });
       const needs = await referenceNeeds(storage, space, deltas, this.deps.concurrency);
       const restored: string[] = [];
-      for (const h of held.filter((h) => isNeeded(needs, h.key))) {
+      for (const h of held.filter((h) => needsVersion(needs, h.key, h.sha256))) {
         log.info(
           `A delta written during the prune needs ${formatS3Url(space.bucket, h.key)}: putting it back`,
         );
