@@ -306,4 +306,36 @@ describe('the prune command line', () => {
       spaces.map((s, i) => `${s.prefix}/x-2.${i}.bin`).sort(),
     );
   }, 120_000);
+
+  it('verify -r --shard I/N over N jobs checks every file exactly once', async () => {
+    const writer = await service();
+    const all: string[] = [];
+    for (const p of ['a', 'b', 'c', 'd', 'e/f']) {
+      const space = { bucket, prefix: `v/${p}` };
+      const paths = await writeVersions(
+        join(work, `${bucket}-v${all.length}`),
+        ['y-1.bin', 'y-2.bin'],
+        2048,
+        7,
+      );
+      for (const path of paths) {
+        const name = path.slice(path.lastIndexOf('/') + 1);
+        await writer.service.upload(path, space, name);
+        all.push(`s3://${bucket}/v/${p}/${name}`);
+      }
+    }
+    const seen: string[] = [];
+    for (const shard of [1, 2, 3]) {
+      const run = await dg('verify', '--json', '-r', '--shard', `${shard}/3`, `s3://${bucket}/v/`);
+      expect({
+        code: run.code,
+        err: run.err.replace(/^deltaglider: shard \d\/3 holds no .*\n$/, ''),
+      }).toEqual({ code: 0, err: '' });
+      for (const r of JSON.parse(run.out).results) seen.push(r.url);
+    }
+    expect(seen.sort()).toEqual(all.sort());
+    const refused = await dg('verify', '--shard', '1/2', `s3://${bucket}/v/a/y-1.bin`);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/--shard takes DeltaSpace URLs/);
+  }, 120_000);
 });
