@@ -264,6 +264,11 @@ describe('the prune command line', () => {
       expect(run.err).toMatch(message);
     }
     expect(await listKeys(raw, bucket, 'rel/')).toEqual(['rel/a-1.bin']);
+    const help = await dg('prune', '--help');
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(
+      /^Usage: deltaglider prune \(--keep-last N \| --older-than DURATION\)/,
+    );
   }, 60_000);
 
   it('prints what goes, and --shard I/N over N jobs prunes every DeltaSpace exactly once', async () => {

@@ -15,7 +15,9 @@ import { cliCleanup, type Session } from './session.js';
 import { ask } from './sync.js';
 
 interface PruneCliOptions {
-  rule: PruneRule;
+  /** Checked in run, so that `prune --help` answers without them. */
+  keepLast?: string;
+  olderThan?: string;
   dryRun: boolean;
   yes: boolean;
   recursive: boolean;
@@ -59,7 +61,8 @@ docs/cli.md). Without a terminal to confirm on, deleting needs --yes.`,
   --reference-grace DURATION
                         keep references younger than this (default 1h; 0s: none)`,
   readOwn: (values) => ({
-    rule: pruneRule(optionalString(values['keep-last']), optionalString(values['older-than'])),
+    keepLast: optionalString(values['keep-last']),
+    olderThan: optionalString(values['older-than']),
     dryRun: values.dryrun === true || values['dry-run'] === true,
     yes: values.yes === true,
     recursive: values.recursive === true,
@@ -77,6 +80,7 @@ docs/cli.md). Without a terminal to confirm on, deleting needs --yes.`,
   ],
   async run(context) {
     const { own, io } = context;
+    const rule = pruneRule(own.keepLast, own.olderThan);
     const roots = context.positionals.map((arg) => {
       const url = parseS3Url(arg);
       if (!url.isPrefix) {
@@ -102,7 +106,7 @@ docs/cli.md). Without a terminal to confirm on, deleting needs --yes.`,
       if (!own.yes && !own.dryRun) {
         const answer = await ask(
           io,
-          `Prune ${plural(spaces.length, 'DeltaSpace')} (${describeRule(own.rule)})? [y/N] `,
+          `Prune ${plural(spaces.length, 'DeltaSpace')} (${describeRule(rule)})? [y/N] `,
         );
         if (!/^y(es)?$/i.test(answer.trim()))
           throw new InputError('Nothing was changed: prune not confirmed');
@@ -120,7 +124,7 @@ docs/cli.md). Without a terminal to confirm on, deleting needs --yes.`,
         const results: SpacePruneResult[] = [];
         for (const space of spaces) {
           const [result] = await pruner.prune([space], {
-            rule: own.rule,
+            rule,
             dryRun: own.dryRun,
             now: new Date(),
             referenceGraceSeconds: own.graceSeconds,
