@@ -235,6 +235,34 @@ describe('prune racing a writer, after deleting and before looking again', () =>
   }, 180_000);
 });
 
+describe('prune stopped midway', () => {
+  it('between deleting references and looking again, puts every reference back', async () => {
+    const space = { bucket, prefix: 'rel' };
+    const files = await twoLines(space);
+    const before = await listKeys(raw, bucket, 'rel/');
+    const events: string[] = [];
+    const failing = pruner({
+      onEvent: (e) => events.push(e.kind === 'deleting' ? `deleting ${e.key}` : e.kind),
+      raceSeam: async (moment) => {
+        if (moment === 'after-delete') throw new Error('connection lost');
+      },
+    });
+    await expect(pruneKeepLast(space, 1, failing)).rejects.toThrow('connection lost');
+    expect(events).toContain('deleting rel/reference.bin');
+    expect(events[0]).toBe('space');
+    // The old files are gone (they went first); every reference is there again.
+    const left = await listKeys(raw, bucket, 'rel/');
+    expect(left).toContain('rel/reference.bin');
+    expect(left.filter((k) => k.endsWith('reference.bin'))).toEqual(
+      before.filter((k) => k.endsWith('reference.bin')),
+    );
+    await expectByteExact(space, files, ['tool-3.0.0-linux.bin', 'tool-3.0.0-mac.bin']);
+    // A re-run finishes the job.
+    const again = await pruneKeepLast(space, 1);
+    expect(again.removedReferences.map((r) => r.key)).toEqual(['rel/reference.bin']);
+  }, 180_000);
+});
+
 describe('the prune command line', () => {
   function dg(...args: string[]): Promise<CliRun> {
     return runCli(args, server.endpoint, join(work, 'cache', bucket));

@@ -9,9 +9,10 @@ import { DELTA_SUFFIX, formatSpace } from '../delta-space.js';
 import type { DeltaSpace } from '../models.js';
 import { isReferenceNow, readReference } from '../references/catalog.js';
 import { formatS3Url } from '../s3-url.js';
+import { mapLimit } from '../util/map-limit.js';
 import { walkTree, type Directory } from '../tree.js';
 import { deltaKeysOf, planFiles, type PruneFile, type PruneRule } from './prune-plan.js';
-import { isNeeded, needsVersion, referenceNeeds } from './prune-references.js';
+import { isNeeded, needsVersion, referenceNeeds, type ReferenceNeeds } from './prune-references.js';
 
 // `prune`: old versions out of a DeltaSpace, then the references no delta left needs.
 //
@@ -48,7 +49,7 @@ export interface PruneDeps {
   files: Pick<LocalFilesPort, 'tempPath' | 'remove'>;
   hasher: HasherPort;
   log: LoggerPort;
-  /** HEADs in flight. */
+  /** HEADs and DELETEs in flight. */
   concurrency: number;
   /**
    * Runs once the references to delete are chosen and held, just before they are deleted
@@ -171,7 +172,7 @@ export class Pruner {
 
   /** Deletes the references `keys`, looks again, and puts back any a delta now needs. */
   private async deleteReferences(space: DeltaSpace, keys: readonly string[]): Promise<string[]> {
-    const { storage, files, log } = this.deps;
+    const { storage, files } = this.deps;
     const held: Held[] = [];
     try {
       for (const key of keys) {
@@ -180,33 +181,43 @@ export class Pruner {
       }
       const heldKeys = held.map((h) => h.key);
       await this.deps.raceSeam?.('before-delete', space, heldKeys);
-      await this.deleteAll(space, heldKeys);
-      await this.deps.raceSeam?.('after-delete', space, heldKeys);
-      const level = await readLevel(storage, space);
-      const deltas = deltaKeysIn(level);
-      this.deps.onEvent?.({ kind: 'checking-references', space, deltas: deltas.length });
-      const needs = await referenceNeeds(storage, space, deltas, this.deps.concurrency);
+      let needs: ReferenceNeeds;
+      try {
+        await this.deleteAll(space, heldKeys);
+        await this.deps.raceSeam?.('after-delete', space, heldKeys);
+        const deltas = deltaKeysIn(await readLevel(storage, space));
+        this.deps.onEvent?.({ kind: 'checking-references', space, deltas: deltas.length });
+        needs = await referenceNeeds(storage, space, deltas, this.deps.concurrency);
+      } catch (error) {
+        // Stopped before it could look again: whether a delta needs them is unknown, so
+        // every reference held goes back (a re-run judges them again).
+        for (const h of held) await this.restore(space, h).catch(() => undefined);
+        throw error;
+      }
       const restored: string[] = [];
       for (const h of held.filter((h) => needsVersion(needs, h.key, h.sha256))) {
-        log.info(
+        this.deps.log.info(
           `A delta written during the prune needs ${formatS3Url(space.bucket, h.key)}: putting it back`,
         );
-        const outcome = await storage.upload(space.bucket, h.key, h.path, h.head.metadata, {
-          ifAbsent: true,
-        });
-        if (
-          outcome === 'exists' &&
-          !(await isReferenceNow(storage, space.bucket, h.key, h.sha256))
-        ) {
-          log.warning(
-            `${formatS3Url(space.bucket, h.key)} was replaced by another writer during the prune; deltas made against the old one no longer rebuild: upload them again (deltaglider verify ${formatSpace(space)} names them)`,
-          );
-        }
+        await this.restore(space, h);
         restored.push(h.key);
       }
       return restored;
     } finally {
       for (const h of held) await files.remove(h.path);
+    }
+  }
+
+  /** Puts a held reference back, never over one another writer made meanwhile. */
+  private async restore(space: DeltaSpace, h: Held): Promise<void> {
+    const { storage, log } = this.deps;
+    const outcome = await storage.upload(space.bucket, h.key, h.path, h.head.metadata, {
+      ifAbsent: true,
+    });
+    if (outcome === 'exists' && !(await isReferenceNow(storage, space.bucket, h.key, h.sha256))) {
+      log.warning(
+        `${formatS3Url(space.bucket, h.key)} was replaced by another writer during the prune; deltas made against the old one no longer rebuild: upload them again (deltaglider verify ${formatSpace(space)} names them)`,
+      );
     }
   }
 
@@ -229,12 +240,14 @@ export class Pruner {
     return { key, sha256, head: read.head, path };
   }
 
+  /** Deletes `keys`, `concurrency` at a time (their order does not matter: files, or references). */
   private async deleteAll(space: DeltaSpace, keys: readonly string[]): Promise<void> {
-    for (const [done, key] of keys.entries()) {
-      this.deps.onEvent?.({ kind: 'deleting', space, key, done, total: keys.length });
+    let done = 0;
+    await mapLimit(keys, this.deps.concurrency, async (key) => {
+      this.deps.onEvent?.({ kind: 'deleting', space, key, done: done++, total: keys.length });
       this.deps.log.info(`Deleting ${formatS3Url(space.bucket, key)}`);
       await this.deps.storage.delete(space.bucket, key);
-    }
+    });
   }
 }
 
