@@ -1,11 +1,10 @@
 // The action's `command: prune` (src/action/prune.ts) on the real engine against a real S3
 // server, its report rendered as main.ts renders it into the runner's files.
 import { jest } from '@jest/globals';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
 import { parseRunnerFile } from '../../scripts/lib/run-action.mjs';
 import type { ActionInputs } from '../../src/action/inputs.js';
 import { setOutputs } from '../../src/action/outputs.js';
@@ -18,40 +17,42 @@ import { createEngine, type Engine } from '../../src/engine.js';
 import { listKeys } from '../helpers/bucket.js';
 import { recordingLogger } from '../helpers/service-fixture.js';
 import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+import { writeVersions } from '../helpers/versions.js';
 
-let server: S3TestServer;
-let raw: ReturnType<typeof createS3Client>;
-let storage: S3Storage;
-let engine: Engine;
-let work: string;
-let bucket: string;
+/** One server, bucket and engine for the file; the runner's output files per test. */
+const ctx = {} as {
+  server: S3TestServer;
+  raw: ReturnType<typeof createS3Client>;
+  storage: S3Storage;
+  engine: Engine;
+  work: string;
+  bucket: string;
+  quiet: { mockRestore(): void };
+};
 const saved = { output: process.env.GITHUB_OUTPUT, summary: process.env.GITHUB_STEP_SUMMARY };
-let quiet: ReturnType<typeof jest.spyOn> | undefined;
 
 beforeAll(async () => {
-  quiet = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  server = await startS3Server();
-  raw = createS3Client(s3TestOptions(server.endpoint));
-  work = await mkdtemp(join(tmpdir(), 'dg-action-prune-'));
-  await mkdir(join(work, 'in'));
-  bucket = await server.createBucket();
-  storage = createS3Storage(s3TestOptions(server.endpoint));
-  engine = createEngine({
-    storage,
+  // The report prints through @actions/core (stdout): a green run stays quiet.
+  ctx.quiet = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  ctx.server = await startS3Server();
+  ctx.raw = createS3Client(s3TestOptions(ctx.server.endpoint));
+  ctx.work = await mkdtemp(join(tmpdir(), 'dg-action-prune-'));
+  ctx.bucket = await ctx.server.createBucket();
+  ctx.storage = createS3Storage(s3TestOptions(ctx.server.endpoint));
+  ctx.engine = createEngine({
+    storage: ctx.storage,
     log: recordingLogger(),
     xdelta3Binary: process.env.XDELTA3 ?? 'xdelta3',
     maxRatio: 0.5,
     concurrency: 2,
-    scratchRoot: work,
-    cacheRoot: join(work, 'cache'),
+    scratchRoot: ctx.work,
+    cacheRoot: join(ctx.work, 'cache'),
   });
-  const names = ['app-1.0.zip', 'app-1.1.zip', 'app-1.2.zip'].map((n) => join(work, 'in', n));
-  await writeArtifact(names[0]!, 2 * 1024 * 1024, 41);
-  await writeNextVersion(names[0]!, names[1]!, { seed: 42 });
-  await writeNextVersion(names[1]!, names[2]!, { seed: 43 });
-  await engine.service.uploadAll(names, { bucket, prefix: 'rel/app' });
-  process.env.GITHUB_OUTPUT = join(work, 'output');
-  process.env.GITHUB_STEP_SUMMARY = join(work, 'summary');
+  const names = ['app-1.0.zip', 'app-1.1.zip', 'app-1.2.zip'];
+  const paths = await writeVersions(join(ctx.work, 'in'), names, 2 * 1024 * 1024, 41);
+  await ctx.engine.service.uploadAll(paths, { bucket: ctx.bucket, prefix: 'rel/app' });
+  process.env.GITHUB_OUTPUT = join(ctx.work, 'output');
+  process.env.GITHUB_STEP_SUMMARY = join(ctx.work, 'summary');
 }, 60_000);
 
 beforeEach(async () => {
@@ -60,20 +61,20 @@ beforeEach(async () => {
 });
 
 afterAll(async () => {
-  quiet?.mockRestore();
+  ctx.quiet?.mockRestore();
   process.env.GITHUB_OUTPUT = saved.output;
   process.env.GITHUB_STEP_SUMMARY = saved.summary;
-  await engine?.dispose();
-  storage?.close();
-  raw?.destroy();
-  await server?.stop();
-  if (work) await rm(work, { recursive: true, force: true });
+  await ctx.engine?.dispose();
+  ctx.storage?.close();
+  ctx.raw?.destroy();
+  await ctx.server?.stop();
+  if (ctx.work) await rm(ctx.work, { recursive: true, force: true });
 });
 
 function inputs(extra: Partial<ActionInputs>): ActionInputs {
   return {
-    s3Url: parseS3Url(`s3://${bucket}/rel/app/`),
-    ...s3TestOptions(server.endpoint),
+    s3Url: parseS3Url(`s3://${ctx.bucket}/rel/app/`),
+    ...s3TestOptions(ctx.server.endpoint),
     maxAttempts: 2,
     concurrency: 2,
     dryRun: false,
@@ -82,7 +83,7 @@ function inputs(extra: Partial<ActionInputs>): ActionInputs {
 }
 
 async function prune(extra: Partial<ActionInputs>) {
-  const report = await runPrune(engine, inputs(extra));
+  const report = await runPrune(ctx.engine, inputs(extra));
   setOutputs(report.outputs);
   await writeJobSummary(report);
   return {
@@ -92,33 +93,34 @@ async function prune(extra: Partial<ActionInputs>) {
 }
 
 async function sizeOf(key: string): Promise<number> {
-  return (await raw.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ContentLength!;
+  return (await ctx.raw.send(new HeadObjectCommand({ Bucket: ctx.bucket, Key: key })))
+    .ContentLength!;
 }
 
 describe('command: prune', () => {
   it('refuses neither or both of keep-last and older-than, naming the inputs', async () => {
-    await expect(runPrune(engine, inputs({}))).rejects.toThrow(
+    await expect(runPrune(ctx.engine, inputs({}))).rejects.toThrow(
       'prune needs input keep-last N or input older-than DURATION',
     );
-    await expect(runPrune(engine, inputs({ keepLast: '1', olderThan: '2d' }))).rejects.toThrow(
+    await expect(runPrune(ctx.engine, inputs({ keepLast: '1', olderThan: '2d' }))).rejects.toThrow(
       'prune takes input keep-last or input older-than, not both',
     );
   });
 
   it('dry-run says what would go and the bytes; then the real run removes just that', async () => {
-    const before = await listKeys(raw, bucket, 'rel/app/');
+    const before = await listKeys(ctx.raw, ctx.bucket, 'rel/app/');
     const gone = ['rel/app/app-1.0.zip.delta', 'rel/app/app-1.1.zip.delta'];
     const bytes = (await sizeOf(gone[0]!)) + (await sizeOf(gone[1]!));
 
     const dry = await prune({ keepLast: '1', dryRun: true });
     expect(dry.out).toMatchObject({ files: '2', references: '0', 'stored-bytes': `${bytes}` });
-    expect(dry.summary).toContain(`s3://${bucket}/rel/app/app-1.0.zip.delta`);
-    expect(await listKeys(raw, bucket, 'rel/app/')).toEqual(before);
+    expect(dry.summary).toContain(`s3://${ctx.bucket}/rel/app/app-1.0.zip.delta`);
+    expect(await listKeys(ctx.raw, ctx.bucket, 'rel/app/')).toEqual(before);
 
     const real = await prune({ keepLast: '1' });
     expect(real.out).toMatchObject({ files: '2', references: '0', 'stored-bytes': `${bytes}` });
     // app-1.2.zip's delta still needs reference.bin.
-    expect(await listKeys(raw, bucket, 'rel/app/')).toEqual([
+    expect(await listKeys(ctx.raw, ctx.bucket, 'rel/app/')).toEqual([
       'rel/app/app-1.2.zip.delta',
       'rel/app/reference.bin',
     ]);

@@ -85,6 +85,31 @@ async function twoLines(space: DeltaSpace): Promise<Map<string, string>> {
   return paths;
 }
 
+/**
+ * twoLines, plus linux 4.0.0 (an edit of 1.0.0) and a writer with one reference per
+ * space: it stores 4.0.0 as a delta against whatever reference.bin holds when it looks.
+ */
+async function raceFixture(space: DeltaSpace, seed: number) {
+  const files = await twoLines(space);
+  const next = join(work, bucket, 'tool-4.0.0-linux.bin');
+  await writeNextVersion(files.get('tool-1.0.0-linux.bin')!, next, { seed });
+  files.set('tool-4.0.0-linux.bin', next);
+  const writer = await service(SINGLE_REFERENCE);
+  return {
+    files,
+    next,
+    write: () => writer.service.upload(next, space, 'tool-4.0.0-linux.bin'),
+  };
+}
+
+/** The sha256 that reference.bin of `rel/` declares now. */
+async function rootSha(): Promise<string | undefined> {
+  const head = await raw.send(new HeadObjectCommand({ Bucket: bucket, Key: 'rel/reference.bin' }));
+  return head.Metadata?.['dg-file-sha256'];
+}
+
+const ALL_LEFT = ['tool-4.0.0-linux.bin', 'tool-3.0.0-linux.bin', 'tool-3.0.0-mac.bin'];
+
 function pruner(extra: Partial<PruneDeps> = {}): Pruner {
   const files = new LocalFiles(join(work, 'scratch'));
   cleanups.push(() => files.dispose());
@@ -170,68 +195,42 @@ describe('prune --keep-last', () => {
 
   it('never deletes a reference that a delta written during the prune needs', async () => {
     const space = { bucket, prefix: 'rel' };
-    const files = await twoLines(space);
-    const next = join(work, bucket, 'tool-4.0.0-linux.bin');
-    await writeNextVersion(files.get('tool-1.0.0-linux.bin')!, next, { seed: 99 });
-    files.set('tool-4.0.0-linux.bin', next);
-    const rootSha = (
-      await raw.send(new HeadObjectCommand({ Bucket: bucket, Key: 'rel/reference.bin' }))
-    ).Metadata?.['dg-file-sha256'];
-    // The writer (one reference per space: it deltas against reference.bin) stores its
-    // file after the prune chose reference.bin as unneeded, before the prune deletes it.
-    const writer = await service(SINGLE_REFERENCE);
+    const { files, write } = await raceFixture(space, 99);
+    const before = await rootSha();
+    // The writer stores its file after the prune chose reference.bin as unneeded, just
+    // before the prune deletes it.
     let chosen: readonly string[] = [];
     const racing = pruner({
       raceSeam: async (moment, _space, keys) => {
         if (moment !== 'before-delete') return;
         chosen = keys;
-        const stored = await writer.service.upload(next, space, 'tool-4.0.0-linux.bin');
-        expect(stored.kind).toBe('delta');
+        expect((await write()).kind).toBe('delta');
       },
     });
     const result = await pruneKeepLast(space, 1, racing);
     expect(chosen).toEqual(['rel/reference.bin']);
     expect(result.restoredReferences).toEqual(['rel/reference.bin']);
     expect(result.removedReferences).toEqual([]);
-    const root = await raw.send(
-      new HeadObjectCommand({ Bucket: bucket, Key: 'rel/reference.bin' }),
-    );
-    expect(root.Metadata?.['dg-file-sha256']).toBe(rootSha);
-    await expectByteExact(space, files, [
-      'tool-4.0.0-linux.bin',
-      'tool-3.0.0-linux.bin',
-      'tool-3.0.0-mac.bin',
-    ]);
+    expect(await rootSha()).toBe(before);
+    await expectByteExact(space, files, ALL_LEFT);
   }, 180_000);
 });
 
 describe('prune racing a writer, after deleting and before looking again', () => {
   it('leaves the reference a writer made meanwhile, and the old one goes', async () => {
     const space = { bucket, prefix: 'rel' };
-    const files = await twoLines(space);
-    const next = join(work, bucket, 'tool-4.0.0-linux.bin');
-    await writeNextVersion(files.get('tool-1.0.0-linux.bin')!, next, { seed: 98 });
-    files.set('tool-4.0.0-linux.bin', next);
+    const { files, next, write } = await raceFixture(space, 98);
     // reference.bin is gone when the writer looks: it makes its file the new one.
-    const writer = await service(SINGLE_REFERENCE);
     const racing = pruner({
       raceSeam: async (moment) => {
-        if (moment === 'after-delete')
-          await writer.service.upload(next, space, 'tool-4.0.0-linux.bin');
+        if (moment === 'after-delete') await write();
       },
     });
     const result = await pruneKeepLast(space, 1, racing);
     expect(result.restoredReferences).toEqual([]);
     expect(result.removedReferences.map((r) => r.key)).toEqual(['rel/reference.bin']);
-    const root = await raw.send(
-      new HeadObjectCommand({ Bucket: bucket, Key: 'rel/reference.bin' }),
-    );
-    expect(root.Metadata?.['dg-file-sha256']).toBe(await sha256File(next));
-    await expectByteExact(space, files, [
-      'tool-4.0.0-linux.bin',
-      'tool-3.0.0-linux.bin',
-      'tool-3.0.0-mac.bin',
-    ]);
+    expect(await rootSha()).toBe(await sha256File(next));
+    await expectByteExact(space, files, ALL_LEFT);
   }, 180_000);
 });
 
