@@ -241,13 +241,13 @@ describe('prune stopped midway', () => {
     const before = await listKeys(raw, bucket, 'rel/');
     const events: string[] = [];
     const failing = pruner({
-      onEvent: (e) => events.push(e.kind === 'deleting' ? `deleting ${e.key}` : e.kind),
+      onEvent: (e) => events.push(e.kind === 'deleted' ? `deleted ${e.key}` : e.kind),
       raceSeam: async (moment) => {
         if (moment === 'after-delete') throw new Error('connection lost');
       },
     });
     await expect(pruneKeepLast(space, 1, failing)).rejects.toThrow('connection lost');
-    expect(events).toContain('deleting rel/reference.bin');
+    expect(events).toContain('deleted rel/reference.bin');
     expect(events[0]).toBe('space');
     // The old files are gone (they went first); every reference is there again.
     const left = await listKeys(raw, bucket, 'rel/');
@@ -311,6 +311,15 @@ describe('the prune command line', () => {
     expect(dry.out).toContain(`(dryrun) delete: s3://${bucket}/rel/c/x-1.2.bin\n`);
     expect(dry.out).toMatch(
       /\(dryrun\) prune: 5 files and 0 references removed from 5 DeltaSpaces, 5 files kept; would free /,
+    );
+
+    const one = await dg('prune', '--keep-last', '1', '--yes', `s3://${bucket}/rel/a/`);
+    expect(one).toMatchObject({ code: 0, err: '' });
+    expect(one.out).toMatch(
+      new RegExp(
+        `^delete: s3://${bucket}/rel/a/x-1\\.0\\.bin\n` +
+          'prune: 1 file and 0 references removed from 1 DeltaSpace, 1 file kept; freed .+\n$',
+      ),
     );
 
     const pruned: string[] = [];

@@ -119,7 +119,7 @@ docs/cli.md). Without a terminal to confirm on, deleting needs --yes.`,
           hasher: new Sha256Hasher(),
           log: session.log,
           concurrency: context.global.concurrency,
-          onEvent: (event) => showProgress(session, event),
+          onEvent: (event) => showProgress(context, session, event),
         });
         const results: SpacePruneResult[] = [];
         for (const space of spaces) {
@@ -130,7 +130,7 @@ docs/cli.md). Without a terminal to confirm on, deleting needs --yes.`,
             referenceGraceSeconds: own.graceSeconds,
           });
           results.push(result!);
-          printSpace(context, session, result!);
+          if (own.dryRun) printDryRun(context, session, result!);
         }
         summarize(context, results);
       } finally {
@@ -151,33 +151,47 @@ function describeRule(rule: PruneRule): string {
     : `removing releases older than ${rule.seconds} s`;
 }
 
-/** The status line on a terminal: which space, what is being deleted. */
-function showProgress(session: Session, event: PruneEvent): void {
+/**
+ * Progress: a status line on a terminal, and in a real run one line per object as it is
+ * deleted (or put back), so a long run shows its work in a log too.
+ */
+function showProgress(
+  context: CommandContext<PruneCliOptions>,
+  session: Session,
+  event: PruneEvent,
+): void {
   const where = formatSpace(event.space);
+  if (event.kind === 'space') {
+    session.progress.update(`[${event.index + 1}/${event.total}] pruning ${where}`);
+    return;
+  }
+  if (event.kind === 'checking-references') {
+    session.progress.update(`${where}: reading which references ${event.deltas} delta(s) need`);
+    return;
+  }
   session.progress.update(
-    event.kind === 'space'
-      ? `[${event.index + 1}/${event.total}] pruning ${where}`
-      : event.kind === 'deleting'
-        ? `${where}: deleting ${event.done + 1}/${event.total} ${event.key}`
-        : `${where}: reading which references ${event.deltas} delta(s) need`,
+    event.kind === 'deleted' ? `${where}: deleted ${event.done}/${event.total}` : where,
+  );
+  if (context.global.json) return;
+  session.progress.clear();
+  const url = terminalText(formatS3Url(event.space.bucket, event.key));
+  context.io.out(
+    event.kind === 'deleted'
+      ? `delete: ${url}\n`
+      : `kept: ${url} (a delta written during the prune needs it: put back)\n`,
   );
 }
 
-/** One line per key removed, printed as each space is done (a later failure leaves them known). */
-function printSpace(
+/** A dry run deletes nothing: what would go is printed as each space is planned. */
+function printDryRun(
   context: CommandContext<PruneCliOptions>,
   session: Session,
   result: SpacePruneResult,
 ): void {
-  const { io, global, own } = context;
-  if (global.json) return;
+  if (context.global.json) return;
   session.progress.clear();
-  const dry = own.dryRun ? '(dryrun) ' : '';
-  for (const { url } of removedUrls(result)) io.out(`${dry}delete: ${terminalText(url)}\n`);
-  for (const key of result.restoredReferences) {
-    const url = formatS3Url(result.space.bucket, key);
-    io.out(`kept: ${terminalText(url)} (a delta written during the prune needs it)\n`);
-  }
+  for (const { url } of removedUrls(result))
+    context.io.out(`(dryrun) delete: ${terminalText(url)}\n`);
 }
 
 function summarize(

@@ -74,7 +74,8 @@ export interface PruneOptions {
 /** What a prune is doing, for progress lines. */
 export type PruneEvent =
   | { kind: 'space'; space: DeltaSpace; index: number; total: number }
-  | { kind: 'deleting'; space: DeltaSpace; key: string; done: number; total: number }
+  | { kind: 'deleted'; space: DeltaSpace; key: string; done: number; total: number }
+  | { kind: 'restored'; space: DeltaSpace; key: string }
   | { kind: 'checking-references'; space: DeltaSpace; deltas: number };
 
 /** One DeltaSpace's prune: what went (in a dry run: would go) and what came back. */
@@ -200,6 +201,7 @@ export class Pruner {
           `A delta written during the prune needs ${formatS3Url(space.bucket, h.key)}: putting it back`,
         );
         await this.restore(space, h);
+        this.deps.onEvent?.({ kind: 'restored', space, key: h.key });
         restored.push(h.key);
       }
       return restored;
@@ -244,9 +246,9 @@ export class Pruner {
   private async deleteAll(space: DeltaSpace, keys: readonly string[]): Promise<void> {
     let done = 0;
     await mapLimit(keys, this.deps.concurrency, async (key) => {
-      this.deps.onEvent?.({ kind: 'deleting', space, key, done: done++, total: keys.length });
       this.deps.log.info(`Deleting ${formatS3Url(space.bucket, key)}`);
       await this.deps.storage.delete(space.bucket, key);
+      this.deps.onEvent?.({ kind: 'deleted', space, key, done: ++done, total: keys.length });
     });
   }
 }
