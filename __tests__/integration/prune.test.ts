@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { sha256File, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
 import { createS3Client } from '../../src/adapters/s3/client.js';
 import { S3Storage } from '../../src/adapters/s3/s3-storage.js';
@@ -259,6 +259,26 @@ describe('prune stopped midway', () => {
     // A re-run finishes the job.
     const again = await pruneKeepLast(space, 1);
     expect(again.removedReferences.map((r) => r.key)).toEqual(['rel/reference.bin']);
+  }, 180_000);
+});
+
+describe('a reference that does not match its sha256', () => {
+  it('is kept, not counted as freed, and said in a warning', async () => {
+    const space = { bucket, prefix: 'rel' };
+    await twoLines(space);
+    const key = 'rel/reference.bin';
+    const head = await raw.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    await raw.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'damaged', Metadata: head.Metadata }),
+    );
+    const log = recordingLogger();
+    const result = await pruneKeepLast(space, 1, pruner({ log }));
+    expect(result.removedReferences).toEqual([]);
+    expect(result.freedBytes).toBe(result.removedFiles.reduce((n, f) => n + f.storedBytes, 0));
+    expect(await listKeys(raw, bucket, 'rel/')).toContain(key);
+    expect(log.lines.filter((l) => l.startsWith('warning:'))).toEqual([
+      `warning: s3://${bucket}/${key} does not match its dg-file-sha256: kept (deltaglider verify shows what it breaks)`,
+    ]);
   }, 180_000);
 });
 

@@ -128,11 +128,14 @@ export class Pruner {
     let removedReferences = candidates;
     let restored: string[] = [];
     if (!options.dryRun && candidates.length > 0) {
-      restored = await this.deleteReferences(
+      const outcome = await this.deleteReferences(
         space,
         candidates.map((c) => c.key),
       );
-      removedReferences = candidates.filter((c) => !restored.includes(c.key));
+      restored = outcome.restored;
+      removedReferences = candidates.filter(
+        (c) => outcome.deleted.includes(c.key) && !restored.includes(c.key),
+      );
     }
     const freedBytes =
       plan.remove.reduce((sum, f) => sum + f.storedBytes, 0) +
@@ -171,8 +174,14 @@ export class Pruner {
     return references.filter((r) => !isNeeded(needs, r.key));
   }
 
-  /** Deletes the references `keys`, looks again, and puts back any a delta now needs. */
-  private async deleteReferences(space: DeltaSpace, keys: readonly string[]): Promise<string[]> {
+  /**
+   * Deletes the references `keys` (those it could hold), looks again, and puts back any
+   * a delta now needs.
+   */
+  private async deleteReferences(
+    space: DeltaSpace,
+    keys: readonly string[],
+  ): Promise<{ deleted: string[]; restored: string[] }> {
     const { storage, files } = this.deps;
     const held: Held[] = [];
     try {
@@ -204,7 +213,7 @@ export class Pruner {
         this.deps.onEvent?.({ kind: 'restored', space, key: h.key });
         restored.push(h.key);
       }
-      return restored;
+      return { deleted: heldKeys, restored };
     } finally {
       for (const h of held) await files.remove(h.path);
     }
