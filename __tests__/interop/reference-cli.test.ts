@@ -452,6 +452,53 @@ describeOracle('smart references: we write several references, the reference CLI
   }, 300_000);
 });
 
+describeOracle('what prune leaves, the reference CLI reads', () => {
+  // In-process (src/, not the bundle): the bundle is rebuilt only after merges.
+  it('after prune --keep-last 1 on smart references, the files left download byte-exact with it', async () => {
+    const dir = join(work, 'prune');
+    await mkdir(dir, { recursive: true });
+    const names: string[] = [];
+    for (const [platform, seed] of [
+      ['linux', 81],
+      ['mac', 82],
+    ] as const) {
+      for (const v of [1, 2, 3]) {
+        const name = `kit-${v}.0.0-${platform}.bin`;
+        if (v === 1) await writeArtifact(join(dir, name), 2 * MIB, seed);
+        else
+          await writeNextVersion(join(dir, `kit-${v - 1}.0.0-${platform}.bin`), join(dir, name), {
+            seed: seed + v,
+          });
+        names.push(name);
+      }
+    }
+    const bucket = await server.createBucket();
+    const ours = (...args: string[]) => runCli(args, server.endpoint, join(work, 'cache-prune'));
+    for (const i of [0, 3, 1, 4, 2, 5]) {
+      const name = names[i]!;
+      // linux 3.0.0 becomes its line's own reference: reference.bin (linux 1.0.0) is then unneeded.
+      const rotate = name === 'kit-3.0.0-linux.bin' ? ['--rotation-ratio', '0'] : [];
+      expect((await ours('cp', join(dir, name), `s3://${bucket}/kit/`, ...rotate)).code).toBe(0);
+    }
+    const pruned = await ours(
+      'prune',
+      '--keep-last',
+      '1',
+      '--yes',
+      '--reference-grace',
+      '0s',
+      `s3://${bucket}/kit/`,
+    );
+    expect(pruned).toMatchObject({ code: 0, err: '' });
+    const left = ['kit-3.0.0-linux.bin', 'kit-3.0.0-mac.bin'];
+    const keys = await keysOf(bucket, 'kit/');
+    expect(keys).not.toContain('kit/reference.bin');
+    expect(keys.filter((k) => k.endsWith('/reference.bin'))).toHaveLength(2);
+    await expectSameBytes(await theyDownload(bucket, 'kit/', left), left, dir);
+    await expectSameListing(bucket, 'kit/', left);
+  }, 300_000);
+});
+
 /** `tar czf` releases of pseudo-random text: the archive-aware codec reproduces them. */
 async function tarball(dir: string, version: number): Promise<string> {
   const tree = join(dir, `src-${version}`, 'app');

@@ -13,7 +13,15 @@ import { DEFAULT_COMMENT_KEY, parseCommentMode, type CommentMode } from './pr-co
 
 // Every input is read here, once; the rest of the action works on `ActionInputs`.
 
-export const COMMANDS = ['upload', 'download', 'list', 'verify', 'stats', 'purge'] as const;
+export const COMMANDS = [
+  'upload',
+  'download',
+  'list',
+  'verify',
+  'stats',
+  'purge',
+  'prune',
+] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface ActionInputs {
@@ -56,6 +64,11 @@ export interface ActionInputs {
   pack?: string;
   /** Upload: seconds each file's download URL lives (presign.ts); unset: no URLs. */
   presignSeconds?: number;
+  /** Prune: releases kept per file family, or the age past which they go (prune-plan.ts). */
+  keepLast?: string;
+  olderThan?: string;
+  /** Prune: say what would be removed, remove nothing. */
+  dryRun: boolean;
 }
 
 export const IF_NO_FILES_FOUND = ['error', 'warn', 'ignore'] as const;
@@ -218,6 +231,9 @@ export function readInputs(): ActionInputs {
     ifNoFilesFound: ifNoFilesFound(),
     pack: packName(),
     presignSeconds: duration('presign', MAX_PRESIGN_SECONDS),
+    keepLast: optional('keep-last'),
+    olderThan: optional('older-than'),
+    dryRun: boolean('dry-run', false),
   };
 }
 

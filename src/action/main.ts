@@ -26,6 +26,7 @@ import { provideXdelta3 } from './xdelta3.js';
 import { ActionsProgress } from './progress.js';
 import { setOutputs } from './outputs.js';
 import { runPurge } from './purge.js';
+import { runPrune } from './prune.js';
 import { publishSavingsComment } from './pr-comment/index.js';
 import { recordScratchDir } from './scratch.js';
 import { writeJobSummary } from './summary.js';
@@ -46,6 +47,7 @@ const COMMANDS: Record<Command, CommandEntry> = {
   verify: { run: runVerify, xdelta3: true, cache: false },
   stats: { run: runStats, xdelta3: false, cache: false },
   purge: { run: runPurge, xdelta3: false, cache: false },
+  prune: { run: runPrune, xdelta3: false, cache: false },
 };
 
 /** The main step: the command, then its outputs, the job summary and the PR comment. */

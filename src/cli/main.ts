@@ -6,6 +6,7 @@ import { cpCommand } from './cp.js';
 import { doctorCommand } from './doctor.js';
 import { lsCommand } from './ls.js';
 import { terminalText, type Io } from './output.js';
+import { pruneCommand } from './prune.js';
 import { purgeCommand } from './purge.js';
 import { rmCommand } from './rm.js';
 import { statsCommand } from './stats.js';
@@ -22,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   rmCommand,
   syncCommand,
   migrateCommand,
+  pruneCommand,
   verifyCommand,
   statsCommand,
   doctorCommand,

@@ -324,7 +324,7 @@ async function confirmDeletes(context: CommandContext<SyncOptions>, plan: SyncPl
     throw new InputError('Nothing was changed: deletion not confirmed');
 }
 
-async function ask(io: Io, question: string): Promise<string> {
+export async function ask(io: Io, question: string): Promise<string> {
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
   try {
     io.err('');

@@ -1,4 +1,5 @@
 import { spaceFromPrefixUrl, splitObjectUrl } from '../core/delta-space.js';
+import { InputError } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import {
   fileJson,
@@ -7,31 +8,72 @@ import {
   verifyCounts,
   type FileRecord,
 } from '../core/report.js';
+import { emptyShardNote, parseShard, selectSpaces, type Shard } from '../core/lifecycle/shard.js';
 import { parseS3Url } from '../core/s3-url.js';
 import { defineCommand, withSession } from './command.js';
 import { printJson, renderTable, terminalText } from './output.js';
 
-export const verifyCommand = defineCommand({
+interface VerifyOptions {
+  recursive: boolean;
+  shard?: Shard;
+}
+
+export const verifyCommand = defineCommand<VerifyOptions>({
   name: 'verify',
   summary: 'rebuild files from the bucket and check their sha256, keeping nothing',
   usage: [
     'deltaglider verify [options] s3://BUCKET/PREFIX/NAME...',
     'deltaglider verify [options] s3://BUCKET/PREFIX/',
+    'deltaglider verify -r [--shard I/N] [options] s3://BUCKET/PREFIX/',
   ],
   description: `Rebuilds each named file (or every file of a DeltaSpace) in a scratch directory,
 checks it against the sha256 recorded at upload, and deletes it. References are
 read from the bucket, never from the local cache, so a damaged reference.bin is
 found too. Objects that no DeltaGlider wrote have no sha256 and are reported as
-"unchecked". Exits with 1 when any file fails.`,
+"unchecked". Exits with 1 when any file fails.
+
+With -r, verifies every DeltaSpace at or below each prefix. --shard I/N takes only the
+DeltaSpaces of shard I of N (never splitting one), so a matrix of N jobs shares a big
+bucket with no overlap.`,
+  options: {
+    recursive: { type: 'boolean', short: 'r' },
+    shard: { type: 'string' },
+  },
+  optionsHelp: `  -r, --recursive       every DeltaSpace at or below each prefix
+  --shard I/N           only the DeltaSpaces of shard I of N (a matrix of N jobs)`,
+  readOwn: (values) => ({
+    recursive: values.recursive === true,
+    shard: typeof values.shard === 'string' ? parseShard(values.shard) : undefined,
+  }),
   positionals: { min: 1, max: Number.POSITIVE_INFINITY, what: 'one or more s3:// URLs' },
   examples: [
     'deltaglider verify s3://releases/app/',
     'deltaglider verify s3://releases/app/app-1.2.0.zip',
+    'deltaglider verify -r --shard 1/4 s3://releases/',
   ],
   async run(context) {
     const urls = context.positionals.map((arg) => parseS3Url(arg));
+    const { recursive, shard } = context.own;
+    if ((recursive || shard) && urls.some((url) => !url.isPrefix)) {
+      throw new InputError(
+        `${recursive ? '-r' : '--shard'} takes DeltaSpace URLs (ending with "/"), not file URLs`,
+      );
+    }
     const verified: FileRecord[] = [];
-    await withSession(context, async ({ service }) => {
+    await withSession(context, async ({ service, storage }) => {
+      if (recursive || shard) {
+        const roots = urls.map((url) => spaceFromPrefixUrl(url));
+        const spaces = await selectSpaces(storage, roots, { recursive, shard });
+        if (spaces.length === 0) context.io.err(`deltaglider: ${emptyShardNote(shard!, roots)}\n`);
+        for (const { space, directory } of spaces) {
+          // A folder of references only (its files pruned) has nothing to verify.
+          if (directory.objects.length === 0) continue;
+          for (const result of await service.verifyAll(space)) {
+            verified.push(fileRecord(space, result));
+          }
+        }
+        return;
+      }
       for (const url of urls) {
         if (url.isPrefix) {
           const space = spaceFromPrefixUrl(url);

@@ -1,0 +1,64 @@
+import { formatSpace } from '../delta-space.js';
+import { formatS3Url } from '../s3-url.js';
+import type { SpacePruneResult } from './prune.js';
+
+// One record of a prune, rendered by both shells (CLI --json and lines, action outputs
+// and summary): built here once so the two cannot drift.
+
+export interface PruneTotals {
+  spaces: number;
+  removedFiles: number;
+  keptFiles: number;
+  removedReferences: number;
+  restoredReferences: number;
+  freedBytes: number;
+}
+
+export function pruneTotals(results: readonly SpacePruneResult[]): PruneTotals {
+  const sum = (f: (r: SpacePruneResult) => number) => results.reduce((s, r) => s + f(r), 0);
+  return {
+    spaces: results.length,
+    removedFiles: sum((r) => r.removedFiles.length),
+    keptFiles: sum((r) => r.keptFiles),
+    removedReferences: sum((r) => r.removedReferences.length),
+    restoredReferences: sum((r) => r.restoredReferences.length),
+    freedBytes: sum((r) => r.freedBytes),
+  };
+}
+
+/** Every key removed (in a dry run: that would be), files first, as s3:// URLs. */
+export function removedUrls(result: SpacePruneResult): { url: string; reference: boolean }[] {
+  const { bucket } = result.space;
+  return [
+    ...result.removedFiles.flatMap((f) =>
+      f.objects.map((o) => ({ url: formatS3Url(bucket, o.key), reference: false })),
+    ),
+    ...result.removedReferences.map((r) => ({ url: formatS3Url(bucket, r.key), reference: true })),
+  ];
+}
+
+/** The kebab-case JSON of a prune (CLI --json). */
+export function pruneJson(results: readonly SpacePruneResult[], dryRun: boolean) {
+  const totals = pruneTotals(results);
+  return {
+    'dry-run': dryRun,
+    'delta-spaces': totals.spaces,
+    'files-removed': totals.removedFiles,
+    'files-kept': totals.keptFiles,
+    'references-removed': totals.removedReferences,
+    'freed-bytes': totals.freedBytes,
+    results: results.map((r) => ({
+      'delta-space-url': formatSpace(r.space),
+      removed: r.removedFiles.map((f) => ({
+        name: f.name,
+        urls: f.objects.map((o) => formatS3Url(r.space.bucket, o.key)),
+        'stored-bytes': f.storedBytes,
+        ...(f.lastModified ? { 'last-modified': f.lastModified.toISOString() } : {}),
+      })),
+      kept: r.keptFiles,
+      'references-removed': r.removedReferences.map((x) => formatS3Url(r.space.bucket, x.key)),
+      'references-restored': r.restoredReferences.map((k) => formatS3Url(r.space.bucket, k)),
+      'freed-bytes': r.freedBytes,
+    })),
+  };
+}
