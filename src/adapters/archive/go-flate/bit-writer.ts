@@ -246,7 +246,7 @@ export class BitWriter {
         codegenFreq[size]!++;
         count--;
         while (count >= 3) {
-          const n = Math.min(6, count);
+          const n = count < 6 ? count : 6;
           codegen[outIndex++] = 16;
           codegen[outIndex++] = n - 3;
           codegenFreq[16]!++;
@@ -254,7 +254,7 @@ export class BitWriter {
         }
       } else {
         while (count >= 11) {
-          const n = Math.min(138, count);
+          const n = count < 138 ? count : 138;
           codegen[outIndex++] = 18;
           codegen[outIndex++] = n - 11;
           codegenFreq[18]!++;

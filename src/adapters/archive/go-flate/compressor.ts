@@ -46,9 +46,13 @@ const LEVELS: readonly (readonly [number, number, number, number, number])[] = [
 /** Go's flate.HuffmanOnly. */
 export const HUFFMAN_ONLY = -2;
 
+// Math's functions taken once: looked up on `Math` in a hot loop they cost 30x more inside
+// Jest's sandbox (its `Math` is not the engine's own object), and this runs per byte.
+const { imul, min, max } = Math;
+
 function hash4(b: Uint8Array, i: number): number {
   const u = b[i + 3]! | (b[i + 2]! << 8) | (b[i + 1]! << 16) | (b[i]! << 24);
-  return Math.imul(u, HASH_MUL) >>> (32 - HASH_BITS);
+  return imul(u, HASH_MUL) >>> (32 - HASH_BITS);
 }
 
 type Step = 'store' | 'huff' | 'fast' | 'deflate';
@@ -78,6 +82,8 @@ export class GoCompressor {
   private length = MIN_MATCH_LENGTH - 1;
   private offset = 0;
   private maxInsertIndex = 0;
+  private matchLength = 0;
+  private matchOffset = 0;
   // Level 1.
   private readonly fast: DeflateFast | undefined;
 
@@ -85,8 +91,7 @@ export class GoCompressor {
     if (!Number.isInteger(level) || level < HUFFMAN_ONLY || level > 9 || level === -1) {
       throw new RangeError(`go-flate: unsupported level ${level}`);
     }
-    [this.good, this.lazy, this.nice, this.chain, this.fastSkipHashing] =
-      LEVELS[Math.max(level, 0)]!;
+    [this.good, this.lazy, this.nice, this.chain, this.fastSkipHashing] = LEVELS[max(level, 0)]!;
     if (level === 0 || level === HUFFMAN_ONLY) {
       this.mode = level === 0 ? 'store' : 'huff';
       this.window = new Uint8Array(MAX_STORE_BLOCK_SIZE);
@@ -149,7 +154,7 @@ export class GoCompressor {
 
   private fill(b: Uint8Array): number {
     if (this.mode === 'deflate') this.slideIfNeeded();
-    const n = Math.min(b.length, this.window.length - this.windowEnd);
+    const n = min(b.length, this.window.length - this.windowEnd);
     this.window.set(b.subarray(0, n), this.windowEnd);
     this.windowEnd += n;
     return n;
@@ -224,10 +229,11 @@ export class GoCompressor {
     this.w.writeBlock(this.tokens, this.ntokens, false, input);
   }
 
+  /** Go's findMatch: true with `matchLength`/`matchOffset` set when a longer match is found. */
   private findMatch(pos: number, prevHead: number, prevLength: number, lookahead: number) {
     const win = this.window;
-    const minMatchLook = Math.min(MAX_MATCH_LENGTH, lookahead);
-    const nice = Math.min(this.nice, minMatchLook);
+    const minMatchLook = min(MAX_MATCH_LENGTH, lookahead);
+    const nice = min(this.nice, minMatchLook);
     let tries = this.chain;
     let length = prevLength;
     if (length >= this.good) tries >>= 2;
@@ -252,7 +258,9 @@ export class GoCompressor {
       i = hashPrev[i & WINDOW_MASK]! - hashOffset;
       if (i < minIndex || i < 0) break;
     }
-    return ok ? { length, offset } : undefined;
+    this.matchLength = length;
+    this.matchOffset = offset;
+    return ok;
   }
 
   private insertHash(index: number): void {
@@ -298,21 +306,22 @@ export class GoCompressor {
       const prevOffset = this.offset;
       this.length = MIN_MATCH_LENGTH - 1;
       this.offset = 0;
-      const minIndex = Math.max(this.index - WINDOW_SIZE, 0);
+      const minIndex = max(this.index - WINDOW_SIZE, 0);
       if (
         this.chainHead - this.hashOffset >= minIndex &&
         ((skip !== SKIP_NEVER && lookahead > MIN_MATCH_LENGTH - 1) ||
           (skip === SKIP_NEVER && lookahead > prevLength && prevLength < this.lazy))
       ) {
-        const match = this.findMatch(
-          this.index,
-          this.chainHead - this.hashOffset,
-          MIN_MATCH_LENGTH - 1,
-          lookahead,
-        );
-        if (match) {
-          this.length = match.length;
-          this.offset = match.offset;
+        if (
+          this.findMatch(
+            this.index,
+            this.chainHead - this.hashOffset,
+            MIN_MATCH_LENGTH - 1,
+            lookahead,
+          )
+        ) {
+          this.length = this.matchLength;
+          this.offset = this.matchOffset;
         }
       }
       if (
