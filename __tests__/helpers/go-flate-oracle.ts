@@ -3,8 +3,9 @@
 // and another that runs Go's own Huffman code builder (huffman_code.go, copied from the
 // installed GOROOT at test time, not from this repository) on frequency sets.
 import { execFileSync } from 'node:child_process';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { buildGoProgram } from './tool-archives.js';
 
 /** Why the installed Go cannot be the oracle, or undefined when it can. */
 export function goUnavailable(): string | undefined {
@@ -85,24 +86,6 @@ func main() {
 }
 `;
 
-async function build(dir: string, files: Record<string, string>, scratch: string) {
-  const binary = path.join(dir, 'prog');
-  try {
-    await readFile(binary);
-    return binary;
-  } catch {
-    await mkdir(dir, { recursive: true });
-    for (const [name, body] of Object.entries(files)) await writeFile(path.join(dir, name), body);
-    await writeFile(path.join(dir, 'go.mod'), 'module oracle\n\ngo 1.18\n');
-    execFileSync('go', ['build', '-o', binary, '.'], {
-      cwd: dir,
-      env: { ...process.env, GOFLAGS: '-mod=mod', GOCACHE: path.join(scratch, 'go-cache') },
-      stdio: 'ignore',
-    });
-    return binary;
-  }
-}
-
 /** Go's compress/flate output for `data` at `level`, written in Writes of `writeSize`. */
 export async function goDeflate(
   scratch: string,
@@ -110,7 +93,11 @@ export async function goDeflate(
   level: number,
   writeSize = 0,
 ): Promise<Buffer> {
-  const binary = await build(path.join(scratch, 'go-flate'), { 'main.go': FLATE_PROGRAM }, scratch);
+  const binary = await buildGoProgram(
+    path.join(scratch, 'go-flate'),
+    { 'main.go': FLATE_PROGRAM },
+    scratch,
+  );
   return execFileSync(binary, [String(level), String(writeSize)], {
     input: data,
     maxBuffer: 1 << 30,
@@ -132,7 +119,7 @@ export async function goHuffman(
     const code = await readFile(path.join(flate, name), 'utf8');
     files[name] = code.replace(/^package flate$/m, 'package main');
   }
-  const binary = await build(dir, files, scratch);
+  const binary = await buildGoProgram(dir, files, scratch);
   const out = execFileSync(binary, { input: JSON.stringify({ maxBits, freq }) });
   return JSON.parse(out.toString()) as [number, number][];
 }

@@ -175,16 +175,24 @@ func main() {
 `;
 
 /** Builds the Go packer once per scratch directory. */
-async function goPacker(scratch: string): Promise<string> {
-  const dir = path.join(scratch, 'go-packer');
-  const binary = path.join(dir, 'packer');
+function goPacker(scratch: string): Promise<string> {
+  return buildGoProgram(path.join(scratch, 'go-packer'), { 'main.go': GO_PROGRAM }, scratch);
+}
+
+/** `go build`s a one-package program from `files` into `dir`, once (then reuses it). */
+export async function buildGoProgram(
+  dir: string,
+  files: Record<string, string>,
+  scratch: string,
+): Promise<string> {
+  const binary = path.join(dir, 'prog');
   try {
     await readFile(binary);
     return binary;
   } catch {
     await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, 'main.go'), GO_PROGRAM);
-    await writeFile(path.join(dir, 'go.mod'), 'module packer\n\ngo 1.18\n');
+    for (const [name, body] of Object.entries(files)) await writeFile(path.join(dir, name), body);
+    await writeFile(path.join(dir, 'go.mod'), 'module prog\n\ngo 1.18\n');
     execFileSync('go', ['build', '-o', binary, '.'], {
       cwd: dir,
       env: { ...process.env, GOFLAGS: '-mod=mod', GOCACHE: path.join(scratch, 'go-cache') },

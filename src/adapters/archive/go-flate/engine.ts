@@ -14,7 +14,7 @@ export interface GoFlateRecipe {
 }
 
 /** Recorded in the expanded form's `producers`. */
-export const GO_FLATE_PRODUCER = 'go-flate 1 (Go 1.8–1.26 compress/flate, TypeScript port)';
+export const GO_FLATE_PRODUCER = 'go-flate 1 (port of Go 1.19 compress/flate)';
 
 /** Most used first: goreleaser (9), archive/zip (5), gzip's default (6), BestSpeed (1). */
 const GO_LEVELS = [9, 5, 6, 1, 7, 8, 4, 3, 2, 0, HUFFMAN_ONLY];
