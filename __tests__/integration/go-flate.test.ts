@@ -6,11 +6,9 @@
 import { afterAll, expect, test } from '@jest/globals';
 import { Readable } from 'node:stream';
 import { GoCompressor } from '../../src/adapters/archive/go-flate/compressor.js';
-import {
-  deflateWithGoFlate,
-  goFlate,
-  orderForGoTail,
-} from '../../src/adapters/archive/go-flate/engine.js';
+import { deflateWithGoFlate } from '../../src/adapters/archive/go-flate/engine.js';
+import { goFlate } from '../../src/adapters/archive/go-flate/recipe.js';
+import { orderForGoTail } from '../../src/adapters/archive/go-flate/candidate-order.js';
 import { HuffmanEncoder } from '../../src/adapters/archive/go-flate/huffman-code.js';
 import {
   candidateRecipes,

@@ -19,7 +19,7 @@ import { expandGzip } from './gzip-codec.js';
 import { isGzip } from './gzip-header.js';
 import { rebuildInto } from './rebuild.js';
 import { PAKO_PRODUCER } from './pako-engine.js';
-import { GO_FLATE_PRODUCER } from './go-flate/engine.js';
+import { GO_FLATE_PRODUCER } from './go-flate/recipe.js';
 import { VIEW_VERSION, writeView } from './view.js';
 import { expandZip } from './zip-codec.js';
 

@@ -13,7 +13,7 @@ import {
   goFlateCandidates,
   goFlateLevel,
   type GoFlateRecipe,
-} from './go-flate/engine.js';
+} from './go-flate/recipe.js';
 
 export type ZlibStrategy = 'default' | 'filtered' | 'huffman' | 'rle' | 'fixed';
 

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { Mismatch, PrefixMatched, RangeComparer } from './byte-sinks.js';
 import { deflateWith, type EngineOptions } from './deflate-engines.js';
 import type { DeflateRecipe } from './deflate-recipes.js';
-import { orderForGoTail } from './go-flate/engine.js';
+import { orderForGoTail } from './go-flate/candidate-order.js';
 
 /** One deflate stream of the original and a way to read its content afresh. */
 export interface SearchTarget {

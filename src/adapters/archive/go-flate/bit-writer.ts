@@ -3,7 +3,8 @@
 // Output goes to an in-memory byte sink the caller drains; Go's own 240-byte buffering
 // only changes when bytes reach its writer, never which bytes.
 //
-// Origin: The Go Authors, compress/flate, BSD-style licence (see huffman-code.ts).
+// Origin: Go's compress/flate (Go 1.19). Copyright 2009 The Go Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style license: see LICENSE in this folder.
 import {
   FIXED_LITERALS,
   FIXED_OFFSETS,

@@ -1,4 +1,4 @@
-// Go's deflate compressor (compress/flate deflate.go, Go 1.8 to 1.26) in TypeScript: the
+// Go's deflate compressor (compress/flate deflate.go, before Go 1.27) in TypeScript: the
 // level table, the hash chains with lazy matching (levels 2–9), BestSpeed (level 1),
 // store (0) and Huffman-only (-2), with the same block boundaries and the same closing
 // empty stored block, so that its output equals Go's byte for byte.
@@ -10,7 +10,8 @@
 // single long Write (what io.Copy's 32 KiB chunks amount to, as they end where the window
 // fills).
 //
-// Origin: The Go Authors, compress/flate, BSD-style licence (see huffman-code.ts).
+// Origin: Go's compress/flate (Go 1.19). Copyright 2009 The Go Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style license: see LICENSE in this folder.
 import { BitWriter, MAX_STORE_BLOCK_SIZE } from './bit-writer.js';
 import { DeflateFast } from './deflate-fast.js';
 import { literalToken, matchToken } from './tokens.js';

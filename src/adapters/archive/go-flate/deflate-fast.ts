@@ -2,7 +2,8 @@
 // a 16K-entry hash table of 4-byte values, match skipping that speeds up over literals,
 // and matches into the previous 64 KiB block.
 //
-// Origin: The Go Authors, compress/flate, BSD-style licence (see huffman-code.ts).
+// Origin: Go's compress/flate (Go 1.19). Copyright 2016 The Go Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style license: see LICENSE in this folder.
 import { MAX_STORE_BLOCK_SIZE } from './bit-writer.js';
 import { literalToken, matchToken } from './tokens.js';
 

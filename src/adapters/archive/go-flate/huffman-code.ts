@@ -4,9 +4,8 @@
 // (frequency, literal), a package-merge style count of literals per bit length with the
 // length limit, then codes assigned in literal order within each length.
 //
-// Origin: The Go Authors, compress/flate (Go 1.8–1.26), BSD-style licence:
-// Copyright 2009 The Go Authors. All rights reserved. Use of this source code is governed
-// by a BSD-style license that can be found in Go's LICENSE file.
+// Origin: Go's compress/flate (Go 1.19). Copyright 2009 The Go Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style license: see LICENSE in this folder.
 
 /** Codes and lengths of one alphabet; `codes[i]` is bit-reversed, ready to write LSB first. */
 export class HuffmanEncoder {

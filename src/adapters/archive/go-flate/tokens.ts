@@ -1,7 +1,8 @@
 // Go's LZ77 tokens (compress/flate token.go): a literal is its byte; a match is
 // MATCH_TYPE + (length - 3) << 22 + (distance - 1). Tables are derived from RFC 1951's bases.
 //
-// Origin: The Go Authors, compress/flate, BSD-style licence (see huffman-code.ts).
+// Origin: Go's compress/flate (Go 1.19). Copyright 2009 The Go Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style license: see LICENSE in this folder.
 
 export const MATCH_TYPE = 1 << 30;
 const LENGTH_SHIFT = 22;
