@@ -102,6 +102,7 @@ const GO_PROGRAM = `package main
 import (
 	"archive/tar"
 	"archive/zip"
+	"compress/flate"
 	"compress/gzip"
 	"io"
 	"os"
@@ -121,8 +122,12 @@ func files(root string) []string {
 	return list
 }
 
+// packer zip|tgz <root> <out> [goreleaser]: the library defaults (archive/zip's level 5,
+// gzip's 6, tar entries written whole), or goreleaser's way (level 9 for both, contents
+// copied from the open file with io.Copy).
 func main() {
 	mode, root, out := os.Args[1], os.Args[2], os.Args[3]
+	goreleaser := len(os.Args) > 4 && os.Args[4] == "goreleaser"
 	f, err := os.Create(out)
 	if err != nil {
 		panic(err)
@@ -130,6 +135,11 @@ func main() {
 	defer f.Close()
 	if mode == "zip" {
 		w := zip.NewWriter(f)
+		if goreleaser {
+			w.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+				return flate.NewWriter(out, flate.BestCompression)
+			})
+		}
 		for _, p := range files(root) {
 			rel, _ := filepath.Rel(root, p)
 			e, _ := w.CreateHeader(&zip.FileHeader{Name: rel, Method: zip.Deflate})
@@ -140,13 +150,24 @@ func main() {
 		w.Close()
 		return
 	}
-	gz := gzip.NewWriter(f)
+	level := gzip.DefaultCompression
+	if goreleaser {
+		level = gzip.BestCompression
+	}
+	gz, _ := gzip.NewWriterLevel(f, level)
 	tw := tar.NewWriter(gz)
 	for _, p := range files(root) {
 		rel, _ := filepath.Rel(root, p)
-		data, _ := os.ReadFile(p)
-		tw.WriteHeader(&tar.Header{Name: rel, Mode: 0644, Size: int64(len(data))})
-		tw.Write(data)
+		info, _ := os.Stat(p)
+		tw.WriteHeader(&tar.Header{Name: rel, Mode: 0644, Size: info.Size()})
+		if goreleaser {
+			in, _ := os.Open(p)
+			io.Copy(tw, in)
+			in.Close()
+		} else {
+			data, _ := os.ReadFile(p)
+			tw.Write(data)
+		}
 	}
 	tw.Close()
 	gz.Close()
@@ -154,16 +175,24 @@ func main() {
 `;
 
 /** Builds the Go packer once per scratch directory. */
-async function goPacker(scratch: string): Promise<string> {
-  const dir = path.join(scratch, 'go-packer');
-  const binary = path.join(dir, 'packer');
+function goPacker(scratch: string): Promise<string> {
+  return buildGoProgram(path.join(scratch, 'go-packer'), { 'main.go': GO_PROGRAM }, scratch);
+}
+
+/** `go build`s a one-package program from `files` into `dir`, once (then reuses it). */
+export async function buildGoProgram(
+  dir: string,
+  files: Record<string, string>,
+  scratch: string,
+): Promise<string> {
+  const binary = path.join(dir, 'prog');
   try {
     await readFile(binary);
     return binary;
   } catch {
     await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, 'main.go'), GO_PROGRAM);
-    await writeFile(path.join(dir, 'go.mod'), 'module packer\n\ngo 1.18\n');
+    for (const [name, body] of Object.entries(files)) await writeFile(path.join(dir, name), body);
+    await writeFile(path.join(dir, 'go.mod'), 'module prog\n\ngo 1.18\n');
     execFileSync('go', ['build', '-o', binary, '.'], {
       cwd: dir,
       env: { ...process.env, GOFLAGS: '-mod=mod', GOCACHE: path.join(scratch, 'go-cache') },
@@ -244,6 +273,22 @@ export const ARCHIVE_TOOLS: readonly ArchiveTool[] = [
     unavailable: () => has('go', ['version']),
     pack: async (tree, out, scratch) => {
       execFileSync(await goPacker(scratch), ['tgz', tree, out]);
+    },
+  },
+  {
+    name: 'goreleaser-style Go zip (level 9)',
+    extension: '.zip',
+    unavailable: () => has('go', ['version']),
+    pack: async (tree, out, scratch) => {
+      execFileSync(await goPacker(scratch), ['zip', tree, out, 'goreleaser']);
+    },
+  },
+  {
+    name: 'goreleaser-style Go tar.gz (level 9)',
+    extension: '.tgz',
+    unavailable: () => has('go', ['version']),
+    pack: async (tree, out, scratch) => {
+      execFileSync(await goPacker(scratch), ['tgz', tree, out, 'goreleaser']);
     },
   },
 ];

@@ -19,6 +19,7 @@ import { expandGzip } from './gzip-codec.js';
 import { isGzip } from './gzip-header.js';
 import { rebuildInto } from './rebuild.js';
 import { PAKO_PRODUCER } from './pako-engine.js';
+import { GO_FLATE_PRODUCER } from './go-flate/recipe.js';
 import { VIEW_VERSION, writeView } from './view.js';
 import { expandZip } from './zip-codec.js';
 
@@ -174,6 +175,7 @@ export class ArchiveCodec implements ArchiveCodecPort {
     const producers: Record<string, string> = {
       'node-zlib': process.versions.zlib ?? 'unknown',
       pako: PAKO_PRODUCER,
+      'go-flate': GO_FLATE_PRODUCER,
     };
     if (gzipVersion) producers.gzip = gzipVersion;
     const budget = budgetFor(fileBytes, started, this.options.budget);

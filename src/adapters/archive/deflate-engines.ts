@@ -12,6 +12,7 @@ import type {
 } from './deflate-recipes.js';
 import { watchChild } from './child-exit.js';
 import { deflateWithPako } from './pako-engine.js';
+import { deflateWithGoFlate } from './go-flate/engine.js';
 
 /** Receives the deflate stream; throwing stops the compressor. */
 export type DeflateConsumer = (deflated: AsyncIterable<Buffer>) => Promise<void>;
@@ -49,6 +50,8 @@ export function deflateWith(
       return deflateWithPako(recipe, content, consume);
     case 'gzip':
       return deflateWithGzip(recipe, content, consume, options.gzipBinary);
+    case 'go':
+      return deflateWithGoFlate(recipe, content, consume);
   }
 }
 

@@ -7,6 +7,13 @@
 // zipfile/tarfile, Java's java.util.zip and most system tools link vanilla zlib; Node's
 // bundled Chromium zlib deflates differently). A recipe names one of them with its settings.
 import { IntegrityError } from '../../core/errors.js';
+import {
+  describeGoFlate,
+  goFlate,
+  goFlateCandidates,
+  goFlateLevel,
+  type GoFlateRecipe,
+} from './go-flate/recipe.js';
 
 export type ZlibStrategy = 'default' | 'filtered' | 'huffman' | 'rle' | 'fixed';
 
@@ -29,9 +36,9 @@ export interface GzipBinaryRecipe {
   rsyncable: boolean;
 }
 
-export type DeflateRecipe = ZlibRecipe | GzipBinaryRecipe;
+export type DeflateRecipe = ZlibRecipe | GzipBinaryRecipe | GoFlateRecipe;
 export type DeflateEngine = DeflateRecipe['engine'];
-export const DEFLATE_ENGINES: readonly DeflateEngine[] = ['zlib', 'gzip', 'pako'];
+export const DEFLATE_ENGINES: readonly DeflateEngine[] = ['zlib', 'gzip', 'pako', 'go'];
 
 export const ZLIB_STRATEGIES: readonly ZlibStrategy[] = [
   'default',
@@ -42,6 +49,7 @@ export const ZLIB_STRATEGIES: readonly ZlibStrategy[] = [
 ];
 
 export function describeRecipe(recipe: DeflateRecipe): string {
+  if (recipe.engine === 'go') return describeGoFlate(recipe);
   if (recipe.engine === 'gzip') {
     return `gzip -n -${recipe.level}${recipe.rsyncable ? ' --rsyncable' : ''}`;
   }
@@ -109,6 +117,7 @@ export function candidateRecipes(hints: CandidateHints): DeflateRecipe[] {
     ...likely.flatMap((level) =>
       [14, 13, 12, 11, 10, 9].map((windowBits) => zlib(level, 8, 'default', windowBits)),
     ),
+    ...goFlateCandidates(likely),
   ];
   const seen = new Set<string>();
   return list.filter((recipe) => {
@@ -153,6 +162,11 @@ export function parseRecipe(value: unknown): DeflateRecipe {
       strategy as ZlibStrategy,
       integer(fields.windowBits, 9, 15, 'windowBits'),
     );
+  }
+  if (fields.engine === 'go') {
+    const level = goFlateLevel(fields.level);
+    if (level === undefined) throw malformed(`go-flate level ${JSON.stringify(fields.level)}`);
+    return goFlate(level);
   }
   throw malformed(`unknown engine ${JSON.stringify(fields.engine)}`);
 }

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { Mismatch, PrefixMatched, RangeComparer } from './byte-sinks.js';
 import { deflateWith, type EngineOptions } from './deflate-engines.js';
 import type { DeflateRecipe } from './deflate-recipes.js';
+import { orderForGoTail } from './go-flate/candidate-order.js';
 
 /** One deflate stream of the original and a way to read its content afresh. */
 export interface SearchTarget {
@@ -56,7 +57,8 @@ export async function* matchingRecipes(
   engines: EngineOptions,
   stats: SearchStats = { tried: 0 },
 ): AsyncGenerator<SearchMatch> {
-  for (const recipe of candidates) {
+  const { handle, start, length } = target;
+  for (const recipe of await orderForGoTail(handle, start, length, candidates)) {
     if (Date.now() > limits.deadline) return;
     stats.tried++;
     const match = await tryRecipe(target, recipe, limits.prefixBytes, engines);
