@@ -2,6 +2,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { Mismatch, PrefixMatched, RangeComparer } from './byte-sinks.js';
+import { nearMiss } from './correction.js';
 import { deflateWith, type EngineOptions } from './deflate-engines.js';
 import type { DeflateRecipe } from './deflate-recipes.js';
 
@@ -30,6 +31,11 @@ export interface SearchMatch {
   recipe: DeflateRecipe;
   /** Whether the whole stream was compared, or only its first `prefixBytes`. */
   complete: boolean;
+  /**
+   * A near miss (correction.ts): the recipe reproduces all but this many bytes at the end
+   * of the stream, which the expanded form then carries verbatim.
+   */
+  correction?: number;
 }
 
 /** The content is not a valid deflate stream (truncated or corrupt): nothing to search. */
@@ -47,7 +53,8 @@ export interface SearchStats {
 /**
  * Candidates that reproduce the target, in the order given, lazily: the caller takes the
  * first and asks for another only if its proof fails. Each candidate is compared on the
- * fly and dropped at its first wrong byte. Stops at the deadline.
+ * fly and dropped at its first wrong byte. Stops at the deadline. A near miss is only
+ * offered once no candidate matched exactly: the one with the smallest correction.
  */
 export async function* matchingRecipes(
   target: SearchTarget,
@@ -56,12 +63,18 @@ export async function* matchingRecipes(
   engines: EngineOptions,
   stats: SearchStats = { tried: 0 },
 ): AsyncGenerator<SearchMatch> {
+  let closest: SearchMatch | undefined;
   for (const recipe of candidates) {
-    if (Date.now() > limits.deadline) return;
+    if (Date.now() > limits.deadline) break;
     stats.tried++;
     const match = await tryRecipe(target, recipe, limits.prefixBytes, engines);
-    if (match) yield match;
+    if (match?.correction === undefined) {
+      if (match) yield match;
+    } else if (closest === undefined || match.correction < closest.correction!) {
+      closest = match;
+    }
   }
+  if (closest) yield closest;
 }
 
 /** Runs one candidate against the target: a match, or undefined at the first wrong byte. */
@@ -86,7 +99,10 @@ export async function tryRecipe(
     return { recipe, complete: true };
   } catch (error) {
     if (error instanceof PrefixMatched) return { recipe, complete: false };
-    if (error instanceof Mismatch) return undefined;
+    if (error instanceof Mismatch) {
+      const correction = nearMiss(error.offset, target.length);
+      return correction === undefined ? undefined : { recipe, complete: true, correction };
+    }
     if (isZlibDataError(error)) throw new UndecodableContent(error);
     throw error;
   } finally {

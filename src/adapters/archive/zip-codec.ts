@@ -4,6 +4,7 @@
 import { stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { Mismatch, RangeComparer, withFile } from './byte-sinks.js';
+import { nearMiss } from './correction.js';
 import {
   candidateRecipes,
   describeRecipe,
@@ -42,12 +43,17 @@ import {
  * a compressor we do not have: only recipes that already worked are tried from then on.
  */
 const MAX_MISSES_IN_A_ROW = 8;
-/** Entries dropped after a failed proof before giving up on the file. */
+/**
+ * Entries dropped after a failed proof before giving up on the file. Correcting a near
+ * miss does not count: each entry is corrected at most once, within the time budget.
+ */
 const MAX_REWRITES = 4;
 
 interface Stream {
   entry: ZipEntry;
   recipe?: DeflateRecipe;
+  /** Bytes at the end of the entry's data the recipe does not reproduce (correction.ts). */
+  correction?: number;
 }
 
 /** Deflated entries in file order, without any whose data overlaps another's. */
@@ -72,7 +78,7 @@ export async function expandZip(
     let clock = Date.now();
     await findRecipes(path, handle, streams, context, stats);
     report.searchMs = Date.now() - clock;
-    for (let attempt = 0; attempt < MAX_REWRITES; attempt++) {
+    for (let attempt = 0; attempt < MAX_REWRITES;) {
       const reproduced = streams.filter((stream) => stream.recipe);
       if (reproduced.length === 0) return undefined;
       clock = Date.now();
@@ -80,18 +86,24 @@ export async function expandZip(
       report.writeMs += Date.now() - clock;
       if ('failed' in written) {
         written.failed.recipe = undefined;
+        attempt++;
         continue;
       }
       clock = Date.now();
       const mismatch = await proveWithin(context, expandedPath, path, size);
       report.proveMs += Date.now() - clock;
       if (!mismatch) {
-        const reproducedBytes = reproduced.reduce((sum, s) => sum + s.entry.compressedSize, 0);
+        const corrected = reproduced.filter((stream) => stream.correction !== undefined);
+        const correctionBytes = corrected.reduce((sum, s) => sum + s.correction!, 0);
+        const reproducedBytes =
+          reproduced.reduce((sum, s) => sum + s.entry.compressedSize, 0) - correctionBytes;
         return {
           codec: 'zip',
           recipes: written.recipes.map(describeRecipe),
           streams: streams.length,
           reproducedStreams: reproduced.length,
+          correctedStreams: corrected.length,
+          correctionBytes,
           reproducedBytes,
           verbatimBytes: size - reproducedBytes,
           contentBytes: written.contentBytes,
@@ -106,7 +118,18 @@ export async function expandZip(
           mismatch.offset <= entry.dataStart + entry.compressedSize,
       );
       if (!culprit) return undefined;
-      culprit.recipe = undefined;
+      // A recipe matched on a prefix may miss only the entry's last bytes: once more, corrected.
+      const { dataStart, compressedSize } = culprit.entry;
+      const correction =
+        culprit.correction === undefined
+          ? nearMiss(mismatch.offset - dataStart, compressedSize)
+          : undefined;
+      if (correction !== undefined) {
+        culprit.correction = correction;
+      } else {
+        culprit.recipe = undefined;
+        attempt++;
+      }
     }
     return undefined;
   });
@@ -243,6 +266,7 @@ async function searchOne(
       stats,
     )) {
       stream.recipe = match.recipe;
+      stream.correction = match.correction;
       break;
     }
   } catch (error) {
@@ -294,7 +318,16 @@ async function writeExpanded(
       const inflated = openInflated(path, dataStart, compressedSize);
       try {
         const index = indexOf.get(recipeKey(stream.recipe!))!;
-        contentBytes += await writer.deflated(index, compressedSize, inflated.content);
+        const end = dataStart + compressedSize;
+        const { correction } = stream;
+        contentBytes += await writer.deflated(
+          index,
+          compressedSize,
+          inflated.content,
+          correction === undefined
+            ? undefined
+            : { path, start: end - correction, length: correction },
+        );
       } catch (error) {
         if (!isZlibDataError(error)) throw error;
         await writer.abandon();
