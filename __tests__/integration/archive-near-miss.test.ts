@@ -11,6 +11,8 @@ import zlib from 'node:zlib';
 import { IntegrityError } from '../../src/core/errors.js';
 import { ArchiveCodec, type ArchiveCodecOptions } from '../../src/adapters/archive/index.js';
 import { maxCorrectionBytes } from '../../src/adapters/archive/correction.js';
+import { candidateRecipes } from '../../src/adapters/archive/deflate-recipes.js';
+import { levelsFromZipFlags } from '../../src/adapters/archive/zip-structure.js';
 import { scratch, sha256, text } from '../helpers/archive-fixtures.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { serviceOver } from '../helpers/service-fixture.js';
@@ -247,4 +249,30 @@ test('through the core: near-miss releases delta through their content, download
   } finally {
     await writer.cleanup();
   }
+});
+
+test('search cost: after an entry no candidate reproduces, the next gets the head of the list', async () => {
+  const odd = (seed: number) => text(400_000, seed);
+  const entries = await Promise.all(
+    [1, 2].map(async (seed) => ({
+      name: `odd-${seed}.txt`,
+      content: odd(seed),
+      // Flushed half-way: every candidate differs long before the end (no near miss).
+      deflated: await flushedDeflate(odd(seed), 200_000, 8),
+    })),
+  );
+  const good = text(100_000, 3);
+  entries.push({ name: 'good.txt', content: good, deflated: zlib.deflateRawSync(good) });
+  const original = await work.file('misses.zip', zipOf(entries));
+  const { report } = await expandAndRebuild(original);
+  expect([report.streams, report.reproducedStreams]).toEqual([3, 1]);
+  const fullList = candidateRecipes({
+    likelyLevels: levelsFromZipFlags(0),
+    gzipBinary: false,
+    engines: ['zlib'],
+  }).length;
+  // The first miss costs the whole list; the second only its head, the third entry's match
+  // is in the head too.
+  expect(report.candidatesTried).toBeGreaterThan(fullList);
+  expect(report.candidatesTried).toBeLessThan(fullList + 20);
 });
