@@ -148,7 +148,15 @@ interface SearchState {
   proven: DeflateRecipe[];
   /** Entries in a row that the whole candidate list failed to reproduce. */
   misses: number;
+  /** Members of the next gzip batch (0: no batch until gzip reproduces an entry again). */
+  batchMembers: number;
 }
+
+/**
+ * A batch stages every member's content before gzip runs, so a batch that fails early
+ * wastes the staging of the rest: batches start small and double while they match.
+ */
+const FIRST_BATCH_MEMBERS = 8;
 
 /**
  * Gives each stream the first recipe that reproduces it, within the time budget. Once a
@@ -162,16 +170,24 @@ async function findRecipes(
   context: ExpandContext,
   stats: SearchStats,
 ): Promise<void> {
-  const state: SearchState = { proven: [], misses: 0 };
+  const state: SearchState = { proven: [], misses: 0, batchMembers: 0 };
   let index = 0;
   while (index < streams.length) {
     if (Date.now() > context.deadline) return;
-    const top = state.proven[0];
-    if (top?.engine === 'gzip' && batchable(streams[index]!)) {
-      const group = batchFrom(streams, index);
-      const matched = await searchBatch(path, handle, group, top, context, stats);
+    // The latest gzip recipe, even when an odd entry (one Info-ZIP entry in hundreds that
+    // only vanilla zlib reproduces) put another recipe first: the entries after it go on
+    // in batches instead of one gzip process each.
+    const gzip = state.proven.find((recipe) => recipe.engine === 'gzip') as
+      GzipBinaryRecipe | undefined;
+    if (gzip && state.batchMembers > 0 && batchable(streams[index]!)) {
+      const group = batchFrom(streams, index, state.batchMembers);
+      const matched = await searchBatch(path, handle, group, gzip, context, stats);
       index += matched;
-      if (matched === group.length) continue;
+      if (matched === group.length) {
+        state.batchMembers = Math.min(BATCH_LIMITS.members, group.length * 2);
+        continue;
+      }
+      state.batchMembers = matched === 0 ? 0 : Math.max(FIRST_BATCH_MEMBERS, matched);
     }
     if (!(await searchOne(path, handle, streams[index]!, state, context, stats))) return;
     index++;
@@ -182,12 +198,12 @@ function batchable(stream: Stream): boolean {
   return stream.entry.uncompressedSize <= BATCH_LIMITS.memberContentBytes;
 }
 
-/** The run of batchable streams from `start`, within the batch limits. */
-function batchFrom(streams: readonly Stream[], start: number): Stream[] {
+/** The run of batchable streams from `start`, within the batch limits and `members`. */
+function batchFrom(streams: readonly Stream[], start: number, members: number): Stream[] {
   const group: Stream[] = [];
   let content = 0;
   for (const stream of streams.slice(start)) {
-    if (!batchable(stream) || group.length >= BATCH_LIMITS.members) break;
+    if (!batchable(stream) || group.length >= Math.min(members, BATCH_LIMITS.members)) break;
     content += stream.entry.uncompressedSize;
     if (group.length > 0 && content > BATCH_LIMITS.contentBytes) break;
     group.push(stream);
@@ -281,6 +297,9 @@ async function searchOne(
     if (!(error instanceof UndecodableContent)) throw error;
   }
   if (stream.recipe) {
+    if (stream.recipe.engine === 'gzip') {
+      state.batchMembers = Math.max(state.batchMembers, FIRST_BATCH_MEMBERS);
+    }
     const key = recipeKey(stream.recipe);
     state.proven = [stream.recipe, ...state.proven.filter((recipe) => recipeKey(recipe) !== key)];
     state.misses = 0;
