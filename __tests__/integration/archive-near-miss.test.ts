@@ -179,13 +179,19 @@ function correctionLengthAt(form: Buffer): number {
 describe('a tampered correction', () => {
   test.each([
     ['longer than its bound', (length: number) => length + 1_000_000, /at most \d+ allowed/],
-    ['running past the end of the form', () => 0xffff_ffff, /at most \d+ allowed/],
+    ['claiming 4 GiB', () => 0xffff_ffff, /at most \d+ allowed/],
+    [
+      'within its bound but running past the end of the form',
+      (_length: number, deflateLength: number) => maxCorrectionBytes(deflateLength),
+      /a correction runs past its end/,
+    ],
   ])('%s: refused before anything is rebuilt', async (_what, tamper, message) => {
     const original = await work.file('near.gz', gzipAround(content, nearMissStream));
     const { expanded } = await expandAndRebuild(original);
     const form = await readFile(expanded);
     const field = correctionLengthAt(form);
-    form.writeUInt32BE(tamper(form.readUInt32BE(field)), field);
+    const deflateLength = Number(form.readBigUInt64BE(field - 8));
+    form.writeUInt32BE(tamper(form.readUInt32BE(field), deflateLength), field);
     await writeFile(expanded, form);
     const out = work.tempPath('out');
     const rebuilt = new ArchiveCodec(ZLIB_ONLY).rebuild(expanded, out);
