@@ -13,6 +13,8 @@
 //   npm run bench -- --quick      small cases only (under 2 minutes)
 //   npm run bench -- --large      adds a 2 GiB synthetic pair (several minutes more)
 //   npm run bench -- --parallel   only the parallel-encode rows (1, 2, 4 encode workers)
+//   npm run bench -- --archive    only archive-aware upload time vs a plain upload of the
+//                                 same .tgz/.zip (small and large; also in a full run)
 //   npm run bench -- --train      only the release train: 6 versions x 3 platforms, one
 //                                 reference per space vs smart references
 //   npm run bench -- --train-sweep  the release train, plus other rotation ratios
@@ -20,6 +22,7 @@
 //   npm run bench -- --only=biome run the cases whose label contains "biome"
 //   npm run bench -- --input=xdelta3-memory=6GiB  pass an action input to every run
 //   npm run bench -- --verbose    print the action's log
+//   DG_DIST=/tmp/build npm run bench ...  run a build made elsewhere instead of dist/
 //
 // Inputs are cached in .bench/ (npm tarballs, synthetic files); the first run fetches the
 // npm packages with `npm pack` and writes the synthetic files.
@@ -31,6 +34,12 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
 import { runCase } from './bench/cases.mjs';
+import {
+  ARCHIVE_CASES,
+  archivePair,
+  archiveUploadTable,
+  runArchiveUploadCase,
+} from './bench/archive-upload.mjs';
 import { parallelTable, runParallelCase, WORKER_COUNTS } from './bench/parallel.mjs';
 import { npmPair, syntheticOld, syntheticPair, syntheticVariants } from './bench/data.mjs';
 import {
@@ -51,6 +60,7 @@ import {
   trainTable,
 } from './bench/train.mjs';
 import { startS3Server } from './lib/local-s3.mjs';
+import { distRoot } from './lib/run-action.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BENCH = join(ROOT, '.bench');
@@ -70,6 +80,7 @@ function parseArgs(argv) {
     else if (arg === '--large') options.large = true;
     else if (arg === '--parallel') options.parallel = true;
     else if (arg === '--train') options.train = true;
+    else if (arg === '--archive') options.archive = true;
     else if (arg === '--train-sweep') options.train = options.sweep = true;
     else if (arg === '--verbose') options.verbose = true;
     else if (arg.startsWith('--only=')) options.only = arg.slice('--only='.length);
@@ -151,18 +162,21 @@ function plan({ quick, large, parallel }) {
 }
 
 const options = parseArgs(process.argv.slice(2));
-const bundle = join(ROOT, 'dist', 'main', 'index.js');
-if (!existsSync(bundle)) fail('dist/main/index.js is missing: run `npm run build` first');
+const bundle = join(distRoot(), 'main', 'index.js');
+if (!existsSync(bundle)) fail(`${bundle} is missing: run \`npm run build\` first`);
 if (!existsSync(GNU_TIME)) fail(`${GNU_TIME} is missing: install GNU time (apt-get install time)`);
 const xdelta3 = which('xdelta3');
 if (!xdelta3) fail('xdelta3 is not on PATH: apt-get install xdelta3 (or brew install xdelta)');
 
-const cases = (options.train ? [] : plan(options)).filter(
+const cases = (options.train || options.archive ? [] : plan(options)).filter(
   (c) => !options.only || c.label.includes(options.only) || c.slug.includes(options.only),
 );
 // The release train runs with --train, and in a full run (no --quick, --parallel, --only).
-const withTrain = options.train || (!options.quick && !options.parallel && !options.only);
-if (cases.length === 0 && !withTrain) fail(`no case matches --only=${options.only}`);
+const fullRun = !options.quick && !options.parallel && !options.only && !options.archive;
+const withTrain = options.train || fullRun;
+const withArchive = options.archive || (fullRun && !options.train);
+if (cases.length === 0 && !withTrain && !withArchive)
+  fail(`no case matches --only=${options.only}`);
 
 // One scratch directory per run, so two runs side by side do not remove each other's.
 const tmp = join(BENCH, `tmp-${process.pid}`);
@@ -207,6 +221,14 @@ try {
     if (result.serverPeakKiB)
       serverPeaks.push(`${c.label}: ${Math.round(result.serverPeakKiB / 1024)} MiB`);
   }
+  const archiveRows = [];
+  if (withArchive) {
+    for (const c of ARCHIVE_CASES) {
+      const pair = await archivePair(join(BENCH, 'archive-upload'), c);
+      archiveRows.push(await runArchiveUploadCase(ctx, c, pair));
+    }
+    console.error(archiveUploadTable(archiveRows));
+  }
   let trainRows = [];
   if (withTrain) {
     const variants = (
@@ -229,6 +251,14 @@ try {
           markdownTable(rows),
           '',
           `Local S3 server peak RSS per case (not our process): ${serverPeaks.join('; ') || 'not measured'}`,
+        ]
+      : []),
+    ...(archiveRows.length > 0
+      ? [
+          '',
+          'Archive-aware upload time against a plain upload (`archive-aware: false`) of the same file, fresh job, fastest of 2 runs each:',
+          '',
+          archiveUploadTable(archiveRows),
         ]
       : []),
     ...(trainRows.length > 0

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { releaseModules } from '../../scripts/lib/corpus.mjs';
 import { noise, text } from './archive-fixtures.js';
 
 export interface ArchiveTool {
@@ -33,18 +34,7 @@ export async function releaseTree(root: string, release: 1 | 2, files = 40): Pro
     written.push(name);
   };
   await put('package.json', `{"name":"tool-corpus","version":"1.${release}.0"}\n`);
-  for (let i = 0; i < files; i++) {
-    const size = 1_000 + ((i * 7919) % 120_000);
-    let body = text(size, 100 + i);
-    if (release === 2 && i % 10 === 3) {
-      body = Buffer.concat([
-        body.subarray(0, size >> 1),
-        text(400, 9000 + i),
-        body.subarray(size >> 1),
-      ]);
-    }
-    await put(`lib/module-${String(i).padStart(3, '0')}.js`, body);
-  }
+  for (const [name, body] of releaseModules(files, release)) await put(name, body);
   // Small files (type stubs, licences): Node's zlib reproduces vanilla zlib on these only.
   for (let i = 0; i < 12; i++) await put(`lib/stub-${i}.d.ts`, text(200 + i * 60, 300 + i));
   await put('docs/README.md', text(8_000, 7));

@@ -447,7 +447,7 @@ describe('expanded form', () => {
       'a newer format version',
       (bytes: Buffer) => {
         const copy = Buffer.from(bytes);
-        copy[8] = 2;
+        copy[8] = 3; // 2 is read since near-miss corrections
         return copy;
       },
     ],

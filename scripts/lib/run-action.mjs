@@ -10,6 +10,14 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/**
+ * The built bundles: `dist/` of the repository, or `DG_DIST` (a build made elsewhere,
+ * e.g. `ncc build src/index.ts -o /tmp/build/main`, so a benchmark never writes `dist/`).
+ */
+export function distRoot() {
+  return process.env.DG_DIST || join(ROOT, 'dist');
+}
+
 /** Parses the `name<<DELIMITER ... DELIMITER` blocks (and `name=value` lines) of a runner file. */
 export function parseRunnerFile(text) {
   const values = {};
@@ -53,7 +61,7 @@ export async function runAction(
   // GITHUB_STATE is written by main (core.saveState) and read back by post as STATE_*.
   const state = phase === 'post' ? parseRunnerFile(await readFile(job.stateFile, 'utf8')) : {};
   const stateEnv = Object.fromEntries(Object.entries(state).map(([k, v]) => [`STATE_${k}`, v]));
-  const child = spawn(node, [join(ROOT, 'dist', phase, 'index.js')], {
+  const child = spawn(node, [join(distRoot(), phase, 'index.js')], {
     cwd: job.workspace,
     env: {
       ...process.env,

@@ -32,6 +32,9 @@ export interface ExpandReport {
   /** Deflate streams in the container, and how many the expanded form rebuilds. */
   streams: number;
   reproducedStreams: number;
+  /** Of those, how many are near misses, and their correction bytes in all (correction.ts). */
+  correctedStreams: number;
+  correctionBytes: number;
   /** Original bytes rebuilt from content, and original bytes kept verbatim. */
   reproducedBytes: number;
   verbatimBytes: number;

@@ -3,6 +3,7 @@
 // fallback: several members, bytes after the member, a truncated or corrupt stream.
 import { stat } from 'node:fs/promises';
 import { withFile } from './byte-sinks.js';
+import { nearMiss } from './correction.js';
 import { candidateRecipes, describeRecipe, type DeflateRecipe } from './deflate-recipes.js';
 import {
   openInflated,
@@ -70,26 +71,42 @@ export async function expandGzip(
     const matches = matchingRecipes(target, candidates, context, context.engines, stats);
     for await (const match of matches) {
       report.searchMs += Date.now() - clock;
-      clock = Date.now();
-      const contentBytes = await writeExpanded(path, expandedPath, layout, match.recipe, context);
-      report.writeMs += Date.now() - clock;
-      clock = Date.now();
-      if (contentBytes === undefined) return undefined;
-      const mismatch = await proveWithin(context, expandedPath, path, size);
-      report.proveMs += Date.now() - clock;
-      clock = Date.now();
-      if (!mismatch) {
-        return {
-          codec: 'gzip',
-          recipes: [describeRecipe(match.recipe)],
-          streams: 1,
-          reproducedStreams: 1,
-          reproducedBytes: bodyLength,
-          verbatimBytes: size - bodyLength,
-          contentBytes,
-          candidatesTried: stats.tried,
-          ...report,
-        };
+      let correction = match.correction;
+      for (;;) {
+        clock = Date.now();
+        const contentBytes = await writeExpanded(
+          path,
+          expandedPath,
+          layout,
+          match.recipe,
+          context,
+          correction,
+        );
+        report.writeMs += Date.now() - clock;
+        clock = Date.now();
+        if (contentBytes === undefined) return undefined;
+        const mismatch = await proveWithin(context, expandedPath, path, size);
+        report.proveMs += Date.now() - clock;
+        clock = Date.now();
+        if (!mismatch) {
+          return {
+            codec: 'gzip',
+            recipes: [describeRecipe(match.recipe)],
+            streams: 1,
+            reproducedStreams: 1,
+            correctedStreams: correction === undefined ? 0 : 1,
+            correctionBytes: correction ?? 0,
+            reproducedBytes: bodyLength - (correction ?? 0),
+            verbatimBytes: size - bodyLength + (correction ?? 0),
+            contentBytes,
+            candidatesTried: stats.tried,
+            ...report,
+          };
+        }
+        // A recipe matched on a prefix may miss only the last bytes: once more, corrected.
+        if (correction !== undefined) break;
+        correction = nearMiss(mismatch.offset - bodyStart, bodyLength);
+        if (correction === undefined) break;
       }
       if (++proofs >= MAX_PROOFS) break;
     }
@@ -107,6 +124,7 @@ async function writeExpanded(
   layout: GzipLayout,
   recipe: DeflateRecipe,
   context: ExpandContext,
+  correction?: number,
 ): Promise<number | undefined> {
   const { bodyStart, bodyLength } = layout;
   const writer = await ExpandedWriter.budgeted(context.budget, expandedPath, {
@@ -117,7 +135,15 @@ async function writeExpanded(
   try {
     await writer.raw(path, 0, bodyStart);
     const inflated = openInflated(path, bodyStart, bodyLength);
-    const contentBytes = await writer.deflated(0, bodyLength, inflated.content);
+    const bodyEnd = bodyStart + bodyLength;
+    const contentBytes = await writer.deflated(
+      0,
+      bodyLength,
+      inflated.content,
+      correction === undefined
+        ? undefined
+        : { path, start: bodyEnd - correction, length: correction },
+    );
     if (inflated.consumed() !== bodyLength) {
       await writer.abandon();
       return undefined;

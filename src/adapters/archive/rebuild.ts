@@ -33,10 +33,11 @@ export async function rebuildInto(
 ): Promise<ExpandedHeader> {
   const { size } = await stat(expandedPath);
   return withFile(expandedPath, async (handle) => {
-    const { header, recordsStart } = await readExpandedHeader(handle);
+    const { header, recordsStart, version } = await readExpandedHeader(handle);
+    const records = () => expandedRecords(handle, size, recordsStart, header.recipes, version);
     if (maxBytes !== Number.POSITIVE_INFINITY) {
       let described = 0;
-      for await (const record of expandedRecords(handle, size, recordsStart, header.recipes)) {
+      for await (const record of records()) {
         described += record.kind === 'raw' ? record.length : record.deflateLength;
         if (described > maxBytes) {
           throw new OutputLimitError(
@@ -47,7 +48,7 @@ export async function rebuildInto(
       }
     }
     const writer = new RecordWriter(expandedPath, header, sink, engines);
-    for await (const record of expandedRecords(handle, size, recordsStart, header.recipes)) {
+    for await (const record of records()) {
       await writer.add(record);
     }
     await writer.flush();
@@ -149,7 +150,9 @@ class RecordWriter {
 
   private batchable(record: DeflatedRecord): boolean {
     return (
-      record.recipe.engine === 'gzip' && record.contentLength <= BATCH_LIMITS.memberContentBytes
+      record.recipe.engine === 'gzip' &&
+      !record.correction &&
+      record.contentLength <= BATCH_LIMITS.memberContentBytes
     );
   }
 
@@ -159,8 +162,15 @@ class RecordWriter {
     }
   }
 
+  /**
+   * Deflates a record's content into exactly its deflate length; with a correction, the
+   * engine's first `deflateLength - correction.length` bytes, then the correction (the
+   * rest of the engine's output is dropped).
+   */
   private async deflate(record: DeflatedRecord): Promise<void> {
     const content = readRange(this.path, record.start, record.contentLength);
+    const { correction } = record;
+    const wanted = record.deflateLength - (correction?.length ?? 0);
     await deflateWith(
       record.recipe,
       content,
@@ -168,14 +178,18 @@ class RecordWriter {
         const wrongLength = () => notReproduced(this.header, record.recipe, record.deflateLength);
         let produced = 0;
         for await (const chunk of deflated) {
+          const room = wanted - produced;
           produced += chunk.length;
-          if (produced > record.deflateLength) throw wrongLength();
-          await this.sink.write(chunk);
+          // The bytes that fit still go out, so a proof sees exactly where output went wrong.
+          if (room > 0)
+            await this.sink.write(room < chunk.length ? chunk.subarray(0, room) : chunk);
+          if (produced > wanted && !correction) throw wrongLength();
         }
-        if (produced !== record.deflateLength) throw wrongLength();
+        if (produced < wanted || (!correction && produced !== wanted)) throw wrongLength();
       },
       this.engines,
     );
+    if (correction) await this.copy({ kind: 'raw', ...correction });
   }
 }
 
