@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
 import { FileSketcher } from '../../src/adapters/content-sketcher.js';
@@ -13,8 +13,12 @@ import {
 } from '../../src/core/references/sketch.js';
 import {
   DEFAULT_REFERENCE_POLICY,
+  DEFAULT_SEED_RATIO,
+  newReferenceAbove,
+  rankCandidates,
   type ReferencePolicy,
 } from '../../src/core/references/choose.js';
+import type { ReferenceInfo } from '../../src/core/references/catalog.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { serviceOver, type ServiceFixture } from '../helpers/service-fixture.js';
 
@@ -227,6 +231,70 @@ describe('smart references', () => {
     expect(storage.objects.get(`${BUCKET}/${stored.key}`)!.metadata['dg-ref-key']).toBe(
       extraReferenceKey(space, v3Sha),
     );
+  });
+
+  it('seeds a new line: the first of a family 30% away from another line becomes its reference', async () => {
+    // As a Windows zip is from the Linux tarball of its version: the same program, built
+    // for another OS, a third of it new. Under the rotation ratio alone (0.5) it would be
+    // a delta against the Linux reference, and so would every later Windows version.
+    const fx = await service();
+    const files = await train(fx.dir, { linux: 11 }, 1);
+    const linux1 = files.linux![0]!;
+    const win1 = join(fx.dir, 'app-1.1.0-win32.bin');
+    const win2 = join(fx.dir, 'app-1.2.0-win32.bin');
+    const other = join(fx.dir, 'other.bin');
+    await writeArtifact(other, 2 * MB, 33);
+    const shared = (await readFile(linux1)).subarray(0, 1.4 * MB);
+    await writeFile(win1, Buffer.concat([shared, (await readFile(other)).subarray(0, 0.6 * MB)]));
+    await writeNextVersion(win1, win2, { seed: 44 });
+    // A near-copy of the Linux build under another name stays a delta: seeding is for lines.
+    const static1 = join(fx.dir, 'app-1.1.0-linux-static.bin');
+    await writeNextVersion(linux1, static1, { seed: 55 });
+
+    const kinds = [];
+    for (const path of [linux1, win1, static1, win2])
+      kinds.push((await fx.service.upload(path, space)).kind);
+    expect(kinds).toEqual(['reference', 'reference', 'delta', 'delta']);
+    const winSha = (await fx.service.list(space)).find(
+      (f) => f.name === 'app-1.1.0-win32.bin',
+    )!.sha256!;
+    const meta = (name: string) =>
+      storage.objects.get(`${BUCKET}/releases/app/${name}.delta`)!.metadata;
+    expect(meta('app-1.2.0-win32.bin')['dg-ref-key']).toBe(extraReferenceKey(space, winSha));
+    expect(meta('app-1.1.0-linux-static.bin')['dg-ref-key']).toBe('releases/app/reference.bin');
+    expect(Number(meta('app-1.2.0-win32.bin')['dg-delta-size'])).toBeLessThan(0.05 * MB);
+  });
+
+  it('judges a first of its line by the seed ratio, a later version by the rotation ratio', () => {
+    expect(newReferenceAbove(SMART, false)).toBe(DEFAULT_SEED_RATIO);
+    expect(newReferenceAbove(SMART, true)).toBe(SMART.rotationRatio);
+    expect(DEFAULT_SEED_RATIO).toBeLessThan(SMART.rotationRatio);
+    expect(newReferenceAbove({ ...SMART, seedRatio: 0.3 }, false)).toBe(0.3);
+  });
+
+  it('tries the newest reference of another line, not two of one line', () => {
+    const ref = (key: string, family: string, createdAt: string): ReferenceInfo => ({
+      key,
+      sha256: key.padEnd(64, '0'),
+      size: 1,
+      root: false,
+      family,
+      createdAt,
+      sketch: [1, 2, 3],
+    });
+    const linux = familyOf('app-1.0.0-linux.tgz');
+    const refs = [
+      ref('a', linux, '2026-01-01T00:00:00Z'),
+      ref('b', linux, '2026-03-01T00:00:00Z'),
+      ref('c', familyOf('app-1.0.0-darwin.tgz'), '2026-02-01T00:00:00Z'),
+    ];
+    const ranked = rankCandidates(refs, familyOf('app-1.3.0-win32.zip'), [1, 2, 3]);
+    expect(ranked.map((c) => c.ref.key)).toEqual(['b', 'c']);
+    const own = rankCandidates(refs, familyOf('app-1.3.0-linux.tgz'), [1, 2, 3]);
+    expect(own.map((c) => [c.ref.key, c.why])).toEqual([
+      ['b', 'family'],
+      ['c', 'similar'],
+    ]);
   });
 
   it('stores an unrelated file direct with max-references 1 or one reference per space', async () => {

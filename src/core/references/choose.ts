@@ -12,10 +12,17 @@ export interface ReferencePolicy {
    */
   mode: 'smart' | 'single';
   /**
-   * A file whose best delta is above this fraction of its size becomes a new reference
-   * (of its family) instead: later versions then delta against it.
+   * A file whose best delta against its own family's reference is above this fraction
+   * of its size becomes the family's new reference: later versions then delta against it.
    */
   rotationRatio: number;
+  /**
+   * A file whose family has no reference yet becomes its first one unless another
+   * family's reference gives a delta at or below this fraction of its size (default
+   * DEFAULT_SEED_RATIO). Lower than the rotation ratio: the new line's later versions
+   * delta against their own reference for as long as the line lives.
+   */
+  seedRatio?: number;
   /** References a space may hold, `reference.bin` included; at the cap none are added. */
   maxReferences: number;
 }
@@ -26,6 +33,16 @@ export const DEFAULT_REFERENCE_POLICY: ReferencePolicy = {
   rotationRatio: 0.5,
   maxReferences: 32,
 };
+
+/**
+ * Measured on the release train (BENCHMARKS.md): a Windows zip deltas against the Linux
+ * reference of its version at 32% of its size, its next versions at 10-25% against their
+ * own line's reference but 33-40% against the Linux one. Paying the new reference once
+ * (68% of the file more than that first delta) is returned after two to four releases.
+ * A near-copy of another line (a renamed or repackaged artifact, a few % apart) stays a
+ * delta.
+ */
+export const DEFAULT_SEED_RATIO = 0.1;
 
 export const SINGLE_REFERENCE: ReferencePolicy = { ...DEFAULT_REFERENCE_POLICY, mode: 'single' };
 
@@ -46,28 +63,46 @@ export interface Candidate {
 
 /**
  * The references to try, best first: the newest of the file's family (the family's
- * current reference, after rotations), then the others by sketch similarity.
+ * current reference, after rotations), then the newest reference of every other family,
+ * by sketch similarity (its older references are further from today's files), then the
+ * family's older references.
  */
 export function rankCandidates(
   refs: readonly ReferenceInfo[],
   family: string,
   sketch: Sketch | undefined,
 ): Candidate[] {
-  const scored = refs.map((ref) => ({
-    ref,
-    similarity: sketch && ref.sketch ? similarity(sketch, ref.sketch) : undefined,
-  }));
   const newestFirst = (a: ReferenceInfo, b: ReferenceInfo) =>
     a.createdAt !== b.createdAt ? (a.createdAt < b.createdAt ? 1 : -1) : a.key < b.key ? -1 : 1;
-  const family_ = scored
-    .filter((s) => s.ref.family === family)
-    .sort((a, b) => newestFirst(a.ref, b.ref))
-    .map((s): Candidate => ({ ...s, why: 'family' }));
-  const similar = scored
-    .filter((s) => s.ref.family !== family && (s.similarity ?? 0) >= MIN_SIMILARITY)
+  const byFamily = new Map<string | undefined, ReferenceInfo[]>();
+  for (const ref of [...refs].sort(newestFirst)) {
+    const line = byFamily.get(ref.family) ?? [];
+    line.push(ref);
+    byFamily.set(ref.family, line);
+  }
+  const own = (byFamily.get(family) ?? []).map((ref): Candidate => ({ ref, why: 'family' }));
+  // References without a recorded family are unrelated to one another: each stands alone.
+  const heads = [...byFamily].flatMap(([line, newest]) =>
+    line === family ? [] : line === undefined ? newest : newest.slice(0, 1),
+  );
+  const similar = heads
+    .map((ref) => ({
+      ref,
+      similarity: sketch && ref.sketch ? similarity(sketch, ref.sketch) : undefined,
+    }))
+    .filter((s) => (s.similarity ?? 0) >= MIN_SIMILARITY)
     .sort((a, b) => b.similarity! - a.similarity! || newestFirst(a.ref, b.ref))
     .map((s): Candidate => ({ ...s, why: 'similar' }));
-  return [...family_.slice(0, 1), ...similar, ...family_.slice(1)].slice(0, MAX_TRIALS);
+  return [...own.slice(0, 1), ...similar, ...own.slice(1)].slice(0, MAX_TRIALS);
+}
+
+/**
+ * The share of a file's size its delta may reach before the file had better become a
+ * reference: the rotation ratio against its own family's reference, the lower seed
+ * ratio when its family has none yet (then the delta is against another line's).
+ */
+export function newReferenceAbove(policy: ReferencePolicy, familyHasReference: boolean): number {
+  return familyHasReference ? policy.rotationRatio : (policy.seedRatio ?? DEFAULT_SEED_RATIO);
 }
 
 /**
