@@ -273,24 +273,31 @@ describe('smart references', () => {
   });
 
   it('tries the newest reference of another line, not two of one line', () => {
-    const ref = (key: string, family: string, createdAt: string): ReferenceInfo => ({
+    const ref = (
+      key: string,
+      family: string,
+      createdAt: string,
+      sketch: number[],
+    ): ReferenceInfo => ({
       key,
       sha256: key.padEnd(64, '0'),
       size: 1,
       root: false,
       family,
       createdAt,
-      sketch: [1, 2, 3],
+      sketch,
     });
     const linux = familyOf('app-1.0.0-linux.tgz');
+    // The Linux line's two references look more like the file than the macOS one: by
+    // similarity alone both Linux references would be tried, and the macOS one never.
     const refs = [
-      ref('a', linux, '2026-01-01T00:00:00Z'),
-      ref('b', linux, '2026-03-01T00:00:00Z'),
-      ref('c', familyOf('app-1.0.0-darwin.tgz'), '2026-02-01T00:00:00Z'),
+      ref('a', linux, '2026-01-01T00:00:00Z', [1, 2, 3, 4]),
+      ref('b', linux, '2026-03-01T00:00:00Z', [1, 2, 3, 4]),
+      ref('c', familyOf('app-1.0.0-darwin.tgz'), '2026-02-01T00:00:00Z', [1, 2, 5, 6]),
     ];
-    const ranked = rankCandidates(refs, familyOf('app-1.3.0-win32.zip'), [1, 2, 3]);
+    const ranked = rankCandidates(refs, familyOf('app-1.3.0-win32.zip'), [1, 2, 3, 4]);
     expect(ranked.map((c) => c.ref.key)).toEqual(['b', 'c']);
-    const own = rankCandidates(refs, familyOf('app-1.3.0-linux.tgz'), [1, 2, 3]);
+    const own = rankCandidates(refs, familyOf('app-1.3.0-linux.tgz'), [1, 2, 3, 4]);
     expect(own.map((c) => [c.ref.key, c.why])).toEqual([
       ['b', 'family'],
       ['c', 'similar'],
