@@ -13,7 +13,6 @@ import {
 } from '../../src/core/references/sketch.js';
 import {
   DEFAULT_REFERENCE_POLICY,
-  DEFAULT_SEED_RATIO,
   newReferenceAbove,
   rankCandidates,
   type ReferencePolicy,
@@ -233,29 +232,33 @@ describe('smart references', () => {
     );
   });
 
-  it('seeds a new line: the first of a family 30% away from another line becomes its reference', async () => {
+  it('seeds a new line below the rotation ratio when told: the first of a family 30% away from another line', async () => {
     // As a Windows zip is from the Linux tarball of its version: the same program, built
-    // for another OS, a third of it new. Under the rotation ratio alone (0.5) it would be
-    // a delta against the Linux reference, and so would every later Windows version.
-    const fx = await service();
-    const files = await train(fx.dir, { linux: 11 }, 1);
+    // for another OS, a third of it new. By the rotation ratio alone (0.5, the default)
+    // it is a delta against the Linux reference, and so is every later Windows version;
+    // with a seed ratio of 0.1 it starts its own line.
+    const seeding = await service({ ...SMART, seedRatio: 0.1 });
+    const files = await train(seeding.dir, { linux: 11 }, 1);
     const linux1 = files.linux![0]!;
-    const win1 = join(fx.dir, 'app-1.1.0-win32.bin');
-    const win2 = join(fx.dir, 'app-1.2.0-win32.bin');
-    const other = join(fx.dir, 'other.bin');
+    const win1 = join(seeding.dir, 'app-1.1.0-win32.bin');
+    const win2 = join(seeding.dir, 'app-1.2.0-win32.bin');
+    const other = join(seeding.dir, 'other.bin');
     await writeArtifact(other, 2 * MB, 33);
     const shared = (await readFile(linux1)).subarray(0, 1.4 * MB);
     await writeFile(win1, Buffer.concat([shared, (await readFile(other)).subarray(0, 0.6 * MB)]));
     await writeNextVersion(win1, win2, { seed: 44 });
     // A near-copy of the Linux build under another name stays a delta: seeding is for lines.
-    const static1 = join(fx.dir, 'app-1.1.0-linux-static.bin');
+    const static1 = join(seeding.dir, 'app-1.1.0-linux-static.bin');
     await writeNextVersion(linux1, static1, { seed: 55 });
+    const order = [linux1, win1, static1, win2];
 
-    const kinds = [];
-    for (const path of [linux1, win1, static1, win2])
-      kinds.push((await fx.service.upload(path, space)).kind);
-    expect(kinds).toEqual(['reference', 'reference', 'delta', 'delta']);
-    const winSha = (await fx.service.list(space)).find(
+    const kinds = async (fx: ServiceFixture) => {
+      const out = [];
+      for (const path of order) out.push((await fx.service.upload(path, space)).kind);
+      return out;
+    };
+    expect(await kinds(seeding)).toEqual(['reference', 'reference', 'delta', 'delta']);
+    const winSha = (await seeding.service.list(space)).find(
       (f) => f.name === 'app-1.1.0-win32.bin',
     )!.sha256!;
     const meta = (name: string) =>
@@ -263,13 +266,19 @@ describe('smart references', () => {
     expect(meta('app-1.2.0-win32.bin')['dg-ref-key']).toBe(extraReferenceKey(space, winSha));
     expect(meta('app-1.1.0-linux-static.bin')['dg-ref-key']).toBe('releases/app/reference.bin');
     expect(Number(meta('app-1.2.0-win32.bin')['dg-delta-size'])).toBeLessThan(0.05 * MB);
+
+    // The defaults (seed at the rotation ratio, as measured): one line, deltas 30% away.
+    storage = new MemoryStorage();
+    expect(await kinds(await service())).toEqual(['reference', 'delta', 'delta', 'delta']);
+    expect(meta('app-1.2.0-win32.bin')['dg-ref-key']).toBe('releases/app/reference.bin');
   });
 
   it('judges a first of its line by the seed ratio, a later version by the rotation ratio', () => {
-    expect(newReferenceAbove(SMART, false)).toBe(DEFAULT_SEED_RATIO);
+    expect(newReferenceAbove(SMART, false)).toBe(SMART.rotationRatio);
     expect(newReferenceAbove(SMART, true)).toBe(SMART.rotationRatio);
-    expect(DEFAULT_SEED_RATIO).toBeLessThan(SMART.rotationRatio);
-    expect(newReferenceAbove({ ...SMART, seedRatio: 0.3 }, false)).toBe(0.3);
+    const seeding = { ...SMART, seedRatio: 0.1 };
+    expect(newReferenceAbove(seeding, false)).toBe(0.1);
+    expect(newReferenceAbove(seeding, true)).toBe(SMART.rotationRatio);
   });
 
   it('tries the newest reference of another line, not two of one line', () => {

@@ -1,10 +1,11 @@
 // The release train replayed on paper: the uploader's own reference decision
 // (src/core/references/decide.ts, compiled) fed with the delta sizes train-matrix.mjs
 // measured instead of fresh encodes, for many policies in seconds instead of half an
-// hour of uploads each. Files go up one after another in upload order (the action runs
-// up to `concurrency` side by side, so a real run can see a step's new references later).
+// hour of uploads each. Files go up one after another in upload order; with `--parallel`
+// a file sees only the references of earlier steps (and reference.bin), as when a
+// step's files go up side by side (the action's `concurrency`): a real run is between.
 //
-//   node scripts/bench/train-simulate.mjs [rotation ratios] [-- seed ratios]
+//   node scripts/bench/train-simulate.mjs [--parallel] [rotation ratios] [-- seed ratios]
 //
 // A pair the matrix lacks (the arm64 line against an x64 one across versions) costs the
 // file's size, as such a delta does within a version (92-96%).
@@ -22,7 +23,8 @@ const files = await trainFiles();
 const m = matrixOf(files, await readPairs(files));
 const sketches = await sketchesOf(files);
 const plain = m.sizes.reduce((a, b) => a + b, 0);
-const args = process.argv.slice(2);
+const parallel = process.argv.includes('--parallel');
+const args = process.argv.slice(2).filter((a) => a !== '--parallel');
 const split = args.indexOf('--');
 const rotations = (split < 0 ? args : args.slice(0, split)).map(Number);
 const seeds = split < 0 ? [] : args.slice(split + 1).map(Number);
@@ -82,9 +84,12 @@ async function replay(policy) {
       cost += Math.min(file.size, m.delta[0][i] ?? file.size);
       continue;
     }
+    const visible = parallel
+      ? refs.filter((r) => r.root || files.find((f) => f.name === r.key).version < file.version)
+      : refs;
     const decided = await decideReference(
       policy,
-      refs,
+      visible,
       { name: file.name, size: file.size, encodedSize: file.expandedSize },
       sketches[i],
       async (candidate) => {
