@@ -38,6 +38,11 @@ export interface DecisionFile {
   encodedSize: number;
 }
 
+/**
+ * Trial-encodes `file` against the ranked candidates (the second only when the first is
+ * not good enough and the file is cheap to encode again), keeps the smallest delta, and
+ * says whether the file should become a new reference instead.
+ */
 export async function decideReference<T extends SizedTrial>(
   policy: ReferencePolicy,
   refs: readonly ReferenceInfo[],
@@ -72,6 +77,9 @@ export async function decideReference<T extends SizedTrial>(
   return {
     best,
     newReference: ratio > above && !full,
-    judgedBy: { name: lineHasReference ? 'rotation ratio' : 'seed ratio', ratio: above },
+    judgedBy: {
+      name: lineHasReference || policy.seedRatio === undefined ? 'rotation ratio' : 'seed ratio',
+      ratio: above,
+    },
   };
 }
