@@ -97,9 +97,9 @@ export function rankCandidates(
  * costs 66% of the file more than that first delta and saves about a fifth of the file a
  * release: it pays after about three releases, but the next minor version (65-70% away
  * from every older file) made every line rotate two releases after the seed: seeded at
- * 0.1 the train stored 50.5% of plain, at the rotation ratio 49.0%: the cheapest schedule
- * that uses only earlier releases' references (49.3%). Rotation is the same trade: a new
- * reference once a delta costs more than half of one.
+ * 0.1 the train stored 50.5% of plain, at the rotation ratio 49.0%, no more than the
+ * cheapest schedule using only earlier releases' references (49.3%). Rotation is the
+ * same trade: a new reference once a delta costs more than half of one.
  */
 export function newReferenceAbove(policy: ReferencePolicy, familyHasReference: boolean): number {
   return familyHasReference ? policy.rotationRatio : (policy.seedRatio ?? policy.rotationRatio);
