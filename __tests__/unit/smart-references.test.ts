@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
 import { FileSketcher } from '../../src/adapters/content-sketcher.js';
@@ -13,8 +13,11 @@ import {
 } from '../../src/core/references/sketch.js';
 import {
   DEFAULT_REFERENCE_POLICY,
+  newReferenceAbove,
+  rankCandidates,
   type ReferencePolicy,
 } from '../../src/core/references/choose.js';
+import type { ReferenceInfo } from '../../src/core/references/catalog.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { serviceOver, type ServiceFixture } from '../helpers/service-fixture.js';
 
@@ -227,6 +230,87 @@ describe('smart references', () => {
     expect(storage.objects.get(`${BUCKET}/${stored.key}`)!.metadata['dg-ref-key']).toBe(
       extraReferenceKey(space, v3Sha),
     );
+  });
+
+  it('seeds a new line below the rotation ratio when told: the first of a family 30% away from another line', async () => {
+    // As a Windows zip is from the Linux tarball of its version: the same program, built
+    // for another OS, a third of it new. By the rotation ratio alone (0.5, the default)
+    // it is a delta against the Linux reference, and so is every later Windows version;
+    // with a seed ratio of 0.1 it starts its own line.
+    const seeding = await service({ ...SMART, seedRatio: 0.1 });
+    const files = await train(seeding.dir, { linux: 11 }, 1);
+    const linux1 = files.linux![0]!;
+    const win1 = join(seeding.dir, 'app-1.1.0-win32.bin');
+    const win2 = join(seeding.dir, 'app-1.2.0-win32.bin');
+    const other = join(seeding.dir, 'other.bin');
+    await writeArtifact(other, 2 * MB, 33);
+    const shared = (await readFile(linux1)).subarray(0, 1.4 * MB);
+    await writeFile(win1, Buffer.concat([shared, (await readFile(other)).subarray(0, 0.6 * MB)]));
+    await writeNextVersion(win1, win2, { seed: 44 });
+    // A near-copy of the Linux build under another name stays a delta: seeding is for lines.
+    const static1 = join(seeding.dir, 'app-1.1.0-linux-static.bin');
+    await writeNextVersion(linux1, static1, { seed: 55 });
+    const order = [linux1, win1, static1, win2];
+
+    const kinds = async (fx: ServiceFixture) => {
+      const out = [];
+      for (const path of order) out.push((await fx.service.upload(path, space)).kind);
+      return out;
+    };
+    expect(await kinds(seeding)).toEqual(['reference', 'reference', 'delta', 'delta']);
+    const winSha = (await seeding.service.list(space)).find(
+      (f) => f.name === 'app-1.1.0-win32.bin',
+    )!.sha256!;
+    const meta = (name: string) =>
+      storage.objects.get(`${BUCKET}/releases/app/${name}.delta`)!.metadata;
+    expect(meta('app-1.2.0-win32.bin')['dg-ref-key']).toBe(extraReferenceKey(space, winSha));
+    expect(meta('app-1.1.0-linux-static.bin')['dg-ref-key']).toBe('releases/app/reference.bin');
+    expect(Number(meta('app-1.2.0-win32.bin')['dg-delta-size'])).toBeLessThan(0.05 * MB);
+
+    // The defaults (seed at the rotation ratio, as measured): one line, deltas 30% away.
+    storage = new MemoryStorage();
+    expect(await kinds(await service())).toEqual(['reference', 'delta', 'delta', 'delta']);
+    expect(meta('app-1.2.0-win32.bin')['dg-ref-key']).toBe('releases/app/reference.bin');
+  });
+
+  it('judges a first of its line by the seed ratio, a later version by the rotation ratio', () => {
+    expect(newReferenceAbove(SMART, false)).toBe(SMART.rotationRatio);
+    expect(newReferenceAbove(SMART, true)).toBe(SMART.rotationRatio);
+    const seeding = { ...SMART, seedRatio: 0.1 };
+    expect(newReferenceAbove(seeding, false)).toBe(0.1);
+    expect(newReferenceAbove(seeding, true)).toBe(SMART.rotationRatio);
+  });
+
+  it('tries the newest reference of another line, not two of one line', () => {
+    const ref = (
+      key: string,
+      family: string,
+      createdAt: string,
+      sketch: number[],
+    ): ReferenceInfo => ({
+      key,
+      sha256: key.padEnd(64, '0'),
+      size: 1,
+      root: false,
+      family,
+      createdAt,
+      sketch,
+    });
+    const linux = familyOf('app-1.0.0-linux.tgz');
+    // The Linux line's two references look more like the file than the macOS one: by
+    // similarity alone both Linux references would be tried, and the macOS one never.
+    const refs = [
+      ref('a', linux, '2026-01-01T00:00:00Z', [1, 2, 3, 4]),
+      ref('b', linux, '2026-03-01T00:00:00Z', [1, 2, 3, 4]),
+      ref('c', familyOf('app-1.0.0-darwin.tgz'), '2026-02-01T00:00:00Z', [1, 2, 5, 6]),
+    ];
+    const ranked = rankCandidates(refs, familyOf('app-1.3.0-win32.zip'), [1, 2, 3, 4]);
+    expect(ranked.map((c) => c.ref.key)).toEqual(['b', 'c']);
+    const own = rankCandidates(refs, familyOf('app-1.3.0-linux.tgz'), [1, 2, 3, 4]);
+    expect(own.map((c) => [c.ref.key, c.why])).toEqual([
+      ['b', 'family'],
+      ['c', 'similar'],
+    ]);
   });
 
   it('stores an unrelated file direct with max-references 1 or one reference per space', async () => {

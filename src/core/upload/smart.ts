@@ -6,17 +6,12 @@ import {
   readSpaceReferences,
   type ReferenceInfo,
 } from '../references/catalog.js';
-import {
-  CHEAP_TRIAL_BYTES,
-  fallbackCandidate,
-  rankCandidates,
-  type ReferencePolicy,
-} from '../references/choose.js';
-import { familyOf } from '../references/family.js';
+import type { ReferencePolicy } from '../references/choose.js';
+import { decideReference } from '../references/decide.js';
 import type { Sketch } from '../references/sketch.js';
 import type { ReferenceCreator } from './create-reference.js';
 import type { UploaderDeps } from './deps.js';
-import type { DeltaOutcome, DeltaWriter, Trial } from './deltas.js';
+import type { DeltaOutcome, DeltaWriter } from './deltas.js';
 import type { DirectWriter } from './direct.js';
 import { catalogKey, type LocalFile } from './local-file.js';
 
@@ -38,39 +33,34 @@ export class SmartReferences {
   /**
    * Smart references: the file is trial-encoded against its family's newest reference,
    * else the references whose sketches overlap its own; when the best delta is above the
-   * rotation ratio (or nothing matches), the file becomes a new reference under
-   * `.dg-refs/`, up to the space's cap.
+   * rotation ratio (the seed ratio for a family without a reference yet) or nothing
+   * matches, the file becomes a new reference under `.dg-refs/`, up to the space's cap.
    */
   async store(space: DeltaSpace, file: LocalFile): Promise<DeltaOutcome> {
     const { log } = this.deps;
-    const policy = this.policy;
     const refs = await this.catalog(space);
     const sketch = await this.sketchOf(file);
-    const ranked = rankCandidates(refs, familyOf(file.name), sketch);
-    const full = refs.length >= policy.maxReferences;
-    const fallback = full && ranked.length === 0 ? fallbackCandidate(refs) : undefined;
-    const candidates = fallback ? [fallback] : ranked;
-    const targetSize = file.expanded?.size ?? file.size;
-    let best: Trial | undefined;
-    try {
-      for (const [index, candidate] of candidates.entries()) {
-        const goodEnough = best && best.encoded.size <= policy.rotationRatio * file.size;
-        if (index > 0 && (goodEnough || targetSize > CHEAP_TRIAL_BYTES)) break;
+    const decided = await decideReference(
+      this.policy,
+      refs,
+      { name: file.name, size: file.size, encodedSize: file.expanded?.size ?? file.size },
+      sketch,
+      async (candidate) => {
         const trial = await this.deltas.trial(space, file, candidate.ref);
-        if (!trial) continue;
+        if (!trial) return undefined;
         log.debug(
           `${file.name}: trial against ${candidate.ref.key} (${candidate.why}): ${trial.encoded.size} bytes`,
         );
-        if (!best || trial.encoded.size < best.encoded.size) {
-          await best?.encoded.dispose();
-          best = trial;
-        } else await trial.encoded.dispose();
-      }
-      const ratio = best ? best.encoded.size / Math.max(1, file.size) : Infinity;
-      if (ratio > policy.rotationRatio && !full) {
+        return { ...trial, size: trial.encoded.size, dispose: () => trial.encoded.dispose() };
+      },
+    );
+    const { best, judgedBy } = decided;
+    try {
+      if (decided.newReference) {
+        const ratio = best ? best.size / Math.max(1, file.size) : Infinity;
         log.info(
           best
-            ? `${file.name}: its best delta is ${(ratio * 100).toFixed(1)}% of the file (rotation ratio ${policy.rotationRatio}); it becomes a new reference`
+            ? `${file.name}: its best delta is ${(ratio * 100).toFixed(1)}% of the file (${judgedBy.name} ${judgedBy.ratio}); it becomes a new reference`
             : `${file.name}: no reference of ${formatSpace(space)} shares its content; it becomes a new reference`,
         );
         const created = await this.creator.createExtra(space, file, sketch);
@@ -82,7 +72,7 @@ export class SmartReferences {
       if (!best) return { kind: 'stored', result: await this.direct.putDirect(space, file) };
       return await this.deltas.putTrial(space, file, best);
     } finally {
-      await best?.encoded.dispose();
+      await best?.dispose();
     }
   }
 
