@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { availableParallelism } from 'node:os';
 import { InputError } from '../core/errors.js';
 import { DEFAULT_REFERENCE_POLICY, type ReferencePolicy } from '../core/references/choose.js';
+import type { SyncFilter } from '../core/lifecycle/sync-filter.js';
 import { parseS3Url, type S3Url } from '../core/s3-url.js';
 import {
   DEFAULT_XDELTA3_MEMORY_BYTES,
@@ -13,7 +14,16 @@ import { DEFAULT_COMMENT_KEY, parseCommentMode, type CommentMode } from './pr-co
 
 // Every input is read here, once; the rest of the action works on `ActionInputs`.
 
-export const COMMANDS = ['upload', 'download', 'list', 'verify', 'stats', 'purge'] as const;
+export const COMMANDS = [
+  'upload',
+  'download',
+  'list',
+  'verify',
+  'stats',
+  'purge',
+  'sync',
+  'migrate',
+] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface ActionInputs {
@@ -56,6 +66,23 @@ export interface ActionInputs {
   pack?: string;
   /** Upload: seconds each file's download URL lives (presign.ts); unset: no URLs. */
   presignSeconds?: number;
+  /** sync and migrate. */
+  lifecycle: LifecycleInputs;
+}
+
+export interface LifecycleInputs {
+  /** sync: upload (path -> s3-url) or download (s3-url -> path). */
+  direction: 'upload' | 'download';
+  /** sync: remove what the source does not have (the input is the confirmation). */
+  delete: boolean;
+  /** sync: exclude/include globs, in order (later ones win). */
+  filters: SyncFilter[];
+  /** sync, migrate: say what would change, change nothing. */
+  dryRun: boolean;
+  /** migrate: where the plain objects are. */
+  sourceUrl?: S3Url;
+  /** migrate: delete each source object once its copy verified. */
+  deleteSource: boolean;
 }
 
 export const IF_NO_FILES_FOUND = ['error', 'warn', 'ignore'] as const;
@@ -172,6 +199,9 @@ export function readInputs(): ActionInputs {
       'Give a single directory',
     );
   }
+  if (cmd === 'sync' && paths.length > 1) {
+    throw new InputError('For sync, path is one local directory', 'Give a single directory');
+  }
   return {
     command: cmd,
     paths,
@@ -218,7 +248,45 @@ export function readInputs(): ActionInputs {
     ifNoFilesFound: ifNoFilesFound(),
     pack: packName(),
     presignSeconds: duration('presign', MAX_PRESIGN_SECONDS),
+    lifecycle: lifecycle(cmd),
   };
+}
+
+/** The inputs of sync and migrate, checked only when one of them runs. */
+function lifecycle(cmd: Command): LifecycleInputs {
+  const sourceUrl = optional('source-url');
+  if (cmd === 'migrate' && sourceUrl === undefined) {
+    throw new InputError(
+      'Input source-url is required for migrate',
+      'Set it to the s3://bucket/prefix/ that holds the plain objects to migrate',
+    );
+  }
+  return {
+    direction: oneOf('direction', ['upload', 'download'], 'upload'),
+    delete: boolean('delete', false),
+    filters: cmd === 'sync' ? syncFilters() : [],
+    dryRun: boolean('dry-run', false),
+    sourceUrl: cmd === 'migrate' && sourceUrl !== undefined ? parseS3Url(sourceUrl) : undefined,
+    deleteSource: boolean('delete-source', false),
+  };
+}
+
+/** `filters`: one "exclude GLOB" or "include GLOB" per line, applied in order. */
+function syncFilters(): SyncFilter[] {
+  return core
+    .getMultilineInput('filters')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .map((line) => {
+      const match = /^(exclude|include)\s+(.+)$/.exec(line);
+      if (!match) {
+        throw new InputError(
+          `Each line of filters is "exclude GLOB" or "include GLOB", got ${JSON.stringify(line)}`,
+          'For example: exclude *.log',
+        );
+      }
+      return { kind: match[1] as SyncFilter['kind'], pattern: match[2]! };
+    });
 }
 
 /** An input that must be one of `choices` (case-insensitive). */

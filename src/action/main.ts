@@ -26,6 +26,8 @@ import { provideXdelta3 } from './xdelta3.js';
 import { ActionsProgress } from './progress.js';
 import { setOutputs } from './outputs.js';
 import { runPurge } from './purge.js';
+import { runSyncCommand } from './sync.js';
+import { runMigrate } from './migrate.js';
 import { publishSavingsComment } from './pr-comment/index.js';
 import { recordScratchDir } from './scratch.js';
 import { writeJobSummary } from './summary.js';
@@ -46,6 +48,8 @@ const COMMANDS: Record<Command, CommandEntry> = {
   verify: { run: runVerify, xdelta3: true, cache: false },
   stats: { run: runStats, xdelta3: false, cache: false },
   purge: { run: runPurge, xdelta3: false, cache: false },
+  sync: { run: runSyncCommand, xdelta3: true, cache: true },
+  migrate: { run: runMigrate, xdelta3: true, cache: true },
 };
 
 /** The main step: the command, then its outputs, the job summary and the PR comment. */

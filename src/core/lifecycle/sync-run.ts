@@ -54,6 +54,8 @@ export interface SyncRequest {
   concurrency: number;
   /** Called with the plan before anything changes (the CLI asks before deleting). */
   confirm?: (plan: SyncPlan) => Promise<void>;
+  /** Runs the deletions (`count` of them), e.g. inside a log group. */
+  deletePhase?: <T>(count: number, work: () => Promise<T>) => Promise<T>;
   /** Told of each copy and deletion once done (progress lines). */
   onAction?: (action: SyncAction) => void;
 }
@@ -124,21 +126,20 @@ async function syncUp(deps: SyncDeps, request: SyncRequest): Promise<SyncOutcome
     const key = `${target.space.bucket}/${target.space.prefix}`;
     doomed.set(key, [...(doomed.get(key) ?? []), target]);
   }
-  for (const targets of doomed.values()) {
-    const { space } = targets[0]!;
-    if (!request.dryRun)
-      await removeFiles(
-        deps.storage,
-        deps.log,
-        space,
-        targets.map((t) => t.file.name),
-      );
-    for (const target of targets) {
-      const url = formatS3Url(space.bucket, target.file.key);
-      outcome.deleted.push(url);
-      request.onAction?.({ kind: 'delete', to: url });
+  await deletePhase(request, plan.delete.length, async () => {
+    for (const targets of doomed.values()) {
+      const { space } = targets[0]!;
+      if (!request.dryRun) {
+        const names = targets.map((t) => t.file.name);
+        await removeFiles(deps.storage, deps.log, space, names);
+      }
+      for (const target of targets) {
+        const url = formatS3Url(space.bucket, target.file.key);
+        outcome.deleted.push(url);
+        request.onAction?.({ kind: 'delete', to: url });
+      }
     }
-  }
+  });
   return outcome;
 }
 
@@ -175,13 +176,20 @@ async function syncDown(deps: SyncDeps, request: SyncRequest): Promise<SyncOutco
     request.onAction?.({ kind: 'download', from, to });
   });
   const absolute = new Map(localFiles.map((f) => [f.path, f.absolute]));
-  for (const entry of plan.delete) {
-    const path = absolute.get(entry.path)!;
-    if (!request.dryRun) await deps.local.remove(path);
-    outcome.deleted.push(path);
-    request.onAction?.({ kind: 'delete', to: path });
-  }
+  await deletePhase(request, plan.delete.length, async () => {
+    for (const entry of plan.delete) {
+      const path = absolute.get(entry.path)!;
+      if (!request.dryRun) await deps.local.remove(path);
+      outcome.deleted.push(path);
+      request.onAction?.({ kind: 'delete', to: path });
+    }
+  });
   return outcome;
+}
+
+function deletePhase(request: SyncRequest, count: number, work: () => Promise<void>) {
+  if (count === 0) return Promise.resolve();
+  return request.deletePhase ? request.deletePhase(count, work) : work();
 }
 
 function emptyOutcome(plan: SyncPlan): SyncOutcome {
