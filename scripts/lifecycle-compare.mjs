@@ -5,13 +5,13 @@
 // upload writes, copied from one), so both builds see the same bucket state.
 // Usage: DG_BASE_CLI=/tmp/base/cli/index.js DG_CLI=dist/cli/index.js \
 //   node scripts/lifecycle-compare.mjs [N=5000] [CONCURRENCY=8]
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startS3Server } from './lib/local-s3.mjs';
+import { timedCli } from './lib/timed-cli.mjs';
 
 const N = Number(process.argv[2] ?? 5000);
 const CONCURRENCY = String(process.argv[3] ?? 8);
@@ -37,21 +37,11 @@ const client = new S3Client({
 });
 
 function dg(cli, ...args) {
-  const started = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [cli, ...args, '--endpoint-url', server.endpoint, '--concurrency', CONCURRENCY],
-      { env, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let err = '';
-    child.stderr.on('data', (c) => (err += c));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`${args.join(' ')} failed: ${err}`));
-      else resolve(Number(process.hrtime.bigint() - started) / 1e9);
-    });
-  });
+  return timedCli(
+    cli,
+    [...args, '--endpoint-url', server.endpoint, '--concurrency', CONCURRENCY],
+    env,
+  );
 }
 
 const body = (i) => `object ${i}\n`.repeat(100 + (i % 300));
