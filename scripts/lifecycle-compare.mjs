@@ -117,7 +117,10 @@ try {
     ['rm -r', (cli, b) => dg(cli, 'rm', '-r', `s3://${b}/s/`)],
     [`purge, ${N} expired copies`, (cli, b) => dg(cli, 'purge', `s3://${b}/`), seedCopies],
   ];
+  // DG_STEPS=ls,rm: only the steps whose name starts with one of these.
+  const only = process.env.DG_STEPS?.split(',');
   for (const [what, step, seed] of steps) {
+    if (only && !only.some((o) => what.startsWith(o))) continue;
     const seconds = {};
     for (const build of ['base', 'new']) {
       const bucket = await server.createBucket();
