@@ -162,6 +162,8 @@ async function syncDown(deps: SyncDeps, request: SyncRequest): Promise<SyncOutco
   await request.confirm?.(plan);
   const byPath = new Map(remote.map((r) => [r.path, r]));
   const outcome = emptyOutcome(plan);
+  // A local file that differs is replaced: that is what a sync down is for.
+  const overwrite = true;
   await mapLimit(plan.copy, request.concurrency, async ({ entry, reason }) => {
     const source = byPath.get(entry.path)!;
     const from = formatS3Url(source.space.bucket, source.file.key);
@@ -169,7 +171,7 @@ async function syncDown(deps: SyncDeps, request: SyncRequest): Promise<SyncOutco
     if (!request.dryRun) {
       await deps.local.prepare(entry.path);
       outcome.results.push(
-        await deps.service.downloadTo(source.space, source.file.name, to, { overwrite: true }),
+        await deps.service.downloadTo(source.space, source.file.name, to, { overwrite }),
       );
     }
     outcome.copied.push({ from, to, reason });
