@@ -2,12 +2,12 @@
 // ls, sync down and migrate over N small objects in one DeltaSpace. Runs the CLI bundle
 // as users do: DG_CLI=path/to/index.js (default dist/cli/index.js, which `npm run build`
 // makes). Usage: node scripts/lifecycle-scale.mjs [N=5000] [CONCURRENCY=8]
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startS3Server } from './lib/local-s3.mjs';
+import { timedCli } from './lib/timed-cli.mjs';
 
 const N = Number(process.argv[2] ?? 5000);
 const CONCURRENCY = String(process.argv[3] ?? 8);
@@ -23,30 +23,19 @@ const env = {
 };
 
 function dg(...args) {
-  const started = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        CLI,
-        ...args,
-        '--endpoint-url',
-        server.endpoint,
-        '--concurrency',
-        CONCURRENCY,
-        '--cache-dir',
-        join(work, 'cache'),
-      ],
-      { env, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let err = '';
-    child.stderr.on('data', (c) => (err += c));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`${args.join(' ')} failed: ${err}`));
-      else resolve(Number(process.hrtime.bigint() - started) / 1e9);
-    });
-  });
+  return timedCli(
+    CLI,
+    [
+      ...args,
+      '--endpoint-url',
+      server.endpoint,
+      '--concurrency',
+      CONCURRENCY,
+      '--cache-dir',
+      join(work, 'cache'),
+    ],
+    env,
+  );
 }
 
 /** A small file per index: 1-4 KiB of text, different for each. */

@@ -56,6 +56,19 @@ export interface StoragePort {
     options?: PutOptions,
   ): Promise<PutOutcome>;
   delete(bucket: string, key: string): Promise<void>;
+  /**
+   * Deletes many objects (S3 DeleteObjects, 1000 keys a request). A key that could not
+   * be deleted comes back with S3's reason; every other key is gone (a missing key
+   * counts as gone, as with `delete`). Rejects only when no answer came at all.
+   */
+  deleteMany(bucket: string, keys: readonly string[]): Promise<DeleteFailure[]>;
+}
+
+/** One key a batch delete left in place, and why (S3's error code and message). */
+export interface DeleteFailure {
+  key: string;
+  code: string;
+  message: string;
 }
 
 /** A bound on bytes written: past it, the work stops and rejects with OutputLimitError. */

@@ -2,6 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type {
+  DeleteFailure,
   ListedObject,
   Metadata,
   ObjectHead,
@@ -73,6 +74,12 @@ export class MemoryStorage implements StoragePort {
   async delete(bucket: string, key: string): Promise<void> {
     this.calls.push(`DELETE ${key}`);
     this.objects.delete(this.id(bucket, key));
+  }
+
+  async deleteMany(bucket: string, keys: readonly string[]): Promise<DeleteFailure[]> {
+    this.calls.push(`DELETE-MANY ${keys.length}`);
+    for (const key of keys) this.objects.delete(this.id(bucket, key));
+    return [];
   }
 
   /** Test hook: replace an object's bytes behind the code's back. */

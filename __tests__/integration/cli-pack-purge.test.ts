@@ -126,4 +126,28 @@ describe('purge', () => {
     });
     expect(await keys()).toEqual(['.deltaglider/tmp/bb_future.zip', 'app/old.zip']);
   }, 60_000);
+
+  it('with --max, looks at that many copies and leaves the rest to a later run', async () => {
+    const own = await server.createBucket();
+    for (const name of ['a1', 'a2', 'a3']) {
+      await raw.send(
+        new PutObjectCommand({
+          Bucket: own,
+          Key: `.deltaglider/tmp/${name}_x.zip`,
+          Body: 'abc',
+          Metadata: { 'dg-expires-at': '2020-01-01T00:00:00+00:00' },
+        }),
+      );
+    }
+
+    const first = await dg('purge', '--max', '2', `s3://${own}`);
+    expect(first.out).toMatch(/\nRemoved 2 expired copies \(6 bytes\); kept 0\n$/);
+    expect(await listKeys(raw, own)).toEqual(['.deltaglider/tmp/a3_x.zip']);
+
+    expect((await dg('purge', `s3://${own}`)).out).toMatch(/^delete: .*a3_x\.zip/);
+    expect(await listKeys(raw, own)).toEqual([]);
+    expect((await dg('purge', '--max', '0', `s3://${own}`)).err).toContain(
+      '--max must be a whole number of at least 1, got "0"',
+    );
+  }, 60_000);
 });

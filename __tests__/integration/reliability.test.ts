@@ -471,6 +471,9 @@ class HookedStorage implements StoragePort {
   delete(bucket: string, key: string) {
     return this.inner.delete(bucket, key);
   }
+  deleteMany(bucket: string, keys: readonly string[]) {
+    return this.inner.deleteMany(bucket, keys);
+  }
   async upload(bucket: string, key: string, src: string, meta: Metadata, options?: PutOptions) {
     const outcome = await this.inner.upload(bucket, key, src, meta, options);
     await this.after(key);

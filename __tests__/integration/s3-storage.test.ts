@@ -11,7 +11,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
-import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/adapters/s3/client.js';
 import { StorageError } from '../../src/adapters/s3/errors.js';
 import {
@@ -25,6 +25,8 @@ import type { Metadata } from '../../src/ports.js';
 import { s3TestOptions, startS3Server } from '../helpers/s3-server.js';
 import { sha256File } from '../../scripts/lib/artifacts.mjs';
 import { skipNote } from '../helpers/skip-note.js';
+import { FaultProxy } from '../helpers/fault-proxy.js';
+import { mapLimit } from '../../src/core/util/map-limit.js';
 
 const MIB = 1024 * 1024;
 const PART = 5 * MIB;
@@ -168,6 +170,104 @@ test('delete removes the object', async () => {
   await s3.delete(bucket, 'delete/me');
 
   expect(await s3.head(bucket, 'delete/me')).toBeUndefined();
+});
+
+describe('deleteMany', () => {
+  /** Puts `count` small objects under `prefix` straight through the SDK, a few at a time. */
+  async function seed(prefix: string, count: number): Promise<string[]> {
+    const keys = Array.from({ length: count }, (_, i) => `${prefix}/o${i}`);
+    await mapLimit(keys, 16, (Key) =>
+      raw.send(new PutObjectCommand({ Bucket: bucket, Key, Body: 'x' })),
+    );
+    return keys;
+  }
+
+  async function remaining(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const object of storage().list(bucket, `${prefix}/`)) keys.push(object.key);
+    return keys;
+  }
+
+  test('removes every key, 1000 a request, and counts a missing key as gone', async () => {
+    const proxy = await FaultProxy.start(server.endpoint);
+    try {
+      const keys = await seed('batch-delete', 1001);
+      const s3 = storage({ endpointUrl: proxy.endpoint });
+
+      const failures = await s3.deleteMany(bucket, [...keys, 'batch-delete/never-there']);
+
+      expect(failures).toEqual([]);
+      expect(await remaining('batch-delete')).toEqual([]);
+      expect(proxy.count((r) => r.method === 'POST' && r.query.has('delete'))).toBe(2);
+      expect(proxy.count((r) => r.method === 'DELETE')).toBe(0);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  test('falls back to one DELETE per key when the store answers NotImplemented', async () => {
+    const proxy = await FaultProxy.start(server.endpoint);
+    try {
+      proxy.failNext(Infinity, {
+        status: 501,
+        code: 'NotImplemented',
+        message: 'A header you provided implies functionality that is not implemented',
+        match: (r) => r.method === 'POST' && r.query.has('delete'),
+      });
+      const keys = await seed('batch-fallback', 5);
+      const s3 = storage({ endpointUrl: proxy.endpoint, maxAttempts: 1 });
+
+      expect(await s3.deleteMany(bucket, keys.slice(0, 3))).toEqual([]);
+      expect(await s3.deleteMany(bucket, keys.slice(3))).toEqual([]);
+
+      expect(await remaining('batch-fallback')).toEqual([]);
+      // Asked once; the second call knew better.
+      expect(proxy.count((r) => r.method === 'POST' && r.query.has('delete'))).toBe(1);
+      expect(proxy.count((r) => r.method === 'DELETE')).toBe(5);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  test('reports the keys the store refused, with its reasons', async () => {
+    const fake = await fakeS3((request, response) => {
+      if (request.method !== 'POST') return void response.writeHead(404).end();
+      response.writeHead(200, { 'content-type': 'application/xml' });
+      response.end(
+        '<?xml version="1.0" encoding="UTF-8"?><DeleteResult>' +
+          '<Error><Key>locked.bin</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>' +
+          '</DeleteResult>',
+      );
+    });
+    try {
+      const s3 = storage({ endpointUrl: fake.endpoint, maxAttempts: 1 });
+
+      const failures = await s3.deleteMany('bucket', ['gone.bin', 'locked.bin']);
+
+      expect(failures).toEqual([
+        { key: 'locked.bin', code: 'AccessDenied', message: 'Access Denied' },
+      ]);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test('a request refused as a whole rejects, naming the permission', async () => {
+    const fake = await fakeS3((_request, response) => {
+      response.writeHead(403, { 'content-type': 'application/xml' });
+      response.end('<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>');
+    });
+    try {
+      const s3 = storage({ endpointUrl: fake.endpoint, maxAttempts: 1 });
+
+      const error = await s3.deleteMany('bucket', ['a', 'b']).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(StorageError);
+      expect((error as Error).message).toContain('s3:DeleteObject');
+    } finally {
+      await fake.close();
+    }
+  });
 });
 
 test('list follows continuation tokens through every page, prefix as given', async () => {

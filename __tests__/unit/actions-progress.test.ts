@@ -1,5 +1,10 @@
 import { describe, expect, test } from '@jest/globals';
-import { ActionsProgress, type ProgressOutput } from '../../src/action/progress.js';
+import {
+  ActionsProgress,
+  CountProgress,
+  inGroup,
+  type ProgressOutput,
+} from '../../src/action/progress.js';
 import type { FileResult } from '../../src/core/models.js';
 import type { LoggerPort } from '../../src/ports.js';
 
@@ -137,5 +142,53 @@ describe('ActionsProgress', () => {
       return result('app.bin');
     });
     expect(out.lines).toContain('encoding: 100.0 MiB in 2.5 s');
+  });
+});
+
+describe('CountProgress', () => {
+  test('prints a line every N items or every interval, and a closing line', () => {
+    const out = recorder();
+    let clock = 0;
+    const progress = new CountProgress(out, 'sync', 2500, {
+      everyItems: 1000,
+      everyMs: 10_000,
+      now: () => clock,
+    });
+    for (let i = 0; i < 1000; i++) progress.step();
+    clock = 12_000;
+    progress.step(); // 1,001: not 1,000 more, but 12 s since the last line
+    for (let i = 0; i < 499; i++) progress.step();
+    progress.finish();
+
+    expect(out.lines).toEqual([
+      'sync: 1,000 of 2,500 done (40%), 0.0 s',
+      'sync: 1,001 of 2,500 done (40%), 12.0 s',
+      'sync: 1,500 of 2,500 done (60%), 12.0 s',
+    ]);
+  });
+
+  test('the closing line is not repeated when the last line said it', () => {
+    const out = recorder();
+    const progress = new CountProgress(out, 'migrate', 2, { everyItems: 1, now: () => 0 });
+    progress.step();
+    progress.step();
+    progress.finish();
+    expect(out.lines).toEqual([
+      'migrate: 1 of 2 done (50%), 0.0 s',
+      'migrate: 2 of 2 done (100%), 0.0 s',
+    ]);
+  });
+});
+
+describe('inGroup', () => {
+  test('closes the group when the work fails', async () => {
+    const out = recorder();
+    await expect(
+      inGroup(out, 'Deleting 3 files', async () => {
+        out.info('inside');
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(out.lines).toEqual(['▸ Deleting 3 files', 'inside', '◂']);
   });
 });

@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File, writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
 import { InputError, NotFoundError } from '../../src/core/errors.js';
+import { removeFiles } from '../../src/core/remover.js';
 import { childPrefixes } from '../../src/core/tree.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { serviceOver, type ServiceFixture } from '../helpers/service-fixture.js';
@@ -276,6 +277,51 @@ describe('remove', () => {
     await uploadTwoVersions();
     await expect(fx.service.remove(space, 'nope.zip')).rejects.toThrow(NotFoundError);
     await expect(fx.service.remove(space, 'reference.bin')).rejects.toThrow(InputError);
+    expect(storage.calls.filter((c) => c.startsWith('DELETE'))).toEqual([]);
+  });
+});
+
+describe('removeFiles (many names of one space)', () => {
+  it('lists once, deletes the files in one batch and the reference after them', async () => {
+    await uploadTwoVersions();
+    for (let i = 0; i < 50; i++) put(`releases/app/notes-${i}.txt`, `plain ${i}`);
+    storage.calls.length = 0;
+
+    const names = [
+      'app-1.zip',
+      'app-2.zip',
+      ...Array.from({ length: 50 }, (_, i) => `notes-${i}.txt`),
+    ];
+    const result = await removeFiles(storage, fx.log, space, names);
+
+    expect(result.references).toEqual(['releases/app/reference.bin']);
+    expect(result.referenceRemoved).toBe(true);
+    expect(result.files[0]).toEqual({
+      name: 'app-1.zip',
+      deleted: ['releases/app/app-1.zip.delta'],
+    });
+    expect([...storage.objects.keys()]).toEqual([]);
+    // One listing of the level and one of its extra references, whatever the count;
+    // files first, then references, each in one request.
+    expect(storage.calls.filter((c) => c.startsWith('LIST'))).toHaveLength(2);
+    expect(storage.calls.filter((c) => c.startsWith('DELETE'))).toEqual([
+      'DELETE-MANY 52',
+      'DELETE-MANY 1',
+    ]);
+  });
+
+  it('keeps the reference while a delta remains, and deletes nothing for a missing name', async () => {
+    await uploadTwoVersions();
+    put('releases/app/notes.txt', 'plain');
+    const result = await removeFiles(storage, fx.log, space, ['app-1.zip', 'notes.txt']);
+    expect(result.references).toEqual([]);
+    expect(storage.objects.has(`${BUCKET}/releases/app/reference.bin`)).toBe(true);
+    expect((await fx.service.verify(space, 'app-2.zip')).status).toBe('ok');
+
+    storage.calls.length = 0;
+    await expect(removeFiles(storage, fx.log, space, ['app-2.zip', 'nope.zip'])).rejects.toThrow(
+      NotFoundError,
+    );
     expect(storage.calls.filter((c) => c.startsWith('DELETE'))).toEqual([]);
   });
 });

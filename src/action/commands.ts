@@ -190,7 +190,7 @@ function spaceOf(url: S3Url): DeltaSpace {
   return url.isPrefix ? spaceFromPrefixUrl(url) : splitObjectUrl(url).space;
 }
 
-function requireSpace(url: S3Url, command: string): DeltaSpace {
+export function requireSpace(url: S3Url, command: string): DeltaSpace {
   if (!url.isPrefix) {
     throw new InputError(
       `For ${command}, s3-url must name a DeltaSpace ending with "/" (got s3://${url.bucket}/${url.key})`,

@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { availableParallelism } from 'node:os';
 import { InputError } from '../core/errors.js';
 import { DEFAULT_REFERENCE_POLICY, type ReferencePolicy } from '../core/references/choose.js';
+import type { SyncFilter } from '../core/lifecycle/sync-filter.js';
 import { parseS3Url, type S3Url } from '../core/s3-url.js';
 import {
   DEFAULT_XDELTA3_MEMORY_BYTES,
@@ -21,6 +22,8 @@ export const COMMANDS = [
   'stats',
   'purge',
   'prune',
+  'sync',
+  'migrate',
 ] as const;
 export type Command = (typeof COMMANDS)[number];
 
@@ -67,8 +70,23 @@ export interface ActionInputs {
   /** Prune: releases kept per file family, or the age past which they go (prune-plan.ts). */
   keepLast?: string;
   olderThan?: string;
-  /** Prune: say what would be removed, remove nothing. */
+  /** prune, sync, migrate: say what would change, change nothing. */
   dryRun: boolean;
+  /** sync and migrate. */
+  lifecycle: LifecycleInputs;
+}
+
+export interface LifecycleInputs {
+  /** sync: upload (path -> s3-url) or download (s3-url -> path). */
+  direction: 'upload' | 'download';
+  /** sync: remove what the source does not have (the input is the confirmation). */
+  delete: boolean;
+  /** sync: exclude/include globs, in order (later ones win). */
+  filters: SyncFilter[];
+  /** migrate: where the plain objects are. */
+  sourceUrl?: S3Url;
+  /** migrate: delete each source object once its copy verified. */
+  deleteSource: boolean;
 }
 
 export const IF_NO_FILES_FOUND = ['error', 'warn', 'ignore'] as const;
@@ -185,6 +203,9 @@ export function readInputs(): ActionInputs {
       'Give a single directory',
     );
   }
+  if (cmd === 'sync' && paths.length > 1) {
+    throw new InputError('For sync, path is one local directory', 'Give a single directory');
+  }
   return {
     command: cmd,
     paths,
@@ -234,7 +255,44 @@ export function readInputs(): ActionInputs {
     keepLast: optional('keep-last'),
     olderThan: optional('older-than'),
     dryRun: boolean('dry-run', false),
+    lifecycle: lifecycle(cmd),
   };
+}
+
+/** The inputs of sync and migrate, checked only when one of them runs. */
+function lifecycle(cmd: Command): LifecycleInputs {
+  const sourceUrl = optional('source-url');
+  if (cmd === 'migrate' && sourceUrl === undefined) {
+    throw new InputError(
+      'Input source-url is required for migrate',
+      'Set it to the s3://bucket/prefix/ that holds the plain objects to migrate',
+    );
+  }
+  return {
+    direction: oneOf('direction', ['upload', 'download'], 'upload'),
+    delete: boolean('delete', false),
+    filters: cmd === 'sync' ? syncFilters() : [],
+    sourceUrl: cmd === 'migrate' && sourceUrl !== undefined ? parseS3Url(sourceUrl) : undefined,
+    deleteSource: boolean('delete-source', false),
+  };
+}
+
+/** `filters`: one "exclude GLOB" or "include GLOB" per line, applied in order. */
+function syncFilters(): SyncFilter[] {
+  return core
+    .getMultilineInput('filters')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .map((line) => {
+      const match = /^(exclude|include)\s+(.+)$/.exec(line);
+      if (!match) {
+        throw new InputError(
+          `Each line of filters is "exclude GLOB" or "include GLOB", got ${JSON.stringify(line)}`,
+          'For example: exclude *.log',
+        );
+      }
+      return { kind: match[1] as SyncFilter['kind'], pattern: match[2]! };
+    });
 }
 
 /** An input that must be one of `choices` (case-insensitive). */

@@ -27,6 +27,8 @@ import { ActionsProgress } from './progress.js';
 import { setOutputs } from './outputs.js';
 import { runPurge } from './purge.js';
 import { runPrune } from './prune.js';
+import { runSyncCommand } from './sync.js';
+import { runMigrate } from './migrate.js';
 import { publishSavingsComment } from './pr-comment/index.js';
 import { recordScratchDir } from './scratch.js';
 import { writeJobSummary } from './summary.js';
@@ -48,6 +50,8 @@ const COMMANDS: Record<Command, CommandEntry> = {
   stats: { run: runStats, xdelta3: false, cache: false },
   purge: { run: runPurge, xdelta3: false, cache: false },
   prune: { run: runPrune, xdelta3: false, cache: false },
+  sync: { run: runSyncCommand, xdelta3: true, cache: true },
+  migrate: { run: runMigrate, xdelta3: true, cache: true },
 };
 
 /** The main step: the command, then its outputs, the job summary and the PR comment. */

@@ -160,3 +160,76 @@ export function describeResult(r: FileResult): string {
     r.originalBytes > 0 ? ` (${((r.storedBytes / r.originalBytes) * 100).toFixed(1)}%)` : '';
   return `${r.name}: ${kindLabel(r)}, ${formatBytes(r.originalBytes)} stored as ${formatBytes(r.storedBytes)}${percent}`;
 }
+
+export interface CountTiming {
+  /** A line at least every this many items (default 100). */
+  everyItems?: number;
+  /** ... or every this long, whichever comes first (default 10 s). */
+  everyMs?: number;
+  now?: () => number;
+}
+
+/**
+ * Progress of a long run over many objects (sync, migrate): "sync: 1,200 of 5,000 done
+ * (24%), 35.2 s", printed every `everyItems` items or `everyMs`, whichever comes first,
+ * and once at the end. Each file's own log stays in its group (ActionsProgress.file);
+ * these lines sit between the groups, so the run's pace shows without expanding any.
+ */
+export class CountProgress {
+  private done = 0;
+  private readonly started: number;
+  private lastLine: number;
+  private lastCount = 0;
+  private readonly everyItems: number;
+  private readonly everyMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly out: Pick<ProgressOutput, 'info'>,
+    private readonly label: string,
+    private readonly total: number,
+    timing: CountTiming = {},
+  ) {
+    this.everyItems = timing.everyItems ?? 100;
+    this.everyMs = timing.everyMs ?? 10_000;
+    this.now = timing.now ?? Date.now;
+    this.started = this.now();
+    this.lastLine = this.started;
+  }
+
+  /** One more item done. */
+  step(): void {
+    this.done++;
+    const now = this.now();
+    if (this.done - this.lastCount >= this.everyItems || now - this.lastLine >= this.everyMs)
+      this.print(now);
+  }
+
+  /** The closing line (unless the last one already said it all). */
+  finish(): void {
+    if (this.lastCount !== this.done || this.done === 0) this.print(this.now());
+  }
+
+  private print(now: number): void {
+    this.lastLine = now;
+    this.lastCount = this.done;
+    const percent = this.total > 0 ? ` (${Math.floor((this.done / this.total) * 100)}%)` : '';
+    this.out.info(
+      `${this.label}: ${this.done.toLocaleString('en-US')} of ${this.total.toLocaleString('en-US')} done${percent}, ${seconds(now - this.started)}`,
+    );
+  }
+}
+
+/** Runs `work` inside a collapsed log group titled `title`. */
+export async function inGroup<T>(
+  out: Pick<ProgressOutput, 'startGroup' | 'endGroup'>,
+  title: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  out.startGroup(title);
+  try {
+    return await work();
+  } finally {
+    out.endGroup();
+  }
+}

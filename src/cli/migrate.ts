@@ -7,6 +7,7 @@ import { directKey, spaceFromPrefixUrl } from '../core/delta-space.js';
 import { InputError } from '../core/errors.js';
 import { formatBytes, plural, savedPercent } from '../core/format.js';
 import { planMigration, type MigrationItem } from '../core/lifecycle/migration-plan.js';
+import { previewMigration } from '../core/lifecycle/migration-preview.js';
 import { Migrator, type MigrationOutcome } from '../core/lifecycle/migrator.js';
 import { inShard, parseShard, type Shard } from '../core/lifecycle/shard.js';
 import { totalsOf } from '../core/models.js';
@@ -187,26 +188,7 @@ async function dryRun(
   items: readonly MigrationItem[],
 ): Promise<void> {
   const { io, global } = context;
-  const present = new Map<string, Map<string, number>>();
-  const rows = [];
-  for (const item of items) {
-    const spaceKey = item.space.prefix;
-    let names = present.get(spaceKey);
-    if (!names) {
-      names = new Map(
-        (await session.service.list(item.space)).map((f) => [f.name, f.originalBytes]),
-      );
-      present.set(spaceKey, names);
-    }
-    // A same-sized file of that name is likely a finished earlier run; the real run checks its sha256.
-    const likelyThere = names.get(item.name) === item.size;
-    rows.push({
-      source: formatS3Url(sourceBucket, item.key),
-      url: formatS3Url(item.space.bucket, directKey(item.space, item.name)),
-      bytes: item.size,
-      likelyThere,
-    });
-  }
+  const rows = await previewMigration(session.service, sourceBucket, items);
   const prediction =
     context.own.samples > 0 ? await predict(context, session, sourceBucket, items) : undefined;
   if (global.json) {

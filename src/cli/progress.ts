@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type {
+  DeleteFailure,
   ListedObject,
   Metadata,
   ObjectHead,
@@ -132,6 +133,10 @@ export function trackStorage(inner: StoragePort, progress: Progress): StoragePor
     delete(bucket: string, key: string): Promise<void> {
       progress.update(`deleting ${key}`);
       return inner.delete(bucket, key);
+    },
+    deleteMany(bucket: string, keys: readonly string[]): Promise<DeleteFailure[]> {
+      progress.update(`deleting ${keys.length} objects`);
+      return inner.deleteMany(bucket, keys);
     },
   };
 }

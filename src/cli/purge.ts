@@ -1,3 +1,4 @@
+import { InputError } from '../core/errors.js';
 import { purgeExpired } from '../core/rehydrate.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
 import { defineCommand, withSession } from './command.js';
@@ -5,6 +6,7 @@ import { printJson, terminalText } from './output.js';
 
 interface PurgeOptions {
   dryRun: boolean;
+  max?: number;
 }
 
 // `deltaglider purge`: the reference CLI's command of the same name, same objects, same
@@ -16,10 +18,19 @@ export const purgeCommand = defineCommand<PurgeOptions>({
   description: `Removes the objects under .deltaglider/tmp/ of the bucket whose dg-expires-at
 metadata has passed: the whole copies of deltas that presigned download links point
 to (written by the action's presign input or the DeltaGlider CLI). Objects there
-without dg-expires-at are kept. Only the bucket of the URL is used.`,
-  options: { dryrun: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
-  optionsHelp: '  --dryrun, --dry-run   print what would be deleted, delete nothing',
-  readOwn: (values) => ({ dryRun: values.dryrun === true || values['dry-run'] === true }),
+without dg-expires-at are kept. Only the bucket of the URL is used. Each copy is
+read (HEAD) to learn when it expires; --max bounds how many one run looks at.`,
+  options: {
+    dryrun: { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
+    max: { type: 'string' },
+  },
+  optionsHelp: `  --dryrun, --dry-run   print what would be deleted, delete nothing
+  --max N               look at N copies at most (a later run goes on)`,
+  readOwn: (values) => ({
+    dryRun: values.dryrun === true || values['dry-run'] === true,
+    max: readMax(values.max),
+  }),
   positionals: { min: 1, max: 1, what: 'one s3:// bucket URL' },
   examples: [
     'deltaglider purge s3://releases/',
@@ -27,9 +38,14 @@ without dg-expires-at are kept. Only the bucket of the URL is used.`,
   ],
   async run(context) {
     const { bucket } = parseS3Url(context.positionals[0]!);
-    const { dryRun } = context.own;
-    const report = await withSession(context, ({ storage }) =>
-      purgeExpired(storage, bucket, new Date(), { dryRun }),
+    const { dryRun, max } = context.own;
+    const report = await withSession(context, ({ storage, progress }) =>
+      purgeExpired(storage, bucket, new Date(), {
+        dryRun,
+        maxObjects: max,
+        onProgress: (examined, expired) =>
+          progress.update(`${examined} copies examined, ${expired} expired`),
+      }),
     );
     const bytes = report.expired.reduce((sum, e) => sum + e.size, 0);
     if (context.global.json) {
@@ -59,3 +75,12 @@ without dg-expires-at are kept. Only the bucket of the URL is used.`,
     return 0;
   },
 });
+
+function readMax(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (typeof raw !== 'string' || !Number.isInteger(value) || value < 1) {
+    throw new InputError(`--max must be a whole number of at least 1, got "${String(raw)}"`);
+  }
+  return value;
+}

@@ -1,18 +1,20 @@
-import { mkdir, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
+import { LocalTree } from '../adapters/local-tree.js';
 import { Sha256Hasher } from '../adapters/sha256-hasher.js';
-import { directKey, formatSpace, nameProblem, spaceFromPrefixUrl } from '../core/delta-space.js';
-import { InputError, NotFoundError } from '../core/errors.js';
-import { listRemoteTree, type RemoteFile } from '../core/lifecycle/remote-tree.js';
-import { compileFilters, type SyncFilter } from '../core/lifecycle/sync-filter.js';
-import { planSync, type SyncEntry, type SyncPlan } from '../core/lifecycle/sync-plan.js';
+import { spaceFromPrefixUrl } from '../core/delta-space.js';
+import { InputError } from '../core/errors.js';
+import {
+  runSync as runSyncCore,
+  type SyncAction,
+  type SyncOutcome,
+} from '../core/lifecycle/sync-run.js';
+import type { SyncFilter } from '../core/lifecycle/sync-filter.js';
+import type { SyncPlan } from '../core/lifecycle/sync-plan.js';
 import type { DeltaSpace } from '../core/models.js';
-import { formatS3Url, parseS3Url } from '../core/s3-url.js';
-import { mapLimit } from '../core/util/map-limit.js';
+import { parseS3Url } from '../core/s3-url.js';
 import type { Command } from './command.js';
 import { defineCommand, withSession, type CommandContext } from './command.js';
-import { deepestExisting, insideRoot, listLocalTree, type LocalFile } from './local-tree.js';
 import { printJson, terminalText, type Io } from './output.js';
 import type { Session } from './session.js';
 
@@ -22,13 +24,6 @@ interface SyncOptions {
   dryRun: boolean;
   quiet: boolean;
   filters: SyncFilter[];
-}
-
-/** What one sync did (or, in a dry run, would do). */
-interface Done {
-  copied: { from: string; to: string; reason: string }[];
-  deleted: string[];
-  unchanged: number;
 }
 
 const define = (filters: SyncFilter[]) =>
@@ -124,9 +119,7 @@ async function runSync(context: CommandContext<SyncOptions>): Promise<number> {
     );
   }
   await checkLocalDir(local, upload);
-  const done = await withSession(context, (session) =>
-    upload ? syncUp(context, session, local, root) : syncDown(context, session, local, root),
-  );
+  const done = await withSession(context, (session) => sync(context, session, local, root, upload));
   if (context.global.json) {
     printJson(io, {
       'dry-run': own.dryRun,
@@ -158,158 +151,41 @@ async function checkLocalDir(dir: string, mustExist: boolean): Promise<void> {
 /** Prints one line per file as it is done: the progress of a long sync. */
 function reporter(context: CommandContext<SyncOptions>, session: Session) {
   const { io, own, global } = context;
-  return (line: string) => {
+  return ({ kind, from, to }: SyncAction) => {
     if (own.quiet || global.json) return;
     session.progress.clear();
+    const line = from === undefined ? `${kind}: ${to}` : `${kind}: ${from} -> ${to}`;
     io.out(`${terminalText(`${own.dryRun ? '(dryrun) ' : ''}${line}`)}\n`);
   };
 }
 
-async function syncUp(
+function sync(
   context: CommandContext<SyncOptions>,
   session: Session,
-  localRoot: string,
+  local: string,
   root: DeltaSpace,
-): Promise<Done> {
+  upload: boolean,
+): Promise<SyncOutcome> {
   const { own, global } = context;
-  const localFiles = await listLocalTree(localRoot, session.log);
-  const source = localEntries(localFiles);
-  const remote = await listRemoteTree(session.storage, session.log, root);
-  const plan = await planSync(
-    source,
-    remote.map(remoteEntry),
-    planOptions(own, global.concurrency),
+  return runSyncCore(
+    {
+      storage: session.storage,
+      log: session.log,
+      hasher: new Sha256Hasher(),
+      service: session.service,
+      local: new LocalTree(local, session.log),
+    },
+    {
+      direction: upload ? 'up' : 'down',
+      root,
+      delete: own.delete,
+      dryRun: own.dryRun,
+      filters: own.filters,
+      concurrency: global.concurrency,
+      confirm: own.delete ? (plan) => confirmDeletes(context, plan) : undefined,
+      onAction: reporter(context, session),
+    },
   );
-  // Names a DeltaSpace cannot hold are refused before anything is written.
-  const refused = plan.copy.filter((c) => c.entry.path.split('/').some((s) => nameProblem(s)));
-  if (refused.length > 0) {
-    const name = refused[0]!.entry.path;
-    throw new InputError(
-      `${JSON.stringify(name)} cannot be stored in a DeltaSpace: ${name.split('/').map(nameProblem).find(Boolean)}${refused.length > 1 ? ` (and ${refused.length - 1} more)` : ''}`,
-      'Nothing was uploaded. Leave such files out with --exclude, or rename them',
-    );
-  }
-  if (own.delete) await confirmDeletes(context, plan);
-  const print = reporter(context, session);
-  const absolute = new Map(localFiles.map((f) => [f.path, f.absolute]));
-  const byPath = new Map(remote.map((r) => [r.path, r]));
-  const reasons = new Map(plan.copy.map((c) => [c.entry.path, c.reason]));
-  const done: Done = { copied: [], deleted: [], unchanged: plan.unchanged };
-  for (const group of groupBySpace(
-    plan.copy.map((c) => c.entry.path),
-    root,
-  )) {
-    const uploadOne = async (path: string) => {
-      const to = formatS3Url(group.space.bucket, directKey(group.space, basenameOf(path)));
-      const from = absolute.get(path)!;
-      if (!own.dryRun) await session.service.upload(from, group.space, basenameOf(path));
-      done.copied.push({ from, to, reason: reasons.get(path)! });
-      print(`upload: ${from} -> ${to}`);
-    };
-    // The first alone: in a new DeltaSpace it becomes the reference, as with cp -r.
-    const [head, ...rest] = group.paths;
-    await uploadOne(head!);
-    await mapLimit(rest, global.concurrency, uploadOne);
-  }
-  for (const entry of plan.delete) {
-    const target = byPath.get(entry.path)!;
-    const url = formatS3Url(target.space.bucket, target.file.key);
-    if (!own.dryRun) await session.service.remove(target.space, target.file.name);
-    done.deleted.push(url);
-    print(`delete: ${url}`);
-  }
-  return done;
-}
-
-async function syncDown(
-  context: CommandContext<SyncOptions>,
-  session: Session,
-  localRoot: string,
-  root: DeltaSpace,
-): Promise<Done> {
-  const { own, global } = context;
-  const remote = await listRemoteTree(session.storage, session.log, root);
-  // A mistyped prefix would otherwise read as "delete everything" with --delete.
-  if (remote.length === 0) {
-    throw new NotFoundError(
-      `Nothing to sync from: no files under ${formatSpace(root)}`,
-      'Check the bucket and prefix; "deltaglider ls" shows what is there',
-    );
-  }
-  const exists = await stat(localRoot).then(
-    () => true,
-    () => false,
-  );
-  const localFiles = exists ? await listLocalTree(localRoot, session.log) : [];
-  const dest = localEntries(localFiles);
-  const plan = await planSync(remote.map(remoteEntry), dest, planOptions(own, global.concurrency));
-  if (own.delete) await confirmDeletes(context, plan);
-  const print = reporter(context, session);
-  const byPath = new Map(remote.map((r) => [r.path, r]));
-  const done: Done = { copied: [], deleted: [], unchanged: plan.unchanged };
-  if (!own.dryRun) await mkdir(localRoot, { recursive: true });
-  await mapLimit(plan.copy, global.concurrency, async ({ entry, reason }) => {
-    const source = byPath.get(entry.path)!;
-    const to = join(localRoot, ...entry.path.split('/'));
-    const from = formatS3Url(source.space.bucket, source.file.key);
-    if (!own.dryRun) {
-      // A folder inside LOCAL_DIR that links elsewhere must not receive the file, nor
-      // the folders below it: check the deepest existing one before creating any.
-      if (!(await insideRoot(localRoot, await deepestExisting(dirname(to))))) {
-        throw new InputError(
-          `${dirname(to)} leads outside ${localRoot} (a link)`,
-          'Nothing more was written. Remove the link, or sync into another directory',
-        );
-      }
-      await mkdir(dirname(to), { recursive: true });
-      await session.service.downloadTo(source.space, source.file.name, to, { overwrite: true });
-    }
-    done.copied.push({ from, to, reason });
-    print(`download: ${from} -> ${to}`);
-  });
-  const absolute = new Map(localFiles.map((f) => [f.path, f.absolute]));
-  for (const entry of plan.delete) {
-    const path = absolute.get(entry.path)!;
-    if (!own.dryRun) await rm(path, { force: true });
-    done.deleted.push(path);
-    print(`delete: ${path}`);
-  }
-  return done;
-}
-
-/** Local files as sync entries, hashed only when a recorded sha256 must be matched. */
-function localEntries(files: readonly LocalFile[]): SyncEntry[] {
-  const hasher = new Sha256Hasher();
-  return files.map((f) => ({
-    path: f.path,
-    size: f.size,
-    hash: () => hasher.sha256File(f.absolute),
-  }));
-}
-
-function planOptions(own: SyncOptions, concurrency: number) {
-  return { delete: own.delete, filter: compileFilters(own.filters), concurrency };
-}
-
-function remoteEntry(remote: RemoteFile): SyncEntry {
-  return { path: remote.path, size: remote.file.originalBytes, sha256: remote.file.sha256 };
-}
-
-function basenameOf(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
-}
-
-/** Relative paths grouped by their DeltaSpace below `root`, in path order. */
-function groupBySpace(paths: readonly string[], root: DeltaSpace) {
-  const groups = new Map<string, { space: DeltaSpace; paths: string[] }>();
-  for (const path of paths) {
-    const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
-    const prefix = [root.prefix, dir].filter(Boolean).join('/');
-    const group = groups.get(prefix) ?? { space: { bucket: root.bucket, prefix }, paths: [] };
-    group.paths.push(path);
-    groups.set(prefix, group);
-  }
-  return [...groups.values()];
 }
 
 /** On a terminal without --yes, asks before deleting anything. */

@@ -20,10 +20,26 @@ const HEAD_CONCURRENCY = 8;
  * deeper prefix is another DeltaSpace.
  */
 export async function listSpace(storage: StoragePort, space: DeltaSpace): Promise<LogicalFile[]> {
+  const listed: ListedObject[] = [];
+  for await (const object of storage.list(space.bucket, listingPrefix(space))) listed.push(object);
+  return describeSpace(storage, space, listed);
+}
+
+/**
+ * `listSpace` over objects already listed (a tree walk's directory): a walk of many
+ * DeltaSpaces lists the tree once, not once more per space. Objects of other levels are
+ * ignored.
+ */
+export async function describeSpace(
+  storage: StoragePort,
+  space: DeltaSpace,
+  listed: Iterable<ListedObject>,
+): Promise<LogicalFile[]> {
   const prefix = listingPrefix(space);
   const direct = new Map<string, ListedObject>();
   const deltas = new Map<string, ListedObject>();
-  for await (const object of storage.list(space.bucket, prefix)) {
+  for (const object of listed) {
+    if (!object.key.startsWith(prefix)) continue;
     const rest = object.key.slice(prefix.length);
     if (rest === '' || rest.includes('/') || rest === REFERENCE_NAME) continue;
     if (rest.endsWith(DELTA_SUFFIX)) deltas.set(stripDeltaSuffix(rest), object);

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Metadata, StoragePort } from '../ports.js';
+import type { ListedObject, Metadata, StoragePort } from '../ports.js';
+import { deleteKeys } from './delete-keys.js';
+import { mapLimit } from './util/map-limit.js';
 
 // Temporary full copies of files stored as deltas, so that a plain HTTP GET (a presigned
 // URL) can fetch them. The layout is the reference DeltaGlider CLI's: keys under
@@ -70,28 +72,62 @@ export interface PurgeReport {
   dryRun: boolean;
 }
 
+/** HEADs in flight: only the metadata says when a copy expires. */
+const HEAD_CONCURRENCY = 8;
+/** Objects examined, then deleted, together: one DeleteObjects request's worth. */
+const PURGE_BATCH = 1000;
+
+export interface PurgeOptions {
+  dryRun?: boolean;
+  /** Examine at most this many copies (the rest wait for the next run). */
+  maxObjects?: number;
+  /** Told after each batch how many copies were examined and found expired so far. */
+  onProgress?: (examined: number, expired: number) => void;
+}
+
 /**
  * Removes the rehydrated copies under `.deltaglider/tmp/` whose `dg-expires-at` has
  * passed, as the reference CLI's `purge` does. Objects without that metadata are kept.
+ * The listing cannot tell (a copy's lifetime is whatever its writer chose), so each copy
+ * is HEADed, a few at a time, and the expired ones go in batch deletes.
  */
 export async function purgeExpired(
   storage: StoragePort,
   bucket: string,
   now: Date,
-  options: { dryRun?: boolean } = {},
+  options: PurgeOptions = {},
 ): Promise<PurgeReport> {
   const expired: PurgeCandidate[] = [];
+  const max = options.maxObjects ?? Number.POSITIVE_INFINITY;
   let kept = 0;
+  let examined = 0;
+  let batch: ListedObject[] = [];
+  const settle = async () => {
+    const verdicts = await mapLimit(batch, HEAD_CONCURRENCY, async (object) => {
+      const head = await storage.head(bucket, object.key);
+      const raw = head?.metadata['dg-expires-at'];
+      const expiresAt = raw === undefined ? undefined : parseExpiresAt(raw);
+      if (!head || !expiresAt || expiresAt.getTime() > now.getTime()) return undefined;
+      return { key: object.key, size: object.size, expiresAt: raw! };
+    });
+    const found = verdicts.filter((v): v is PurgeCandidate => v !== undefined);
+    if (!options.dryRun)
+      await deleteKeys(
+        storage,
+        bucket,
+        found.map((f) => f.key),
+      );
+    expired.push(...found);
+    kept += batch.length - found.length;
+    examined += batch.length;
+    batch = [];
+    options.onProgress?.(examined, expired.length);
+  };
   for await (const object of storage.list(bucket, REHYDRATED_PREFIX)) {
-    const head = await storage.head(bucket, object.key);
-    const raw = head?.metadata['dg-expires-at'];
-    const expiresAt = raw === undefined ? undefined : parseExpiresAt(raw);
-    if (!head || !expiresAt || expiresAt.getTime() > now.getTime()) {
-      kept++;
-      continue;
-    }
-    if (!options.dryRun) await storage.delete(bucket, object.key);
-    expired.push({ key: object.key, size: object.size, expiresAt: raw! });
+    if (examined + batch.length >= max) break;
+    batch.push(object);
+    if (batch.length >= PURGE_BATCH) await settle();
   }
+  if (batch.length > 0) await settle();
   return { bucket, prefix: REHYDRATED_PREFIX, expired, kept, dryRun: options.dryRun ?? false };
 }

@@ -5,7 +5,6 @@ import {
   deltaKey,
   directKey,
   formatSpace,
-  extraReferencesPrefix,
   listingPrefix,
   referenceKey,
   referenceKeyFor,
@@ -14,6 +13,7 @@ import { decodeObject } from './metadata.js';
 import { extraReferenceKeys } from './references/catalog.js';
 import { mapLimit } from './util/map-limit.js';
 import { NotFoundError } from './errors.js';
+import { deleteKeys } from './delete-keys.js';
 import type { DeltaSpace } from './models.js';
 import { formatS3Url } from './s3-url.js';
 
@@ -27,6 +27,16 @@ export interface RemoveResult {
 
 /** HEADs in flight when checking which deltas still need an extra reference. */
 const HEAD_CONCURRENCY = 8;
+
+/** What removing several files of one DeltaSpace deleted (in a dry run: would delete). */
+export interface BatchRemoveResult {
+  /** Per name, in the order given: `<name>` and/or `<name>.delta`. */
+  files: { name: string; deleted: string[] }[];
+  /** References no remaining delta needs, deleted after every file. */
+  references: string[];
+  /** True when `reference.bin` went, because no delta of the space is left. */
+  referenceRemoved: boolean;
+}
 
 /**
  * Removes a logical file from a DeltaSpace: `<name>` and/or `<name>.delta`; then the
@@ -46,94 +56,115 @@ export async function removeFile(
   name: string,
   options: { dryRun?: boolean } = {},
 ): Promise<RemoveResult> {
-  assertValidName(name);
-  const targets: string[] = [];
-  let usedReference: string | undefined;
-  for (const key of [directKey(space, name), deltaKey(space, name)]) {
-    const head = await storage.head(space.bucket, key);
-    if (!head) continue;
-    targets.push(key);
-    const decoded = decodeObject(head.metadata);
-    if (key.endsWith(DELTA_SUFFIX) && decoded.type === 'delta' && decoded.refKey)
-      usedReference = referenceKeyFor(decoded.refKey);
-  }
-  if (targets.length === 0) {
+  const { files, references, referenceRemoved } = await removeFiles(
+    storage,
+    log,
+    space,
+    [name],
+    options,
+  );
+  return { name, deleted: [...files[0]!.deleted, ...references], referenceRemoved };
+}
+
+/**
+ * `removeFile` for many names of one DeltaSpace at once (sync --delete): one listing,
+ * batch deletes, and each remaining delta read at most once, so the cost grows with the
+ * number of objects rather than with its square. Files go first, references last; a
+ * name that is not there fails the whole call before anything is deleted.
+ */
+export async function removeFiles(
+  storage: StoragePort,
+  log: LoggerPort,
+  space: DeltaSpace,
+  names: readonly string[],
+  options: { dryRun?: boolean } = {},
+): Promise<BatchRemoveResult> {
+  names.forEach(assertValidName);
+  const level = await listLevel(storage, space);
+  const files = names.map((name) => ({
+    name,
+    deleted: [directKey(space, name), deltaKey(space, name)].filter((k) => level.keys.has(k)),
+  }));
+  const missing = files.find((f) => f.deleted.length === 0);
+  if (missing) {
     throw new NotFoundError(
-      `Neither ${formatS3Url(space.bucket, directKey(space, name))} nor its .delta exists`,
+      `Neither ${formatS3Url(space.bucket, directKey(space, missing.name))} nor its .delta exists`,
       `List ${formatSpace(space)} to see the names it holds`,
     );
   }
-  for (const key of targets) await remove(storage, log, space.bucket, key, options.dryRun);
+  const targets = files.flatMap((f) => f.deleted);
+  await remove(storage, log, space.bucket, targets, options.dryRun);
 
-  const refKey = referenceKey(space);
-  const left = await deltasLeft(storage, space, new Set(targets));
+  const gone = new Set(targets);
+  const left = level.deltas.filter((key) => !gone.has(key));
+  const extras = await extraReferenceKeys(storage, space);
   const references: string[] = [];
   if (left.length === 0) {
-    if (await storage.head(space.bucket, refKey)) references.push(refKey);
-    references.push(...(await extraReferenceKeys(storage, space)));
+    if (level.keys.has(referenceKey(space))) references.push(referenceKey(space));
+    references.push(...extras);
     if (references.length > 0)
       log.info(`${formatSpace(space)} holds no delta any more: removing its references`);
-  } else if (
-    usedReference?.startsWith(extraReferencesPrefix(space)) &&
-    !(await anyPointsAt(storage, space.bucket, left, usedReference)) &&
-    (await storage.head(space.bucket, usedReference))
-  ) {
-    log.info(`No delta of ${formatSpace(space)} needs ${usedReference} any more: removing it`);
-    references.push(usedReference);
+  } else if (extras.length > 0) {
+    // Only extra references can go while deltas remain: those the removed deltas used
+    // and no remaining delta points at.
+    const removedDeltas = targets.filter((k) => k.endsWith(DELTA_SUFFIX));
+    const used = await referencesUsedBy(storage, space.bucket, removedDeltas);
+    const candidates = extras.filter((key) => used.has(key));
+    if (candidates.length > 0) {
+      const stillUsed = await referencesUsedBy(storage, space.bucket, left);
+      for (const key of candidates) {
+        if (stillUsed.has(key) || stillUsed.has(UNREADABLE)) continue;
+        log.info(`No delta of ${formatSpace(space)} needs ${key} any more: removing it`);
+        references.push(key);
+      }
+    }
   }
-  for (const key of references) await remove(storage, log, space.bucket, key, options.dryRun);
-  return {
-    name,
-    deleted: [...targets, ...references],
-    referenceRemoved: references.includes(refKey),
-  };
+  await remove(storage, log, space.bucket, references, options.dryRun);
+  return { files, references, referenceRemoved: references.includes(referenceKey(space)) };
 }
 
-/** The `.delta` keys left directly in the space, `gone` (deleted, or to be in a dry run) aside. */
-async function deltasLeft(
-  storage: StoragePort,
-  space: DeltaSpace,
-  gone: ReadonlySet<string>,
-): Promise<string[]> {
+/** The keys directly at a space's level (one listing), and which of them are deltas. */
+async function listLevel(storage: StoragePort, space: DeltaSpace) {
   const prefix = listingPrefix(space);
-  const left: string[] = [];
+  const keys = new Set<string>();
+  const deltas: string[] = [];
   for await (const object of storage.list(space.bucket, prefix)) {
     const rest = object.key.slice(prefix.length);
-    if (!rest.includes('/') && rest.endsWith(DELTA_SUFFIX) && !gone.has(object.key))
-      left.push(object.key);
+    if (rest === '' || rest.includes('/')) continue;
+    keys.add(object.key);
+    if (rest.endsWith(DELTA_SUFFIX)) deltas.push(object.key);
   }
-  return left;
+  return { keys, deltas };
 }
 
-/** Whether any of the deltas `keys` is made against the reference `refKey` (one HEAD each). */
-async function anyPointsAt(
+/** Stands for a delta whose reference cannot be read: it might need any of them. */
+const UNREADABLE = '\0unreadable';
+
+/** The reference keys the deltas `keys` are made against (one HEAD each, bounded). */
+async function referencesUsedBy(
   storage: StoragePort,
   bucket: string,
   keys: readonly string[],
-  refKey: string,
-): Promise<boolean> {
-  const uses = await mapLimit(keys, HEAD_CONCURRENCY, async (key) => {
+): Promise<Set<string>> {
+  const used = await mapLimit(keys, HEAD_CONCURRENCY, async (key) => {
     const head = await storage.head(bucket, key);
-    const decoded = decodeObject(head?.metadata ?? {});
-    if (!head) return false;
-    // Not readable as a delta: keep the reference rather than risk breaking one.
-    if (decoded.type !== 'delta') return true;
-    return referenceKeyFor(decoded.refKey ?? '') === refKey;
+    if (!head) return undefined;
+    const decoded = decodeObject(head.metadata);
+    // Not readable as a delta: keep every reference rather than risk breaking one.
+    if (decoded.type !== 'delta' || !decoded.refKey) return UNREADABLE;
+    return referenceKeyFor(decoded.refKey);
   });
-  return uses.some(Boolean);
+  return new Set(used.filter((k): k is string => k !== undefined));
 }
 
 async function remove(
   storage: StoragePort,
   log: LoggerPort,
   bucket: string,
-  key: string,
+  keys: readonly string[],
   dryRun = false,
 ): Promise<void> {
-  if (dryRun) {
-    log.info(`(dry run) would delete ${formatS3Url(bucket, key)}`);
-    return;
-  }
-  log.info(`Deleting ${formatS3Url(bucket, key)}`);
-  await storage.delete(bucket, key);
+  for (const key of keys)
+    log.info(`${dryRun ? '(dry run) would delete' : 'Deleting'} ${formatS3Url(bucket, key)}`);
+  if (!dryRun) await deleteKeys(storage, bucket, keys);
 }

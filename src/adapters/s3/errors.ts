@@ -40,7 +40,13 @@ export class StorageError extends DeltaGliderError {
 
 /** The S3 operations this adapter performs (multipart parts count as PutObject). */
 export type S3Operation =
-  'HeadObject' | 'GetObject' | 'ListObjectsV2' | 'PutObject' | 'DeleteObject' | 'HeadBucket';
+  | 'HeadObject'
+  | 'GetObject'
+  | 'ListObjectsV2'
+  | 'PutObject'
+  | 'DeleteObject'
+  | 'DeleteObjects'
+  | 'HeadBucket';
 
 /** The IAM action each operation needs (what an AccessDenied message should name). */
 const REQUIRED_ACTION: Record<S3Operation, string> = {
@@ -49,6 +55,7 @@ const REQUIRED_ACTION: Record<S3Operation, string> = {
   ListObjectsV2: 's3:ListBucket',
   PutObject: 's3:PutObject',
   DeleteObject: 's3:DeleteObject',
+  DeleteObjects: 's3:DeleteObject',
   HeadBucket: 's3:ListBucket',
 };
 

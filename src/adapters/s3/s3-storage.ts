@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type {
+  DeleteFailure,
   ListedObject,
   Metadata,
   ObjectHead,
@@ -34,6 +35,7 @@ import { MemoryBudget } from '../memory-budget.js';
 import { asLocalError } from '../local-errors.js';
 import { LocalFileError } from '../../core/errors.js';
 import { createIfAbsent } from './create-if-absent.js';
+import { BatchDeleter } from './delete-many.js';
 import {
   errorCodeOf,
   httpStatusOf,
@@ -85,6 +87,7 @@ export class S3Storage implements StoragePort {
   private readonly encryption: Pick<PutObjectCommandInput, 'ServerSideEncryption' | 'SSEKMSKeyId'>;
   /** Buckets HeadBucket has confirmed (see `head`). */
   private readonly knownBuckets = new Set<string>();
+  private readonly batchDeleter: BatchDeleter;
 
   /** Builds its own client from `options` unless one is given (tests, shared clients). */
   constructor(options: S3StorageOptions = {}, client?: S3Client) {
@@ -110,6 +113,11 @@ export class S3Storage implements StoragePort {
       ...(options.sse ? { ServerSideEncryption: options.sse } : {}),
       ...(options.sseKmsKeyId ? { SSEKMSKeyId: options.sseKmsKeyId } : {}),
     };
+    this.batchDeleter = new BatchDeleter({
+      client: this.client,
+      deleteOne: (bucket, key) => this.delete(bucket, key),
+      fail: (error, bucket) => this.fail(error, 'DeleteObjects', bucket),
+    });
   }
 
   /** Closes the client's sockets (the process can exit without waiting for keep-alive). */
@@ -359,6 +367,10 @@ export class S3Storage implements StoragePort {
     } catch (error) {
       throw this.fail(error, 'DeleteObject', bucket, key);
     }
+  }
+
+  deleteMany(bucket: string, keys: readonly string[]): Promise<DeleteFailure[]> {
+    return this.batchDeleter.deleteMany(bucket, keys);
   }
 
   private fail(error: unknown, operation: S3Operation, bucket: string, key?: string): StorageError {

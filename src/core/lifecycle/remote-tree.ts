@@ -1,6 +1,6 @@
 import type { LoggerPort, StoragePort } from '../../ports.js';
 import { formatSpace, nameProblem } from '../delta-space.js';
-import { listSpace } from '../lister.js';
+import { describeSpace } from '../lister.js';
 import type { DeltaSpace, LogicalFile } from '../models.js';
 import { walkTree } from '../tree.js';
 
@@ -35,7 +35,7 @@ export async function listRemoteTree(
       );
       continue;
     }
-    for (const file of await listSpace(storage, space)) {
+    for (const file of await describeSpace(storage, space, directory.objects)) {
       const path = below === '' ? file.name : `${below}/${file.name}`;
       if (file.problem) {
         log.warning(`Skipping ${JSON.stringify(path)}: ${file.problem}`);

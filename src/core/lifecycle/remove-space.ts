@@ -1,5 +1,6 @@
 import type { LoggerPort, StoragePort } from '../../ports.js';
 import { formatSpace, listingPrefix, REFERENCE_NAME, REFERENCES_FOLDER } from '../delta-space.js';
+import { deleteKeys } from '../delete-keys.js';
 import { NotFoundError } from '../errors.js';
 import type { DeltaSpace } from '../models.js';
 import { formatS3Url } from '../s3-url.js';
@@ -39,10 +40,11 @@ export async function removeSpace(
       { fields: { bucket: space.bucket, key: space.prefix } },
     );
   }
-  for (const key of deleted) {
-    if (options.dryRun) continue;
-    log.info(`Deleting ${formatS3Url(space.bucket, key)}`);
-    await storage.delete(space.bucket, key);
+  if (options.dryRun) return { deleted };
+  // Batches of 1000; the references only once every file is gone.
+  for (const batch of [files, references]) {
+    for (const key of batch) log.info(`Deleting ${formatS3Url(space.bucket, key)}`);
+    await deleteKeys(storage, space.bucket, batch);
   }
   return { deleted };
 }

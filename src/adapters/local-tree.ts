@@ -1,5 +1,7 @@
-import { lstat, readdir, realpath, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, realpath, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import { InputError } from '../core/errors.js';
+import type { LocalTreePort } from '../core/lifecycle/sync-run.js';
 import type { LoggerPort } from '../ports.js';
 
 // The local side of a sync: the regular files under a directory, by '/'-separated path
@@ -9,6 +11,44 @@ export interface LocalFile {
   path: string;
   absolute: string;
   size: number;
+}
+
+/** A sync's local directory (it need not exist until a download creates it). */
+export class LocalTree implements LocalTreePort {
+  constructor(
+    private readonly root: string,
+    private readonly log: LoggerPort,
+  ) {}
+
+  async list(): Promise<LocalFile[]> {
+    const exists = await stat(this.root).then(
+      () => true,
+      () => false,
+    );
+    return exists ? listLocalTree(this.root, this.log) : [];
+  }
+
+  pathOf(path: string): string {
+    return join(this.root, ...path.split('/'));
+  }
+
+  async prepare(path: string): Promise<void> {
+    const folder = dirname(this.pathOf(path));
+    // A folder inside the directory that links elsewhere must not receive the file, nor
+    // the folders below it: check the deepest existing one before creating any.
+    await mkdir(this.root, { recursive: true });
+    if (!(await insideRoot(this.root, await deepestExisting(folder)))) {
+      throw new InputError(
+        `${folder} leads outside ${this.root} (a link)`,
+        'Nothing more was written. Remove the link, or sync into another directory',
+      );
+    }
+    await mkdir(folder, { recursive: true });
+  }
+
+  async remove(absolute: string): Promise<void> {
+    await rm(absolute, { force: true });
+  }
 }
 
 /**

@@ -1,0 +1,152 @@
+import * as core from '@actions/core';
+import { tmpdir } from 'node:os';
+import { LocalFiles } from '../adapters/local-files.js';
+import { createS3Storage } from '../adapters/s3/s3-storage.js';
+import { Sha256Hasher } from '../adapters/sha256-hasher.js';
+import { formatSpace } from '../core/delta-space.js';
+import { InputError } from '../core/errors.js';
+import { formatBytes, plural, sizeCells } from '../core/format.js';
+import { planMigration } from '../core/lifecycle/migration-plan.js';
+import { previewMigration } from '../core/lifecycle/migration-preview.js';
+import { Migrator, type MigrationOutcome } from '../core/lifecycle/migrator.js';
+import { totalsOf } from '../core/models.js';
+import { fileRecord, filesJson } from '../core/report.js';
+import { formatS3Url } from '../core/s3-url.js';
+import { escapeLogLine } from '../core/text-safety.js';
+import type { Engine } from '../engine.js';
+import { requireSpace, type CommandReport } from './commands.js';
+import { storageOptions, type ActionInputs } from './inputs.js';
+import { actionsLogger } from './logger.js';
+import { CountProgress } from './progress.js';
+import { MAX_SUMMARY_ROWS } from './sync.js';
+
+/**
+ * `command: migrate`: stores the plain objects under `source-url` in the s3-url
+ * DeltaSpace, in the order of release, each read back and verified; with
+ * `delete-source`, each source object goes once its copy verified. A re-run skips what
+ * is there already. With `dry-run`, lists what would be migrated and writes nothing.
+ */
+export async function runMigrate(engine: Engine, inputs: ActionInputs): Promise<CommandReport> {
+  const dest = requireSpace(inputs.s3Url, 'migrate');
+  const { sourceUrl, deleteSource } = inputs.lifecycle;
+  const { dryRun } = inputs;
+  if (!sourceUrl?.isPrefix) {
+    throw new InputError(
+      `For migrate, source-url must name a prefix ending with "/" (got ${sourceUrl ? formatS3Url(sourceUrl.bucket, sourceUrl.key) : 'nothing'})`,
+      'Name the folder that holds the plain objects, e.g. s3://bucket/old-releases/',
+    );
+  }
+  const source = { bucket: sourceUrl.bucket, prefix: sourceUrl.key };
+  const storage = createS3Storage(storageOptions(inputs));
+  const files = new LocalFiles(process.env.RUNNER_TEMP ?? tmpdir(), engine.cleanup);
+  try {
+    const items = await planMigration(storage, source, dest);
+    core.info(
+      `${dryRun ? '(dry run) ' : ''}migrate ${formatS3Url(source.bucket, source.prefix)} -> ${formatSpace(dest)}: ${plural(items.length, 'object')}`,
+    );
+    if (dryRun) return await preview(engine, source.bucket, items, formatSpace(dest));
+    const progress = new CountProgress(core, 'migrate', items.length);
+    const migrator = new Migrator({
+      storage,
+      hasher: new Sha256Hasher(),
+      files,
+      log: actionsLogger,
+      service: engine.service,
+      concurrency: inputs.concurrency,
+    });
+    const outcomes = await migrator.migrate(items, {
+      deleteSource,
+      sourceBucket: source.bucket,
+      onDone: (outcome) => {
+        progress.step();
+        if (outcome.kind === 'already-there')
+          core.info(escapeLogLine(`${outcome.result.name}: already migrated`));
+      },
+    });
+    progress.finish();
+    return migrateReport(source.bucket, formatSpace(dest), outcomes);
+  } finally {
+    await files.dispose();
+    storage.close();
+  }
+}
+
+function migrateReport(
+  sourceBucket: string,
+  location: string,
+  outcomes: readonly MigrationOutcome[],
+): CommandReport {
+  const records = outcomes.map((o) => fileRecord(o.item.space, o.result));
+  const totals = totalsOf(records);
+  const { results, ...totalOutputs } = filesJson(records);
+  const already = outcomes.filter((o) => o.kind === 'already-there').length;
+  const rows = outcomes
+    .slice(0, MAX_SUMMARY_ROWS)
+    .map((o, i) => [
+      formatS3Url(sourceBucket, o.item.key),
+      o.kind === 'already-there' ? 'already there' : records[i]!.kind,
+      ...sizeCells(o.result.originalBytes, o.result.storedBytes),
+    ]);
+  const notes = [
+    `${plural(outcomes.length, 'object')} (${already} already there): ${formatBytes(totals.originalBytes)} stored as ${formatBytes(totals.storedBytes)}` +
+      (outcomes.some((o) => o.sourceDeleted) ? '; source objects deleted once verified' : ''),
+  ];
+  if (outcomes.length > rows.length)
+    notes.push(`${outcomes.length - rows.length} more objects are in the step log`);
+  return {
+    title: 'DeltaGlider migrate',
+    location: { label: 'DeltaSpace', url: location },
+    outputs: {
+      ...totalOutputs,
+      unchanged: already,
+      results: JSON.stringify(results),
+      'delta-space-url': location,
+    },
+    table: { headers: ['Source', 'Kind', 'Original', 'Stored', 'Saved'], rows },
+    notes,
+  };
+}
+
+/** dry-run: each object in order, where it would go, and whether it seems there already. */
+async function preview(
+  engine: Engine,
+  sourceBucket: string,
+  items: Parameters<typeof previewMigration>[2],
+  location: string,
+): Promise<CommandReport> {
+  const rows = await previewMigration(engine.service, sourceBucket, items);
+  for (const r of rows) {
+    core.info(
+      escapeLogLine(
+        `(dry run) migrate: ${r.source} -> ${r.url} (${formatBytes(r.bytes)}${r.likelyThere ? ', likely migrated already' : ''})`,
+      ),
+    );
+  }
+  const bytes = rows.reduce((sum, r) => sum + r.bytes, 0);
+  const shown = rows.slice(0, MAX_SUMMARY_ROWS);
+  return {
+    title: 'DeltaGlider migrate (dry run)',
+    location: { label: 'DeltaSpace', url: location },
+    outputs: {
+      files: rows.length,
+      'original-bytes': bytes,
+      unchanged: rows.filter((r) => r.likelyThere).length,
+      'delta-space-url': location,
+    },
+    table: {
+      headers: ['Source', 'Destination', 'Size', 'Note'],
+      rows: shown.map((r) => [
+        r.source,
+        r.url,
+        formatBytes(r.bytes),
+        r.likelyThere ? 'likely migrated already' : 'would migrate',
+      ]),
+    },
+    notes: [
+      `Dry run, nothing written: ${plural(rows.length, 'object')}, ${formatBytes(bytes)}`,
+      ...(rows.length > shown.length
+        ? [`${rows.length - shown.length} more objects are in the step log`]
+        : []),
+    ],
+  };
+}

@@ -1,0 +1,115 @@
+import * as core from '@actions/core';
+import { LocalTree } from '../adapters/local-tree.js';
+import { createS3Storage } from '../adapters/s3/s3-storage.js';
+import { Sha256Hasher } from '../adapters/sha256-hasher.js';
+import { formatSpace } from '../core/delta-space.js';
+import { plural } from '../core/format.js';
+import { runSync, type SyncOutcome } from '../core/lifecycle/sync-run.js';
+import type { DeltaSpace } from '../core/models.js';
+import { fileRecord, filesJson } from '../core/report.js';
+import { escapeLogLine } from '../core/text-safety.js';
+import type { Engine } from '../engine.js';
+import { requireSpace, type CommandReport } from './commands.js';
+import { storageOptions, type ActionInputs } from './inputs.js';
+import { actionsLogger } from './logger.js';
+import { CountProgress, inGroup } from './progress.js';
+
+/** Rows of the job summary at most: a sync may touch thousands of files. */
+export const MAX_SUMMARY_ROWS = 200;
+
+/**
+ * `command: sync`: makes the s3-url tree match the directory `path` (direction upload),
+ * or the directory match the tree (download). Copies only what differs; with `delete`,
+ * removes what the source does not have. Outputs: files (copied), deleted, unchanged,
+ * and the sizes of what was copied.
+ */
+export async function runSyncCommand(engine: Engine, inputs: ActionInputs): Promise<CommandReport> {
+  const root = requireSpace(inputs.s3Url, 'sync');
+  const { direction, filters } = inputs.lifecycle;
+  const { dryRun } = inputs;
+  const local = inputs.paths[0] ?? process.env.GITHUB_WORKSPACE ?? process.cwd();
+  const location = formatSpace(root);
+  const storage = createS3Storage(storageOptions(inputs));
+  let progress: CountProgress | undefined;
+  try {
+    const outcome = await runSync(
+      {
+        storage,
+        log: actionsLogger,
+        hasher: new Sha256Hasher(),
+        service: engine.service,
+        local: new LocalTree(local, actionsLogger),
+      },
+      {
+        direction: direction === 'upload' ? 'up' : 'down',
+        root,
+        delete: inputs.lifecycle.delete,
+        dryRun,
+        filters,
+        concurrency: inputs.concurrency,
+        confirm: async (plan) => {
+          const changes = plan.copy.length + plan.delete.length;
+          core.info(
+            `${dryRun ? '(dry run) ' : ''}sync ${direction === 'upload' ? `${local} -> ${location}` : `${location} -> ${local}`}: ` +
+              `${plural(plan.copy.length, 'file')} to copy, ${plan.delete.length} to delete, ${plan.unchanged} unchanged`,
+          );
+          progress = new CountProgress(core, 'sync', changes);
+        },
+        // Deletions log one line per object: in a group of their own.
+        deletePhase: (count, work) =>
+          inGroup(core, `${dryRun ? '(dry run) ' : ''}Deleting ${plural(count, 'file')}`, work),
+        onAction: ({ kind, from, to }) => {
+          progress?.step();
+          // Each copy has its own log group (its upload or download); say the rest here.
+          if (dryRun || kind === 'delete')
+            core.info(
+              escapeLogLine(
+                `${dryRun ? '(dry run) ' : ''}${kind}: ${from ? `${from} -> ` : ''}${to}`,
+              ),
+            );
+        },
+      },
+    );
+    progress?.finish();
+    return syncReport(root, outcome, dryRun);
+  } finally {
+    storage.close();
+  }
+}
+
+function syncReport(root: DeltaSpace, outcome: SyncOutcome, dryRun: boolean): CommandReport {
+  const location = formatSpace(root);
+  // Each result's DeltaSpace is the folder of its key (a sync spans a tree of them).
+  const records = outcome.results.map((r) =>
+    fileRecord(
+      { bucket: root.bucket, prefix: r.key.slice(0, Math.max(0, r.key.lastIndexOf('/'))) },
+      r,
+    ),
+  );
+  const { results, ...totalOutputs } = filesJson(records);
+  const rows = [
+    ...outcome.copied.map((c) => [c.from, c.to, c.reason]),
+    ...outcome.deleted.map((d) => ['–', d, 'deleted']),
+  ];
+  const shown = rows.slice(0, MAX_SUMMARY_ROWS);
+  const notes = [
+    `${dryRun ? 'Dry run, nothing changed: would copy' : 'Copied'} ${plural(outcome.copied.length, 'file')}, ` +
+      `${dryRun ? 'would delete' : 'deleted'} ${outcome.deleted.length}, ${outcome.unchanged} unchanged`,
+  ];
+  if (rows.length > shown.length)
+    notes.push(`${rows.length - shown.length} more rows are in the step log`);
+  return {
+    title: `DeltaGlider sync${dryRun ? ' (dry run)' : ''}`,
+    location: { label: 'DeltaSpace', url: location },
+    outputs: {
+      ...totalOutputs,
+      files: outcome.copied.length,
+      deleted: outcome.deleted.length,
+      unchanged: outcome.unchanged,
+      results: JSON.stringify(results),
+      'delta-space-url': location,
+    },
+    table: { headers: ['From', 'To', 'Why'], rows: shown },
+    notes,
+  };
+}
