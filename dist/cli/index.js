@@ -34983,8 +34983,8 @@ function progressOf(side, onProgress) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _adapters_cleanup_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4708);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8180);
-/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3076);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6067);
+/* harmony import */ var _session_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(676);
 // Entry point of the `deltaglider` command: all logic lives in cli/main.ts, which tests drive.
 
 
@@ -34998,7 +34998,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8180:
+/***/ 6067:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35262,8 +35262,8 @@ function parseCacheSize(raw) {
     return Math.floor(Number(match[1]) * SIZE_UNITS[match[2].toUpperCase()]);
 }
 
-// EXTERNAL MODULE: ./src/cli/session.ts + 5 modules
-var cli_session = __nccwpck_require__(3076);
+// EXTERNAL MODULE: ./src/cli/session.ts + 6 modules
+var cli_session = __nccwpck_require__(676);
 ;// CONCATENATED MODULE: ./src/cli/command.ts
 
 
@@ -36698,8 +36698,8 @@ async function runHealthChecks(options) {
     return Promise.all(checks);
 }
 
-// EXTERNAL MODULE: ./src/engine.ts + 46 modules
-var engine = __nccwpck_require__(83);
+// EXTERNAL MODULE: ./src/engine.ts + 53 modules
+var engine = __nccwpck_require__(7241);
 ;// CONCATENATED MODULE: ./src/cli/doctor.ts
 
 
@@ -36752,9 +36752,12 @@ Exits with 1 when a check fails.`,
     },
 });
 
+// EXTERNAL MODULE: ./src/core/lister.ts
+var lister = __nccwpck_require__(7652);
 // EXTERNAL MODULE: ./src/core/tree.ts
 var core_tree = __nccwpck_require__(5563);
 ;// CONCATENATED MODULE: ./src/cli/ls.ts
+
 
 
 
@@ -36799,10 +36802,12 @@ prefix, or else the one file it names.`,
     },
 });
 async function listTree(session, root, recursive) {
-    const { service } = session;
+    const { service, storage } = session;
+    // One listing of the tree; each level's files are described from it.
     const tree = await service.walk(root.bucket, root.prefix);
+    const objectsOf = (prefix) => tree.find((d) => d.prefix === prefix)?.objects ?? [];
     if (!recursive) {
-        const files = await service.list(root);
+        const files = await (0,lister/* describeSpace */.A)(storage, root, objectsOf(root.prefix));
         return {
             rows: files.map((file) => ({ shownAs: file.name, space: root, file })),
             prefixes: (0,core_tree/* childPrefixes */.lk)(tree, root.prefix),
@@ -36812,7 +36817,7 @@ async function listTree(session, root, recursive) {
     for (const directory of tree.filter((d) => d.objects.length > 0)) {
         const space = { bucket: root.bucket, prefix: directory.prefix };
         const below = directory.prefix.slice(root.prefix.length).replace(/^\//, '');
-        for (const file of await service.list(space)) {
+        for (const file of await (0,lister/* describeSpace */.A)(storage, space, directory.objects)) {
             rows.push({ shownAs: below === '' ? file.name : `${below}/${file.name}`, space, file });
         }
     }
@@ -36860,7 +36865,1171 @@ function print(io, json, root, rows, prefixes) {
     }
 }
 
+// EXTERNAL MODULE: ./src/adapters/sha256-hasher.ts
+var sha256_hasher = __nccwpck_require__(4801);
+// EXTERNAL MODULE: ./src/core/references/catalog.ts
+var catalog = __nccwpck_require__(1417);
+// EXTERNAL MODULE: ./src/core/util/map-limit.ts
+var map_limit = __nccwpck_require__(732);
+// EXTERNAL MODULE: ./src/core/references/family.ts
+var family = __nccwpck_require__(2736);
+;// CONCATENATED MODULE: ./src/core/lifecycle/release-order.ts
+// The order of release, read from names: `app-1.9.0.zip` before `app-1.10.0.zip`.
+// Runs of digits compare as numbers, everything else as text; ties go to the older
+// object, then to the key, so the order is total and the same on every run.
+function compareReleases(a, b) {
+    return (compareVersionNames(a.name, b.name) ||
+        (a.lastModified?.getTime() ?? 0) - (b.lastModified?.getTime() ?? 0) ||
+        (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+/** Natural order of two names: digit runs by value (leading zeros aside), the rest by code unit. */
+function compareVersionNames(a, b) {
+    const x = tokens(a);
+    const y = tokens(b);
+    for (let i = 0; i < Math.min(x.length, y.length); i++) {
+        const [p, q] = [x[i], y[i]];
+        const numeric = /^\d/.test(p) && /^\d/.test(q);
+        const order = numeric ? compareDigits(p, q) : p < q ? -1 : p > q ? 1 : 0;
+        if (order !== 0)
+            return order;
+    }
+    return x.length - y.length;
+}
+function tokens(name) {
+    return name.match(/\d+|\D+/g) ?? [];
+}
+/** Digit strings by value, without overflow on long runs (build numbers, dates). */
+function compareDigits(p, q) {
+    const [a, b] = [p.replace(/^0+(?=\d)/, ''), q.replace(/^0+(?=\d)/, '')];
+    if (a.length !== b.length)
+        return a.length - b.length;
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+;// CONCATENATED MODULE: ./src/core/lifecycle/prune-plan.ts
+
+
+
+
+/** Keeps the last `rule.count` of each family, or what is newer than `now - rule.seconds`. */
+function planFiles(directory, rule, now) {
+    const families = new Map();
+    for (const file of filesOf(directory)) {
+        const members = families.get(file.family) ?? [];
+        members.push(file);
+        families.set(file.family, members);
+    }
+    const plan = { remove: [], keep: [] };
+    const cutoff = rule.kind === 'older-than' ? now.getTime() - rule.seconds * 1000 : 0;
+    for (const members of families.values()) {
+        members.sort((a, b) => compareReleases({ ...a, key: a.name }, { ...b, key: b.name }));
+        members.forEach((file, index) => {
+            const newer = members.length - 1 - index;
+            // --older-than never takes a family's newest release: it is the current one, not
+            // an old version, and removing it would empty the line (rm does that on purpose).
+            const old = rule.kind === 'keep-last'
+                ? newer >= rule.count
+                : newer > 0 && file.lastModified !== undefined && file.lastModified.getTime() < cutoff;
+            (old ? plan.remove : plan.keep).push(file);
+        });
+    }
+    const byName = (a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    plan.remove.sort(byName);
+    plan.keep.sort(byName);
+    return plan;
+}
+/** The logical files of a directory: each name with the objects that hold it. */
+function filesOf(directory) {
+    const byName = new Map();
+    const base = directory.prefix === '' ? 0 : directory.prefix.length + 1;
+    for (const object of directory.objects) {
+        const name = (0,delta_space/* stripDeltaSuffix */.C0)(object.key.slice(base));
+        byName.set(name, [...(byName.get(name) ?? []), object]);
+    }
+    return [...byName].map(([name, objects]) => {
+        const times = objects.flatMap((o) => (o.lastModified ? [o.lastModified.getTime()] : []));
+        return {
+            name,
+            family: (0,family/* familyOf */.A)(name),
+            objects,
+            ...(times.length > 0 ? { lastModified: new Date(Math.max(...times)) } : {}),
+            storedBytes: objects.reduce((sum, o) => sum + o.size, 0),
+        };
+    });
+}
+/** The `.delta` keys among files. */
+function deltaKeysOf(files) {
+    return files.flatMap((f) => f.objects.map((o) => o.key).filter((k) => k.endsWith(delta_space/* DELTA_SUFFIX */.BB)));
+}
+const AGE_UNITS = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+/**
+ * `keep-last` / `older-than`, exactly one of them, as a rule. `say` names a setting in the
+ * shell's words (`--keep-last` on the command line, `keep-last` in the action).
+ */
+function pruneRule(keepLast, olderThan, say = (s) => `--${s}`) {
+    if ((keepLast === undefined) === (olderThan === undefined)) {
+        throw new errors/* InputError */.dz(keepLast === undefined
+            ? `prune needs ${say('keep-last')} N or ${say('older-than')} DURATION`
+            : `prune takes ${say('keep-last')} or ${say('older-than')}, not both`, `For example ${say('keep-last')} 5 (per file family) or ${say('older-than')} 30d`);
+    }
+    if (keepLast !== undefined) {
+        const count = Number(keepLast);
+        if (!/^\d+$/.test(keepLast.trim()) || count < 1 || count > 1_000_000) {
+            throw new errors/* InputError */.dz(`${say('keep-last')} must be a whole number of at least 1, got "${keepLast}"`, 'It counts the releases kept per file family (the newest N of each line stay)');
+        }
+        return { kind: 'keep-last', count };
+    }
+    return { kind: 'older-than', seconds: parseDuration(olderThan, say('older-than')) };
+}
+/** A duration such as 30d, 12h, 90m, 45s or 2w, in seconds, at least `min`. */
+function parseDuration(raw, setting, min = 1) {
+    const match = /^(\d+)\s*([smhdw])$/i.exec(raw.trim());
+    const seconds = match ? Number(match[1]) * AGE_UNITS[match[2].toLowerCase()] : -1;
+    if (!(seconds >= min)) {
+        throw new errors/* InputError */.dz(`${setting} must be a duration such as 30d, 12h, 90m or 2w, got "${raw}"`);
+    }
+    return seconds;
+}
+
+// EXTERNAL MODULE: ./src/core/metadata.ts
+var metadata = __nccwpck_require__(6530);
+;// CONCATENATED MODULE: ./src/core/lifecycle/prune-references.ts
+
+
+
+/** HEADs the deltas `keys` (those gone meanwhile are skipped) and collects their references. */
+async function referenceNeeds(storage, space, keys, concurrency) {
+    const found = { needs: new Map(), unknown: [] };
+    await (0,map_limit/* mapLimit */.s)(keys, concurrency, async (key) => {
+        const head = await storage.head(space.bucket, key);
+        if (!head)
+            return;
+        const decoded = (0,metadata/* decodeObject */.gv)(head.metadata);
+        if (decoded.type !== 'delta' || decoded.unsafe) {
+            found.unknown.push(key);
+            return;
+        }
+        // No dg-ref-key: a legacy delta, made against the space's reference.bin.
+        const refKey = (0,delta_space/* referenceKeyFor */.Ow)(decoded.refKey ?? (0,delta_space/* referenceKey */.Db)(space));
+        const shas = found.needs.get(refKey) ?? new Set();
+        shas.add(decoded.refSha256 ?? '');
+        found.needs.set(refKey, shas);
+    });
+    return found;
+}
+/** Whether `refKey` may be needed by one of the deltas `needs` describes. */
+function isNeeded(needs, refKey) {
+    return needs.unknown.length > 0 || needs.needs.has(refKey);
+}
+/**
+ * Whether a delta may need the reference `refKey` as it was, with `sha256`: one made
+ * against it, a legacy one that does not record the sha256, or one that does not say.
+ * A delta made against a newer reference at that key (another writer made one after
+ * the prune deleted it) does not.
+ */
+function needsVersion(needs, refKey, sha256) {
+    const shas = needs.needs.get(refKey);
+    return needs.unknown.length > 0 || shas?.has(sha256) === true || shas?.has('') === true;
+}
+
+;// CONCATENATED MODULE: ./src/core/lifecycle/prune.ts
+
+
+
+
+
+
+
+// `prune`: old versions out of a DeltaSpace, then the references no delta left needs.
+//
+// THE RACE. Another writer may store a delta against a reference while a prune decides
+// that no delta needs it. No order of "list, then delete" closes that window: a delta
+// written between the last look and the DELETE loses its reference. What closes it is
+// that both sides check after they act:
+//
+//   writer (upload/deltas.ts):  PUT delta D (against R)  ->  HEAD R   (gone: store again)
+//   prune (here):               DELETE R  ->  LIST + HEAD deltas  (one needs R: put it back)
+//
+// S3 is strongly consistent, so one of the two always sees the other. If the writer's
+// HEAD came after the DELETE, the writer stores D again against a reference that exists.
+// If it came before, then D's PUT came before the DELETE too, so the prune's listing,
+// which comes after, sees D and restores R: the prune keeps R's bytes (downloaded and
+// checked against its sha256) and metadata until it has looked, and puts it back with
+// If-None-Match, so it never overwrites a reference another writer made meanwhile.
+// Between the DELETE and the restore, a download of D fails and can be retried.
+//
+// Two more layers make that rare: a reference younger than `referenceGraceSeconds`
+// stays (a writer that just made one writes the delta that needs it next), and the
+// references judged are those of a listing taken after the files were removed.
+//
+// A writer that does not check after writing (the DeltaGlider CLI does not) is only
+// covered when its delta lands before the prune's last listing: do not run prune while
+// such a writer uploads to the same DeltaSpace.
+/** References younger than this stay (their delta may be on its way). */
+const DEFAULT_REFERENCE_GRACE_SECONDS = 3600;
+class Pruner {
+    deps;
+    constructor(deps) {
+        this.deps = deps;
+    }
+    /** Prunes each space in turn (one listing each was taken to find them: `directory`). */
+    async prune(spaces, options) {
+        const results = [];
+        for (const [index, { space, directory }] of spaces.entries()) {
+            this.deps.onEvent?.({ kind: 'space', space, index, total: spaces.length });
+            results.push(await this.pruneSpace(space, directory, options));
+        }
+        return results;
+    }
+    async pruneSpace(space, directory, options) {
+        const plan = planFiles(directory, options.rule, options.now);
+        const fileKeys = plan.remove.flatMap((f) => f.objects.map((o) => o.key));
+        if (!options.dryRun)
+            await this.deleteAll(space, fileKeys);
+        // Judged on a fresh listing: deltas written since the first one count too.
+        const after = options.dryRun ? undefined : await readLevel(this.deps.storage, space);
+        const deltas = after ? deltaKeysIn(after) : deltaKeysOf(plan.keep);
+        const candidates = await this.unneeded(space, after ?? directory, deltas, options);
+        let removedReferences = candidates;
+        let restored = [];
+        if (!options.dryRun && candidates.length > 0) {
+            const outcome = await this.deleteReferences(space, candidates.map((c) => c.key));
+            restored = outcome.restored;
+            removedReferences = candidates.filter((c) => outcome.deleted.includes(c.key) && !restored.includes(c.key));
+        }
+        const freedBytes = plan.remove.reduce((sum, f) => sum + f.storedBytes, 0) +
+            removedReferences.reduce((sum, r) => sum + r.size, 0);
+        return {
+            space,
+            removedFiles: plan.remove,
+            keptFiles: plan.keep.length,
+            removedReferences,
+            restoredReferences: restored,
+            freedBytes,
+        };
+    }
+    /** The references of `level` that none of `deltas` needs and that are past the grace. */
+    async unneeded(space, level, deltas, options) {
+        const grace = (options.referenceGraceSeconds ?? DEFAULT_REFERENCE_GRACE_SECONDS) * 1000;
+        const references = [level.reference, ...level.extraReferences].filter((r) => r !== undefined && (r.lastModified?.getTime() ?? 0) <= options.now.getTime() - grace);
+        if (references.length === 0)
+            return [];
+        // With reference.bin alone, every delta was made against it: no HEAD needed.
+        if (level.extraReferences.length === 0)
+            return deltas.length > 0 ? [] : references;
+        this.deps.onEvent?.({ kind: 'checking-references', space, deltas: deltas.length });
+        const needs = await referenceNeeds(this.deps.storage, space, deltas, this.deps.concurrency);
+        if (needs.unknown.length > 0) {
+            this.deps.log.info(`${(0,delta_space/* formatSpace */.cZ)(space)}: ${needs.unknown.length} delta(s) do not say which reference they need (such as ${needs.unknown[0]}): keeping every reference`);
+        }
+        return references.filter((r) => !isNeeded(needs, r.key));
+    }
+    /**
+     * Deletes the references `keys` (those it could hold), looks again, and puts back any
+     * a delta now needs.
+     */
+    async deleteReferences(space, keys) {
+        const { storage, files } = this.deps;
+        const held = [];
+        try {
+            for (const key of keys) {
+                const kept = await this.hold(space, key);
+                if (kept)
+                    held.push(kept);
+            }
+            const heldKeys = held.map((h) => h.key);
+            await this.deps.raceSeam?.('before-delete', space, heldKeys);
+            let needs;
+            try {
+                await this.deleteAll(space, heldKeys);
+                await this.deps.raceSeam?.('after-delete', space, heldKeys);
+                const deltas = deltaKeysIn(await readLevel(storage, space));
+                this.deps.onEvent?.({ kind: 'checking-references', space, deltas: deltas.length });
+                needs = await referenceNeeds(storage, space, deltas, this.deps.concurrency);
+            }
+            catch (error) {
+                // Stopped before it could look again: whether a delta needs them is unknown, so
+                // every reference held goes back (a re-run judges them again).
+                for (const h of held)
+                    await this.restore(space, h).catch(() => undefined);
+                throw error;
+            }
+            const restored = [];
+            for (const h of held.filter((h) => needsVersion(needs, h.key, h.sha256))) {
+                this.deps.log.info(`A delta written during the prune needs ${(0,s3_url/* formatS3Url */.L)(space.bucket, h.key)}: putting it back`);
+                await this.restore(space, h);
+                this.deps.onEvent?.({ kind: 'restored', space, key: h.key });
+                restored.push(h.key);
+            }
+            return { deleted: heldKeys, restored };
+        }
+        finally {
+            for (const h of held)
+                await files.remove(h.path);
+        }
+    }
+    /** Puts a held reference back, never over one another writer made meanwhile. */
+    async restore(space, h) {
+        const { storage, log } = this.deps;
+        const outcome = await storage.upload(space.bucket, h.key, h.path, h.head.metadata, {
+            ifAbsent: true,
+        });
+        if (outcome === 'exists' && !(await (0,catalog/* isReferenceNow */.cs)(storage, space.bucket, h.key, h.sha256))) {
+            log.warning(`${(0,s3_url/* formatS3Url */.L)(space.bucket, h.key)} was replaced by another writer during the prune; deltas made against the old one no longer rebuild: upload them again (deltaglider verify ${(0,delta_space/* formatSpace */.cZ)(space)} names them)`);
+        }
+    }
+    /** A reference's metadata and bytes (checked against its sha256), or undefined to keep it. */
+    async hold(space, key) {
+        const { storage, files, hasher, log } = this.deps;
+        const read = await (0,catalog/* readReference */.Wf)(storage, space.bucket, key).catch(() => undefined);
+        if (read?.kind !== 'found')
+            return undefined;
+        const path = files.tempPath('reference.bin');
+        await storage.download(space.bucket, key, path);
+        const sha256 = await hasher.sha256File(path);
+        if (sha256 !== read.sha256) {
+            await files.remove(path);
+            // It could not be put back faithfully: keeping it is always safe.
+            log.warning(`${(0,s3_url/* formatS3Url */.L)(space.bucket, key)} does not match its dg-file-sha256: kept (deltaglider verify shows what it breaks)`);
+            return undefined;
+        }
+        return { key, sha256, head: read.head, path };
+    }
+    /** Deletes `keys`, `concurrency` at a time (their order does not matter: files, or references). */
+    async deleteAll(space, keys) {
+        let done = 0;
+        await (0,map_limit/* mapLimit */.s)(keys, this.deps.concurrency, async (key) => {
+            this.deps.log.info(`Deleting ${(0,s3_url/* formatS3Url */.L)(space.bucket, key)}`);
+            await this.deps.storage.delete(space.bucket, key);
+            this.deps.onEvent?.({ kind: 'deleted', space, key, done: ++done, total: keys.length });
+        });
+    }
+}
+/** The space's own level, listed now. */
+async function readLevel(storage, space) {
+    const prefix = space.prefix === '' ? '' : `${space.prefix}/`;
+    const found = (await (0,core_tree/* walkTree */.Ir)(storage, space.bucket, prefix)).find((d) => d.prefix === space.prefix);
+    return found ?? { prefix: space.prefix, objects: [], extraReferences: [] };
+}
+function deltaKeysIn(level) {
+    return level.objects.map((o) => o.key).filter((k) => k.endsWith(delta_space/* DELTA_SUFFIX */.BB));
+}
+
+;// CONCATENATED MODULE: ./src/core/lifecycle/prune-report.ts
+
+
+function pruneTotals(results) {
+    const sum = (f) => results.reduce((s, r) => s + f(r), 0);
+    return {
+        spaces: results.length,
+        removedFiles: sum((r) => r.removedFiles.length),
+        keptFiles: sum((r) => r.keptFiles),
+        removedReferences: sum((r) => r.removedReferences.length),
+        restoredReferences: sum((r) => r.restoredReferences.length),
+        freedBytes: sum((r) => r.freedBytes),
+    };
+}
+/** Every key removed (in a dry run: that would be), files first, as s3:// URLs. */
+function removedUrls(result) {
+    const { bucket } = result.space;
+    return [
+        ...result.removedFiles.flatMap((f) => f.objects.map((o) => ({ url: (0,s3_url/* formatS3Url */.L)(bucket, o.key), reference: false }))),
+        ...result.removedReferences.map((r) => ({ url: (0,s3_url/* formatS3Url */.L)(bucket, r.key), reference: true })),
+    ];
+}
+/** The kebab-case JSON of a prune (CLI --json). */
+function pruneJson(results, dryRun) {
+    const totals = pruneTotals(results);
+    return {
+        'dry-run': dryRun,
+        'delta-spaces': totals.spaces,
+        'files-removed': totals.removedFiles,
+        'files-kept': totals.keptFiles,
+        'references-removed': totals.removedReferences,
+        'freed-bytes': totals.freedBytes,
+        results: results.map((r) => ({
+            'delta-space-url': (0,delta_space/* formatSpace */.cZ)(r.space),
+            removed: r.removedFiles.map((f) => ({
+                name: f.name,
+                urls: f.objects.map((o) => (0,s3_url/* formatS3Url */.L)(r.space.bucket, o.key)),
+                'stored-bytes': f.storedBytes,
+                ...(f.lastModified ? { 'last-modified': f.lastModified.toISOString() } : {}),
+            })),
+            kept: r.keptFiles,
+            'references-removed': r.removedReferences.map((x) => (0,s3_url/* formatS3Url */.L)(r.space.bucket, x.key)),
+            'references-restored': r.restoredReferences.map((k) => (0,s3_url/* formatS3Url */.L)(r.space.bucket, k)),
+            'freed-bytes': r.freedBytes,
+        })),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/lifecycle/shard.ts
+
+
+
+const MAX_SHARDS = 1000;
+function parseShard(raw) {
+    const match = /^(\d+)\/(\d+)$/.exec(raw.trim());
+    const [index, count] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+    if (!match || count < 1 || count > MAX_SHARDS || index < 1 || index > count) {
+        throw new errors/* InputError */.dz(`--shard must be I/N with 1 <= I <= N <= ${MAX_SHARDS}, got "${raw}"`, 'In a matrix of N jobs, job I (counting from 1) takes --shard I/N');
+    }
+    return { index, count };
+}
+function inShard(space, shard) {
+    return fnv1a(`${space.bucket}/${space.prefix}`) % shard.count === shard.index - 1;
+}
+/** FNV-1a, 32 bits: stable across runs and platforms, spread enough for sharding. */
+function fnv1a(text) {
+    let hash = 0x811c9dc5;
+    for (const byte of new TextEncoder().encode(text)) {
+        hash ^= byte;
+        hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    return hash;
+}
+/**
+ * The DeltaSpaces a command works on: each root itself or, with `recursive`, every
+ * directory at or below it that holds objects (walkTree: one listing per root); then only
+ * those of `shard`. A root with nothing at all under it is an error, so a mistyped prefix
+ * never reads as "nothing to do"; an empty shard is not (another shard has the work).
+ */
+async function selectSpaces(storage, roots, options) {
+    const selected = [];
+    const seen = new Set();
+    for (const root of roots) {
+        const base = (0,delta_space/* listingPrefix */.Lo)(root);
+        const directories = (await (0,core_tree/* walkTree */.Ir)(storage, root.bucket, base)).filter((d) => (options.recursive || d.prefix === root.prefix) &&
+            (d.objects.length > 0 || d.reference !== undefined || d.extraReferences.length > 0));
+        if (directories.length === 0) {
+            throw new errors/* NotFoundError */.m_(`${(0,delta_space/* formatSpace */.cZ)(root)} holds no objects`, 'Check the bucket and prefix; "deltaglider ls" shows what is there', { fields: { bucket: root.bucket, key: root.prefix } });
+        }
+        for (const directory of directories) {
+            const space = { bucket: root.bucket, prefix: directory.prefix };
+            const id = `${space.bucket}/${space.prefix}`;
+            if (seen.has(id) || (options.shard && !inShard(space, options.shard)))
+                continue;
+            seen.add(id);
+            selected.push({ space, directory });
+        }
+    }
+    return selected;
+}
+/** What a shell says when a shard has no DeltaSpace of `roots` (not an error). */
+function emptyShardNote(shard, roots) {
+    return `shard ${shard.index}/${shard.count} holds no DeltaSpace of ${roots.map(delta_space/* formatSpace */.cZ).join(', ')}`;
+}
+
+;// CONCATENATED MODULE: external "node:readline/promises"
+const external_node_readline_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline/promises");
+;// CONCATENATED MODULE: ./src/adapters/local-tree.ts
+
+
+
+/** A sync's local directory (it need not exist until a download creates it). */
+class LocalTree {
+    root;
+    log;
+    constructor(root, log) {
+        this.root = root;
+        this.log = log;
+    }
+    async list() {
+        const exists = await (0,promises_.stat)(this.root).then(() => true, () => false);
+        return exists ? listLocalTree(this.root, this.log) : [];
+    }
+    pathOf(path) {
+        return (0,external_node_path_.join)(this.root, ...path.split('/'));
+    }
+    async prepare(path) {
+        const folder = (0,external_node_path_.dirname)(this.pathOf(path));
+        // A folder inside the directory that links elsewhere must not receive the file, nor
+        // the folders below it: check the deepest existing one before creating any.
+        await (0,promises_.mkdir)(this.root, { recursive: true });
+        if (!(await insideRoot(this.root, await deepestExisting(folder)))) {
+            throw new errors/* InputError */.dz(`${folder} leads outside ${this.root} (a link)`, 'Nothing more was written. Remove the link, or sync into another directory');
+        }
+        await (0,promises_.mkdir)(folder, { recursive: true });
+    }
+    async remove(absolute) {
+        await (0,promises_.rm)(absolute, { force: true });
+    }
+}
+/**
+ * Regular files below `root`, in path order. Links to files are followed; links to
+ * directories are not (they could loop, or lead out of the tree).
+ */
+async function listLocalTree(root, log) {
+    const found = [];
+    const visit = async (dir) => {
+        for (const entry of await (0,promises_.readdir)(dir, { withFileTypes: true })) {
+            const absolute = (0,external_node_path_.join)(dir, entry.name);
+            if (entry.isDirectory())
+                await visit(absolute);
+            else if (entry.isFile() || entry.isSymbolicLink()) {
+                const info = await (0,promises_.stat)(absolute).catch(() => undefined);
+                if (info?.isFile()) {
+                    found.push({
+                        path: (0,external_node_path_.relative)(root, absolute).split(external_node_path_.sep).join('/'),
+                        absolute,
+                        size: info.size,
+                    });
+                }
+                else
+                    log.warning(`Skipping ${absolute}: a link to a directory, or a broken link`);
+            }
+        }
+    };
+    await visit(root);
+    return found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+/**
+ * Whether `dir` (existing) resolves inside `root`, links followed: a directory inside
+ * the tree that is a link to elsewhere must not receive downloads.
+ */
+async function insideRoot(root, dir) {
+    const [realRoot, realDir] = [await (0,promises_.realpath)(root), await (0,promises_.realpath)(dir)];
+    return (realDir === realRoot || realDir.startsWith(realRoot.endsWith(external_node_path_.sep) ? realRoot : realRoot + external_node_path_.sep));
+}
+/** `dir` if it exists, else its nearest existing ancestor (links followed). */
+async function deepestExisting(dir) {
+    let at = (0,external_node_path_.resolve)(dir);
+    while (!(await (0,promises_.stat)(at).catch(() => undefined))) {
+        const up = (0,external_node_path_.dirname)(at);
+        if (up === at)
+            break;
+        at = up;
+    }
+    return at;
+}
+/** What is at `path` without following a final link. */
+async function isDirectory(path) {
+    return (await lstat(resolve(path)).catch(() => undefined))?.isDirectory() ?? false;
+}
+
+// EXTERNAL MODULE: ./src/core/remover.ts
+var remover = __nccwpck_require__(617);
+;// CONCATENATED MODULE: ./src/core/lifecycle/remote-tree.ts
+
+
+
+/** Every logical file under `root` (its own level and every DeltaSpace below it). */
+async function listRemoteTree(storage, log, root) {
+    const base = root.prefix === '' ? '' : `${root.prefix}/`;
+    const directories = await (0,core_tree/* walkTree */.Ir)(storage, root.bucket, base);
+    const found = [];
+    for (const directory of directories) {
+        if (directory.objects.length === 0)
+            continue;
+        const space = { bucket: root.bucket, prefix: directory.prefix };
+        const below = directory.prefix.slice(base.length);
+        // Keys from the bucket become local paths: a "..", "." or "a\\b" folder could climb out.
+        const badSegment = below.split('/').find((s) => below !== '' && (0,delta_space/* nameProblem */.rH)(s) !== undefined);
+        if (badSegment !== undefined) {
+            log.warning(`Skipping ${JSON.stringify((0,delta_space/* formatSpace */.cZ)(space))}: the folder name ${(0,delta_space/* nameProblem */.rH)(badSegment)}`);
+            continue;
+        }
+        for (const file of await (0,lister/* describeSpace */.A)(storage, space, directory.objects)) {
+            const path = below === '' ? file.name : `${below}/${file.name}`;
+            if (file.problem) {
+                log.warning(`Skipping ${JSON.stringify(path)}: ${file.problem}`);
+                continue;
+            }
+            found.push({ path, space, file });
+        }
+    }
+    return found;
+}
+
+;// CONCATENATED MODULE: ./src/core/lifecycle/sync-filter.ts
+// The --exclude/--include filters of `sync`, as `aws s3 sync` applies them: every path
+// is included to begin with, then each filter in command-line order that matches the
+// path decides again, so a later filter wins over an earlier one.
+function compileFilters(filters) {
+    const compiled = filters.map((f) => ({
+        include: f.kind === 'include',
+        regex: globRegex(f.pattern),
+    }));
+    return (path) => {
+        let included = true;
+        for (const { include, regex } of compiled)
+            if (regex.test(path))
+                included = include;
+        return included;
+    };
+}
+/**
+ * A glob as Python's fnmatch reads it (what the AWS CLI uses): `*` any run of characters
+ * including "/", `?` one character, `[abc]`/`[!abc]` a class; anything else literal.
+ */
+function globRegex(pattern) {
+    let source = '';
+    for (let i = 0; i < pattern.length; i++) {
+        const c = pattern[i];
+        if (c === '*')
+            source += '.*';
+        else if (c === '?')
+            source += '.';
+        else if (c === '[') {
+            const close = pattern.indexOf(']', i + 2);
+            if (close === -1) {
+                source += '\\[';
+                continue;
+            }
+            let body = pattern.slice(i + 1, close);
+            const negate = body.startsWith('!');
+            if (negate)
+                body = body.slice(1);
+            source += `[${negate ? '^' : ''}${body.replace(/[\\\]^]/g, '\\$&')}]`;
+            i = close;
+        }
+        else
+            source += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    }
+    return new RegExp(`^${source}$`, 's');
+}
+
+;// CONCATENATED MODULE: ./src/core/lifecycle/sync-plan.ts
+
+/**
+ * Compares by sha256 where one side records it and the other can compute it, by size
+ * otherwise (plain S3 objects record no sha256). Filtered-out paths are left alone on
+ * both sides, as `aws s3 sync` does: an excluded file is neither copied nor deleted.
+ */
+async function planSync(source, dest, options) {
+    const destByPath = new Map(dest.filter((e) => options.filter(e.path)).map((e) => [e.path, e]));
+    const sources = source.filter((e) => options.filter(e.path));
+    const verdicts = await (0,map_limit/* mapLimit */.s)(sources, options.concurrency, (entry) => compare(entry, destByPath.get(entry.path)));
+    const plan = { copy: [], delete: [], unchanged: 0 };
+    sources.forEach((entry, i) => {
+        const reason = verdicts[i];
+        if (reason)
+            plan.copy.push({ entry, reason });
+        else
+            plan.unchanged++;
+    });
+    if (options.delete) {
+        const kept = new Set(sources.map((e) => e.path));
+        plan.delete = [...destByPath.values()].filter((e) => !kept.has(e.path));
+    }
+    byPath(plan.copy, (c) => c.entry.path);
+    byPath(plan.delete, (e) => e.path);
+    return plan;
+}
+async function compare(a, b) {
+    if (!b)
+        return 'missing';
+    if (a.size !== b.size)
+        return 'size differs';
+    const [left, right] = [await known(a, b), await known(b, a)];
+    if (left === undefined || right === undefined)
+        return undefined;
+    return left === right ? undefined : 'sha256 differs';
+}
+/** An entry's sha256: recorded, or computed when the other side records one to match. */
+async function known(entry, other) {
+    if (entry.sha256 !== undefined)
+        return entry.sha256;
+    return other.sha256 !== undefined && entry.hash ? entry.hash() : undefined;
+}
+function byPath(items, path) {
+    items.sort((x, y) => (path(x) < path(y) ? -1 : path(x) > path(y) ? 1 : 0));
+}
+
+;// CONCATENATED MODULE: ./src/core/lifecycle/sync-run.ts
+
+
+
+
+
+
+
+
+async function runSync(deps, request) {
+    return request.direction === 'up' ? syncUp(deps, request) : syncDown(deps, request);
+}
+async function syncUp(deps, request) {
+    const { root } = request;
+    const localFiles = await deps.local.list();
+    const remote = await listRemoteTree(deps.storage, deps.log, root);
+    const plan = await planSync(localEntries(deps.hasher, localFiles), remote.map(remoteEntry), planOptions(request));
+    // Names a DeltaSpace cannot hold are refused before anything is written.
+    const refused = plan.copy.filter((c) => c.entry.path.split('/').some((s) => (0,delta_space/* nameProblem */.rH)(s)));
+    if (refused.length > 0) {
+        const name = refused[0].entry.path;
+        throw new errors/* InputError */.dz(`${JSON.stringify(name)} cannot be stored in a DeltaSpace: ${name.split('/').map(delta_space/* nameProblem */.rH).find(Boolean)}${refused.length > 1 ? ` (and ${refused.length - 1} more)` : ''}`, 'Nothing was uploaded. Leave such files out with an exclude filter, or rename them');
+    }
+    await request.confirm?.(plan);
+    const absolute = new Map(localFiles.map((f) => [f.path, f.absolute]));
+    const reasons = new Map(plan.copy.map((c) => [c.entry.path, c.reason]));
+    const outcome = emptyOutcome(plan);
+    for (const group of groupBySpace(plan.copy.map((c) => c.entry.path), root)) {
+        const uploadOne = async (path) => {
+            const to = (0,s3_url/* formatS3Url */.L)(group.space.bucket, (0,delta_space/* directKey */.Rr)(group.space, basenameOf(path)));
+            const from = absolute.get(path);
+            if (!request.dryRun)
+                outcome.results.push(await deps.service.upload(from, group.space, basenameOf(path)));
+            outcome.copied.push({ from, to, reason: reasons.get(path) });
+            request.onAction?.({ kind: 'upload', from, to });
+        };
+        // The first alone: in a new DeltaSpace it becomes the reference, as with cp -r.
+        const [head, ...rest] = group.paths;
+        await uploadOne(head);
+        await (0,map_limit/* mapLimit */.s)(rest, request.concurrency, uploadOne);
+    }
+    // Per DeltaSpace: one listing and batch deletes, however many files go.
+    const byPath = new Map(remote.map((r) => [r.path, r]));
+    const doomed = new Map();
+    for (const entry of plan.delete) {
+        const target = byPath.get(entry.path);
+        const key = `${target.space.bucket}/${target.space.prefix}`;
+        doomed.set(key, [...(doomed.get(key) ?? []), target]);
+    }
+    await deletePhase(request, plan.delete.length, async () => {
+        for (const targets of doomed.values()) {
+            const { space } = targets[0];
+            if (!request.dryRun) {
+                const names = targets.map((t) => t.file.name);
+                await (0,remover/* removeFiles */.W)(deps.storage, deps.log, space, names);
+            }
+            for (const target of targets) {
+                const url = (0,s3_url/* formatS3Url */.L)(space.bucket, target.file.key);
+                outcome.deleted.push(url);
+                request.onAction?.({ kind: 'delete', to: url });
+            }
+        }
+    });
+    return outcome;
+}
+async function syncDown(deps, request) {
+    const { root } = request;
+    const remote = await listRemoteTree(deps.storage, deps.log, root);
+    // A mistyped prefix would otherwise read as "delete everything" with delete.
+    if (remote.length === 0) {
+        throw new errors/* NotFoundError */.m_(`Nothing to sync from: no files under ${(0,delta_space/* formatSpace */.cZ)(root)}`, 'Check the bucket and prefix; a listing shows what is there');
+    }
+    const localFiles = await deps.local.list();
+    const plan = await planSync(remote.map(remoteEntry), localEntries(deps.hasher, localFiles), planOptions(request));
+    await request.confirm?.(plan);
+    const byPath = new Map(remote.map((r) => [r.path, r]));
+    const outcome = emptyOutcome(plan);
+    // A local file that differs is replaced: that is what a sync down is for.
+    const overwrite = true;
+    await (0,map_limit/* mapLimit */.s)(plan.copy, request.concurrency, async ({ entry, reason }) => {
+        const source = byPath.get(entry.path);
+        const from = (0,s3_url/* formatS3Url */.L)(source.space.bucket, source.file.key);
+        const to = deps.local.pathOf(entry.path);
+        if (!request.dryRun) {
+            await deps.local.prepare(entry.path);
+            outcome.results.push(await deps.service.downloadTo(source.space, source.file.name, to, { overwrite }));
+        }
+        outcome.copied.push({ from, to, reason });
+        request.onAction?.({ kind: 'download', from, to });
+    });
+    const absolute = new Map(localFiles.map((f) => [f.path, f.absolute]));
+    await deletePhase(request, plan.delete.length, async () => {
+        for (const entry of plan.delete) {
+            const path = absolute.get(entry.path);
+            if (!request.dryRun)
+                await deps.local.remove(path);
+            outcome.deleted.push(path);
+            request.onAction?.({ kind: 'delete', to: path });
+        }
+    });
+    return outcome;
+}
+function deletePhase(request, count, work) {
+    if (count === 0)
+        return Promise.resolve();
+    return request.deletePhase ? request.deletePhase(count, work) : work();
+}
+function emptyOutcome(plan) {
+    return { plan, copied: [], results: [], deleted: [], unchanged: plan.unchanged };
+}
+/** Local files as sync entries, hashed only when a recorded sha256 must be matched. */
+function localEntries(hasher, files) {
+    return files.map((f) => ({
+        path: f.path,
+        size: f.size,
+        hash: () => hasher.sha256File(f.absolute),
+    }));
+}
+function planOptions(request) {
+    return {
+        delete: request.delete,
+        filter: compileFilters(request.filters),
+        concurrency: request.concurrency,
+    };
+}
+function remoteEntry(remote) {
+    return { path: remote.path, size: remote.file.originalBytes, sha256: remote.file.sha256 };
+}
+function basenameOf(path) {
+    return path.slice(path.lastIndexOf('/') + 1);
+}
+/** Relative paths grouped by their DeltaSpace below `root`, in path order. */
+function groupBySpace(paths, root) {
+    const groups = new Map();
+    for (const path of paths) {
+        const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
+        const prefix = [root.prefix, dir].filter(Boolean).join('/');
+        const group = groups.get(prefix) ?? { space: { bucket: root.bucket, prefix }, paths: [] };
+        group.paths.push(path);
+        groups.set(prefix, group);
+    }
+    return [...groups.values()];
+}
+
+;// CONCATENATED MODULE: ./src/cli/sync.ts
+
+
+
+
+
+
+
+
+
+
+const sync_define = (filters) => defineCommand({
+    name: 'sync',
+    summary: 'make a DeltaSpace tree match a local directory, or the other way round',
+    usage: [
+        'deltaglider sync [options] LOCAL_DIR s3://BUCKET/PREFIX/',
+        'deltaglider sync [options] s3://BUCKET/PREFIX/ LOCAL_DIR',
+    ],
+    description: `Copies only what differs: a file missing on the destination, or whose size or
+sha256 differs (sha256 where the stored object records it, as DeltaGlider objects do;
+size alone for plain S3 objects). Each directory is a DeltaSpace of its own, as with
+"cp -r": DIR/lib/x.zip <-> PREFIX/lib/x.zip. Uploads store deltas as cp does;
+downloads are rebuilt, checked and written only inside LOCAL_DIR.
+
+With --delete, files the source does not have are removed from the destination
+(remote removals take the DeltaSpace's reference once no delta needs it). Without a
+terminal to confirm on, --delete needs --yes.
+
+--exclude and --include take globs matched against the path relative to the synced
+directory or prefix, as aws s3 sync does: "*" matches any characters including "/",
+"?" one, [abc] a class; every path is included at first, and later filters win. An
+excluded path is neither copied nor deleted.`,
+    options: {
+        delete: { type: 'boolean' },
+        yes: { type: 'boolean', short: 'y' },
+        exclude: { type: 'string', multiple: true },
+        include: { type: 'string', multiple: true },
+        dryrun: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        quiet: { type: 'boolean', short: 'q' },
+    },
+    optionsHelp: `  --delete              remove destination files that the source does not have
+  -y, --yes             confirm --delete without asking (required without a terminal)
+  --exclude GLOB        leave matching paths alone (repeatable)
+  --include GLOB        take matching paths back in (repeatable; later filters win)
+  --dryrun, --dry-run   print what would be copied and deleted, change nothing
+  -q, --quiet           print nothing but warnings and errors`,
+    readOwn: (values) => ({
+        delete: values.delete === true,
+        yes: values.yes === true,
+        dryRun: values.dryrun === true || values['dry-run'] === true,
+        quiet: values.quiet === true,
+        filters,
+    }),
+    positionals: { min: 2, max: 2, what: 'a local directory and an s3:// prefix, in either order' },
+    examples: [
+        'deltaglider sync dist/ s3://releases/app/',
+        'deltaglider sync --delete --yes --exclude "*.log" dist/ s3://releases/app/',
+        'deltaglider sync --exclude "*" --include "*.zip" s3://releases/app/ ./mirror/',
+    ],
+    run: sync_runSync,
+});
+/** parseArgs keeps each option's values apart: the filters' order comes from the raw words. */
+const syncCommand = {
+    ...sync_define([]),
+    run: (args, io) => sync_define(orderedFilters(args)).run(args, io),
+};
+function orderedFilters(args) {
+    const filters = [];
+    for (let i = 0; i < args.length; i++) {
+        const arg = args[i];
+        if (arg === '--')
+            break;
+        const match = /^--(exclude|include)(?:=(.*))?$/s.exec(arg);
+        if (!match)
+            continue;
+        const pattern = match[2] ?? args[++i];
+        if (pattern !== undefined)
+            filters.push({ kind: match[1], pattern });
+    }
+    return filters;
+}
+async function sync_runSync(context) {
+    const [first, second] = context.positionals;
+    const upload = sync_isS3(second);
+    if (sync_isS3(first) === upload) {
+        throw new errors/* InputError */.dz(upload
+            ? 'sync between two S3 prefixes is not supported'
+            : `Neither "${first}" nor "${second}" is an s3:// URL`, 'One side is a local directory, the other s3://bucket/prefix/');
+    }
+    const [local, remote] = upload ? [first, second] : [second, first];
+    const root = (0,delta_space/* spaceFromPrefixUrl */.UW)((0,s3_url/* parseS3Url */.F)(remote));
+    const { own, io } = context;
+    if (own.delete && !own.yes && !own.dryRun && !io.stdinIsTty) {
+        throw new errors/* InputError */.dz('--delete needs --yes in a non-interactive run', 'Add --yes, or try it first with --dryrun');
+    }
+    await checkLocalDir(local, upload);
+    const done = await withSession(context, (session) => sync(context, session, local, root, upload));
+    if (context.global.json) {
+        (0,output/* printJson */.Q2)(io, {
+            'dry-run': own.dryRun,
+            copied: done.copied,
+            deleted: done.deleted,
+            unchanged: done.unchanged,
+        });
+    }
+    else if (!own.quiet) {
+        const verb = upload ? 'uploaded' : 'downloaded';
+        io.out(`${own.dryRun ? '(dryrun) ' : ''}sync: ${done.copied.length} ${verb}, ${done.deleted.length} deleted, ${done.unchanged} unchanged\n`);
+    }
+    return 0;
+}
+function sync_isS3(argument) {
+    return argument.startsWith('s3://');
+}
+async function checkLocalDir(dir, mustExist) {
+    const info = await (0,promises_.stat)(dir).catch(() => undefined);
+    if (info && !info.isDirectory())
+        throw new errors/* InputError */.dz(`${dir} is not a directory`, 'sync takes a directory');
+    if (!info && mustExist)
+        throw new errors/* InputError */.dz(`${dir} does not exist`, 'Check the local directory');
+}
+/** Prints one line per file as it is done: the progress of a long sync. */
+function reporter(context, session) {
+    const { io, own, global } = context;
+    return ({ kind, from, to }) => {
+        if (own.quiet || global.json)
+            return;
+        session.progress.clear();
+        const line = from === undefined ? `${kind}: ${to}` : `${kind}: ${from} -> ${to}`;
+        io.out(`${(0,output/* terminalText */.eR)(`${own.dryRun ? '(dryrun) ' : ''}${line}`)}\n`);
+    };
+}
+function sync(context, session, local, root, upload) {
+    const { own, global } = context;
+    return runSync({
+        storage: session.storage,
+        log: session.log,
+        hasher: new sha256_hasher/* Sha256Hasher */.b(),
+        service: session.service,
+        local: new LocalTree(local, session.log),
+    }, {
+        direction: upload ? 'up' : 'down',
+        root,
+        delete: own.delete,
+        dryRun: own.dryRun,
+        filters: own.filters,
+        concurrency: global.concurrency,
+        confirm: own.delete ? (plan) => confirmDeletes(context, plan) : undefined,
+        onAction: reporter(context, session),
+    });
+}
+/** On a terminal without --yes, asks before deleting anything. */
+async function confirmDeletes(context, plan) {
+    const { own, io } = context;
+    if (own.yes || own.dryRun || plan.delete.length === 0)
+        return;
+    const answer = await ask(io, `Delete ${plan.delete.length} file(s) the source does not have? [y/N] `);
+    if (!/^y(es)?$/i.test(answer.trim()))
+        throw new errors/* InputError */.dz('Nothing was changed: deletion not confirmed');
+}
+async function ask(io, question) {
+    const prompt = (0,external_node_readline_promises_namespaceObject.createInterface)({ input: process.stdin, output: process.stderr });
+    try {
+        io.err('');
+        return await prompt.question(question);
+    }
+    finally {
+        prompt.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/cli/prune.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const pruneCommand = defineCommand({
+    name: 'prune',
+    summary: 'remove old versions per file family, then the references no delta needs',
+    usage: [
+        'deltaglider prune (--keep-last N | --older-than DURATION) [options] s3://BUCKET/PREFIX/...',
+    ],
+    description: `Groups the files of each DeltaSpace into families (the name with its version
+numbers taken out, as smart references do: app-1.2.0-linux.zip and app-1.3.0-linux.zip
+are one family, app-1.3.0-mac.zip another), orders each family by release (version
+numbers, then LastModified) and removes the older ones: all but the newest N with
+--keep-last N, those last modified more than DURATION ago with --older-than (never a
+family's newest). Then removes the references (reference.bin, .dg-refs/<id>/) that no
+delta left needs. A reference younger than --reference-grace stays.
+
+Safe against an upload running at the same time: after deleting references it lists
+the deltas again and puts back any reference a delta written meanwhile needs (see
+docs/cli.md). Without a terminal to confirm on, deleting needs --yes.`,
+    options: {
+        'keep-last': { type: 'string' },
+        'older-than': { type: 'string' },
+        dryrun: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        yes: { type: 'boolean', short: 'y' },
+        recursive: { type: 'boolean', short: 'r' },
+        shard: { type: 'string' },
+        'reference-grace': { type: 'string' },
+    },
+    optionsHelp: `  --keep-last N         keep the newest N releases of each file family
+  --older-than DURATION remove releases older than this (30d, 12h, 90m, 2w)
+  --dryrun, --dry-run   print what would be removed and the bytes freed
+  -y, --yes             delete without asking (required without a terminal)
+  -r, --recursive       every DeltaSpace at or below each prefix
+  --shard I/N           only the DeltaSpaces of shard I of N (a matrix of N jobs)
+  --reference-grace DURATION
+                        keep references younger than this (default 1h; 0s: none)`,
+    readOwn: (values) => ({
+        keepLast: optionalString(values['keep-last']),
+        olderThan: optionalString(values['older-than']),
+        dryRun: values.dryrun === true || values['dry-run'] === true,
+        yes: values.yes === true,
+        recursive: values.recursive === true,
+        shard: typeof values.shard === 'string' ? parseShard(values.shard) : undefined,
+        graceSeconds: typeof values['reference-grace'] === 'string'
+            ? parseDuration(values['reference-grace'], '--reference-grace', 0)
+            : undefined,
+    }),
+    positionals: { min: 1, max: Number.POSITIVE_INFINITY, what: 'one or more s3:// prefixes' },
+    examples: [
+        'deltaglider prune --keep-last 5 --dryrun s3://releases/app/',
+        'deltaglider prune --older-than 90d --yes -r s3://nightly/',
+        'deltaglider prune --keep-last 10 --yes -r --shard 2/4 s3://releases/',
+    ],
+    async run(context) {
+        const { own, io } = context;
+        const rule = pruneRule(own.keepLast, own.olderThan);
+        const roots = context.positionals.map((arg) => {
+            const url = (0,s3_url/* parseS3Url */.F)(arg);
+            if (!url.isPrefix) {
+                throw new errors/* InputError */.dz(`prune works on DeltaSpaces, and ${arg} names a file`, 'Give the DeltaSpace URL, ending with "/"; "deltaglider rm" removes one file');
+            }
+            return (0,delta_space/* spaceFromPrefixUrl */.UW)(url);
+        });
+        if (!own.yes && !own.dryRun && !io.stdinIsTty) {
+            throw new errors/* InputError */.dz('prune deletes objects: it needs --yes in a non-interactive run', 'Add --yes, or try it first with --dryrun');
+        }
+        await withSession(context, async (session) => {
+            const spaces = await selectSpaces(session.storage, roots, own);
+            if (spaces.length === 0) {
+                io.err(`deltaglider: ${emptyShardNote(own.shard, roots)}\n`);
+                return;
+            }
+            if (!own.yes && !own.dryRun) {
+                const answer = await ask(io, `Prune ${(0,format/* plural */.LS)(spaces.length, 'DeltaSpace')} (${describeRule(rule)})? [y/N] `);
+                if (!/^y(es)?$/i.test(answer.trim()))
+                    throw new errors/* InputError */.dz('Nothing was changed: prune not confirmed');
+            }
+            const files = new local_files/* LocalFiles */.hD((0,external_node_os_.tmpdir)(), cli_session/* cliCleanup */.ZF);
+            try {
+                const pruner = new Pruner({
+                    storage: session.storage,
+                    files,
+                    hasher: new sha256_hasher/* Sha256Hasher */.b(),
+                    log: session.log,
+                    concurrency: context.global.concurrency,
+                    onEvent: (event) => showProgress(context, session, event),
+                });
+                const results = [];
+                for (const space of spaces) {
+                    const [result] = await pruner.prune([space], {
+                        rule,
+                        dryRun: own.dryRun,
+                        now: new Date(),
+                        referenceGraceSeconds: own.graceSeconds,
+                    });
+                    results.push(result);
+                    if (own.dryRun)
+                        printDryRun(context, session, result);
+                }
+                summarize(context, results);
+            }
+            finally {
+                await files.dispose();
+            }
+        });
+        return 0;
+    },
+});
+function optionalString(value) {
+    return typeof value === 'string' ? value : undefined;
+}
+function describeRule(rule) {
+    return rule.kind === 'keep-last'
+        ? `keeping the last ${rule.count} of each file family`
+        : `removing releases older than ${rule.seconds} s`;
+}
+/**
+ * Progress: a status line on a terminal, and in a real run one line per object as it is
+ * deleted (or put back), so a long run shows its work in a log too.
+ */
+function showProgress(context, session, event) {
+    const where = (0,delta_space/* formatSpace */.cZ)(event.space);
+    if (event.kind === 'space') {
+        session.progress.update(`[${event.index + 1}/${event.total}] pruning ${where}`);
+        return;
+    }
+    if (event.kind === 'checking-references') {
+        session.progress.update(`${where}: reading which references ${event.deltas} delta(s) need`);
+        return;
+    }
+    session.progress.update(event.kind === 'deleted' ? `${where}: deleted ${event.done}/${event.total}` : where);
+    if (context.global.json)
+        return;
+    session.progress.clear();
+    const url = (0,output/* terminalText */.eR)((0,s3_url/* formatS3Url */.L)(event.space.bucket, event.key));
+    context.io.out(event.kind === 'deleted'
+        ? `delete: ${url}\n`
+        : `kept: ${url} (a delta written during the prune needs it: put back)\n`);
+}
+/** A dry run deletes nothing: what would go is printed as each space is planned. */
+function printDryRun(context, session, result) {
+    if (context.global.json)
+        return;
+    session.progress.clear();
+    for (const { url } of removedUrls(result))
+        context.io.out(`(dryrun) delete: ${(0,output/* terminalText */.eR)(url)}\n`);
+}
+function summarize(context, results) {
+    const { io, global, own } = context;
+    if (global.json) {
+        (0,output/* printJson */.Q2)(io, pruneJson(results, own.dryRun));
+        return;
+    }
+    const t = pruneTotals(results);
+    const freed = own.dryRun ? 'would free' : 'freed';
+    io.out(`${own.dryRun ? '(dryrun) ' : ''}prune: ${(0,format/* plural */.LS)(t.removedFiles, 'file')} and ${(0,format/* plural */.LS)(t.removedReferences, 'reference')} removed from ${(0,format/* plural */.LS)(t.spaces, 'DeltaSpace')}, ${(0,format/* plural */.LS)(t.keptFiles, 'file')} kept; ${freed} ${(0,format/* formatBytes */.z3)(t.freedBytes)}\n`);
+}
+
+// EXTERNAL MODULE: ./src/core/delete-keys.ts
+var delete_keys = __nccwpck_require__(9225);
 ;// CONCATENATED MODULE: ./src/core/rehydrate.ts
+
+
 
 // Temporary full copies of files stored as deltas, so that a plain HTTP GET (a presigned
 // URL) can fetch them. The layout is the reference DeltaGlider CLI's: keys under
@@ -36902,29 +38071,54 @@ function parseExpiresAt(text) {
     const date = new Date(`${day}T${clock}${offset}`);
     return Number.isNaN(date.getTime()) ? undefined : date;
 }
+/** HEADs in flight: only the metadata says when a copy expires. */
+const HEAD_CONCURRENCY = 8;
+/** Objects examined, then deleted, together: one DeleteObjects request's worth. */
+const PURGE_BATCH = 1000;
 /**
  * Removes the rehydrated copies under `.deltaglider/tmp/` whose `dg-expires-at` has
  * passed, as the reference CLI's `purge` does. Objects without that metadata are kept.
+ * The listing cannot tell (a copy's lifetime is whatever its writer chose), so each copy
+ * is HEADed, a few at a time, and the expired ones go in batch deletes.
  */
 async function purgeExpired(storage, bucket, now, options = {}) {
     const expired = [];
+    const max = options.maxObjects ?? Number.POSITIVE_INFINITY;
     let kept = 0;
-    for await (const object of storage.list(bucket, REHYDRATED_PREFIX)) {
-        const head = await storage.head(bucket, object.key);
-        const raw = head?.metadata['dg-expires-at'];
-        const expiresAt = raw === undefined ? undefined : parseExpiresAt(raw);
-        if (!head || !expiresAt || expiresAt.getTime() > now.getTime()) {
-            kept++;
-            continue;
-        }
+    let examined = 0;
+    let batch = [];
+    const settle = async () => {
+        const verdicts = await (0,map_limit/* mapLimit */.s)(batch, HEAD_CONCURRENCY, async (object) => {
+            const head = await storage.head(bucket, object.key);
+            const raw = head?.metadata['dg-expires-at'];
+            const expiresAt = raw === undefined ? undefined : parseExpiresAt(raw);
+            if (!head || !expiresAt || expiresAt.getTime() > now.getTime())
+                return undefined;
+            return { key: object.key, size: object.size, expiresAt: raw };
+        });
+        const found = verdicts.filter((v) => v !== undefined);
         if (!options.dryRun)
-            await storage.delete(bucket, object.key);
-        expired.push({ key: object.key, size: object.size, expiresAt: raw });
+            await (0,delete_keys/* deleteKeys */.I)(storage, bucket, found.map((f) => f.key));
+        expired.push(...found);
+        kept += batch.length - found.length;
+        examined += batch.length;
+        batch = [];
+        options.onProgress?.(examined, expired.length);
+    };
+    for await (const object of storage.list(bucket, REHYDRATED_PREFIX)) {
+        if (examined + batch.length >= max)
+            break;
+        batch.push(object);
+        if (batch.length >= PURGE_BATCH)
+            await settle();
     }
+    if (batch.length > 0)
+        await settle();
     return { bucket, prefix: REHYDRATED_PREFIX, expired, kept, dryRun: options.dryRun ?? false };
 }
 
 ;// CONCATENATED MODULE: ./src/cli/purge.ts
+
 
 
 
@@ -36938,10 +38132,19 @@ const purgeCommand = defineCommand({
     description: `Removes the objects under .deltaglider/tmp/ of the bucket whose dg-expires-at
 metadata has passed: the whole copies of deltas that presigned download links point
 to (written by the action's presign input or the DeltaGlider CLI). Objects there
-without dg-expires-at are kept. Only the bucket of the URL is used.`,
-    options: { dryrun: { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
-    optionsHelp: '  --dryrun, --dry-run   print what would be deleted, delete nothing',
-    readOwn: (values) => ({ dryRun: values.dryrun === true || values['dry-run'] === true }),
+without dg-expires-at are kept. Only the bucket of the URL is used. Each copy is
+read (HEAD) to learn when it expires; --max bounds how many one run looks at.`,
+    options: {
+        dryrun: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        max: { type: 'string' },
+    },
+    optionsHelp: `  --dryrun, --dry-run   print what would be deleted, delete nothing
+  --max N               look at N copies at most (a later run goes on)`,
+    readOwn: (values) => ({
+        dryRun: values.dryrun === true || values['dry-run'] === true,
+        max: readMax(values.max),
+    }),
     positionals: { min: 1, max: 1, what: 'one s3:// bucket URL' },
     examples: [
         'deltaglider purge s3://releases/',
@@ -36949,8 +38152,12 @@ without dg-expires-at are kept. Only the bucket of the URL is used.`,
     ],
     async run(context) {
         const { bucket } = (0,s3_url/* parseS3Url */.F)(context.positionals[0]);
-        const { dryRun } = context.own;
-        const report = await withSession(context, ({ storage }) => purgeExpired(storage, bucket, new Date(), { dryRun }));
+        const { dryRun, max } = context.own;
+        const report = await withSession(context, ({ storage, progress }) => purgeExpired(storage, bucket, new Date(), {
+            dryRun,
+            maxObjects: max,
+            onProgress: (examined, expired) => progress.update(`${examined} copies examined, ${expired} expired`),
+        }));
         const bytes = report.expired.reduce((sum, e) => sum + e.size, 0);
         if (context.global.json) {
             (0,output/* printJson */.Q2)(context.io, {
@@ -36975,8 +38182,18 @@ without dg-expires-at are kept. Only the bucket of the URL is used.`,
         return 0;
     },
 });
+function readMax(raw) {
+    if (raw === undefined)
+        return undefined;
+    const value = Number(raw);
+    if (typeof raw !== 'string' || !Number.isInteger(value) || value < 1) {
+        throw new errors/* InputError */.dz(`--max must be a whole number of at least 1, got "${String(raw)}"`);
+    }
+    return value;
+}
 
 ;// CONCATENATED MODULE: ./src/core/lifecycle/remove-space.ts
+
 
 
 
@@ -37003,11 +38220,13 @@ async function removeSpace(storage, log, space, options = {}) {
     if (deleted.length === 0) {
         throw new errors/* NotFoundError */.m_(`${(0,delta_space/* formatSpace */.cZ)(space)} holds no objects`, 'Check the URL; DeltaSpaces below it are not removed with it, list them with "deltaglider ls"', { fields: { bucket: space.bucket, key: space.prefix } });
     }
-    for (const key of deleted) {
-        if (options.dryRun)
-            continue;
-        log.info(`Deleting ${(0,s3_url/* formatS3Url */.L)(space.bucket, key)}`);
-        await storage.delete(space.bucket, key);
+    if (options.dryRun)
+        return { deleted };
+    // Batches of 1000; the references only once every file is gone.
+    for (const batch of [files, references]) {
+        for (const key of batch)
+            log.info(`Deleting ${(0,s3_url/* formatS3Url */.L)(space.bucket, key)}`);
+        await (0,delete_keys/* deleteKeys */.I)(storage, space.bucket, batch);
     }
     return { deleted };
 }
@@ -37177,504 +38396,8 @@ function renderStats(report) {
     return text;
 }
 
-;// CONCATENATED MODULE: external "node:readline/promises"
-const external_node_readline_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline/promises");
-// EXTERNAL MODULE: ./src/adapters/sha256-hasher.ts
-var sha256_hasher = __nccwpck_require__(4801);
-// EXTERNAL MODULE: ./src/core/lister.ts
-var lister = __nccwpck_require__(7652);
-;// CONCATENATED MODULE: ./src/core/lifecycle/remote-tree.ts
-
-
-
-/** Every logical file under `root` (its own level and every DeltaSpace below it). */
-async function listRemoteTree(storage, log, root) {
-    const base = root.prefix === '' ? '' : `${root.prefix}/`;
-    const directories = await (0,core_tree/* walkTree */.Ir)(storage, root.bucket, base);
-    const found = [];
-    for (const directory of directories) {
-        if (directory.objects.length === 0)
-            continue;
-        const space = { bucket: root.bucket, prefix: directory.prefix };
-        const below = directory.prefix.slice(base.length);
-        // Keys from the bucket become local paths: a "..", "." or "a\\b" folder could climb out.
-        const badSegment = below.split('/').find((s) => below !== '' && (0,delta_space/* nameProblem */.rH)(s) !== undefined);
-        if (badSegment !== undefined) {
-            log.warning(`Skipping ${JSON.stringify((0,delta_space/* formatSpace */.cZ)(space))}: the folder name ${(0,delta_space/* nameProblem */.rH)(badSegment)}`);
-            continue;
-        }
-        for (const file of await (0,lister/* listSpace */.P)(storage, space)) {
-            const path = below === '' ? file.name : `${below}/${file.name}`;
-            if (file.problem) {
-                log.warning(`Skipping ${JSON.stringify(path)}: ${file.problem}`);
-                continue;
-            }
-            found.push({ path, space, file });
-        }
-    }
-    return found;
-}
-
-;// CONCATENATED MODULE: ./src/core/lifecycle/sync-filter.ts
-// The --exclude/--include filters of `sync`, as `aws s3 sync` applies them: every path
-// is included to begin with, then each filter in command-line order that matches the
-// path decides again, so a later filter wins over an earlier one.
-function compileFilters(filters) {
-    const compiled = filters.map((f) => ({
-        include: f.kind === 'include',
-        regex: globRegex(f.pattern),
-    }));
-    return (path) => {
-        let included = true;
-        for (const { include, regex } of compiled)
-            if (regex.test(path))
-                included = include;
-        return included;
-    };
-}
-/**
- * A glob as Python's fnmatch reads it (what the AWS CLI uses): `*` any run of characters
- * including "/", `?` one character, `[abc]`/`[!abc]` a class; anything else literal.
- */
-function globRegex(pattern) {
-    let source = '';
-    for (let i = 0; i < pattern.length; i++) {
-        const c = pattern[i];
-        if (c === '*')
-            source += '.*';
-        else if (c === '?')
-            source += '.';
-        else if (c === '[') {
-            const close = pattern.indexOf(']', i + 2);
-            if (close === -1) {
-                source += '\\[';
-                continue;
-            }
-            let body = pattern.slice(i + 1, close);
-            const negate = body.startsWith('!');
-            if (negate)
-                body = body.slice(1);
-            source += `[${negate ? '^' : ''}${body.replace(/[\\\]^]/g, '\\$&')}]`;
-            i = close;
-        }
-        else
-            source += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    }
-    return new RegExp(`^${source}$`, 's');
-}
-
-// EXTERNAL MODULE: ./src/core/util/map-limit.ts
-var map_limit = __nccwpck_require__(732);
-;// CONCATENATED MODULE: ./src/core/lifecycle/sync-plan.ts
-
-/**
- * Compares by sha256 where one side records it and the other can compute it, by size
- * otherwise (plain S3 objects record no sha256). Filtered-out paths are left alone on
- * both sides, as `aws s3 sync` does: an excluded file is neither copied nor deleted.
- */
-async function planSync(source, dest, options) {
-    const destByPath = new Map(dest.filter((e) => options.filter(e.path)).map((e) => [e.path, e]));
-    const sources = source.filter((e) => options.filter(e.path));
-    const verdicts = await (0,map_limit/* mapLimit */.s)(sources, options.concurrency, (entry) => compare(entry, destByPath.get(entry.path)));
-    const plan = { copy: [], delete: [], unchanged: 0 };
-    sources.forEach((entry, i) => {
-        const reason = verdicts[i];
-        if (reason)
-            plan.copy.push({ entry, reason });
-        else
-            plan.unchanged++;
-    });
-    if (options.delete) {
-        const kept = new Set(sources.map((e) => e.path));
-        plan.delete = [...destByPath.values()].filter((e) => !kept.has(e.path));
-    }
-    byPath(plan.copy, (c) => c.entry.path);
-    byPath(plan.delete, (e) => e.path);
-    return plan;
-}
-async function compare(a, b) {
-    if (!b)
-        return 'missing';
-    if (a.size !== b.size)
-        return 'size differs';
-    const [left, right] = [await known(a, b), await known(b, a)];
-    if (left === undefined || right === undefined)
-        return undefined;
-    return left === right ? undefined : 'sha256 differs';
-}
-/** An entry's sha256: recorded, or computed when the other side records one to match. */
-async function known(entry, other) {
-    if (entry.sha256 !== undefined)
-        return entry.sha256;
-    return other.sha256 !== undefined && entry.hash ? entry.hash() : undefined;
-}
-function byPath(items, path) {
-    items.sort((x, y) => (path(x) < path(y) ? -1 : path(x) > path(y) ? 1 : 0));
-}
-
-;// CONCATENATED MODULE: ./src/cli/local-tree.ts
-
-
-/**
- * Regular files below `root`, in path order. Links to files are followed; links to
- * directories are not (they could loop, or lead out of the tree).
- */
-async function listLocalTree(root, log) {
-    const found = [];
-    const visit = async (dir) => {
-        for (const entry of await (0,promises_.readdir)(dir, { withFileTypes: true })) {
-            const absolute = (0,external_node_path_.join)(dir, entry.name);
-            if (entry.isDirectory())
-                await visit(absolute);
-            else if (entry.isFile() || entry.isSymbolicLink()) {
-                const info = await (0,promises_.stat)(absolute).catch(() => undefined);
-                if (info?.isFile()) {
-                    found.push({
-                        path: (0,external_node_path_.relative)(root, absolute).split(external_node_path_.sep).join('/'),
-                        absolute,
-                        size: info.size,
-                    });
-                }
-                else
-                    log.warning(`Skipping ${absolute}: a link to a directory, or a broken link`);
-            }
-        }
-    };
-    await visit(root);
-    return found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-/**
- * Whether `dir` (existing) resolves inside `root`, links followed: a directory inside
- * the tree that is a link to elsewhere must not receive downloads.
- */
-async function insideRoot(root, dir) {
-    const [realRoot, realDir] = [await (0,promises_.realpath)(root), await (0,promises_.realpath)(dir)];
-    return (realDir === realRoot || realDir.startsWith(realRoot.endsWith(external_node_path_.sep) ? realRoot : realRoot + external_node_path_.sep));
-}
-/** `dir` if it exists, else its nearest existing ancestor (links followed). */
-async function deepestExisting(dir) {
-    let at = (0,external_node_path_.resolve)(dir);
-    while (!(await (0,promises_.stat)(at).catch(() => undefined))) {
-        const up = (0,external_node_path_.dirname)(at);
-        if (up === at)
-            break;
-        at = up;
-    }
-    return at;
-}
-/** What is at `path` without following a final link. */
-async function isDirectory(path) {
-    return (await lstat(resolve(path)).catch(() => undefined))?.isDirectory() ?? false;
-}
-
-;// CONCATENATED MODULE: ./src/cli/sync.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-const sync_define = (filters) => defineCommand({
-    name: 'sync',
-    summary: 'make a DeltaSpace tree match a local directory, or the other way round',
-    usage: [
-        'deltaglider sync [options] LOCAL_DIR s3://BUCKET/PREFIX/',
-        'deltaglider sync [options] s3://BUCKET/PREFIX/ LOCAL_DIR',
-    ],
-    description: `Copies only what differs: a file missing on the destination, or whose size or
-sha256 differs (sha256 where the stored object records it, as DeltaGlider objects do;
-size alone for plain S3 objects). Each directory is a DeltaSpace of its own, as with
-"cp -r": DIR/lib/x.zip <-> PREFIX/lib/x.zip. Uploads store deltas as cp does;
-downloads are rebuilt, checked and written only inside LOCAL_DIR.
-
-With --delete, files the source does not have are removed from the destination
-(remote removals take the DeltaSpace's reference once no delta needs it). Without a
-terminal to confirm on, --delete needs --yes.
-
---exclude and --include take globs matched against the path relative to the synced
-directory or prefix, as aws s3 sync does: "*" matches any characters including "/",
-"?" one, [abc] a class; every path is included at first, and later filters win. An
-excluded path is neither copied nor deleted.`,
-    options: {
-        delete: { type: 'boolean' },
-        yes: { type: 'boolean', short: 'y' },
-        exclude: { type: 'string', multiple: true },
-        include: { type: 'string', multiple: true },
-        dryrun: { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        quiet: { type: 'boolean', short: 'q' },
-    },
-    optionsHelp: `  --delete              remove destination files that the source does not have
-  -y, --yes             confirm --delete without asking (required without a terminal)
-  --exclude GLOB        leave matching paths alone (repeatable)
-  --include GLOB        take matching paths back in (repeatable; later filters win)
-  --dryrun, --dry-run   print what would be copied and deleted, change nothing
-  -q, --quiet           print nothing but warnings and errors`,
-    readOwn: (values) => ({
-        delete: values.delete === true,
-        yes: values.yes === true,
-        dryRun: values.dryrun === true || values['dry-run'] === true,
-        quiet: values.quiet === true,
-        filters,
-    }),
-    positionals: { min: 2, max: 2, what: 'a local directory and an s3:// prefix, in either order' },
-    examples: [
-        'deltaglider sync dist/ s3://releases/app/',
-        'deltaglider sync --delete --yes --exclude "*.log" dist/ s3://releases/app/',
-        'deltaglider sync --exclude "*" --include "*.zip" s3://releases/app/ ./mirror/',
-    ],
-    run: runSync,
-});
-/** parseArgs keeps each option's values apart: the filters' order comes from the raw words. */
-const syncCommand = {
-    ...sync_define([]),
-    run: (args, io) => sync_define(orderedFilters(args)).run(args, io),
-};
-function orderedFilters(args) {
-    const filters = [];
-    for (let i = 0; i < args.length; i++) {
-        const arg = args[i];
-        if (arg === '--')
-            break;
-        const match = /^--(exclude|include)(?:=(.*))?$/s.exec(arg);
-        if (!match)
-            continue;
-        const pattern = match[2] ?? args[++i];
-        if (pattern !== undefined)
-            filters.push({ kind: match[1], pattern });
-    }
-    return filters;
-}
-async function runSync(context) {
-    const [first, second] = context.positionals;
-    const upload = sync_isS3(second);
-    if (sync_isS3(first) === upload) {
-        throw new errors/* InputError */.dz(upload
-            ? 'sync between two S3 prefixes is not supported'
-            : `Neither "${first}" nor "${second}" is an s3:// URL`, 'One side is a local directory, the other s3://bucket/prefix/');
-    }
-    const [local, remote] = upload ? [first, second] : [second, first];
-    const root = (0,delta_space/* spaceFromPrefixUrl */.UW)((0,s3_url/* parseS3Url */.F)(remote));
-    const { own, io } = context;
-    if (own.delete && !own.yes && !own.dryRun && !io.stdinIsTty) {
-        throw new errors/* InputError */.dz('--delete needs --yes in a non-interactive run', 'Add --yes, or try it first with --dryrun');
-    }
-    await checkLocalDir(local, upload);
-    const done = await withSession(context, (session) => upload ? syncUp(context, session, local, root) : syncDown(context, session, local, root));
-    if (context.global.json) {
-        (0,output/* printJson */.Q2)(io, {
-            'dry-run': own.dryRun,
-            copied: done.copied,
-            deleted: done.deleted,
-            unchanged: done.unchanged,
-        });
-    }
-    else if (!own.quiet) {
-        const verb = upload ? 'uploaded' : 'downloaded';
-        io.out(`${own.dryRun ? '(dryrun) ' : ''}sync: ${done.copied.length} ${verb}, ${done.deleted.length} deleted, ${done.unchanged} unchanged\n`);
-    }
-    return 0;
-}
-function sync_isS3(argument) {
-    return argument.startsWith('s3://');
-}
-async function checkLocalDir(dir, mustExist) {
-    const info = await (0,promises_.stat)(dir).catch(() => undefined);
-    if (info && !info.isDirectory())
-        throw new errors/* InputError */.dz(`${dir} is not a directory`, 'sync takes a directory');
-    if (!info && mustExist)
-        throw new errors/* InputError */.dz(`${dir} does not exist`, 'Check the local directory');
-}
-/** Prints one line per file as it is done: the progress of a long sync. */
-function reporter(context, session) {
-    const { io, own, global } = context;
-    return (line) => {
-        if (own.quiet || global.json)
-            return;
-        session.progress.clear();
-        io.out(`${(0,output/* terminalText */.eR)(`${own.dryRun ? '(dryrun) ' : ''}${line}`)}\n`);
-    };
-}
-async function syncUp(context, session, localRoot, root) {
-    const { own, global } = context;
-    const localFiles = await listLocalTree(localRoot, session.log);
-    const source = localEntries(localFiles);
-    const remote = await listRemoteTree(session.storage, session.log, root);
-    const plan = await planSync(source, remote.map(remoteEntry), planOptions(own, global.concurrency));
-    // Names a DeltaSpace cannot hold are refused before anything is written.
-    const refused = plan.copy.filter((c) => c.entry.path.split('/').some((s) => (0,delta_space/* nameProblem */.rH)(s)));
-    if (refused.length > 0) {
-        const name = refused[0].entry.path;
-        throw new errors/* InputError */.dz(`${JSON.stringify(name)} cannot be stored in a DeltaSpace: ${name.split('/').map(delta_space/* nameProblem */.rH).find(Boolean)}${refused.length > 1 ? ` (and ${refused.length - 1} more)` : ''}`, 'Nothing was uploaded. Leave such files out with --exclude, or rename them');
-    }
-    if (own.delete)
-        await confirmDeletes(context, plan);
-    const print = reporter(context, session);
-    const absolute = new Map(localFiles.map((f) => [f.path, f.absolute]));
-    const byPath = new Map(remote.map((r) => [r.path, r]));
-    const reasons = new Map(plan.copy.map((c) => [c.entry.path, c.reason]));
-    const done = { copied: [], deleted: [], unchanged: plan.unchanged };
-    for (const group of groupBySpace(plan.copy.map((c) => c.entry.path), root)) {
-        const uploadOne = async (path) => {
-            const to = (0,s3_url/* formatS3Url */.L)(group.space.bucket, (0,delta_space/* directKey */.Rr)(group.space, basenameOf(path)));
-            const from = absolute.get(path);
-            if (!own.dryRun)
-                await session.service.upload(from, group.space, basenameOf(path));
-            done.copied.push({ from, to, reason: reasons.get(path) });
-            print(`upload: ${from} -> ${to}`);
-        };
-        // The first alone: in a new DeltaSpace it becomes the reference, as with cp -r.
-        const [head, ...rest] = group.paths;
-        await uploadOne(head);
-        await (0,map_limit/* mapLimit */.s)(rest, global.concurrency, uploadOne);
-    }
-    for (const entry of plan.delete) {
-        const target = byPath.get(entry.path);
-        const url = (0,s3_url/* formatS3Url */.L)(target.space.bucket, target.file.key);
-        if (!own.dryRun)
-            await session.service.remove(target.space, target.file.name);
-        done.deleted.push(url);
-        print(`delete: ${url}`);
-    }
-    return done;
-}
-async function syncDown(context, session, localRoot, root) {
-    const { own, global } = context;
-    const remote = await listRemoteTree(session.storage, session.log, root);
-    // A mistyped prefix would otherwise read as "delete everything" with --delete.
-    if (remote.length === 0) {
-        throw new errors/* NotFoundError */.m_(`Nothing to sync from: no files under ${(0,delta_space/* formatSpace */.cZ)(root)}`, 'Check the bucket and prefix; "deltaglider ls" shows what is there');
-    }
-    const exists = await (0,promises_.stat)(localRoot).then(() => true, () => false);
-    const localFiles = exists ? await listLocalTree(localRoot, session.log) : [];
-    const dest = localEntries(localFiles);
-    const plan = await planSync(remote.map(remoteEntry), dest, planOptions(own, global.concurrency));
-    if (own.delete)
-        await confirmDeletes(context, plan);
-    const print = reporter(context, session);
-    const byPath = new Map(remote.map((r) => [r.path, r]));
-    const done = { copied: [], deleted: [], unchanged: plan.unchanged };
-    if (!own.dryRun)
-        await (0,promises_.mkdir)(localRoot, { recursive: true });
-    await (0,map_limit/* mapLimit */.s)(plan.copy, global.concurrency, async ({ entry, reason }) => {
-        const source = byPath.get(entry.path);
-        const to = (0,external_node_path_.join)(localRoot, ...entry.path.split('/'));
-        const from = (0,s3_url/* formatS3Url */.L)(source.space.bucket, source.file.key);
-        if (!own.dryRun) {
-            // A folder inside LOCAL_DIR that links elsewhere must not receive the file, nor
-            // the folders below it: check the deepest existing one before creating any.
-            if (!(await insideRoot(localRoot, await deepestExisting((0,external_node_path_.dirname)(to))))) {
-                throw new errors/* InputError */.dz(`${(0,external_node_path_.dirname)(to)} leads outside ${localRoot} (a link)`, 'Nothing more was written. Remove the link, or sync into another directory');
-            }
-            await (0,promises_.mkdir)((0,external_node_path_.dirname)(to), { recursive: true });
-            await session.service.downloadTo(source.space, source.file.name, to, { overwrite: true });
-        }
-        done.copied.push({ from, to, reason });
-        print(`download: ${from} -> ${to}`);
-    });
-    const absolute = new Map(localFiles.map((f) => [f.path, f.absolute]));
-    for (const entry of plan.delete) {
-        const path = absolute.get(entry.path);
-        if (!own.dryRun)
-            await (0,promises_.rm)(path, { force: true });
-        done.deleted.push(path);
-        print(`delete: ${path}`);
-    }
-    return done;
-}
-/** Local files as sync entries, hashed only when a recorded sha256 must be matched. */
-function localEntries(files) {
-    const hasher = new sha256_hasher/* Sha256Hasher */.b();
-    return files.map((f) => ({
-        path: f.path,
-        size: f.size,
-        hash: () => hasher.sha256File(f.absolute),
-    }));
-}
-function planOptions(own, concurrency) {
-    return { delete: own.delete, filter: compileFilters(own.filters), concurrency };
-}
-function remoteEntry(remote) {
-    return { path: remote.path, size: remote.file.originalBytes, sha256: remote.file.sha256 };
-}
-function basenameOf(path) {
-    return path.slice(path.lastIndexOf('/') + 1);
-}
-/** Relative paths grouped by their DeltaSpace below `root`, in path order. */
-function groupBySpace(paths, root) {
-    const groups = new Map();
-    for (const path of paths) {
-        const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
-        const prefix = [root.prefix, dir].filter(Boolean).join('/');
-        const group = groups.get(prefix) ?? { space: { bucket: root.bucket, prefix }, paths: [] };
-        group.paths.push(path);
-        groups.set(prefix, group);
-    }
-    return [...groups.values()];
-}
-/** On a terminal without --yes, asks before deleting anything. */
-async function confirmDeletes(context, plan) {
-    const { own, io } = context;
-    if (own.yes || own.dryRun || plan.delete.length === 0)
-        return;
-    const answer = await ask(io, `Delete ${plan.delete.length} file(s) the source does not have? [y/N] `);
-    if (!/^y(es)?$/i.test(answer.trim()))
-        throw new errors/* InputError */.dz('Nothing was changed: deletion not confirmed');
-}
-async function ask(io, question) {
-    const prompt = (0,external_node_readline_promises_namespaceObject.createInterface)({ input: process.stdin, output: process.stderr });
-    try {
-        io.err('');
-        return await prompt.question(question);
-    }
-    finally {
-        prompt.close();
-    }
-}
-
 // EXTERNAL MODULE: ./src/core/policy.ts
 var policy = __nccwpck_require__(2721);
-;// CONCATENATED MODULE: ./src/core/lifecycle/release-order.ts
-// The order of release, read from names: `app-1.9.0.zip` before `app-1.10.0.zip`.
-// Runs of digits compare as numbers, everything else as text; ties go to the older
-// object, then to the key, so the order is total and the same on every run.
-function compareReleases(a, b) {
-    return (compareVersionNames(a.name, b.name) ||
-        (a.lastModified?.getTime() ?? 0) - (b.lastModified?.getTime() ?? 0) ||
-        (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-}
-/** Natural order of two names: digit runs by value (leading zeros aside), the rest by code unit. */
-function compareVersionNames(a, b) {
-    const x = tokens(a);
-    const y = tokens(b);
-    for (let i = 0; i < Math.min(x.length, y.length); i++) {
-        const [p, q] = [x[i], y[i]];
-        const numeric = /^\d/.test(p) && /^\d/.test(q);
-        const order = numeric ? compareDigits(p, q) : p < q ? -1 : p > q ? 1 : 0;
-        if (order !== 0)
-            return order;
-    }
-    return x.length - y.length;
-}
-function tokens(name) {
-    return name.match(/\d+|\D+/g) ?? [];
-}
-/** Digit strings by value, without overflow on long runs (build numbers, dates). */
-function compareDigits(p, q) {
-    const [a, b] = [p.replace(/^0+(?=\d)/, ''), q.replace(/^0+(?=\d)/, '')];
-    if (a.length !== b.length)
-        return a.length - b.length;
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-
 ;// CONCATENATED MODULE: ./src/core/lifecycle/migration-plan.ts
 
 
@@ -37821,6 +38544,30 @@ function spread(list, count) {
     return Array.from({ length: count }, (_, i) => list[Math.round((i * (list.length - 1)) / (count - 1))]);
 }
 
+;// CONCATENATED MODULE: ./src/core/lifecycle/migration-preview.ts
+
+
+/** One listing per destination DeltaSpace; the real run checks each sha256. */
+async function previewMigration(service, sourceBucket, items) {
+    const present = new Map();
+    const rows = [];
+    for (const item of items) {
+        const spaceKey = item.space.prefix;
+        let names = present.get(spaceKey);
+        if (!names) {
+            names = new Map((await service.list(item.space)).map((f) => [f.name, f.originalBytes]));
+            present.set(spaceKey, names);
+        }
+        rows.push({
+            source: (0,s3_url/* formatS3Url */.L)(sourceBucket, item.key),
+            url: (0,s3_url/* formatS3Url */.L)(item.space.bucket, (0,delta_space/* directKey */.Rr)(item.space, item.name)),
+            bytes: item.size,
+            likelyThere: names.get(item.name) === item.size,
+        });
+    }
+    return rows;
+}
+
 ;// CONCATENATED MODULE: ./src/core/lifecycle/migrator.ts
 
 
@@ -37898,31 +38645,8 @@ function kindOf(file) {
     return file.kind === 'plain' ? 'direct' : file.kind;
 }
 
-;// CONCATENATED MODULE: ./src/core/lifecycle/shard.ts
-
-const MAX_SHARDS = 1000;
-function parseShard(raw) {
-    const match = /^(\d+)\/(\d+)$/.exec(raw.trim());
-    const [index, count] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
-    if (!match || count < 1 || count > MAX_SHARDS || index < 1 || index > count) {
-        throw new errors/* InputError */.dz(`--shard must be I/N with 1 <= I <= N <= ${MAX_SHARDS}, got "${raw}"`, 'In a matrix of N jobs, job I (counting from 1) takes --shard I/N');
-    }
-    return { index, count };
-}
-function inShard(space, shard) {
-    return fnv1a(`${space.bucket}/${space.prefix}`) % shard.count === shard.index - 1;
-}
-/** FNV-1a, 32 bits: stable across runs and platforms, spread enough for sharding. */
-function fnv1a(text) {
-    let hash = 0x811c9dc5;
-    for (const byte of new TextEncoder().encode(text)) {
-        hash ^= byte;
-        hash = Math.imul(hash, 0x01000193) >>> 0;
-    }
-    return hash;
-}
-
 ;// CONCATENATED MODULE: ./src/cli/migrate.ts
+
 
 
 
@@ -38017,7 +38741,7 @@ and verified; never before. Source objects are never changed otherwise.`,
                     sourceBucket: source.bucket,
                     onDone: (outcome, done, total) => printOutcome(context, session, source.bucket, outcome, done, total),
                 });
-                summarize(context, source.bucket, outcomes);
+                migrate_summarize(context, source.bucket, outcomes);
             }
             finally {
                 await files.dispose();
@@ -38047,7 +38771,7 @@ function printOutcome(context, session, sourceBucket, { item, kind, result, sour
     const deleted = sourceDeleted ? ', source deleted' : '';
     context.io.out(`${(0,output/* terminalText */.eR)(`[${done}/${total}] migrate: ${from} -> ${to} (${what}${deleted})`)}\n`);
 }
-function summarize(context, sourceBucket, outcomes) {
+function migrate_summarize(context, sourceBucket, outcomes) {
     const { io, global } = context;
     const results = outcomes.map((o) => o.result);
     const totals = (0,models/* totalsOf */.v)(results);
@@ -38070,24 +38794,7 @@ function summarize(context, sourceBucket, outcomes) {
 /** What a run would do: each object in order, and those the destination holds already by size. */
 async function dryRun(context, session, sourceBucket, items) {
     const { io, global } = context;
-    const present = new Map();
-    const rows = [];
-    for (const item of items) {
-        const spaceKey = item.space.prefix;
-        let names = present.get(spaceKey);
-        if (!names) {
-            names = new Map((await session.service.list(item.space)).map((f) => [f.name, f.originalBytes]));
-            present.set(spaceKey, names);
-        }
-        // A same-sized file of that name is likely a finished earlier run; the real run checks its sha256.
-        const likelyThere = names.get(item.name) === item.size;
-        rows.push({
-            source: (0,s3_url/* formatS3Url */.L)(sourceBucket, item.key),
-            url: (0,s3_url/* formatS3Url */.L)(item.space.bucket, (0,delta_space/* directKey */.Rr)(item.space, item.name)),
-            bytes: item.size,
-            likelyThere,
-        });
-    }
+    const rows = await previewMigration(session.service, sourceBucket, items);
     const prediction = context.own.samples > 0 ? await predict(context, session, sourceBucket, items) : undefined;
     if (global.json) {
         (0,output/* printJson */.Q2)(io, {
@@ -38139,27 +38846,64 @@ async function predict(context, session, sourceBucket, items) {
 
 
 
+
+
 const verifyCommand = defineCommand({
     name: 'verify',
     summary: 'rebuild files from the bucket and check their sha256, keeping nothing',
     usage: [
         'deltaglider verify [options] s3://BUCKET/PREFIX/NAME...',
         'deltaglider verify [options] s3://BUCKET/PREFIX/',
+        'deltaglider verify -r [--shard I/N] [options] s3://BUCKET/PREFIX/',
     ],
     description: `Rebuilds each named file (or every file of a DeltaSpace) in a scratch directory,
 checks it against the sha256 recorded at upload, and deletes it. References are
 read from the bucket, never from the local cache, so a damaged reference.bin is
 found too. Objects that no DeltaGlider wrote have no sha256 and are reported as
-"unchecked". Exits with 1 when any file fails.`,
+"unchecked". Exits with 1 when any file fails.
+
+With -r, verifies every DeltaSpace at or below each prefix. --shard I/N takes only the
+DeltaSpaces of shard I of N (never splitting one), so a matrix of N jobs shares a big
+bucket with no overlap.`,
+    options: {
+        recursive: { type: 'boolean', short: 'r' },
+        shard: { type: 'string' },
+    },
+    optionsHelp: `  -r, --recursive       every DeltaSpace at or below each prefix
+  --shard I/N           only the DeltaSpaces of shard I of N (a matrix of N jobs)`,
+    readOwn: (values) => ({
+        recursive: values.recursive === true,
+        shard: typeof values.shard === 'string' ? parseShard(values.shard) : undefined,
+    }),
     positionals: { min: 1, max: Number.POSITIVE_INFINITY, what: 'one or more s3:// URLs' },
     examples: [
         'deltaglider verify s3://releases/app/',
         'deltaglider verify s3://releases/app/app-1.2.0.zip',
+        'deltaglider verify -r --shard 1/4 s3://releases/',
     ],
     async run(context) {
         const urls = context.positionals.map((arg) => (0,s3_url/* parseS3Url */.F)(arg));
+        const { recursive, shard } = context.own;
+        if ((recursive || shard) && urls.some((url) => !url.isPrefix)) {
+            throw new errors/* InputError */.dz(`${recursive ? '-r' : '--shard'} takes DeltaSpace URLs (ending with "/"), not file URLs`);
+        }
         const verified = [];
-        await withSession(context, async ({ service }) => {
+        await withSession(context, async ({ service, storage }) => {
+            if (recursive || shard) {
+                const roots = urls.map((url) => (0,delta_space/* spaceFromPrefixUrl */.UW)(url));
+                const spaces = await selectSpaces(storage, roots, { recursive, shard });
+                if (spaces.length === 0)
+                    context.io.err(`deltaglider: ${emptyShardNote(shard, roots)}\n`);
+                for (const { space, directory } of spaces) {
+                    // A folder of references only (its files pruned) has nothing to verify.
+                    if (directory.objects.length === 0)
+                        continue;
+                    for (const result of await service.verifyAll(space)) {
+                        verified.push(fileRecord(space, result));
+                    }
+                }
+                return;
+            }
             for (const url of urls) {
                 if (url.isPrefix) {
                     const space = (0,delta_space/* spaceFromPrefixUrl */.UW)(url);
@@ -38230,6 +38974,7 @@ found too. Objects that no DeltaGlider wrote have no sha256 and are reported as
 
 
 
+
 // The `deltaglider` command line: picks the command and turns any failure into one line
 // on stderr and exit code 1. Tests call `main` in-process with their own Io.
 const COMMANDS = [
@@ -38238,6 +38983,7 @@ const COMMANDS = [
     rmCommand,
     syncCommand,
     migrateCommand,
+    pruneCommand,
     verifyCommand,
     statsCommand,
     doctorCommand,
@@ -38350,7 +39096,7 @@ function printJson(io, value) {
 
 /***/ }),
 
-/***/ 3076:
+/***/ 676:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38403,6 +39149,7 @@ const REQUIRED_ACTION = {
     ListObjectsV2: 's3:ListBucket',
     PutObject: 's3:PutObject',
     DeleteObject: 's3:DeleteObject',
+    DeleteObjects: 's3:DeleteObject',
     HeadBucket: 's3:ListBucket',
 };
 // No connection could be made at all: a wrong endpoint, DNS, or a server that is down.
@@ -38773,6 +39520,74 @@ async function readExactly(file, path, offset, buffer) {
     return buffer;
 }
 
+;// CONCATENATED MODULE: ./src/adapters/s3/delete-many.ts
+// Batch deletion: S3 DeleteObjects takes up to 1000 keys a request and answers key by
+// key, so removing a DeltaSpace of thousands of objects costs a few requests instead of
+// one per object. Some S3-compatible stores do not implement it (501 NotImplemented):
+// then, and from then on for this client, keys go one DELETE each, a few at a time.
+
+
+
+/** S3's limit of keys per DeleteObjects request. */
+const DELETE_BATCH = 1000;
+/** Single DELETEs in flight when the store has no DeleteObjects. */
+const FALLBACK_CONCURRENCY = 8;
+class BatchDeleter {
+    context;
+    /** Set once the store answered NotImplemented: it will not learn it later. */
+    unsupported = false;
+    constructor(context) {
+        this.context = context;
+    }
+    async deleteMany(bucket, keys) {
+        const failures = [];
+        for (let start = 0; start < keys.length; start += DELETE_BATCH) {
+            const batch = keys.slice(start, start + DELETE_BATCH);
+            failures.push(...(await this.batch(bucket, batch)));
+        }
+        return failures;
+    }
+    async batch(bucket, keys) {
+        if (!this.unsupported) {
+            try {
+                const response = await this.context.client.send(new dist_cjs.DeleteObjectsCommand({
+                    Bucket: bucket,
+                    // Quiet: the answer lists only the keys that failed.
+                    Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
+                }));
+                return (response.Errors ?? []).map((e) => ({
+                    key: e.Key ?? '',
+                    code: e.Code ?? 'Unknown',
+                    message: e.Message ?? 'not deleted',
+                }));
+            }
+            catch (error) {
+                if (!isNotImplemented(error))
+                    throw this.context.fail(error, bucket);
+                this.unsupported = true;
+            }
+        }
+        const results = await (0,map_limit/* mapLimit */.s)(keys, FALLBACK_CONCURRENCY, async (key) => {
+            try {
+                await this.context.deleteOne(bucket, key);
+                return undefined;
+            }
+            catch (error) {
+                const failure = {
+                    key,
+                    code: errorCodeOf(error.cause ?? error) ?? 'Unknown',
+                    message: error.message ?? String(error),
+                };
+                return failure;
+            }
+        });
+        return results.filter((r) => r !== undefined);
+    }
+}
+function isNotImplemented(error) {
+    return errorCodeOf(error) === 'NotImplemented' || httpStatusOf(error) === 501;
+}
+
 ;// CONCATENATED MODULE: ./src/adapters/s3/s3-storage.ts
 // StoragePort over the AWS SDK v3. Bodies stream between files and S3: downloads are
 // piped to disk, uploads go through lib-storage (create-if-absent.ts for conditional
@@ -38780,6 +39595,7 @@ async function readExactly(file, path, offset, buffer) {
 // the artifact size. Concurrent uploads share one such allowance (`partMemory`): with
 // 8 MiB parts the action's Node process peaks near 230 MiB (BENCHMARKS.md) with any
 // number of files of any size, where 16 MiB parts alone reached 252 MiB for one file.
+
 
 
 
@@ -38816,6 +39632,7 @@ class S3Storage {
     encryption;
     /** Buckets HeadBucket has confirmed (see `head`). */
     knownBuckets = new Set();
+    batchDeleter;
     /** Builds its own client from `options` unless one is given (tests, shared clients). */
     constructor(options = {}, client) {
         this.client = client ?? createS3Client(options);
@@ -38840,6 +39657,11 @@ class S3Storage {
             ...(options.sse ? { ServerSideEncryption: options.sse } : {}),
             ...(options.sseKmsKeyId ? { SSEKMSKeyId: options.sseKmsKeyId } : {}),
         };
+        this.batchDeleter = new BatchDeleter({
+            client: this.client,
+            deleteOne: (bucket, key) => this.delete(bucket, key),
+            fail: (error, bucket) => this.fail(error, 'DeleteObjects', bucket),
+        });
     }
     /** Closes the client's sockets (the process can exit without waiting for keep-alive). */
     close() {
@@ -39064,6 +39886,9 @@ class S3Storage {
             throw this.fail(error, 'DeleteObject', bucket, key);
         }
     }
+    deleteMany(bucket, keys) {
+        return this.batchDeleter.deleteMany(bucket, keys);
+    }
     fail(error, operation, bucket, key) {
         return toStorageError(error, { operation, bucket, key, endpoint: this.endpoint });
     }
@@ -39122,8 +39947,8 @@ function decodeListedKey(encoded) {
     }
 }
 
-// EXTERNAL MODULE: ./src/engine.ts + 46 modules
-var src_engine = __nccwpck_require__(83);
+// EXTERNAL MODULE: ./src/engine.ts + 53 modules
+var src_engine = __nccwpck_require__(7241);
 // EXTERNAL MODULE: ./src/cli/output.ts
 var output = __nccwpck_require__(6657);
 // EXTERNAL MODULE: ./src/core/format.ts
@@ -39246,6 +40071,10 @@ function trackStorage(inner, progress) {
             progress.update(`deleting ${key}`);
             return inner.delete(bucket, key);
         },
+        deleteMany(bucket, keys) {
+            progress.update(`deleting ${keys.length} objects`);
+            return inner.deleteMany(bucket, keys);
+        },
     };
 }
 
@@ -39323,6 +40152,40 @@ function openSession(io, options) {
             }
         },
     };
+}
+
+
+/***/ }),
+
+/***/ 9225:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   I: () => (/* binding */ deleteKeys)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4296);
+/* harmony import */ var _s3_url_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2629);
+/* harmony import */ var _text_safety_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5471);
+
+
+
+/**
+ * Deletes `keys` in batches (StoragePort.deleteMany) and fails, naming the first key and
+ * S3's reason, when any was left in place: a caller that deletes files before references
+ * must not go on to the references then.
+ */
+async function deleteKeys(storage, bucket, keys) {
+    if (keys.length === 0)
+        return;
+    const failures = await storage.deleteMany(bucket, keys);
+    if (failures.length === 0)
+        return;
+    const first = failures[0];
+    const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : '';
+    throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .DeltaGliderError */ .a9((0,_text_safety_js__WEBPACK_IMPORTED_MODULE_2__/* .escapeLogLine */ ._P)(`S3 did not delete ${(0,_s3_url_js__WEBPACK_IMPORTED_MODULE_1__/* .formatS3Url */ .L)(bucket, first.key)}${more}: ${first.code}: ${first.message}`), 'Nothing that still needs them was removed after it; fix the cause and run again', {
+        code: first.code === 'AccessDenied' ? 'storage-denied' : 'storage-failed',
+        fields: { bucket, key: first.key },
+    });
 }
 
 
@@ -39657,6 +40520,7 @@ function plural(n, noun) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   A: () => (/* binding */ describeSpace),
 /* harmony export */   P: () => (/* binding */ listSpace)
 /* harmony export */ });
 /* harmony import */ var _delta_space_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2418);
@@ -39675,10 +40539,23 @@ const HEAD_CONCURRENCY = 8;
  * deeper prefix is another DeltaSpace.
  */
 async function listSpace(storage, space) {
+    const listed = [];
+    for await (const object of storage.list(space.bucket, (0,_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .listingPrefix */ .Lo)(space)))
+        listed.push(object);
+    return describeSpace(storage, space, listed);
+}
+/**
+ * `listSpace` over objects already listed (a tree walk's directory): a walk of many
+ * DeltaSpaces lists the tree once, not once more per space. Objects of other levels are
+ * ignored.
+ */
+async function describeSpace(storage, space, listed) {
     const prefix = (0,_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .listingPrefix */ .Lo)(space);
     const direct = new Map();
     const deltas = new Map();
-    for await (const object of storage.list(space.bucket, prefix)) {
+    for (const object of listed) {
+        if (!object.key.startsWith(prefix))
+            continue;
         const rest = object.key.slice(prefix.length);
         if (rest === '' || rest.includes('/') || rest === _delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .REFERENCE_NAME */ .Wo)
             continue;
@@ -40142,6 +41019,107 @@ function classify(name, size, head, minDeltaBytes = MIN_DELTA_BYTES) {
 
 /***/ }),
 
+/***/ 1417:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   P5: () => (/* binding */ describeReference),
+/* harmony export */   Wf: () => (/* binding */ readReference),
+/* harmony export */   cs: () => (/* binding */ isReferenceNow),
+/* harmony export */   d9: () => (/* binding */ readSpaceReferences),
+/* harmony export */   iP: () => (/* binding */ extraReferenceKeys)
+/* harmony export */ });
+/* unused harmony export MAX_LISTED_REFERENCES */
+/* harmony import */ var _delta_space_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2418);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4296);
+/* harmony import */ var _metadata_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6530);
+/* harmony import */ var _s3_url_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2629);
+/* harmony import */ var _util_map_limit_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(732);
+/* harmony import */ var _family_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2736);
+/* harmony import */ var _sketch_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1552);
+
+
+
+
+
+
+
+// The references of one DeltaSpace, found with one HEAD of `reference.bin` and one LIST
+// of `.dg-refs/` (plus a HEAD per extra reference): never a scan of the deltas. There is
+// no index to keep in step: the bucket is the index, so concurrent writers cannot
+// corrupt it and nothing needs rebuilding.
+/** HEADs in flight while reading a space's references. */
+const HEAD_CONCURRENCY = 8;
+/** Extra references read at most (the listing is untrusted: bound the HEADs it causes). */
+const MAX_LISTED_REFERENCES = 1000;
+/**
+ * The one way to read a reference: its HEAD, and the sha256 it declares. A reference
+ * without one was not written by DeltaGlider (or was changed behind it): an error.
+ */
+async function readReference(storage, bucket, key) {
+    const head = await storage.head(bucket, key);
+    if (!head)
+        return { kind: 'missing' };
+    const sha256 = (0,_metadata_js__WEBPACK_IMPORTED_MODULE_2__/* .referenceSha256 */ .lE)(head.metadata);
+    if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .IntegrityError */ .cs(`${(0,_s3_url_js__WEBPACK_IMPORTED_MODULE_3__/* .formatS3Url */ .L)(bucket, key)} has no valid dg-file-sha256 metadata`, 'It was not written by DeltaGlider, or was changed behind it; move it away or store the files under another prefix', { code: 'foreign-reference', fields: { bucket, key } });
+    }
+    return { kind: 'found', sha256, head };
+}
+/** Whether the reference at `key` is stored and declares `sha256`. */
+async function isReferenceNow(storage, bucket, key, sha256) {
+    const read = await readReference(storage, bucket, key).catch(() => undefined);
+    return read?.kind === 'found' && read.sha256 === sha256;
+}
+function describeReference(key, root, read) {
+    const source = (0,_metadata_js__WEBPACK_IMPORTED_MODULE_2__/* .readField */ .dR)(read.head.metadata, 'source-name');
+    const sketch = (0,_sketch_js__WEBPACK_IMPORTED_MODULE_4__/* .decodeSketch */ .jA)((0,_metadata_js__WEBPACK_IMPORTED_MODULE_2__/* .readField */ .dR)(read.head.metadata, 'ref-sketch'));
+    return {
+        key,
+        sha256: read.sha256,
+        size: read.head.size,
+        root,
+        ...(source ? { family: (0,_family_js__WEBPACK_IMPORTED_MODULE_5__/* .familyOf */ .A)(source) } : {}),
+        ...(sketch ? { sketch } : {}),
+        createdAt: (0,_metadata_js__WEBPACK_IMPORTED_MODULE_2__/* .readField */ .dR)(read.head.metadata, 'created-at') ?? '',
+    };
+}
+/** The space's references: `reference.bin` first (when there is one), then the extra ones. */
+async function readSpaceReferences(storage, space) {
+    const found = [];
+    const rootKey = (0,_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .referenceKey */ .Db)(space);
+    const root = await readReference(storage, space.bucket, rootKey);
+    if (root.kind === 'found')
+        found.push(describeReference(rootKey, true, root));
+    const keys = await extraReferenceKeys(storage, space);
+    const extras = await (0,_util_map_limit_js__WEBPACK_IMPORTED_MODULE_6__/* .mapLimit */ .s)(keys, HEAD_CONCURRENCY, async (key) => {
+        // One unreadable extra reference must not stop uploads: it is just not a candidate.
+        const read = await readReference(storage, space.bucket, key).catch(() => undefined);
+        return read?.kind === 'found' ? describeReference(key, false, read) : undefined;
+    });
+    for (const extra of extras)
+        if (extra)
+            found.push(extra);
+    return found;
+}
+/** Keys of `<space>/.dg-refs/<id>/reference.bin`, from one listing, bounded. */
+async function extraReferenceKeys(storage, space) {
+    const prefix = (0,_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .extraReferencesPrefix */ .px)(space);
+    const keys = [];
+    for await (const object of storage.list(space.bucket, prefix)) {
+        const rest = object.key.slice(prefix.length).split('/');
+        if (rest.length !== 2 || rest[1] !== _delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .REFERENCE_NAME */ .Wo || !/^[0-9a-f]{16}$/.test(rest[0]))
+            continue;
+        keys.push(object.key);
+        if (keys.length >= MAX_LISTED_REFERENCES)
+            break;
+    }
+    return keys;
+}
+
+
+/***/ }),
+
 /***/ 6753:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -40149,6 +41127,7 @@ function classify(name, size, head, minDeltaBytes = MIN_DELTA_BYTES) {
 /* harmony export */   L: () => (/* binding */ SINGLE_REFERENCE),
 /* harmony export */   RK: () => (/* binding */ rankCandidates),
 /* harmony export */   T4: () => (/* binding */ DEFAULT_REFERENCE_POLICY),
+/* harmony export */   fC: () => (/* binding */ newReferenceAbove),
 /* harmony export */   ic: () => (/* binding */ fallbackCandidate),
 /* harmony export */   rI: () => (/* binding */ CHEAP_TRIAL_BYTES)
 /* harmony export */ });
@@ -40169,23 +41148,49 @@ const MAX_TRIALS = 2;
 const CHEAP_TRIAL_BYTES = 64 * 1024 * 1024;
 /**
  * The references to try, best first: the newest of the file's family (the family's
- * current reference, after rotations), then the others by sketch similarity.
+ * current reference, after rotations), then the newest reference of every other family,
+ * by sketch similarity (its older references are further from today's files), then the
+ * family's older references.
  */
 function rankCandidates(refs, family, sketch) {
-    const scored = refs.map((ref) => ({
+    const newestFirst = (a, b) => a.createdAt !== b.createdAt ? (a.createdAt < b.createdAt ? 1 : -1) : a.key < b.key ? -1 : 1;
+    const byFamily = new Map();
+    for (const ref of [...refs].sort(newestFirst)) {
+        const line = byFamily.get(ref.family) ?? [];
+        line.push(ref);
+        byFamily.set(ref.family, line);
+    }
+    const own = (byFamily.get(family) ?? []).map((ref) => ({ ref, why: 'family' }));
+    // References without a recorded family are unrelated to one another: each stands alone.
+    const heads = [...byFamily].flatMap(([line, newest]) => line === family ? [] : line === undefined ? newest : newest.slice(0, 1));
+    const similar = heads
+        .map((ref) => ({
         ref,
         similarity: sketch && ref.sketch ? (0,_sketch_js__WEBPACK_IMPORTED_MODULE_0__/* .similarity */ .k8)(sketch, ref.sketch) : undefined,
-    }));
-    const newestFirst = (a, b) => a.createdAt !== b.createdAt ? (a.createdAt < b.createdAt ? 1 : -1) : a.key < b.key ? -1 : 1;
-    const family_ = scored
-        .filter((s) => s.ref.family === family)
-        .sort((a, b) => newestFirst(a.ref, b.ref))
-        .map((s) => ({ ...s, why: 'family' }));
-    const similar = scored
-        .filter((s) => s.ref.family !== family && (s.similarity ?? 0) >= MIN_SIMILARITY)
+    }))
+        .filter((s) => (s.similarity ?? 0) >= MIN_SIMILARITY)
         .sort((a, b) => b.similarity - a.similarity || newestFirst(a.ref, b.ref))
         .map((s) => ({ ...s, why: 'similar' }));
-    return [...family_.slice(0, 1), ...similar, ...family_.slice(1)].slice(0, MAX_TRIALS);
+    return [...own.slice(0, 1), ...similar, ...own.slice(1)].slice(0, MAX_TRIALS);
+}
+/**
+ * The share of a file's size its delta may reach before the file had better become a
+ * reference: the rotation ratio against its own family's reference, the seed ratio when
+ * its family has none yet (then the delta is against another line's).
+ *
+ * A new line seeds at the rotation ratio unless told otherwise, as measured on the
+ * release train (BENCHMARKS.md, "Release train"): esbuild's first Windows zip deltas
+ * against the Linux reference of its version at 34% of its size, its next versions at
+ * 11-17% against their own line's reference but 33% against the Linux one. Seeding there
+ * costs 66% of the file more than that first delta and saves about a fifth of the file a
+ * release: it pays after about three releases, but the next minor version (65-70% away
+ * from every older file) made every line rotate two releases after the seed: seeded at
+ * 0.1 the train stored 50.5% of plain, at the rotation ratio 49.0%, no more than the
+ * cheapest schedule using only earlier releases' references (49.3%). Rotation is the
+ * same trade: a new reference once a delta costs more than half of one.
+ */
+function newReferenceAbove(policy, familyHasReference) {
+    return familyHasReference ? policy.rotationRatio : (policy.seedRatio ?? policy.rotationRatio);
 }
 /**
  * Today's choice when nothing matches and no reference may be added: the space's own
@@ -40194,6 +41199,34 @@ function rankCandidates(refs, family, sketch) {
 function fallbackCandidate(refs) {
     const ref = refs.find((r) => r.root) ?? refs[0];
     return ref && { ref, why: 'fallback' };
+}
+
+
+/***/ }),
+
+/***/ 2736:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   A: () => (/* binding */ familyOf)
+/* harmony export */ });
+// A file's "family": its name with the parts that change from release to release taken
+// out, so that `app-1.4.2-linux-x64.tar.gz` and `app-1.5.0-linux-x64.tar.gz` (one artifact
+// line) match, and `app-1.5.0-darwin-arm64.tar.gz` (another platform) does not.
+/**
+ * Version-like tokens: `1.4.2`, `v2.0.0-rc.1`, `2026.01.05`, a build number `1234`. Not
+ * preceded by a letter or digit, so `x64`, `arm64`, `win32` and `ubuntu22.04` stay.
+ */
+const VERSION = /(?<![a-z0-9])v?\d+(?:\.\d+)*(?:[-.+]?(?:alpha|beta|rc|pre|dev|snapshot|nightly|canary|next)(?:[.-]?\d+)*)?(?![a-z0-9])/g;
+/** A commit hash: 7 to 40 hex digits with at least one digit and one letter. */
+const COMMIT = /(?<![a-z0-9])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}(?![a-z0-9])/g;
+/** The family key of a file name: lowercase, version-like tokens replaced by `*`. */
+function familyOf(name) {
+    return name
+        .toLowerCase()
+        .replace(COMMIT, '*')
+        .replace(VERSION, '*')
+        .replace(/\*(?:[-_.+]*\*)+/g, '*');
 }
 
 
@@ -40324,6 +41357,134 @@ function decodeSketch(value) {
 
 /***/ }),
 
+/***/ 617:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   W: () => (/* binding */ removeFiles),
+/* harmony export */   n: () => (/* binding */ removeFile)
+/* harmony export */ });
+/* harmony import */ var _delta_space_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2418);
+/* harmony import */ var _metadata_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6530);
+/* harmony import */ var _references_catalog_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1417);
+/* harmony import */ var _util_map_limit_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(732);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4296);
+/* harmony import */ var _delete_keys_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9225);
+/* harmony import */ var _s3_url_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2629);
+
+
+
+
+
+
+
+/** HEADs in flight when checking which deltas still need an extra reference. */
+const HEAD_CONCURRENCY = 8;
+/**
+ * Removes a logical file from a DeltaSpace: `<name>` and/or `<name>.delta`; then the
+ * space's `reference.bin` and extra references once no `.delta` is left at that level,
+ * or else the extra reference the removed delta used once no other delta points at it.
+ * Only this exact level counts: a deeper prefix, or a sibling prefix that merely starts
+ * with the same characters (`app` and `app2`), is another DeltaSpace with its own
+ * reference.
+ *
+ * Not safe against an upload to the same space at the same moment: a delta written
+ * between the listing and the reference's deletion would lose its reference.
+ */
+async function removeFile(storage, log, space, name, options = {}) {
+    const { files, references, referenceRemoved } = await removeFiles(storage, log, space, [name], options);
+    return { name, deleted: [...files[0].deleted, ...references], referenceRemoved };
+}
+/**
+ * `removeFile` for many names of one DeltaSpace at once (sync --delete): one listing,
+ * batch deletes, and each remaining delta read at most once, so the cost grows with the
+ * number of objects rather than with its square. Files go first, references last; a
+ * name that is not there fails the whole call before anything is deleted.
+ */
+async function removeFiles(storage, log, space, names, options = {}) {
+    names.forEach(_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .assertValidName */ .QB);
+    const level = await listLevel(storage, space);
+    const files = names.map((name) => ({
+        name,
+        deleted: [(0,_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .directKey */ .Rr)(space, name), (0,_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .deltaKey */ .MZ)(space, name)].filter((k) => level.keys.has(k)),
+    }));
+    const missing = files.find((f) => f.deleted.length === 0);
+    if (missing) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .NotFoundError */ .m_(`Neither ${(0,_s3_url_js__WEBPACK_IMPORTED_MODULE_5__/* .formatS3Url */ .L)(space.bucket, (0,_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .directKey */ .Rr)(space, missing.name))} nor its .delta exists`, `List ${(0,_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .formatSpace */ .cZ)(space)} to see the names it holds`);
+    }
+    const targets = files.flatMap((f) => f.deleted);
+    await remove(storage, log, space.bucket, targets, options.dryRun);
+    const gone = new Set(targets);
+    const left = level.deltas.filter((key) => !gone.has(key));
+    const extras = await (0,_references_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .extraReferenceKeys */ .iP)(storage, space);
+    const references = [];
+    if (left.length === 0) {
+        if (level.keys.has((0,_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .referenceKey */ .Db)(space)))
+            references.push((0,_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .referenceKey */ .Db)(space));
+        references.push(...extras);
+        if (references.length > 0)
+            log.info(`${(0,_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .formatSpace */ .cZ)(space)} holds no delta any more: removing its references`);
+    }
+    else if (extras.length > 0) {
+        // Only extra references can go while deltas remain: those the removed deltas used
+        // and no remaining delta points at.
+        const removedDeltas = targets.filter((k) => k.endsWith(_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .DELTA_SUFFIX */ .BB));
+        const used = await referencesUsedBy(storage, space.bucket, removedDeltas);
+        const candidates = extras.filter((key) => used.has(key));
+        if (candidates.length > 0) {
+            const stillUsed = await referencesUsedBy(storage, space.bucket, left);
+            for (const key of candidates) {
+                if (stillUsed.has(key) || stillUsed.has(UNREADABLE))
+                    continue;
+                log.info(`No delta of ${(0,_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .formatSpace */ .cZ)(space)} needs ${key} any more: removing it`);
+                references.push(key);
+            }
+        }
+    }
+    await remove(storage, log, space.bucket, references, options.dryRun);
+    return { files, references, referenceRemoved: references.includes((0,_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .referenceKey */ .Db)(space)) };
+}
+/** The keys directly at a space's level (one listing), and which of them are deltas. */
+async function listLevel(storage, space) {
+    const prefix = (0,_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .listingPrefix */ .Lo)(space);
+    const keys = new Set();
+    const deltas = [];
+    for await (const object of storage.list(space.bucket, prefix)) {
+        const rest = object.key.slice(prefix.length);
+        if (rest === '' || rest.includes('/'))
+            continue;
+        keys.add(object.key);
+        if (rest.endsWith(_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .DELTA_SUFFIX */ .BB))
+            deltas.push(object.key);
+    }
+    return { keys, deltas };
+}
+/** Stands for a delta whose reference cannot be read: it might need any of them. */
+const UNREADABLE = '\0unreadable';
+/** The reference keys the deltas `keys` are made against (one HEAD each, bounded). */
+async function referencesUsedBy(storage, bucket, keys) {
+    const used = await (0,_util_map_limit_js__WEBPACK_IMPORTED_MODULE_6__/* .mapLimit */ .s)(keys, HEAD_CONCURRENCY, async (key) => {
+        const head = await storage.head(bucket, key);
+        if (!head)
+            return undefined;
+        const decoded = (0,_metadata_js__WEBPACK_IMPORTED_MODULE_1__/* .decodeObject */ .gv)(head.metadata);
+        // Not readable as a delta: keep every reference rather than risk breaking one.
+        if (decoded.type !== 'delta' || !decoded.refKey)
+            return UNREADABLE;
+        return (0,_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .referenceKeyFor */ .Ow)(decoded.refKey);
+    });
+    return new Set(used.filter((k) => k !== undefined));
+}
+async function remove(storage, log, bucket, keys, dryRun = false) {
+    for (const key of keys)
+        log.info(`${dryRun ? '(dry run) would delete' : 'Deleting'} ${(0,_s3_url_js__WEBPACK_IMPORTED_MODULE_5__/* .formatS3Url */ .L)(bucket, key)}`);
+    if (!dryRun)
+        await (0,_delete_keys_js__WEBPACK_IMPORTED_MODULE_4__/* .deleteKeys */ .I)(storage, bucket, keys);
+}
+
+
+/***/ }),
+
 /***/ 2629:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -40370,10 +41531,11 @@ function formatS3Url(bucket, key) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   _P: () => (/* binding */ escapeLogLine),
 /* harmony export */   _s: () => (/* binding */ escapeControlChars),
 /* harmony export */   jt: () => (/* binding */ hasControlChars)
 /* harmony export */ });
-/* unused harmony exports escapeLogLine, escapeHtmlCell */
+/* unused harmony export escapeHtmlCell */
 // Text read from a bucket (keys, metadata values, messages quoting them) is untrusted:
 // a line break in it could start a workflow command (`::warning::`) on a line of its
 // own, break out of a job summary table cell, or reach a terminal as an escape sequence.
@@ -40589,7 +41751,7 @@ const TOOL_ID = `${TOOL_NAME}/${VERSION}`;
 
 /***/ }),
 
-/***/ 83:
+/***/ 7241:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -40914,17 +42076,1119 @@ async function withFile(path, use) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/adapters/archive/go-flate/huffman-code.ts
+// Go's Huffman code builder (compress/flate huffman_code.go), re-implemented in TypeScript.
+// A deflate stream's bytes depend on exactly which code lengths the encoder picks among
+// equally good ones, so this follows Go's algorithm step for step: frequencies sorted by
+// (frequency, literal), a package-merge style count of literals per bit length with the
+// length limit, then codes assigned in literal order within each length.
+//
+// Origin: Go's compress/flate (Go 1.19). Copyright 2009 The Go Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style license: see LICENSE in this folder.
+/** Codes and lengths of one alphabet; `codes[i]` is bit-reversed, ready to write LSB first. */
+class HuffmanEncoder {
+    codes;
+    lengths;
+    constructor(size) {
+        this.codes = new Uint16Array(size);
+        this.lengths = new Uint8Array(size);
+    }
+    /** Total bits to write `freq` with this code. */
+    bitLength(freq) {
+        let total = 0;
+        for (let i = 0; i < freq.length; i++) {
+            const f = freq[i];
+            if (f !== 0)
+                total += f * this.lengths[i];
+        }
+        return total;
+    }
+    /** The minimum code for `freq` (one entry a symbol), no length above `maxBits`. */
+    generate(freq, maxBits) {
+        const list = [];
+        for (let i = 0; i < freq.length; i++) {
+            const f = freq[i];
+            if (f !== 0)
+                list.push({ literal: i, freq: f });
+            else
+                this.lengths[i] = 0;
+        }
+        if (list.length <= 2) {
+            // Go: with two or fewer symbols every one gets length 1, codes in literal order.
+            list.forEach((node, i) => this.set(node.literal, i, 1));
+            return;
+        }
+        list.sort((a, b) => a.freq - b.freq || a.literal - b.literal);
+        this.assignEncodingAndSize(bitCounts(list, maxBits), list);
+    }
+    set(literal, code, length) {
+        this.codes[literal] = code;
+        this.lengths[literal] = length;
+    }
+    assignEncodingAndSize(bitCount, sorted) {
+        let code = 0;
+        let list = sorted;
+        for (let n = 0; n < bitCount.length; n++) {
+            code <<= 1;
+            const bits = bitCount[n];
+            if (n === 0 || bits === 0)
+                continue;
+            // The `bits` least frequent remaining symbols get length n, numbered in literal order.
+            const chunk = list.slice(list.length - bits).sort((a, b) => a.literal - b.literal);
+            for (const node of chunk) {
+                this.set(node.literal, reverseBits(code, n), n);
+                code++;
+            }
+            list = list.slice(0, list.length - bits);
+        }
+    }
+}
+const MAX_BITS_LIMIT = 16;
+const MAX_INT32 = 0x7fffffff;
+/**
+ * How many symbols get each bit length (`result[i]`: symbols of length i), for a list of at
+ * least 3 symbols sorted by increasing frequency. Go's bitCounts, line for line.
+ */
+function bitCounts(list, maxBitsIn) {
+    if (maxBitsIn >= MAX_BITS_LIMIT)
+        throw new Error('flate: maxBits too large');
+    const n = list.length;
+    const freqAt = (i) => (i < n ? list[i].freq : MAX_INT32);
+    const maxBits = Math.min(maxBitsIn, n - 1);
+    const lastFreq = new Float64Array(MAX_BITS_LIMIT);
+    const nextCharFreq = new Float64Array(MAX_BITS_LIMIT);
+    const nextPairFreq = new Float64Array(MAX_BITS_LIMIT);
+    const needed = new Int32Array(MAX_BITS_LIMIT);
+    // leafCounts[i][j]: literals left of the level-j ancestor of the rightmost node at level i.
+    const leafCounts = new Int32Array(MAX_BITS_LIMIT * MAX_BITS_LIMIT);
+    const lc = (i, j) => i * MAX_BITS_LIMIT + j;
+    for (let level = 1; level <= maxBits; level++) {
+        lastFreq[level] = freqAt(1);
+        nextCharFreq[level] = freqAt(2);
+        nextPairFreq[level] = level === 1 ? MAX_INT32 : freqAt(0) + freqAt(1);
+        leafCounts[lc(level, level)] = 2;
+    }
+    needed[maxBits] = 2 * n - 4;
+    let level = maxBits;
+    for (;;) {
+        if (nextPairFreq[level] === MAX_INT32 && nextCharFreq[level] === MAX_INT32) {
+            // Out of leaves and pairs: this level is done for good.
+            needed[level] = 0;
+            nextPairFreq[level + 1] = MAX_INT32;
+            level++;
+            continue;
+        }
+        const prevFreq = lastFreq[level];
+        if (nextCharFreq[level] < nextPairFreq[level]) {
+            const count = leafCounts[lc(level, level)] + 1;
+            lastFreq[level] = nextCharFreq[level];
+            leafCounts[lc(level, level)] = count;
+            nextCharFreq[level] = freqAt(count);
+        }
+        else {
+            lastFreq[level] = nextPairFreq[level];
+            for (let j = 0; j < level; j++)
+                leafCounts[lc(level, j)] = leafCounts[lc(level - 1, j)];
+            needed[level - 1] = 2;
+        }
+        if (--needed[level] === 0) {
+            if (level === maxBits)
+                break;
+            nextPairFreq[level + 1] = prevFreq + lastFreq[level];
+            level++;
+        }
+        else {
+            while (needed[level - 1] > 0)
+                level--;
+        }
+    }
+    if (leafCounts[lc(maxBits, maxBits)] !== n) {
+        throw new Error('flate: leafCounts[maxBits][maxBits] != n');
+    }
+    const bitCount = new Int32Array(maxBits + 1);
+    let bits = 1;
+    for (let lv = maxBits; lv > 0; lv--) {
+        bitCount[bits] = leafCounts[lc(maxBits, lv)] - leafCounts[lc(maxBits, lv - 1)];
+        bits++;
+    }
+    return bitCount;
+}
+function reverseBits(number, bitLength) {
+    let result = 0;
+    for (let i = 0; i < bitLength; i++)
+        result |= ((number >>> i) & 1) << (bitLength - 1 - i);
+    return result;
+}
+const MAX_NUM_LIT = 286;
+const OFFSET_CODE_COUNT = 30;
+function fixedLiteralEncoding() {
+    const h = new HuffmanEncoder(MAX_NUM_LIT);
+    for (let ch = 0; ch < MAX_NUM_LIT; ch++) {
+        let bits;
+        let size;
+        if (ch < 144)
+            [bits, size] = [ch + 48, 8];
+        else if (ch < 256)
+            [bits, size] = [ch + 400 - 144, 9];
+        else if (ch < 280)
+            [bits, size] = [ch - 256, 7];
+        else
+            [bits, size] = [ch + 192 - 280, 8];
+        h.codes[ch] = reverseBits(bits, size);
+        h.lengths[ch] = size;
+    }
+    return h;
+}
+function fixedOffsetEncoding() {
+    const h = new HuffmanEncoder(OFFSET_CODE_COUNT);
+    for (let ch = 0; ch < OFFSET_CODE_COUNT; ch++) {
+        h.codes[ch] = reverseBits(ch, 5);
+        h.lengths[ch] = 5;
+    }
+    return h;
+}
+const FIXED_LITERALS = fixedLiteralEncoding();
+const FIXED_OFFSETS = fixedOffsetEncoding();
+
+;// CONCATENATED MODULE: ./src/adapters/archive/go-flate/tokens.ts
+// Go's LZ77 tokens (compress/flate token.go): a literal is its byte; a match is
+// MATCH_TYPE + (length - 3) << 22 + (distance - 1). Tables are derived from RFC 1951's bases.
+//
+// Origin: Go's compress/flate (Go 1.19). Copyright 2009 The Go Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style license: see LICENSE in this folder.
+const MATCH_TYPE = 1 << 30;
+const LENGTH_SHIFT = 22;
+const OFFSET_MASK = (1 << LENGTH_SHIFT) - 1;
+const END_BLOCK_MARKER = 256;
+const LENGTH_CODES_START = 257;
+const LENGTH_EXTRA_BITS = [
+    0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
+];
+const LENGTH_BASE = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160,
+    192, 224, 255,
+];
+const OFFSET_EXTRA_BITS = [
+    0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
+];
+const OFFSET_BASE = [
+    0x0, 0x1, 0x2, 0x3, 0x4, 0x6, 0x8, 0xc, 0x10, 0x18, 0x20, 0x30, 0x40, 0x60, 0x80, 0xc0, 0x100,
+    0x180, 0x200, 0x300, 0x400, 0x600, 0x800, 0xc00, 0x1000, 0x1800, 0x2000, 0x3000, 0x4000, 0x6000,
+];
+/** Code of each base: the largest index whose base is at most the value. */
+function codeTable(bases, size) {
+    const table = new Uint8Array(size);
+    let code = 0;
+    for (let value = 0; value < size; value++) {
+        while (code + 1 < bases.length && bases[code + 1] <= value)
+            code++;
+        table[value] = code;
+    }
+    return table;
+}
+const LENGTH_CODES = codeTable(LENGTH_BASE, 256);
+const OFFSET_CODES = codeTable(OFFSET_BASE.slice(0, 16), 256);
+function literalToken(literal) {
+    return literal;
+}
+/** A match of `xlength` = length - 3 at `xoffset` = distance - 1. */
+function matchToken(xlength, xoffset) {
+    return MATCH_TYPE + (xlength << LENGTH_SHIFT) + xoffset;
+}
+function tokenLength(token) {
+    return (token - MATCH_TYPE) >>> LENGTH_SHIFT;
+}
+function tokenOffset(token) {
+    return token & OFFSET_MASK;
+}
+function lengthCode(xlength) {
+    return LENGTH_CODES[xlength];
+}
+function offsetCode(xoffset) {
+    if (xoffset < 256)
+        return OFFSET_CODES[xoffset];
+    if (xoffset >>> 7 < 256)
+        return OFFSET_CODES[xoffset >>> 7] + 14;
+    return OFFSET_CODES[xoffset >>> 14] + 28;
+}
+
+;// CONCATENATED MODULE: ./src/adapters/archive/go-flate/bit-writer.ts
+// Go's block writer (compress/flate huffman_bit_writer.go) in TypeScript: for each block
+// it picks fixed, dynamic or stored encoding exactly as Go does and writes the same bits.
+// Output goes to an in-memory byte sink the caller drains; Go's own 240-byte buffering
+// only changes when bytes reach its writer, never which bytes.
+//
+// Origin: Go's compress/flate (Go 1.19). Copyright 2009 The Go Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style license: see LICENSE in this folder.
+
+
+const CODEGEN_CODE_COUNT = 19;
+const BAD_CODE = 255;
+const MAX_STORE_BLOCK_SIZE = 65535;
+const CODEGEN_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
+const OUT_CHUNK = 64 * 1024;
+/** Go's offset code for Huffman-only blocks: one offset symbol of length 1. */
+const HUFF_OFFSET = (() => {
+    const freq = new Int32Array(OFFSET_CODE_COUNT);
+    freq[0] = 1;
+    const h = new HuffmanEncoder(OFFSET_CODE_COUNT);
+    h.generate(freq, 15);
+    return h;
+})();
+class BitWriter {
+    bits = 0;
+    nbits = 0;
+    out = new Uint8Array(OUT_CHUNK);
+    outLength = 0;
+    done = [];
+    literalFreq = new Int32Array(MAX_NUM_LIT);
+    offsetFreq = new Int32Array(OFFSET_CODE_COUNT);
+    codegenFreq = new Int32Array(CODEGEN_CODE_COUNT);
+    codegen = new Uint8Array(MAX_NUM_LIT + OFFSET_CODE_COUNT + 1);
+    literalEncoding = new HuffmanEncoder(MAX_NUM_LIT);
+    offsetEncoding = new HuffmanEncoder(OFFSET_CODE_COUNT);
+    codegenEncoding = new HuffmanEncoder(CODEGEN_CODE_COUNT);
+    /** The bytes completed so far, handed over once. */
+    take() {
+        if (this.outLength > 0) {
+            this.done.push(this.out.slice(0, this.outLength));
+            this.outLength = 0;
+        }
+        const taken = this.done;
+        this.done = [];
+        return taken;
+    }
+    byte(value) {
+        if (this.outLength === this.out.length) {
+            this.done.push(this.out);
+            this.out = new Uint8Array(OUT_CHUNK);
+            this.outLength = 0;
+        }
+        this.out[this.outLength++] = value;
+    }
+    writeBits(value, count) {
+        this.bits |= value << this.nbits;
+        this.nbits += count;
+        while (this.nbits >= 8) {
+            this.byte(this.bits & 0xff);
+            this.bits >>>= 8;
+            this.nbits -= 8;
+        }
+    }
+    /** Pads to a byte boundary (Go's flush). */
+    flush() {
+        if (this.nbits > 0)
+            this.byte(this.bits & 0xff);
+        this.bits = 0;
+        this.nbits = 0;
+    }
+    writeBytes(bytes) {
+        if (this.nbits !== 0)
+            throw new Error('go-flate: writeBytes with unfinished bits');
+        if (this.outLength > 0) {
+            this.done.push(this.out.slice(0, this.outLength));
+            this.outLength = 0;
+        }
+        this.done.push(bytes.slice());
+    }
+    writeStoredHeader(length, eof) {
+        this.writeBits(eof ? 1 : 0, 3);
+        this.flush();
+        this.writeBits(length, 16);
+        this.writeBits(~length & 0xffff, 16);
+    }
+    /** Tokens in the smallest of fixed, dynamic and (when `input` is given) stored encoding. */
+    writeBlock(tokens, count, eof, input) {
+        tokens[count] = END_BLOCK_MARKER;
+        const all = tokens.subarray(0, count + 1);
+        const { numLiterals, numOffsets } = this.indexTokens(all);
+        let extraBits = 0;
+        const storable = input !== undefined && input.length <= MAX_STORE_BLOCK_SIZE;
+        const storedSize = storable ? (input.length + 5) * 8 : 0;
+        if (storable) {
+            // Extra bits are the same for fixed and dynamic: only needed against stored.
+            for (let code = LENGTH_CODES_START + 8; code < numLiterals; code++) {
+                extraBits += this.literalFreq[code] * LENGTH_EXTRA_BITS[code - LENGTH_CODES_START];
+            }
+            for (let code = 4; code < numOffsets; code++) {
+                extraBits += this.offsetFreq[code] * OFFSET_EXTRA_BITS[code];
+            }
+        }
+        let literals = FIXED_LITERALS;
+        let offsets = FIXED_OFFSETS;
+        let size = 3 +
+            FIXED_LITERALS.bitLength(this.literalFreq) +
+            FIXED_OFFSETS.bitLength(this.offsetFreq) +
+            extraBits;
+        this.generateCodegen(numLiterals, numOffsets, this.literalEncoding, this.offsetEncoding);
+        this.codegenEncoding.generate(this.codegenFreq, 7);
+        const dynamic = this.dynamicSize(this.literalEncoding, this.offsetEncoding, extraBits);
+        if (dynamic.size < size) {
+            size = dynamic.size;
+            literals = this.literalEncoding;
+            offsets = this.offsetEncoding;
+        }
+        if (storable && storedSize < size) {
+            this.writeStoredHeader(input.length, eof);
+            this.writeBytes(input);
+            return;
+        }
+        if (literals === FIXED_LITERALS)
+            this.writeBits(eof ? 3 : 2, 3);
+        else
+            this.writeDynamicHeader(numLiterals, numOffsets, dynamic.numCodegens, eof);
+        this.writeTokens(all, literals, offsets);
+    }
+    /** Dynamic encoding, or stored when it saves less than 1/16 (level 1's blocks). */
+    writeBlockDynamic(tokens, count, eof, input) {
+        tokens[count] = END_BLOCK_MARKER;
+        const all = tokens.subarray(0, count + 1);
+        const { numLiterals, numOffsets } = this.indexTokens(all);
+        this.generateCodegen(numLiterals, numOffsets, this.literalEncoding, this.offsetEncoding);
+        this.codegenEncoding.generate(this.codegenFreq, 7);
+        const { size, numCodegens } = this.dynamicSize(this.literalEncoding, this.offsetEncoding, 0);
+        if (input.length <= MAX_STORE_BLOCK_SIZE && (input.length + 5) * 8 < size + (size >> 4)) {
+            this.writeStoredHeader(input.length, eof);
+            this.writeBytes(input);
+            return;
+        }
+        this.writeDynamicHeader(numLiterals, numOffsets, numCodegens, eof);
+        this.writeTokens(all, this.literalEncoding, this.offsetEncoding);
+    }
+    /** Every byte a literal in one dynamic block, or stored when that saves under 1/16. */
+    writeBlockHuff(eof, input) {
+        this.literalFreq.fill(0);
+        for (let i = 0; i < input.length; i++)
+            this.literalFreq[input[i]]++;
+        this.literalFreq[END_BLOCK_MARKER] = 1;
+        const numLiterals = END_BLOCK_MARKER + 1;
+        // Go sets only entry 0 here; the others keep the last block's counts, which weigh
+        // nothing against HUFF_OFFSET's zero lengths.
+        this.offsetFreq[0] = 1;
+        this.literalEncoding.generate(this.literalFreq, 15);
+        this.generateCodegen(numLiterals, 1, this.literalEncoding, HUFF_OFFSET);
+        this.codegenEncoding.generate(this.codegenFreq, 7);
+        const { size, numCodegens } = this.dynamicSize(this.literalEncoding, HUFF_OFFSET, 0);
+        if (input.length <= MAX_STORE_BLOCK_SIZE && (input.length + 5) * 8 < size + (size >> 4)) {
+            this.writeStoredHeader(input.length, eof);
+            this.writeBytes(input);
+            return;
+        }
+        this.writeDynamicHeader(numLiterals, 1, numCodegens, eof);
+        const { codes, lengths } = this.literalEncoding;
+        for (let i = 0; i < input.length; i++) {
+            const symbol = input[i];
+            this.writeBits(codes[symbol], lengths[symbol]);
+        }
+        this.writeBits(codes[END_BLOCK_MARKER], lengths[END_BLOCK_MARKER]);
+    }
+    indexTokens(tokens) {
+        const { literalFreq, offsetFreq } = this;
+        literalFreq.fill(0);
+        offsetFreq.fill(0);
+        for (let i = 0; i < tokens.length; i++) {
+            const t = tokens[i];
+            if (t < MATCH_TYPE) {
+                literalFreq[t]++;
+                continue;
+            }
+            literalFreq[LENGTH_CODES_START + lengthCode(tokenLength(t))]++;
+            offsetFreq[offsetCode(tokenOffset(t))]++;
+        }
+        let numLiterals = literalFreq.length;
+        while (literalFreq[numLiterals - 1] === 0)
+            numLiterals--;
+        let numOffsets = offsetFreq.length;
+        while (numOffsets > 0 && offsetFreq[numOffsets - 1] === 0)
+            numOffsets--;
+        if (numOffsets === 0) {
+            // No match at all: one offset code anyway, so a dynamic header can describe the tree.
+            offsetFreq[0] = 1;
+            numOffsets = 1;
+        }
+        this.literalEncoding.generate(literalFreq, 15);
+        this.offsetEncoding.generate(offsetFreq, 15);
+        return { numLiterals, numOffsets };
+    }
+    /** RFC 1951 3.2.7 run-length coding of both length tables, Go's way (into `codegen`). */
+    generateCodegen(numLiterals, numOffsets, literals, offsets) {
+        const { codegen, codegenFreq } = this;
+        codegenFreq.fill(0);
+        codegen.set(literals.lengths.subarray(0, numLiterals), 0);
+        codegen.set(offsets.lengths.subarray(0, numOffsets), numLiterals);
+        codegen[numLiterals + numOffsets] = BAD_CODE;
+        let size = codegen[0];
+        let count = 1;
+        let outIndex = 0;
+        for (let inIndex = 1; size !== BAD_CODE; inIndex++) {
+            const nextSize = codegen[inIndex];
+            if (nextSize === size) {
+                count++;
+                continue;
+            }
+            if (size !== 0) {
+                codegen[outIndex++] = size;
+                codegenFreq[size]++;
+                count--;
+                while (count >= 3) {
+                    const n = count < 6 ? count : 6;
+                    codegen[outIndex++] = 16;
+                    codegen[outIndex++] = n - 3;
+                    codegenFreq[16]++;
+                    count -= n;
+                }
+            }
+            else {
+                while (count >= 11) {
+                    const n = count < 138 ? count : 138;
+                    codegen[outIndex++] = 18;
+                    codegen[outIndex++] = n - 11;
+                    codegenFreq[18]++;
+                    count -= n;
+                }
+                if (count >= 3) {
+                    codegen[outIndex++] = 17;
+                    codegen[outIndex++] = count - 3;
+                    codegenFreq[17]++;
+                    count = 0;
+                }
+            }
+            count--;
+            for (; count >= 0; count--) {
+                codegen[outIndex++] = size;
+                codegenFreq[size]++;
+            }
+            size = nextSize;
+            count = 1;
+        }
+        codegen[outIndex] = BAD_CODE;
+    }
+    dynamicSize(literals, offsets, extraBits) {
+        const { codegenFreq } = this;
+        let numCodegens = codegenFreq.length;
+        while (numCodegens > 4 && codegenFreq[CODEGEN_ORDER[numCodegens - 1]] === 0)
+            numCodegens--;
+        const header = 3 +
+            5 +
+            5 +
+            4 +
+            3 * numCodegens +
+            this.codegenEncoding.bitLength(codegenFreq) +
+            codegenFreq[16] * 2 +
+            codegenFreq[17] * 3 +
+            codegenFreq[18] * 7;
+        const size = header +
+            literals.bitLength(this.literalFreq) +
+            offsets.bitLength(this.offsetFreq) +
+            extraBits;
+        return { size, numCodegens };
+    }
+    writeDynamicHeader(numLiterals, numOffsets, numCodegens, eof) {
+        this.writeBits(eof ? 5 : 4, 3);
+        this.writeBits(numLiterals - 257, 5);
+        this.writeBits(numOffsets - 1, 5);
+        this.writeBits(numCodegens - 4, 4);
+        const { codes, lengths } = this.codegenEncoding;
+        for (let i = 0; i < numCodegens; i++)
+            this.writeBits(lengths[CODEGEN_ORDER[i]], 3);
+        const { codegen } = this;
+        for (let i = 0;;) {
+            const codeWord = codegen[i++];
+            if (codeWord === BAD_CODE)
+                break;
+            this.writeBits(codes[codeWord], lengths[codeWord]);
+            if (codeWord === 16)
+                this.writeBits(codegen[i++], 2);
+            else if (codeWord === 17)
+                this.writeBits(codegen[i++], 3);
+            else if (codeWord === 18)
+                this.writeBits(codegen[i++], 7);
+        }
+    }
+    writeTokens(tokens, literals, offsets) {
+        const { codes: lc, lengths: ll } = literals;
+        const { codes: oc, lengths: ol } = offsets;
+        for (let i = 0; i < tokens.length; i++) {
+            const t = tokens[i];
+            if (t < MATCH_TYPE) {
+                this.writeBits(lc[t], ll[t]);
+                continue;
+            }
+            const length = tokenLength(t);
+            const lcode = lengthCode(length);
+            this.writeBits(lc[lcode + LENGTH_CODES_START], ll[lcode + LENGTH_CODES_START]);
+            const extraLengthBits = LENGTH_EXTRA_BITS[lcode];
+            if (extraLengthBits > 0)
+                this.writeBits(length - LENGTH_BASE[lcode], extraLengthBits);
+            const offset = tokenOffset(t);
+            const ocode = offsetCode(offset);
+            this.writeBits(oc[ocode], ol[ocode]);
+            const extraOffsetBits = OFFSET_EXTRA_BITS[ocode];
+            if (extraOffsetBits > 0)
+                this.writeBits(offset - OFFSET_BASE[ocode], extraOffsetBits);
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/adapters/archive/go-flate/deflate-fast.ts
+// Go's BestSpeed (level 1) matcher (compress/flate deflatefast.go, itself after Snappy):
+// a 16K-entry hash table of 4-byte values, match skipping that speeds up over literals,
+// and matches into the previous 64 KiB block.
+//
+// Origin: Go's compress/flate (Go 1.19). Copyright 2016 The Go Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style license: see LICENSE in this folder.
+
+
+const TABLE_BITS = 14;
+const TABLE_SIZE = 1 << TABLE_BITS;
+const TABLE_MASK = TABLE_SIZE - 1;
+const TABLE_SHIFT = 32 - TABLE_BITS;
+const MAX_MATCH_OFFSET = 1 << 15;
+const MAX_MATCH_LENGTH = 258;
+const BUFFER_RESET = 0x7fffffff - MAX_STORE_BLOCK_SIZE * 2;
+const INPUT_MARGIN = 16 - 1;
+const MIN_NON_LITERAL_BLOCK_SIZE = 1 + 1 + INPUT_MARGIN;
+// Taken once: `Math.imul` looked up per call is 30x slower in Jest's sandbox.
+const { imul, min } = Math;
+function load32(b, i) {
+    return (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)) >>> 0;
+}
+function hash(u) {
+    return imul(u, 0x1e35a7bd) >>> TABLE_SHIFT;
+}
+/** Tokens out: `encode` fills `dst` and returns how many it wrote. */
+class DeflateFast {
+    tableVal = new Uint32Array(TABLE_SIZE);
+    tableOffset = new Int32Array(TABLE_SIZE);
+    prev = new Uint8Array(MAX_STORE_BLOCK_SIZE);
+    prevLength = 0;
+    cur = MAX_STORE_BLOCK_SIZE;
+    encode(dst, src) {
+        if (this.cur >= BUFFER_RESET)
+            this.shiftOffsets();
+        let count = 0;
+        const emitLiteral = (from, to) => {
+            for (let i = from; i < to; i++)
+                dst[count++] = literalToken(src[i]);
+        };
+        if (src.length < MIN_NON_LITERAL_BLOCK_SIZE) {
+            this.cur += MAX_STORE_BLOCK_SIZE;
+            this.prevLength = 0;
+            emitLiteral(0, src.length);
+            return count;
+        }
+        const { tableVal, tableOffset } = this;
+        const sLimit = src.length - INPUT_MARGIN;
+        let nextEmit = 0;
+        let s = 0;
+        let cv = load32(src, s);
+        let nextHash = hash(cv);
+        outer: for (;;) {
+            let skip = 32;
+            let nextS = s;
+            let candidateVal = 0;
+            let candidateOffset = 0;
+            for (;;) {
+                s = nextS;
+                const bytesBetweenHashLookups = skip >> 5;
+                nextS = s + bytesBetweenHashLookups;
+                skip += bytesBetweenHashLookups;
+                if (nextS > sLimit)
+                    break outer;
+                const slot = nextHash & TABLE_MASK;
+                candidateVal = tableVal[slot];
+                candidateOffset = tableOffset[slot];
+                const now = load32(src, nextS);
+                tableVal[slot] = cv;
+                tableOffset[slot] = s + this.cur;
+                nextHash = hash(now);
+                const offset = s - (candidateOffset - this.cur);
+                if (offset > MAX_MATCH_OFFSET || cv !== candidateVal) {
+                    cv = now;
+                    continue;
+                }
+                break;
+            }
+            emitLiteral(nextEmit, s);
+            for (;;) {
+                // A 4-byte match at s: extend it, then look for another right after.
+                s += 4;
+                const t = candidateOffset - this.cur + 4;
+                const l = this.matchLen(s, t, src);
+                dst[count++] = matchToken(l + 4 - 3, s - t - 1);
+                s += l;
+                nextEmit = s;
+                if (s >= sLimit)
+                    break outer;
+                const prevVal = load32(src, s - 1);
+                const prevSlot = hash(prevVal) & TABLE_MASK;
+                tableVal[prevSlot] = prevVal;
+                tableOffset[prevSlot] = this.cur + s - 1;
+                const currVal = load32(src, s);
+                const currSlot = hash(currVal) & TABLE_MASK;
+                candidateVal = tableVal[currSlot];
+                candidateOffset = tableOffset[currSlot];
+                tableVal[currSlot] = currVal;
+                tableOffset[currSlot] = this.cur + s;
+                const offset = s - (candidateOffset - this.cur);
+                if (offset > MAX_MATCH_OFFSET || currVal !== candidateVal) {
+                    cv = load32(src, s + 1);
+                    nextHash = hash(cv);
+                    s++;
+                    break;
+                }
+            }
+        }
+        if (nextEmit < src.length)
+            emitLiteral(nextEmit, src.length);
+        this.cur += src.length;
+        this.prev.set(src, 0);
+        this.prevLength = src.length;
+        return count;
+    }
+    /** Match length at s against t (negative t: inside the previous block). */
+    matchLen(s, t, src) {
+        const s1 = min(s + MAX_MATCH_LENGTH - 4, src.length);
+        if (t >= 0) {
+            for (let i = 0; s + i < s1; i++)
+                if (src[s + i] !== src[t + i])
+                    return i;
+            return s1 - s;
+        }
+        const tp = this.prevLength + t;
+        if (tp < 0)
+            return 0;
+        const n = min(s1 - s, this.prevLength - tp);
+        for (let i = 0; i < n; i++)
+            if (src[s + i] !== this.prev[tp + i])
+                return i;
+        if (s + n === s1)
+            return n;
+        // Continues from the previous block into the start of this one.
+        for (let i = 0; s + n + i < s1; i++)
+            if (src[s + n + i] !== src[i])
+                return i + n;
+        return s1 - s;
+    }
+    /** Forgets history (Go's reset): no later match may reach back past this point. */
+    reset() {
+        this.prevLength = 0;
+        this.cur += MAX_MATCH_OFFSET;
+        if (this.cur >= BUFFER_RESET)
+            this.shiftOffsets();
+    }
+    shiftOffsets() {
+        if (this.prevLength === 0) {
+            this.tableVal.fill(0);
+            this.tableOffset.fill(0);
+            this.cur = MAX_MATCH_OFFSET + 1;
+            return;
+        }
+        for (let i = 0; i < TABLE_SIZE; i++) {
+            const v = this.tableOffset[i] - this.cur + MAX_MATCH_OFFSET + 1;
+            this.tableOffset[i] = v < 0 ? 0 : v;
+        }
+        this.cur = MAX_MATCH_OFFSET + 1;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/adapters/archive/go-flate/compressor.ts
+// Go's deflate compressor (compress/flate deflate.go, before Go 1.27) in TypeScript: the
+// level table, the hash chains with lazy matching (levels 2–9), BestSpeed (level 1),
+// store (0) and Huffman-only (-2), with the same block boundaries and the same closing
+// empty stored block, so that its output equals Go's byte for byte.
+//
+// Go's output depends on where its Write calls split the input in one narrow case: the
+// window slides when a Write starts with the window nearly full, so a Write that ends in
+// the last 262 bytes before the window is full slides it earlier than one long Write
+// would. `write(bytes, true)` replays one Go Write call; `write(bytes, false)` continues a
+// single long Write (what io.Copy's 32 KiB chunks amount to, as they end where the window
+// fills).
+//
+// Origin: Go's compress/flate (Go 1.19). Copyright 2009 The Go Authors. All rights reserved.
+// Use of this source code is governed by a BSD-style license: see LICENSE in this folder.
+
+
+
+const LOG_WINDOW_SIZE = 15;
+const WINDOW_SIZE = 1 << LOG_WINDOW_SIZE;
+const WINDOW_MASK = WINDOW_SIZE - 1;
+const MIN_MATCH_LENGTH = 4;
+const compressor_MAX_MATCH_LENGTH = 258;
+const BASE_MATCH_LENGTH = 3;
+const BASE_MATCH_OFFSET = 1;
+const MAX_FLATE_BLOCK_TOKENS = 1 << 14;
+const HASH_BITS = 17;
+const HASH_SIZE = 1 << HASH_BITS;
+const MAX_HASH_OFFSET = 1 << 24;
+const SKIP_NEVER = 0x7fffffff;
+const HASH_MUL = 0x1e35a7bd;
+/** Go's levels: good, lazy, nice, chain, fastSkipHashing (index = level). */
+const LEVELS = [
+    [0, 0, 0, 0, 0],
+    [0, 0, 0, 0, 0],
+    [4, 0, 16, 8, 5],
+    [4, 0, 32, 32, 6],
+    [4, 4, 16, 16, SKIP_NEVER],
+    [8, 16, 32, 32, SKIP_NEVER],
+    [8, 16, 128, 128, SKIP_NEVER],
+    [8, 32, 128, 256, SKIP_NEVER],
+    [32, 128, 258, 1024, SKIP_NEVER],
+    [32, 258, 258, 4096, SKIP_NEVER],
+];
+/** Go's flate.HuffmanOnly. */
+const HUFFMAN_ONLY = -2;
+// Math's functions taken once: looked up on `Math` in a hot loop they cost 30x more inside
+// Jest's sandbox (its `Math` is not the engine's own object), and this runs per byte.
+const { imul: compressor_imul, min: compressor_min, max } = Math;
+function hash4(b, i) {
+    const u = b[i + 3] | (b[i + 2] << 8) | (b[i + 1] << 16) | (b[i] << 24);
+    return compressor_imul(u, HASH_MUL) >>> (32 - HASH_BITS);
+}
+class GoCompressor {
+    w = new BitWriter();
+    mode;
+    window;
+    windowEnd = 0;
+    sync = false;
+    closed = false;
+    tokens;
+    ntokens = 0;
+    // Levels 2–9.
+    good;
+    lazy;
+    nice;
+    chain;
+    fastSkipHashing;
+    hashHead = new Uint32Array(0);
+    hashPrev = new Uint32Array(0);
+    chainHead = -1;
+    hashOffset = 1;
+    index = 0;
+    blockStart = 0;
+    byteAvailable = false;
+    length = MIN_MATCH_LENGTH - 1;
+    offset = 0;
+    maxInsertIndex = 0;
+    matchLength = 0;
+    matchOffset = 0;
+    // Level 1.
+    fast;
+    constructor(level) {
+        if (!Number.isInteger(level) || level < HUFFMAN_ONLY || level > 9 || level === -1) {
+            throw new RangeError(`go-flate: unsupported level ${level}`);
+        }
+        [this.good, this.lazy, this.nice, this.chain, this.fastSkipHashing] = LEVELS[max(level, 0)];
+        if (level === 0 || level === HUFFMAN_ONLY) {
+            this.mode = level === 0 ? 'store' : 'huff';
+            this.window = new Uint8Array(MAX_STORE_BLOCK_SIZE);
+            this.tokens = new Uint32Array(1);
+        }
+        else if (level === 1) {
+            this.mode = 'fast';
+            this.window = new Uint8Array(MAX_STORE_BLOCK_SIZE);
+            this.tokens = new Uint32Array(MAX_STORE_BLOCK_SIZE + 1);
+            this.fast = new DeflateFast();
+        }
+        else {
+            this.mode = 'deflate';
+            this.window = new Uint8Array(2 * WINDOW_SIZE);
+            this.tokens = new Uint32Array(MAX_FLATE_BLOCK_TOKENS + 1);
+            this.hashHead = new Uint32Array(HASH_SIZE);
+            this.hashPrev = new Uint32Array(WINDOW_SIZE);
+        }
+    }
+    /**
+     * Compresses `data`. `asOneGoWrite`: exactly as one Go Write call; otherwise as the
+     * continuation of one long Write begun earlier.
+     */
+    write(data, asOneGoWrite) {
+        let rest = data;
+        let first = asOneGoWrite;
+        while (rest.length > 0) {
+            if (first || this.windowEnd === this.window.length)
+                this.step();
+            first = false;
+            rest = rest.subarray(this.fill(rest));
+        }
+    }
+    /** Ends the stream (Go's Close): the last block, then an empty final stored block. */
+    close() {
+        if (this.closed)
+            return;
+        this.sync = true;
+        this.step();
+        this.w.writeStoredHeader(0, true);
+        this.w.flush();
+        this.closed = true;
+    }
+    /** Output bytes produced since the last call. */
+    take() {
+        return this.w.take();
+    }
+    step() {
+        switch (this.mode) {
+            case 'store':
+                return this.store();
+            case 'huff':
+                return this.storeHuff();
+            case 'fast':
+                return this.encSpeed();
+            case 'deflate':
+                return this.deflate();
+        }
+    }
+    fill(b) {
+        if (this.mode === 'deflate')
+            this.slideIfNeeded();
+        const n = compressor_min(b.length, this.window.length - this.windowEnd);
+        this.window.set(b.subarray(0, n), this.windowEnd);
+        this.windowEnd += n;
+        return n;
+    }
+    slideIfNeeded() {
+        if (this.index < 2 * WINDOW_SIZE - (MIN_MATCH_LENGTH + compressor_MAX_MATCH_LENGTH))
+            return;
+        this.window.copyWithin(0, WINDOW_SIZE, 2 * WINDOW_SIZE);
+        this.index -= WINDOW_SIZE;
+        this.windowEnd -= WINDOW_SIZE;
+        // A block that started before the slide loses its bytes: it can no longer be stored.
+        this.blockStart = this.blockStart >= WINDOW_SIZE ? this.blockStart - WINDOW_SIZE : SKIP_NEVER;
+        this.hashOffset += WINDOW_SIZE;
+        if (this.hashOffset > MAX_HASH_OFFSET) {
+            const delta = this.hashOffset - 1;
+            this.hashOffset -= delta;
+            this.chainHead -= delta;
+            for (const table of [this.hashPrev, this.hashHead]) {
+                for (let i = 0; i < table.length; i++) {
+                    const v = table[i];
+                    table[i] = v > delta ? v - delta : 0;
+                }
+            }
+        }
+    }
+    store() {
+        if (this.windowEnd > 0 && (this.windowEnd === MAX_STORE_BLOCK_SIZE || this.sync)) {
+            this.writeStoredBlock(this.window.subarray(0, this.windowEnd));
+            this.windowEnd = 0;
+        }
+    }
+    storeHuff() {
+        if ((this.windowEnd < this.window.length && !this.sync) || this.windowEnd === 0)
+            return;
+        this.w.writeBlockHuff(false, this.window.subarray(0, this.windowEnd));
+        this.windowEnd = 0;
+    }
+    writeStoredBlock(buf) {
+        this.w.writeStoredHeader(buf.length, false);
+        this.w.writeBytes(buf);
+    }
+    encSpeed() {
+        const fast = this.fast;
+        if (this.windowEnd < MAX_STORE_BLOCK_SIZE) {
+            if (!this.sync)
+                return;
+            if (this.windowEnd < 128) {
+                if (this.windowEnd === 0)
+                    return;
+                const small = this.window.subarray(0, this.windowEnd);
+                if (this.windowEnd <= 16)
+                    this.writeStoredBlock(small);
+                else
+                    this.w.writeBlockHuff(false, small);
+                this.windowEnd = 0;
+                fast.reset();
+                return;
+            }
+        }
+        const input = this.window.subarray(0, this.windowEnd);
+        const count = fast.encode(this.tokens, input);
+        // Less than 1/16 removed: Huffman-only is as good and cheaper to decode.
+        if (count > this.windowEnd - (this.windowEnd >> 4))
+            this.w.writeBlockHuff(false, input);
+        else
+            this.w.writeBlockDynamic(this.tokens, count, false, input);
+        this.windowEnd = 0;
+    }
+    writeBlock(index) {
+        if (index <= 0)
+            return;
+        const input = this.blockStart <= index ? this.window.subarray(this.blockStart, index) : undefined;
+        this.blockStart = index;
+        this.w.writeBlock(this.tokens, this.ntokens, false, input);
+    }
+    /** Go's findMatch: true with `matchLength`/`matchOffset` set when a longer match is found. */
+    findMatch(pos, prevHead, prevLength, lookahead) {
+        const win = this.window;
+        const minMatchLook = compressor_min(compressor_MAX_MATCH_LENGTH, lookahead);
+        const nice = compressor_min(this.nice, minMatchLook);
+        let tries = this.chain;
+        let length = prevLength;
+        if (length >= this.good)
+            tries >>= 2;
+        let offset = 0;
+        let ok = false;
+        let wEnd = win[pos + length];
+        const minIndex = pos - WINDOW_SIZE;
+        const { hashPrev, hashOffset } = this;
+        for (let i = prevHead; tries > 0; tries--) {
+            if (wEnd === win[i + length]) {
+                let n = 0;
+                while (n < minMatchLook && win[i + n] === win[pos + n])
+                    n++;
+                if (n > length && (n > MIN_MATCH_LENGTH || pos - i <= 4096)) {
+                    length = n;
+                    offset = pos - i;
+                    ok = true;
+                    if (n >= nice)
+                        break;
+                    wEnd = win[pos + n];
+                }
+            }
+            if (i === minIndex)
+                break;
+            i = hashPrev[i & WINDOW_MASK] - hashOffset;
+            if (i < minIndex || i < 0)
+                break;
+        }
+        this.matchLength = length;
+        this.matchOffset = offset;
+        return ok;
+    }
+    insertHash(index) {
+        const hash = hash4(this.window, index);
+        this.hashPrev[index & WINDOW_MASK] = this.hashHead[hash];
+        this.hashHead[hash] = index + this.hashOffset;
+    }
+    pushToken(token) {
+        this.tokens[this.ntokens++] = token;
+        return this.ntokens === MAX_FLATE_BLOCK_TOKENS;
+    }
+    deflate() {
+        const lookaheadNeeded = MIN_MATCH_LENGTH + compressor_MAX_MATCH_LENGTH;
+        if (this.windowEnd - this.index < lookaheadNeeded && !this.sync)
+            return;
+        this.maxInsertIndex = this.windowEnd - (MIN_MATCH_LENGTH - 1);
+        const win = this.window;
+        const skip = this.fastSkipHashing;
+        for (;;) {
+            const lookahead = this.windowEnd - this.index;
+            if (lookahead < lookaheadNeeded) {
+                if (!this.sync)
+                    break;
+                if (lookahead === 0) {
+                    if (this.byteAvailable) {
+                        this.pushToken(literalToken(win[this.index - 1]));
+                        this.byteAvailable = false;
+                    }
+                    if (this.ntokens > 0) {
+                        this.writeBlock(this.index);
+                        this.ntokens = 0;
+                    }
+                    break;
+                }
+            }
+            if (this.index < this.maxInsertIndex) {
+                const hash = hash4(win, this.index);
+                this.chainHead = this.hashHead[hash];
+                this.hashPrev[this.index & WINDOW_MASK] = this.chainHead;
+                this.hashHead[hash] = this.index + this.hashOffset;
+            }
+            const prevLength = this.length;
+            const prevOffset = this.offset;
+            this.length = MIN_MATCH_LENGTH - 1;
+            this.offset = 0;
+            const minIndex = max(this.index - WINDOW_SIZE, 0);
+            if (this.chainHead - this.hashOffset >= minIndex &&
+                ((skip !== SKIP_NEVER && lookahead > MIN_MATCH_LENGTH - 1) ||
+                    (skip === SKIP_NEVER && lookahead > prevLength && prevLength < this.lazy))) {
+                if (this.findMatch(this.index, this.chainHead - this.hashOffset, MIN_MATCH_LENGTH - 1, lookahead)) {
+                    this.length = this.matchLength;
+                    this.offset = this.matchOffset;
+                }
+            }
+            if ((skip !== SKIP_NEVER && this.length >= MIN_MATCH_LENGTH) ||
+                (skip === SKIP_NEVER && prevLength >= MIN_MATCH_LENGTH && this.length <= prevLength)) {
+                // The previous match (lazy levels), or this one, is output.
+                const full = skip !== SKIP_NEVER
+                    ? this.pushToken(matchToken(this.length - BASE_MATCH_LENGTH, this.offset - BASE_MATCH_OFFSET))
+                    : this.pushToken(matchToken(prevLength - BASE_MATCH_LENGTH, prevOffset - BASE_MATCH_OFFSET));
+                if (this.length <= skip) {
+                    const newIndex = skip !== SKIP_NEVER ? this.index + this.length : this.index + prevLength - 1;
+                    let index = this.index;
+                    for (index++; index < newIndex; index++) {
+                        if (index < this.maxInsertIndex)
+                            this.insertHash(index);
+                    }
+                    this.index = index;
+                    if (skip === SKIP_NEVER) {
+                        this.byteAvailable = false;
+                        this.length = MIN_MATCH_LENGTH - 1;
+                    }
+                }
+                else {
+                    // Too long to be worth hashing every position (levels 2–3).
+                    this.index += this.length;
+                }
+                if (full) {
+                    this.writeBlock(this.index);
+                    this.ntokens = 0;
+                }
+            }
+            else {
+                if (skip !== SKIP_NEVER || this.byteAvailable) {
+                    const i = skip !== SKIP_NEVER ? this.index : this.index - 1;
+                    if (this.pushToken(literalToken(win[i]))) {
+                        this.writeBlock(i + 1);
+                        this.ntokens = 0;
+                    }
+                }
+                this.index++;
+                if (skip === SKIP_NEVER)
+                    this.byteAvailable = true;
+            }
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/adapters/archive/go-flate/recipe.ts
+// Go's compress/flate as a recipe: what Go's archive/zip (level 5 by default),
+// compress/gzip (level 6 by default) and goreleaser (level 9 for both) write.
+
+/** Recorded in the expanded form's `producers`. */
+const GO_FLATE_PRODUCER = 'go-flate 1 (port of Go 1.19 compress/flate)';
+/** Most used first: goreleaser (9), archive/zip (5), gzip's default (6), BestSpeed (1). */
+const GO_LEVELS = [9, 5, 6, 1, 7, 8, 4, 3, 2, 0, HUFFMAN_ONLY];
+function goFlate(level) {
+    return { engine: 'go', level };
+}
+/** Go candidates, the container's likely levels first. */
+function goFlateCandidates(likelyLevels = []) {
+    const levels = [...likelyLevels.filter((level) => GO_LEVELS.includes(level)), ...GO_LEVELS];
+    return [...new Set(levels)].map(goFlate);
+}
+function describeGoFlate(recipe) {
+    return `go-flate level ${recipe.level}`;
+}
+/** Go's level from an untrusted recipe, or undefined when it is not one Go has. */
+function goFlateLevel(value) {
+    return typeof value === 'number' && GO_LEVELS.includes(value) ? value : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/adapters/archive/deflate-recipes.ts
 // What can re-create a deflate stream byte for byte, and in which order to try.
 //
 // A deflate stream is not a function of its content: the compressor, its level and its
-// buffers all change the bytes. Three compressors matter in practice and are always at
+// buffers all change the bytes. Four compressors matter in practice and are always at
 // hand: Node's own zlib (npm writes every tarball with it, level 9), GNU gzip (GNU tar and
-// Info-ZIP zip share its deflate) and vanilla zlib, through pako, its pure-JS port (Python's
+// Info-ZIP zip share its deflate), vanilla zlib, through pako, its pure-JS port (Python's
 // zipfile/tarfile, Java's java.util.zip and most system tools link vanilla zlib; Node's
-// bundled Chromium zlib deflates differently). A recipe names one of them with its settings.
+// bundled Chromium zlib deflates differently) and Go's compress/flate, through our port
+// (go-flate/: Go's archive/zip, gzip and goreleaser). A recipe names one of them with its
+// settings.
 
-const DEFLATE_ENGINES = (/* unused pure expression or super */ null && (['zlib', 'gzip', 'pako']));
+
+const DEFLATE_ENGINES = (/* unused pure expression or super */ null && (['zlib', 'gzip', 'pako', 'go']));
 const ZLIB_STRATEGIES = [
     'default',
     'filtered',
@@ -40933,6 +43197,8 @@ const ZLIB_STRATEGIES = [
     'fixed',
 ];
 function describeRecipe(recipe) {
+    if (recipe.engine === 'go')
+        return describeGoFlate(recipe);
     if (recipe.engine === 'gzip') {
         return `gzip -n -${recipe.level}${recipe.rsyncable ? ' --rsyncable' : ''}`;
     }
@@ -40980,6 +43246,7 @@ function candidateRecipes(hints) {
         zlib(0),
         ...likely.flatMap((level) => [7, 6, 5, 4, 3, 2, 1].map((memLevel) => zlib(level, memLevel))),
         ...likely.flatMap((level) => [14, 13, 12, 11, 10, 9].map((windowBits) => zlib(level, 8, 'default', windowBits))),
+        ...goFlateCandidates(likely),
     ];
     const seen = new Set();
     return list.filter((recipe) => {
@@ -41018,6 +43285,12 @@ function parseRecipe(value) {
         }
         return (fields.engine === 'zlib' ? zlib : pako)(integer(fields.level, 0, 9, 'level'), integer(fields.memLevel, 1, 9, 'memLevel'), strategy, integer(fields.windowBits, 9, 15, 'windowBits'));
     }
+    if (fields.engine === 'go') {
+        const level = goFlateLevel(fields.level);
+        if (level === undefined)
+            throw malformed(`go-flate level ${JSON.stringify(fields.level)}`);
+        return goFlate(level);
+    }
     throw malformed(`unknown engine ${JSON.stringify(fields.engine)}`);
 }
 
@@ -41027,11 +43300,50 @@ var external_node_zlib_ = __nccwpck_require__(8522);
 var external_node_stream_ = __nccwpck_require__(7075);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: ./src/adapters/archive/correction.ts
+// Near misses: an engine that reproduces a deflate stream except for its last few bytes.
+//
+// Some tools deflate with the same code as an engine but end the stream their own way:
+// Info-ZIP `zip` on a 12 MB binary entry matches `gzip -n -6` except its last 3 bytes;
+// a compressor that flushes before finishing matches up to the start of its last block.
+// Such a stream is rebuilt from the engine's output up to where it first differs, followed
+// by the original's remaining bytes (the correction), stored verbatim.
+//
+// The bound: a correction is opaque compressed bytes that a delta cannot see into, so it
+// may cost at most 0.1% of the stream (at least 64 bytes, which covers the measured
+// end-of-stream differences of 3–4 bytes and a flushed last block of a few hundred bytes
+// on small streams), and never more than 64 KiB whatever the stream's size. A difference
+// further from the end means another encoder (or another block split), not a near miss:
+// the stream stays compressed. Readers apply the same bound, so an untrusted expanded form
+// cannot make a download copy more than this per stream.
+const CORRECTION_LIMITS = {
+    minBytes: 64,
+    fraction: 0.001,
+    maxBytes: 64 * 1024,
+};
+/** The most correction bytes a deflate stream of `deflateLength` bytes may carry. */
+function maxCorrectionBytes(deflateLength) {
+    const { minBytes, fraction, maxBytes } = CORRECTION_LIMITS;
+    return Math.min(maxBytes, Math.max(minBytes, Math.floor(deflateLength * fraction)));
+}
+/**
+ * The correction for an engine whose output first differs from a `deflateLength`-byte
+ * stream at `matched` (the engine's output then ends, is longer, or has another byte):
+ * the original's bytes from there on, or undefined when there are too many of them.
+ * Never more bytes than the engine reproduces.
+ */
+function nearMiss(matched, deflateLength) {
+    const tail = deflateLength - matched;
+    if (tail < 0 || tail > maxCorrectionBytes(deflateLength) || tail > matched)
+        return undefined;
+    return tail;
+}
+
 ;// CONCATENATED MODULE: ./src/adapters/archive/expanded-format.ts
 // The expanded form: a container with its deflate streams replaced by their content.
 //
 //   magic (8 bytes: 89 44 47 58 0d 0a 1a 0a = "\x89DGX\r\n\x1a\n")
-//   version (1 byte, = 1)
+//   version (1 byte): 1, or 2 when a 'C' record is present (version 1 readers refuse it)
 //   header length N (u32 big-endian), then N bytes of UTF-8 JSON:
 //     { "format": "deltaglider-expanded", "codec": "gzip" | "zip",
 //       "recipes": [<DeflateRecipe>...], "producers": { "node-zlib": ..., "gzip": ... } }
@@ -41040,6 +43352,10 @@ var external_node_fs_ = __nccwpck_require__(3024);
 //     'R' u64 L, then L bytes copied verbatim (headers, trailers, stored data, directories)
 //     'D' u16 recipe index, u64 content length C, u64 deflate length Z, then C bytes of
 //         content; rebuilt by deflating the content with the recipe into Z bytes
+//     'C' u16 recipe index, u64 content length C, u64 deflate length Z, u32 correction
+//         length T, then C bytes of content, then T bytes of correction; rebuilt as the
+//         first Z - T bytes of the deflated content followed by the correction (a near
+//         miss, correction.ts); version 2 only
 //     'E' end of records; the last byte of the file
 //
 // Everything a rebuild needs travels inside, so a delta between two expanded forms carries
@@ -41049,17 +43365,24 @@ var external_node_fs_ = __nccwpck_require__(3024);
 
 
 
+
 const EXPANDED_MAGIC = Buffer.from([0x89, 0x44, 0x47, 0x58, 0x0d, 0x0a, 0x1a, 0x0a]);
+/** Written when no stream needs a correction: such forms stay readable by older releases. */
 const EXPANDED_VERSION = 1;
+/** Written when a stream carries a correction ('C' records). */
+const CORRECTED_VERSION = 2;
+const READABLE_VERSIONS = new Set([EXPANDED_VERSION, CORRECTED_VERSION]);
 const FORMAT_NAME = 'deltaglider-expanded';
 const PREAMBLE_BYTES = EXPANDED_MAGIC.length + 1 + 4;
 const MAX_HEADER_BYTES = 1024 * 1024;
 const READ_CHUNK_BYTES = 1024 * 1024;
 const RAW = 0x52; // 'R'
 const DEFLATED = 0x44; // 'D'
+const CORRECTED = 0x43; // 'C'
 const END = 0x45; // 'E'
 const RAW_RECORD_HEAD = 1 + 8;
 const DEFLATED_RECORD_HEAD = 1 + 2 + 8 + 8;
+const CORRECTED_RECORD_HEAD = DEFLATED_RECORD_HEAD + 4;
 /** Whether leading bytes are those of an expanded form. */
 function looksExpanded(head) {
     return Buffer.from(head.subarray(0, EXPANDED_MAGIC.length)).equals(EXPANDED_MAGIC);
@@ -41079,6 +43402,7 @@ class ExpandedWriter {
     sink;
     budget;
     records = 0;
+    corrected = false;
     constructor(sink, budget) {
         this.sink = sink;
         this.budget = budget;
@@ -41110,6 +43434,9 @@ class ExpandedWriter {
         head.writeUInt8(RAW, 0);
         head.writeBigUInt64BE(BigInt(length), 1);
         await this.write(head);
+        await this.copy(path, start, length);
+    }
+    async copy(path, start, length) {
         let copied = 0;
         for await (const chunk of readRange(path, start, length)) {
             copied += chunk.length;
@@ -41121,13 +43448,21 @@ class ExpandedWriter {
             });
         }
     }
-    /** Streams `content` into a 'D' record; returns the content length. */
-    async deflated(recipeIndex, deflateLength, content) {
+    /**
+     * Streams `content` into a 'D' record, or a 'C' record followed by the correction's
+     * bytes when given one; returns the content length.
+     */
+    async deflated(recipeIndex, deflateLength, content, correction) {
+        if (correction && correction.length > maxCorrectionBytes(deflateLength)) {
+            throw new RangeError(`a correction of ${correction.length} bytes passes its bound`);
+        }
         const headAt = this.sink.position;
-        const head = Buffer.alloc(DEFLATED_RECORD_HEAD);
-        head.writeUInt8(DEFLATED, 0);
+        const head = Buffer.alloc(correction ? CORRECTED_RECORD_HEAD : DEFLATED_RECORD_HEAD);
+        head.writeUInt8(correction ? CORRECTED : DEFLATED, 0);
         head.writeUInt16BE(recipeIndex, 1);
         head.writeBigUInt64BE(BigInt(deflateLength), 11);
+        if (correction)
+            head.writeUInt32BE(correction.length, DEFLATED_RECORD_HEAD);
         this.budget?.entries(++this.records);
         await this.write(head);
         let contentLength = 0;
@@ -41138,10 +43473,17 @@ class ExpandedWriter {
         const length = Buffer.alloc(8);
         length.writeBigUInt64BE(BigInt(contentLength), 0);
         await this.sink.patch(headAt + 3, length);
+        if (correction) {
+            this.corrected = true;
+            await this.copy(correction.path, correction.start, correction.length);
+        }
         return contentLength;
     }
     async finish() {
         await this.sink.write(Buffer.from([END]));
+        if (this.corrected) {
+            await this.sink.patch(EXPANDED_MAGIC.length, Buffer.from([CORRECTED_VERSION]));
+        }
         await this.sink.close();
     }
     /** Closes the file after a failure (the caller removes it). */
@@ -41167,8 +43509,8 @@ async function readExpandedHeader(handle) {
         throw expanded_format_malformed(`it does not start with the expanded-form magic number`);
     }
     const version = preamble.readUInt8(EXPANDED_MAGIC.length);
-    if (version !== EXPANDED_VERSION) {
-        throw expanded_format_malformed(`format version ${version} is not supported (this release reads version 1)`);
+    if (!READABLE_VERSIONS.has(version)) {
+        throw expanded_format_malformed(`format version ${version} is not supported (this release reads versions 1 and 2)`);
     }
     const jsonLength = preamble.readUInt32BE(EXPANDED_MAGIC.length + 1);
     if (jsonLength > MAX_HEADER_BYTES)
@@ -41197,15 +43539,18 @@ async function readExpandedHeader(handle) {
             ? producers
             : {},
     };
-    return { header, recordsStart: PREAMBLE_BYTES + jsonLength };
+    return { header, recordsStart: PREAMBLE_BYTES + jsonLength, version };
 }
 function safeLength(value, what) {
     if (value > BigInt(Number.MAX_SAFE_INTEGER))
         throw expanded_format_malformed(`${what} ${value} is too large`);
     return Number(value);
 }
-/** The records of an expanded form, bounds-checked against the file's size. */
-async function* expandedRecords(handle, fileSize, recordsStart, recipes) {
+/**
+ * The records of an expanded form, bounds-checked against the file's size (and, for a
+ * correction, against its bound) before anything is read or allocated for them.
+ */
+async function* expandedRecords(handle, fileSize, recordsStart, recipes, version = EXPANDED_VERSION) {
     let position = recordsStart;
     for (;;) {
         const kind = (await readExactly(handle, position, 1, 'records'))[0];
@@ -41228,8 +43573,10 @@ async function* expandedRecords(handle, fileSize, recordsStart, recipes) {
             yield { kind: 'raw', start, length };
             position = start + length;
         }
-        else if (kind === DEFLATED) {
-            const head = await readExactly(handle, position, DEFLATED_RECORD_HEAD, 'record header');
+        else if (kind === DEFLATED || (kind === CORRECTED && version >= CORRECTED_VERSION)) {
+            const corrected = kind === CORRECTED;
+            const headBytes = corrected ? CORRECTED_RECORD_HEAD : DEFLATED_RECORD_HEAD;
+            const head = await readExactly(handle, position, headBytes, 'record header');
             const recipeIndex = head.readUInt16BE(1);
             const recipe = recipes[recipeIndex];
             if (recipe === undefined)
@@ -41238,11 +43585,30 @@ async function* expandedRecords(handle, fileSize, recordsStart, recipes) {
             const deflateLength = safeLength(head.readBigUInt64BE(11), 'deflate length');
             if (deflateLength === 0)
                 throw expanded_format_malformed(`an empty deflate record at byte ${position}`);
-            const start = position + DEFLATED_RECORD_HEAD;
+            const start = position + headBytes;
             if (start + contentLength > fileSize)
                 throw expanded_format_malformed('a content record runs past its end');
-            yield { kind: 'deflated', recipe, start, contentLength, deflateLength };
+            const record = {
+                kind: 'deflated',
+                recipe,
+                start,
+                contentLength,
+                deflateLength,
+            };
             position = start + contentLength;
+            if (corrected) {
+                const length = head.readUInt32BE(DEFLATED_RECORD_HEAD);
+                const bound = Math.min(deflateLength, maxCorrectionBytes(deflateLength));
+                if (length > bound) {
+                    throw expanded_format_malformed(`a correction of ${length} bytes for a ${deflateLength}-byte deflate stream ` +
+                        `at byte ${position - contentLength - headBytes} (at most ${bound} allowed)`);
+                }
+                if (position + length > fileSize)
+                    throw expanded_format_malformed('a correction runs past its end');
+                record.correction = { start: position, length };
+                position += length;
+            }
+            yield record;
         }
         else {
             throw expanded_format_malformed(`unknown record type 0x${(kind ?? 0).toString(16)} at byte ${position}`);
@@ -42713,11 +45079,11 @@ const MAX_WBITS$1 = 15;
 const DEF_MEM_LEVEL = 8;
 
 
-const LENGTH_CODES  = 29;
+const pako_esm_LENGTH_CODES  = 29;
 /* number of length codes, not counting the special END_BLOCK code */
 const LITERALS      = 256;
 /* number of literal bytes 0..255 */
-const L_CODES       = LITERALS + 1 + LENGTH_CODES;
+const L_CODES       = LITERALS + 1 + pako_esm_LENGTH_CODES;
 /* number of Literal or Length codes, including the END_BLOCK code */
 const D_CODES       = 30;
 /* number of distance codes */
@@ -48270,8 +50636,32 @@ function pushOrThrow(deflater, data, last) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/adapters/archive/go-flate/engine.ts
+
+async function deflateWithGoFlate(recipe, content, consume) {
+    try {
+        await consume(goDeflate(recipe.level, content));
+    }
+    finally {
+        content.destroy();
+    }
+}
+async function* goDeflate(level, content) {
+    const compressor = new GoCompressor(level);
+    for await (const piece of content) {
+        // One long Write, as io.Copy's 32 KiB chunks and single Writes both amount to.
+        compressor.write(piece, false);
+        for (const out of compressor.take())
+            yield Buffer.from(out.buffer, out.byteOffset, out.length);
+    }
+    compressor.close();
+    for (const out of compressor.take())
+        yield Buffer.from(out.buffer, out.byteOffset, out.length);
+}
+
 ;// CONCATENATED MODULE: ./src/adapters/archive/deflate-engines.ts
 // Runs a recipe: content in, raw deflate bytes out, streamed.
+
 
 
 
@@ -48297,6 +50687,8 @@ function deflateWith(recipe, content, consume, options) {
             return deflateWithPako(recipe, content, consume);
         case 'gzip':
             return deflateWithGzip(recipe, content, consume, options.gzipBinary);
+        case 'go':
+            return deflateWithGoFlate(recipe, content, consume);
     }
 }
 async function deflateWithZlib(recipe, content, consume) {
@@ -48624,10 +51016,11 @@ async function runGzip(recipe, names, cwd, binary, consume) {
 async function rebuildInto(expandedPath, sink, engines, maxBytes = Number.POSITIVE_INFINITY) {
     const { size } = await (0,promises_.stat)(expandedPath);
     return withFile(expandedPath, async (handle) => {
-        const { header, recordsStart } = await readExpandedHeader(handle);
+        const { header, recordsStart, version } = await readExpandedHeader(handle);
+        const records = () => expandedRecords(handle, size, recordsStart, header.recipes, version);
         if (maxBytes !== Number.POSITIVE_INFINITY) {
             let described = 0;
-            for await (const record of expandedRecords(handle, size, recordsStart, header.recipes)) {
+            for await (const record of records()) {
                 described += record.kind === 'raw' ? record.length : record.deflateLength;
                 if (described > maxBytes) {
                     throw new output_limit/* OutputLimitError */.XM(maxBytes, `The expanded form describes more than ${maxBytes} bytes of output; refused before rebuilding`);
@@ -48635,7 +51028,7 @@ async function rebuildInto(expandedPath, sink, engines, maxBytes = Number.POSITI
             }
         }
         const writer = new RecordWriter(expandedPath, header, sink, engines);
-        for await (const record of expandedRecords(handle, size, recordsStart, header.recipes)) {
+        for await (const record of records()) {
             await writer.add(record);
         }
         await writer.flush();
@@ -48733,27 +51126,41 @@ class RecordWriter {
         await copyRawUpTo(undefined);
     }
     batchable(record) {
-        return (record.recipe.engine === 'gzip' && record.contentLength <= BATCH_LIMITS.memberContentBytes);
+        return (record.recipe.engine === 'gzip' &&
+            !record.correction &&
+            record.contentLength <= BATCH_LIMITS.memberContentBytes);
     }
     async copy(record) {
         for await (const chunk of readRange(this.path, record.start, record.length)) {
             await this.sink.write(chunk);
         }
     }
+    /**
+     * Deflates a record's content into exactly its deflate length; with a correction, the
+     * engine's first `deflateLength - correction.length` bytes, then the correction (the
+     * rest of the engine's output is dropped).
+     */
     async deflate(record) {
         const content = readRange(this.path, record.start, record.contentLength);
+        const { correction } = record;
+        const wanted = record.deflateLength - (correction?.length ?? 0);
         await deflateWith(record.recipe, content, async (deflated) => {
             const wrongLength = () => notReproduced(this.header, record.recipe, record.deflateLength);
             let produced = 0;
             for await (const chunk of deflated) {
+                const room = wanted - produced;
                 produced += chunk.length;
-                if (produced > record.deflateLength)
+                // The bytes that fit still go out, so a proof sees exactly where output went wrong.
+                if (room > 0)
+                    await this.sink.write(room < chunk.length ? chunk.subarray(0, room) : chunk);
+                if (produced > wanted && !correction)
                     throw wrongLength();
-                await this.sink.write(chunk);
             }
-            if (produced !== record.deflateLength)
+            if (produced < wanted || (!correction && produced !== wanted))
                 throw wrongLength();
         }, this.engines);
+        if (correction)
+            await this.copy({ kind: 'raw', ...correction });
     }
 }
 function notReproduced(header, recipe, expected, cause) {
@@ -48945,7 +51352,31 @@ function levelsFromXfl(xfl) {
     return [6];
 }
 
+;// CONCATENATED MODULE: ./src/adapters/archive/go-flate/candidate-order.ts
+/** Go's Close always ends the stream with an empty final stored block: 00 00 ff ff. */
+const GO_TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
+/**
+ * Orders candidates for one deflate stream by its last bytes, read once: Go always ends
+ * with an empty stored block, so for a stream that does, Go's levels go first (the other
+ * engines cannot have made it unless they flushed the same way); for one that does not,
+ * Go's are dropped, and other archives pay nothing for them.
+ */
+async function orderForGoTail(handle, start, length, candidates) {
+    if (!candidates.some((recipe) => recipe.engine === 'go'))
+        return candidates;
+    const tail = Buffer.alloc(GO_TAIL.length);
+    const at = start + length - tail.length;
+    const { bytesRead } = length > tail.length ? await handle.read(tail, 0, tail.length, at) : { bytesRead: 0 };
+    const isGo = (recipe) => recipe.engine === 'go';
+    if (bytesRead !== tail.length || !tail.equals(GO_TAIL)) {
+        return candidates.filter((recipe) => !isGo(recipe));
+    }
+    return [...candidates.filter(isGo), ...candidates.filter((recipe) => !isGo(recipe))];
+}
+
 ;// CONCATENATED MODULE: ./src/adapters/archive/recipe-search.ts
+
+
 
 
 /** The content is not a valid deflate stream (truncated or corrupt): nothing to search. */
@@ -48958,18 +51389,49 @@ class UndecodableContent extends Error {
 /**
  * Candidates that reproduce the target, in the order given, lazily: the caller takes the
  * first and asks for another only if its proof fails. Each candidate is compared on the
- * fly and dropped at its first wrong byte. Stops at the deadline.
+ * fly and dropped at its first wrong byte. Stops at the deadline. A near miss is only
+ * offered once no candidate matched exactly: the one with the smallest correction.
  */
 async function* matchingRecipes(target, candidates, limits, engines, stats = { tried: 0 }) {
-    for (const recipe of candidates) {
-        if (Date.now() > limits.deadline)
+    const { handle, start, length } = target;
+    const ordered = await orderForGoTail(handle, start, length, candidates);
+    let closest;
+    // Two candidates run at once: GNU gzip runs in its own process and Node's zlib on the
+    // thread pool, so a search that fails (every candidate) takes about half the time on
+    // two cores. Results are still taken in the candidates' order.
+    const running = [];
+    let next = 0;
+    const launch = () => {
+        if (next >= ordered.length || Date.now() > limits.deadline)
             return;
         stats.tried++;
-        const match = await tryRecipe(target, recipe, limits.prefixBytes, engines);
-        if (match)
-            yield match;
+        const attempt = tryRecipe(target, ordered[next++], limits.prefixBytes, engines);
+        attempt.catch(() => undefined); // awaited below; this keeps an early exit quiet
+        running.push(attempt);
+    };
+    try {
+        for (let i = 0; i < SEARCH_CONCURRENCY; i++)
+            launch();
+        while (running.length > 0) {
+            const match = await running.shift();
+            if (match?.correction === undefined) {
+                if (match)
+                    yield match;
+            }
+            else if (closest === undefined || match.correction < closest.correction) {
+                closest = match;
+            }
+            launch();
+        }
     }
+    finally {
+        // The caller stopped early (a match was proven): let the one still running finish.
+        await Promise.allSettled(running);
+    }
+    if (closest)
+        yield closest;
 }
+const SEARCH_CONCURRENCY = 2;
 /** Runs one candidate against the target: a match, or undefined at the first wrong byte. */
 async function tryRecipe(target, recipe, prefixBytes, engines) {
     const comparer = new RangeComparer(target.handle, target.start, target.length, prefixBytes);
@@ -48985,8 +51447,10 @@ async function tryRecipe(target, recipe, prefixBytes, engines) {
     catch (error) {
         if (error instanceof PrefixMatched)
             return { recipe, complete: false };
-        if (error instanceof Mismatch)
-            return undefined;
+        if (error instanceof Mismatch) {
+            const correction = nearMiss(error.offset, target.length);
+            return correction === undefined ? undefined : { recipe, complete: true, correction };
+        }
         if (isZlibDataError(error))
             throw new UndecodableContent(error);
         throw error;
@@ -49005,6 +51469,7 @@ function isZlibDataError(error) {
 // gzip (.gz, .tgz, .tar.gz): one member, header and trailer verbatim, the deflate stream
 // rebuilt from its content by a proven recipe. Anything else is left to the caller's
 // fallback: several members, bytes after the member, a truncated or corrupt stream.
+
 
 
 
@@ -49058,27 +51523,38 @@ async function expandGzip(path, expandedPath, context) {
         const matches = matchingRecipes(target, candidates, context, context.engines, stats);
         for await (const match of matches) {
             report.searchMs += Date.now() - clock;
-            clock = Date.now();
-            const contentBytes = await writeExpanded(path, expandedPath, layout, match.recipe, context);
-            report.writeMs += Date.now() - clock;
-            clock = Date.now();
-            if (contentBytes === undefined)
-                return undefined;
-            const mismatch = await proveWithin(context, expandedPath, path, size);
-            report.proveMs += Date.now() - clock;
-            clock = Date.now();
-            if (!mismatch) {
-                return {
-                    codec: 'gzip',
-                    recipes: [describeRecipe(match.recipe)],
-                    streams: 1,
-                    reproducedStreams: 1,
-                    reproducedBytes: bodyLength,
-                    verbatimBytes: size - bodyLength,
-                    contentBytes,
-                    candidatesTried: stats.tried,
-                    ...report,
-                };
+            let correction = match.correction;
+            for (;;) {
+                clock = Date.now();
+                const contentBytes = await writeExpanded(path, expandedPath, layout, match.recipe, context, correction);
+                report.writeMs += Date.now() - clock;
+                clock = Date.now();
+                if (contentBytes === undefined)
+                    return undefined;
+                const mismatch = await proveWithin(context, expandedPath, path, size);
+                report.proveMs += Date.now() - clock;
+                clock = Date.now();
+                if (!mismatch) {
+                    return {
+                        codec: 'gzip',
+                        recipes: [describeRecipe(match.recipe)],
+                        streams: 1,
+                        reproducedStreams: 1,
+                        correctedStreams: correction === undefined ? 0 : 1,
+                        correctionBytes: correction ?? 0,
+                        reproducedBytes: bodyLength - (correction ?? 0),
+                        verbatimBytes: size - bodyLength + (correction ?? 0),
+                        contentBytes,
+                        candidatesTried: stats.tried,
+                        ...report,
+                    };
+                }
+                // A recipe matched on a prefix may miss only the last bytes: once more, corrected.
+                if (correction !== undefined)
+                    break;
+                correction = nearMiss(mismatch.offset - bodyStart, bodyLength);
+                if (correction === undefined)
+                    break;
             }
             if (++proofs >= MAX_PROOFS)
                 break;
@@ -49090,7 +51566,7 @@ async function expandGzip(path, expandedPath, context) {
  * Writes header, content and trailer. Undefined when the deflate stream does not end
  * exactly at the trailer (several members, or bytes after the member).
  */
-async function writeExpanded(path, expandedPath, layout, recipe, context) {
+async function writeExpanded(path, expandedPath, layout, recipe, context, correction) {
     const { bodyStart, bodyLength } = layout;
     const writer = await ExpandedWriter.budgeted(context.budget, expandedPath, {
         codec: 'gzip',
@@ -49100,7 +51576,10 @@ async function writeExpanded(path, expandedPath, layout, recipe, context) {
     try {
         await writer.raw(path, 0, bodyStart);
         const inflated = openInflated(path, bodyStart, bodyLength);
-        const contentBytes = await writer.deflated(0, bodyLength, inflated.content);
+        const bodyEnd = bodyStart + bodyLength;
+        const contentBytes = await writer.deflated(0, bodyLength, inflated.content, correction === undefined
+            ? undefined
+            : { path, start: bodyEnd - correction, length: correction });
         if (inflated.consumed() !== bodyLength) {
             await writer.abandon();
             return undefined;
@@ -49473,12 +51952,24 @@ class CappedSink {
 
 
 
+
 /**
  * After this many entries in a row that no candidate reproduced, the archive was made by
  * a compressor we do not have: only recipes that already worked are tried from then on.
+ * Each miss costs the whole candidate list (~1.3 s on a Go-made zip here), and one tool
+ * writes a whole archive, so a few misses are enough to tell.
  */
-const MAX_MISSES_IN_A_ROW = 8;
-/** Entries dropped after a failed proof before giving up on the file. */
+const MAX_MISSES_IN_A_ROW = 3;
+/**
+ * After a miss, the next entries get the head of the list only: each engine at the levels
+ * the flags point at (and 9 and 6), where every tool measured so far was found. The rarer
+ * variants cost most of a failing search and are tried on the first entries only.
+ */
+const CANDIDATES_AFTER_A_MISS = 9;
+/**
+ * Entries dropped after a failed proof before giving up on the file. Correcting a near
+ * miss does not count: each entry is corrected at most once, within the time budget.
+ */
 const MAX_REWRITES = 4;
 /** Deflated entries in file order, without any whose data overlaps another's. */
 function deflateStreams(entries) {
@@ -49498,7 +51989,7 @@ async function expandZip(path, expandedPath, context) {
         let clock = Date.now();
         await findRecipes(path, handle, streams, context, stats);
         report.searchMs = Date.now() - clock;
-        for (let attempt = 0; attempt < MAX_REWRITES; attempt++) {
+        for (let attempt = 0; attempt < MAX_REWRITES;) {
             const reproduced = streams.filter((stream) => stream.recipe);
             if (reproduced.length === 0)
                 return undefined;
@@ -49507,18 +51998,23 @@ async function expandZip(path, expandedPath, context) {
             report.writeMs += Date.now() - clock;
             if ('failed' in written) {
                 written.failed.recipe = undefined;
+                attempt++;
                 continue;
             }
             clock = Date.now();
             const mismatch = await proveWithin(context, expandedPath, path, size);
             report.proveMs += Date.now() - clock;
             if (!mismatch) {
-                const reproducedBytes = reproduced.reduce((sum, s) => sum + s.entry.compressedSize, 0);
+                const corrected = reproduced.filter((stream) => stream.correction !== undefined);
+                const correctionBytes = corrected.reduce((sum, s) => sum + s.correction, 0);
+                const reproducedBytes = reproduced.reduce((sum, s) => sum + s.entry.compressedSize, 0) - correctionBytes;
                 return {
                     codec: 'zip',
                     recipes: written.recipes.map(describeRecipe),
                     streams: streams.length,
                     reproducedStreams: reproduced.length,
+                    correctedStreams: corrected.length,
+                    correctionBytes,
                     reproducedBytes,
                     verbatimBytes: size - reproducedBytes,
                     contentBytes: written.contentBytes,
@@ -49532,29 +52028,51 @@ async function expandZip(path, expandedPath, context) {
                 mismatch.offset <= entry.dataStart + entry.compressedSize);
             if (!culprit)
                 return undefined;
-            culprit.recipe = undefined;
+            // A recipe matched on a prefix may miss only the entry's last bytes: once more, corrected.
+            const { dataStart, compressedSize } = culprit.entry;
+            const correction = culprit.correction === undefined
+                ? nearMiss(mismatch.offset - dataStart, compressedSize)
+                : undefined;
+            if (correction !== undefined) {
+                culprit.correction = correction;
+            }
+            else {
+                culprit.recipe = undefined;
+                attempt++;
+            }
         }
         return undefined;
     });
 }
+/**
+ * A batch stages every member's content before gzip runs, so a batch that fails early
+ * wastes the staging of the rest: batches start small and double while they match.
+ */
+const FIRST_BATCH_MEMBERS = 8;
 /**
  * Gives each stream the first recipe that reproduces it, within the time budget. Once a
  * gzip recipe works, runs of small entries are tried with it in batches (one gzip process
  * each); an entry a batch fails on gets the full search.
  */
 async function findRecipes(path, handle, streams, context, stats) {
-    const state = { proven: [], misses: 0 };
+    const state = { proven: [], misses: 0, batchMembers: 0 };
     let index = 0;
     while (index < streams.length) {
         if (Date.now() > context.deadline)
             return;
-        const top = state.proven[0];
-        if (top?.engine === 'gzip' && batchable(streams[index])) {
-            const group = batchFrom(streams, index);
-            const matched = await searchBatch(path, handle, group, top, context, stats);
+        // The latest gzip recipe, even when an odd entry (one Info-ZIP entry in hundreds that
+        // only vanilla zlib reproduces) put another recipe first: the entries after it go on
+        // in batches instead of one gzip process each.
+        const gzip = state.proven.find((recipe) => recipe.engine === 'gzip');
+        if (gzip && state.batchMembers > 0 && batchable(streams[index])) {
+            const group = batchFrom(streams, index, state.batchMembers);
+            const matched = await searchBatch(path, handle, group, gzip, context, stats);
             index += matched;
-            if (matched === group.length)
+            if (matched === group.length) {
+                state.batchMembers = Math.min(BATCH_LIMITS.members, group.length * 2);
                 continue;
+            }
+            state.batchMembers = matched === 0 ? 0 : Math.max(FIRST_BATCH_MEMBERS, matched);
         }
         if (!(await searchOne(path, handle, streams[index], state, context, stats)))
             return;
@@ -49564,12 +52082,12 @@ async function findRecipes(path, handle, streams, context, stats) {
 function batchable(stream) {
     return stream.entry.uncompressedSize <= BATCH_LIMITS.memberContentBytes;
 }
-/** The run of batchable streams from `start`, within the batch limits. */
-function batchFrom(streams, start) {
+/** The run of batchable streams from `start`, within the batch limits and `members`. */
+function batchFrom(streams, start, members) {
     const group = [];
     let content = 0;
     for (const stream of streams.slice(start)) {
-        if (!batchable(stream) || group.length >= BATCH_LIMITS.members)
+        if (!batchable(stream) || group.length >= Math.min(members, BATCH_LIMITS.members))
             break;
         content += stream.entry.uncompressedSize;
         if (group.length > 0 && content > BATCH_LIMITS.contentBytes)
@@ -49625,7 +52143,7 @@ async function searchOne(path, handle, stream, state, context, stats) {
             proven: state.proven,
             gzipBinary: context.gzipAvailable,
             engines: context.allowedEngines,
-        })
+        }).slice(0, state.misses === 0 ? undefined : state.proven.length + CANDIDATES_AFTER_A_MISS)
         : state.proven;
     if (candidates.length === 0)
         return false;
@@ -49638,6 +52156,7 @@ async function searchOne(path, handle, stream, state, context, stats) {
     try {
         for await (const match of matchingRecipes(target, candidates, context, context.engines, stats)) {
             stream.recipe = match.recipe;
+            stream.correction = match.correction;
             break;
         }
     }
@@ -49646,6 +52165,9 @@ async function searchOne(path, handle, stream, state, context, stats) {
             throw error;
     }
     if (stream.recipe) {
+        if (stream.recipe.engine === 'gzip') {
+            state.batchMembers = Math.max(state.batchMembers, FIRST_BATCH_MEMBERS);
+        }
         const key = recipeKey(stream.recipe);
         state.proven = [stream.recipe, ...state.proven.filter((recipe) => recipeKey(recipe) !== key)];
         state.misses = 0;
@@ -49683,7 +52205,11 @@ async function zip_codec_writeExpanded(path, expandedPath, size, reproduced, con
             const inflated = openInflated(path, dataStart, compressedSize);
             try {
                 const index = indexOf.get(recipeKey(stream.recipe));
-                contentBytes += await writer.deflated(index, compressedSize, inflated.content);
+                const end = dataStart + compressedSize;
+                const { correction } = stream;
+                contentBytes += await writer.deflated(index, compressedSize, inflated.content, correction === undefined
+                    ? undefined
+                    : { path, start: end - correction, length: correction });
             }
             catch (error) {
                 if (!isZlibDataError(error))
@@ -49710,6 +52236,7 @@ async function zip_codec_writeExpanded(path, expandedPath, size, reproduced, con
 ;// CONCATENATED MODULE: ./src/adapters/archive/archive-codec.ts
 // ArchiveCodecPort: sniffs gzip or zip, expands what a proven recipe reproduces, rebuilds,
 // and writes the deterministic reference view.
+
 
 
 
@@ -49849,6 +52376,7 @@ class ArchiveCodec {
         const producers = {
             'node-zlib': process.versions.zlib ?? 'unknown',
             pako: PAKO_PRODUCER,
+            'go-flate': GO_FLATE_PRODUCER,
         };
         if (gzipVersion)
             producers.gzip = gzipVersion;
@@ -50433,205 +52961,8 @@ class Downloads {
     }
 }
 
-;// CONCATENATED MODULE: ./src/core/references/family.ts
-// A file's "family": its name with the parts that change from release to release taken
-// out, so that `app-1.4.2-linux-x64.tar.gz` and `app-1.5.0-linux-x64.tar.gz` (one artifact
-// line) match, and `app-1.5.0-darwin-arm64.tar.gz` (another platform) does not.
-/**
- * Version-like tokens: `1.4.2`, `v2.0.0-rc.1`, `2026.01.05`, a build number `1234`. Not
- * preceded by a letter or digit, so `x64`, `arm64`, `win32` and `ubuntu22.04` stay.
- */
-const VERSION = /(?<![a-z0-9])v?\d+(?:\.\d+)*(?:[-.+]?(?:alpha|beta|rc|pre|dev|snapshot|nightly|canary|next)(?:[.-]?\d+)*)?(?![a-z0-9])/g;
-/** A commit hash: 7 to 40 hex digits with at least one digit and one letter. */
-const COMMIT = /(?<![a-z0-9])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}(?![a-z0-9])/g;
-/** The family key of a file name: lowercase, version-like tokens replaced by `*`. */
-function familyOf(name) {
-    return name
-        .toLowerCase()
-        .replace(COMMIT, '*')
-        .replace(VERSION, '*')
-        .replace(/\*(?:[-_.+]*\*)+/g, '*');
-}
-
-// EXTERNAL MODULE: ./src/core/references/sketch.ts
-var references_sketch = __nccwpck_require__(1552);
-;// CONCATENATED MODULE: ./src/core/references/catalog.ts
-
-
-
-
-
-
-
-// The references of one DeltaSpace, found with one HEAD of `reference.bin` and one LIST
-// of `.dg-refs/` (plus a HEAD per extra reference): never a scan of the deltas. There is
-// no index to keep in step: the bucket is the index, so concurrent writers cannot
-// corrupt it and nothing needs rebuilding.
-/** HEADs in flight while reading a space's references. */
-const HEAD_CONCURRENCY = 8;
-/** Extra references read at most (the listing is untrusted: bound the HEADs it causes). */
-const MAX_LISTED_REFERENCES = 1000;
-/**
- * The one way to read a reference: its HEAD, and the sha256 it declares. A reference
- * without one was not written by DeltaGlider (or was changed behind it): an error.
- */
-async function readReference(storage, bucket, key) {
-    const head = await storage.head(bucket, key);
-    if (!head)
-        return { kind: 'missing' };
-    const sha256 = (0,core_metadata/* referenceSha256 */.lE)(head.metadata);
-    if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256)) {
-        throw new errors/* IntegrityError */.cs(`${(0,s3_url/* formatS3Url */.L)(bucket, key)} has no valid dg-file-sha256 metadata`, 'It was not written by DeltaGlider, or was changed behind it; move it away or store the files under another prefix', { code: 'foreign-reference', fields: { bucket, key } });
-    }
-    return { kind: 'found', sha256, head };
-}
-/** Whether the reference at `key` is stored and declares `sha256`. */
-async function isReferenceNow(storage, bucket, key, sha256) {
-    const read = await readReference(storage, bucket, key).catch(() => undefined);
-    return read?.kind === 'found' && read.sha256 === sha256;
-}
-function describeReference(key, root, read) {
-    const source = (0,core_metadata/* readField */.dR)(read.head.metadata, 'source-name');
-    const sketch = (0,references_sketch/* decodeSketch */.jA)((0,core_metadata/* readField */.dR)(read.head.metadata, 'ref-sketch'));
-    return {
-        key,
-        sha256: read.sha256,
-        size: read.head.size,
-        root,
-        ...(source ? { family: familyOf(source) } : {}),
-        ...(sketch ? { sketch } : {}),
-        createdAt: (0,core_metadata/* readField */.dR)(read.head.metadata, 'created-at') ?? '',
-    };
-}
-/** The space's references: `reference.bin` first (when there is one), then the extra ones. */
-async function readSpaceReferences(storage, space) {
-    const found = [];
-    const rootKey = (0,delta_space/* referenceKey */.Db)(space);
-    const root = await readReference(storage, space.bucket, rootKey);
-    if (root.kind === 'found')
-        found.push(describeReference(rootKey, true, root));
-    const keys = await extraReferenceKeys(storage, space);
-    const extras = await (0,map_limit/* mapLimit */.s)(keys, HEAD_CONCURRENCY, async (key) => {
-        // One unreadable extra reference must not stop uploads: it is just not a candidate.
-        const read = await readReference(storage, space.bucket, key).catch(() => undefined);
-        return read?.kind === 'found' ? describeReference(key, false, read) : undefined;
-    });
-    for (const extra of extras)
-        if (extra)
-            found.push(extra);
-    return found;
-}
-/** Keys of `<space>/.dg-refs/<id>/reference.bin`, from one listing, bounded. */
-async function extraReferenceKeys(storage, space) {
-    const prefix = (0,delta_space/* extraReferencesPrefix */.px)(space);
-    const keys = [];
-    for await (const object of storage.list(space.bucket, prefix)) {
-        const rest = object.key.slice(prefix.length).split('/');
-        if (rest.length !== 2 || rest[1] !== delta_space/* REFERENCE_NAME */.Wo || !/^[0-9a-f]{16}$/.test(rest[0]))
-            continue;
-        keys.push(object.key);
-        if (keys.length >= MAX_LISTED_REFERENCES)
-            break;
-    }
-    return keys;
-}
-
-;// CONCATENATED MODULE: ./src/core/remover.ts
-
-
-
-
-
-
-/** HEADs in flight when checking which deltas still need an extra reference. */
-const remover_HEAD_CONCURRENCY = 8;
-/**
- * Removes a logical file from a DeltaSpace: `<name>` and/or `<name>.delta`; then the
- * space's `reference.bin` and extra references once no `.delta` is left at that level,
- * or else the extra reference the removed delta used once no other delta points at it.
- * Only this exact level counts: a deeper prefix, or a sibling prefix that merely starts
- * with the same characters (`app` and `app2`), is another DeltaSpace with its own
- * reference.
- *
- * Not safe against an upload to the same space at the same moment: a delta written
- * between the listing and the reference's deletion would lose its reference.
- */
-async function removeFile(storage, log, space, name, options = {}) {
-    (0,delta_space/* assertValidName */.QB)(name);
-    const targets = [];
-    let usedReference;
-    for (const key of [(0,delta_space/* directKey */.Rr)(space, name), (0,delta_space/* deltaKey */.MZ)(space, name)]) {
-        const head = await storage.head(space.bucket, key);
-        if (!head)
-            continue;
-        targets.push(key);
-        const decoded = (0,core_metadata/* decodeObject */.gv)(head.metadata);
-        if (key.endsWith(delta_space/* DELTA_SUFFIX */.BB) && decoded.type === 'delta' && decoded.refKey)
-            usedReference = (0,delta_space/* referenceKeyFor */.Ow)(decoded.refKey);
-    }
-    if (targets.length === 0) {
-        throw new errors/* NotFoundError */.m_(`Neither ${(0,s3_url/* formatS3Url */.L)(space.bucket, (0,delta_space/* directKey */.Rr)(space, name))} nor its .delta exists`, `List ${(0,delta_space/* formatSpace */.cZ)(space)} to see the names it holds`);
-    }
-    for (const key of targets)
-        await remove(storage, log, space.bucket, key, options.dryRun);
-    const refKey = (0,delta_space/* referenceKey */.Db)(space);
-    const left = await deltasLeft(storage, space, new Set(targets));
-    const references = [];
-    if (left.length === 0) {
-        if (await storage.head(space.bucket, refKey))
-            references.push(refKey);
-        references.push(...(await extraReferenceKeys(storage, space)));
-        if (references.length > 0)
-            log.info(`${(0,delta_space/* formatSpace */.cZ)(space)} holds no delta any more: removing its references`);
-    }
-    else if (usedReference?.startsWith((0,delta_space/* extraReferencesPrefix */.px)(space)) &&
-        !(await anyPointsAt(storage, space.bucket, left, usedReference)) &&
-        (await storage.head(space.bucket, usedReference))) {
-        log.info(`No delta of ${(0,delta_space/* formatSpace */.cZ)(space)} needs ${usedReference} any more: removing it`);
-        references.push(usedReference);
-    }
-    for (const key of references)
-        await remove(storage, log, space.bucket, key, options.dryRun);
-    return {
-        name,
-        deleted: [...targets, ...references],
-        referenceRemoved: references.includes(refKey),
-    };
-}
-/** The `.delta` keys left directly in the space, `gone` (deleted, or to be in a dry run) aside. */
-async function deltasLeft(storage, space, gone) {
-    const prefix = (0,delta_space/* listingPrefix */.Lo)(space);
-    const left = [];
-    for await (const object of storage.list(space.bucket, prefix)) {
-        const rest = object.key.slice(prefix.length);
-        if (!rest.includes('/') && rest.endsWith(delta_space/* DELTA_SUFFIX */.BB) && !gone.has(object.key))
-            left.push(object.key);
-    }
-    return left;
-}
-/** Whether any of the deltas `keys` is made against the reference `refKey` (one HEAD each). */
-async function anyPointsAt(storage, bucket, keys, refKey) {
-    const uses = await (0,map_limit/* mapLimit */.s)(keys, remover_HEAD_CONCURRENCY, async (key) => {
-        const head = await storage.head(bucket, key);
-        const decoded = (0,core_metadata/* decodeObject */.gv)(head?.metadata ?? {});
-        if (!head)
-            return false;
-        // Not readable as a delta: keep the reference rather than risk breaking one.
-        if (decoded.type !== 'delta')
-            return true;
-        return (0,delta_space/* referenceKeyFor */.Ow)(decoded.refKey ?? '') === refKey;
-    });
-    return uses.some(Boolean);
-}
-async function remove(storage, log, bucket, key, dryRun = false) {
-    if (dryRun) {
-        log.info(`(dry run) would delete ${(0,s3_url/* formatS3Url */.L)(bucket, key)}`);
-        return;
-    }
-    log.info(`Deleting ${(0,s3_url/* formatS3Url */.L)(bucket, key)}`);
-    await storage.delete(bucket, key);
-}
-
+// EXTERNAL MODULE: ./src/core/remover.ts
+var remover = __nccwpck_require__(617);
 // EXTERNAL MODULE: ./src/core/models.ts
 var models = __nccwpck_require__(6393);
 // EXTERNAL MODULE: ./src/core/tree.ts
@@ -50644,7 +52975,7 @@ var tree = __nccwpck_require__(5563);
 
 
 /** HEAD requests in flight: metadata holds the original sizes of deltas. */
-const stats_HEAD_CONCURRENCY = 8;
+const HEAD_CONCURRENCY = 8;
 /**
  * Totals for everything under a bucket or prefix. Sizes of deltas come from their
  * metadata (one HEAD each, bounded); the DeltaGlider CLI's own `.deltaglider/` objects
@@ -50655,7 +52986,7 @@ async function computeStats(storage, bucket, listingPrefix, log) {
     const names = directories.map((d) => new Map(d.objects.map((o) => [baseName(o.key), o])));
     // One bounded pool for the whole walk, however many directories there are.
     const work = directories.flatMap((directory, index) => directory.objects.map((object) => ({ index, object })));
-    const parts = await (0,map_limit/* mapLimit */.s)(work, stats_HEAD_CONCURRENCY, ({ index, object }) => classify(storage, bucket, object, names[index], log));
+    const parts = await (0,map_limit/* mapLimit */.s)(work, HEAD_CONCURRENCY, ({ index, object }) => classify(storage, bucket, object, names[index], log));
     const grouped = directories.map(() => []);
     parts.forEach((part, i) => grouped[work[i].index].push(part));
     const perDirectory = directories.map((directory, index) => summarize(directory, grouped[index]));
@@ -50772,7 +53103,7 @@ class Inspection {
     }
     /** Removes a logical file, and the space's reference once no delta needs it. */
     remove(space, name, options) {
-        return removeFile(this.deps.storage, this.deps.log, space, name, options);
+        return (0,remover/* removeFile */.n)(this.deps.storage, this.deps.log, space, name, options);
     }
 }
 /** `releases/app` or `releases/app/` -> `releases/app/`; '' stays '' (the whole bucket). */
@@ -50894,8 +53225,12 @@ function assertUniqueNames(paths) {
 
 // EXTERNAL MODULE: ./src/core/policy.ts
 var policy = __nccwpck_require__(2721);
+// EXTERNAL MODULE: ./src/core/references/catalog.ts
+var catalog = __nccwpck_require__(1417);
 // EXTERNAL MODULE: ./src/core/references/choose.ts
 var choose = __nccwpck_require__(6753);
+// EXTERNAL MODULE: ./src/core/references/sketch.ts
+var references_sketch = __nccwpck_require__(1552);
 ;// CONCATENATED MODULE: ./src/core/upload/local-file.ts
 
 /** The cache key of a space's reference catalog. */
@@ -50982,7 +53317,7 @@ class ReferenceCreator {
         const refKey = (0,delta_space/* extraReferenceKey */.Jo)(space, file.sha256);
         const outcome = await this.putReference(space, file, refKey, sketch);
         if (outcome === 'exists') {
-            const read = await readReference(storage, space.bucket, refKey).catch(() => undefined);
+            const read = await (0,catalog/* readReference */.Wf)(storage, space.bucket, refKey).catch(() => undefined);
             if (read?.kind !== 'found' || read.sha256 !== file.sha256)
                 return LOST_RACE;
         }
@@ -51023,7 +53358,7 @@ class ReferenceCreator {
      * metadata tells whose bytes are stored.
      */
     async stillReference(space, file, refKey) {
-        if (await isReferenceNow(this.deps.storage, space.bucket, refKey, file.sha256))
+        if (await (0,catalog/* isReferenceNow */.cs)(this.deps.storage, space.bucket, refKey, file.sha256))
             return true;
         this.deps.log.info(`${file.name}: another writer's reference won the race; storing a delta against it`);
         return false;
@@ -51080,7 +53415,7 @@ class DeltaWriter {
         // Checked after the write: on a store that ignores If-None-Match, a racer's late
         // reference may have replaced the one this delta was made against, and the delta
         // would never rebuild. Seen here, the caller makes it again against the new one.
-        if (!(await isReferenceNow(this.deps.storage, space.bucket, ref.key, ref.sha256))) {
+        if (!(await (0,catalog/* isReferenceNow */.cs)(this.deps.storage, space.bucket, ref.key, ref.sha256))) {
             this.deps.log.info(`${file.name}: the reference changed while its delta was stored; storing it again`);
             return { kind: 'reference-changed', refKey: ref.key };
         }
@@ -51112,7 +53447,7 @@ class DeltaWriter {
         }
         catch (error) {
             const changed = error instanceof errors/* IntegrityError */.cs || error instanceof errors/* NotFoundError */.m_;
-            if (changed && !(await isReferenceNow(this.deps.storage, space.bucket, ref.key, ref.sha256)))
+            if (changed && !(await (0,catalog/* isReferenceNow */.cs)(this.deps.storage, space.bucket, ref.key, ref.sha256)))
                 return undefined;
             throw error;
         }
@@ -51293,8 +53628,57 @@ class DeltaEncoder {
     }
 }
 
-;// CONCATENATED MODULE: ./src/core/upload/smart.ts
+// EXTERNAL MODULE: ./src/core/references/family.ts
+var references_family = __nccwpck_require__(2736);
+;// CONCATENATED MODULE: ./src/core/references/decide.ts
 
+
+/**
+ * Trial-encodes `file` against the ranked candidates (the second only when the first is
+ * not good enough and the file is cheap to encode again), keeps the smallest delta, and
+ * says whether the file should become a new reference instead.
+ */
+async function decideReference(policy, refs, file, sketch, trial) {
+    const family = (0,references_family/* familyOf */.A)(file.name);
+    const ranked = (0,choose/* rankCandidates */.RK)(refs, family, sketch);
+    const lineHasReference = refs.some((r) => r.family === family);
+    const above = (0,choose/* newReferenceAbove */.fC)(policy, lineHasReference);
+    const full = refs.length >= policy.maxReferences;
+    const fallback = full && ranked.length === 0 ? (0,choose/* fallbackCandidate */.ic)(refs) : undefined;
+    const candidates = fallback ? [fallback] : ranked;
+    let best;
+    try {
+        for (const [index, candidate] of candidates.entries()) {
+            const goodEnough = best && best.size <= above * file.size;
+            if (index > 0 && (goodEnough || file.encodedSize > choose/* CHEAP_TRIAL_BYTES */.rI))
+                break;
+            const tried = await trial(candidate);
+            if (!tried)
+                continue;
+            if (!best || tried.size < best.size) {
+                await best?.dispose();
+                best = tried;
+            }
+            else
+                await tried.dispose();
+        }
+    }
+    catch (error) {
+        await best?.dispose();
+        throw error;
+    }
+    const ratio = best ? best.size / Math.max(1, file.size) : Infinity;
+    return {
+        best,
+        newReference: ratio > above && !full,
+        judgedBy: {
+            name: lineHasReference || policy.seedRatio === undefined ? 'rotation ratio' : 'seed ratio',
+            ratio: above,
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/upload/smart.ts
 
 
 
@@ -51319,40 +53703,26 @@ class SmartReferences {
     /**
      * Smart references: the file is trial-encoded against its family's newest reference,
      * else the references whose sketches overlap its own; when the best delta is above the
-     * rotation ratio (or nothing matches), the file becomes a new reference under
-     * `.dg-refs/`, up to the space's cap.
+     * rotation ratio (the seed ratio for a family without a reference yet) or nothing
+     * matches, the file becomes a new reference under `.dg-refs/`, up to the space's cap.
      */
     async store(space, file) {
         const { log } = this.deps;
-        const policy = this.policy;
         const refs = await this.catalog(space);
         const sketch = await this.sketchOf(file);
-        const ranked = (0,choose/* rankCandidates */.RK)(refs, familyOf(file.name), sketch);
-        const full = refs.length >= policy.maxReferences;
-        const fallback = full && ranked.length === 0 ? (0,choose/* fallbackCandidate */.ic)(refs) : undefined;
-        const candidates = fallback ? [fallback] : ranked;
-        const targetSize = file.expanded?.size ?? file.size;
-        let best;
+        const decided = await decideReference(this.policy, refs, { name: file.name, size: file.size, encodedSize: file.expanded?.size ?? file.size }, sketch, async (candidate) => {
+            const trial = await this.deltas.trial(space, file, candidate.ref);
+            if (!trial)
+                return undefined;
+            log.debug(`${file.name}: trial against ${candidate.ref.key} (${candidate.why}): ${trial.encoded.size} bytes`);
+            return { ...trial, size: trial.encoded.size, dispose: () => trial.encoded.dispose() };
+        });
+        const { best, judgedBy } = decided;
         try {
-            for (const [index, candidate] of candidates.entries()) {
-                const goodEnough = best && best.encoded.size <= policy.rotationRatio * file.size;
-                if (index > 0 && (goodEnough || targetSize > choose/* CHEAP_TRIAL_BYTES */.rI))
-                    break;
-                const trial = await this.deltas.trial(space, file, candidate.ref);
-                if (!trial)
-                    continue;
-                log.debug(`${file.name}: trial against ${candidate.ref.key} (${candidate.why}): ${trial.encoded.size} bytes`);
-                if (!best || trial.encoded.size < best.encoded.size) {
-                    await best?.encoded.dispose();
-                    best = trial;
-                }
-                else
-                    await trial.encoded.dispose();
-            }
-            const ratio = best ? best.encoded.size / Math.max(1, file.size) : Infinity;
-            if (ratio > policy.rotationRatio && !full) {
+            if (decided.newReference) {
+                const ratio = best ? best.size / Math.max(1, file.size) : Infinity;
                 log.info(best
-                    ? `${file.name}: its best delta is ${(ratio * 100).toFixed(1)}% of the file (rotation ratio ${policy.rotationRatio}); it becomes a new reference`
+                    ? `${file.name}: its best delta is ${(ratio * 100).toFixed(1)}% of the file (${judgedBy.name} ${judgedBy.ratio}); it becomes a new reference`
                     : `${file.name}: no reference of ${(0,delta_space/* formatSpace */.cZ)(space)} shares its content; it becomes a new reference`);
                 const created = await this.creator.createExtra(space, file, sketch);
                 if (created.kind === 'created') {
@@ -51365,7 +53735,7 @@ class SmartReferences {
             return await this.deltas.putTrial(space, file, best);
         }
         finally {
-            await best?.encoded.dispose();
+            await best?.dispose();
         }
     }
     /** The file's content sketch (smart references only), written into a new reference. */
@@ -51382,16 +53752,16 @@ class SmartReferences {
     /** Adds a reference this run created to the space's catalog, as its metadata says. */
     async remember(space, refKey) {
         const refs = await this.catalog(space);
-        const read = await readReference(this.deps.storage, space.bucket, refKey);
+        const read = await (0,catalog/* readReference */.Wf)(this.deps.storage, space.bucket, refKey);
         if (read.kind === 'found' && !refs.some((r) => r.key === refKey))
-            refs.push(describeReference(refKey, false, read));
+            refs.push((0,catalog/* describeReference */.P5)(refKey, false, read));
     }
     /** The space's references, read once per run (and again after a lost race). */
     catalog(space) {
         const key = catalogKey(space);
         let pending = this.catalogs.get(key);
         if (!pending) {
-            pending = readSpaceReferences(this.deps.storage, space);
+            pending = (0,catalog/* readSpaceReferences */.d9)(this.deps.storage, space);
             this.catalogs.set(key, pending);
             pending.catch(() => this.catalogs.delete(key));
         }
@@ -51465,7 +53835,7 @@ class Uploader {
             return this.direct.putDirect(space, file);
         }
         const rootKey = (0,delta_space/* referenceKey */.Db)(space);
-        let root = await readReference(storage, space.bucket, rootKey);
+        let root = await (0,catalog/* readReference */.Wf)(storage, space.bucket, rootKey);
         for (let attempt = 1;; attempt++) {
             if (root.kind === 'missing') {
                 const sketch = await this.smart.sketchOf(file);
@@ -51474,7 +53844,7 @@ class Uploader {
                     return created.result;
                 // Another writer's conditional PUT won but may still be in flight (or may fail):
                 // wait for its reference to appear, and try to create it again if it never does.
-                root = await readReference(storage, space.bucket, rootKey);
+                root = await (0,catalog/* readReference */.Wf)(storage, space.bucket, rootKey);
                 if (root.kind === 'missing') {
                     if (attempt >= REFERENCE_ATTEMPTS) {
                         throw new errors/* DeltaGliderError */.a9(`${(0,s3_url/* formatS3Url */.L)(space.bucket, rootKey)} is being created by another writer but never appeared`, 'Try again; if it persists, check for stuck uploads to this DeltaSpace', { code: 'reference-never-appeared', fields: { bucket: space.bucket, key: rootKey } });
@@ -51494,7 +53864,7 @@ class Uploader {
                 throw new errors/* DeltaGliderError */.a9(`${(0,s3_url/* formatS3Url */.L)(space.bucket, stored.refKey)} kept changing while ${name} was stored against it`, 'Other writers keep replacing the reference; try again once they are done', { code: 'reference-kept-changing', fields: { bucket: space.bucket, key: stored.refKey } });
             }
             this.smart.forget(space);
-            root = await readReference(storage, space.bucket, rootKey);
+            root = await (0,catalog/* readReference */.Wf)(storage, space.bucket, rootKey);
         }
     }
     /** An object already holding these exact bytes under this name makes the upload a no-op. */
@@ -51521,7 +53891,7 @@ class Uploader {
         if (delta.refSha256 === undefined)
             return true; // legacy: checked on download
         const refKey = (0,delta_space/* referenceKeyFor */.Ow)(delta.refKey ?? (0,delta_space/* referenceKey */.Db)(space));
-        return isReferenceNow(this.deps.storage, space.bucket, refKey, delta.refSha256);
+        return (0,catalog/* isReferenceNow */.cs)(this.deps.storage, space.bucket, refKey, delta.refSha256);
     }
 }
 
