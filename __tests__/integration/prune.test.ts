@@ -123,6 +123,20 @@ function pruner(extra: Partial<PruneDeps> = {}): Pruner {
   });
 }
 
+/** `storage`, counting its single and batch deletes in `calls`. */
+function counting(storage: S3Storage, calls: { delete: number; deleteMany: number }): S3Storage {
+  return new Proxy(storage, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (prop === 'delete' || prop === 'deleteMany') calls[prop]++;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
+
 async function pruneKeepLast(space: DeltaSpace, count: number, p = pruner(), dryRun = false) {
   const spaces = await selectSpaces(storage, [space], { recursive: false });
   const [result] = await p.prune(spaces, {
@@ -179,9 +193,12 @@ describe('prune --keep-last', () => {
     const freed = [...gone, 'rel/reference.bin'].reduce((sum, k) => sum + before.get(k)!, 0);
     expect(dry.freedBytes).toBe(freed);
 
-    const real = await pruneKeepLast(space, 1);
+    const calls = { delete: 0, deleteMany: 0 };
+    const real = await pruneKeepLast(space, 1, pruner({ storage: counting(storage, calls) }));
     expect(real.freedBytes).toBe(freed);
     expect(real.restoredReferences).toEqual([]);
+    // One batch for the four files, one for the reference: no DELETE per object.
+    expect(calls).toEqual({ delete: 0, deleteMany: 2 });
     expect(await listKeys(raw, bucket, 'rel/')).toEqual(
       [...before.keys()].filter((k) => !gone.includes(k) && k !== 'rel/reference.bin').sort(),
     );

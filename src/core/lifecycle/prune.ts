@@ -5,11 +5,11 @@ import type {
   ObjectHead,
   StoragePort,
 } from '../../ports.js';
+import { deleteKeys } from '../delete-keys.js';
 import { DELTA_SUFFIX, formatSpace } from '../delta-space.js';
 import type { DeltaSpace } from '../models.js';
 import { isReferenceNow, readReference } from '../references/catalog.js';
 import { formatS3Url } from '../s3-url.js';
-import { mapLimit } from '../util/map-limit.js';
 import { walkTree, type Directory } from '../tree.js';
 import { deltaKeysOf, planFiles, type PruneFile, type PruneRule } from './prune-plan.js';
 import { isNeeded, needsVersion, referenceNeeds, type ReferenceNeeds } from './prune-references.js';
@@ -49,7 +49,7 @@ export interface PruneDeps {
   files: Pick<LocalFilesPort, 'tempPath' | 'remove'>;
   hasher: HasherPort;
   log: LoggerPort;
-  /** HEADs and DELETEs in flight. */
+  /** HEADs in flight (deletes go in batches). */
   concurrency: number;
   /**
    * Runs once the references to delete are chosen and held, just before they are deleted
@@ -251,16 +251,25 @@ export class Pruner {
     return { key, sha256, head: read.head, path };
   }
 
-  /** Deletes `keys`, `concurrency` at a time (their order does not matter: files, or references). */
+  /**
+   * Deletes `keys` in batches (one DeleteObjects request per thousand keys; their order
+   * does not matter: files, or references), with a progress event per key.
+   */
   private async deleteAll(space: DeltaSpace, keys: readonly string[]): Promise<void> {
     let done = 0;
-    await mapLimit(keys, this.deps.concurrency, async (key) => {
-      this.deps.log.info(`Deleting ${formatS3Url(space.bucket, key)}`);
-      await this.deps.storage.delete(space.bucket, key);
-      this.deps.onEvent?.({ kind: 'deleted', space, key, done: ++done, total: keys.length });
-    });
+    for (let start = 0; start < keys.length; start += DELETE_BATCH) {
+      const batch = keys.slice(start, start + DELETE_BATCH);
+      await deleteKeys(this.deps.storage, space.bucket, batch);
+      for (const key of batch) {
+        this.deps.log.info(`Deleted ${formatS3Url(space.bucket, key)}`);
+        this.deps.onEvent?.({ kind: 'deleted', space, key, done: ++done, total: keys.length });
+      }
+    }
   }
 }
+
+/** Keys per deleteMany call: S3's DeleteObjects limit, so progress moves per request. */
+const DELETE_BATCH = 1000;
 
 /** The space's own level, listed now. */
 async function readLevel(storage: StoragePort, space: DeltaSpace): Promise<Directory> {
