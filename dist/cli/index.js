@@ -36867,10 +36867,10 @@ function print(io, json, root, rows, prefixes) {
 
 // EXTERNAL MODULE: ./src/adapters/sha256-hasher.ts
 var sha256_hasher = __nccwpck_require__(4801);
+// EXTERNAL MODULE: ./src/core/delete-keys.ts
+var delete_keys = __nccwpck_require__(9225);
 // EXTERNAL MODULE: ./src/core/references/catalog.ts
 var catalog = __nccwpck_require__(1417);
-// EXTERNAL MODULE: ./src/core/util/map-limit.ts
-var map_limit = __nccwpck_require__(732);
 // EXTERNAL MODULE: ./src/core/references/family.ts
 var family = __nccwpck_require__(2736);
 ;// CONCATENATED MODULE: ./src/core/lifecycle/release-order.ts
@@ -36993,6 +36993,8 @@ function parseDuration(raw, setting, min = 1) {
 
 // EXTERNAL MODULE: ./src/core/metadata.ts
 var metadata = __nccwpck_require__(6530);
+// EXTERNAL MODULE: ./src/core/util/map-limit.ts
+var map_limit = __nccwpck_require__(732);
 ;// CONCATENATED MODULE: ./src/core/lifecycle/prune-references.ts
 
 
@@ -37195,16 +37197,24 @@ class Pruner {
         }
         return { key, sha256, head: read.head, path };
     }
-    /** Deletes `keys`, `concurrency` at a time (their order does not matter: files, or references). */
+    /**
+     * Deletes `keys` in batches (one DeleteObjects request per thousand keys; their order
+     * does not matter: files, or references), with a progress event per key.
+     */
     async deleteAll(space, keys) {
         let done = 0;
-        await (0,map_limit/* mapLimit */.s)(keys, this.deps.concurrency, async (key) => {
-            this.deps.log.info(`Deleting ${(0,s3_url/* formatS3Url */.L)(space.bucket, key)}`);
-            await this.deps.storage.delete(space.bucket, key);
-            this.deps.onEvent?.({ kind: 'deleted', space, key, done: ++done, total: keys.length });
-        });
+        for (let start = 0; start < keys.length; start += DELETE_BATCH) {
+            const batch = keys.slice(start, start + DELETE_BATCH);
+            await (0,delete_keys/* deleteKeys */.I)(this.deps.storage, space.bucket, batch);
+            for (const key of batch) {
+                this.deps.log.info(`Deleted ${(0,s3_url/* formatS3Url */.L)(space.bucket, key)}`);
+                this.deps.onEvent?.({ kind: 'deleted', space, key, done: ++done, total: keys.length });
+            }
+        }
     }
 }
+/** Keys per deleteMany call: S3's DeleteObjects limit, so progress moves per request. */
+const DELETE_BATCH = 1000;
 /** The space's own level, listed now. */
 async function readLevel(storage, space) {
     const prefix = space.prefix === '' ? '' : `${space.prefix}/`;
@@ -38025,8 +38035,6 @@ function summarize(context, results) {
     io.out(`${own.dryRun ? '(dryrun) ' : ''}prune: ${(0,format/* plural */.LS)(t.removedFiles, 'file')} and ${(0,format/* plural */.LS)(t.removedReferences, 'reference')} removed from ${(0,format/* plural */.LS)(t.spaces, 'DeltaSpace')}, ${(0,format/* plural */.LS)(t.keptFiles, 'file')} kept; ${freed} ${(0,format/* formatBytes */.z3)(t.freedBytes)}\n`);
 }
 
-// EXTERNAL MODULE: ./src/core/delete-keys.ts
-var delete_keys = __nccwpck_require__(9225);
 ;// CONCATENATED MODULE: ./src/core/rehydrate.ts
 
 
