@@ -12,7 +12,13 @@ import type { ExpandBudgetOptions } from './adapters/archive/expand-budget.js';
 import { DeltaService } from './core/delta-service.js';
 import { FileSketcher } from './adapters/content-sketcher.js';
 import type { ReferencePolicy } from './core/references/choose.js';
-import type { LoggerPort, ProgressPort, ReferenceCachePort, StoragePort } from './ports.js';
+import type {
+  DifferPort,
+  LoggerPort,
+  ProgressPort,
+  ReferenceCachePort,
+  StoragePort,
+} from './ports.js';
 
 // The composition root shared by the action and the CLI: real adapters behind the core.
 
@@ -44,6 +50,8 @@ export interface EngineOptions {
 
 export interface Engine {
   service: DeltaService;
+  /** The service's xdelta3, for work beside it (a migrate dry run's prediction). */
+  differ: DifferPort;
   /** This run's private scratch directory (removed by `dispose`). */
   scratchDir: string;
   /** Where shells report their own partial files (EngineOptions.cleanup). */
@@ -70,13 +78,14 @@ export function createEngine(options: EngineOptions): Engine {
     options.log,
     { maxBytes: options.cacheMaxBytes },
   );
+  const differ = new Xdelta3Differ({
+    binary: options.xdelta3Binary,
+    memoryBytes: options.xdelta3MemoryBytes,
+  });
   const service = new DeltaService(
     {
       storage: options.storage,
-      differ: new Xdelta3Differ({
-        binary: options.xdelta3Binary,
-        memoryBytes: options.xdelta3MemoryBytes,
-      }),
+      differ,
       hasher,
       cache: options.wrapCache ? options.wrapCache(localCache) : localCache,
       files,
@@ -102,6 +111,7 @@ export function createEngine(options: EngineOptions): Engine {
   );
   return {
     service,
+    differ,
     scratchDir: files.scratchDir,
     cleanup: options.cleanup,
     dispose: () => files.dispose(),

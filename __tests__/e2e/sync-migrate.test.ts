@@ -122,10 +122,16 @@ describe('migrate', () => {
     expect(dry.code).toBe(0);
     expect(dry.outputs).toMatchObject({ files: '3', unchanged: '0' });
     expect(await listKeys(suite.raw, suite.bucket, 'migrated/')).toEqual([]);
+    const predicted = Number(dry.outputs['predicted-bytes']);
 
     const first = await run(inputs);
     expect(first.code).toBe(0);
     expect(first.outputs).toMatchObject({ files: '3', unchanged: '0' });
+    // The dry run's prediction (the reference whole, the others really delta-encoded)
+    // is within 10% of what the migration stored: about a third of the 4.5 MiB.
+    const stored = Number(first.outputs['stored-bytes']);
+    expect(stored).toBeLessThan(Number(first.outputs['original-bytes']) / 2);
+    expect(Math.abs(predicted - stored) / stored).toBeLessThan(0.1);
     expect(first.stdout).toContain('migrate: 3 of 3 done (100%)');
     const kinds = (JSON.parse(first.outputs.results!) as { name: string; kind: string }[]).map(
       (r) => `${r.name}:${r.kind}`,

@@ -38492,6 +38492,13 @@ function migration_plan_groupBySpace(items) {
 ;// CONCATENATED MODULE: ./src/core/lifecycle/predict.ts
 
 
+// What a migration would store, predicted from a sample: per DeltaSpace, the reference
+// (its first release) is stored whole, and up to `samples` of the other delta
+// candidates are really delta-encoded against it; their ratio (bytes stored per byte,
+// a delta over maxRatio counting as whole) stands for every candidate of the space.
+// Files too small for a delta count as stored whole, as the uploader stores them.
+/** Objects per DeltaSpace delta-encoded for a prediction when the caller does not say. */
+const DEFAULT_PREDICTION_SAMPLES = 3;
 async function predictStorage(deps, items, options) {
     const prediction = { originalBytes: 0, predictedBytes: 0, sampled: 0 };
     for (const group of migration_plan_groupBySpace(items)) {
@@ -38672,7 +38679,7 @@ function kindOf(file) {
 
 
 
-const DEFAULT_SAMPLES = 3;
+const DEFAULT_SAMPLES = DEFAULT_PREDICTION_SAMPLES;
 const migrateCommand = defineCommand({
     name: 'migrate',
     summary: 'compress plain S3 objects into a DeltaSpace, S3 to S3',
@@ -41915,7 +41922,7 @@ class SystemClock {
 }
 
 // EXTERNAL MODULE: ./src/adapters/xdelta3/differ.ts + 9 modules
-var differ = __nccwpck_require__(1488);
+var xdelta3_differ = __nccwpck_require__(1488);
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
 // EXTERNAL MODULE: ./src/core/errors.ts
@@ -54144,12 +54151,13 @@ function createEngine(options) {
     const scratchRoot = options.scratchRoot ?? process.env.RUNNER_TEMP ?? (0,external_node_os_.tmpdir)();
     const files = new local_files/* LocalFiles */.hD(scratchRoot, options.cleanup);
     const localCache = new FsReferenceCache(options.cacheRoot ?? defaultCacheRoot(), hasher, options.log, { maxBytes: options.cacheMaxBytes });
+    const differ = new xdelta3_differ/* Xdelta3Differ */.Y({
+        binary: options.xdelta3Binary,
+        memoryBytes: options.xdelta3MemoryBytes,
+    });
     const service = new DeltaService({
         storage: options.storage,
-        differ: new differ/* Xdelta3Differ */.Y({
-            binary: options.xdelta3Binary,
-            memoryBytes: options.xdelta3MemoryBytes,
-        }),
+        differ,
         hasher,
         cache: options.wrapCache ? options.wrapCache(localCache) : localCache,
         files,
@@ -54171,6 +54179,7 @@ function createEngine(options) {
     });
     return {
         service,
+        differ,
         scratchDir: files.scratchDir,
         cleanup: options.cleanup,
         dispose: () => files.dispose(),

@@ -2,7 +2,11 @@ import { tmpdir } from 'node:os';
 import { LocalFiles } from '../adapters/local-files.js';
 import { Sha256Hasher } from '../adapters/sha256-hasher.js';
 import { Xdelta3Differ } from '../adapters/xdelta3/differ.js';
-import { predictStorage, type Prediction } from '../core/lifecycle/predict.js';
+import {
+  DEFAULT_PREDICTION_SAMPLES,
+  predictStorage,
+  type Prediction,
+} from '../core/lifecycle/predict.js';
 import { directKey, spaceFromPrefixUrl } from '../core/delta-space.js';
 import { InputError } from '../core/errors.js';
 import { formatBytes, plural, savedPercent } from '../core/format.js';
@@ -25,7 +29,7 @@ interface MigrateOptions {
   shard?: Shard;
 }
 
-const DEFAULT_SAMPLES = 3;
+const DEFAULT_SAMPLES = DEFAULT_PREDICTION_SAMPLES;
 
 export const migrateCommand = defineCommand<MigrateOptions>({
   name: 'migrate',

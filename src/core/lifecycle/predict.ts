@@ -8,6 +8,9 @@ import { groupBySpace, type MigrationItem } from './migration-plan.js';
 // a delta over maxRatio counting as whole) stands for every candidate of the space.
 // Files too small for a delta count as stored whole, as the uploader stores them.
 
+/** Objects per DeltaSpace delta-encoded for a prediction when the caller does not say. */
+export const DEFAULT_PREDICTION_SAMPLES = 3;
+
 export interface PredictDeps {
   storage: Pick<StoragePort, 'download'>;
   differ: Pick<DifferPort, 'encode'>;
