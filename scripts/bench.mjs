@@ -17,7 +17,7 @@
 //                                 same .tgz/.zip (small and large; also in a full run)
 //   npm run bench -- --train      only the release train: 6 versions x 3 platforms, one
 //                                 reference per space vs smart references
-//   npm run bench -- --train=rollup  another train (esbuild, esbuild-0.25, rollup:
+//   npm run bench -- --train=rollup  another train (esbuild, esbuild-0.25, rollup, tailwind:
 //                                 TRAINS in scripts/bench/train.mjs); esbuild by default
 //   npm run bench -- --train-sweep  the release train, plus other rotation ratios
 //                                 (with --only=<text>: the variants whose label contains it)

@@ -22,6 +22,16 @@ const ESBUILD_PLATFORMS = [
   { pkg: '@esbuild/win32-x64', id: 'win32-x64', binary: 'esbuild.exe', pack: 'zip' },
 ];
 
+/** A napi-rs addon's platform packages: `<pkg>-<platform>` holding `<stem>.<platform>.node`. */
+function napiPlatforms(pkg, stem) {
+  return ['linux-x64-gnu', 'darwin-arm64', 'win32-x64-msvc'].map((id) => ({
+    pkg: `${pkg}-${id}`,
+    id,
+    binary: `${stem}.${id}.node`,
+    pack: id.startsWith('win32') ? 'zip' : 'tar.gz',
+  }));
+}
+
 /**
  * The trains `--train=<name>` picks from, each 6 consecutive releases of one tool's
  * platform packages (linux and macOS packed with `tar czf`, Windows with Info-ZIP `zip`).
@@ -31,6 +41,9 @@ const ESBUILD_PLATFORMS = [
  * - esbuild-0.25: the first 6 patch releases of one minor, 0.25.0-0.25.5.
  * - rollup: its ~2 MiB Rust (napi) addons; the newest 6 consecutive 4.x patch releases
  *   published for all three platforms when measured (4.68.0-4.68.2 lack darwin/win32).
+ *   Its archives are under 1 MiB: the uploader stores them direct (MIN_DELTA_BYTES).
+ * - tailwind: Tailwind CSS's ~3 MiB Rust (napi) engine, @tailwindcss/oxide-*; the newest
+ *   minor's first 6 patch releases when measured, 4.3.0-4.3.5 (archives ~1.2 MiB).
  */
 export const TRAINS = {
   esbuild: {
@@ -46,12 +59,12 @@ export const TRAINS = {
   rollup: {
     tool: 'rollup',
     versions: ['4.68.3', '4.68.4', '4.68.5', '4.68.6', '4.68.7', '4.68.8'],
-    platforms: ['linux-x64-gnu', 'darwin-arm64', 'win32-x64-msvc'].map((id) => ({
-      pkg: `@rollup/rollup-${id}`,
-      id,
-      binary: `rollup.${id}.node`,
-      pack: id.startsWith('win32') ? 'zip' : 'tar.gz',
-    })),
+    platforms: napiPlatforms('@rollup/rollup', 'rollup'),
+  },
+  tailwind: {
+    tool: 'tailwind',
+    versions: ['4.3.0', '4.3.1', '4.3.2', '4.3.3', '4.3.4', '4.3.5'],
+    platforms: napiPlatforms('@tailwindcss/oxide', 'tailwindcss-oxide'),
   },
 };
 
