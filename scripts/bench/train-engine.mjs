@@ -22,6 +22,10 @@ export const trainCache = (stem, ext) =>
 /** One measured pair a line: `{ ref, file, bytes }` (ref === file: the zero-diff delta). */
 export const PAIRS = trainCache('train-matrix', 'jsonl');
 const run = promisify(execFile);
+// Under Node 20 (the system `node` here) the codec aborts every expansion, and the matrix
+// silently measures deltas of the compressed files: run these with Node 24 (engines).
+if (Number(process.versions.node.split('.')[0]) < 24)
+  throw new Error(`Node ${process.version}: run with Node 24 (node_modules/.bin/node)`);
 
 /** A module of src/, compiled with tsc on first use. */
 export async function load(path) {
