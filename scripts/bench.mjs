@@ -17,6 +17,8 @@
 //                                 same .tgz/.zip (small and large; also in a full run)
 //   npm run bench -- --train      only the release train: 6 versions x 3 platforms, one
 //                                 reference per space vs smart references
+//   npm run bench -- --train=rollup  another train (esbuild, esbuild-0.25, rollup, tailwind:
+//                                 TRAINS in scripts/bench/train.mjs); esbuild by default
 //   npm run bench -- --train-sweep  the release train, plus other rotation ratios
 //                                 (with --only=<text>: the variants whose label contains it)
 //   npm run bench -- --only=biome run the cases whose label contains "biome"
@@ -54,9 +56,9 @@ import { describeMachine, markdownTable } from './bench/table.mjs';
 import {
   runTrainCase,
   SWEEP_VARIANTS,
-  TRAIN,
   TRAIN_VARIANTS,
   trainData,
+  trainNamed,
   trainTable,
 } from './bench/train.mjs';
 import { startS3Server } from './lib/local-s3.mjs';
@@ -80,9 +82,12 @@ function parseArgs(argv) {
     else if (arg === '--large') options.large = true;
     else if (arg === '--parallel') options.parallel = true;
     else if (arg === '--train') options.train = true;
+    else if (arg.startsWith('--train=')) options.train = arg.slice('--train='.length);
     else if (arg === '--archive') options.archive = true;
-    else if (arg === '--train-sweep') options.train = options.sweep = true;
-    else if (arg === '--verbose') options.verbose = true;
+    else if (arg === '--train-sweep') {
+      options.sweep = true;
+      options.train ||= true;
+    } else if (arg === '--verbose') options.verbose = true;
     else if (arg.startsWith('--only=')) options.only = arg.slice('--only='.length);
     else if (arg.startsWith('--input=')) {
       const [name, ...value] = arg.slice('--input='.length).split('=');
@@ -162,6 +167,7 @@ function plan({ quick, large, parallel }) {
 }
 
 const options = parseArgs(process.argv.slice(2));
+const train = trainNamed(typeof options.train === 'string' ? options.train : undefined);
 const bundle = join(distRoot(), 'main', 'index.js');
 if (!existsSync(bundle)) fail(`${bundle} is missing: run \`npm run build\` first`);
 if (!existsSync(GNU_TIME)) fail(`${GNU_TIME} is missing: install GNU time (apt-get install time)`);
@@ -234,7 +240,7 @@ try {
     const variants = (
       options.sweep ? [...TRAIN_VARIANTS, ...SWEEP_VARIANTS] : TRAIN_VARIANTS
     ).filter((v) => !options.only || v.label.includes(options.only));
-    trainRows = await runTrainCase(ctx, await trainData(BENCH), variants);
+    trainRows = await runTrainCase(ctx, await trainData(BENCH, train), variants);
     console.error(trainTable(trainRows));
   }
   const minutes = ((performance.now() - started) / 60_000).toFixed(1);
@@ -264,7 +270,7 @@ try {
     ...(trainRows.length > 0
       ? [
           '',
-          `Release train (${TRAIN.name} ${TRAIN.versions.join(', ')}; ${TRAIN.platforms.map((p) => p.id).join(', ')}; each step a fresh job):`,
+          `Release train (${train.tool} ${train.versions.join(', ')}; ${train.platforms.map((p) => p.id).join(', ')}; each step a fresh job):`,
           '',
           trainTable(trainRows),
         ]

@@ -7,14 +7,25 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { trainData } from './train.mjs';
+import { trainData, trainNamed } from './train.mjs';
 
 const ROOT = resolve(new URL('../..', import.meta.url).pathname);
 export const BENCH = join(ROOT, '.bench');
 const BUILD = join(BENCH, 'matrix-build');
+/** The train analysed: `--train=<name>` on the command line (TRAINS in train.mjs), esbuild by default. */
+export const TRAIN = trainNamed(
+  process.argv.find((a) => a.startsWith('--train='))?.slice('--train='.length),
+);
+/** What a cache file of this train is called: `train-matrix.jsonl`, `train-matrix-rollup.jsonl`. */
+export const trainCache = (stem, ext) =>
+  join(BENCH, TRAIN.name === 'esbuild' ? `${stem}.${ext}` : `${stem}-${TRAIN.name}.${ext}`);
 /** One measured pair a line: `{ ref, file, bytes }` (ref === file: the zero-diff delta). */
-export const PAIRS = join(BENCH, 'train-matrix.jsonl');
+export const PAIRS = trainCache('train-matrix', 'jsonl');
 const run = promisify(execFile);
+// Under Node 20 (the system `node` here) the codec aborts every expansion, and the matrix
+// silently measures deltas of the compressed files: run these with Node 24 (engines).
+if (Number(process.versions.node.split('.')[0]) < 24)
+  throw new Error(`Node ${process.version}: run with Node 24 (node_modules/.bin/node)`);
 
 /** A module of src/, compiled with tsc on first use. */
 export async function load(path) {
@@ -33,7 +44,7 @@ export async function load(path) {
 
 /** The train's files in upload order: `{ path, name, version (index), size }`. */
 export async function trainFiles() {
-  const steps = await trainData(BENCH);
+  const steps = await trainData(BENCH, TRAIN);
   const files = steps.flatMap((s, version) =>
     s.files.map((path) => ({ path, version, name: basename(path) })),
   );

@@ -5,7 +5,7 @@
 // the format allows: each file is a new reference, or a delta against any reference of
 // the same or an earlier version. No policy that decides file by file stores less.
 //
-//   node scripts/bench/train-matrix.mjs [--shard K/N] [--report]
+//   node scripts/bench/train-matrix.mjs [--train=<name>] [--shard K/N] [--report]
 //
 // Compiles src/ with tsc into .bench/matrix-build/ (not the repo's dist/), fetches the
 // train into .bench/train/ like `npm run bench -- --train`, and appends each measured
@@ -40,7 +40,7 @@ if (shards === 1 || reportOnly) report(matrixOf(files, await readPairs(files)));
  */
 function pairs() {
   const arm = (f) => f.name.includes('darwin-arm64');
-  const line = (f) => f.name.replace(/^esbuild-[0-9.]+-/, '');
+  const line = (f) => f.name.replace(/^[a-z]+-[0-9.]+-/, '');
   const rank = ([j, i]) =>
     j === i
       ? 0
@@ -101,7 +101,7 @@ function report(m) {
       `${((100 * chain) / plain).toFixed(1)}% of plain`,
   );
   console.log('\ndelta / file size (rows: reference, columns: file)');
-  const short = (name) => name.replace(/^esbuild-/, '').replace(/\.(tar\.gz|zip)$/, '');
+  const short = (name) => name.replace(/^[a-z]+-/, '').replace(/\.(tar\.gz|zip)$/, '');
   console.log(['ref \\ file', ...m.names.map(short)].join('\t'));
   for (const [j, row] of m.delta.entries())
     console.log(

@@ -5,14 +5,20 @@
 // a file sees only the references of earlier steps (and reference.bin), as when a
 // step's files go up side by side (the action's `concurrency`): a real run is between.
 //
-//   node scripts/bench/train-simulate.mjs [--parallel] [rotation ratios] [-- seed ratios]
+//   node scripts/bench/train-simulate.mjs [--train=<name>] [--parallel] [rotation ratios] [-- seed ratios]
 //
 // A pair the matrix lacks (the arm64 line against an x64 one across versions) costs the
 // file's size, as such a delta does within a version (92-96%).
 import { writeFile, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { BENCH, load, matrixOf, readPairs, trainFiles, uploaderEncoder } from './train-engine.mjs';
+import {
+  load,
+  matrixOf,
+  readPairs,
+  trainCache,
+  trainFiles,
+  uploaderEncoder,
+} from './train-engine.mjs';
 import { optimalSchedule } from './train-schedule.mjs';
 
 const { decideReference } = await load('core/references/decide.js');
@@ -24,7 +30,7 @@ const m = matrixOf(files, await readPairs(files));
 const sketches = await sketchesOf(files);
 const plain = m.sizes.reduce((a, b) => a + b, 0);
 const parallel = process.argv.includes('--parallel');
-const args = process.argv.slice(2).filter((a) => a !== '--parallel');
+const args = process.argv.slice(2).filter((a) => a !== '--parallel' && !a.startsWith('--train='));
 const split = args.indexOf('--');
 const rotations = (split < 0 ? args : args.slice(0, split)).map(Number);
 const seeds = split < 0 ? [] : args.slice(split + 1).map(Number);
@@ -53,7 +59,7 @@ function pct(bytes) {
 }
 
 function short(i) {
-  return m.names[i].replace(/^esbuild-/, '').replace(/\.(tar\.gz|zip)$/, '');
+  return m.names[i].replace(/^[a-z]+-/, '').replace(/\.(tar\.gz|zip)$/, '');
 }
 
 /** What the bucket holds after the train under `policy`, and which files became references. */
@@ -105,7 +111,7 @@ async function replay(policy) {
 
 /** Each file's content sketch, as the uploader makes it (of the expanded form). */
 async function sketchesOf(list) {
-  const cache = join(BENCH, 'train-sketches.json');
+  const cache = trainCache('train-sketches', 'json');
   if (existsSync(cache)) {
     const saved = JSON.parse(await readFile(cache, 'utf8'));
     for (const [i, f] of list.entries()) f.expandedSize = saved.expandedSizes[i];

@@ -16,19 +16,67 @@ import { timed } from './measure.mjs';
 
 const run = promisify(execFile);
 
+const ESBUILD_PLATFORMS = [
+  { pkg: '@esbuild/linux-x64', id: 'linux-x64', binary: 'bin/esbuild', pack: 'tar.gz' },
+  { pkg: '@esbuild/darwin-arm64', id: 'darwin-arm64', binary: 'bin/esbuild', pack: 'tar.gz' },
+  { pkg: '@esbuild/win32-x64', id: 'win32-x64', binary: 'esbuild.exe', pack: 'zip' },
+];
+
+/** A napi-rs addon's platform packages: `<pkg>-<platform>` holding `<stem>.<platform>.node`. */
+function napiPlatforms(pkg, stem) {
+  return ['linux-x64-gnu', 'darwin-arm64', 'win32-x64-msvc'].map((id) => ({
+    pkg: `${pkg}-${id}`,
+    id,
+    binary: `${stem}.${id}.node`,
+    pack: id.startsWith('win32') ? 'zip' : 'tar.gz',
+  }));
+}
+
 /**
- * esbuild's platform packages: one ~10 MiB Go binary each. 0.27.6 is left out because
- * the registry this was measured with lacks its win32-x64 package.
+ * The trains `--train=<name>` picks from, each 6 consecutive releases of one tool's
+ * platform packages (linux and macOS packed with `tar czf`, Windows with Info-ZIP `zip`).
+ * The versions are chosen by a rule, not by how well they delta:
+ * - esbuild: one ~10 MiB Go binary a platform; the newest releases when measured, 0.27.6
+ *   left out because the registry this was measured with lacks its win32-x64 package.
+ * - esbuild-0.25: the first 6 patch releases of one minor, 0.25.0-0.25.5.
+ * - rollup: its ~2 MiB Rust (napi) addons; the newest 6 consecutive 4.x patch releases
+ *   published for all three platforms when measured (4.68.0-4.68.2 lack darwin/win32).
+ *   Its archives are under 1 MiB: the uploader stores them direct (MIN_DELTA_BYTES).
+ * - tailwind: Tailwind CSS's ~3 MiB Rust (napi) engine, @tailwindcss/oxide-*; the newest
+ *   minor's first 6 patch releases when measured, 4.3.0-4.3.5 (archives ~1.2 MiB).
  */
-export const TRAIN = {
-  name: 'esbuild',
-  versions: ['0.27.4', '0.27.5', '0.27.7', '0.28.0', '0.28.1', '0.28.2'],
-  platforms: [
-    { pkg: '@esbuild/linux-x64', id: 'linux-x64', binary: 'bin/esbuild', pack: 'tar.gz' },
-    { pkg: '@esbuild/darwin-arm64', id: 'darwin-arm64', binary: 'bin/esbuild', pack: 'tar.gz' },
-    { pkg: '@esbuild/win32-x64', id: 'win32-x64', binary: 'esbuild.exe', pack: 'zip' },
-  ],
+export const TRAINS = {
+  esbuild: {
+    tool: 'esbuild',
+    versions: ['0.27.4', '0.27.5', '0.27.7', '0.28.0', '0.28.1', '0.28.2'],
+    platforms: ESBUILD_PLATFORMS,
+  },
+  'esbuild-0.25': {
+    tool: 'esbuild',
+    versions: ['0.25.0', '0.25.1', '0.25.2', '0.25.3', '0.25.4', '0.25.5'],
+    platforms: ESBUILD_PLATFORMS,
+  },
+  rollup: {
+    tool: 'rollup',
+    versions: ['4.68.3', '4.68.4', '4.68.5', '4.68.6', '4.68.7', '4.68.8'],
+    platforms: napiPlatforms('@rollup/rollup', 'rollup'),
+  },
+  tailwind: {
+    tool: 'tailwind',
+    versions: ['4.3.0', '4.3.1', '4.3.2', '4.3.3', '4.3.4', '4.3.5'],
+    platforms: napiPlatforms('@tailwindcss/oxide', 'tailwindcss-oxide'),
+  },
 };
+
+/** The train of `--train=<name>` (`{ name, tool, versions, platforms }`); esbuild by default. */
+export function trainNamed(name = 'esbuild') {
+  const train = TRAINS[name];
+  if (!train) throw new Error(`no train ${name}: one of ${Object.keys(TRAINS).join(', ')}`);
+  return { name, ...train };
+}
+
+/** The default train, the one the analysis scripts (train-matrix.mjs, ...) read. */
+export const TRAIN = trainNamed();
 
 /** What the train is uploaded with: one reference per space, then smart references. */
 export const TRAIN_VARIANTS = [
@@ -42,16 +90,19 @@ export const SWEEP_VARIANTS = [0.3, 0.8].map((ratio) => ({
   inputs: { 'rotation-ratio': String(ratio) },
 }));
 
-/** `[{ version, files: [paths] }]`, built once under `<root>/train/` (npm pack, tar, zip). */
-export async function trainData(root) {
-  const dir = resolve(root, 'train');
+/**
+ * `[{ version, files: [paths] }]`, built once under `<root>/train/` (`train-<name>/` for
+ * the other trains) with npm pack, tar and zip.
+ */
+export async function trainData(root, train = TRAIN) {
+  const dir = resolve(root, train.name === 'esbuild' ? 'train' : `train-${train.name}`);
   const npmDir = join(dir, 'npm');
   await mkdir(npmDir, { recursive: true });
   const steps = [];
-  for (const version of TRAIN.versions) {
+  for (const version of train.versions) {
     const files = [];
-    for (const platform of TRAIN.platforms) {
-      const out = join(dir, version, `${TRAIN.name}-${version}-${platform.id}.${platform.pack}`);
+    for (const platform of train.platforms) {
+      const out = join(dir, version, `${train.tool}-${version}-${platform.id}.${platform.pack}`);
       if (!existsSync(out)) await packageOne(npmDir, platform, version, out);
       files.push(out);
     }
