@@ -36752,12 +36752,9 @@ Exits with 1 when a check fails.`,
     },
 });
 
-// EXTERNAL MODULE: ./src/core/lister.ts
-var lister = __nccwpck_require__(7652);
 // EXTERNAL MODULE: ./src/core/tree.ts
 var core_tree = __nccwpck_require__(5563);
 ;// CONCATENATED MODULE: ./src/cli/ls.ts
-
 
 
 
@@ -36802,12 +36799,12 @@ prefix, or else the one file it names.`,
     },
 });
 async function listTree(session, root, recursive) {
-    const { service, storage } = session;
+    const { service } = session;
     // One listing of the tree; each level's files are described from it.
     const tree = await service.walk(root.bucket, root.prefix);
     const objectsOf = (prefix) => tree.find((d) => d.prefix === prefix)?.objects ?? [];
     if (!recursive) {
-        const files = await (0,lister/* describeSpace */.A)(storage, root, objectsOf(root.prefix));
+        const files = await service.list(root, objectsOf(root.prefix));
         return {
             rows: files.map((file) => ({ shownAs: file.name, space: root, file })),
             prefixes: (0,core_tree/* childPrefixes */.lk)(tree, root.prefix),
@@ -36817,7 +36814,7 @@ async function listTree(session, root, recursive) {
     for (const directory of tree.filter((d) => d.objects.length > 0)) {
         const space = { bucket: root.bucket, prefix: directory.prefix };
         const below = directory.prefix.slice(root.prefix.length).replace(/^\//, '');
-        for (const file of await (0,lister/* describeSpace */.A)(storage, space, directory.objects)) {
+        for (const file of await service.list(space, directory.objects)) {
             rows.push({ shownAs: below === '' ? file.name : `${below}/${file.name}`, space, file });
         }
     }
@@ -37419,6 +37416,8 @@ async function isDirectory(path) {
 
 // EXTERNAL MODULE: ./src/core/remover.ts
 var remover = __nccwpck_require__(617);
+// EXTERNAL MODULE: ./src/core/lister.ts
+var lister = __nccwpck_require__(7652);
 ;// CONCATENATED MODULE: ./src/core/lifecycle/remote-tree.ts
 
 
@@ -53102,9 +53101,14 @@ class Inspection {
     constructor(deps) {
         this.deps = deps;
     }
-    /** The logical files of a DeltaSpace; warns about names stored in two forms. */
-    async list(space) {
-        const files = await (0,lister/* listSpace */.P)(this.deps.storage, space);
+    /**
+     * The logical files of a DeltaSpace; warns about names stored in two forms. `listed`:
+     * its objects from a tree walk already made, so the space is not listed again.
+     */
+    async list(space, listed) {
+        const files = listed
+            ? await (0,lister/* describeSpace */.A)(this.deps.storage, space, listed)
+            : await (0,lister/* listSpace */.P)(this.deps.storage, space);
         (0,two_forms/* warnTwoForms */.st)(this.deps.log, space.bucket, files);
         return files;
     }
@@ -54094,9 +54098,12 @@ class DeltaService {
     verifyAll(space) {
         return this.core.verifier.verifyAll(space);
     }
-    /** The logical files of a DeltaSpace; warns about names stored in two forms. */
-    list(space) {
-        return this.core.inspection.list(space);
+    /**
+     * The logical files of a DeltaSpace; warns about names stored in two forms. `listed`:
+     * its objects from a tree walk already made (Inspection.list).
+     */
+    list(space, listed) {
+        return this.core.inspection.list(space, listed);
     }
     /** Totals for a bucket (`prefix` '') or everything under a prefix. */
     stats(bucket, prefix) {

@@ -4,7 +4,6 @@ import { kindLabel, sizeCells } from '../core/format.js';
 import { totalsOf, type DeltaSpace, type LogicalFile } from '../core/models.js';
 import { fileRecord, filesJson, sharedSpaceUrl } from '../core/report.js';
 import { parseS3Url } from '../core/s3-url.js';
-import { describeSpace } from '../core/lister.js';
 import { childPrefixes } from '../core/tree.js';
 import { defineCommand, withSession } from './command.js';
 import { printJson, renderTable, terminalText } from './output.js';
@@ -63,12 +62,12 @@ async function listTree(
   root: DeltaSpace,
   recursive: boolean,
 ): Promise<{ rows: Row[]; prefixes: string[] }> {
-  const { service, storage } = session;
+  const { service } = session;
   // One listing of the tree; each level's files are described from it.
   const tree = await service.walk(root.bucket, root.prefix);
   const objectsOf = (prefix: string) => tree.find((d) => d.prefix === prefix)?.objects ?? [];
   if (!recursive) {
-    const files = await describeSpace(storage, root, objectsOf(root.prefix));
+    const files = await service.list(root, objectsOf(root.prefix));
     return {
       rows: files.map((file) => ({ shownAs: file.name, space: root, file })),
       prefixes: childPrefixes(tree, root.prefix),
@@ -78,7 +77,7 @@ async function listTree(
   for (const directory of tree.filter((d) => d.objects.length > 0)) {
     const space = { bucket: root.bucket, prefix: directory.prefix };
     const below = directory.prefix.slice(root.prefix.length).replace(/^\//, '');
-    for (const file of await describeSpace(storage, space, directory.objects)) {
+    for (const file of await service.list(space, directory.objects)) {
       rows.push({ shownAs: below === '' ? file.name : `${below}/${file.name}`, space, file });
     }
   }

@@ -1,3 +1,4 @@
+import type { ListedObject } from '../ports.js';
 import type { DownloadOptions } from './download-targets.js';
 import { createCore, type Core, type CoreDeps, type ServiceOptions } from './create-core.js';
 import type { DeltaSpace, FileResult, LogicalFile } from './models.js';
@@ -75,9 +76,12 @@ export class DeltaService {
     return this.core.verifier.verifyAll(space);
   }
 
-  /** The logical files of a DeltaSpace; warns about names stored in two forms. */
-  list(space: DeltaSpace): Promise<LogicalFile[]> {
-    return this.core.inspection.list(space);
+  /**
+   * The logical files of a DeltaSpace; warns about names stored in two forms. `listed`:
+   * its objects from a tree walk already made (Inspection.list).
+   */
+  list(space: DeltaSpace, listed?: Iterable<ListedObject>): Promise<LogicalFile[]> {
+    return this.core.inspection.list(space, listed);
   }
 
   /** Totals for a bucket (`prefix` '') or everything under a prefix. */

@@ -1,5 +1,5 @@
-import type { LoggerPort, StoragePort } from '../ports.js';
-import { listSpace } from './lister.js';
+import type { ListedObject, LoggerPort, StoragePort } from '../ports.js';
+import { describeSpace, listSpace } from './lister.js';
 import type { DeltaSpace, LogicalFile } from './models.js';
 import { removeFile, type RemoveResult } from './remover.js';
 import { computeStats, type StatsReport } from './stats.js';
@@ -15,9 +15,14 @@ export interface InspectionDeps {
 export class Inspection {
   constructor(private readonly deps: InspectionDeps) {}
 
-  /** The logical files of a DeltaSpace; warns about names stored in two forms. */
-  async list(space: DeltaSpace): Promise<LogicalFile[]> {
-    const files = await listSpace(this.deps.storage, space);
+  /**
+   * The logical files of a DeltaSpace; warns about names stored in two forms. `listed`:
+   * its objects from a tree walk already made, so the space is not listed again.
+   */
+  async list(space: DeltaSpace, listed?: Iterable<ListedObject>): Promise<LogicalFile[]> {
+    const files = listed
+      ? await describeSpace(this.deps.storage, space, listed)
+      : await listSpace(this.deps.storage, space);
     warnTwoForms(this.deps.log, space.bucket, files);
     return files;
   }
