@@ -41427,10 +41427,15 @@ async function removeFiles(storage, log, space, names, options = {}) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .NotFoundError */ .m_(`Neither ${(0,_s3_url_js__WEBPACK_IMPORTED_MODULE_5__/* .formatS3Url */ .L)(space.bucket, (0,_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .directKey */ .Rr)(space, missing.name))} nor its .delta exists`, `List ${(0,_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .formatSpace */ .cZ)(space)} to see the names it holds`);
     }
     const targets = files.flatMap((f) => f.deleted);
-    await remove(storage, log, space.bucket, targets, options.dryRun);
     const gone = new Set(targets);
     const left = level.deltas.filter((key) => !gone.has(key));
     const extras = await (0,_references_catalog_js__WEBPACK_IMPORTED_MODULE_2__/* .extraReferenceKeys */ .iP)(storage, space);
+    // Read before the deltas go: their metadata names the extra references they used.
+    const removedDeltas = targets.filter((k) => k.endsWith(_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .DELTA_SUFFIX */ .BB));
+    const used = left.length > 0 && extras.length > 0
+        ? await referencesUsedBy(storage, space.bucket, removedDeltas)
+        : new Set();
+    await remove(storage, log, space.bucket, targets, options.dryRun);
     const references = [];
     if (left.length === 0) {
         if (level.keys.has((0,_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .referenceKey */ .Db)(space)))
@@ -41442,8 +41447,6 @@ async function removeFiles(storage, log, space, names, options = {}) {
     else if (extras.length > 0) {
         // Only extra references can go while deltas remain: those the removed deltas used
         // and no remaining delta points at.
-        const removedDeltas = targets.filter((k) => k.endsWith(_delta_space_js__WEBPACK_IMPORTED_MODULE_0__/* .DELTA_SUFFIX */ .BB));
-        const used = await referencesUsedBy(storage, space.bucket, removedDeltas);
         const candidates = extras.filter((key) => used.has(key));
         if (candidates.length > 0) {
             const stillUsed = await referencesUsedBy(storage, space.bucket, left);

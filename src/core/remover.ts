@@ -93,11 +93,17 @@ export async function removeFiles(
     );
   }
   const targets = files.flatMap((f) => f.deleted);
-  await remove(storage, log, space.bucket, targets, options.dryRun);
-
   const gone = new Set(targets);
   const left = level.deltas.filter((key) => !gone.has(key));
   const extras = await extraReferenceKeys(storage, space);
+  // Read before the deltas go: their metadata names the extra references they used.
+  const removedDeltas = targets.filter((k) => k.endsWith(DELTA_SUFFIX));
+  const used =
+    left.length > 0 && extras.length > 0
+      ? await referencesUsedBy(storage, space.bucket, removedDeltas)
+      : new Set<string>();
+  await remove(storage, log, space.bucket, targets, options.dryRun);
+
   const references: string[] = [];
   if (left.length === 0) {
     if (level.keys.has(referenceKey(space))) references.push(referenceKey(space));
@@ -107,8 +113,6 @@ export async function removeFiles(
   } else if (extras.length > 0) {
     // Only extra references can go while deltas remain: those the removed deltas used
     // and no remaining delta points at.
-    const removedDeltas = targets.filter((k) => k.endsWith(DELTA_SUFFIX));
-    const used = await referencesUsedBy(storage, space.bucket, removedDeltas);
     const candidates = extras.filter((key) => used.has(key));
     if (candidates.length > 0) {
       const stillUsed = await referencesUsedBy(storage, space.bucket, left);
