@@ -153,7 +153,11 @@ describe('the action bundle', () => {
 
   it.each([
     ['a malformed s3-url', { path: 'x', 's3-url': 'https://example.com/x' }, /is not an S3 URL/],
-    ['an unknown command', { command: 'sync', 's3-url': 's3://bkt/p/' }, /Unknown command "sync"/],
+    [
+      'an unknown command',
+      { command: 'publish', 's3-url': 's3://bkt/p/' },
+      /Unknown command "publish"/,
+    ],
     [
       'no matching file',
       { path: 'nothing-*.zip', 's3-url': 's3://bkt/p/' },
