@@ -1,6 +1,7 @@
 // Presigned links in the renderings that show them: the upload report gains the `urls`
 // output and a Download column, the job summary writes those links as links, and the PR
-// comment links each file name; every URL is escaped as an attribute.
+// comment links each file name; every URL is escaped as an attribute. Also the job
+// summary's row cap, which keeps the totals row.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import type { CommandReport } from '../../src/action/commands.js';
 import { renderSection } from '../../src/action/pr-comment/render.js';
 import { withDownloadLinks } from '../../src/action/presign.js';
-import { writeJobSummary } from '../../src/action/summary.js';
+import { MAX_SUMMARY_ROWS, writeJobSummary } from '../../src/action/summary.js';
 import { fileRecord } from '../../src/core/report.js';
 
 const space = { bucket: 'b', prefix: 'p' };
@@ -38,7 +39,7 @@ const plain: CommandReport = {
   title: 'DeltaGlider upload',
   location: { label: 'DeltaSpace', url: 's3://b/p/' },
   outputs: { files: 2 },
-  table: { headers: ['File'], rows: [['app.zip'], ['notes.txt'], ['Total (2 files)']] },
+  table: { headers: ['File'], rows: [['app.zip'], ['notes.txt']], total: ['Total (2 files)'] },
   notes: [],
 };
 
@@ -50,8 +51,8 @@ it('the report gets the urls output and a Download column (a dash without a link
   expect(report.table.rows.map((row) => row[1])).toEqual([
     { html: `<a href="${escaped}">download</a>` },
     '–',
-    '–',
   ]);
+  expect(report.table.total).toEqual(['Total (2 files)', '–']);
 });
 
 describe('job summary', () => {
@@ -74,6 +75,17 @@ describe('job summary', () => {
     expect(html).toContain('<th>Download</th>');
     expect(html).toContain(`<td><a href="${escaped}">download</a></td>`);
     expect(html).toContain('<td>&#60;b&#62;notes&#60;/b&#62;</td>');
+  });
+
+  it(`shows at most ${MAX_SUMMARY_ROWS} rows, then the totals row and how many more there are`, async () => {
+    await writeFile(process.env.GITHUB_STEP_SUMMARY!, '');
+    const rows = Array.from({ length: MAX_SUMMARY_ROWS + 50 }, (_, i) => [`file-${i}.bin`]);
+    await writeJobSummary({ ...plain, table: { ...plain.table, rows }, notes: ['a note'] });
+    const html = await readFile(process.env.GITHUB_STEP_SUMMARY!, 'utf8');
+    const cells = [...html.matchAll(/<td>([^<]*)<\/td>/g)].map((m) => m[1]);
+    expect(cells).toEqual([...rows.slice(0, MAX_SUMMARY_ROWS).map((r) => r[0]), 'Total (2 files)']);
+    expect(html).toContain('50 more rows are in the step log and outputs');
+    expect(html).toContain('a note');
   });
 });
 

@@ -31,7 +31,8 @@ export interface CommandReport {
   location: { label: 'DeltaSpace' | 'Location'; url: string };
   /** Step outputs by their action.yml names. */
   outputs: Record<string, string | number>;
-  table: { headers: string[]; rows: (string | HtmlCell)[][] };
+  /** `total`: a closing row, shown even when the summary cuts `rows` (summary.ts). */
+  table: { headers: string[]; rows: (string | HtmlCell)[][]; total?: (string | HtmlCell)[] };
   /** Lines under the table. */
   notes: string[];
   /** upload: the files the PR comment shows. */
@@ -138,16 +139,16 @@ export async function runStats(engine: Engine, inputs: CommandInputs): Promise<C
     String(s.files),
     ...sizeCells(s.originalBytes, s.storedBytes),
   ]);
-  rows.push([
+  const total = [
     `Everything under ${location}`,
     String(report.files),
     ...sizeCells(report.originalBytes, report.storedBytes),
-  ]);
+  ];
   return {
     title: 'DeltaGlider stats',
     location: { label: 'Location', url: location },
     outputs: statsTotalsJson(report),
-    table: { headers: ['DeltaSpace', 'Files', 'Original', 'Stored', 'Saved'], rows },
+    table: { headers: ['DeltaSpace', 'Files', 'Original', 'Stored', 'Saved'], rows, total },
     notes: [
       `Objects: ${report.references} references, ${report.deltas} deltas, ${report.direct} direct, ${report.plain} plain`,
     ],
@@ -169,16 +170,16 @@ function filesReport(
     kindLabel(r),
     ...sizeCells(r.originalBytes, r.storedBytes),
   ]);
-  rows.push([
+  const total = [
     `Total (${plural(totals.files, 'file')})`,
     '–',
     ...sizeCells(totals.originalBytes, totals.storedBytes),
-  ]);
+  ];
   const report: CommandReport = {
     title: `DeltaGlider ${command}`,
     location: { label: 'DeltaSpace', url: location },
     outputs: { ...totalOutputs, results: JSON.stringify(results), 'delta-space-url': location },
-    table: { headers: FILE_HEADERS, rows },
+    table: { headers: FILE_HEADERS, rows, total },
     notes: [],
     ...(command === 'upload' ? { comment: records } : {}),
   };

@@ -23,7 +23,6 @@ import { requireSpace, type CommandReport } from './commands.js';
 import { storageOptions, type ActionInputs } from './inputs.js';
 import { actionsLogger } from './logger.js';
 import { CountProgress } from './progress.js';
-import { MAX_SUMMARY_ROWS } from './sync.js';
 
 /**
  * `command: migrate`: stores the plain objects under `source-url` in the s3-url
@@ -92,19 +91,15 @@ function migrateReport(
   const totals = totalsOf(records);
   const { results, ...totalOutputs } = filesJson(records);
   const already = outcomes.filter((o) => o.kind === 'already-there').length;
-  const rows = outcomes
-    .slice(0, MAX_SUMMARY_ROWS)
-    .map((o, i) => [
-      formatS3Url(sourceBucket, o.item.key),
-      o.kind === 'already-there' ? 'already there' : records[i]!.kind,
-      ...sizeCells(o.result.originalBytes, o.result.storedBytes),
-    ]);
+  const rows = outcomes.map((o, i) => [
+    formatS3Url(sourceBucket, o.item.key),
+    o.kind === 'already-there' ? 'already there' : records[i]!.kind,
+    ...sizeCells(o.result.originalBytes, o.result.storedBytes),
+  ]);
   const notes = [
     `${plural(outcomes.length, 'object')} (${already} already there): ${formatBytes(totals.originalBytes)} stored as ${formatBytes(totals.storedBytes)}` +
       (outcomes.some((o) => o.sourceDeleted) ? '; source objects deleted once verified' : ''),
   ];
-  if (outcomes.length > rows.length)
-    notes.push(`${outcomes.length - rows.length} more objects are in the step log`);
   return {
     title: 'DeltaGlider migrate',
     location: { label: 'DeltaSpace', url: location },
@@ -139,7 +134,6 @@ async function preview(
     );
   }
   const bytes = rows.reduce((sum, r) => sum + r.bytes, 0);
-  const shown = rows.slice(0, MAX_SUMMARY_ROWS);
   return {
     title: 'DeltaGlider migrate (dry run)',
     location: { label: 'DeltaSpace', url: location },
@@ -152,7 +146,7 @@ async function preview(
     },
     table: {
       headers: ['Source', 'Destination', 'Size', 'Note'],
-      rows: shown.map((r) => [
+      rows: rows.map((r) => [
         r.source,
         r.url,
         formatBytes(r.bytes),
@@ -162,9 +156,6 @@ async function preview(
     notes: [
       `Dry run, nothing written: ${plural(rows.length, 'object')}, ${formatBytes(bytes)}`,
       `Predicted: stored as about ${formatBytes(prediction.predictedBytes)}, ${savedPercent(prediction.originalBytes, prediction.predictedBytes)} saved (${plural(prediction.sampled, 'object')} sampled)`,
-      ...(rows.length > shown.length
-        ? [`${rows.length - shown.length} more objects are in the step log`]
-        : []),
     ],
   };
 }

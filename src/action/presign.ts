@@ -84,8 +84,8 @@ export function withDownloadLinks(
     outputs: { ...report.outputs, urls: JSON.stringify(urls) },
     table: {
       headers: [...report.table.headers, 'Download'],
-      // The last row is the totals.
       rows: report.table.rows.map((row, i) => [...row, link(records[i]?.downloadUrl)]),
+      ...(report.table.total ? { total: [...report.table.total, link(undefined)] } : {}),
     },
   };
 }

@@ -14,9 +14,6 @@ import { storageOptions, type ActionInputs } from './inputs.js';
 import { actionsLogger } from './logger.js';
 import { CountProgress, inGroup } from './progress.js';
 
-/** Rows of the job summary at most: a sync may touch thousands of files. */
-export const MAX_SUMMARY_ROWS = 200;
-
 /**
  * `command: sync`: makes the s3-url tree match the directory `path` (direction upload),
  * or the directory match the tree (download). Copies only what differs; with `delete`,
@@ -91,13 +88,10 @@ function syncReport(root: DeltaSpace, outcome: SyncOutcome, dryRun: boolean): Co
     ...outcome.copied.map((c) => [c.from, c.to, c.reason]),
     ...outcome.deleted.map((d) => ['–', d, 'deleted']),
   ];
-  const shown = rows.slice(0, MAX_SUMMARY_ROWS);
   const notes = [
     `${dryRun ? 'Dry run, nothing changed: would copy' : 'Copied'} ${plural(outcome.copied.length, 'file')}, ` +
       `${dryRun ? 'would delete' : 'deleted'} ${outcome.deleted.length}, ${outcome.unchanged} unchanged`,
   ];
-  if (rows.length > shown.length)
-    notes.push(`${rows.length - shown.length} more rows are in the step log`);
   return {
     title: `DeltaGlider sync${dryRun ? ' (dry run)' : ''}`,
     location: { label: 'DeltaSpace', url: location },
@@ -109,7 +103,7 @@ function syncReport(root: DeltaSpace, outcome: SyncOutcome, dryRun: boolean): Co
       results: JSON.stringify(results),
       'delta-space-url': location,
     },
-    table: { headers: ['From', 'To', 'Why'], rows: shown },
+    table: { headers: ['From', 'To', 'Why'], rows },
     notes,
   };
 }
