@@ -29,8 +29,6 @@ interface MigrateOptions {
   shard?: Shard;
 }
 
-const DEFAULT_SAMPLES = DEFAULT_PREDICTION_SAMPLES;
-
 export const migrateCommand = defineCommand<MigrateOptions>({
   name: 'migrate',
   summary: 'compress plain S3 objects into a DeltaSpace, S3 to S3',
@@ -59,7 +57,7 @@ and verified; never before. Source objects are never changed otherwise.`,
   optionsHelp: `  --dryrun, --dry-run   print what would be migrated, in order, and write nothing
   --delete-source       delete each source object after its migrated copy verified
   --sample N            dry run: objects per DeltaSpace delta-encoded to predict the
-                        stored size (default ${DEFAULT_SAMPLES}; 0: no prediction)
+                        stored size (default ${DEFAULT_PREDICTION_SAMPLES}; 0: no prediction)
   --shard I/N           only the DeltaSpaces of shard I of N (a matrix of N jobs)`,
   readOwn: (values) => ({
     dryRun: values.dryrun === true || values['dry-run'] === true,
@@ -127,7 +125,7 @@ and verified; never before. Source objects are never changed otherwise.`,
 });
 
 function readSamples(raw: unknown): number {
-  if (raw === undefined) return DEFAULT_SAMPLES;
+  if (raw === undefined) return DEFAULT_PREDICTION_SAMPLES;
   const value = Number(raw);
   if (typeof raw !== 'string' || !Number.isInteger(value) || value < 0 || value > 100) {
     throw new InputError(`--sample must be a whole number from 0 to 100, got "${String(raw)}"`);
