@@ -38678,7 +38678,6 @@ function kindOf(file) {
 
 
 
-const DEFAULT_SAMPLES = DEFAULT_PREDICTION_SAMPLES;
 const migrateCommand = defineCommand({
     name: 'migrate',
     summary: 'compress plain S3 objects into a DeltaSpace, S3 to S3',
@@ -38707,7 +38706,7 @@ and verified; never before. Source objects are never changed otherwise.`,
     optionsHelp: `  --dryrun, --dry-run   print what would be migrated, in order, and write nothing
   --delete-source       delete each source object after its migrated copy verified
   --sample N            dry run: objects per DeltaSpace delta-encoded to predict the
-                        stored size (default ${DEFAULT_SAMPLES}; 0: no prediction)
+                        stored size (default ${DEFAULT_PREDICTION_SAMPLES}; 0: no prediction)
   --shard I/N           only the DeltaSpaces of shard I of N (a matrix of N jobs)`,
     readOwn: (values) => ({
         dryRun: values.dryrun === true || values['dry-run'] === true,
@@ -38766,7 +38765,7 @@ and verified; never before. Source objects are never changed otherwise.`,
 });
 function readSamples(raw) {
     if (raw === undefined)
-        return DEFAULT_SAMPLES;
+        return DEFAULT_PREDICTION_SAMPLES;
     const value = Number(raw);
     if (typeof raw !== 'string' || !Number.isInteger(value) || value < 0 || value > 100) {
         throw new errors/* InputError */.dz(`--sample must be a whole number from 0 to 100, got "${String(raw)}"`);
