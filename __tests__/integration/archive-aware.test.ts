@@ -70,6 +70,11 @@ it.each([
     expect((await fx.service.upload(a1, space)).kind).toBe('reference');
     // The reference stays the original bytes: other readers see the format unchanged.
     expect(storage.body('bucket', 'rel/reference.bin')!.equals(await readFile(a1))).toBe(true);
+    // Creating it expanded nothing: its zero-diff delta is plain, and no recipe was proven.
+    expect(storage.objects.get(`bucket/rel/${n1}.delta`)!.metadata).not.toHaveProperty(
+      'dg-archive-codec',
+    );
+    expect(fx.log.lines.filter((l) => l.includes('reproduced exactly'))).toEqual([]);
     const second = await fx.service.upload(a2, space);
     expect(second.kind).toBe('delta');
     const meta = storage.objects.get(`bucket/rel/${n2}.delta`)!.metadata;
@@ -118,6 +123,7 @@ it('falls back when no recipe reproduces the file (multi-member gzip goes direct
   tarGz(v2, b);
   const both = join(fx.dir, 'both.tar.gz');
   await writeFile(both, Buffer.concat([await readFile(a), await readFile(b)]));
+  expect((await fx.service.upload(a, space)).kind).toBe('reference');
   const result = await fx.service.upload(both, space);
   expect(result.kind).toBe('direct');
   const reader = await serviceOver(storage);

@@ -36698,8 +36698,8 @@ async function runHealthChecks(options) {
     return Promise.all(checks);
 }
 
-// EXTERNAL MODULE: ./src/engine.ts + 53 modules
-var engine = __nccwpck_require__(7241);
+// EXTERNAL MODULE: ./src/engine.ts + 55 modules
+var engine = __nccwpck_require__(5807);
 ;// CONCATENATED MODULE: ./src/cli/doctor.ts
 
 
@@ -39960,8 +39960,8 @@ function decodeListedKey(encoded) {
     }
 }
 
-// EXTERNAL MODULE: ./src/engine.ts + 53 modules
-var src_engine = __nccwpck_require__(7241);
+// EXTERNAL MODULE: ./src/engine.ts + 55 modules
+var src_engine = __nccwpck_require__(5807);
 // EXTERNAL MODULE: ./src/cli/output.ts
 var output = __nccwpck_require__(6657);
 // EXTERNAL MODULE: ./src/core/format.ts
@@ -40951,6 +40951,7 @@ class OutputLimitError extends _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .Integr
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   AC: () => (/* binding */ MIN_DELTA_BYTES),
 /* harmony export */   L8: () => (/* binding */ classify),
+/* harmony export */   O4: () => (/* binding */ archiveContainer),
 /* harmony export */   dD: () => (/* binding */ SNIFF_BYTES)
 /* harmony export */ });
 /* unused harmony exports compressedFormat, looksLikeText */
@@ -40986,6 +40987,17 @@ function compressedFormat(head) {
     const xz = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
     if (xz.every((b, i) => at(i) === b))
         return 'xz';
+    return undefined;
+}
+/**
+ * The containers archive-aware deltas read (src/adapters/archive sniffs the same magic):
+ * a gzip member or a zip's first local header.
+ */
+function archiveContainer(head) {
+    if (head[0] === 0x1f && head[1] === 0x8b)
+        return 'gzip';
+    if (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04)
+        return 'zip';
     return undefined;
 }
 /** Heuristic: no NUL byte and almost only printable characters means text. */
@@ -41767,7 +41779,7 @@ const TOOL_ID = `${TOOL_NAME}/${VERSION}`;
 
 /***/ }),
 
-/***/ 7241:
+/***/ 5807:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -53254,19 +53266,26 @@ var choose = __nccwpck_require__(6753);
 var references_sketch = __nccwpck_require__(1552);
 ;// CONCATENATED MODULE: ./src/core/upload/local-file.ts
 
+/** The file's expanded form, made on first use; undefined without one. */
+function expandedOf(file) {
+    return file.expansion?.get() ?? Promise.resolve(undefined);
+}
 /** The cache key of a space's reference catalog. */
 function catalogKey(space) {
     return `${space.bucket}\n${space.prefix}`;
+}
+/** Whether archive-aware deltas apply to a file of this size (the codec sniffs the rest). */
+function mayExpand(deps, options, size) {
+    return (!!options.archiveAware && !!deps.archives && size >= (options.minDeltaBytes ?? policy/* MIN_DELTA_BYTES */.AC));
 }
 /**
  * The expanded form of a compressed container whose exact bytes the codec can rebuild
  * (proved by the codec before it answers), or undefined: the file is then stored as
  * any other.
  */
-async function expandFile(deps, options, file) {
+async function expandFile(deps, file) {
     const { archives, files, hasher, log } = deps;
-    const minBytes = options.minDeltaBytes ?? policy/* MIN_DELTA_BYTES */.AC;
-    if (!options.archiveAware || !archives || file.size < minBytes)
+    if (!archives)
         return undefined;
     const path = files.tempPath(`${file.name}.expanded`);
     const found = await archives.codec.expand(file.path, path);
@@ -53404,6 +53423,15 @@ class DeltaWriter {
         this.encoder = encoder;
         this.direct = direct;
     }
+    /**
+     * Fetches `ref` and makes its archive-aware view ahead of the encode, which finds both
+     * kept (the reference store and the views are cache-first).
+     */
+    async prepare(space, ref) {
+        const refPath = await this.localReference(space, ref);
+        if (refPath !== undefined)
+            await this.deps.archives?.viewForUpload(ref.sha256, refPath);
+    }
     /** Encodes `file` against `ref`, or undefined when the reference is gone or changed. */
     async trial(space, file, ref) {
         const refPath = await this.localReference(space, ref);
@@ -53447,9 +53475,12 @@ class DeltaWriter {
             result: delta.archiveAware ? { ...stored, archiveAware: true } : stored,
         };
     }
-    /** Encodes `file` against `refPath` and uploads it as the delta (zero-diff deltas). */
+    /**
+     * Encodes `file` against `refPath` and uploads it as the delta: the zero-diff delta of a
+     * new reference, always plain (a few bytes, and no expansion needed).
+     */
     async encodeAndPut(space, file, refPath, ref, note) {
-        const encoded = await this.encoder.encode(file, refPath, ref.sha256);
+        const encoded = await this.encoder.encode(file, refPath, ref.sha256, { plainOnly: true });
         try {
             return await this.put(space, file, encoded, ref, note);
         }
@@ -53481,7 +53512,7 @@ class DeltaWriter {
         const { differ, storage, clock } = this.deps;
         const key = (0,delta_space/* deltaKey */.MZ)(space, file.name);
         const { size, archive } = encoded;
-        const skip = note === undefined && this.overMaxRatio(file, size, archive?.targetSize);
+        const skip = note === undefined && this.overMaxRatio(file, size, archive?.expanded.size);
         if (skip)
             return { key, size, skipped: true };
         const meta = (0,core_metadata/* encodeDelta */.xb)({
@@ -53495,10 +53526,10 @@ class DeltaWriter {
             deltaCmd: differ.describeEncode('reference.bin', file.name, `${file.name}.delta`),
             note,
             archive: archive && {
-                codec: file.expanded.codec,
+                codec: archive.expanded.codec,
                 refView: archive.refView,
-                expandedSize: file.expanded.size,
-                expandedSha256: file.expanded.sha256,
+                expandedSize: archive.expanded.size,
+                expandedSha256: archive.expanded.sha256,
                 refViewSize: archive.refViewSize,
                 refViewSha256: archive.refViewSha256,
             },
@@ -53568,7 +53599,24 @@ class DirectWriter {
     }
 }
 
+;// CONCATENATED MODULE: ./src/core/util/both.ts
+/**
+ * Runs two tasks side by side and resolves with both results. Unlike `Promise.all`, a
+ * rejection waits for the other task to settle first, so the caller's cleanup never
+ * removes files a still-running task writes.
+ */
+async function both(a, b) {
+    const [ra, rb] = await Promise.allSettled([a, b]);
+    if (ra.status === 'rejected')
+        throw ra.reason;
+    if (rb.status === 'rejected')
+        throw rb.reason;
+    return [ra.value, rb.value];
+}
+
 ;// CONCATENATED MODULE: ./src/core/upload/encode.ts
+
+
 
 
 class DeltaEncoder {
@@ -53577,10 +53625,11 @@ class DeltaEncoder {
         this.deps = deps;
     }
     /**
-     * Encodes `file` against the reference at `refPath`: the plain delta, and the
-     * archive-aware one when the file has an expanded form; keeps the smaller.
+     * Encodes `file` against the reference at `refPath`: the plain delta unless the file's
+     * bytes are compressed (it could not pay), and the archive-aware one when the file has
+     * an expanded form; keeps the smaller. `plainOnly`: the plain delta alone.
      */
-    async encode(file, refPath, refSha) {
+    async encode(file, refPath, refSha, { plainOnly = false } = {}) {
         const { files, log } = this.deps;
         const deltaPath = files.tempPath(`${file.name}.delta`);
         const plainPath = files.tempPath(`${file.name}.plain.delta`);
@@ -53589,13 +53638,18 @@ class DeltaEncoder {
             await files.remove(plainPath);
         };
         try {
-            await this.encodeStep(file.name, refPath, file.path, plainPath);
-            const aware = file.expanded && (await this.encodeAware(file, file.expanded, refSha, refPath, deltaPath));
-            const plainSize = await files.size(plainPath);
+            const expanding = plainOnly ? undefined : expandedOf(file);
+            const [plainTrial, aware] = await both(plainOnly || file.plainDelta
+                ? this.encodePlain(file, refPath, plainPath)
+                : Promise.resolve(undefined), Promise.resolve(expanding).then((expanded) => expanded && this.encodeAware(file, expanded, refSha, refPath, deltaPath)));
+            // Compressed content no recipe reproduces: the uploader stores such files direct
+            // before they get here, but a delta is what this promises.
+            const plainSize = plainTrial ?? (aware ? undefined : await this.encodePlain(file, refPath, plainPath));
             // Never more than plain: entries no recipe reproduces stay compressed in the expanded
             // form and match nothing in the reference's view, so a partial expansion can lose to
-            // xdelta3 on the compressed bytes.
-            const archive = aware && aware.size < plainSize ? aware : undefined;
+            // xdelta3 on the compressed bytes. (Without a plain delta, max-ratio and the file's
+            // own size bound it: deltas.ts.)
+            const archive = aware && (plainSize === undefined || aware.size < plainSize) ? aware : undefined;
             if (aware && !archive) {
                 log.info(`${file.name}: the plain delta (${plainSize} bytes) is smaller than the archive-aware one (${aware.size}); storing it`);
             }
@@ -53611,6 +53665,10 @@ class DeltaEncoder {
             throw error;
         }
     }
+    async encodePlain(file, refPath, out) {
+        await this.encodeStep(file.name, refPath, file.path, out);
+        return this.deps.files.size(out);
+    }
     async encodeStep(name, source, target, out) {
         const { differ, files } = this.deps;
         await inStep(this.deps.progress, name, 'encoding', await files.size(target), (onProgress) => differ.encode(source, target, out, { onProgress }));
@@ -53623,7 +53681,7 @@ class DeltaEncoder {
         await this.proveDecodes(source.path, deltaPath, expanded);
         return {
             size: await files.size(deltaPath),
-            targetSize: await files.size(expanded.path),
+            expanded,
             refView: source.refView,
             refViewSize: source.size,
             refViewSha256: source.sha256,
@@ -53649,24 +53707,62 @@ class DeltaEncoder {
     }
 }
 
+;// CONCATENATED MODULE: ./src/core/upload/expansion.ts
+// A file's expanded form is made on first use, not up front: expanding recompresses the
+// whole content to prove the recipe (seconds on a 10 MB .tgz), and only a delta against
+// an existing reference needs it. The upload that creates a reference stores the file raw
+// (a reference is read through its view, which needs no recipe), so it never pays.
+class Expansion {
+    make;
+    files;
+    made;
+    constructor(make, files) {
+        this.make = make;
+        this.files = files;
+    }
+    /** The expanded form (made once), or undefined when no recipe reproduces the file. */
+    get() {
+        if (!this.made) {
+            this.made = this.make();
+            // Started ahead of its first reader (beside the reference's download): a failure
+            // reaches whoever awaits it, not the process's unhandled-rejection hook.
+            this.made.catch(() => undefined);
+        }
+        return this.made;
+    }
+    /** Removes the expanded form, if one was made, once its making is over. */
+    async dispose() {
+        const made = await this.made?.catch(() => undefined);
+        if (made)
+            await this.files.remove(made.path);
+    }
+}
+
 // EXTERNAL MODULE: ./src/core/references/family.ts
-var references_family = __nccwpck_require__(2736);
+var family = __nccwpck_require__(2736);
 ;// CONCATENATED MODULE: ./src/core/references/decide.ts
 
 
+/**
+ * The references a file is trial-encoded against, in order: its family's and those its
+ * sketch overlaps, ranked; in a full space with none of those, the fallback.
+ */
+function trialOrder(policy, refs, name, sketch) {
+    const ranked = (0,choose/* rankCandidates */.RK)(refs, (0,family/* familyOf */.A)(name), sketch);
+    const full = refs.length >= policy.maxReferences;
+    const fallback = full && ranked.length === 0 ? (0,choose/* fallbackCandidate */.ic)(refs) : undefined;
+    return fallback ? [fallback] : ranked;
+}
 /**
  * Trial-encodes `file` against the ranked candidates (the second only when the first is
  * not good enough and the file is cheap to encode again), keeps the smallest delta, and
  * says whether the file should become a new reference instead.
  */
 async function decideReference(policy, refs, file, sketch, trial) {
-    const family = (0,references_family/* familyOf */.A)(file.name);
-    const ranked = (0,choose/* rankCandidates */.RK)(refs, family, sketch);
-    const lineHasReference = refs.some((r) => r.family === family);
+    const lineHasReference = refs.some((r) => r.family === (0,family/* familyOf */.A)(file.name));
     const above = (0,choose/* newReferenceAbove */.fC)(policy, lineHasReference);
     const full = refs.length >= policy.maxReferences;
-    const fallback = full && ranked.length === 0 ? (0,choose/* fallbackCandidate */.ic)(refs) : undefined;
-    const candidates = fallback ? [fallback] : ranked;
+    const candidates = trialOrder(policy, refs, file.name, sketch);
     let best;
     try {
         for (const [index, candidate] of candidates.entries()) {
@@ -53704,9 +53800,6 @@ async function decideReference(policy, refs, file, sketch, trial) {
 
 
 
-// The smart choice of a reference (docs/format.md, "Several references"): the space's
-// catalog of references read once per run, the file's sketch, the trial encodes against
-// the ranked candidates, and the rotation into a new reference when none is close enough.
 class SmartReferences {
     deps;
     policy;
@@ -53714,6 +53807,7 @@ class SmartReferences {
     creator;
     direct;
     catalogs = new Map();
+    contents = new WeakMap();
     constructor(deps, policy, deltas, creator, direct) {
         this.deps = deps;
         this.policy = policy;
@@ -53730,8 +53824,8 @@ class SmartReferences {
     async store(space, file) {
         const { log } = this.deps;
         const refs = await this.catalog(space);
-        const sketch = await this.sketchOf(file);
-        const decided = await decideReference(this.policy, refs, { name: file.name, size: file.size, encodedSize: file.expanded?.size ?? file.size }, sketch, async (candidate) => {
+        const { sketch, bytes } = await this.contentOf(file);
+        const decided = await decideReference(this.policy, refs, { name: file.name, size: file.size, encodedSize: bytes }, sketch, async (candidate) => {
             const trial = await this.deltas.trial(space, file, candidate.ref);
             if (!trial)
                 return undefined;
@@ -53759,12 +53853,41 @@ class SmartReferences {
             await best?.dispose();
         }
     }
+    /**
+     * Ahead of `store`: reads the space's catalog, sketches the file and fetches the first
+     * reference it will be tried against (with its view), all kept for `store`.
+     */
+    async prepare(space, file) {
+        const [refs, { sketch }] = await Promise.all([this.catalog(space), this.contentOf(file)]);
+        const first = trialOrder(this.policy, refs, file.name, sketch)[0];
+        if (first)
+            await this.deltas.prepare(space, first.ref);
+    }
     /** The file's content sketch (smart references only), written into a new reference. */
     async sketchOf(file) {
-        const { sketcher } = this.deps;
+        return (await this.contentOf(file)).sketch;
+    }
+    /**
+     * What smart references read of a file, once: its sketch and the bytes an encode reads.
+     * For a container both come from its view (its content inflated, no recipe needed):
+     * the sketch then matches the other releases' content, and making the file a reference
+     * costs no expansion.
+     */
+    contentOf(file) {
+        let pending = this.contents.get(file);
+        if (!pending) {
+            pending = this.readContent(file);
+            this.contents.set(file, pending);
+        }
+        return pending;
+    }
+    async readContent(file) {
+        const { sketcher, archives } = this.deps;
         if (!sketcher || this.policy.mode !== 'smart')
-            return undefined;
-        return sketcher.sketchFile(file.expanded?.path ?? file.path);
+            return { bytes: file.size };
+        const view = file.expansion && (await archives?.viewForUpload(file.sha256, file.path));
+        const path = view?.size === undefined ? file.path : view.path;
+        return { sketch: await sketcher.sketchFile(path), bytes: view?.size ?? file.size };
     }
     /** Drops the space's catalog: read again next time (after a reference changed). */
     forget(space) {
@@ -53805,6 +53928,7 @@ class SmartReferences {
 
 
 
+
 /** Tries at creating a reference whose creation another writer claimed first. */
 const REFERENCE_ATTEMPTS = 6;
 /** Stores local files in a DeltaSpace as reference, delta or direct objects. */
@@ -53830,27 +53954,32 @@ class Uploader {
         const { files, hasher, log } = this.deps;
         const size = await files.size(path);
         const head = await files.readHead(path, policy/* SNIFF_BYTES */.dD);
-        const file = { path, name, size, sha256: await hasher.sha256File(path) };
+        const plain = (0,policy/* classify */.L8)(name, size, head, this.options.minDeltaBytes);
+        const file = {
+            path,
+            name,
+            size,
+            sha256: await hasher.sha256File(path),
+            plainDelta: plain.eligible,
+        };
         const unchanged = await this.findUnchanged(space, file);
         if (unchanged) {
             log.info(`${name}: unchanged since the last upload (same sha256), nothing written`);
             return unchanged;
         }
-        file.expanded = await expandFile(this.deps, this.options, file);
+        const container = mayExpand(this.deps, this.options, size) && (0,policy/* archiveContainer */.O4)(head);
+        if (container)
+            file.expansion = new Expansion(() => expandFile(this.deps, file), files);
         try {
-            return await this.store(space, file, head);
+            return await this.store(space, file, container ? { eligible: true } : plain);
         }
         finally {
-            if (file.expanded)
-                await files.remove(file.expanded.path);
+            await file.expansion?.dispose();
         }
     }
-    async store(space, file, head) {
+    async store(space, file, eligibility) {
         const { log, storage } = this.deps;
         const { name } = file;
-        const eligibility = file.expanded
-            ? { eligible: true }
-            : (0,policy/* classify */.L8)(name, file.size, head, this.options.minDeltaBytes);
         if (!eligibility.eligible) {
             log.info(`${name}: stored direct (${eligibility.reason})`);
             return this.direct.putDirect(space, file);
@@ -53874,9 +54003,15 @@ class Uploader {
                     continue;
                 }
             }
-            const stored = this.policy.mode === 'smart'
-                ? await this.smart.store(space, file)
-                : await this.deltas.putDelta(space, file, { key: rootKey, sha256: root.sha256 });
+            const single = this.policy.mode !== 'smart';
+            const rootRef = { key: rootKey, sha256: root.sha256 };
+            if (!(await this.deltaCanPay(space, file, single ? rootRef : undefined))) {
+                log.info(`${name}: stored direct (no recipe reproduces its compressed content)`);
+                return this.direct.putDirect(space, file);
+            }
+            const stored = single
+                ? await this.deltas.putDelta(space, file, rootRef)
+                : await this.smart.store(space, file);
             if (stored.kind === 'stored')
                 return stored.result;
             // The reference was replaced while this delta was being made: only a racer on a
@@ -53887,6 +54022,18 @@ class Uploader {
             this.smart.forget(space);
             root = await (0,catalog/* readReference */.Wf)(storage, space.bucket, rootKey);
         }
+    }
+    /**
+     * False for compressed content no recipe reproduces: neither a plain nor an
+     * archive-aware delta of it can be smaller than the file. The expansion runs beside
+     * the download of `ref` and the making of its view, which the delta needs next.
+     */
+    async deltaCanPay(space, file, ref) {
+        if (!file.expansion)
+            return true;
+        const expanded = expandedOf(file);
+        await (ref ? this.deltas.prepare(space, ref) : this.smart.prepare(space, file));
+        return file.plainDelta || (await expanded) !== undefined;
     }
     /** An object already holding these exact bytes under this name makes the upload a no-op. */
     async findUnchanged(space, file) {

@@ -43,6 +43,16 @@ export function compressedFormat(head: Uint8Array): string | undefined {
   return undefined;
 }
 
+/**
+ * The containers archive-aware deltas read (src/adapters/archive sniffs the same magic):
+ * a gzip member or a zip's first local header.
+ */
+export function archiveContainer(head: Uint8Array): 'gzip' | 'zip' | undefined {
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) return 'zip';
+  return undefined;
+}
+
 /** Heuristic: no NUL byte and almost only printable characters means text. */
 export function looksLikeText(head: Uint8Array): boolean {
   if (head.length === 0) return true;

@@ -9,7 +9,7 @@ import {
 import { DeltaGliderError } from './errors.js';
 import { decodeObject } from './metadata.js';
 import type { DeltaSpace, FileResult } from './models.js';
-import { classify, SNIFF_BYTES, type Eligibility } from './policy.js';
+import { archiveContainer, classify, SNIFF_BYTES, type Eligibility } from './policy.js';
 import { isReferenceNow, readReference } from './references/catalog.js';
 import { SINGLE_REFERENCE, type ReferencePolicy } from './references/choose.js';
 import { formatS3Url } from './s3-url.js';
@@ -18,7 +18,15 @@ import { DeltaWriter } from './upload/deltas.js';
 import type { UploaderDeps, UploadOptions } from './upload/deps.js';
 import { DirectWriter } from './upload/direct.js';
 import { DeltaEncoder } from './upload/encode.js';
-import { expandFile, fileResult, type LocalFile } from './upload/local-file.js';
+import { Expansion } from './upload/expansion.js';
+import {
+  expandedOf,
+  expandFile,
+  fileResult,
+  mayExpand,
+  type LocalFile,
+  type RefId,
+} from './upload/local-file.js';
 import { SmartReferences } from './upload/smart.js';
 
 // Stores one local file in a DeltaSpace: the unchanged check, the archive-aware
@@ -55,27 +63,36 @@ export class Uploader {
     const { files, hasher, log } = this.deps;
     const size = await files.size(path);
     const head = await files.readHead(path, SNIFF_BYTES);
-    const file: LocalFile = { path, name, size, sha256: await hasher.sha256File(path) };
+    const plain = classify(name, size, head, this.options.minDeltaBytes);
+    const file: LocalFile = {
+      path,
+      name,
+      size,
+      sha256: await hasher.sha256File(path),
+      plainDelta: plain.eligible,
+    };
 
     const unchanged = await this.findUnchanged(space, file);
     if (unchanged) {
       log.info(`${name}: unchanged since the last upload (same sha256), nothing written`);
       return unchanged;
     }
-    file.expanded = await expandFile(this.deps, this.options, file);
+    const container = mayExpand(this.deps, this.options, size) && archiveContainer(head);
+    if (container) file.expansion = new Expansion(() => expandFile(this.deps, file), files);
     try {
-      return await this.store(space, file, head);
+      return await this.store(space, file, container ? { eligible: true } : plain);
     } finally {
-      if (file.expanded) await files.remove(file.expanded.path);
+      await file.expansion?.dispose();
     }
   }
 
-  private async store(space: DeltaSpace, file: LocalFile, head: Uint8Array): Promise<FileResult> {
+  private async store(
+    space: DeltaSpace,
+    file: LocalFile,
+    eligibility: Eligibility,
+  ): Promise<FileResult> {
     const { log, storage } = this.deps;
     const { name } = file;
-    const eligibility: Eligibility = file.expanded
-      ? { eligible: true }
-      : classify(name, file.size, head, this.options.minDeltaBytes);
     if (!eligibility.eligible) {
       log.info(`${name}: stored direct (${eligibility.reason})`);
       return this.direct.putDirect(space, file);
@@ -103,10 +120,15 @@ export class Uploader {
           continue;
         }
       }
-      const stored =
-        this.policy.mode === 'smart'
-          ? await this.smart.store(space, file)
-          : await this.deltas.putDelta(space, file, { key: rootKey, sha256: root.sha256 });
+      const single = this.policy.mode !== 'smart';
+      const rootRef = { key: rootKey, sha256: root.sha256 };
+      if (!(await this.deltaCanPay(space, file, single ? rootRef : undefined))) {
+        log.info(`${name}: stored direct (no recipe reproduces its compressed content)`);
+        return this.direct.putDirect(space, file);
+      }
+      const stored = single
+        ? await this.deltas.putDelta(space, file, rootRef)
+        : await this.smart.store(space, file);
       if (stored.kind === 'stored') return stored.result;
       // The reference was replaced while this delta was being made: only a racer on a
       // store that ignores If-None-Match does that, and it settles within a few tries.
@@ -120,6 +142,18 @@ export class Uploader {
       this.smart.forget(space);
       root = await readReference(storage, space.bucket, rootKey);
     }
+  }
+
+  /**
+   * False for compressed content no recipe reproduces: neither a plain nor an
+   * archive-aware delta of it can be smaller than the file. The expansion runs beside
+   * the download of `ref` and the making of its view, which the delta needs next.
+   */
+  private async deltaCanPay(space: DeltaSpace, file: LocalFile, ref?: RefId): Promise<boolean> {
+    if (!file.expansion) return true;
+    const expanded = expandedOf(file);
+    await (ref ? this.deltas.prepare(space, ref) : this.smart.prepare(space, file));
+    return file.plainDelta || (await expanded) !== undefined;
   }
 
   /** An object already holding these exact bytes under this name makes the upload a no-op. */

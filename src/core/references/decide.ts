@@ -39,6 +39,22 @@ export interface DecisionFile {
 }
 
 /**
+ * The references a file is trial-encoded against, in order: its family's and those its
+ * sketch overlaps, ranked; in a full space with none of those, the fallback.
+ */
+export function trialOrder(
+  policy: ReferencePolicy,
+  refs: readonly ReferenceInfo[],
+  name: string,
+  sketch: Sketch | undefined,
+): Candidate[] {
+  const ranked = rankCandidates(refs, familyOf(name), sketch);
+  const full = refs.length >= policy.maxReferences;
+  const fallback = full && ranked.length === 0 ? fallbackCandidate(refs) : undefined;
+  return fallback ? [fallback] : ranked;
+}
+
+/**
  * Trial-encodes `file` against the ranked candidates (the second only when the first is
  * not good enough and the file is cheap to encode again), keeps the smallest delta, and
  * says whether the file should become a new reference instead.
@@ -50,13 +66,10 @@ export async function decideReference<T extends SizedTrial>(
   sketch: Sketch | undefined,
   trial: (candidate: Candidate) => Promise<T | undefined>,
 ): Promise<Decision<T>> {
-  const family = familyOf(file.name);
-  const ranked = rankCandidates(refs, family, sketch);
-  const lineHasReference = refs.some((r) => r.family === family);
+  const lineHasReference = refs.some((r) => r.family === familyOf(file.name));
   const above = newReferenceAbove(policy, lineHasReference);
   const full = refs.length >= policy.maxReferences;
-  const fallback = full && ranked.length === 0 ? fallbackCandidate(refs) : undefined;
-  const candidates = fallback ? [fallback] : ranked;
+  const candidates = trialOrder(policy, refs, file.name, sketch);
   let best: T | undefined;
   try {
     for (const [index, candidate] of candidates.entries()) {

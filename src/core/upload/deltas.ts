@@ -35,12 +35,21 @@ export class DeltaWriter {
   constructor(
     private readonly deps: Pick<
       UploaderDeps,
-      'storage' | 'differ' | 'clock' | 'log' | 'progress' | 'references'
+      'storage' | 'differ' | 'clock' | 'log' | 'progress' | 'references' | 'archives'
     >,
     private readonly options: Pick<UploadOptions, 'maxRatio'>,
     private readonly encoder: DeltaEncoder,
     private readonly direct: DirectWriter,
   ) {}
+
+  /**
+   * Fetches `ref` and makes its archive-aware view ahead of the encode, which finds both
+   * kept (the reference store and the views are cache-first).
+   */
+  async prepare(space: DeltaSpace, ref: RefId): Promise<void> {
+    const refPath = await this.localReference(space, ref);
+    if (refPath !== undefined) await this.deps.archives?.viewForUpload(ref.sha256, refPath);
+  }
 
   /** Encodes `file` against `ref`, or undefined when the reference is gone or changed. */
   async trial(space: DeltaSpace, file: LocalFile, ref: RefId): Promise<Trial | undefined> {
@@ -86,7 +95,10 @@ export class DeltaWriter {
     };
   }
 
-  /** Encodes `file` against `refPath` and uploads it as the delta (zero-diff deltas). */
+  /**
+   * Encodes `file` against `refPath` and uploads it as the delta: the zero-diff delta of a
+   * new reference, always plain (a few bytes, and no expansion needed).
+   */
   async encodeAndPut(
     space: DeltaSpace,
     file: LocalFile,
@@ -94,7 +106,7 @@ export class DeltaWriter {
     ref: RefId,
     note?: string,
   ): Promise<Written> {
-    const encoded = await this.encoder.encode(file, refPath, ref.sha256);
+    const encoded = await this.encoder.encode(file, refPath, ref.sha256, { plainOnly: true });
     try {
       return await this.put(space, file, encoded, ref, note);
     } finally {
@@ -132,7 +144,7 @@ export class DeltaWriter {
     const { differ, storage, clock } = this.deps;
     const key = deltaKey(space, file.name);
     const { size, archive } = encoded;
-    const skip = note === undefined && this.overMaxRatio(file, size, archive?.targetSize);
+    const skip = note === undefined && this.overMaxRatio(file, size, archive?.expanded.size);
     if (skip) return { key, size, skipped: true };
     const meta = encodeDelta({
       originalName: file.name,
@@ -145,10 +157,10 @@ export class DeltaWriter {
       deltaCmd: differ.describeEncode('reference.bin', file.name, `${file.name}.delta`),
       note,
       archive: archive && {
-        codec: file.expanded!.codec,
+        codec: archive.expanded.codec,
         refView: archive.refView,
-        expandedSize: file.expanded!.size,
-        expandedSha256: file.expanded!.sha256,
+        expandedSize: archive.expanded.size,
+        expandedSha256: archive.expanded.sha256,
         refViewSize: archive.refViewSize,
         refViewSha256: archive.refViewSha256,
       },

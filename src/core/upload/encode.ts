@@ -1,16 +1,20 @@
 import { IntegrityError } from '../errors.js';
+import { both } from '../util/both.js';
 import { inStep } from '../progress.js';
 import type { UploaderDeps } from './deps.js';
-import type { ExpandedFile, LocalFile } from './local-file.js';
+import { expandedOf, type ExpandedFile, type LocalFile } from './local-file.js';
 
 // Delta encoding: the plain delta against the reference, and for a container with an
 // expanded form the archive-aware one (from the reference's view to the expanded form,
-// proven to decode); the smaller is kept, never more than plain.
+// proven to decode); the smaller is kept, never more than plain. The two run side by
+// side: each is mostly one xdelta3 process, and the archive-aware one first waits for
+// the expansion.
 
 /** An archive-aware delta: what its metadata records besides the plain fields. */
 export interface ArchiveEncoded {
   size: number;
-  targetSize: number;
+  /** The expanded form it encodes (its size is what max-ratio measures it against). */
+  expanded: ExpandedFile;
   refView: string;
   refViewSize?: number;
   refViewSha256?: string;
@@ -33,10 +37,16 @@ export class DeltaEncoder {
   ) {}
 
   /**
-   * Encodes `file` against the reference at `refPath`: the plain delta, and the
-   * archive-aware one when the file has an expanded form; keeps the smaller.
+   * Encodes `file` against the reference at `refPath`: the plain delta unless the file's
+   * bytes are compressed (it could not pay), and the archive-aware one when the file has
+   * an expanded form; keeps the smaller. `plainOnly`: the plain delta alone.
    */
-  async encode(file: LocalFile, refPath: string, refSha: string): Promise<Encoded> {
+  async encode(
+    file: LocalFile,
+    refPath: string,
+    refSha: string,
+    { plainOnly = false } = {},
+  ): Promise<Encoded> {
     const { files, log } = this.deps;
     const deltaPath = files.tempPath(`${file.name}.delta`);
     const plainPath = files.tempPath(`${file.name}.plain.delta`);
@@ -45,14 +55,25 @@ export class DeltaEncoder {
       await files.remove(plainPath);
     };
     try {
-      await this.encodeStep(file.name, refPath, file.path, plainPath);
-      const aware =
-        file.expanded && (await this.encodeAware(file, file.expanded, refSha, refPath, deltaPath));
-      const plainSize = await files.size(plainPath);
+      const expanding = plainOnly ? undefined : expandedOf(file);
+      const [plainTrial, aware] = await both(
+        plainOnly || file.plainDelta
+          ? this.encodePlain(file, refPath, plainPath)
+          : Promise.resolve(undefined),
+        Promise.resolve(expanding).then(
+          (expanded) => expanded && this.encodeAware(file, expanded, refSha, refPath, deltaPath),
+        ),
+      );
+      // Compressed content no recipe reproduces: the uploader stores such files direct
+      // before they get here, but a delta is what this promises.
+      const plainSize =
+        plainTrial ?? (aware ? undefined : await this.encodePlain(file, refPath, plainPath));
       // Never more than plain: entries no recipe reproduces stay compressed in the expanded
       // form and match nothing in the reference's view, so a partial expansion can lose to
-      // xdelta3 on the compressed bytes.
-      const archive = aware && aware.size < plainSize ? aware : undefined;
+      // xdelta3 on the compressed bytes. (Without a plain delta, max-ratio and the file's
+      // own size bound it: deltas.ts.)
+      const archive =
+        aware && (plainSize === undefined || aware.size < plainSize) ? aware : undefined;
       if (aware && !archive) {
         log.info(
           `${file.name}: the plain delta (${plainSize} bytes) is smaller than the archive-aware one (${aware.size}); storing it`,
@@ -60,7 +81,7 @@ export class DeltaEncoder {
       }
       return {
         path: archive ? deltaPath : plainPath,
-        size: archive?.size ?? plainSize,
+        size: archive?.size ?? plainSize!,
         archive,
         dispose,
       };
@@ -68,6 +89,11 @@ export class DeltaEncoder {
       await dispose();
       throw error;
     }
+  }
+
+  private async encodePlain(file: LocalFile, refPath: string, out: string): Promise<number> {
+    await this.encodeStep(file.name, refPath, file.path, out);
+    return this.deps.files.size(out);
   }
 
   private async encodeStep(name: string, source: string, target: string, out: string) {
@@ -91,7 +117,7 @@ export class DeltaEncoder {
     await this.proveDecodes(source.path, deltaPath, expanded);
     return {
       size: await files.size(deltaPath),
-      targetSize: await files.size(expanded.path),
+      expanded,
       refView: source.refView,
       refViewSize: source.size,
       refViewSha256: source.sha256,

@@ -1,6 +1,7 @@
 import type { DeltaSpace, FileResult } from '../models.js';
 import { MIN_DELTA_BYTES } from '../policy.js';
 import type { UploaderDeps, UploadOptions } from './deps.js';
+import type { Expansion } from './expansion.js';
 
 // The file being uploaded as the upload modules see it (its hash, its expanded form when
 // it is a container), the reference a delta names, and the one way a result is built.
@@ -11,8 +12,18 @@ export interface LocalFile {
   name: string;
   size: number;
   sha256: string;
-  /** The file's expanded form when it is a container the codec reproduces exactly. */
-  expanded?: ExpandedFile;
+  /**
+   * False when a delta of the file's own bytes cannot pay (gzip-compressed content, which
+   * only an archive-aware delta can store smaller).
+   */
+  plainDelta: boolean;
+  /** Present when the file may be a container the codec reproduces (archive-aware on). */
+  expansion?: Expansion;
+}
+
+/** The file's expanded form, made on first use; undefined without one. */
+export function expandedOf(file: LocalFile): Promise<ExpandedFile | undefined> {
+  return file.expansion?.get() ?? Promise.resolve(undefined);
 }
 
 export interface ExpandedFile {
@@ -33,6 +44,17 @@ export function catalogKey(space: DeltaSpace): string {
   return `${space.bucket}\n${space.prefix}`;
 }
 
+/** Whether archive-aware deltas apply to a file of this size (the codec sniffs the rest). */
+export function mayExpand(
+  deps: Pick<UploaderDeps, 'archives'>,
+  options: Pick<UploadOptions, 'archiveAware' | 'minDeltaBytes'>,
+  size: number,
+): boolean {
+  return (
+    !!options.archiveAware && !!deps.archives && size >= (options.minDeltaBytes ?? MIN_DELTA_BYTES)
+  );
+}
+
 /**
  * The expanded form of a compressed container whose exact bytes the codec can rebuild
  * (proved by the codec before it answers), or undefined: the file is then stored as
@@ -40,12 +62,10 @@ export function catalogKey(space: DeltaSpace): string {
  */
 export async function expandFile(
   deps: Pick<UploaderDeps, 'archives' | 'files' | 'hasher' | 'log'>,
-  options: Pick<UploadOptions, 'archiveAware' | 'minDeltaBytes'>,
-  file: LocalFile,
+  file: Pick<LocalFile, 'path' | 'name'>,
 ): Promise<ExpandedFile | undefined> {
   const { archives, files, hasher, log } = deps;
-  const minBytes = options.minDeltaBytes ?? MIN_DELTA_BYTES;
-  if (!options.archiveAware || !archives || file.size < minBytes) return undefined;
+  if (!archives) return undefined;
   const path = files.tempPath(`${file.name}.expanded`);
   const found = await archives.codec.expand(file.path, path);
   if (!found) return undefined;

@@ -7,7 +7,7 @@ import {
   type ReferenceInfo,
 } from '../references/catalog.js';
 import type { ReferencePolicy } from '../references/choose.js';
-import { decideReference } from '../references/decide.js';
+import { decideReference, trialOrder } from '../references/decide.js';
 import type { Sketch } from '../references/sketch.js';
 import type { ReferenceCreator } from './create-reference.js';
 import type { UploaderDeps } from './deps.js';
@@ -19,11 +19,19 @@ import { catalogKey, type LocalFile } from './local-file.js';
 // catalog of references read once per run, the file's sketch, the trial encodes against
 // the ranked candidates, and the rotation into a new reference when none is close enough.
 
+/** A file's content as smart references see it. */
+interface Content {
+  sketch?: Sketch;
+  /** Bytes a trial encode reads: the view's size for a container, else the file's. */
+  bytes: number;
+}
+
 export class SmartReferences {
   private readonly catalogs = new Map<string, Promise<ReferenceInfo[]>>();
+  private readonly contents = new WeakMap<LocalFile, Promise<Content>>();
 
   constructor(
-    private readonly deps: Pick<UploaderDeps, 'storage' | 'log' | 'sketcher'>,
+    private readonly deps: Pick<UploaderDeps, 'storage' | 'log' | 'sketcher' | 'archives'>,
     private readonly policy: ReferencePolicy,
     private readonly deltas: DeltaWriter,
     private readonly creator: ReferenceCreator,
@@ -39,11 +47,11 @@ export class SmartReferences {
   async store(space: DeltaSpace, file: LocalFile): Promise<DeltaOutcome> {
     const { log } = this.deps;
     const refs = await this.catalog(space);
-    const sketch = await this.sketchOf(file);
+    const { sketch, bytes } = await this.contentOf(file);
     const decided = await decideReference(
       this.policy,
       refs,
-      { name: file.name, size: file.size, encodedSize: file.expanded?.size ?? file.size },
+      { name: file.name, size: file.size, encodedSize: bytes },
       sketch,
       async (candidate) => {
         const trial = await this.deltas.trial(space, file, candidate.ref);
@@ -76,11 +84,42 @@ export class SmartReferences {
     }
   }
 
+  /**
+   * Ahead of `store`: reads the space's catalog, sketches the file and fetches the first
+   * reference it will be tried against (with its view), all kept for `store`.
+   */
+  async prepare(space: DeltaSpace, file: LocalFile): Promise<void> {
+    const [refs, { sketch }] = await Promise.all([this.catalog(space), this.contentOf(file)]);
+    const first = trialOrder(this.policy, refs, file.name, sketch)[0];
+    if (first) await this.deltas.prepare(space, first.ref);
+  }
+
   /** The file's content sketch (smart references only), written into a new reference. */
   async sketchOf(file: LocalFile): Promise<Sketch | undefined> {
-    const { sketcher } = this.deps;
-    if (!sketcher || this.policy.mode !== 'smart') return undefined;
-    return sketcher.sketchFile(file.expanded?.path ?? file.path);
+    return (await this.contentOf(file)).sketch;
+  }
+
+  /**
+   * What smart references read of a file, once: its sketch and the bytes an encode reads.
+   * For a container both come from its view (its content inflated, no recipe needed):
+   * the sketch then matches the other releases' content, and making the file a reference
+   * costs no expansion.
+   */
+  private contentOf(file: LocalFile): Promise<Content> {
+    let pending = this.contents.get(file);
+    if (!pending) {
+      pending = this.readContent(file);
+      this.contents.set(file, pending);
+    }
+    return pending;
+  }
+
+  private async readContent(file: LocalFile): Promise<Content> {
+    const { sketcher, archives } = this.deps;
+    if (!sketcher || this.policy.mode !== 'smart') return { bytes: file.size };
+    const view = file.expansion && (await archives?.viewForUpload(file.sha256, file.path));
+    const path = view?.size === undefined ? file.path : view.path;
+    return { sketch: await sketcher.sketchFile(path), bytes: view?.size ?? file.size };
   }
 
   /** Drops the space's catalog: read again next time (after a reference changed). */
