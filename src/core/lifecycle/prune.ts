@@ -52,6 +52,11 @@ export interface PruneDeps {
   /** HEADs in flight (deletes go in batches). */
   concurrency: number;
   /**
+   * Scratch bytes the held references may take at once (default HOLD_BYTES): more
+   * references go in several rounds, each with its own look again.
+   */
+  holdBytes?: number;
+  /**
    * Runs once the references to delete are chosen and held, just before they are deleted
    * and just after, before the prune looks again: a seam for tests to race a writer
    * against the prune at either moment. Never set in the shells.
@@ -126,15 +131,19 @@ export class Pruner {
     const deltas = after ? deltaKeysIn(after) : deltaKeysOf(plan.keep);
     const candidates = await this.unneeded(space, after ?? directory, deltas, options);
     let removedReferences = candidates;
-    let restored: string[] = [];
+    const restored: string[] = [];
     if (!options.dryRun && candidates.length > 0) {
-      const outcome = await this.deleteReferences(
-        space,
-        candidates.map((c) => c.key),
-      );
-      restored = outcome.restored;
+      const deleted: string[] = [];
+      for (const group of holdGroups(candidates, this.deps.holdBytes ?? HOLD_BYTES)) {
+        const outcome = await this.deleteReferences(
+          space,
+          group.map((c) => c.key),
+        );
+        deleted.push(...outcome.deleted);
+        restored.push(...outcome.restored);
+      }
       removedReferences = candidates.filter(
-        (c) => outcome.deleted.includes(c.key) && !restored.includes(c.key),
+        (c) => deleted.includes(c.key) && !restored.includes(c.key),
       );
     }
     const freedBytes =
@@ -266,6 +275,36 @@ export class Pruner {
       }
     }
   }
+}
+
+/**
+ * Scratch space held references may take at once: a space's references can add up to
+ * more than a runner's disk (32 references of 500 MB), and each is held until the prune
+ * has looked again.
+ */
+export const HOLD_BYTES = 2 * 1024 ** 3;
+
+/**
+ * Splits references into rounds of at most `maxBytes` (by their listed sizes), in order;
+ * a reference larger than that is a round of its own.
+ */
+export function holdGroups<T extends { size: number }>(
+  refs: readonly T[],
+  maxBytes: number,
+): T[][] {
+  const groups: T[][] = [];
+  let bytes = 0;
+  for (const ref of refs) {
+    const last = groups.at(-1);
+    if (last && bytes + ref.size <= maxBytes) {
+      last.push(ref);
+      bytes += ref.size;
+    } else {
+      groups.push([ref]);
+      bytes = ref.size;
+    }
+  }
+  return groups;
 }
 
 /** Keys per deleteMany call: S3's DeleteObjects limit, so progress moves per request. */
