@@ -123,6 +123,12 @@ describe('migrate', () => {
     expect(dry.outputs).toMatchObject({ files: '3', unchanged: '0' });
     expect(await listKeys(suite.raw, suite.bucket, 'migrated/')).toEqual([]);
     const predicted = Number(dry.outputs['predicted-bytes']);
+    // sample 0: the same listing, no object downloaded, no prediction.
+    const quick = await run({ ...inputs, 'dry-run': 'true', sample: '0', summary: 'true' });
+    expect(quick.code).toBe(0);
+    expect(quick.outputs).toMatchObject({ files: '3', unchanged: '0' });
+    expect(quick.outputs).not.toHaveProperty('predicted-bytes');
+    expect(quick.summary).toContain('No prediction of the stored size (sample: 0)');
 
     const first = await run(inputs);
     expect(first.code).toBe(0);

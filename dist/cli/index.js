@@ -37090,11 +37090,15 @@ class Pruner {
         const deltas = after ? deltaKeysIn(after) : deltaKeysOf(plan.keep);
         const candidates = await this.unneeded(space, after ?? directory, deltas, options);
         let removedReferences = candidates;
-        let restored = [];
+        const restored = [];
         if (!options.dryRun && candidates.length > 0) {
-            const outcome = await this.deleteReferences(space, candidates.map((c) => c.key));
-            restored = outcome.restored;
-            removedReferences = candidates.filter((c) => outcome.deleted.includes(c.key) && !restored.includes(c.key));
+            const deleted = [];
+            for (const group of holdGroups(candidates, this.deps.holdBytes ?? HOLD_BYTES)) {
+                const outcome = await this.deleteReferences(space, group.map((c) => c.key));
+                deleted.push(...outcome.deleted);
+                restored.push(...outcome.restored);
+            }
+            removedReferences = candidates.filter((c) => deleted.includes(c.key) && !restored.includes(c.key));
         }
         const freedBytes = plan.remove.reduce((sum, f) => sum + f.storedBytes, 0) +
             removedReferences.reduce((sum, r) => sum + r.size, 0);
@@ -37209,6 +37213,32 @@ class Pruner {
             }
         }
     }
+}
+/**
+ * Scratch space held references may take at once: a space's references can add up to
+ * more than a runner's disk (32 references of 500 MB), and each is held until the prune
+ * has looked again.
+ */
+const HOLD_BYTES = 2 * 1024 ** 3;
+/**
+ * Splits references into rounds of at most `maxBytes` (by their listed sizes), in order;
+ * a reference larger than that is a round of its own.
+ */
+function holdGroups(refs, maxBytes) {
+    const groups = [];
+    let bytes = 0;
+    for (const ref of refs) {
+        const last = groups.at(-1);
+        if (last && bytes + ref.size <= maxBytes) {
+            last.push(ref);
+            bytes += ref.size;
+        }
+        else {
+            groups.push([ref]);
+            bytes = ref.size;
+        }
+    }
+    return groups;
 }
 /** Keys per deleteMany call: S3's DeleteObjects limit, so progress moves per request. */
 const DELETE_BATCH = 1000;

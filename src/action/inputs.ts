@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { availableParallelism } from 'node:os';
 import { InputError } from '../core/errors.js';
 import { DEFAULT_REFERENCE_POLICY, type ReferencePolicy } from '../core/references/choose.js';
+import { DEFAULT_PREDICTION_SAMPLES } from '../core/lifecycle/predict.js';
 import type { SyncFilter } from '../core/lifecycle/sync-filter.js';
 import { parseS3Url, type S3Url } from '../core/s3-url.js';
 import {
@@ -87,6 +88,8 @@ export interface LifecycleInputs {
   sourceUrl?: S3Url;
   /** migrate: delete each source object once its copy verified. */
   deleteSource: boolean;
+  /** migrate with dry-run: objects per DeltaSpace delta-encoded to predict (0: none). */
+  samples: number;
 }
 
 export const IF_NO_FILES_FOUND = ['error', 'warn', 'ignore'] as const;
@@ -274,6 +277,7 @@ function lifecycle(cmd: Command): LifecycleInputs {
     filters: cmd === 'sync' ? syncFilters() : [],
     sourceUrl: cmd === 'migrate' && sourceUrl !== undefined ? parseS3Url(sourceUrl) : undefined,
     deleteSource: boolean('delete-source', false),
+    samples: number('sample', DEFAULT_PREDICTION_SAMPLES, 0, 100, true),
   };
 }
 

@@ -8,11 +8,7 @@ import { InputError } from '../core/errors.js';
 import { formatBytes, plural, savedPercent, sizeCells } from '../core/format.js';
 import { planMigration } from '../core/lifecycle/migration-plan.js';
 import { previewMigration } from '../core/lifecycle/migration-preview.js';
-import {
-  DEFAULT_PREDICTION_SAMPLES,
-  predictStorage,
-  type Prediction,
-} from '../core/lifecycle/predict.js';
+import { predictStorage, type Prediction } from '../core/lifecycle/predict.js';
 import { Migrator, type MigrationOutcome } from '../core/lifecycle/migrator.js';
 import { totalsOf } from '../core/models.js';
 import { fileRecord, filesJson } from '../core/report.js';
@@ -49,11 +45,15 @@ export async function runMigrate(engine: Engine, inputs: ActionInputs): Promise<
       `${dryRun ? '(dry run) ' : ''}migrate ${formatS3Url(source.bucket, source.prefix)} -> ${formatSpace(dest)}: ${plural(items.length, 'object')}`,
     );
     if (dryRun) {
-      const prediction = await predictStorage({ storage, differ: engine.differ, files }, items, {
-        sourceBucket: source.bucket,
-        samples: DEFAULT_PREDICTION_SAMPLES,
-        maxRatio: inputs.maxRatio,
-      });
+      const { samples } = inputs.lifecycle;
+      const prediction =
+        samples > 0
+          ? await predictStorage({ storage, differ: engine.differ, files }, items, {
+              sourceBucket: source.bucket,
+              samples,
+              maxRatio: inputs.maxRatio,
+            })
+          : undefined;
       return await preview(engine, source.bucket, items, formatSpace(dest), prediction);
     }
     const progress = new CountProgress(core, 'migrate', items.length);
@@ -123,7 +123,7 @@ async function preview(
   sourceBucket: string,
   items: Parameters<typeof previewMigration>[2],
   location: string,
-  prediction: Prediction,
+  prediction: Prediction | undefined,
 ): Promise<CommandReport> {
   const rows = await previewMigration(engine.service, sourceBucket, items);
   for (const r of rows) {
@@ -141,7 +141,7 @@ async function preview(
       files: rows.length,
       'original-bytes': bytes,
       unchanged: rows.filter((r) => r.likelyThere).length,
-      'predicted-bytes': prediction.predictedBytes,
+      ...(prediction && { 'predicted-bytes': prediction.predictedBytes }),
       'delta-space-url': location,
     },
     table: {
@@ -155,7 +155,9 @@ async function preview(
     },
     notes: [
       `Dry run, nothing written: ${plural(rows.length, 'object')}, ${formatBytes(bytes)}`,
-      `Predicted: stored as about ${formatBytes(prediction.predictedBytes)}, ${savedPercent(prediction.originalBytes, prediction.predictedBytes)} saved (${plural(prediction.sampled, 'object')} sampled)`,
+      prediction
+        ? `Predicted: stored as about ${formatBytes(prediction.predictedBytes)}, ${savedPercent(prediction.originalBytes, prediction.predictedBytes)} saved (${plural(prediction.sampled, 'object')} sampled)`
+        : 'No prediction of the stored size (sample: 0)',
     ],
   };
 }
