@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File } from '../../scripts/lib/artifacts.mjs';
+import { DEFAULT_REFERENCE_POLICY } from '../../src/core/references/choose.js';
 import { text, xdelta3DeltaBytes } from '../helpers/archive-fixtures.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { serviceOver, type ServiceFixture } from '../helpers/service-fixture.js';
@@ -164,4 +165,27 @@ it('judges max-ratio against the content an archive-aware delta encodes, as for 
   expect(storage.objects.get('bucket/rel/m-2.tgz.delta')!.metadata).toMatchObject({
     'dg-archive-codec': 'gzip',
   });
+});
+
+it('with smart references, sketches a .tgz through its view: no expansion until a delta', async () => {
+  const smart = await serviceOver(storage, {
+    archiveAware: true,
+    references: DEFAULT_REFERENCE_POLICY,
+  });
+  try {
+    const { v1, v2 } = await trees();
+    const [a1, a2] = [join(smart.dir, 'app-1.tgz'), join(smart.dir, 'app-2.tgz')];
+    tarGz(v1, a1);
+    tarGz(v2, a2);
+    expect((await smart.service.upload(a1, space)).kind).toBe('reference');
+    expect(smart.log.lines.filter((l) => l.includes('reproduced exactly'))).toEqual([]);
+    // The sketch stored with the reference is of the content, not of the deflate bytes: a
+    // sketch of the compressed file would share nothing with the next release's.
+    const second = await smart.service.upload(a2, space);
+    expect(second).toMatchObject({ kind: 'delta', archiveAware: true });
+    expect(second.storedBytes * 3).toBeLessThan(await plainDeltaBytes(a1, a2));
+    expect(smart.log.lines.filter((l) => l.includes('reproduced exactly'))).toHaveLength(1);
+  } finally {
+    await smart.cleanup();
+  }
 });

@@ -52519,6 +52519,26 @@ class ArchiveViews {
         }
     }
     /**
+     * Runs `read` on a one-off view of the file at `path` (undefined when it has none, or
+     * when it would pass the limit), then removes it. For a file read once, such as a
+     * sketch of a file being uploaded: unlike references' views, it is not kept for the run.
+     */
+    async readView(path, read) {
+        const viewPath = this.files.tempPath('file.view');
+        try {
+            const maxBytes = (0,output_limit/* expansionLimit */.lS)(await this.files.size(path));
+            const seen = await this.codec.view(path, viewPath, { maxBytes }).catch((error) => {
+                if (error instanceof output_limit/* OutputLimitError */.XM)
+                    return false;
+                throw error;
+            });
+            return await read(seen ? { path: viewPath, size: await this.files.size(viewPath) } : undefined);
+        }
+        finally {
+            await this.files.remove(viewPath);
+        }
+    }
+    /**
      * The view of the reference whose sha256 is `refSha` (local copy at `refPath`), checked
      * against what a delta recorded for it before and while it is built.
      */
@@ -53901,7 +53921,7 @@ class SmartReferences {
      * What smart references read of a file, once: its sketch and the bytes an encode reads.
      * For a container both come from its view (its content inflated, no recipe needed):
      * the sketch then matches the other releases' content, and making the file a reference
-     * costs no expansion.
+     * costs no expansion. The view is removed once sketched (not kept for the run).
      */
     contentOf(file) {
         let pending = this.contents.get(file);
@@ -53915,9 +53935,13 @@ class SmartReferences {
         const { sketcher, archives } = this.deps;
         if (!sketcher || this.policy.mode !== 'smart')
             return { bytes: file.size };
-        const view = file.expansion && (await archives?.viewForUpload(file.sha256, file.path));
-        const path = view?.size === undefined ? file.path : view.path;
-        return { sketch: await sketcher.sketchFile(path), bytes: view?.size ?? file.size };
+        if (!file.expansion || !archives) {
+            return { sketch: await sketcher.sketchFile(file.path), bytes: file.size };
+        }
+        return archives.readView(file.path, async (view) => ({
+            sketch: await sketcher.sketchFile(view?.path ?? file.path),
+            bytes: view?.size ?? file.size,
+        }));
     }
     /** Drops the space's catalog: read again next time (after a reference changed). */
     forget(space) {

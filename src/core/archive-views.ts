@@ -54,6 +54,30 @@ export class ArchiveViews {
   }
 
   /**
+   * Runs `read` on a one-off view of the file at `path` (undefined when it has none, or
+   * when it would pass the limit), then removes it. For a file read once, such as a
+   * sketch of a file being uploaded: unlike references' views, it is not kept for the run.
+   */
+  async readView<T>(
+    path: string,
+    read: (view: { path: string; size: number } | undefined) => Promise<T>,
+  ): Promise<T> {
+    const viewPath = this.files.tempPath('file.view');
+    try {
+      const maxBytes = expansionLimit(await this.files.size(path));
+      const seen = await this.codec.view(path, viewPath, { maxBytes }).catch((error: unknown) => {
+        if (error instanceof OutputLimitError) return false;
+        throw error;
+      });
+      return await read(
+        seen ? { path: viewPath, size: await this.files.size(viewPath) } : undefined,
+      );
+    } finally {
+      await this.files.remove(viewPath);
+    }
+  }
+
+  /**
    * The view of the reference whose sha256 is `refSha` (local copy at `refPath`), checked
    * against what a delta recorded for it before and while it is built.
    */

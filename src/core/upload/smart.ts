@@ -103,7 +103,7 @@ export class SmartReferences {
    * What smart references read of a file, once: its sketch and the bytes an encode reads.
    * For a container both come from its view (its content inflated, no recipe needed):
    * the sketch then matches the other releases' content, and making the file a reference
-   * costs no expansion.
+   * costs no expansion. The view is removed once sketched (not kept for the run).
    */
   private contentOf(file: LocalFile): Promise<Content> {
     let pending = this.contents.get(file);
@@ -117,9 +117,13 @@ export class SmartReferences {
   private async readContent(file: LocalFile): Promise<Content> {
     const { sketcher, archives } = this.deps;
     if (!sketcher || this.policy.mode !== 'smart') return { bytes: file.size };
-    const view = file.expansion && (await archives?.viewForUpload(file.sha256, file.path));
-    const path = view?.size === undefined ? file.path : view.path;
-    return { sketch: await sketcher.sketchFile(path), bytes: view?.size ?? file.size };
+    if (!file.expansion || !archives) {
+      return { sketch: await sketcher.sketchFile(file.path), bytes: file.size };
+    }
+    return archives.readView(file.path, async (view) => ({
+      sketch: await sketcher.sketchFile(view?.path ?? file.path),
+      bytes: view?.size ?? file.size,
+    }));
   }
 
   /** Drops the space's catalog: read again next time (after a reference changed). */
