@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File } from '../../scripts/lib/artifacts.mjs';
+import { ArchiveCodec } from '../../src/adapters/archive/index.js';
 import { text, xdelta3DeltaBytes } from '../helpers/archive-fixtures.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { serviceOver, type ServiceFixture } from '../helpers/service-fixture.js';
@@ -56,11 +57,12 @@ function plainDeltaBytes(ref: string, target: string): Promise<number> {
 }
 
 it.each([
-  ['tar czf', 'app-1.tgz', 'app-2.tgz', tarGz, 'gzip'],
-  ['zip -r -9', 'app-1.zip', 'app-2.zip', zipTree, 'zip'],
+  // gzip views are the same bytes in both versions: named view-v1, which older releases read.
+  ['tar czf', 'app-1.tgz', 'app-2.tgz', tarGz, 'gzip', 'view-v1'],
+  ['zip -r -9', 'app-1.zip', 'app-2.zip', zipTree, 'zip', 'view-v2'],
 ])(
   '%s releases delta through their content and rebuild byte-exact',
-  async (_tool, n1, n2, pack, codec) => {
+  async (_tool, n1, n2, pack, codec, view) => {
     const { v1, v2 } = await trees();
     const a1 = join(fx.dir, n1);
     const a2 = join(fx.dir, n2);
@@ -76,7 +78,7 @@ it.each([
     expect(meta).toMatchObject({
       'dg-archive-codec': codec,
       'dg-archive-format': 'expanded-v1',
-      'dg-ref-view': 'view-v1',
+      'dg-ref-view': view,
       'dg-file-sha256': await sha256File(a2),
     });
     // The point of the feature: far smaller than xdelta3 on the compressed bytes.
@@ -96,6 +98,72 @@ it.each([
     }
   },
 );
+
+/** A reader with an empty cache (a fresh job) downloads `name` as the bytes of `original`. */
+async function expectFreshDownload(name: string, original: string): Promise<void> {
+  const reader = await serviceOver(storage);
+  try {
+    await reader.service.download(space, name, join(reader.dir, 'o'));
+    expect(await sha256File(join(reader.dir, 'o', name))).toBe(await sha256File(original));
+  } finally {
+    await reader.cleanup();
+  }
+}
+
+/** A version 3 expanded form (zip) rewritten as version 1, as releases before view-v2 wrote it. */
+function asVersion1(form: Buffer): Buffer {
+  const recordsStart = 13 + form.readUInt32BE(9);
+  const count = form.readUInt32BE(form.length - 4);
+  const table = form.subarray(form.length - 4 - 2 * count, form.length - 4);
+  const parts: Buffer[] = [Buffer.from(form.subarray(0, recordsStart))];
+  parts[0]![8] = 1;
+  let at = recordsStart;
+  for (let deflated = 0; form[at] !== 0x45;) {
+    const kind = form[at]!;
+    if (kind === 0x52) {
+      const end = at + 9 + Number(form.readBigUInt64BE(at + 1));
+      parts.push(form.subarray(at, end));
+      at = end;
+    } else {
+      expect(kind).toBe(0x44); // no near misses in these zips
+      const end = at + 17 + Number(form.readBigUInt64BE(at + 1));
+      const index = table.subarray(2 * deflated, 2 * deflated + 2);
+      parts.push(form.subarray(at, at + 1), index, form.subarray(at + 1, end));
+      at = end;
+      deflated++;
+    }
+  }
+  parts.push(Buffer.from('E'));
+  return Buffer.concat(parts);
+}
+
+it('a zip delta stored against view-v1 (earlier releases) still downloads byte-exact', async () => {
+  const { v1, v2 } = await trees();
+  const [a1, a2] = [join(fx.dir, 'app-1.zip'), join(fx.dir, 'app-2.zip')];
+  zipTree(v1, a1);
+  zipTree(v2, a2);
+  await fx.service.upload(a1, space);
+  await fx.service.upload(a2, space);
+  // Rewrite the stored delta as an earlier release made it: view-v1, expanded form version 1.
+  const codec = new ArchiveCodec({ tempDir: fx.dir });
+  const [view, form, delta] = [join(fx.dir, 'view'), join(fx.dir, 'form'), join(fx.dir, 'delta')];
+  expect(await codec.view(a1, view, { version: 'view-v1' })).toBe('view-v1');
+  await codec.expand(a2, form);
+  await writeFile(form, asVersion1(await readFile(form)));
+  execFileSync('xdelta3', ['-e', '-f', '-9', '-D', '-s', view, form, delta]);
+  const stored = storage.objects.get('bucket/rel/app-2.zip.delta')!;
+  expect(stored.metadata['dg-ref-view']).toBe('view-v2');
+  stored.body = await readFile(delta);
+  Object.assign(stored.metadata, {
+    'dg-ref-view': 'view-v1',
+    'dg-ref-view-size': String((await readFile(view)).length),
+    'dg-ref-view-sha256': await sha256File(view),
+    'dg-expanded-size': String((await readFile(form)).length),
+    'dg-expanded-sha256': await sha256File(form),
+    'dg-delta-size': String(stored.body.length),
+  });
+  await expectFreshDownload('app-2.zip', a2);
+});
 
 it("keeps today's behaviour when archive-aware is off: gzip content goes direct", async () => {
   const off = await serviceOver(storage, { archiveAware: false });
@@ -120,13 +188,7 @@ it('falls back when no recipe reproduces the file (multi-member gzip goes direct
   await writeFile(both, Buffer.concat([await readFile(a), await readFile(b)]));
   const result = await fx.service.upload(both, space);
   expect(result.kind).toBe('direct');
-  const reader = await serviceOver(storage);
-  try {
-    await reader.service.download(space, 'both.tar.gz', join(reader.dir, 'o'));
-    expect(await sha256File(join(reader.dir, 'o', 'both.tar.gz'))).toBe(await sha256File(both));
-  } finally {
-    await reader.cleanup();
-  }
+  await expectFreshDownload('both.tar.gz', both);
 });
 
 it('judges max-ratio against the content an archive-aware delta encodes, as for its .tar', async () => {
