@@ -124,6 +124,19 @@ function asVersion1(form: Buffer): Buffer {
       const end = at + 9 + Number(form.readBigUInt64BE(at + 1));
       parts.push(form.subarray(at, end));
       at = end;
+    } else if (kind === 0x5a) {
+      // The central directory: back to verbatim, its offsets summed up from differences.
+      const end = at + 9 + Number(form.readBigUInt64BE(at + 1));
+      const directory = Buffer.from(form.subarray(at + 9, end));
+      let previous = 0;
+      for (let entry = 0; entry < directory.length;) {
+        previous = (previous + directory.readUInt32LE(entry + 42)) >>> 0;
+        directory.writeUInt32LE(previous, entry + 42);
+        const [name, extra, comment] = [28, 30, 32].map((at) => directory.readUInt16LE(entry + at));
+        entry += 46 + name! + extra! + comment!;
+      }
+      parts.push(Buffer.from('R'), form.subarray(at + 1, at + 9), directory);
+      at = end;
     } else {
       expect(kind).toBe(0x44); // no near misses in these zips
       const end = at + 17 + Number(form.readBigUInt64BE(at + 1));

@@ -554,6 +554,43 @@ describe('expanded form version 3 (zip): the recipe table', () => {
     expect(existsSync(rebuilt)).toBe(false);
   });
 
+  /** Where the form's 'Z' record (the central directory) starts, walking the records. */
+  function directoryRecordAt(form: Buffer): number {
+    for (let at = 13 + form.readUInt32BE(9); ;) {
+      const kind = String.fromCharCode(form[at]!);
+      const length = Number(form.readBigUInt64BE(at + 1));
+      if (kind === 'Z') return at;
+      if (kind === 'R') at += 9 + length;
+      else if (kind === 'D') at += 17 + length;
+      else throw new Error(`no central directory record (found '${kind}')`);
+    }
+  }
+
+  test('a central directory record (Z) claiming more than the form holds is refused', async () => {
+    const form = await zipForm();
+    form.writeBigUInt64BE(2n ** 40n, directoryRecordAt(form) + 1);
+    const rebuilt = tempPath('rebuilt');
+    await expect(codec().rebuild(await file('broken', form), rebuilt)).rejects.toThrow(
+      /a verbatim record runs past its end/,
+    );
+    expect(existsSync(rebuilt)).toBe(false);
+  });
+
+  test('a central directory record (Z) in a gzip form (version 1) is refused', async () => {
+    const expanded = tempPath('expanded');
+    await codec().expand(await file('one.gz', zlib.gzipSync(text(50_000, 4))), expanded);
+    const form = await readFile(expanded);
+    expect(form[8]).toBe(1);
+    const first = 13 + form.readUInt32BE(9);
+    expect(form[first]).toBe(0x52);
+    form[first] = 0x5a;
+    const rebuilt = tempPath('rebuilt');
+    await expect(codec().rebuild(await file('v1', form), rebuilt)).rejects.toThrow(
+      /unknown record type 0x5a/,
+    );
+    expect(existsSync(rebuilt)).toBe(false);
+  });
+
   test('the untouched form rebuilds', async () => {
     const rebuilt = tempPath('rebuilt');
     await codec().rebuild(await file('intact', await zipForm()), rebuilt);

@@ -185,12 +185,24 @@ const rawRecord = (bytes: Buffer) => Buffer.concat([Buffer.from('R'), u64(bytes.
 const contentRecord = (content: Buffer, deflateLength: number) =>
   Buffer.concat([Buffer.from('D'), u64(content.length), u64(deflateLength), content]);
 const END_RECORD = Buffer.from('E');
+/** 'Z': a central directory whose local header offsets are differences from the previous. */
+function directoryRecord(directory: Buffer): Buffer {
+  const copy = Buffer.from(directory);
+  let previous = 0;
+  for (let at = 0; at < copy.length;) {
+    const offset = copy.readUInt32LE(at + 42);
+    copy.writeUInt32LE((offset - previous) >>> 0, at + 42);
+    previous = offset;
+    at += 46 + copy.readUInt16LE(at + 28) + copy.readUInt16LE(at + 30) + copy.readUInt16LE(at + 32);
+  }
+  return Buffer.concat([Buffer.from('Z'), u64(copy.length), copy]);
+}
 
 /**
  * A zip with data descriptors (as java.util.zip writes), and the views the definition
  * gives it: every byte as written, except the data of the entries marked `viewed`, which
  * is replaced by the content (view-v1); the same as records (view-v2), each verbatim run
- * in one 'R' record and each content in a 'D' record.
+ * in one 'R' record, each content in a 'D' record, the central directory in a 'Z' record.
  */
 function buildZip(inputs: ZipInput[]): { zip: Buffer; view: Buffer; records: Buffer } {
   const parts: Buffer[] = [];
@@ -252,7 +264,9 @@ function buildZip(inputs: ZipInput[]): { zip: Buffer; view: Buffer; records: Buf
     view: Buffer.concat([...viewParts, directory, end]),
     records: Buffer.concat([
       ...records,
-      rawRecord(Buffer.concat([...verbatim, directory, end])),
+      ...(verbatim.length > 0 ? [rawRecord(Buffer.concat(verbatim))] : []),
+      directoryRecord(directory),
+      rawRecord(end),
       END_RECORD,
     ]),
   };
@@ -287,10 +301,15 @@ describe('zip', () => {
     const index = await readFile(path.join(tree, 'pkg', 'lib', 'index.js'));
     expect(zipped.includes(index.subarray(0, 1_000))).toBe(false);
     // Structure bytes stay verbatim: the central directory and end records close the view
-    // (in view-v2, followed by the end record).
+    // (in view-v2 as records: the directory's offsets as differences, then 'E').
     const directoryStart = zipped.readUInt32LE(zipped.length - 22 + 16);
     const directory = zipped.subarray(directoryStart);
-    expect(view.subarray(-directory.length - 1)).toEqual(Buffer.concat([directory, END_RECORD]));
+    const tail = Buffer.concat([
+      directoryRecord(directory.subarray(0, -22)),
+      rawRecord(directory.subarray(-22)),
+      END_RECORD,
+    ]);
+    expect(view.subarray(-tail.length)).toEqual(tail);
     const v1 = await viewOf(original, shared, 'view-v1');
     expect(v1!.subarray(-directory.length)).toEqual(directory);
   });
@@ -357,7 +376,16 @@ describe('zip', () => {
     for (const original of [stored, encrypted]) {
       const bytes = await readFile(original);
       expectSameBytes(await viewOf(original, codec(), 'view-v1'), bytes);
-      expectSameBytes(await viewOf(original), Buffer.concat([rawRecord(bytes), END_RECORD]));
+      const directoryStart = bytes.readUInt32LE(bytes.length - 22 + 16);
+      expectSameBytes(
+        await viewOf(original),
+        Buffer.concat([
+          rawRecord(bytes.subarray(0, directoryStart)),
+          directoryRecord(bytes.subarray(directoryStart, -22)),
+          rawRecord(bytes.subarray(-22)),
+          END_RECORD,
+        ]),
+      );
     }
   });
 

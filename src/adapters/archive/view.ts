@@ -11,9 +11,11 @@
 //         view-v2 writes the same bytes as the records of a version 3 expanded form
 //         (expanded-format.ts, up to and including its end record): 'R' u64 length before
 //         each verbatim range, 'D' u64 content length, u64 deflate length before each
-//         content. An expanded form of a later release then matches the view record for
-//         record, headers included, wherever an entry is unchanged (view-v1 has no record
-//         heads, so every entry boundary cost the delta an instruction and ~20 new bytes).
+//         content, the central directory as a 'Z' record (its local header offsets as
+//         differences), then 'E'. An expanded form of a later release then matches the
+//         view record for record, headers included, wherever an entry is unchanged
+//         (view-v1 has no record heads, so every entry boundary cost the delta an
+//         instruction and ~20 new bytes, and every offset after a changed entry another).
 //   anything else: no view.
 //
 // Versions: view-v1 and view-v2 differ for zip only (gzip's view is the same in both).
@@ -35,9 +37,12 @@ import { openInflated } from './expand-context.js';
 import {
   contentLengthAt,
   deflatedRecordHead,
+  directoryRecord,
   END_RECORD,
   rawRecordHead,
   readRange,
+  readWhole,
+  verbatimRanges,
   type ContainerCodec,
 } from './expanded-format.js';
 import { isGzip } from './gzip-header.js';
@@ -166,8 +171,15 @@ async function zipView(
       await sink.truncate(mark);
     }
   }
-  await copyRange(path, cursor, size - cursor, sink, records);
-  if (records) await sink.write(END_RECORD);
+  if (!records) {
+    await copyRange(path, cursor, size - cursor, sink);
+    return true;
+  }
+  for (const range of verbatimRanges(cursor, size, layout.directory)) {
+    if (!range.directory) await copyRange(path, range.start, range.length, sink, true);
+    else await sink.write(directoryRecord(await readDirectory(path, range)));
+  }
+  await sink.write(END_RECORD);
   return true;
 }
 
@@ -194,6 +206,13 @@ async function inflateEntry(
     inflated.content.destroy();
   }
   return inflated.consumed() === length;
+}
+
+/** The central directory's bytes (in memory: the zip parser read them whole already). */
+async function readDirectory(path: string, range: { start: number; length: number }) {
+  const bytes = await readWhole(path, range.start, range.length);
+  if (bytes.length !== range.length) throw changedWhileReading(path);
+  return bytes;
 }
 
 /** Copies a range of `path`; with `record`, as an 'R' record (none for an empty range). */
