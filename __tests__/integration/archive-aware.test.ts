@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File } from '../../scripts/lib/artifacts.mjs';
 import { ArchiveCodec } from '../../src/adapters/archive/index.js';
@@ -176,6 +176,27 @@ it('a zip delta stored against view-v1 (earlier releases) still downloads byte-e
     'dg-delta-size': String(stored.body.length),
   });
   await expectFreshDownload('app-2.zip', a2);
+});
+
+it('a delta naming a view this build does not know fails clearly and writes nothing', async () => {
+  const { v1, v2 } = await trees();
+  const [a1, a2] = [join(fx.dir, 'app-1.zip'), join(fx.dir, 'app-2.zip')];
+  zipTree(v1, a1);
+  zipTree(v2, a2);
+  await fx.service.upload(a1, space);
+  await fx.service.upload(a2, space);
+  storage.objects.get('bucket/rel/app-2.zip.delta')!.metadata['dg-ref-view'] = 'view-v9';
+  const reader = await serviceOver(storage);
+  try {
+    const out = join(reader.dir, 'o');
+    await expect(reader.service.download(space, 'app-2.zip', out)).rejects.toMatchObject({
+      code: 'unsupported-format',
+      message: expect.stringMatching(/made against the view-v9 view of its reference/),
+    });
+    await expect(readdir(out).catch(() => [])).resolves.toEqual([]);
+  } finally {
+    await reader.cleanup();
+  }
 });
 
 it("keeps today's behaviour when archive-aware is off: gzip content goes direct", async () => {
