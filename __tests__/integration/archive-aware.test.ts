@@ -110,6 +110,17 @@ async function expectFreshDownload(name: string, original: string): Promise<void
   }
 }
 
+/** Both releases zipped and uploaded as app-1.zip (the reference) and app-2.zip (a delta). */
+async function uploadZipReleases(): Promise<[string, string]> {
+  const { v1, v2 } = await trees();
+  const [a1, a2] = [join(fx.dir, 'app-1.zip'), join(fx.dir, 'app-2.zip')];
+  zipTree(v1, a1);
+  zipTree(v2, a2);
+  await fx.service.upload(a1, space);
+  await fx.service.upload(a2, space);
+  return [a1, a2];
+}
+
 /** A version 3 expanded form (zip) rewritten as version 1, as releases before view-v2 wrote it. */
 function asVersion1(form: Buffer): Buffer {
   const recordsStart = 13 + form.readUInt32BE(9);
@@ -151,12 +162,7 @@ function asVersion1(form: Buffer): Buffer {
 }
 
 it('a zip delta stored against view-v1 (earlier releases) still downloads byte-exact', async () => {
-  const { v1, v2 } = await trees();
-  const [a1, a2] = [join(fx.dir, 'app-1.zip'), join(fx.dir, 'app-2.zip')];
-  zipTree(v1, a1);
-  zipTree(v2, a2);
-  await fx.service.upload(a1, space);
-  await fx.service.upload(a2, space);
+  const [a1, a2] = await uploadZipReleases();
   // Rewrite the stored delta as an earlier release made it: view-v1, expanded form version 1.
   const codec = new ArchiveCodec({ tempDir: fx.dir });
   const [view, form, delta] = [join(fx.dir, 'view'), join(fx.dir, 'form'), join(fx.dir, 'delta')];
@@ -179,12 +185,7 @@ it('a zip delta stored against view-v1 (earlier releases) still downloads byte-e
 });
 
 it('a delta naming a view this build does not know fails clearly and writes nothing', async () => {
-  const { v1, v2 } = await trees();
-  const [a1, a2] = [join(fx.dir, 'app-1.zip'), join(fx.dir, 'app-2.zip')];
-  zipTree(v1, a1);
-  zipTree(v2, a2);
-  await fx.service.upload(a1, space);
-  await fx.service.upload(a2, space);
+  await uploadZipReleases();
   storage.objects.get('bucket/rel/app-2.zip.delta')!.metadata['dg-ref-view'] = 'view-v9';
   const reader = await serviceOver(storage);
   try {
