@@ -14,6 +14,7 @@ import {
   VIEW_VERSION,
   type ArchiveCodecOptions,
 } from '../../src/adapters/archive/index.js';
+import { offsetsAsDifferences } from '../../src/adapters/archive/zip-structure.js';
 import { noise, scratch, sha256, text } from '../helpers/archive-fixtures.js';
 
 const run = promisify(execFile);
@@ -400,6 +401,25 @@ describe('zip', () => {
     const recordsStart = 13 + form.readUInt32BE(9);
     const tableBytes = 4 + 2 * form.readUInt32BE(form.length - 4);
     expectSameBytes(await viewOf(original), form.subarray(recordsStart, form.length - tableBytes));
+  });
+
+  test("the central directory's offsets as differences: undone exactly, whatever the bytes", async () => {
+    const zipped = await readFile(await zipTree(['-6'], await sourceTree(0)));
+    const directory = zipped.subarray(zipped.readUInt32LE(zipped.length - 22 + 16), -22);
+    const cases = [
+      directory, // a real one: its record is what the expected views above hold
+      directory.subarray(0, 100), // cut inside the second header
+      Buffer.concat([directory, noise(500, 2)]), // followed by bytes that are no header
+      noise(4_000, 3), // not a directory at all
+      Buffer.alloc(0),
+    ];
+    for (const bytes of cases) {
+      const differences = offsetsAsDifferences(Buffer.from(bytes));
+      expect(offsetsAsDifferences(Buffer.from(differences), true).equals(bytes)).toBe(true);
+    }
+    expect(offsetsAsDifferences(Buffer.from(directory))).toEqual(
+      directoryRecord(directory).subarray(9),
+    );
   });
 
   test('the view names: the newest for zip, view-v1 for gzip (the same bytes), or as asked', async () => {
