@@ -189,11 +189,19 @@ export interface ArchiveCodecPort {
    * The reference side of an archive-aware delta: a deterministic uncompressed view of a
    * container (its content decompressed, structure bytes verbatim). Unlike `expand` it
    * searches no recipe, so the uploader and every later downloader derive the same bytes
-   * from the same reference. Resolves false, writing nothing, when `path` is not a
-   * container this codec can read; the raw bytes are then the view. With `maxBytes`,
-   * stops as soon as the view passes it, removes it and rejects with OutputLimitError.
+   * from the same reference. Resolves the view's name as `dg-ref-view` records it
+   * (`view-v2`), or undefined, writing nothing, when `path` is not a container this codec
+   * can read; the raw bytes are then the view. `version` names the view to build (a
+   * delta's `dg-ref-view`); without it, the newest, named by the oldest version that has
+   * the same bytes for this container (older releases read those deltas too). With
+   * `maxBytes`, stops as soon as the view passes it, removes it and rejects with
+   * OutputLimitError.
    */
-  view(path: string, viewPath: string, options?: LimitOptions): Promise<boolean>;
+  view(
+    path: string,
+    viewPath: string,
+    options?: LimitOptions & { version?: string },
+  ): Promise<string | undefined>;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File } from '../../scripts/lib/artifacts.mjs';
+import { ArchiveCodec } from '../../src/adapters/archive/index.js';
 import { DEFAULT_REFERENCE_POLICY } from '../../src/core/references/choose.js';
 import { text, xdelta3DeltaBytes } from '../helpers/archive-fixtures.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
@@ -57,11 +58,12 @@ function plainDeltaBytes(ref: string, target: string): Promise<number> {
 }
 
 it.each([
-  ['tar czf', 'app-1.tgz', 'app-2.tgz', tarGz, 'gzip'],
-  ['zip -r -9', 'app-1.zip', 'app-2.zip', zipTree, 'zip'],
+  // gzip views are the same bytes in both versions: named view-v1, which older releases read.
+  ['tar czf', 'app-1.tgz', 'app-2.tgz', tarGz, 'gzip', 'view-v1'],
+  ['zip -r -9', 'app-1.zip', 'app-2.zip', zipTree, 'zip', 'view-v2'],
 ])(
   '%s releases delta through their content and rebuild byte-exact',
-  async (_tool, n1, n2, pack, codec) => {
+  async (_tool, n1, n2, pack, codec, view) => {
     const { v1, v2 } = await trees();
     const a1 = join(fx.dir, n1);
     const a2 = join(fx.dir, n2);
@@ -82,7 +84,7 @@ it.each([
     expect(meta).toMatchObject({
       'dg-archive-codec': codec,
       'dg-archive-format': 'expanded-v1',
-      'dg-ref-view': 'view-v1',
+      'dg-ref-view': view,
       'dg-file-sha256': await sha256File(a2),
     });
     // The point of the feature: far smaller than xdelta3 on the compressed bytes.
@@ -102,6 +104,107 @@ it.each([
     }
   },
 );
+
+/** A reader with an empty cache (a fresh job) downloads `name` as the bytes of `original`. */
+async function expectFreshDownload(name: string, original: string): Promise<void> {
+  const reader = await serviceOver(storage);
+  try {
+    await reader.service.download(space, name, join(reader.dir, 'o'));
+    expect(await sha256File(join(reader.dir, 'o', name))).toBe(await sha256File(original));
+  } finally {
+    await reader.cleanup();
+  }
+}
+
+/** Both releases zipped and uploaded as app-1.zip (the reference) and app-2.zip (a delta). */
+async function uploadZipReleases(): Promise<[string, string]> {
+  const { v1, v2 } = await trees();
+  const [a1, a2] = [join(fx.dir, 'app-1.zip'), join(fx.dir, 'app-2.zip')];
+  zipTree(v1, a1);
+  zipTree(v2, a2);
+  await fx.service.upload(a1, space);
+  await fx.service.upload(a2, space);
+  return [a1, a2];
+}
+
+/** A version 3 expanded form (zip) rewritten as version 1, as releases before view-v2 wrote it. */
+function asVersion1(form: Buffer): Buffer {
+  const recordsStart = 13 + form.readUInt32BE(9);
+  const count = form.readUInt32BE(form.length - 4);
+  const table = form.subarray(form.length - 4 - 2 * count, form.length - 4);
+  const parts: Buffer[] = [Buffer.from(form.subarray(0, recordsStart))];
+  parts[0]![8] = 1;
+  let at = recordsStart;
+  for (let deflated = 0; form[at] !== 0x45;) {
+    const kind = form[at]!;
+    if (kind === 0x52) {
+      const end = at + 9 + Number(form.readBigUInt64BE(at + 1));
+      parts.push(form.subarray(at, end));
+      at = end;
+    } else if (kind === 0x5a) {
+      // The central directory: back to verbatim, its offsets summed up from differences.
+      const end = at + 9 + Number(form.readBigUInt64BE(at + 1));
+      const directory = Buffer.from(form.subarray(at + 9, end));
+      let previous = 0;
+      for (let entry = 0; entry < directory.length;) {
+        previous = (previous + directory.readUInt32LE(entry + 42)) >>> 0;
+        directory.writeUInt32LE(previous, entry + 42);
+        const [name, extra, comment] = [28, 30, 32].map((at) => directory.readUInt16LE(entry + at));
+        entry += 46 + name! + extra! + comment!;
+      }
+      parts.push(Buffer.from('R'), form.subarray(at + 1, at + 9), directory);
+      at = end;
+    } else {
+      expect(kind).toBe(0x44); // no near misses in these zips
+      const end = at + 17 + Number(form.readBigUInt64BE(at + 1));
+      const index = table.subarray(2 * deflated, 2 * deflated + 2);
+      parts.push(form.subarray(at, at + 1), index, form.subarray(at + 1, end));
+      at = end;
+      deflated++;
+    }
+  }
+  parts.push(Buffer.from('E'));
+  return Buffer.concat(parts);
+}
+
+it('a zip delta stored against view-v1 (earlier releases) still downloads byte-exact', async () => {
+  const [a1, a2] = await uploadZipReleases();
+  // Rewrite the stored delta as an earlier release made it: view-v1, expanded form version 1.
+  const codec = new ArchiveCodec({ tempDir: fx.dir });
+  const [view, form, delta] = [join(fx.dir, 'view'), join(fx.dir, 'form'), join(fx.dir, 'delta')];
+  expect(await codec.view(a1, view, { version: 'view-v1' })).toBe('view-v1');
+  await codec.expand(a2, form);
+  await writeFile(form, asVersion1(await readFile(form)));
+  execFileSync('xdelta3', ['-e', '-f', '-9', '-D', '-s', view, form, delta]);
+  const stored = storage.objects.get('bucket/rel/app-2.zip.delta')!;
+  expect(stored.metadata['dg-ref-view']).toBe('view-v2');
+  stored.body = await readFile(delta);
+  Object.assign(stored.metadata, {
+    'dg-ref-view': 'view-v1',
+    'dg-ref-view-size': String((await readFile(view)).length),
+    'dg-ref-view-sha256': await sha256File(view),
+    'dg-expanded-size': String((await readFile(form)).length),
+    'dg-expanded-sha256': await sha256File(form),
+    'dg-delta-size': String(stored.body.length),
+  });
+  await expectFreshDownload('app-2.zip', a2);
+});
+
+it('a delta naming a view this build does not know fails clearly and writes nothing', async () => {
+  await uploadZipReleases();
+  storage.objects.get('bucket/rel/app-2.zip.delta')!.metadata['dg-ref-view'] = 'view-v9';
+  const reader = await serviceOver(storage);
+  try {
+    const out = join(reader.dir, 'o');
+    await expect(reader.service.download(space, 'app-2.zip', out)).rejects.toMatchObject({
+      code: 'unsupported-format',
+      message: expect.stringMatching(/made against the view-v9 view of its reference/),
+    });
+    await expect(readdir(out).catch(() => [])).resolves.toEqual([]);
+  } finally {
+    await reader.cleanup();
+  }
+});
 
 it("keeps today's behaviour when archive-aware is off: gzip content goes direct", async () => {
   const off = await serviceOver(storage, { archiveAware: false });
@@ -127,13 +230,7 @@ it('falls back when no recipe reproduces the file (multi-member gzip goes direct
   expect((await fx.service.upload(a, space)).kind).toBe('reference');
   const result = await fx.service.upload(both, space);
   expect(result.kind).toBe('direct');
-  const reader = await serviceOver(storage);
-  try {
-    await reader.service.download(space, 'both.tar.gz', join(reader.dir, 'o'));
-    expect(await sha256File(join(reader.dir, 'o', 'both.tar.gz'))).toBe(await sha256File(both));
-  } finally {
-    await reader.cleanup();
-  }
+  await expectFreshDownload('both.tar.gz', both);
 });
 
 it('judges max-ratio against the content an archive-aware delta encodes, as for its .tar', async () => {

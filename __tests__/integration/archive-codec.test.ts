@@ -447,7 +447,7 @@ describe('expanded form', () => {
       'a newer format version',
       (bytes: Buffer) => {
         const copy = Buffer.from(bytes);
-        copy[8] = 3; // 2 is read since near-miss corrections
+        copy[8] = 4; // 2 is read since near-miss corrections, 3 since view-v2
         return copy;
       },
     ],
@@ -484,5 +484,116 @@ describe('expanded form', () => {
       await codec().rebuild(decoded, rebuilt);
       expect(sha256(await readFile(rebuilt))).toBe(sha256(await readFile(newer!)));
     }
+  });
+});
+
+describe('expanded form version 3 (zip): the recipe table', () => {
+  /** A zip of three zlib-deflated entries, expanded: version 3, a table of 3 recipes. */
+  async function zipForm(): Promise<Buffer> {
+    const entries = [1, 2, 3].map((seed) => {
+      const content = text(20_000 * seed, seed);
+      return {
+        name: `f${seed}.txt`,
+        content,
+        deflated: zlib.deflateRawSync(content, { level: 6 }),
+      };
+    });
+    const expanded = tempPath('expanded');
+    await codec().expand(await file('three.zip', jarLikeZip(entries)), expanded);
+    const form = await readFile(expanded);
+    expect([form[8], form.readUInt32BE(form.length - 4)]).toEqual([3, 3]);
+    return form;
+  }
+
+  /** The table's entries (u16 each) and its count (u32), replaced. */
+  function withTable(form: Buffer, entries: number[], count = entries.length): Buffer {
+    const table = Buffer.alloc(2 * entries.length + 4);
+    entries.forEach((entry, at) => table.writeUInt16BE(entry, 2 * at));
+    table.writeUInt32BE(count, 2 * entries.length);
+    return Buffer.concat([form.subarray(0, form.length - 10), table]);
+  }
+
+  test.each([
+    [
+      'a count larger than the file',
+      (form: Buffer) => withTable(form, [0, 0, 0], 0xffff_ffff),
+      /its recipe table claims 4294967295 records, more than the file holds/,
+    ],
+    [
+      'one recipe short',
+      (form: Buffer) => withTable(form, [0, 0]),
+      /its recipe table lists 2 recipes, but more records follow/,
+    ],
+    [
+      'one recipe too many',
+      (form: Buffer) => withTable(form, [0, 0, 0, 0]),
+      /its recipe table lists 4 recipes for 3 deflated records/,
+    ],
+    [
+      'a count that does not match its entries',
+      (form: Buffer) => withTable(form, [0, 0, 0], 2),
+      /The expanded archive is malformed/,
+    ],
+    [
+      'a recipe the header does not list',
+      (form: Buffer) => withTable(form, [0, 7, 0]),
+      /a record names recipe 7/,
+    ],
+    ['cut inside the table', (form: Buffer) => form.subarray(0, form.length - 3), /malformed/],
+    [
+      'marked version 2 (the records read with recipe indices)',
+      (form: Buffer) => Buffer.concat([form.subarray(0, 8), Buffer.from([2]), form.subarray(9)]),
+      /malformed/,
+    ],
+  ])('%s: refused before anything is rebuilt', async (_what, damage, message) => {
+    const broken = await file('broken', damage(await zipForm()));
+    const rebuilt = tempPath('rebuilt');
+    const rebuilding = codec().rebuild(broken, rebuilt);
+    await expect(rebuilding).rejects.toThrow(IntegrityError);
+    await expect(rebuilding).rejects.toThrow(message);
+    expect(existsSync(rebuilt)).toBe(false);
+  });
+
+  /** Where the form's 'Z' record (the central directory) starts, walking the records. */
+  function directoryRecordAt(form: Buffer): number {
+    for (let at = 13 + form.readUInt32BE(9); ;) {
+      const kind = String.fromCharCode(form[at]!);
+      const length = Number(form.readBigUInt64BE(at + 1));
+      if (kind === 'Z') return at;
+      if (kind === 'R') at += 9 + length;
+      else if (kind === 'D') at += 17 + length;
+      else throw new Error(`no central directory record (found '${kind}')`);
+    }
+  }
+
+  test('a central directory record (Z) claiming more than the form holds is refused', async () => {
+    const form = await zipForm();
+    form.writeBigUInt64BE(2n ** 40n, directoryRecordAt(form) + 1);
+    const rebuilt = tempPath('rebuilt');
+    await expect(codec().rebuild(await file('broken', form), rebuilt)).rejects.toThrow(
+      /a verbatim record runs past its end/,
+    );
+    expect(existsSync(rebuilt)).toBe(false);
+  });
+
+  test('a central directory record (Z) in a gzip form (version 1) is refused', async () => {
+    const expanded = tempPath('expanded');
+    await codec().expand(await file('one.gz', zlib.gzipSync(text(50_000, 4))), expanded);
+    const form = await readFile(expanded);
+    expect(form[8]).toBe(1);
+    const first = 13 + form.readUInt32BE(9);
+    expect(form[first]).toBe(0x52);
+    form[first] = 0x5a;
+    const rebuilt = tempPath('rebuilt');
+    await expect(codec().rebuild(await file('v1', form), rebuilt)).rejects.toThrow(
+      /unknown record type 0x5a/,
+    );
+    expect(existsSync(rebuilt)).toBe(false);
+  });
+
+  test('the untouched form rebuilds', async () => {
+    const rebuilt = tempPath('rebuilt');
+    await codec().rebuild(await file('intact', await zipForm()), rebuilt);
+    expect(existsSync(rebuilt)).toBe(true);
   });
 });

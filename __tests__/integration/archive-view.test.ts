@@ -14,6 +14,7 @@ import {
   VIEW_VERSION,
   type ArchiveCodecOptions,
 } from '../../src/adapters/archive/index.js';
+import { offsetsAsDifferences } from '../../src/adapters/archive/zip-structure.js';
 import { noise, scratch, sha256, text } from '../helpers/archive-fixtures.js';
 
 const run = promisify(execFile);
@@ -32,9 +33,10 @@ function codec(options: ArchiveCodecOptions = {}): ArchiveCodec {
 async function viewOf(
   original: string,
   viewer: ArchiveCodec = codec(),
+  version?: string,
 ): Promise<Buffer | undefined> {
   const target = tempPath('view');
-  const viewed = await viewer.view(original, target);
+  const viewed = await viewer.view(original, target, { version });
   if (!viewed) {
     expect(existsSync(target)).toBe(false);
     return undefined;
@@ -174,14 +176,40 @@ interface ZipInput {
   viewed: boolean;
 }
 
+/** Records as docs/format.md defines them for view-v2: 'R' u64 length, 'D' u64 u64, 'E'. */
+function u64(value: number): Buffer {
+  const bytes = Buffer.alloc(8);
+  bytes.writeBigUInt64BE(BigInt(value));
+  return bytes;
+}
+const rawRecord = (bytes: Buffer) => Buffer.concat([Buffer.from('R'), u64(bytes.length), bytes]);
+const contentRecord = (content: Buffer, deflateLength: number) =>
+  Buffer.concat([Buffer.from('D'), u64(content.length), u64(deflateLength), content]);
+const END_RECORD = Buffer.from('E');
+/** 'Z': a central directory whose local header offsets are differences from the previous. */
+function directoryRecord(directory: Buffer): Buffer {
+  const copy = Buffer.from(directory);
+  let previous = 0;
+  for (let at = 0; at < copy.length;) {
+    const offset = copy.readUInt32LE(at + 42);
+    copy.writeUInt32LE((offset - previous) >>> 0, at + 42);
+    previous = offset;
+    at += 46 + copy.readUInt16LE(at + 28) + copy.readUInt16LE(at + 30) + copy.readUInt16LE(at + 32);
+  }
+  return Buffer.concat([Buffer.from('Z'), u64(copy.length), copy]);
+}
+
 /**
- * A zip with data descriptors (as java.util.zip writes), and the view the definition
+ * A zip with data descriptors (as java.util.zip writes), and the views the definition
  * gives it: every byte as written, except the data of the entries marked `viewed`, which
- * is replaced by the content.
+ * is replaced by the content (view-v1); the same as records (view-v2), each verbatim run
+ * in one 'R' record, each content in a 'D' record, the central directory in a 'Z' record.
  */
-function buildZip(inputs: ZipInput[]): { zip: Buffer; view: Buffer } {
+function buildZip(inputs: ZipInput[]): { zip: Buffer; view: Buffer; records: Buffer } {
   const parts: Buffer[] = [];
   const viewParts: Buffer[] = [];
+  const records: Buffer[] = [];
+  let verbatim: Buffer[] = [];
   const central: Buffer[] = [];
   let offset = 0;
   for (const input of inputs) {
@@ -215,6 +243,14 @@ function buildZip(inputs: ZipInput[]): { zip: Buffer; view: Buffer } {
     central.push(header, nameBytes);
     parts.push(local, nameBytes, data, descriptor);
     viewParts.push(local, nameBytes, viewed ? content : data, descriptor);
+    verbatim.push(local, nameBytes);
+    if (viewed) {
+      records.push(rawRecord(Buffer.concat(verbatim)), contentRecord(content, data.length));
+      verbatim = [];
+    } else {
+      verbatim.push(data);
+    }
+    verbatim.push(descriptor);
     offset += local.length + nameBytes.length + data.length + descriptor.length;
   }
   const directory = Buffer.concat(central);
@@ -227,6 +263,13 @@ function buildZip(inputs: ZipInput[]): { zip: Buffer; view: Buffer } {
   return {
     zip: Buffer.concat([...parts, directory, end]),
     view: Buffer.concat([...viewParts, directory, end]),
+    records: Buffer.concat([
+      ...records,
+      ...(verbatim.length > 0 ? [rawRecord(Buffer.concat(verbatim))] : []),
+      directoryRecord(directory),
+      rawRecord(end),
+      END_RECORD,
+    ]),
   };
 }
 
@@ -258,16 +301,23 @@ describe('zip', () => {
     // The big text files are deflated in the zip: only the view shows them.
     const index = await readFile(path.join(tree, 'pkg', 'lib', 'index.js'));
     expect(zipped.includes(index.subarray(0, 1_000))).toBe(false);
-    // Structure bytes stay verbatim: the central directory and end records close the view.
+    // Structure bytes stay verbatim: the central directory and end records close the view
+    // (in view-v2 as records: the directory's offsets as differences, then 'E').
     const directoryStart = zipped.readUInt32LE(zipped.length - 22 + 16);
-    expect(view.subarray(-(zipped.length - directoryStart))).toEqual(
-      zipped.subarray(directoryStart),
-    );
+    const directory = zipped.subarray(directoryStart);
+    const tail = Buffer.concat([
+      directoryRecord(directory.subarray(0, -22)),
+      rawRecord(directory.subarray(-22)),
+      END_RECORD,
+    ]);
+    expect(view.subarray(-tail.length)).toEqual(tail);
+    const v1 = await viewOf(original, shared, 'view-v1');
+    expect(v1!.subarray(-directory.length)).toEqual(directory);
   });
 
   test('the definition: deflated data replaced by its content, everything else verbatim', async () => {
     const content = (bytes: number, seed: number) => text(bytes, seed);
-    const { zip, view } = buildZip([
+    const { zip, view, records } = buildZip([
       { name: 'META-INF/MANIFEST.MF', content: content(60, 1), viewed: true },
       { name: 'big.txt', content: content(1_500_000, 2), viewed: true },
       { name: 'stored.txt', content: content(5_000, 3), method: 0, viewed: false },
@@ -295,7 +345,10 @@ describe('zip', () => {
       { name: 'deflate64.txt', content: content(2_000, 8), method: 9, viewed: false },
       { name: 'last.txt', content: content(70_000, 9), viewed: true },
     ]);
-    expectSameBytes(await viewOf(await file('defined.zip', zip)), view);
+    const original = await file('defined.zip', zip);
+    expectSameBytes(await viewOf(original, codec(), 'view-v1'), view);
+    expectSameBytes(await viewOf(original, codec(), 'view-v2'), records);
+    expectSameBytes(await viewOf(original), records);
   });
 
   test('data descriptors from a pipe; zip64 end records: views with every content', async () => {
@@ -322,8 +375,71 @@ describe('zip', () => {
     const encrypted = tempPath('secret.zip');
     await run('zip', ['-q', '-r', '-P', 'secret', encrypted, 'pkg'], { cwd: tree });
     for (const original of [stored, encrypted]) {
-      expectSameBytes(await viewOf(original), await readFile(original));
+      const bytes = await readFile(original);
+      expectSameBytes(await viewOf(original, codec(), 'view-v1'), bytes);
+      const directoryStart = bytes.readUInt32LE(bytes.length - 22 + 16);
+      expectSameBytes(
+        await viewOf(original),
+        Buffer.concat([
+          rawRecord(bytes.subarray(0, directoryStart)),
+          directoryRecord(bytes.subarray(directoryStart, -22)),
+          rawRecord(bytes.subarray(-22)),
+          END_RECORD,
+        ]),
+      );
     }
+  });
+
+  test('view-v2 is the records of the expanded form of the same zip, byte for byte', async () => {
+    // Whatever the expanded form's header and recipe table say, its records are what a
+    // later release's form is matched against: a difference costs every delta bytes.
+    const original = await zipTree(['-6'], await sourceTree(0));
+    const expanded = tempPath('expanded');
+    expect(await codec().expand(original, expanded)).toBeDefined();
+    const form = await readFile(expanded);
+    expect(form[8]).toBe(3);
+    const recordsStart = 13 + form.readUInt32BE(9);
+    const tableBytes = 4 + 2 * form.readUInt32BE(form.length - 4);
+    expectSameBytes(await viewOf(original), form.subarray(recordsStart, form.length - tableBytes));
+  });
+
+  test("the central directory's offsets as differences: undone exactly, whatever the bytes", async () => {
+    const zipped = await readFile(await zipTree(['-6'], await sourceTree(0)));
+    const directory = zipped.subarray(zipped.readUInt32LE(zipped.length - 22 + 16), -22);
+    const cases = [
+      directory, // a real one: its record is what the expected views above hold
+      directory.subarray(0, 100), // cut inside the second header
+      Buffer.concat([directory, noise(500, 2)]), // followed by bytes that are no header
+      noise(4_000, 3), // not a directory at all
+      Buffer.alloc(0),
+    ];
+    for (const bytes of cases) {
+      const differences = offsetsAsDifferences(Buffer.from(bytes));
+      expect(offsetsAsDifferences(Buffer.from(differences), true).equals(bytes)).toBe(true);
+    }
+    expect(offsetsAsDifferences(Buffer.from(directory))).toEqual(
+      directoryRecord(directory).subarray(9),
+    );
+  });
+
+  test('the view names: the newest for zip, view-v1 for gzip (the same bytes), or as asked', async () => {
+    const tree = await sourceTree(0);
+    const zipped = await zipTree(['-6'], tree);
+    const gzipped = await file('one.gz', zlib.gzipSync(text(50_000, 3)));
+    const target = () => tempPath('view');
+    expect(await codec().view(zipped, target())).toBe('view-v2');
+    expect(await codec().view(gzipped, target())).toBe('view-v1');
+    expect(await codec().view(zipped, target(), { version: 'view-v1' })).toBe('view-v1');
+    expect(await codec().view(gzipped, target(), { version: 'view-v2' })).toBe('view-v2');
+    expectSameBytes(
+      await viewOf(gzipped, codec(), 'view-v2'),
+      (await viewOf(gzipped, codec(), 'view-v1'))!,
+    );
+    const unknown = tempPath('view');
+    await expect(codec().view(zipped, unknown, { version: 'view-v9' })).rejects.toMatchObject({
+      code: 'unsupported-format',
+    });
+    expect(existsSync(unknown)).toBe(false);
   });
 
   test('not a zip this codec reads (cut short, or only the magic number): no view, no file', async () => {
@@ -366,13 +482,14 @@ describe('what the view is for', () => {
   /** Delta of view(older) -> expand(newer); checks that a downloader gets newer back. */
   async function viewDelta(older: string, newer: string): Promise<number> {
     const [olderView, newerExpanded, delta] = [tempPath('v'), tempPath('x'), tempPath('d')];
-    expect(await codec().view(older, olderView)).toBe(true);
+    const name = await codec().view(older, olderView);
+    expect(name).toMatch(/^view-v\d$/);
     expect(await codec().expand(newer, newerExpanded)).toBeDefined();
     await run('xdelta3', [...xdelta, '-s', olderView, newerExpanded, delta]);
     // The downloader: its own codec (no gzip this time), the reference and the delta only.
     const downloader = codec({ gzipBinary: false });
     const [theirView, decoded, rebuilt] = [tempPath('v'), tempPath('x'), tempPath('r')];
-    expect(await downloader.view(older, theirView)).toBe(true);
+    expect(await downloader.view(older, theirView, { version: name })).toBe(name);
     await run('xdelta3', ['-d', '-f', '-s', theirView, delta, decoded]);
     await codec().rebuild(decoded, rebuilt);
     expect(sha256(await readFile(rebuilt))).toBe(sha256(await readFile(newer)));

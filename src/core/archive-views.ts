@@ -1,12 +1,15 @@
 import type { ArchiveCodecPort, HasherPort, LocalFilesPort } from '../ports.js';
-import { IntegrityError } from './errors.js';
+import { DeltaGliderError, IntegrityError } from './errors.js';
 import { expansionLimit, OutputLimitError } from './output-limit.js';
 
 /** How an archive-aware delta saw its reference (`dg-ref-view`). */
 export type RefView = 'raw' | string;
 
-/** The codec's view version: part of the on-bucket format, like the expanded form. */
+/** The codec's view versions: part of the on-bucket format, like the expanded form. */
 export const VIEW_V1 = 'view-v1';
+/** Zip views as expanded-form records (gzip views are the same in both versions). */
+export const VIEW_V2 = 'view-v2';
+const KNOWN_VIEWS = new Set([VIEW_V1, VIEW_V2]);
 
 /** A reference as an archive-aware delta sees it; size and sha256 of a view, not of raw bytes. */
 export interface ReferenceView {
@@ -79,13 +82,23 @@ export class ArchiveViews {
 
   /**
    * The view of the reference whose sha256 is `refSha` (local copy at `refPath`), checked
-   * against what a delta recorded for it before and while it is built.
+   * against what a delta recorded for it before and while it is built: the `version` it
+   * recorded, or the codec's newest for an upload.
    */
   async viewOf(
     refSha: string,
     refPath: string,
     recorded: RecordedView = {},
+    version?: string,
   ): Promise<ReferenceView> {
+    if (version !== undefined && !KNOWN_VIEWS.has(version)) {
+      const delta = recorded.delta ?? 'The delta';
+      throw new DeltaGliderError(
+        `${delta} was made against the ${version} view of its reference, which this build cannot build`,
+        'Upgrade deltaglider/action to the version that wrote it',
+        { code: 'unsupported-format', fields: { key: delta } },
+      );
+    }
     const limit = expansionLimit(await this.files.size(refPath));
     if (recorded.size !== undefined && recorded.size > limit) {
       throw new IntegrityError(
@@ -94,11 +107,12 @@ export class ArchiveViews {
         'The object is corrupt or hostile; nothing was built',
       );
     }
-    let pending = this.views.get(refSha);
+    const key = `${version ?? 'newest'} ${refSha}`;
+    let pending = this.views.get(key);
     if (!pending) {
-      pending = this.derive(refPath, Math.min(limit, recorded.size ?? limit));
-      this.views.set(refSha, pending);
-      pending.catch(() => this.views.delete(refSha));
+      pending = this.derive(refPath, Math.min(limit, recorded.size ?? limit), version);
+      this.views.set(key, pending);
+      pending.catch(() => this.views.delete(key));
     }
     const view = await pending.catch((error: unknown) => {
       if (!(error instanceof OutputLimitError) || !recorded.delta) throw error;
@@ -108,11 +122,15 @@ export class ArchiveViews {
     return view;
   }
 
-  private async derive(refPath: string, maxBytes: number): Promise<ReferenceView> {
+  private async derive(
+    refPath: string,
+    maxBytes: number,
+    version: string | undefined,
+  ): Promise<ReferenceView> {
     const viewPath = this.files.tempPath('reference.view');
-    let seen: boolean;
+    let seen: string | undefined;
     try {
-      seen = await this.codec.view(refPath, viewPath, { maxBytes });
+      seen = await this.codec.view(refPath, viewPath, { maxBytes, version });
     } catch (error) {
       await this.files.remove(viewPath);
       if (error instanceof OutputLimitError) {
@@ -128,7 +146,7 @@ export class ArchiveViews {
     if (!seen) return { path: refPath, refView: 'raw' };
     return {
       path: viewPath,
-      refView: VIEW_V1,
+      refView: seen,
       size: await this.files.size(viewPath),
       sha256: await this.hasher.sha256File(viewPath),
     };

@@ -229,11 +229,8 @@ export class Downloader {
       );
     }
     if (archive.refView === 'raw') return refPath;
-    const view = await archives.viewOf(refSha, refPath, {
-      size: archive.refViewSize,
-      sha256: archive.refViewSha256,
-      delta: key,
-    });
+    const recorded = { size: archive.refViewSize, sha256: archive.refViewSha256, delta: key };
+    const view = await archives.viewOf(refSha, refPath, recorded, archive.refView);
     if (view.refView !== archive.refView) {
       throw new IntegrityError(
         `${key} was made against the ${archive.refView} view of its reference, but this build sees it as ${view.refView}`,

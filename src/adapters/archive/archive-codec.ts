@@ -20,7 +20,7 @@ import { isGzip } from './gzip-header.js';
 import { rebuildInto } from './rebuild.js';
 import { PAKO_PRODUCER } from './pako-engine.js';
 import { GO_FLATE_PRODUCER } from './go-flate/recipe.js';
-import { VIEW_VERSION, writeView } from './view.js';
+import { viewName, viewVersion, writeView } from './view.js';
 import { expandZip } from './zip-codec.js';
 
 export interface ArchiveCodecOptions {
@@ -135,15 +135,21 @@ export class ArchiveCodec implements ArchiveCodecPort {
    * The deterministic view of a reference (see view.ts). It ignores every option: the same
    * bytes give the same view on any machine, with or without gzip, however long it takes.
    */
-  async view(path: string, viewPath: string, options: LimitOptions = {}): Promise<boolean> {
+  async view(
+    path: string,
+    viewPath: string,
+    options: LimitOptions & { version?: string } = {},
+  ): Promise<string | undefined> {
     const started = Date.now();
-    const codec = await writeView(path, viewPath, options.maxBytes);
+    const version = viewVersion(options.version);
+    const codec = await writeView(path, viewPath, options.maxBytes, version);
+    const name = codec && viewName(codec, version, options.version !== undefined);
     this.options.logger?.debug(
-      codec
-        ? `${path}: ${codec} reference view ${VIEW_VERSION} written (${Date.now() - started} ms)`
+      name
+        ? `${path}: ${codec} reference ${name} written (${Date.now() - started} ms)`
         : `${path}: no reference view (not a gzip or zip file this codec reads)`,
     );
-    return codec !== undefined;
+    return name;
   }
 
   async rebuild(expandedPath: string, outPath: string, options: LimitOptions = {}): Promise<void> {

@@ -1,7 +1,8 @@
 // The expanded form: a container with its deflate streams replaced by their content.
 //
 //   magic (8 bytes: 89 44 47 58 0d 0a 1a 0a = "\x89DGX\r\n\x1a\n")
-//   version (1 byte): 1, or 2 when a 'C' record is present (version 1 readers refuse it)
+//   version (1 byte): 3 for zip files; for gzip files 1, or 2 when a 'C' record is present
+//     (each version's readers refuse the later ones)
 //   header length N (u32 big-endian), then N bytes of UTF-8 JSON:
 //     { "format": "deltaglider-expanded", "codec": "gzip" | "zip",
 //       "recipes": [<DeflateRecipe>...], "producers": { "node-zlib": ..., "gzip": ... } }
@@ -13,8 +14,22 @@
 //     'C' u16 recipe index, u64 content length C, u64 deflate length Z, u32 correction
 //         length T, then C bytes of content, then T bytes of correction; rebuilt as the
 //         first Z - T bytes of the deflated content followed by the correction (a near
-//         miss, correction.ts); version 2 only
-//     'E' end of records; the last byte of the file
+//         miss, correction.ts); version 2 and later
+//     'E' end of records; the last byte of the file (versions 1 and 2)
+//   version 3 only: the 'D' and 'C' records carry no recipe index (they start u64 C), and
+//     the end record is followed by the recipe table: the u16 recipe index of each 'D'
+//     and 'C' record in order, then their count as u32 (the file's last 4 bytes).
+//     'Z' u64 L, then L bytes (at most 256 MiB): a zip central directory whose local
+//         header offsets are written as differences (zip-structure.ts,
+//         offsetsAsDifferences); rebuilt by undoing them
+//
+// Why version 3: the records of a zip's form are then byte for byte those of its reference
+// view (view.ts, view-v2) wherever an entry is unchanged, and xdelta3 copies them across
+// entry boundaries; a recipe index that differs between the two (the view knows no
+// recipes) would break the copy. A 'Z' record keeps the central directory from changing in
+// every header after the first entry that changed size: only the header after each changed
+// entry differs. On the tool corpus (issue #17) zip deltas went from 1.8x the .tar delta
+// (view-v1, version 1 forms) to 1.3x with the records matching, 1.2x with 'Z' too.
 //
 // Everything a rebuild needs travels inside, so a delta between two expanded forms carries
 // the recipe too, and the content sits uncompressed where a delta encoder can see it.
@@ -25,13 +40,16 @@ import { DeltaGliderError, IntegrityError } from '../../core/errors.js';
 import { FileSink } from './byte-sinks.js';
 import { maxCorrectionBytes } from './correction.js';
 import { parseRecipe, type DeflateRecipe } from './deflate-recipes.js';
+import { MAX_CENTRAL_DIRECTORY, offsetsAsDifferences } from './zip-structure.js';
 
 export const EXPANDED_MAGIC = Buffer.from([0x89, 0x44, 0x47, 0x58, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** Written when no stream needs a correction: such forms stay readable by older releases. */
 export const EXPANDED_VERSION = 1;
 /** Written when a stream carries a correction ('C' records). */
 export const CORRECTED_VERSION = 2;
-const READABLE_VERSIONS = new Set([EXPANDED_VERSION, CORRECTED_VERSION]);
+/** Written for zip files: recipe indices in a table after the records (view-v2). */
+export const TABLED_VERSION = 3;
+const READABLE_VERSIONS = new Set([EXPANDED_VERSION, CORRECTED_VERSION, TABLED_VERSION]);
 const FORMAT_NAME = 'deltaglider-expanded';
 const PREAMBLE_BYTES = EXPANDED_MAGIC.length + 1 + 4;
 const MAX_HEADER_BYTES = 1024 * 1024;
@@ -41,9 +59,103 @@ const RAW = 0x52; // 'R'
 const DEFLATED = 0x44; // 'D'
 const CORRECTED = 0x43; // 'C'
 const END = 0x45; // 'E'
+const DIRECTORY = 0x5a; // 'Z'
 const RAW_RECORD_HEAD = 1 + 8;
 const DEFLATED_RECORD_HEAD = 1 + 2 + 8 + 8;
 const CORRECTED_RECORD_HEAD = DEFLATED_RECORD_HEAD + 4;
+/** Version 3: the same heads without the u16 recipe index. */
+const RECIPE_INDEX_BYTES = 2;
+const TABLE_COUNT_BYTES = 4;
+
+/** A 'R' record's head (any version). */
+export function rawRecordHead(length: number): Buffer {
+  const head = Buffer.alloc(RAW_RECORD_HEAD);
+  head.writeUInt8(RAW, 0);
+  head.writeBigUInt64BE(BigInt(length), 1);
+  return head;
+}
+
+/**
+ * A 'D' (or, with a correction length, 'C') record's head; with a recipe index the
+ * version 1/2 layout, without one version 3's. The content length sits at byte
+ * `contentLengthAt(head)`, for writers that patch it once the content is out.
+ */
+export function deflatedRecordHead(
+  contentLength: number,
+  deflateLength: number,
+  recipeIndex?: number,
+  correctionLength?: number,
+): Buffer {
+  const indexBytes = recipeIndex === undefined ? 0 : RECIPE_INDEX_BYTES;
+  const corrected = correctionLength !== undefined;
+  const head = Buffer.alloc(
+    (corrected ? CORRECTED_RECORD_HEAD : DEFLATED_RECORD_HEAD) - RECIPE_INDEX_BYTES + indexBytes,
+  );
+  head.writeUInt8(corrected ? CORRECTED : DEFLATED, 0);
+  if (recipeIndex !== undefined) head.writeUInt16BE(recipeIndex, 1);
+  head.writeBigUInt64BE(BigInt(contentLength), 1 + indexBytes);
+  head.writeBigUInt64BE(BigInt(deflateLength), 9 + indexBytes);
+  if (corrected) head.writeUInt32BE(correctionLength, 17 + indexBytes);
+  return head;
+}
+
+/** A 'Z' record: head, then the directory with its offsets as differences (a copy). */
+export function directoryRecord(directory: Buffer): Buffer {
+  const head = rawRecordHead(directory.length);
+  head.writeUInt8(DIRECTORY, 0);
+  return Buffer.concat([head, offsetsAsDifferences(Buffer.from(directory))]);
+}
+
+/**
+ * The verbatim bytes `[start, end)` of a zip as records: the central directory, when it
+ * lies inside, as a 'Z' record, the rest as 'R' records (empty ranges left out).
+ */
+export function verbatimRanges(
+  start: number,
+  end: number,
+  directory?: { start: number; length: number },
+): { start: number; length: number; directory?: true }[] {
+  const ranges: { start: number; length: number; directory?: true }[] = [];
+  const inside =
+    directory !== undefined &&
+    directory.length > 0 &&
+    directory.start >= start &&
+    directory.start + directory.length <= end;
+  const add = (from: number, to: number, isDirectory?: true) => {
+    if (to > from) ranges.push({ start: from, length: to - from, directory: isDirectory });
+  };
+  if (!inside) {
+    add(start, end);
+    return ranges;
+  }
+  add(start, directory.start);
+  add(directory.start, directory.start + directory.length, true);
+  add(directory.start + directory.length, end);
+  return ranges;
+}
+
+/** Reads a 'Z' record's bytes and undoes the differences: the directory as the zip had it. */
+export async function readDirectoryRecord(
+  path: string,
+  record: { start: number; length: number },
+): Promise<Buffer> {
+  return offsetsAsDifferences(await readWhole(path, record.start, record.length), true);
+}
+
+/** Bytes `[start, start + length)` of a file in memory (fewer if it is shorter). */
+export async function readWhole(path: string, start: number, length: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of readRange(path, start, length)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Where a deflated record head keeps its content length (see deflatedRecordHead). */
+export function contentLengthAt(tabled: boolean): number {
+  return tabled ? 1 : 1 + RECIPE_INDEX_BYTES;
+}
+
+/** The end record. */
+export const END_RECORD = Buffer.from([END]);
 
 export type ContainerCodec = 'gzip' | 'zip';
 
@@ -55,7 +167,13 @@ export interface ExpandedHeader {
 }
 
 export type ExpandedRecord =
-  | { kind: 'raw'; start: number; length: number }
+  | {
+      kind: 'raw';
+      start: number;
+      length: number;
+      /** A 'Z' record: read it with readDirectoryRecord. */
+      directory?: true;
+    }
   | {
       kind: 'deflated';
       recipe: DeflateRecipe;
@@ -100,11 +218,16 @@ export interface WriteBudget {
 export class ExpandedWriter {
   private records = 0;
   private corrected = false;
+  /** Version 3 (zip): each deflated record's recipe index, written after the end record. */
+  private readonly table?: number[];
 
   private constructor(
     private readonly sink: FileSink,
+    tabled: boolean,
     private readonly budget?: WriteBudget,
-  ) {}
+  ) {
+    if (tabled) this.table = [];
+  }
 
   static async create(
     path: string,
@@ -112,14 +235,17 @@ export class ExpandedWriter {
     budget?: WriteBudget,
   ): Promise<ExpandedWriter> {
     const json = Buffer.from(JSON.stringify({ format: FORMAT_NAME, ...header }), 'utf8');
+    // Zip forms take version 3 to match the zip view (view-v2); gzip's view (view-v1) has
+    // no records to match, so gzip forms stay readable by older releases.
+    const tabled = header.codec === 'zip';
     const preamble = Buffer.alloc(PREAMBLE_BYTES);
     EXPANDED_MAGIC.copy(preamble, 0);
-    preamble.writeUInt8(EXPANDED_VERSION, EXPANDED_MAGIC.length);
+    preamble.writeUInt8(tabled ? TABLED_VERSION : EXPANDED_VERSION, EXPANDED_MAGIC.length);
     preamble.writeUInt32BE(json.length, EXPANDED_MAGIC.length + 1);
     const sink = await FileSink.create(path);
     await sink.write(preamble);
     await sink.write(json);
-    return new ExpandedWriter(sink, budget);
+    return new ExpandedWriter(sink, tabled, budget);
   }
 
   /** `create` within a budget. */
@@ -135,11 +261,30 @@ export class ExpandedWriter {
   /** Copies `length` bytes of `path` from `start`. */
   async raw(path: string, start: number, length: number): Promise<void> {
     if (length === 0) return;
-    const head = Buffer.alloc(RAW_RECORD_HEAD);
-    head.writeUInt8(RAW, 0);
-    head.writeBigUInt64BE(BigInt(length), 1);
-    await this.write(head);
+    await this.write(rawRecordHead(length));
     await this.copy(path, start, length);
+  }
+
+  /**
+   * Copies bytes `[start, end)` of a zip file; in version 3, the central directory (when
+   * inside) as a 'Z' record.
+   */
+  async verbatim(
+    path: string,
+    start: number,
+    end: number,
+    directory: { start: number; length: number },
+  ): Promise<void> {
+    for (const range of verbatimRanges(start, end, this.table && directory)) {
+      if (!range.directory) {
+        await this.raw(path, range.start, range.length);
+        continue;
+      }
+      // In memory: the zip parser read it whole already, within MAX_CENTRAL_DIRECTORY.
+      const bytes = await readWhole(path, range.start, range.length);
+      if (bytes.length !== range.length) throw shrank();
+      await this.write(directoryRecord(bytes));
+    }
   }
 
   private async copy(path: string, start: number, length: number): Promise<void> {
@@ -148,11 +293,7 @@ export class ExpandedWriter {
       copied += (chunk as Buffer).length;
       await this.write(chunk as Buffer);
     }
-    if (copied !== length) {
-      throw new DeltaGliderError('the original file shrank while it was being read', undefined, {
-        code: 'source-changed',
-      });
-    }
+    if (copied !== length) throw shrank();
   }
 
   /**
@@ -169,12 +310,15 @@ export class ExpandedWriter {
       throw new RangeError(`a correction of ${correction.length} bytes passes its bound`);
     }
     const headAt = this.sink.position;
-    const head = Buffer.alloc(correction ? CORRECTED_RECORD_HEAD : DEFLATED_RECORD_HEAD);
-    head.writeUInt8(correction ? CORRECTED : DEFLATED, 0);
-    head.writeUInt16BE(recipeIndex, 1);
-    head.writeBigUInt64BE(BigInt(deflateLength), 11);
-    if (correction) head.writeUInt32BE(correction.length, DEFLATED_RECORD_HEAD);
+    const tabled = this.table !== undefined;
+    const head = deflatedRecordHead(
+      0,
+      deflateLength,
+      tabled ? undefined : recipeIndex,
+      correction?.length,
+    );
     this.budget?.entries(++this.records);
+    this.table?.push(recipeIndex);
     await this.write(head);
     let contentLength = 0;
     for await (const chunk of content) {
@@ -183,7 +327,7 @@ export class ExpandedWriter {
     }
     const length = Buffer.alloc(8);
     length.writeBigUInt64BE(BigInt(contentLength), 0);
-    await this.sink.patch(headAt + 3, length);
+    await this.sink.patch(headAt + contentLengthAt(tabled), length);
     if (correction) {
       this.corrected = true;
       await this.copy(correction.path, correction.start, correction.length);
@@ -192,8 +336,13 @@ export class ExpandedWriter {
   }
 
   async finish(): Promise<void> {
-    await this.sink.write(Buffer.from([END]));
-    if (this.corrected) {
+    await this.sink.write(END_RECORD);
+    if (this.table) {
+      const table = Buffer.alloc(this.table.length * RECIPE_INDEX_BYTES + TABLE_COUNT_BYTES);
+      this.table.forEach((index, at) => table.writeUInt16BE(index, at * RECIPE_INDEX_BYTES));
+      table.writeUInt32BE(this.table.length, table.length - TABLE_COUNT_BYTES);
+      await this.sink.write(table);
+    } else if (this.corrected) {
       await this.sink.patch(EXPANDED_MAGIC.length, Buffer.from([CORRECTED_VERSION]));
     }
     await this.sink.close();
@@ -203,6 +352,12 @@ export class ExpandedWriter {
   async abandon(): Promise<void> {
     await this.sink.close().catch(() => undefined);
   }
+}
+
+function shrank(): DeltaGliderError {
+  return new DeltaGliderError('the original file shrank while it was being read', undefined, {
+    code: 'source-changed',
+  });
 }
 
 function malformed(detail: string): IntegrityError {
@@ -231,7 +386,7 @@ export async function readExpandedHeader(
   const version = preamble.readUInt8(EXPANDED_MAGIC.length);
   if (!READABLE_VERSIONS.has(version)) {
     throw malformed(
-      `format version ${version} is not supported (this release reads versions 1 and 2)`,
+      `format version ${version} is not supported (this release reads versions 1 to 3)`,
     );
   }
   const jsonLength = preamble.readUInt32BE(EXPANDED_MAGIC.length + 1);
@@ -269,9 +424,37 @@ function safeLength(value: bigint, what: string): number {
   return Number(value);
 }
 
+/** Version 3's recipe table: where it starts and how many entries it holds. */
+interface RecipeTable {
+  start: number;
+  count: number;
+}
+
+/** Reads the table's count from the last 4 bytes and checks that it fits after the records. */
+async function readRecipeTable(
+  handle: FileHandle,
+  fileSize: number,
+  recordsStart: number,
+): Promise<RecipeTable> {
+  if (fileSize < recordsStart + 1 + TABLE_COUNT_BYTES) {
+    throw malformed('it ends before its recipe table');
+  }
+  const count = (
+    await readExactly(handle, fileSize - TABLE_COUNT_BYTES, TABLE_COUNT_BYTES, 'recipe table')
+  ).readUInt32BE(0);
+  const start = fileSize - TABLE_COUNT_BYTES - count * RECIPE_INDEX_BYTES;
+  // At least the end record sits between the header and the table.
+  if (start < recordsStart + 1) {
+    throw malformed(`its recipe table claims ${count} records, more than the file holds`);
+  }
+  return { start, count };
+}
+
 /**
  * The records of an expanded form, bounds-checked against the file's size (and, for a
- * correction, against its bound) before anything is read or allocated for them.
+ * correction, against its bound) before anything is read or allocated for them. In
+ * version 3 the records end where the recipe table starts, and each deflated record takes
+ * its recipe from the table, which must list exactly one recipe per deflated record.
  */
 export async function* expandedRecords(
   handle: FileHandle,
@@ -280,37 +463,67 @@ export async function* expandedRecords(
   recipes: readonly DeflateRecipe[],
   version = EXPANDED_VERSION,
 ): AsyncGenerator<ExpandedRecord> {
+  const table =
+    version >= TABLED_VERSION ? await readRecipeTable(handle, fileSize, recordsStart) : undefined;
+  // Where the records (the end record included) stop.
+  const recordsEnd = table ? table.start : fileSize;
+  const indexBytes = table ? 0 : RECIPE_INDEX_BYTES;
+  let deflatedRecords = 0;
   let position = recordsStart;
   for (;;) {
+    if (position >= recordsEnd) throw malformed('it ends inside the records');
     const kind = (await readExactly(handle, position, 1, 'records'))[0];
     if (kind === END) {
-      if (position + 1 !== fileSize) {
-        throw malformed(`${fileSize - position - 1} bytes follow its end record`);
+      if (position + 1 !== recordsEnd) {
+        throw malformed(`${recordsEnd - position - 1} bytes follow its end record`);
+      }
+      if (table && deflatedRecords !== table.count) {
+        throw malformed(
+          `its recipe table lists ${table.count} recipes for ${deflatedRecords} deflated records`,
+        );
       }
       return;
     }
-    if (kind === RAW) {
+    if (kind === RAW || (kind === DIRECTORY && table)) {
       const head = await readExactly(handle, position, RAW_RECORD_HEAD, 'record header');
       const length = safeLength(head.readBigUInt64BE(1), 'raw length');
       // The writer never writes an empty record: each one describes output bytes, which
       // is what bounds their count (rebuild.ts).
       if (length === 0) throw malformed(`an empty verbatim record at byte ${position}`);
       const start = position + RAW_RECORD_HEAD;
-      if (start + length > fileSize) throw malformed('a verbatim record runs past its end');
-      yield { kind: 'raw', start, length };
+      if (start + length > recordsEnd) throw malformed('a verbatim record runs past its end');
+      if (kind === RAW) {
+        yield { kind: 'raw', start, length };
+      } else {
+        // Rebuilt in memory, as the zip parser reads a central directory.
+        if (length > MAX_CENTRAL_DIRECTORY) {
+          throw malformed(
+            `a central directory record of ${length} bytes (at most ${MAX_CENTRAL_DIRECTORY})`,
+          );
+        }
+        yield { kind: 'raw', start, length, directory: true };
+      }
       position = start + length;
     } else if (kind === DEFLATED || (kind === CORRECTED && version >= CORRECTED_VERSION)) {
       const corrected = kind === CORRECTED;
-      const headBytes = corrected ? CORRECTED_RECORD_HEAD : DEFLATED_RECORD_HEAD;
+      const headBytes =
+        (corrected ? CORRECTED_RECORD_HEAD : DEFLATED_RECORD_HEAD) -
+        RECIPE_INDEX_BYTES +
+        indexBytes;
       const head = await readExactly(handle, position, headBytes, 'record header');
-      const recipeIndex = head.readUInt16BE(1);
+      const recipeIndex = table
+        ? await tableEntry(handle, table, deflatedRecords)
+        : head.readUInt16BE(1);
+      deflatedRecords++;
       const recipe = recipes[recipeIndex];
       if (recipe === undefined) throw malformed(`a record names recipe ${recipeIndex}`);
-      const contentLength = safeLength(head.readBigUInt64BE(3), 'content length');
-      const deflateLength = safeLength(head.readBigUInt64BE(11), 'deflate length');
+      const contentLength = safeLength(head.readBigUInt64BE(1 + indexBytes), 'content length');
+      const deflateLength = safeLength(head.readBigUInt64BE(9 + indexBytes), 'deflate length');
       if (deflateLength === 0) throw malformed(`an empty deflate record at byte ${position}`);
       const start = position + headBytes;
-      if (start + contentLength > fileSize) throw malformed('a content record runs past its end');
+      if (start + contentLength > recordsEnd) {
+        throw malformed('a content record runs past its end');
+      }
       const record: ExpandedRecord = {
         kind: 'deflated',
         recipe,
@@ -320,7 +533,7 @@ export async function* expandedRecords(
       };
       position = start + contentLength;
       if (corrected) {
-        const length = head.readUInt32BE(DEFLATED_RECORD_HEAD);
+        const length = head.readUInt32BE(17 + indexBytes);
         const bound = Math.min(deflateLength, maxCorrectionBytes(deflateLength));
         if (length > bound) {
           throw malformed(
@@ -328,7 +541,7 @@ export async function* expandedRecords(
               `at byte ${position - contentLength - headBytes} (at most ${bound} allowed)`,
           );
         }
-        if (position + length > fileSize) throw malformed('a correction runs past its end');
+        if (position + length > recordsEnd) throw malformed('a correction runs past its end');
         record.correction = { start: position, length };
         position += length;
       }
@@ -337,4 +550,13 @@ export async function* expandedRecords(
       throw malformed(`unknown record type 0x${(kind ?? 0).toString(16)} at byte ${position}`);
     }
   }
+}
+
+/** The recipe index of the `index`-th deflated record, from version 3's table. */
+async function tableEntry(handle: FileHandle, table: RecipeTable, index: number) {
+  if (index >= table.count) {
+    throw malformed(`its recipe table lists ${table.count} recipes, but more records follow`);
+  }
+  const at = table.start + index * RECIPE_INDEX_BYTES;
+  return (await readExactly(handle, at, RECIPE_INDEX_BYTES, 'recipe table')).readUInt16BE(0);
 }

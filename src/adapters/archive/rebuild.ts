@@ -7,6 +7,7 @@ import { deflateWith, type EngineOptions } from './deflate-engines.js';
 import { describeRecipe, recipeKey, type DeflateRecipe } from './deflate-recipes.js';
 import {
   expandedRecords,
+  readDirectoryRecord,
   readExpandedHeader,
   readRange,
   type ExpandedHeader,
@@ -157,6 +158,7 @@ class RecordWriter {
   }
 
   private async copy(record: Extract<ExpandedRecord, { kind: 'raw' }>): Promise<void> {
+    if (record.directory) return this.sink.write(await readDirectoryRecord(this.path, record));
     for await (const chunk of readRange(this.path, record.start, record.length)) {
       await this.sink.write(chunk as Buffer);
     }

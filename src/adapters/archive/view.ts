@@ -8,10 +8,20 @@
 //   zip:  the file with the data of each deflated, unencrypted entry (in file order, as
 //         zip-structure.ts finds them) replaced by its content; an entry whose data is not
 //         exactly one deflate stream stays verbatim. A zip that parser rejects: no view.
+//         view-v2 writes the same bytes as the records of a version 3 expanded form
+//         (expanded-format.ts, up to and including its end record): 'R' u64 length before
+//         each verbatim range, 'D' u64 content length, u64 deflate length before each
+//         content, the central directory as a 'Z' record (its local header offsets as
+//         differences), then 'E'. An expanded form of a later release then matches the
+//         view record for record, headers included, wherever an entry is unchanged
+//         (view-v1 has no record heads, so every entry boundary cost the delta an
+//         instruction and ~20 new bytes, and every offset after a changed entry another).
 //   anything else: no view.
 //
-// The view's definition is part of the on-bucket format (deltas in buckets were encoded
-// against it): never change it without a new `dg-ref-view` version.
+// Versions: view-v1 and view-v2 differ for zip only (gzip's view is the same in both).
+// Uploads write the latest; a delta records the one it was made against, and downloads
+// build that one. The view's definition is part of the on-bucket format (deltas in buckets
+// were encoded against it): never change a version's bytes, add a version instead.
 //
 // Building one is bounded (`maxBytes`): a few hundred KiB of gzip can inflate to
 // gigabytes. Past the bound it stops, removes the file and rejects with OutputLimitError.
@@ -24,13 +34,48 @@ import { DeltaGliderError } from '../../core/errors.js';
 import { OutputLimitError } from '../../core/output-limit.js';
 import { FileSink, withFile, type ByteSink } from './byte-sinks.js';
 import { openInflated } from './expand-context.js';
-import { readRange, type ContainerCodec } from './expanded-format.js';
+import {
+  contentLengthAt,
+  deflatedRecordHead,
+  directoryRecord,
+  END_RECORD,
+  rawRecordHead,
+  readRange,
+  readWhole,
+  verbatimRanges,
+  type ContainerCodec,
+} from './expanded-format.js';
 import { isGzip } from './gzip-header.js';
 import { isZlibDataError } from './recipe-search.js';
 import { deflatedEntriesInFileOrder, readZipLayout } from './zip-structure.js';
 
-/** The view definition above, as recorded beside deltas encoded against it. */
-export const VIEW_VERSION = 'v1';
+/** The view versions above, as recorded beside deltas (`dg-ref-view: view-<version>`). */
+export const VIEW_VERSIONS = ['v1', 'v2'] as const;
+export type ViewVersion = (typeof VIEW_VERSIONS)[number];
+/** What uploads write. */
+export const VIEW_VERSION: ViewVersion = 'v2';
+
+/**
+ * The `dg-ref-view` name of a view: the version asked for, or for the newest the oldest
+ * version with the same bytes for this container (gzip: view-v1, which older releases read).
+ */
+export function viewName(codec: ContainerCodec, version: ViewVersion, asked: boolean): string {
+  return `view-${!asked && codec === 'gzip' ? 'v1' : version}`;
+}
+
+/** The version `dg-ref-view` names (`view-v1`), the newest when none is named. */
+export function viewVersion(name?: string): ViewVersion {
+  if (name === undefined) return VIEW_VERSION;
+  const version = VIEW_VERSIONS.find((known) => `view-${known}` === name);
+  if (!version) {
+    throw new DeltaGliderError(
+      `the reference view ${JSON.stringify(name)} is not one this build can write`,
+      'Upgrade deltaglider/action to the version that wrote the delta',
+      { code: 'unsupported-format' },
+    );
+  }
+  return version;
+}
 
 const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 const INFLATE_CHUNK_BYTES = 64 * 1024;
@@ -53,6 +98,7 @@ export async function writeView(
   path: string,
   viewPath: string,
   maxBytes = Number.POSITIVE_INFINITY,
+  version: ViewVersion = VIEW_VERSION,
 ): Promise<ContainerCodec | undefined> {
   const { size } = await stat(path);
   const head = await withFile(path, async (handle) => {
@@ -65,7 +111,9 @@ export async function writeView(
   const sink = new CappedSink(await FileSink.create(viewPath), maxBytes);
   try {
     const viewed =
-      codec === 'gzip' ? await gzipView(path, size, sink) : await zipView(path, size, sink);
+      codec === 'gzip'
+        ? await gzipView(path, size, sink)
+        : await zipView(path, size, sink, version === 'v2');
     await sink.close();
     if (viewed) return codec;
   } catch (error) {
@@ -94,24 +142,51 @@ async function gzipView(path: string, size: number, sink: ByteSink): Promise<boo
   }
 }
 
-/** The zip with each deflated entry's data replaced by its content. False: not a zip. */
-async function zipView(path: string, size: number, sink: CappedSink): Promise<boolean> {
+/**
+ * The zip with each deflated entry's data replaced by its content; with `records`, as
+ * expanded-form records (view-v2). False: not a zip.
+ */
+async function zipView(
+  path: string,
+  size: number,
+  sink: CappedSink,
+  records: boolean,
+): Promise<boolean> {
   const layout = await withFile(path, (handle) => readZipLayout(handle, size));
   if (!layout) return false;
   let cursor = 0;
   for (const entry of deflatedEntriesInFileOrder(layout.entries)) {
-    await copyRange(path, cursor, entry.dataStart - cursor, sink);
     const mark = sink.position;
+    await copyRange(path, cursor, entry.dataStart - cursor, sink, records);
+    const head = sink.position;
+    if (records) await sink.write(deflatedRecordHead(0, entry.compressedSize));
+    const contentStart = sink.position;
     if (await inflateEntry(path, entry.dataStart, entry.compressedSize, sink)) {
+      if (records)
+        await sink.patch(head + contentLengthAt(true), u64(sink.position - contentStart));
       cursor = entry.dataStart + entry.compressedSize;
     } else {
-      // Not exactly one deflate stream: its bytes go out verbatim with the next range.
+      // Not exactly one deflate stream: its bytes go out verbatim with the next range (one
+      // 'R' record from `cursor`, as the expanded form writes an entry it does not rebuild).
       await sink.truncate(mark);
-      cursor = entry.dataStart;
     }
   }
-  await copyRange(path, cursor, size - cursor, sink);
+  if (!records) {
+    await copyRange(path, cursor, size - cursor, sink);
+    return true;
+  }
+  for (const range of verbatimRanges(cursor, size, layout.directory)) {
+    if (!range.directory) await copyRange(path, range.start, range.length, sink, true);
+    else await sink.write(directoryRecord(await readDirectory(path, range)));
+  }
+  await sink.write(END_RECORD);
   return true;
+}
+
+function u64(value: number): Buffer {
+  const bytes = Buffer.alloc(8);
+  bytes.writeBigUInt64BE(BigInt(value), 0);
+  return bytes;
 }
 
 /** Inflates one entry's data into the sink; false unless it is exactly one deflate stream. */
@@ -133,7 +208,22 @@ async function inflateEntry(
   return inflated.consumed() === length;
 }
 
-async function copyRange(path: string, start: number, length: number, sink: ByteSink) {
+/** The central directory's bytes (in memory: the zip parser read them whole already). */
+async function readDirectory(path: string, range: { start: number; length: number }) {
+  const bytes = await readWhole(path, range.start, range.length);
+  if (bytes.length !== range.length) throw changedWhileReading(path);
+  return bytes;
+}
+
+/** Copies a range of `path`; with `record`, as an 'R' record (none for an empty range). */
+async function copyRange(
+  path: string,
+  start: number,
+  length: number,
+  sink: ByteSink,
+  record = false,
+) {
+  if (record && length > 0) await sink.write(rawRecordHead(length));
   let copied = 0;
   for await (const chunk of readRange(path, start, length)) {
     copied += (chunk as Buffer).length;
@@ -161,6 +251,10 @@ class CappedSink implements ByteSink {
 
   truncate(position: number): Promise<void> {
     return this.file.truncate(position);
+  }
+
+  patch(position: number, bytes: Uint8Array): Promise<void> {
+    return this.file.patch(position, bytes);
   }
 
   close(): Promise<void> {

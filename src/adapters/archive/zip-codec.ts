@@ -36,6 +36,7 @@ import {
   levelsFromZipFlags,
   readZipLayout,
   type ZipEntry,
+  type ZipLayout,
 } from './zip-structure.js';
 
 /**
@@ -90,7 +91,7 @@ export async function expandZip(
       const reproduced = streams.filter((stream) => stream.recipe);
       if (reproduced.length === 0) return undefined;
       clock = Date.now();
-      const written = await writeExpanded(path, expandedPath, size, reproduced, context);
+      const written = await writeExpanded(path, expandedPath, size, reproduced, context, layout);
       report.writeMs += Date.now() - clock;
       if ('failed' in written) {
         written.failed.recipe = undefined;
@@ -321,6 +322,7 @@ async function writeExpanded(
   size: number,
   reproduced: readonly Stream[],
   context: ExpandContext,
+  { directory }: ZipLayout,
 ): Promise<Written> {
   const recipes: DeflateRecipe[] = [];
   const indexOf = new Map<string, number>();
@@ -366,7 +368,7 @@ async function writeExpanded(
       }
       cursor = dataStart + compressedSize;
     }
-    await writer.raw(path, cursor, size - cursor);
+    await writer.verbatim(path, cursor, size, directory);
     await writer.finish();
     return { recipes, contentBytes };
   } catch (error) {

@@ -18,7 +18,7 @@ const LOCAL_BYTES = 30;
 const ZIP64_EXTRA_ID = 0x0001;
 const MAX_COMMENT = 0xffff;
 /** A central directory beyond this is not worth holding in memory: fall back. */
-const MAX_CENTRAL_DIRECTORY = 256 * 1024 * 1024;
+export const MAX_CENTRAL_DIRECTORY = 256 * 1024 * 1024;
 
 export const METHOD_DEFLATED = 8;
 const FLAG_ENCRYPTED = 0x0001;
@@ -36,6 +36,8 @@ export interface ZipEntry {
 
 export interface ZipLayout {
   entries: ZipEntry[];
+  /** Where the central directory sits in the file. */
+  directory: { start: number; length: number };
 }
 
 async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
@@ -179,7 +181,32 @@ export async function readZipLayout(
     });
     at = next;
   }
-  return { entries };
+  return { entries, directory: { start: directory.offset, length: directory.size } };
+}
+
+/**
+ * Rewrites, in place, the "relative offset of local header" field of each central
+ * directory header (walked from the start while the signature is there and the header
+ * fits) as the difference from the previous header's field (the first: from 0), mod 2^32;
+ * `undo` reverses it. The name, extra and comment lengths that the walk follows are left
+ * alone, so both directions walk the same headers. Every entry after one that changed
+ * size has a new offset; its difference changes only when the entry before it changed.
+ */
+export function offsetsAsDifferences(directory: Buffer, undo = false): Buffer {
+  let previous = 0;
+  for (let at = 0; at + CENTRAL_BYTES <= directory.length;) {
+    if (directory.readUInt32LE(at) !== CENTRAL_SIGNATURE) break;
+    const field = directory.readUInt32LE(at + 42);
+    const value = undo ? (field + previous) >>> 0 : (field - previous) >>> 0;
+    directory.writeUInt32LE(value, at + 42);
+    previous = undo ? value : field;
+    at +=
+      CENTRAL_BYTES +
+      directory.readUInt16LE(at + 28) +
+      directory.readUInt16LE(at + 30) +
+      directory.readUInt16LE(at + 32);
+  }
+  return directory;
 }
 
 /** Whether the codec may rebuild the entry's data: deflated, not encrypted, not empty. */
