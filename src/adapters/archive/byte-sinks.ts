@@ -147,6 +147,21 @@ export class RangeComparer implements ByteSink {
     }
   }
 
+  /**
+   * Takes `length` bytes from `position` on as matched without comparing them: for bytes
+   * already compared elsewhere (compared-streams.ts). Throws `Mismatch` unless the
+   * comparison stands exactly at `position` and the range holds that many more bytes.
+   */
+  skip(position: number, length: number): void {
+    if (position !== this.compared) {
+      throw new Mismatch(this.compared, `output was expected to stand at byte ${position}`);
+    }
+    if (this.compared + length > this.length) {
+      throw new Mismatch(this.length, 'longer than the original');
+    }
+    this.compared += length;
+  }
+
   /** Throws unless exactly the whole range was matched. */
   end(): void {
     if (this.compared !== this.length) {

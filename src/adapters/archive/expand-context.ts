@@ -3,6 +3,7 @@ import { createInflateRaw } from 'node:zlib';
 import { pipeline, type Readable } from 'node:stream';
 import { IntegrityError } from '../../core/errors.js';
 import { Mismatch, RangeComparer, withFile } from './byte-sinks.js';
+import { ComparedStreams, type ComparedStream } from './compared-streams.js';
 import type { EngineOptions } from './deflate-engines.js';
 import type { DeflateEngine } from './deflate-recipes.js';
 import { readRange, type ContainerCodec } from './expanded-format.js';
@@ -38,6 +39,11 @@ export interface ExpandReport {
   /** Original bytes rebuilt from content, and original bytes kept verbatim. */
   reproducedBytes: number;
   verbatimBytes: number;
+  /**
+   * Of the reproduced streams, how many the proof took as compared by the search instead
+   * of recompressing them (compared-streams.ts).
+   */
+  provenBySearch: number;
   /** Bytes of uncompressed content in the expanded form. */
   contentBytes: number;
   candidatesTried: number;
@@ -114,9 +120,19 @@ export function openInflated(
 }
 
 /**
+ * What a proof found: where the rebuild first differs from the original, or, when it is
+ * identical, how many records it took as compared by the search.
+ */
+export type ProofResult = { mismatch: Mismatch } | { provenBySearch: number };
+
+/**
  * Rebuilds the expanded form through the same code path a download takes and compares
- * it with the original as it streams. Undefined when they are identical; otherwise where
- * they first differ. Within the budget's time (ExpansionBudgetExceeded past it).
+ * it with the original as it streams. Within the budget's time (ExpansionBudgetExceeded
+ * past it).
+ *
+ * Streams in `compared` that the search already compared whole are not recompressed
+ * when the form's record for them checks out (compared-streams.ts says why that is
+ * enough); every other byte is rebuilt and compared.
  */
 export async function proveExpanded(
   expandedPath: string,
@@ -124,7 +140,9 @@ export async function proveExpanded(
   originalSize: number,
   engines: EngineOptions,
   budget?: ExpansionBudget,
-): Promise<Mismatch | undefined> {
+  compared: readonly ComparedStream[] = [],
+): Promise<ProofResult> {
+  const streams = new ComparedStreams(compared);
   return withFile(originalPath, async (handle) => {
     const comparer = new RangeComparer(handle, 0, originalSize);
     const timed = {
@@ -133,15 +151,24 @@ export async function proveExpanded(
         return comparer.write(chunk);
       },
     };
+    let provenBySearch = 0;
+    const proven = {
+      covers: streams.covers.bind(streams),
+      skip: async (position: number, length: number) => {
+        budget?.tick();
+        comparer.skip(position, length);
+        provenBySearch++;
+      },
+    };
     try {
-      await rebuildInto(expandedPath, timed, engines, originalSize);
+      await rebuildInto(expandedPath, timed, engines, originalSize, proven);
       comparer.end();
-      return undefined;
+      return { provenBySearch };
     } catch (error) {
-      if (error instanceof Mismatch) return error;
+      if (error instanceof Mismatch) return { mismatch: error };
       // A recipe that made the wrong number of bytes fails where the comparison stopped.
       if (error instanceof IntegrityError)
-        return new Mismatch(comparer.matchedBytes, error.message);
+        return { mismatch: new Mismatch(comparer.matchedBytes, error.message) };
       throw error;
     }
   });
@@ -153,6 +180,14 @@ export function proveWithin(
   expandedPath: string,
   originalPath: string,
   originalSize: number,
-): Promise<Mismatch | undefined> {
-  return proveExpanded(expandedPath, originalPath, originalSize, context.engines, context.budget);
+  compared: readonly ComparedStream[] = [],
+): Promise<ProofResult> {
+  return proveExpanded(
+    expandedPath,
+    originalPath,
+    originalSize,
+    context.engines,
+    context.budget,
+    compared,
+  );
 }

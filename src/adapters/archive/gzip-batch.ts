@@ -7,6 +7,7 @@
 // Each member's trailer (CRC-32 and size of the content) is checked, so a member whose
 // deflate body is not the expected length cannot be mistaken for a good one.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -33,8 +34,21 @@ export interface BatchMember {
   deflateLength: number;
 }
 
-/** Receives member `index`'s deflate bytes; must read them all or throw. */
-export type MemberConsumer = (index: number, deflated: AsyncIterable<Buffer>) => Promise<void>;
+/** What gzip read for a member: the sha256 of the content staged for it, and its length. */
+export interface StagedContent {
+  sha256: string;
+  length: number;
+}
+
+/**
+ * Receives member `index`'s deflate bytes (and what its content was); must read them all
+ * or throw.
+ */
+export type MemberConsumer = (
+  index: number,
+  deflated: AsyncIterable<Buffer>,
+  content: StagedContent,
+) => Promise<void>;
 
 /** Writing member `index`'s content failed (its source is corrupt, for instance). */
 export class BatchContentError extends Error {
@@ -60,23 +74,24 @@ export class BatchFramingError extends Error {
 
 const GZIP_HEADER_BYTES = 10;
 
-interface Written {
+interface Written extends StagedContent {
   crc: number;
-  length: number;
 }
 
 async function writeContent(member: BatchMember, path: string): Promise<Written> {
   let crc = 0;
   let length = 0;
+  const hash = createHash('sha256');
   const measure = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       crc = crc32(chunk, crc);
+      hash.update(chunk);
       length += chunk.length;
       callback(null, chunk);
     },
   });
   await pipeline(member.content(), measure, createWriteStream(path));
-  return { crc, length };
+  return { crc, length, sha256: hash.digest('hex') };
 }
 
 /**
@@ -120,7 +135,8 @@ export async function deflateBatchWithGzip(
           }
         };
         try {
-          await consume(index, counted());
+          const { sha256, length } = written[index]!;
+          await consume(index, counted(), { sha256, length });
         } catch (error) {
           if (error instanceof StreamEndedEarly) throw new BatchFramingError(index, 'ended early');
           throw error;

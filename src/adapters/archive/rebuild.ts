@@ -15,6 +15,25 @@ import {
 import { BATCH_LIMITS, BatchFramingError, deflateBatchWithGzip } from './gzip-batch.js';
 
 type DeflatedRecord = Extract<ExpandedRecord, { kind: 'deflated' }>;
+type RawRecord = Extract<ExpandedRecord, { kind: 'raw' }>;
+/** A record whose output the sink takes as proven (ProvenRecords) instead of receiving it. */
+interface SkippedRecord {
+  kind: 'skipped';
+  position: number;
+  length: number;
+}
+type Pending = ExpandedRecord | SkippedRecord;
+
+/**
+ * For the upload proof only (expand-context.ts, compared-streams.ts): deflated records
+ * whose output is already proven to be the original's, so they need no recompression.
+ */
+export interface ProvenRecords {
+  /** Whether `record` of the form at `path`, output from `position` on, is proven. */
+  covers(path: string, record: DeflatedRecord, position: number): Promise<boolean>;
+  /** Takes the place of a covered record's `length` output bytes from `position`. */
+  skip(position: number, length: number): Promise<void>;
+}
 
 /**
  * Streams the bytes an expanded form describes into `sink`. Checks structure, not
@@ -30,6 +49,7 @@ export async function rebuildInto(
   sink: ByteSink,
   engines: EngineOptions,
   maxBytes = Number.POSITIVE_INFINITY,
+  proven?: ProvenRecords,
 ): Promise<ExpandedHeader> {
   const { size } = await stat(expandedPath);
   return withFile(expandedPath, async (handle) => {
@@ -47,7 +67,7 @@ export async function rebuildInto(
         }
       }
     }
-    const writer = new RecordWriter(expandedPath, header, sink, engines);
+    const writer = new RecordWriter(expandedPath, header, sink, engines, proven);
     for await (const record of records()) {
       await writer.add(record);
     }
@@ -58,22 +78,30 @@ export async function rebuildInto(
 
 /** Writes records in order, holding back runs of small gzip records to batch them. */
 class RecordWriter {
-  private batch: ExpandedRecord[] = [];
+  private batch: Pending[] = [];
   private batchRecipe?: string;
   private batchMembers = 0;
   private batchContent = 0;
+  /** Where the next record's output starts: each record's output length is enforced. */
+  private position = 0;
 
   constructor(
     private readonly path: string,
     private readonly header: ExpandedHeader,
     private readonly sink: ByteSink,
     private readonly engines: EngineOptions,
+    private readonly proven?: ProvenRecords,
   ) {}
 
   async add(record: ExpandedRecord): Promise<void> {
+    const position = this.position;
+    this.position += record.kind === 'raw' ? record.length : record.deflateLength;
+    if (record.kind === 'deflated' && (await this.proven?.covers(this.path, record, position))) {
+      await this.pass({ kind: 'skipped', position, length: record.deflateLength });
+      return;
+    }
     if (record.kind === 'raw') {
-      if (this.batchMembers > 0) this.batch.push(record);
-      else await this.copy(record);
+      await this.pass(record);
       return;
     }
     if (!this.batchable(record)) {
@@ -105,15 +133,10 @@ class RecordWriter {
       (record): record is DeflatedRecord => record.kind === 'deflated',
     );
     const first = members[0];
-    if (!first || first.recipe.engine !== 'gzip') {
-      for (const record of records)
-        await this.copy(record as Extract<ExpandedRecord, { kind: 'raw' }>);
-      return;
-    }
-    if (members.length === 1) {
+    if (!first || first.recipe.engine !== 'gzip' || members.length === 1) {
       for (const record of records) {
-        if (record.kind === 'raw') await this.copy(record);
-        else await this.deflate(record);
+        if (record.kind === 'deflated') await this.deflate(record);
+        else await this.emit(record);
       }
       return;
     }
@@ -121,7 +144,7 @@ class RecordWriter {
     const copyRawUpTo = async (member: DeflatedRecord | undefined) => {
       for (; next < records.length && records[next] !== member; next++) {
         const record = records[next]!;
-        if (record.kind === 'raw') await this.copy(record);
+        if (record.kind !== 'deflated') await this.emit(record);
       }
       next++;
     };
@@ -156,7 +179,18 @@ class RecordWriter {
     );
   }
 
-  private async copy(record: Extract<ExpandedRecord, { kind: 'raw' }>): Promise<void> {
+  /** A raw or skipped record now, or after the batch being gathered. */
+  private async pass(record: RawRecord | SkippedRecord): Promise<void> {
+    if (this.batchMembers > 0) this.batch.push(record);
+    else await this.emit(record);
+  }
+
+  private async emit(record: RawRecord | SkippedRecord): Promise<void> {
+    if (record.kind === 'raw') await this.copy(record);
+    else await this.proven!.skip(record.position, record.length);
+  }
+
+  private async copy(record: RawRecord): Promise<void> {
     for await (const chunk of readRange(this.path, record.start, record.length)) {
       await this.sink.write(chunk as Buffer);
     }

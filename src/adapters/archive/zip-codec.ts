@@ -4,6 +4,7 @@
 import { stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { Mismatch, RangeComparer, withFile } from './byte-sinks.js';
+import type { ComparedStream } from './compared-streams.js';
 import { nearMiss } from './correction.js';
 import {
   candidateRecipes,
@@ -17,6 +18,7 @@ import {
   BatchContentError,
   BatchFramingError,
   deflateBatchWithGzip,
+  type StagedContent,
 } from './gzip-batch.js';
 import {
   openInflated,
@@ -62,6 +64,11 @@ interface Stream {
   recipe?: DeflateRecipe;
   /** Bytes at the end of the entry's data the recipe does not reproduce (correction.ts). */
   correction?: number;
+  /**
+   * Set when a batched gzip run compared the entry's whole deflate data: that recipe's
+   * key and the sha256 of the content it compressed (compared-streams.ts).
+   */
+  compared?: { recipe: string; contentSha256: string };
 }
 
 /** Deflated entries in file order, without any whose data overlaps another's. */
@@ -98,9 +105,9 @@ export async function expandZip(
         continue;
       }
       clock = Date.now();
-      const mismatch = await proveWithin(context, expandedPath, path, size);
+      const proof = await proveWithin(context, expandedPath, path, size, comparedWhole(reproduced));
       report.proveMs += Date.now() - clock;
-      if (!mismatch) {
+      if ('provenBySearch' in proof) {
         const corrected = reproduced.filter((stream) => stream.correction !== undefined);
         const correctionBytes = corrected.reduce((sum, s) => sum + s.correction!, 0);
         const reproducedBytes =
@@ -116,9 +123,11 @@ export async function expandZip(
           verbatimBytes: size - reproducedBytes,
           contentBytes: written.contentBytes,
           candidatesTried: stats.tried,
+          provenBySearch: proof.provenBySearch,
           ...report,
         };
       }
+      const { mismatch } = proof;
       const culprit = reproduced.find(
         ({ entry }) =>
           // Inclusive end: a member found too long fails right after its expected bytes.
@@ -141,6 +150,18 @@ export async function expandZip(
     }
     return undefined;
   });
+}
+
+/**
+ * The streams the proof may take as compared by the search: compared whole with the recipe
+ * they still have, and not corrected since.
+ */
+function comparedWhole(reproduced: readonly Stream[]): ComparedStream[] {
+  return reproduced.flatMap(({ entry, recipe, correction, compared }) =>
+    compared && correction === undefined && compared.recipe === recipeKey(recipe!)
+      ? [{ start: entry.dataStart, length: entry.compressedSize, ...compared }]
+      : [],
+  );
 }
 
 interface SearchState {
@@ -223,6 +244,7 @@ async function searchBatch(
   stats.tried++;
   let current = 0;
   let matched: number;
+  const staged: StagedContent[] = [];
   try {
     await deflateBatchWithGzip(
       recipe,
@@ -230,12 +252,13 @@ async function searchBatch(
         content: () => openInflated(path, entry.dataStart, entry.compressedSize).content,
         deflateLength: entry.compressedSize,
       })),
-      async (index, deflated) => {
+      async (index, deflated, content) => {
         current = index;
         const { entry } = group[index]!;
         const comparer = new RangeComparer(handle, entry.dataStart, entry.compressedSize);
         for await (const chunk of deflated) await comparer.write(chunk);
         comparer.end();
+        staged[index] = content;
       },
       { binary: context.engines.gzipBinary, tempRoot: context.engines.tempRoot },
     );
@@ -251,7 +274,13 @@ async function searchBatch(
     else if (error instanceof BatchFramingError) matched = Math.min(error.index, group.length - 1);
     else throw error;
   }
-  for (const stream of group.slice(0, matched)) stream.recipe = recipe;
+  // Matched members were compared whole, and their trailers checked (gzip-batch.ts).
+  const key = recipeKey(recipe);
+  for (const [index, stream] of group.slice(0, matched).entries()) {
+    stream.recipe = recipe;
+    stream.correction = undefined;
+    stream.compared = { recipe: key, contentSha256: staged[index]!.sha256 };
+  }
   return matched;
 }
 
