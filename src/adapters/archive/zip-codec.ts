@@ -202,7 +202,7 @@ async function findRecipes(
       GzipBinaryRecipe | undefined;
     if (gzip && state.batchMembers > 0 && batchable(streams[index]!)) {
       const group = batchFrom(streams, index, state.batchMembers);
-      const matched = await searchBatch(path, handle, group, gzip, context, stats);
+      const matched = await searchInHalves(path, handle, group, gzip, context, stats);
       index += matched;
       if (matched === group.length) {
         state.batchMembers = Math.min(BATCH_LIMITS.members, group.length * 2);
@@ -230,6 +230,44 @@ function batchFrom(streams: readonly Stream[], start: number, members: number): 
     group.push(stream);
   }
   return group;
+}
+
+/** A batch of fewer members than this runs in one gzip process. */
+const SPLIT_MEMBERS = 8;
+
+/**
+ * `searchBatch` on the two halves of a run at once (by content, so both gzip processes
+ * take about as long): two cores compress instead of one. The run stays within the
+ * batch limits, so staging takes no more space than one batch. Returns how many leading
+ * entries matched: the second half counts only when the first matched whole. (Its matches
+ * stand either way: each was compared whole.)
+ */
+async function searchInHalves(
+  path: string,
+  handle: FileHandle,
+  group: readonly Stream[],
+  recipe: GzipBinaryRecipe,
+  context: ExpandContext,
+  stats: SearchStats,
+): Promise<number> {
+  if (group.length < SPLIT_MEMBERS) {
+    return searchBatch(path, handle, group, recipe, context, stats);
+  }
+  const total = group.reduce((sum, { entry }) => sum + entry.uncompressedSize, 0);
+  let split = 1;
+  for (let content = 0; split < group.length - 1; split++) {
+    content += group[split - 1]!.entry.uncompressedSize;
+    if (content * 2 >= total) break;
+  }
+  const halves = [group.slice(0, split), group.slice(split)];
+  const settled = await Promise.allSettled(
+    halves.map((half) => searchBatch(path, handle, half, recipe, context, stats)),
+  );
+  const [first, second] = settled.map((result) => {
+    if (result.status === 'rejected') throw result.reason;
+    return result.value;
+  });
+  return first! < split ? first! : split + second!;
 }
 
 /** Tries one gzip recipe on a run of entries; returns how many leading entries matched. */
