@@ -32,8 +32,12 @@
 // files between their hashing and gzip reading them (a private temporary directory of the
 // same user; gzip's trailer CRC would also have to match).
 import { createHash } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
+import { readAt } from './byte-sinks.js';
 import { recipeKey } from './deflate-recipes.js';
-import { readRange, type ExpandedRecord } from './expanded-format.js';
+import type { ExpandedRecord } from './expanded-format.js';
+
+const HASH_CHUNK_BYTES = 1024 * 1024;
 
 /** A deflate stream of the original that the search compared byte for byte, to its end. */
 export interface ComparedStream {
@@ -56,10 +60,10 @@ export class ComparedStreams {
   }
 
   /**
-   * Whether `record` of the expanded form at `path`, whose output starts at `position` in
-   * the original, is one of these streams (see the head of this file).
+   * Whether `record` of the expanded form open at `form`, whose output starts at `position`
+   * in the original, is one of these streams (see the head of this file).
    */
-  async covers(path: string, record: DeflatedRecord, position: number): Promise<boolean> {
+  async covers(form: FileHandle, record: DeflatedRecord, position: number): Promise<boolean> {
     const compared = this.byStart.get(position);
     if (
       !compared ||
@@ -71,8 +75,9 @@ export class ComparedStreams {
       return false;
     }
     const hash = createHash('sha256');
-    for await (const chunk of readRange(path, record.start, record.contentLength)) {
-      hash.update(chunk as Buffer);
+    for (let done = 0; done < record.contentLength; done += HASH_CHUNK_BYTES) {
+      const length = Math.min(HASH_CHUNK_BYTES, record.contentLength - done);
+      hash.update(await readAt(form, record.start + done, length));
     }
     return hash.digest('hex') === compared.contentSha256;
   }

@@ -1,8 +1,10 @@
 // What both container codecs share while expanding: settings, the proof, the report.
-import { createInflateRaw } from 'node:zlib';
+import type { FileHandle } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { createInflateRaw, inflateRaw } from 'node:zlib';
 import { pipeline, type Readable } from 'node:stream';
 import { IntegrityError } from '../../core/errors.js';
-import { Mismatch, RangeComparer, withFile } from './byte-sinks.js';
+import { Mismatch, RangeComparer, readAt, streamAt, withFile } from './byte-sinks.js';
 import { ComparedStreams, type ComparedStream } from './compared-streams.js';
 import type { EngineOptions } from './deflate-engines.js';
 import type { DeflateEngine } from './deflate-recipes.js';
@@ -107,16 +109,41 @@ function formatBytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(0)} MiB` : `${bytes} bytes`;
 }
 
-/** A fresh stream of the inflated content of a raw deflate stream inside a file. */
+/**
+ * A fresh stream of the inflated content of a raw deflate stream inside a file, by path
+ * or through a handle the caller keeps open (no file opened and closed per stream).
+ */
 export function openInflated(
-  path: string,
+  source: string | FileHandle,
   start: number,
   length: number,
 ): { content: Readable; consumed: () => number } {
   const inflater = createInflateRaw({ chunkSize: 64 * 1024 });
+  const compressed =
+    typeof source === 'string' ? readRange(source, start, length) : streamAt(source, start, length);
   // The callback form destroys the file stream when the inflater is destroyed early.
-  pipeline(readRange(path, start, length), inflater, () => undefined);
+  pipeline(compressed, inflater, () => undefined);
   return { content: inflater, consumed: () => inflater.bytesWritten };
+}
+
+const inflateRawBuffer = promisify(inflateRaw);
+
+/**
+ * The inflated content of a small raw deflate stream, whole: one read and one inflate
+ * instead of two streams. A RangeError past `maxBytes` of content, or when the stream
+ * claims more than twice that many compressed bytes (deflate never grows content that
+ * much), so an entry's header cannot make it allocate more.
+ */
+export async function inflatedBytes(
+  handle: FileHandle,
+  start: number,
+  length: number,
+  maxBytes: number,
+): Promise<Buffer> {
+  if (length > 2 * maxBytes + 1024) {
+    throw new RangeError(`${length} deflate bytes for at most ${maxBytes} bytes of content`);
+  }
+  return inflateRawBuffer(await readAt(handle, start, length), { maxOutputLength: maxBytes });
 }
 
 /**

@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -27,12 +27,14 @@ export const BATCH_LIMITS = {
   contentBytes: 32 * 1024 * 1024,
 };
 
-export interface BatchMember {
-  /** A stream of the member's content. */
-  content(): Readable;
+/**
+ * A member's content, as a stream or (cheaper for small contents: no stream set up per
+ * member) whole.
+ */
+export type BatchMember = ({ content(): Readable } | { bytes(): Promise<Uint8Array> }) & {
   /** How many deflate bytes the member must come out as. */
   deflateLength: number;
-}
+};
 
 /** What gzip read for a member: the sha256 of the content staged for it, and its length. */
 export interface StagedContent {
@@ -79,6 +81,12 @@ interface Written extends StagedContent {
 }
 
 async function writeContent(member: BatchMember, path: string): Promise<Written> {
+  if ('bytes' in member) {
+    const bytes = await member.bytes();
+    await writeFile(path, bytes);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    return { crc: crc32(bytes), length: bytes.length, sha256 };
+  }
   let crc = 0;
   let length = 0;
   const hash = createHash('sha256');

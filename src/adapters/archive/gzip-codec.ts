@@ -64,7 +64,7 @@ export async function expandGzip(
       handle,
       start: bodyStart,
       length: bodyLength,
-      openContent: () => openInflated(path, bodyStart, bodyLength).content,
+      openContent: () => openInflated(handle, bodyStart, bodyLength).content,
     };
     let proofs = 0;
     let clock = Date.now();

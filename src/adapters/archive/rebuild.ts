@@ -1,8 +1,8 @@
 // Expanded form -> original bytes, record by record, for any container codec.
-import { stat } from 'node:fs/promises';
+import { stat, type FileHandle } from 'node:fs/promises';
 import { IntegrityError } from '../../core/errors.js';
 import { OutputLimitError } from '../../core/output-limit.js';
-import { withFile, type ByteSink } from './byte-sinks.js';
+import { readAt, withFile, type ByteSink } from './byte-sinks.js';
 import { deflateWith, type EngineOptions } from './deflate-engines.js';
 import { describeRecipe, recipeKey, type DeflateRecipe } from './deflate-recipes.js';
 import {
@@ -13,6 +13,8 @@ import {
   type ExpandedRecord,
 } from './expanded-format.js';
 import { BATCH_LIMITS, BatchFramingError, deflateBatchWithGzip } from './gzip-batch.js';
+
+const COPY_CHUNK_BYTES = 1024 * 1024;
 
 type DeflatedRecord = Extract<ExpandedRecord, { kind: 'deflated' }>;
 type RawRecord = Extract<ExpandedRecord, { kind: 'raw' }>;
@@ -29,8 +31,8 @@ type Pending = ExpandedRecord | SkippedRecord;
  * whose output is already proven to be the original's, so they need no recompression.
  */
 export interface ProvenRecords {
-  /** Whether `record` of the form at `path`, output from `position` on, is proven. */
-  covers(path: string, record: DeflatedRecord, position: number): Promise<boolean>;
+  /** Whether `record` of the form open at `form`, output from `position` on, is proven. */
+  covers(form: FileHandle, record: DeflatedRecord, position: number): Promise<boolean>;
   /** Takes the place of a covered record's `length` output bytes from `position`. */
   skip(position: number, length: number): Promise<void>;
 }
@@ -67,7 +69,7 @@ export async function rebuildInto(
         }
       }
     }
-    const writer = new RecordWriter(expandedPath, header, sink, engines, proven);
+    const writer = new RecordWriter(expandedPath, handle, header, sink, engines, proven);
     for await (const record of records()) {
       await writer.add(record);
     }
@@ -87,6 +89,7 @@ class RecordWriter {
 
   constructor(
     private readonly path: string,
+    private readonly handle: FileHandle,
     private readonly header: ExpandedHeader,
     private readonly sink: ByteSink,
     private readonly engines: EngineOptions,
@@ -96,7 +99,7 @@ class RecordWriter {
   async add(record: ExpandedRecord): Promise<void> {
     const position = this.position;
     this.position += record.kind === 'raw' ? record.length : record.deflateLength;
-    if (record.kind === 'deflated' && (await this.proven?.covers(this.path, record, position))) {
+    if (record.kind === 'deflated' && (await this.proven?.covers(this.handle, record, position))) {
       await this.pass({ kind: 'skipped', position, length: record.deflateLength });
       return;
     }
@@ -152,7 +155,7 @@ class RecordWriter {
       await deflateBatchWithGzip(
         first.recipe,
         members.map((member) => ({
-          content: () => readRange(this.path, member.start, member.contentLength),
+          bytes: () => readAt(this.handle, member.start, member.contentLength),
           deflateLength: member.deflateLength,
         })),
         async (index, deflated) => {
@@ -190,9 +193,11 @@ class RecordWriter {
     else await this.proven!.skip(record.position, record.length);
   }
 
+  /** Through the open handle: headers between small entries are many and short. */
   private async copy(record: RawRecord): Promise<void> {
-    for await (const chunk of readRange(this.path, record.start, record.length)) {
-      await this.sink.write(chunk as Buffer);
+    for (let done = 0; done < record.length; done += COPY_CHUNK_BYTES) {
+      const length = Math.min(COPY_CHUNK_BYTES, record.length - done);
+      await this.sink.write(await readAt(this.handle, record.start + done, length));
     }
   }
 

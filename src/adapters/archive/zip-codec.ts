@@ -21,6 +21,7 @@ import {
   type StagedContent,
 } from './gzip-batch.js';
 import {
+  inflatedBytes,
   openInflated,
   proveWithin,
   type ExpandContext,
@@ -97,7 +98,7 @@ export async function expandZip(
       const reproduced = streams.filter((stream) => stream.recipe);
       if (reproduced.length === 0) return undefined;
       clock = Date.now();
-      const written = await writeExpanded(path, expandedPath, size, reproduced, context);
+      const written = await writeExpanded(path, handle, expandedPath, size, reproduced, context);
       report.writeMs += Date.now() - clock;
       if ('failed' in written) {
         written.failed.recipe = undefined;
@@ -287,7 +288,13 @@ async function searchBatch(
     await deflateBatchWithGzip(
       recipe,
       group.map(({ entry }) => ({
-        content: () => openInflated(path, entry.dataStart, entry.compressedSize).content,
+        bytes: () =>
+          inflatedBytes(
+            handle,
+            entry.dataStart,
+            entry.compressedSize,
+            BATCH_LIMITS.memberContentBytes,
+          ),
         deflateLength: entry.compressedSize,
       })),
       async (index, deflated, content) => {
@@ -346,7 +353,7 @@ async function searchOne(
     handle,
     start: entry.dataStart,
     length: entry.compressedSize,
-    openContent: () => openInflated(path, entry.dataStart, entry.compressedSize).content,
+    openContent: () => openInflated(handle, entry.dataStart, entry.compressedSize).content,
   };
   try {
     for await (const match of matchingRecipes(
@@ -384,6 +391,7 @@ type Written = { recipes: DeflateRecipe[]; contentBytes: number } | { failed: St
  */
 async function writeExpanded(
   path: string,
+  handle: FileHandle,
   expandedPath: string,
   size: number,
   reproduced: readonly Stream[],
@@ -409,7 +417,7 @@ async function writeExpanded(
     for (const stream of reproduced) {
       const { dataStart, compressedSize } = stream.entry;
       await writer.raw(path, cursor, dataStart - cursor);
-      const inflated = openInflated(path, dataStart, compressedSize);
+      const inflated = openInflated(handle, dataStart, compressedSize);
       try {
         const index = indexOf.get(recipeKey(stream.recipe!))!;
         const end = dataStart + compressedSize;
