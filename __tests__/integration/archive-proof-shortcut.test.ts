@@ -201,3 +201,28 @@ test('zip entries of two levels: batches split across two gzip runs keep every e
   await codec.rebuild(expanded, rebuilt);
   expect(sha256(await readFile(rebuilt))).toBe(sha256(await readFile(original)));
 });
+
+test('an entry whose header understates its size: inflated as a stream, still rebuilt', async () => {
+  const original = work.tempPath('understated.zip');
+  const big = text(5 * 1024 * 1024, 700);
+  await addToZip(original, 6, [
+    ...textFiles('a', 10, 710),
+    ['big.js', big],
+    ...textFiles('b', 10, 720),
+  ]);
+  // The central directory says 100 bytes: whole-buffer inflation (bounded) must not take it.
+  const zip = await readFile(original);
+  const name = zip.indexOf('big.js', zip.lastIndexOf('PK\x05\x06') - 2_000);
+  const central = zip.lastIndexOf('PK\x01\x02', name);
+  expect(zip.readUInt32LE(central + 24)).toBe(big.length);
+  zip.writeUInt32LE(100, central + 24);
+  await writeFile(original, zip);
+  const expanded = work.tempPath('expanded');
+  const codec = new ArchiveCodec({ tempDir: work.dir });
+  const report = await codec.expandWithReport(original, expanded);
+  expect(report).toMatchObject({ streams: 21, reproducedStreams: 21 });
+  expect(report!.contentBytes).toBeGreaterThan(big.length);
+  const rebuilt = work.tempPath('rebuilt');
+  await codec.rebuild(expanded, rebuilt);
+  expect(sha256(await readFile(rebuilt))).toBe(sha256(zip));
+});

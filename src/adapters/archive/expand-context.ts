@@ -1,8 +1,7 @@
 // What both container codecs share while expanding: settings, the proof, the report.
 import type { FileHandle } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { createInflateRaw, inflateRaw } from 'node:zlib';
-import { pipeline, type Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { IntegrityError } from '../../core/errors.js';
 import { Mismatch, RangeComparer, readAt, streamAt, withFile } from './byte-sinks.js';
 import { ComparedStreams, type ComparedStream } from './compared-streams.js';
@@ -126,24 +125,50 @@ export function openInflated(
   return { content: inflater, consumed: () => inflater.bytesWritten };
 }
 
-const inflateRawBuffer = promisify(inflateRaw);
-
 /**
- * The inflated content of a small raw deflate stream, whole: one read and one inflate
- * instead of two streams. A RangeError past `maxBytes` of content, or when the stream
- * claims more than twice that many compressed bytes (deflate never grows content that
- * much), so an entry's header cannot make it allocate more.
+ * A small raw deflate stream inside an open file, inflated whole (one read and one
+ * inflate instead of two streams), with how many deflate bytes it took. Undefined past
+ * `maxBytes` of content, or when the stream claims more than twice that many deflate
+ * bytes (deflate never grows content that much): a header cannot make it allocate more.
  */
-export async function inflatedBytes(
+export async function inflateWhole(
   handle: FileHandle,
   start: number,
   length: number,
   maxBytes: number,
-): Promise<Buffer> {
-  if (length > 2 * maxBytes + 1024) {
-    throw new RangeError(`${length} deflate bytes for at most ${maxBytes} bytes of content`);
+): Promise<{ content: Buffer; consumed: number } | undefined> {
+  if (length > 2 * maxBytes + 1024) return undefined;
+  const compressed = await readAt(handle, start, length);
+  try {
+    const { buffer, engine } = await new Promise<{ buffer: Buffer; engine: Inflated }>(
+      (resolve, reject) =>
+        inflateRaw(compressed, { info: true, maxOutputLength: maxBytes }, (error, result) =>
+          error
+            ? reject(error)
+            : resolve(result as unknown as { buffer: Buffer; engine: Inflated }),
+        ),
+    );
+    return { content: buffer, consumed: engine.bytesWritten };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return undefined;
+    throw error;
   }
-  return inflateRawBuffer(await readAt(handle, start, length), { maxOutputLength: maxBytes });
+}
+
+interface Inflated {
+  bytesWritten: number;
+}
+
+/** `openInflated` through an open handle; a stream up to `wholeBytes` is inflated whole. */
+export async function inflatedAt(
+  handle: FileHandle,
+  start: number,
+  length: number,
+  wholeBytes: number,
+): Promise<{ content: Readable; consumed: () => number }> {
+  const whole = await inflateWhole(handle, start, length, wholeBytes);
+  if (!whole) return openInflated(handle, start, length);
+  return { content: Readable.from([whole.content]), consumed: () => whole.consumed };
 }
 
 /**

@@ -21,7 +21,8 @@ import {
   type StagedContent,
 } from './gzip-batch.js';
 import {
-  inflatedBytes,
+  inflateWhole,
+  inflatedAt,
   openInflated,
   proveWithin,
   type ExpandContext,
@@ -288,13 +289,13 @@ async function searchBatch(
     await deflateBatchWithGzip(
       recipe,
       group.map(({ entry }) => ({
-        bytes: () =>
-          inflatedBytes(
-            handle,
-            entry.dataStart,
-            entry.compressedSize,
-            BATCH_LIMITS.memberContentBytes,
-          ),
+        bytes: async () => {
+          const limit = BATCH_LIMITS.memberContentBytes;
+          const inflated = await inflateWhole(handle, entry.dataStart, entry.compressedSize, limit);
+          // The entry's header understated its size: the full search takes it.
+          if (!inflated) throw new RangeError(`more than ${limit} bytes of content`);
+          return inflated.content;
+        },
         deflateLength: entry.compressedSize,
       })),
       async (index, deflated, content) => {
@@ -383,6 +384,9 @@ async function searchOne(
   return true;
 }
 
+/** Entries with up to this much content are inflated whole while writing (small: many). */
+const WHOLE_CONTENT_BYTES = 1024 * 1024;
+
 type Written = { recipes: DeflateRecipe[]; contentBytes: number } | { failed: Stream };
 
 /**
@@ -417,8 +421,12 @@ async function writeExpanded(
     for (const stream of reproduced) {
       const { dataStart, compressedSize } = stream.entry;
       await writer.raw(path, cursor, dataStart - cursor);
-      const inflated = openInflated(handle, dataStart, compressedSize);
+      let inflated: Awaited<ReturnType<typeof inflatedAt>>;
       try {
+        inflated =
+          stream.entry.uncompressedSize <= WHOLE_CONTENT_BYTES
+            ? await inflatedAt(handle, dataStart, compressedSize, WHOLE_CONTENT_BYTES)
+            : openInflated(handle, dataStart, compressedSize);
         const index = indexOf.get(recipeKey(stream.recipe!))!;
         const end = dataStart + compressedSize;
         const { correction } = stream;
