@@ -204,7 +204,7 @@ async function findRecipes(
       GzipBinaryRecipe | undefined;
     if (gzip && state.batchMembers > 0 && batchable(streams[index]!)) {
       const group = batchFrom(streams, index, state.batchMembers);
-      const matched = await searchInHalves(path, handle, group, gzip, context, stats);
+      const matched = await searchInParts(path, handle, group, gzip, context, stats);
       index += matched;
       if (matched === group.length) {
         state.batchMembers = Math.min(BATCH_LIMITS.members, group.length * 2);
@@ -236,15 +236,20 @@ function batchFrom(streams: readonly Stream[], start: number, members: number): 
 
 /** A batch of fewer members than this runs in one gzip process. */
 const SPLIT_MEMBERS = 8;
+/** Content per part of a split batch: a few hundred ms of gzip each. */
+const PART_CONTENT_BYTES = 4 * 1024 * 1024;
+/** gzip processes at once: one per core of a typical runner. */
+const PARTS_AT_ONCE = 2;
 
 /**
- * `searchBatch` on the two halves of a run at once (by content, so both gzip processes
- * take about as long): two cores compress instead of one. The run stays within the
- * batch limits, so staging takes no more space than one batch. Returns how many leading
- * entries matched: the second half counts only when the first matched whole. (Its matches
- * stand either way: each was compared whole.)
+ * `searchBatch` on parts of a run (at least two, split by content), two at a time: both
+ * cores compress, and one part's staging overlaps another's gzip. Parts run in order
+ * and none starts after one failed; at most two parts are staged at once, so staging
+ * takes no more space than one batch. Returns how many leading entries matched: a part
+ * counts only when every part before it matched whole. (Matches in later parts stand:
+ * each was compared whole.)
  */
-async function searchInHalves(
+async function searchInParts(
   path: string,
   handle: FileHandle,
   group: readonly Stream[],
@@ -252,24 +257,48 @@ async function searchInHalves(
   context: ExpandContext,
   stats: SearchStats,
 ): Promise<number> {
-  if (group.length < SPLIT_MEMBERS) {
-    return searchBatch(path, handle, group, recipe, context, stats);
+  const parts = splitByContent(group);
+  const matched: number[] = [];
+  let firstFailed = parts.length;
+  let next = 0;
+  const worker = async () => {
+    while (next < Math.min(parts.length, firstFailed)) {
+      const index = next++;
+      matched[index] = await searchBatch(path, handle, parts[index]!, recipe, context, stats);
+      if (matched[index] < parts[index]!.length) firstFailed = Math.min(firstFailed, index);
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: PARTS_AT_ONCE }, worker));
+  for (const result of settled) if (result.status === 'rejected') throw result.reason;
+  let leading = 0;
+  for (const [index, part] of parts.entries()) {
+    leading += matched[index]!;
+    if (matched[index]! < part.length) break;
   }
+  return leading;
+}
+
+/** A run in consecutive parts of about PART_CONTENT_BYTES (two at least, when it is long). */
+function splitByContent(group: readonly Stream[]): Stream[][] {
+  if (group.length < SPLIT_MEMBERS) return [[...group]];
   const total = group.reduce((sum, { entry }) => sum + entry.uncompressedSize, 0);
-  let split = 1;
-  for (let content = 0; split < group.length - 1; split++) {
-    content += group[split - 1]!.entry.uncompressedSize;
-    if (content * 2 >= total) break;
-  }
-  const halves = [group.slice(0, split), group.slice(split)];
-  const settled = await Promise.allSettled(
-    halves.map((half) => searchBatch(path, handle, half, recipe, context, stats)),
+  const count = Math.min(
+    Math.floor(group.length / (SPLIT_MEMBERS / 2)),
+    Math.max(2, Math.ceil(total / PART_CONTENT_BYTES)),
   );
-  const [first, second] = settled.map((result) => {
-    if (result.status === 'rejected') throw result.reason;
-    return result.value;
-  });
-  return first! < split ? first! : split + second!;
+  const parts: Stream[][] = [[]];
+  let content = 0;
+  for (const stream of group) {
+    const part = parts.at(-1)!;
+    // Into the next part once this one holds its share (each part keeps one entry at least).
+    if (part.length > 0 && content >= (total * parts.length) / count && parts.length < count) {
+      parts.push([stream]);
+    } else {
+      part.push(stream);
+    }
+    content += stream.entry.uncompressedSize;
+  }
+  return parts;
 }
 
 /** Tries one gzip recipe on a run of entries; returns how many leading entries matched. */
