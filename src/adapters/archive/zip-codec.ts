@@ -93,7 +93,7 @@ export async function expandZip(
     const stats: SearchStats = { tried: 0 };
     const report = { searchMs: 0, writeMs: 0, proveMs: 0 };
     let clock = Date.now();
-    await findRecipes(path, handle, streams, context, stats);
+    await findRecipes(handle, streams, context, stats);
     report.searchMs = Date.now() - clock;
     for (let attempt = 0; attempt < MAX_REWRITES;) {
       const reproduced = streams.filter((stream) => stream.recipe);
@@ -187,7 +187,6 @@ const FIRST_BATCH_MEMBERS = 8;
  * each); an entry a batch fails on gets the full search.
  */
 async function findRecipes(
-  path: string,
   handle: FileHandle,
   streams: Stream[],
   context: ExpandContext,
@@ -204,7 +203,7 @@ async function findRecipes(
       GzipBinaryRecipe | undefined;
     if (gzip && state.batchMembers > 0 && batchable(streams[index]!)) {
       const group = batchFrom(streams, index, state.batchMembers);
-      const matched = await searchInParts(path, handle, group, gzip, context, stats);
+      const matched = await searchInParts({ handle, recipe: gzip, context, stats }, group);
       index += matched;
       if (matched === group.length) {
         state.batchMembers = Math.min(BATCH_LIMITS.members, group.length * 2);
@@ -212,7 +211,7 @@ async function findRecipes(
       }
       state.batchMembers = matched === 0 ? 0 : Math.max(FIRST_BATCH_MEMBERS, matched);
     }
-    if (!(await searchOne(path, handle, streams[index]!, state, context, stats))) return;
+    if (!(await searchOne(handle, streams[index]!, state, context, stats))) return;
     index++;
   }
 }
@@ -249,14 +248,7 @@ const PARTS_AT_ONCE = 2;
  * counts only when every part before it matched whole. (Matches in later parts stand:
  * each was compared whole.)
  */
-async function searchInParts(
-  path: string,
-  handle: FileHandle,
-  group: readonly Stream[],
-  recipe: GzipBinaryRecipe,
-  context: ExpandContext,
-  stats: SearchStats,
-): Promise<number> {
+async function searchInParts(run: BatchRun, group: readonly Stream[]): Promise<number> {
   const parts = splitByContent(group);
   const matched: number[] = [];
   let firstFailed = parts.length;
@@ -264,7 +256,7 @@ async function searchInParts(
   const worker = async () => {
     while (next < Math.min(parts.length, firstFailed)) {
       const index = next++;
-      matched[index] = await searchBatch(path, handle, parts[index]!, recipe, context, stats);
+      matched[index] = await searchBatch(run, parts[index]!);
       if (matched[index] < parts[index]!.length) firstFailed = Math.min(firstFailed, index);
     }
   };
@@ -301,15 +293,17 @@ function splitByContent(group: readonly Stream[]): Stream[][] {
   return parts;
 }
 
+/** What batched runs of one gzip recipe share. */
+interface BatchRun {
+  handle: FileHandle;
+  recipe: GzipBinaryRecipe;
+  context: ExpandContext;
+  stats: SearchStats;
+}
+
 /** Tries one gzip recipe on a run of entries; returns how many leading entries matched. */
-async function searchBatch(
-  path: string,
-  handle: FileHandle,
-  group: readonly Stream[],
-  recipe: GzipBinaryRecipe,
-  context: ExpandContext,
-  stats: SearchStats,
-): Promise<number> {
+async function searchBatch(run: BatchRun, group: readonly Stream[]): Promise<number> {
+  const { handle, recipe, context, stats } = run;
   stats.tried++;
   let current = 0;
   let matched: number;
@@ -341,9 +335,7 @@ async function searchBatch(
   } catch (error) {
     if (error instanceof BatchContentError) {
       // An entry that does not inflate: try the ones before it, leave it to the full search.
-      return error.index === 0
-        ? 0
-        : searchBatch(path, handle, group.slice(0, error.index), recipe, context, stats);
+      return error.index === 0 ? 0 : searchBatch(run, group.slice(0, error.index));
     }
     if (error instanceof Mismatch) matched = current;
     else if (error instanceof BatchFramingError) matched = Math.min(error.index, group.length - 1);
@@ -361,7 +353,6 @@ async function searchBatch(
 
 /** The full candidate search for one entry; false once nothing is left worth trying. */
 async function searchOne(
-  path: string,
   handle: FileHandle,
   stream: Stream,
   state: SearchState,
