@@ -302,3 +302,24 @@ describe('a .tgz: compared while written', () => {
     expect(existsSync(expanded)).toBe(false);
   });
 });
+
+test('entries that do not inflate, among batched ones, stay verbatim; the rest are rebuilt', async () => {
+  const original = work.tempPath('corrupt.zip');
+  await addToZip(original, 6, textFiles('lib', 24, 800));
+  const zip = await readFile(original);
+  // Block type 3 (reserved) at the start of four entries' data: inflating them fails at once.
+  for (const name of ['lib-2.js', 'lib-4.js', 'lib-6.js', 'lib-17.js']) {
+    const local = zip.indexOf(`PK\x03\x04`, zip.indexOf(name) - 40);
+    const dataStart = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    expect(zip.toString('latin1', local + 30, local + 30 + name.length)).toBe(name);
+    zip[dataStart] = 0xff;
+  }
+  await writeFile(original, zip);
+  const expanded = work.tempPath('expanded');
+  const codec = new ArchiveCodec({ tempDir: work.dir });
+  const report = await codec.expandWithReport(original, expanded);
+  expect(report).toMatchObject({ streams: 24, reproducedStreams: 20 });
+  const rebuilt = work.tempPath('rebuilt');
+  await codec.rebuild(expanded, rebuilt);
+  expect(sha256(await readFile(rebuilt))).toBe(sha256(zip));
+});
