@@ -1,14 +1,16 @@
-// Deflate streams the recipe search already compared whole: the upload proof takes them as
-// proven instead of recompressing their content a second time (zip-codec.ts).
+// Deflate streams already compared whole with GNU gzip's output, by the zip search's
+// batched runs (zip-codec.ts) or while a .tgz was written (compare-while-writing.ts): the
+// upload proof takes them as proven instead of recompressing their content again.
 //
 // Why this proves what recompressing would. The proof must guarantee that a download,
 // which rebuilds each 'D' record by deflating the content it reads from the expanded form
 // with the record's recipe, gives back the original byte for byte. For a record the
 // shortcut skips, every premise of that is checked against the expanded form itself, not
 // against what the writer meant to write:
-// - the search fed content C to GNU gzip with recipe R and compared every deflate byte of
-//   the member with the original's bytes [start, start + length), to the member's end
-//   (its trailer followed right there, with C's CRC-32 and length: gzip-batch.ts);
+// - content C went to GNU gzip with recipe R, and every deflate byte gzip wrote was
+//   compared with the original's bytes [start, start + length), to the stream's end (a
+//   batch checks that the member's trailer follows right there, with C's CRC-32 and
+//   length: gzip-batch.ts; a single run's output must end there: RangeComparer.end);
 // - the record sits where those bytes sit: the output position the records before it
 //   describe is `start` (each record's output length is enforced during a rebuild, and
 //   the bytes before it are compared or skipped on the same terms), and its deflate
@@ -30,7 +32,8 @@
 //
 // What the shortcut does not cover: a local process that rewrites the search's staged
 // files between their hashing and gzip reading them (a private temporary directory of the
-// same user; gzip's trailer CRC would also have to match).
+// same user; gzip's trailer CRC would also have to match). The download's sha256 check of
+// the rebuilt file stays the last word either way.
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { readAt } from './byte-sinks.js';
