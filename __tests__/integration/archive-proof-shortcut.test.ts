@@ -5,14 +5,12 @@
 // others: the proof then passes on a machine whose gzip cannot run.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { ArchiveCodec } from '../../src/adapters/archive/index.js';
-import { Mismatch, withFile } from '../../src/adapters/archive/byte-sinks.js';
-import { compareWhileWriting } from '../../src/adapters/archive/compare-while-writing.js';
+import { withFile } from '../../src/adapters/archive/byte-sinks.js';
 import type { ComparedStream } from '../../src/adapters/archive/compared-streams.js';
 import { describeRecipe } from '../../src/adapters/archive/deflate-recipes.js';
 import { proveExpanded, type ProofResult } from '../../src/adapters/archive/expand-context.js';
@@ -227,80 +225,6 @@ test('an entry whose header understates its size: inflated as a stream, still re
   const rebuilt = work.tempPath('rebuilt');
   await codec.rebuild(expanded, rebuilt);
   expect(sha256(await readFile(rebuilt))).toBe(sha256(zip));
-});
-
-describe('a .tgz: compared while written', () => {
-  const content = text(2_000_000, 900);
-  let gzipped: Buffer;
-  const recipe = { engine: 'gzip' as const, level: 6, rsyncable: false };
-
-  beforeAll(async () => {
-    const { stdout } = await run('gzip', ['-n', '-6', '-c', await work.file('c', content)], {
-      encoding: 'buffer',
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    gzipped = stdout as unknown as Buffer;
-  });
-
-  /** Runs the tee over `content` against `original`'s deflate body; the writer side's bytes. */
-  async function tee(original: Buffer) {
-    const path = await work.file('original.gz', original);
-    return withFile(path, async (handle) => {
-      const split = compareWhileWriting(
-        Readable.from([content.subarray(0, 700_000), content.subarray(700_000)]),
-        handle,
-        10,
-        original.length - 18,
-        recipe,
-        engines,
-      );
-      const written: Buffer[] = [];
-      for await (const chunk of split.forWriter) written.push(chunk as Buffer);
-      return { result: await split.result, written: Buffer.concat(written) };
-    });
-  }
-
-  test('the whole stream matches: the record the proof takes, and every byte written', async () => {
-    const { result, written } = await tee(gzipped);
-    expect(result).toEqual({
-      start: 10,
-      length: gzipped.length - 18,
-      recipe: 'gzip -n -6',
-      contentSha256: sha256(content),
-    });
-    expect(written.equals(content)).toBe(true);
-  });
-
-  test('a difference anywhere: where it is, and the writer still gets every byte', async () => {
-    const changed = Buffer.from(gzipped);
-    const at = Math.floor(changed.length * 0.8);
-    changed[at] = changed[at]! ^ 0x01;
-    const { result, written } = await tee(changed);
-    expect(result).toBeInstanceOf(Mismatch);
-    expect((result as Mismatch).offset).toBe(at - 10);
-    expect(written.equals(content)).toBe(true);
-  });
-
-  test('through the codec: proven without recompressing, rebuilt byte for byte', async () => {
-    const original = await work.file('release.tgz', gzipped);
-    const expanded = work.tempPath('expanded');
-    const codec = new ArchiveCodec({ tempDir: work.dir });
-    const report = await codec.expandWithReport(original, expanded);
-    expect(report).toMatchObject({ recipes: ['gzip -n -6'], provenBySearch: 1 });
-    const rebuilt = work.tempPath('rebuilt');
-    await codec.rebuild(expanded, rebuilt);
-    expect(sha256(await readFile(rebuilt))).toBe(sha256(gzipped));
-  });
-
-  test('a write stopped by the budget stops the comparison too, and declines', async () => {
-    const original = await work.file('release.tgz', gzipped);
-    const expanded = work.tempPath('expanded');
-    const codec = new ArchiveCodec({ tempDir: work.dir, budget: { maxExpandedBytes: 500_000 } });
-    await expect(codec.expand(original, expanded)).resolves.toEqual({
-      declined: expect.stringContaining('expanded content passed'),
-    });
-    expect(existsSync(expanded)).toBe(false);
-  });
 });
 
 test('entries that do not inflate, among batched ones, stay verbatim; the rest are rebuilt', async () => {

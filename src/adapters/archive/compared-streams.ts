@@ -1,6 +1,5 @@
-// Deflate streams already compared whole with GNU gzip's output, by the zip search's
-// batched runs (zip-codec.ts) or while a .tgz was written (compare-while-writing.ts): the
-// upload proof takes them as proven instead of recompressing their content again.
+// Deflate streams the zip search's batched gzip runs already compared whole (zip-codec.ts):
+// the upload proof takes them as proven instead of recompressing their content again.
 //
 // Why this proves what recompressing would. The proof must guarantee that a download,
 // which rebuilds each 'D' record by deflating the content it reads from the expanded form
@@ -8,9 +7,9 @@
 // shortcut skips, every premise of that is checked against the expanded form itself, not
 // against what the writer meant to write:
 // - content C went to GNU gzip with recipe R, and every deflate byte gzip wrote was
-//   compared with the original's bytes [start, start + length), to the stream's end (a
+//   compared with the original's bytes [start, start + length), to the stream's end (the
 //   batch checks that the member's trailer follows right there, with C's CRC-32 and
-//   length: gzip-batch.ts; a single run's output must end there: RangeComparer.end);
+//   length: gzip-batch.ts);
 // - the record sits where those bytes sit: the output position the records before it
 //   describe is `start` (each record's output length is enforced during a rebuild, and
 //   the bytes before it are compared or skipped on the same terms), and its deflate

@@ -41,8 +41,8 @@ export interface ExpandReport {
   reproducedBytes: number;
   verbatimBytes: number;
   /**
-   * Of the reproduced streams, how many the proof took as already compared whole (by the
-   * search, or while writing) instead of recompressing them (compared-streams.ts).
+   * Of the reproduced streams, how many the proof took as compared whole by the search
+   * instead of recompressing them (compared-streams.ts).
    */
   provenBySearch: number;
   /** Bytes of uncompressed content in the expanded form. */

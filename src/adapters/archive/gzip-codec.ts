@@ -1,10 +1,8 @@
 // gzip (.gz, .tgz, .tar.gz): one member, header and trailer verbatim, the deflate stream
 // rebuilt from its content by a proven recipe. Anything else is left to the caller's
 // fallback: several members, bytes after the member, a truncated or corrupt stream.
-import { stat, type FileHandle } from 'node:fs/promises';
-import { Mismatch, withFile } from './byte-sinks.js';
-import { compareWhileWriting } from './compare-while-writing.js';
-import type { ComparedStream } from './compared-streams.js';
+import { stat } from 'node:fs/promises';
+import { withFile } from './byte-sinks.js';
 import { nearMiss } from './correction.js';
 import { candidateRecipes, describeRecipe, type DeflateRecipe } from './deflate-recipes.js';
 import {
@@ -76,9 +74,8 @@ export async function expandGzip(
       let correction = match.correction;
       for (;;) {
         clock = Date.now();
-        const written = await writeExpanded(
+        const contentBytes = await writeExpanded(
           path,
-          handle,
           expandedPath,
           layout,
           match.recipe,
@@ -87,38 +84,29 @@ export async function expandGzip(
         );
         report.writeMs += Date.now() - clock;
         clock = Date.now();
-        if (written === undefined) return undefined;
-        const { contentBytes, comparison } = written;
-        // Where the recipe's output first differs from the deflate stream, if it does.
-        let differsAt: number;
-        if (comparison instanceof Mismatch) {
-          differsAt = comparison.offset;
-        } else {
-          const compared = comparison ? [comparison] : [];
-          const proof = await proveWithin(context, expandedPath, path, size, compared);
-          report.proveMs += Date.now() - clock;
-          clock = Date.now();
-          if ('provenBySearch' in proof) {
-            return {
-              codec: 'gzip',
-              recipes: [describeRecipe(match.recipe)],
-              streams: 1,
-              reproducedStreams: 1,
-              correctedStreams: correction === undefined ? 0 : 1,
-              correctionBytes: correction ?? 0,
-              reproducedBytes: bodyLength - (correction ?? 0),
-              verbatimBytes: size - bodyLength + (correction ?? 0),
-              contentBytes,
-              candidatesTried: stats.tried,
-              provenBySearch: proof.provenBySearch,
-              ...report,
-            };
-          }
-          differsAt = proof.mismatch.offset - bodyStart;
+        if (contentBytes === undefined) return undefined;
+        const proof = await proveWithin(context, expandedPath, path, size);
+        report.proveMs += Date.now() - clock;
+        clock = Date.now();
+        if ('provenBySearch' in proof) {
+          return {
+            codec: 'gzip',
+            recipes: [describeRecipe(match.recipe)],
+            streams: 1,
+            reproducedStreams: 1,
+            correctedStreams: correction === undefined ? 0 : 1,
+            correctionBytes: correction ?? 0,
+            reproducedBytes: bodyLength - (correction ?? 0),
+            verbatimBytes: size - bodyLength + (correction ?? 0),
+            contentBytes,
+            candidatesTried: stats.tried,
+            provenBySearch: 0,
+            ...report,
+          };
         }
         // A recipe matched on a prefix may miss only the last bytes: once more, corrected.
         if (correction !== undefined) break;
-        correction = nearMiss(differsAt, bodyLength);
+        correction = nearMiss(proof.mismatch.offset - bodyStart, bodyLength);
         if (correction === undefined) break;
       }
       if (++proofs >= MAX_PROOFS) break;
@@ -127,27 +115,18 @@ export async function expandGzip(
   });
 }
 
-interface Written {
-  contentBytes: number;
-  /** For a GNU gzip recipe without correction: what comparing while writing found. */
-  comparison?: ComparedStream | Mismatch;
-}
-
 /**
  * Writes header, content and trailer. Undefined when the deflate stream does not end
- * exactly at the trailer (several members, or bytes after the member). With a GNU gzip
- * recipe and no correction, the content also goes through the recipe as it is written,
- * compared with the whole deflate stream (compare-while-writing.ts).
+ * exactly at the trailer (several members, or bytes after the member).
  */
 async function writeExpanded(
   path: string,
-  handle: FileHandle,
   expandedPath: string,
   layout: GzipLayout,
   recipe: DeflateRecipe,
   context: ExpandContext,
   correction?: number,
-): Promise<Written | undefined> {
+): Promise<number | undefined> {
   const { bodyStart, bodyLength } = layout;
   const writer = await ExpandedWriter.budgeted(context.budget, expandedPath, {
     codec: 'gzip',
@@ -156,38 +135,23 @@ async function writeExpanded(
   });
   try {
     await writer.raw(path, 0, bodyStart);
-    const inflated = openInflated(handle, bodyStart, bodyLength);
+    const inflated = openInflated(path, bodyStart, bodyLength);
     const bodyEnd = bodyStart + bodyLength;
-    const tee =
-      recipe.engine === 'gzip' && correction === undefined
-        ? compareWhileWriting(inflated.content, handle, bodyStart, bodyLength, recipe, {
-            ...context.engines,
-            tick: () => context.budget.tick(),
-          })
-        : undefined;
-    let contentBytes: number;
-    try {
-      contentBytes = await writer.deflated(
-        0,
-        bodyLength,
-        tee?.forWriter ?? inflated.content,
-        correction === undefined
-          ? undefined
-          : { path, start: bodyEnd - correction, length: correction },
-      );
-    } catch (error) {
-      tee?.cancel();
-      await tee?.result.catch(() => undefined);
-      throw error;
-    }
-    const comparison = await tee?.result;
+    const contentBytes = await writer.deflated(
+      0,
+      bodyLength,
+      inflated.content,
+      correction === undefined
+        ? undefined
+        : { path, start: bodyEnd - correction, length: correction },
+    );
     if (inflated.consumed() !== bodyLength) {
       await writer.abandon();
       return undefined;
     }
     await writer.raw(path, bodyStart + bodyLength, GZIP_TRAILER_BYTES);
     await writer.finish();
-    return { contentBytes, comparison };
+    return contentBytes;
   } catch (error) {
     await writer.abandon();
     throw error;
