@@ -1,5 +1,6 @@
 // Where rebuilt or expanded bytes go: a file, or a comparison against the original.
 import { open, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { DeltaGliderError } from '../../core/errors.js';
 
 export interface ByteSink {
@@ -147,6 +148,21 @@ export class RangeComparer implements ByteSink {
     }
   }
 
+  /**
+   * Takes `length` bytes from `position` on as matched without comparing them: for bytes
+   * already compared elsewhere (compared-streams.ts). Throws `Mismatch` unless the
+   * comparison stands exactly at `position` and the range holds that many more bytes.
+   */
+  skip(position: number, length: number): void {
+    if (position !== this.compared) {
+      throw new Mismatch(this.compared, `output was expected to stand at byte ${position}`);
+    }
+    if (this.compared + length > this.length) {
+      throw new Mismatch(this.length, 'longer than the original');
+    }
+    this.compared += length;
+  }
+
   /** Throws unless exactly the whole range was matched. */
   end(): void {
     if (this.compared !== this.length) {
@@ -169,6 +185,40 @@ export class RangeComparer implements ByteSink {
     this.windowStart = this.compared;
     this.windowLength = size;
   }
+}
+
+/**
+ * `length` bytes of an open file from `start`, read whole (callers bound `length`); throws
+ * when the file ends before them.
+ */
+export async function readAt(handle: FileHandle, start: number, length: number): Promise<Buffer> {
+  const bytes = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(bytes, done, length - done, start + done);
+    if (bytesRead === 0) {
+      throw new DeltaGliderError('the file ended before the bytes it describes', undefined, {
+        code: 'source-changed',
+      });
+    }
+    done += bytesRead;
+  }
+  return bytes;
+}
+
+/**
+ * `length` bytes of an open file from `start` as a stream of chunks of at most 1 MiB.
+ * (FileHandle.createReadStream leaves a listener on the handle per stream.)
+ */
+export function streamAt(handle: FileHandle, start: number, length: number): Readable {
+  return Readable.from(
+    (async function* () {
+      for (let done = 0; done < length; done += BUFFER_BYTES) {
+        yield await readAt(handle, start + done, Math.min(BUFFER_BYTES, length - done));
+      }
+    })(),
+    { objectMode: false },
+  );
 }
 
 /** Opens `path` for positional reads, runs `use`, closes it. */

@@ -1,8 +1,10 @@
 // What both container codecs share while expanding: settings, the proof, the report.
-import { createInflateRaw } from 'node:zlib';
-import { pipeline, type Readable } from 'node:stream';
+import type { FileHandle } from 'node:fs/promises';
+import { createInflateRaw, inflateRaw } from 'node:zlib';
+import { pipeline, Readable } from 'node:stream';
 import { IntegrityError } from '../../core/errors.js';
-import { Mismatch, RangeComparer, withFile } from './byte-sinks.js';
+import { Mismatch, RangeComparer, readAt, streamAt, withFile } from './byte-sinks.js';
+import { ComparedStreams, type ComparedStream } from './compared-streams.js';
 import type { EngineOptions } from './deflate-engines.js';
 import type { DeflateEngine } from './deflate-recipes.js';
 import { readRange, type ContainerCodec } from './expanded-format.js';
@@ -38,6 +40,11 @@ export interface ExpandReport {
   /** Original bytes rebuilt from content, and original bytes kept verbatim. */
   reproducedBytes: number;
   verbatimBytes: number;
+  /**
+   * Of the reproduced streams, how many the proof took as compared whole by the search
+   * instead of recompressing them (compared-streams.ts).
+   */
+  provenBySearch: number;
   /** Bytes of uncompressed content in the expanded form. */
   contentBytes: number;
   candidatesTried: number;
@@ -101,22 +108,83 @@ function formatBytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(0)} MiB` : `${bytes} bytes`;
 }
 
-/** A fresh stream of the inflated content of a raw deflate stream inside a file. */
+/**
+ * A fresh stream of the inflated content of a raw deflate stream inside a file, by path
+ * or through a handle the caller keeps open (no file opened and closed per stream).
+ */
 export function openInflated(
-  path: string,
+  source: string | FileHandle,
   start: number,
   length: number,
 ): { content: Readable; consumed: () => number } {
   const inflater = createInflateRaw({ chunkSize: 64 * 1024 });
+  const compressed =
+    typeof source === 'string' ? readRange(source, start, length) : streamAt(source, start, length);
   // The callback form destroys the file stream when the inflater is destroyed early.
-  pipeline(readRange(path, start, length), inflater, () => undefined);
+  pipeline(compressed, inflater, () => undefined);
   return { content: inflater, consumed: () => inflater.bytesWritten };
 }
 
 /**
+ * A small raw deflate stream inside an open file, inflated whole (one read and one
+ * inflate instead of two streams), with how many deflate bytes it took. Undefined past
+ * `maxBytes` of content, or when the stream claims more than twice that many deflate
+ * bytes (deflate never grows content that much): a header cannot make it allocate more.
+ */
+export async function inflateWhole(
+  handle: FileHandle,
+  start: number,
+  length: number,
+  maxBytes: number,
+): Promise<{ content: Buffer; consumed: number } | undefined> {
+  if (length > 2 * maxBytes + 1024) return undefined;
+  const compressed = await readAt(handle, start, length);
+  try {
+    const { buffer, engine } = await new Promise<{ buffer: Buffer; engine: Inflated }>(
+      (resolve, reject) =>
+        inflateRaw(compressed, { info: true, maxOutputLength: maxBytes }, (error, result) =>
+          error
+            ? reject(error)
+            : resolve(result as unknown as { buffer: Buffer; engine: Inflated }),
+        ),
+    );
+    return { content: buffer, consumed: engine.bytesWritten };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return undefined;
+    throw error;
+  }
+}
+
+interface Inflated {
+  bytesWritten: number;
+}
+
+/** `openInflated` through an open handle; a stream up to `wholeBytes` is inflated whole. */
+export async function inflatedAt(
+  handle: FileHandle,
+  start: number,
+  length: number,
+  wholeBytes: number,
+): Promise<{ content: Readable; consumed: () => number }> {
+  const whole = await inflateWhole(handle, start, length, wholeBytes);
+  if (!whole) return openInflated(handle, start, length);
+  return { content: Readable.from([whole.content]), consumed: () => whole.consumed };
+}
+
+/**
+ * What a proof found: where the rebuild first differs from the original, or, when it is
+ * identical, how many records it took as compared by the search.
+ */
+export type ProofResult = { mismatch: Mismatch } | { provenBySearch: number };
+
+/**
  * Rebuilds the expanded form through the same code path a download takes and compares
- * it with the original as it streams. Undefined when they are identical; otherwise where
- * they first differ. Within the budget's time (ExpansionBudgetExceeded past it).
+ * it with the original as it streams. Within the budget's time (ExpansionBudgetExceeded
+ * past it).
+ *
+ * Streams in `compared` that the search already compared whole are not recompressed
+ * when the form's record for them checks out (compared-streams.ts says why that is
+ * enough); every other byte is rebuilt and compared.
  */
 export async function proveExpanded(
   expandedPath: string,
@@ -124,7 +192,9 @@ export async function proveExpanded(
   originalSize: number,
   engines: EngineOptions,
   budget?: ExpansionBudget,
-): Promise<Mismatch | undefined> {
+  compared: readonly ComparedStream[] = [],
+): Promise<ProofResult> {
+  const streams = new ComparedStreams(compared);
   return withFile(originalPath, async (handle) => {
     const comparer = new RangeComparer(handle, 0, originalSize);
     const timed = {
@@ -133,15 +203,24 @@ export async function proveExpanded(
         return comparer.write(chunk);
       },
     };
+    let provenBySearch = 0;
+    const proven = {
+      covers: streams.covers.bind(streams),
+      skip: async (position: number, length: number) => {
+        budget?.tick();
+        comparer.skip(position, length);
+        provenBySearch++;
+      },
+    };
     try {
-      await rebuildInto(expandedPath, timed, engines, originalSize);
+      await rebuildInto(expandedPath, timed, engines, originalSize, proven);
       comparer.end();
-      return undefined;
+      return { provenBySearch };
     } catch (error) {
-      if (error instanceof Mismatch) return error;
+      if (error instanceof Mismatch) return { mismatch: error };
       // A recipe that made the wrong number of bytes fails where the comparison stopped.
       if (error instanceof IntegrityError)
-        return new Mismatch(comparer.matchedBytes, error.message);
+        return { mismatch: new Mismatch(comparer.matchedBytes, error.message) };
       throw error;
     }
   });
@@ -153,6 +232,14 @@ export function proveWithin(
   expandedPath: string,
   originalPath: string,
   originalSize: number,
-): Promise<Mismatch | undefined> {
-  return proveExpanded(expandedPath, originalPath, originalSize, context.engines, context.budget);
+  compared: readonly ComparedStream[] = [],
+): Promise<ProofResult> {
+  return proveExpanded(
+    expandedPath,
+    originalPath,
+    originalSize,
+    context.engines,
+    context.budget,
+    compared,
+  );
 }

@@ -64,7 +64,7 @@ export async function expandGzip(
       handle,
       start: bodyStart,
       length: bodyLength,
-      openContent: () => openInflated(path, bodyStart, bodyLength).content,
+      openContent: () => openInflated(handle, bodyStart, bodyLength).content,
     };
     let proofs = 0;
     let clock = Date.now();
@@ -85,10 +85,10 @@ export async function expandGzip(
         report.writeMs += Date.now() - clock;
         clock = Date.now();
         if (contentBytes === undefined) return undefined;
-        const mismatch = await proveWithin(context, expandedPath, path, size);
+        const proof = await proveWithin(context, expandedPath, path, size);
         report.proveMs += Date.now() - clock;
         clock = Date.now();
-        if (!mismatch) {
+        if ('provenBySearch' in proof) {
           return {
             codec: 'gzip',
             recipes: [describeRecipe(match.recipe)],
@@ -100,12 +100,13 @@ export async function expandGzip(
             verbatimBytes: size - bodyLength + (correction ?? 0),
             contentBytes,
             candidatesTried: stats.tried,
+            provenBySearch: 0,
             ...report,
           };
         }
         // A recipe matched on a prefix may miss only the last bytes: once more, corrected.
         if (correction !== undefined) break;
-        correction = nearMiss(mismatch.offset - bodyStart, bodyLength);
+        correction = nearMiss(proof.mismatch.offset - bodyStart, bodyLength);
         if (correction === undefined) break;
       }
       if (++proofs >= MAX_PROOFS) break;

@@ -1,8 +1,8 @@
 // Expanded form -> original bytes, record by record, for any container codec.
-import { stat } from 'node:fs/promises';
+import { stat, type FileHandle } from 'node:fs/promises';
 import { IntegrityError } from '../../core/errors.js';
 import { OutputLimitError } from '../../core/output-limit.js';
-import { withFile, type ByteSink } from './byte-sinks.js';
+import { readAt, withFile, type ByteSink } from './byte-sinks.js';
 import { deflateWith, type EngineOptions } from './deflate-engines.js';
 import { describeRecipe, recipeKey, type DeflateRecipe } from './deflate-recipes.js';
 import {
@@ -15,7 +15,28 @@ import {
 } from './expanded-format.js';
 import { BATCH_LIMITS, BatchFramingError, deflateBatchWithGzip } from './gzip-batch.js';
 
+const COPY_CHUNK_BYTES = 1024 * 1024;
+
 type DeflatedRecord = Extract<ExpandedRecord, { kind: 'deflated' }>;
+type RawRecord = Extract<ExpandedRecord, { kind: 'raw' }>;
+/** A record whose output the sink takes as proven (ProvenRecords) instead of receiving it. */
+interface SkippedRecord {
+  kind: 'skipped';
+  position: number;
+  length: number;
+}
+type Pending = ExpandedRecord | SkippedRecord;
+
+/**
+ * For the upload proof only (expand-context.ts, compared-streams.ts): deflated records
+ * whose output is already proven to be the original's, so they need no recompression.
+ */
+export interface ProvenRecords {
+  /** Whether `record` of the form open at `form`, output from `position` on, is proven. */
+  covers(form: FileHandle, record: DeflatedRecord, position: number): Promise<boolean>;
+  /** Takes the place of a covered record's `length` output bytes from `position`. */
+  skip(position: number, length: number): Promise<void>;
+}
 
 /**
  * Streams the bytes an expanded form describes into `sink`. Checks structure, not
@@ -31,6 +52,7 @@ export async function rebuildInto(
   sink: ByteSink,
   engines: EngineOptions,
   maxBytes = Number.POSITIVE_INFINITY,
+  proven?: ProvenRecords,
 ): Promise<ExpandedHeader> {
   const { size } = await stat(expandedPath);
   return withFile(expandedPath, async (handle) => {
@@ -48,7 +70,7 @@ export async function rebuildInto(
         }
       }
     }
-    const writer = new RecordWriter(expandedPath, header, sink, engines);
+    const writer = new RecordWriter(expandedPath, handle, header, sink, engines, proven);
     for await (const record of records()) {
       await writer.add(record);
     }
@@ -59,22 +81,31 @@ export async function rebuildInto(
 
 /** Writes records in order, holding back runs of small gzip records to batch them. */
 class RecordWriter {
-  private batch: ExpandedRecord[] = [];
+  private batch: Pending[] = [];
   private batchRecipe?: string;
   private batchMembers = 0;
   private batchContent = 0;
+  /** Where the next record's output starts: each record's output length is enforced. */
+  private position = 0;
 
   constructor(
     private readonly path: string,
+    private readonly handle: FileHandle,
     private readonly header: ExpandedHeader,
     private readonly sink: ByteSink,
     private readonly engines: EngineOptions,
+    private readonly proven?: ProvenRecords,
   ) {}
 
   async add(record: ExpandedRecord): Promise<void> {
+    const position = this.position;
+    this.position += record.kind === 'raw' ? record.length : record.deflateLength;
+    if (record.kind === 'deflated' && (await this.proven?.covers(this.handle, record, position))) {
+      await this.pass({ kind: 'skipped', position, length: record.deflateLength });
+      return;
+    }
     if (record.kind === 'raw') {
-      if (this.batchMembers > 0) this.batch.push(record);
-      else await this.copy(record);
+      await this.pass(record);
       return;
     }
     if (!this.batchable(record)) {
@@ -106,15 +137,10 @@ class RecordWriter {
       (record): record is DeflatedRecord => record.kind === 'deflated',
     );
     const first = members[0];
-    if (!first || first.recipe.engine !== 'gzip') {
-      for (const record of records)
-        await this.copy(record as Extract<ExpandedRecord, { kind: 'raw' }>);
-      return;
-    }
-    if (members.length === 1) {
+    if (!first || first.recipe.engine !== 'gzip' || members.length === 1) {
       for (const record of records) {
-        if (record.kind === 'raw') await this.copy(record);
-        else await this.deflate(record);
+        if (record.kind === 'deflated') await this.deflate(record);
+        else await this.emit(record);
       }
       return;
     }
@@ -122,7 +148,7 @@ class RecordWriter {
     const copyRawUpTo = async (member: DeflatedRecord | undefined) => {
       for (; next < records.length && records[next] !== member; next++) {
         const record = records[next]!;
-        if (record.kind === 'raw') await this.copy(record);
+        if (record.kind !== 'deflated') await this.emit(record);
       }
       next++;
     };
@@ -130,7 +156,7 @@ class RecordWriter {
       await deflateBatchWithGzip(
         first.recipe,
         members.map((member) => ({
-          content: () => readRange(this.path, member.start, member.contentLength),
+          bytes: () => readAt(this.handle, member.start, member.contentLength),
           deflateLength: member.deflateLength,
         })),
         async (index, deflated) => {
@@ -157,10 +183,23 @@ class RecordWriter {
     );
   }
 
-  private async copy(record: Extract<ExpandedRecord, { kind: 'raw' }>): Promise<void> {
+  /** A raw or skipped record now, or after the batch being gathered. */
+  private async pass(record: RawRecord | SkippedRecord): Promise<void> {
+    if (this.batchMembers > 0) this.batch.push(record);
+    else await this.emit(record);
+  }
+
+  private async emit(record: RawRecord | SkippedRecord): Promise<void> {
+    if (record.kind === 'raw') await this.copy(record);
+    else await this.proven!.skip(record.position, record.length);
+  }
+
+  /** Through the open handle: headers between small entries are many and short. */
+  private async copy(record: RawRecord): Promise<void> {
     if (record.directory) return this.sink.write(await readDirectoryRecord(this.path, record));
-    for await (const chunk of readRange(this.path, record.start, record.length)) {
-      await this.sink.write(chunk as Buffer);
+    for (let done = 0; done < record.length; done += COPY_CHUNK_BYTES) {
+      const length = Math.min(COPY_CHUNK_BYTES, record.length - done);
+      await this.sink.write(await readAt(this.handle, record.start + done, length));
     }
   }
 

@@ -4,6 +4,7 @@
 import { stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { Mismatch, RangeComparer, withFile } from './byte-sinks.js';
+import type { ComparedStream } from './compared-streams.js';
 import { nearMiss } from './correction.js';
 import {
   candidateRecipes,
@@ -17,8 +18,11 @@ import {
   BatchContentError,
   BatchFramingError,
   deflateBatchWithGzip,
+  type StagedContent,
 } from './gzip-batch.js';
 import {
+  inflateWhole,
+  inflatedAt,
   openInflated,
   proveWithin,
   type ExpandContext,
@@ -63,6 +67,11 @@ interface Stream {
   recipe?: DeflateRecipe;
   /** Bytes at the end of the entry's data the recipe does not reproduce (correction.ts). */
   correction?: number;
+  /**
+   * Set when a batched gzip run compared the entry's whole deflate data: that recipe's
+   * key and the sha256 of the content it compressed (compared-streams.ts).
+   */
+  compared?: { recipe: string; contentSha256: string };
 }
 
 /** Deflated entries in file order, without any whose data overlaps another's. */
@@ -85,13 +94,21 @@ export async function expandZip(
     const stats: SearchStats = { tried: 0 };
     const report = { searchMs: 0, writeMs: 0, proveMs: 0 };
     let clock = Date.now();
-    await findRecipes(path, handle, streams, context, stats);
+    await findRecipes(handle, streams, context, stats);
     report.searchMs = Date.now() - clock;
     for (let attempt = 0; attempt < MAX_REWRITES;) {
       const reproduced = streams.filter((stream) => stream.recipe);
       if (reproduced.length === 0) return undefined;
       clock = Date.now();
-      const written = await writeExpanded(path, expandedPath, size, reproduced, context, layout);
+      const written = await writeExpanded(
+        path,
+        handle,
+        expandedPath,
+        size,
+        reproduced,
+        context,
+        layout,
+      );
       report.writeMs += Date.now() - clock;
       if ('failed' in written) {
         written.failed.recipe = undefined;
@@ -99,9 +116,9 @@ export async function expandZip(
         continue;
       }
       clock = Date.now();
-      const mismatch = await proveWithin(context, expandedPath, path, size);
+      const proof = await proveWithin(context, expandedPath, path, size, comparedWhole(reproduced));
       report.proveMs += Date.now() - clock;
-      if (!mismatch) {
+      if ('provenBySearch' in proof) {
         const corrected = reproduced.filter((stream) => stream.correction !== undefined);
         const correctionBytes = corrected.reduce((sum, s) => sum + s.correction!, 0);
         const reproducedBytes =
@@ -117,9 +134,11 @@ export async function expandZip(
           verbatimBytes: size - reproducedBytes,
           contentBytes: written.contentBytes,
           candidatesTried: stats.tried,
+          provenBySearch: proof.provenBySearch,
           ...report,
         };
       }
+      const { mismatch } = proof;
       const culprit = reproduced.find(
         ({ entry }) =>
           // Inclusive end: a member found too long fails right after its expected bytes.
@@ -144,6 +163,18 @@ export async function expandZip(
   });
 }
 
+/**
+ * The streams the proof may take as compared by the search: compared whole with the recipe
+ * they still have, and not corrected since.
+ */
+function comparedWhole(reproduced: readonly Stream[]): ComparedStream[] {
+  return reproduced.flatMap(({ entry, recipe, correction, compared }) =>
+    compared && correction === undefined && compared.recipe === recipeKey(recipe!)
+      ? [{ start: entry.dataStart, length: entry.compressedSize, ...compared }]
+      : [],
+  );
+}
+
 interface SearchState {
   /** Recipes that reproduced an entry, the most recent first. */
   proven: DeflateRecipe[];
@@ -165,7 +196,6 @@ const FIRST_BATCH_MEMBERS = 8;
  * each); an entry a batch fails on gets the full search.
  */
 async function findRecipes(
-  path: string,
   handle: FileHandle,
   streams: Stream[],
   context: ExpandContext,
@@ -182,7 +212,7 @@ async function findRecipes(
       GzipBinaryRecipe | undefined;
     if (gzip && state.batchMembers > 0 && batchable(streams[index]!)) {
       const group = batchFrom(streams, index, state.batchMembers);
-      const matched = await searchBatch(path, handle, group, gzip, context, stats);
+      const matched = await searchInParts({ handle, recipe: gzip, context, stats }, group);
       index += matched;
       if (matched === group.length) {
         state.batchMembers = Math.min(BATCH_LIMITS.members, group.length * 2);
@@ -190,7 +220,7 @@ async function findRecipes(
       }
       state.batchMembers = matched === 0 ? 0 : Math.max(FIRST_BATCH_MEMBERS, matched);
     }
-    if (!(await searchOne(path, handle, streams[index]!, state, context, stats))) return;
+    if (!(await searchOne(handle, streams[index]!, state, context, stats))) return;
     index++;
   }
 }
@@ -212,31 +242,101 @@ function batchFrom(streams: readonly Stream[], start: number, members: number): 
   return group;
 }
 
+/** A batch of fewer members than this runs in one gzip process. */
+const SPLIT_MEMBERS = 8;
+/** Content per part of a split batch: a few hundred ms of gzip each. */
+const PART_CONTENT_BYTES = 4 * 1024 * 1024;
+/** gzip processes at once: one per core of a typical runner. */
+const PARTS_AT_ONCE = 2;
+
+/**
+ * `searchBatch` on parts of a run (at least two, split by content), two at a time: both
+ * cores compress, and one part's staging overlaps another's gzip. Parts run in order
+ * and none starts after one failed; at most two parts are staged at once, so staging
+ * takes no more space than one batch. Returns how many leading entries matched: a part
+ * counts only when every part before it matched whole. (Matches in later parts stand:
+ * each was compared whole.)
+ */
+async function searchInParts(run: BatchRun, group: readonly Stream[]): Promise<number> {
+  const parts = splitByContent(group);
+  const matched: number[] = [];
+  let firstFailed = parts.length;
+  let next = 0;
+  const worker = async () => {
+    while (next < Math.min(parts.length, firstFailed)) {
+      const index = next++;
+      matched[index] = await searchBatch(run, parts[index]!);
+      if (matched[index] < parts[index]!.length) firstFailed = Math.min(firstFailed, index);
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: PARTS_AT_ONCE }, worker));
+  for (const result of settled) if (result.status === 'rejected') throw result.reason;
+  let leading = 0;
+  for (const [index, part] of parts.entries()) {
+    leading += matched[index]!;
+    if (matched[index]! < part.length) break;
+  }
+  return leading;
+}
+
+/** A run in consecutive parts of about PART_CONTENT_BYTES (two at least, when it is long). */
+function splitByContent(group: readonly Stream[]): Stream[][] {
+  if (group.length < SPLIT_MEMBERS) return [[...group]];
+  const total = group.reduce((sum, { entry }) => sum + entry.uncompressedSize, 0);
+  const count = Math.min(
+    Math.floor(group.length / (SPLIT_MEMBERS / 2)),
+    Math.max(2, Math.ceil(total / PART_CONTENT_BYTES)),
+  );
+  const parts: Stream[][] = [[]];
+  let content = 0;
+  for (const stream of group) {
+    const part = parts.at(-1)!;
+    // Into the next part once this one holds its share (each part keeps one entry at least).
+    if (part.length > 0 && content >= (total * parts.length) / count && parts.length < count) {
+      parts.push([stream]);
+    } else {
+      part.push(stream);
+    }
+    content += stream.entry.uncompressedSize;
+  }
+  return parts;
+}
+
+/** What batched runs of one gzip recipe share. */
+interface BatchRun {
+  handle: FileHandle;
+  recipe: GzipBinaryRecipe;
+  context: ExpandContext;
+  stats: SearchStats;
+}
+
 /** Tries one gzip recipe on a run of entries; returns how many leading entries matched. */
-async function searchBatch(
-  path: string,
-  handle: FileHandle,
-  group: readonly Stream[],
-  recipe: GzipBinaryRecipe,
-  context: ExpandContext,
-  stats: SearchStats,
-): Promise<number> {
+async function searchBatch(run: BatchRun, group: readonly Stream[]): Promise<number> {
+  const { handle, recipe, context, stats } = run;
   stats.tried++;
   let current = 0;
   let matched: number;
+  const staged: StagedContent[] = [];
   try {
     await deflateBatchWithGzip(
       recipe,
       group.map(({ entry }) => ({
-        content: () => openInflated(path, entry.dataStart, entry.compressedSize).content,
+        bytes: async () => {
+          const limit = BATCH_LIMITS.memberContentBytes;
+          const inflated = await inflateWhole(handle, entry.dataStart, entry.compressedSize, limit);
+          // The entry's header understated its size: the full search takes it.
+          if (!inflated) throw new RangeError(`more than ${limit} bytes of content`);
+          return inflated.content;
+        },
         deflateLength: entry.compressedSize,
       })),
-      async (index, deflated) => {
+      async (index, deflated, content) => {
         current = index;
         const { entry } = group[index]!;
         const comparer = new RangeComparer(handle, entry.dataStart, entry.compressedSize);
         for await (const chunk of deflated) await comparer.write(chunk);
         comparer.end();
+        staged[index] = content;
       },
       { binary: context.engines.gzipBinary, tempRoot: context.engines.tempRoot },
     );
@@ -244,21 +344,24 @@ async function searchBatch(
   } catch (error) {
     if (error instanceof BatchContentError) {
       // An entry that does not inflate: try the ones before it, leave it to the full search.
-      return error.index === 0
-        ? 0
-        : searchBatch(path, handle, group.slice(0, error.index), recipe, context, stats);
+      return error.index === 0 ? 0 : searchBatch(run, group.slice(0, error.index));
     }
     if (error instanceof Mismatch) matched = current;
     else if (error instanceof BatchFramingError) matched = Math.min(error.index, group.length - 1);
     else throw error;
   }
-  for (const stream of group.slice(0, matched)) stream.recipe = recipe;
+  // Matched members were compared whole, and their trailers checked (gzip-batch.ts).
+  const key = recipeKey(recipe);
+  for (const [index, stream] of group.slice(0, matched).entries()) {
+    stream.recipe = recipe;
+    stream.correction = undefined;
+    stream.compared = { recipe: key, contentSha256: staged[index]!.sha256 };
+  }
   return matched;
 }
 
 /** The full candidate search for one entry; false once nothing is left worth trying. */
 async function searchOne(
-  path: string,
   handle: FileHandle,
   stream: Stream,
   state: SearchState,
@@ -280,7 +383,7 @@ async function searchOne(
     handle,
     start: entry.dataStart,
     length: entry.compressedSize,
-    openContent: () => openInflated(path, entry.dataStart, entry.compressedSize).content,
+    openContent: () => openInflated(handle, entry.dataStart, entry.compressedSize).content,
   };
   try {
     for await (const match of matchingRecipes(
@@ -310,6 +413,9 @@ async function searchOne(
   return true;
 }
 
+/** Entries with up to this much content are inflated whole while writing (small: many). */
+const WHOLE_CONTENT_BYTES = 1024 * 1024;
+
 type Written = { recipes: DeflateRecipe[]; contentBytes: number } | { failed: Stream };
 
 /**
@@ -318,6 +424,7 @@ type Written = { recipes: DeflateRecipe[]; contentBytes: number } | { failed: St
  */
 async function writeExpanded(
   path: string,
+  handle: FileHandle,
   expandedPath: string,
   size: number,
   reproduced: readonly Stream[],
@@ -344,8 +451,12 @@ async function writeExpanded(
     for (const stream of reproduced) {
       const { dataStart, compressedSize } = stream.entry;
       await writer.raw(path, cursor, dataStart - cursor);
-      const inflated = openInflated(path, dataStart, compressedSize);
+      let inflated: Awaited<ReturnType<typeof inflatedAt>>;
       try {
+        inflated =
+          stream.entry.uncompressedSize <= WHOLE_CONTENT_BYTES
+            ? await inflatedAt(handle, dataStart, compressedSize, WHOLE_CONTENT_BYTES)
+            : openInflated(handle, dataStart, compressedSize);
         const index = indexOf.get(recipeKey(stream.recipe!))!;
         const end = dataStart + compressedSize;
         const { correction } = stream;
