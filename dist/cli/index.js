@@ -36698,8 +36698,8 @@ async function runHealthChecks(options) {
     return Promise.all(checks);
 }
 
-// EXTERNAL MODULE: ./src/engine.ts + 55 modules
-var engine = __nccwpck_require__(5807);
+// EXTERNAL MODULE: ./src/engine.ts + 56 modules
+var engine = __nccwpck_require__(5085);
 ;// CONCATENATED MODULE: ./src/cli/doctor.ts
 
 
@@ -39990,8 +39990,8 @@ function decodeListedKey(encoded) {
     }
 }
 
-// EXTERNAL MODULE: ./src/engine.ts + 55 modules
-var src_engine = __nccwpck_require__(5807);
+// EXTERNAL MODULE: ./src/engine.ts + 56 modules
+var src_engine = __nccwpck_require__(5085);
 // EXTERNAL MODULE: ./src/cli/output.ts
 var output = __nccwpck_require__(6657);
 // EXTERNAL MODULE: ./src/core/format.ts
@@ -41809,7 +41809,7 @@ const TOOL_ID = `${TOOL_NAME}/${VERSION}`;
 
 /***/ }),
 
-/***/ 5807:
+/***/ 5085:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41970,8 +41970,11 @@ var xdelta3_differ = __nccwpck_require__(1488);
 var external_node_child_process_ = __nccwpck_require__(1421);
 // EXTERNAL MODULE: ./src/core/errors.ts
 var errors = __nccwpck_require__(4296);
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
 ;// CONCATENATED MODULE: ./src/adapters/archive/byte-sinks.ts
 // Where rebuilt or expanded bytes go: a file, or a comparison against the original.
+
 
 
 const BUFFER_BYTES = 1024 * 1024;
@@ -42105,6 +42108,20 @@ class RangeComparer {
             }
         }
     }
+    /**
+     * Takes `length` bytes from `position` on as matched without comparing them: for bytes
+     * already compared elsewhere (compared-streams.ts). Throws `Mismatch` unless the
+     * comparison stands exactly at `position` and the range holds that many more bytes.
+     */
+    skip(position, length) {
+        if (position !== this.compared) {
+            throw new Mismatch(this.compared, `output was expected to stand at byte ${position}`);
+        }
+        if (this.compared + length > this.length) {
+            throw new Mismatch(this.length, 'longer than the original');
+        }
+        this.compared += length;
+    }
     /** Throws unless exactly the whole range was matched. */
     end() {
         if (this.compared !== this.length) {
@@ -42122,6 +42139,35 @@ class RangeComparer {
         this.windowStart = this.compared;
         this.windowLength = size;
     }
+}
+/**
+ * `length` bytes of an open file from `start`, read whole (callers bound `length`); throws
+ * when the file ends before them.
+ */
+async function readAt(handle, start, length) {
+    const bytes = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+        const { bytesRead } = await handle.read(bytes, done, length - done, start + done);
+        if (bytesRead === 0) {
+            throw new errors/* DeltaGliderError */.a9('the file ended before the bytes it describes', undefined, {
+                code: 'source-changed',
+            });
+        }
+        done += bytesRead;
+    }
+    return bytes;
+}
+/**
+ * `length` bytes of an open file from `start` as a stream of chunks of at most 1 MiB.
+ * (FileHandle.createReadStream leaves a listener on the handle per stream.)
+ */
+function streamAt(handle, start, length) {
+    return external_node_stream_.Readable.from((async function* () {
+        for (let done = 0; done < length; done += BUFFER_BYTES) {
+            yield await readAt(handle, start + done, Math.min(BUFFER_BYTES, length - done));
+        }
+    })(), { objectMode: false });
 }
 /** Opens `path` for positional reads, runs `use`, closes it. */
 async function withFile(path, use) {
@@ -43354,8 +43400,76 @@ function parseRecipe(value) {
 
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(8522);
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/adapters/archive/compared-streams.ts
+// Deflate streams the zip search's batched gzip runs already compared whole (zip-codec.ts):
+// the upload proof takes them as proven instead of recompressing their content again.
+//
+// Why this proves what recompressing would. The proof must guarantee that a download,
+// which rebuilds each 'D' record by deflating the content it reads from the expanded form
+// with the record's recipe, gives back the original byte for byte. For a record the
+// shortcut skips, every premise of that is checked against the expanded form itself, not
+// against what the writer meant to write:
+// - content C went to GNU gzip with recipe R, and every deflate byte gzip wrote was
+//   compared with the original's bytes [start, start + length), to the stream's end (the
+//   batch checks that the member's trailer follows right there, with C's CRC-32 and
+//   length: gzip-batch.ts);
+// - the record sits where those bytes sit: the output position the records before it
+//   describe is `start` (each record's output length is enforced during a rebuild, and
+//   the bytes before it are compared or skipped on the same terms), and its deflate
+//   length is `length`;
+// - its recipe, as a download parses it from the form's header, has R's key (engine,
+//   level, --rsyncable: everything gzip's arguments come from);
+// - it carries no correction (a 'C' record is always recompressed);
+// - the content read back from the form has C's sha256, so it is C.
+// GNU gzip compresses each input from a fresh state, whatever it read before or reads
+// after, and whatever sizes its reads return (it refills its window to a fixed lookahead
+// before each decision): a batched run, a run on a pipe and a single run give the same
+// member for the same content and arguments. The rebuild already relies on that (it
+// batches records differently than the search did). So deflating the record's content
+// with its recipe gives exactly the original's bytes at that place; recompressing it again
+// in the proof would only repeat the search's comparison. Everything else (verbatim
+// records, entries matched on a prefix, near misses, other engines, whose output may depend
+// on how their input is chunked) is rebuilt and compared as before, and the total length
+// is still checked at the end.
+//
+// What the shortcut does not cover: a local process that rewrites the search's staged
+// files between their hashing and gzip reading them (a private temporary directory of the
+// same user; gzip's trailer CRC would also have to match). The download's sha256 check of
+// the rebuilt file stays the last word either way.
+
+
+
+const HASH_CHUNK_BYTES = 1024 * 1024;
+class ComparedStreams {
+    byStart = new Map();
+    constructor(streams) {
+        for (const stream of streams)
+            this.byStart.set(stream.start, stream);
+    }
+    /**
+     * Whether `record` of the expanded form open at `form`, whose output starts at `position`
+     * in the original, is one of these streams (see the head of this file).
+     */
+    async covers(form, record, position) {
+        const compared = this.byStart.get(position);
+        if (!compared ||
+            record.correction ||
+            record.recipe.engine !== 'gzip' ||
+            record.deflateLength !== compared.length ||
+            recipeKey(record.recipe) !== compared.recipe) {
+            return false;
+        }
+        const hash = (0,external_node_crypto_.createHash)('sha256');
+        for (let done = 0; done < record.contentLength; done += HASH_CHUNK_BYTES) {
+            const length = Math.min(HASH_CHUNK_BYTES, record.contentLength - done);
+            hash.update(await readAt(form, record.start + done, length));
+        }
+        return hash.digest('hex') === compared.contentSha256;
+    }
+}
+
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/adapters/archive/correction.ts
@@ -43414,7 +43528,7 @@ const MAX_COMMENT = 0xffff;
 const MAX_CENTRAL_DIRECTORY = 256 * 1024 * 1024;
 const METHOD_DEFLATED = 8;
 const FLAG_ENCRYPTED = 0x0001;
-async function readAt(handle, position, length) {
+async function zip_structure_readAt(handle, position, length) {
     const buffer = Buffer.alloc(length);
     const { bytesRead } = await handle.read(buffer, 0, length, position);
     return buffer.subarray(0, bytesRead);
@@ -43427,7 +43541,7 @@ function u64(buffer, at) {
 async function findDirectory(handle, size) {
     const tailLength = Math.min(size, EOCD_BYTES + MAX_COMMENT);
     const tailStart = size - tailLength;
-    const tail = await readAt(handle, tailStart, tailLength);
+    const tail = await zip_structure_readAt(handle, tailStart, tailLength);
     // The end record whose comment reaches exactly to the end of the file: nothing after it.
     let eocd = -1;
     for (let at = tail.length - EOCD_BYTES; at >= 0; at--) {
@@ -43451,13 +43565,13 @@ async function findDirectory(handle, size) {
     const eocdPosition = tailStart + eocd;
     const locatorPosition = eocdPosition - ZIP64_LOCATOR_BYTES;
     if (locatorPosition >= 0) {
-        const locator = await readAt(handle, locatorPosition, ZIP64_LOCATOR_BYTES);
+        const locator = await zip_structure_readAt(handle, locatorPosition, ZIP64_LOCATOR_BYTES);
         if (locator.length === ZIP64_LOCATOR_BYTES &&
             locator.readUInt32LE(0) === ZIP64_LOCATOR_SIGNATURE) {
             const recordPosition = u64(locator, 8);
             if (!Number.isSafeInteger(recordPosition))
                 return undefined;
-            const record = await readAt(handle, recordPosition, ZIP64_EOCD_BYTES);
+            const record = await zip_structure_readAt(handle, recordPosition, ZIP64_EOCD_BYTES);
             if (record.length < ZIP64_EOCD_BYTES || record.readUInt32LE(0) !== ZIP64_EOCD_SIGNATURE) {
                 return undefined;
             }
@@ -43503,7 +43617,7 @@ async function readZipLayout(handle, size) {
     const directory = await findDirectory(handle, size);
     if (!directory)
         return undefined;
-    const central = await readAt(handle, directory.offset, directory.size);
+    const central = await zip_structure_readAt(handle, directory.offset, directory.size);
     if (central.length !== directory.size)
         return undefined;
     const entries = [];
@@ -43532,7 +43646,7 @@ async function readZipLayout(handle, size) {
         if (!Number.isSafeInteger(fields.compressed) || !Number.isSafeInteger(fields.offset)) {
             return undefined;
         }
-        const local = await readAt(handle, fields.offset, LOCAL_BYTES);
+        const local = await zip_structure_readAt(handle, fields.offset, LOCAL_BYTES);
         if (local.length < LOCAL_BYTES || local.readUInt32LE(0) !== LOCAL_SIGNATURE)
             return undefined;
         const dataStart = fields.offset + LOCAL_BYTES + local.readUInt16LE(26) + local.readUInt16LE(28);
@@ -51306,6 +51420,7 @@ class ByteReader {
 
 
 
+
 /** Small contents share one gzip process, within these bounds. */
 const BATCH_LIMITS = {
     members: 512,
@@ -51332,17 +51447,55 @@ class BatchFramingError extends Error {
 }
 const gzip_batch_GZIP_HEADER_BYTES = 10;
 async function writeContent(member, path) {
+    if ('bytes' in member) {
+        const bytes = await member.bytes();
+        await (0,promises_.writeFile)(path, bytes);
+        const sha256 = (0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex');
+        return { crc: (0,external_node_zlib_.crc32)(bytes), length: bytes.length, sha256 };
+    }
     let crc = 0;
     let length = 0;
+    const hash = (0,external_node_crypto_.createHash)('sha256');
     const measure = new external_node_stream_.Transform({
         transform(chunk, _encoding, callback) {
             crc = (0,external_node_zlib_.crc32)(chunk, crc);
+            hash.update(chunk);
             length += chunk.length;
             callback(null, chunk);
         },
     });
     await (0,external_node_stream_promises_.pipeline)(member.content(), measure, (0,external_node_fs_.createWriteStream)(path));
-    return { crc, length };
+    return { crc, length, sha256: hash.digest('hex') };
+}
+/**
+ * Staging a member costs a few ms of latency (a file opened, written, closed; a content
+ * stream set up), little CPU: several at once, in order.
+ */
+const STAGING_CONCURRENCY = 4;
+/**
+ * Writes each member's content to `dir/<index>`. On a failure, the launched members
+ * settle first and the error names the lowest failed index: every member below it was
+ * written.
+ */
+async function stageAll(members, dir) {
+    const written = [];
+    let next = 0;
+    const failures = [];
+    const worker = async () => {
+        while (failures.length === 0 && next < members.length) {
+            const index = next++;
+            try {
+                written[index] = await writeContent(members[index], (0,external_node_path_.join)(dir, String(index)));
+            }
+            catch (error) {
+                failures.push(new BatchContentError(index, error));
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: STAGING_CONCURRENCY }, worker));
+    if (failures.length > 0)
+        throw failures.reduce((a, b) => (b.index < a.index ? b : a));
+    return written;
 }
 /**
  * Compresses every member's content with one `gzip -n -<level> -c` run and hands each
@@ -51351,15 +51504,7 @@ async function writeContent(member, path) {
 async function deflateBatchWithGzip(recipe, members, consume, options) {
     const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)(options.tempRoot, 'dg-gzip-'));
     try {
-        const written = [];
-        for (const [index, member] of members.entries()) {
-            try {
-                written.push(await writeContent(member, (0,external_node_path_.join)(dir, String(index))));
-            }
-            catch (error) {
-                throw new BatchContentError(index, error);
-            }
-        }
+        const written = await stageAll(members, dir);
         const names = members.map((_, index) => String(index));
         await runGzip(recipe, names, dir, options.binary, async (output) => {
             const reader = new ByteReader(output);
@@ -51379,7 +51524,8 @@ async function deflateBatchWithGzip(recipe, members, consume, options) {
                     }
                 };
                 try {
-                    await consume(index, counted());
+                    const { sha256, length } = written[index];
+                    await consume(index, counted(), { sha256, length });
                 }
                 catch (error) {
                     if (error instanceof StreamEndedEarly)
@@ -51440,6 +51586,7 @@ async function runGzip(recipe, names, cwd, binary, consume) {
 
 
 
+const COPY_CHUNK_BYTES = 1024 * 1024;
 /**
  * Streams the bytes an expanded form describes into `sink`. Checks structure, not
  * content: the caller compares the result's sha256 (or streams it into a comparer).
@@ -51449,7 +51596,7 @@ async function runGzip(recipe, names, cwd, binary, consume) {
  * Every record describes at least one byte, so this bounds the record count too: a
  * small delta cannot make millions of empty deflate records cost hours of CPU.
  */
-async function rebuildInto(expandedPath, sink, engines, maxBytes = Number.POSITIVE_INFINITY) {
+async function rebuildInto(expandedPath, sink, engines, maxBytes = Number.POSITIVE_INFINITY, proven) {
     const { size } = await (0,promises_.stat)(expandedPath);
     return withFile(expandedPath, async (handle) => {
         const { header, recordsStart, version } = await readExpandedHeader(handle);
@@ -51463,7 +51610,7 @@ async function rebuildInto(expandedPath, sink, engines, maxBytes = Number.POSITI
                 }
             }
         }
-        const writer = new RecordWriter(expandedPath, header, sink, engines);
+        const writer = new RecordWriter(expandedPath, handle, header, sink, engines, proven);
         for await (const record of records()) {
             await writer.add(record);
         }
@@ -51474,25 +51621,34 @@ async function rebuildInto(expandedPath, sink, engines, maxBytes = Number.POSITI
 /** Writes records in order, holding back runs of small gzip records to batch them. */
 class RecordWriter {
     path;
+    handle;
     header;
     sink;
     engines;
+    proven;
     batch = [];
     batchRecipe;
     batchMembers = 0;
     batchContent = 0;
-    constructor(path, header, sink, engines) {
+    /** Where the next record's output starts: each record's output length is enforced. */
+    position = 0;
+    constructor(path, handle, header, sink, engines, proven) {
         this.path = path;
+        this.handle = handle;
         this.header = header;
         this.sink = sink;
         this.engines = engines;
+        this.proven = proven;
     }
     async add(record) {
+        const position = this.position;
+        this.position += record.kind === 'raw' ? record.length : record.deflateLength;
+        if (record.kind === 'deflated' && (await this.proven?.covers(this.handle, record, position))) {
+            await this.pass({ kind: 'skipped', position, length: record.deflateLength });
+            return;
+        }
         if (record.kind === 'raw') {
-            if (this.batchMembers > 0)
-                this.batch.push(record);
-            else
-                await this.copy(record);
+            await this.pass(record);
             return;
         }
         if (!this.batchable(record)) {
@@ -51519,17 +51675,12 @@ class RecordWriter {
         this.batchContent = 0;
         const members = records.filter((record) => record.kind === 'deflated');
         const first = members[0];
-        if (!first || first.recipe.engine !== 'gzip') {
-            for (const record of records)
-                await this.copy(record);
-            return;
-        }
-        if (members.length === 1) {
+        if (!first || first.recipe.engine !== 'gzip' || members.length === 1) {
             for (const record of records) {
-                if (record.kind === 'raw')
-                    await this.copy(record);
-                else
+                if (record.kind === 'deflated')
                     await this.deflate(record);
+                else
+                    await this.emit(record);
             }
             return;
         }
@@ -51537,14 +51688,14 @@ class RecordWriter {
         const copyRawUpTo = async (member) => {
             for (; next < records.length && records[next] !== member; next++) {
                 const record = records[next];
-                if (record.kind === 'raw')
-                    await this.copy(record);
+                if (record.kind !== 'deflated')
+                    await this.emit(record);
             }
             next++;
         };
         try {
             await deflateBatchWithGzip(first.recipe, members.map((member) => ({
-                content: () => readRange(this.path, member.start, member.contentLength),
+                bytes: () => readAt(this.handle, member.start, member.contentLength),
                 deflateLength: member.deflateLength,
             })), async (index, deflated) => {
                 await copyRawUpTo(members[index]);
@@ -51566,11 +51717,26 @@ class RecordWriter {
             !record.correction &&
             record.contentLength <= BATCH_LIMITS.memberContentBytes);
     }
+    /** A raw or skipped record now, or after the batch being gathered. */
+    async pass(record) {
+        if (this.batchMembers > 0)
+            this.batch.push(record);
+        else
+            await this.emit(record);
+    }
+    async emit(record) {
+        if (record.kind === 'raw')
+            await this.copy(record);
+        else
+            await this.proven.skip(record.position, record.length);
+    }
+    /** Through the open handle: headers between small entries are many and short. */
     async copy(record) {
         if (record.directory)
             return this.sink.write(await readDirectoryRecord(this.path, record));
-        for await (const chunk of readRange(this.path, record.start, record.length)) {
-            await this.sink.write(chunk);
+        for (let done = 0; done < record.length; done += COPY_CHUNK_BYTES) {
+            const length = Math.min(COPY_CHUNK_BYTES, record.length - done);
+            await this.sink.write(await readAt(this.handle, record.start + done, length));
         }
     }
     /**
@@ -51612,7 +51778,7 @@ function notReproduced(header, recipe, expected, cause) {
 }
 
 ;// CONCATENATED MODULE: ./src/adapters/archive/expand-context.ts
-// What both container codecs share while expanding: settings, the proof, the report.
+
 
 
 
@@ -51659,19 +51825,57 @@ class ExpansionBudget {
 function formatBytes(bytes) {
     return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(0)} MiB` : `${bytes} bytes`;
 }
-/** A fresh stream of the inflated content of a raw deflate stream inside a file. */
-function openInflated(path, start, length) {
+/**
+ * A fresh stream of the inflated content of a raw deflate stream inside a file, by path
+ * or through a handle the caller keeps open (no file opened and closed per stream).
+ */
+function openInflated(source, start, length) {
     const inflater = (0,external_node_zlib_.createInflateRaw)({ chunkSize: 64 * 1024 });
+    const compressed = typeof source === 'string' ? readRange(source, start, length) : streamAt(source, start, length);
     // The callback form destroys the file stream when the inflater is destroyed early.
-    (0,external_node_stream_.pipeline)(readRange(path, start, length), inflater, () => undefined);
+    (0,external_node_stream_.pipeline)(compressed, inflater, () => undefined);
     return { content: inflater, consumed: () => inflater.bytesWritten };
 }
 /**
- * Rebuilds the expanded form through the same code path a download takes and compares
- * it with the original as it streams. Undefined when they are identical; otherwise where
- * they first differ. Within the budget's time (ExpansionBudgetExceeded past it).
+ * A small raw deflate stream inside an open file, inflated whole (one read and one
+ * inflate instead of two streams), with how many deflate bytes it took. Undefined past
+ * `maxBytes` of content, or when the stream claims more than twice that many deflate
+ * bytes (deflate never grows content that much): a header cannot make it allocate more.
  */
-async function proveExpanded(expandedPath, originalPath, originalSize, engines, budget) {
+async function inflateWhole(handle, start, length, maxBytes) {
+    if (length > 2 * maxBytes + 1024)
+        return undefined;
+    const compressed = await readAt(handle, start, length);
+    try {
+        const { buffer, engine } = await new Promise((resolve, reject) => (0,external_node_zlib_.inflateRaw)(compressed, { info: true, maxOutputLength: maxBytes }, (error, result) => error
+            ? reject(error)
+            : resolve(result)));
+        return { content: buffer, consumed: engine.bytesWritten };
+    }
+    catch (error) {
+        if (error.code === 'ERR_BUFFER_TOO_LARGE')
+            return undefined;
+        throw error;
+    }
+}
+/** `openInflated` through an open handle; a stream up to `wholeBytes` is inflated whole. */
+async function inflatedAt(handle, start, length, wholeBytes) {
+    const whole = await inflateWhole(handle, start, length, wholeBytes);
+    if (!whole)
+        return openInflated(handle, start, length);
+    return { content: external_node_stream_.Readable.from([whole.content]), consumed: () => whole.consumed };
+}
+/**
+ * Rebuilds the expanded form through the same code path a download takes and compares
+ * it with the original as it streams. Within the budget's time (ExpansionBudgetExceeded
+ * past it).
+ *
+ * Streams in `compared` that the search already compared whole are not recompressed
+ * when the form's record for them checks out (compared-streams.ts says why that is
+ * enough); every other byte is rebuilt and compared.
+ */
+async function proveExpanded(expandedPath, originalPath, originalSize, engines, budget, compared = []) {
+    const streams = new ComparedStreams(compared);
     return withFile(originalPath, async (handle) => {
         const comparer = new RangeComparer(handle, 0, originalSize);
         const timed = {
@@ -51680,24 +51884,33 @@ async function proveExpanded(expandedPath, originalPath, originalSize, engines, 
                 return comparer.write(chunk);
             },
         };
+        let provenBySearch = 0;
+        const proven = {
+            covers: streams.covers.bind(streams),
+            skip: async (position, length) => {
+                budget?.tick();
+                comparer.skip(position, length);
+                provenBySearch++;
+            },
+        };
         try {
-            await rebuildInto(expandedPath, timed, engines, originalSize);
+            await rebuildInto(expandedPath, timed, engines, originalSize, proven);
             comparer.end();
-            return undefined;
+            return { provenBySearch };
         }
         catch (error) {
             if (error instanceof Mismatch)
-                return error;
+                return { mismatch: error };
             // A recipe that made the wrong number of bytes fails where the comparison stopped.
             if (error instanceof errors/* IntegrityError */.cs)
-                return new Mismatch(comparer.matchedBytes, error.message);
+                return { mismatch: new Mismatch(comparer.matchedBytes, error.message) };
             throw error;
         }
     });
 }
 /** `proveExpanded` with an expansion's engines and budget. */
-function proveWithin(context, expandedPath, originalPath, originalSize) {
-    return proveExpanded(expandedPath, originalPath, originalSize, context.engines, context.budget);
+function proveWithin(context, expandedPath, originalPath, originalSize, compared = []) {
+    return proveExpanded(expandedPath, originalPath, originalSize, context.engines, context.budget, compared);
 }
 
 ;// CONCATENATED MODULE: ./src/adapters/archive/expand-budget.ts
@@ -51954,7 +52167,7 @@ async function expandGzip(path, expandedPath, context) {
             handle,
             start: bodyStart,
             length: bodyLength,
-            openContent: () => openInflated(path, bodyStart, bodyLength).content,
+            openContent: () => openInflated(handle, bodyStart, bodyLength).content,
         };
         let proofs = 0;
         let clock = Date.now();
@@ -51969,10 +52182,10 @@ async function expandGzip(path, expandedPath, context) {
                 clock = Date.now();
                 if (contentBytes === undefined)
                     return undefined;
-                const mismatch = await proveWithin(context, expandedPath, path, size);
+                const proof = await proveWithin(context, expandedPath, path, size);
                 report.proveMs += Date.now() - clock;
                 clock = Date.now();
-                if (!mismatch) {
+                if ('provenBySearch' in proof) {
                     return {
                         codec: 'gzip',
                         recipes: [describeRecipe(match.recipe)],
@@ -51984,13 +52197,14 @@ async function expandGzip(path, expandedPath, context) {
                         verbatimBytes: size - bodyLength + (correction ?? 0),
                         contentBytes,
                         candidatesTried: stats.tried,
+                        provenBySearch: 0,
                         ...report,
                     };
                 }
                 // A recipe matched on a prefix may miss only the last bytes: once more, corrected.
                 if (correction !== undefined)
                     break;
-                correction = nearMiss(mismatch.offset - bodyStart, bodyLength);
+                correction = nearMiss(proof.mismatch.offset - bodyStart, bodyLength);
                 if (correction === undefined)
                     break;
             }
@@ -52307,14 +52521,14 @@ async function expandZip(path, expandedPath, context) {
         const stats = { tried: 0 };
         const report = { searchMs: 0, writeMs: 0, proveMs: 0 };
         let clock = Date.now();
-        await findRecipes(path, handle, streams, context, stats);
+        await findRecipes(handle, streams, context, stats);
         report.searchMs = Date.now() - clock;
         for (let attempt = 0; attempt < MAX_REWRITES;) {
             const reproduced = streams.filter((stream) => stream.recipe);
             if (reproduced.length === 0)
                 return undefined;
             clock = Date.now();
-            const written = await zip_codec_writeExpanded(path, expandedPath, size, reproduced, context, layout);
+            const written = await zip_codec_writeExpanded(path, handle, expandedPath, size, reproduced, context, layout);
             report.writeMs += Date.now() - clock;
             if ('failed' in written) {
                 written.failed.recipe = undefined;
@@ -52322,9 +52536,9 @@ async function expandZip(path, expandedPath, context) {
                 continue;
             }
             clock = Date.now();
-            const mismatch = await proveWithin(context, expandedPath, path, size);
+            const proof = await proveWithin(context, expandedPath, path, size, comparedWhole(reproduced));
             report.proveMs += Date.now() - clock;
-            if (!mismatch) {
+            if ('provenBySearch' in proof) {
                 const corrected = reproduced.filter((stream) => stream.correction !== undefined);
                 const correctionBytes = corrected.reduce((sum, s) => sum + s.correction, 0);
                 const reproducedBytes = reproduced.reduce((sum, s) => sum + s.entry.compressedSize, 0) - correctionBytes;
@@ -52339,9 +52553,11 @@ async function expandZip(path, expandedPath, context) {
                     verbatimBytes: size - reproducedBytes,
                     contentBytes: written.contentBytes,
                     candidatesTried: stats.tried,
+                    provenBySearch: proof.provenBySearch,
                     ...report,
                 };
             }
+            const { mismatch } = proof;
             const culprit = reproduced.find(({ entry }) => 
             // Inclusive end: a member found too long fails right after its expected bytes.
             mismatch.offset >= entry.dataStart &&
@@ -52365,6 +52581,15 @@ async function expandZip(path, expandedPath, context) {
     });
 }
 /**
+ * The streams the proof may take as compared by the search: compared whole with the recipe
+ * they still have, and not corrected since.
+ */
+function comparedWhole(reproduced) {
+    return reproduced.flatMap(({ entry, recipe, correction, compared }) => compared && correction === undefined && compared.recipe === recipeKey(recipe)
+        ? [{ start: entry.dataStart, length: entry.compressedSize, ...compared }]
+        : []);
+}
+/**
  * A batch stages every member's content before gzip runs, so a batch that fails early
  * wastes the staging of the rest: batches start small and double while they match.
  */
@@ -52374,7 +52599,7 @@ const FIRST_BATCH_MEMBERS = 8;
  * gzip recipe works, runs of small entries are tried with it in batches (one gzip process
  * each); an entry a batch fails on gets the full search.
  */
-async function findRecipes(path, handle, streams, context, stats) {
+async function findRecipes(handle, streams, context, stats) {
     const state = { proven: [], misses: 0, batchMembers: 0 };
     let index = 0;
     while (index < streams.length) {
@@ -52386,7 +52611,7 @@ async function findRecipes(path, handle, streams, context, stats) {
         const gzip = state.proven.find((recipe) => recipe.engine === 'gzip');
         if (gzip && state.batchMembers > 0 && batchable(streams[index])) {
             const group = batchFrom(streams, index, state.batchMembers);
-            const matched = await searchBatch(path, handle, group, gzip, context, stats);
+            const matched = await searchInParts({ handle, recipe: gzip, context, stats }, group);
             index += matched;
             if (matched === group.length) {
                 state.batchMembers = Math.min(BATCH_LIMITS.members, group.length * 2);
@@ -52394,7 +52619,7 @@ async function findRecipes(path, handle, streams, context, stats) {
             }
             state.batchMembers = matched === 0 ? 0 : Math.max(FIRST_BATCH_MEMBERS, matched);
         }
-        if (!(await searchOne(path, handle, streams[index], state, context, stats)))
+        if (!(await searchOne(handle, streams[index], state, context, stats)))
             return;
         index++;
     }
@@ -52416,31 +52641,99 @@ function batchFrom(streams, start, members) {
     }
     return group;
 }
+/** A batch of fewer members than this runs in one gzip process. */
+const SPLIT_MEMBERS = 8;
+/** Content per part of a split batch: a few hundred ms of gzip each. */
+const PART_CONTENT_BYTES = 4 * 1024 * 1024;
+/** gzip processes at once: one per core of a typical runner. */
+const PARTS_AT_ONCE = 2;
+/**
+ * `searchBatch` on parts of a run (at least two, split by content), two at a time: both
+ * cores compress, and one part's staging overlaps another's gzip. Parts run in order
+ * and none starts after one failed; at most two parts are staged at once, so staging
+ * takes no more space than one batch. Returns how many leading entries matched: a part
+ * counts only when every part before it matched whole. (Matches in later parts stand:
+ * each was compared whole.)
+ */
+async function searchInParts(run, group) {
+    const parts = splitByContent(group);
+    const matched = [];
+    let firstFailed = parts.length;
+    let next = 0;
+    const worker = async () => {
+        while (next < Math.min(parts.length, firstFailed)) {
+            const index = next++;
+            matched[index] = await searchBatch(run, parts[index]);
+            if (matched[index] < parts[index].length)
+                firstFailed = Math.min(firstFailed, index);
+        }
+    };
+    const settled = await Promise.allSettled(Array.from({ length: PARTS_AT_ONCE }, worker));
+    for (const result of settled)
+        if (result.status === 'rejected')
+            throw result.reason;
+    let leading = 0;
+    for (const [index, part] of parts.entries()) {
+        leading += matched[index];
+        if (matched[index] < part.length)
+            break;
+    }
+    return leading;
+}
+/** A run in consecutive parts of about PART_CONTENT_BYTES (two at least, when it is long). */
+function splitByContent(group) {
+    if (group.length < SPLIT_MEMBERS)
+        return [[...group]];
+    const total = group.reduce((sum, { entry }) => sum + entry.uncompressedSize, 0);
+    const count = Math.min(Math.floor(group.length / (SPLIT_MEMBERS / 2)), Math.max(2, Math.ceil(total / PART_CONTENT_BYTES)));
+    const parts = [[]];
+    let content = 0;
+    for (const stream of group) {
+        const part = parts.at(-1);
+        // Into the next part once this one holds its share (each part keeps one entry at least).
+        if (part.length > 0 && content >= (total * parts.length) / count && parts.length < count) {
+            parts.push([stream]);
+        }
+        else {
+            part.push(stream);
+        }
+        content += stream.entry.uncompressedSize;
+    }
+    return parts;
+}
 /** Tries one gzip recipe on a run of entries; returns how many leading entries matched. */
-async function searchBatch(path, handle, group, recipe, context, stats) {
+async function searchBatch(run, group) {
+    const { handle, recipe, context, stats } = run;
     stats.tried++;
     let current = 0;
     let matched;
+    const staged = [];
     try {
         await deflateBatchWithGzip(recipe, group.map(({ entry }) => ({
-            content: () => openInflated(path, entry.dataStart, entry.compressedSize).content,
+            bytes: async () => {
+                const limit = BATCH_LIMITS.memberContentBytes;
+                const inflated = await inflateWhole(handle, entry.dataStart, entry.compressedSize, limit);
+                // The entry's header understated its size: the full search takes it.
+                if (!inflated)
+                    throw new RangeError(`more than ${limit} bytes of content`);
+                return inflated.content;
+            },
             deflateLength: entry.compressedSize,
-        })), async (index, deflated) => {
+        })), async (index, deflated, content) => {
             current = index;
             const { entry } = group[index];
             const comparer = new RangeComparer(handle, entry.dataStart, entry.compressedSize);
             for await (const chunk of deflated)
                 await comparer.write(chunk);
             comparer.end();
+            staged[index] = content;
         }, { binary: context.engines.gzipBinary, tempRoot: context.engines.tempRoot });
         matched = group.length;
     }
     catch (error) {
         if (error instanceof BatchContentError) {
             // An entry that does not inflate: try the ones before it, leave it to the full search.
-            return error.index === 0
-                ? 0
-                : searchBatch(path, handle, group.slice(0, error.index), recipe, context, stats);
+            return error.index === 0 ? 0 : searchBatch(run, group.slice(0, error.index));
         }
         if (error instanceof Mismatch)
             matched = current;
@@ -52449,12 +52742,17 @@ async function searchBatch(path, handle, group, recipe, context, stats) {
         else
             throw error;
     }
-    for (const stream of group.slice(0, matched))
+    // Matched members were compared whole, and their trailers checked (gzip-batch.ts).
+    const key = recipeKey(recipe);
+    for (const [index, stream] of group.slice(0, matched).entries()) {
         stream.recipe = recipe;
+        stream.correction = undefined;
+        stream.compared = { recipe: key, contentSha256: staged[index].sha256 };
+    }
     return matched;
 }
 /** The full candidate search for one entry; false once nothing is left worth trying. */
-async function searchOne(path, handle, stream, state, context, stats) {
+async function searchOne(handle, stream, state, context, stats) {
     const { entry } = stream;
     const everything = state.misses < MAX_MISSES_IN_A_ROW;
     const candidates = everything
@@ -52471,7 +52769,7 @@ async function searchOne(path, handle, stream, state, context, stats) {
         handle,
         start: entry.dataStart,
         length: entry.compressedSize,
-        openContent: () => openInflated(path, entry.dataStart, entry.compressedSize).content,
+        openContent: () => openInflated(handle, entry.dataStart, entry.compressedSize).content,
     };
     try {
         for await (const match of matchingRecipes(target, candidates, context, context.engines, stats)) {
@@ -52497,11 +52795,13 @@ async function searchOne(path, handle, stream, state, context, stats) {
     }
     return true;
 }
+/** Entries with up to this much content are inflated whole while writing (small: many). */
+const WHOLE_CONTENT_BYTES = 1024 * 1024;
 /**
  * Writes the expanded form. A stream whose data turns out not to be exactly one deflate
  * stream (corrupt, or followed by other bytes) comes back as `failed`.
  */
-async function zip_codec_writeExpanded(path, expandedPath, size, reproduced, context, { directory }) {
+async function zip_codec_writeExpanded(path, handle, expandedPath, size, reproduced, context, { directory }) {
     const recipes = [];
     const indexOf = new Map();
     for (const { recipe } of reproduced) {
@@ -52522,8 +52822,12 @@ async function zip_codec_writeExpanded(path, expandedPath, size, reproduced, con
         for (const stream of reproduced) {
             const { dataStart, compressedSize } = stream.entry;
             await writer.raw(path, cursor, dataStart - cursor);
-            const inflated = openInflated(path, dataStart, compressedSize);
+            let inflated;
             try {
+                inflated =
+                    stream.entry.uncompressedSize <= WHOLE_CONTENT_BYTES
+                        ? await inflatedAt(handle, dataStart, compressedSize, WHOLE_CONTENT_BYTES)
+                        : openInflated(handle, dataStart, compressedSize);
                 const index = indexOf.get(recipeKey(stream.recipe));
                 const end = dataStart + compressedSize;
                 const { correction } = stream;
