@@ -54424,6 +54424,7 @@ async function decideReference(policy, refs, file, sketch, trial) {
 
 
 
+
 class SmartReferences {
     deps;
     policy;
@@ -54482,8 +54483,16 @@ class SmartReferences {
      * reference it will be tried against (with its view), all kept for `store`.
      */
     async prepare(space, file) {
-        const [refs, { sketch }] = await Promise.all([this.catalog(space), this.contentOf(file)]);
-        const first = trialOrder(this.policy, refs, file.name, sketch)[0];
+        const content = this.contentOf(file);
+        const refs = await this.catalog(space);
+        // The family's newest reference comes first whatever the sketch says: fetched while
+        // the file is sketched. Otherwise the sketch picks the first.
+        const own = trialOrder(this.policy, refs, file.name, undefined)[0];
+        if (own?.why === 'family') {
+            await both(content, this.deltas.prepare(space, own.ref));
+            return;
+        }
+        const first = trialOrder(this.policy, refs, file.name, (await content).sketch)[0];
         if (first)
             await this.deltas.prepare(space, first.ref);
     }

@@ -9,6 +9,7 @@ import {
 import type { ReferencePolicy } from '../references/choose.js';
 import { decideReference, trialOrder } from '../references/decide.js';
 import type { Sketch } from '../references/sketch.js';
+import { both } from '../util/both.js';
 import type { ReferenceCreator } from './create-reference.js';
 import type { UploaderDeps } from './deps.js';
 import type { DeltaOutcome, DeltaWriter } from './deltas.js';
@@ -89,8 +90,16 @@ export class SmartReferences {
    * reference it will be tried against (with its view), all kept for `store`.
    */
   async prepare(space: DeltaSpace, file: LocalFile): Promise<void> {
-    const [refs, { sketch }] = await Promise.all([this.catalog(space), this.contentOf(file)]);
-    const first = trialOrder(this.policy, refs, file.name, sketch)[0];
+    const content = this.contentOf(file);
+    const refs = await this.catalog(space);
+    // The family's newest reference comes first whatever the sketch says: fetched while
+    // the file is sketched. Otherwise the sketch picks the first.
+    const own = trialOrder(this.policy, refs, file.name, undefined)[0];
+    if (own?.why === 'family') {
+      await both(content, this.deltas.prepare(space, own.ref));
+      return;
+    }
+    const first = trialOrder(this.policy, refs, file.name, (await content).sketch)[0];
     if (first) await this.deltas.prepare(space, first.ref);
   }
 
