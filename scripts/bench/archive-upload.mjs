@@ -79,17 +79,20 @@ export async function runArchiveUploadCase(ctx, c, { old, target }) {
         'max-ratio': '1',
       });
       try {
-        await ours(ctx, await newJob(ctx.tmp), inputs(old));
+        const first = await ours(ctx, await newJob(ctx.tmp), inputs(old));
         log(`${mode} upload of release 2 (fresh job), run ${repeat + 1}`);
         const run = await ours(ctx, await newJob(ctx.tmp), inputs(target));
         const result = JSON.parse(run.outputs.results ?? '[]')[0] ?? {};
         if (!best[mode] || run.wallS < best[mode].wallS) {
           best[mode] = {
+            ...best[mode],
             wallS: run.wallS,
             stored: Number(run.outputs['stored-bytes']),
             kind: `${result.kind ?? '?'}${result['archive-aware'] ? ', archive-aware' : ''}`,
           };
         }
+        // Release 1 into the empty space: the upload that creates the reference.
+        best[mode].firstS = Math.min(best[mode].firstS ?? Infinity, first.wallS);
       } finally {
         await emptyPrefix(ctx, prefix);
       }
@@ -100,12 +103,13 @@ export async function runArchiveUploadCase(ctx, c, { old, target }) {
 
 export function archiveUploadTable(rows) {
   const lines = [
-    '| file | bytes | plain upload (stores) | archive-aware upload (stores) | archive-aware / plain |',
-    '| --- | ---: | ---: | ---: | ---: |',
+    '| file | bytes | release 1 (creates the reference): plain / archive-aware | release 2: plain upload (stores) | release 2: archive-aware upload (stores) | release 2: archive-aware / plain |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
+    const first = `${r.plain.firstS.toFixed(2)} s / ${r.aware.firstS.toFixed(2)} s (${(r.aware.firstS / r.plain.firstS).toFixed(2)}×)`;
     lines.push(
-      `| ${r.label} | ${bytes(r.fileBytes)} | ${r.plain.wallS.toFixed(2)} s (${bytes(r.plain.stored)}, ${r.plain.kind}) | ` +
+      `| ${r.label} | ${bytes(r.fileBytes)} | ${first} | ${r.plain.wallS.toFixed(2)} s (${bytes(r.plain.stored)}, ${r.plain.kind}) | ` +
         `${r.aware.wallS.toFixed(2)} s (${bytes(r.aware.stored)}, ${r.aware.kind}) | ${(r.aware.wallS / r.plain.wallS).toFixed(2)}× |`,
     );
   }

@@ -119,6 +119,8 @@ export class SmartReferences {
     if (!pending) {
       pending = this.readContent(file);
       this.contents.set(file, pending);
+      // Started by `prepare` ahead of `store`: a failure reaches whoever awaits it.
+      pending.catch(() => undefined);
     }
     return pending;
   }
