@@ -169,6 +169,16 @@ export interface LocalFilesPort {
  * the rebuild needs (deflate parameters, headers, container bytes) followed by the
  * content, so a delta between two expanded forms captures the recipe too.
  */
+export interface ExpandOptions {
+  /**
+   * Called with each expanded form once it is written, and run while the codec proves it;
+   * the codec waits for it before it rewrites the form or answers. A form it is called
+   * with may still fail its proof: what the work made of it is a bet, to be matched
+   * against the form `expand` finally answers with. Its rejections are ignored.
+   */
+  whileProving?: (expandedPath: string) => Promise<void>;
+}
+
 export interface ArchiveCodecPort {
   /**
    * When `path` is a container this codec reproduces byte for byte, writes its expanded
@@ -179,6 +189,7 @@ export interface ArchiveCodecPort {
   expand(
     path: string,
     expandedPath: string,
+    options?: ExpandOptions,
   ): Promise<{ codec: string } | { declined: string } | undefined>;
   /**
    * Rebuilds the exact original bytes from an expanded form; with `maxBytes`, refuses an

@@ -9,7 +9,7 @@ import { ArchiveCodec, type ArchiveCodecOptions } from '../../src/adapters/archi
 import type { ExpandBudgetOptions } from '../../src/adapters/archive/expand-budget.js';
 import { Xdelta3Differ } from '../../src/adapters/xdelta3/differ.js';
 import { DeltaService, type ServiceOptions } from '../../src/core/delta-service.js';
-import type { DifferPort, LoggerPort, StoragePort } from '../../src/ports.js';
+import type { ArchiveCodecPort, DifferPort, LoggerPort, StoragePort } from '../../src/ports.js';
 
 /** A logger that keeps what it was told, for assertions on warnings and notes. */
 export function recordingLogger(): LoggerPort & { lines: string[] } {
@@ -41,6 +41,8 @@ export async function serviceOver(
     codec?: ArchiveCodecOptions;
     archiveBudget?: ExpandBudgetOptions;
     differ?: DifferPort;
+    /** Replaces the real codec (built from `codec`), e.g. to wrap it. */
+    archiveCodec?: (real: ArchiveCodec) => ArchiveCodecPort;
   } = {},
 ): Promise<ServiceFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'dg-test-'));
@@ -61,11 +63,13 @@ export async function serviceOver(
       },
       log,
       sketcher: new FileSketcher(),
-      archiveCodec: new ArchiveCodec({
-        tempDir: join(dir, 'scratch'),
-        budget: options.archiveBudget,
-        ...options.codec,
-      }),
+      archiveCodec: (options.archiveCodec ?? ((real) => real))(
+        new ArchiveCodec({
+          tempDir: join(dir, 'scratch'),
+          budget: options.archiveBudget,
+          ...options.codec,
+        }),
+      ),
     },
     {
       maxRatio: options.maxRatio ?? 0.5,

@@ -3,6 +3,8 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File } from '../../scripts/lib/artifacts.mjs';
 import { ArchiveCodec } from '../../src/adapters/archive/index.js';
+import { Xdelta3Differ } from '../../src/adapters/xdelta3/differ.js';
+import type { ArchiveCodecPort, DifferPort } from '../../src/ports.js';
 import { DEFAULT_REFERENCE_POLICY } from '../../src/core/references/choose.js';
 import { text, xdelta3DeltaBytes } from '../helpers/archive-fixtures.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
@@ -285,4 +287,93 @@ it('with smart references, sketches a .tgz through its view: no expansion until 
   } finally {
     await smart.cleanup();
   }
+});
+
+describe('the archive-aware delta encoded while the expansion is proven', () => {
+  /** A real xdelta3 differ that counts its encodes. */
+  function countingDiffer(): { differ: DifferPort; encodes: () => number } {
+    const real = new Xdelta3Differ({ binary: process.env.XDELTA3 ?? 'xdelta3' });
+    let encodes = 0;
+    const differ: DifferPort = {
+      ...real,
+      describeEncode: real.describeEncode.bind(real),
+      decode: real.decode.bind(real),
+      encode: (...args) => {
+        encodes++;
+        return real.encode(...args);
+      },
+    };
+    return { differ, encodes: () => encodes };
+  }
+
+  /**
+   * The real codec, whose `whileProving` work is handed `swap(form)` instead of the form
+   * being proven; `seen` counts the calls, and the encodes made by that work.
+   */
+  function wrapped(swap: (form: string) => Promise<string>, encodes: () => number) {
+    const seen = { calls: 0, encodesWhileProving: 0 };
+    const codec = (real: ArchiveCodec): ArchiveCodecPort => ({
+      view: real.view.bind(real),
+      rebuild: real.rebuild.bind(real),
+      expand: (path, out, options) =>
+        real.expand(path, out, {
+          whileProving: async (form) => {
+            seen.calls++;
+            const before = encodes();
+            await options?.whileProving?.(await swap(form));
+            seen.encodesWhileProving += encodes() - before;
+          },
+        }),
+    });
+    return { codec, seen };
+  }
+
+  async function releaseTwo(swap: (form: string) => Promise<string>) {
+    const counting = countingDiffer();
+    const { codec, seen } = wrapped(swap, counting.encodes);
+    const fx2 = await serviceOver(storage, {
+      archiveAware: true,
+      differ: counting.differ,
+      archiveCodec: codec,
+    });
+    try {
+      const { v1, v2 } = await trees();
+      const [a1, a2] = [join(fx2.dir, 'app-1.tgz'), join(fx2.dir, 'app-2.tgz')];
+      tarGz(v1, a1);
+      tarGz(v2, a2);
+      await fx2.service.upload(a1, space);
+      const before = counting.encodes();
+      const second = await fx2.service.upload(a2, space);
+      const reader = await serviceOver(storage);
+      try {
+        await reader.service.download(space, 'app-2.tgz', join(reader.dir, 'o'));
+        expect(await sha256File(join(reader.dir, 'o', 'app-2.tgz'))).toBe(await sha256File(a2));
+      } finally {
+        await reader.cleanup();
+      }
+      return { second, encodes: counting.encodes() - before, ...seen };
+    } finally {
+      await fx2.cleanup();
+    }
+  }
+
+  it('is the one stored: a .tgz is encoded once, during the proof', async () => {
+    const run = await releaseTwo(async (form) => form);
+    expect(run.second).toMatchObject({ kind: 'delta', archiveAware: true });
+    expect(run).toMatchObject({ encodes: 1, calls: 1, encodesWhileProving: 1 });
+  });
+
+  it('is dropped when it does not decode to the form the proof accepted', async () => {
+    // The work sees a form one byte off the one proven (as after a correction rewrote it):
+    // its delta decodes to other bytes, so the upload encodes again and stores that.
+    const run = await releaseTwo(async (form) => {
+      const other = `${form}.other`;
+      const bytes = await readFile(form);
+      bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0xff;
+      await writeFile(other, bytes);
+      return other;
+    });
+    expect(run.second).toMatchObject({ kind: 'delta', archiveAware: true });
+    expect(run).toMatchObject({ encodes: 2, calls: 1, encodesWhileProving: 1 });
+  });
 });

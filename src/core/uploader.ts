@@ -20,7 +20,6 @@ import { DirectWriter } from './upload/direct.js';
 import { DeltaEncoder } from './upload/encode.js';
 import { Expansion } from './upload/expansion.js';
 import {
-  expandedOf,
   expandFile,
   fileResult,
   mayExpand,
@@ -42,6 +41,7 @@ const REFERENCE_ATTEMPTS = 6;
 /** Stores local files in a DeltaSpace as reference, delta or direct objects. */
 export class Uploader {
   private readonly direct: DirectWriter;
+  private readonly encoder: DeltaEncoder;
   private readonly deltas: DeltaWriter;
   private readonly creator: ReferenceCreator;
   private readonly smart: SmartReferences;
@@ -52,7 +52,8 @@ export class Uploader {
     private readonly options: UploadOptions,
   ) {
     this.direct = new DirectWriter(deps);
-    this.deltas = new DeltaWriter(deps, options, new DeltaEncoder(deps), this.direct);
+    this.encoder = new DeltaEncoder(deps);
+    this.deltas = new DeltaWriter(deps, options, this.encoder, this.direct);
     this.creator = new ReferenceCreator(deps, this.deltas, this.direct);
     this.policy = options.references ?? SINGLE_REFERENCE;
     this.smart = new SmartReferences(deps, this.policy, this.deltas, this.creator, this.direct);
@@ -78,11 +79,14 @@ export class Uploader {
       return unchanged;
     }
     const container = mayExpand(this.deps, this.options, size) && archiveContainer(head);
-    if (container) file.expansion = new Expansion(() => expandFile(this.deps, file), files);
+    if (container) {
+      file.expansion = new Expansion((work) => expandFile(this.deps, file, work), files);
+    }
     try {
       return await this.store(space, file, container ? { eligible: true } : plain);
     } finally {
       await file.expansion?.dispose();
+      await this.encoder.forget(file);
     }
   }
 
@@ -147,12 +151,19 @@ export class Uploader {
   /**
    * False for compressed content no recipe reproduces: neither a plain nor an
    * archive-aware delta of it can be smaller than the file. The expansion runs beside
-   * the download of `ref` and the making of its view, which the delta needs next.
+   * the download of the first reference the file will be tried against and the making of
+   * its view; while the codec proves the expanded form, its archive-aware delta against
+   * that reference is encoded (the proof recompresses the whole content, the encode reads
+   * it: the two take about as long).
    */
   private async deltaCanPay(space: DeltaSpace, file: LocalFile, ref?: RefId): Promise<boolean> {
     if (!file.expansion) return true;
-    const expanded = expandedOf(file);
-    await (ref ? this.deltas.prepare(space, ref) : this.smart.prepare(space, file));
+    const first = ref ? this.deltas.prepare(space, ref) : this.smart.prepare(space, file);
+    const expanded = file.expansion.get(async (written) => {
+      const prepared = await first;
+      if (prepared) await this.encoder.speculate(file, prepared.path, prepared.ref.sha256, written);
+    });
+    await first;
     return file.plainDelta || (await expanded) !== undefined;
   }
 

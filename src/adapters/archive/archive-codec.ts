@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { DeltaGliderError } from '../../core/errors.js';
-import type { ArchiveCodecPort, LimitOptions, LoggerPort } from '../../ports.js';
+import type { ArchiveCodecPort, ExpandOptions, LimitOptions, LoggerPort } from '../../ports.js';
 import { FileSink, withFile } from './byte-sinks.js';
 import type { EngineOptions } from './deflate-engines.js';
 import { describeRecipe, type DeflateEngine } from './deflate-recipes.js';
@@ -86,9 +86,10 @@ export class ArchiveCodec implements ArchiveCodecPort {
   async expand(
     path: string,
     expandedPath: string,
+    options: ExpandOptions = {},
   ): Promise<{ codec: string } | { declined: string } | undefined> {
     try {
-      const report = await this.expandWithReport(path, expandedPath);
+      const report = await this.expandWithReport(path, expandedPath, options);
       return report && { codec: report.codec };
     } catch (error) {
       if (error instanceof ExpansionBudgetExceeded) return { declined: error.reason };
@@ -97,13 +98,18 @@ export class ArchiveCodec implements ArchiveCodecPort {
   }
 
   /** `expand` with the details: recipes, streams reproduced, time spent per phase. */
-  async expandWithReport(path: string, expandedPath: string): Promise<ExpandReport | undefined> {
+  async expandWithReport(
+    path: string,
+    expandedPath: string,
+    options: ExpandOptions = {},
+  ): Promise<ExpandReport | undefined> {
     const codec = sniffContainer(await readHead(path));
     if (!codec) return undefined;
     const started = Date.now();
     let report: ExpandReport | undefined;
     try {
       const context = await this.context(started, (await stat(path)).size);
+      context.whileProving = options.whileProving;
       report =
         codec === 'gzip'
           ? await expandGzip(path, expandedPath, context)

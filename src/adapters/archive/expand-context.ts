@@ -24,6 +24,8 @@ export interface ExpandContext {
   deadline: number;
   /** Leading deflate bytes a candidate must match before the proof checks the rest. */
   prefixBytes: number;
+  /** The caller's work on each written form while it is proven (ArchiveCodecPort.expand). */
+  whileProving?: (expandedPath: string) => Promise<void>;
 }
 
 /** What an expansion found and what it cost; `expand` reduces it to the codec name. */
@@ -226,20 +228,30 @@ export async function proveExpanded(
   });
 }
 
-/** `proveExpanded` with an expansion's engines and budget. */
-export function proveWithin(
+/**
+ * `proveExpanded` with an expansion's engines and budget, and the caller's `whileProving`
+ * work on the same form beside it. Both end before this returns, so the form is never
+ * rewritten (a correction, a dropped entry) while that work still reads it.
+ */
+export async function proveWithin(
   context: ExpandContext,
   expandedPath: string,
   originalPath: string,
   originalSize: number,
   compared: readonly ComparedStream[] = [],
 ): Promise<ProofResult> {
-  return proveExpanded(
-    expandedPath,
-    originalPath,
-    originalSize,
-    context.engines,
-    context.budget,
-    compared,
-  );
+  // The caller's work is a bet on this form: its failure is the caller's to see.
+  const work = context.whileProving?.(expandedPath).catch(() => undefined);
+  try {
+    return await proveExpanded(
+      expandedPath,
+      originalPath,
+      originalSize,
+      context.engines,
+      context.budget,
+      compared,
+    );
+  } finally {
+    await work;
+  }
 }

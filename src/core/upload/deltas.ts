@@ -17,6 +17,13 @@ import { fileResult, type LocalFile, type RefId } from './local-file.js';
 export type DeltaOutcome =
   { kind: 'stored'; result: FileResult } | { kind: 'reference-changed'; refKey: string };
 
+/** A reference fetched (and its view made) ahead of the encode. */
+export interface Prepared {
+  ref: RefId;
+  /** Its verified local copy. */
+  path: string;
+}
+
 /** A delta encoded against a reference, not yet uploaded. */
 export interface Trial {
   ref: RefId;
@@ -46,9 +53,11 @@ export class DeltaWriter {
    * Fetches `ref` and makes its archive-aware view ahead of the encode, which finds both
    * kept (the reference store and the views are cache-first).
    */
-  async prepare(space: DeltaSpace, ref: RefId): Promise<void> {
-    const refPath = await this.localReference(space, ref);
-    if (refPath !== undefined) await this.deps.archives?.viewForUpload(ref.sha256, refPath);
+  async prepare(space: DeltaSpace, ref: RefId): Promise<Prepared | undefined> {
+    const path = await this.localReference(space, ref);
+    if (path === undefined) return undefined;
+    await this.deps.archives?.viewForUpload(ref.sha256, path);
+    return { ref, path };
   }
 
   /** Encodes `file` against `ref`, or undefined when the reference is gone or changed. */

@@ -2,6 +2,7 @@ import { IntegrityError } from '../errors.js';
 import { both } from '../util/both.js';
 import { inStep } from '../progress.js';
 import type { UploaderDeps } from './deps.js';
+import type { ReferenceView } from '../archive-views.js';
 import { expandedOf, type ExpandedFile, type LocalFile } from './local-file.js';
 
 // Delta encoding: the plain delta against the reference, and for a container with an
@@ -28,7 +29,23 @@ export interface Encoded {
   dispose(): Promise<void>;
 }
 
+/**
+ * An archive-aware delta encoded while the expansion was being proven (`speculate`): kept
+ * for the encode against the same reference, and used only if it decodes to the form the
+ * proof accepted.
+ */
+interface EarlyDelta {
+  refSha: string;
+  /** The sha256 of what the delta decodes to (against the view it was made from). */
+  decodedSha: string;
+  path: string;
+  size: number;
+  view: ReferenceView;
+}
+
 export class DeltaEncoder {
+  private readonly early = new Map<LocalFile, EarlyDelta>();
+
   constructor(
     private readonly deps: Pick<
       UploaderDeps,
@@ -103,6 +120,40 @@ export class DeltaEncoder {
     );
   }
 
+  /**
+   * Encodes the archive-aware delta of a written expanded form that the codec is still
+   * proving (the proof recompresses the whole content; this runs beside it), against the
+   * reference `refSha`. `encode` takes it when the proven form is the one it decodes to.
+   */
+  async speculate(file: LocalFile, refPath: string, refSha: string, written: string) {
+    const { files } = this.deps;
+    const source = await this.deps.archives!.viewForUpload(refSha, refPath);
+    const path = files.tempPath(`${file.name}.early.delta`);
+    try {
+      await this.encodeStep(file.name, source.path, written, path);
+      const decodedSha = await this.decodedSha(source.path, path);
+      // A form rewritten after a failed proof (a correction) replaces the earlier bet.
+      await this.forget(file);
+      this.early.set(file, {
+        refSha,
+        decodedSha,
+        path,
+        size: await files.size(path),
+        view: source,
+      });
+    } catch (error) {
+      await files.remove(path);
+      throw error;
+    }
+  }
+
+  /** Removes what `speculate` made for `file` and no encode took. */
+  async forget(file: LocalFile): Promise<void> {
+    const early = this.early.get(file);
+    this.early.delete(file);
+    if (early) await this.deps.files.remove(early.path);
+  }
+
   /** Archive-aware: from the reference's view to the file's expanded form, proven. */
   private async encodeAware(
     file: LocalFile,
@@ -112,9 +163,18 @@ export class DeltaEncoder {
     deltaPath: string,
   ): Promise<ArchiveEncoded> {
     const { files } = this.deps;
-    const source = await this.deps.archives!.viewForUpload(refSha, refPath);
-    await this.encodeStep(file.name, source.path, expanded.path, deltaPath);
-    await this.proveDecodes(source.path, deltaPath, expanded);
+    const early = this.early.get(file);
+    let source: ReferenceView;
+    if (early && early.refSha === refSha && early.decodedSha === expanded.sha256) {
+      // Made while the proof ran, and it decodes to the form the proof accepted.
+      this.early.delete(file);
+      await files.rename(early.path, deltaPath);
+      source = early.view;
+    } else {
+      source = await this.deps.archives!.viewForUpload(refSha, refPath);
+      await this.encodeStep(file.name, source.path, expanded.path, deltaPath);
+      await this.proveDecodes(source.path, deltaPath, expanded);
+    }
     return {
       size: await files.size(deltaPath),
       expanded,
@@ -129,18 +189,23 @@ export class DeltaEncoder {
    * form rebuilds the file, and this proves that the delta rebuilds the expanded form.
    */
   private async proveDecodes(sourcePath: string, deltaPath: string, expanded: ExpandedFile) {
+    const actual = await this.decodedSha(sourcePath, deltaPath);
+    if (actual !== expanded.sha256) {
+      throw new IntegrityError(
+        `An archive-aware delta decoded to sha256 ${actual} instead of ${expanded.sha256}`,
+        'Nothing was stored; store this file without archive-aware deltas, and report the bug',
+        { code: 'archive-aware-mismatch', fields: { setting: 'archive-aware' } },
+      );
+    }
+  }
+
+  /** The sha256 of what `deltaPath` decodes to against `sourcePath` (nothing kept). */
+  private async decodedSha(sourcePath: string, deltaPath: string): Promise<string> {
     const { differ, files, hasher } = this.deps;
     const decoded = files.tempPath('expanded.check');
     try {
       await differ.decode(sourcePath, deltaPath, decoded);
-      const actual = await hasher.sha256File(decoded);
-      if (actual !== expanded.sha256) {
-        throw new IntegrityError(
-          `An archive-aware delta decoded to sha256 ${actual} instead of ${expanded.sha256}`,
-          'Nothing was stored; store this file without archive-aware deltas, and report the bug',
-          { code: 'archive-aware-mismatch', fields: { setting: 'archive-aware' } },
-        );
-      }
+      return await hasher.sha256File(decoded);
     } finally {
       await files.remove(decoded);
     }

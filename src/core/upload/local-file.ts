@@ -1,7 +1,7 @@
 import type { DeltaSpace, FileResult } from '../models.js';
 import { MIN_DELTA_BYTES } from '../policy.js';
 import type { UploaderDeps, UploadOptions } from './deps.js';
-import type { Expansion } from './expansion.js';
+import type { Expansion, WhileProving } from './expansion.js';
 
 // The file being uploaded as the upload modules see it (its hash, its expanded form when
 // it is a container), the reference a delta names, and the one way a result is built.
@@ -63,11 +63,12 @@ export function mayExpand(
 export async function expandFile(
   deps: Pick<UploaderDeps, 'archives' | 'files' | 'hasher' | 'log'>,
   file: Pick<LocalFile, 'path' | 'name'>,
+  whileProving?: WhileProving,
 ): Promise<ExpandedFile | undefined> {
   const { archives, files, hasher, log } = deps;
   if (!archives) return undefined;
   const path = files.tempPath(`${file.name}.expanded`);
-  const found = await archives.codec.expand(file.path, path);
+  const found = await archives.codec.expand(file.path, path, { whileProving });
   if (!found) return undefined;
   if ('declined' in found) {
     const notice = `${file.name}: stored without archive-aware expansion: ${found.declined}`;

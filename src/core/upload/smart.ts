@@ -12,7 +12,7 @@ import type { Sketch } from '../references/sketch.js';
 import { both } from '../util/both.js';
 import type { ReferenceCreator } from './create-reference.js';
 import type { UploaderDeps } from './deps.js';
-import type { DeltaOutcome, DeltaWriter } from './deltas.js';
+import type { DeltaOutcome, DeltaWriter, Prepared } from './deltas.js';
 import type { DirectWriter } from './direct.js';
 import { catalogKey, type LocalFile } from './local-file.js';
 
@@ -87,20 +87,20 @@ export class SmartReferences {
 
   /**
    * Ahead of `store`: reads the space's catalog, sketches the file and fetches the first
-   * reference it will be tried against (with its view), all kept for `store`.
+   * reference it will be tried against (with its view), all kept for `store`; that
+   * reference, if any.
    */
-  async prepare(space: DeltaSpace, file: LocalFile): Promise<void> {
+  async prepare(space: DeltaSpace, file: LocalFile): Promise<Prepared | undefined> {
     const content = this.contentOf(file);
     const refs = await this.catalog(space);
     // The family's newest reference comes first whatever the sketch says: fetched while
     // the file is sketched. Otherwise the sketch picks the first.
     const own = trialOrder(this.policy, refs, file.name, undefined)[0];
     if (own?.why === 'family') {
-      await both(content, this.deltas.prepare(space, own.ref));
-      return;
+      return (await both(content, this.deltas.prepare(space, own.ref)))[1];
     }
     const first = trialOrder(this.policy, refs, file.name, (await content).sketch)[0];
-    if (first) await this.deltas.prepare(space, first.ref);
+    return first && this.deltas.prepare(space, first.ref);
   }
 
   /** The file's content sketch (smart references only), written into a new reference. */
