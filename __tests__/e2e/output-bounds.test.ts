@@ -183,6 +183,10 @@ it('a hostile .tgz at upload is stored without expansion, with one notice', asyn
   // budget, set small for the test.
   const noise = randomBytes(1.2 * MIB);
   await writeFile(file, gzipSync(Buffer.concat([Buffer.alloc(16 * MIB), noise])));
+  // Only a delta expands: the space gets a reference first.
+  const seed = join(await freshDir('seed'), 'seed.bin');
+  await writeFile(seed, randomBytes(1.2 * MIB));
+  expect((await suite.run({ path: seed, 's3-url': `s3://${suite.bucket}/zeros/` })).code).toBe(0);
 
   const run = await suite.run(
     { path: file, 's3-url': `s3://${suite.bucket}/zeros/` },
@@ -196,5 +200,9 @@ it('a hostile .tgz at upload is stored without expansion, with one notice', asyn
   const listed = await suite.raw.send(
     new ListObjectsV2Command({ Bucket: suite.bucket, Prefix: 'zeros/' }),
   );
-  expect((listed.Contents ?? []).map((o) => o.Key)).toEqual(['zeros/zeros.tgz']);
+  expect((listed.Contents ?? []).map((o) => o.Key)).toEqual([
+    'zeros/reference.bin',
+    'zeros/seed.bin.delta',
+    'zeros/zeros.tgz',
+  ]);
 });

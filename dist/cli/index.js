@@ -51908,9 +51908,20 @@ async function proveExpanded(expandedPath, originalPath, originalSize, engines, 
         }
     });
 }
-/** `proveExpanded` with an expansion's engines and budget. */
-function proveWithin(context, expandedPath, originalPath, originalSize, compared = []) {
-    return proveExpanded(expandedPath, originalPath, originalSize, context.engines, context.budget, compared);
+/**
+ * `proveExpanded` with an expansion's engines and budget, and the caller's `whileProving`
+ * work on the same form beside it. Both end before this returns, so the form is never
+ * rewritten (a correction, a dropped entry) while that work still reads it.
+ */
+async function proveWithin(context, expandedPath, originalPath, originalSize, compared = []) {
+    // The caller's work is a bet on this form: its failure is the caller's to see.
+    const work = context.whileProving?.(expandedPath).catch(() => undefined);
+    try {
+        return await proveExpanded(expandedPath, originalPath, originalSize, context.engines, context.budget, compared);
+    }
+    finally {
+        await work;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/adapters/archive/expand-budget.ts
@@ -52915,9 +52926,9 @@ class ArchiveCodec {
     constructor(options = {}) {
         this.options = options;
     }
-    async expand(path, expandedPath) {
+    async expand(path, expandedPath, options = {}) {
         try {
-            const report = await this.expandWithReport(path, expandedPath);
+            const report = await this.expandWithReport(path, expandedPath, options);
             return report && { codec: report.codec };
         }
         catch (error) {
@@ -52927,7 +52938,7 @@ class ArchiveCodec {
         }
     }
     /** `expand` with the details: recipes, streams reproduced, time spent per phase. */
-    async expandWithReport(path, expandedPath) {
+    async expandWithReport(path, expandedPath, options = {}) {
         const codec = sniffContainer(await readHead(path));
         if (!codec)
             return undefined;
@@ -52935,6 +52946,7 @@ class ArchiveCodec {
         let report;
         try {
             const context = await this.context(started, (await (0,promises_.stat)(path)).size);
+            context.whileProving = options.whileProving;
             report =
                 codec === 'gzip'
                     ? await expandGzip(path, expandedPath, context)
@@ -53907,12 +53919,12 @@ function mayExpand(deps, options, size) {
  * (proved by the codec before it answers), or undefined: the file is then stored as
  * any other.
  */
-async function expandFile(deps, file) {
+async function expandFile(deps, file, whileProving) {
     const { archives, files, hasher, log } = deps;
     if (!archives)
         return undefined;
     const path = files.tempPath(`${file.name}.expanded`);
-    const found = await archives.codec.expand(file.path, path);
+    const found = await archives.codec.expand(file.path, path, { whileProving });
     if (!found)
         return undefined;
     if ('declined' in found) {
@@ -54052,9 +54064,11 @@ class DeltaWriter {
      * kept (the reference store and the views are cache-first).
      */
     async prepare(space, ref) {
-        const refPath = await this.localReference(space, ref);
-        if (refPath !== undefined)
-            await this.deps.archives?.viewForUpload(ref.sha256, refPath);
+        const path = await this.localReference(space, ref);
+        if (path === undefined)
+            return undefined;
+        await this.deps.archives?.viewForUpload(ref.sha256, path);
+        return { ref, path };
     }
     /** Encodes `file` against `ref`, or undefined when the reference is gone or changed. */
     async trial(space, file, ref) {
@@ -54245,6 +54259,7 @@ async function both(a, b) {
 
 class DeltaEncoder {
     deps;
+    early = new Map();
     constructor(deps) {
         this.deps = deps;
     }
@@ -54297,12 +54312,56 @@ class DeltaEncoder {
         const { differ, files } = this.deps;
         await inStep(this.deps.progress, name, 'encoding', await files.size(target), (onProgress) => differ.encode(source, target, out, { onProgress }));
     }
+    /**
+     * Encodes the archive-aware delta of a written expanded form that the codec is still
+     * proving (the proof recompresses the whole content; this runs beside it), against the
+     * reference `refSha`. `encode` takes it when the proven form is the one it decodes to.
+     */
+    async speculate(file, refPath, refSha, written) {
+        const { files } = this.deps;
+        const source = await this.deps.archives.viewForUpload(refSha, refPath);
+        const path = files.tempPath(`${file.name}.early.delta`);
+        try {
+            await this.encodeStep(file.name, source.path, written, path);
+            const decodedSha = await this.decodedSha(source.path, path);
+            // A form rewritten after a failed proof (a correction) replaces the earlier bet.
+            await this.forget(file);
+            this.early.set(file, {
+                refSha,
+                decodedSha,
+                path,
+                size: await files.size(path),
+                view: source,
+            });
+        }
+        catch (error) {
+            await files.remove(path);
+            throw error;
+        }
+    }
+    /** Removes what `speculate` made for `file` and no encode took. */
+    async forget(file) {
+        const early = this.early.get(file);
+        this.early.delete(file);
+        if (early)
+            await this.deps.files.remove(early.path);
+    }
     /** Archive-aware: from the reference's view to the file's expanded form, proven. */
     async encodeAware(file, expanded, refSha, refPath, deltaPath) {
         const { files } = this.deps;
-        const source = await this.deps.archives.viewForUpload(refSha, refPath);
-        await this.encodeStep(file.name, source.path, expanded.path, deltaPath);
-        await this.proveDecodes(source.path, deltaPath, expanded);
+        const early = this.early.get(file);
+        let source;
+        if (early && early.refSha === refSha && early.decodedSha === expanded.sha256) {
+            // Made while the proof ran, and it decodes to the form the proof accepted.
+            this.early.delete(file);
+            await files.rename(early.path, deltaPath);
+            source = early.view;
+        }
+        else {
+            source = await this.deps.archives.viewForUpload(refSha, refPath);
+            await this.encodeStep(file.name, source.path, expanded.path, deltaPath);
+            await this.proveDecodes(source.path, deltaPath, expanded);
+        }
         return {
             size: await files.size(deltaPath),
             expanded,
@@ -54316,14 +54375,18 @@ class DeltaEncoder {
      * form rebuilds the file, and this proves that the delta rebuilds the expanded form.
      */
     async proveDecodes(sourcePath, deltaPath, expanded) {
+        const actual = await this.decodedSha(sourcePath, deltaPath);
+        if (actual !== expanded.sha256) {
+            throw new errors/* IntegrityError */.cs(`An archive-aware delta decoded to sha256 ${actual} instead of ${expanded.sha256}`, 'Nothing was stored; store this file without archive-aware deltas, and report the bug', { code: 'archive-aware-mismatch', fields: { setting: 'archive-aware' } });
+        }
+    }
+    /** The sha256 of what `deltaPath` decodes to against `sourcePath` (nothing kept). */
+    async decodedSha(sourcePath, deltaPath) {
         const { differ, files, hasher } = this.deps;
         const decoded = files.tempPath('expanded.check');
         try {
             await differ.decode(sourcePath, deltaPath, decoded);
-            const actual = await hasher.sha256File(decoded);
-            if (actual !== expanded.sha256) {
-                throw new errors/* IntegrityError */.cs(`An archive-aware delta decoded to sha256 ${actual} instead of ${expanded.sha256}`, 'Nothing was stored; store this file without archive-aware deltas, and report the bug', { code: 'archive-aware-mismatch', fields: { setting: 'archive-aware' } });
-            }
+            return await hasher.sha256File(decoded);
         }
         finally {
             await files.remove(decoded);
@@ -54344,10 +54407,13 @@ class Expansion {
         this.make = make;
         this.files = files;
     }
-    /** The expanded form (made once), or undefined when no recipe reproduces the file. */
-    get() {
+    /**
+     * The expanded form (made once), or undefined when no recipe reproduces the file. The
+     * call that starts it may give work to run on the written form while it is proven.
+     */
+    get(whileProving) {
         if (!this.made) {
-            this.made = this.make();
+            this.made = this.make(whileProving);
             // Started ahead of its first reader (beside the reference's download): a failure
             // reaches whoever awaits it, not the process's unhandled-rejection hook.
             this.made.catch(() => undefined);
@@ -54480,7 +54546,8 @@ class SmartReferences {
     }
     /**
      * Ahead of `store`: reads the space's catalog, sketches the file and fetches the first
-     * reference it will be tried against (with its view), all kept for `store`.
+     * reference it will be tried against (with its view), all kept for `store`; that
+     * reference, if any.
      */
     async prepare(space, file) {
         const content = this.contentOf(file);
@@ -54489,12 +54556,10 @@ class SmartReferences {
         // the file is sketched. Otherwise the sketch picks the first.
         const own = trialOrder(this.policy, refs, file.name, undefined)[0];
         if (own?.why === 'family') {
-            await both(content, this.deltas.prepare(space, own.ref));
-            return;
+            return (await both(content, this.deltas.prepare(space, own.ref)))[1];
         }
         const first = trialOrder(this.policy, refs, file.name, (await content).sketch)[0];
-        if (first)
-            await this.deltas.prepare(space, first.ref);
+        return first && this.deltas.prepare(space, first.ref);
     }
     /** The file's content sketch (smart references only), written into a new reference. */
     async sketchOf(file) {
@@ -54575,6 +54640,7 @@ class Uploader {
     deps;
     options;
     direct;
+    encoder;
     deltas;
     creator;
     smart;
@@ -54583,7 +54649,8 @@ class Uploader {
         this.deps = deps;
         this.options = options;
         this.direct = new DirectWriter(deps);
-        this.deltas = new DeltaWriter(deps, options, new DeltaEncoder(deps), this.direct);
+        this.encoder = new DeltaEncoder(deps);
+        this.deltas = new DeltaWriter(deps, options, this.encoder, this.direct);
         this.creator = new ReferenceCreator(deps, this.deltas, this.direct);
         this.policy = options.references ?? choose/* SINGLE_REFERENCE */.L;
         this.smart = new SmartReferences(deps, this.policy, this.deltas, this.creator, this.direct);
@@ -54607,13 +54674,15 @@ class Uploader {
             return unchanged;
         }
         const container = mayExpand(this.deps, this.options, size) && (0,policy/* archiveContainer */.O4)(head);
-        if (container)
-            file.expansion = new Expansion(() => expandFile(this.deps, file), files);
+        if (container) {
+            file.expansion = new Expansion((work) => expandFile(this.deps, file, work), files);
+        }
         try {
             return await this.store(space, file, container ? { eligible: true } : plain);
         }
         finally {
             await file.expansion?.dispose();
+            await this.encoder.forget(file);
         }
     }
     async store(space, file, eligibility) {
@@ -54665,13 +54734,21 @@ class Uploader {
     /**
      * False for compressed content no recipe reproduces: neither a plain nor an
      * archive-aware delta of it can be smaller than the file. The expansion runs beside
-     * the download of `ref` and the making of its view, which the delta needs next.
+     * the download of the first reference the file will be tried against and the making of
+     * its view; while the codec proves the expanded form, its archive-aware delta against
+     * that reference is encoded (the proof recompresses the whole content, the encode reads
+     * it: the two take about as long).
      */
     async deltaCanPay(space, file, ref) {
         if (!file.expansion)
             return true;
-        const expanded = expandedOf(file);
-        await (ref ? this.deltas.prepare(space, ref) : this.smart.prepare(space, file));
+        const first = ref ? this.deltas.prepare(space, ref) : this.smart.prepare(space, file);
+        const expanded = file.expansion.get(async (written) => {
+            const prepared = await first;
+            if (prepared)
+                await this.encoder.speculate(file, prepared.path, prepared.ref.sha256, written);
+        });
+        await first;
         return file.plainDelta || (await expanded) !== undefined;
     }
     /** An object already holding these exact bytes under this name makes the upload a no-op. */
