@@ -29,6 +29,15 @@ export interface ProgressOptions {
   onProgress?: ProgressListener;
 }
 
+export interface EncodeOptions extends ProgressOptions {
+  /**
+   * Processes this encode may run at once (default: as the differ sees fit). One, when the
+   * caller keeps another core busy meanwhile: each process of a split encode indexes the
+   * whole reference again.
+   */
+  maxProcesses?: number;
+}
+
 export interface PutOptions extends ProgressOptions {
   /**
    * Create the object only if no object exists under the key (`If-None-Match: *`).
@@ -83,7 +92,7 @@ export interface DifferPort {
     referencePath: string,
     targetPath: string,
     deltaPath: string,
-    options?: ProgressOptions,
+    options?: EncodeOptions,
   ): Promise<void>;
   /**
    * Writes to `outPath` the file that `deltaPath` makes from `referencePath`. With

@@ -129,6 +129,27 @@ describe('segmented encode', () => {
     expect(stdout).toMatch(/VCDIFF secondary compressor:\s+lzma/);
   });
 
+  test('maxProcesses caps the split: 2 segments, or one plain process', async () => {
+    const xdelta3 = await wrapper('capped');
+    const differ = new Xdelta3Differ({
+      binary: xdelta3.path,
+      encodeWorkers: 3,
+      segmentUnitBytes: MIB,
+    });
+    for (const maxProcesses of [2, 1]) {
+      const delta = join(dir, `capped-${maxProcesses}.delta`);
+      await differ.encode(v1, v2, delta, { maxProcesses });
+      const out = join(dir, `capped-${maxProcesses}.out`);
+      await run(XDELTA3, ['-d', '-f', '-s', v1, delta, out]);
+      expect(await sha256File(out)).toBe(await sha256File(v2));
+    }
+    const runs = await xdelta3.runs();
+    // 2: two segment encoders and their recode; 1: the single-process encode (-f, no -c).
+    expect(runs.filter((r) => r.startsWith('-v -e -c'))).toHaveLength(2);
+    expect(runs.filter((r) => r.startsWith('recode'))).toHaveLength(1);
+    expect(runs.filter((r) => r.startsWith('-v -e -f'))).toHaveLength(1);
+  });
+
   test('the reference DeltaGlider CLI downloads an object whose delta was encoded in segments', async () => {
     const availability = referenceCliAvailability();
     if (!availability.ok) {

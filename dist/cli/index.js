@@ -34670,7 +34670,8 @@ class SegmentedEncoder {
         const byMemory = Math.floor(this.options.memory.totalBytes / perProcess);
         const fairShare = Math.floor(this.options.workers / this.active);
         const unit = this.options.unitBytes ?? TARGET_WINDOW_BYTES;
-        return planSegments(targetBytes, Math.min(byMemory, fairShare), unit);
+        const cap = request.maxProcesses ?? Number.POSITIVE_INFINITY;
+        return planSegments(targetBytes, Math.min(byMemory, fairShare, cap), unit);
     }
     async encodeSegments(request, ranges) {
         const { binary, memory } = this.options;
@@ -34831,7 +34832,14 @@ class Xdelta3Differ {
             targetPath,
             deltaPath,
         ];
-        const request = { referencePath, referenceBytes, targetPath, deltaPath, windowBytes: window };
+        const request = {
+            referencePath,
+            referenceBytes,
+            targetPath,
+            deltaPath,
+            windowBytes: window,
+            maxProcesses: options.maxProcesses,
+        };
         await this.segmented.encode({ ...request, onProgress: options.onProgress, progressLines: (l) => progressOf('in', l) }, () => this.memory.run(encodeMemoryFor(referenceBytes, window), () => this.run(args, progressOf('in', options.onProgress))));
     }
     async decode(referencePath, deltaPath, outPath, options = {}) {
@@ -54308,9 +54316,9 @@ class DeltaEncoder {
         await this.encodeStep(file.name, refPath, file.path, out);
         return this.deps.files.size(out);
     }
-    async encodeStep(name, source, target, out) {
+    async encodeStep(name, source, target, out, maxProcesses) {
         const { differ, files } = this.deps;
-        await inStep(this.deps.progress, name, 'encoding', await files.size(target), (onProgress) => differ.encode(source, target, out, { onProgress }));
+        await inStep(this.deps.progress, name, 'encoding', await files.size(target), (onProgress) => differ.encode(source, target, out, { onProgress, maxProcesses }));
     }
     /**
      * Encodes the archive-aware delta of a written expanded form that the codec is still
@@ -54322,7 +54330,9 @@ class DeltaEncoder {
         const source = await this.deps.archives.viewForUpload(refSha, refPath);
         const path = files.tempPath(`${file.name}.early.delta`);
         try {
-            await this.encodeStep(file.name, source.path, written, path);
+            // One process: the proof keeps another core busy, and each process of a split
+            // encode indexes the whole view again.
+            await this.encodeStep(file.name, source.path, written, path, 1);
             const decodedSha = await this.decodedSha(source.path, path);
             // A form rewritten after a failed proof (a correction) replaces the earlier bet.
             await this.forget(file);

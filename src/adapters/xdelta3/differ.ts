@@ -4,7 +4,13 @@ import { DeltaGliderError, type ErrorCode, IntegrityError } from '../../core/err
 import { expansionLimit } from '../../core/output-limit.js';
 import type { Readable } from 'node:stream';
 import { asLocalError, localErrorInStderr } from '../local-errors.js';
-import type { DifferPort, LimitOptions, ProgressListener, ProgressOptions } from '../../ports.js';
+import type {
+  DifferPort,
+  EncodeOptions,
+  LimitOptions,
+  ProgressListener,
+  ProgressOptions,
+} from '../../ports.js';
 import { writeAtMost } from './bounded-output.js';
 import { MemoryBudget } from '../memory-budget.js';
 import { externalCompressionOf } from './app-header.js';
@@ -64,7 +70,7 @@ export class Xdelta3Differ implements DifferPort {
     referencePath: string,
     targetPath: string,
     deltaPath: string,
-    options: ProgressOptions = {},
+    options: EncodeOptions = {},
   ): Promise<void> {
     const referenceBytes = await sizeOf(referencePath);
     const window = encodeWindowFor(referenceBytes, this.memory.totalBytes);
@@ -82,7 +88,14 @@ export class Xdelta3Differ implements DifferPort {
       targetPath,
       deltaPath,
     ];
-    const request = { referencePath, referenceBytes, targetPath, deltaPath, windowBytes: window };
+    const request = {
+      referencePath,
+      referenceBytes,
+      targetPath,
+      deltaPath,
+      windowBytes: window,
+      maxProcesses: options.maxProcesses,
+    };
     await this.segmented.encode(
       { ...request, onProgress: options.onProgress, progressLines: (l) => progressOf('in', l) },
       () =>

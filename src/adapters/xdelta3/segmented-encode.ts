@@ -40,6 +40,8 @@ export interface EncodeRequest {
   deltaPath: string;
   /** The -B the single-process encode would use. */
   windowBytes: number;
+  /** At most this many processes (EncodeOptions.maxProcesses). */
+  maxProcesses?: number;
   onProgress?: ProgressListener;
   /** Reads xdelta3 -v lines of one process as progress (true: the line was progress). */
   progressLines: (onProgress: ProgressListener) => (line: string) => boolean;
@@ -80,7 +82,8 @@ export class SegmentedEncoder {
     const byMemory = Math.floor(this.options.memory.totalBytes / perProcess);
     const fairShare = Math.floor(this.options.workers / this.active);
     const unit = this.options.unitBytes ?? TARGET_WINDOW_BYTES;
-    return planSegments(targetBytes, Math.min(byMemory, fairShare), unit);
+    const cap = request.maxProcesses ?? Number.POSITIVE_INFINITY;
+    return planSegments(targetBytes, Math.min(byMemory, fairShare, cap), unit);
   }
 
   private async encodeSegments(request: EncodeRequest, ranges: ByteRange[]): Promise<void> {

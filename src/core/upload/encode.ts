@@ -113,10 +113,16 @@ export class DeltaEncoder {
     return this.deps.files.size(out);
   }
 
-  private async encodeStep(name: string, source: string, target: string, out: string) {
+  private async encodeStep(
+    name: string,
+    source: string,
+    target: string,
+    out: string,
+    maxProcesses?: number,
+  ) {
     const { differ, files } = this.deps;
     await inStep(this.deps.progress, name, 'encoding', await files.size(target), (onProgress) =>
-      differ.encode(source, target, out, { onProgress }),
+      differ.encode(source, target, out, { onProgress, maxProcesses }),
     );
   }
 
@@ -130,7 +136,9 @@ export class DeltaEncoder {
     const source = await this.deps.archives!.viewForUpload(refSha, refPath);
     const path = files.tempPath(`${file.name}.early.delta`);
     try {
-      await this.encodeStep(file.name, source.path, written, path);
+      // One process: the proof keeps another core busy, and each process of a split
+      // encode indexes the whole view again.
+      await this.encodeStep(file.name, source.path, written, path, 1);
       const decodedSha = await this.decodedSha(source.path, path);
       // A form rewritten after a failed proof (a correction) replaces the earlier bet.
       await this.forget(file);
