@@ -50,6 +50,15 @@ function tarGz(tree: string, out: string): void {
   execFileSync('tar', ['czf', out, '-C', join(tree, '..'), 'pkg']);
 }
 
+/** Both releases of `trees()` as `app-1.tgz` and `app-2.tgz` in `dir`. */
+async function tgzReleases(dir: string): Promise<[string, string]> {
+  const { v1, v2 } = await trees();
+  const [a1, a2] = [join(dir, 'app-1.tgz'), join(dir, 'app-2.tgz')];
+  tarGz(v1, a1);
+  tarGz(v2, a2);
+  return [a1, a2];
+}
+
 function zipTree(tree: string, out: string): void {
   execFileSync('zip', ['-q', '-r', '-9', out, 'pkg'], { cwd: join(tree, '..') });
 }
@@ -272,10 +281,7 @@ it('with smart references, sketches a .tgz through its view: no expansion until 
     references: DEFAULT_REFERENCE_POLICY,
   });
   try {
-    const { v1, v2 } = await trees();
-    const [a1, a2] = [join(smart.dir, 'app-1.tgz'), join(smart.dir, 'app-2.tgz')];
-    tarGz(v1, a1);
-    tarGz(v2, a2);
+    const [a1, a2] = await tgzReleases(smart.dir);
     expect((await smart.service.upload(a1, space)).kind).toBe('reference');
     expect(smart.log.lines.filter((l) => l.includes('reproduced exactly'))).toEqual([]);
     // The sketch stored with the reference is of the content, not of the deflate bytes: a
@@ -337,10 +343,7 @@ describe('the archive-aware delta encoded while the expansion is proven', () => 
       archiveCodec: codec,
     });
     try {
-      const { v1, v2 } = await trees();
-      const [a1, a2] = [join(fx2.dir, 'app-1.tgz'), join(fx2.dir, 'app-2.tgz')];
-      tarGz(v1, a1);
-      tarGz(v2, a2);
+      const [a1, a2] = await tgzReleases(fx2.dir);
       await fx2.service.upload(a1, space);
       const before = counting.encodes();
       const second = await fx2.service.upload(a2, space);

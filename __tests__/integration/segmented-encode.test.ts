@@ -57,6 +57,11 @@ exec '${XDELTA3}' "$@"
   return { path, runs, failFlag, sleeper: join(state, 'sleeper') };
 }
 
+/** A differ through `binary` that splits encodes into 1 MiB segments, 3 processes at most. */
+function splitting(binary: string): Xdelta3Differ {
+  return new Xdelta3Differ({ binary, encodeWorkers: 3, segmentUnitBytes: MIB });
+}
+
 /**
  * A DeltaService over a new bucket of the suite's server whose differ encodes in segments
  * of 1 MiB with 3 workers through the named wrapper; `v1` is already uploaded to `rel/`.
@@ -74,7 +79,7 @@ async function withSegmentedService(
   const bucket = await server.createBucket();
   const storage = new S3Storage(s3TestOptions(server.endpoint));
   const fixture = await serviceOver(storage, {
-    differ: new Xdelta3Differ({ binary: xdelta3.path, encodeWorkers: 3, segmentUnitBytes: MIB }),
+    differ: splitting(xdelta3.path),
   });
   try {
     const space = { bucket, prefix: 'rel' };
@@ -104,11 +109,7 @@ afterAll(async () => {
 describe('segmented encode', () => {
   test('three segments join into one VCDIFF that plain xdelta3 -d decodes byte-exact', async () => {
     const xdelta3 = await wrapper('plain');
-    const differ = new Xdelta3Differ({
-      binary: xdelta3.path,
-      encodeWorkers: 3,
-      segmentUnitBytes: MIB,
-    });
+    const differ = splitting(xdelta3.path);
     const delta = join(dir, 'plain.delta');
     const progress: number[] = [];
     await differ.encode(v1, v2, delta, { onProgress: (bytes) => progress.push(bytes) });
@@ -131,11 +132,7 @@ describe('segmented encode', () => {
 
   test('maxProcesses caps the split: 2 segments, or one plain process', async () => {
     const xdelta3 = await wrapper('capped');
-    const differ = new Xdelta3Differ({
-      binary: xdelta3.path,
-      encodeWorkers: 3,
-      segmentUnitBytes: MIB,
-    });
+    const differ = splitting(xdelta3.path);
     for (const maxProcesses of [2, 1]) {
       const delta = join(dir, `capped-${maxProcesses}.delta`);
       await differ.encode(v1, v2, delta, { maxProcesses });
