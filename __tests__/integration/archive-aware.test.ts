@@ -284,8 +284,7 @@ it('with smart references, sketches a .tgz through its view: no expansion until 
     const [a1, a2] = await tgzReleases(smart.dir);
     expect((await smart.service.upload(a1, space)).kind).toBe('reference');
     expect(smart.log.lines.filter((l) => l.includes('reproduced exactly'))).toEqual([]);
-    // The sketch stored with the reference is of the content, not of the deflate bytes: a
-    // sketch of the compressed file would share nothing with the next release's.
+    // The next release, tried against that reference, expands and is stored archive-aware.
     const second = await smart.service.upload(a2, space);
     expect(second).toMatchObject({ kind: 'delta', archiveAware: true });
     expect(second.storedBytes * 3).toBeLessThan(await plainDeltaBytes(a1, a2));
