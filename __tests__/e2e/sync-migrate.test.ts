@@ -86,6 +86,38 @@ describe('sync', () => {
     expect(await readFile(join(down, 'lib/x.txt'), 'utf8')).toBe('x v2, longer\n');
   }, 120_000);
 
+  it('down honours overwrite as download does: a differing local file stops it, nothing written', async () => {
+    const local = join(suite.job.workspace, 'checkout');
+    const mine = 'registry=https://npm.internal.example/\n';
+    await tree(local, { '.npmrc': mine });
+    for (const [key, body] of [
+      ['cfg/.npmrc', 'registry=https://elsewhere.example/\n//elsewhere.example/:_authToken=x\n'],
+      ['cfg/new.txt', 'new\n'],
+    ] as const) {
+      await suite.raw.send(new PutObjectCommand({ Bucket: suite.bucket, Key: key, Body: body }));
+    }
+    const inputs = { path: local, 's3-url': `s3://${suite.bucket}/cfg/` };
+    const refused = expectOneError(
+      await run({ ...inputs, command: 'sync', direction: 'download' }),
+    );
+    expect(refused).toContain(`A file already exists with other content: ${join(local, '.npmrc')}`);
+    // The same inputs with command: download refuse with the same words.
+    expect(expectOneError(await run({ ...inputs, command: 'download' }))).toBe(refused);
+    expect(await readFile(join(local, '.npmrc'), 'utf8')).toBe(mine);
+    await expect(readFile(join(local, 'new.txt'))).rejects.toThrow(/ENOENT/);
+
+    const replaced = await run({
+      ...inputs,
+      command: 'sync',
+      direction: 'download',
+      overwrite: 'true',
+    });
+    expect(replaced.code).toBe(0);
+    expect(replaced.outputs).toMatchObject({ files: '2', unchanged: '0' });
+    expect(await readFile(join(local, '.npmrc'), 'utf8')).toContain('elsewhere.example');
+    expect(await readFile(join(local, 'new.txt'), 'utf8')).toBe('new\n');
+  }, 60_000);
+
   it('refuses a filters line that is neither exclude nor include, with one error line', async () => {
     const error = expectOneError(
       await run({
