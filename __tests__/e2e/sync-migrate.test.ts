@@ -6,7 +6,8 @@ import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { FaultProxy } from '../helpers/fault-proxy.js';
 import { listKeys } from '../helpers/bucket.js';
 import { expectOneError, useBundleSuite } from '../helpers/bundle-suite.js';
 
@@ -186,6 +187,41 @@ describe('migrate', () => {
     expect(again.outputs).toMatchObject({ files: '3', unchanged: '3' });
     expect(await listKeys(suite.raw, suite.bucket, 'legacy/')).toEqual([]);
   }, 120_000);
+
+  it('with delete-source, keeps a source overwritten before its DELETE, warns and counts it', async () => {
+    const key = 'changing/app-1.0.bin';
+    const put = (body: Buffer) =>
+      suite.raw.send(new PutObjectCommand({ Bucket: suite.bucket, Key: key, Body: body }));
+    const [before, after] = [randomBytes(64 * 1024), randomBytes(64 * 1024)];
+    await put(before);
+    const proxy = await FaultProxy.start(suite.server.endpoint);
+    try {
+      const { arrived, release } = proxy.holdOne((r) => r.method === 'DELETE' && r.key === key);
+      const migrating = run({
+        command: 'migrate',
+        'source-url': `s3://${suite.bucket}/changing/`,
+        's3-url': `s3://${suite.bucket}/changed/`,
+        'delete-source': 'true',
+        'endpoint-url': proxy.endpoint,
+        summary: 'true',
+      });
+      expect(
+        await Promise.race([arrived.then(() => 'arrived'), migrating.then(() => 'ended')]),
+      ).toBe('arrived');
+      await put(after);
+      release();
+      const result = await migrating;
+      const got = await suite.raw.send(new GetObjectCommand({ Bucket: suite.bucket, Key: key }));
+      expect(Buffer.from(await got.Body!.transformToByteArray()).equals(after)).toBe(true);
+      expect(result.code).toBe(0);
+      expect(result.outputs).toMatchObject({ files: '1', 'sources-kept': '1' });
+      const kept = `s3://${suite.bucket}/${key}: changed since it was copied (run the step again to move the new version)`;
+      expect(result.stdout).toContain(`::warning::delete-source kept ${kept}`);
+      expect(result.summary).toContain(`Kept ${kept}`);
+    } finally {
+      await proxy.stop();
+    }
+  }, 60_000);
 
   it('refuses a missing source-url and a destination inside the source, each with one line', async () => {
     const missing = expectOneError(

@@ -13,6 +13,7 @@ import { formatBytes, plural, savedPercent } from '../core/format.js';
 import { planMigration, type MigrationItem } from '../core/lifecycle/migration-plan.js';
 import { previewMigration } from '../core/lifecycle/migration-preview.js';
 import { Migrator, type MigrationOutcome } from '../core/lifecycle/migrator.js';
+import { SKIP_WORDS, type SkipReason } from '../core/lifecycle/source-version.js';
 import { inShard, parseShard, type Shard } from '../core/lifecycle/shard.js';
 import { totalsOf } from '../core/models.js';
 import { fileJson, fileRecord, totalsJson } from '../core/report.js';
@@ -137,23 +138,41 @@ function printOutcome(
   context: CommandContext<MigrateOptions>,
   session: Session,
   sourceBucket: string,
-  { item, kind, result, sourceDeleted }: MigrationOutcome,
+  { item, kind, result, source }: MigrationOutcome,
   done: number,
   total: number,
 ): void {
-  if (context.global.json) return;
   session.progress.clear();
   const from = formatS3Url(sourceBucket, item.key);
+  // A source left in place is said on stderr even with --json: it needs the user.
+  if (source.kind === 'skipped') {
+    context.io.err(
+      `${terminalText(`migrate: kept ${from}: ${SKIP_WORDS[source.reason]} (${SKIP_ADVICE[source.reason]})`)}\n`,
+    );
+  }
+  if (context.global.json) return;
   const to = formatS3Url(item.space.bucket, directKey(item.space, item.name));
   const what =
     kind === 'already-there'
       ? 'already migrated'
       : `${result.kind}: ${formatBytes(result.originalBytes)} stored as ${formatBytes(result.storedBytes)}`;
-  const deleted = sourceDeleted ? ', source deleted' : '';
+  const deleted =
+    source.kind === 'deleted'
+      ? ', source deleted'
+      : source.kind === 'skipped'
+        ? `, source kept: ${SKIP_WORDS[source.reason]}`
+        : '';
   context.io.out(
     `${terminalText(`[${done}/${total}] migrate: ${from} -> ${to} (${what}${deleted})`)}\n`,
   );
 }
+
+/** What to do about a source --delete-source left in place. */
+const SKIP_ADVICE: Record<SkipReason, string> = {
+  changed: 'run migrate again to move the new version',
+  gone: 'nothing to do: its copy is in the DeltaSpace',
+  'version-unknown': 'delete it with another S3 tool once you have checked it',
+};
 
 function summarize(
   context: CommandContext<MigrateOptions>,
@@ -171,14 +190,17 @@ function summarize(
         ...fileJson(fileRecord(o.item.space, o.result)),
         source: formatS3Url(sourceBucket, o.item.key),
         status: o.kind,
-        'source-deleted': o.sourceDeleted,
+        'source-deleted': o.source.kind === 'deleted',
+        ...(o.source.kind === 'skipped' ? { 'source-kept': o.source.reason } : {}),
       })),
     });
     return;
   }
   const already = outcomes.filter((o) => o.kind === 'already-there').length;
+  const kept = outcomes.filter((o) => o.source.kind === 'skipped').length;
   io.out(
-    `migrate: ${plural(outcomes.length, 'object')} (${already} already there): ${formatBytes(totals.originalBytes)} stored as ${formatBytes(totals.storedBytes)}, ${savedPercent(totals.originalBytes, totals.storedBytes)} saved\n`,
+    `migrate: ${plural(outcomes.length, 'object')} (${already} already there): ${formatBytes(totals.originalBytes)} stored as ${formatBytes(totals.storedBytes)}, ${savedPercent(totals.originalBytes, totals.storedBytes)} saved` +
+      `${kept > 0 ? `; ${plural(kept, 'source')} kept (see above)` : ''}\n`,
   );
 }
 
