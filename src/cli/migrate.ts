@@ -47,7 +47,9 @@ objects are on local disk at once. Objects already in the DeltaSpace with the sa
 sha256 are skipped, so a stopped migration finishes when run again.
 
 With --delete-source, each source object is deleted once its copy has been read back
-and verified; never before. Source objects are never changed otherwise.`,
+and verified; never before, and only if it is still the version copied (its ETag): one
+overwritten meanwhile stays, with a line on stderr. Source objects are never changed
+otherwise.`,
   options: {
     dryrun: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
@@ -56,7 +58,8 @@ and verified; never before. Source objects are never changed otherwise.`,
     shard: { type: 'string' },
   },
   optionsHelp: `  --dryrun, --dry-run   print what would be migrated, in order, and write nothing
-  --delete-source       delete each source object after its migrated copy verified
+  --delete-source       delete each source object after its migrated copy verified,
+                        if it is still the version copied
   --sample N            dry run: objects per DeltaSpace delta-encoded to predict the
                         stored size (default ${DEFAULT_PREDICTION_SAMPLES}; 0: no prediction)
   --shard I/N           only the DeltaSpaces of shard I of N (a matrix of N jobs)`,
