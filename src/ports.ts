@@ -13,13 +13,28 @@ export interface ObjectHead {
   metadata: Metadata;
   /** When the object was written (whole seconds on S3); picks one of two forms of a name. */
   lastModified?: Date;
+  /** The store's tag of this version of the object (its ETag, as sent), when it gives one. */
+  etag?: string;
 }
 
 export interface ListedObject {
   key: string;
   size: number;
   lastModified?: Date;
+  etag?: string;
 }
+
+/**
+ * Conditions on a read or a delete: act only on the version tagged `ifMatch` (an ETag
+ * from a listing or a HEAD). A store that honours it (S3, moto) answers 412, and the
+ * call resolves `'changed'` instead of acting; one that ignores it acts regardless.
+ */
+export interface VersionOptions {
+  ifMatch?: string;
+}
+
+/** What a conditional call found instead: another version, or (a delete) no object. */
+export type VersionMismatch = 'changed' | 'missing';
 
 /** Receives how many bytes of one long operation are done so far. Called often: keep it cheap. */
 export type ProgressListener = (doneBytes: number) => void;
@@ -54,8 +69,16 @@ export interface StoragePort {
   head(bucket: string, key: string): Promise<ObjectHead | undefined>;
   /** Every object whose key starts with `prefix` (all pages). */
   list(bucket: string, prefix: string): AsyncIterable<ListedObject>;
-  /** Streams the object body into `destPath` (created or truncated). */
-  download(bucket: string, key: string, destPath: string, options?: ProgressOptions): Promise<void>;
+  /**
+   * Streams the object body into `destPath` (created or truncated); with `ifMatch`,
+   * resolves `'changed'`, writing nothing, when the object is another version.
+   */
+  download(
+    bucket: string,
+    key: string,
+    destPath: string,
+    options?: ProgressOptions & VersionOptions,
+  ): Promise<void | 'changed'>;
   /** Streams `srcPath` into the object with the given user metadata. */
   upload(
     bucket: string,
@@ -64,7 +87,11 @@ export interface StoragePort {
     metadata: Metadata,
     options?: PutOptions,
   ): Promise<PutOutcome>;
-  delete(bucket: string, key: string): Promise<void>;
+  /**
+   * Deletes the object (a missing key counts as deleted); with `ifMatch`, only that
+   * version: resolves what it found instead, deleting nothing.
+   */
+  delete(bucket: string, key: string, options?: VersionOptions): Promise<void | VersionMismatch>;
   /**
    * Deletes many objects (S3 DeleteObjects, 1000 keys a request). A key that could not
    * be deleted comes back with S3's reason; every other key is gone (a missing key

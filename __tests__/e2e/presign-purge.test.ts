@@ -7,7 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { readField } from '../../src/core/metadata.js';
 import { parseExpiresAt } from '../../src/core/rehydrate.js';
+import { runCli } from '../helpers/cli.js';
 import { listKeys } from '../helpers/bucket.js';
 import { expectOneError, useBundleSuite } from '../helpers/bundle-suite.js';
 
@@ -73,6 +75,50 @@ describe('presign', () => {
     );
     const notes = await fetch(urls['notes.txt']!);
     expect(await notes.text()).toBe(await readFile(join(suite.job.workspace, 'notes.txt'), 'utf8'));
+  }, 60_000);
+
+  it('presigns a file with a non-ASCII name: its copy records the name readably, outputs are set', async () => {
+    const name = 'relé-ü-文件.bin';
+    const bytes = randomBytes(2 * 1024 * 1024);
+    await writeFile(join(suite.job.workspace, name), bytes);
+    // A bucket of its own: purge's test counts the copies in the suite's.
+    const bucket = await suite.server.createBucket();
+    const up = await run({ path: name, 's3-url': `s3://${bucket}/intl/`, presign: '1h' });
+    expect(up.code).toBe(0);
+    const [result] = JSON.parse(up.outputs.results!) as { name: string; key: string }[];
+    expect(result).toMatchObject({ name, kind: 'reference' });
+    const urls = JSON.parse(up.outputs.urls!) as Record<string, string>;
+    expect(Object.keys(urls)).toEqual([name]);
+    const got = await fetch(urls[name]!);
+    expect(got.status).toBe(200);
+    expect(Buffer.from(await got.arrayBuffer()).equals(bytes)).toBe(true);
+    expect(new URL(urls[name]!).searchParams.get('response-content-disposition')).toBe(
+      `attachment; filename="rel_-_-__.bin"; filename*=UTF-8''${encodeURIComponent(name)}`,
+    );
+    // The copy's metadata travels as headers: encoded, and decoded back to the names.
+    const copy = (await listKeys(suite.raw, bucket, '.deltaglider/tmp/')).find((k) =>
+      k.endsWith(`_${name}`),
+    )!;
+    const head = await suite.raw.send(new HeadObjectCommand({ Bucket: bucket, Key: copy }));
+    expect(readField(head.Metadata!, 'original-key')).toBe(result!.key);
+    expect(readField(head.Metadata!, 'original-filename')).toBe(name);
+    // The CLI reads the same file back, and purge keeps the live copy.
+    const cache = join(suite.job.dir, 'cli-cache');
+    const back = join(suite.job.dir, 'back.bin');
+    const cp = await runCli(
+      ['cp', `s3://${bucket}/intl/${name}`, back],
+      suite.server.endpoint,
+      cache,
+    );
+    expect(cp.code).toBe(0);
+    expect((await readFile(back)).equals(bytes)).toBe(true);
+    const purge = await runCli(
+      ['purge', '--dryrun', `s3://${bucket}/`],
+      suite.server.endpoint,
+      cache,
+    );
+    expect(purge.code).toBe(0);
+    expect(await listKeys(suite.raw, bucket, '.deltaglider/tmp/')).toContain(copy);
   }, 60_000);
 
   it.each(['8d', 'soon', '0', '1w'])('refuses presign: %s with one error line', async (value) => {

@@ -6,7 +6,8 @@ import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { FaultProxy } from '../helpers/fault-proxy.js';
 import { listKeys } from '../helpers/bucket.js';
 import { expectOneError, useBundleSuite } from '../helpers/bundle-suite.js';
 
@@ -86,6 +87,38 @@ describe('sync', () => {
     expect(await readFile(join(down, 'lib/x.txt'), 'utf8')).toBe('x v2, longer\n');
   }, 120_000);
 
+  it('down honours overwrite as download does: a differing local file stops it, nothing written', async () => {
+    const local = join(suite.job.workspace, 'checkout');
+    const mine = 'registry=https://npm.internal.example/\n';
+    await tree(local, { '.npmrc': mine });
+    for (const [key, body] of [
+      ['cfg/.npmrc', 'registry=https://elsewhere.example/\n//elsewhere.example/:_authToken=x\n'],
+      ['cfg/new.txt', 'new\n'],
+    ] as const) {
+      await suite.raw.send(new PutObjectCommand({ Bucket: suite.bucket, Key: key, Body: body }));
+    }
+    const inputs = { path: local, 's3-url': `s3://${suite.bucket}/cfg/` };
+    const refused = expectOneError(
+      await run({ ...inputs, command: 'sync', direction: 'download' }),
+    );
+    expect(refused).toContain(`A file already exists with other content: ${join(local, '.npmrc')}`);
+    // The same inputs with command: download refuse with the same words.
+    expect(expectOneError(await run({ ...inputs, command: 'download' }))).toBe(refused);
+    expect(await readFile(join(local, '.npmrc'), 'utf8')).toBe(mine);
+    await expect(readFile(join(local, 'new.txt'))).rejects.toThrow(/ENOENT/);
+
+    const replaced = await run({
+      ...inputs,
+      command: 'sync',
+      direction: 'download',
+      overwrite: 'true',
+    });
+    expect(replaced.code).toBe(0);
+    expect(replaced.outputs).toMatchObject({ files: '2', unchanged: '0' });
+    expect(await readFile(join(local, '.npmrc'), 'utf8')).toContain('elsewhere.example');
+    expect(await readFile(join(local, 'new.txt'), 'utf8')).toBe('new\n');
+  }, 60_000);
+
   it('refuses a filters line that is neither exclude nor include, with one error line', async () => {
     const error = expectOneError(
       await run({
@@ -154,6 +187,41 @@ describe('migrate', () => {
     expect(again.outputs).toMatchObject({ files: '3', unchanged: '3' });
     expect(await listKeys(suite.raw, suite.bucket, 'legacy/')).toEqual([]);
   }, 120_000);
+
+  it('with delete-source, keeps a source overwritten before its DELETE, warns and counts it', async () => {
+    const key = 'changing/app-1.0.bin';
+    const put = (body: Buffer) =>
+      suite.raw.send(new PutObjectCommand({ Bucket: suite.bucket, Key: key, Body: body }));
+    const [before, after] = [randomBytes(64 * 1024), randomBytes(64 * 1024)];
+    await put(before);
+    const proxy = await FaultProxy.start(suite.server.endpoint);
+    try {
+      const { arrived, release } = proxy.holdOne((r) => r.method === 'DELETE' && r.key === key);
+      const migrating = run({
+        command: 'migrate',
+        'source-url': `s3://${suite.bucket}/changing/`,
+        's3-url': `s3://${suite.bucket}/changed/`,
+        'delete-source': 'true',
+        'endpoint-url': proxy.endpoint,
+        summary: 'true',
+      });
+      expect(
+        await Promise.race([arrived.then(() => 'arrived'), migrating.then(() => 'ended')]),
+      ).toBe('arrived');
+      await put(after);
+      release();
+      const result = await migrating;
+      const got = await suite.raw.send(new GetObjectCommand({ Bucket: suite.bucket, Key: key }));
+      expect(Buffer.from(await got.Body!.transformToByteArray()).equals(after)).toBe(true);
+      expect(result.code).toBe(0);
+      expect(result.outputs).toMatchObject({ files: '1', 'sources-kept': '1' });
+      const kept = `s3://${suite.bucket}/${key}: changed since it was copied (run the step again to move the new version)`;
+      expect(result.stdout).toContain(`::warning::delete-source kept ${kept}`);
+      expect(result.summary).toContain(`Kept ${kept}`);
+    } finally {
+      await proxy.stop();
+    }
+  }, 60_000);
 
   it('refuses a missing source-url and a destination inside the source, each with one line', async () => {
     const missing = expectOneError(

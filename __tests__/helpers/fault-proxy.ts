@@ -33,6 +33,7 @@ interface Fault {
     | { kind: 'fail'; status: number; code: string; message: string }
     | { kind: 'reset'; afterBytes: number }
     | { kind: 'hold'; until: Promise<unknown> }
+    | { kind: 'drop-header'; header: string }
     | { kind: 'stop'; afterBytes: number };
 }
 
@@ -114,6 +115,37 @@ export class FaultProxy {
     { until, match = any }: { until: Promise<unknown>; match?: RequestMatch },
   ): void {
     this.faults.push({ match, remaining: times, action: { kind: 'hold', until } });
+  }
+
+  /**
+   * Holds the next matching request until `release()`: `arrived` resolves once it has come
+   * in whole, so a test can act in between (a race made deterministic).
+   */
+  holdOne(match: RequestMatch): { arrived: Promise<void>; release: () => void } {
+    let release!: () => void;
+    let arrive!: () => void;
+    const until = new Promise<void>((resolve) => (release = resolve));
+    const arrived = new Promise<void>((resolve) => (arrive = resolve));
+    this.holdNext(1, {
+      until,
+      match: (request) => {
+        const hit = match(request);
+        if (hit) arrive();
+        return hit;
+      },
+    });
+    return { arrived, release };
+  }
+
+  /**
+   * Forwards the next `times` matching requests without `header` (lowercase): a store
+   * that ignores a conditional header, such as If-Match on DeleteObject.
+   */
+  dropHeaderNext(
+    times: number,
+    { header, match = any }: { header: string; match?: RequestMatch },
+  ): void {
+    this.faults.push({ match, remaining: times, action: { kind: 'drop-header', header } });
   }
 
   /**
@@ -201,6 +233,7 @@ export class FaultProxy {
         const send = () => this.forward(request, response, body);
         return void fault.action.until.then(send, send);
       }
+      if (fault?.action.kind === 'drop-header') delete request.headers[fault.action.header];
       this.forward(request, response, body);
     });
   }

@@ -99,7 +99,13 @@ describe.each(['when-supported', 'when-required'] as const)('with checksums %s',
     await expect(s3().upload(bucket, key, file.path, metadata)).resolves.toBe('created');
 
     const head = await s3().head(bucket, key);
-    expect(head).toEqual({ key, size: 3 * MIB + 7, metadata, lastModified: expect.any(Date) });
+    expect(head).toEqual({
+      key,
+      size: 3 * MIB + 7,
+      metadata,
+      lastModified: expect.any(Date),
+      etag: expect.any(String),
+    });
   });
 
   test('download is byte-exact and truncates an existing longer file', async () => {
@@ -133,6 +139,7 @@ describe.each(['when-supported', 'when-required'] as const)('with checksums %s',
       size: 12 * MIB + 5,
       metadata,
       lastModified: expect.any(Date),
+      etag: rawHead.ETag,
     });
     const dest = tempPath('multipart-download');
     await s3().download(bucket, key, dest);
@@ -151,6 +158,7 @@ test('an empty file round-trips', async () => {
     size: 0,
     metadata: { 'dg-file-size': '0' },
     lastModified: expect.any(Date),
+    etag: expect.any(String),
   });
   const dest = tempPath('empty-download');
   await s3.download(bucket, 'empty/file', dest);
@@ -297,7 +305,45 @@ test('list follows continuation tokens through every page, prefix as given', asy
   for await (const object of s3.list(bucket, 'listing/app/')) listed.push(object);
 
   // With the time each was written: a name stored in two forms reads the newer.
-  expect(listed).toEqual(expected.map((o) => ({ ...o, lastModified: expect.any(Date) })));
+  expect(listed).toEqual(
+    expected.map((o) => ({ ...o, lastModified: expect.any(Date), etag: expect.any(String) })),
+  );
+});
+
+describe('conditional read and delete (ifMatch)', () => {
+  const conditionalTest = skipUnless(
+    server.capabilities.conditionalWrites,
+    'the server ignores If-Match, so a stale version would be read or deleted',
+  );
+
+  conditionalTest(
+    'act on the version named only: another answers changed, none missing',
+    async () => {
+      const s3 = storage();
+      const key = 'if-match/source.bin';
+      const [first, second] = [await randomFile(1024), await randomFile(1024)];
+      await s3.upload(bucket, key, first.path, {});
+      const examined = (await s3.head(bucket, key))!.etag!;
+      const listed = [];
+      for await (const object of s3.list(bucket, 'if-match/')) listed.push(object.etag);
+      expect(listed).toEqual([examined]);
+      await s3.upload(bucket, key, second.path, {});
+
+      const dest = tempPath('if-match-read');
+      await expect(s3.download(bucket, key, dest, { ifMatch: examined })).resolves.toBe('changed');
+      expect(existsSync(dest)).toBe(false);
+      await expect(s3.delete(bucket, key, { ifMatch: examined })).resolves.toBe('changed');
+      const now = (await s3.head(bucket, key))!.etag!;
+      await expect(s3.download(bucket, key, dest, { ifMatch: now })).resolves.toBeUndefined();
+      expect(await sha256File(dest)).toBe(second.sha256);
+
+      await expect(s3.delete(bucket, key, { ifMatch: now })).resolves.toBeUndefined();
+      expect(await s3.head(bucket, key)).toBeUndefined();
+      await expect(s3.delete(bucket, key, { ifMatch: now })).resolves.toBe('missing');
+      // Without a condition, deleting nothing is still a success.
+      await expect(s3.delete(bucket, key)).resolves.toBeUndefined();
+    },
+  );
 });
 
 describe('conditional upload (ifAbsent)', () => {

@@ -7,6 +7,7 @@ import {
   rehydratedKey,
   rehydratedMetadata,
 } from '../../src/core/rehydrate.js';
+import { readField } from '../../src/core/metadata.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 
 describe('parseExpiresAt', () => {
@@ -39,6 +40,16 @@ describe('parseExpiresAt', () => {
       'dg-created-at': '2026-11-30T02:00:00.250',
     });
     expect(parseExpiresAt(metadata['dg-expires-at']!)).toEqual(expires);
+  });
+
+  it('encodes a non-ASCII name as every metadata value is encoded, and reads it back', () => {
+    const now = new Date('2026-11-30T02:00:00.250Z');
+    const key = 'rel/relé-ü-文件.bin.delta';
+    const metadata = rehydratedMetadata(key, 'relé-ü-文件.bin', now, now);
+    // What S3 metadata (HTTP headers) can carry: the adapter refuses anything else.
+    for (const value of Object.values(metadata)) expect(value).toMatch(/^[\x20-\x7e]*$/);
+    expect(readField(metadata, 'original-key')).toBe(key);
+    expect(readField(metadata, 'original-filename')).toBe('relé-ü-文件.bin');
   });
 });
 

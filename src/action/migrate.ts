@@ -10,6 +10,7 @@ import { planMigration } from '../core/lifecycle/migration-plan.js';
 import { previewMigration } from '../core/lifecycle/migration-preview.js';
 import { predictStorage, type Prediction } from '../core/lifecycle/predict.js';
 import { Migrator, type MigrationOutcome } from '../core/lifecycle/migrator.js';
+import { SKIP_WORDS, type SkipReason } from '../core/lifecycle/source-version.js';
 import { totalsOf } from '../core/models.js';
 import { fileRecord, filesJson } from '../core/report.js';
 import { formatS3Url } from '../core/s3-url.js';
@@ -37,6 +38,7 @@ export async function runMigrate(engine: Engine, inputs: ActionInputs): Promise<
     );
   }
   const source = { bucket: sourceUrl.bucket, prefix: sourceUrl.key };
+  const sourceBucket = source.bucket;
   const storage = createS3Storage(storageOptions(inputs));
   const files = new LocalFiles(process.env.RUNNER_TEMP ?? tmpdir(), engine.cleanup);
   try {
@@ -67,11 +69,19 @@ export async function runMigrate(engine: Engine, inputs: ActionInputs): Promise<
     });
     const outcomes = await migrator.migrate(items, {
       deleteSource,
-      sourceBucket: source.bucket,
+      sourceBucket,
       onDone: (outcome) => {
         progress.step();
         if (outcome.kind === 'already-there')
           core.info(escapeLogLine(`${outcome.result.name}: already migrated`));
+        // A source left in place needs the user: an annotation on the run.
+        const { source, item } = outcome;
+        if (source.kind === 'skipped')
+          core.warning(
+            escapeLogLine(
+              `delete-source kept ${formatS3Url(sourceBucket, item.key)}: ${SKIP_WORDS[source.reason]} (${SKIP_ADVICE[source.reason]})`,
+            ),
+          );
       },
     });
     progress.finish();
@@ -96,9 +106,21 @@ function migrateReport(
     o.kind === 'already-there' ? 'already there' : records[i]!.kind,
     ...sizeCells(o.result.originalBytes, o.result.storedBytes),
   ]);
+  const kept = outcomes.flatMap(({ item, source }) =>
+    source.kind === 'skipped' ? [{ url: formatS3Url(sourceBucket, item.key), ...source }] : [],
+  );
   const notes = [
     `${plural(outcomes.length, 'object')} (${already} already there): ${formatBytes(totals.originalBytes)} stored as ${formatBytes(totals.storedBytes)}` +
-      (outcomes.some((o) => o.sourceDeleted) ? '; source objects deleted once verified' : ''),
+      (outcomes.some((o) => o.source.kind === 'deleted')
+        ? '; source objects deleted once verified'
+        : ''),
+    // Each also has its warning annotation; the summary names a few.
+    ...kept
+      .slice(0, SHOWN_KEPT)
+      .map((k) => `Kept ${k.url}: ${SKIP_WORDS[k.reason]} (${SKIP_ADVICE[k.reason]})`),
+    ...(kept.length > SHOWN_KEPT
+      ? [`And ${plural(kept.length - SHOWN_KEPT, 'more source')} kept`]
+      : []),
   ];
   return {
     title: 'DeltaGlider migrate',
@@ -106,6 +128,7 @@ function migrateReport(
     outputs: {
       ...totalOutputs,
       unchanged: already,
+      'sources-kept': kept.length,
       results: JSON.stringify(results),
       'delta-space-url': location,
     },
@@ -113,6 +136,16 @@ function migrateReport(
     notes,
   };
 }
+
+/** Sources left in place that the summary names one by one. */
+const SHOWN_KEPT = 10;
+
+/** What to do about a source delete-source left in place. */
+const SKIP_ADVICE: Record<SkipReason, string> = {
+  changed: 'run the step again to move the new version',
+  gone: 'nothing to do: its copy is in the DeltaSpace',
+  'version-unknown': 'delete it with another S3 tool once you have checked it',
+};
 
 /**
  * dry-run: each object in order, where it would go, and whether it seems there already;

@@ -44,6 +44,7 @@ export async function runSyncCommand(engine: Engine, inputs: ActionInputs): Prom
         dryRun,
         filters,
         concurrency: inputs.concurrency,
+        overwrite: inputs.overwrite,
         confirm: async (plan) => {
           const changes = plan.copy.length + plan.delete.length;
           core.info(

@@ -13,6 +13,7 @@ import { formatBytes, plural, savedPercent } from '../core/format.js';
 import { planMigration, type MigrationItem } from '../core/lifecycle/migration-plan.js';
 import { previewMigration } from '../core/lifecycle/migration-preview.js';
 import { Migrator, type MigrationOutcome } from '../core/lifecycle/migrator.js';
+import { SKIP_WORDS, type SkipReason } from '../core/lifecycle/source-version.js';
 import { inShard, parseShard, type Shard } from '../core/lifecycle/shard.js';
 import { totalsOf } from '../core/models.js';
 import { fileJson, fileRecord, totalsJson } from '../core/report.js';
@@ -46,7 +47,9 @@ objects are on local disk at once. Objects already in the DeltaSpace with the sa
 sha256 are skipped, so a stopped migration finishes when run again.
 
 With --delete-source, each source object is deleted once its copy has been read back
-and verified; never before. Source objects are never changed otherwise.`,
+and verified; never before, and only if it is still the version copied (its ETag): one
+overwritten meanwhile stays, with a line on stderr. Source objects are never changed
+otherwise.`,
   options: {
     dryrun: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
@@ -55,7 +58,8 @@ and verified; never before. Source objects are never changed otherwise.`,
     shard: { type: 'string' },
   },
   optionsHelp: `  --dryrun, --dry-run   print what would be migrated, in order, and write nothing
-  --delete-source       delete each source object after its migrated copy verified
+  --delete-source       delete each source object after its migrated copy verified,
+                        if it is still the version copied
   --sample N            dry run: objects per DeltaSpace delta-encoded to predict the
                         stored size (default ${DEFAULT_PREDICTION_SAMPLES}; 0: no prediction)
   --shard I/N           only the DeltaSpaces of shard I of N (a matrix of N jobs)`,
@@ -137,23 +141,41 @@ function printOutcome(
   context: CommandContext<MigrateOptions>,
   session: Session,
   sourceBucket: string,
-  { item, kind, result, sourceDeleted }: MigrationOutcome,
+  { item, kind, result, source }: MigrationOutcome,
   done: number,
   total: number,
 ): void {
-  if (context.global.json) return;
   session.progress.clear();
   const from = formatS3Url(sourceBucket, item.key);
+  // A source left in place is said on stderr even with --json: it needs the user.
+  if (source.kind === 'skipped') {
+    context.io.err(
+      `${terminalText(`migrate: kept ${from}: ${SKIP_WORDS[source.reason]} (${SKIP_ADVICE[source.reason]})`)}\n`,
+    );
+  }
+  if (context.global.json) return;
   const to = formatS3Url(item.space.bucket, directKey(item.space, item.name));
   const what =
     kind === 'already-there'
       ? 'already migrated'
       : `${result.kind}: ${formatBytes(result.originalBytes)} stored as ${formatBytes(result.storedBytes)}`;
-  const deleted = sourceDeleted ? ', source deleted' : '';
+  const deleted =
+    source.kind === 'deleted'
+      ? ', source deleted'
+      : source.kind === 'skipped'
+        ? `, source kept: ${SKIP_WORDS[source.reason]}`
+        : '';
   context.io.out(
     `${terminalText(`[${done}/${total}] migrate: ${from} -> ${to} (${what}${deleted})`)}\n`,
   );
 }
+
+/** What to do about a source --delete-source left in place. */
+const SKIP_ADVICE: Record<SkipReason, string> = {
+  changed: 'run migrate again to move the new version',
+  gone: 'nothing to do: its copy is in the DeltaSpace',
+  'version-unknown': 'delete it with another S3 tool once you have checked it',
+};
 
 function summarize(
   context: CommandContext<MigrateOptions>,
@@ -171,14 +193,17 @@ function summarize(
         ...fileJson(fileRecord(o.item.space, o.result)),
         source: formatS3Url(sourceBucket, o.item.key),
         status: o.kind,
-        'source-deleted': o.sourceDeleted,
+        'source-deleted': o.source.kind === 'deleted',
+        ...(o.source.kind === 'skipped' ? { 'source-kept': o.source.reason } : {}),
       })),
     });
     return;
   }
   const already = outcomes.filter((o) => o.kind === 'already-there').length;
+  const kept = outcomes.filter((o) => o.source.kind === 'skipped').length;
   io.out(
-    `migrate: ${plural(outcomes.length, 'object')} (${already} already there): ${formatBytes(totals.originalBytes)} stored as ${formatBytes(totals.storedBytes)}, ${savedPercent(totals.originalBytes, totals.storedBytes)} saved\n`,
+    `migrate: ${plural(outcomes.length, 'object')} (${already} already there): ${formatBytes(totals.originalBytes)} stored as ${formatBytes(totals.storedBytes)}, ${savedPercent(totals.originalBytes, totals.storedBytes)} saved` +
+      `${kept > 0 ? `; ${plural(kept, 'source')} kept (see above)` : ''}\n`,
   );
 }
 

@@ -4,9 +4,12 @@ import type {
   ListedObject,
   Metadata,
   ObjectHead,
+  ProgressOptions,
   PutOptions,
   PutOutcome,
   StoragePort,
+  VersionMismatch,
+  VersionOptions,
 } from '../ports.js';
 import { formatBytes } from '../core/format.js';
 import { terminalText } from './output.js';
@@ -114,8 +117,17 @@ export function trackStorage(inner: StoragePort, progress: Progress): StoragePor
       progress.update(`listing s3://${bucket}/${prefix}`);
       return inner.list(bucket, prefix);
     },
-    async download(bucket: string, key: string, destPath: string): Promise<void> {
-      await transfer(`↓ ${key}`, destPath, () => inner.download(bucket, key, destPath));
+    async download(
+      bucket: string,
+      key: string,
+      destPath: string,
+      options?: ProgressOptions & VersionOptions,
+    ): Promise<void | 'changed'> {
+      let outcome: void | 'changed' = undefined;
+      await transfer(`↓ ${key}`, destPath, async () => {
+        outcome = await inner.download(bucket, key, destPath, options);
+      });
+      return outcome;
     },
     async upload(
       bucket: string,
@@ -130,9 +142,9 @@ export function trackStorage(inner: StoragePort, progress: Progress): StoragePor
       });
       return outcome;
     },
-    delete(bucket: string, key: string): Promise<void> {
+    delete(bucket: string, key: string, options?: VersionOptions): Promise<void | VersionMismatch> {
       progress.update(`deleting ${key}`);
-      return inner.delete(bucket, key);
+      return inner.delete(bucket, key, options);
     },
     deleteMany(bucket: string, keys: readonly string[]): Promise<DeleteFailure[]> {
       progress.update(`deleting ${keys.length} objects`);

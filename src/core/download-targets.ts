@@ -54,16 +54,22 @@ export async function checkTargets(
     }
     if (options.overwrite === false) conflicts.push(dest);
   });
-  if (conflicts.length > 0) {
-    conflicts.sort();
-    throw new InputError(
-      `${conflicts.length === 1 ? 'A file' : `${conflicts.length} files`} already exist` +
-        `${conflicts.length === 1 ? 's' : ''} with other content: ${conflicts.join(', ')}`,
-      'Nothing was downloaded. Allow replacing them, or download into another directory',
-      { code: 'would-overwrite', fields: { setting: 'overwrite', paths: conflicts } },
-    );
-  }
+  if (conflicts.length > 0) throw wouldOverwrite(conflicts);
   return done;
+}
+
+/**
+ * The refusal of a download (or a sync down) that would replace `paths`, files with other
+ * bytes, while overwriting is off: one error naming them all, nothing written.
+ */
+export function wouldOverwrite(paths: readonly string[]): InputError {
+  const conflicts = [...paths].sort();
+  return new InputError(
+    `${conflicts.length === 1 ? 'A file' : `${conflicts.length} files`} already exist` +
+      `${conflicts.length === 1 ? 's' : ''} with other content: ${conflicts.join(', ')}`,
+    'Nothing was downloaded. Allow replacing them, or download into another directory',
+    { code: 'would-overwrite', fields: { setting: 'overwrite', paths: conflicts } },
+  );
 }
 
 /** What the bucket holds under `name`, read as a download reads it (direct first). */

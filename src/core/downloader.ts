@@ -136,9 +136,9 @@ export class Downloader {
     refuseUnsafeMetadata(bucket, head.key, decoded);
     const expected = decoded.type === 'plain' ? undefined : decoded.sha256;
     const { sha256 } = await this.place(dest, expected, head.key, keep, (partial) =>
-      inStep(this.deps.progress, name, 'downloading', head.size, (onProgress) =>
-        storage.download(bucket, head.key, partial, { onProgress }),
-      ),
+      inStep(this.deps.progress, name, 'downloading', head.size, async (onProgress) => {
+        await storage.download(bucket, head.key, partial, { onProgress });
+      }),
     );
     return {
       name,

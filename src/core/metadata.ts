@@ -194,7 +194,11 @@ function decodeBytes(charset: string, bytes: Buffer): string {
   }
 }
 
-function headerSafe(meta: Metadata): Metadata {
+/**
+ * Every `dg-*` value as it is written: HTTP-safe (encoded-words where needed). All
+ * metadata this product writes passes here; `readField` decodes it.
+ */
+export function headerSafe(meta: Metadata): Metadata {
   const safe: Metadata = {};
   for (const [key, value] of Object.entries(meta)) safe[key] = encodeHeaderValue(value);
   return safe;

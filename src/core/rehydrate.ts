@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ListedObject, Metadata, StoragePort } from '../ports.js';
 import { deleteKeys } from './delete-keys.js';
+import { decodeHeaderValue, headerSafe } from './metadata.js';
 import { mapLimit } from './util/map-limit.js';
 
 // Temporary full copies of files stored as deltas, so that a plain HTTP GET (a presigned
@@ -29,13 +30,14 @@ export function rehydratedMetadata(
   now: Date,
   expiresAt: Date,
 ): Metadata {
-  return {
+  // The key and the name may be any Unicode: encoded as every other value is.
+  return headerSafe({
     'dg-expires-at': isoUtc(expiresAt),
     'dg-original-key': originalKey,
     'dg-original-filename': name,
     'dg-rehydrated': 'true',
     'dg-created-at': isoUtc(now),
-  };
+  });
 }
 
 /**
@@ -105,7 +107,9 @@ export async function purgeExpired(
   const settle = async () => {
     const verdicts = await mapLimit(batch, HEAD_CONCURRENCY, async (object) => {
       const head = await storage.head(bucket, object.key);
-      const raw = head?.metadata['dg-expires-at'];
+      // Only the exact key (readField's legacy spellings would widen what is deleted).
+      const stored = head?.metadata['dg-expires-at'];
+      const raw = stored === undefined ? undefined : decodeHeaderValue(stored);
       const expiresAt = raw === undefined ? undefined : parseExpiresAt(raw);
       if (!head || !expiresAt || expiresAt.getTime() > now.getTime()) return undefined;
       return { key: object.key, size: object.size, expiresAt: raw! };

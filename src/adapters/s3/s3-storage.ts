@@ -26,6 +26,8 @@ import type {
   ObjectHead,
   ProgressListener,
   ProgressOptions,
+  VersionMismatch,
+  VersionOptions,
   PutOptions,
   PutOutcome,
   StoragePort,
@@ -115,7 +117,7 @@ export class S3Storage implements StoragePort {
     };
     this.batchDeleter = new BatchDeleter({
       client: this.client,
-      deleteOne: (bucket, key) => this.delete(bucket, key),
+      deleteOne: async (bucket, key) => void (await this.delete(bucket, key)),
       fail: (error, bucket) => this.fail(error, 'DeleteObjects', bucket),
     });
   }
@@ -133,6 +135,7 @@ export class S3Storage implements StoragePort {
         size: response.ContentLength ?? 0,
         metadata: lowercaseKeys(response.Metadata),
         lastModified: response.LastModified,
+        etag: response.ETag,
       };
     } catch (error) {
       if (httpStatusOf(error) !== 404) throw this.fail(error, 'HeadObject', bucket, key);
@@ -177,7 +180,12 @@ export class S3Storage implements StoragePort {
       for (const object of page.Contents ?? []) {
         if (object.Key !== undefined) {
           const key = page.EncodingType === 'url' ? decodeListedKey(object.Key) : object.Key;
-          yield { key, size: object.Size ?? 0, lastModified: object.LastModified };
+          yield {
+            key,
+            size: object.Size ?? 0,
+            lastModified: object.LastModified,
+            etag: object.ETag,
+          };
         }
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -188,12 +196,15 @@ export class S3Storage implements StoragePort {
     bucket: string,
     key: string,
     destPath: string,
-    options: ProgressOptions = {},
-  ): Promise<void> {
+    options: ProgressOptions & VersionOptions = {},
+  ): Promise<void | 'changed'> {
     let response;
     try {
-      response = await this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      response = await this.client.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, IfMatch: options.ifMatch }),
+      );
     } catch (error) {
+      if (options.ifMatch !== undefined && httpStatusOf(error) === 412) return 'changed';
       throw this.fail(error, 'GetObject', bucket, key);
     }
     // In Node the SDK's streaming body is an http.IncomingMessage: a Readable.
@@ -361,10 +372,21 @@ export class S3Storage implements StoragePort {
     }
   }
 
-  async delete(bucket: string, key: string): Promise<void> {
+  async delete(
+    bucket: string,
+    key: string,
+    options: VersionOptions = {},
+  ): Promise<void | VersionMismatch> {
+    const { ifMatch } = options;
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+      await this.client.send(
+        new DeleteObjectCommand({ Bucket: bucket, Key: key, IfMatch: ifMatch }),
+      );
     } catch (error) {
+      // A conditional delete (S3 general purpose buckets since 2024, moto) answers 412
+      // for another version and 404 for none, where a plain delete of nothing succeeds.
+      if (ifMatch !== undefined && httpStatusOf(error) === 412) return 'changed';
+      if (ifMatch !== undefined && httpStatusOf(error) === 404) return 'missing';
       throw this.fail(error, 'DeleteObject', bucket, key);
     }
   }

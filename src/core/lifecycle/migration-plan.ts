@@ -27,6 +27,8 @@ export interface MigrationItem {
   key: string;
   size: number;
   lastModified?: Date;
+  /** The listed version's ETag: what --delete-source may delete (source-version.ts). */
+  etag?: string;
   space: DeltaSpace;
   name: string;
 }
@@ -83,6 +85,7 @@ export async function planMigration(
       key: object.key,
       size: object.size,
       lastModified: object.lastModified,
+      etag: object.etag,
       space,
       name,
     });

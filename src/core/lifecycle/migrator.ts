@@ -5,15 +5,17 @@ import type { DeltaSpace, FileResult, LogicalFile } from '../models.js';
 import { formatS3Url } from '../s3-url.js';
 import { mapLimit } from '../util/map-limit.js';
 import { groupBySpace, type MigrationItem } from './migration-plan.js';
+import { deleteIfUnchanged, readVersion, type SourceOutcome } from './source-version.js';
 
 // Moves plain objects into DeltaSpaces one object at a time through a scratch file:
 // download, hash, store (the upload use case: references, deltas, cache), read back and
-// verify, then (with deleteSource) delete the source. At most `concurrency` objects are
-// on disk at once, never the bucket. A failure stops the run with every object either
-// migrated and verified or untouched at its source; running again finishes the job.
+// verify, then (with deleteSource) delete the source if it is still the version copied
+// (source-version.ts). At most `concurrency` objects are on disk at once, never the
+// bucket. A failure stops the run with every object either migrated and verified or
+// untouched at its source; running again finishes the job.
 
 export interface MigratorDeps {
-  storage: Pick<StoragePort, 'download' | 'delete'>;
+  storage: Pick<StoragePort, 'download' | 'head' | 'delete'>;
   hasher: HasherPort;
   files: Pick<LocalFilesPort, 'tempPath' | 'remove'>;
   log: LoggerPort;
@@ -27,7 +29,8 @@ export interface MigrationOutcome {
   /** `already-there`: the DeltaSpace held this name with the same sha256 (a re-run). */
   kind: 'migrated' | 'already-there';
   result: FileResult;
-  sourceDeleted: boolean;
+  /** Whether the source went; a source overwritten meanwhile stays, and says why. */
+  source: SourceOutcome;
 }
 
 export interface MigrateOptions {
@@ -76,7 +79,7 @@ export class Migrator {
     const source = formatS3Url(options.sourceBucket, item.key);
     const scratch = files.tempPath('migrate');
     try {
-      await storage.download(options.sourceBucket, item.key, scratch);
+      const copied = await readVersion(storage, options.sourceBucket, item.key, scratch, item);
       const sha256 = await hasher.sha256File(scratch);
       const there = present.get(item.name);
       const already = there?.sha256 === sha256;
@@ -93,12 +96,14 @@ export class Migrator {
       // A fresh copy is always read back; one found from an earlier run only before its
       // source goes.
       if (!already || options.deleteSource) await this.verify(item, sha256, source);
-      if (options.deleteSource) await storage.delete(options.sourceBucket, item.key);
+      const sourceOutcome: SourceOutcome = options.deleteSource
+        ? await deleteIfUnchanged(storage, options.sourceBucket, item.key, copied)
+        : { kind: 'untouched' };
       return {
         item,
         kind: already ? 'already-there' : 'migrated',
         result,
-        sourceDeleted: options.deleteSource,
+        source: sourceOutcome,
       };
     } finally {
       await files.remove(scratch);

@@ -1,6 +1,7 @@
 import type { HasherPort, LoggerPort, StoragePort } from '../../ports.js';
 import type { DeltaService } from '../delta-service.js';
 import { directKey, formatSpace, nameProblem } from '../delta-space.js';
+import { wouldOverwrite } from '../download-targets.js';
 import { InputError, NotFoundError } from '../errors.js';
 import type { DeltaSpace, FileResult } from '../models.js';
 import { removeFiles } from '../remover.js';
@@ -52,6 +53,12 @@ export interface SyncRequest {
   dryRun: boolean;
   filters: readonly SyncFilter[];
   concurrency: number;
+  /**
+   * Down: replace local files whose bytes differ (default true, as for a library call).
+   * Without it, any such file stops the sync before anything is written, as a download
+   * stops (download-targets.ts); the action's `overwrite` input defaults to false.
+   */
+  overwrite?: boolean;
   /** Called with the plan before anything changes (the CLI asks before deleting). */
   confirm?: (plan: SyncPlan) => Promise<void>;
   /** Runs the deletions (`count` of them), e.g. inside a log group. */
@@ -159,11 +166,15 @@ async function syncDown(deps: SyncDeps, request: SyncRequest): Promise<SyncOutco
     localEntries(deps.hasher, localFiles),
     planOptions(request),
   );
+  const overwrite = request.overwrite ?? true;
+  // Every copy of a path the directory holds replaces a file with other bytes (the plan
+  // counts identical ones as unchanged): refused whole, before anything is written.
+  const held = new Map(localFiles.map((f) => [f.path, f.absolute]));
+  const replaced = plan.copy.flatMap((c) => held.get(c.entry.path) ?? []);
+  if (!overwrite && replaced.length > 0) throw wouldOverwrite(replaced);
   await request.confirm?.(plan);
   const byPath = new Map(remote.map((r) => [r.path, r]));
   const outcome = emptyOutcome(plan);
-  // A local file that differs is replaced: that is what a sync down is for.
-  const overwrite = true;
   await mapLimit(plan.copy, request.concurrency, async ({ entry, reason }) => {
     const source = byPath.get(entry.path)!;
     const from = formatS3Url(source.space.bucket, source.file.key);
@@ -177,10 +188,9 @@ async function syncDown(deps: SyncDeps, request: SyncRequest): Promise<SyncOutco
     outcome.copied.push({ from, to, reason });
     request.onAction?.({ kind: 'download', from, to });
   });
-  const absolute = new Map(localFiles.map((f) => [f.path, f.absolute]));
   await deletePhase(request, plan.delete.length, async () => {
     for (const entry of plan.delete) {
-      const path = absolute.get(entry.path)!;
+      const path = held.get(entry.path)!;
       if (!request.dryRun) await deps.local.remove(path);
       outcome.deleted.push(path);
       request.onAction?.({ kind: 'delete', to: path });
