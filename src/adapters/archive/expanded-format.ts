@@ -67,6 +67,25 @@ const CORRECTED_RECORD_HEAD = DEFLATED_RECORD_HEAD + 4;
 const RECIPE_INDEX_BYTES = 2;
 const TABLE_COUNT_BYTES = 4;
 
+/**
+ * Deflate records any form may hold, whatever its output: the upload's entry budget has
+ * always defaulted to this, so every form written so far still rebuilds.
+ */
+export const BASE_DEFLATED_RECORDS = 10_000;
+/** Beyond the base, one more deflate record per this many bytes of rebuilt output. */
+const OUTPUT_BYTES_PER_RECORD = 4096;
+
+/**
+ * The most deflate records a form may hold for `outputBytes` of rebuilt file. Every record
+ * costs an engine run (or a gzip member) however few bytes it describes, so a count
+ * bounded only by the output let a 274-byte delta claim 100,000 empty records and minutes
+ * of CPU. With this cap, rebuilding or refusing costs in proportion to the real output.
+ * Uploads keep to it too (expand-budget.ts), so a form never outgrows what downloads read.
+ */
+export function maxDeflatedRecords(outputBytes: number): number {
+  return BASE_DEFLATED_RECORDS + Math.floor(outputBytes / OUTPUT_BYTES_PER_RECORD);
+}
+
 /** A 'R' record's head (any version). */
 export function rawRecordHead(length: number): Buffer {
   const head = Buffer.alloc(RAW_RECORD_HEAD);
@@ -368,6 +387,13 @@ function malformed(detail: string): IntegrityError {
   );
 }
 
+function tooManyRecords(count: number | string, max: number, outputBytes: number) {
+  return malformed(
+    `it has ${count} deflate records for ${outputBytes} bytes of output (at most ${max}: ` +
+      `${BASE_DEFLATED_RECORDS}, and one per ${OUTPUT_BYTES_PER_RECORD} bytes)`,
+  );
+}
+
 async function readExactly(handle: FileHandle, position: number, length: number, what: string) {
   const buffer = Buffer.alloc(length);
   const { bytesRead } = await handle.read(buffer, 0, length, position);
@@ -462,9 +488,13 @@ export async function* expandedRecords(
   recordsStart: number,
   recipes: readonly DeflateRecipe[],
   version = EXPANDED_VERSION,
+  outputBytes = Number.POSITIVE_INFINITY,
 ): AsyncGenerator<ExpandedRecord> {
+  const maxRecords = maxDeflatedRecords(outputBytes);
   const table =
     version >= TABLED_VERSION ? await readRecipeTable(handle, fileSize, recordsStart) : undefined;
+  // Version 3 says its count up front: refused before a single record is read.
+  if (table && table.count > maxRecords) throw tooManyRecords(table.count, maxRecords, outputBytes);
   // Where the records (the end record included) stop.
   const recordsEnd = table ? table.start : fileSize;
   const indexBytes = table ? 0 : RECIPE_INDEX_BYTES;
@@ -514,7 +544,9 @@ export async function* expandedRecords(
       const recipeIndex = table
         ? await tableEntry(handle, table, deflatedRecords)
         : head.readUInt16BE(1);
-      deflatedRecords++;
+      if (++deflatedRecords > maxRecords) {
+        throw tooManyRecords(`more than ${maxRecords}`, maxRecords, outputBytes);
+      }
       const recipe = recipes[recipeIndex];
       if (recipe === undefined) throw malformed(`a record names recipe ${recipeIndex}`);
       const contentLength = safeLength(head.readBigUInt64BE(1 + indexBytes), 'content length');
