@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { finished, pipeline } from 'node:stream/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import type { CleanupTracker } from '../cleanup.js';
 import { asLocalError } from '../local-errors.js';
@@ -47,9 +47,12 @@ async function stateOf(path: string): Promise<PathState> {
 export async function extractTar(
   tarPath: string,
   entries: readonly TarEntry[],
-  destDir: string,
+  destination: string,
   options: ExtractOptions,
 ): Promise<ExtractReport> {
+  // One spelling from here on (`out/`, `./out`, `out//` all become the absolute path):
+  // the walk up from each entry stops where it meets this very string.
+  const destDir = resolve(destination);
   const plan = await planWrites(tarPath, entries, destDir, options);
   const createdDirs: string[] = [];
   const createdFiles: string[] = [];
@@ -66,7 +69,7 @@ export async function extractTar(
   };
   let bytes = 0;
   try {
-    if ((await stateOf(destDir)) === 'none') await makeDir(destDir, true);
+    if (plan.createDestination) await makeDir(destDir, true);
     for (const dir of plan.directories) await makeDir(dir, false);
     for (const { entry, dest, existed } of plan.files) {
       await writeEntry(tarPath, entry, dest, track);
@@ -87,6 +90,8 @@ export async function extractTar(
 }
 
 interface Plan {
+  /** The destination does not exist yet. */
+  createDestination: boolean;
   /** Directories to create, parents first. */
   directories: string[];
   files: { entry: TarEntry; dest: string; existed: boolean }[];
@@ -102,10 +107,16 @@ async function planWrites(
   const dirStates = new Map<string, PathState>();
   const directories: string[] = [];
   const refusals: string[] = [];
+  // The destination itself may be a link to a directory (the caller named it); anything
+  // else there that is not a directory cannot take the files.
+  const destState = await destinationState(destDir);
+  if (destState !== 'directory' && destState !== 'none') refuse(destDir, [`it is ${destState}`]);
   const conflicts: string[] = [];
   /** Checks (once) that `dir` is a real directory or can be made one. */
   const needDirectory = async (dir: string): Promise<void> => {
-    if (dir === destDir || dirStates.has(dir)) return;
+    // Every entry path lies under destDir (reader.ts), so the walk meets it; the root
+    // check only keeps a broken invariant from recursing forever.
+    if (dir === destDir || dirStates.has(dir) || dirname(dir) === dir) return;
     await needDirectory(dirname(dir));
     const state = await stateOf(dir);
     dirStates.set(dir, state);
@@ -123,7 +134,10 @@ async function planWrites(
       continue;
     }
     await needDirectory(dirname(dest));
-    const state = dirStates.get(dirname(dest)) === 'none' ? 'none' : await stateOf(dest);
+    const parentMissing =
+      dirStates.get(dirname(dest)) === 'none' ||
+      (dirname(dest) === destDir && destState === 'none');
+    const state = parentMissing ? 'none' : await stateOf(dest);
     if (state === 'directory' || state === 'other') {
       conflicts.push(`${dest} (not a regular file)`);
     } else if (state === 'file' && (await sameBytes(tarPath, entry, dest))) {
@@ -133,12 +147,7 @@ async function planWrites(
       files.push({ entry, dest, existed: state !== 'none' });
     }
   }
-  if (refusals.length > 0) {
-    throw new InputError(
-      `Cannot unpack into ${destDir}: ${refusals.slice(0, 5).join(', ')}${refusals.length > 5 ? ', …' : ''}`,
-      'Nothing was written. Unpacking never writes through symbolic links in the destination; remove them or unpack into another directory',
-    );
-  }
+  if (refusals.length > 0) refuse(destDir, refusals);
   if (conflicts.length > 0) {
     conflicts.sort();
     const shown = conflicts.slice(0, 10).join(', ') + (conflicts.length > 10 ? ', …' : '');
@@ -149,7 +158,28 @@ async function planWrites(
       { code: 'would-overwrite', fields: { setting: 'overwrite', paths: conflicts } },
     );
   }
-  return { directories, files, unchanged };
+  return { createDestination: destState === 'none', directories, files, unchanged };
+}
+
+function refuse(destDir: string, refusals: readonly string[]): never {
+  throw new InputError(
+    `Cannot unpack into ${destDir}: ${refusals.slice(0, 5).join(', ')}${refusals.length > 5 ? ', …' : ''}`,
+    'Nothing was written. Unpacking never writes through symbolic links in the destination; remove them or unpack into another directory',
+  );
+}
+
+/** What the destination is, links followed: a link to nothing is named as such. */
+async function destinationState(
+  destDir: string,
+): Promise<'none' | 'directory' | 'a file, not a directory' | 'a symbolic link to nothing'> {
+  try {
+    return (await stat(destDir)).isDirectory() ? 'directory' : 'a file, not a directory';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') return 'a file, not a directory';
+    if (code !== 'ENOENT') throw asLocalError(error, destDir, { verb: 'read' });
+    return (await stateOf(destDir)) === 'symlink' ? 'a symbolic link to nothing' : 'none';
+  }
 }
 
 async function writeEntry(
