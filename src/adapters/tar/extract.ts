@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream, mkdirSync, openSync, renameSync } from 'node:fs';
+import { chmod, lstat, rm, stat } from 'node:fs/promises';
 import { finished, pipeline } from 'node:stream/promises';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../../core/errors.js';
@@ -15,6 +15,12 @@ import type { TarEntry } from './reader.js';
 // (writing through a link could land outside `destDir`). Each file is written beside its
 // destination and renamed into place; on failure the files and directories this call
 // created are removed again.
+//
+// For interrupts, each path is told to the cleanup tracker before it is created, and the
+// three calls that create paths (mkdir, open, rename) are synchronous. A signal handler
+// runs between two turns of the event loop: with an asynchronous call in flight on the
+// thread pool, the handler's removal could come first and the path appear after it (seen
+// in the CLI's cancellation test: an empty lib/, then a partial file, left behind).
 
 export interface ExtractOptions {
   overwrite: boolean;
@@ -60,23 +66,23 @@ export async function extractTar(
   const track = (path: string) => {
     if (options.cleanup) untrack.push(options.cleanup.track(path));
   };
-  const makeDir = async (dir: string, recursive: boolean) => {
-    await mkdir(dir, { recursive }).catch((error: unknown) => {
+  const makeDir = (dir: string, created = dir) => {
+    track(created);
+    try {
+      mkdirSync(dir, { recursive: dir !== created });
+    } catch (error) {
       throw asLocalError(error, dir, { verb: 'create' });
-    });
-    createdDirs.push(dir);
-    track(dir);
+    }
+    createdDirs.push(created);
   };
   let bytes = 0;
   try {
-    if (plan.createDestination) await makeDir(destDir, true);
-    for (const dir of plan.directories) await makeDir(dir, false);
+    if (plan.createDestination) makeDir(destDir, plan.createDestination);
+    for (const dir of plan.directories) makeDir(dir);
     for (const { entry, dest, existed } of plan.files) {
-      await writeEntry(tarPath, entry, dest, track);
-      if (!existed) {
-        createdFiles.push(dest);
-        track(dest);
-      }
+      // Only a new file is removed again: one that was replaced is not put back.
+      await writeEntry(tarPath, entry, dest, track, existed ? undefined : dest);
+      if (!existed) createdFiles.push(dest);
       bytes += entry.size;
     }
   } catch (error) {
@@ -90,8 +96,8 @@ export async function extractTar(
 }
 
 interface Plan {
-  /** The destination does not exist yet. */
-  createDestination: boolean;
+  /** When the destination does not exist yet: its topmost missing ancestor (or itself). */
+  createDestination?: string;
   /** Directories to create, parents first. */
   directories: string[];
   files: { entry: TarEntry; dest: string; existed: boolean }[];
@@ -158,7 +164,15 @@ async function planWrites(
       { code: 'would-overwrite', fields: { setting: 'overwrite', paths: conflicts } },
     );
   }
-  return { createDestination: destState === 'none', directories, files, unchanged };
+  const createDestination = destState === 'none' ? await topmostMissing(destDir) : undefined;
+  return { createDestination, directories, files, unchanged };
+}
+
+/** The highest directory of `dir`'s path that does not exist (`dir` itself at least). */
+async function topmostMissing(dir: string): Promise<string> {
+  let top = dir;
+  while (dirname(top) !== top && (await stateOf(dirname(top))) === 'none') top = dirname(top);
+  return top;
 }
 
 function refuse(destDir: string, refusals: readonly string[]): never {
@@ -182,16 +196,18 @@ async function destinationState(
   }
 }
 
+/** Writes beside `dest` and renames; `created` (the new file) is tracked before the rename. */
 async function writeEntry(
   tarPath: string,
   entry: TarEntry,
   dest: string,
   track: (path: string) => void,
+  created?: string,
 ): Promise<void> {
   const partial = join(dirname(dest), `${PARTIAL_PREFIX}${randomBytes(6).toString('hex')}`);
   track(partial);
   try {
-    const output = createWriteStream(partial, { flags: 'wx', mode: 0o600 });
+    const output = createWriteStream(partial, { fd: openSync(partial, 'wx', 0o600) });
     if (entry.size === 0) await finished(output.end());
     else await pipeline(createReadStream(tarPath, rangeOf(entry)), output);
     // The tar was indexed whole; a shorter copy means it changed underneath.
@@ -203,7 +219,8 @@ async function writeEntry(
     }
     // Modes are kept (the exec bit is the point); set-id and sticky bits never are.
     await chmod(partial, entry.mode & 0o777);
-    await rename(partial, dest);
+    if (created) track(created);
+    renameSync(partial, dest);
   } catch (error) {
     await rm(partial, { force: true });
     throw asLocalError(error, dest);
