@@ -109,7 +109,7 @@ describe('cp --pack', () => {
     }
   }, 60_000);
 
-  it('unpacks through a destination that is a link to a directory, refuses a dangling one', async () => {
+  it('unpacks through a destination that is a link to a directory, refuses a dangling one or a file', async () => {
     const url = `s3://${bucket}/builds/build.tar`;
     await mkdir(join(work, 'real-dest'));
     await symlink(join(work, 'real-dest'), join(work, 'link-dest'));
@@ -124,6 +124,12 @@ describe('cp --pack', () => {
       /Cannot unpack into .*dangling: it is a symbolic link to nothing\. Nothing was written/,
     );
     expect(existsSync(join(work, 'nowhere'))).toBe(false);
+
+    await writeFile(join(work, 'a-file'), 'mine\n');
+    const onFile = await dg('cp', '--pack', 'build.tar', url, `${join(work, 'a-file')}/`);
+    expect(onFile.code).toBe(1);
+    expect(onFile.err).toMatch(/Cannot unpack into .*a-file: it is a file, not a directory\./);
+    expect(await readFile(join(work, 'a-file'), 'utf8')).toBe('mine\n');
   }, 60_000);
 
   it('refuses a --pack name that is not a plain .tar name', async () => {
