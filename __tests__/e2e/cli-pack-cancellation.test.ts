@@ -88,8 +88,10 @@ async function seen(match: RequestMatch): Promise<void> {
   if (proxy.count(match) === 0) throw new Error('the relay never saw the request');
 }
 
-const putOrPost: RequestMatch = (r) =>
-  r.bucket === bucket && (r.method === 'PUT' || r.method === 'POST');
+const writeTo =
+  (prefix: string): RequestMatch =>
+  (r) =>
+    r.bucket === bucket && r.key.startsWith(`${prefix}/`) && ['PUT', 'POST'].includes(r.method);
 const getOf =
   (prefix: string): RequestMatch =>
   (r) =>
@@ -98,17 +100,34 @@ const getOf =
 describe('cp --pack interrupted', () => {
   it('SIGTERM while the tar uploads: status 143, no scratch tar, nothing stored', async () => {
     // Held for good: the upload cannot finish before the signal, nor reach moto after it.
-    proxy.holdNext(Infinity, { until: new Promise(() => undefined), match: putOrPost });
+    proxy.holdNext(Infinity, { until: new Promise(() => undefined), match: writeTo('up') });
     const run = await cli(
       'up',
       ['cp', '--pack', 'build.tar', join(work, 'build'), `s3://${bucket}/up/`],
       proxy.endpoint,
-      (kill) => void seen(putOrPost).then(() => kill('SIGTERM')),
+      (kill) => void seen(writeTo('up')).then(() => kill('SIGTERM')),
     );
     expect(run.code).toBe(143);
     expect(run.stderr).toMatch(/deltaglider: interrupted \(SIGTERM\)/);
     expect(await readdir(run.temp)).toEqual([]);
     expect(await listKeys(raw, bucket, 'up/')).toEqual([]);
+  }, 60_000);
+
+  it('an upload that fails: status 1, one error, no scratch tar', async () => {
+    proxy.failNext(Infinity, {
+      status: 403,
+      code: 'AccessDenied',
+      message: 'Access Denied',
+      match: writeTo('denied'),
+    });
+    const run = await cli(
+      'denied',
+      ['cp', '--pack', 'build.tar', join(work, 'build'), `s3://${bucket}/denied/`],
+      proxy.endpoint,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(await readdir(run.temp)).toEqual([]);
   }, 60_000);
 
   describe('a stored tar', () => {
