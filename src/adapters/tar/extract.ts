@@ -116,7 +116,9 @@ async function planWrites(
   // The destination itself may be a link to a directory (the caller named it); anything
   // else there that is not a directory cannot take the files.
   const destState = await destinationState(destDir);
-  if (destState !== 'directory' && destState !== 'none') refuse(destDir, [`it is ${destState}`]);
+  if (destState !== 'directory' && destState !== 'none') {
+    refuse(destDir, [`it is ${destState}`], 'Name a directory, or a path that does not exist yet');
+  }
   const conflicts: string[] = [];
   /** Checks (once) that `dir` is a real directory or can be made one. */
   const needDirectory = async (dir: string): Promise<void> => {
@@ -175,10 +177,14 @@ async function topmostMissing(dir: string): Promise<string> {
   return top;
 }
 
-function refuse(destDir: string, refusals: readonly string[]): never {
+function refuse(
+  destDir: string,
+  refusals: readonly string[],
+  fix = 'Unpacking never writes through symbolic links in the destination; remove them or unpack into another directory',
+): never {
   throw new InputError(
     `Cannot unpack into ${destDir}: ${refusals.slice(0, 5).join(', ')}${refusals.length > 5 ? ', …' : ''}`,
-    'Nothing was written. Unpacking never writes through symbolic links in the destination; remove them or unpack into another directory',
+    `Nothing was written. ${fix}`,
   );
 }
 
