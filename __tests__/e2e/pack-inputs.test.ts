@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { expectOneError, useBundleSuite } from '../helpers/bundle-suite.js';
 
 const suite = useBundleSuite();
@@ -89,6 +89,19 @@ describe('pack', () => {
     });
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/0 file\(s\) written, 5 already there with the same bytes/);
+
+    // `path` as people write it: relative to the workspace with a trailing slash, with ./,
+    // absolute with a trailing slash (each used to overflow the stack).
+    for (const path of ['restored-slash/', './restored-dot', `${suite.job.dir}/restored-abs/`]) {
+      const written = await run({
+        command: 'download',
+        path,
+        's3-url': space(),
+        pack: 'build.tar',
+      });
+      expect({ path, code: written.code }).toEqual({ path, code: 0 });
+      expect(await snapshot(resolve(suite.job.workspace, path))).toEqual(await snapshot(v2));
+    }
   }, 120_000);
 
   it('refuses to replace a file with other bytes unless overwrite, writing nothing', async () => {

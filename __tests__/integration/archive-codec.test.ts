@@ -303,6 +303,26 @@ describe('zip', () => {
     },
   );
 
+  // Empty records take their recipe's output for no content, computed once (rebuild.ts):
+  // Python's zipfile deflates empty files into 2-byte streams.
+  test('deflated empty entries (Python zipfile) rebuild byte-exact', async () => {
+    const original = tempPath('empties.zip');
+    await run('python3', [
+      '-c',
+      'import sys, zipfile\n' +
+        'with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:\n' +
+        '  for i in range(5): z.writestr(f"empty{i}.txt", b"")\n' +
+        '  z.writestr("text.txt", sys.argv[2])',
+      original,
+      text(20_000, 7).toString('latin1'),
+    ]);
+    const { stdout } = await run('zipinfo', [original]);
+    expect(stdout.match(/ 0 b- def[NXFS] .* empty\d\.txt/g)).toHaveLength(5);
+    const report = await roundTrip(original);
+    expect(report.streams).toBe(6);
+    expect(report.reproducedStreams).toBe(6);
+  });
+
   test('stored entries stay verbatim next to deflated ones', async () => {
     const tree = await sourceTree(3);
     const original = await zipTree(['-6', '-n', '.md:.bin'], tree);

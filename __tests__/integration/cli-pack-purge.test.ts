@@ -3,9 +3,20 @@
 // expired copies under .deltaglider/tmp/ removed (a dry run only names them).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import {
+  chmod,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/adapters/s3/client.js';
 import { listKeys } from '../helpers/bucket.js';
@@ -77,6 +88,51 @@ describe('cp --pack', () => {
     expect(down).toMatchObject({ code: 0, err: '' });
     expect(await snapshot(restored)).toEqual(await snapshot(build));
   }, 120_000);
+
+  // README and docs/cli.md write destinations as `dist/`; the extractor compared its
+  // un-normalised destination with the directories it walked up, never met it, and
+  // overflowed the stack.
+  it('unpacks into a destination however it is written: trailing slashes, ./, .., absolute', async () => {
+    const url = `s3://${bucket}/builds/build.tar`;
+    const original = await snapshot(join(work, 'dist'));
+    const forms = ['rel-slash/', './rel-dot', 'rel-dots/../rel-dots//', `${work}/abs-slash/`];
+    const cwd = process.cwd();
+    process.chdir(work);
+    try {
+      for (const form of forms) {
+        const down = await dg('cp', '--pack', 'build.tar', url, form);
+        expect({ form, ...down }).toMatchObject({ form, code: 0, err: '' });
+        expect(await snapshot(resolve(work, form))).toEqual(original);
+      }
+    } finally {
+      process.chdir(cwd);
+    }
+  }, 60_000);
+
+  it('unpacks through a destination that is a link to a directory, refuses a dangling one or a file', async () => {
+    const url = `s3://${bucket}/builds/build.tar`;
+    await mkdir(join(work, 'real-dest'));
+    await symlink(join(work, 'real-dest'), join(work, 'link-dest'));
+    const down = await dg('cp', '--pack', 'build.tar', url, `${join(work, 'link-dest')}/`);
+    expect(down).toMatchObject({ code: 0, err: '' });
+    expect(await snapshot(join(work, 'real-dest'))).toEqual(await snapshot(join(work, 'dist')));
+
+    await symlink(join(work, 'nowhere'), join(work, 'dangling'));
+    const refused = await dg('cp', '--pack', 'build.tar', url, join(work, 'dangling'));
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(
+      /Cannot unpack into .*dangling: it is a symbolic link to nothing\. Nothing was written/,
+    );
+    expect(existsSync(join(work, 'nowhere'))).toBe(false);
+
+    await writeFile(join(work, 'a-file'), 'mine\n');
+    const onFile = await dg('cp', '--pack', 'build.tar', url, `${join(work, 'a-file')}/`);
+    expect(onFile.code).toBe(1);
+    expect(onFile.err).toMatch(
+      /Cannot unpack into .*a-file: it is a file, not a directory\. Nothing was written\. Name a directory/,
+    );
+    expect(await readFile(join(work, 'a-file'), 'utf8')).toBe('mine\n');
+  }, 60_000);
 
   it('refuses a --pack name that is not a plain .tar name', async () => {
     const result = await dg('cp', '--pack', '../x.tar', join(work, 'dist'), `s3://${bucket}/b/`);

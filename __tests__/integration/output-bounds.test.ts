@@ -6,7 +6,11 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import type { ExpandBudgetOptions } from '../../src/adapters/archive/expand-budget.js';
 import { parseRecipe } from '../../src/adapters/archive/deflate-recipes.js';
-import { ExpandedWriter } from '../../src/adapters/archive/expanded-format.js';
+import {
+  deflatedRecordHead,
+  END_RECORD,
+  ExpandedWriter,
+} from '../../src/adapters/archive/expanded-format.js';
 import { Xdelta3Differ } from '../../src/adapters/xdelta3/differ.js';
 import { sha256, text } from '../helpers/archive-fixtures.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
@@ -302,11 +306,15 @@ describe('rebuild bomb', () => {
   const recipe = { engine: 'zlib', level: 6, memLevel: 8, windowBits: 15, strategy: 'default' };
 
   /** An expanded form of `count` records of empty content, each "deflating" to 2 bytes. */
-  async function emptyRecords(count: number): Promise<Buffer> {
+  async function emptyRecords(
+    count: number,
+    with_: unknown = recipe,
+    codec: 'gzip' | 'zip' = 'zip',
+  ): Promise<Buffer> {
     const path = join(fx.dir, `empty-${count}.expanded`);
     const writer = await ExpandedWriter.create(path, {
-      codec: 'zip',
-      recipes: [parseRecipe(recipe)],
+      codec,
+      recipes: [parseRecipe(with_)],
       producers: {},
     });
     for (let i = 0; i < count; i++) await writer.deflated(0, 2, Readable.from([]));
@@ -314,9 +322,27 @@ describe('rebuild bomb', () => {
     return readFile(path);
   }
 
+  /**
+   * The same form as emptyRecords, assembled at once: the writer's own preamble and header
+   * (a form of no records), then `count` copies of one record head, end record and table.
+   */
+  async function manyEmptyRecords(
+    count: number,
+    with_: Parameters<typeof parseRecipe>[0],
+    codec: 'gzip' | 'zip',
+  ): Promise<Buffer> {
+    const none = await emptyRecords(0, with_, codec);
+    const tabled = codec === 'zip';
+    const prefix = none.subarray(0, none.length - END_RECORD.length - (tabled ? 4 : 0));
+    const head = deflatedRecordHead(0, 2, tabled ? undefined : 0);
+    const table = Buffer.alloc(tabled ? count * 2 + 4 : 0);
+    if (tabled) table.writeUInt32BE(count, count * 2);
+    return Buffer.concat([prefix, Buffer.concat(Array(count).fill(head)), END_RECORD, table]);
+  }
+
   async function putArchiveDelta(
     expanded: Buffer,
-    fields: { size: number; expandedSize?: number },
+    fields: { size: number; expandedSize?: number; codec?: 'gzip' | 'zip' },
   ) {
     const refSha = putReference(reference);
     const meta = deltaMeta({
@@ -324,7 +350,7 @@ describe('rebuild bomb', () => {
       size: fields.size,
       refSha,
       archive: {
-        codec: 'zip',
+        codec: fields.codec ?? 'zip',
         refView: 'raw',
         expandedSize: fields.expandedSize ?? expanded.length,
         expandedSha256: sha256(expanded),
@@ -334,7 +360,7 @@ describe('rebuild bomb', () => {
   }
 
   it('refuses records describing more than dg-file-size before recompressing any', async () => {
-    const expanded = await emptyRecords(20_000);
+    const expanded = await emptyRecords(600); // 1200 bytes described, within the record cap
     await putArchiveDelta(expanded, { size: 1000 });
     const dest = join(fx.dir, 'out');
     await expect(fx.service.download(space, 'app.zip', dest)).rejects.toThrow(
@@ -342,6 +368,34 @@ describe('rebuild bomb', () => {
     );
     expect(await leftovers(dest)).toEqual([]);
   });
+
+  // The cost of a rebuild grew with the record count, which only dg-file-size bounded: 100,000
+  // empty records (a 274-byte delta) took 41 s of CPU to refuse with zlib, 160 s with gzip.
+  // The timeout is a bound, not a measurement: the refusal comes before any engine runs.
+  // A zip form (version 3) states its count in its recipe table; a gzip form's is counted.
+  it.each([
+    ['zip form, zlib', recipe, 'zip', 'has 100000'],
+    [
+      'gzip form, gzip',
+      { engine: 'gzip', level: 6, rsyncable: false },
+      'gzip',
+      'has more than 10048',
+    ],
+  ] as const)(
+    'refuses 100,000 empty records (%s) that dg-file-size allows, before any engine runs',
+    async (_, engine, codec, count) => {
+      const expanded = await manyEmptyRecords(100_000, engine, codec);
+      await putArchiveDelta(expanded, { size: 200_000, codec });
+      const dest = join(fx.dir, 'out');
+      const refused = fx.service.download(space, 'app.zip', dest);
+      await expect(refused).rejects.toMatchObject({ code: 'integrity' });
+      await expect(refused).rejects.toThrow(
+        `The expanded archive is malformed: it ${count} deflate records for 200000 bytes of output (at most 10048: 10000, and one per 4096 bytes)`,
+      );
+      expect(await leftovers(dest)).toEqual([]);
+    },
+    10_000,
+  );
 
   it('stops decoding the expanded form at dg-expanded-size', async () => {
     const expanded = await emptyRecords(100);

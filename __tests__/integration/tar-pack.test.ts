@@ -286,6 +286,35 @@ describe('writeTar refuses what unpacking would refuse', () => {
   });
 });
 
+describe('extractTar and interrupts', () => {
+  // A signal is handled between two steps of the event loop; a directory or file made
+  // before it was tracked stayed behind when the signal came in between (seen in the
+  // CLI's cancellation test: an empty lib/ left in the destination).
+  it('tracks each directory and file before it exists, the missing parents of the destination included', async () => {
+    const work = await fresh('track-first');
+    const tar = join(work, 't.tar');
+    pythonTar(tar, `add('a/one.txt', b'1' * 600); add('two.txt', b'2')`);
+    const entries = await readTarIndex(tar, 't.tar');
+    const dest = join(work, 'missing', 'dest');
+    const existedWhenTracked: Record<string, boolean> = {};
+    const registry = new CleanupRegistry();
+    const tracker = {
+      track: (path: string) => {
+        if (!/\.dg-/.test(path)) existedWhenTracked[path.slice(work.length)] = existsSync(path);
+        return registry.track(path);
+      },
+    };
+    await extractTar(tar, entries, dest, { overwrite: false, cleanup: tracker });
+    expect(existedWhenTracked).toEqual({
+      '/missing': false,
+      '/missing/dest/a': false,
+      '/missing/dest/a/one.txt': false,
+      '/missing/dest/two.txt': false,
+    });
+    expect(registry.tracked).toEqual([]);
+  });
+});
+
 describe('extractTar when a write fails half-way', () => {
   it('removes what it created, and tells the cleanup registry only while it works', async () => {
     const work = await fresh('halfway');

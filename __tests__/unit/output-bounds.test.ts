@@ -1,6 +1,8 @@
 import { boundsOf } from '../../src/core/delta-bounds.js';
 import { decodeObject, encodeDelta } from '../../src/core/metadata.js';
 import { expansionLimit } from '../../src/core/output-limit.js';
+import { budgetFor } from '../../src/adapters/archive/expand-budget.js';
+import { maxDeflatedRecords } from '../../src/adapters/archive/expanded-format.js';
 
 const MIB = 1024 * 1024;
 
@@ -75,5 +77,23 @@ describe('bounds of a delta', () => {
     expect(expansionLimit(0)).toBe(64 * MIB);
     expect(expansionLimit(MIB)).toBe(64 * MIB);
     expect(expansionLimit(10 * MIB)).toBe(320 * MIB);
+  });
+});
+
+describe('deflate records of an expanded form', () => {
+  it('downloads accept 10,000, and one more per 4 KiB of output', () => {
+    expect(maxDeflatedRecords(0)).toBe(10_000);
+    expect(maxDeflatedRecords(4095)).toBe(10_000);
+    expect(maxDeflatedRecords(100 * MIB)).toBe(10_000 + 25_600);
+  });
+
+  it('an upload never writes more than a download of the same file accepts', () => {
+    expect(budgetFor(1000, 0, { maxEntries: 1_000_000 }).limits.maxEntries).toBe(10_000);
+    for (const fileBytes of [0, 1000, 10 * MIB, 1024 * MIB]) {
+      for (const maxEntries of [undefined, 10, 10_000, 1_000_000]) {
+        const { limits } = budgetFor(fileBytes, 0, { maxEntries });
+        expect(limits.maxEntries).toBeLessThanOrEqual(maxDeflatedRecords(fileBytes));
+      }
+    }
   });
 });

@@ -1,5 +1,4 @@
-import { mkdtemp, readdir, realpath, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { withPackedTar, withUnpackedTar } from '../adapters/tar/packed.js';
 import { directKey, spaceFromPrefixUrl, splitObjectUrl } from '../core/delta-space.js';
@@ -43,15 +42,6 @@ function packTarget(url: S3Url, name: string): { space: DeltaSpace; name: string
   return target;
 }
 
-async function inScratch<T>(work: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'deltaglider-pack-'));
-  try {
-    return await work(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 export async function uploadPackedDir(
   session: Session,
   name: string,
@@ -65,10 +55,9 @@ export async function uploadPackedDir(
     path: relative(dir, source).split(sep).join('/'),
     source,
   }));
-  const result = await inScratch((scratch) =>
-    withPackedTar(scratch, entries, (tarPath) =>
-      session.service.upload(tarPath, target.space, target.name),
-    ),
+  // In the session's scratch directory, which an interrupt removes with the tar in it.
+  const result = await withPackedTar(session.scratchDir, entries, (tarPath) =>
+    session.service.upload(tarPath, target.space, target.name),
   );
   return {
     result,
@@ -86,10 +75,15 @@ export async function downloadPackedInto(
   overwrite: boolean,
 ): Promise<PackedCopy> {
   const target = packTarget(url, name);
-  const { fetched } = await inScratch((scratch) =>
-    withUnpackedTar(scratch, remoteOf(target), dest, { overwrite }, (tarPath) =>
-      session.service.downloadTo(target.space, target.name, tarPath),
-    ),
+  // The extractor reports each file and directory it creates until it is done, so an
+  // interrupt removes a half-unpacked tree as well as the scratch tar.
+  const options = { overwrite, cleanup: session.cleanup };
+  const { fetched } = await withUnpackedTar(
+    session.scratchDir,
+    remoteOf(target),
+    dest,
+    options,
+    (tarPath) => session.service.downloadTo(target.space, target.name, tarPath),
   );
   return { result: fetched, space: target.space, local: dest, remote: remoteOf(target) };
 }

@@ -1,4 +1,4 @@
-import { CleanupRegistry } from '../adapters/cleanup.js';
+import { CleanupRegistry, type CleanupTracker } from '../adapters/cleanup.js';
 import { createS3Storage, type S3Storage } from '../adapters/s3/s3-storage.js';
 import type { DeltaService } from '../core/delta-service.js';
 import { createEngine, defaultCacheRoot, type Engine } from '../engine.js';
@@ -23,6 +23,10 @@ export interface Session {
   log: LoggerPort;
   progress: Progress;
   cacheDir: string;
+  /** This run's scratch directory (the engine's): removed on close and on SIGINT/SIGTERM. */
+  scratchDir: string;
+  /** Where commands report their own partial files, removed if the run is interrupted. */
+  cleanup: CleanupTracker;
   /** Removes scratch files, closes connections, erases the progress line. */
   close(): Promise<void>;
 }
@@ -77,6 +81,8 @@ export function openSession(io: Io, options: GlobalOptions): Session {
     log,
     progress,
     cacheDir,
+    scratchDir: engine.scratchDir,
+    cleanup: cliCleanup,
     async close() {
       progress.stop();
       const closing = engine;

@@ -67,6 +67,25 @@ const CORRECTED_RECORD_HEAD = DEFLATED_RECORD_HEAD + 4;
 const RECIPE_INDEX_BYTES = 2;
 const TABLE_COUNT_BYTES = 4;
 
+/**
+ * Deflate records any form may hold, whatever its output: the upload's entry budget has
+ * always defaulted to this, so every form written so far still rebuilds.
+ */
+export const BASE_DEFLATED_RECORDS = 10_000;
+/** Beyond the base, one more deflate record per this many bytes of rebuilt output. */
+const OUTPUT_BYTES_PER_RECORD = 4096;
+
+/**
+ * The most deflate records a form may hold for `outputBytes` of rebuilt file. Every record
+ * costs an engine run (or a gzip member) however few bytes it describes, so a count
+ * bounded only by the output let a 274-byte delta claim 100,000 empty records and minutes
+ * of CPU. With this cap, rebuilding or refusing costs in proportion to the real output.
+ * Uploads keep to it too (expand-budget.ts), so a form never outgrows what downloads read.
+ */
+export function maxDeflatedRecords(outputBytes: number): number {
+  return BASE_DEFLATED_RECORDS + Math.floor(outputBytes / OUTPUT_BYTES_PER_RECORD);
+}
+
 /** A 'R' record's head (any version). */
 export function rawRecordHead(length: number): Buffer {
   const head = Buffer.alloc(RAW_RECORD_HEAD);
@@ -368,11 +387,45 @@ function malformed(detail: string): IntegrityError {
   );
 }
 
+function tooManyRecords(count: number | string, max: number, outputBytes: number) {
+  return malformed(
+    `it has ${count} deflate records for ${outputBytes} bytes of output (at most ${max}: ` +
+      `${BASE_DEFLATED_RECORDS}, and one per ${OUTPUT_BYTES_PER_RECORD} bytes)`,
+  );
+}
+
 async function readExactly(handle: FileHandle, position: number, length: number, what: string) {
   const buffer = Buffer.alloc(length);
   const { bytesRead } = await handle.read(buffer, 0, length, position);
   if (bytesRead < length) throw malformed(`it ends inside the ${what}`);
   return buffer;
+}
+
+/** Record heads and table entries are read through a window of this many bytes. */
+const HEAD_WINDOW_BYTES = 64 * 1024;
+
+/**
+ * Small reads (record heads, table entries) served from one window of the file: a form's
+ * many short heads cost one read per window, not two or three reads per record.
+ */
+class HeadReader {
+  private window = Buffer.alloc(0);
+  private windowStart = 0;
+
+  constructor(private readonly handle: FileHandle) {}
+
+  async read(position: number, length: number, what: string): Promise<Buffer> {
+    const offset = position - this.windowStart;
+    if (offset < 0 || offset + length > this.window.length) {
+      const buffer = Buffer.alloc(Math.max(HEAD_WINDOW_BYTES, length));
+      const { bytesRead } = await this.handle.read(buffer, 0, buffer.length, position);
+      this.window = buffer.subarray(0, bytesRead);
+      this.windowStart = position;
+      if (bytesRead < length) throw malformed(`it ends inside the ${what}`);
+      return this.window.subarray(0, length);
+    }
+    return this.window.subarray(offset, offset + length);
+  }
 }
 
 /** Reads and checks the preamble and JSON header; returns it with where records start. */
@@ -462,9 +515,15 @@ export async function* expandedRecords(
   recordsStart: number,
   recipes: readonly DeflateRecipe[],
   version = EXPANDED_VERSION,
+  outputBytes = Number.POSITIVE_INFINITY,
 ): AsyncGenerator<ExpandedRecord> {
+  const maxRecords = maxDeflatedRecords(outputBytes);
+  const heads = new HeadReader(handle);
+  const tableEntries = new HeadReader(handle);
   const table =
     version >= TABLED_VERSION ? await readRecipeTable(handle, fileSize, recordsStart) : undefined;
+  // Version 3 says its count up front: refused before a single record is read.
+  if (table && table.count > maxRecords) throw tooManyRecords(table.count, maxRecords, outputBytes);
   // Where the records (the end record included) stop.
   const recordsEnd = table ? table.start : fileSize;
   const indexBytes = table ? 0 : RECIPE_INDEX_BYTES;
@@ -472,7 +531,7 @@ export async function* expandedRecords(
   let position = recordsStart;
   for (;;) {
     if (position >= recordsEnd) throw malformed('it ends inside the records');
-    const kind = (await readExactly(handle, position, 1, 'records'))[0];
+    const kind = (await heads.read(position, 1, 'records'))[0];
     if (kind === END) {
       if (position + 1 !== recordsEnd) {
         throw malformed(`${recordsEnd - position - 1} bytes follow its end record`);
@@ -485,7 +544,7 @@ export async function* expandedRecords(
       return;
     }
     if (kind === RAW || (kind === DIRECTORY && table)) {
-      const head = await readExactly(handle, position, RAW_RECORD_HEAD, 'record header');
+      const head = await heads.read(position, RAW_RECORD_HEAD, 'record header');
       const length = safeLength(head.readBigUInt64BE(1), 'raw length');
       // The writer never writes an empty record: each one describes output bytes, which
       // is what bounds their count (rebuild.ts).
@@ -510,11 +569,13 @@ export async function* expandedRecords(
         (corrected ? CORRECTED_RECORD_HEAD : DEFLATED_RECORD_HEAD) -
         RECIPE_INDEX_BYTES +
         indexBytes;
-      const head = await readExactly(handle, position, headBytes, 'record header');
+      const head = await heads.read(position, headBytes, 'record header');
       const recipeIndex = table
-        ? await tableEntry(handle, table, deflatedRecords)
+        ? await tableEntry(tableEntries, table, deflatedRecords)
         : head.readUInt16BE(1);
-      deflatedRecords++;
+      if (++deflatedRecords > maxRecords) {
+        throw tooManyRecords(`more than ${maxRecords}`, maxRecords, outputBytes);
+      }
       const recipe = recipes[recipeIndex];
       if (recipe === undefined) throw malformed(`a record names recipe ${recipeIndex}`);
       const contentLength = safeLength(head.readBigUInt64BE(1 + indexBytes), 'content length');
@@ -553,10 +614,10 @@ export async function* expandedRecords(
 }
 
 /** The recipe index of the `index`-th deflated record, from version 3's table. */
-async function tableEntry(handle: FileHandle, table: RecipeTable, index: number) {
+async function tableEntry(reader: HeadReader, table: RecipeTable, index: number) {
   if (index >= table.count) {
     throw malformed(`its recipe table lists ${table.count} recipes, but more records follow`);
   }
   const at = table.start + index * RECIPE_INDEX_BYTES;
-  return (await readExactly(handle, at, RECIPE_INDEX_BYTES, 'recipe table')).readUInt16BE(0);
+  return (await reader.read(at, RECIPE_INDEX_BYTES, 'recipe table')).readUInt16BE(0);
 }

@@ -1,5 +1,6 @@
 // Expanded form -> original bytes, record by record, for any container codec.
 import { stat, type FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { IntegrityError } from '../../core/errors.js';
 import { OutputLimitError } from '../../core/output-limit.js';
 import { readAt, withFile, type ByteSink } from './byte-sinks.js';
@@ -25,7 +26,13 @@ interface SkippedRecord {
   position: number;
   length: number;
 }
-type Pending = ExpandedRecord | SkippedRecord;
+/** An empty-content record: its output is its recipe's output for no content (known). */
+interface EmptyRecord {
+  kind: 'empty';
+  record: DeflatedRecord;
+  deflated: Buffer;
+}
+type Pending = ExpandedRecord | SkippedRecord | EmptyRecord;
 
 /**
  * For the upload proof only (expand-context.ts, compared-streams.ts): deflated records
@@ -43,9 +50,9 @@ export interface ProvenRecords {
  * content: the caller compares the result's sha256 (or streams it into a comparer).
  *
  * With `maxBytes`, a first pass over the record headers adds up the output they
- * describe and refuses the form before any recompression when it passes the bound.
- * Every record describes at least one byte, so this bounds the record count too: a
- * small delta cannot make millions of empty deflate records cost hours of CPU.
+ * describe and refuses the form before any recompression when it passes the bound, or
+ * when it holds more deflate records than that output allows (maxDeflatedRecords): a
+ * small delta cannot make 100,000 empty deflate records cost minutes of CPU.
  */
 export async function rebuildInto(
   expandedPath: string,
@@ -57,7 +64,8 @@ export async function rebuildInto(
   const { size } = await stat(expandedPath);
   return withFile(expandedPath, async (handle) => {
     const { header, recordsStart, version } = await readExpandedHeader(handle);
-    const records = () => expandedRecords(handle, size, recordsStart, header.recipes, version);
+    const records = () =>
+      expandedRecords(handle, size, recordsStart, header.recipes, version, maxBytes);
     if (maxBytes !== Number.POSITIVE_INFINITY) {
       let described = 0;
       for await (const record of records()) {
@@ -87,6 +95,8 @@ class RecordWriter {
   private batchContent = 0;
   /** Where the next record's output starts: each record's output length is enforced. */
   private position = 0;
+  /** Each recipe's output for empty content, by recipe key: computed once per rebuild. */
+  private readonly emptyOutputs = new Map<string, Promise<Buffer>>();
 
   constructor(
     private readonly path: string,
@@ -106,6 +116,12 @@ class RecordWriter {
     }
     if (record.kind === 'raw') {
       await this.pass(record);
+      return;
+    }
+    // Empty entries are common in zips and cost no engine run (or gzip member) each: a form
+    // of many of them costs what its output costs.
+    if (record.contentLength === 0 && !record.correction) {
+      await this.pass({ kind: 'empty', record, deflated: await this.emptyOutput(record.recipe) });
       return;
     }
     if (!this.batchable(record)) {
@@ -183,15 +199,34 @@ class RecordWriter {
     );
   }
 
-  /** A raw or skipped record now, or after the batch being gathered. */
-  private async pass(record: RawRecord | SkippedRecord): Promise<void> {
+  /** A record with known output now, or after the batch being gathered. */
+  private async pass(record: RawRecord | SkippedRecord | EmptyRecord): Promise<void> {
     if (this.batchMembers > 0) this.batch.push(record);
     else await this.emit(record);
   }
 
-  private async emit(record: RawRecord | SkippedRecord): Promise<void> {
+  private async emit(record: RawRecord | SkippedRecord | EmptyRecord): Promise<void> {
     if (record.kind === 'raw') await this.copy(record);
-    else await this.proven!.skip(record.position, record.length);
+    else if (record.kind === 'skipped') await this.proven!.skip(record.position, record.length);
+    else await this.emitEmpty(record);
+  }
+
+  private emptyOutput(recipe: DeflateRecipe): Promise<Buffer> {
+    const key = recipeKey(recipe);
+    let output = this.emptyOutputs.get(key);
+    if (!output) {
+      output = deflatedEmpty(recipe, this.engines);
+      this.emptyOutputs.set(key, output);
+    }
+    return output;
+  }
+
+  /** As `deflate` does: the bytes that fit go out, then a wrong length is refused. */
+  private async emitEmpty({ record, deflated }: EmptyRecord): Promise<void> {
+    await this.sink.write(deflated.subarray(0, record.deflateLength));
+    if (deflated.length !== record.deflateLength) {
+      throw notReproduced(this.header, record.recipe, record.deflateLength);
+    }
   }
 
   /** Through the open handle: headers between small entries are many and short. */
@@ -232,6 +267,20 @@ class RecordWriter {
     );
     if (correction) await this.copy({ kind: 'raw', ...correction });
   }
+}
+
+/** What `recipe` makes of no content: a few bytes. */
+async function deflatedEmpty(recipe: DeflateRecipe, engines: EngineOptions): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  await deflateWith(
+    recipe,
+    Readable.from([]),
+    async (deflated) => {
+      for await (const chunk of deflated) chunks.push(chunk);
+    },
+    engines,
+  );
+  return Buffer.concat(chunks);
 }
 
 function notReproduced(

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream, mkdirSync, openSync, renameSync } from 'node:fs';
+import { chmod, lstat, rm, stat } from 'node:fs/promises';
 import { finished, pipeline } from 'node:stream/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../../core/errors.js';
 import type { CleanupTracker } from '../cleanup.js';
 import { asLocalError } from '../local-errors.js';
@@ -15,6 +15,12 @@ import type { TarEntry } from './reader.js';
 // (writing through a link could land outside `destDir`). Each file is written beside its
 // destination and renamed into place; on failure the files and directories this call
 // created are removed again.
+//
+// For interrupts, each path is told to the cleanup tracker before it is created, and the
+// three calls that create paths (mkdir, open, rename) are synchronous. A signal handler
+// runs between two turns of the event loop: with an asynchronous call in flight on the
+// thread pool, the handler's removal could come first and the path appear after it (seen
+// in the CLI's cancellation test: an empty lib/, then a partial file, left behind).
 
 export interface ExtractOptions {
   overwrite: boolean;
@@ -47,9 +53,12 @@ async function stateOf(path: string): Promise<PathState> {
 export async function extractTar(
   tarPath: string,
   entries: readonly TarEntry[],
-  destDir: string,
+  destination: string,
   options: ExtractOptions,
 ): Promise<ExtractReport> {
+  // One spelling from here on (`out/`, `./out`, `out//` all become the absolute path):
+  // the walk up from each entry stops where it meets this very string.
+  const destDir = resolve(destination);
   const plan = await planWrites(tarPath, entries, destDir, options);
   const createdDirs: string[] = [];
   const createdFiles: string[] = [];
@@ -57,23 +66,23 @@ export async function extractTar(
   const track = (path: string) => {
     if (options.cleanup) untrack.push(options.cleanup.track(path));
   };
-  const makeDir = async (dir: string, recursive: boolean) => {
-    await mkdir(dir, { recursive }).catch((error: unknown) => {
+  const makeDir = (dir: string, created = dir) => {
+    track(created);
+    try {
+      mkdirSync(dir, { recursive: dir !== created });
+    } catch (error) {
       throw asLocalError(error, dir, { verb: 'create' });
-    });
-    createdDirs.push(dir);
-    track(dir);
+    }
+    createdDirs.push(created);
   };
   let bytes = 0;
   try {
-    if ((await stateOf(destDir)) === 'none') await makeDir(destDir, true);
-    for (const dir of plan.directories) await makeDir(dir, false);
+    if (plan.createDestination) makeDir(destDir, plan.createDestination);
+    for (const dir of plan.directories) makeDir(dir);
     for (const { entry, dest, existed } of plan.files) {
-      await writeEntry(tarPath, entry, dest, track);
-      if (!existed) {
-        createdFiles.push(dest);
-        track(dest);
-      }
+      // Only a new file is removed again: one that was replaced is not put back.
+      await writeEntry(tarPath, entry, dest, track, existed ? undefined : dest);
+      if (!existed) createdFiles.push(dest);
       bytes += entry.size;
     }
   } catch (error) {
@@ -87,6 +96,8 @@ export async function extractTar(
 }
 
 interface Plan {
+  /** When the destination does not exist yet: its topmost missing ancestor (or itself). */
+  createDestination?: string;
   /** Directories to create, parents first. */
   directories: string[];
   files: { entry: TarEntry; dest: string; existed: boolean }[];
@@ -102,10 +113,18 @@ async function planWrites(
   const dirStates = new Map<string, PathState>();
   const directories: string[] = [];
   const refusals: string[] = [];
+  // The destination itself may be a link to a directory (the caller named it); anything
+  // else there that is not a directory cannot take the files.
+  const destState = await destinationState(destDir);
+  if (destState !== 'directory' && destState !== 'none') {
+    refuse(destDir, [`it is ${destState}`], 'Name a directory, or a path that does not exist yet');
+  }
   const conflicts: string[] = [];
   /** Checks (once) that `dir` is a real directory or can be made one. */
   const needDirectory = async (dir: string): Promise<void> => {
-    if (dir === destDir || dirStates.has(dir)) return;
+    // Every entry path lies under destDir (reader.ts), so the walk meets it; the root
+    // check only keeps a broken invariant from recursing forever.
+    if (dir === destDir || dirStates.has(dir) || dirname(dir) === dir) return;
     await needDirectory(dirname(dir));
     const state = await stateOf(dir);
     dirStates.set(dir, state);
@@ -123,7 +142,10 @@ async function planWrites(
       continue;
     }
     await needDirectory(dirname(dest));
-    const state = dirStates.get(dirname(dest)) === 'none' ? 'none' : await stateOf(dest);
+    const parentMissing =
+      dirStates.get(dirname(dest)) === 'none' ||
+      (dirname(dest) === destDir && destState === 'none');
+    const state = parentMissing ? 'none' : await stateOf(dest);
     if (state === 'directory' || state === 'other') {
       conflicts.push(`${dest} (not a regular file)`);
     } else if (state === 'file' && (await sameBytes(tarPath, entry, dest))) {
@@ -133,12 +155,7 @@ async function planWrites(
       files.push({ entry, dest, existed: state !== 'none' });
     }
   }
-  if (refusals.length > 0) {
-    throw new InputError(
-      `Cannot unpack into ${destDir}: ${refusals.slice(0, 5).join(', ')}${refusals.length > 5 ? ', …' : ''}`,
-      'Nothing was written. Unpacking never writes through symbolic links in the destination; remove them or unpack into another directory',
-    );
-  }
+  if (refusals.length > 0) refuse(destDir, refusals);
   if (conflicts.length > 0) {
     conflicts.sort();
     const shown = conflicts.slice(0, 10).join(', ') + (conflicts.length > 10 ? ', …' : '');
@@ -149,19 +166,54 @@ async function planWrites(
       { code: 'would-overwrite', fields: { setting: 'overwrite', paths: conflicts } },
     );
   }
-  return { directories, files, unchanged };
+  const createDestination = destState === 'none' ? await topmostMissing(destDir) : undefined;
+  return { createDestination, directories, files, unchanged };
 }
 
+/** The highest directory of `dir`'s path that does not exist (`dir` itself at least). */
+async function topmostMissing(dir: string): Promise<string> {
+  let top = dir;
+  while (dirname(top) !== top && (await stateOf(dirname(top))) === 'none') top = dirname(top);
+  return top;
+}
+
+function refuse(
+  destDir: string,
+  refusals: readonly string[],
+  fix = 'Unpacking never writes through symbolic links in the destination; remove them or unpack into another directory',
+): never {
+  throw new InputError(
+    `Cannot unpack into ${destDir}: ${refusals.slice(0, 5).join(', ')}${refusals.length > 5 ? ', …' : ''}`,
+    `Nothing was written. ${fix}`,
+  );
+}
+
+/** What the destination is, links followed: a link to nothing is named as such. */
+async function destinationState(
+  destDir: string,
+): Promise<'none' | 'directory' | 'a file, not a directory' | 'a symbolic link to nothing'> {
+  try {
+    return (await stat(destDir)).isDirectory() ? 'directory' : 'a file, not a directory';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') return 'a file, not a directory';
+    if (code !== 'ENOENT') throw asLocalError(error, destDir, { verb: 'read' });
+    return (await stateOf(destDir)) === 'symlink' ? 'a symbolic link to nothing' : 'none';
+  }
+}
+
+/** Writes beside `dest` and renames; `created` (the new file) is tracked before the rename. */
 async function writeEntry(
   tarPath: string,
   entry: TarEntry,
   dest: string,
   track: (path: string) => void,
+  created?: string,
 ): Promise<void> {
   const partial = join(dirname(dest), `${PARTIAL_PREFIX}${randomBytes(6).toString('hex')}`);
   track(partial);
   try {
-    const output = createWriteStream(partial, { flags: 'wx', mode: 0o600 });
+    const output = createWriteStream(partial, { fd: openSync(partial, 'wx', 0o600) });
     if (entry.size === 0) await finished(output.end());
     else await pipeline(createReadStream(tarPath, rangeOf(entry)), output);
     // The tar was indexed whole; a shorter copy means it changed underneath.
@@ -173,7 +225,8 @@ async function writeEntry(
     }
     // Modes are kept (the exec bit is the point); set-id and sticky bits never are.
     await chmod(partial, entry.mode & 0o777);
-    await rename(partial, dest);
+    if (created) track(created);
+    renameSync(partial, dest);
   } catch (error) {
     await rm(partial, { force: true });
     throw asLocalError(error, dest);
