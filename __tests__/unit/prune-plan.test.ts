@@ -65,6 +65,37 @@ describe('planFiles', () => {
   });
 });
 
+describe('planFiles on real release names (issue #25 item 3)', () => {
+  it('keeps the final release over its release candidate, with --keep-last and --older-than', () => {
+    // The final was uploaded after the candidate, so both orders agree it is the newest.
+    const dir = directory([
+      ['mypkg-2.0.0rc1.tar.gz', 10, 40],
+      ['mypkg-2.0.0.tar.gz', 10, 35],
+    ]);
+    expect(names(planFiles(dir, { kind: 'keep-last', count: 1 }, NOW).remove)).toEqual([
+      'mypkg-2.0.0rc1.tar.gz',
+    ]);
+    expect(names(planFiles(dir, { kind: 'older-than', seconds: 86_400 }, NOW).remove)).toEqual([
+      'mypkg-2.0.0rc1.tar.gz',
+    ]);
+  });
+
+  it('does not read platform and runtime versions as release versions', () => {
+    const dir = directory([
+      ['tool-2.1.0-ubuntu-20.04-amd64.deb', 10, 3],
+      ['tool-2.1.0-ubuntu-22.04-amd64.deb', 10, 3],
+      ['tool-2.1.0-node-18.tgz', 10, 3],
+      ['tool-2.1.0-node-20.tgz', 10, 3],
+      ['tool-2.1.0-macos-13.zip', 10, 3],
+      ['tool-2.1.0-macos-14.zip', 10, 3],
+      ['tool-2.0.0-macos-14.zip', 10, 9],
+    ]);
+    expect(names(planFiles(dir, { kind: 'keep-last', count: 1 }, NOW).remove)).toEqual([
+      'tool-2.0.0-macos-14.zip',
+    ]);
+  });
+});
+
 describe('pruneRule', () => {
   it('takes exactly one of keep-last and older-than, each well formed', () => {
     expect(pruneRule('3', undefined)).toEqual({ kind: 'keep-last', count: 3 });
