@@ -96,6 +96,50 @@ describe('planFiles on real release names (issue #25 item 3)', () => {
   });
 });
 
+describe('planFiles where the names do not tell the order', () => {
+  const dir = directory([
+    ['app-0.9.zip', 10, 30],
+    ['app-1.0.zip', 10, 20],
+    ['app-1.0.0.zip', 10, 10],
+    ['app-1.1.0-canary.1.zip', 10, 5],
+    ['app-1.1.0-next.1.zip', 10, 4],
+  ]);
+
+  it('keeps a file it cannot order against a newer one, and says which and why', () => {
+    const plan = planFiles(dir, { kind: 'keep-last', count: 1 }, NOW);
+    // Both 1.1.0 pre-releases are surely newer than 1.0 and 1.0.0, but not than each other.
+    expect(names(plan.remove)).toEqual(['app-0.9.zip', 'app-1.0.0.zip', 'app-1.0.zip']);
+    expect(
+      plan.uncertain.map((u) => [
+        u.file.name,
+        u.other,
+        u.why.replace(/next and canary/, 'canary and next'),
+      ]),
+    ).toEqual([
+      [
+        'app-1.1.0-canary.1.zip',
+        'app-1.1.0-next.1.zip',
+        'the pre-release labels canary and next have no known order',
+      ],
+    ]);
+    expect(names(plan.keep)).toEqual(['app-1.1.0-canary.1.zip', 'app-1.1.0-next.1.zip']);
+  });
+
+  it('counts only the surely newer: with --keep-last 3, 1.0 does not count against 1.0.0', () => {
+    const plan = planFiles(dir, { kind: 'keep-last', count: 3 }, NOW);
+    expect(names(plan.remove)).toEqual(['app-0.9.zip']);
+    // 1.0.0 and 1.0 sort as they do, but which came first is a guess: 1.0.0 stays.
+    expect(plan.uncertain.map((u) => [u.file.name, u.other])).toEqual([
+      ['app-1.0.0.zip', 'app-1.0.zip'],
+    ]);
+    expect(plan.uncertain[0]!.why).toBe('they hold the same version');
+    // --older-than takes nothing whose order against the newest is unknown.
+    const aged = planFiles(dir, { kind: 'older-than', seconds: 86_400 }, NOW);
+    expect(names(aged.remove)).toEqual(['app-0.9.zip', 'app-1.0.0.zip', 'app-1.0.zip']);
+    expect(aged.uncertain.map((u) => u.file.name)).toEqual(['app-1.1.0-canary.1.zip']);
+  });
+});
+
 describe('pruneRule', () => {
   it('takes exactly one of keep-last and older-than, each well formed', () => {
     expect(pruneRule('3', undefined)).toEqual({ kind: 'keep-last', count: 3 });

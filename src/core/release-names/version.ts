@@ -123,9 +123,11 @@ export function compareVersions(a: ReleaseVersion, b: ReleaseVersion): number {
 
 /**
  * Why the order of two versions is a guess, or undefined when it is not: two schemes
- * (a date and a number), two pre-release labels of unknown rank, or equal versions.
+ * (a date and a number) in one epoch, or two pre-release labels of unknown rank.
  */
 export function versionDoubt(a: ReleaseVersion, b: ReleaseVersion): string | undefined {
+  // A new epoch is how PEP 440 says that the numbering changed on purpose.
+  if (a.epoch !== b.epoch) return undefined;
   if (a.scheme !== b.scheme) return `${a.text} and ${b.text} are numbered differently`;
   const [p, q] = [a.pre, b.pre];
   if (
