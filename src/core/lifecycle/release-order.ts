@@ -10,6 +10,8 @@ export interface Released {
   name: string;
   key: string;
   lastModified?: Date;
+  /** The name, already read (readReleaseName), so that it is not read again. */
+  release?: ReleaseName;
 }
 
 export function compareReleases(a: Released, b: Released): number {
@@ -41,7 +43,7 @@ interface Read<T> {
 }
 
 function read<T extends Released>(item: T): Read<T> {
-  return { item, release: readReleaseName(item.name) };
+  return { item, release: item.release ?? readReleaseName(item.name) };
 }
 
 function compareRead(a: Read<Released>, b: Read<Released>): number {

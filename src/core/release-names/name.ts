@@ -121,10 +121,10 @@ function spans(pattern: RegExp, text: string): Span[] {
 
 /** `text` with the characters of `spans` replaced by `by`, its length kept. */
 function mask(text: string, masked: readonly Span[], by: string): string {
-  let out = text;
-  for (const s of masked)
-    out = out.slice(0, s.start) + by.repeat(s.end - s.start) + out.slice(s.end);
-  return out;
+  if (masked.length === 0) return text;
+  const chars = text.split(''); // code units, as match indexes count
+  for (const s of masked) chars.fill(by, s.start, s.end);
+  return chars.join('');
 }
 
 function overlaps(a: Span, b: Span): boolean {
