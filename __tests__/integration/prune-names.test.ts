@@ -2,6 +2,7 @@
 // release outlives its candidate, builds for other platforms and runtimes are lines of
 // their own, and a file whose order the names do not tell stays, with the reason printed.
 import { jest } from '@jest/globals';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,29 +120,52 @@ describe('prune on release names', () => {
 
   it('the action keeps the same files and puts the reason in its summary', async () => {
     const bucket = await releases();
-    const summary = join(ctx.work, 'summary');
-    await writeFile(summary, '');
-    const saved = process.env.GITHUB_STEP_SUMMARY;
-    process.env.GITHUB_STEP_SUMMARY = summary;
-    // The report prints through @actions/core (stdout): a green run stays quiet.
-    const quiet = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    try {
-      const report = await runPrune(ctx.engine, {
-        s3Url: parseS3Url(`s3://${bucket}/rel/`),
-        ...s3TestOptions(ctx.server.endpoint),
-        maxAttempts: 2,
-        concurrency: 2,
-        dryRun: false,
-        keepLast: '1',
-      } as ActionInputs);
-      await writeJobSummary(report);
-      expect(report.outputs.files).toBe(1);
-      expect(report.notes).toContain(`kept: s3://${bucket}/rel/app-1.1.0-canary.1.zip ${WHY}`);
-    } finally {
-      quiet.mockRestore();
-      process.env.GITHUB_STEP_SUMMARY = saved;
-    }
-    expect(await readFile(summary, 'utf8')).toContain('cannot tell the release order of');
+    const { report, summary } = await actionPrune(bucket);
+    expect(report.outputs.files).toBe(1);
+    expect(report.notes).toContain(`kept: s3://${bucket}/rel/app-1.1.0-canary.1.zip ${WHY}`);
+    expect(summary).toContain('cannot tell the release order of');
     expect(await left(bucket)).toEqual(LEFT);
   }, 120_000);
+
+  it('the action names at most 20 such files in its summary, and counts the rest', async () => {
+    const bucket = await ctx.server.createBucket();
+    // Builds named by commit alone: no name tells which came first.
+    const hashes = Array.from({ length: 23 }, (_, i) => `${(0xabc1230 + i).toString(16)}f`);
+    for (const hash of hashes)
+      await ctx.raw.send(
+        new PutObjectCommand({ Bucket: bucket, Key: `rel/build-${hash}.bin`, Body: hash }),
+      );
+    const { report } = await actionPrune(bucket);
+    expect(report.outputs.files).toBe(0);
+    const kept = report.notes.filter((n) => n.startsWith('kept: '));
+    expect(kept).toHaveLength(20);
+    expect(kept[0]).toMatch(/\(cannot tell the release order of .*: neither holds a version\)$/);
+    expect(report.notes).toContain('2 more files kept for the same reason are in the step log');
+    expect((await listKeys(ctx.raw, bucket, 'rel/')).length).toBe(23);
+  }, 60_000);
 });
+
+/** The action's `command: prune` with keep-last 1 on `rel/`, its report and summary. */
+async function actionPrune(bucket: string) {
+  const path = join(ctx.work, 'summary');
+  await writeFile(path, '');
+  const saved = process.env.GITHUB_STEP_SUMMARY;
+  process.env.GITHUB_STEP_SUMMARY = path;
+  // The report prints through @actions/core (stdout): a green run stays quiet.
+  const quiet = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  try {
+    const report = await runPrune(ctx.engine, {
+      s3Url: parseS3Url(`s3://${bucket}/rel/`),
+      ...s3TestOptions(ctx.server.endpoint),
+      maxAttempts: 2,
+      concurrency: 2,
+      dryRun: false,
+      keepLast: '1',
+    } as ActionInputs);
+    await writeJobSummary(report);
+    return { report, summary: await readFile(path, 'utf8') };
+  } finally {
+    quiet.mockRestore();
+    process.env.GITHUB_STEP_SUMMARY = saved;
+  }
+}

@@ -253,7 +253,8 @@ const UNKNOWN_ORDER: [a: string, b: string, why: RegExp][] = [
     /labels (preview and rc|rc and preview) have no known order/,
   ],
   ['app-1.2.3.zip', 'app-20260105.zip', /numbered differently/],
-  ['build-abc1234f.bin', 'build-0fe9a31c.bin', /no version/],
+  ['build-abc1234f.bin', 'build-0fe9a31c.bin', /neither holds a version/],
+  ['build-abc1234f.bin', 'build-1240.bin', /one of them holds no version/],
   ['build-1234-abc1234f.bin', 'build-1234-0fe9a31c.bin', /commit hash/],
 ];
 

@@ -18,6 +18,9 @@ import type { CommandReport } from './commands.js';
 import { storageOptions, type ActionInputs } from './inputs.js';
 import { actionsLogger, actionsOutput } from './logger.js';
 
+/** Files kept for an unknown order that the summary names (the step log has them all). */
+const SHOWN_UNCERTAIN = 20;
+
 /**
  * `command: prune`: removes old versions per file family from the s3-url DeltaSpace
  * (`keep-last` or `older-than`), then the references no delta left needs; with
@@ -73,7 +76,12 @@ export async function runPrune(engine: Engine, inputs: ActionInputs): Promise<Co
       table: { headers: [inputs.dryRun ? 'Would remove' : 'Removed', 'What'], rows },
       notes: [
         summary,
-        ...uncertain,
+        ...uncertain.slice(0, SHOWN_UNCERTAIN),
+        ...(uncertain.length > SHOWN_UNCERTAIN
+          ? [
+              `${uncertain.length - SHOWN_UNCERTAIN} more files kept for the same reason are in the step log`,
+            ]
+          : []),
         ...restored.map((key) => `Kept ${key}: a delta written during the prune needs it`),
       ],
     };

@@ -105,7 +105,8 @@ export function compareReleaseNames(a: ReleaseName, b: ReleaseName): number {
  * it can. Where it cannot, prune keeps rather than guesses.
  */
 export function releaseOrderDoubt(a: ReleaseName, b: ReleaseName): string | undefined {
-  if (!a.confident || !b.confident) return 'a name holds no version';
+  if (!a.confident || !b.confident)
+    return a.confident || b.confident ? 'one of them holds no version' : 'neither holds a version';
   for (let i = 0; i < Math.min(a.versions.length, b.versions.length); i++) {
     const [x, y] = [a.versions[i]!, b.versions[i]!];
     if (compareVersions(x, y) !== 0) return versionDoubt(x, y);
