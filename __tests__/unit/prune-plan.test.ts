@@ -140,6 +140,23 @@ describe('planFiles where the names do not tell the order', () => {
   });
 });
 
+describe('planFiles: the cost of ordering a family is bounded', () => {
+  it('keeps, with the reason, what is still undecided when the comparisons run out', () => {
+    const dir = directory(Array.from({ length: 100 }, (_, i) => [`app-1.0.${i}.zip`, 1, 1]));
+    // 50 old files, each needs 50 surely newer ones: 2,500 comparisons; 1,000 allowed.
+    const plan = planFiles(dir, { kind: 'keep-last', count: 50 }, NOW, 1000);
+    const patch = (name: string) => Number(/1\.0\.(\d+)/.exec(name)![1]);
+    expect(plan.remove.map((f) => patch(f.name)).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i),
+    );
+    expect(plan.uncertain).toHaveLength(30);
+    expect(new Set(plan.uncertain.map((u) => u.why))).toEqual(
+      new Set(['its family has too many names to compare them all (100)']),
+    );
+    expect(planFiles(dir, { kind: 'keep-last', count: 50 }, NOW).remove).toHaveLength(50);
+  });
+});
+
 describe('pruneRule', () => {
   it('takes exactly one of keep-last and older-than, each well formed', () => {
     expect(pruneRule('3', undefined)).toEqual({ kind: 'keep-last', count: 3 });

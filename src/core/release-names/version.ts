@@ -178,9 +178,12 @@ function compareOptional(
 
 /** Digit strings by value, without overflow on long runs (build numbers, dates). */
 export function compareDigits(p: string, q: string): number {
-  const [a, b] = [p.replace(/^0+(?=\d)/, ''), q.replace(/^0+(?=\d)/, '')];
-  if (a.length !== b.length) return a.length - b.length;
-  return compareText(a, b);
+  let [i, j] = [0, 0];
+  while (i < p.length - 1 && p[i] === '0') i++;
+  while (j < q.length - 1 && q[j] === '0') j++;
+  if (p.length - i !== q.length - j) return p.length - i - (q.length - j);
+  for (; i < p.length; i++, j++) if (p[i] !== q[j]) return p[i]! < q[j]! ? -1 : 1;
+  return 0;
 }
 
 function compareText(a: string, b: string): number {
