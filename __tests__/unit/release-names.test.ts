@@ -51,6 +51,17 @@ const SAME_FAMILY: [tool: string, a: string, b: string][] = [
   ['runtime tags', 'tool-2.0.0-node-20.tgz', 'tool-2.1.0-node-20.tgz'],
   ['runtime tags', 'tool-2.0.0-ubuntu-22.04-amd64.deb', 'tool-2.1.0-ubuntu-22.04-amd64.deb'],
   ['commit builds', 'build-1234-abc1234f.bin', 'build-1240-0fe9a31c.bin'],
+  [
+    'llvm',
+    'clang+llvm-17.0.5-x86_64-linux-gnu-ubuntu-22.04.tar.xz',
+    'clang+llvm-17.0.6-x86_64-linux-gnu-ubuntu-22.04.tar.xz',
+  ],
+  ['php.net', 'php-8.2.14-Win32-vs16-x64.zip', 'php-8.3.0-Win32-vs16-x64.zip'],
+  [
+    'mongodb',
+    'mongodb-linux-x86_64-ubuntu2204-7.0.4.tgz',
+    'mongodb-linux-x86_64-ubuntu2204-7.0.5.tgz',
+  ],
 ];
 
 /** Pairs that are two lines: other platforms, runtimes or kinds of file of one release. */
@@ -132,6 +143,17 @@ const OTHER_FAMILY: [tool: string, a: string, b: string][] = [
   ['runtime tags', 'tool-2.1.0-py3.12-linux.zip', 'tool-2.1.0-py3.11-linux.zip'],
   ['runtime tags', 'tool-2.1.0-cuda-12.1-linux.tar.gz', 'tool-2.1.0-cuda-11.8-linux.tar.gz'],
   ['runtime tags', 'tool-2.1.0-windows-2022.zip', 'tool-2.1.0-windows-2019.zip'],
+  [
+    'llvm',
+    'clang+llvm-17.0.6-x86_64-linux-gnu-ubuntu-22.04.tar.xz',
+    'clang+llvm-17.0.6-x86_64-linux-gnu-ubuntu-18.04.tar.xz',
+  ],
+  ['php.net', 'php-8.3.0-Win32-vs16-x64.zip', 'php-8.3.0-Win32-vs17-x64.zip'],
+  [
+    'mongodb',
+    'mongodb-linux-x86_64-ubuntu2204-7.0.4.tgz',
+    'mongodb-linux-x86_64-ubuntu2004-7.0.4.tgz',
+  ],
 ];
 
 /** Releases of one line, oldest first: each is before the next, and the names say so. */
@@ -236,6 +258,14 @@ const RELEASE_ORDER: [scheme: string, names: string[]][] = [
   ['build metadata', ['app-1.2.3+build.5.zip', 'app-1.2.3+build.6.zip', 'app-1.2.4+build.1.zip']],
   ['runtime tags', ['tool-2.0.0-node-20.tgz', 'tool-2.1.0-node-20.tgz']],
   ['a runtime that is the release', ['python-3.12.1-amd64.exe', 'python-3.12.10-amd64.exe']],
+  [
+    'a runtime that is the release, beside tags',
+    [
+      'clang+llvm-17.0.5-x86_64-linux-gnu-ubuntu-22.04.tar.xz',
+      'clang+llvm-17.0.6-x86_64-linux-gnu-ubuntu-22.04.tar.xz',
+      'clang+llvm-18.1.8-x86_64-linux-gnu-ubuntu-22.04.tar.xz',
+    ],
+  ],
 ];
 
 /** Pairs of one line whose order the names do not tell. */
