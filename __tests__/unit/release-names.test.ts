@@ -10,6 +10,8 @@ import {
 
 /** Pairs that are one line: the same build of two releases. */
 const SAME_FAMILY: [tool: string, a: string, b: string][] = [
+  ['build numbers', 'app-1.2.3-build-45.zip', 'app-1.2.3-build-46.zip'],
+  ['update numbers', 'server-8.0.402-update-2.zip', 'server-8.0.412-update-1.zip'],
   ['goreleaser', 'gh_2.61.0_linux_amd64.tar.gz', 'gh_2.62.0_linux_amd64.tar.gz'],
   ['goreleaser', 'gh_2.61.0_checksums.txt', 'gh_2.62.0_checksums.txt'],
   ['goreleaser', 'myapp_1.0.0_Linux_x86_64.tar.gz', 'myapp_1.1.0_Linux_x86_64.tar.gz'],
@@ -66,6 +68,9 @@ const SAME_FAMILY: [tool: string, a: string, b: string][] = [
 
 /** Pairs that are two lines: other platforms, runtimes or kinds of file of one release. */
 const OTHER_FAMILY: [tool: string, a: string, b: string][] = [
+  ['word tags', 'tool-2.1.0-openssl-3.zip', 'tool-2.1.0-openssl-1.1.zip'],
+  ['word tags', 'tool-2.1.0-linux-6.1.tar.gz', 'tool-2.1.0-linux-5.15.tar.gz'],
+  ['word tags', 'connector-2.1.0-scala-2.13.jar', 'connector-2.1.0-scala-2.12.jar'],
   ['goreleaser', 'gh_2.62.0_linux_amd64.tar.gz', 'gh_2.62.0_linux_arm64.tar.gz'],
   ['goreleaser', 'gh_2.62.0_linux_386.tar.gz', 'gh_2.62.0_linux_amd64.tar.gz'],
   ['goreleaser', 'gh_2.62.0_linux_386.tar.gz', 'gh_2.62.0_windows_386.zip'],
@@ -255,6 +260,7 @@ const RELEASE_ORDER: [scheme: string, names: string[]][] = [
     ],
   ],
   ['dotted dates', ['tool-2026.01.05.zip', 'tool-2026.1.6.zip', 'tool-2026.02.01.zip']],
+  ['build numbers', ['app-1.2.3-build-9.zip', 'app-1.2.3-build-10.zip', 'app-1.2.4-build-1.zip']],
   ['build metadata', ['app-1.2.3+build.5.zip', 'app-1.2.3+build.6.zip', 'app-1.2.4+build.1.zip']],
   ['runtime tags', ['tool-2.0.0-node-20.tgz', 'tool-2.1.0-node-20.tgz']],
   ['a runtime that is the release', ['python-3.12.1-amd64.exe', 'python-3.12.10-amd64.exe']],

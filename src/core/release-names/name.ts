@@ -59,6 +59,13 @@ function genericName(lower: string): ReleaseName {
     tagSpans = [...arch, ...runtime.slice(1)];
     found = versionsMasking(tagSpans);
   }
+  // After the release version, digits that follow a word are the word's (`openssl-3`,
+  // `linux-6.1`), unless the word numbers the release itself (`build-45`, `patch-2`).
+  const wordTags = found.slice(1).flatMap((s) => wordTagOf(lower, s));
+  if (wordTags.length > 0) {
+    found = found.filter((s) => !wordTags.some((t) => overlaps(s, t)));
+    tagSpans = [...tagSpans, ...wordTags];
+  }
   const words = spans(PLATFORM_WORD, lower).filter((w) => !tagSpans.some((t) => overlaps(w, t)));
   const tags = [...tagSpans, ...words]
     .sort((a, b) => a.start - b.start)
@@ -114,6 +121,35 @@ export function releaseOrderDoubt(a: ReleaseName, b: ReleaseName): string | unde
   if (a.commit || b.commit) return 'they differ only in a commit hash';
   if (a.versions.length === b.versions.length) return 'they hold the same version';
   return undefined;
+}
+
+/** Words whose number is part of the release (`-build-45`, `-rev.3`, `-update-2`). */
+const RELEASE_WORDS = new Set([
+  'build',
+  'bld',
+  'b',
+  'rev',
+  'revision',
+  'r',
+  'patch',
+  'p',
+  'update',
+  'u',
+  'hotfix',
+  'fix',
+  'release',
+  'rel',
+  'ver',
+  'version',
+  'sp',
+  'pl',
+]);
+
+/** The span of `word-1.2` when the version at `s` follows a word that is not a release word. */
+function wordTagOf(lower: string, s: Span): Span[] {
+  const before = /(?<![a-z])([a-z]+)[-_.]$/.exec(lower.slice(Math.max(0, s.start - 40), s.start));
+  if (!before || RELEASE_WORDS.has(before[1]!)) return [];
+  return [{ start: s.start - before[0].length, end: s.end }];
 }
 
 function spans(pattern: RegExp, text: string): Span[] {
