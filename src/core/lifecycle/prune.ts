@@ -11,13 +11,8 @@ import type { DeltaSpace } from '../models.js';
 import { isReferenceNow, readReference } from '../references/catalog.js';
 import { formatS3Url } from '../s3-url.js';
 import { walkTree, type Directory } from '../tree.js';
-import {
-  deltaKeysOf,
-  planFiles,
-  type PruneFile,
-  type PruneRule,
-  type UncertainFile,
-} from './prune-plan.js';
+import { deltaKeysOf, planFiles, type PruneFile, type PruneRule } from './prune-plan.js';
+import type { UncertainFile } from './prune-plan.js';
 import { isNeeded, needsVersion, referenceNeeds, type ReferenceNeeds } from './prune-references.js';
 
 // `prune`: old versions out of a DeltaSpace, then the references no delta left needs.
