@@ -10,6 +10,7 @@ import {
 
 /** Pairs that are one line: the same build of two releases. */
 const SAME_FAMILY: [tool: string, a: string, b: string][] = [
+  ['goreleaser', 'myapp_1.0.0_linux_amd64_v3.tar.gz', 'myapp_1.1.0_linux_amd64_v3.tar.gz'],
   ['build numbers', 'app-1.2.3-build-45.zip', 'app-1.2.3-build-46.zip'],
   ['update numbers', 'server-8.0.402-update-2.zip', 'server-8.0.412-update-1.zip'],
   ['goreleaser', 'gh_2.61.0_linux_amd64.tar.gz', 'gh_2.62.0_linux_amd64.tar.gz'],
@@ -68,6 +69,9 @@ const SAME_FAMILY: [tool: string, a: string, b: string][] = [
 
 /** Pairs that are two lines: other platforms, runtimes or kinds of file of one release. */
 const OTHER_FAMILY: [tool: string, a: string, b: string][] = [
+  ['goreleaser', 'myapp_1.0.0_linux_amd64_v3.tar.gz', 'myapp_1.0.0_linux_amd64_v1.tar.gz'],
+  ['goreleaser', 'myapp_1.0.0_linux_arm_6.tar.gz', 'myapp_1.0.0_linux_arm_7.tar.gz'],
+  ['rpm', 'tool-1.0-1.el10.x86_64_v2.rpm', 'tool-1.0-1.el10.x86_64_v3.rpm'],
   ['word tags', 'tool-2.1.0-openssl-3.zip', 'tool-2.1.0-openssl-1.1.zip'],
   ['word tags', 'tool-2.1.0-linux-6.1.tar.gz', 'tool-2.1.0-linux-5.15.tar.gz'],
   ['word tags', 'connector-2.1.0-scala-2.13.jar', 'connector-2.1.0-scala-2.12.jar'],

@@ -78,9 +78,12 @@ export const RUNTIME_TAG = new RegExp(
   'g',
 );
 
-/** Architectures with a digit run after a separator: always tags (`x86_64`, `linux_386`). */
+/**
+ * Architectures with a digit run after a separator: always tags (`x86_64`, `linux_386`,
+ * the x86-64 levels `x86_64_v3` and goreleaser's `amd64_v3`, its `arm_6`).
+ */
 export const ARCH_TAG =
-  /(?<![a-z0-9])(?:x86[-_]64|(?:linux|windows|freebsd|openbsd|netbsd)[-_]386)(?![a-z0-9])/g;
+  /(?<![a-z0-9])(?:(?:x86[-_]64|amd64)(?:[-_]v[1-4])?|(?:linux|windows|freebsd|openbsd|netbsd|darwin)[-_]386|arm[-_][5-7])(?![a-z0-9])/g;
 
 /** Platform words that hold no separated digits, reported as tags (`arm64`, `musl`). */
 export const PLATFORM_WORD =
