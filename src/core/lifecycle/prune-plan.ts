@@ -79,7 +79,7 @@ export function planFiles(
         members.length - 1 - index >= newerNeeded &&
         (rule.kind === 'keep-last' ||
           (file.lastModified !== undefined && file.lastModified.getTime() < cutoff));
-      const doubt = old ? surelyNewer(members, index, newerNeeded, budget) : undefined;
+      const doubt = old ? unsureOrder(members, index, newerNeeded, budget) : undefined;
       if (old && doubt === undefined) plan.remove.push(kept);
       else plan.keep.push(kept);
       if (old && doubt) plan.uncertain.push({ file: kept, ...doubt });
@@ -98,10 +98,10 @@ interface Ordered extends PruneFile {
 }
 
 /**
- * Undefined when at least `needed` members after `index` are newer for certain; else the
- * newest one whose order against it is unknown, and why.
+ * Whether the file at `index` may go: undefined when at least `needed` members after it
+ * are newer for certain; else the newest one whose order against it is unknown, and why.
  */
-function surelyNewer(
+function unsureOrder(
   members: readonly Ordered[],
   index: number,
   needed: number,
