@@ -6,12 +6,20 @@ import { InputError } from '../core/errors.js';
 import { formatBytes, plural } from '../core/format.js';
 import { Pruner } from '../core/lifecycle/prune.js';
 import { pruneRule } from '../core/lifecycle/prune-plan.js';
-import { pruneTotals, removedUrls } from '../core/lifecycle/prune-report.js';
+import {
+  pruneTotals,
+  removedUrls,
+  uncertainLines,
+  uncertainNote,
+} from '../core/lifecycle/prune-report.js';
 import { selectSpaces } from '../core/lifecycle/shard.js';
 import type { Engine } from '../engine.js';
 import type { CommandReport } from './commands.js';
 import { storageOptions, type ActionInputs } from './inputs.js';
 import { actionsLogger, actionsOutput } from './logger.js';
+
+/** Files kept for an unknown order that the summary names (the step log has them all). */
+const SHOWN_UNCERTAIN = 20;
 
 /**
  * `command: prune`: removes old versions per file family from the s3-url DeltaSpace
@@ -49,7 +57,9 @@ export async function runPrune(engine: Engine, inputs: ActionInputs): Promise<Co
       .finally(() => actionsOutput.endGroup());
     const totals = pruneTotals(results);
     const verb = inputs.dryRun ? 'would remove' : 'removed';
-    const summary = `${formatSpace(root)}: ${verb} ${plural(totals.removedFiles, 'file')} and ${plural(totals.removedReferences, 'reference')} (${formatBytes(totals.freedBytes)}), kept ${plural(totals.keptFiles, 'file')}`;
+    const summary = `${formatSpace(root)}: ${verb} ${plural(totals.removedFiles, 'file')} and ${plural(totals.removedReferences, 'reference')} (${formatBytes(totals.freedBytes)}), kept ${plural(totals.keptFiles, 'file')}${uncertainNote(totals.uncertainFiles)}`;
+    const uncertain = results.flatMap(uncertainLines);
+    for (const line of uncertain) actionsLogger.info(line);
     actionsLogger.info(summary);
     const rows = results.flatMap((r) =>
       removedUrls(r).map(({ url, reference }) => [url, reference ? 'reference' : 'file']),
@@ -66,6 +76,12 @@ export async function runPrune(engine: Engine, inputs: ActionInputs): Promise<Co
       table: { headers: [inputs.dryRun ? 'Would remove' : 'Removed', 'What'], rows },
       notes: [
         summary,
+        ...uncertain.slice(0, SHOWN_UNCERTAIN),
+        ...(uncertain.length > SHOWN_UNCERTAIN
+          ? [
+              `${uncertain.length - SHOWN_UNCERTAIN} more files kept for the same reason are in the step log`,
+            ]
+          : []),
         ...restored.map((key) => `Kept ${key}: a delta written during the prune needs it`),
       ],
     };

@@ -6,7 +6,13 @@ import { InputError } from '../core/errors.js';
 import { formatBytes, plural } from '../core/format.js';
 import { Pruner, type PruneEvent, type SpacePruneResult } from '../core/lifecycle/prune.js';
 import { parseDuration, pruneRule, type PruneRule } from '../core/lifecycle/prune-plan.js';
-import { pruneJson, pruneTotals, removedUrls } from '../core/lifecycle/prune-report.js';
+import {
+  pruneJson,
+  pruneTotals,
+  removedUrls,
+  uncertainLines,
+  uncertainNote,
+} from '../core/lifecycle/prune-report.js';
 import { emptyShardNote, parseShard, selectSpaces, type Shard } from '../core/lifecycle/shard.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
 import { defineCommand, withSession, type CommandContext } from './command.js';
@@ -131,6 +137,7 @@ docs/cli.md). Without a terminal to confirm on, deleting needs --yes.`,
           });
           results.push(result!);
           if (own.dryRun) printDryRun(context, session, result!);
+          printUncertain(context, session, result!);
         }
         summarize(context, results);
       } finally {
@@ -194,6 +201,17 @@ function printDryRun(
     context.io.out(`(dryrun) delete: ${terminalText(url)}\n`);
 }
 
+/** The files kept because their release order is unknown, each with the reason. */
+function printUncertain(
+  context: CommandContext<PruneCliOptions>,
+  session: Session,
+  result: SpacePruneResult,
+): void {
+  if (context.global.json || result.uncertainFiles.length === 0) return;
+  session.progress.clear();
+  for (const line of uncertainLines(result)) context.io.out(`${terminalText(line)}\n`);
+}
+
 function summarize(
   context: CommandContext<PruneCliOptions>,
   results: readonly SpacePruneResult[],
@@ -206,6 +224,6 @@ function summarize(
   const t = pruneTotals(results);
   const freed = own.dryRun ? 'would free' : 'freed';
   io.out(
-    `${own.dryRun ? '(dryrun) ' : ''}prune: ${plural(t.removedFiles, 'file')} and ${plural(t.removedReferences, 'reference')} removed from ${plural(t.spaces, 'DeltaSpace')}, ${plural(t.keptFiles, 'file')} kept; ${freed} ${formatBytes(t.freedBytes)}\n`,
+    `${own.dryRun ? '(dryrun) ' : ''}prune: ${plural(t.removedFiles, 'file')} and ${plural(t.removedReferences, 'reference')} removed from ${plural(t.spaces, 'DeltaSpace')}, ${plural(t.keptFiles, 'file')} kept${uncertainNote(t.uncertainFiles)}; ${freed} ${formatBytes(t.freedBytes)}\n`,
   );
 }

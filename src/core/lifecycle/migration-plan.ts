@@ -10,7 +10,7 @@ import { InputError, NotFoundError } from '../errors.js';
 import type { DeltaSpace } from '../models.js';
 import { formatS3Url } from '../s3-url.js';
 import { isInternalKey } from '../tree.js';
-import { compareReleases } from './release-order.js';
+import { sortByRelease } from './release-order.js';
 
 // Which plain S3 objects a `migrate` moves into which DeltaSpace, in which order. The
 // source's layout is kept: SRC/x.zip goes to DEST/x.zip, SRC/lib/y.zip to DEST/lib/y.zip
@@ -108,10 +108,8 @@ export async function planMigration(
       'Check the bucket and prefix; "deltaglider ls" shows what is there',
     );
   }
-  return items.sort(
-    (a, b) =>
-      (a.space.prefix < b.space.prefix ? -1 : a.space.prefix > b.space.prefix ? 1 : 0) ||
-      compareReleases(a, b),
+  return sortByRelease(items, (a, b) =>
+    a.space.prefix < b.space.prefix ? -1 : a.space.prefix > b.space.prefix ? 1 : 0,
   );
 }
 

@@ -9,6 +9,7 @@ export interface PruneTotals {
   spaces: number;
   removedFiles: number;
   keptFiles: number;
+  uncertainFiles: number;
   removedReferences: number;
   restoredReferences: number;
   freedBytes: number;
@@ -20,6 +21,7 @@ export function pruneTotals(results: readonly SpacePruneResult[]): PruneTotals {
     spaces: results.length,
     removedFiles: sum((r) => r.removedFiles.length),
     keptFiles: sum((r) => r.keptFiles),
+    uncertainFiles: sum((r) => r.uncertainFiles.length),
     removedReferences: sum((r) => r.removedReferences.length),
     restoredReferences: sum((r) => r.restoredReferences.length),
     freedBytes: sum((r) => r.freedBytes),
@@ -37,6 +39,23 @@ export function removedUrls(result: SpacePruneResult): { url: string; reference:
   ];
 }
 
+/**
+ * One line per file kept because the names do not tell its order (`kept: <url> (cannot
+ * tell the release order of <name> and <other>: <why>)`), for every shell.
+ */
+export function uncertainLines(result: SpacePruneResult): string[] {
+  const { bucket } = result.space;
+  return result.uncertainFiles.map(
+    (u) =>
+      `kept: ${formatS3Url(bucket, u.file.objects[0]!.key)} (cannot tell the release order of ${JSON.stringify(u.file.name)} and ${JSON.stringify(u.other)}: ${u.why})`,
+  );
+}
+
+/** After the count of kept files: how many of them stayed because their order is unknown. */
+export function uncertainNote(count: number): string {
+  return count === 0 ? '' : ` (${count} because their release order is unknown)`;
+}
+
 /** The kebab-case JSON of a prune (CLI --json). */
 export function pruneJson(results: readonly SpacePruneResult[], dryRun: boolean) {
   const totals = pruneTotals(results);
@@ -45,6 +64,7 @@ export function pruneJson(results: readonly SpacePruneResult[], dryRun: boolean)
     'delta-spaces': totals.spaces,
     'files-removed': totals.removedFiles,
     'files-kept': totals.keptFiles,
+    'files-kept-uncertain': totals.uncertainFiles,
     'references-removed': totals.removedReferences,
     'freed-bytes': totals.freedBytes,
     results: results.map((r) => ({
@@ -56,6 +76,11 @@ export function pruneJson(results: readonly SpacePruneResult[], dryRun: boolean)
         ...(f.lastModified ? { 'last-modified': f.lastModified.toISOString() } : {}),
       })),
       kept: r.keptFiles,
+      'kept-uncertain': r.uncertainFiles.map((u) => ({
+        name: u.file.name,
+        'order-unknown-against': u.other,
+        why: u.why,
+      })),
       'references-removed': r.removedReferences.map((x) => formatS3Url(r.space.bucket, x.key)),
       'references-restored': r.restoredReferences.map((k) => formatS3Url(r.space.bucket, k)),
       'freed-bytes': r.freedBytes,

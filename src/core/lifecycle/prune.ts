@@ -12,6 +12,7 @@ import { isReferenceNow, readReference } from '../references/catalog.js';
 import { formatS3Url } from '../s3-url.js';
 import { walkTree, type Directory } from '../tree.js';
 import { deltaKeysOf, planFiles, type PruneFile, type PruneRule } from './prune-plan.js';
+import type { UncertainFile } from './prune-plan.js';
 import { isNeeded, needsVersion, referenceNeeds, type ReferenceNeeds } from './prune-references.js';
 
 // `prune`: old versions out of a DeltaSpace, then the references no delta left needs.
@@ -88,6 +89,8 @@ export interface SpacePruneResult {
   space: DeltaSpace;
   removedFiles: PruneFile[];
   keptFiles: number;
+  /** Kept although the rule would remove them: their release order is unknown. */
+  uncertainFiles: UncertainFile[];
   removedReferences: { key: string; size: number }[];
   /** Deleted, then put back: a delta written during the prune needs them. */
   restoredReferences: string[];
@@ -153,6 +156,7 @@ export class Pruner {
       space,
       removedFiles: plan.remove,
       keptFiles: plan.keep.length,
+      uncertainFiles: plan.uncertain,
       removedReferences,
       restoredReferences: restored,
       freedBytes,

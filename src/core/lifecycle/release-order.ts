@@ -1,41 +1,57 @@
-// The order of release, read from names: `app-1.9.0.zip` before `app-1.10.0.zip`.
-// Runs of digits compare as numbers, everything else as text; ties go to the older
-// object, then to the key, so the order is total and the same on every run.
+import { compareReleaseNames, readReleaseName, type ReleaseName } from '../release-names/name.js';
+import { compareNatural } from '../release-names/version.js';
+
+// The order of release, read from names (release-names/): `app-1.9.0.zip` before
+// `app-1.10.0.zip`, `pkg-2.0.0rc1` before `pkg-2.0.0`. Equal versions go by the name's
+// natural order, then to the older object, then to the key, so the order is total and
+// the same on every run.
 
 export interface Released {
   name: string;
   key: string;
   lastModified?: Date;
+  /** The name, already read (readReleaseName), so that it is not read again. */
+  release?: ReleaseName;
 }
 
 export function compareReleases(a: Released, b: Released): number {
-  return (
-    compareVersionNames(a.name, b.name) ||
-    (a.lastModified?.getTime() ?? 0) - (b.lastModified?.getTime() ?? 0) ||
-    (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
-  );
+  return compareRead(read(a), read(b));
 }
 
-/** Natural order of two names: digit runs by value (leading zeros aside), the rest by code unit. */
+/**
+ * `items` in release order, after `first` (the order of the groups, when given). Each name
+ * is read once, not once per comparison.
+ */
+export function sortByRelease<T extends Released>(
+  items: readonly T[],
+  first: (a: T, b: T) => number = () => 0,
+): T[] {
+  return items
+    .map(read)
+    .sort((a, b) => first(a.item, b.item) || compareRead(a, b))
+    .map((r) => r.item);
+}
+
+/** Two names in release order; names whose versions are equal in natural order. */
 export function compareVersionNames(a: string, b: string): number {
-  const x = tokens(a);
-  const y = tokens(b);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const [p, q] = [x[i]!, y[i]!];
-    const numeric = /^\d/.test(p) && /^\d/.test(q);
-    const order = numeric ? compareDigits(p, q) : p < q ? -1 : p > q ? 1 : 0;
-    if (order !== 0) return order;
-  }
-  return x.length - y.length;
+  return compareReleaseNames(readReleaseName(a), readReleaseName(b)) || compareNatural(a, b);
 }
 
-function tokens(name: string): string[] {
-  return name.match(/\d+|\D+/g) ?? [];
+interface Read<T> {
+  item: T;
+  release: ReleaseName;
 }
 
-/** Digit strings by value, without overflow on long runs (build numbers, dates). */
-function compareDigits(p: string, q: string): number {
-  const [a, b] = [p.replace(/^0+(?=\d)/, ''), q.replace(/^0+(?=\d)/, '')];
-  if (a.length !== b.length) return a.length - b.length;
-  return a < b ? -1 : a > b ? 1 : 0;
+function read<T extends Released>(item: T): Read<T> {
+  return { item, release: item.release ?? readReleaseName(item.name) };
+}
+
+function compareRead(a: Read<Released>, b: Read<Released>): number {
+  const [x, y] = [a.item, b.item];
+  return (
+    compareReleaseNames(a.release, b.release) ||
+    compareNatural(x.name, y.name) ||
+    (x.lastModified?.getTime() ?? 0) - (y.lastModified?.getTime() ?? 0) ||
+    (x.key < y.key ? -1 : x.key > y.key ? 1 : 0)
+  );
 }
