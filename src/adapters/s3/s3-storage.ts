@@ -36,6 +36,7 @@ import { asLocalError } from '../local-errors.js';
 import { LocalFileError } from '../../core/errors.js';
 import { createIfAbsent } from './create-if-absent.js';
 import { BatchDeleter } from './delete-many.js';
+import { ConditionalWrites } from './conditional-writes.js';
 import {
   errorCodeOf,
   httpStatusOf,
@@ -66,6 +67,11 @@ export interface S3StorageOptions extends S3ClientOptions {
   queueSize?: number;
   /** Keys per ListObjectsV2 page, 1–1000 (default 1000; tests lower it). */
   listPageSize?: number;
+  /**
+   * Told once per client about a store that refuses part of the S3 API we would use
+   * (If-None-Match, DeleteObjects), with the fallback taken. Default: Node's warning.
+   */
+  warn?: (message: string) => void;
 }
 
 /** The storage the shells wire in: an S3Storage with its own client. */
@@ -88,6 +94,7 @@ export class S3Storage implements StoragePort {
   /** Buckets HeadBucket has confirmed (see `head`). */
   private readonly knownBuckets = new Set<string>();
   private readonly batchDeleter: BatchDeleter;
+  private readonly conditional: ConditionalWrites;
 
   /** Builds its own client from `options` unless one is given (tests, shared clients). */
   constructor(options: S3StorageOptions = {}, client?: S3Client) {
@@ -113,11 +120,15 @@ export class S3Storage implements StoragePort {
       ...(options.sse ? { ServerSideEncryption: options.sse } : {}),
       ...(options.sseKmsKeyId ? { SSEKMSKeyId: options.sseKmsKeyId } : {}),
     };
+    const warn = options.warn ?? ((message: string) => process.emitWarning(message));
     this.batchDeleter = new BatchDeleter({
       client: this.client,
       deleteOne: (bucket, key) => this.delete(bucket, key),
       fail: (error, bucket) => this.fail(error, 'DeleteObjects', bucket),
+      warn,
+      endpoint: this.endpoint,
     });
+    this.conditional = new ConditionalWrites(this.endpoint, warn);
   }
 
   /** Closes the client's sockets (the process can exit without waiting for keep-alive). */
@@ -279,8 +290,11 @@ export class S3Storage implements StoragePort {
     for (let attempt = 1; ; attempt++) {
       try {
         if (size === 0) {
-          await this.put(bucket, key, srcPath, size, metadata, true);
-          return 'created';
+          return await this.conditional.create(
+            (withHeader) =>
+              this.put(bucket, key, srcPath, size, metadata, withHeader).then(() => 'created'),
+            async () => (await this.head(bucket, key)) === undefined,
+          );
         }
         return await createIfAbsent(this.client, {
           bucket,
@@ -292,6 +306,7 @@ export class S3Storage implements StoragePort {
           queueSize: this.queueSize,
           encryption: this.encryption,
           onProgress: options.onProgress,
+          conditional: this.conditional,
         });
       } catch (error) {
         const sdkError = error instanceof StorageError ? error.cause : error;
