@@ -34,6 +34,7 @@ import { createS3Client, describeEndpoint, type S3ClientOptions } from './client
 import { MemoryBudget } from '../memory-budget.js';
 import { asLocalError } from '../local-errors.js';
 import { LocalFileError } from '../../core/errors.js';
+import { METADATA_LIMIT_BYTES, metadataBytes } from '../../core/metadata-budget.js';
 import { createIfAbsent } from './create-if-absent.js';
 import { BatchDeleter } from './delete-many.js';
 import { ConditionalWrites } from './conditional-writes.js';
@@ -417,6 +418,19 @@ function lowercaseKeys(metadata: Record<string, string> | undefined): Metadata {
  * Fail before sending anything, naming the offender.
  */
 function checkMetadata(metadata: Metadata, target: string): void {
+  const bytes = metadataBytes(metadata);
+  if (bytes > METADATA_LIMIT_BYTES) {
+    const largest = Object.entries(metadata)
+      .sort(([, a], [, b]) => b.length - a.length)
+      .slice(0, 3)
+      .map(([name, value]) => `${name} ${value.length}`)
+      .join(', ');
+    throw new StorageError(
+      `metadata for ${target} takes ${bytes} bytes, over S3's ${METADATA_LIMIT_BYTES} ` +
+        `(largest: ${largest})`,
+      { code: 'bad-input', hint: 'Shorten the file name or the S3 prefix' },
+    );
+  }
   for (const [name, value] of Object.entries(metadata)) {
     if (!/^[a-z0-9._-]+$/.test(name)) {
       throw new StorageError(
