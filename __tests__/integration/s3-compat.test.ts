@@ -4,7 +4,7 @@
 // all, and one that refuses If-None-Match on PUT and CompleteMultipartUpload.
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -15,6 +15,7 @@ import { s3TestOptions, startS3Server } from '../helpers/s3-server.js';
 import { FaultProxy, type SeenRequest } from '../helpers/fault-proxy.js';
 import { listKeys } from '../helpers/bucket.js';
 import { skipNote } from '../helpers/skip-note.js';
+import { runCli } from '../helpers/cli.js';
 
 const MIB = 1024 * 1024;
 const PART = 5 * MIB;
@@ -172,6 +173,31 @@ describe('a store that refuses If-None-Match', () => {
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toContain(`If-None-Match: * (HTTP ${status} ${code}: ${message})`);
     });
+  });
+
+  conditional('the CLI says it once, as a warning line', async () => {
+    const proxy = await relay();
+    proxy.failNext(Infinity, {
+      status: 501,
+      code: 'NotImplemented',
+      message: 'A header you provided implies functionality that is not implemented',
+      match: hasHeader,
+    });
+    const artifact = await file(randomBytes(6 * MIB));
+    const zip = `${artifact}.zip`;
+    await rename(artifact, zip);
+
+    const run = await runCli(
+      ['cp', zip, `s3://${bucket}/inm-cli/`],
+      proxy.endpoint,
+      path.join(workDir, 'cache'),
+    );
+
+    expect(run.code).toBe(0);
+    const warnings = run.err.split('\n').filter((line) => line.includes('If-None-Match'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^deltaglider: warning: the S3 store at .* refused If-None-Match/);
+    expect(await listKeys(raw, bucket, 'inm-cli/')).toContain('inm-cli/reference.bin');
   });
 
   conditional('a 400 about something else is that error, not a fallback', async () => {

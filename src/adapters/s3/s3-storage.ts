@@ -70,7 +70,7 @@ export interface S3StorageOptions extends S3ClientOptions {
   listPageSize?: number;
   /**
    * Told once per client about a store that refuses part of the S3 API we would use
-   * (If-None-Match, DeleteObjects), with the fallback taken. Default: Node's warning.
+   * (If-None-Match, DeleteObjects), with the fallback taken. Default: not told.
    */
   warn?: (message: string) => void;
 }
@@ -121,7 +121,8 @@ export class S3Storage implements StoragePort {
       ...(options.sse ? { ServerSideEncryption: options.sse } : {}),
       ...(options.sseKmsKeyId ? { SSEKMSKeyId: options.sseKmsKeyId } : {}),
     };
-    const warn = options.warn ?? ((message: string) => process.emitWarning(message));
+    // The shells pass their logger; a library caller that passes none is not printed to.
+    const warn = options.warn ?? (() => undefined);
     this.batchDeleter = new BatchDeleter({
       client: this.client,
       deleteOne: (bucket, key) => this.delete(bucket, key),
