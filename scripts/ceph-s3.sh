@@ -21,11 +21,14 @@ usage() {
 cmd=$1
 D=$2
 
-# A port nothing listens on (another engineer's cluster or moto may hold the usual ones).
+# A port nothing listens on, below the kernel's ephemeral range: a port above it can be
+# the local end of some outgoing connection, and then the daemon's bind fails although
+# nothing listens (seen here: the monitor gave up with "Address already in use").
 free_port() {
-  local port
+  local low=10000 high port
+  high=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
   for _ in $(seq 50); do
-    port=$((20000 + RANDOM % 40000))
+    port=$((low + RANDOM % (high - low)))
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || {
       echo "$port"
       return
@@ -136,6 +139,8 @@ CONF
   done
   for i in $(seq 60); do
     (exec 3<>"/dev/tcp/127.0.0.1/$s3_port") 2>/dev/null && break
+    kill -0 "$(cat "$D/run/client.rgw.a.pid" 2>/dev/null || echo 0)" 2>/dev/null ||
+      fail "the S3 gateway exited"
     [ "$i" = 60 ] && fail "the S3 gateway did not open port $s3_port"
     sleep 1
   done
@@ -151,7 +156,16 @@ fail() {
 }
 
 case "$cmd" in
-  start) start ;;
+  start)
+    # A start that fails (a port taken between the check and the bind, a daemon that
+    # did not come up) stops what it began and removes DIR: try twice more, fresh.
+    for attempt in 1 2 3; do
+      "$0" start-once "$D" && exit 0
+      [ "$attempt" = 3 ] || echo "ceph-s3: retrying the start ($attempt of 3 failed)" >&2
+    done
+    exit 1
+    ;;
+  start-once) start ;;
   stop) stop ;;
   *) usage ;;
 esac
