@@ -7,6 +7,7 @@
 // cuts off never reaches the server half-sent. That is what S3 does with an incomplete
 // body (it stores nothing), and it keeps a development server's handling of truncated
 // requests out of the tests.
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -20,6 +21,8 @@ export interface SeenRequest {
   headers: http.IncomingHttpHeaders;
   /** What the proxy did with it. */
   outcome: 'forwarded' | 'failed' | 'reset' | 'stopped';
+  /** Base64 MD5 of a whole body up to 1 MiB (what a correct Content-MD5 holds). */
+  bodyMd5?: string;
 }
 
 /** Chooses the requests a fault applies to. */
@@ -224,6 +227,9 @@ export class FaultProxy {
       if (cut) return;
       // A body shorter than the threshold (or none, afterBytes 0): cut before forwarding.
       if (cutAt !== Infinity) return cutOff();
+      if (received <= 1024 * 1024) {
+        seen.bodyMd5 = createHash('md5').update(Buffer.concat(chunks)).digest('base64');
+      }
       if (fault?.action.kind === 'fail') {
         seen.outcome = 'failed';
         return this.answerError(request, response, fault.action);

@@ -27,10 +27,16 @@ import {
   uploadPart,
   type SeenRequest,
 } from '../helpers/fault-proxy.js';
-import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+import {
+  s3TestOptions,
+  sseUnsupported,
+  startS3Server,
+  type S3TestServer,
+} from '../helpers/s3-server.js';
 import { serviceOver, type ServiceFixture } from '../helpers/service-fixture.js';
 import { incompleteUploads, keysIn } from '../helpers/bucket.js';
 import { writeVersions } from '../helpers/versions.js';
+import { skipNote } from '../helpers/skip-note.js';
 
 const MIB = 1024 * 1024;
 const PART = 5 * MIB;
@@ -547,7 +553,9 @@ describe('a reference replaced behind a writer (what a store ignoring If-None-Ma
   });
 });
 
-describe('server-side encryption', () => {
+const noSse = sseUnsupported();
+if (noSse) skipNote(noSse);
+(noSse ? describe.skip : describe)('server-side encryption', () => {
   it('sse AES256 reaches every PutObject and CreateMultipartUpload, and reads back', async () => {
     const space = newSpace();
     const [big, big2] = await versions(12 * MIB, 'big.bin', 'big-2.bin');

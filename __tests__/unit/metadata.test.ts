@@ -28,6 +28,22 @@ describe('writing metadata (docs/format.md)', () => {
     expect(meta['dg-tool']).toBe(TOOL_ID);
   });
 
+  it('names a long file <file> in dg-delta-cmd, and nowhere else', () => {
+    const name = `${'ä'.repeat(300)}.tgz`;
+    const meta = encodeDelta({
+      originalName: name,
+      sha256: sha,
+      size: 1,
+      createdAt: at,
+      refKey: 'p/reference.bin',
+      refSha256: sha,
+      deltaSize: 1,
+      deltaCmd: `xdelta3 -e -9 -D -s reference.bin ${name} ${name}.delta`,
+    });
+    expect(meta['dg-delta-cmd']).toBe('xdelta3 -e -9 -D -s reference.bin <file> <file>.delta');
+    expect(readField(meta, 'original-name')).toBe(name);
+  });
+
   it('writes every delta key, the note only when given', () => {
     const fields = {
       originalName: 'app.zip',

@@ -9,7 +9,7 @@ export interface S3ServerCapabilities {
 
 export interface S3TestServer {
   endpoint: string;
-  kind: 'moto' | 'fauxqs' | 'external';
+  kind: 'moto' | 'fauxqs' | 'ceph' | 'external';
   capabilities: S3ServerCapabilities;
   /** Time from spawn to the first HTTP answer (0 for an external server). */
   startupMs: number;

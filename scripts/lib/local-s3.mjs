@@ -8,6 +8,9 @@
 //   3. else the embedded fauxqs (devDependency) on 127.0.0.1 (kind 'fauxqs'), which
 //      ignores If-None-Match and rejects bodies over ~11 MiB (capabilities say so).
 // S3_TEST_SERVER=moto|fauxqs forces a choice (e.g. to exercise the fallback).
+// S3_TEST_SERVER=ceph: Ceph RGW (kind 'ceph'), a real S3 implementation: the cluster at
+// S3_ENDPOINT when set (`.ci/run` starts one for the whole Ceph subset), else one of its
+// own per test file (~15 s; ceph-s3.mjs).
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -22,6 +25,7 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { startCeph } from './ceph-s3.mjs';
 
 const MOTO_READY_TIMEOUT_MS = 30_000;
 // fauxqs 1.9.2 rejects a request body above this (per request: multipart parts count
@@ -41,6 +45,8 @@ export async function startS3Server(options = {}) {
   const env = options.env ?? process.env;
   const warn = options.warn ?? ((message) => console.warn(message));
 
+  const forced = env.S3_TEST_SERVER;
+  if (forced === 'ceph') return withBuckets(await startCeph(env), env);
   if (env.S3_ENDPOINT) {
     // A real account or MinIO: keep the caller's credentials if they exist.
     setTestCredentials(env, { overwrite: false });
@@ -61,9 +67,8 @@ export async function startS3Server(options = {}) {
 
   // A loopback server must never see real credentials, and needs some to sign with.
   setTestCredentials(env, { overwrite: true });
-  const forced = env.S3_TEST_SERVER;
   if (forced && forced !== 'moto' && forced !== 'fauxqs') {
-    throw new Error(`S3_TEST_SERVER must be 'moto' or 'fauxqs', got '${forced}'`);
+    throw new Error(`S3_TEST_SERVER must be 'moto', 'fauxqs' or 'ceph', got '${forced}'`);
   }
   const motoPath = forced === 'fauxqs' ? undefined : findOnPath('moto_server', env.PATH);
   if (motoPath) {

@@ -367,5 +367,7 @@ export function storageOptions(inputs: ActionInputs): S3StorageOptions {
     maxAttempts: inputs.maxAttempts,
     sse: inputs.sse,
     sseKmsKeyId: inputs.sseKmsKeyId,
+    // A store without If-None-Match or DeleteObjects: one annotation on the run.
+    warn: (message) => core.warning(message),
   };
 }

@@ -47,20 +47,24 @@ export function consoleLogger(io: Io, options: GlobalOptions, progress?: Progres
   };
 }
 
-export function createStorage(options: GlobalOptions): S3Storage {
+export function createStorage(
+  options: GlobalOptions,
+  log?: Pick<LoggerPort, 'warning'>,
+): S3Storage {
   // The SDK's default credential chain reads the profile from the environment.
   if (options.profile) process.env.AWS_PROFILE = options.profile;
   return createS3Storage({
     endpointUrl: options.endpointUrl,
     region: options.region,
     forcePathStyle: options.forcePathStyle,
+    ...(log ? { warn: (message: string) => log.warning(message) } : {}),
   });
 }
 
 export function openSession(io: Io, options: GlobalOptions): Session {
   const progress = new Progress((text) => io.err(text), io.isTty, io.columns);
   const log = consoleLogger(io, options, progress);
-  const s3 = createStorage(options);
+  const s3 = createStorage(options, log);
   const storage = progress.enabled ? trackStorage(s3, progress) : s3;
   const cacheDir = options.cacheDir ?? defaultCacheRoot();
   let engine: Engine | undefined = createEngine({

@@ -85,7 +85,7 @@ export function encodeDelta(f: DeltaFields): Metadata {
     'dg-ref-key': f.refKey,
     'dg-ref-sha256': f.refSha256,
     'dg-delta-size': String(f.deltaSize),
-    'dg-delta-cmd': f.deltaCmd,
+    'dg-delta-cmd': boundedCommand(f.deltaCmd, f.originalName),
   };
   if (f.archive) {
     meta['dg-archive-codec'] = f.archive.codec;
@@ -99,6 +99,21 @@ export function encodeDelta(f: DeltaFields): Metadata {
   }
   if (f.note) meta['dg-note'] = f.note;
   return headerSafe(meta);
+}
+
+/** Longest `dg-delta-cmd` written, in header characters (metadata-budget.ts says why). */
+export const MAX_DELTA_CMD_CHARS = 256;
+
+/**
+ * `dg-delta-cmd` is informational and names the file twice: with a long (or encoded
+ * non-ASCII) name it would take a third of S3's 2 KB metadata allowance. Past
+ * MAX_DELTA_CMD_CHARS the name reads `<file>`; the name itself is in dg-original-name.
+ */
+function boundedCommand(command: string, name: string): string {
+  if (encodeHeaderValue(command).length <= MAX_DELTA_CMD_CHARS) return command;
+  const generic = command.split(name).join('<file>');
+  if (encodeHeaderValue(generic).length <= MAX_DELTA_CMD_CHARS) return generic;
+  return `${generic.replace(/[^\x20-\x7e]/g, '?').slice(0, MAX_DELTA_CMD_CHARS - 3)}...`;
 }
 
 export function encodeDirect(f: DirectFields): Metadata {

@@ -8,6 +8,7 @@ import {
 } from './delta-space.js';
 import { DeltaGliderError } from './errors.js';
 import { decodeObject } from './metadata.js';
+import { assertMetadataFits } from './metadata-budget.js';
 import type { DeltaSpace, FileResult } from './models.js';
 import { archiveContainer, classify, SNIFF_BYTES, type Eligibility } from './policy.js';
 import { isReferenceNow, readReference } from './references/catalog.js';
@@ -61,6 +62,7 @@ export class Uploader {
 
   async upload(path: string, space: DeltaSpace, name = basename(path)): Promise<FileResult> {
     assertValidName(name);
+    assertMetadataFits(space, name);
     const { files, hasher, log } = this.deps;
     const size = await files.size(path);
     const head = await files.readHead(path, SNIFF_BYTES);

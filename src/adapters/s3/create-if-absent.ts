@@ -9,6 +9,7 @@
 // CompleteMultipartUpload (which still carries If-None-Match for the stores that honour
 // it). On a store that ignores the header, the window for an unnoticed overwrite shrinks
 // from the whole transfer to one round trip; the core's post-write checks cover that.
+// A store that refuses the header gets the same protocol without it (conditional-writes.ts).
 
 import { open, type FileHandle } from 'node:fs/promises';
 import {
@@ -25,6 +26,7 @@ import type { Metadata, ProgressListener, PutOutcome } from '../../ports.js';
 import { mapLimit } from '../../core/util/map-limit.js';
 import { httpStatusOf } from './errors.js';
 import { DeltaGliderError } from '../../core/errors.js';
+import type { ConditionalWrites } from './conditional-writes.js';
 
 export interface CreateIfAbsentRequest {
   bucket: string;
@@ -37,6 +39,8 @@ export interface CreateIfAbsentRequest {
   encryption: Pick<PutObjectCommandInput, 'ServerSideEncryption' | 'SSEKMSKeyId'>;
   /** Bytes of the parts sent so far. */
   onProgress?: ProgressListener;
+  /** Whether this store takes If-None-Match (shared by every upload of one client). */
+  conditional: ConditionalWrites;
 }
 
 /**
@@ -72,20 +76,23 @@ export async function createIfAbsent(
       .catch(() => undefined);
   try {
     const parts = await uploadParts(client, request, UploadId!, algorithm);
-    if (await exists(client, bucket, key)) {
-      await abort();
-      return 'exists';
-    }
-    await client.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: bucket,
-        Key: key,
-        UploadId,
-        MultipartUpload: { Parts: parts },
-        IfNoneMatch: '*',
-      }),
+    const outcome = await request.conditional.create(
+      async (withHeader) => {
+        await client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId,
+            MultipartUpload: { Parts: parts },
+            ...(withHeader ? { IfNoneMatch: '*' } : {}),
+          }),
+        );
+        return 'created';
+      },
+      async () => !(await exists(client, bucket, key)),
     );
-    return 'created';
+    if (outcome === 'exists') await abort();
+    return outcome;
   } catch (error) {
     await abort();
     throw error;

@@ -1,11 +1,16 @@
 // Batch deletion: S3 DeleteObjects takes up to 1000 keys a request and answers key by
 // key, so removing a DeltaSpace of thousands of objects costs a few requests instead of
-// one per object. Some S3-compatible stores do not implement it (501 NotImplemented):
-// then, and from then on for this client, keys go one DELETE each, a few at a time.
+// one per object. Some S3-compatible stores do not implement it (501 NotImplemented, 405)
+// or refuse the request as formed (400: InvalidRequest for a missing Content-MD5, which
+// we send anyway, MalformedXML, …): then, and from then on for this client, keys go one
+// DELETE each, a few at a time, with one warning naming the store's answer. A single
+// DELETE has the same outcome, and fails with its own clear error when the trouble is
+// not the batch request (permissions, a missing bucket).
 import { DeleteObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { DeleteFailure } from '../../ports.js';
 import { mapLimit } from '../../core/util/map-limit.js';
-import { errorCodeOf, httpStatusOf } from './errors.js';
+import { describeAnswer, errorCodeOf, httpStatusOf } from './errors.js';
+import { withContentMd5 } from './content-md5.js';
 
 /** S3's limit of keys per DeleteObjects request. */
 export const DELETE_BATCH = 1000;
@@ -18,6 +23,10 @@ export interface BatchDeleteContext {
   deleteOne(bucket: string, key: string): Promise<void>;
   /** Wraps a failed request as the adapter's StorageError. */
   fail(error: unknown, bucket: string): Error;
+  /** Told once when the store refuses batch deletes (default: no warning). */
+  warn?(message: string): void;
+  /** The endpoint as messages name it. */
+  endpoint?: string;
 }
 
 export class BatchDeleter {
@@ -39,11 +48,13 @@ export class BatchDeleter {
     if (!this.unsupported) {
       try {
         const response = await this.context.client.send(
-          new DeleteObjectsCommand({
-            Bucket: bucket,
-            // Quiet: the answer lists only the keys that failed.
-            Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
-          }),
+          withContentMd5(
+            new DeleteObjectsCommand({
+              Bucket: bucket,
+              // Quiet: the answer lists only the keys that failed.
+              Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
+            }),
+          ),
         );
         return (response.Errors ?? []).map((e) => ({
           key: e.Key ?? '',
@@ -51,8 +62,12 @@ export class BatchDeleter {
           message: e.Message ?? 'not deleted',
         }));
       } catch (error) {
-        if (!isNotImplemented(error)) throw this.context.fail(error, bucket);
+        if (!isBatchRefused(error)) throw this.context.fail(error, bucket);
         this.unsupported = true;
+        this.context.warn?.(
+          `the S3 store${this.context.endpoint ? ` at ${this.context.endpoint}` : ''} refused ` +
+            `DeleteObjects (${describeAnswer(error)}); deleting one key per request instead`,
+        );
       }
     }
     const results = await mapLimit(keys, FALLBACK_CONCURRENCY, async (key) => {
@@ -72,6 +87,10 @@ export class BatchDeleter {
   }
 }
 
-function isNotImplemented(error: unknown): boolean {
-  return errorCodeOf(error) === 'NotImplemented' || httpStatusOf(error) === 501;
+/** The store's answers that mean "no batch delete here", not "you may not delete". */
+function isBatchRefused(error: unknown): boolean {
+  const status = httpStatusOf(error);
+  return (
+    errorCodeOf(error) === 'NotImplemented' || status === 501 || status === 405 || status === 400
+  );
 }

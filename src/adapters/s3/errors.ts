@@ -5,6 +5,7 @@
 // than by class: the SDK's classes live in transitive packages, and S3-compatible servers
 // vary in what they send.
 import { DeltaGliderError, type ErrorCode, type ErrorFields } from '../../core/errors.js';
+import { escapeLogLine } from '../../core/text-safety.js';
 
 /** What the SDK said about a failed request. */
 export interface S3Details {
@@ -254,4 +255,19 @@ function classify(error: unknown, context: S3ErrorContext): Classified {
     code: 'storage-failed',
     message: `S3 ${operation} ${target} at ${endpoint} failed${why ? ` (${why})` : ''}${tries}: ${detail}`,
   };
+}
+
+/**
+ * A store's answer for a warning: "HTTP 400 InvalidRequest: <its message>", bounded and
+ * escaped (the server wrote it).
+ */
+export function describeAnswer(error: unknown): string {
+  const status = httpStatusOf(error);
+  const code = errorCodeOf(error);
+  const message = messageOf(error);
+  const said = message && message !== 'UnknownError' && message !== code;
+  const text = [status === undefined ? undefined : `HTTP ${status}`, code]
+    .filter(Boolean)
+    .join(' ');
+  return escapeLogLine(`${text}${said ? `: ${message.slice(0, 200)}` : ''}`);
 }

@@ -36,8 +36,10 @@ import { createS3Client, describeEndpoint, type S3ClientOptions } from './client
 import { MemoryBudget } from '../memory-budget.js';
 import { asLocalError } from '../local-errors.js';
 import { LocalFileError } from '../../core/errors.js';
+import { METADATA_LIMIT_BYTES, metadataBytes } from '../../core/metadata-budget.js';
 import { createIfAbsent } from './create-if-absent.js';
 import { BatchDeleter } from './delete-many.js';
+import { ConditionalWrites } from './conditional-writes.js';
 import {
   errorCodeOf,
   httpStatusOf,
@@ -68,6 +70,11 @@ export interface S3StorageOptions extends S3ClientOptions {
   queueSize?: number;
   /** Keys per ListObjectsV2 page, 1–1000 (default 1000; tests lower it). */
   listPageSize?: number;
+  /**
+   * Told once per client about a store that refuses part of the S3 API we would use
+   * (If-None-Match, DeleteObjects), with the fallback taken. Default: not told.
+   */
+  warn?: (message: string) => void;
 }
 
 /** The storage the shells wire in: an S3Storage with its own client. */
@@ -90,6 +97,7 @@ export class S3Storage implements StoragePort {
   /** Buckets HeadBucket has confirmed (see `head`). */
   private readonly knownBuckets = new Set<string>();
   private readonly batchDeleter: BatchDeleter;
+  private readonly conditional: ConditionalWrites;
 
   /** Builds its own client from `options` unless one is given (tests, shared clients). */
   constructor(options: S3StorageOptions = {}, client?: S3Client) {
@@ -115,11 +123,16 @@ export class S3Storage implements StoragePort {
       ...(options.sse ? { ServerSideEncryption: options.sse } : {}),
       ...(options.sseKmsKeyId ? { SSEKMSKeyId: options.sseKmsKeyId } : {}),
     };
+    // The shells pass their logger; a library caller that passes none is not printed to.
+    const warn = options.warn ?? (() => undefined);
     this.batchDeleter = new BatchDeleter({
       client: this.client,
       deleteOne: async (bucket, key) => void (await this.delete(bucket, key)),
       fail: (error, bucket) => this.fail(error, 'DeleteObjects', bucket),
+      warn,
+      endpoint: this.endpoint,
     });
+    this.conditional = new ConditionalWrites(this.endpoint, warn);
   }
 
   /** Closes the client's sockets (the process can exit without waiting for keep-alive). */
@@ -290,8 +303,11 @@ export class S3Storage implements StoragePort {
     for (let attempt = 1; ; attempt++) {
       try {
         if (size === 0) {
-          await this.put(bucket, key, srcPath, size, metadata, true);
-          return 'created';
+          return await this.conditional.create(
+            (withHeader) =>
+              this.put(bucket, key, srcPath, size, metadata, withHeader).then(() => 'created'),
+            async () => (await this.head(bucket, key)) === undefined,
+          );
         }
         return await createIfAbsent(this.client, {
           bucket,
@@ -303,6 +319,7 @@ export class S3Storage implements StoragePort {
           queueSize: this.queueSize,
           encryption: this.encryption,
           onProgress: options.onProgress,
+          conditional: this.conditional,
         });
       } catch (error) {
         const sdkError = error instanceof StorageError ? error.cause : error;
@@ -424,6 +441,19 @@ function lowercaseKeys(metadata: Record<string, string> | undefined): Metadata {
  * Fail before sending anything, naming the offender.
  */
 function checkMetadata(metadata: Metadata, target: string): void {
+  const bytes = metadataBytes(metadata);
+  if (bytes > METADATA_LIMIT_BYTES) {
+    const largest = Object.entries(metadata)
+      .sort(([, a], [, b]) => b.length - a.length)
+      .slice(0, 3)
+      .map(([name, value]) => `${name} ${value.length}`)
+      .join(', ');
+    throw new StorageError(
+      `metadata for ${target} takes ${bytes} bytes, over S3's ${METADATA_LIMIT_BYTES} ` +
+        `(largest: ${largest})`,
+      { code: 'bad-input', hint: 'Shorten the file name or the S3 prefix' },
+    );
+  }
   for (const [name, value] of Object.entries(metadata)) {
     if (!/^[a-z0-9._-]+$/.test(name)) {
       throw new StorageError(
