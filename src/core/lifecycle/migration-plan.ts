@@ -1,15 +1,9 @@
 import type { StoragePort } from '../../ports.js';
-import {
-  DELTA_SUFFIX,
-  formatSpace,
-  nameProblem,
-  REFERENCE_NAME,
-  REFERENCES_FOLDER,
-} from '../delta-space.js';
+import { DELTA_SUFFIX, formatSpace, nameProblem, REFERENCE_NAME } from '../delta-space.js';
 import { InputError, NotFoundError } from '../errors.js';
 import type { DeltaSpace } from '../models.js';
 import { formatS3Url } from '../s3-url.js';
-import { isInternalKey } from '../tree.js';
+import { keyRole } from '../reserved.js';
 import { compareReleases } from './release-order.js';
 
 // Which plain S3 objects a `migrate` moves into which DeltaSpace, in which order. The
@@ -60,13 +54,13 @@ export async function planMigration(
   const stored: string[] = [];
   const unsafe: string[] = [];
   for await (const object of storage.list(source.bucket, source.prefix)) {
-    if (object.key.endsWith('/') || isInternalKey(object.key)) continue;
+    if (object.key.endsWith('/') || keyRole(object.key).kind === 'internal') continue;
     const segments = object.key.slice(source.prefix.length).split('/');
     const name = segments.pop()!;
     if (
       name === REFERENCE_NAME ||
       name.endsWith(DELTA_SUFFIX) ||
-      segments.includes(REFERENCES_FOLDER)
+      keyRole(object.key).kind !== 'file'
     ) {
       stored.push(object.key);
       continue;
