@@ -10,6 +10,7 @@ import {
   DeleteObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
 import { upload } from '../../src/action/transfer.js';
@@ -235,6 +236,18 @@ describe('what an older upload stored under .dg-refs/ is never taken for the for
     expect(broken.out).toMatch(/\n2 ok, 1 failed\n$/);
     expect(broken.out).toContain(`s3://${bucket}/d/.dg-refs/${ID}/app-1.0.1.bin`);
     expect(broken.err).toContain('1 of 3 file(s) failed verification');
+  });
+
+  it('ls lists only the files of d: nothing under .dg-refs/, no object named .deltaglider', async () => {
+    await seedLegacyBucket();
+    await raw.send(new PutObjectCommand({ Bucket: bucket, Key: 'd/.deltaglider', Body: '{}' }));
+    const listed = await dg('ls', '--json', `s3://${bucket}/d/`);
+    expect(listed.code).toBe(0);
+    const names = (JSON.parse(listed.out) as { results: { name: string }[] }).results.map(
+      (f) => f.name,
+    );
+    expect(names).toEqual(['app-1.0.0.bin']);
+    expect(listed.out).not.toContain('.dg-refs');
   });
 
   it('rm -r of d deletes only its files and references', async () => {
