@@ -33,9 +33,10 @@ read from the bucket, never from the local cache, so a damaged reference.bin is
 found too. Objects that no DeltaGlider wrote have no sha256 and are reported as
 "unchecked". Exits with 1 when any file fails.
 
-With -r, verifies every DeltaSpace at or below each prefix. --shard I/N takes only the
-DeltaSpaces of shard I of N (never splitting one), so a matrix of N jobs shares a big
-bucket with no overlap.`,
+With -r, verifies every DeltaSpace at or below each prefix, and the files an earlier
+version stored under a space's reserved .dg-refs/ folder; any failure exits with 1.
+--shard I/N takes only the DeltaSpaces of shard I of N (never splitting one), so a
+matrix of N jobs shares a big bucket with no overlap.`,
   options: {
     recursive: { type: 'boolean', short: 'r' },
     shard: { type: 'string' },
