@@ -166,6 +166,18 @@ describe('uploads refuse reserved path segments, storing nothing', () => {
     expect(await listKeys(raw, bucket)).toEqual(['rel/a.txt']);
   });
 
+  it('migrate refuses a key whose migrated form would be reserved, and skips .deltaglider/', async () => {
+    for (const key of ['old/app.txt', 'old/.deltaglider/cache.json', 'old/lib/.DG-Refs/x.txt'])
+      await raw.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }));
+    const run = await dg('migrate', `s3://${bucket}/old/`, `s3://${bucket}/rel/`);
+    expect(run.code).toBe(1);
+    expect(run.err.trim().split('\n')).toHaveLength(1);
+    expect(run.err).toContain(
+      `cannot be file names in a DeltaSpace ("s3://${bucket}/old/lib/.DG-Refs/x.txt")`,
+    );
+    expect(await listKeys(raw, bucket, 'rel/')).toEqual([]);
+  });
+
   it("the action's upload: an s3-url under .dg-refs/", async () => {
     const storage = createS3Storage(s3TestOptions(server.endpoint));
     const engine = createEngine({

@@ -3,7 +3,7 @@ import { DELTA_SUFFIX, formatSpace, nameProblem, REFERENCE_NAME } from '../delta
 import { InputError, NotFoundError } from '../errors.js';
 import type { DeltaSpace } from '../models.js';
 import { formatS3Url } from '../s3-url.js';
-import { keyRole } from '../reserved.js';
+import { INTERNAL_FOLDER, REFERENCES_FOLDER, reservedSegment } from '../reserved.js';
 import { compareReleases } from './release-order.js';
 
 // Which plain S3 objects a `migrate` moves into which DeltaSpace, in which order. The
@@ -54,18 +54,18 @@ export async function planMigration(
   const stored: string[] = [];
   const unsafe: string[] = [];
   for await (const object of storage.list(source.bucket, source.prefix)) {
-    if (object.key.endsWith('/') || keyRole(object.key).kind === 'internal') continue;
-    const segments = object.key.slice(source.prefix.length).split('/');
+    const relative = object.key.slice(source.prefix.length);
+    // As the format writes them: the DeltaGlider CLI's own objects, and references.
+    const reserved = reservedSegment(relative);
+    if (object.key.endsWith('/') || reserved === INTERNAL_FOLDER) continue;
+    const segments = relative.split('/');
     const name = segments.pop()!;
-    if (
-      name === REFERENCE_NAME ||
-      name.endsWith(DELTA_SUFFIX) ||
-      keyRole(object.key).kind !== 'file'
-    ) {
+    if (name === REFERENCE_NAME || name.endsWith(DELTA_SUFFIX) || reserved === REFERENCES_FOLDER) {
       stored.push(object.key);
       continue;
     }
-    if ([name, ...segments].some((s) => nameProblem(s) !== undefined)) {
+    // A variant (`.DG-Refs/`) would be a reserved key in the DeltaSpace: refused.
+    if (reserved !== undefined || [name, ...segments].some((s) => nameProblem(s) !== undefined)) {
       unsafe.push(object.key);
       continue;
     }
