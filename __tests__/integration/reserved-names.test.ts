@@ -16,13 +16,11 @@ import { writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs
 import { upload } from '../../src/action/transfer.js';
 import type { ActionInputs } from '../../src/action/inputs.js';
 import { createS3Client } from '../../src/adapters/s3/client.js';
-import { createS3Storage } from '../../src/adapters/s3/s3-storage.js';
 import { DeltaGliderError } from '../../src/core/errors.js';
 import { parseS3Url } from '../../src/core/s3-url.js';
-import { createEngine } from '../../src/engine.js';
 import { listKeys } from '../helpers/bucket.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
-import { recordingLogger } from '../helpers/service-fixture.js';
+import { engineOver } from '../helpers/engine.js';
 import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 
 const MB = 1024 * 1024;
@@ -134,6 +132,13 @@ describe('uploads refuse reserved path segments, storing nothing', () => {
       'd/.DeltaGlider/app.bin',
       '.DeltaGlider',
     );
+    // A packed directory: the tar's key is what counts.
+    const dir = await tree({ 'a.txt': 'first\n' });
+    expectRefused(
+      await dg('cp', '--pack', 'build.tar', dir, `s3://${bucket}/d/.dg-refs/`),
+      'd/.dg-refs/build.tar',
+      '.dg-refs',
+    );
     expect(await listKeys(raw, bucket)).toEqual([]);
   });
 
@@ -179,16 +184,7 @@ describe('uploads refuse reserved path segments, storing nothing', () => {
   });
 
   it("the action's upload: an s3-url under .dg-refs/", async () => {
-    const storage = createS3Storage(s3TestOptions(server.endpoint));
-    const engine = createEngine({
-      storage,
-      log: recordingLogger(),
-      xdelta3Binary: process.env.XDELTA3 ?? 'xdelta3',
-      maxRatio: 0.5,
-      concurrency: 2,
-      scratchRoot: work,
-      cacheRoot: join(work, 'cache', bucket),
-    });
+    const { engine, close } = engineOver(server.endpoint, work, join(work, 'cache', bucket));
     const inputs = {
       paths: [v1, v2],
       s3Url: parseS3Url(`s3://${bucket}/d/.dg-refs/${ID}/`),
@@ -201,8 +197,7 @@ describe('uploads refuse reserved path segments, storing nothing', () => {
       expect((refused as DeltaGliderError).message).toContain('(and 1 more)');
       expect(await listKeys(raw, bucket)).toEqual([]);
     } finally {
-      await engine.dispose();
-      storage.close();
+      await close();
     }
   });
 });
