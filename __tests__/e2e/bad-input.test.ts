@@ -98,6 +98,27 @@ describe('bad input fails clearly and writes nothing', () => {
     expect(await listKeys(raw, bucket, 'dupes/')).toEqual([]);
   });
 
+  it('an s3-url under a reserved .dg-refs/ folder', async () => {
+    const dir = await freshDir('reserved');
+    await writeArtifact(join(dir, 'app.bin'), MIB, 4);
+    await writeArtifact(join(dir, 'lib.bin'), MIB, 5);
+    const run = await runAction(
+      'main',
+      inputs({
+        path: `${dir}/*.bin`,
+        's3-url': `s3://${bucket}/reserved/.dg-refs/0123456789abcdef/`,
+      }),
+      { runner: job },
+    );
+    const error = expectCleanFailure(
+      run,
+      /under "\.dg-refs", a name the DeltaGlider format reserves for its own objects \(and 1 more\)/,
+    );
+    expect(error).toContain(join(dir, 'app.bin'));
+    expect(error).toContain('leave it out of the path input');
+    expect(await listKeys(raw, bucket, 'reserved/')).toEqual([]);
+  });
+
   it.each(['1.5', '-1', '1e3'])('max-ratio %s, out of range', async (ratio) => {
     const file = join(await freshDir('ratio'), 'app.bin');
     await writeArtifact(file, 1024, 3);

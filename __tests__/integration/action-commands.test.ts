@@ -12,19 +12,18 @@ import { runList, runStats, runVerify, type CommandReport } from '../../src/acti
 import { setOutputs } from '../../src/action/outputs.js';
 import { writeJobSummary } from '../../src/action/summary.js';
 import { createS3Client } from '../../src/adapters/s3/client.js';
-import { createS3Storage, type S3Storage } from '../../src/adapters/s3/s3-storage.js';
 import { IntegrityError, InputError } from '../../src/core/errors.js';
 import { parseS3Url } from '../../src/core/s3-url.js';
-import { createEngine, type Engine } from '../../src/engine.js';
-import { recordingLogger } from '../helpers/service-fixture.js';
+import type { Engine } from '../../src/engine.js';
+import { engineOver } from '../helpers/engine.js';
 import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 
 const MB = 1024 * 1024;
 
 let server: S3TestServer;
 let raw: ReturnType<typeof createS3Client>;
-let storage: S3Storage;
 let engine: Engine;
+let close: () => Promise<void>;
 let work: string;
 let bucket: string;
 let v1: string;
@@ -49,16 +48,7 @@ beforeAll(async () => {
 
 beforeEach(async () => {
   bucket = await server.createBucket();
-  storage = createS3Storage(s3TestOptions(server.endpoint));
-  engine = createEngine({
-    storage,
-    log: recordingLogger(),
-    xdelta3Binary: process.env.XDELTA3 ?? 'xdelta3',
-    maxRatio: 0.5,
-    concurrency: 2,
-    scratchRoot: work,
-    cacheRoot: join(work, 'cache', bucket),
-  });
+  ({ engine, close } = engineOver(server.endpoint, work, join(work, 'cache', bucket)));
   // Fixed paths, emptied per test: @actions/core keeps the summary path it first read.
   process.env.GITHUB_OUTPUT = join(work, 'output');
   process.env.GITHUB_STEP_SUMMARY = join(work, 'summary');
@@ -68,8 +58,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await engine.dispose();
-  storage.close();
+  await close();
 });
 
 afterAll(async () => {

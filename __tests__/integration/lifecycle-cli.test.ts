@@ -367,7 +367,7 @@ describe('rm -r', () => {
     const dir = await localTree();
     expect((await dg('sync', dir, `s3://${bucket}/rel/`)).code).toBe(0);
     expect((await dg('cp', v1, `s3://${bucket}/rel/app2/`)).code).toBe(0);
-    await put('rel/app/.dg-refs/abc/reference.bin', 'another reference');
+    await put('rel/app/.dg-refs/0123456789abcdef/reference.bin', 'another reference');
     const before = await listKeys(raw, bucket);
 
     const dry = await dg('rm', '-r', '--dryrun', `s3://${bucket}/rel/app/`);
@@ -375,7 +375,7 @@ describe('rm -r', () => {
       [
         'rel/app/app-1.bin.delta',
         'rel/app/app-2.bin.delta',
-        'rel/app/.dg-refs/abc/reference.bin',
+        'rel/app/.dg-refs/0123456789abcdef/reference.bin',
         'rel/app/reference.bin',
       ]
         .map((k) => `(dryrun) delete: s3://${bucket}/${k}\n`)

@@ -43,6 +43,9 @@ export const ACTION_HINTS: ShellHints = {
   'missing-file': () => 'Check the path input',
   'name-clash': () =>
     'Each file is stored as <prefix>/<basename>; upload them to different s3-url prefixes or rename one',
+  'reserved-name': () =>
+    'Nothing was uploaded. Rename that folder or file, or leave it out of the path input ' +
+    '(a "!" pattern; sync: a line "exclude *.dg-refs/*" in filters)',
   'unsafe-name': ownHint,
   'empty-space': () =>
     'Check the s3-url: a DeltaSpace URL ends with "/" and names the prefix the files were uploaded to',

@@ -8,6 +8,7 @@ import {
 } from '../core/delta-space.js';
 import { InputError, NotFoundError } from '../core/errors.js';
 import { totalsOf, type DeltaSpace, type FileResult } from '../core/models.js';
+import { refuseReservedKeys } from '../core/reserved.js';
 import { formatS3Url, parseS3Url, type S3Url } from '../core/s3-url.js';
 import { defineCommand, withSession, type CommandContext } from './command.js';
 import { formatBytes, savedPercent } from '../core/format.js';
@@ -148,14 +149,21 @@ async function uploadFrom(
   const root = spaceFromPrefixUrl(url);
   const groups = await filesByDirectory(source, session);
   if (groups.length === 0) throw new InputError(`${source} holds no files`);
-  // Every name is checked before anything is written.
+  const spaces = groups.map((group) => ({
+    bucket: root.bucket,
+    prefix: [root.prefix, ...group.segments].filter(Boolean).join('/'),
+  }));
+  // Every name and key is checked before anything is written.
   for (const group of groups) for (const file of group.files) assertValidName(basename(file));
+  refuseReservedKeys(
+    root.bucket,
+    groups.flatMap((group, i) =>
+      group.files.map((path) => ({ key: directKey(spaces[i]!, basename(path)), path })),
+    ),
+  );
   const copied: Copied[] = [];
-  for (const group of groups) {
-    const space = {
-      bucket: root.bucket,
-      prefix: [root.prefix, ...group.segments].filter(Boolean).join('/'),
-    };
+  for (const [i, group] of groups.entries()) {
+    const space = spaces[i]!;
     const results = await session.service.uploadAll(group.files, space);
     results.forEach((result, i) => {
       copied.push({

@@ -41,6 +41,9 @@ export const CLI_HINTS: ShellHints = {
   'name-clash': () =>
     'Each file is stored as <prefix>/<basename>; upload them to different S3 URLs (prefixes) or rename one',
   'unsafe-name': ownHint,
+  'reserved-name': () =>
+    'Nothing was uploaded. Rename that folder or file, or leave it out ' +
+    '(sync: --exclude "*.dg-refs/*" --exclude "*.deltaglider/*")',
   'empty-space': () =>
     'Check the S3 URL: a DeltaSpace URL ends with "/" and names the prefix the files were ' +
     'uploaded to; "deltaglider ls" shows what is there',

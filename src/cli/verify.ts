@@ -10,6 +10,7 @@ import {
 } from '../core/report.js';
 import { emptyShardNote, parseShard, selectSpaces, type Shard } from '../core/lifecycle/shard.js';
 import { parseS3Url } from '../core/s3-url.js';
+import { strayFolders } from '../core/tree.js';
 import { defineCommand, withSession } from './command.js';
 import { printJson, renderTable, terminalText } from './output.js';
 
@@ -32,9 +33,10 @@ read from the bucket, never from the local cache, so a damaged reference.bin is
 found too. Objects that no DeltaGlider wrote have no sha256 and are reported as
 "unchecked". Exits with 1 when any file fails.
 
-With -r, verifies every DeltaSpace at or below each prefix. --shard I/N takes only the
-DeltaSpaces of shard I of N (never splitting one), so a matrix of N jobs shares a big
-bucket with no overlap.`,
+With -r, verifies every DeltaSpace at or below each prefix, and the files an earlier
+version stored under a space's reserved .dg-refs/ folder; any failure exits with 1.
+--shard I/N takes only the DeltaSpaces of shard I of N (never splitting one), so a
+matrix of N jobs shares a big bucket with no overlap.`,
   options: {
     recursive: { type: 'boolean', short: 'r' },
     shard: { type: 'string' },
@@ -60,16 +62,21 @@ bucket with no overlap.`,
       );
     }
     const verified: FileRecord[] = [];
+    let strays = 0;
     await withSession(context, async ({ service, storage }) => {
       if (recursive || shard) {
         const roots = urls.map((url) => spaceFromPrefixUrl(url));
         const spaces = await selectSpaces(storage, roots, { recursive, shard });
         if (spaces.length === 0) context.io.err(`deltaglider: ${emptyShardNote(shard!, roots)}\n`);
         for (const { space, directory } of spaces) {
-          // A folder of references only (its files pruned) has nothing to verify.
-          if (directory.objects.length === 0) continue;
-          for (const result of await service.verifyAll(space)) {
-            verified.push(fileRecord(space, result));
+          // A folder of references only (its files pruned) has nothing to verify; files an
+          // older upload stored under its .dg-refs/ are checked as the spaces they are.
+          const nested = strayFolders(directory).map((prefix) => ({ ...space, prefix }));
+          strays += nested.length;
+          for (const target of directory.objects.length > 0 ? [space, ...nested] : nested) {
+            for (const result of await service.verifyAll(target)) {
+              verified.push(fileRecord(target, result));
+            }
           }
         }
         return;
@@ -86,6 +93,12 @@ bucket with no overlap.`,
         }
       }
     });
+    if (strays > 0) {
+      context.io.err(
+        `deltaglider: warning: ${strays} folder(s) under a reserved ".dg-refs/" hold files an older upload stored there; ` +
+          'other commands leave them alone: download them and upload them under another prefix\n',
+      );
+    }
     const counts = verifyCounts(verified);
     const { failed } = counts;
     const spaceUrl = sharedSpaceUrl(verified);

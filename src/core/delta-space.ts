@@ -2,14 +2,12 @@ import { InputError } from './errors.js';
 import type { DeltaSpace } from './models.js';
 import type { S3Url } from './s3-url.js';
 
-// Key layout of a DeltaSpace (docs/format.md, "Objects in a DeltaSpace").
-export const REFERENCE_NAME = 'reference.bin';
+import { REFERENCE_NAME, REFERENCES_FOLDER } from './reserved.js';
+
+// Key layout of a DeltaSpace (docs/format.md, "Objects in a DeltaSpace"). The reserved
+// names (reference.bin, .dg-refs, .deltaglider) and what a key is live in reserved.ts.
+export { REFERENCE_NAME, REFERENCES_FOLDER };
 export const DELTA_SUFFIX = '.delta';
-/**
- * The folder of a DeltaSpace's extra references (docs/format.md, "Several references"):
- * `<prefix>/.dg-refs/<id>/reference.bin`. Not a DeltaSpace of its own: listings hide it.
- */
-export const REFERENCES_FOLDER = '.dg-refs';
 
 /** The DeltaSpace a prefix URL names (`s3://b/releases/app/` -> `releases/app`). */
 export function spaceFromPrefixUrl(url: S3Url): DeltaSpace {

@@ -13,6 +13,7 @@ export const ERROR_CODES = [
   'missing-file',
   'name-clash',
   'unsafe-name',
+  'reserved-name',
   'empty-space',
   'would-overwrite',
   // Objects in the bucket

@@ -7,6 +7,7 @@ import {
   stripDeltaSuffix,
 } from './delta-space.js';
 import { decodeObject } from './metadata.js';
+import { reservedSegment } from './reserved.js';
 import type { DeltaSpace, LogicalFile } from './models.js';
 import { formToRead } from './two-forms.js';
 import { mapLimit } from './util/map-limit.js';
@@ -42,6 +43,8 @@ export async function describeSpace(
     if (!object.key.startsWith(prefix)) continue;
     const rest = object.key.slice(prefix.length);
     if (rest === '' || rest.includes('/') || rest === REFERENCE_NAME) continue;
+    // An object named `.deltaglider` or `.dg-refs` is the format's, not a file.
+    if (reservedSegment(rest) !== undefined) continue;
     if (rest.endsWith(DELTA_SUFFIX)) deltas.set(stripDeltaSuffix(rest), object);
     else direct.set(rest, object);
   }

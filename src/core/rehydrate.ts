@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ListedObject, Metadata, StoragePort } from '../ports.js';
 import { deleteKeys } from './delete-keys.js';
 import { decodeHeaderValue, headerSafe } from './metadata.js';
+import { INTERNAL_FOLDER } from './reserved.js';
 import { mapLimit } from './util/map-limit.js';
 
 // Temporary full copies of files stored as deltas, so that a plain HTTP GET (a presigned
@@ -9,7 +10,7 @@ import { mapLimit } from './util/map-limit.js';
 // `.deltaglider/tmp/<32 hex>_<name>` at the bucket root, with `dg-expires-at` (ISO 8601)
 // and `dg-rehydrated: true` metadata; its `purge` and ours remove the same objects.
 
-export const REHYDRATED_PREFIX = '.deltaglider/tmp/';
+export const REHYDRATED_PREFIX = `${INTERNAL_FOLDER}/tmp/`;
 
 /** A fresh key for a rehydrated copy of `name` (uuid4 hex in the reference CLI). */
 export function rehydratedKey(name: string): string {

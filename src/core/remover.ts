@@ -11,6 +11,7 @@ import {
 } from './delta-space.js';
 import { decodeObject } from './metadata.js';
 import { extraReferenceKeys } from './references/catalog.js';
+import { reservedSegment } from './reserved.js';
 import { mapLimit } from './util/map-limit.js';
 import { NotFoundError } from './errors.js';
 import { deleteKeys } from './delete-keys.js';
@@ -105,7 +106,15 @@ export async function removeFiles(
   await remove(storage, log, space.bucket, targets, options.dryRun);
 
   const references: string[] = [];
-  if (left.length === 0) {
+  if (reservedSegment(space.prefix)) {
+    // A folder an older upload filled under .dg-refs/: its reference.bin may also be an
+    // extra reference a delta of the space above uses. Only prune, which reads every
+    // delta's dg-ref-key, may judge it.
+    if (left.length === 0 && level.keys.has(referenceKey(space)))
+      log.info(
+        `Keeping ${formatS3Url(space.bucket, referenceKey(space))}: it is under a reserved folder`,
+      );
+  } else if (left.length === 0) {
     if (level.keys.has(referenceKey(space))) references.push(referenceKey(space));
     references.push(...extras);
     if (references.length > 0)

@@ -1,5 +1,5 @@
 import type { ListedObject, StoragePort } from '../ports.js';
-import { REFERENCE_NAME, REFERENCES_FOLDER } from './delta-space.js';
+import { classifyKeys, REFERENCE_NAME } from './reserved.js';
 
 // A bucket or prefix seen as a tree of directories, each a candidate DeltaSpace: what
 // `stats`, `ls` and a recursive `cp` walk.
@@ -14,57 +14,65 @@ export interface Directory {
   extraReferences: ListedObject[];
   /** Every other object directly in this directory (not below it), in key order. */
   objects: ListedObject[];
-}
-
-/**
- * Keys the DeltaGlider CLI keeps for itself (stats caches, temporary objects): never
- * user files, never part of a DeltaSpace.
- */
-export function isInternalKey(key: string): boolean {
-  return key.startsWith('.deltaglider/') || key.includes('/.deltaglider/');
+  /**
+   * Objects under the space's reserved `.dg-refs` segment that are not its references
+   * (reserved.ts, "stray"): files an older upload stored there, and their folders'
+   * reference.bin. No command lists, deletes or chooses them; `verify -r` checks them.
+   * Always set by walkTree.
+   */
+  strays?: ListedObject[];
 }
 
 /**
  * Lists every object under `listingPrefix` ('' or ending with '/') and groups them by
- * directory, in prefix order. Folder markers (keys ending with '/') and internal keys
- * are skipped.
+ * directory, in prefix order. Folder markers (keys ending with '/') and the DeltaGlider
+ * CLI's internal keys are skipped, and so is what belongs to a DeltaSpace above
+ * `listingPrefix` (a listing that starts inside a reserved folder finds nothing).
  */
 export async function walkTree(
   storage: StoragePort,
   bucket: string,
   listingPrefix: string,
 ): Promise<Directory[]> {
-  const directories = new Map<string, Directory>();
+  const listed: ListedObject[] = [];
   for await (const object of storage.list(bucket, listingPrefix)) {
-    if (object.key.endsWith('/') || isInternalKey(object.key)) continue;
-    const folder = referencesFolderOf(object.key);
+    if (!object.key.endsWith('/')) listed.push(object);
+  }
+  const roles = classifyKeys(listed.map((o) => o.key));
+  const directories = new Map<string, Directory>();
+  for (const object of listed) {
+    const role = roles.get(object.key)!;
+    if (role.kind === 'internal') continue;
     const slash = object.key.lastIndexOf('/');
-    const prefix = folder ? folder.space : slash === -1 ? '' : object.key.slice(0, slash);
+    const prefix =
+      role.kind === 'file' ? (slash === -1 ? '' : object.key.slice(0, slash)) : role.space;
+    if (!`${prefix}/`.startsWith(listingPrefix)) continue;
     let directory = directories.get(prefix);
     if (!directory) {
-      directory = { prefix, objects: [], extraReferences: [] };
+      directory = { prefix, objects: [], extraReferences: [], strays: [] };
       directories.set(prefix, directory);
     }
-    // The references folder belongs to its DeltaSpace: never a directory of its own, and
-    // anything in it but a reference is not shown.
-    if (folder) {
-      if (folder.isReference) directory.extraReferences.push(object);
-    } else if (object.key.slice(slash + 1) === REFERENCE_NAME) directory.reference = object;
+    // The references folder belongs to its DeltaSpace: never a directory of its own.
+    if (role.kind === 'extra-reference') directory.extraReferences.push(object);
+    else if (role.kind === 'stray') directory.strays!.push(object);
+    else if (object.key.slice(slash + 1) === REFERENCE_NAME) directory.reference = object;
     else directory.objects.push(object);
   }
   return [...directories.values()].sort((a, b) => compare(a.prefix, b.prefix));
 }
 
-/** For a key inside a `.dg-refs/` folder: the DeltaSpace it belongs to, and whether it is a reference. */
-function referencesFolderOf(key: string): { space: string; isReference: boolean } | undefined {
-  const parts = key.split('/');
-  const at = parts.lastIndexOf(REFERENCES_FOLDER);
-  if (at === -1 || at === parts.length - 1) return undefined;
-  const rest = parts.slice(at + 1);
-  return {
-    space: parts.slice(0, at).join('/'),
-    isReference: rest.length === 2 && rest[1] === REFERENCE_NAME,
-  };
+/**
+ * The folders under a space's `.dg-refs/` that hold files an older upload stored there
+ * (not just a reference.bin), in key order: each lists as a DeltaSpace of its own.
+ */
+export function strayFolders(directory: Directory): string[] {
+  const folders = new Set<string>();
+  for (const { key } of directory.strays ?? []) {
+    const slash = key.lastIndexOf('/');
+    if (key.slice(slash + 1) !== REFERENCE_NAME) folders.add(key.slice(0, Math.max(slash, 0)));
+  }
+  folders.delete(directory.prefix);
+  return [...folders].sort(compare);
 }
 
 /**

@@ -1,8 +1,9 @@
 import { basename } from 'node:path';
 import type { ProgressPort, StoragePort } from '../ports.js';
-import { referenceKey } from './delta-space.js';
+import { directKey, referenceKey } from './delta-space.js';
 import { InputError } from './errors.js';
 import type { DeltaSpace, FileResult } from './models.js';
+import { refuseReservedKeys } from './reserved.js';
 import type { Uploader } from './uploader.js';
 import { mapLimit } from './util/map-limit.js';
 
@@ -31,6 +32,10 @@ export class Uploads {
    */
   async uploadAll(paths: readonly string[], space: DeltaSpace): Promise<FileResult[]> {
     assertUniqueNames(paths);
+    refuseReservedKeys(
+      space.bucket,
+      paths.map((path) => ({ key: directKey(space, basename(path)), path })),
+    );
     if (paths.length === 0) return [];
     const { storage, concurrency } = this.deps;
     const hasReference = await storage.head(space.bucket, referenceKey(space));

@@ -12,6 +12,7 @@ import { assertMetadataFits } from './metadata-budget.js';
 import type { DeltaSpace, FileResult } from './models.js';
 import { archiveContainer, classify, SNIFF_BYTES, type Eligibility } from './policy.js';
 import { isReferenceNow, readReference } from './references/catalog.js';
+import { refuseReservedKeys } from './reserved.js';
 import { SINGLE_REFERENCE, type ReferencePolicy } from './references/choose.js';
 import { formatS3Url } from './s3-url.js';
 import { ReferenceCreator } from './upload/create-reference.js';
@@ -63,6 +64,7 @@ export class Uploader {
   async upload(path: string, space: DeltaSpace, name = basename(path)): Promise<FileResult> {
     assertValidName(name);
     assertMetadataFits(space, name);
+    refuseReservedKeys(space.bucket, [{ key: directKey(space, name), path }]);
     const { files, hasher, log } = this.deps;
     const size = await files.size(path);
     const head = await files.readHead(path, SNIFF_BYTES);

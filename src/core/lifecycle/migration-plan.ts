@@ -1,15 +1,9 @@
 import type { StoragePort } from '../../ports.js';
-import {
-  DELTA_SUFFIX,
-  formatSpace,
-  nameProblem,
-  REFERENCE_NAME,
-  REFERENCES_FOLDER,
-} from '../delta-space.js';
+import { DELTA_SUFFIX, formatSpace, nameProblem, REFERENCE_NAME } from '../delta-space.js';
 import { InputError, NotFoundError } from '../errors.js';
 import type { DeltaSpace } from '../models.js';
 import { formatS3Url } from '../s3-url.js';
-import { isInternalKey } from '../tree.js';
+import { INTERNAL_FOLDER, REFERENCES_FOLDER, reservedSegment } from '../reserved.js';
 import { sortByRelease } from './release-order.js';
 
 // Which plain S3 objects a `migrate` moves into which DeltaSpace, in which order. The
@@ -62,18 +56,18 @@ export async function planMigration(
   const stored: string[] = [];
   const unsafe: string[] = [];
   for await (const object of storage.list(source.bucket, source.prefix)) {
-    if (object.key.endsWith('/') || isInternalKey(object.key)) continue;
-    const segments = object.key.slice(source.prefix.length).split('/');
+    const relative = object.key.slice(source.prefix.length);
+    // As the format writes them: the DeltaGlider CLI's own objects, and references.
+    const reserved = reservedSegment(relative);
+    if (object.key.endsWith('/') || reserved === INTERNAL_FOLDER) continue;
+    const segments = relative.split('/');
     const name = segments.pop()!;
-    if (
-      name === REFERENCE_NAME ||
-      name.endsWith(DELTA_SUFFIX) ||
-      segments.includes(REFERENCES_FOLDER)
-    ) {
+    if (name === REFERENCE_NAME || name.endsWith(DELTA_SUFFIX) || reserved === REFERENCES_FOLDER) {
       stored.push(object.key);
       continue;
     }
-    if ([name, ...segments].some((s) => nameProblem(s) !== undefined)) {
+    // A variant (`.DG-Refs/`) would be a reserved key in the DeltaSpace: refused.
+    if (reserved !== undefined || [name, ...segments].some((s) => nameProblem(s) !== undefined)) {
       unsafe.push(object.key);
       continue;
     }

@@ -1,8 +1,9 @@
 import type { LoggerPort, StoragePort } from '../../ports.js';
-import { formatSpace, listingPrefix, REFERENCE_NAME, REFERENCES_FOLDER } from '../delta-space.js';
+import { formatSpace, listingPrefix, REFERENCE_NAME } from '../delta-space.js';
 import { deleteKeys } from '../delete-keys.js';
 import { NotFoundError } from '../errors.js';
 import type { DeltaSpace } from '../models.js';
+import { classifyKeys, reservedSegment } from '../reserved.js';
 import { formatS3Url } from '../s3-url.js';
 
 export interface RemoveSpaceResult {
@@ -23,14 +24,21 @@ export async function removeSpace(
   options: { dryRun?: boolean } = {},
 ): Promise<RemoveSpaceResult> {
   const prefix = listingPrefix(space);
+  const listed: string[] = [];
+  for await (const object of storage.list(space.bucket, prefix)) listed.push(object.key);
+  const roles = classifyKeys(listed);
+  // Inside a reserved folder, a reference.bin may be the space above's: keep it.
+  const ownReference = reservedSegment(space.prefix) === undefined;
   const files: string[] = [];
   const references: string[] = [];
-  for await (const object of storage.list(space.bucket, prefix)) {
-    const rest = object.key.slice(prefix.length);
-    if (rest === '') continue;
-    if (rest === REFERENCE_NAME || rest.startsWith(`${REFERENCES_FOLDER}/`))
-      references.push(object.key);
-    else if (!rest.includes('/')) files.push(object.key);
+  for (const key of listed) {
+    const rest = key.slice(prefix.length);
+    const role = roles.get(key)!;
+    if (role.kind === 'extra-reference' && role.space === space.prefix) references.push(key);
+    else if (role.kind !== 'file' && ownReference) continue;
+    else if (rest === REFERENCE_NAME) {
+      if (ownReference) references.push(key);
+    } else if (rest !== '' && !rest.includes('/')) files.push(key);
   }
   const deleted = [...files, ...references];
   if (deleted.length === 0) {

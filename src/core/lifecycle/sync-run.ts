@@ -5,6 +5,7 @@ import { wouldOverwrite } from '../download-targets.js';
 import { InputError, NotFoundError } from '../errors.js';
 import type { DeltaSpace, FileResult } from '../models.js';
 import { removeFiles } from '../remover.js';
+import { refuseReservedKeys, reservedSegment } from '../reserved.js';
 import { formatS3Url } from '../s3-url.js';
 import { mapLimit } from '../util/map-limit.js';
 import { listRemoteTree, type RemoteFile } from './remote-tree.js';
@@ -95,7 +96,12 @@ async function syncUp(deps: SyncDeps, request: SyncRequest): Promise<SyncOutcome
     remote.map(remoteEntry),
     planOptions(request),
   );
-  // Names a DeltaSpace cannot hold are refused before anything is written.
+  // Keys the format reserves and names a DeltaSpace cannot hold are refused before
+  // anything is written.
+  refuseReservedKeys(
+    root.bucket,
+    plan.copy.map(({ entry }) => ({ key: directKey(root, entry.path), path: entry.path })),
+  );
   const refused = plan.copy.filter((c) => c.entry.path.split('/').some((s) => nameProblem(s)));
   if (refused.length > 0) {
     const name = refused[0]!.entry.path;
@@ -160,7 +166,9 @@ async function syncDown(deps: SyncDeps, request: SyncRequest): Promise<SyncOutco
       'Check the bucket and prefix; a listing shows what is there',
     );
   }
-  const localFiles = await deps.local.list();
+  // Local paths under a reserved segment are none of the bucket's business: a sync down
+  // never overwrites nor deletes them (the bucket's listing never offers such paths).
+  const localFiles = (await deps.local.list()).filter((f) => !reservedSegment(f.path));
   const plan = await planSync(
     remote.map(remoteEntry),
     localEntries(deps.hasher, localFiles),

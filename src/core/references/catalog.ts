@@ -1,9 +1,10 @@
 import type { ObjectHead, StoragePort } from '../../ports.js';
-import { extraReferencesPrefix, REFERENCE_NAME, referenceKey } from '../delta-space.js';
+import { extraReferenceKey, extraReferencesPrefix, referenceKey } from '../delta-space.js';
 import { IntegrityError } from '../errors.js';
 import { readField, referenceSha256 } from '../metadata.js';
 import type { DeltaSpace } from '../models.js';
 import { formatS3Url } from '../s3-url.js';
+import { classifyKeys, keyRole } from '../reserved.js';
 import { mapLimit } from '../util/map-limit.js';
 import { familyOf } from './family.js';
 import { decodeSketch, type Sketch } from './sketch.js';
@@ -18,6 +19,8 @@ const HEAD_CONCURRENCY = 8;
 
 /** Extra references read at most (the listing is untrusted: bound the HEADs it causes). */
 export const MAX_LISTED_REFERENCES = 1000;
+/** Keys of `.dg-refs/` listed at most (strays an older upload left there included). */
+const MAX_LISTED_KEYS = 10 * MAX_LISTED_REFERENCES;
 
 /** One reference of a DeltaSpace, as its metadata describes it. */
 export interface ReferenceInfo {
@@ -101,25 +104,44 @@ export async function readSpaceReferences(
   const extras = await mapLimit(keys, HEAD_CONCURRENCY, async (key) => {
     // One unreadable extra reference must not stop uploads: it is just not a candidate.
     const read = await readReference(storage, space.bucket, key).catch(() => undefined);
-    return read?.kind === 'found' ? describeReference(key, false, read) : undefined;
+    // Its id follows from its bytes: a folder named otherwise is not one the format wrote.
+    if (read?.kind !== 'found' || key !== extraReferenceKey(space, read.sha256)) return undefined;
+    return describeReference(key, false, read);
   });
   for (const extra of extras) if (extra) found.push(extra);
   return found;
 }
 
-/** Keys of `<space>/.dg-refs/<id>/reference.bin`, from one listing, bounded. */
+/**
+ * Keys of `<space>/.dg-refs/<id>/reference.bin`, from one listing, bounded: those
+ * reserved.ts calls extra references (a folder that holds anything else is an older
+ * upload's, never a reference of the space).
+ */
 export async function extraReferenceKeys(
   storage: StoragePort,
   space: DeltaSpace,
 ): Promise<string[]> {
   const prefix = extraReferencesPrefix(space);
   const keys: string[] = [];
-  for await (const object of storage.list(space.bucket, prefix)) {
-    const rest = object.key.slice(prefix.length).split('/');
-    if (rest.length !== 2 || rest[1] !== REFERENCE_NAME || !/^[0-9a-f]{16}$/.test(rest[0]!))
-      continue;
-    keys.push(object.key);
-    if (keys.length >= MAX_LISTED_REFERENCES) break;
+  let candidates = 0;
+  let folder: string | undefined;
+  let unfinished: string | undefined;
+  // A folder's keys are listed together: a folder is judged only once it is listed whole.
+  for await (const { key } of storage.list(space.bucket, prefix)) {
+    const slash = key.indexOf('/', prefix.length);
+    const at = slash === -1 ? key : key.slice(0, slash + 1);
+    if (at !== folder) {
+      if (candidates >= MAX_LISTED_REFERENCES || keys.length >= MAX_LISTED_KEYS) break;
+      folder = at;
+    } else if (keys.length >= MAX_LISTED_KEYS) {
+      unfinished = at;
+      break;
+    }
+    keys.push(key);
+    if (keyRole(key).kind === 'extra-reference') candidates++;
   }
-  return keys;
+  const roles = classifyKeys(keys);
+  return keys.filter(
+    (key) => roles.get(key)?.kind === 'extra-reference' && !key.startsWith(unfinished ?? '\0'),
+  );
 }
