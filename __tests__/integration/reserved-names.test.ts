@@ -2,6 +2,7 @@
 // against a real S3 server: uploads refuse them before storing anything, and what an
 // older upload stored there is never taken for the format's own objects by rm, prune,
 // rm -r, smart references, sync or verify -r.
+import { jest } from '@jest/globals';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,6 +185,8 @@ describe('uploads refuse reserved path segments, storing nothing', () => {
   });
 
   it("the action's upload: an s3-url under .dg-refs/", async () => {
+    // The action reports through @actions/core on stdout: keep a green run quiet.
+    const quiet = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const { engine, close } = engineOver(server.endpoint, work, join(work, 'cache', bucket));
     const inputs = {
       paths: [v1, v2],
@@ -197,6 +200,7 @@ describe('uploads refuse reserved path segments, storing nothing', () => {
       expect((refused as DeltaGliderError).message).toContain('(and 1 more)');
       expect(await listKeys(raw, bucket)).toEqual([]);
     } finally {
+      quiet.mockRestore();
       await close();
     }
   });
