@@ -3,19 +3,16 @@
 // the CLI. Slow: each case starts Node on a 6 MB bundle. Run `npm run build` first.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
 import { newJob, runAction } from '../../scripts/lib/run-action.mjs';
 import { findOnPath } from '../../src/adapters/xdelta3/provision/which.js';
-import { runCli, type CliRun } from '../helpers/cli.js';
-import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+import { closeCliWork, openCliWork, runCli, type CliRun } from '../helpers/cli.js';
+import type { S3TestServer } from '../helpers/s3-server.js';
 import { expectSameFile } from '../helpers/same-bytes.js';
 
 const run = promisify(execFile);
-const MB = 1024 * 1024;
 const ROOT = new URL('../..', import.meta.url).pathname;
 
 let server: S3TestServer;
@@ -32,23 +29,14 @@ function built(path: string): string {
 }
 
 beforeAll(async () => {
-  server = await startS3Server();
-  work = await mkdtemp(join(tmpdir(), 'dg-cli-bundle-'));
-  await mkdir(join(work, 'in'));
-  v1 = join(work, 'in', 'app-1.zip');
-  v2 = join(work, 'in', 'app-2.zip');
-  await writeArtifact(v1, 3 * MB, 21);
-  await writeNextVersion(v1, v2, { seed: 22 });
+  ({ server, work, v1, v2 } = await openCliWork('dg-cli-bundle-'));
 }, 60_000);
 
 beforeEach(async () => {
   bucket = await server.createBucket();
 });
 
-afterAll(async () => {
-  await server?.stop();
-  if (work) await rm(work, { recursive: true, force: true });
-});
+afterAll(() => closeCliWork({ server, work }));
 
 function dg(command: string, ...args: string[]): Promise<CliRun> {
   return runCli([command, ...args], server.endpoint, join(work, 'cache', bucket));

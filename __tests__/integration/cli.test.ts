@@ -3,17 +3,16 @@
 // cli-bundle.slow.test.ts.
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { sha256File, writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
+import { sha256File, writeArtifact } from '../../scripts/lib/artifacts.mjs';
 import { createS3Client } from '../../src/adapters/s3/client.js';
 import { listKeys } from '../helpers/bucket.js';
 import { main } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/output.js';
-import { runCli, type CliRun } from '../helpers/cli.js';
-import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+import { closeCliWork, openCliWork, runCli, type CliRun } from '../helpers/cli.js';
+import { s3TestOptions, type S3TestServer } from '../helpers/s3-server.js';
 
 const run = promisify(execFile);
 const MB = 1024 * 1024;
@@ -27,14 +26,8 @@ let v1: string;
 let v2: string;
 
 beforeAll(async () => {
-  server = await startS3Server();
+  ({ server, work, v1, v2 } = await openCliWork('dg-cli-test-'));
   raw = createS3Client(s3TestOptions(server.endpoint));
-  work = await mkdtemp(join(tmpdir(), 'dg-cli-test-'));
-  await mkdir(join(work, 'in'));
-  v1 = join(work, 'in', 'app-1.zip');
-  v2 = join(work, 'in', 'app-2.zip');
-  await writeArtifact(v1, 3 * MB, 21);
-  await writeNextVersion(v1, v2, { seed: 22 });
 }, 60_000);
 
 beforeEach(async () => {
@@ -43,8 +36,7 @@ beforeEach(async () => {
 
 afterAll(async () => {
   raw?.destroy();
-  await server?.stop();
-  if (work) await rm(work, { recursive: true, force: true });
+  await closeCliWork({ server, work });
 });
 
 /** Runs the CLI in-process against the test server, with a cache directory of the test's own. */
