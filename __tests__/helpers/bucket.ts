@@ -1,4 +1,5 @@
 import {
+  CopyObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   type S3Client,
@@ -26,4 +27,25 @@ export async function incompleteUploads(client: S3Client, space: DeltaSpace): Pr
     new ListMultipartUploadsCommand({ Bucket: space.bucket, Prefix: `${space.prefix}/` }),
   );
   return answer.Uploads?.length ?? 0;
+}
+
+/**
+ * Copies every object under `prefix` of one bucket to the same keys of another, metadata
+ * included (server side): a fixture uploaded once serves each test as a fresh copy.
+ */
+export async function copyPrefix(
+  client: S3Client,
+  from: string,
+  to: string,
+  prefix: string,
+): Promise<void> {
+  for (const key of await listKeys(client, from, prefix)) {
+    await client.send(
+      new CopyObjectCommand({
+        Bucket: to,
+        Key: key,
+        CopySource: `${from}/${encodeURIComponent(key).replace(/%2F/g, '/')}`,
+      }),
+    );
+  }
 }

@@ -5,7 +5,7 @@
 // as .tar. Tools not installed here are skipped, the reason in the test name.
 //
 // DG_TOOL_CORPUS_REPORT=file.json writes the measured numbers (BENCHMARKS.md's table).
-import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, expect } from '@jest/globals';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,6 +18,7 @@ import { withFile } from '../../src/adapters/archive/byte-sinks.js';
 import { scratch, sha256, xdelta3DeltaBytes } from '../helpers/archive-fixtures.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { serviceOver } from '../helpers/service-fixture.js';
+import { testUnless } from '../helpers/skip-note.js';
 import { ARCHIVE_TOOLS, packTar, releaseTree, type ArchiveTool } from '../helpers/tool-archives.js';
 
 const work = await scratch('dg-tools-');
@@ -103,10 +104,8 @@ async function reproducedFraction(file: string): Promise<number> {
 }
 
 for (const tool of ARCHIVE_TOOLS) {
-  const reason = tool.unavailable();
-  const run = reason ? test.skip : test;
-  run(
-    `${tool.name}${reason ? ` (skipped: ${reason})` : ''}: byte-exact, never above plain`,
+  testUnless(tool.unavailable())(
+    `${tool.name}: byte-exact, never above plain`,
     async () => {
       const { a1, a2 } = await releases(tool);
       const plain = await store(a1, a2, false);
@@ -141,7 +140,7 @@ for (const tool of ARCHIVE_TOOLS) {
 }
 
 const python = ARCHIVE_TOOLS.find((tool) => tool.name === 'Python zipfile')!;
-(python.unavailable() ? test.skip : test)(
+testUnless(python.unavailable())(
   'a partial expansion never stores more than the plain delta (Python zips without pako)',
   async () => {
     const { a1, a2 } = await releases(python);

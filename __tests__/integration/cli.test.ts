@@ -1,25 +1,21 @@
-// The `deltaglider` CLI against a real S3 server on loopback: in-process through
-// `main(argv, io)` for most cases, and once as a child process from its ncc bundle.
+// The `deltaglider` CLI against a real S3 server on loopback, in-process through
+// `main(argv, io)`. Its ncc bundle, and a DeltaSpace the action bundle wrote, are in
+// cli-bundle.slow.test.ts.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { sha256File, writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
-import { newJob, runAction } from '../../scripts/lib/run-action.mjs';
+import { sha256File, writeArtifact } from '../../scripts/lib/artifacts.mjs';
 import { createS3Client } from '../../src/adapters/s3/client.js';
-import { findOnPath } from '../../src/adapters/xdelta3/provision/which.js';
 import { listKeys } from '../helpers/bucket.js';
 import { main } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/output.js';
-import { runCli, type CliRun } from '../helpers/cli.js';
-import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+import { closeCliWork, openCliWork, runCli, type CliRun } from '../helpers/cli.js';
+import { s3TestOptions, type S3TestServer } from '../helpers/s3-server.js';
 
 const run = promisify(execFile);
 const MB = 1024 * 1024;
-const ROOT = new URL('../..', import.meta.url).pathname;
 
 let server: S3TestServer;
 let raw: ReturnType<typeof createS3Client>;
@@ -30,14 +26,8 @@ let v1: string;
 let v2: string;
 
 beforeAll(async () => {
-  server = await startS3Server();
+  ({ server, work, v1, v2 } = await openCliWork('dg-cli-test-'));
   raw = createS3Client(s3TestOptions(server.endpoint));
-  work = await mkdtemp(join(tmpdir(), 'dg-cli-test-'));
-  await mkdir(join(work, 'in'));
-  v1 = join(work, 'in', 'app-1.zip');
-  v2 = join(work, 'in', 'app-2.zip');
-  await writeArtifact(v1, 3 * MB, 21);
-  await writeNextVersion(v1, v2, { seed: 22 });
 }, 60_000);
 
 beforeEach(async () => {
@@ -46,8 +36,7 @@ beforeEach(async () => {
 
 afterAll(async () => {
   raw?.destroy();
-  await server?.stop();
-  if (work) await rm(work, { recursive: true, force: true });
+  await closeCliWork({ server, work });
 });
 
 /** Runs the CLI in-process against the test server, with a cache directory of the test's own. */
@@ -577,38 +566,6 @@ describe('buckets written by others', () => {
     expect(await readFile(join(out, 'readme.txt'), 'utf8')).toBe('read me\n');
     expect(await readFile(join(out, 'blob.bin'), 'utf8')).toBe('no checksum');
   });
-
-  it('reads a DeltaSpace written by the action bundle', async () => {
-    const bundle = join(ROOT, 'dist', 'main', 'index.js');
-    if (!existsSync(bundle))
-      throw new Error('dist/main/index.js is missing: run `npm run build` first');
-    const job = await newJob();
-    try {
-      const inputs = {
-        'endpoint-url': server.endpoint,
-        'force-path-style': 'true',
-        region: 'us-east-1',
-        'xdelta3-path': (await findOnPath('xdelta3')) ?? 'xdelta3',
-        cache: 'false',
-        's3-url': `s3://${bucket}/from-action/`,
-      };
-      for (const path of [v1, v2]) {
-        const step = await runAction('main', { ...inputs, path }, { runner: job });
-        expect(step.code).toBe(0);
-      }
-    } finally {
-      await rm(job.dir, { recursive: true, force: true });
-    }
-    const listing = JSON.parse((await dg('ls', '--json', `s3://${bucket}/from-action/`)).out);
-    expect(listing.results.map((r: { name: string; kind: string }) => [r.name, r.kind])).toEqual([
-      ['app-1.zip', 'delta'],
-      ['app-2.zip', 'delta'],
-    ]);
-    expect((await dg('verify', `s3://${bucket}/from-action/`)).code).toBe(0);
-    const out = join(work, `action-out-${bucket}`);
-    expect((await dg('cp', `s3://${bucket}/from-action/app-2.zip`, `${out}/`)).code).toBe(0);
-    expect(await sameBytes(join(out, 'app-2.zip'), v2)).toBe(true);
-  }, 120_000);
 });
 
 describe('usage', () => {
@@ -668,57 +625,4 @@ describe('usage', () => {
     expect(tty.endsWith(erase)).toBe(true); // erased at the end
     expect(await runWith(false)).toBe('');
   });
-});
-
-describe('the bundled CLI', () => {
-  let dist: string;
-
-  beforeAll(async () => {
-    // The same build as `npm run build` (ncc type-checks all of src/ while it bundles).
-    dist = await mkdtemp(join(tmpdir(), 'dg-cli-bundle-'));
-    await run(
-      join(ROOT, 'node_modules', '.bin', 'ncc'),
-      ['build', 'src/cli/index.ts', '-o', dist],
-      {
-        cwd: ROOT,
-      },
-    );
-  }, 180_000);
-
-  afterAll(async () => {
-    if (dist) await rm(dist, { recursive: true, force: true });
-  });
-
-  it('runs as an executable with a shebang, exits 0 on success and 1 with one line on failure', async () => {
-    const script = join(dist, 'index.js');
-    expect((await readFile(script, 'utf8')).startsWith('#!/usr/bin/env node\n')).toBe(true);
-    await uploadBoth();
-    const env = { ...process.env, XDG_CACHE_HOME: join(work, 'bundle-cache') };
-    const ok = await run(
-      process.execPath,
-      [script, 'ls', '--json', '--endpoint-url', server.endpoint, `s3://${bucket}/releases/app/`],
-      { env },
-    );
-    expect(JSON.parse(ok.stdout).files).toBe(2);
-
-    const failed = await run(
-      process.execPath,
-      [script, 'verify', '--endpoint-url', server.endpoint, `s3://${bucket}/releases/app/nope.zip`],
-      { env },
-    ).catch((error: { code: number; stdout: string; stderr: string }) => error);
-    expect(failed).toMatchObject({ code: 1 });
-    expect((failed as { stderr: string }).stderr).toBe(
-      'deltaglider: 1 of 1 file(s) failed verification\n',
-    );
-    expect((failed as { stdout: string }).stdout).toMatch(/nope\.zip\s+missing.*FAILED/);
-
-    const usage = await run(process.execPath, [script, 'rm', `s3://${bucket}/releases/app/`], {
-      env,
-    }).catch((error: { code: number; stderr: string }) => error);
-    expect(usage).toMatchObject({ code: 1 });
-    expect((usage as { stderr: string }).stderr).toMatch(
-      /^deltaglider: rm removes files, and .* names a DeltaSpace\. .*\n$/,
-    );
-    expect((usage as { stderr: string }).stderr).not.toMatch(/\n\s+at /);
-  }, 120_000);
 });

@@ -19,13 +19,13 @@ import { withFile } from '../../src/adapters/archive/byte-sinks.js';
 import { deflateRawSync } from 'node:zlib';
 import { noise, scratch, text } from '../helpers/archive-fixtures.js';
 import { goDeflate, goHuffman, goUnavailable } from '../helpers/go-flate-oracle.js';
+import { testUnless } from '../helpers/skip-note.js';
 
 const work = await scratch('dg-goflate-');
 afterAll(() => work.cleanup());
 
 const reason = goUnavailable();
-const withGo = (name: string) => `${name}${reason ? ` (skipped: ${reason})` : ''}`;
-const goTest = reason ? test.skip : test;
+const goTest = testUnless(reason);
 
 /** A release-like mix: text modules, a table of numbers, a binary, long runs, tiny bits. */
 function corpus(): Buffer {
@@ -65,7 +65,7 @@ const data = corpus();
 // the rest, store (0) and HuffmanOnly (-2).
 for (const level of [6, 5, 9, 1, 2, 3, 4, 7, 8, 0, -2]) {
   goTest(
-    withGo(`level ${level}: byte for byte what Go's compress/flate writes`),
+    `level ${level}: byte for byte what Go's compress/flate writes`,
     async () => {
       const go = await goDeflate(work.dir, data, level);
       // The engine's content chunks never line up with Go's one Write; 17 KB pieces neither.
@@ -77,7 +77,7 @@ for (const level of [6, 5, 9, 1, 2, 3, 4, 7, 8, 0, -2]) {
 }
 
 goTest(
-  withGo("io.Copy's 32 KiB Writes and small or empty inputs match Go"),
+  "io.Copy's 32 KiB Writes and small or empty inputs match Go",
   async () => {
     for (const level of [9, 5, 6, 1]) {
       expect(
@@ -106,7 +106,7 @@ goTest(
 );
 
 goTest(
-  withGo('replayed Go Writes of odd sizes match Go'),
+  'replayed Go Writes of odd sizes match Go',
   async () => {
     const sample = data.subarray(0, 300_000);
     for (const [level, size] of [
@@ -153,7 +153,7 @@ function textLike(): number[] {
 }
 
 for (const [name, freq, maxBits] of FREQUENCY_SETS) {
-  goTest(withGo(`Huffman codes equal Go's: ${name}`), async () => {
+  goTest(`Huffman codes equal Go's: ${name}`, async () => {
     const encoder = new HuffmanEncoder(freq.length);
     encoder.generate(Int32Array.from(freq), maxBits);
     const mine = freq.map((f, i) => [encoder.lengths[i]!, f === 0 ? 0 : encoder.codes[i]!]);

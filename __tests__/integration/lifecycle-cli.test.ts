@@ -9,6 +9,7 @@ import { createS3Client } from '../../src/adapters/s3/client.js';
 import { listKeys } from '../helpers/bucket.js';
 import { FaultProxy, uploadOf } from '../helpers/fault-proxy.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
+import { expectSameBytes, expectSameFile } from '../helpers/same-bytes.js';
 import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 
 const MB = 1024 * 1024;
@@ -108,7 +109,7 @@ describe('sync LOCAL_DIR S3', () => {
 
     const back = join(work, `back-${bucket}`);
     expect((await dg('cp', `s3://${bucket}/rel/notes.txt`, join(back, 'notes.txt'))).code).toBe(0);
-    expect(await readFile(join(back, 'notes.txt'))).toEqual(edited);
+    expectSameBytes(await readFile(join(back, 'notes.txt')), edited);
   });
 
   it('refuses, before writing, a file name a DeltaSpace cannot hold', async () => {
@@ -135,7 +136,7 @@ describe('sync S3 LOCAL_DIR', () => {
     expect(first).toMatchObject({ code: 0, err: '' });
     expect(first.out).toMatch(/sync: 5 downloaded, 0 deleted, 0 unchanged\n$/);
     for (const path of ['app/app-1.bin', 'app/app-2.bin', 'lib/x.txt', 'notes.txt']) {
-      expect(await readFile(join(dest, path))).toEqual(await readFile(join(src, path)));
+      await expectSameFile(join(dest, path), join(src, path));
     }
     expect(await readFile(join(dest, 'plain.dat'), 'utf8')).toBe('plain bytes');
 
@@ -224,7 +225,7 @@ describe('migrate', () => {
     // The reference is the oldest release.
     const refBack = join(work, `ref-${bucket}.bin`);
     expect((await dg('cp', `s3://${bucket}/rel/app/app-1.10.bin`, refBack)).code).toBe(0);
-    expect(await readFile(refBack)).toEqual(await readFile(v2));
+    await expectSameFile(refBack, v2);
 
     const again = await dg(
       'migrate',
@@ -278,8 +279,8 @@ describe('migrate', () => {
     expect(await listKeys(raw, bucket, 'old/')).toEqual([]);
     const back = join(work, `resumed-${bucket}`);
     expect((await dg('cp', '-r', `s3://${bucket}/rel/app/`, back)).code).toBe(0);
-    expect(await readFile(join(back, 'app-1.10.bin'))).toEqual(await readFile(v2));
-    expect(await readFile(join(back, 'app-1.9.bin'))).toEqual(await readFile(v1));
+    await expectSameFile(join(back, 'app-1.10.bin'), v2);
+    await expectSameFile(join(back, 'app-1.9.bin'), v1);
     expect(await readFile(join(back, 'lib', 'x.txt'), 'utf8')).toBe('library\n');
   });
 

@@ -1,7 +1,7 @@
 // prune against a real S3 server: old versions per family go, then the references no
 // delta left needs; a writer racing the prune never loses its reference; the CLI's
 // refusals and its --shard.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -14,7 +14,7 @@ import { Pruner, type PruneDeps } from '../../src/core/lifecycle/prune.js';
 import { selectSpaces } from '../../src/core/lifecycle/shard.js';
 import type { DeltaSpace } from '../../src/core/models.js';
 import { DEFAULT_REFERENCE_POLICY, SINGLE_REFERENCE } from '../../src/core/references/choose.js';
-import { listKeys } from '../helpers/bucket.js';
+import { copyPrefix, listKeys } from '../helpers/bucket.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
 import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { recordingLogger, serviceOver, type ServiceFixture } from '../helpers/service-fixture.js';
@@ -60,10 +60,21 @@ async function service(references = DEFAULT_REFERENCE_POLICY): Promise<ServiceFi
 /**
  * Two artifact lines, three releases each, in `rel/`: reference.bin is linux 1.0.0, mac
  * gets its own reference under .dg-refs/, and linux 3.0.0 (rotation ratio 0) becomes its
- * line's new reference. Resolves to the local files by name.
+ * line's new reference. Uploaded once per suite into a bucket of its own; each test gets
+ * a server-side copy in its bucket. Resolves to the local files by name (read only).
  */
 async function twoLines(space: DeltaSpace): Promise<Map<string, string>> {
-  const dir = join(work, bucket);
+  twoLinesOnce ??= uploadTwoLines();
+  const template = await twoLinesOnce;
+  await copyPrefix(raw, template.bucket, space.bucket, `${space.prefix}/`);
+  return template.paths;
+}
+let twoLinesOnce: Promise<{ bucket: string; paths: Map<string, string> }> | undefined;
+
+async function uploadTwoLines(): Promise<{ bucket: string; paths: Map<string, string> }> {
+  const template = await server.createBucket();
+  const space = { bucket: template, prefix: 'rel' };
+  const dir = join(work, 'two-lines');
   const paths = new Map<string, string>();
   for (const [platform, seed] of [
     ['linux', 61],
@@ -82,7 +93,7 @@ async function twoLines(space: DeltaSpace): Promise<Map<string, string>> {
       await writer.service.upload(paths.get(name)!, space, name);
     }
   }
-  return paths;
+  return { bucket: template, paths };
 }
 
 /**
@@ -90,7 +101,8 @@ async function twoLines(space: DeltaSpace): Promise<Map<string, string>> {
  * space: it stores 4.0.0 as a delta against whatever reference.bin holds when it looks.
  */
 async function raceFixture(space: DeltaSpace, seed: number) {
-  const files = await twoLines(space);
+  const files = new Map(await twoLines(space));
+  await mkdir(join(work, bucket), { recursive: true });
   const next = join(work, bucket, 'tool-4.0.0-linux.bin');
   await writeNextVersion(files.get('tool-1.0.0-linux.bin')!, next, { seed });
   files.set('tool-4.0.0-linux.bin', next);

@@ -1,7 +1,7 @@
 // Rehydrated copies with the reference DeltaGlider CLI: its `purge` selects the expired
 // copies our presign writes (and not live ones), so the two tools can share a bucket's
 // .deltaglider/tmp/. (Our purge reading its format: unit and e2e tests.)
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect } from '@jest/globals';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,11 +11,11 @@ import { S3Storage } from '../../src/adapters/s3/s3-storage.js';
 import { rehydratedKey, rehydratedMetadata } from '../../src/core/rehydrate.js';
 import { runReferenceCli } from '../helpers/reference-cli.js';
 import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+import { testUnless } from '../helpers/skip-note.js';
 import { oracleUnavailable } from './oracle.js';
 
 const unavailable = oracleUnavailable();
-if (unavailable) console.warn(`Skipping the purge interop test: ${unavailable}`);
-const itOracle = unavailable ? it.skip : it;
+const itOracle = testUnless(unavailable);
 
 let server: S3TestServer;
 let work: string;

@@ -15,7 +15,7 @@ export interface S3TestServer {
   startupMs: number;
   /** Creates a bucket (a unique name unless given) and returns its name. */
   createBucket(name?: string): Promise<string>;
-  /** Stops the server (external: deletes the buckets this handle created). */
+  /** Stops the server (external or shared: deletes the buckets this handle created). */
   stop(): Promise<void>;
 }
 
@@ -25,6 +25,13 @@ export interface StartS3ServerOptions {
 }
 
 export function startS3Server(options?: StartS3ServerOptions): Promise<S3TestServer>;
+
+/**
+ * Starts the one server a test run shares and publishes it in `env` (DG_TEST_S3_SHARED),
+ * so that `startS3Server` in the test processes attaches to it; nothing when S3_ENDPOINT
+ * is set. Resolves to the function that stops it.
+ */
+export function startSharedS3Server(options?: StartS3ServerOptions): Promise<() => Promise<void>>;
 
 export function s3TestOptions(endpoint: string): {
   endpointUrl: string;

@@ -4,6 +4,8 @@
 //
 // Order of choice:
 //   1. S3_ENDPOINT set: use that server as is (kind 'external'), start nothing.
+//   1b. DG_TEST_S3_SHARED set (by `startSharedS3Server`, the Jest globalSetup): attach to
+//      the one server the whole test run shares; each handle deletes its buckets on stop.
 //   2. `moto_server` on PATH: start it on 127.0.0.1 and a free port (kind 'moto').
 //   3. else the embedded fauxqs (devDependency) on 127.0.0.1 (kind 'fauxqs'), which
 //      ignores If-None-Match and rejects bodies over ~11 MiB (capabilities say so).
@@ -70,6 +72,9 @@ export async function startS3Server(options = {}) {
   if (forced && forced !== 'moto' && forced !== 'fauxqs') {
     throw new Error(`S3_TEST_SERVER must be 'moto', 'fauxqs' or 'ceph', got '${forced}'`);
   }
+  const shared = sharedServerIn(env);
+  // A caller that forces the other kind (a fauxqs beside moto) still gets its own server.
+  if (shared && (!forced || forced === shared.kind)) return withBuckets(shared, env);
   const motoPath = forced === 'fauxqs' ? undefined : findOnPath('moto_server', env.PATH);
   if (motoPath) {
     return withBuckets(await startMoto(motoPath), env);
@@ -87,6 +92,47 @@ export async function startS3Server(options = {}) {
       'Install moto ("pip install moto[server]") for full coverage.',
   );
   return withBuckets(await startFauxqs(), env);
+}
+
+const SHARED_ENV = 'DG_TEST_S3_SHARED';
+
+/**
+ * Starts the one local server a whole test run shares (Jest globalSetup) and publishes it
+ * in `env` for the test processes, which inherit it. Starts nothing when S3_ENDPOINT is
+ * set. Returns the stop function for the globalTeardown.
+ */
+export async function startSharedS3Server(options = {}) {
+  const env = options.env ?? process.env;
+  if (env.S3_ENDPOINT || env[SHARED_ENV]) return async () => {};
+  const server = await startS3Server(options);
+  // Infinity does not survive JSON: an absent bound means none.
+  const { maxBodyBytes, conditionalWrites } = server.capabilities;
+  env[SHARED_ENV] = JSON.stringify({
+    endpoint: server.endpoint,
+    kind: server.kind,
+    conditionalWrites,
+    maxBodyBytes: Number.isFinite(maxBodyBytes) ? maxBodyBytes : undefined,
+  });
+  return async () => {
+    delete env[SHARED_ENV];
+    await server.stop();
+  };
+}
+
+/** The shared server published in `env`, as the server record `withBuckets` takes. */
+function sharedServerIn(env) {
+  if (!env[SHARED_ENV]) return undefined;
+  const { endpoint, kind, conditionalWrites, maxBodyBytes } = JSON.parse(env[SHARED_ENV]);
+  return {
+    endpoint,
+    kind,
+    capabilities: { conditionalWrites, maxBodyBytes: maxBodyBytes ?? Number.POSITIVE_INFINITY },
+    stopServer: async () => {},
+    // The server outlives this handle: free what its buckets hold. Best effort: moto
+    // cannot delete keys with control characters (the hostile-name tests make them),
+    // and a bucket left behind only costs memory until the run ends.
+    deleteBucketsOnStop: 'best-effort',
+  };
 }
 
 function setTestCredentials(env, { overwrite }) {
@@ -286,9 +332,11 @@ function withBuckets(server, env) {
     },
     async stop() {
       try {
-        // On an external server, leave nothing behind; a local one dies with its data.
-        if (deleteBucketsOnStop) {
-          for (const bucket of created) await emptyAndDeleteBucket(client, bucket);
+        // On an external or shared server, leave nothing behind; our own dies with its data.
+        for (const bucket of deleteBucketsOnStop ? created : []) {
+          await emptyAndDeleteBucket(client, bucket).catch((error) => {
+            if (deleteBucketsOnStop !== 'best-effort') throw error;
+          });
         }
       } finally {
         client.destroy();
