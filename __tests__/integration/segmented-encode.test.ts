@@ -83,8 +83,8 @@ async function withSegmentedService(
   });
   try {
     const space = { bucket, prefix: 'rel' };
-    await fixture.service.uploadAll([v1], space);
-    const uploadV2 = () => fixture.service.uploadAll([v2], space);
+    await fixture.service.uploads.uploadAll([v1], space);
+    const uploadV2 = () => fixture.service.uploads.uploadAll([v2], space);
     await body({ xdelta3, bucket, uploadV2, scratch: join(fixture.dir, 'scratch') });
   } finally {
     storage.close();
