@@ -8,7 +8,6 @@ import {
   statsLocation,
   statsTotalsJson,
   verifyCounts,
-  type FileRecord,
 } from '../core/report.js';
 import type { S3Url } from '../core/s3-url.js';
 import type { App } from '../app/create-app.js';
@@ -18,7 +17,7 @@ import { verify } from '../app/verify.js';
 import type { ActionInputs } from './inputs.js';
 import { actionsLogger, logError } from './logger.js';
 import { withDownloadLinks } from './presign.js';
-import type { HtmlCell } from './summary.js';
+import type { CommandReport } from './report.js';
 import { download, upload } from './transfer.js';
 
 // The action's commands. Each one does its work, logs it, and returns its report: the
@@ -26,22 +25,6 @@ import { download, upload } from './transfer.js';
 // comment. main.ts renders every report the same way.
 
 export type CommandInputs = Pick<ActionInputs, 's3Url' | 'paths'>;
-
-export interface CommandReport {
-  title: string;
-  /** The DeltaSpace the step worked on or, for stats, the prefix it walked. */
-  location: { label: 'DeltaSpace' | 'Location'; url: string };
-  /** Step outputs by their action.yml names. */
-  outputs: Record<string, string | number>;
-  /** `total`: a closing row, shown even when the summary cuts `rows` (summary.ts). */
-  table: { headers: string[]; rows: (string | HtmlCell)[][]; total?: (string | HtmlCell)[] };
-  /** Lines under the table. */
-  notes: string[];
-  /** upload: the files the PR comment shows. */
-  comment?: readonly FileRecord[];
-  /** Raised once the report is out: verify's files that did not rebuild. */
-  failure?: Error;
-}
 
 const FILE_HEADERS = ['File', 'Kind', 'Original', 'Stored', 'Saved'];
 

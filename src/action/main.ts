@@ -6,14 +6,8 @@ import { checkApp, formatHealthCheck, inShellWords } from '../app/doctor.js';
 import { cacheNote, cacheReport, handOffCache } from '../app/runner-cache.js';
 import { describeError } from '../core/errors.js';
 import { ACTION_HINTS, ACTION_SETTINGS } from './hints.js';
-import {
-  runDownload,
-  runList,
-  runStats,
-  runUpload,
-  runVerify,
-  type CommandReport,
-} from './commands.js';
+import { runDownload, runList, runStats, runUpload, runVerify } from './commands.js';
+import type { CommandReport } from './report.js';
 import { readInputs, storageOptions, type ActionInputs, type Command } from './inputs.js';
 import { actionsLogger, actionsOutput, failStep } from './logger.js';
 import { actionsState } from './state.js';

@@ -12,7 +12,8 @@ import { totalsOf } from '../core/models.js';
 import { fileRecord, filesJson } from '../core/report.js';
 import { formatS3Url } from '../core/s3-url.js';
 import { escapeLogLine } from '../core/text-safety.js';
-import { requireSpace, type CommandReport } from './commands.js';
+import { requireSpace } from './commands.js';
+import type { CommandReport } from './report.js';
 import type { ActionInputs } from './inputs.js';
 import { CountProgress } from './progress.js';
 

@@ -9,7 +9,7 @@ import { downloadPacked as fetchPacked, uploadPacked as storePacked } from '../a
 import { formatBytes } from '../core/format.js';
 import type { ActionInputs } from './inputs.js';
 import { logPresigned } from './presign.js';
-import type { CommandOutcome } from './transfer.js';
+import type { CommandOutcome } from './report.js';
 
 // `pack`: a whole build directory as one deterministic tar in the DeltaSpace (upload),
 // and back into `path` (download). Paths inside the tar are relative to the root that

@@ -3,9 +3,8 @@ import type { PresignOutcome } from '../app/presign.js';
 import type { DeltaSpace } from '../core/models.js';
 import { REHYDRATED_PREFIX } from '../core/rehydrate.js';
 import type { FileRecord } from '../core/report.js';
-import type { CommandReport } from './commands.js';
 import { escapeAttribute } from './pr-comment/escape.js';
-import type { HtmlCell } from './summary.js';
+import type { CommandReport, HtmlCell } from './report.js';
 
 // `presign` as the action shows it (the links are made in app/presign.ts). The URLs are
 // bearer links: they go to the `urls` output, the job summary and the PR comment, never

@@ -11,7 +11,7 @@ import {
   uncertainLines,
   uncertainNote,
 } from '../core/lifecycle/prune-report.js';
-import type { CommandReport } from './commands.js';
+import type { CommandReport } from './report.js';
 import type { ActionInputs } from './inputs.js';
 import { actionsLogger, actionsOutput } from './logger.js';
 

@@ -3,7 +3,7 @@ import { purge } from '../app/purge.js';
 import { formatBytes } from '../core/format.js';
 import { formatS3Url } from '../core/s3-url.js';
 import { escapeLogLine } from '../core/text-safety.js';
-import type { CommandReport } from './commands.js';
+import type { CommandReport } from './report.js';
 import type { ActionInputs } from './inputs.js';
 import { actionsLogger } from './logger.js';
 

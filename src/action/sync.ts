@@ -7,7 +7,8 @@ import type { SyncOutcome } from '../core/lifecycle/sync-run.js';
 import type { DeltaSpace } from '../core/models.js';
 import { fileRecord, filesJson } from '../core/report.js';
 import { escapeLogLine } from '../core/text-safety.js';
-import { requireSpace, type CommandReport } from './commands.js';
+import { requireSpace } from './commands.js';
+import type { CommandReport } from './report.js';
 import type { ActionInputs } from './inputs.js';
 import { CountProgress, inGroup } from './progress.js';
 

@@ -8,16 +8,11 @@ import { download as downloadFiles } from '../app/download.js';
 import { upload as uploadFiles } from '../app/upload.js';
 import { formatBytes } from '../core/format.js';
 import type { ActionInputs } from './inputs.js';
+import type { CommandOutcome } from './report.js';
 import { downloadPacked, uploadPacked } from './pack.js';
 import { logPresigned } from './presign.js';
 
 // The upload and download commands: from inputs to the core's calls.
-
-export interface CommandOutcome {
-  results: readonly FileResult[];
-  /** The `s3://bucket/prefix/` the step worked on. */
-  location: string;
-}
 
 export async function upload(app: App, inputs: ActionInputs): Promise<CommandOutcome> {
   const globber = await glob.create(inputs.paths.join('\n'), { matchDirectories: false });
