@@ -61,7 +61,7 @@ function client(server: S3TestServer): S3Client {
   return created;
 }
 
-/** A DeltaService of its own (own S3 client, cache and scratch dir): one racer. */
+/** Use cases of their own (own S3 client, cache and scratch dir): one racer. */
 async function racer(endpoint: string): Promise<ServiceFixture> {
   const storage = new S3Storage({ ...s3TestOptions(endpoint), maxAttempts: 3 });
   const fixture = await serviceOver(storage);

@@ -75,7 +75,7 @@ function s3(options: S3StorageOptions & { endpoint?: string } = {}): S3Storage {
   return storage;
 }
 
-/** A DeltaService on real adapters over `storage`, with its own cache and scratch dir. */
+/** The use cases on real adapters over `storage`, with its own cache and scratch dir. */
 async function service(storage: StoragePort): Promise<ServiceFixture> {
   const fixture = await serviceOver(storage);
   cleanups.push(() => fixture.cleanup());

@@ -63,7 +63,7 @@ function splitting(binary: string): Xdelta3Differ {
 }
 
 /**
- * A DeltaService over a new bucket of the suite's server whose differ encodes in segments
+ * The use cases over a new bucket of the suite's server whose differ encodes in segments
  * of 1 MiB with 3 workers through the named wrapper; `v1` is already uploaded to `rel/`.
  */
 async function withSegmentedService(

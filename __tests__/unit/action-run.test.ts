@@ -211,7 +211,7 @@ describe('run() dispatches each command to its handler and reports it the same w
 });
 
 describe('run() fails the step with one message', () => {
-  it('when the core throws: no outputs, no summary, the engine disposed', async () => {
+  it('when the core throws: no outputs, no summary, the app closed', async () => {
     inputs.command = 'list';
     service.list.mockRejectedValueOnce(new Error('the bucket went away'));
     await run();

@@ -44,7 +44,7 @@ async function scratchFiles(): Promise<string[]> {
   const root = join(fx.dir, 'scratch');
   const dirs = await readdir(root);
   const nested = await Promise.all(dirs.map((d) => readdir(join(root, d))));
-  // The references a verify fetched stay in scratch space until the engine is disposed.
+  // The references a verify fetched stay in scratch space until the app is closed.
   return nested.flat().filter((f) => !/^[0-9a-f]+-reference-[0-9a-f]{16}\.bin$/.test(f));
 }
 
