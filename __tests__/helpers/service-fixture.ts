@@ -8,7 +8,7 @@ import { Sha256Hasher } from '../../src/adapters/sha256-hasher.js';
 import { ArchiveCodec, type ArchiveCodecOptions } from '../../src/adapters/archive/index.js';
 import type { ExpandBudgetOptions } from '../../src/adapters/archive/expand-budget.js';
 import { Xdelta3Differ } from '../../src/adapters/xdelta3/differ.js';
-import { createUseCases, type ServiceOptions, type UseCases } from '../../src/app/use-cases.js';
+import { createUseCases, type UseCaseOptions, type UseCases } from '../../src/app/use-cases.js';
 import type { ArchiveCodecPort, DifferPort, LoggerPort, StoragePort } from '../../src/ports.js';
 
 /** A logger that keeps what it was told, for assertions on warnings and notes. */
@@ -36,7 +36,7 @@ export interface ServiceFixture {
  */
 export async function serviceOver(
   storage: StoragePort,
-  options: Partial<ServiceOptions> & {
+  options: Partial<UseCaseOptions> & {
     cacheRoot?: string;
     codec?: ArchiveCodecOptions;
     archiveBudget?: ExpandBudgetOptions;

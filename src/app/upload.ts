@@ -33,9 +33,7 @@ export async function upload(app: App, request: UploadRequest): Promise<UploadOu
 /** One file under a name of the caller's choosing. */
 export function uploadAs(
   app: App,
-  path: string,
-  space: DeltaSpace,
-  name: string,
+  { path, space, name }: { path: string; space: DeltaSpace; name: string },
 ): Promise<FileResult> {
   return app.core.uploads.upload(path, space, name);
 }

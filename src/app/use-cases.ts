@@ -41,7 +41,7 @@ export interface CoreDeps {
   sketcher?: ContentSketcher;
 }
 
-export interface ServiceOptions extends UploadOptions {
+export interface UseCaseOptions extends UploadOptions {
   /** Files processed at once. */
   concurrency: number;
 }
@@ -59,7 +59,7 @@ export interface UseCases {
  * a reference is fetched once per run; a verify reads the same collaborators through a
  * bucket-only store, so it judges the bucket and never a cached copy.
  */
-export function createUseCases(deps: CoreDeps, options: ServiceOptions): UseCases {
+export function createUseCases(deps: CoreDeps, options: UseCaseOptions): UseCases {
   const { storage, differ, hasher, cache, files, clock, log, archiveCodec, sketcher } = deps;
   const progress = deps.progress ?? NO_PROGRESS;
   const { concurrency } = options;

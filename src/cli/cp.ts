@@ -143,7 +143,7 @@ async function uploadFrom(
   });
   if (!info.isDirectory()) {
     const { space, name } = uploadTarget(url, basename(source));
-    const result = await uploadAs(session.app, source, space, name);
+    const result = await uploadAs(session.app, { path: source, space, name });
     return [{ result, space, local: source, remote: logicalUrl(space, result.name) }];
   }
   if (!context.own.recursive) {
