@@ -5,6 +5,9 @@ import globals from 'globals';
 // The layers (README "Architecture"): each may import only what is below it. A relative
 // import that climbs into a forbidden folder, at any depth, matches these.
 const into = (...dirs) => `^\\.{1,2}/(\\.\\./)*(${dirs.join('|')})(/|\\.js$)`;
+// The shells reach adapters through src/app only. Process signals are theirs alone: the
+// cleanup registry is the one adapter a shell wires itself.
+const adaptersButSignals = '^\\.{1,2}/(\\.\\./)*adapters/(?!cleanup\\.js$)';
 const layer = (message, regexes, paths = [], groups = []) => ({
   'no-restricted-imports': [
     'error',
@@ -36,7 +39,7 @@ export default tseslint.config(
     files: ['src/core/**/*.ts', 'src/ports.ts'],
     rules: layer(
       'The core (src/core, src/ports.ts) imports only ports and its own modules',
-      [into('adapters', 'action', 'cli', 'engine')],
+      [into('adapters', 'action', 'cli', 'app')],
       ['pako'],
       ['@aws-sdk/*', '@actions/*'],
     ),
@@ -46,14 +49,38 @@ export default tseslint.config(
     // the runner itself (state, PATH, annotations: @actions/core) belongs to the action.
     files: ['src/adapters/**/*.ts'],
     rules: layer(
-      'Adapters never import a shell (src/action, src/cli) nor @actions/core: take a callback or an interface',
+      'Adapters never import a shell (src/action, src/cli), the app, nor @actions/core: take a callback or an interface',
+      [into('action', 'cli', 'app')],
+      ['@actions/core'],
+    ),
+  },
+  {
+    // The composition root: core, ports and adapters, never a shell nor the runner.
+    files: ['src/app/**/*.ts'],
+    rules: layer(
+      'The app (src/app) never imports a shell (src/action, src/cli) nor @actions/core: the shell passes values in',
       [into('action', 'cli')],
       ['@actions/core'],
     ),
   },
   {
+    // Shells read input, call src/app and render the core's records.
     files: ['src/cli/**/*.ts'],
-    rules: layer('The CLI never imports the action (src/action)', [into('action')]),
+    rules: layer(
+      'The CLI imports src/app, the core and ports: never the action, an adapter (through src/app) nor an SDK',
+      [into('action'), adaptersButSignals],
+      [],
+      ['@aws-sdk/*'],
+    ),
+  },
+  {
+    files: ['src/action/**/*.ts'],
+    rules: layer(
+      'The action imports src/app, the core and ports: never the CLI, an adapter (through src/app) nor an SDK',
+      [into('cli'), adaptersButSignals],
+      [],
+      ['@aws-sdk/*'],
+    ),
   },
   {
     files: ['**/*.cjs'],

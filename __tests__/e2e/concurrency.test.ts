@@ -61,7 +61,7 @@ function client(server: S3TestServer): S3Client {
   return created;
 }
 
-/** A DeltaService of its own (own S3 client, cache and scratch dir): one racer. */
+/** Use cases of their own (own S3 client, cache and scratch dir): one racer. */
 async function racer(endpoint: string): Promise<ServiceFixture> {
   const storage = new S3Storage({ ...s3TestOptions(endpoint), maxAttempts: 3 });
   const fixture = await serviceOver(storage);
@@ -80,7 +80,7 @@ async function expectAllRestore(
 ): Promise<void> {
   const reader = await racer(server.endpoint);
   const out = join(reader.dir, 'restored');
-  const results = await reader.service.downloadAll(space, out);
+  const results = await reader.service.downloads.downloadAll(space, out);
   expect(results.map((r) => r.name).sort()).toEqual(files.map((f) => f.split('/').pop()).sort());
   for (const file of files) {
     const name = file.split('/').pop()!;
@@ -168,7 +168,7 @@ describe.each([
       const racers = await Promise.all(files.map(() => racer(server().endpoint)));
 
       const results = await Promise.all(
-        files.map((file, i) => racers[i]!.service.upload(file, space)),
+        files.map((file, i) => racers[i]!.service.uploads.upload(file, space)),
       );
 
       expect(results.filter((r) => r.kind === 'reference').length).toBeLessThanOrEqual(1);
@@ -194,14 +194,14 @@ describe.each([
     });
     const [a, b] = [await racer(server().endpoint), await racer(network.endpoint)];
 
-    const slowUpload = b.service.upload(slow!, space);
+    const slowUpload = b.service.uploads.upload(slow!, space);
     // Let the slow racer see the empty space and start sending before the fast one starts.
     while (
       network.count((r) => r.key === `${space.prefix}/reference.bin` && r.method === 'PUT') === 0
     ) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    const fastResult = await a.service.upload(fast!, space).finally(fastDone);
+    const fastResult = await a.service.uploads.upload(fast!, space).finally(fastDone);
     const slowResult = await slowUpload;
 
     expect([fastResult.kind, slowResult.kind]).toEqual(['reference', 'delta']);
@@ -222,7 +222,7 @@ describe.each([
     // no reference for its file and makes new ones under .dg-refs/ at the same moment.
     const [other] = await versions(1, 2 * MIB);
     const first = await racer(server().endpoint);
-    await first.service.upload(other!, space, 'other-1.0.bin');
+    await first.service.uploads.upload(other!, space, 'other-1.0.bin');
     const files = await versions(RACERS, 2 * MIB);
     const racers = await Promise.all(
       files.map(async () => {
@@ -235,7 +235,7 @@ describe.each([
         return fixture;
       }),
     );
-    await Promise.all(files.map((file, i) => racers[i]!.service.upload(file, space)));
+    await Promise.all(files.map((file, i) => racers[i]!.service.uploads.upload(file, space)));
 
     const keys = await keysIn(client(server()), space);
     const extras = keys.filter((k) => k.startsWith('.dg-refs/'));

@@ -8,7 +8,7 @@ import { Sha256Hasher } from '../../src/adapters/sha256-hasher.js';
 import { ArchiveCodec, type ArchiveCodecOptions } from '../../src/adapters/archive/index.js';
 import type { ExpandBudgetOptions } from '../../src/adapters/archive/expand-budget.js';
 import { Xdelta3Differ } from '../../src/adapters/xdelta3/differ.js';
-import { DeltaService, type ServiceOptions } from '../../src/core/delta-service.js';
+import { createUseCases, type UseCaseOptions, type UseCases } from '../../src/app/use-cases.js';
 import type { ArchiveCodecPort, DifferPort, LoggerPort, StoragePort } from '../../src/ports.js';
 
 /** A logger that keeps what it was told, for assertions on warnings and notes. */
@@ -23,7 +23,7 @@ export function recordingLogger(): LoggerPort & { lines: string[] } {
 }
 
 export interface ServiceFixture {
-  service: DeltaService;
+  service: UseCases;
   dir: string;
   cacheRoot: string;
   log: ReturnType<typeof recordingLogger>;
@@ -31,12 +31,12 @@ export interface ServiceFixture {
 }
 
 /**
- * A DeltaService on real local adapters (xdelta3, sha256, files, cache directory) over
+ * The app's use cases on real local adapters (xdelta3, sha256, files, cache directory) over
  * the given storage, in a fresh temporary directory.
  */
 export async function serviceOver(
   storage: StoragePort,
-  options: Partial<ServiceOptions> & {
+  options: Partial<UseCaseOptions> & {
     cacheRoot?: string;
     codec?: ArchiveCodecOptions;
     archiveBudget?: ExpandBudgetOptions;
@@ -50,7 +50,7 @@ export async function serviceOver(
   const hasher = new Sha256Hasher();
   const files = new LocalFiles(join(dir, 'scratch'));
   const cacheRoot = options.cacheRoot ?? join(dir, 'cache');
-  const service = new DeltaService(
+  const service = createUseCases(
     {
       storage,
       differ: options.differ ?? new Xdelta3Differ({ binary: process.env.XDELTA3 ?? 'xdelta3' }),

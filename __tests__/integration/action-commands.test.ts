@@ -8,22 +8,22 @@ import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { sha256File, writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
 import { parseRunnerFile } from '../../scripts/lib/run-action.mjs';
-import { runList, runStats, runVerify, type CommandReport } from '../../src/action/commands.js';
+import { runList, runStats, runVerify } from '../../src/action/commands.js';
+import type { CommandReport } from '../../src/action/report.js';
 import { setOutputs } from '../../src/action/outputs.js';
 import { writeJobSummary } from '../../src/action/summary.js';
 import { createS3Client } from '../../src/adapters/s3/client.js';
 import { IntegrityError, InputError } from '../../src/core/errors.js';
 import { parseS3Url } from '../../src/core/s3-url.js';
-import type { Engine } from '../../src/engine.js';
-import { engineOver } from '../helpers/engine.js';
+import type { App } from '../../src/app/create-app.js';
+import { appOver } from '../helpers/engine.js';
 import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 
 const MB = 1024 * 1024;
 
 let server: S3TestServer;
 let raw: ReturnType<typeof createS3Client>;
-let engine: Engine;
-let close: () => Promise<void>;
+let app: App;
 let work: string;
 let bucket: string;
 let v1: string;
@@ -48,17 +48,17 @@ beforeAll(async () => {
 
 beforeEach(async () => {
   bucket = await server.createBucket();
-  ({ engine, close } = engineOver(server.endpoint, work, join(work, 'cache', bucket)));
+  app = appOver(server.endpoint, work, join(work, 'cache', bucket));
   // Fixed paths, emptied per test: @actions/core keeps the summary path it first read.
   process.env.GITHUB_OUTPUT = join(work, 'output');
   process.env.GITHUB_STEP_SUMMARY = join(work, 'summary');
   await writeFile(process.env.GITHUB_OUTPUT, '');
   await writeFile(process.env.GITHUB_STEP_SUMMARY, '');
-  await engine.service.uploadAll([v1, v2], { bucket, prefix: 'rel/app' });
+  await app.core.uploads.uploadAll([v1, v2], { bucket, prefix: 'rel/app' });
 });
 
 afterEach(async () => {
-  await close();
+  await app.close();
 });
 
 afterAll(async () => {
@@ -95,7 +95,7 @@ function results(out: Record<string, string>): { name: string; status?: string }
 
 describe('list', () => {
   it('sets results as an upload does and writes the summary table', async () => {
-    const { location } = await publish(await runList(engine, inputs(`s3://${bucket}/rel/app/`)));
+    const { location } = await publish(await runList(app, inputs(`s3://${bucket}/rel/app/`)));
     expect(location).toEqual({ label: 'DeltaSpace', url: `s3://${bucket}/rel/app/` });
     const out = await outputs();
     expect(out.files).toBe('2');
@@ -122,7 +122,7 @@ describe('list', () => {
   });
 
   it('asks for a DeltaSpace URL', async () => {
-    await expect(runList(engine, inputs(`s3://${bucket}/rel/app/app-1.zip`))).rejects.toThrow(
+    await expect(runList(app, inputs(`s3://${bucket}/rel/app/app-1.zip`))).rejects.toThrow(
       InputError,
     );
   });
@@ -130,7 +130,7 @@ describe('list', () => {
 
 describe('verify', () => {
   it('verifies every file, or the names given, and sets counts', async () => {
-    await publish(await runVerify(engine, inputs(`s3://${bucket}/rel/app/`)));
+    await publish(await runVerify(app, inputs(`s3://${bucket}/rel/app/`)));
     expect(results(await outputs()).map((r) => r.status)).toEqual(['ok', 'ok']);
     expect(await outputs()).toMatchObject({
       files: '2',
@@ -139,7 +139,7 @@ describe('verify', () => {
       unchecked: '0',
     });
     await writeFile(process.env.GITHUB_OUTPUT!, '');
-    await publish(await runVerify(engine, inputs(`s3://${bucket}/rel/app/`, ['app-2.zip'])));
+    await publish(await runVerify(app, inputs(`s3://${bucket}/rel/app/`, ['app-2.zip'])));
     expect(results(await outputs()).map((r) => r.name)).toEqual(['app-2.zip']);
     expect(await summary()).toContain('✅ ok');
   });
@@ -155,7 +155,7 @@ describe('verify', () => {
         Metadata: head.Metadata,
       }),
     );
-    const { failure } = await publish(await runVerify(engine, inputs(`s3://${bucket}/rel/app/`)));
+    const { failure } = await publish(await runVerify(app, inputs(`s3://${bucket}/rel/app/`)));
     expect(failure).toBeInstanceOf(IntegrityError);
     expect(failure?.message).toBe(`1 of 2 files in s3://${bucket}/rel/app/ failed verification`);
     const out = await outputs();
@@ -167,7 +167,7 @@ describe('verify', () => {
 
 describe('stats', () => {
   it('sets the totals and counts as outputs', async () => {
-    await publish(await runStats(engine, inputs(`s3://${bucket}/`)));
+    await publish(await runStats(app, inputs(`s3://${bucket}/`)));
     const out = await outputs();
     const stored = (
       await Promise.all(

@@ -11,11 +11,10 @@ import { setOutputs } from '../../src/action/outputs.js';
 import { runPrune } from '../../src/action/prune.js';
 import { writeJobSummary } from '../../src/action/summary.js';
 import { createS3Client } from '../../src/adapters/s3/client.js';
-import { createS3Storage, type S3Storage } from '../../src/adapters/s3/s3-storage.js';
 import { parseS3Url } from '../../src/core/s3-url.js';
-import { createEngine, type Engine } from '../../src/engine.js';
+import type { App } from '../../src/app/create-app.js';
 import { listKeys } from '../helpers/bucket.js';
-import { recordingLogger } from '../helpers/service-fixture.js';
+import { appOver } from '../helpers/engine.js';
 import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { writeVersions } from '../helpers/versions.js';
 
@@ -23,8 +22,7 @@ import { writeVersions } from '../helpers/versions.js';
 const ctx = {} as {
   server: S3TestServer;
   raw: ReturnType<typeof createS3Client>;
-  storage: S3Storage;
-  engine: Engine;
+  app: App;
   work: string;
   bucket: string;
   quiet: { mockRestore(): void };
@@ -38,19 +36,10 @@ beforeAll(async () => {
   ctx.raw = createS3Client(s3TestOptions(ctx.server.endpoint));
   ctx.work = await mkdtemp(join(tmpdir(), 'dg-action-prune-'));
   ctx.bucket = await ctx.server.createBucket();
-  ctx.storage = createS3Storage(s3TestOptions(ctx.server.endpoint));
-  ctx.engine = createEngine({
-    storage: ctx.storage,
-    log: recordingLogger(),
-    xdelta3Binary: process.env.XDELTA3 ?? 'xdelta3',
-    maxRatio: 0.5,
-    concurrency: 2,
-    scratchRoot: ctx.work,
-    cacheRoot: join(ctx.work, 'cache'),
-  });
+  ctx.app = appOver(ctx.server.endpoint, ctx.work, join(ctx.work, 'cache'));
   const names = ['app-1.0.zip', 'app-1.1.zip', 'app-1.2.zip'];
   const paths = await writeVersions(join(ctx.work, 'in'), names, 2 * 1024 * 1024, 41);
-  await ctx.engine.service.uploadAll(paths, { bucket: ctx.bucket, prefix: 'rel/app' });
+  await ctx.app.core.uploads.uploadAll(paths, { bucket: ctx.bucket, prefix: 'rel/app' });
   process.env.GITHUB_OUTPUT = join(ctx.work, 'output');
   process.env.GITHUB_STEP_SUMMARY = join(ctx.work, 'summary');
 }, 60_000);
@@ -64,8 +53,7 @@ afterAll(async () => {
   ctx.quiet?.mockRestore();
   process.env.GITHUB_OUTPUT = saved.output;
   process.env.GITHUB_STEP_SUMMARY = saved.summary;
-  await ctx.engine?.dispose();
-  ctx.storage?.close();
+  await ctx.app?.close();
   ctx.raw?.destroy();
   await ctx.server?.stop();
   if (ctx.work) await rm(ctx.work, { recursive: true, force: true });
@@ -83,7 +71,7 @@ function inputs(extra: Partial<ActionInputs>): ActionInputs {
 }
 
 async function prune(extra: Partial<ActionInputs>) {
-  const report = await runPrune(ctx.engine, inputs(extra));
+  const report = await runPrune(ctx.app, inputs(extra));
   setOutputs(report.outputs);
   await writeJobSummary(report);
   return {
@@ -99,10 +87,10 @@ async function sizeOf(key: string): Promise<number> {
 
 describe('command: prune', () => {
   it('refuses neither or both of keep-last and older-than, naming the inputs', async () => {
-    await expect(runPrune(ctx.engine, inputs({}))).rejects.toThrow(
+    await expect(runPrune(ctx.app, inputs({}))).rejects.toThrow(
       'prune needs input keep-last N or input older-than DURATION',
     );
-    await expect(runPrune(ctx.engine, inputs({ keepLast: '1', olderThan: '2d' }))).rejects.toThrow(
+    await expect(runPrune(ctx.app, inputs({ keepLast: '1', olderThan: '2d' }))).rejects.toThrow(
       'prune takes input keep-last or input older-than, not both',
     );
   });

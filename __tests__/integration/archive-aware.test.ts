@@ -81,7 +81,7 @@ it.each([
     pack(v1, a1);
     pack(v2, a2);
 
-    expect((await fx.service.upload(a1, space)).kind).toBe('reference');
+    expect((await fx.service.uploads.upload(a1, space)).kind).toBe('reference');
     // The reference stays the original bytes: other readers see the format unchanged.
     expect(storage.body('bucket', 'rel/reference.bin')!.equals(await readFile(a1))).toBe(true);
     // Creating it expanded nothing: its zero-diff delta is plain, and no recipe was proven.
@@ -89,7 +89,7 @@ it.each([
       'dg-archive-codec',
     );
     expect(fx.log.lines.filter((l) => l.includes('reproduced exactly'))).toEqual([]);
-    const second = await fx.service.upload(a2, space);
+    const second = await fx.service.uploads.upload(a2, space);
     expect(second.kind).toBe('delta');
     const meta = storage.objects.get(`bucket/rel/${n2}.delta`)!.metadata;
     expect(meta).toMatchObject({
@@ -105,10 +105,10 @@ it.each([
     const reader = await serviceOver(storage);
     try {
       const out = join(reader.dir, 'out');
-      await reader.service.downloadAll(space, out);
+      await reader.service.downloads.downloadAll(space, out);
       expect(await sha256File(join(out, n1))).toBe(await sha256File(a1));
       expect(await sha256File(join(out, n2))).toBe(await sha256File(a2));
-      const verdicts = await reader.service.verifyAll(space);
+      const verdicts = await reader.service.verifier.verifyAll(space);
       expect(verdicts.map((v) => v.status)).toEqual(['ok', 'ok']);
     } finally {
       await reader.cleanup();
@@ -120,7 +120,7 @@ it.each([
 async function expectFreshDownload(name: string, original: string): Promise<void> {
   const reader = await serviceOver(storage);
   try {
-    await reader.service.download(space, name, join(reader.dir, 'o'));
+    await reader.service.downloads.download(space, name, join(reader.dir, 'o'));
     expect(await sha256File(join(reader.dir, 'o', name))).toBe(await sha256File(original));
   } finally {
     await reader.cleanup();
@@ -133,8 +133,8 @@ async function uploadZipReleases(): Promise<[string, string]> {
   const [a1, a2] = [join(fx.dir, 'app-1.zip'), join(fx.dir, 'app-2.zip')];
   zipTree(v1, a1);
   zipTree(v2, a2);
-  await fx.service.upload(a1, space);
-  await fx.service.upload(a2, space);
+  await fx.service.uploads.upload(a1, space);
+  await fx.service.uploads.upload(a2, space);
   return [a1, a2];
 }
 
@@ -207,7 +207,7 @@ it('a delta naming a view this build does not know fails clearly and writes noth
   const reader = await serviceOver(storage);
   try {
     const out = join(reader.dir, 'o');
-    await expect(reader.service.download(space, 'app-2.zip', out)).rejects.toMatchObject({
+    await expect(reader.service.downloads.download(space, 'app-2.zip', out)).rejects.toMatchObject({
       code: 'unsupported-format',
       message: expect.stringMatching(/made against the view-v9 view of its reference/),
     });
@@ -223,7 +223,7 @@ it("keeps today's behaviour when archive-aware is off: gzip content goes direct"
     const { v1 } = await trees();
     const a1 = join(off.dir, 'app-1.tgz');
     tarGz(v1, a1);
-    expect((await off.service.upload(a1, space)).kind).toBe('direct');
+    expect((await off.service.uploads.upload(a1, space)).kind).toBe('direct');
     expect(storage.objects.has('bucket/rel/reference.bin')).toBe(false);
   } finally {
     await off.cleanup();
@@ -238,8 +238,8 @@ it('falls back when no recipe reproduces the file (multi-member gzip goes direct
   tarGz(v2, b);
   const both = join(fx.dir, 'both.tar.gz');
   await writeFile(both, Buffer.concat([await readFile(a), await readFile(b)]));
-  expect((await fx.service.upload(a, space)).kind).toBe('reference');
-  const result = await fx.service.upload(both, space);
+  expect((await fx.service.uploads.upload(a, space)).kind).toBe('reference');
+  const result = await fx.service.uploads.upload(both, space);
   expect(result.kind).toBe('direct');
   await expectFreshDownload('both.tar.gz', both);
 });
@@ -262,8 +262,8 @@ it('judges max-ratio against the content an archive-aware delta encodes, as for 
   tarGz(v1, a1);
   tarGz(v2, a2);
   const small = await serviceOver(storage, { archiveAware: true, maxRatio: 0.5, minDeltaBytes: 0 });
-  await small.service.upload(a1, space);
-  const second = await small.service.upload(a2, space);
+  await small.service.uploads.upload(a1, space);
+  const second = await small.service.uploads.upload(a2, space);
   await small.cleanup();
   const fileBytes = (await readFile(a2)).length;
   expect(second.kind).toBe('delta');
@@ -282,10 +282,10 @@ it('with smart references, sketches a .tgz through its view: no expansion until 
   });
   try {
     const [a1, a2] = await tgzReleases(smart.dir);
-    expect((await smart.service.upload(a1, space)).kind).toBe('reference');
+    expect((await smart.service.uploads.upload(a1, space)).kind).toBe('reference');
     expect(smart.log.lines.filter((l) => l.includes('reproduced exactly'))).toEqual([]);
     // The next release, tried against that reference, expands and is stored archive-aware.
-    const second = await smart.service.upload(a2, space);
+    const second = await smart.service.uploads.upload(a2, space);
     expect(second).toMatchObject({ kind: 'delta', archiveAware: true });
     expect(second.storedBytes * 3).toBeLessThan(await plainDeltaBytes(a1, a2));
     expect(smart.log.lines.filter((l) => l.includes('reproduced exactly'))).toHaveLength(1);
@@ -343,12 +343,12 @@ describe('the archive-aware delta encoded while the expansion is proven', () => 
     });
     try {
       const [a1, a2] = await tgzReleases(fx2.dir);
-      await fx2.service.upload(a1, space);
+      await fx2.service.uploads.upload(a1, space);
       const before = counting.encodes();
-      const second = await fx2.service.upload(a2, space);
+      const second = await fx2.service.uploads.upload(a2, space);
       const reader = await serviceOver(storage);
       try {
-        await reader.service.download(space, 'app-2.tgz', join(reader.dir, 'o'));
+        await reader.service.downloads.download(space, 'app-2.tgz', join(reader.dir, 'o'));
         expect(await sha256File(join(reader.dir, 'o', 'app-2.tgz'))).toBe(await sha256File(a2));
       } finally {
         await reader.cleanup();

@@ -236,15 +236,15 @@ test('through the core: near-miss releases delta through their content, download
       await writeFile(path, gzipAround(body, await flushedDeflate(body, 1024, 1)));
       paths.push(path);
     }
-    expect((await writer.service.upload(paths[0]!, space)).kind).toBe('reference');
-    const second = await writer.service.upload(paths[1]!, space);
+    expect((await writer.service.uploads.upload(paths[0]!, space)).kind).toBe('reference');
+    const second = await writer.service.uploads.upload(paths[1]!, space);
     expect(second).toMatchObject({ kind: 'delta', archiveAware: true });
     expect(second.storedBytes * 3).toBeLessThan((await readFile(paths[1]!)).length);
 
     const reader = await serviceOver(storage);
     try {
       const out = join(reader.dir, 'out');
-      await reader.service.downloadAll(space, out);
+      await reader.service.downloads.downloadAll(space, out);
       for (const path of paths) {
         const name = path.slice(path.lastIndexOf('/') + 1);
         expect(sha256(await readFile(join(out, name)))).toBe(sha256(await readFile(path)));

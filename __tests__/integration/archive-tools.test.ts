@@ -62,9 +62,9 @@ async function store(a1: string, a2: string, archiveAware: boolean, codec?: Arch
   const storage = new MemoryStorage();
   const fx = await serviceOver(storage, { archiveAware, maxRatio: 1, minDeltaBytes: 0, codec });
   try {
-    await fx.service.upload(a1, space, 'app' + path.extname(a1));
+    await fx.service.uploads.upload(a1, space, 'app' + path.extname(a1));
     const started = performance.now();
-    const second = await fx.service.upload(a2, space, 'app-2' + path.extname(a2));
+    const second = await fx.service.uploads.upload(a2, space, 'app-2' + path.extname(a2));
     const ms = performance.now() - started;
     const meta = storage.objects.get(`bucket/rel/app-2${path.extname(a2)}.delta`)?.metadata;
     return { storage, second, ms, aware: meta?.['dg-archive-codec'] !== undefined };
@@ -78,7 +78,7 @@ async function expectByteExact(storage: MemoryStorage, a2: string) {
   const reader = await serviceOver(storage);
   try {
     const name = 'app-2' + path.extname(a2);
-    await reader.service.download(space, name, path.join(reader.dir, 'out'));
+    await reader.service.downloads.download(space, name, path.join(reader.dir, 'out'));
     const rebuilt = await readFile(path.join(reader.dir, 'out', name));
     expect(sha256(rebuilt)).toBe(sha256(await readFile(a2)));
   } finally {

@@ -98,8 +98,8 @@ describe.each([
     });
     const before = writes().length;
     try {
-      const first = await fx.service.upload(await tgz(1), written, `${stem}-1.tgz`);
-      const second = await fx.service.upload(await tgz(2), written, `${stem}-2.tgz`);
+      const first = await fx.service.uploads.upload(await tgz(1), written, `${stem}-1.tgz`);
+      const second = await fx.service.uploads.upload(await tgz(2), written, `${stem}-2.tgz`);
       expect([first.kind, second.kind]).toEqual(['reference', 'delta']);
 
       const ours = writes().slice(before);
@@ -122,7 +122,7 @@ describe.each([
     const fx = await serviceOver(s3, { archiveAware: true });
     const before = writes().length;
     try {
-      const error = await fx.service
+      const error = await fx.service.uploads
         .upload(await tgz(1), refused, name)
         .catch((e: unknown) => e as InputError);
       expect(error).toBeInstanceOf(InputError);

@@ -113,7 +113,7 @@ describe('delta bomb', () => {
     put('app.bin.delta', bomb, deltaMeta({ sha256: 'a'.repeat(64), size: 1000, refSha }));
     const dest = join(fx.dir, 'out');
 
-    await expect(fx.service.download(space, 'app.bin', dest)).rejects.toThrow(
+    await expect(fx.service.downloads.download(space, 'app.bin', dest)).rejects.toThrow(
       /rel\/app\.bin\.delta decodes to more than its recorded size \(dg-file-size: 1000 bytes\); decoding was stopped/,
     );
     expect(await leftovers(dest)).toEqual([]);
@@ -123,7 +123,7 @@ describe('delta bomb', () => {
     const refSha = putReference(reference);
     put('app.bin.delta', bomb, deltaMeta({ sha256: 'a'.repeat(64), size: 1000, refSha }));
 
-    const [verdict] = await fx.service.verifyAll(space);
+    const [verdict] = await fx.service.verifier.verifyAll(space);
     expect(verdict).toMatchObject({ name: 'app.bin', status: 'failed' });
     expect(verdict!.problem).toMatch(/decodes to more than its recorded size \(dg-file-size: 1000/);
   });
@@ -136,9 +136,9 @@ describe('delta bomb', () => {
     put('app.bin.delta', await xdelta(reference, target), meta);
     storage.calls.length = 0;
 
-    await expect(fx.service.download(space, 'app.bin', join(fx.dir, 'out'))).rejects.toThrow(
-      /rel\/app\.bin\.delta has no dg-file-size metadata/,
-    );
+    await expect(
+      fx.service.downloads.download(space, 'app.bin', join(fx.dir, 'out')),
+    ).rejects.toThrow(/rel\/app\.bin\.delta has no dg-file-size metadata/);
     expect(storage.calls.filter((c) => c.startsWith('GET'))).toEqual([]);
   });
 
@@ -151,7 +151,7 @@ describe('delta bomb', () => {
     put('app.bin.delta', await xdelta(reference, target), meta);
 
     const dest = join(fx.dir, 'out');
-    await fx.service.download(space, 'app.bin', dest);
+    await fx.service.downloads.download(space, 'app.bin', dest);
     expect((await readFile(join(dest, 'app.bin'))).equals(target)).toBe(true);
   });
 });
@@ -168,8 +168,8 @@ describe('archive-aware deltas record what they need', () => {
 
   it('writes the view and expanded sizes and sha256s, and downloads check them', async () => {
     const [a, b] = await twoReleases();
-    await fx.service.upload(a, space);
-    await fx.service.upload(b, space);
+    await fx.service.uploads.upload(a, space);
+    await fx.service.uploads.upload(b, space);
     const meta = storage.objects.get('bucket/rel/app-2.tgz.delta')!.metadata;
     expect(meta).toMatchObject({
       'dg-ref-view': 'view-v1',
@@ -184,14 +184,14 @@ describe('archive-aware deltas record what they need', () => {
     try {
       meta['dg-ref-view-sha256'] = 'b'.repeat(64);
       await expect(
-        reader.service.download(space, 'app-2.tgz', join(reader.dir, 'o')),
+        reader.service.downloads.download(space, 'app-2.tgz', join(reader.dir, 'o')),
       ).rejects.toThrow(
         /The reference's view has sha256 [0-9a-f]{64}, but s3:\/\/bucket\/rel\/app-2\.tgz\.delta records b{64}/,
       );
       meta['dg-ref-view-sha256'] = sha256(text(3 * MIB, 7));
       meta['dg-expanded-sha256'] = 'c'.repeat(64);
       await expect(
-        reader.service.download(space, 'app-2.tgz', join(reader.dir, 'o')),
+        reader.service.downloads.download(space, 'app-2.tgz', join(reader.dir, 'o')),
       ).rejects.toThrow(
         /decoded to an expanded form with sha256 [0-9a-f]{64}, but its dg-expanded-sha256 says c{64}/,
       );
@@ -202,8 +202,8 @@ describe('archive-aware deltas record what they need', () => {
 
   it('objects written before these keys existed still download', async () => {
     const [a, b] = await twoReleases();
-    await fx.service.upload(a, space);
-    await fx.service.upload(b, space);
+    await fx.service.uploads.upload(a, space);
+    await fx.service.uploads.upload(b, space);
     const meta = storage.objects.get('bucket/rel/app-2.tgz.delta')!.metadata;
     for (const key of ['size', 'sha256']) {
       delete meta[`dg-expanded-${key}`];
@@ -211,7 +211,7 @@ describe('archive-aware deltas record what they need', () => {
     }
     const reader = await serviceOver(storage);
     try {
-      await reader.service.download(space, 'app-2.tgz', join(reader.dir, 'o'));
+      await reader.service.downloads.download(space, 'app-2.tgz', join(reader.dir, 'o'));
       expect(sha256(await readFile(join(reader.dir, 'o', 'app-2.tgz')))).toBe(
         sha256(await readFile(b)),
       );
@@ -244,7 +244,7 @@ describe('reference-view bomb', () => {
     put('app.tgz.delta', Buffer.from('never fetched'), meta);
     storage.calls.length = 0;
     const dest = join(fx.dir, 'out');
-    await expect(fx.service.download(space, 'app.tgz', dest)).rejects.toThrow(message);
+    await expect(fx.service.downloads.download(space, 'app.tgz', dest)).rejects.toThrow(message);
     // The view is checked before the delta is even fetched, and nothing is left behind.
     expect(storage.calls.filter((c) => c.startsWith('GET'))).toEqual(['GET rel/reference.bin']);
     expect(await leftovers(dest)).toEqual([]);
@@ -280,7 +280,7 @@ describe('reference-view bomb', () => {
     });
     let log: string;
     try {
-      const result = await writer.service.upload(next, space);
+      const result = await writer.service.uploads.upload(next, space);
       expect(result.kind).toBe('direct');
       log = writer.log.lines.join('\n');
     } finally {
@@ -294,7 +294,7 @@ describe('reference-view bomb', () => {
       /app-2\.tgz: the archive-aware delta \(\d+ bytes\) is not smaller than the file; storing it direct/,
     );
     expect(storage.objects.has('bucket/rel/app-2.tgz.delta')).toBe(false);
-    await fx.service.download(space, 'app-2.tgz', join(fx.dir, 'out'));
+    await fx.service.downloads.download(space, 'app-2.tgz', join(fx.dir, 'out'));
     expect(sha256(await readFile(join(fx.dir, 'out', 'app-2.tgz')))).toBe(
       sha256(await readFile(next)),
     );
@@ -363,7 +363,7 @@ describe('rebuild bomb', () => {
     const expanded = await emptyRecords(600); // 1200 bytes described, within the record cap
     await putArchiveDelta(expanded, { size: 1000 });
     const dest = join(fx.dir, 'out');
-    await expect(fx.service.download(space, 'app.zip', dest)).rejects.toThrow(
+    await expect(fx.service.downloads.download(space, 'app.zip', dest)).rejects.toThrow(
       /app\.zip\.delta decodes to more than its recorded size \(dg-file-size: 1000 bytes\)/,
     );
     expect(await leftovers(dest)).toEqual([]);
@@ -387,7 +387,7 @@ describe('rebuild bomb', () => {
       const expanded = await manyEmptyRecords(100_000, engine, codec);
       await putArchiveDelta(expanded, { size: 200_000, codec });
       const dest = join(fx.dir, 'out');
-      const refused = fx.service.download(space, 'app.zip', dest);
+      const refused = fx.service.downloads.download(space, 'app.zip', dest);
       await expect(refused).rejects.toMatchObject({ code: 'integrity' });
       await expect(refused).rejects.toThrow(
         `The expanded archive is malformed: it ${count} deflate records for 200000 bytes of output (at most 10048: 10000, and one per 4096 bytes)`,
@@ -400,15 +400,17 @@ describe('rebuild bomb', () => {
   it('stops decoding the expanded form at dg-expanded-size', async () => {
     const expanded = await emptyRecords(100);
     await putArchiveDelta(expanded, { size: 1000, expandedSize: 300 });
-    await expect(fx.service.download(space, 'app.zip', join(fx.dir, 'out'))).rejects.toThrow(
-      /decodes to more than its recorded size \(dg-expanded-size: 300 bytes\)/,
-    );
+    await expect(
+      fx.service.downloads.download(space, 'app.zip', join(fx.dir, 'out')),
+    ).rejects.toThrow(/decodes to more than its recorded size \(dg-expanded-size: 300 bytes\)/);
   });
 
   it('refuses a recorded expanded size beyond the limit for the file before fetching', async () => {
     await putArchiveDelta(await emptyRecords(1), { size: 1000, expandedSize: 10 ** 9 });
     storage.calls.length = 0;
-    await expect(fx.service.download(space, 'app.zip', join(fx.dir, 'out'))).rejects.toThrow(
+    await expect(
+      fx.service.downloads.download(space, 'app.zip', join(fx.dir, 'out')),
+    ).rejects.toThrow(
       /records an expanded form of 1000000000 bytes \(dg-expanded-size\), more than the 67108864 bytes allowed/,
     );
     expect(storage.calls.filter((c) => c.startsWith('GET'))).toEqual([]);
@@ -425,9 +427,9 @@ describe('rebuild bomb', () => {
       one.subarray(end),
     ]);
     await putArchiveDelta(empty, { size: 1000 });
-    await expect(fx.service.download(space, 'app.zip', join(fx.dir, 'out'))).rejects.toThrow(
-      /The expanded archive is malformed: an empty verbatim record/,
-    );
+    await expect(
+      fx.service.downloads.download(space, 'app.zip', join(fx.dir, 'out')),
+    ).rejects.toThrow(/The expanded archive is malformed: an empty verbatim record/);
   });
 });
 
@@ -441,7 +443,7 @@ describe('hostile archives at upload are stored without expansion', () => {
       archiveBudget: budget,
     });
     try {
-      const result = await writer.service.upload(file, space);
+      const result = await writer.service.uploads.upload(file, space);
       const notices = writer.log.lines.filter((l) => l.includes('without archive-aware'));
       return {
         result,

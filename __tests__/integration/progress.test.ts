@@ -10,7 +10,7 @@ import { LocalFiles } from '../../src/adapters/local-files.js';
 import { S3Storage } from '../../src/adapters/s3/s3-storage.js';
 import { Sha256Hasher } from '../../src/adapters/sha256-hasher.js';
 import { Xdelta3Differ } from '../../src/adapters/xdelta3/differ.js';
-import { DeltaService } from '../../src/core/delta-service.js';
+import { createUseCases, type UseCases } from '../../src/app/use-cases.js';
 import { IntegrityError } from '../../src/core/errors.js';
 import type { ProgressPort } from '../../src/ports.js';
 import { recordingLogger } from '../helpers/service-fixture.js';
@@ -59,14 +59,11 @@ function recordingProgress(): ProgressPort & { steps: Recorded[]; files: string[
   };
 }
 
-function service(
-  progress: ProgressPort,
-  name: string,
-): { service: DeltaService; files: LocalFiles } {
+function service(progress: ProgressPort, name: string): { service: UseCases; files: LocalFiles } {
   const hasher = new Sha256Hasher();
   const log = recordingLogger();
   const files = new LocalFiles(join(dir, `scratch-${name}`));
-  const svc = new DeltaService(
+  const svc = createUseCases(
     {
       storage,
       differ,
@@ -122,8 +119,8 @@ describe('progress of an upload and a download', () => {
   test('upload: the encode reports the target bytes xdelta3 has read, the delta upload its bytes sent', async () => {
     const { service: svc, files } = service(uploads, 'up');
     try {
-      await svc.upload(join(dir, 'v1', 'app-1.0.bin'), space);
-      const result = await svc.upload(join(dir, 'v2', 'app-1.1.bin'), space);
+      await svc.uploads.upload(join(dir, 'v1', 'app-1.0.bin'), space);
+      const result = await svc.uploads.upload(join(dir, 'v2', 'app-1.1.bin'), space);
       expect(result.kind).toBe('delta');
     } finally {
       await files.dispose();
@@ -150,7 +147,7 @@ describe('progress of an upload and a download', () => {
     const { service: svc, files } = service(downloads, 'down');
     const out = join(dir, 'restored');
     try {
-      await svc.download(space, 'app-1.1.bin', out);
+      await svc.downloads.download(space, 'app-1.1.bin', out);
     } finally {
       await files.dispose();
     }
@@ -181,7 +178,9 @@ describe('progress of an upload and a download', () => {
     const video = join(dir, 'demo.mp4');
     await writeArtifact(video, 12 * MIB, 99);
     try {
-      expect((await svc.upload(video, { bucket, prefix: 'progress-direct' })).kind).toBe('direct');
+      expect((await svc.uploads.upload(video, { bucket, prefix: 'progress-direct' })).kind).toBe(
+        'direct',
+      );
     } finally {
       await files.dispose();
     }

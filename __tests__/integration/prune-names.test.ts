@@ -10,12 +10,11 @@ import type { ActionInputs } from '../../src/action/inputs.js';
 import { runPrune } from '../../src/action/prune.js';
 import { writeJobSummary } from '../../src/action/summary.js';
 import { createS3Client } from '../../src/adapters/s3/client.js';
-import { createS3Storage, type S3Storage } from '../../src/adapters/s3/s3-storage.js';
 import { parseS3Url } from '../../src/core/s3-url.js';
-import { createEngine, type Engine } from '../../src/engine.js';
+import type { App } from '../../src/app/create-app.js';
 import { listKeys } from '../helpers/bucket.js';
 import { runCli } from '../helpers/cli.js';
-import { recordingLogger } from '../helpers/service-fixture.js';
+import { appOver } from '../helpers/engine.js';
 import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { writeVersions } from '../helpers/versions.js';
 
@@ -38,8 +37,7 @@ const WHY =
 const ctx = {} as {
   server: S3TestServer;
   raw: ReturnType<typeof createS3Client>;
-  storage: S3Storage;
-  engine: Engine;
+  app: App;
   work: string;
   paths: string[];
 };
@@ -48,22 +46,12 @@ beforeAll(async () => {
   ctx.server = await startS3Server();
   ctx.raw = createS3Client(s3TestOptions(ctx.server.endpoint));
   ctx.work = await mkdtemp(join(tmpdir(), 'dg-prune-names-'));
-  ctx.storage = createS3Storage(s3TestOptions(ctx.server.endpoint));
-  ctx.engine = createEngine({
-    storage: ctx.storage,
-    log: recordingLogger(),
-    xdelta3Binary: process.env.XDELTA3 ?? 'xdelta3',
-    maxRatio: 0.5,
-    concurrency: 2,
-    scratchRoot: ctx.work,
-    cacheRoot: join(ctx.work, 'cache'),
-  });
+  ctx.app = appOver(ctx.server.endpoint, ctx.work, join(ctx.work, 'cache'));
   ctx.paths = await writeVersions(join(ctx.work, 'in'), NAMES, 256 * 1024, 7);
 }, 60_000);
 
 afterAll(async () => {
-  await ctx.engine?.dispose();
-  ctx.storage?.close();
+  await ctx.app?.close();
   ctx.raw?.destroy();
   await ctx.server?.stop();
   if (ctx.work) await rm(ctx.work, { recursive: true, force: true });
@@ -73,7 +61,7 @@ afterAll(async () => {
 async function releases(): Promise<string> {
   const bucket = await ctx.server.createBucket();
   for (const path of ctx.paths)
-    await ctx.engine.service.uploadAll([path], { bucket, prefix: 'rel' });
+    await ctx.app.core.uploads.uploadAll([path], { bucket, prefix: 'rel' });
   return bucket;
 }
 
@@ -154,7 +142,7 @@ async function actionPrune(bucket: string) {
   // The report prints through @actions/core (stdout): a green run stays quiet.
   const quiet = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
   try {
-    const report = await runPrune(ctx.engine, {
+    const report = await runPrune(ctx.app, {
       s3Url: parseS3Url(`s3://${bucket}/rel/`),
       ...s3TestOptions(ctx.server.endpoint),
       maxAttempts: 2,

@@ -90,7 +90,7 @@ async function uploadTwoLines(): Promise<{ bucket: string; paths: Map<string, st
     for (const platform of ['linux', 'mac']) {
       const name = `tool-${v}.0.0-${platform}.bin`;
       const writer = name === 'tool-3.0.0-linux.bin' ? rotating : usual;
-      await writer.service.upload(paths.get(name)!, space, name);
+      await writer.service.uploads.upload(paths.get(name)!, space, name);
     }
   }
   return { bucket: template, paths };
@@ -110,7 +110,7 @@ async function raceFixture(space: DeltaSpace, seed: number) {
   return {
     files,
     next,
-    write: () => writer.service.upload(next, space, 'tool-4.0.0-linux.bin'),
+    write: () => writer.service.uploads.upload(next, space, 'tool-4.0.0-linux.bin'),
   };
 }
 
@@ -165,7 +165,7 @@ async function expectByteExact(space: DeltaSpace, files: Map<string, string>, na
   const reader = await service();
   const out = join(reader.dir, 'out');
   for (const name of names) {
-    await reader.service.download(space, name, out);
+    await reader.service.downloads.download(space, name, out);
     expect({ name, sha: await sha256File(join(out, name)) }).toEqual({
       name,
       sha: await sha256File(files.get(name)!),
@@ -320,7 +320,7 @@ describe('the prune command line', () => {
     const space = `s3://${bucket}/rel/`;
     const files = await service();
     const [first] = await writeVersions(join(work, `${bucket}-cli`), ['a-1.bin'], 4096, 5);
-    await files.service.upload(first!, { bucket, prefix: 'rel' }, 'a-1.bin');
+    await files.service.uploads.upload(first!, { bucket, prefix: 'rel' }, 'a-1.bin');
     const cases: [string[], RegExp][] = [
       [['--keep-last', '0', '--yes', space], /--keep-last must be a whole number of at least 1/],
       [['--keep-last', '2', '--older-than', '3d', '--yes', space], /not both/],
@@ -353,7 +353,8 @@ describe('the prune command line', () => {
     for (const [i, space] of spaces.entries()) {
       const names = [`x-1.${i}.bin`, `x-2.${i}.bin`];
       const paths = await writeVersions(join(work, `${bucket}-${i}`), names, 64 * 1024, 40 + i);
-      for (const [j, name] of names.entries()) await writer.service.upload(paths[j]!, space, name);
+      for (const [j, name] of names.entries())
+        await writer.service.uploads.upload(paths[j]!, space, name);
     }
     const dry = await dg('prune', '--keep-last', '1', '--dryrun', '-r', `s3://${bucket}/rel/`);
     expect(dry.code).toBe(0);
@@ -410,7 +411,7 @@ describe('the prune command line', () => {
       );
       for (const path of paths) {
         const name = path.slice(path.lastIndexOf('/') + 1);
-        await writer.service.upload(path, space, name);
+        await writer.service.uploads.upload(path, space, name);
         all.push(`s3://${bucket}/v/${p}/${name}`);
       }
     }

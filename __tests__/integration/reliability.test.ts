@@ -75,7 +75,7 @@ function s3(options: S3StorageOptions & { endpoint?: string } = {}): S3Storage {
   return storage;
 }
 
-/** A DeltaService on real adapters over `storage`, with its own cache and scratch dir. */
+/** The use cases on real adapters over `storage`, with its own cache and scratch dir. */
 async function service(storage: StoragePort): Promise<ServiceFixture> {
   const fixture = await serviceOver(storage);
   cleanups.push(() => fixture.cleanup());
@@ -142,9 +142,9 @@ describe('objects corrupted behind our back', () => {
     const space = newSpace();
     const [v1, v2, v3] = await versions(2 * MIB, 'app-1.bin', 'app-2.bin', 'app-3.bin');
     const writer = await service(s3());
-    await writer.service.upload(v1!, space);
-    await writer.service.upload(v2!, space);
-    await writer.service.upload(v3!, space);
+    await writer.service.uploads.upload(v1!, space);
+    await writer.service.uploads.upload(v2!, space);
+    await writer.service.uploads.upload(v3!, space);
     // app-3's delta replaced by app-2's: a valid delta of the same reference, other bytes
     // (fewer: bytes past dg-file-size would stop the decode before any hash).
     const stolen = await readFile(await downloadRaw(`${space.prefix}/app-2.bin.delta`));
@@ -152,7 +152,7 @@ describe('objects corrupted behind our back', () => {
 
     const reader = await service(s3());
     const out = join(reader.dir, 'out');
-    const error = await errorOf(reader.service.download(space, 'app-3.bin', out));
+    const error = await errorOf(reader.service.downloads.download(space, 'app-3.bin', out));
 
     expect(error).toBeInstanceOf(IntegrityError);
     expect(error.message).toContain(await sha256File(v3!)); // what the metadata promises
@@ -164,8 +164,8 @@ describe('objects corrupted behind our back', () => {
     const space = newSpace();
     const [v1, v2] = await versions(2 * MIB, 'app-1.bin', 'app-2.bin');
     const writer = await service(s3());
-    await writer.service.upload(v1!, space);
-    await writer.service.upload(v2!, space);
+    await writer.service.uploads.upload(v1!, space);
+    await writer.service.uploads.upload(v2!, space);
     const key = `${space.prefix}/app-2.bin.delta`;
     const body = await readFile(await downloadRaw(key));
     for (let at = 64; at < body.length; at += 97) body[at] = body[at]! ^ 0x5a;
@@ -173,7 +173,7 @@ describe('objects corrupted behind our back', () => {
 
     const reader = await service(s3());
     const out = join(reader.dir, 'out');
-    const error = await errorOf(reader.service.download(space, 'app-2.bin', out));
+    const error = await errorOf(reader.service.downloads.download(space, 'app-2.bin', out));
 
     expect(error).toBeInstanceOf(IntegrityError);
     expect(error.message).toMatch(/could not be decoded|rebuilt to bytes with sha256/);
@@ -184,13 +184,13 @@ describe('objects corrupted behind our back', () => {
     const space = newSpace();
     const [v1, v2, other] = await versions(2 * MIB, 'app-1.bin', 'app-2.bin', 'other.bin');
     const writer = await service(s3());
-    await writer.service.upload(v1!, space);
-    await writer.service.upload(v2!, space);
+    await writer.service.uploads.upload(v1!, space);
+    await writer.service.uploads.upload(v2!, space);
     await replaceBody(`${space.prefix}/reference.bin`, await readFile(other!));
 
     const reader = await service(s3()); // a fresh cache: the reference must be fetched
     const out = join(reader.dir, 'out');
-    const error = await errorOf(reader.service.download(space, 'app-2.bin', out));
+    const error = await errorOf(reader.service.downloads.download(space, 'app-2.bin', out));
 
     expect(error).toBeInstanceOf(IntegrityError);
     expect(error.message).toContain(`s3://${bucket}/${space.prefix}/reference.bin`);
@@ -205,11 +205,11 @@ describe('objects corrupted behind our back', () => {
     const space = newSpace();
     const [notes] = await versions(64 * 1024, 'notes.txt');
     const writer = await service(s3());
-    expect((await writer.service.upload(notes!, space)).kind).toBe('direct');
+    expect((await writer.service.uploads.upload(notes!, space)).kind).toBe('direct');
     await replaceBody(`${space.prefix}/notes.txt`, Buffer.from('tampered'));
 
     const out = join(writer.dir, 'out');
-    const error = await errorOf(writer.service.download(space, 'notes.txt', out));
+    const error = await errorOf(writer.service.downloads.download(space, 'notes.txt', out));
 
     expect(error).toBeInstanceOf(IntegrityError);
     expect(error.message).toContain(await sha256File(notes!));
@@ -221,15 +221,15 @@ describe('objects corrupted behind our back', () => {
     const space = newSpace();
     const [v1, v2] = await versions(2 * MIB, 'app-1.bin', 'app-2.bin');
     const writer = await service(s3());
-    await writer.service.upload(v1!, space);
-    await writer.service.upload(v2!, space);
+    await writer.service.uploads.upload(v1!, space);
+    await writer.service.uploads.upload(v2!, space);
     await raw.send(
       new DeleteObjectCommand({ Bucket: bucket, Key: `${space.prefix}/reference.bin` }),
     );
 
     const reader = await service(s3());
     const out = join(reader.dir, 'out');
-    const error = await errorOf(reader.service.download(space, 'app-2.bin', out));
+    const error = await errorOf(reader.service.downloads.download(space, 'app-2.bin', out));
 
     expect(error).toBeInstanceOf(NotFoundError);
     expect(error.message).toContain(`s3://${bucket}/${space.prefix}/reference.bin is missing`);
@@ -255,8 +255,8 @@ describe('transient failures are retried', () => {
     faults.failNext(1, { match: (r) => r.method === 'POST' && r.key === refKey });
     const fx = await service(s3({ endpoint: faults.endpoint, maxAttempts: 3 }));
 
-    await fx.service.upload(v1!, space);
-    await fx.service.upload(v2!, space);
+    await fx.service.uploads.upload(v1!, space);
+    await fx.service.uploads.upload(v2!, space);
 
     // Each body was sent 3 times (2 failures, then success), and every failed request
     // was sent again.
@@ -280,7 +280,7 @@ describe('transient failures are retried', () => {
     faults.resetNext(1, { afterBytes: 256 * 1024, match: bodyOf(refKey) });
     const fx = await service(s3({ endpoint: faults.endpoint, maxAttempts: 3 }));
 
-    await fx.service.upload(v1!, space);
+    await fx.service.uploads.upload(v1!, space);
 
     expect(faults.seen.filter(bodyOf(refKey)).map((r) => r.outcome)).toEqual([
       'reset',
@@ -303,7 +303,7 @@ describe('transient failures are retried', () => {
       s3({ endpoint: faults.endpoint, maxAttempts: 3, partSizeBytes: PART, queueSize: 2 }),
     );
 
-    await fx.service.upload(v1!, space);
+    await fx.service.uploads.upload(v1!, space);
 
     expect(faults.count((r) => r.outcome === 'reset')).toBe(1);
     expect(faults.count((r) => uploadPart(refKey)(r) && r.query.get('partNumber') === '2')).toBe(2);
@@ -316,13 +316,13 @@ describe('failures that persist fail the upload and leave no lying object', () =
   it('persistent 503s fail with the cause after max-attempts tries; no delta is left', async () => {
     const space = newSpace();
     const [v1, v2] = await versions(2 * MIB, 'app-1.bin', 'app-2.bin');
-    await (await service(s3())).service.upload(v1!, space);
+    await (await service(s3())).service.uploads.upload(v1!, space);
     const faults = await proxy();
     const deltaKey = `${space.prefix}/app-2.bin.delta`;
     faults.failNext(Infinity, { match: uploadOf(deltaKey) });
     const fx = await service(s3({ endpoint: faults.endpoint, maxAttempts: 2 }));
 
-    const error = await errorOf(fx.service.upload(v2!, space));
+    const error = await errorOf(fx.service.uploads.upload(v2!, space));
 
     expect(error.message).toContain(`s3://${bucket}/${deltaKey}`);
     expect(error.message).toMatch(/SlowDown/);
@@ -339,7 +339,7 @@ describe('failures that persist fail the upload and leave no lying object', () =
     faults.stopDuring({ afterBytes: 512 * 1024, match: bodyOf(`${space.prefix}/reference.bin`) });
     const fx = await service(s3({ endpoint: faults.endpoint, maxAttempts: 2 }));
 
-    const error = await errorOf(fx.service.upload(v1!, space));
+    const error = await errorOf(fx.service.uploads.upload(v1!, space));
 
     expect(faults.seen.find((r) => r.outcome === 'stopped')?.query.get('partNumber')).toBe('1');
     expect(error.message).toContain(
@@ -359,14 +359,14 @@ describe('failures that persist fail the upload and leave no lying object', () =
     faults.stopDuring({ afterBytes: 1, match: bodyOf(`${space.prefix}/app-1.bin.delta`) });
     const fx = await service(s3({ endpoint: faults.endpoint, maxAttempts: 2 }));
 
-    await errorOf(fx.service.upload(v1!, space));
+    await errorOf(fx.service.uploads.upload(v1!, space));
 
     expect(await keysIn(raw, space)).toEqual(['reference.bin']);
     await expectNoLyingObjects(space);
     // A re-run finishes the job: the file is stored against its own reference.
     const rerun = await service(s3());
-    await rerun.service.upload(v1!, space);
-    await rerun.service.upload(v2!, space);
+    await rerun.service.uploads.upload(v1!, space);
+    await rerun.service.uploads.upload(v2!, space);
     await expectNoLyingObjects(space);
     await expectRestores(space, { 'app-1.bin': v1!, 'app-2.bin': v2! });
   });
@@ -374,13 +374,13 @@ describe('failures that persist fail the upload and leave no lying object', () =
   it('the server going away while a delta is sent leaves no delta behind', async () => {
     const space = newSpace();
     const [v1, v2] = await versions(4 * MIB, 'app-1.bin', 'app-2.bin');
-    await (await service(s3())).service.upload(v1!, space);
+    await (await service(s3())).service.uploads.upload(v1!, space);
     const faults = await proxy();
     const deltaKey = `${space.prefix}/app-2.bin.delta`;
     faults.stopDuring({ afterBytes: 1024, match: bodyOf(deltaKey) });
     const fx = await service(s3({ endpoint: faults.endpoint, maxAttempts: 2 }));
 
-    const error = await errorOf(fx.service.upload(v2!, space));
+    const error = await errorOf(fx.service.uploads.upload(v2!, space));
 
     expect(error.message).toContain(
       `cannot reach the S3 endpoint ${faults.endpoint} for PutObject s3://${bucket}/${deltaKey}`,
@@ -403,7 +403,7 @@ describe('failures that persist fail the upload and leave no lying object', () =
       s3({ endpoint: faults.endpoint, maxAttempts: 2, partSizeBytes: PART, queueSize: 2 }),
     );
 
-    const error = await errorOf(fx.service.upload(v1!, space));
+    const error = await errorOf(fx.service.uploads.upload(v1!, space));
 
     expect(error.message).toContain(
       `the connection to the S3 endpoint ${faults.endpoint} broke during PutObject s3://${bucket}/${refKey} after 2 attempts`,
@@ -426,7 +426,7 @@ describe('failures that persist fail the upload and leave no lying object', () =
       s3({ endpoint: faults.endpoint, maxAttempts: 2, partSizeBytes: PART, queueSize: 1 }),
     );
 
-    await errorOf(fx.service.upload(v1!, space));
+    await errorOf(fx.service.uploads.upload(v1!, space));
 
     expect(await keysIn(raw, space)).toEqual([]);
     expect(await incompleteUploads(raw, space)).toBe(1); // as above: the abort cannot get through
@@ -442,7 +442,7 @@ describe('reference.bin goes up as a multipart upload, completed only if still a
       s3({ endpoint: faults.endpoint, checksums: 'when-supported', partSizeBytes: PART }),
     );
 
-    expect((await fx.service.upload(big!, space)).kind).toBe('reference');
+    expect((await fx.service.uploads.upload(big!, space)).kind).toBe('reference');
 
     const refKey = `${space.prefix}/reference.bin`;
     const create = faults.seen.find((r) => r.key === refKey && r.query.has('uploads'));
@@ -509,7 +509,7 @@ describe('a reference replaced behind a writer (what a store ignoring If-None-Ma
   it('a delta whose reference changed right after it was written is made again', async () => {
     const space = newSpace();
     const [v1, v2, intruder] = await versions(2 * MIB, 'app-1.bin', 'app-2.bin', 'intruder.bin');
-    await (await service(s3())).service.upload(v1!, space);
+    await (await service(s3())).service.uploads.upload(v1!, space);
     let replaced = false;
     const writer = await service(
       new HookedStorage(s3(), async (key) => {
@@ -520,7 +520,7 @@ describe('a reference replaced behind a writer (what a store ignoring If-None-Ma
       }),
     );
 
-    const result = await writer.service.upload(v2!, space);
+    const result = await writer.service.uploads.upload(v2!, space);
 
     expect(replaced).toBe(true);
     expect(result.kind).toBe('delta');
@@ -530,22 +530,24 @@ describe('a reference replaced behind a writer (what a store ignoring If-None-Ma
     const meta = (await rawHead(`${space.prefix}/app-2.bin.delta`)).Metadata ?? {};
     expect(meta['dg-ref-sha256']).toBe(await sha256File(intruder!));
     const out = join(writer.dir, 'out');
-    await (await service(s3())).service.download(space, 'app-2.bin', out);
+    await (await service(s3())).service.downloads.download(space, 'app-2.bin', out);
     expect(await sha256File(join(out, 'app-2.bin'))).toBe(await sha256File(v2!));
   });
 
   it('uploading the same bytes again repairs a delta whose reference was replaced', async () => {
     const space = newSpace();
     const [v1, intruder] = await versions(2 * MIB, 'app-1.bin', 'intruder.bin');
-    await (await service(s3())).service.upload(v1!, space);
+    await (await service(s3())).service.uploads.upload(v1!, space);
     await replaceReference(space, intruder!);
     const broken = await service(s3());
-    const error = await errorOf(broken.service.download(space, 'app-1.bin', join(broken.dir, 'o')));
+    const error = await errorOf(
+      broken.service.downloads.download(space, 'app-1.bin', join(broken.dir, 'o')),
+    );
     expect(error).toBeInstanceOf(IntegrityError);
 
     // The delta under app-1.bin declares the same sha256, but is no longer "unchanged".
     const again = await service(s3());
-    const result = await again.service.upload(v1!, space);
+    const result = await again.service.uploads.upload(v1!, space);
 
     expect(result.kind).toBe('delta');
     expect(again.log.lines.join('\n')).not.toMatch(/unchanged since the last upload/);
@@ -563,9 +565,9 @@ if (noSse) skipNote(noSse);
     const faults = await proxy();
     const fx = await service(s3({ endpoint: faults.endpoint, sse: 'AES256', partSizeBytes: PART }));
 
-    await fx.service.upload(big!, space); // multipart reference + zero-diff delta
-    await fx.service.upload(big2!, space); // delta
-    await fx.service.upload(notes!, space); // direct
+    await fx.service.uploads.upload(big!, space); // multipart reference + zero-diff delta
+    await fx.service.uploads.upload(big2!, space); // delta
+    await fx.service.uploads.upload(notes!, space); // direct
 
     const writes = faults.seen.filter(
       (r) =>
@@ -591,8 +593,8 @@ if (noSse) skipNote(noSse);
     const faults = await proxy();
     const fx = await service(s3({ endpoint: faults.endpoint, sse: 'aws:kms', sseKmsKeyId: keyId }));
 
-    await fx.service.upload(v1!, space);
-    await fx.service.upload(v2!, space);
+    await fx.service.uploads.upload(v1!, space);
+    await fx.service.uploads.upload(v2!, space);
 
     // reference.bin goes up as a multipart upload (create-if-absent.ts): SSE is set on
     // its CreateMultipartUpload, and S3 takes no SSE header on UploadPart.
@@ -642,7 +644,7 @@ async function expectRestores(space: DeltaSpace, files: Record<string, string>):
   const reader = await service(s3());
   const out = join(reader.dir, 'restored');
   try {
-    const results = await reader.service.downloadAll(space, out);
+    const results = await reader.service.downloads.downloadAll(space, out);
     expect(results.map((r) => r.name).sort()).toEqual(Object.keys(files).sort());
     for (const [name, source] of Object.entries(files)) {
       expect([name, await sha256File(join(out, name))]).toEqual([name, await sha256File(source)]);

@@ -21,7 +21,7 @@ import { DeltaGliderError } from '../../src/core/errors.js';
 import { parseS3Url } from '../../src/core/s3-url.js';
 import { listKeys } from '../helpers/bucket.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
-import { engineOver } from '../helpers/engine.js';
+import { appOver } from '../helpers/engine.js';
 import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 
 const MB = 1024 * 1024;
@@ -187,21 +187,21 @@ describe('uploads refuse reserved path segments, storing nothing', () => {
   it("the action's upload: an s3-url under .dg-refs/", async () => {
     // The action reports through @actions/core on stdout: keep a green run quiet.
     const quiet = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    const { engine, close } = engineOver(server.endpoint, work, join(work, 'cache', bucket));
+    const app = appOver(server.endpoint, work, join(work, 'cache', bucket));
     const inputs = {
       paths: [v1, v2],
       s3Url: parseS3Url(`s3://${bucket}/d/.dg-refs/${ID}/`),
       ifNoFilesFound: 'error',
     } as unknown as ActionInputs;
     try {
-      const refused = await upload(engine, inputs).catch((e: unknown) => e);
+      const refused = await upload(app, inputs).catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(DeltaGliderError);
       expect((refused as DeltaGliderError).code).toBe('reserved-name');
       expect((refused as DeltaGliderError).message).toContain('(and 1 more)');
       expect(await listKeys(raw, bucket)).toEqual([]);
     } finally {
       quiet.mockRestore();
-      await close();
+      await app.close();
     }
   });
 });

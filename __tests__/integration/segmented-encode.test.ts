@@ -63,7 +63,7 @@ function splitting(binary: string): Xdelta3Differ {
 }
 
 /**
- * A DeltaService over a new bucket of the suite's server whose differ encodes in segments
+ * The use cases over a new bucket of the suite's server whose differ encodes in segments
  * of 1 MiB with 3 workers through the named wrapper; `v1` is already uploaded to `rel/`.
  */
 async function withSegmentedService(
@@ -83,8 +83,8 @@ async function withSegmentedService(
   });
   try {
     const space = { bucket, prefix: 'rel' };
-    await fixture.service.uploadAll([v1], space);
-    const uploadV2 = () => fixture.service.uploadAll([v2], space);
+    await fixture.service.uploads.uploadAll([v1], space);
+    const uploadV2 = () => fixture.service.uploads.uploadAll([v2], space);
     await body({ xdelta3, bucket, uploadV2, scratch: join(fixture.dir, 'scratch') });
   } finally {
     storage.close();

@@ -1,4 +1,4 @@
-// The action's run() (src/action/main.ts) with @actions/core mocked and the engine
+// The action's run() (src/action/main.ts) with @actions/core mocked and the app
 // stubbed: which handler each command reaches, that every report is rendered the same
 // way (outputs, job summary, PR comment for uploads), and that a failure ends as one
 // setFailed. No S3 server and no xdelta3: the bundle's e2e tests cover those.
@@ -114,10 +114,17 @@ const service = {
   verifyAll: jest.fn(async (): Promise<VerifyResult[]> => [verified]),
   stats: jest.fn(async (): Promise<StatsReport> => stats),
 };
+// The app's use cases, each answered by the mock above of the same name.
+const core = {
+  uploads: { uploadAll: service.uploadAll },
+  downloads: { downloadAll: service.downloadAll, download: service.download },
+  inspection: { list: service.list, stats: service.stats },
+  verifier: { verify: service.verify, verifyAll: service.verifyAll },
+};
 const dispose = jest.fn(async () => undefined);
-const realEngine = await import('../../src/engine.js');
-const createEngine = jest.fn(() => ({ service, scratchDir: '/stub/scratch', dispose }));
-jest.unstable_mockModule('../../src/engine.js', () => ({ ...realEngine, createEngine }));
+const realApp = await import('../../src/app/create-app.js');
+const createApp = jest.fn(() => ({ core, scratchDir: '/stub/scratch', close: dispose }));
+jest.unstable_mockModule('../../src/app/create-app.js', () => ({ ...realApp, createApp }));
 
 const realComment = await import('../../src/action/pr-comment/index.js');
 const publishSavingsComment = jest.fn(async () => ({ status: 'skipped' as const }));
@@ -204,7 +211,7 @@ describe('run() dispatches each command to its handler and reports it the same w
 });
 
 describe('run() fails the step with one message', () => {
-  it('when the core throws: no outputs, no summary, the engine disposed', async () => {
+  it('when the core throws: no outputs, no summary, the app closed', async () => {
     inputs.command = 'list';
     service.list.mockRejectedValueOnce(new Error('the bucket went away'));
     await run();
@@ -233,7 +240,7 @@ describe('run() fails the step with one message', () => {
     await run();
     expect(failures).toHaveLength(1);
     expect(failures[0]).toContain('Unknown command "publish"');
-    expect(createEngine).not.toHaveBeenCalled();
+    expect(createApp).not.toHaveBeenCalled();
     expect(outputs).toEqual({});
   });
 });

@@ -117,7 +117,7 @@ describe('real throw sites, worded by each shell', () => {
     const fixture = await serviceOver(new MemoryStorage());
     fixtures.push(fixture);
     const { error, action, cli } = await rendered(
-      fixture.service.uploadAll(['/a/app.bin', '/b/app.bin'], { bucket: 'b', prefix: 'p' }),
+      fixture.service.uploads.uploadAll(['/a/app.bin', '/b/app.bin'], { bucket: 'b', prefix: 'p' }),
     );
     expect(error).toMatchObject({
       code: 'name-clash',

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CommandReport } from '../../src/action/commands.js';
+import type { CommandReport } from '../../src/action/report.js';
 import { renderSection } from '../../src/action/pr-comment/render.js';
 import { withDownloadLinks } from '../../src/action/presign.js';
 import { MAX_SUMMARY_ROWS, writeJobSummary } from '../../src/action/summary.js';

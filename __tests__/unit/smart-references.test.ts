@@ -138,7 +138,7 @@ describe('smart references', () => {
     const results = [];
     for (let v = 0; v < 2; v++)
       for (const platform of ['linux', 'darwin'])
-        results.push(await fx.service.upload(files[platform]![v]!, space));
+        results.push(await fx.service.uploads.upload(files[platform]![v]!, space));
     expect(results.map((r) => r.kind)).toEqual(['reference', 'reference', 'delta', 'delta']);
 
     const darwin1 = files.darwin![0]!;
@@ -168,7 +168,7 @@ describe('smart references', () => {
     expect(storage.objects.get(`${BUCKET}/${extraKey}`)!.metadata['dg-ref-sketch']).toBeDefined();
 
     // Listing hides the references folder; stats counts two references in one space.
-    const listed = await fx.service.list(space);
+    const listed = await fx.service.inspection.list(space);
     expect(listed.map((f) => f.name).sort()).toEqual(
       [
         'app-1.1.0-darwin.bin',
@@ -177,7 +177,7 @@ describe('smart references', () => {
         'app-1.2.0-linux.bin',
       ].sort(),
     );
-    const stats = await fx.service.stats(BUCKET, '');
+    const stats = await fx.service.inspection.stats(BUCKET, '');
     expect(stats.deltaSpaces).toBe(1);
     expect(stats.spaces[0]).toMatchObject({ prefix: 'releases/app', references: 2, files: 4 });
 
@@ -187,12 +187,12 @@ describe('smart references', () => {
     const referenceGets = () =>
       storage.calls.filter((c) => c.startsWith('GET ') && c.endsWith('/reference.bin'));
     storage.calls.length = 0;
-    await fresh.service.download(space, 'app-1.2.0-darwin.bin', out);
+    await fresh.service.downloads.download(space, 'app-1.2.0-darwin.bin', out);
     expect(
       (await readFile(join(out, 'app-1.2.0-darwin.bin'))).equals(await readFile(files.darwin![1]!)),
     ).toBe(true);
     expect(referenceGets()).toEqual([`GET ${extraKey}`]);
-    const all = await fresh.service.downloadAll(space, join(fresh.dir, 'all'));
+    const all = await fresh.service.downloads.downloadAll(space, join(fresh.dir, 'all'));
     expect(all).toHaveLength(4);
     expect(referenceGets()).toEqual([`GET ${extraKey}`, 'GET releases/app/reference.bin']);
   });
@@ -201,10 +201,10 @@ describe('smart references', () => {
     const fx = await service();
     const files = await train(fx.dir, { linux: 11, darwin: 22 }, 2);
     for (const platform of ['linux', 'darwin'])
-      await fx.service.upload(files[platform]![0]!, space);
+      await fx.service.uploads.upload(files[platform]![0]!, space);
     const next = await service();
     storage.calls.length = 0;
-    await next.service.upload(files.darwin![1]!, space);
+    await next.service.uploads.upload(files.darwin![1]!, space);
     const lists = storage.calls.filter((c) => c.startsWith('LIST '));
     expect(lists).toEqual(['LIST releases/app/.dg-refs/']);
   });
@@ -214,7 +214,8 @@ describe('smart references', () => {
     const fx = await service({ ...SMART, rotationRatio: 0.001 });
     const files = await train(fx.dir, { linux: 11 }, 3);
     const kinds = [];
-    for (const path of files.linux!) kinds.push((await fx.service.upload(path, space)).kind);
+    for (const path of files.linux!)
+      kinds.push((await fx.service.uploads.upload(path, space)).kind);
     expect(kinds).toEqual(['reference', 'reference', 'reference']);
     expect(keys('releases/app/.dg-refs/')).toHaveLength(2);
 
@@ -222,9 +223,9 @@ describe('smart references', () => {
     const capped = await service({ ...SMART, rotationRatio: 0.001, maxReferences: 3 });
     const v4 = join(fx.dir, 'app-1.4.0-linux.bin');
     await writeNextVersion(files.linux![2]!, v4, { seed: 77 });
-    const stored = await capped.service.upload(v4, space);
+    const stored = await capped.service.uploads.upload(v4, space);
     expect(stored.kind).toBe('delta');
-    const v3Sha = (await capped.service.list(space)).find(
+    const v3Sha = (await capped.service.inspection.list(space)).find(
       (f) => f.name === 'app-1.3.0-linux.bin',
     )!.sha256!;
     expect(storage.objects.get(`${BUCKET}/${stored.key}`)!.metadata['dg-ref-key']).toBe(
@@ -254,11 +255,11 @@ describe('smart references', () => {
 
     const kinds = async (fx: ServiceFixture) => {
       const out = [];
-      for (const path of order) out.push((await fx.service.upload(path, space)).kind);
+      for (const path of order) out.push((await fx.service.uploads.upload(path, space)).kind);
       return out;
     };
     expect(await kinds(seeding)).toEqual(['reference', 'reference', 'delta', 'delta']);
-    const winSha = (await seeding.service.list(space)).find(
+    const winSha = (await seeding.service.inspection.list(space)).find(
       (f) => f.name === 'app-1.1.0-win32.bin',
     )!.sha256!;
     const meta = (name: string) =>
@@ -321,8 +322,8 @@ describe('smart references', () => {
       storage = new MemoryStorage();
       const fx = await service(policy);
       const files = await train(fx.dir, { linux: 11, darwin: 22 }, 1);
-      await fx.service.upload(files.linux![0]!, space);
-      expect((await fx.service.upload(files.darwin![0]!, space)).kind).toBe('direct');
+      await fx.service.uploads.upload(files.linux![0]!, space);
+      expect((await fx.service.uploads.upload(files.darwin![0]!, space)).kind).toBe('direct');
       expect(keys('releases/app/.dg-refs/')).toEqual([]);
     }
   });
@@ -332,16 +333,16 @@ describe('smart references', () => {
     const files = await train(fx.dir, { linux: 11, darwin: 22 }, 2);
     for (let v = 0; v < 2; v++)
       for (const platform of ['linux', 'darwin'])
-        await fx.service.upload(files[platform]![v]!, space);
+        await fx.service.uploads.upload(files[platform]![v]!, space);
     const [extra] = keys('releases/app/.dg-refs/');
-    const first = await fx.service.remove(space, 'app-1.1.0-darwin.bin');
+    const first = await fx.service.inspection.remove(space, 'app-1.1.0-darwin.bin');
     expect(first.deleted).toEqual(['releases/app/app-1.1.0-darwin.bin.delta']);
-    const second = await fx.service.remove(space, 'app-1.2.0-darwin.bin');
+    const second = await fx.service.inspection.remove(space, 'app-1.2.0-darwin.bin');
     expect(second.deleted).toEqual(['releases/app/app-1.2.0-darwin.bin.delta', extra]);
     expect(second.referenceRemoved).toBe(false);
     expect(keys('releases/app/.dg-refs/')).toEqual([]);
-    await fx.service.remove(space, 'app-1.1.0-linux.bin');
-    const last = await fx.service.remove(space, 'app-1.2.0-linux.bin');
+    await fx.service.inspection.remove(space, 'app-1.1.0-linux.bin');
+    const last = await fx.service.inspection.remove(space, 'app-1.2.0-linux.bin');
     expect(last.referenceRemoved).toBe(true);
     expect(keys('releases/app/')).toEqual([]);
   });
@@ -349,16 +350,16 @@ describe('smart references', () => {
   it('racing uploads into one new family all rebuild byte-exact', async () => {
     const fx = await service();
     const files = await train(fx.dir, { linux: 11, darwin: 22 }, 3);
-    await fx.service.upload(files.linux![0]!, space);
+    await fx.service.uploads.upload(files.linux![0]!, space);
     // Three runners (own caches) store three versions of a new line at the same moment.
     const racers = await Promise.all([service(), service(), service()]);
     const results = await Promise.all(
-      racers.map((r, i) => r.service.upload(files.darwin![i]!, space)),
+      racers.map((r, i) => r.service.uploads.upload(files.darwin![i]!, space)),
     );
     expect(results.every((r) => r.kind === 'reference' || r.kind === 'delta')).toBe(true);
     const reader = await service();
     for (const [i, path] of files.darwin!.entries()) {
-      const verified = await reader.service.verify(space, `app-1.${i + 1}.0-darwin.bin`);
+      const verified = await reader.service.verifier.verify(space, `app-1.${i + 1}.0-darwin.bin`);
       expect(verified.sha256).toBe(results[i]!.sha256);
       expect(verified).toMatchObject({ status: 'ok' });
       expect(path).toBeDefined();
@@ -371,11 +372,11 @@ describe('smart references', () => {
     const files = await train(fx.dir, { darwin: 22 }, 2);
     const racers = await Promise.all([service(), service()]);
     const results = await Promise.all(
-      racers.map((r, i) => r.service.upload(files.darwin![i]!, space)),
+      racers.map((r, i) => r.service.uploads.upload(files.darwin![i]!, space)),
     );
     const reader = await service();
     for (const [i, r] of results.entries()) {
-      const verified = await reader.service.verify(space, `app-1.${i + 1}.0-darwin.bin`);
+      const verified = await reader.service.verifier.verify(space, `app-1.${i + 1}.0-darwin.bin`);
       expect(verified).toMatchObject({ status: 'ok', sha256: r.sha256 });
     }
   });

@@ -30,8 +30,8 @@ async function uploadTwoVersions(target = space) {
   const v2 = join(fx.dir, 'in', 'app-2.zip');
   await writeArtifact(v1, 3 * MB, 7);
   await writeNextVersion(v1, v2, { seed: 9 });
-  await fx.service.upload(v1, target);
-  await fx.service.upload(v2, target);
+  await fx.service.uploads.upload(v1, target);
+  await fx.service.uploads.upload(v2, target);
   return { v1, v2 };
 }
 
@@ -44,7 +44,7 @@ async function scratchFiles(): Promise<string[]> {
   const root = join(fx.dir, 'scratch');
   const dirs = await readdir(root);
   const nested = await Promise.all(dirs.map((d) => readdir(join(root, d))));
-  // The references a verify fetched stay in scratch space until the engine is disposed.
+  // The references a verify fetched stay in scratch space until the app is closed.
   return nested.flat().filter((f) => !/^[0-9a-f]+-reference-[0-9a-f]{16}\.bin$/.test(f));
 }
 
@@ -52,7 +52,7 @@ describe('verify', () => {
   it('rebuilds every file, matches its sha256 and keeps nothing', async () => {
     const { v1, v2 } = await uploadTwoVersions();
     put('releases/app/notes.txt', 'plain, no metadata');
-    const results = await fx.service.verifyAll(space);
+    const results = await fx.service.verifier.verifyAll(space);
     expect(results.map((r) => [r.name, r.kind, r.status])).toEqual([
       ['app-1.zip', 'delta', 'ok'],
       ['app-2.zip', 'delta', 'ok'],
@@ -71,12 +71,12 @@ describe('verify', () => {
       'releases/app/reference.bin',
       Buffer.from('damaged in the bucket'),
     );
-    const results = await fx.service.verifyAll(space);
+    const results = await fx.service.verifier.verifyAll(space);
     expect(results.map((r) => r.status)).toEqual(['failed', 'failed']);
     expect(results[0]!.problem).toMatch(/reference .*reference\.bin is corrupt/);
     // The same service still downloads from its trusted cache: verify changed nothing.
     const out = join(fx.dir, 'out');
-    await fx.service.download(space, 'app-2.zip', out);
+    await fx.service.downloads.download(space, 'app-2.zip', out);
     expect(await readdir(out)).toEqual(['app-2.zip']);
   });
 
@@ -84,11 +84,11 @@ describe('verify', () => {
     await uploadTwoVersions();
     const reader = await serviceOver(storage); // an empty cache of its own
     try {
-      const results = await reader.service.verifyAll(space);
+      const results = await reader.service.verifier.verifyAll(space);
       expect(results.map((r) => r.status)).toEqual(['ok', 'ok']);
       storage.calls.length = 0;
       // A download afterwards finds nothing cached, so it fetches the reference itself.
-      await reader.service.download(space, 'app-2.zip', join(reader.dir, 'out'));
+      await reader.service.downloads.download(space, 'app-2.zip', join(reader.dir, 'out'));
       expect(storage.calls).toContain('GET releases/app/reference.bin');
     } finally {
       await reader.cleanup();
@@ -98,8 +98,8 @@ describe('verify', () => {
   it('fetches a reference once for all the files of a run', async () => {
     await uploadTwoVersions();
     storage.calls.length = 0;
-    await fx.service.verifyAll(space);
-    await fx.service.verify(space, 'app-2.zip');
+    await fx.service.verifier.verifyAll(space);
+    await fx.service.verifier.verify(space, 'app-2.zip');
     expect(storage.calls.filter((c) => c === 'GET releases/app/reference.bin')).toHaveLength(1);
   });
 
@@ -107,13 +107,13 @@ describe('verify', () => {
     await uploadTwoVersions();
     const direct = join(fx.dir, 'small.bin');
     await writeFile(direct, 'small direct file');
-    await fx.service.upload(direct, space);
+    await fx.service.uploads.upload(direct, space);
     const delta = Buffer.from(storage.body(BUCKET, 'releases/app/app-2.zip.delta')!);
     delta.writeUInt8(delta.readUInt8(delta.length - 10) ^ 0xff, delta.length - 10);
     await storage.tamper(BUCKET, 'releases/app/app-2.zip.delta', delta);
     await storage.tamper(BUCKET, 'releases/app/small.bin', Buffer.from('other bytes'));
 
-    const results = await fx.service.verifyAll(space);
+    const results = await fx.service.verifier.verifyAll(space);
     expect(results.map((r) => [r.name, r.kind, r.status])).toEqual([
       ['app-1.zip', 'delta', 'ok'],
       ['app-2.zip', 'delta', 'failed'],
@@ -128,7 +128,7 @@ describe('verify', () => {
 
   it('reports a missing name as a failed verdict', async () => {
     await uploadTwoVersions();
-    const result = await fx.service.verify(space, 'nope.zip');
+    const result = await fx.service.verifier.verify(space, 'nope.zip');
     expect(result).toMatchObject({ name: 'nope.zip', kind: 'missing', status: 'failed' });
     expect(result.problem).toMatch(
       /Neither s3:\/\/bucket\/releases\/app\/nope\.zip nor its \.delta/,
@@ -138,13 +138,13 @@ describe('verify', () => {
   it('reports a delta whose reference is gone', async () => {
     await uploadTwoVersions();
     storage.objects.delete(`${BUCKET}/releases/app/reference.bin`);
-    const result = await fx.service.verify(space, 'app-2.zip');
+    const result = await fx.service.verifier.verify(space, 'app-2.zip');
     expect(result).toMatchObject({ kind: 'delta', status: 'failed' });
     expect(result.problem).toMatch(/reference\.bin is missing/);
   });
 
   it('refuses an empty DeltaSpace', async () => {
-    await expect(fx.service.verifyAll(space)).rejects.toThrow(InputError);
+    await expect(fx.service.verifier.verifyAll(space)).rejects.toThrow(InputError);
   });
 
   it('lets failures that are not about the file abort the run', async () => {
@@ -152,7 +152,7 @@ describe('verify', () => {
     storage.download = async () => {
       throw new Error('connection reset');
     };
-    await expect(fx.service.verifyAll(space)).rejects.toThrow('connection reset');
+    await expect(fx.service.verifier.verifyAll(space)).rejects.toThrow('connection reset');
   });
 });
 
@@ -162,12 +162,12 @@ describe('stats', () => {
     const other = { bucket: BUCKET, prefix: 'releases/lib' };
     const direct = join(fx.dir, 'lib.txt');
     await writeFile(direct, 'a text file, stored direct');
-    await fx.service.upload(direct, other);
+    await fx.service.uploads.upload(direct, other);
     put('releases/readme.md', 'plain object at the parent level');
     put('.deltaglider/stats_quick.json', '{"the":"python tool cache"}');
     put('releases/app/.deltaglider/tmp', 'internal');
 
-    const stats = await fx.service.stats(BUCKET, '');
+    const stats = await fx.service.inspection.stats(BUCKET, '');
     const sizes = (key: string) => storage.body(BUCKET, key)!.length;
     const v1Bytes = (await readFile(v1)).length;
     const v2Bytes = (await readFile(v2)).length;
@@ -200,7 +200,7 @@ describe('stats', () => {
   it('walks a prefix only, never a sibling that shares its first characters', async () => {
     await uploadTwoVersions();
     await uploadTwoVersions({ bucket: BUCKET, prefix: 'releases/app2' });
-    const stats = await fx.service.stats(BUCKET, 'releases/app');
+    const stats = await fx.service.inspection.stats(BUCKET, 'releases/app');
     expect(stats).toMatchObject({ prefix: 'releases/app/', deltaSpaces: 1, deltas: 2, files: 2 });
   });
 
@@ -210,7 +210,7 @@ describe('stats', () => {
       'dg-file-sha256': 'a'.repeat(64),
       'dg-compression': 'none',
     });
-    const stats = await fx.service.stats(BUCKET, 'releases/app/');
+    const stats = await fx.service.inspection.stats(BUCKET, 'releases/app/');
     expect(stats).toMatchObject({ files: 2, deltas: 2, direct: 1 });
   });
 });
@@ -218,7 +218,7 @@ describe('stats', () => {
 describe('remove', () => {
   it('removes a file, and the reference with the last delta', async () => {
     await uploadTwoVersions();
-    const first = await fx.service.remove(space, 'app-1.zip');
+    const first = await fx.service.inspection.remove(space, 'app-1.zip');
     expect(first).toEqual({
       name: 'app-1.zip',
       deleted: ['releases/app/app-1.zip.delta'],
@@ -226,9 +226,9 @@ describe('remove', () => {
     });
     expect(storage.objects.has(`${BUCKET}/releases/app/reference.bin`)).toBe(true);
     // The remaining delta still rebuilds against the reference.
-    expect((await fx.service.verify(space, 'app-2.zip')).status).toBe('ok');
+    expect((await fx.service.verifier.verify(space, 'app-2.zip')).status).toBe('ok');
 
-    const last = await fx.service.remove(space, 'app-2.zip');
+    const last = await fx.service.inspection.remove(space, 'app-2.zip');
     expect(last.deleted).toEqual(['releases/app/app-2.zip.delta', 'releases/app/reference.bin']);
     expect(last.referenceRemoved).toBe(true);
     expect([...storage.objects.keys()]).toEqual([]);
@@ -238,8 +238,8 @@ describe('remove', () => {
     await uploadTwoVersions();
     await uploadTwoVersions({ bucket: BUCKET, prefix: 'releases/app2' });
     await uploadTwoVersions({ bucket: BUCKET, prefix: 'releases/app/nested' });
-    await fx.service.remove(space, 'app-1.zip');
-    const result = await fx.service.remove(space, 'app-2.zip');
+    await fx.service.inspection.remove(space, 'app-1.zip');
+    const result = await fx.service.inspection.remove(space, 'app-2.zip');
     expect(result.referenceRemoved).toBe(true);
     expect(storage.objects.has(`${BUCKET}/releases/app2/reference.bin`)).toBe(true);
     expect(storage.objects.has(`${BUCKET}/releases/app/nested/reference.bin`)).toBe(true);
@@ -248,7 +248,7 @@ describe('remove', () => {
   it('keeps the reference while a direct file is removed and deltas remain', async () => {
     await uploadTwoVersions();
     put('releases/app/notes.txt', 'plain');
-    const result = await fx.service.remove(space, 'notes.txt');
+    const result = await fx.service.inspection.remove(space, 'notes.txt');
     expect(result).toEqual({
       name: 'notes.txt',
       deleted: ['releases/app/notes.txt'],
@@ -259,15 +259,15 @@ describe('remove', () => {
   it('deletes both forms of a name', async () => {
     await uploadTwoVersions();
     put('releases/app/app-2.zip', 'direct twin');
-    const result = await fx.service.remove(space, 'app-2.zip');
+    const result = await fx.service.inspection.remove(space, 'app-2.zip');
     expect(result.deleted).toEqual(['releases/app/app-2.zip', 'releases/app/app-2.zip.delta']);
   });
 
   it('deletes nothing in a dry run but says what it would delete', async () => {
     await uploadTwoVersions();
-    await fx.service.remove(space, 'app-1.zip');
+    await fx.service.inspection.remove(space, 'app-1.zip');
     const before = [...storage.objects.keys()];
-    const result = await fx.service.remove(space, 'app-2.zip', { dryRun: true });
+    const result = await fx.service.inspection.remove(space, 'app-2.zip', { dryRun: true });
     expect(result.deleted).toEqual(['releases/app/app-2.zip.delta', 'releases/app/reference.bin']);
     expect([...storage.objects.keys()]).toEqual(before);
     expect(storage.calls.filter((c) => c.startsWith('DELETE'))).toHaveLength(1);
@@ -275,8 +275,8 @@ describe('remove', () => {
 
   it('fails on a name that is not there, and refuses the reference itself', async () => {
     await uploadTwoVersions();
-    await expect(fx.service.remove(space, 'nope.zip')).rejects.toThrow(NotFoundError);
-    await expect(fx.service.remove(space, 'reference.bin')).rejects.toThrow(InputError);
+    await expect(fx.service.inspection.remove(space, 'nope.zip')).rejects.toThrow(NotFoundError);
+    await expect(fx.service.inspection.remove(space, 'reference.bin')).rejects.toThrow(InputError);
     expect(storage.calls.filter((c) => c.startsWith('DELETE'))).toEqual([]);
   });
 });
@@ -316,7 +316,7 @@ describe('removeFiles (many names of one space)', () => {
     const result = await removeFiles(storage, fx.log, space, ['app-1.zip', 'notes.txt']);
     expect(result.references).toEqual([]);
     expect(storage.objects.has(`${BUCKET}/releases/app/reference.bin`)).toBe(true);
-    expect((await fx.service.verify(space, 'app-2.zip')).status).toBe('ok');
+    expect((await fx.service.verifier.verify(space, 'app-2.zip')).status).toBe('ok');
 
     storage.calls.length = 0;
     await expect(removeFiles(storage, fx.log, space, ['app-2.zip', 'nope.zip'])).rejects.toThrow(
@@ -335,7 +335,7 @@ describe('walk', () => {
     put('releases/folder-marker/', '');
     put('top.txt', 't');
     put('.deltaglider/cache.json', '{}');
-    const tree = await fx.service.walk(BUCKET, '');
+    const tree = await fx.service.inspection.walk(BUCKET, '');
     expect(tree.map((d) => [d.prefix, d.reference?.key, d.objects.map((o) => o.key)])).toEqual([
       ['', undefined, ['top.txt']],
       ['releases/app', 'releases/app/reference.bin', ['releases/app/a.zip.delta']],

@@ -84,7 +84,7 @@ export function matrixOf(files, measuredPairs) {
   };
 }
 
-/** The uploader's DeltaEncoder and expansion, built from the compiled src/ as create-core does. */
+/** The uploader's DeltaEncoder and expansion, built from the compiled src/ as app/use-cases does. */
 export async function uploaderEncoder() {
   const { LocalFiles } = await load('adapters/local-files.js');
   const { Sha256Hasher } = await load('adapters/sha256-hasher.js');

@@ -8,15 +8,16 @@ import {
   statsLocation,
   statsTotalsJson,
   verifyCounts,
-  type FileRecord,
 } from '../core/report.js';
 import type { S3Url } from '../core/s3-url.js';
-import type { VerifyResult } from '../core/verifier.js';
-import type { Engine } from '../engine.js';
+import type { App } from '../app/create-app.js';
+import { list } from '../app/ls.js';
+import { stats } from '../app/stats.js';
+import { verify } from '../app/verify.js';
 import type { ActionInputs } from './inputs.js';
 import { actionsLogger, logError } from './logger.js';
 import { withDownloadLinks } from './presign.js';
-import type { HtmlCell } from './summary.js';
+import type { CommandReport } from './report.js';
 import { download, upload } from './transfer.js';
 
 // The action's commands. Each one does its work, logs it, and returns its report: the
@@ -25,40 +26,24 @@ import { download, upload } from './transfer.js';
 
 export type CommandInputs = Pick<ActionInputs, 's3Url' | 'paths'>;
 
-export interface CommandReport {
-  title: string;
-  /** The DeltaSpace the step worked on or, for stats, the prefix it walked. */
-  location: { label: 'DeltaSpace' | 'Location'; url: string };
-  /** Step outputs by their action.yml names. */
-  outputs: Record<string, string | number>;
-  /** `total`: a closing row, shown even when the summary cuts `rows` (summary.ts). */
-  table: { headers: string[]; rows: (string | HtmlCell)[][]; total?: (string | HtmlCell)[] };
-  /** Lines under the table. */
-  notes: string[];
-  /** upload: the files the PR comment shows. */
-  comment?: readonly FileRecord[];
-  /** Raised once the report is out: verify's files that did not rebuild. */
-  failure?: Error;
-}
-
 const FILE_HEADERS = ['File', 'Kind', 'Original', 'Stored', 'Saved'];
 
 /** `upload`: the files matched by `path` into the s3-url DeltaSpace. */
-export async function runUpload(engine: Engine, inputs: ActionInputs): Promise<CommandReport> {
-  const { results } = await upload(engine, inputs);
+export async function runUpload(app: App, inputs: ActionInputs): Promise<CommandReport> {
+  const { results } = await upload(app, inputs);
   return filesReport('upload', spaceOf(inputs.s3Url), results);
 }
 
 /** `download`: one file, or every file of a DeltaSpace, into `path`. */
-export async function runDownload(engine: Engine, inputs: ActionInputs): Promise<CommandReport> {
-  const { results } = await download(engine, inputs);
+export async function runDownload(app: App, inputs: ActionInputs): Promise<CommandReport> {
+  const { results } = await download(app, inputs);
   return filesReport('download', spaceOf(inputs.s3Url), results);
 }
 
 /** `list`: the logical files of a DeltaSpace with original and stored sizes. */
-export async function runList(engine: Engine, inputs: CommandInputs): Promise<CommandReport> {
+export async function runList(app: App, inputs: CommandInputs): Promise<CommandReport> {
   const space = requireSpace(inputs.s3Url, 'list');
-  const files = await engine.service.list(space);
+  const files = await list(app, { space });
   actionsLogger.info(`${formatSpace(space)} holds ${files.length} file(s)`);
   for (const r of files) {
     actionsLogger.info(
@@ -78,16 +63,10 @@ export async function runList(engine: Engine, inputs: CommandInputs): Promise<Co
  * or the one file the s3-url names) and checks its sha256, keeping nothing. Any file that
  * fails makes the report's `failure`.
  */
-export async function runVerify(engine: Engine, inputs: CommandInputs): Promise<CommandReport> {
-  const { service } = engine;
+export async function runVerify(app: App, inputs: CommandInputs): Promise<CommandReport> {
   const space = spaceOf(inputs.s3Url);
-  let results: VerifyResult[] = [];
-  if (!inputs.s3Url.isPrefix) {
-    results = [await service.verify(space, splitObjectUrl(inputs.s3Url).name)];
-  } else {
-    if (inputs.paths.length === 0) results = await service.verifyAll(space);
-    for (const name of inputs.paths) results.push(await service.verify(space, name));
-  }
+  const names = inputs.s3Url.isPrefix ? inputs.paths : [splitObjectUrl(inputs.s3Url).name];
+  const results = await verify(app, { space, names });
   const location = formatSpace(space);
   for (const r of results) {
     if (r.status === 'failed') logError(`${r.name}: ${r.problem ?? 'failed'}`);
@@ -126,9 +105,9 @@ export async function runVerify(engine: Engine, inputs: CommandInputs): Promise<
 }
 
 /** `stats`: totals for a bucket or prefix, sub-prefixes included. */
-export async function runStats(engine: Engine, inputs: CommandInputs): Promise<CommandReport> {
+export async function runStats(app: App, inputs: CommandInputs): Promise<CommandReport> {
   const { bucket, key } = inputs.s3Url;
-  const report = await engine.service.stats(bucket, key);
+  const report = await stats(app, { bucket, prefix: key });
   const location = statsLocation(report);
   actionsLogger.info(
     `${location}: ${plural(report.files, 'file')}, ${formatBytes(report.originalBytes)} stored as ` +

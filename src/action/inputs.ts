@@ -5,12 +5,9 @@ import { DEFAULT_REFERENCE_POLICY, type ReferencePolicy } from '../core/referenc
 import { DEFAULT_PREDICTION_SAMPLES } from '../core/lifecycle/predict.js';
 import type { SyncFilter } from '../core/lifecycle/sync-filter.js';
 import { parseS3Url, type S3Url } from '../core/s3-url.js';
-import {
-  DEFAULT_XDELTA3_MEMORY_BYTES,
-  MIN_XDELTA3_MEMORY_BYTES,
-} from '../adapters/xdelta3/window.js';
-import { MAX_PRESIGN_SECONDS } from '../adapters/s3/presign.js';
-import type { S3StorageOptions } from '../adapters/s3/s3-storage.js';
+import type { StorageOptions } from '../app/create-app.js';
+import { MAX_PRESIGN_SECONDS } from '../app/presign.js';
+import { DEFAULT_XDELTA3_MEMORY_BYTES, MIN_XDELTA3_MEMORY_BYTES } from '../app/xdelta3.js';
 import { DEFAULT_COMMENT_KEY, parseCommentMode, type CommentMode } from './pr-comment/index.js';
 
 // Every input is read here, once; the rest of the action works on `ActionInputs`.
@@ -359,7 +356,7 @@ function xdelta3Install(): 'auto' | 'never' {
 }
 
 /** The S3 settings of the inputs, for steps that open storage of their own (presign, purge). */
-export function storageOptions(inputs: ActionInputs): S3StorageOptions {
+export function storageOptions(inputs: ActionInputs): StorageOptions {
   return {
     endpointUrl: inputs.endpointUrl,
     region: inputs.region,

@@ -1,24 +1,13 @@
 import * as core from '@actions/core';
-import { createS3Storage, type S3Storage } from '../adapters/s3/s3-storage.js';
-import {
-  createActionsReferenceCache,
-  describeCacheReport,
-  handOffToPost,
-  type ActionsReferenceCache,
-} from '../adapters/actions-cache/index.js';
+import { tmpdir } from 'node:os';
 import { CleanupRegistry, cleanUpOnSignals } from '../adapters/cleanup.js';
+import { createApp, defaultCacheRoot, type App } from '../app/create-app.js';
+import { checkApp, formatHealthCheck, inShellWords } from '../app/doctor.js';
+import { cacheNote, cacheReport, handOffCache } from '../app/runner-cache.js';
 import { describeError } from '../core/errors.js';
 import { ACTION_HINTS, ACTION_SETTINGS } from './hints.js';
-import { formatHealthCheck, inShellWords, runHealthChecks } from '../adapters/health.js';
-import { createEngine, defaultCacheRoot, type Engine } from '../engine.js';
-import {
-  runDownload,
-  runList,
-  runStats,
-  runUpload,
-  runVerify,
-  type CommandReport,
-} from './commands.js';
+import { runDownload, runList, runStats, runUpload, runVerify } from './commands.js';
+import type { CommandReport } from './report.js';
 import { readInputs, storageOptions, type ActionInputs, type Command } from './inputs.js';
 import { actionsLogger, actionsOutput, failStep } from './logger.js';
 import { actionsState } from './state.js';
@@ -34,7 +23,7 @@ import { recordScratchDir } from './scratch.js';
 import { writeJobSummary } from './summary.js';
 
 interface CommandEntry {
-  run(engine: Engine, inputs: ActionInputs): Promise<CommandReport>;
+  run(app: App, inputs: ActionInputs): Promise<CommandReport>;
   /** Encodes or rebuilds files: xdelta3 is provisioned (and verified) before anything else. */
   xdelta3: boolean;
   /** Reads references through the cache: its hits and misses are reported. */
@@ -56,10 +45,7 @@ const COMMANDS: Record<Command, CommandEntry> = {
 
 /** The main step: the command, then its outputs, the job summary and the PR comment. */
 export async function run(): Promise<void> {
-  let engine: Engine | undefined;
-  let storage: S3Storage | undefined;
-  // Set by wrapCache inside createEngine (`as`: TypeScript would narrow a plain `let` to undefined).
-  let actionsCache = undefined as ActionsReferenceCache | undefined;
+  let app: App | undefined;
   // Cancelling a job sends SIGINT, then SIGTERM: partial and scratch files go with us.
   const cleanup = new CleanupRegistry();
   const stopHandling = cleanUpOnSignals(cleanup, (signal, removed) =>
@@ -79,10 +65,9 @@ export async function run(): Promise<void> {
       core.setOutput('xdelta3-path', xdelta3.path);
       core.info(`Using xdelta3 ${xdelta3.version} (${xdelta3.source}: ${xdelta3.path})`);
     }
-    storage = createS3Storage(storageOptions(inputs));
     const progress = new ActionsProgress(actionsOutput);
-    engine = createEngine({
-      storage,
+    app = createApp({
+      storage: storageOptions(inputs),
       log: progress.logger(actionsLogger),
       progress,
       xdelta3Binary: xdelta3.path,
@@ -91,19 +76,21 @@ export async function run(): Promise<void> {
       concurrency: inputs.concurrency,
       archiveAware: inputs.archiveAware,
       references: inputs.references,
+      // The action's one scratch policy: the runner's temp folder, cleaned per job.
+      scratchRoot: process.env.RUNNER_TEMP ?? tmpdir(),
+      cacheRoot: defaultCacheRoot(),
+      actionsCache: inputs.cache ? actionsLogger : undefined,
       cleanup,
-      wrapCache: inputs.cache
-        ? (local) => (actionsCache = createActionsReferenceCache(local, actionsLogger))
-        : undefined,
     });
-    recordScratchDir(engine.scratchDir);
-    if (core.isDebug()) await logHealth(xdelta3.path, storage, inputs);
-    const report = await command.run(engine, inputs);
+    recordScratchDir(app.scratchDir);
+    if (core.isDebug()) await logHealth(app, inputs);
+    const report = await command.run(app, inputs);
     if (command.cache) {
-      const cacheReport = actionsCache?.report ?? { hits: 0, misses: 0 };
-      report.outputs['cache-hits'] = cacheReport.hits;
-      report.outputs['cache-misses'] = cacheReport.misses;
-      if (actionsCache) report.notes.push(describeCacheReport(cacheReport));
+      const { hits, misses } = cacheReport(app);
+      report.outputs['cache-hits'] = hits;
+      report.outputs['cache-misses'] = misses;
+      const note = cacheNote(app);
+      if (note) report.notes.push(note);
     }
     await publish(inputs, report);
     if (report.failure) throw report.failure;
@@ -111,22 +98,15 @@ export async function run(): Promise<void> {
     failStep(describeError(error, ACTION_HINTS));
     if (error instanceof Error && error.stack) core.debug(error.stack);
   } finally {
-    if (actionsCache) handOffToPost(actionsCache, actionsState, actionsLogger);
-    await engine?.dispose();
-    storage?.close();
+    if (app) handOffCache(app, actionsState, actionsLogger);
+    await app?.close();
     stopHandling();
   }
 }
 
 /** The health checks of `deltaglider doctor`, in the debug log (no writes). */
-async function logHealth(xdelta3Binary: string, storage: S3Storage, inputs: ActionInputs) {
-  const checks = await runHealthChecks({
-    xdelta3Binary,
-    cacheDir: defaultCacheRoot(),
-    storage,
-    bucket: inputs.s3Url.bucket,
-    prefix: inputs.s3Url.key,
-  });
+async function logHealth(app: App, inputs: ActionInputs) {
+  const checks = await checkApp(app, { bucket: inputs.s3Url.bucket, prefix: inputs.s3Url.key });
   for (const check of checks)
     core.debug(formatHealthCheck(inShellWords(check, ACTION_SETTINGS, ACTION_HINTS)));
 }

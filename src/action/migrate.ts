@@ -1,24 +1,20 @@
 import * as core from '@actions/core';
-import { tmpdir } from 'node:os';
-import { LocalFiles } from '../adapters/local-files.js';
-import { createS3Storage } from '../adapters/s3/s3-storage.js';
-import { Sha256Hasher } from '../adapters/sha256-hasher.js';
+import type { App } from '../app/create-app.js';
+import { migrate, planMigrate, predictMigrate, previewMigrate } from '../app/migrate.js';
 import { formatSpace } from '../core/delta-space.js';
 import { InputError } from '../core/errors.js';
 import { formatBytes, plural, savedPercent, sizeCells } from '../core/format.js';
-import { planMigration } from '../core/lifecycle/migration-plan.js';
-import { previewMigration } from '../core/lifecycle/migration-preview.js';
-import { predictStorage, type Prediction } from '../core/lifecycle/predict.js';
-import { Migrator, type MigrationOutcome } from '../core/lifecycle/migrator.js';
+import type { MigrationItem } from '../core/lifecycle/migration-plan.js';
+import type { Prediction } from '../core/lifecycle/predict.js';
+import type { MigrationOutcome } from '../core/lifecycle/migrator.js';
 import { SKIP_WORDS, type SkipReason } from '../core/lifecycle/source-version.js';
 import { totalsOf } from '../core/models.js';
 import { fileRecord, filesJson } from '../core/report.js';
 import { formatS3Url } from '../core/s3-url.js';
 import { escapeLogLine } from '../core/text-safety.js';
-import type { Engine } from '../engine.js';
-import { requireSpace, type CommandReport } from './commands.js';
-import { storageOptions, type ActionInputs } from './inputs.js';
-import { actionsLogger } from './logger.js';
+import { requireSpace } from './commands.js';
+import type { CommandReport } from './report.js';
+import type { ActionInputs } from './inputs.js';
 import { CountProgress } from './progress.js';
 
 /**
@@ -27,7 +23,7 @@ import { CountProgress } from './progress.js';
  * `delete-source`, each source object goes once its copy verified. A re-run skips what
  * is there already. With `dry-run`, lists what would be migrated and writes nothing.
  */
-export async function runMigrate(engine: Engine, inputs: ActionInputs): Promise<CommandReport> {
+export async function runMigrate(app: App, inputs: ActionInputs): Promise<CommandReport> {
   const dest = requireSpace(inputs.s3Url, 'migrate');
   const { sourceUrl, deleteSource } = inputs.lifecycle;
   const { dryRun } = inputs;
@@ -39,57 +35,38 @@ export async function runMigrate(engine: Engine, inputs: ActionInputs): Promise<
   }
   const source = { bucket: sourceUrl.bucket, prefix: sourceUrl.key };
   const sourceBucket = source.bucket;
-  const storage = createS3Storage(storageOptions(inputs));
-  const files = new LocalFiles(process.env.RUNNER_TEMP ?? tmpdir(), engine.cleanup);
-  try {
-    const items = await planMigration(storage, source, dest);
-    core.info(
-      `${dryRun ? '(dry run) ' : ''}migrate ${formatS3Url(source.bucket, source.prefix)} -> ${formatSpace(dest)}: ${plural(items.length, 'object')}`,
-    );
-    if (dryRun) {
-      const { samples } = inputs.lifecycle;
-      const prediction =
-        samples > 0
-          ? await predictStorage({ storage, differ: engine.differ, files }, items, {
-              sourceBucket: source.bucket,
-              samples,
-              maxRatio: inputs.maxRatio,
-            })
-          : undefined;
-      return await preview(engine, source.bucket, items, formatSpace(dest), prediction);
-    }
-    const progress = new CountProgress(core, 'migrate', items.length);
-    const migrator = new Migrator({
-      storage,
-      hasher: new Sha256Hasher(),
-      files,
-      log: actionsLogger,
-      service: engine.service,
-      concurrency: inputs.concurrency,
-    });
-    const outcomes = await migrator.migrate(items, {
-      deleteSource,
-      sourceBucket,
-      onDone: (outcome) => {
-        progress.step();
-        if (outcome.kind === 'already-there')
-          core.info(escapeLogLine(`${outcome.result.name}: already migrated`));
-        // A source left in place needs the user: an annotation on the run.
-        const { source, item } = outcome;
-        if (source.kind === 'skipped')
-          core.warning(
-            escapeLogLine(
-              `delete-source kept ${formatS3Url(sourceBucket, item.key)}: ${SKIP_WORDS[source.reason]} (${SKIP_ADVICE[source.reason]})`,
-            ),
-          );
-      },
-    });
-    progress.finish();
-    return migrateReport(source.bucket, formatSpace(dest), outcomes);
-  } finally {
-    await files.dispose();
-    storage.close();
+  const items = await planMigrate(app, source, dest);
+  core.info(
+    `${dryRun ? '(dry run) ' : ''}migrate ${formatS3Url(source.bucket, source.prefix)} -> ${formatSpace(dest)}: ${plural(items.length, 'object')}`,
+  );
+  if (dryRun) {
+    const { samples } = inputs.lifecycle;
+    const prediction =
+      samples > 0
+        ? await predictMigrate(app, items, { sourceBucket: source.bucket, samples })
+        : undefined;
+    return await preview(app, source.bucket, items, formatSpace(dest), prediction);
   }
+  const progress = new CountProgress(core, 'migrate', items.length);
+  const outcomes = await migrate(app, items, {
+    deleteSource,
+    sourceBucket,
+    onDone: (outcome) => {
+      progress.step();
+      if (outcome.kind === 'already-there')
+        core.info(escapeLogLine(`${outcome.result.name}: already migrated`));
+      // A source left in place needs the user: an annotation on the run.
+      const { source, item } = outcome;
+      if (source.kind === 'skipped')
+        core.warning(
+          escapeLogLine(
+            `delete-source kept ${formatS3Url(sourceBucket, item.key)}: ${SKIP_WORDS[source.reason]} (${SKIP_ADVICE[source.reason]})`,
+          ),
+        );
+    },
+  });
+  progress.finish();
+  return migrateReport(source.bucket, formatSpace(dest), outcomes);
 }
 
 function migrateReport(
@@ -152,13 +129,13 @@ const SKIP_ADVICE: Record<SkipReason, string> = {
  * the stored size predicted from a few objects per DeltaSpace really delta-encoded.
  */
 async function preview(
-  engine: Engine,
+  app: App,
   sourceBucket: string,
-  items: Parameters<typeof previewMigration>[2],
+  items: readonly MigrationItem[],
   location: string,
   prediction: Prediction | undefined,
 ): Promise<CommandReport> {
-  const rows = await previewMigration(engine.service, sourceBucket, items);
+  const rows = await previewMigrate(app, sourceBucket, items);
   for (const r of rows) {
     core.info(
       escapeLogLine(

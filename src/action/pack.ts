@@ -4,12 +4,12 @@ import { formatSpace, spaceFromPrefixUrl, splitObjectUrl } from '../core/delta-s
 import { InputError } from '../core/errors.js';
 import type { DeltaSpace } from '../core/models.js';
 import { formatS3Url } from '../core/s3-url.js';
-import { withPackedTar, withUnpackedTar } from '../adapters/tar/packed.js';
-import type { Engine } from '../engine.js';
+import type { App } from '../app/create-app.js';
+import { downloadPacked as fetchPacked, uploadPacked as storePacked } from '../app/pack.js';
 import { formatBytes } from '../core/format.js';
 import type { ActionInputs } from './inputs.js';
-import { presignUploads } from './presign.js';
-import type { CommandOutcome } from './transfer.js';
+import { logPresigned } from './presign.js';
+import type { CommandOutcome } from './report.js';
 
 // `pack`: a whole build directory as one deterministic tar in the DeltaSpace (upload),
 // and back into `path` (download). Paths inside the tar are relative to the root that
@@ -39,7 +39,7 @@ function commonAncestor(paths: readonly string[]): string {
 }
 
 export async function uploadPacked(
-  engine: Engine,
+  app: App,
   inputs: ActionInputs,
   searchPaths: readonly string[],
   files: readonly string[],
@@ -51,33 +51,34 @@ export async function uploadPacked(
     path: relative(root, source).split(sep).join('/'),
     source,
   }));
-  const results = await withPackedTar(engine.scratchDir, entries, async (tarPath, packed) => {
-    core.info(
-      `Packed ${packed.files} file(s), ${formatBytes(packed.contentBytes)}, from ${root} into ${name}`,
-    );
-    const stored = [await engine.service.upload(tarPath, space, name)];
-    return inputs.presignSeconds
-      ? await presignUploads(inputs, space, stored, () => tarPath)
-      : stored;
+  const { result, presigned } = await storePacked(app, {
+    entries,
+    space,
+    name,
+    presignSeconds: inputs.presignSeconds,
+    onPacked: (packed) =>
+      core.info(
+        `Packed ${packed.files} file(s), ${formatBytes(packed.contentBytes)}, from ${root} into ${name}`,
+      ),
   });
-  return { results, location: formatSpace(space) };
+  if (presigned) logPresigned(space, 1, presigned);
+  return { results: [result], location: formatSpace(space) };
 }
 
 export async function downloadPacked(
-  engine: Engine,
+  app: App,
   inputs: ActionInputs,
   destDir: string,
 ): Promise<CommandOutcome> {
   const { space, stored } = packLocation(inputs);
   const label = formatS3Url(space.bucket, `${space.prefix ? `${space.prefix}/` : ''}${stored}`);
-  const options = { overwrite: inputs.overwrite, cleanup: engine.cleanup };
-  const { fetched, report } = await withUnpackedTar(
-    engine.scratchDir,
+  const { fetched, report } = await fetchPacked(app, {
+    space,
+    name: stored,
     label,
     destDir,
-    options,
-    (tarPath) => engine.service.downloadTo(space, stored, tarPath),
-  );
+    overwrite: inputs.overwrite,
+  });
   core.info(
     `Unpacked ${stored} into ${destDir}: ${report.written} file(s) written` +
       `${report.unchanged ? `, ${report.unchanged} already there with the same bytes` : ''}`,

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { saveHandedOffReferences } from '../adapters/actions-cache/index.js';
+import { saveHandedOff } from '../app/runner-cache.js';
 import { describeError } from '../core/errors.js';
 import { ACTION_HINTS } from './hints.js';
 import { actionsLogger } from './logger.js';
@@ -19,7 +19,7 @@ export async function runPost(): Promise<void> {
     core.warning(`Could not remove the scratch directory: ${describeError(error)}`);
   }
   try {
-    await saveHandedOffReferences(actionsState, actionsLogger);
+    await saveHandedOff(actionsState, actionsLogger);
   } catch (error) {
     // The post step never fails a job: the artifacts are already stored.
     core.warning(describeError(error, ACTION_HINTS));

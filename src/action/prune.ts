@@ -1,10 +1,9 @@
-import { createS3Storage } from '../adapters/s3/s3-storage.js';
-import { LocalFiles } from '../adapters/local-files.js';
-import { Sha256Hasher } from '../adapters/sha256-hasher.js';
+import type { App } from '../app/create-app.js';
+import { prune } from '../app/prune.js';
+import { spacesUnder } from '../app/spaces.js';
 import { formatSpace, spaceFromPrefixUrl } from '../core/delta-space.js';
 import { InputError } from '../core/errors.js';
 import { formatBytes, plural } from '../core/format.js';
-import { Pruner } from '../core/lifecycle/prune.js';
 import { pruneRule } from '../core/lifecycle/prune-plan.js';
 import {
   pruneTotals,
@@ -12,10 +11,8 @@ import {
   uncertainLines,
   uncertainNote,
 } from '../core/lifecycle/prune-report.js';
-import { selectSpaces } from '../core/lifecycle/shard.js';
-import type { Engine } from '../engine.js';
-import type { CommandReport } from './commands.js';
-import { storageOptions, type ActionInputs } from './inputs.js';
+import type { CommandReport } from './report.js';
+import type { ActionInputs } from './inputs.js';
 import { actionsLogger, actionsOutput } from './logger.js';
 
 /** Files kept for an unknown order that the summary names (the step log has them all). */
@@ -27,7 +24,7 @@ const SHOWN_UNCERTAIN = 20;
  * `dry-run`, only says what would go. Each step of the run prints in one log group.
  * Outputs: `files` and `references` (removed), `stored-bytes` (freed).
  */
-export async function runPrune(engine: Engine, inputs: ActionInputs): Promise<CommandReport> {
+export async function runPrune(app: App, inputs: ActionInputs): Promise<CommandReport> {
   const rule = pruneRule(inputs.keepLast, inputs.olderThan, (s) => `input ${s}`);
   if (!inputs.s3Url.isPrefix) {
     throw new InputError(
@@ -36,57 +33,46 @@ export async function runPrune(engine: Engine, inputs: ActionInputs): Promise<Co
     );
   }
   const root = spaceFromPrefixUrl(inputs.s3Url);
-  const storage = createS3Storage(storageOptions(inputs));
-  const files = new LocalFiles(engine.scratchDir, engine.cleanup);
-  try {
-    const spaces = await selectSpaces(storage, [root], { recursive: false });
-    const pruner = new Pruner({
-      storage,
-      files,
-      hasher: new Sha256Hasher(),
-      log: actionsLogger,
-      concurrency: inputs.concurrency,
-      onEvent: (event) => {
-        if (event.kind === 'checking-references')
-          actionsOutput.info(`Reading which references ${event.deltas} delta(s) need`);
-      },
-    });
-    actionsOutput.startGroup(`Pruning ${formatSpace(root)}${inputs.dryRun ? ' (dry run)' : ''}`);
-    const results = await pruner
-      .prune(spaces, { rule, dryRun: inputs.dryRun, now: new Date() })
-      .finally(() => actionsOutput.endGroup());
-    const totals = pruneTotals(results);
-    const verb = inputs.dryRun ? 'would remove' : 'removed';
-    const summary = `${formatSpace(root)}: ${verb} ${plural(totals.removedFiles, 'file')} and ${plural(totals.removedReferences, 'reference')} (${formatBytes(totals.freedBytes)}), kept ${plural(totals.keptFiles, 'file')}${uncertainNote(totals.uncertainFiles)}`;
-    const uncertain = results.flatMap(uncertainLines);
-    for (const line of uncertain) actionsLogger.info(line);
-    actionsLogger.info(summary);
-    const rows = results.flatMap((r) =>
-      removedUrls(r).map(({ url, reference }) => [url, reference ? 'reference' : 'file']),
-    );
-    const restored = results.flatMap((r) => r.restoredReferences);
-    return {
-      title: inputs.dryRun ? 'DeltaGlider prune (dry run)' : 'DeltaGlider prune',
-      location: { label: 'DeltaSpace', url: formatSpace(root) },
-      outputs: {
-        files: totals.removedFiles,
-        references: totals.removedReferences,
-        'stored-bytes': totals.freedBytes,
-      },
-      table: { headers: [inputs.dryRun ? 'Would remove' : 'Removed', 'What'], rows },
-      notes: [
-        summary,
-        ...uncertain.slice(0, SHOWN_UNCERTAIN),
-        ...(uncertain.length > SHOWN_UNCERTAIN
-          ? [
-              `${uncertain.length - SHOWN_UNCERTAIN} more files kept for the same reason are in the step log`,
-            ]
-          : []),
-        ...restored.map((key) => `Kept ${key}: a delta written during the prune needs it`),
-      ],
-    };
-  } finally {
-    await files.dispose();
-    storage.close();
-  }
+  const spaces = await spacesUnder(app, [root], { recursive: false });
+  actionsOutput.startGroup(`Pruning ${formatSpace(root)}${inputs.dryRun ? ' (dry run)' : ''}`);
+  const results = await prune(app, {
+    spaces,
+    rule,
+    dryRun: inputs.dryRun,
+    now: new Date(),
+    onEvent: (event) => {
+      if (event.kind === 'checking-references')
+        actionsOutput.info(`Reading which references ${event.deltas} delta(s) need`);
+    },
+  }).finally(() => actionsOutput.endGroup());
+  const totals = pruneTotals(results);
+  const verb = inputs.dryRun ? 'would remove' : 'removed';
+  const summary = `${formatSpace(root)}: ${verb} ${plural(totals.removedFiles, 'file')} and ${plural(totals.removedReferences, 'reference')} (${formatBytes(totals.freedBytes)}), kept ${plural(totals.keptFiles, 'file')}${uncertainNote(totals.uncertainFiles)}`;
+  const uncertain = results.flatMap(uncertainLines);
+  for (const line of uncertain) actionsLogger.info(line);
+  actionsLogger.info(summary);
+  const rows = results.flatMap((r) =>
+    removedUrls(r).map(({ url, reference }) => [url, reference ? 'reference' : 'file']),
+  );
+  const restored = results.flatMap((r) => r.restoredReferences);
+  return {
+    title: inputs.dryRun ? 'DeltaGlider prune (dry run)' : 'DeltaGlider prune',
+    location: { label: 'DeltaSpace', url: formatSpace(root) },
+    outputs: {
+      files: totals.removedFiles,
+      references: totals.removedReferences,
+      'stored-bytes': totals.freedBytes,
+    },
+    table: { headers: [inputs.dryRun ? 'Would remove' : 'Removed', 'What'], rows },
+    notes: [
+      summary,
+      ...uncertain.slice(0, SHOWN_UNCERTAIN),
+      ...(uncertain.length > SHOWN_UNCERTAIN
+        ? [
+            `${uncertain.length - SHOWN_UNCERTAIN} more files kept for the same reason are in the step log`,
+          ]
+        : []),
+      ...restored.map((key) => `Kept ${key}: a delta written during the prune needs it`),
+    ],
+  };
 }

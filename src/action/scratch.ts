@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { rm } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { SCRATCH_PREFIX } from '../adapters/local-files.js';
+import { SCRATCH_PREFIX } from '../app/create-app.js';
 
 // The main step's scratch directory ($RUNNER_TEMP/deltaglider-<pid>-<random>) is removed
 // when main ends, and on SIGINT/SIGTERM. A main step killed outright (SIGKILL, a runner

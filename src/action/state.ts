@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import type { StateProvider } from '../adapters/actions-cache/index.js';
+import type { StateProvider } from '../app/runner-cache.js';
 
 /**
  * The runner's hand-off from main to post: `core.saveState` in the main step comes back

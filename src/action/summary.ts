@@ -1,18 +1,13 @@
 import * as core from '@actions/core';
 import { describeError } from '../core/errors.js';
 import { escapeHtmlCell } from '../core/text-safety.js';
-import type { CommandReport } from './commands.js';
+import type { CommandReport, HtmlCell } from './report.js';
 import { actionsLogger } from './logger.js';
 
 // The job summary is Markdown that may hold HTML; the table is HTML. Every cell and line
 // holds text from the bucket (names, keys, problems that quote them), so each one is
 // escaped to a single line of inert text: a line break there would end the HTML block
 // and let the rest render as Markdown (headings, images, links).
-
-/** A cell that is already safe HTML (built from escaped parts), written as it is. */
-export interface HtmlCell {
-  html: string;
-}
 
 /**
  * Rows a job summary shows at most. GitHub refuses a step summary over 1 MiB, and a

@@ -1,17 +1,15 @@
 import * as core from '@actions/core';
-import { LocalTree } from '../adapters/local-tree.js';
-import { createS3Storage } from '../adapters/s3/s3-storage.js';
-import { Sha256Hasher } from '../adapters/sha256-hasher.js';
+import type { App } from '../app/create-app.js';
+import { sync } from '../app/sync.js';
 import { formatSpace } from '../core/delta-space.js';
 import { plural } from '../core/format.js';
-import { runSync, type SyncOutcome } from '../core/lifecycle/sync-run.js';
+import type { SyncOutcome } from '../core/lifecycle/sync-run.js';
 import type { DeltaSpace } from '../core/models.js';
 import { fileRecord, filesJson } from '../core/report.js';
 import { escapeLogLine } from '../core/text-safety.js';
-import type { Engine } from '../engine.js';
-import { requireSpace, type CommandReport } from './commands.js';
-import { storageOptions, type ActionInputs } from './inputs.js';
-import { actionsLogger } from './logger.js';
+import { requireSpace } from './commands.js';
+import type { CommandReport } from './report.js';
+import type { ActionInputs } from './inputs.js';
 import { CountProgress, inGroup } from './progress.js';
 
 /**
@@ -20,59 +18,44 @@ import { CountProgress, inGroup } from './progress.js';
  * removes what the source does not have. Outputs: files (copied), deleted, unchanged,
  * and the sizes of what was copied.
  */
-export async function runSyncCommand(engine: Engine, inputs: ActionInputs): Promise<CommandReport> {
+export async function runSyncCommand(app: App, inputs: ActionInputs): Promise<CommandReport> {
   const root = requireSpace(inputs.s3Url, 'sync');
   const { direction, filters } = inputs.lifecycle;
   const { dryRun } = inputs;
   const local = inputs.paths[0] ?? process.env.GITHUB_WORKSPACE ?? process.cwd();
   const location = formatSpace(root);
-  const storage = createS3Storage(storageOptions(inputs));
   let progress: CountProgress | undefined;
-  try {
-    const outcome = await runSync(
-      {
-        storage,
-        log: actionsLogger,
-        hasher: new Sha256Hasher(),
-        service: engine.service,
-        local: new LocalTree(local, actionsLogger),
-      },
-      {
-        direction: direction === 'upload' ? 'up' : 'down',
-        root,
-        delete: inputs.lifecycle.delete,
-        dryRun,
-        filters,
-        concurrency: inputs.concurrency,
-        overwrite: inputs.overwrite,
-        confirm: async (plan) => {
-          const changes = plan.copy.length + plan.delete.length;
-          core.info(
-            `${dryRun ? '(dry run) ' : ''}sync ${direction === 'upload' ? `${local} -> ${location}` : `${location} -> ${local}`}: ` +
-              `${plural(plan.copy.length, 'file')} to copy, ${plan.delete.length} to delete, ${plan.unchanged} unchanged`,
-          );
-          progress = new CountProgress(core, 'sync', changes);
-        },
-        // Deletions log one line per object: in a group of their own.
-        deletePhase: (count, work) =>
-          inGroup(core, `${dryRun ? '(dry run) ' : ''}Deleting ${plural(count, 'file')}`, work),
-        onAction: ({ kind, from, to }) => {
-          progress?.step();
-          // Each copy has its own log group (its upload or download); say the rest here.
-          if (dryRun || kind === 'delete')
-            core.info(
-              escapeLogLine(
-                `${dryRun ? '(dry run) ' : ''}${kind}: ${from ? `${from} -> ` : ''}${to}`,
-              ),
-            );
-        },
-      },
-    );
-    progress?.finish();
-    return syncReport(root, outcome, dryRun);
-  } finally {
-    storage.close();
-  }
+  const outcome = await sync(app, {
+    local,
+    direction: direction === 'upload' ? 'up' : 'down',
+    root,
+    delete: inputs.lifecycle.delete,
+    dryRun,
+    filters,
+    concurrency: inputs.concurrency,
+    overwrite: inputs.overwrite,
+    confirm: async (plan) => {
+      const changes = plan.copy.length + plan.delete.length;
+      core.info(
+        `${dryRun ? '(dry run) ' : ''}sync ${direction === 'upload' ? `${local} -> ${location}` : `${location} -> ${local}`}: ` +
+          `${plural(plan.copy.length, 'file')} to copy, ${plan.delete.length} to delete, ${plan.unchanged} unchanged`,
+      );
+      progress = new CountProgress(core, 'sync', changes);
+    },
+    // Deletions log one line per object: in a group of their own.
+    deletePhase: (count, work) =>
+      inGroup(core, `${dryRun ? '(dry run) ' : ''}Deleting ${plural(count, 'file')}`, work),
+    onAction: ({ kind, from, to }) => {
+      progress?.step();
+      // Each copy has its own log group (its upload or download); say the rest here.
+      if (dryRun || kind === 'delete')
+        core.info(
+          escapeLogLine(`${dryRun ? '(dry run) ' : ''}${kind}: ${from ? `${from} -> ` : ''}${to}`),
+        );
+    },
+  });
+  progress?.finish();
+  return syncReport(root, outcome, dryRun);
 }
 
 function syncReport(root: DeltaSpace, outcome: SyncOutcome, dryRun: boolean): CommandReport {

@@ -3,32 +3,31 @@ import * as glob from '@actions/glob';
 import { formatSpace, spaceFromPrefixUrl, splitObjectUrl } from '../core/delta-space.js';
 import { InputError } from '../core/errors.js';
 import { totalsOf, type FileResult } from '../core/models.js';
-import type { Engine } from '../engine.js';
+import type { App } from '../app/create-app.js';
+import { download as downloadFiles } from '../app/download.js';
+import { upload as uploadFiles } from '../app/upload.js';
 import { formatBytes } from '../core/format.js';
 import type { ActionInputs } from './inputs.js';
+import type { CommandOutcome } from './report.js';
 import { downloadPacked, uploadPacked } from './pack.js';
-import { pathsByName, presignUploads } from './presign.js';
+import { logPresigned } from './presign.js';
 
 // The upload and download commands: from inputs to the core's calls.
 
-export interface CommandOutcome {
-  results: readonly FileResult[];
-  /** The `s3://bucket/prefix/` the step worked on. */
-  location: string;
-}
-
-export async function upload(engine: Engine, inputs: ActionInputs): Promise<CommandOutcome> {
+export async function upload(app: App, inputs: ActionInputs): Promise<CommandOutcome> {
   const globber = await glob.create(inputs.paths.join('\n'), { matchDirectories: false });
   const files = await globber.glob();
   const space = spaceFromPrefixUrl(inputs.s3Url);
   if (files.length === 0) return noFilesFound(inputs, formatSpace(space));
-  if (inputs.pack) return uploadPacked(engine, inputs, globber.getSearchPaths(), files, space);
+  if (inputs.pack) return uploadPacked(app, inputs, globber.getSearchPaths(), files, space);
   core.info(`Uploading ${files.length} file(s) to ${formatSpace(space)}`);
-  const stored = await engine.service.uploadAll(files, space);
-  logResults(stored);
-  const results = inputs.presignSeconds
-    ? await presignUploads(inputs, space, stored, pathsByName(files))
-    : stored;
+  const { results, presigned } = await uploadFiles(app, {
+    files,
+    space,
+    presignSeconds: inputs.presignSeconds,
+  });
+  logResults(results);
+  if (presigned) logPresigned(space, results.length, presigned);
   return { results, location: formatSpace(space) };
 }
 
@@ -47,24 +46,20 @@ function noFilesFound(inputs: ActionInputs, location: string): CommandOutcome {
   return { results: [], location };
 }
 
-export async function download(engine: Engine, inputs: ActionInputs): Promise<CommandOutcome> {
+export async function download(app: App, inputs: ActionInputs): Promise<CommandOutcome> {
   const destDir = inputs.paths[0] ?? process.env.GITHUB_WORKSPACE ?? process.cwd();
-  if (inputs.pack) return downloadPacked(engine, inputs, destDir);
+  if (inputs.pack) return downloadPacked(app, inputs, destDir);
   if (inputs.s3Url.isPrefix) {
     const space = spaceFromPrefixUrl(inputs.s3Url);
     core.info(`Downloading every file of ${formatSpace(space)} into ${destDir}`);
-    const results = await engine.service.downloadAll(space, destDir, {
-      overwrite: inputs.overwrite,
-    });
+    const results = await downloadFiles(app, { space, destDir, overwrite: inputs.overwrite });
     logResults(results);
     return { results, location: formatSpace(space) };
   }
   const { space, name } = splitObjectUrl(inputs.s3Url);
-  const result = await engine.service.download(space, name, destDir, {
-    overwrite: inputs.overwrite,
-  });
-  logResults([result]);
-  return { results: [result], location: formatSpace(space) };
+  const results = await downloadFiles(app, { space, name, destDir, overwrite: inputs.overwrite });
+  logResults(results);
+  return { results, location: formatSpace(space) };
 }
 
 /**

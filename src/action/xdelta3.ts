@@ -5,7 +5,7 @@ import {
   type ProvisionOptions,
   type Xdelta3Binary,
   type Xdelta3Request,
-} from '../adapters/xdelta3/provision/provision.js';
+} from '../app/xdelta3.js';
 import { actionsLogger } from './logger.js';
 
 /**

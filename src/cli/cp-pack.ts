@@ -1,6 +1,6 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { withPackedTar, withUnpackedTar } from '../adapters/tar/packed.js';
+import { downloadPacked, uploadPacked } from '../app/pack.js';
 import { directKey, spaceFromPrefixUrl, splitObjectUrl } from '../core/delta-space.js';
 import { InputError } from '../core/errors.js';
 import type { DeltaSpace, FileResult } from '../core/models.js';
@@ -55,10 +55,12 @@ export async function uploadPackedDir(
     path: relative(dir, source).split(sep).join('/'),
     source,
   }));
-  // In the session's scratch directory, which an interrupt removes with the tar in it.
-  const result = await withPackedTar(session.scratchDir, entries, (tarPath) =>
-    session.service.upload(tarPath, target.space, target.name),
-  );
+  // In the app's scratch directory, which an interrupt removes with the tar in it.
+  const { result } = await uploadPacked(session.app, {
+    entries,
+    space: target.space,
+    name: target.name,
+  });
   return {
     result,
     space: target.space,
@@ -75,16 +77,13 @@ export async function downloadPackedInto(
   overwrite: boolean,
 ): Promise<PackedCopy> {
   const target = packTarget(url, name);
-  // The extractor reports each file and directory it creates until it is done, so an
-  // interrupt removes a half-unpacked tree as well as the scratch tar.
-  const options = { overwrite, cleanup: session.cleanup };
-  const { fetched } = await withUnpackedTar(
-    session.scratchDir,
-    remoteOf(target),
-    dest,
-    options,
-    (tarPath) => session.service.downloadTo(target.space, target.name, tarPath),
-  );
+  const { fetched } = await downloadPacked(session.app, {
+    space: target.space,
+    name: target.name,
+    label: remoteOf(target),
+    destDir: dest,
+    overwrite,
+  });
   return { result: fetched, space: target.space, local: dest, remote: remoteOf(target) };
 }
 

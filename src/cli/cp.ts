@@ -15,6 +15,9 @@ import { formatBytes, savedPercent } from '../core/format.js';
 import { fileJson, fileRecord, sharedSpaceUrl, totalsJson } from '../core/report.js';
 import { downloadPackedInto, readPackName, uploadPackedDir } from './cp-pack.js';
 import { printJson, terminalText } from './output.js';
+import { downloadAs, download, prepareDownload } from '../app/download.js';
+import { walk } from '../app/ls.js';
+import { upload, uploadAs } from '../app/upload.js';
 import type { Session } from './session.js';
 
 interface CpOptions {
@@ -140,7 +143,7 @@ async function uploadFrom(
   });
   if (!info.isDirectory()) {
     const { space, name } = uploadTarget(url, basename(source));
-    const result = await session.service.upload(source, space, name);
+    const result = await uploadAs(session.app, { path: source, space, name });
     return [{ result, space, local: source, remote: logicalUrl(space, result.name) }];
   }
   if (!context.own.recursive) {
@@ -164,7 +167,7 @@ async function uploadFrom(
   const copied: Copied[] = [];
   for (const [i, group] of groups.entries()) {
     const space = spaces[i]!;
-    const results = await session.service.uploadAll(group.files, space);
+    const { results } = await upload(session.app, { files: group.files, space });
     results.forEach((result, i) => {
       copied.push({
         result,
@@ -228,7 +231,7 @@ async function downloadTo(
   url: S3Url,
   dest: string,
 ): Promise<Copied[]> {
-  const { service } = session;
+  const { app } = session;
   if (!context.own.recursive) {
     if (url.isPrefix) {
       throw new InputError(
@@ -240,8 +243,8 @@ async function downloadTo(
     const intoDirectory = await isDirectoryTarget(dest);
     const options = { overwrite: context.own.overwrite };
     const result = intoDirectory
-      ? await service.download(space, name, dest, options)
-      : await service.downloadTo(space, name, resolve(dest), options);
+      ? (await download(app, { space, name, destDir: dest, ...options }))[0]!
+      : await downloadAs(app, { space, name, destPath: resolve(dest), ...options });
     return [
       {
         result,
@@ -252,7 +255,7 @@ async function downloadTo(
     ];
   }
   const root = spaceFromPrefixUrl(url);
-  const directories = (await service.walk(root.bucket, root.prefix)).filter(
+  const directories = (await walk(app, { bucket: root.bucket, prefix: root.prefix })).filter(
     (d) => d.objects.length > 0,
   );
   if (directories.length === 0) {
@@ -267,7 +270,9 @@ async function downloadTo(
     const below = directory.prefix.slice(root.prefix.length).replace(/^\//, '');
     const localDir = join(dest, ...below.split('/').filter(Boolean));
     const space = { bucket: root.bucket, prefix: directory.prefix };
-    const run = await service.prepareDownloadAll(space, localDir, {
+    const run = await prepareDownload(app, {
+      space,
+      destDir: localDir,
       overwrite: context.own.overwrite,
     });
     planned.push({ space, localDir, run });

@@ -1,9 +1,9 @@
-import { formatHealthCheck, inShellWords, runHealthChecks } from '../adapters/health.js';
+import { defaultCacheRoot } from '../app/create-app.js';
+import { doctor, formatHealthCheck, inShellWords } from '../app/doctor.js';
 import { parseS3Url } from '../core/s3-url.js';
-import { defaultCacheRoot } from '../engine.js';
 import { defineCommand } from './command.js';
 import { printJson } from './output.js';
-import { createStorage } from './session.js';
+import { storageOptions } from './session.js';
 import { CLI_HINTS, CLI_SETTINGS } from './hints.js';
 
 export const doctorCommand = defineCommand({
@@ -23,19 +23,11 @@ Exits with 1 when a check fails.`,
   ],
   async run({ positionals, global, io }) {
     const url = positionals[0] === undefined ? undefined : parseS3Url(positionals[0]);
-    const storage = url ? createStorage(global) : undefined;
-    let checks;
-    try {
-      checks = await runHealthChecks({
-        xdelta3Binary: global.xdelta3Path,
-        cacheDir: global.cacheDir ?? defaultCacheRoot(),
-        storage,
-        bucket: url?.bucket,
-        prefix: url?.key,
-      });
-    } finally {
-      storage?.close();
-    }
+    const checks = await doctor({
+      xdelta3Binary: global.xdelta3Path,
+      cacheDir: global.cacheDir ?? defaultCacheRoot(),
+      location: url && { bucket: url.bucket, prefix: url.key, storage: storageOptions(global) },
+    });
     const ok = checks.every((check) => check.ok);
     const shown = checks.map((check) => inShellWords(check, CLI_SETTINGS, CLI_HINTS));
     if (global.json) {

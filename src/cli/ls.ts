@@ -7,6 +7,7 @@ import { parseS3Url } from '../core/s3-url.js';
 import { childPrefixes } from '../core/tree.js';
 import { defineCommand, withSession } from './command.js';
 import { printJson, renderTable, terminalText } from './output.js';
+import { list, walk } from '../app/ls.js';
 import type { Session } from './session.js';
 
 interface LsOptions {
@@ -43,7 +44,7 @@ prefix, or else the one file it names.`,
       if (found.rows.length > 0 || found.prefixes.length > 0 || url.isPrefix) return found;
       // `ls s3://b/p/app.zip`: not a prefix, so maybe the file of that name.
       const { space, name } = splitObjectUrl(url);
-      const files = (await session.service.list(space)).filter((f) => f.name === name);
+      const files = (await list(session.app, { space })).filter((f) => f.name === name);
       return { rows: files.map((file) => ({ shownAs: file.name, space, file })), prefixes: [] };
     });
     if (rows.length === 0 && prefixes.length === 0) {
@@ -62,12 +63,12 @@ async function listTree(
   root: DeltaSpace,
   recursive: boolean,
 ): Promise<{ rows: Row[]; prefixes: string[] }> {
-  const { service } = session;
+  const { app } = session;
   // One listing of the tree; each level's files are described from it.
-  const tree = await service.walk(root.bucket, root.prefix);
+  const tree = await walk(app, { bucket: root.bucket, prefix: root.prefix });
   const objectsOf = (prefix: string) => tree.find((d) => d.prefix === prefix)?.objects ?? [];
   if (!recursive) {
-    const files = await service.list(root, objectsOf(root.prefix));
+    const files = await list(app, { space: root, listed: objectsOf(root.prefix) });
     return {
       rows: files.map((file) => ({ shownAs: file.name, space: root, file })),
       prefixes: childPrefixes(tree, root.prefix),
@@ -77,7 +78,7 @@ async function listTree(
   for (const directory of tree.filter((d) => d.objects.length > 0)) {
     const space = { bucket: root.bucket, prefix: directory.prefix };
     const below = directory.prefix.slice(root.prefix.length).replace(/^\//, '');
-    for (const file of await service.list(space, directory.objects)) {
+    for (const file of await list(app, { space, listed: directory.objects })) {
       rows.push({ shownAs: below === '' ? file.name : `${below}/${file.name}`, space, file });
     }
   }

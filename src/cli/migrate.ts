@@ -1,18 +1,10 @@
-import { tmpdir } from 'node:os';
-import { LocalFiles } from '../adapters/local-files.js';
-import { Sha256Hasher } from '../adapters/sha256-hasher.js';
-import { Xdelta3Differ } from '../adapters/xdelta3/differ.js';
-import {
-  DEFAULT_PREDICTION_SAMPLES,
-  predictStorage,
-  type Prediction,
-} from '../core/lifecycle/predict.js';
+import { migrate, planMigrate, predictMigrate, previewMigrate } from '../app/migrate.js';
+import { DEFAULT_PREDICTION_SAMPLES } from '../core/lifecycle/predict.js';
 import { directKey, spaceFromPrefixUrl } from '../core/delta-space.js';
 import { InputError } from '../core/errors.js';
 import { formatBytes, plural, savedPercent } from '../core/format.js';
-import { planMigration, type MigrationItem } from '../core/lifecycle/migration-plan.js';
-import { previewMigration } from '../core/lifecycle/migration-preview.js';
-import { Migrator, type MigrationOutcome } from '../core/lifecycle/migrator.js';
+import type { MigrationItem } from '../core/lifecycle/migration-plan.js';
+import type { MigrationOutcome } from '../core/lifecycle/migrator.js';
 import { SKIP_WORDS, type SkipReason } from '../core/lifecycle/source-version.js';
 import { inShard, parseShard, type Shard } from '../core/lifecycle/shard.js';
 import { totalsOf } from '../core/models.js';
@@ -20,7 +12,7 @@ import { fileJson, fileRecord, totalsJson } from '../core/report.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
 import { defineCommand, withSession, type CommandContext } from './command.js';
 import { printJson, terminalText } from './output.js';
-import { cliCleanup, type Session } from './session.js';
+import type { Session } from './session.js';
 
 interface MigrateOptions {
   dryRun: boolean;
@@ -90,8 +82,8 @@ otherwise.`,
     const dest = spaceFromPrefixUrl(parseS3Url(to));
     await withSession(context, async (session) => {
       const { shard } = context.own;
-      const planned = await planMigration(
-        session.storage,
+      const planned = await planMigrate(
+        session.app,
         { bucket: source.bucket, prefix: sourcePrefix },
         dest,
       );
@@ -103,26 +95,13 @@ otherwise.`,
         return;
       }
       if (context.own.dryRun) return dryRun(context, session, source.bucket, items);
-      const files = new LocalFiles(tmpdir(), cliCleanup);
-      try {
-        const migrator = new Migrator({
-          storage: session.storage,
-          hasher: new Sha256Hasher(),
-          files,
-          log: session.log,
-          service: session.service,
-          concurrency: context.global.concurrency,
-        });
-        const outcomes = await migrator.migrate(items, {
-          deleteSource: context.own.deleteSource,
-          sourceBucket: source.bucket,
-          onDone: (outcome, done, total) =>
-            printOutcome(context, session, source.bucket, outcome, done, total),
-        });
-        summarize(context, source.bucket, outcomes);
-      } finally {
-        await files.dispose();
-      }
+      const outcomes = await migrate(session.app, items, {
+        deleteSource: context.own.deleteSource,
+        sourceBucket: source.bucket,
+        onDone: (outcome, done, total) =>
+          printOutcome(context, session, source.bucket, outcome, done, total),
+      });
+      summarize(context, source.bucket, outcomes);
     });
     return 0;
   },
@@ -215,9 +194,11 @@ async function dryRun(
   items: readonly MigrationItem[],
 ): Promise<void> {
   const { io, global } = context;
-  const rows = await previewMigration(session.service, sourceBucket, items);
+  const rows = await previewMigrate(session.app, sourceBucket, items);
   const prediction =
-    context.own.samples > 0 ? await predict(context, session, sourceBucket, items) : undefined;
+    context.own.samples > 0
+      ? await predictMigrate(session.app, items, { sourceBucket, samples: context.own.samples })
+      : undefined;
   if (global.json) {
     printJson(io, {
       'dry-run': true,
@@ -248,28 +229,5 @@ async function dryRun(
     io.out(
       `(dryrun) predicted: ${formatBytes(originalBytes)} stored as about ${formatBytes(predictedBytes)}, ${savedPercent(originalBytes, predictedBytes)} saved (${plural(sampled, 'object')} sampled)\n`,
     );
-  }
-}
-
-/** Delta-encodes a few objects per DeltaSpace in a scratch directory: nothing is written to S3. */
-async function predict(
-  context: CommandContext<MigrateOptions>,
-  session: Session,
-  sourceBucket: string,
-  items: readonly MigrationItem[],
-): Promise<Prediction> {
-  const files = new LocalFiles(tmpdir(), cliCleanup);
-  try {
-    return await predictStorage(
-      {
-        storage: session.storage,
-        differ: new Xdelta3Differ({ binary: context.global.xdelta3Path }),
-        files,
-      },
-      items,
-      { sourceBucket, samples: context.own.samples, maxRatio: context.global.maxRatio },
-    );
-  } finally {
-    await files.dispose();
   }
 }

@@ -1,10 +1,9 @@
-import { tmpdir } from 'node:os';
-import { LocalFiles } from '../adapters/local-files.js';
-import { Sha256Hasher } from '../adapters/sha256-hasher.js';
+import { prune } from '../app/prune.js';
+import { spacesUnder } from '../app/spaces.js';
 import { formatSpace, spaceFromPrefixUrl } from '../core/delta-space.js';
 import { InputError } from '../core/errors.js';
 import { formatBytes, plural } from '../core/format.js';
-import { Pruner, type PruneEvent, type SpacePruneResult } from '../core/lifecycle/prune.js';
+import type { PruneEvent, SpacePruneResult } from '../core/lifecycle/prune.js';
 import { parseDuration, pruneRule, type PruneRule } from '../core/lifecycle/prune-plan.js';
 import {
   pruneJson,
@@ -13,11 +12,11 @@ import {
   uncertainLines,
   uncertainNote,
 } from '../core/lifecycle/prune-report.js';
-import { emptyShardNote, parseShard, selectSpaces, type Shard } from '../core/lifecycle/shard.js';
+import { emptyShardNote, parseShard, type Shard } from '../core/lifecycle/shard.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
 import { defineCommand, withSession, type CommandContext } from './command.js';
 import { printJson, terminalText } from './output.js';
-import { cliCleanup, type Session } from './session.js';
+import type { Session } from './session.js';
 import { ask } from './sync.js';
 
 interface PruneCliOptions {
@@ -104,7 +103,7 @@ docs/cli.md). Without a terminal to confirm on, deleting needs --yes.`,
       );
     }
     await withSession(context, async (session) => {
-      const spaces = await selectSpaces(session.storage, roots, own);
+      const spaces = await spacesUnder(session.app, roots, own);
       if (spaces.length === 0) {
         io.err(`deltaglider: ${emptyShardNote(own.shard!, roots)}\n`);
         return;
@@ -117,32 +116,21 @@ docs/cli.md). Without a terminal to confirm on, deleting needs --yes.`,
         if (!/^y(es)?$/i.test(answer.trim()))
           throw new InputError('Nothing was changed: prune not confirmed');
       }
-      const files = new LocalFiles(tmpdir(), cliCleanup);
-      try {
-        const pruner = new Pruner({
-          storage: session.storage,
-          files,
-          hasher: new Sha256Hasher(),
-          log: session.log,
-          concurrency: context.global.concurrency,
+      const results: SpacePruneResult[] = [];
+      for (const space of spaces) {
+        const [result] = await prune(session.app, {
+          spaces: [space],
           onEvent: (event) => showProgress(context, session, event),
+          rule,
+          dryRun: own.dryRun,
+          now: new Date(),
+          referenceGraceSeconds: own.graceSeconds,
         });
-        const results: SpacePruneResult[] = [];
-        for (const space of spaces) {
-          const [result] = await pruner.prune([space], {
-            rule,
-            dryRun: own.dryRun,
-            now: new Date(),
-            referenceGraceSeconds: own.graceSeconds,
-          });
-          results.push(result!);
-          if (own.dryRun) printDryRun(context, session, result!);
-          printUncertain(context, session, result!);
-        }
-        summarize(context, results);
-      } finally {
-        await files.dispose();
+        results.push(result!);
+        if (own.dryRun) printDryRun(context, session, result!);
+        printUncertain(context, session, result!);
       }
+      summarize(context, results);
     });
     return 0;
   },

@@ -1,5 +1,5 @@
 import { InputError } from '../core/errors.js';
-import { purgeExpired } from '../core/rehydrate.js';
+import { purge } from '../app/purge.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
 import { defineCommand, withSession } from './command.js';
 import { printJson, terminalText } from './output.js';
@@ -39,8 +39,8 @@ read (HEAD) to learn when it expires; --max bounds how many one run looks at.`,
   async run(context) {
     const { bucket } = parseS3Url(context.positionals[0]!);
     const { dryRun, max } = context.own;
-    const report = await withSession(context, ({ storage, progress }) =>
-      purgeExpired(storage, bucket, new Date(), {
+    const report = await withSession(context, ({ app, progress }) =>
+      purge(app, bucket, {
         dryRun,
         maxObjects: max,
         onProgress: (examined, expired) =>

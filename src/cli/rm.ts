@@ -2,7 +2,7 @@ import { formatSpace, spaceFromPrefixUrl, splitObjectUrl } from '../core/delta-s
 import { InputError } from '../core/errors.js';
 import type { RemoveResult } from '../core/remover.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
-import { removeSpace } from '../core/lifecycle/remove-space.js';
+import { remove, removeWhole } from '../app/rm.js';
 import type { DeltaSpace } from '../core/models.js';
 import { defineCommand, withSession, type CommandContext } from './command.js';
 import { printJson, terminalText } from './output.js';
@@ -59,9 +59,9 @@ references (reference.bin, .dg-refs/), references last. DeltaSpaces below it sta
     });
     const { io, global } = context;
     const removed: { bucket: string; result: RemoveResult }[] = [];
-    await withSession(context, async ({ service, progress }) => {
+    await withSession(context, async ({ app, progress }) => {
       for (const { space, name } of targets) {
-        const result = await service.remove(space, name, { dryRun });
+        const result = await remove(app, { space, name, dryRun });
         removed.push({ bucket: space.bucket, result });
         if (global.json) continue;
         // Printed as they go: when a later file fails, the deletions already done are known.
@@ -92,9 +92,9 @@ async function removeSpaces(context: CommandContext<RmOptions>): Promise<number>
   const { io, global, own } = context;
   const spaces = context.positionals.map((arg) => spaceFromPrefixUrl(parseS3Url(arg)));
   const removed: { space: DeltaSpace; deleted: string[] }[] = [];
-  await withSession(context, async ({ storage, log, progress }) => {
+  await withSession(context, async ({ app, progress }) => {
     for (const space of spaces) {
-      const { deleted } = await removeSpace(storage, log, space, { dryRun: own.dryRun });
+      const { deleted } = await removeWhole(app, { space, dryRun: own.dryRun });
       removed.push({ space, deleted });
       if (global.json) continue;
       progress.clear();

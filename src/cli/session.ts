@@ -1,14 +1,13 @@
-import { CleanupRegistry, type CleanupTracker } from '../adapters/cleanup.js';
-import { createS3Storage, type S3Storage } from '../adapters/s3/s3-storage.js';
-import type { DeltaService } from '../core/delta-service.js';
-import { createEngine, defaultCacheRoot, type Engine } from '../engine.js';
-import type { LoggerPort, StoragePort } from '../ports.js';
+import { tmpdir } from 'node:os';
+import { CleanupRegistry } from '../adapters/cleanup.js';
+import { createApp, defaultCacheRoot, type App, type StorageOptions } from '../app/create-app.js';
+import type { LoggerPort } from '../ports.js';
 import type { GlobalOptions } from './args.js';
 import { terminalText, type Io } from './output.js';
 import { Progress, trackStorage } from './progress.js';
 
-// What a command runs on: the engine shared with the action (createEngine) over an S3
-// storage built from the command-line options, a console logger and the progress line.
+// What a command runs on: the app shared with the action (createApp) over the S3 options
+// from the command line, a console logger and the progress line.
 
 /**
  * Partial downloads and scratch directories of this process's sessions: index.ts removes
@@ -17,16 +16,10 @@ import { Progress, trackStorage } from './progress.js';
 export const cliCleanup = new CleanupRegistry();
 
 export interface Session {
-  service: DeltaService;
-  /** The storage the engine uses (with progress reporting on a terminal). */
-  storage: StoragePort;
+  /** Every command's work; its storage reports progress on a terminal. */
+  app: App;
   log: LoggerPort;
   progress: Progress;
-  cacheDir: string;
-  /** This run's scratch directory (the engine's): removed on close and on SIGINT/SIGTERM. */
-  scratchDir: string;
-  /** Where commands report their own partial files, removed if the run is interrupted. */
-  cleanup: CleanupTracker;
   /** Removes scratch files, closes connections, erases the progress line. */
   close(): Promise<void>;
 }
@@ -47,55 +40,47 @@ export function consoleLogger(io: Io, options: GlobalOptions, progress?: Progres
   };
 }
 
-export function createStorage(
+export function storageOptions(
   options: GlobalOptions,
   log?: Pick<LoggerPort, 'warning'>,
-): S3Storage {
+): StorageOptions {
   // The SDK's default credential chain reads the profile from the environment.
   if (options.profile) process.env.AWS_PROFILE = options.profile;
-  return createS3Storage({
+  return {
     endpointUrl: options.endpointUrl,
     region: options.region,
     forcePathStyle: options.forcePathStyle,
     ...(log ? { warn: (message: string) => log.warning(message) } : {}),
-  });
+  };
 }
 
 export function openSession(io: Io, options: GlobalOptions): Session {
   const progress = new Progress((text) => io.err(text), io.isTty, io.columns);
   const log = consoleLogger(io, options, progress);
-  const s3 = createStorage(options, log);
-  const storage = progress.enabled ? trackStorage(s3, progress) : s3;
-  const cacheDir = options.cacheDir ?? defaultCacheRoot();
-  let engine: Engine | undefined = createEngine({
-    storage,
+  let app: App | undefined = createApp({
+    storage: storageOptions(options, log),
+    wrapStorage: progress.enabled ? (s3) => trackStorage(s3, progress) : undefined,
     log,
     xdelta3Binary: options.xdelta3Path,
     maxRatio: options.maxRatio,
     archiveAware: options.archiveAware,
     references: options.references,
     concurrency: options.concurrency,
-    cacheRoot: cacheDir,
+    // The CLI's one scratch policy: the OS temp folder.
+    scratchRoot: tmpdir(),
+    cacheRoot: options.cacheDir ?? defaultCacheRoot(),
     cacheMaxBytes: options.cacheMaxBytes,
     cleanup: cliCleanup,
   });
   return {
-    service: engine.service,
-    storage,
+    app,
     log,
     progress,
-    cacheDir,
-    scratchDir: engine.scratchDir,
-    cleanup: cliCleanup,
     async close() {
       progress.stop();
-      const closing = engine;
-      engine = undefined;
-      try {
-        await closing?.dispose();
-      } finally {
-        s3.close();
-      }
+      const closing = app;
+      app = undefined;
+      await closing?.close();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { stats } from '../app/stats.js';
 import { formatSpace } from '../core/delta-space.js';
 import { formatBytes, savedPercent, sizeCells } from '../core/format.js';
 import { statsJson, statsLocation } from '../core/report.js';
@@ -20,7 +21,9 @@ left out.`,
   examples: ['deltaglider stats s3://releases/', 'deltaglider stats --json s3://releases/app/'],
   async run(context) {
     const url = parseS3Url(context.positionals[0]!);
-    const report = await withSession(context, ({ service }) => service.stats(url.bucket, url.key));
+    const report = await withSession(context, ({ app }) =>
+      stats(app, { bucket: url.bucket, prefix: url.key }),
+    );
     if (context.global.json) printJson(context.io, statsJson(report));
     else context.io.out(renderStats(report));
     return 0;

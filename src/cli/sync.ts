@@ -1,14 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
-import { LocalTree } from '../adapters/local-tree.js';
-import { Sha256Hasher } from '../adapters/sha256-hasher.js';
+import { sync as syncTrees } from '../app/sync.js';
 import { spaceFromPrefixUrl } from '../core/delta-space.js';
 import { InputError } from '../core/errors.js';
-import {
-  runSync as runSyncCore,
-  type SyncAction,
-  type SyncOutcome,
-} from '../core/lifecycle/sync-run.js';
+import type { SyncAction, SyncOutcome } from '../core/lifecycle/sync-run.js';
 import type { SyncFilter } from '../core/lifecycle/sync-filter.js';
 import type { SyncPlan } from '../core/lifecycle/sync-plan.js';
 import type { DeltaSpace } from '../core/models.js';
@@ -167,25 +162,17 @@ function sync(
   upload: boolean,
 ): Promise<SyncOutcome> {
   const { own, global } = context;
-  return runSyncCore(
-    {
-      storage: session.storage,
-      log: session.log,
-      hasher: new Sha256Hasher(),
-      service: session.service,
-      local: new LocalTree(local, session.log),
-    },
-    {
-      direction: upload ? 'up' : 'down',
-      root,
-      delete: own.delete,
-      dryRun: own.dryRun,
-      filters: own.filters,
-      concurrency: global.concurrency,
-      confirm: own.delete ? (plan) => confirmDeletes(context, plan) : undefined,
-      onAction: reporter(context, session),
-    },
-  );
+  return syncTrees(session.app, {
+    local,
+    direction: upload ? 'up' : 'down',
+    root,
+    delete: own.delete,
+    dryRun: own.dryRun,
+    filters: own.filters,
+    concurrency: global.concurrency,
+    confirm: own.delete ? (plan) => confirmDeletes(context, plan) : undefined,
+    onAction: reporter(context, session),
+  });
 }
 
 /** On a terminal without --yes, asks before deleting anything. */

@@ -8,7 +8,9 @@ import {
   verifyCounts,
   type FileRecord,
 } from '../core/report.js';
-import { emptyShardNote, parseShard, selectSpaces, type Shard } from '../core/lifecycle/shard.js';
+import { spacesUnder } from '../app/spaces.js';
+import { verify } from '../app/verify.js';
+import { emptyShardNote, parseShard, type Shard } from '../core/lifecycle/shard.js';
 import { parseS3Url } from '../core/s3-url.js';
 import { strayFolders } from '../core/tree.js';
 import { defineCommand, withSession } from './command.js';
@@ -63,10 +65,10 @@ matrix of N jobs shares a big bucket with no overlap.`,
     }
     const verified: FileRecord[] = [];
     let strays = 0;
-    await withSession(context, async ({ service, storage }) => {
+    await withSession(context, async ({ app }) => {
       if (recursive || shard) {
         const roots = urls.map((url) => spaceFromPrefixUrl(url));
-        const spaces = await selectSpaces(storage, roots, { recursive, shard });
+        const spaces = await spacesUnder(app, roots, { recursive, shard });
         if (spaces.length === 0) context.io.err(`deltaglider: ${emptyShardNote(shard!, roots)}\n`);
         for (const { space, directory } of spaces) {
           // A folder of references only (its files pruned) has nothing to verify; files an
@@ -74,7 +76,7 @@ matrix of N jobs shares a big bucket with no overlap.`,
           const nested = strayFolders(directory).map((prefix) => ({ ...space, prefix }));
           strays += nested.length;
           for (const target of directory.objects.length > 0 ? [space, ...nested] : nested) {
-            for (const result of await service.verifyAll(target)) {
+            for (const result of await verify(app, { space: target })) {
               verified.push(fileRecord(target, result));
             }
           }
@@ -84,12 +86,13 @@ matrix of N jobs shares a big bucket with no overlap.`,
       for (const url of urls) {
         if (url.isPrefix) {
           const space = spaceFromPrefixUrl(url);
-          for (const result of await service.verifyAll(space)) {
+          for (const result of await verify(app, { space })) {
             verified.push(fileRecord(space, result));
           }
         } else {
           const { space, name } = splitObjectUrl(url);
-          verified.push(fileRecord(space, await service.verify(space, name)));
+          const [result] = await verify(app, { space, names: [name] });
+          verified.push(fileRecord(space, result!));
         }
       }
     });

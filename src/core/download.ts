@@ -49,6 +49,15 @@ export class Downloads {
     return done ?? this.inScope(space, name, dest);
   }
 
+  /** Every logical file of a DeltaSpace into `destDir`, each checked before any is written. */
+  async downloadAll(
+    space: DeltaSpace,
+    destDir: string,
+    options: DownloadOptions = {},
+  ): Promise<FileResult[]> {
+    return (await this.prepareDownloadAll(space, destDir, options))();
+  }
+
   /**
    * Lists a DeltaSpace and checks every destination in `destDir` (names, existing files),
    * writing nothing; resolves to the download itself. Lets a caller check several spaces

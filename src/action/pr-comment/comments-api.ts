@@ -1,10 +1,8 @@
 // The five issue-comment calls (and who the token is) the PR comment needs, over `@actions/github`'s octokit.
 // A pull request's conversation comments are issue comments in the REST API.
 
-import type { getOctokit } from '@actions/github';
 import { tokenLogin, type CommentAuthor } from './identity.js';
-
-export type Octokit = ReturnType<typeof getOctokit>;
+import type { Octokit } from './octokit.js';
 
 export interface IssueComment {
   id: number;

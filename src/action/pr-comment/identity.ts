@@ -6,7 +6,7 @@
 // answers for user tokens only; installation tokens get 403 there, and `GET /app` needs
 // the app's JWT. So: `viewer` first, then `/user`, and on a 403 the job's GITHUB_TOKEN.
 
-import type { Octokit } from './comments-api.js';
+import type { Octokit } from './octokit.js';
 
 export const GITHUB_ACTIONS_BOT = 'github-actions[bot]';
 

@@ -3,7 +3,8 @@
 
 import * as github from '@actions/github';
 import type { LoggerPort } from '../../ports.js';
-import { abortRequestsOn, octokitCommentsApi, type Octokit } from './comments-api.js';
+import { abortRequestsOn, octokitCommentsApi } from './comments-api.js';
+import type { Octokit } from './octokit.js';
 import { explainCommentError, upsertComment } from './publish.js';
 import { composeBody, type CommentFile } from './render.js';
 import { encodeMarkerValue } from './sections.js';

@@ -11,11 +11,9 @@ import type {
   ZlibStrategy,
 } from './deflate-recipes.js';
 import { watchChild } from './child-exit.js';
+import type { DeflateConsumer } from './deflate-consumer.js';
 import { deflateWithPako } from './pako-engine.js';
 import { deflateWithGoFlate } from './go-flate/engine.js';
-
-/** Receives the deflate stream; throwing stops the compressor. */
-export type DeflateConsumer = (deflated: AsyncIterable<Buffer>) => Promise<void>;
 
 export interface EngineOptions {
   /** The GNU gzip executable, for `engine: 'gzip'` recipes. */

@@ -5,7 +5,7 @@
 import type { Readable } from 'node:stream';
 import { Deflate, type DeflateOptions } from 'pako';
 import type { ZlibRecipe, ZlibStrategy } from './deflate-recipes.js';
-import type { DeflateConsumer } from './deflate-engines.js';
+import type { DeflateConsumer } from './deflate-consumer.js';
 import { DeltaGliderError } from '../../core/errors.js';
 
 const CHUNK_BYTES = 64 * 1024;

@@ -1,4 +1,4 @@
-import type { DeltaService } from '../delta-service.js';
+import type { Inspection } from '../inspect.js';
 import { directKey } from '../delta-space.js';
 import { formatS3Url } from '../s3-url.js';
 import type { MigrationItem } from './migration-plan.js';
@@ -16,7 +16,7 @@ export interface PreviewRow {
 
 /** One listing per destination DeltaSpace; the real run checks each sha256. */
 export async function previewMigration(
-  service: Pick<DeltaService, 'list'>,
+  inspection: Pick<Inspection, 'list'>,
   sourceBucket: string,
   items: readonly MigrationItem[],
 ): Promise<PreviewRow[]> {
@@ -26,7 +26,7 @@ export async function previewMigration(
     const spaceKey = item.space.prefix;
     let names = present.get(spaceKey);
     if (!names) {
-      names = new Map((await service.list(item.space)).map((f) => [f.name, f.originalBytes]));
+      names = new Map((await inspection.list(item.space)).map((f) => [f.name, f.originalBytes]));
       present.set(spaceKey, names);
     }
     rows.push({

@@ -1,5 +1,7 @@
 import type { HasherPort, LocalFilesPort, LoggerPort, StoragePort } from '../../ports.js';
-import type { DeltaService } from '../delta-service.js';
+import type { Inspection } from '../inspect.js';
+import type { Uploads } from '../upload.js';
+import type { Verifier } from '../verifier.js';
 import { IntegrityError } from '../errors.js';
 import type { DeltaSpace, FileResult, LogicalFile } from '../models.js';
 import { formatS3Url } from '../s3-url.js';
@@ -19,7 +21,9 @@ export interface MigratorDeps {
   hasher: HasherPort;
   files: Pick<LocalFilesPort, 'tempPath' | 'remove'>;
   log: LoggerPort;
-  service: Pick<DeltaService, 'upload' | 'verify' | 'list'>;
+  uploads: Pick<Uploads, 'upload'>;
+  verifier: Pick<Verifier, 'verify'>;
+  inspection: Pick<Inspection, 'list'>;
   /** Objects migrated at once (after each DeltaSpace's first, which makes its reference). */
   concurrency: number;
 }
@@ -67,7 +71,7 @@ export class Migrator {
 
   /** The logical files a DeltaSpace holds already (a re-run's), by name. */
   private async present(space: DeltaSpace): Promise<Map<string, LogicalFile>> {
-    return new Map((await this.deps.service.list(space)).map((f) => [f.name, f]));
+    return new Map((await this.deps.inspection.list(space)).map((f) => [f.name, f]));
   }
 
   private async one(
@@ -75,7 +79,7 @@ export class Migrator {
     present: ReadonlyMap<string, LogicalFile>,
     options: MigrateOptions,
   ): Promise<MigrationOutcome> {
-    const { storage, hasher, files, service } = this.deps;
+    const { storage, hasher, files, uploads } = this.deps;
     const source = formatS3Url(options.sourceBucket, item.key);
     const scratch = files.tempPath('migrate');
     try {
@@ -92,7 +96,7 @@ export class Migrator {
             storedBytes: there.storedBytes,
             sha256,
           }
-        : await service.upload(scratch, item.space, item.name);
+        : await uploads.upload(scratch, item.space, item.name);
       // A fresh copy is always read back; one found from an earlier run only before its
       // source goes.
       if (!already || options.deleteSource) await this.verify(item, sha256, source);
@@ -111,7 +115,7 @@ export class Migrator {
   }
 
   private async verify(item: MigrationItem, sha256: string, source: string): Promise<void> {
-    const verdict = await this.deps.service.verify(item.space, item.name);
+    const verdict = await this.deps.verifier.verify(item.space, item.name);
     if (verdict.status === 'ok' && verdict.sha256 === sha256) return;
     throw new IntegrityError(
       `The migrated copy of ${source} does not read back as the source: ${verdict.problem ?? `sha256 ${verdict.sha256 ?? 'unknown'}, expected ${sha256}`}`,

@@ -1,5 +1,6 @@
 import type { HasherPort, LoggerPort, StoragePort } from '../../ports.js';
-import type { DeltaService } from '../delta-service.js';
+import type { Downloads } from '../download.js';
+import type { Uploads } from '../upload.js';
 import { directKey, formatSpace, nameProblem } from '../delta-space.js';
 import { wouldOverwrite } from '../download-targets.js';
 import { InputError, NotFoundError } from '../errors.js';
@@ -42,7 +43,8 @@ export interface SyncDeps {
   storage: StoragePort;
   log: LoggerPort;
   hasher: HasherPort;
-  service: Pick<DeltaService, 'upload' | 'downloadTo'>;
+  uploads: Pick<Uploads, 'upload'>;
+  downloads: Pick<Downloads, 'downloadTo'>;
   local: LocalTreePort;
 }
 
@@ -122,7 +124,7 @@ async function syncUp(deps: SyncDeps, request: SyncRequest): Promise<SyncOutcome
       const to = formatS3Url(group.space.bucket, directKey(group.space, basenameOf(path)));
       const from = absolute.get(path)!;
       if (!request.dryRun)
-        outcome.results.push(await deps.service.upload(from, group.space, basenameOf(path)));
+        outcome.results.push(await deps.uploads.upload(from, group.space, basenameOf(path)));
       outcome.copied.push({ from, to, reason: reasons.get(path)! });
       request.onAction?.({ kind: 'upload', from, to });
     };
@@ -190,7 +192,7 @@ async function syncDown(deps: SyncDeps, request: SyncRequest): Promise<SyncOutco
     if (!request.dryRun) {
       await deps.local.prepare(entry.path);
       outcome.results.push(
-        await deps.service.downloadTo(source.space, source.file.name, to, { overwrite }),
+        await deps.downloads.downloadTo(source.space, source.file.name, to, { overwrite }),
       );
     }
     outcome.copied.push({ from, to, reason });

@@ -3,7 +3,8 @@ import { both } from '../util/both.js';
 import { inStep } from '../progress.js';
 import type { UploaderDeps } from './deps.js';
 import type { ReferenceView } from '../archive-views.js';
-import { expandedOf, type ExpandedFile, type LocalFile } from './local-file.js';
+import type { ExpandedFile } from './expansion.js';
+import { expandedOf, type LocalFile } from './local-file.js';
 
 // Delta encoding: the plain delta against the reference, and for a container with an
 // expanded form the archive-aware one (from the reference's view to the expanded form,

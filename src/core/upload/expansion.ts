@@ -1,5 +1,12 @@
 import type { LocalFilesPort } from '../../ports.js';
-import type { ExpandedFile } from './local-file.js';
+
+/** A file's expanded form: written to `path` by `codec`, with its own hash and size. */
+export interface ExpandedFile {
+  path: string;
+  codec: string;
+  sha256: string;
+  size: number;
+}
 
 /** Work on a written expanded form while the codec proves it (ExpandOptions). */
 export type WhileProving = (expandedPath: string) => Promise<void>;

@@ -1,7 +1,7 @@
 import type { DeltaSpace, FileResult } from '../models.js';
 import { MIN_DELTA_BYTES } from '../policy.js';
 import type { UploaderDeps, UploadOptions } from './deps.js';
-import type { Expansion, WhileProving } from './expansion.js';
+import type { ExpandedFile, Expansion, WhileProving } from './expansion.js';
 
 // The file being uploaded as the upload modules see it (its hash, its expanded form when
 // it is a container), the reference a delta names, and the one way a result is built.
@@ -24,13 +24,6 @@ export interface LocalFile {
 /** The file's expanded form, made on first use; undefined without one. */
 export function expandedOf(file: LocalFile): Promise<ExpandedFile | undefined> {
   return file.expansion?.get() ?? Promise.resolve(undefined);
-}
-
-export interface ExpandedFile {
-  path: string;
-  codec: string;
-  sha256: string;
-  size: number;
 }
 
 /** A reference as a delta names it: `dg-ref-key` and `dg-ref-sha256`. */

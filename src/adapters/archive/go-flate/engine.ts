@@ -2,7 +2,7 @@
 // handed on before the next is read; memory is fixed (a 64 KiB window and Go's hash
 // tables, under 1 MiB).
 import type { Readable } from 'node:stream';
-import type { DeflateConsumer } from '../deflate-engines.js';
+import type { DeflateConsumer } from '../deflate-consumer.js';
 import { GoCompressor } from './compressor.js';
 import type { GoFlateRecipe } from './recipe.js';
 

@@ -9,22 +9,22 @@ import type {
   ReferenceCachePort,
   StoragePort,
 } from '../ports.js';
-import { ArchiveViews } from './archive-views.js';
-import { Downloads } from './download.js';
-import { Downloader } from './downloader.js';
-import { Inspection } from './inspect.js';
-import { NO_PROGRESS } from './progress.js';
+import { ArchiveViews } from '../core/archive-views.js';
+import { Downloads } from '../core/download.js';
+import { Downloader } from '../core/downloader.js';
+import { Inspection } from '../core/inspect.js';
+import { NO_PROGRESS } from '../core/progress.js';
 import {
   ReferenceStore,
   type ReferenceSource,
   type ReferenceSourcePolicy,
-} from './reference-store.js';
-import { Uploads } from './upload.js';
-import { Uploader, type UploadOptions } from './uploader.js';
-import { Verifier } from './verifier.js';
-import type { ContentSketcher } from './references/sketch.js';
+} from '../core/reference-store.js';
+import { Uploads } from '../core/upload.js';
+import { Uploader, type UploadOptions } from '../core/uploader.js';
+import { Verifier } from '../core/verifier.js';
+import type { ContentSketcher } from '../core/references/sketch.js';
 
-/** The ports the core runs on: the adapters the composition root (engine.ts) chose. */
+/** The ports the core runs on: the adapters the composition root (create-app.ts) chose. */
 export interface CoreDeps {
   storage: StoragePort;
   differ: DifferPort;
@@ -41,13 +41,13 @@ export interface CoreDeps {
   sketcher?: ContentSketcher;
 }
 
-export interface ServiceOptions extends UploadOptions {
+export interface UseCaseOptions extends UploadOptions {
   /** Files processed at once. */
   concurrency: number;
 }
 
 /** The use cases, each a module of its own, sharing one set of collaborators. */
-export interface Core {
+export interface UseCases {
   uploads: Uploads;
   downloads: Downloads;
   verifier: Verifier;
@@ -59,7 +59,7 @@ export interface Core {
  * a reference is fetched once per run; a verify reads the same collaborators through a
  * bucket-only store, so it judges the bucket and never a cached copy.
  */
-export function createCore(deps: CoreDeps, options: ServiceOptions): Core {
+export function createUseCases(deps: CoreDeps, options: UseCaseOptions): UseCases {
   const { storage, differ, hasher, cache, files, clock, log, archiveCodec, sketcher } = deps;
   const progress = deps.progress ?? NO_PROGRESS;
   const { concurrency } = options;
