@@ -4,6 +4,7 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { LocalFilesPort, LocalPathState } from '../ports.js';
+import { ignoresCase } from './case-probe.js';
 import type { CleanupTracker } from './cleanup.js';
 import { asLocalError, localFileError } from './local-errors.js';
 
@@ -103,6 +104,10 @@ export class LocalFiles implements LocalFilesPort {
     await stat(full).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENAMETOOLONG') throw localFileError('ENAMETOOLONG', full);
     });
+  }
+
+  ignoresCase(path: string): Promise<boolean> {
+    return ignoresCase(path);
   }
 
   async state(path: string): Promise<LocalPathState> {
