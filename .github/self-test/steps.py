@@ -11,6 +11,7 @@ boto3 to every runner image. One subcommand per step; each fails loudly with wha
 """
 import filecmp
 import json
+import math
 import os
 import random
 import subprocess
@@ -37,25 +38,43 @@ def make_versions(folder):
     (out / "app-1.0.1.bin").write_bytes(second)
 
 
-def make_tree(folder, release=1):
+def make_tree(folder):
     root = Path(folder)
-    rng = random.Random(100)  # the same binary in both releases: a real delta
+    rng = random.Random(100)
     (root / "lib" / "deep").mkdir(parents=True, exist_ok=True)
-    (root / "index.js").write_text(f"console.log('release {release}');\n" * 200)
+    (root / "index.js").write_text("console.log('hello');\n" * 200)
     (root / "lib" / "util.js").write_text("export const x = 1;\n" * 500)
     (root / "lib" / "deep" / "data.bin").write_bytes(rng.randbytes(200_000))
     (root / "empty.txt").write_bytes(b"")
+
+
+def release_parts(tree, release):
+    """The e2e test's .tgz releases (__tests__/e2e/archive-aware.test.ts), in Python."""
+    tree.mkdir(parents=True, exist_ok=True)
+    x = 42
+
+    def step():
+        # In doubles, as JavaScript computes it (the product passes 2**53 and rounds).
+        nonlocal x
+        x = int(math.fmod(float(x) * 1103515245.0 + 12345.0, 2.0**31))
+        return x
+
+    for part in range(8):
+        lines = [f"{i}: {step()} {step() % 977} {step()}" for i in range(12000)]
+        if release == 2:
+            lines[500 * part] = "a change in 2.0"
+        (tree / f"part-{part}.txt").write_text("\n".join(lines))
 
 
 def make_tgz(folder):
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     for release in (1, 2):
-        tree = out / f"tree-{release}"
-        make_tree(tree, release)
+        tree = out / f"release-{release}" / "site"
+        release_parts(tree, release)
         archive = out / f"site-{release}.0.0.tgz"
         # GNU tar piped to GNU gzip -6, as `tar czf` does: the form archive-aware must rebuild.
-        subprocess.run(["tar", "czf", str(archive), "-C", str(tree), "."], check=True)
+        subprocess.run(["tar", "czf", str(archive), "-C", str(tree.parent), "site"], check=True)
 
 
 def same(a, b):
