@@ -4,7 +4,10 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path, { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { ignoresCase, swapCase } from '../../src/adapters/case-probe.js';
+import { extractTar } from '../../src/adapters/tar/extract.js';
+import { readTarIndex } from '../../src/adapters/tar/reader.js';
 import { caseClashes } from '../../src/core/case-clash.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
 import { serviceOver, type ServiceFixture } from '../helpers/service-fixture.js';
@@ -61,6 +64,25 @@ it('downloads both where the destination respects case', async () => {
   expect((await readdir(dest)).sort()).toEqual(['App.bin', 'app.bin', 'other.bin']);
   expect((await readFile(join(dest, 'App.bin'))).equals(Buffer.from('upper'))).toBe(true);
   expect((await readFile(join(dest, 'app.bin'))).equals(Buffer.from('lower'))).toBe(true);
+});
+
+it('refuses to unpack tar entries that differ only in case there, and unpacks both elsewhere', async () => {
+  const tree = join(root, 'tar-tree');
+  await mkdir(tree);
+  await writeFile(join(tree, 'README'), 'upper');
+  await writeFile(join(tree, 'readme'), 'lower');
+  const tar = join(root, 'two.tar');
+  execFileSync('tar', ['-cf', tar, '-C', tree, 'README', 'readme']);
+  const entries = await readTarIndex(tar, 'two.tar');
+
+  const dest = await caseInsensitiveDir('unpack-insensitive');
+  const failure = extractTar(tar, entries, join(dest, 'out'), { overwrite: false });
+  await expect(failure).rejects.toThrow(/differ only in case: .*README and .*readme/);
+  expect(await readdir(dest)).toEqual([]);
+
+  const sensitive = join(root, 'unpack-sensitive');
+  await extractTar(tar, entries, sensitive, { overwrite: false });
+  expect((await readdir(sensitive)).sort()).toEqual(['README', 'readme']);
 });
 
 describe('the probe', () => {

@@ -26,9 +26,9 @@ export function caseClashError(clashes: readonly string[][]): InputError {
   const shown = clashes.map((group) => group.join(' and ')).join('; ');
   return new InputError(
     `The destination ignores the case of file names, and ${clashes.length === 1 ? 'these names differ' : 'these groups of names differ'} only in case: ${shown}. ` +
-      'Downloading them would keep one file under both names',
-    'Nothing was downloaded. Download them on a case-sensitive file system, or one at a time ' +
-      'into different directories',
+      'Writing both would leave one file under both names',
+    'Nothing was downloaded. Download into a case-sensitive file system, or rename one of ' +
+      'them in the bucket',
     { code: 'bad-input', fields: { paths: clashes.flat() } },
   );
 }
