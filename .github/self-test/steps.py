@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ENDPOINT = os.environ.get("SELF_TEST_ENDPOINT", "http://127.0.0.1:5000")
+ENDPOINT = os.environ.get("SELF_TEST_ENDPOINT", "http://127.0.0.1:5555")
 
 
 def fail(message):
