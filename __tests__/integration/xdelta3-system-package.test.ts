@@ -193,6 +193,46 @@ describe('Windows: MSYS2', () => {
   });
 });
 
+describe('the pinned download on each of the five platforms', () => {
+  const platforms = [
+    ['linux', 'x64', 'linux-x64', 'tar.gz', 'xdelta3'],
+    ['linux', 'arm64', 'linux-arm64', 'tar.gz', 'xdelta3'],
+    ['darwin', 'x64', 'macos-x64', 'tar.gz', 'xdelta3'],
+    ['darwin', 'arm64', 'macos-arm64', 'tar.gz', 'xdelta3'],
+    ['win32', 'x64', 'windows-x64', 'zip', 'xdelta3.exe'],
+  ] as const;
+  let server: ToolServer;
+  let manifest: Xdelta3Manifest;
+  beforeAll(async () => {
+    const files: Record<string, string> = {};
+    const entries: Record<string, { url: string; sha256: string }> = {};
+    for (const [, , key, kind, exe] of platforms) {
+      const archive = join(root, `xdelta3-${VERSION}-${key}.${kind}`);
+      await buildArchive(kind, archive, [{ name: exe, from: SYSTEM_XDELTA3 }]);
+      files[`${key}.${kind}`] = archive;
+      entries[key] = { url: '', sha256: await sha256File(archive) };
+    }
+    server = await startToolServer(files);
+    for (const [, , key, kind] of platforms) entries[key]!.url = server.url(`${key}.${kind}`);
+    manifest = { versions: { [VERSION]: { platforms: entries } } };
+  });
+  afterAll(() => server.close());
+
+  it.each(platforms)(
+    '%s %s downloads %s and caches %s under its arch',
+    async (os, arch, key, kind, exe) => {
+      const result = await provisionXdelta3({}, recordingLog().log, {
+        manifest,
+        platform: runner(os, { arch }),
+      });
+      expect(result.source).toBe('download');
+      expect(result.path).toBe(join(result.pathDir!, exe));
+      expect(result.pathDir).toContain(join('xdelta3', VERSION, arch));
+      expect(server.requests.at(-1)).toBe(`/${key}.${kind}`);
+    },
+  );
+});
+
 describe('Linux: apt-get', () => {
   let usrBin: string;
   beforeEach(async () => {
