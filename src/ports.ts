@@ -190,6 +190,11 @@ export interface LocalFilesPort {
    * longer than 255 bytes, without writing anything.
    */
   checkName(path: string): Promise<void>;
+  /**
+   * Whether the file system that would hold `path` treats names differing only in case as
+   * one (NTFS, APFS by default), found without writing anything.
+   */
+  ignoresCase(path: string): Promise<boolean>;
   /** What is at `path` now (the overwrite check before a download). */
   state(path: string): Promise<LocalPathState>;
   ensureDir(dir: string): Promise<void>;

@@ -200,7 +200,7 @@ describe('provisionXdelta3 from the manifest', () => {
     expect(await readdir(toolCache)).toEqual([]);
   });
 
-  it('uses xdelta3 from PATH with a notice when the manifest has no build for this platform', async () => {
+  it('uses xdelta3 from PATH with an info line, no notice, when the manifest has no build for this platform', async () => {
     const bin = join(root, 'path-bin');
     await mkdir(bin, { recursive: true });
     await symlink(SYSTEM_XDELTA3, join(bin, 'xdelta3'));
@@ -214,9 +214,10 @@ describe('provisionXdelta3 from the manifest', () => {
       version: systemVersion,
       source: 'system-path',
     });
-    const notices = lines.filter((line) => line.level === 'notice');
-    expect(notices).toHaveLength(1);
-    expect(notices[0]?.message).toContain(`no xdelta3 ${VERSION} build for ${key}`);
+    // Every job on such a runner would show a notice: the reason is an info line instead.
+    expect(lines.filter((line) => line.level === 'notice' || line.level === 'warning')).toEqual([]);
+    const info = lines.filter((line) => line.level === 'info').map((line) => line.message);
+    expect(info.some((line) => line.includes(`no xdelta3 ${VERSION} build for ${key}`))).toBe(true);
     expect(server.requests).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import path, { join, resolve } from 'node:path';
 import {
   assertValidName,
   deltaKey,
@@ -58,4 +58,20 @@ describe('destinationPath', () => {
       expect(() => destinationPath(dir, name)).toThrow(/outside/);
     },
   );
+  describe('with Windows path rules', () => {
+    const out = 'D:\\work\\out';
+    it('joins with backslashes under the drive', () => {
+      expect(destinationPath(out, 'app.zip', path.win32)).toBe('D:\\work\\out\\app.zip');
+    });
+    it('keeps a drive letter or UNC prefix in a name under the directory (join never resets the root)', () => {
+      expect(destinationPath(out, 'C:\\x.dll', path.win32)).toBe('D:\\work\\out\\C:\\x.dll');
+      expect(destinationPath(out, '\\\\server\\x', path.win32)).toBe('D:\\work\\out\\server\\x');
+    });
+    it.each(['..\\escape', 'sub\\..\\..\\x', '..'])(
+      'refuses %j, which leaves the directory there',
+      (name) => {
+        expect(() => destinationPath(out, name, path.win32)).toThrow(/outside/);
+      },
+    );
+  });
 });

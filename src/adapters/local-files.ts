@@ -4,6 +4,8 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { InputError } from '../core/errors.js';
 import type { LocalFilesPort, LocalPathState } from '../ports.js';
+import { ignoresCase } from './case-probe.js';
+import { windowsNameProblem } from './windows-names.js';
 import type { CleanupTracker } from './cleanup.js';
 import { asLocalError, localFileError } from './local-errors.js';
 
@@ -97,12 +99,24 @@ export class LocalFiles implements LocalFilesPort {
 
   async checkName(path: string): Promise<void> {
     const full = resolve(path);
+    const windows = process.platform === 'win32' && windowsNameProblem(basename(full));
+    if (windows) {
+      throw new InputError(
+        `Cannot write ${full}: the name ${JSON.stringify(basename(full))} ${windows}`,
+        'Nothing was downloaded. Rename the object with another S3 tool, or download it on Linux or macOS',
+        { code: 'unsafe-name', fields: { path: full } },
+      );
+    }
     const tooLong = full.split(sep).find((part) => Buffer.byteLength(part) > NAME_MAX);
     if (tooLong !== undefined) throw localFileError('ENAMETOOLONG', full);
     // The file system may hold less than the usual limit (eCryptfs: 143 bytes): ask it.
     await stat(full).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENAMETOOLONG') throw localFileError('ENAMETOOLONG', full);
     });
+  }
+
+  ignoresCase(path: string): Promise<boolean> {
+    return ignoresCase(path);
   }
 
   async state(path: string): Promise<LocalPathState> {

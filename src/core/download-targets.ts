@@ -1,8 +1,10 @@
 // Before a download writes anything, every destination is checked: a name this file
 // system cannot hold, or (without overwrite) an existing file with other bytes, stops
 // the whole download with nothing written. A file already there with the same bytes
-// counts as downloaded.
+// counts as downloaded. Names that differ only in case stop it where the destination
+// ignores case (case-clash.ts).
 import type { HasherPort, LocalFilesPort, LoggerPort, StoragePort } from '../ports.js';
+import { caseClashError, caseClashes } from './case-clash.js';
 import { deltaKey, directKey } from './delta-space.js';
 import { InputError } from './errors.js';
 import { formToRead } from './two-forms.js';
@@ -42,6 +44,10 @@ export async function checkTargets(
   options: DownloadOptions,
 ): Promise<Map<string, FileResult>> {
   for (const { dest } of targets) await deps.files.checkName(dest);
+  const clashes = caseClashes(targets.map(({ dest }) => dest));
+  if (clashes.length > 0 && (await deps.files.ignoresCase(clashes[0]![0]!))) {
+    throw caseClashError(clashes);
+  }
   const done = new Map<string, FileResult>();
   const conflicts: string[] = [];
   await mapLimit(targets, CHECK_CONCURRENCY, async ({ file, dest }) => {

@@ -1,4 +1,5 @@
-import { join, resolve, sep } from 'node:path';
+import * as nodePath from 'node:path';
+import { resolve, type PlatformPath } from 'node:path';
 import type {
   DifferPort,
   HasherPort,
@@ -301,11 +302,19 @@ function needing(dest: string, bytes: number | undefined): (error: unknown) => n
   };
 }
 
-/** Joins a logical name to the destination directory, refusing anything that escapes it. */
-export function destinationPath(destDir: string, name: string): string {
-  const root = resolve(destDir);
-  const dest = resolve(join(root, name));
-  const inside = root.endsWith(sep) ? root : root + sep;
+/**
+ * Joins a logical name to the destination directory, refusing anything that escapes it.
+ * `paths` is path.win32 on Windows (the default is this OS's), so its `\` and drive-letter
+ * rules can be tested anywhere.
+ */
+export function destinationPath(
+  destDir: string,
+  name: string,
+  paths: PlatformPath = nodePath,
+): string {
+  const root = paths.resolve(destDir);
+  const dest = paths.resolve(paths.join(root, name));
+  const inside = root.endsWith(paths.sep) ? root : root + paths.sep;
   if (!dest.startsWith(inside)) {
     throw new InputError(
       `The name "${name}" would be written outside ${root}`,

@@ -3,7 +3,9 @@ import { createReadStream, createWriteStream, mkdirSync, openSync, renameSync } 
 import { chmod, lstat, rm, stat } from 'node:fs/promises';
 import { finished, pipeline } from 'node:stream/promises';
 import { dirname, join, resolve } from 'node:path';
+import { caseClashError, caseClashes } from '../../core/case-clash.js';
 import { InputError } from '../../core/errors.js';
+import { ignoresCase } from '../case-probe.js';
 import type { CleanupTracker } from '../cleanup.js';
 import { asLocalError } from '../local-errors.js';
 import { PARTIAL_PREFIX } from '../local-files.js';
@@ -156,6 +158,9 @@ async function planWrites(
     }
   }
   if (refusals.length > 0) refuse(destDir, refusals);
+  // Entries that differ only in case would land on one another on NTFS or APFS.
+  const clashes = caseClashes(entries.map((entry) => join(destDir, ...entry.path.split('/'))));
+  if (clashes.length > 0 && (await ignoresCase(destDir))) throw caseClashError(clashes);
   if (conflicts.length > 0) {
     conflicts.sort();
     const shown = conflicts.slice(0, 10).join(', ') + (conflicts.length > 10 ? ', …' : '');

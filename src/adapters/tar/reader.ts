@@ -1,6 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { InputError } from '../../core/errors.js';
 import { asLocalError } from '../local-errors.js';
+import { windowsNameProblem } from '../windows-names.js';
 import { BLOCK, decodeHeader, isZeroBlock, parsePax, type RawHeader } from './header.js';
 
 // Reads a tar's table of contents without writing anything, and refuses what an
@@ -47,10 +48,12 @@ function quote(name: string): string {
   return JSON.stringify(name.length > 200 ? `${name.slice(0, 200)}…` : name);
 }
 
-const WINDOWS_RESERVED = /[<>:"|?*]/;
-
 /** What is wrong with an entry's path ("leaves the destination directory (..)"), if anything. */
-export function pathProblem(raw: string, limits: TarLimits): string | undefined {
+export function pathProblem(
+  raw: string,
+  limits: TarLimits,
+  platform: NodeJS.Platform = process.platform,
+): string | undefined {
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(raw)) return 'has a control character in its name';
   if (raw.includes('\\')) return 'has a backslash in its name';
@@ -63,8 +66,10 @@ export function pathProblem(raw: string, limits: TarLimits): string | undefined 
   if (parts.some((part) => Buffer.byteLength(part) > 255)) {
     return 'has a name part longer than 255 bytes';
   }
-  if (process.platform === 'win32' && parts.some((part) => WINDOWS_RESERVED.test(part))) {
-    return 'has a character Windows does not allow in file names';
+  if (platform === 'win32') {
+    const named = parts.filter((part) => part !== '' && part !== '.');
+    const problem = named.map(windowsNameProblem).find((found) => found !== undefined);
+    if (problem) return problem;
   }
   return undefined;
 }

@@ -1,5 +1,9 @@
 // The one place that knows how a runner's OS and CPU are named in the manifest and in
-// release asset names. Everything else asks this module.
+// release asset names. Everything else asks this module. Provisioning takes a
+// RunnerPlatform instead of reading `process`, so each OS's path (Homebrew, MSYS2, `.exe`
+// names, `\\` paths) is tested on any machine.
+import * as nodePath from 'node:path';
+import type { PlatformPath } from 'node:path';
 
 /** Manifest keys, also the `<os>-<arch>` part of release asset names. */
 export const PLATFORM_KEYS = [
@@ -47,4 +51,27 @@ export function executableName(platform: NodeJS.Platform = process.platform): st
 /** The architecture directory used in the runner tool cache (`<tool>/<version>/<arch>`). */
 export function toolCacheArch(arch: string = process.arch): string {
   return arch;
+}
+
+/** What provisioning needs to know about the runner it runs on. */
+export interface RunnerPlatform {
+  os: NodeJS.Platform;
+  arch: string;
+  /** PATH (and PATHEXT on Windows) are looked up here. */
+  env: NodeJS.ProcessEnv;
+  /** Builds paths on this OS: path.win32 on Windows. */
+  path: PlatformPath;
+  /** Where MSYS2 is installed on Windows (hosted runners: C:\\msys64). */
+  msys2Root: string;
+}
+
+/** The runner this process runs on. */
+export function hostPlatform(): RunnerPlatform {
+  return {
+    os: process.platform,
+    arch: process.arch,
+    env: process.env,
+    path: nodePath,
+    msys2Root: 'C:\\msys64',
+  };
 }

@@ -33,3 +33,15 @@ export async function probeXdelta3(binary: string): Promise<string> {
   }
   return match[1];
 }
+
+/**
+ * xdelta3 releases that read and write the same VCDIFF (RFC 3284 plus the same secondary
+ * compressor IDs): Debian's 3.0.11, which the format notes were measured with, and the
+ * 3.1.0 that Homebrew and MSYS2 ship. Any of them stands in for another without a warning.
+ */
+const SAME_VCDIFF = new Set(['3.0.11', '3.1.0']);
+
+/** Whether `reported` can stand in for the `requested` version. */
+export function readsSameVcdiff(reported: string, requested: string): boolean {
+  return reported === requested || (SAME_VCDIFF.has(reported) && SAME_VCDIFF.has(requested));
+}

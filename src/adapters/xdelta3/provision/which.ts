@@ -1,7 +1,8 @@
 // Looks a command up on PATH the way a shell would, without spawning one.
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import * as nodePath from 'node:path';
+import type { PlatformPath } from 'node:path';
 
 async function isRunnable(path: string, platform: NodeJS.Platform): Promise<boolean> {
   try {
@@ -18,13 +19,15 @@ export async function findOnPath(
   command: string,
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform,
+  // path.win32 on Windows: its `;` delimiter and `\` joins.
+  path: PlatformPath = nodePath,
 ): Promise<string | undefined> {
-  const folders = (env.PATH ?? '').split(delimiter).filter((folder) => folder !== '');
+  const folders = (env.PATH ?? '').split(path.delimiter).filter((folder) => folder !== '');
   const extensions =
     platform === 'win32' ? (env.PATHEXT ?? '.EXE;.CMD;.BAT;.COM').split(';').filter(Boolean) : [''];
   for (const folder of folders) {
     for (const extension of extensions) {
-      const candidate = join(folder, command + extension);
+      const candidate = path.join(folder, command + extension);
       if (await isRunnable(candidate, platform)) return candidate;
     }
   }
