@@ -26,7 +26,7 @@ beforeAll(async () => {
   ]) {
     const file = join(fx.dir, name!);
     await writeFile(file, text!);
-    await fx.service.upload(file, space);
+    await fx.service.uploads.upload(file, space);
   }
 });
 
@@ -46,7 +46,7 @@ async function caseInsensitiveDir(name: string): Promise<string> {
 it('refuses the whole download, writing nothing, where the destination ignores case', async () => {
   const dest = await caseInsensitiveDir('insensitive');
 
-  const failure = fx.service.downloadAll(space, dest);
+  const failure = fx.service.downloads.downloadAll(space, dest);
 
   await expect(failure).rejects.toMatchObject({ code: 'bad-input' });
   await expect(failure).rejects.toThrow(
@@ -59,7 +59,7 @@ it('downloads both where the destination respects case', async () => {
   const dest = join(root, 'sensitive');
   await mkdir(dest);
 
-  await fx.service.downloadAll(space, dest);
+  await fx.service.downloads.downloadAll(space, dest);
 
   expect((await readdir(dest)).sort()).toEqual(['App.bin', 'app.bin', 'other.bin']);
   expect((await readFile(join(dest, 'App.bin'))).equals(Buffer.from('upper'))).toBe(true);
