@@ -13,6 +13,8 @@ export interface ObjectHead {
   metadata: Metadata;
   /** When the object was written (whole seconds on S3); picks one of two forms of a name. */
   lastModified?: Date;
+  /** The store's version tag of the object (S3's ETag), when it gives one. */
+  etag?: string;
 }
 
 export interface ListedObject {
@@ -64,6 +66,17 @@ export interface StoragePort {
     metadata: Metadata,
     options?: PutOptions,
   ): Promise<PutOutcome>;
+  /**
+   * Rewrites the object's user metadata in place (S3 CopyObject onto itself), only if it
+   * is still the version `ifMatch` names (its ETag): `'changed'` when it is not, or is
+   * gone. The bytes are untouched.
+   */
+  replaceMetadata(
+    bucket: string,
+    key: string,
+    metadata: Metadata,
+    ifMatch: string,
+  ): Promise<'replaced' | 'changed'>;
   delete(bucket: string, key: string): Promise<void>;
   /**
    * Deletes many objects (S3 DeleteObjects, 1000 keys a request). A key that could not

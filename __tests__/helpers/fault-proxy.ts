@@ -32,7 +32,12 @@ interface Fault {
   action:
     | { kind: 'fail'; status: number; code: string; message: string }
     | { kind: 'reset'; afterBytes: number }
-    | { kind: 'hold'; until: Promise<unknown> }
+    | {
+        kind: 'hold';
+        until: Promise<unknown>;
+        onHeld?: () => void;
+        onAnswered?: () => void;
+      }
     | { kind: 'stop'; afterBytes: number };
 }
 
@@ -117,6 +122,26 @@ export class FaultProxy {
   }
 
   /**
+   * Holds the next matching request until `release()`: `reached` settles once it has
+   * arrived whole (and is being held), `answered` once its answer went back after the
+   * release. Deterministic interleaving: the test knows where the client stands.
+   */
+  hold(match: RequestMatch): { reached: Promise<void>; answered: Promise<void>; release(): void } {
+    let release!: () => void;
+    const until = new Promise<void>((resolve) => (release = resolve));
+    let reached!: () => void;
+    const arrived = new Promise<void>((resolve) => (reached = resolve));
+    let answered!: () => void;
+    const done = new Promise<void>((resolve) => (answered = resolve));
+    this.faults.push({
+      match,
+      remaining: 1,
+      action: { kind: 'hold', until, onHeld: reached, onAnswered: answered },
+    });
+    return { reached: arrived, answered: done, release };
+  }
+
+  /**
    * The server goes away: once the first matching request has sent `afterBytes` of its
    * body, every connection is destroyed and the port is closed (connections are refused).
    */
@@ -198,7 +223,10 @@ export class FaultProxy {
       }
       const body = Buffer.concat(chunks);
       if (fault?.action.kind === 'hold') {
+        const { onHeld, onAnswered } = fault.action;
+        response.once('finish', () => onAnswered?.());
         const send = () => this.forward(request, response, body);
+        onHeld?.();
         return void fault.action.until.then(send, send);
       }
       this.forward(request, response, body);

@@ -1,12 +1,10 @@
 import { createS3Storage } from '../adapters/s3/s3-storage.js';
-import { LocalFiles } from '../adapters/local-files.js';
-import { Sha256Hasher } from '../adapters/sha256-hasher.js';
 import { formatSpace, spaceFromPrefixUrl } from '../core/delta-space.js';
 import { InputError } from '../core/errors.js';
 import { formatBytes, plural } from '../core/format.js';
 import { Pruner } from '../core/lifecycle/prune.js';
 import { pruneRule } from '../core/lifecycle/prune-plan.js';
-import { pruneTotals, removedUrls } from '../core/lifecycle/prune-report.js';
+import { pruneTotals, referenceNotes, removedUrls } from '../core/lifecycle/prune-report.js';
 import { selectSpaces } from '../core/lifecycle/shard.js';
 import type { Engine } from '../engine.js';
 import type { CommandReport } from './commands.js';
@@ -29,13 +27,10 @@ export async function runPrune(engine: Engine, inputs: ActionInputs): Promise<Co
   }
   const root = spaceFromPrefixUrl(inputs.s3Url);
   const storage = createS3Storage(storageOptions(inputs));
-  const files = new LocalFiles(engine.scratchDir, engine.cleanup);
   try {
     const spaces = await selectSpaces(storage, [root], { recursive: false });
     const pruner = new Pruner({
       storage,
-      files,
-      hasher: new Sha256Hasher(),
       log: actionsLogger,
       concurrency: inputs.concurrency,
       onEvent: (event) => {
@@ -54,7 +49,6 @@ export async function runPrune(engine: Engine, inputs: ActionInputs): Promise<Co
     const rows = results.flatMap((r) =>
       removedUrls(r).map(({ url, reference }) => [url, reference ? 'reference' : 'file']),
     );
-    const restored = results.flatMap((r) => r.restoredReferences);
     return {
       title: inputs.dryRun ? 'DeltaGlider prune (dry run)' : 'DeltaGlider prune',
       location: { label: 'DeltaSpace', url: formatSpace(root) },
@@ -64,13 +58,9 @@ export async function runPrune(engine: Engine, inputs: ActionInputs): Promise<Co
         'stored-bytes': totals.freedBytes,
       },
       table: { headers: [inputs.dryRun ? 'Would remove' : 'Removed', 'What'], rows },
-      notes: [
-        summary,
-        ...restored.map((key) => `Kept ${key}: a delta written during the prune needs it`),
-      ],
+      notes: [summary, ...referenceNotes(results, inputs.dryRun)],
     };
   } finally {
-    await files.dispose();
     storage.close();
   }
 }

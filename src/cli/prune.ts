@@ -1,17 +1,19 @@
-import { tmpdir } from 'node:os';
-import { LocalFiles } from '../adapters/local-files.js';
-import { Sha256Hasher } from '../adapters/sha256-hasher.js';
 import { formatSpace, spaceFromPrefixUrl } from '../core/delta-space.js';
 import { InputError } from '../core/errors.js';
 import { formatBytes, plural } from '../core/format.js';
 import { Pruner, type PruneEvent, type SpacePruneResult } from '../core/lifecycle/prune.js';
 import { parseDuration, pruneRule, type PruneRule } from '../core/lifecycle/prune-plan.js';
-import { pruneJson, pruneTotals, removedUrls } from '../core/lifecycle/prune-report.js';
+import {
+  pruneJson,
+  pruneTotals,
+  referenceNotes,
+  removedUrls,
+} from '../core/lifecycle/prune-report.js';
 import { emptyShardNote, parseShard, selectSpaces, type Shard } from '../core/lifecycle/shard.js';
 import { formatS3Url, parseS3Url } from '../core/s3-url.js';
 import { defineCommand, withSession, type CommandContext } from './command.js';
 import { printJson, terminalText } from './output.js';
-import { cliCleanup, type Session } from './session.js';
+import type { Session } from './session.js';
 import { ask } from './sync.js';
 
 interface PruneCliOptions {
@@ -59,7 +61,9 @@ docs/cli.md). Without a terminal to confirm on, deleting needs --yes.`,
   -r, --recursive       every DeltaSpace at or below each prefix
   --shard I/N           only the DeltaSpaces of shard I of N (a matrix of N jobs)
   --reference-grace DURATION
-                        keep references younger than this (default 1h; 0s: none)`,
+                        keep references younger than this, and delete one marked
+                        to retire only once marked this long (default 1h; 0s: mark
+                        and delete in one run)`,
   readOwn: (values) => ({
     keepLast: optionalString(values['keep-last']),
     olderThan: optionalString(values['older-than']),
@@ -111,31 +115,24 @@ docs/cli.md). Without a terminal to confirm on, deleting needs --yes.`,
         if (!/^y(es)?$/i.test(answer.trim()))
           throw new InputError('Nothing was changed: prune not confirmed');
       }
-      const files = new LocalFiles(tmpdir(), cliCleanup);
-      try {
-        const pruner = new Pruner({
-          storage: session.storage,
-          files,
-          hasher: new Sha256Hasher(),
-          log: session.log,
-          concurrency: context.global.concurrency,
-          onEvent: (event) => showProgress(context, session, event),
+      const pruner = new Pruner({
+        storage: session.storage,
+        log: session.log,
+        concurrency: context.global.concurrency,
+        onEvent: (event) => showProgress(context, session, event),
+      });
+      const results: SpacePruneResult[] = [];
+      for (const space of spaces) {
+        const [result] = await pruner.prune([space], {
+          rule,
+          dryRun: own.dryRun,
+          now: new Date(),
+          referenceGraceSeconds: own.graceSeconds,
         });
-        const results: SpacePruneResult[] = [];
-        for (const space of spaces) {
-          const [result] = await pruner.prune([space], {
-            rule,
-            dryRun: own.dryRun,
-            now: new Date(),
-            referenceGraceSeconds: own.graceSeconds,
-          });
-          results.push(result!);
-          if (own.dryRun) printDryRun(context, session, result!);
-        }
-        summarize(context, results);
-      } finally {
-        await files.dispose();
+        results.push(result!);
+        if (own.dryRun) printDryRun(context, session, result!);
       }
+      summarize(context, results);
     });
     return 0;
   },
@@ -153,7 +150,7 @@ function describeRule(rule: PruneRule): string {
 
 /**
  * Progress: a status line on a terminal, and in a real run one line per object as it is
- * deleted (or put back), so a long run shows its work in a log too.
+ * deleted, marked to retire or revived, so a long run shows its work in a log too.
  */
 function showProgress(
   context: CommandContext<PruneCliOptions>,
@@ -175,11 +172,8 @@ function showProgress(
   if (context.global.json) return;
   session.progress.clear();
   const url = terminalText(formatS3Url(event.space.bucket, event.key));
-  context.io.out(
-    event.kind === 'deleted'
-      ? `delete: ${url}\n`
-      : `kept: ${url} (a delta written during the prune needs it: put back)\n`,
-  );
+  const verb = { deleted: 'delete', marked: 'retire', revived: 'revive' }[event.kind];
+  context.io.out(`${verb}: ${url}\n`);
 }
 
 /** A dry run deletes nothing: what would go is printed as each space is planned. */
@@ -208,4 +202,5 @@ function summarize(
   io.out(
     `${own.dryRun ? '(dryrun) ' : ''}prune: ${plural(t.removedFiles, 'file')} and ${plural(t.removedReferences, 'reference')} removed from ${plural(t.spaces, 'DeltaSpace')}, ${plural(t.keptFiles, 'file')} kept; ${freed} ${formatBytes(t.freedBytes)}\n`,
   );
+  for (const note of referenceNotes(results, own.dryRun)) io.out(`${terminalText(note)}\n`);
 }

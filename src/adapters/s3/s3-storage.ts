@@ -10,6 +10,7 @@ import { rm, stat } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -133,6 +134,7 @@ export class S3Storage implements StoragePort {
         size: response.ContentLength ?? 0,
         metadata: lowercaseKeys(response.Metadata),
         lastModified: response.LastModified,
+        ...(response.ETag ? { etag: response.ETag } : {}),
       };
     } catch (error) {
       if (httpStatusOf(error) !== 404) throw this.fail(error, 'HeadObject', bucket, key);
@@ -366,6 +368,34 @@ export class S3Storage implements StoragePort {
       await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     } catch (error) {
       throw this.fail(error, 'DeleteObject', bucket, key);
+    }
+  }
+
+  async replaceMetadata(
+    bucket: string,
+    key: string,
+    metadata: Metadata,
+    ifMatch: string,
+  ): Promise<'replaced' | 'changed'> {
+    checkMetadata(metadata, s3Url(bucket, key));
+    try {
+      await this.client.send(
+        new CopyObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          CopySource: `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`,
+          // Copied only if it is still the version examined: never new bytes under old metadata.
+          CopySourceIfMatch: ifMatch,
+          MetadataDirective: 'REPLACE',
+          Metadata: metadata,
+          ...this.encryption,
+        }),
+      );
+      return 'replaced';
+    } catch (error) {
+      const status = httpStatusOf(error);
+      if (status === 412 || status === 404) return 'changed';
+      throw this.fail(error, 'CopyObject', bucket, key);
     }
   }
 
