@@ -224,8 +224,8 @@ export class FaultProxy {
       const body = Buffer.concat(chunks);
       if (fault?.action.kind === 'hold') {
         const { onHeld, onAnswered } = fault.action;
-        response.once('finish', () => onAnswered?.());
-        const send = () => this.forward(request, response, body);
+        // Answered, or its client is gone (then the server has acted on it all the same).
+        const send = () => this.forward(request, response, body, onAnswered);
         onHeld?.();
         return void fault.action.until.then(send, send);
       }
@@ -254,6 +254,7 @@ export class FaultProxy {
     request: http.IncomingMessage,
     response: http.ServerResponse,
     body: Buffer,
+    onAnswered?: () => void,
   ): void {
     const headers = { ...request.headers };
     // The body is sent whole, so its length is known even if it came chunked.
@@ -272,6 +273,8 @@ export class FaultProxy {
         headers,
       },
       (answer) => {
+        // The server has answered, so it has acted (its body may go to a client now gone).
+        onAnswered?.();
         response.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(response);
       },
