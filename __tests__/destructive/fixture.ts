@@ -2,14 +2,19 @@
 // delta needs once `--keep-last 1` has run (so a prune retires it), the writers that race
 // the deletions, and the check every case ends with: each file reported stored downloads
 // byte-exact.
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from '@jest/globals';
+import { S3Storage } from '../../src/adapters/s3/s3-storage.js';
+import { Pruner, type PruneDeps } from '../../src/core/lifecycle/prune.js';
+import { selectSpaces } from '../../src/core/lifecycle/shard.js';
 import { writeNextVersion } from '../../scripts/lib/artifacts.mjs';
 import { DEFAULT_REFERENCE_POLICY, SINGLE_REFERENCE } from '../../src/core/references/choose.js';
 import type { DeltaSpace } from '../../src/core/models.js';
 import type { StoragePort } from '../../src/ports.js';
-import { serviceOver, type ServiceFixture } from '../helpers/service-fixture.js';
+import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+import { recordingLogger, serviceOver, type ServiceFixture } from '../helpers/service-fixture.js';
 import { uploadTwoLines } from '../helpers/two-lines.js';
 
 const SIZE = 192 * 1024;
@@ -88,4 +93,56 @@ export class DestructiveFixture {
   async cleanup(): Promise<void> {
     for (const s of this.services.splice(0)) await s.cleanup();
   }
+}
+
+/** What a case of the suite works with; set by the hooks `destructiveSuite` registers. */
+export interface SuiteContext {
+  server: S3TestServer;
+  storage: S3Storage;
+  work: string;
+  fixture: DestructiveFixture;
+  /** `rel/` of a fresh bucket, holding `twoLines`. */
+  space: DeltaSpace;
+}
+
+/** One moto for the file, a fresh bucket with `twoLines` per case. */
+export function destructiveSuite(): SuiteContext {
+  const ctx = {} as SuiteContext;
+  beforeAll(async () => {
+    ctx.server = await startS3Server();
+    ctx.storage = new S3Storage(s3TestOptions(ctx.server.endpoint));
+    ctx.work = await mkdtemp(join(tmpdir(), 'dg-destructive-'));
+  }, 60_000);
+  beforeEach(async () => {
+    ctx.space = { bucket: await ctx.server.createBucket(), prefix: 'rel' };
+    ctx.fixture = new DestructiveFixture(ctx.storage, join(ctx.work, ctx.space.bucket));
+    await ctx.fixture.twoLines(ctx.space);
+  });
+  afterEach(async () => {
+    await ctx.fixture.cleanup();
+  });
+  afterAll(async () => {
+    ctx.storage?.close();
+    await ctx.server?.stop();
+    if (ctx.work) await rm(ctx.work, { recursive: true, force: true });
+  });
+  return ctx;
+}
+
+/** `prune --keep-last 1 --reference-grace 0s` of the case's space, in this process. */
+export async function pruneKeepLast(ctx: SuiteContext, extra: Partial<PruneDeps> = {}) {
+  const pruner = new Pruner({
+    storage: ctx.storage,
+    log: recordingLogger(),
+    concurrency: 4,
+    ...extra,
+  });
+  const spaces = await selectSpaces(ctx.storage, [ctx.space], { recursive: false });
+  const [result] = await pruner.prune(spaces, {
+    rule: { kind: 'keep-last', count: 1 },
+    dryRun: false,
+    now: new Date(),
+    referenceGraceSeconds: 0,
+  });
+  return result!;
 }

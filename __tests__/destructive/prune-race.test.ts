@@ -1,85 +1,42 @@
 // prune against concurrent writers, interleaved at each step of the deletion protocol
-// (docs/lifecycle.md) through the prune's race seam: whatever runs beside it, every file
-// reported stored downloads byte-exact, and the prune's record says what happened.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// (docs/lifecycle.md) through the prune's race seam and a relay that holds a writer's
+// request: whatever runs beside it, every file reported stored downloads byte-exact, and
+// the prune's record says what happened.
+import { describe, expect, it } from '@jest/globals';
 import { S3Storage } from '../../src/adapters/s3/s3-storage.js';
-import { Pruner, type PruneDeps } from '../../src/core/lifecycle/prune.js';
-import { selectSpaces } from '../../src/core/lifecycle/shard.js';
-import type { DeltaSpace } from '../../src/core/models.js';
+import type { PruneDeps } from '../../src/core/lifecycle/prune.js';
 import type { StoragePort } from '../../src/ports.js';
-import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
-import { recordingLogger } from '../helpers/service-fixture.js';
 import { FaultProxy } from '../helpers/fault-proxy.js';
-import { DestructiveFixture } from './fixture.js';
+import { s3TestOptions } from '../helpers/s3-server.js';
+import { destructiveSuite, pruneKeepLast } from './fixture.js';
 
-let server: S3TestServer;
-let storage: S3Storage;
-let work: string;
-let fixture: DestructiveFixture;
-let space: DeltaSpace;
-
-beforeAll(async () => {
-  server = await startS3Server();
-  storage = new S3Storage(s3TestOptions(server.endpoint));
-  work = await mkdtemp(join(tmpdir(), 'dg-destructive-'));
-}, 60_000);
-
-beforeEach(async () => {
-  space = { bucket: await server.createBucket(), prefix: 'rel' };
-  fixture = new DestructiveFixture(storage, join(work, space.bucket));
-  await fixture.twoLines(space);
-});
-
-afterEach(async () => {
-  await fixture.cleanup();
-});
-
-afterAll(async () => {
-  storage?.close();
-  await server?.stop();
-  if (work) await rm(work, { recursive: true, force: true });
-});
-
-async function prune(extra: Partial<PruneDeps> = {}) {
-  const pruner = new Pruner({
-    storage,
-    log: recordingLogger(),
-    concurrency: 4,
-    ...extra,
-  });
-  const spaces = await selectSpaces(storage, [space], { recursive: false });
-  const [result] = await pruner.prune(spaces, {
-    rule: { kind: 'keep-last', count: 1 },
-    dryRun: false,
-    now: new Date(),
-    referenceGraceSeconds: 0,
-  });
-  return result!;
-}
+const ctx = destructiveSuite();
+const prune = (extra: Partial<PruneDeps> = {}) => pruneKeepLast(ctx, extra);
 
 describe('prune racing two writers', () => {
   it('one stores a delta just before the delete, the other makes a new reference.bin just after', async () => {
-    const one = await fixture.writer();
-    const two = await fixture.writer();
+    const one = await ctx.fixture.writer();
+    const two = await ctx.fixture.writer();
     const kinds: string[] = [];
     const result = await prune({
       raceSeam: async (moment) => {
         if (moment === 'before-delete')
-          kinds.push(await fixture.upload(one, space, await fixture.nextRelease(space, 4)));
+          kinds.push(
+            await ctx.fixture.upload(one, ctx.space, await ctx.fixture.nextRelease(ctx.space, 4)),
+          );
         if (moment === 'after-delete')
-          kinds.push(await fixture.upload(two, space, await fixture.nextRelease(space, 5)));
+          kinds.push(
+            await ctx.fixture.upload(two, ctx.space, await ctx.fixture.nextRelease(ctx.space, 5)),
+          );
       },
     });
-    await fixture.expectAllStored(space);
+    await ctx.fixture.expectAllStored(ctx.space);
     // reference.bin was marked first: the first writer stored direct; the old one went,
     // and the second writer's file is the new one.
     expect(kinds).toEqual(['direct', 'reference']);
     expect(result.removedReferences.map((r) => r.key)).toEqual(['rel/reference.bin']);
     expect([result.revivedReferences, result.skippedReferences]).toEqual([[], []]);
-    const now = await storage.head(space.bucket, 'rel/reference.bin');
+    const now = await ctx.storage.head(ctx.space.bucket, 'rel/reference.bin');
     expect(now?.metadata['dg-source-name']).toBe('tool-5.0.0-linux.bin');
   }, 120_000);
 });
@@ -96,13 +53,13 @@ describe('a writer that chose reference.bin before the mark, its delta landing l
   ] as const)(
     'landing %s, it is stored %s and downloads',
     async (moment, kind) => {
-      const relay = await FaultProxy.start(server.endpoint);
+      const relay = await FaultProxy.start(ctx.server.endpoint);
       const slow = new S3Storage(s3TestOptions(relay.endpoint));
       try {
-        const writer = await fixture.writer(undefined, slow);
-        const file = await fixture.nextRelease(space, 4);
+        const writer = await ctx.fixture.writer(undefined, slow);
+        const file = await ctx.fixture.nextRelease(ctx.space, 4);
         const held = relay.hold((r) => r.method === 'PUT' && r.key === `rel/${file.name}.delta`);
-        const upload = fixture.upload(writer, space, file);
+        const upload = ctx.fixture.upload(writer, ctx.space, file);
         await held.reached;
         const result = await prune({
           raceSeam: async (at) => {
@@ -112,7 +69,7 @@ describe('a writer that chose reference.bin before the mark, its delta landing l
           },
         });
         expect(await upload).toBe(kind);
-        await fixture.expectAllStored(space);
+        await ctx.fixture.expectAllStored(ctx.space);
         expect(result.removedReferences.map((r) => r.key)).toEqual(['rel/reference.bin']);
       } finally {
         slow.close();
@@ -133,25 +90,27 @@ describe('a writer that does not read the mark (an older release)', () => {
         },
       }),
     ).rejects.toThrow('cancelled');
-    const blind: StoragePort = Object.create(storage, {
+    const blind: StoragePort = Object.create(ctx.storage, {
       head: {
         value: async (bucket: string, key: string) => {
-          const head = await storage.head(bucket, key);
+          const head = await ctx.storage.head(bucket, key);
           if (head) delete head.metadata['dg-retiring'];
           return head;
         },
       },
     });
-    const old = await fixture.writer(undefined, blind);
-    expect(await fixture.upload(old, space, await fixture.nextRelease(space, 4))).toBe('delta');
+    const old = await ctx.fixture.writer(undefined, blind);
+    expect(
+      await ctx.fixture.upload(old, ctx.space, await ctx.fixture.nextRelease(ctx.space, 4)),
+    ).toBe('delta');
     const result = await prune();
     expect(result.revivedReferences).toEqual(['rel/reference.bin']);
     // 4.0.0 is now the newest linux release: 3.0.0 and its own reference go.
-    fixture.stored.delete('tool-3.0.0-linux.bin');
+    ctx.fixture.stored.delete('tool-3.0.0-linux.bin');
     expect(result.removedReferences.map((r) => r.key)).not.toContain('rel/reference.bin');
-    expect((await storage.head(space.bucket, 'rel/reference.bin'))?.metadata).not.toHaveProperty(
-      'dg-retiring',
-    );
-    await fixture.expectAllStored(space);
+    expect(
+      (await ctx.storage.head(ctx.space.bucket, 'rel/reference.bin'))?.metadata,
+    ).not.toHaveProperty('dg-retiring');
+    await ctx.fixture.expectAllStored(ctx.space);
   }, 120_000);
 });

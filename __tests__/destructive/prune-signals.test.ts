@@ -3,52 +3,21 @@
 // uploads meanwhile; the prune gets SIGTERM or SIGKILL while the request is held, which
 // is then let through (S3 applies a request already sent). Every file reported stored
 // must still download byte-exact, and a prune run afterwards finishes the job.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { S3Storage } from '../../src/adapters/s3/s3-storage.js';
-import { Pruner } from '../../src/core/lifecycle/prune.js';
-import { selectSpaces } from '../../src/core/lifecycle/shard.js';
-import type { DeltaSpace } from '../../src/core/models.js';
 import { FaultProxy, type RequestMatch } from '../helpers/fault-proxy.js';
-import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
-import { recordingLogger } from '../helpers/service-fixture.js';
-import { DestructiveFixture } from './fixture.js';
+import { destructiveSuite, pruneKeepLast } from './fixture.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 /** The CLI bundle under test (DG_CLI_BUNDLE: another build, e.g. main's, to compare). */
 const BUNDLE = process.env.DG_CLI_BUNDLE ?? join(ROOT, 'dist', 'cli', 'index.js');
 
-let server: S3TestServer;
-let storage: S3Storage;
-let work: string;
-let fixture: DestructiveFixture;
-let space: DeltaSpace;
+const ctx = destructiveSuite();
 
-beforeAll(async () => {
+beforeAll(() => {
   if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`npm run build\` first`);
-  server = await startS3Server();
-  storage = new S3Storage(s3TestOptions(server.endpoint));
-  work = await mkdtemp(join(tmpdir(), 'dg-destructive-signals-'));
-}, 60_000);
-
-beforeEach(async () => {
-  space = { bucket: await server.createBucket(), prefix: 'rel' };
-  fixture = new DestructiveFixture(storage, join(work, space.bucket));
-  await fixture.twoLines(space);
-});
-
-afterEach(async () => {
-  await fixture.cleanup();
-});
-
-afterAll(async () => {
-  storage?.close();
-  await server?.stop();
-  if (work) await rm(work, { recursive: true, force: true });
 });
 
 const isCopy: RequestMatch = (r) =>
@@ -73,7 +42,7 @@ describe('prune killed during the protocol, a writer uploading meanwhile', () =>
   ] as const)(
     'at %s, by %s: every stored file downloads',
     async (step, signal) => {
-      const relay = await FaultProxy.start(server.endpoint);
+      const relay = await FaultProxy.start(ctx.server.endpoint);
       try {
         const held = relay.hold(stepRequest(step, relay));
         const child = spawn(
@@ -86,11 +55,11 @@ describe('prune killed during the protocol, a writer uploading meanwhile', () =>
             '--yes',
             '--reference-grace',
             '0s',
-            `s3://${space.bucket}/rel/`,
+            `s3://${ctx.space.bucket}/rel/`,
             '--endpoint-url',
             relay.endpoint,
             '--cache-dir',
-            join(work, `${space.bucket}-cache`),
+            join(ctx.work, `${ctx.space.bucket}-cache`),
           ],
           {
             env: {
@@ -109,7 +78,11 @@ describe('prune killed during the protocol, a writer uploading meanwhile', () =>
           child.on('close', (code, sig) => resolve({ code, signal: sig })),
         );
         await Promise.race([held.reached, exited.then(() => Promise.reject(new Error(out)))]);
-        await fixture.upload(await fixture.writer(), space, await fixture.nextRelease(space, 4));
+        await ctx.fixture.upload(
+          await ctx.fixture.writer(),
+          ctx.space,
+          await ctx.fixture.nextRelease(ctx.space, 4),
+        );
         child.kill(signal);
         const exit = await exited;
         expect(exit).toEqual(
@@ -118,11 +91,11 @@ describe('prune killed during the protocol, a writer uploading meanwhile', () =>
         // The request the prune had sent reaches the server after all.
         held.release();
         await held.answered;
-        await fixture.expectAllStored(space);
+        await ctx.fixture.expectAllStored(ctx.space);
         // Another prune finishes the job and breaks nothing (4.0.0 is linux's newest now).
-        await pruneAgain();
-        fixture.stored.delete('tool-3.0.0-linux.bin');
-        await fixture.expectAllStored(space);
+        await pruneKeepLast(ctx);
+        ctx.fixture.stored.delete('tool-3.0.0-linux.bin');
+        await ctx.fixture.expectAllStored(ctx.space);
       } finally {
         await relay.stop();
       }
@@ -130,14 +103,3 @@ describe('prune killed during the protocol, a writer uploading meanwhile', () =>
     120_000,
   );
 });
-
-async function pruneAgain(): Promise<void> {
-  const pruner = new Pruner({ storage, log: recordingLogger(), concurrency: 4 });
-  const spaces = await selectSpaces(storage, [space], { recursive: false });
-  await pruner.prune(spaces, {
-    rule: { kind: 'keep-last', count: 1 },
-    dryRun: false,
-    now: new Date(),
-    referenceGraceSeconds: 0,
-  });
-}
