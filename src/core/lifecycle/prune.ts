@@ -1,14 +1,19 @@
-import { randomBytes } from 'node:crypto';
-import type { LoggerPort, ObjectHead, StoragePort } from '../../ports.js';
+import type { LoggerPort, StoragePort } from '../../ports.js';
 import { deleteKeys } from '../delete-keys.js';
-import { DELTA_SUFFIX, formatSpace } from '../delta-space.js';
 import type { DeltaSpace } from '../models.js';
-import { readReference } from '../references/catalog.js';
-import { withMark, withoutMark, type RetiringState } from '../references/retiring.js';
 import { formatS3Url } from '../s3-url.js';
-import { walkTree, type Directory } from '../tree.js';
+import type { Directory } from '../tree.js';
 import { deltaKeysOf, planFiles, type PruneFile, type PruneRule } from './prune-plan.js';
-import { isNeeded, referenceNeeds, type ReferenceNeeds } from './prune-references.js';
+import { isNeeded, type ReferenceNeeds } from './prune-references.js';
+import {
+  deltaKeysIn,
+  readLevel,
+  ReferenceRetirer,
+  type Examined,
+  type RetireEvent,
+  type RetireMoment,
+  type SkippedReference,
+} from './retire-references.js';
 
 // `prune`: old versions out of a DeltaSpace, then the references no delta left needs,
 // by the deletion protocol of docs/lifecycle.md, which argues why no file reported
@@ -32,8 +37,7 @@ import { isNeeded, referenceNeeds, type ReferenceNeeds } from './prune-reference
 /** References younger than this stay, and a marked one goes only once marked this long. */
 export const DEFAULT_REFERENCE_GRACE_SECONDS = 3600;
 
-/** Moments of the protocol where tests race a writer against the prune (raceSeam). */
-export type PruneMoment = 'after-mark' | 'before-delete' | 'after-delete';
+export type PruneMoment = RetireMoment;
 
 export interface PruneDeps {
   storage: StoragePort;
@@ -63,9 +67,7 @@ export interface PruneOptions {
 export type PruneEvent =
   | { kind: 'space'; space: DeltaSpace; index: number; total: number }
   | { kind: 'deleted'; space: DeltaSpace; key: string; done: number; total: number }
-  | { kind: 'marked'; space: DeltaSpace; key: string }
-  | { kind: 'revived'; space: DeltaSpace; key: string }
-  | { kind: 'checking-references'; space: DeltaSpace; deltas: number };
+  | RetireEvent;
 
 /** A reference marked to retire (in a dry run: that would be), not deleted yet. */
 export interface RetiringReference {
@@ -73,13 +75,6 @@ export interface RetiringReference {
   size: number;
   /** When a prune may delete it (its mark plus the grace). */
   deletableAfter: Date;
-}
-
-/** A reference the protocol meant to change but found changed first: left as it is. */
-export interface SkippedReference {
-  key: string;
-  /** `changed`: not the version examined any more (other bytes, another mark, gone). */
-  reason: 'changed';
 }
 
 /** One DeltaSpace's prune: what went (in a dry run: would go) and what is on its way. */
@@ -98,16 +93,6 @@ export interface SpacePruneResult {
   freedBytes: number;
 }
 
-/** A reference of the space as its HEAD showed it. */
-interface Examined {
-  key: string;
-  size: number;
-  sha256: string;
-  head: ObjectHead;
-  retiring: RetiringState;
-  lastModified?: Date;
-}
-
 /** What the protocol does with each reference after the first look. */
 interface Sorted {
   mark: Examined[];
@@ -118,10 +103,13 @@ interface Sorted {
 }
 
 export class Pruner {
-  private readonly token: () => string;
+  private readonly retirer: ReferenceRetirer;
 
   constructor(private readonly deps: PruneDeps) {
-    this.token = deps.token ?? (() => randomBytes(8).toString('hex'));
+    this.retirer = new ReferenceRetirer({
+      ...deps,
+      deleteAll: (space, keys) => this.deleteAll(space, keys),
+    });
   }
 
   /** Prunes each space in turn (one listing each was taken to find them: `directory`). */
@@ -148,8 +136,8 @@ export class Pruner {
     // Judged on a fresh listing: deltas written since the first one count too.
     const level = options.dryRun ? directory : await readLevel(this.deps.storage, space);
     const deltas = options.dryRun ? deltaKeysOf(plan.keep) : deltaKeysIn(level);
-    const refs = await this.examine(space, level);
-    const needs = await this.needsOf(space, level, deltas, refs.length > 0);
+    const refs = await this.retirer.examine(space, level);
+    const needs = await this.retirer.needsOf(space, level, deltas, refs.length > 0);
     const sorted = sortReferences(refs, needs, options);
     const result: SpacePruneResult = {
       space,
@@ -170,133 +158,16 @@ export class Pruner {
       result.removedReferences.push(...sorted.due.map((r) => ({ key: r.key, size: r.size })));
       result.revivedReferences.push(...sorted.revive.map((r) => r.key));
     } else {
-      for (const ref of sorted.revive) await this.revive(space, ref, result);
-      const marked = await this.markAll(space, sorted.mark, options, result);
+      for (const ref of sorted.revive) await this.retirer.revive(space, ref, result);
+      const marked = await this.retirer.markAll(space, sorted.mark, options.now, result);
       // Marked now with no grace to wait: due in this run, after the look again.
       const due = [...sorted.due, ...(grace === 0 ? marked : [])];
       for (const ref of grace === 0 ? [] : marked)
         result.retiringReferences.push(retiring(ref, options.now, grace));
-      if (due.length > 0) await this.retire(space, due, result);
+      if (due.length > 0) await this.retirer.retire(space, due, result);
     }
     result.freedBytes += result.removedReferences.reduce((sum, r) => sum + r.size, 0);
     return result;
-  }
-
-  /** HEADs the references of `level`: the bytes they declare and whether they are marked. */
-  private async examine(space: DeltaSpace, level: Directory): Promise<Examined[]> {
-    const { storage, log } = this.deps;
-    const examined: Examined[] = [];
-    for (const ref of [level.reference, ...level.extraReferences]) {
-      if (!ref) continue;
-      const read = await readReference(storage, space.bucket, ref.key).catch((error: Error) => {
-        // Not DeltaGlider's, or unreadable: keeping it is always safe.
-        log.info(`${formatS3Url(space.bucket, ref.key)}: kept (${error.message})`);
-        return undefined;
-      });
-      if (read?.kind !== 'found') continue;
-      examined.push({
-        key: ref.key,
-        size: read.head.size,
-        sha256: read.sha256,
-        head: read.head,
-        retiring: read.retiring,
-        lastModified: read.head.lastModified ?? ref.lastModified,
-      });
-    }
-    return examined;
-  }
-
-  /** Which references the deltas of `level` need (every delta needs reference.bin alone). */
-  private async needsOf(
-    space: DeltaSpace,
-    level: Directory,
-    deltas: readonly string[],
-    any: boolean,
-  ): Promise<ReferenceNeeds> {
-    if (!any) return { needs: new Map(), unknown: [] };
-    if (level.extraReferences.length === 0) {
-      const all = level.reference && deltas.length > 0;
-      return { needs: new Map(all ? [[level.reference!.key, new Set([''])]] : []), unknown: [] };
-    }
-    this.deps.onEvent?.({ kind: 'checking-references', space, deltas: deltas.length });
-    const needs = await referenceNeeds(this.deps.storage, space, deltas, this.deps.concurrency);
-    if (needs.unknown.length > 0) {
-      this.deps.log.info(
-        `${formatSpace(space)}: ${needs.unknown.length} delta(s) do not say which reference they need (such as ${needs.unknown[0]}): keeping every reference`,
-      );
-    }
-    return needs;
-  }
-
-  /** MARK: each reference in `refs`, if still the version examined. Those marked. */
-  private async markAll(
-    space: DeltaSpace,
-    refs: readonly Examined[],
-    options: PruneOptions,
-    result: SpacePruneResult,
-  ): Promise<Examined[]> {
-    const marked: Examined[] = [];
-    for (const ref of refs) {
-      const mark = { since: options.now, token: this.token() };
-      const metadata = withMark(ref.head.metadata, mark);
-      if (!(await this.rewrite(space, ref, metadata, result))) continue;
-      this.deps.log.info(`Marked ${formatS3Url(space.bucket, ref.key)} to retire`);
-      this.deps.onEvent?.({ kind: 'marked', space, key: ref.key });
-      marked.push({
-        ...ref,
-        head: { ...ref.head, metadata },
-        retiring: { kind: 'retiring', mark },
-      });
-    }
-    return marked;
-  }
-
-  /** A marked reference a delta needs again: the mark goes, uploaders may choose it. */
-  private async revive(space: DeltaSpace, ref: Examined, result: SpacePruneResult) {
-    if (!(await this.rewrite(space, ref, withoutMark(ref.head.metadata), result))) return;
-    this.deps.log.info(
-      `${formatS3Url(space.bucket, ref.key)}: a delta needs it; no longer retiring`,
-    );
-    this.deps.onEvent?.({ kind: 'revived', space, key: ref.key });
-    result.revivedReferences.push(ref.key);
-  }
-
-  /** Rewrites a reference's metadata if it is still the version examined; else records it skipped. */
-  private async rewrite(
-    space: DeltaSpace,
-    ref: Examined,
-    metadata: Record<string, string>,
-    result: SpacePruneResult,
-  ): Promise<boolean> {
-    const outcome = ref.head.etag
-      ? await this.deps.storage.replaceMetadata(space.bucket, ref.key, metadata, ref.head.etag)
-      : 'changed';
-    if (outcome === 'replaced') return true;
-    result.skippedReferences.push({ key: ref.key, reason: 'changed' });
-    return false;
-  }
-
-  /**
-   * LOOK and DELETE: references marked long enough go, unless the space's deltas, listed
-   * now (after their marks were seen), need one, or one is no longer the version marked.
-   */
-  private async retire(space: DeltaSpace, due: readonly Examined[], result: SpacePruneResult) {
-    const { storage } = this.deps;
-    const keys = due.map((r) => r.key);
-    await this.deps.raceSeam?.('after-mark', space, keys);
-    const level = await readLevel(storage, space);
-    const needs = await this.needsOf(space, level, deltaKeysIn(level), true);
-    const go: Examined[] = [];
-    for (const ref of due) {
-      if (isNeeded(needs, ref.key)) await this.revive(space, ref, result);
-      else if (await stillMarked(storage, space, ref)) go.push(ref);
-      else result.skippedReferences.push({ key: ref.key, reason: 'changed' });
-    }
-    const goKeys = go.map((r) => r.key);
-    await this.deps.raceSeam?.('before-delete', space, goKeys);
-    await this.deleteAll(space, goKeys);
-    result.removedReferences.push(...go.map((r) => ({ key: r.key, size: r.size })));
-    await this.deps.raceSeam?.('after-delete', space, goKeys);
   }
 
   /**
@@ -352,31 +223,7 @@ export function sortReferences(
   return sorted;
 }
 
-/** A HEAD right before the DELETE: the same bytes, and the same mark as examined. */
-async function stillMarked(storage: StoragePort, space: DeltaSpace, ref: Examined) {
-  const now = await readReference(storage, space.bucket, ref.key).catch(() => undefined);
-  const was = ref.retiring;
-  return (
-    now?.kind === 'found' &&
-    now.sha256 === ref.sha256 &&
-    now.retiring.kind === 'retiring' &&
-    was.kind === 'retiring' &&
-    now.retiring.mark.token === was.mark.token
-  );
-}
-
 /** Keys per deleteMany call: S3's DeleteObjects limit, so progress moves per request. */
 const DELETE_BATCH = 1000;
 
-/** The space's own level, listed now. */
-async function readLevel(storage: StoragePort, space: DeltaSpace): Promise<Directory> {
-  const prefix = space.prefix === '' ? '' : `${space.prefix}/`;
-  const found = (await walkTree(storage, space.bucket, prefix)).find(
-    (d) => d.prefix === space.prefix,
-  );
-  return found ?? { prefix: space.prefix, objects: [], extraReferences: [] };
-}
-
-function deltaKeysIn(level: Directory): string[] {
-  return level.objects.map((o) => o.key).filter((k) => k.endsWith(DELTA_SUFFIX));
-}
+export type { SkippedReference };

@@ -4,6 +4,7 @@ import { deleteKeys } from '../delete-keys.js';
 import { NotFoundError } from '../errors.js';
 import type { DeltaSpace } from '../models.js';
 import { formatS3Url } from '../s3-url.js';
+import { retireReferences } from '../remover.js';
 
 export interface RemoveSpaceResult {
   /** Keys deleted (in a dry run: that would be), references last. */
@@ -41,10 +42,16 @@ export async function removeSpace(
     );
   }
   if (options.dryRun) return { deleted };
-  // Batches of 1000; the references only once every file is gone.
-  for (const batch of [files, references]) {
-    for (const key of batch) log.info(`Deleting ${formatS3Url(space.bucket, key)}`);
-    await deleteKeys(storage, space.bucket, batch);
-  }
-  return { deleted };
+  // Batches of 1000; the references only once every file is gone, by the deletion
+  // protocol (a delta written meanwhile keeps the reference it needs).
+  for (const key of files) log.info(`Deleting ${formatS3Url(space.bucket, key)}`);
+  await deleteKeys(storage, space.bucket, files);
+  const isReference = (key: string) =>
+    /^(\.dg-refs\/[0-9a-f]{16}\/)?reference\.bin$/.test(key.slice(prefix.length));
+  const others = references.filter((k) => !isReference(k));
+  for (const key of others) log.info(`Deleting ${formatS3Url(space.bucket, key)}`);
+  await deleteKeys(storage, space.bucket, others);
+  const kept = references.filter(isReference);
+  const removed = await retireReferences(storage, log, space, kept);
+  return { deleted: [...files, ...others, ...removed] };
 }
