@@ -88,6 +88,17 @@ export interface StoragePort {
     options?: PutOptions,
   ): Promise<PutOutcome>;
   /**
+   * Rewrites the object's user metadata in place (S3 CopyObject onto itself), only if it
+   * is still the version `ifMatch` names (its ETag): `'changed'` when it is not, or is
+   * gone. The bytes are untouched.
+   */
+  replaceMetadata(
+    bucket: string,
+    key: string,
+    metadata: Metadata,
+    ifMatch: string,
+  ): Promise<'replaced' | 'changed'>;
+  /**
    * Deletes the object (a missing key counts as deleted); with `ifMatch`, only that
    * version: resolves what it found instead, deleting nothing.
    */

@@ -35,7 +35,12 @@ interface Fault {
   action:
     | { kind: 'fail'; status: number; code: string; message: string }
     | { kind: 'reset'; afterBytes: number }
-    | { kind: 'hold'; until: Promise<unknown> }
+    | {
+        kind: 'hold';
+        until: Promise<unknown>;
+        onHeld?: () => void;
+        onAnswered?: () => void;
+      }
     | { kind: 'drop-header'; header: string }
     | { kind: 'stop'; afterBytes: number };
 }
@@ -121,23 +126,32 @@ export class FaultProxy {
   }
 
   /**
-   * Holds the next matching request until `release()`: `arrived` resolves once it has come
-   * in whole, so a test can act in between (a race made deterministic).
+   * Holds the next matching request until `release()`: `reached` settles once it has
+   * arrived whole (and is being held), `answered` once its answer went back after the
+   * release. Deterministic interleaving: the test knows where the client stands.
+   */
+  hold(match: RequestMatch): { reached: Promise<void>; answered: Promise<void>; release(): void } {
+    let release!: () => void;
+    const until = new Promise<void>((resolve) => (release = resolve));
+    let reached!: () => void;
+    const arrived = new Promise<void>((resolve) => (reached = resolve));
+    let answered!: () => void;
+    const done = new Promise<void>((resolve) => (answered = resolve));
+    this.faults.push({
+      match,
+      remaining: 1,
+      action: { kind: 'hold', until, onHeld: reached, onAnswered: answered },
+    });
+    return { reached: arrived, answered: done, release };
+  }
+
+  /**
+   * Holds the next matching request until `release()`: `arrived` resolves once it is
+   * being held, so a test can act in between (a race made deterministic).
    */
   holdOne(match: RequestMatch): { arrived: Promise<void>; release: () => void } {
-    let release!: () => void;
-    let arrive!: () => void;
-    const until = new Promise<void>((resolve) => (release = resolve));
-    const arrived = new Promise<void>((resolve) => (arrive = resolve));
-    this.holdNext(1, {
-      until,
-      match: (request) => {
-        const hit = match(request);
-        if (hit) arrive();
-        return hit;
-      },
-    });
-    return { arrived, release };
+    const { reached, release } = this.hold(match);
+    return { arrived: reached, release };
   }
 
   /**
@@ -236,7 +250,10 @@ export class FaultProxy {
       }
       const body = Buffer.concat(chunks);
       if (fault?.action.kind === 'hold') {
-        const send = () => this.forward(request, response, body);
+        const { onHeld, onAnswered } = fault.action;
+        // Answered, or its client is gone (then the server has acted on it all the same).
+        const send = () => this.forward(request, response, body, onAnswered);
+        onHeld?.();
         return void fault.action.until.then(send, send);
       }
       if (fault?.action.kind === 'drop-header') delete request.headers[fault.action.header];
@@ -265,6 +282,7 @@ export class FaultProxy {
     request: http.IncomingMessage,
     response: http.ServerResponse,
     body: Buffer,
+    onAnswered?: () => void,
   ): void {
     const headers = { ...request.headers };
     // The body is sent whole, so its length is known even if it came chunked.
@@ -283,6 +301,8 @@ export class FaultProxy {
         headers,
       },
       (answer) => {
+        // The server has answered, so it has acted (its body may go to a client now gone).
+        onAnswered?.();
         response.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(response);
       },

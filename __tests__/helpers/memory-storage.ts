@@ -1,6 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
 import type {
   DeleteFailure,
   ListedObject,
@@ -30,7 +31,14 @@ export class MemoryStorage implements StoragePort {
   async head(bucket: string, key: string): Promise<ObjectHead | undefined> {
     this.calls.push(`HEAD ${key}`);
     const object = this.objects.get(this.id(bucket, key));
-    return object && { key, size: object.body.length, metadata: { ...object.metadata } };
+    return (
+      object && {
+        key,
+        size: object.body.length,
+        metadata: { ...object.metadata },
+        etag: etagOf(object.body),
+      }
+    );
   }
 
   async *list(bucket: string, prefix: string): AsyncIterable<ListedObject> {
@@ -71,6 +79,19 @@ export class MemoryStorage implements StoragePort {
     return 'created';
   }
 
+  async replaceMetadata(
+    bucket: string,
+    key: string,
+    metadata: Metadata,
+    ifMatch: string,
+  ): Promise<'replaced' | 'changed'> {
+    this.calls.push(`COPY ${key}`);
+    const object = this.objects.get(this.id(bucket, key));
+    if (!object || etagOf(object.body) !== ifMatch) return 'changed';
+    object.metadata = { ...metadata };
+    return 'replaced';
+  }
+
   async delete(bucket: string, key: string): Promise<void> {
     this.calls.push(`DELETE ${key}`);
     this.objects.delete(this.id(bucket, key));
@@ -92,4 +113,9 @@ export class MemoryStorage implements StoragePort {
   body(bucket: string, key: string): Buffer | undefined {
     return this.objects.get(this.id(bucket, key))?.body;
   }
+}
+
+/** S3's ETag of a single-part object: the MD5 of its bytes, quoted. */
+function etagOf(body: Buffer): string {
+  return `"${createHash('md5').update(body).digest('hex')}"`;
 }

@@ -4,12 +4,10 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { sha256File, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
 import { createS3Client } from '../../src/adapters/s3/client.js';
 import { S3Storage } from '../../src/adapters/s3/s3-storage.js';
-import { LocalFiles } from '../../src/adapters/local-files.js';
-import { Sha256Hasher } from '../../src/adapters/sha256-hasher.js';
 import { Pruner, type PruneDeps } from '../../src/core/lifecycle/prune.js';
 import { selectSpaces } from '../../src/core/lifecycle/shard.js';
 import type { DeltaSpace } from '../../src/core/models.js';
@@ -18,6 +16,7 @@ import { copyPrefix, listKeys } from '../helpers/bucket.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
 import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { recordingLogger, serviceOver, type ServiceFixture } from '../helpers/service-fixture.js';
+import { uploadTwoLines } from '../helpers/two-lines.js';
 import { writeVersions } from '../helpers/versions.js';
 
 const MIB = 1024 * 1024;
@@ -58,43 +57,27 @@ async function service(references = DEFAULT_REFERENCE_POLICY): Promise<ServiceFi
 }
 
 /**
- * Two artifact lines, three releases each, in `rel/`: reference.bin is linux 1.0.0, mac
- * gets its own reference under .dg-refs/, and linux 3.0.0 (rotation ratio 0) becomes its
- * line's new reference. Uploaded once per suite into a bucket of its own; each test gets
- * a server-side copy in its bucket. Resolves to the local files by name (read only).
+ * uploadTwoLines (2 MiB files), once per suite into a bucket of its own; each test gets a
+ * server-side copy in its bucket. Resolves to the local files by name (read only).
  */
 async function twoLines(space: DeltaSpace): Promise<Map<string, string>> {
-  twoLinesOnce ??= uploadTwoLines();
+  twoLinesOnce ??= (async () => {
+    const template = { bucket: await server.createBucket(), prefix: 'rel' };
+    const rotating = await service({ ...DEFAULT_REFERENCE_POLICY, rotationRatio: 0 });
+    const paths = await uploadTwoLines(
+      join(work, 'two-lines'),
+      template,
+      2 * MIB,
+      await service(),
+      rotating,
+    );
+    return { bucket: template.bucket, paths };
+  })();
   const template = await twoLinesOnce;
   await copyPrefix(raw, template.bucket, space.bucket, `${space.prefix}/`);
   return template.paths;
 }
 let twoLinesOnce: Promise<{ bucket: string; paths: Map<string, string> }> | undefined;
-
-async function uploadTwoLines(): Promise<{ bucket: string; paths: Map<string, string> }> {
-  const template = await server.createBucket();
-  const space = { bucket: template, prefix: 'rel' };
-  const dir = join(work, 'two-lines');
-  const paths = new Map<string, string>();
-  for (const [platform, seed] of [
-    ['linux', 61],
-    ['mac', 71],
-  ] as const) {
-    const names = [1, 2, 3].map((v) => `tool-${v}.0.0-${platform}.bin`);
-    const written = await writeVersions(dir, names, 2 * MIB, seed);
-    names.forEach((name, i) => paths.set(name, written[i]!));
-  }
-  const usual = await service();
-  const rotating = await service({ ...DEFAULT_REFERENCE_POLICY, rotationRatio: 0 });
-  for (const v of [1, 2, 3]) {
-    for (const platform of ['linux', 'mac']) {
-      const name = `tool-${v}.0.0-${platform}.bin`;
-      const writer = name === 'tool-3.0.0-linux.bin' ? rotating : usual;
-      await writer.service.uploads.upload(paths.get(name)!, space, name);
-    }
-  }
-  return { bucket: template, paths };
-}
 
 /**
  * twoLines, plus linux 4.0.0 (an edit of 1.0.0) and a writer with one reference per
@@ -123,12 +106,8 @@ async function rootSha(): Promise<string | undefined> {
 const ALL_LEFT = ['tool-4.0.0-linux.bin', 'tool-3.0.0-linux.bin', 'tool-3.0.0-mac.bin'];
 
 function pruner(extra: Partial<PruneDeps> = {}): Pruner {
-  const files = new LocalFiles(join(work, 'scratch'));
-  cleanups.push(() => files.dispose());
   return new Pruner({
     storage,
-    files,
-    hasher: new Sha256Hasher(),
     log: recordingLogger(),
     concurrency: 4,
     ...extra,
@@ -208,7 +187,7 @@ describe('prune --keep-last', () => {
     const calls = { delete: 0, deleteMany: 0 };
     const real = await pruneKeepLast(space, 1, pruner({ storage: counting(storage, calls) }));
     expect(real.freedBytes).toBe(freed);
-    expect(real.restoredReferences).toEqual([]);
+    expect([real.revivedReferences, real.skippedReferences]).toEqual([[], []]);
     // One batch for the four files, one for the reference: no DELETE per object.
     expect(calls).toEqual({ delete: 0, deleteMany: 2 });
     expect(await listKeys(raw, bucket, 'rel/')).toEqual(
@@ -222,25 +201,19 @@ describe('prune --keep-last', () => {
     expect(again.removedReferences).toEqual([]);
   }, 180_000);
 
-  it('never deletes a reference that a delta written during the prune needs', async () => {
+  it('a writer that comes once reference.bin is marked stores direct, and it goes', async () => {
     const space = { bucket, prefix: 'rel' };
     const { files, write } = await raceFixture(space, 99);
-    const before = await rootSha();
-    // The writer stores its file after the prune chose reference.bin as unneeded, just
-    // before the prune deletes it.
-    let chosen: readonly string[] = [];
+    let kind = '';
     const racing = pruner({
-      raceSeam: async (moment, _space, keys) => {
-        if (moment !== 'before-delete') return;
-        chosen = keys;
-        expect((await write()).kind).toBe('delta');
+      raceSeam: async (moment) => {
+        if (moment === 'after-mark') kind = (await write()).kind;
       },
     });
     const result = await pruneKeepLast(space, 1, racing);
-    expect(chosen).toEqual(['rel/reference.bin']);
-    expect(result.restoredReferences).toEqual(['rel/reference.bin']);
-    expect(result.removedReferences).toEqual([]);
-    expect(await rootSha()).toBe(before);
+    expect(kind).toBe('direct');
+    expect(result.removedReferences.map((r) => r.key)).toEqual(['rel/reference.bin']);
+    expect(await storage.head(bucket, 'rel/reference.bin')).toBeUndefined();
     await expectByteExact(space, files, ALL_LEFT);
   }, 180_000);
 });
@@ -256,7 +229,7 @@ describe('prune racing a writer, after deleting and before looking again', () =>
       },
     });
     const result = await pruneKeepLast(space, 1, racing);
-    expect(result.restoredReferences).toEqual([]);
+    expect([result.revivedReferences, result.skippedReferences]).toEqual([[], []]);
     expect(result.removedReferences.map((r) => r.key)).toEqual(['rel/reference.bin']);
     expect(await rootSha()).toBe(await sha256File(next));
     await expectByteExact(space, files, ALL_LEFT);
@@ -264,50 +237,33 @@ describe('prune racing a writer, after deleting and before looking again', () =>
 });
 
 describe('prune stopped midway', () => {
-  it('between deleting references and looking again, puts every reference back', async () => {
+  it('after marking, before looking again: every reference is still there, and a re-run finishes', async () => {
     const space = { bucket, prefix: 'rel' };
     const files = await twoLines(space);
     const before = await listKeys(raw, bucket, 'rel/');
     const events: string[] = [];
     const failing = pruner({
-      onEvent: (e) => events.push(e.kind === 'deleted' ? `deleted ${e.key}` : e.kind),
+      onEvent: (e) => events.push(e.kind === 'marked' ? `marked ${e.key}` : e.kind),
       raceSeam: async (moment) => {
-        if (moment === 'after-delete') throw new Error('connection lost');
+        if (moment === 'after-mark') throw new Error('connection lost');
       },
     });
     await expect(pruneKeepLast(space, 1, failing)).rejects.toThrow('connection lost');
-    expect(events).toContain('deleted rel/reference.bin');
+    expect(events).toContain('marked rel/reference.bin');
     expect(events[0]).toBe('space');
-    // The old files are gone (they went first); every reference is there again.
+    // The old files are gone (they went first); every reference is there, one marked.
     const left = await listKeys(raw, bucket, 'rel/');
-    expect(left).toContain('rel/reference.bin');
     expect(left.filter((k) => k.endsWith('reference.bin'))).toEqual(
       before.filter((k) => k.endsWith('reference.bin')),
     );
+    const head = await raw.send(
+      new HeadObjectCommand({ Bucket: bucket, Key: 'rel/reference.bin' }),
+    );
+    expect(head.Metadata?.['dg-retiring']).toMatch(/^\d{4}-.+Z [0-9a-f]{16}$/);
     await expectByteExact(space, files, ['tool-3.0.0-linux.bin', 'tool-3.0.0-mac.bin']);
     // A re-run finishes the job.
     const again = await pruneKeepLast(space, 1);
     expect(again.removedReferences.map((r) => r.key)).toEqual(['rel/reference.bin']);
-  }, 180_000);
-});
-
-describe('a reference that does not match its sha256', () => {
-  it('is kept, not counted as freed, and said in a warning', async () => {
-    const space = { bucket, prefix: 'rel' };
-    await twoLines(space);
-    const key = 'rel/reference.bin';
-    const head = await raw.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    await raw.send(
-      new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'damaged', Metadata: head.Metadata }),
-    );
-    const log = recordingLogger();
-    const result = await pruneKeepLast(space, 1, pruner({ log }));
-    expect(result.removedReferences).toEqual([]);
-    expect(result.freedBytes).toBe(result.removedFiles.reduce((n, f) => n + f.storedBytes, 0));
-    expect(await listKeys(raw, bucket, 'rel/')).toContain(key);
-    expect(log.lines.filter((l) => l.startsWith('warning:'))).toEqual([
-      `warning: s3://${bucket}/${key} does not match its dg-file-sha256: kept (deltaglider verify shows what it breaks)`,
-    ]);
   }, 180_000);
 });
 

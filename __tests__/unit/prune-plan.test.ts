@@ -3,7 +3,6 @@ import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDuration, planFiles, pruneRule } from '../../src/core/lifecycle/prune-plan.js';
-import { HOLD_BYTES, holdGroups } from '../../src/core/lifecycle/prune.js';
 import { selectSpaces } from '../../src/core/lifecycle/shard.js';
 import type { Directory } from '../../src/core/tree.js';
 import { MemoryStorage } from '../helpers/memory-storage.js';
@@ -207,27 +206,5 @@ describe('selectSpaces with --shard I/N', () => {
       }
       expect(taken.sort()).toEqual([...prefixes].sort());
     }
-  });
-});
-
-describe('holdGroups: the references a prune holds on disk at once', () => {
-  const refs = (...sizes: number[]) => sizes.map((size, i) => ({ key: `r${i}`, size }));
-  const keys = (groups: { key: string }[][]) => groups.map((g) => g.map((r) => r.key));
-
-  it('fills each round up to the budget, in order', () => {
-    expect(keys(holdGroups(refs(40, 50, 10, 30, 80), 100))).toEqual([
-      ['r0', 'r1', 'r2'],
-      ['r3'],
-      ['r4'],
-    ]);
-  });
-
-  it('gives a reference larger than the budget a round of its own', () => {
-    expect(keys(holdGroups(refs(10, 500, 10), 100))).toEqual([['r0'], ['r1'], ['r2']]);
-  });
-
-  it('takes everything in one round when it fits, and nothing from nothing', () => {
-    expect(keys(holdGroups(refs(1, 2, 3), HOLD_BYTES))).toEqual([['r0', 'r1', 'r2']]);
-    expect(holdGroups([], 100)).toEqual([]);
   });
 });

@@ -301,9 +301,13 @@ describe('removeFiles (many names of one space)', () => {
       deleted: ['releases/app/app-1.zip.delta'],
     });
     expect([...storage.objects.keys()]).toEqual([]);
-    // One listing of the level and one of its extra references, whatever the count;
+    // One listing of the level and one of its extra references, whatever the count, and
+    // the deletion protocol's look once the reference is marked (docs/lifecycle.md);
     // files first, then references, each in one request.
-    expect(storage.calls.filter((c) => c.startsWith('LIST'))).toHaveLength(2);
+    expect(storage.calls.filter((c) => c.startsWith('LIST'))).toHaveLength(3);
+    expect(storage.calls.filter((c) => c.startsWith('COPY'))).toEqual([
+      'COPY releases/app/reference.bin',
+    ]);
     expect(storage.calls.filter((c) => c.startsWith('DELETE'))).toEqual([
       'DELETE-MANY 52',
       'DELETE-MANY 1',

@@ -7,6 +7,7 @@ import { formatBytes, plural } from '../core/format.js';
 import { pruneRule } from '../core/lifecycle/prune-plan.js';
 import {
   pruneTotals,
+  referenceNotes,
   removedUrls,
   uncertainLines,
   uncertainNote,
@@ -54,7 +55,6 @@ export async function runPrune(app: App, inputs: ActionInputs): Promise<CommandR
   const rows = results.flatMap((r) =>
     removedUrls(r).map(({ url, reference }) => [url, reference ? 'reference' : 'file']),
   );
-  const restored = results.flatMap((r) => r.restoredReferences);
   return {
     title: inputs.dryRun ? 'DeltaGlider prune (dry run)' : 'DeltaGlider prune',
     location: { label: 'DeltaSpace', url: formatSpace(root) },
@@ -72,7 +72,7 @@ export async function runPrune(app: App, inputs: ActionInputs): Promise<CommandR
             `${uncertain.length - SHOWN_UNCERTAIN} more files kept for the same reason are in the step log`,
           ]
         : []),
-      ...restored.map((key) => `Kept ${key}: a delta written during the prune needs it`),
+      ...referenceNotes(results, inputs.dryRun),
     ],
   };
 }

@@ -19,8 +19,6 @@ export function prune(
 ): Promise<SpacePruneResult[]> {
   const pruner = new Pruner({
     storage: app.storage,
-    files: app.files,
-    hasher: app.hasher,
     log: app.log,
     concurrency: app.options.concurrency,
     onEvent,

@@ -142,6 +142,10 @@ export function trackStorage(inner: StoragePort, progress: Progress): StoragePor
       });
       return outcome;
     },
+    replaceMetadata(bucket: string, key: string, metadata: Metadata, ifMatch: string) {
+      progress.update(`marking ${key}`);
+      return inner.replaceMetadata(bucket, key, metadata, ifMatch);
+    },
     delete(bucket: string, key: string, options?: VersionOptions): Promise<void | VersionMismatch> {
       progress.update(`deleting ${key}`);
       return inner.delete(bucket, key, options);

@@ -8,6 +8,7 @@ import { parseDuration, pruneRule, type PruneRule } from '../core/lifecycle/prun
 import {
   pruneJson,
   pruneTotals,
+  referenceNotes,
   removedUrls,
   uncertainLines,
   uncertainNote,
@@ -64,7 +65,9 @@ docs/cli.md). Without a terminal to confirm on, deleting needs --yes.`,
   -r, --recursive       every DeltaSpace at or below each prefix
   --shard I/N           only the DeltaSpaces of shard I of N (a matrix of N jobs)
   --reference-grace DURATION
-                        keep references younger than this (default 1h; 0s: none)`,
+                        keep references younger than this, and delete one marked
+                        to retire only once marked this long (default 1h; 0s: mark
+                        and delete in one run)`,
   readOwn: (values) => ({
     keepLast: optionalString(values['keep-last']),
     olderThan: optionalString(values['older-than']),
@@ -148,7 +151,7 @@ function describeRule(rule: PruneRule): string {
 
 /**
  * Progress: a status line on a terminal, and in a real run one line per object as it is
- * deleted (or put back), so a long run shows its work in a log too.
+ * deleted, marked to retire or revived, so a long run shows its work in a log too.
  */
 function showProgress(
   context: CommandContext<PruneCliOptions>,
@@ -170,11 +173,8 @@ function showProgress(
   if (context.global.json) return;
   session.progress.clear();
   const url = terminalText(formatS3Url(event.space.bucket, event.key));
-  context.io.out(
-    event.kind === 'deleted'
-      ? `delete: ${url}\n`
-      : `kept: ${url} (a delta written during the prune needs it: put back)\n`,
-  );
+  const verb = { deleted: 'delete', marked: 'retire', revived: 'revive' }[event.kind];
+  context.io.out(`${verb}: ${url}\n`);
 }
 
 /** A dry run deletes nothing: what would go is printed as each space is planned. */
@@ -214,4 +214,5 @@ function summarize(
   io.out(
     `${own.dryRun ? '(dryrun) ' : ''}prune: ${plural(t.removedFiles, 'file')} and ${plural(t.removedReferences, 'reference')} removed from ${plural(t.spaces, 'DeltaSpace')}, ${plural(t.keptFiles, 'file')} kept${uncertainNote(t.uncertainFiles)}; ${freed} ${formatBytes(t.freedBytes)}\n`,
   );
+  for (const note of referenceNotes(results, own.dryRun)) io.out(`${terminalText(note)}\n`);
 }

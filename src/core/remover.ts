@@ -17,6 +17,7 @@ import { NotFoundError } from './errors.js';
 import { deleteKeys } from './delete-keys.js';
 import type { DeltaSpace } from './models.js';
 import { formatS3Url } from './s3-url.js';
+import { ReferenceRetirer, type RetireOutcome } from './lifecycle/retire-references.js';
 
 export interface RemoveResult {
   name: string;
@@ -47,8 +48,8 @@ export interface BatchRemoveResult {
  * with the same characters (`app` and `app2`), is another DeltaSpace with its own
  * reference.
  *
- * Not safe against an upload to the same space at the same moment: a delta written
- * between the listing and the reference's deletion would lose its reference.
+ * References go by the deletion protocol (docs/lifecycle.md) with no grace: marked, the
+ * deltas looked at again, then deleted; one a delta written meanwhile needs stays.
  */
 export async function removeFile(
   storage: StoragePort,
@@ -132,8 +133,8 @@ export async function removeFiles(
       }
     }
   }
-  await remove(storage, log, space.bucket, references, options.dryRun);
-  return { files, references, referenceRemoved: references.includes(referenceKey(space)) };
+  const removed = await retireReferences(storage, log, space, references, options.dryRun);
+  return { files, references: removed, referenceRemoved: removed.includes(referenceKey(space)) };
 }
 
 /** The keys directly at a space's level (one listing), and which of them are deltas. */
@@ -180,4 +181,39 @@ async function remove(
   for (const key of keys)
     log.info(`${dryRun ? '(dry run) would delete' : 'Deleting'} ${formatS3Url(bucket, key)}`);
   if (!dryRun) await deleteKeys(storage, bucket, keys);
+}
+
+/**
+ * Deletes the references `keys` by the deletion protocol, with no grace: marked, looked
+ * at again, deleted unless a delta needs one now. Resolves to those deleted (in a dry
+ * run: all of `keys`).
+ */
+export async function retireReferences(
+  storage: StoragePort,
+  log: LoggerPort,
+  space: DeltaSpace,
+  keys: readonly string[],
+  dryRun = false,
+): Promise<string[]> {
+  if (dryRun || keys.length === 0) {
+    await remove(storage, log, space.bucket, keys, dryRun);
+    return [...keys];
+  }
+  const retirer = new ReferenceRetirer({
+    storage,
+    log,
+    concurrency: HEAD_CONCURRENCY,
+    deleteAll: (s, batch) => remove(storage, log, s.bucket, batch),
+  });
+  const outcome: RetireOutcome = {
+    removedReferences: [],
+    revivedReferences: [],
+    skippedReferences: [],
+  };
+  await retirer.retireNow(space, keys, outcome);
+  for (const key of [...outcome.revivedReferences, ...outcome.skippedReferences.map((r) => r.key)])
+    log.info(
+      `Kept ${formatS3Url(space.bucket, key)}: a delta written meanwhile needs it, or it changed`,
+    );
+  return outcome.removedReferences.map((r) => r.key);
 }

@@ -129,6 +129,13 @@ export class Uploader {
         }
       }
       const single = this.policy.mode !== 'smart';
+      if (single && root.retiring.kind !== 'active') {
+        // A prune found no delta needing the space's only reference and marked it to go
+        // (docs/lifecycle.md): no new delta may take it. Direct until it is gone; the next
+        // upload after that makes a new reference.bin.
+        log.info(`${name}: stored direct (${formatS3Url(space.bucket, rootKey)} is retiring)`);
+        return this.direct.putDirect(space, file);
+      }
       const rootRef = { key: rootKey, sha256: root.sha256 };
       if (!(await this.deltaCanPay(space, file, single ? rootRef : undefined))) {
         log.info(`${name}: stored direct (no recipe reproduces its compressed content)`);

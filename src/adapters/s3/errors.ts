@@ -45,6 +45,7 @@ export type S3Operation =
   | 'GetObject'
   | 'ListObjectsV2'
   | 'PutObject'
+  | 'CopyObject'
   | 'DeleteObject'
   | 'DeleteObjects'
   | 'HeadBucket';
@@ -55,6 +56,7 @@ const REQUIRED_ACTION: Record<S3Operation, string> = {
   GetObject: 's3:GetObject',
   ListObjectsV2: 's3:ListBucket',
   PutObject: 's3:PutObject',
+  CopyObject: 's3:PutObject',
   DeleteObject: 's3:DeleteObject',
   DeleteObjects: 's3:DeleteObject',
   HeadBucket: 's3:ListBucket',

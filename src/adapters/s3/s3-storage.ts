@@ -10,6 +10,7 @@ import { rm, stat } from 'node:fs/promises';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -405,6 +406,34 @@ export class S3Storage implements StoragePort {
       if (ifMatch !== undefined && httpStatusOf(error) === 412) return 'changed';
       if (ifMatch !== undefined && httpStatusOf(error) === 404) return 'missing';
       throw this.fail(error, 'DeleteObject', bucket, key);
+    }
+  }
+
+  async replaceMetadata(
+    bucket: string,
+    key: string,
+    metadata: Metadata,
+    ifMatch: string,
+  ): Promise<'replaced' | 'changed'> {
+    checkMetadata(metadata, s3Url(bucket, key));
+    try {
+      await this.client.send(
+        new CopyObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          CopySource: `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`,
+          // Copied only if it is still the version examined: never new bytes under old metadata.
+          CopySourceIfMatch: ifMatch,
+          MetadataDirective: 'REPLACE',
+          Metadata: metadata,
+          ...this.encryption,
+        }),
+      );
+      return 'replaced';
+    } catch (error) {
+      const status = httpStatusOf(error);
+      if (status === 412 || status === 404) return 'changed';
+      throw this.fail(error, 'CopyObject', bucket, key);
     }
   }
 

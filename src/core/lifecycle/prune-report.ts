@@ -11,7 +11,9 @@ export interface PruneTotals {
   keptFiles: number;
   uncertainFiles: number;
   removedReferences: number;
-  restoredReferences: number;
+  retiringReferences: number;
+  revivedReferences: number;
+  skippedReferences: number;
   freedBytes: number;
 }
 
@@ -23,7 +25,9 @@ export function pruneTotals(results: readonly SpacePruneResult[]): PruneTotals {
     keptFiles: sum((r) => r.keptFiles),
     uncertainFiles: sum((r) => r.uncertainFiles.length),
     removedReferences: sum((r) => r.removedReferences.length),
-    restoredReferences: sum((r) => r.restoredReferences.length),
+    retiringReferences: sum((r) => r.retiringReferences.length),
+    revivedReferences: sum((r) => r.revivedReferences.length),
+    skippedReferences: sum((r) => r.skippedReferences.length),
     freedBytes: sum((r) => r.freedBytes),
   };
 }
@@ -66,6 +70,7 @@ export function pruneJson(results: readonly SpacePruneResult[], dryRun: boolean)
     'files-kept': totals.keptFiles,
     'files-kept-uncertain': totals.uncertainFiles,
     'references-removed': totals.removedReferences,
+    'references-retiring': totals.retiringReferences,
     'freed-bytes': totals.freedBytes,
     results: results.map((r) => ({
       'delta-space-url': formatSpace(r.space),
@@ -82,8 +87,41 @@ export function pruneJson(results: readonly SpacePruneResult[], dryRun: boolean)
         why: u.why,
       })),
       'references-removed': r.removedReferences.map((x) => formatS3Url(r.space.bucket, x.key)),
-      'references-restored': r.restoredReferences.map((k) => formatS3Url(r.space.bucket, k)),
+      'references-retiring': r.retiringReferences.map((x) => ({
+        url: formatS3Url(r.space.bucket, x.key),
+        'deletable-after': x.deletableAfter.toISOString(),
+      })),
+      'references-revived': r.revivedReferences.map((k) => formatS3Url(r.space.bucket, k)),
+      'references-skipped': r.skippedReferences.map((x) => formatS3Url(r.space.bucket, x.key)),
       'freed-bytes': r.freedBytes,
     })),
   };
+}
+
+/**
+ * What happened to references besides their removal, one sentence each (both shells
+ * print them as they are): those marked to retire and when a prune may delete them,
+ * those revived, those left because they changed under the prune.
+ */
+export function referenceNotes(results: readonly SpacePruneResult[], dryRun: boolean): string[] {
+  const notes: string[] = [];
+  const retiring = results.flatMap((r) => r.retiringReferences);
+  if (retiring.length > 0) {
+    const after = new Date(Math.max(...retiring.map((r) => r.deletableAfter.getTime())));
+    const n = retiring.length;
+    notes.push(
+      `${n} ${n === 1 ? 'reference' : 'references'} no delta needs ${dryRun ? 'would be' : n === 1 ? 'is' : 'are'} marked to retire: a prune run after ${after.toISOString()} deletes ${n === 1 ? 'it' : 'them'} if still unneeded`,
+    );
+  }
+  for (const r of results) {
+    for (const key of r.revivedReferences)
+      notes.push(
+        `Kept ${formatS3Url(r.space.bucket, key)}: it was marked to retire, but a delta needs it${dryRun ? ' (a real run removes the mark)' : '; the mark was removed'}`,
+      );
+    for (const { key } of r.skippedReferences)
+      notes.push(
+        `Left ${formatS3Url(r.space.bucket, key)} as it is: it changed while the prune examined it; run prune again`,
+      );
+  }
+  return notes;
 }

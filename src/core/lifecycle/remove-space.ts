@@ -5,6 +5,7 @@ import { NotFoundError } from '../errors.js';
 import type { DeltaSpace } from '../models.js';
 import { classifyKeys, reservedSegment } from '../reserved.js';
 import { formatS3Url } from '../s3-url.js';
+import { retireReferences } from '../remover.js';
 
 export interface RemoveSpaceResult {
   /** Keys deleted (in a dry run: that would be), references last. */
@@ -49,10 +50,11 @@ export async function removeSpace(
     );
   }
   if (options.dryRun) return { deleted };
-  // Batches of 1000; the references only once every file is gone.
-  for (const batch of [files, references]) {
-    for (const key of batch) log.info(`Deleting ${formatS3Url(space.bucket, key)}`);
-    await deleteKeys(storage, space.bucket, batch);
-  }
-  return { deleted };
+  // Batches of 1000; the references only once every file is gone, by the deletion
+  // protocol (a delta written meanwhile keeps the reference it needs).
+  for (const key of files) log.info(`Deleting ${formatS3Url(space.bucket, key)}`);
+  await deleteKeys(storage, space.bucket, files);
+  // `references` holds only reference.bin and the space's extra references (classifyKeys).
+  const removed = await retireReferences(storage, log, space, references);
+  return { deleted: [...files, ...removed] };
 }

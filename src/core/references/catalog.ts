@@ -7,6 +7,7 @@ import { formatS3Url } from '../s3-url.js';
 import { classifyKeys, keyRole } from '../reserved.js';
 import { mapLimit } from '../util/map-limit.js';
 import { familyOf } from './family.js';
+import { retiringState, type RetiringState } from './retiring.js';
 import { decodeSketch, type Sketch } from './sketch.js';
 
 // The references of one DeltaSpace, found with one HEAD of `reference.bin` and one LIST
@@ -36,9 +37,10 @@ export interface ReferenceInfo {
   createdAt: string;
 }
 
-/** What reading a reference's metadata found. */
+/** What reading a reference's metadata found (`retiring`: whether a prune marked it). */
 export type ReferenceRead =
-  { kind: 'missing' } | { kind: 'found'; sha256: string; head: ObjectHead };
+  | { kind: 'missing' }
+  | { kind: 'found'; sha256: string; head: ObjectHead; retiring: RetiringState };
 
 /**
  * The one way to read a reference: its HEAD, and the sha256 it declares. A reference
@@ -59,10 +61,14 @@ export async function readReference(
       { code: 'foreign-reference', fields: { bucket, key } },
     );
   }
-  return { kind: 'found', sha256, head };
+  return { kind: 'found', sha256, head, retiring: retiringState(head.metadata) };
 }
 
-/** Whether the reference at `key` is stored and declares `sha256`. */
+/**
+ * Whether the reference at `key` is stored, declares `sha256` and is not retiring: one a
+ * delta may be made against, and the check an uploader makes after writing that delta
+ * (docs/lifecycle.md: a mark seen then means the delta must be stored again).
+ */
 export async function isReferenceNow(
   storage: StoragePort,
   bucket: string,
@@ -70,7 +76,7 @@ export async function isReferenceNow(
   sha256: string,
 ): Promise<boolean> {
   const read = await readReference(storage, bucket, key).catch(() => undefined);
-  return read?.kind === 'found' && read.sha256 === sha256;
+  return read?.kind === 'found' && read.sha256 === sha256 && read.retiring.kind === 'active';
 }
 
 export function describeReference(
@@ -91,7 +97,10 @@ export function describeReference(
   };
 }
 
-/** The space's references: `reference.bin` first (when there is one), then the extra ones. */
+/**
+ * The references uploads may choose: `reference.bin` first (when there is one), then the
+ * extra ones; those a prune marked retiring are left out.
+ */
 export async function readSpaceReferences(
   storage: StoragePort,
   space: DeltaSpace,
@@ -99,14 +108,18 @@ export async function readSpaceReferences(
   const found: ReferenceInfo[] = [];
   const rootKey = referenceKey(space);
   const root = await readReference(storage, space.bucket, rootKey);
-  if (root.kind === 'found') found.push(describeReference(rootKey, true, root));
+  const active = (read: ReferenceRead | undefined) =>
+    read?.kind === 'found' && read.retiring.kind === 'active' ? read : undefined;
+  const rootRead = active(root);
+  if (rootRead) found.push(describeReference(rootKey, true, rootRead));
   const keys = await extraReferenceKeys(storage, space);
   const extras = await mapLimit(keys, HEAD_CONCURRENCY, async (key) => {
     // One unreadable extra reference must not stop uploads: it is just not a candidate.
     const read = await readReference(storage, space.bucket, key).catch(() => undefined);
+    const usable = active(read);
     // Its id follows from its bytes: a folder named otherwise is not one the format wrote.
-    if (read?.kind !== 'found' || key !== extraReferenceKey(space, read.sha256)) return undefined;
-    return describeReference(key, false, read);
+    if (!usable || key !== extraReferenceKey(space, usable.sha256)) return undefined;
+    return describeReference(key, false, usable);
   });
   for (const extra of extras) if (extra) found.push(extra);
   return found;

@@ -87,12 +87,13 @@ export class DeltaWriter {
     const { ref, encoded } = trial;
     const delta = await this.put(space, file, encoded, ref);
     if (delta.skipped) return { kind: 'stored', result: await this.direct.putDirect(space, file) };
-    // Checked after the write: on a store that ignores If-None-Match, a racer's late
-    // reference may have replaced the one this delta was made against, and the delta
-    // would never rebuild. Seen here, the caller makes it again against the new one.
+    // Checked after the write (docs/lifecycle.md): a reference marked retiring, deleted,
+    // or replaced by a racer's late one (a store that ignores If-None-Match) since it was
+    // chosen may not outlive this delta. Seen here, the caller stores the file again; not
+    // seen, the mark (if any) came after this delta, so the prune's next look sees it.
     if (!(await isReferenceNow(this.deps.storage, space.bucket, ref.key, ref.sha256))) {
       this.deps.log.info(
-        `${file.name}: the reference changed while its delta was stored; storing it again`,
+        `${file.name}: the reference changed or is retiring since its delta was made; storing it again`,
       );
       return { kind: 'reference-changed', refKey: ref.key };
     }
