@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import type { DeflateConsumer } from '../../src/adapters/archive/deflate-engines.js';
 
 /** A scratch directory for one test file; `tempPath` never repeats a name. */
 export async function scratch(prefix: string) {
@@ -31,6 +33,28 @@ export function sha256(bytes: Buffer): string {
 }
 
 export { noise, text } from '../../scripts/lib/corpus.mjs';
+
+/** What a streaming deflate engine writes for `data`, handed to it in `chunk`-byte pieces. */
+export async function deflateInPieces(
+  engine: (content: Readable, consume: DeflateConsumer) => Promise<void>,
+  data: Buffer,
+  chunk: number,
+): Promise<Buffer> {
+  const pieces: Buffer[] = [];
+  for (let i = 0; i < data.length; i += chunk) pieces.push(data.subarray(i, i + chunk));
+  const out: Buffer[] = [];
+  await engine(Readable.from(pieces), async (deflated) => {
+    for await (const piece of deflated) out.push(piece);
+  });
+  return Buffer.concat(out);
+}
+
+/** Where two buffers first differ (-1 when equal), for a readable failure. */
+export function firstDifference(a: Buffer, b: Buffer): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? -1 : n;
+}
 
 /** The size of xdelta3's delta from `source` to `target`, with the flags the differ uses. */
 export async function xdelta3DeltaBytes(source: string, target: string, out: string) {
