@@ -266,6 +266,21 @@ describe('gzip', () => {
     expect(header.producers['gzip-port']).toMatch(/^gzip-port 1 /);
   });
 
+  test('with GNU gzip installed, the search spawns no gzip: only the proof runs it', async () => {
+    const log = tempPath('gzip-runs');
+    const counting = tempPath('counting-gzip');
+    await writeFile(counting, `#!/bin/sh\necho "$*" >> '${log}'\nexec gzip "$@"\n`, {
+      mode: 0o755,
+    });
+    const original = await file('gnu.gz', await gzipFile(['-n', '-6'], await file('x', content)));
+    const report = await roundTrip(original, { gzipBinary: counting });
+    expect(report.recipes).toEqual(['gzip -n -6']);
+    // The version probes, then one run each for the proof and the rebuild; gzip -9 and -6,
+    // tried before the match, ran in the port.
+    const runs = (await readFile(log, 'utf8')).trim().split('\n');
+    expect(runs.filter((args) => args !== '--version')).toEqual(['-n -6 -c', '-n -6 -c']);
+  });
+
   test('a form written before the port (no port version) rebuilds without GNU gzip', async () => {
     const source = await file('data', content);
     await run('gzip', ['-k', '-9', source]);

@@ -193,12 +193,14 @@ export class ArchiveCodec implements ArchiveCodecPort {
     };
     if (gzipVersion) producers.gzip = gzipVersion;
     const budget = budgetFor(fileBytes, started, this.options.budget);
+    const found = gzipVersion !== undefined;
     return {
-      // The upload runs the port: the recipes it records are then proven with the engine
-      // every reader has, not only with this machine's gzip.
-      engines: this.engines(true),
+      // The search runs the port (a candidate costs no process); the proof runs what a
+      // download here runs: GNU gzip where found, which is faster than the port.
+      engines: this.engines(!found),
+      searchEngines: this.engines(true),
       budget,
-      gzipAvailable: gzipVersion !== undefined,
+      gzipAvailable: found,
       allowedEngines: this.options.engines,
       producers,
       deadline: Math.min(

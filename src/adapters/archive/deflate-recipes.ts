@@ -3,7 +3,7 @@
 // A deflate stream is not a function of its content: the compressor, its level and its
 // buffers all change the bytes. Four compressors matter in practice and are always at
 // hand: Node's own zlib (npm writes every tarball with it, level 9), GNU gzip (GNU tar and
-// Info-ZIP zip share its deflate), vanilla zlib, through pako, its pure-JS port (Python's
+// Info-ZIP zip share its deflate; through our port, gzip-port/, or the binary), vanilla zlib, through pako, its pure-JS port (Python's
 // zipfile/tarfile, Java's java.util.zip and most system tools link vanilla zlib; Node's
 // bundled Chromium zlib deflates differently) and Go's compress/flate, through our port
 // (go-flate/: Go's archive/zip, gzip and goreleaser). A recipe names one of them with its

@@ -392,7 +392,7 @@ async function searchOne(
       target,
       candidates,
       context,
-      context.engines,
+      context.searchEngines,
       stats,
     )) {
       stream.recipe = match.recipe;
