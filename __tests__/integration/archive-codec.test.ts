@@ -353,6 +353,27 @@ describe('zip', () => {
     },
   );
 
+  test('a zip whose entries GNU gzip proved in batches rebuilds without it, and back', async () => {
+    const original = await zipTree(['-6'], await sourceTree(2));
+    // Expanded where gzip is installed (batches of entries in one gzip process)...
+    const expanded = tempPath('expanded');
+    const report = await codec().expandWithReport(original, expanded);
+    expect(report?.recipes).toEqual(['gzip -n -6']);
+    expect(report?.provenBySearch).toBeGreaterThan(0);
+    // ...rebuilt entry by entry by the port where it is not.
+    const rebuilt = tempPath('rebuilt');
+    await codec({ gzipBinary: false }).rebuild(expanded, rebuilt);
+    expect((await readFile(rebuilt)).equals(await readFile(original))).toBe(true);
+    // Expanded without gzip (the port only), rebuilt with it.
+    const portOnly = tempPath('expanded');
+    expect(
+      (await codec({ gzipBinary: false }).expandWithReport(original, portOnly))?.recipes,
+    ).toEqual(['gzip -n -6']);
+    const again = tempPath('rebuilt');
+    await codec().rebuild(portOnly, again);
+    expect((await readFile(again)).equals(await readFile(original))).toBe(true);
+  });
+
   // Empty records take their recipe's output for no content, computed once (rebuild.ts):
   // Python's zipfile deflates empty files into 2-byte streams.
   test('deflated empty entries (Python zipfile) rebuild byte-exact', async () => {
