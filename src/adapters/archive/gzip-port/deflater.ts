@@ -307,6 +307,8 @@ export class GzipDeflater {
   /** The longest match at strstart along the hash chain; sets matchStart when longer. */
   private longestMatch(curMatch: number): number {
     const window = this.window;
+    const prev = this.prev;
+    const niceMatch = this.niceMatch;
     const scan = this.strstart;
     let chainLength = this.maxChain;
     let bestLen = this.prevLength;
@@ -336,11 +338,11 @@ export class GzipDeflater {
       if (len > bestLen) {
         this.matchStart = curMatch;
         bestLen = len;
-        if (len >= this.niceMatch) break;
+        if (len >= niceMatch) break;
         scanEnd1 = window[scan + bestLen - 1]!;
         scanEnd = window[scan + bestLen]!;
       }
-    } while ((curMatch = this.prev[curMatch & WMASK]!) > limit && --chainLength !== 0);
+    } while ((curMatch = prev[curMatch & WMASK]!) > limit && --chainLength !== 0);
     return bestLen;
   }
 }
