@@ -5,6 +5,10 @@ import { appendFile, readFile } from 'node:fs/promises';
 
 const VENDORED = [
   { name: 'go-flate (Go compress/flate, ported)', file: 'src/adapters/archive/go-flate/LICENSE' },
+  {
+    name: 'gzip-port (GNU gzip deflate output, after zlib)',
+    file: 'src/adapters/archive/gzip-port/LICENSE',
+  },
 ];
 // dist/post never loads the archive codec.
 const BUNDLES = ['dist/main', 'dist/cli'];

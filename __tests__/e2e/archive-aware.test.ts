@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File } from '../../scripts/lib/artifacts.mjs';
 import { newJob, runAction, type SimulatedJob } from '../../scripts/lib/run-action.mjs';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
+import { tarCzfRelease } from '../helpers/archive-fixtures.js';
 
 // Archive-aware deltas through the built bundle: two `tar czf` releases upload as a
 // reference and a small delta, and a fresh job restores them byte-exact.
@@ -24,21 +24,8 @@ afterAll(async () => {
 });
 
 async function release(version: number): Promise<string> {
-  const tree = join(job.dir, `src-${version}`, 'app');
-  await mkdir(tree, { recursive: true });
-  let x = 42;
-  const next = () => (x = (x * 1103515245 + 12345) % 2 ** 31);
-  for (let f = 0; f < 8; f++) {
-    // Pseudo-random words: compresses like source code, stays above the 1 MiB threshold.
-    const lines = Array.from(
-      { length: 12000 },
-      (_, i) => `${i}: ${next()} ${next() % 977} ${next()}`,
-    );
-    if (version === 2) lines[500 * f] = 'a change in 2.0';
-    await writeFile(join(tree, `part-${f}.txt`), lines.join('\n'));
-  }
   const out = join(job.workspace, `app-${version}.0.tgz`);
-  execFileSync('tar', ['czf', out, '-C', join(tree, '..'), 'app']);
+  await tarCzfRelease(job.dir, out, version);
   return out;
 }
 

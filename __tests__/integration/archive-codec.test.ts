@@ -16,6 +16,8 @@ import {
   type ArchiveCodecOptions,
   type ExpandReport,
 } from '../../src/adapters/archive/index.js';
+import { withFile } from '../../src/adapters/archive/byte-sinks.js';
+import { readExpandedHeader } from '../../src/adapters/archive/expanded-format.js';
 import { noise, scratch, sha256, text } from '../helpers/archive-fixtures.js';
 
 const run = promisify(execFile);
@@ -25,6 +27,9 @@ const tempPath = work.tempPath;
 const file = work.file;
 
 afterAll(() => work.cleanup());
+
+/** Where an expanded form's JSON header length sits: after the 8-byte magic and the version. */
+const HEADER_LENGTH_AT = 9;
 
 /** A small source tree: text files of several sizes, one binary, one empty file. */
 async function sourceTree(seed: number): Promise<string> {
@@ -247,10 +252,54 @@ describe('gzip', () => {
     await expectFallback(await file('header-only.gz', member.subarray(0, 12)));
   });
 
-  test('without GNU gzip, its output is not reproduced and falls back', async () => {
+  test('without GNU gzip, its output is reproduced and rebuilt by the bundled port', async () => {
     const original = await file('gnu.gz', await gzipFile(['-n', '-6'], await file('x', content)));
-    await expectFallback(original, { gzipBinary: false });
-    await expectFallback(original, { gzipBinary: path.join(workDir, 'no-such-gzip') });
+    for (const gzipBinary of [false, path.join(workDir, 'no-such-gzip')] as const) {
+      const report = await roundTrip(original, { gzipBinary });
+      expect(report.recipes).toEqual(['gzip -n -6']);
+    }
+    // The form names the port's version: a reader whose port is older uses the binary.
+    const expanded = tempPath('expanded');
+    await codec({ gzipBinary: false }).expand(original, expanded);
+    const { header } = await withFile(expanded, readExpandedHeader);
+    expect(header.recipes).toEqual([{ engine: 'gzip', level: 6, rsyncable: false, port: 1 }]);
+    expect(header.producers['gzip-port']).toMatch(/^gzip-port 1 /);
+  });
+
+  test('with GNU gzip installed, the search spawns no gzip: only the proof runs it', async () => {
+    const log = tempPath('gzip-runs');
+    const counting = tempPath('counting-gzip');
+    await writeFile(counting, `#!/bin/sh\necho "$*" >> '${log}'\nexec gzip "$@"\n`, {
+      mode: 0o755,
+    });
+    const original = await file('gnu.gz', await gzipFile(['-n', '-6'], await file('x', content)));
+    const report = await roundTrip(original, { gzipBinary: counting });
+    expect(report.recipes).toEqual(['gzip -n -6']);
+    // The version probes, then one run each for the proof and the rebuild; gzip -9 and -6,
+    // tried before the match, ran in the port.
+    const runs = (await readFile(log, 'utf8')).trim().split('\n');
+    expect(runs.filter((args) => args !== '--version')).toEqual(['-n -6 -c', '-n -6 -c']);
+  });
+
+  test('a form written before the port (no port version) rebuilds without GNU gzip', async () => {
+    const source = await file('data', content);
+    await run('gzip', ['-k', '-9', source]);
+    const expanded = tempPath('expanded');
+    expect(await codec().expand(`${source}.gz`, expanded)).toEqual({ codec: 'gzip' });
+    // What releases before the port wrote: the same form without `port`.
+    const form = await readFile(expanded);
+    const old = Buffer.from(form.toString('latin1').replace(',"port":1', ''), 'latin1');
+    expect(old.length).toBe(form.length - ',"port":1'.length);
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(form.readUInt32BE(HEADER_LENGTH_AT) - ',"port":1'.length);
+    header.copy(old, HEADER_LENGTH_AT);
+    const oldForm = await file('old-form', old);
+    expect((await withFile(oldForm, readExpandedHeader)).header.recipes).toEqual([
+      { engine: 'gzip', level: 9, rsyncable: false },
+    ]);
+    const rebuilt = tempPath('rebuilt');
+    await codec({ gzipBinary: false }).rebuild(oldForm, rebuilt);
+    expect((await readFile(rebuilt)).equals(await readFile(`${source}.gz`))).toBe(true);
   });
 
   test('a GZIP environment variable (which changes gzip output) is ignored', async () => {
@@ -267,8 +316,9 @@ describe('gzip', () => {
   });
 
   test('a rebuild that needs GNU gzip where there is none fails with the cause, writes nothing', async () => {
+    // --rsyncable is the one gzip recipe the port does not make.
     const source = await file('data', content);
-    await run('gzip', ['-k', '-9', source]);
+    await run('gzip', ['-k', '-9', '--rsyncable', source]);
     const expanded = tempPath('expanded');
     expect(await codec().expand(`${source}.gz`, expanded)).toEqual({ codec: 'gzip' });
     const rebuilt = tempPath('rebuilt');
@@ -277,7 +327,7 @@ describe('gzip', () => {
       rebuilt,
     );
     await expect(rebuild).rejects.toThrow(DeltaGliderError);
-    await expect(rebuild).rejects.toThrow(/needs GNU gzip \(gzip -n -9/);
+    await expect(rebuild).rejects.toThrow(/needs GNU gzip \(gzip -n -9 --rsyncable/);
     expect(existsSync(rebuilt)).toBe(false);
   });
 });
@@ -302,6 +352,27 @@ describe('zip', () => {
       expect(report.recipes).toEqual([`gzip -n ${level}`]);
     },
   );
+
+  test('a zip whose entries GNU gzip proved in batches rebuilds without it, and back', async () => {
+    const original = await zipTree(['-6'], await sourceTree(2));
+    // Expanded where gzip is installed (batches of entries in one gzip process)...
+    const expanded = tempPath('expanded');
+    const report = await codec().expandWithReport(original, expanded);
+    expect(report?.recipes).toEqual(['gzip -n -6']);
+    expect(report?.provenBySearch).toBeGreaterThan(0);
+    // ...rebuilt entry by entry by the port where it is not.
+    const rebuilt = tempPath('rebuilt');
+    await codec({ gzipBinary: false }).rebuild(expanded, rebuilt);
+    expect((await readFile(rebuilt)).equals(await readFile(original))).toBe(true);
+    // Expanded without gzip (the port only), rebuilt with it.
+    const portOnly = tempPath('expanded');
+    expect(
+      (await codec({ gzipBinary: false }).expandWithReport(original, portOnly))?.recipes,
+    ).toEqual(['gzip -n -6']);
+    const again = tempPath('rebuilt');
+    await codec().rebuild(portOnly, again);
+    expect((await readFile(again)).equals(await readFile(original))).toBe(true);
+  });
 
   // Empty records take their recipe's output for no content, computed once (rebuild.ts):
   // Python's zipfile deflates empty files into 2-byte streams.

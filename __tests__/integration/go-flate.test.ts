@@ -4,7 +4,6 @@
 // corner cases (ties, the 15-bit limit, one or two symbols). Skipped, with the reason in
 // the test name, where Go is not installed or is not an encoder the port is of.
 import { afterAll, expect, test } from '@jest/globals';
-import { Readable } from 'node:stream';
 import { GoCompressor } from '../../src/adapters/archive/go-flate/compressor.js';
 import { deflateWithGoFlate } from '../../src/adapters/archive/go-flate/engine.js';
 import { goFlate } from '../../src/adapters/archive/go-flate/recipe.js';
@@ -17,7 +16,13 @@ import {
 } from '../../src/adapters/archive/deflate-recipes.js';
 import { withFile } from '../../src/adapters/archive/byte-sinks.js';
 import { deflateRawSync } from 'node:zlib';
-import { noise, scratch, text } from '../helpers/archive-fixtures.js';
+import {
+  deflateInPieces,
+  firstDifference,
+  noise,
+  scratch,
+  text,
+} from '../helpers/archive-fixtures.js';
 import { goDeflate, goHuffman, goUnavailable } from '../helpers/go-flate-oracle.js';
 import { testUnless } from '../helpers/skip-note.js';
 
@@ -43,21 +48,12 @@ function corpus(): Buffer {
 }
 
 /** What the engine writes, through its streaming interface, content in `chunk`-byte pieces. */
-async function engineDeflate(level: number, data: Buffer, chunk = 64 * 1024): Promise<Buffer> {
-  const pieces: Buffer[] = [];
-  for (let i = 0; i < data.length; i += chunk) pieces.push(data.subarray(i, i + chunk));
-  const out: Buffer[] = [];
-  await deflateWithGoFlate(goFlate(level), Readable.from(pieces), async (deflated) => {
-    for await (const piece of deflated) out.push(piece);
-  });
-  return Buffer.concat(out);
-}
-
-/** Where two buffers first differ (-1 when equal), for a readable failure. */
-function firstDifference(a: Buffer, b: Buffer): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
-  return a.length === b.length ? -1 : n;
+function engineDeflate(level: number, data: Buffer, chunk = 64 * 1024): Promise<Buffer> {
+  return deflateInPieces(
+    (content, consume) => deflateWithGoFlate(goFlate(level), content, consume),
+    data,
+    chunk,
+  );
 }
 
 const data = corpus();

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { DeltaGliderError } from '../../core/errors.js';
 import type { ArchiveCodecPort, ExpandOptions, LimitOptions, LoggerPort } from '../../ports.js';
 import { FileSink, withFile } from './byte-sinks.js';
-import type { EngineOptions } from './deflate-engines.js';
+import { usesGzipBinary, type EngineOptions } from './deflate-engines.js';
 import { describeRecipe, type DeflateEngine } from './deflate-recipes.js';
 import {
   ExpansionBudgetExceeded,
@@ -19,6 +19,7 @@ import { expandGzip } from './gzip-codec.js';
 import { isGzip } from './gzip-header.js';
 import { rebuildInto } from './rebuild.js';
 import { PAKO_PRODUCER } from './pako-engine.js';
+import { GZIP_PORT_PRODUCER } from './gzip-port/recipe.js';
 import { GO_FLATE_PRODUCER } from './go-flate/recipe.js';
 import { viewName, viewVersion, writeView } from './view.js';
 import { expandZip } from './zip-codec.js';
@@ -188,13 +189,18 @@ export class ArchiveCodec implements ArchiveCodecPort {
       'node-zlib': process.versions.zlib ?? 'unknown',
       pako: PAKO_PRODUCER,
       'go-flate': GO_FLATE_PRODUCER,
+      'gzip-port': GZIP_PORT_PRODUCER,
     };
     if (gzipVersion) producers.gzip = gzipVersion;
     const budget = budgetFor(fileBytes, started, this.options.budget);
+    const found = gzipVersion !== undefined;
     return {
-      engines: this.engines(),
+      // The search runs the port (a candidate costs no process); the proof runs what a
+      // download here runs: GNU gzip where found, which is faster than the port.
+      engines: this.engines(!found),
+      searchEngines: this.engines(true),
       budget,
-      gzipAvailable: gzipVersion !== undefined,
+      gzipAvailable: found,
       allowedEngines: this.options.engines,
       producers,
       deadline: Math.min(
@@ -205,11 +211,16 @@ export class ArchiveCodec implements ArchiveCodecPort {
     };
   }
 
-  /** Engines for a rebuild; a clear error up front when its recipes need a missing gzip. */
+  /**
+   * Engines for a rebuild: GNU gzip where it is found (faster than the port), the port
+   * otherwise; a clear error up front when a recipe needs a gzip binary that is missing.
+   */
   private async enginesFor(expandedPath: string): Promise<EngineOptions> {
     const { header } = await withFile(expandedPath, readExpandedHeader);
-    const needsGzip = header.recipes.find((recipe) => recipe.engine === 'gzip');
-    if (needsGzip && !(await this.gnuGzip())) {
+    const found = (await this.gnuGzip()) !== undefined;
+    const engines = this.engines(!found);
+    const needsGzip = header.recipes.find((recipe) => usesGzipBinary(recipe, engines));
+    if (needsGzip && !found) {
       throw new DeltaGliderError(
         `Rebuilding this ${header.codec} file needs GNU gzip (${describeRecipe(needsGzip)}, ` +
           `recorded with ${header.producers.gzip ?? 'GNU gzip'}), which is not available here` +
@@ -217,12 +228,13 @@ export class ArchiveCodec implements ArchiveCodecPort {
         'Install GNU gzip and put it on PATH (apt-get install gzip, brew install gzip)',
       );
     }
-    return this.engines();
+    return engines;
   }
 
-  private engines(): EngineOptions {
+  private engines(gzipPort: boolean): EngineOptions {
     return {
       gzipBinary: this.gzipBinaryName() ?? 'gzip',
+      gzipPort,
       tempRoot: this.options.tempDir ?? tmpdir(),
     };
   }

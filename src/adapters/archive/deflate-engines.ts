@@ -14,10 +14,18 @@ import { watchChild } from './child-exit.js';
 import type { DeflateConsumer } from './deflate-consumer.js';
 import { deflateWithPako } from './pako-engine.js';
 import { deflateWithGoFlate } from './go-flate/engine.js';
+import { deflateWithGzipPort } from './gzip-port/engine.js';
+import { gzipPortMakes } from './gzip-port/recipe.js';
 
 export interface EngineOptions {
-  /** The GNU gzip executable, for `engine: 'gzip'` recipes. */
+  /** The GNU gzip executable, for `engine: 'gzip'` recipes the port does not run. */
   gzipBinary: string;
+  /**
+   * Whether the bundled port runs the gzip recipes it makes (gzipPortMakes). Uploads and
+   * machines without GNU gzip run it; a download where GNU gzip is found runs the binary,
+   * which is faster (see docs/archive-aware.md). Off, every gzip recipe needs the binary.
+   */
+  gzipPort: boolean;
   /** Where batches of small contents are written for one gzip run (see gzip-batch.ts). */
   tempRoot: string;
 }
@@ -47,10 +55,17 @@ export function deflateWith(
     case 'pako':
       return deflateWithPako(recipe, content, consume);
     case 'gzip':
-      return deflateWithGzip(recipe, content, consume, options.gzipBinary);
+      return usesGzipBinary(recipe, options)
+        ? deflateWithGzip(recipe, content, consume, options.gzipBinary)
+        : deflateWithGzipPort(recipe.level, content, consume);
     case 'go':
       return deflateWithGoFlate(recipe, content, consume);
   }
+}
+
+/** Whether `recipe` runs in the GNU gzip binary (and so may be batched, gzip-batch.ts). */
+export function usesGzipBinary(recipe: DeflateRecipe, options: EngineOptions): boolean {
+  return recipe.engine === 'gzip' && !(options.gzipPort && gzipPortMakes(recipe));
 }
 
 async function deflateWithZlib(

@@ -3,7 +3,7 @@
 // A deflate stream is not a function of its content: the compressor, its level and its
 // buffers all change the bytes. Four compressors matter in practice and are always at
 // hand: Node's own zlib (npm writes every tarball with it, level 9), GNU gzip (GNU tar and
-// Info-ZIP zip share its deflate), vanilla zlib, through pako, its pure-JS port (Python's
+// Info-ZIP zip share its deflate; through our port, gzip-port/, or the binary), vanilla zlib, through pako, its pure-JS port (Python's
 // zipfile/tarfile, Java's java.util.zip and most system tools link vanilla zlib; Node's
 // bundled Chromium zlib deflates differently) and Go's compress/flate, through our port
 // (go-flate/: Go's archive/zip, gzip and goreleaser). A recipe names one of them with its
@@ -16,6 +16,7 @@ import {
   goFlateLevel,
   type GoFlateRecipe,
 } from './go-flate/recipe.js';
+import { GZIP_PORT_VERSION } from './gzip-port/recipe.js';
 
 export type ZlibStrategy = 'default' | 'filtered' | 'huffman' | 'rle' | 'fixed';
 
@@ -31,11 +32,17 @@ export interface ZlibRecipe {
   strategy: ZlibStrategy;
 }
 
-/** The GNU gzip binary: `gzip -n -<level> [--rsyncable] -c`, framing stripped. */
+/**
+ * GNU gzip's deflate: `gzip -n -<level> [--rsyncable] -c`, framing stripped. Made by the
+ * bundled port (gzip-port/) or by the GNU gzip binary; `port` is the version of the port
+ * that reproduced it at upload (absent in objects written before the port: the port makes
+ * the same bytes, see gzip-port/recipe.ts).
+ */
 export interface GzipBinaryRecipe {
   engine: 'gzip';
   level: number;
   rsyncable: boolean;
+  port?: number;
 }
 
 export type DeflateRecipe = ZlibRecipe | GzipBinaryRecipe | GoFlateRecipe;
@@ -72,8 +79,15 @@ function pako(level: number, memLevel = 8, strategy: ZlibStrategy = 'default', w
   return { engine: 'pako', level, memLevel, windowBits, strategy } satisfies ZlibRecipe;
 }
 
-function gzip(level: number, rsyncable = false): GzipBinaryRecipe {
-  return { engine: 'gzip', level, rsyncable };
+function gzip(level: number, rsyncable = false, port?: number): GzipBinaryRecipe {
+  return port === undefined
+    ? { engine: 'gzip', level, rsyncable }
+    : { engine: 'gzip', level, rsyncable, port };
+}
+
+/** A gzip recipe as the search writes it: the port's version when the port can make it. */
+function gzipCandidate(level: number, rsyncable = false): GzipBinaryRecipe {
+  return gzip(level, rsyncable, rsyncable ? undefined : GZIP_PORT_VERSION);
 }
 
 export interface CandidateHints {
@@ -81,7 +95,7 @@ export interface CandidateHints {
   likelyLevels?: readonly number[];
   /** Recipes that already matched elsewhere in the same archive: tried first. */
   proven?: readonly DeflateRecipe[];
-  /** Whether the GNU gzip binary is available here. */
+  /** Whether the GNU gzip binary is available here (for what the port does not make). */
   gzipBinary: boolean;
   /** Engines to try (all when absent). */
   engines?: readonly DeflateEngine[];
@@ -99,8 +113,9 @@ const ALL_LEVELS = [9, 6, 1, 5, 4, 7, 8, 3, 2];
 export function candidateRecipes(hints: CandidateHints): DeflateRecipe[] {
   const likely = [...new Set([...(hints.likelyLevels ?? []), 9, 6])];
   const levels = [...new Set([...likely, ...ALL_LEVELS])];
+  // The port makes every level; --rsyncable needs the binary.
   const gzipLevels = (list: number[], rsyncable = false) =>
-    hints.gzipBinary ? list.map((level) => gzip(level, rsyncable)) : [];
+    !rsyncable || hints.gzipBinary ? list.map((level) => gzipCandidate(level, rsyncable)) : [];
   const list: DeflateRecipe[] = [
     ...(hints.proven ?? []),
     ...likely.flatMap((level) => [zlib(level), ...gzipLevels([level]), pako(level)]),
@@ -151,7 +166,8 @@ export function parseRecipe(value: unknown): DeflateRecipe {
   const fields = value as Record<string, unknown>;
   if (fields.engine === 'gzip') {
     if (typeof fields.rsyncable !== 'boolean') throw malformed('rsyncable is not a boolean');
-    return gzip(integer(fields.level, 1, 9, 'level'), fields.rsyncable);
+    const port = fields.port === undefined ? undefined : integer(fields.port, 1, 65535, 'port');
+    return gzip(integer(fields.level, 1, 9, 'level'), fields.rsyncable, port);
   }
   if (fields.engine === 'zlib' || fields.engine === 'pako') {
     const strategy = fields.strategy;

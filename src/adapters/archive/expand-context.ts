@@ -11,7 +11,10 @@ import { readRange, type ContainerCodec } from './expanded-format.js';
 import { rebuildInto } from './rebuild.js';
 
 export interface ExpandContext {
+  /** Engines of the proof: a rebuild's, as a download here would run them. */
   engines: EngineOptions;
+  /** Engines of the recipe search: the gzip port, so gzip candidates spawn nothing. */
+  searchEngines: EngineOptions;
   /** Bytes, entries and wall time the whole expansion (search, write, proof) may take. */
   budget: ExpansionBudget;
   /** Whether GNU gzip recipes may be tried. */

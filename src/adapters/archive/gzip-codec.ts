@@ -68,7 +68,7 @@ export async function expandGzip(
     };
     let proofs = 0;
     let clock = Date.now();
-    const matches = matchingRecipes(target, candidates, context, context.engines, stats);
+    const matches = matchingRecipes(target, candidates, context, context.searchEngines, stats);
     for await (const match of matches) {
       report.searchMs += Date.now() - clock;
       let correction = match.correction;

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { IntegrityError } from '../../core/errors.js';
 import { OutputLimitError } from '../../core/output-limit.js';
 import { readAt, withFile, type ByteSink } from './byte-sinks.js';
-import { deflateWith, type EngineOptions } from './deflate-engines.js';
+import { deflateWith, usesGzipBinary, type EngineOptions } from './deflate-engines.js';
 import { describeRecipe, recipeKey, type DeflateRecipe } from './deflate-recipes.js';
 import {
   expandedRecords,
@@ -193,7 +193,7 @@ class RecordWriter {
 
   private batchable(record: DeflatedRecord): boolean {
     return (
-      record.recipe.engine === 'gzip' &&
+      usesGzipBinary(record.recipe, this.engines) &&
       !record.correction &&
       record.contentLength <= BATCH_LIMITS.memberContentBytes
     );

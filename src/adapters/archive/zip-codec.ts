@@ -210,7 +210,9 @@ async function findRecipes(
     // in batches instead of one gzip process each.
     const gzip = state.proven.find((recipe) => recipe.engine === 'gzip') as
       GzipBinaryRecipe | undefined;
-    if (gzip && state.batchMembers > 0 && batchable(streams[index]!)) {
+    // Batches run in the binary even though the port makes the recipe: one gzip process
+    // for many entries is faster than the port, and the proof takes them as compared.
+    if (gzip && context.gzipAvailable && state.batchMembers > 0 && batchable(streams[index]!)) {
       const group = batchFrom(streams, index, state.batchMembers);
       const matched = await searchInParts({ handle, recipe: gzip, context, stats }, group);
       index += matched;
@@ -390,7 +392,7 @@ async function searchOne(
       target,
       candidates,
       context,
-      context.engines,
+      context.searchEngines,
       stats,
     )) {
       stream.recipe = match.recipe;
