@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import type { DeflateConsumer } from '../../src/adapters/archive/deflate-engines.js';
+import type { DeflateConsumer } from '../../src/adapters/archive/deflate-consumer.js';
 
 /** A scratch directory for one test file; `tempPath` never repeats a name. */
 export async function scratch(prefix: string) {

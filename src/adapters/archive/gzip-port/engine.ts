@@ -2,7 +2,7 @@
 // by chunks and each chunk's output is handed on before the next is read; memory is fixed
 // (a 64 KiB window, the hash chains and one block's symbols: about 400 KiB).
 import type { Readable } from 'node:stream';
-import type { DeflateConsumer } from '../deflate-engines.js';
+import type { DeflateConsumer } from '../deflate-consumer.js';
 import { GzipDeflater } from './deflater.js';
 
 export async function deflateWithGzipPort(
