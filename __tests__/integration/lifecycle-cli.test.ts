@@ -1,4 +1,5 @@
 // sync, migrate and rm -r through the CLI against a real S3 server on loopback.
+import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -368,7 +369,16 @@ describe('rm -r', () => {
     const dir = await localTree();
     expect((await dg('sync', dir, `s3://${bucket}/rel/`)).code).toBe(0);
     expect((await dg('cp', v1, `s3://${bucket}/rel/app2/`)).code).toBe(0);
-    await put('rel/app/.dg-refs/0123456789abcdef/reference.bin', 'another reference');
+    // An extra reference as DeltaGlider writes one: its sha256 in its metadata.
+    const another = 'another reference';
+    await raw.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: 'rel/app/.dg-refs/0123456789abcdef/reference.bin',
+        Body: another,
+        Metadata: { 'dg-file-sha256': createHash('sha256').update(another).digest('hex') },
+      }),
+    );
     const before = await listKeys(raw, bucket);
 
     const dry = await dg('rm', '-r', '--dryrun', `s3://${bucket}/rel/app/`);
