@@ -396,6 +396,14 @@ export class S3Storage implements StoragePort {
     options: VersionOptions = {},
   ): Promise<void | VersionMismatch> {
     const { ifMatch } = options;
+    if (ifMatch !== undefined) {
+      // Ceph RGW 16 ignores If-Match on DeleteObject (measured: it deletes another
+      // version), and so may other stores: a HEAD just before is what holds there, and
+      // leaves a window of one request where the header is not honoured.
+      const now = await this.head(bucket, key);
+      if (!now) return 'missing';
+      if (now.etag !== ifMatch) return 'changed';
+    }
     try {
       await this.client.send(
         new DeleteObjectCommand({ Bucket: bucket, Key: key, IfMatch: ifMatch }),
