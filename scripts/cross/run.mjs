@@ -1,6 +1,7 @@
-// `node scripts/cross/run.mjs arm64|windows`: installs what the cross test needs when it is
-// missing (see provision.mjs), then runs that test file (__tests__/e2e/<name>.slow.test.ts).
-// The tests need the bundle: `npm run build` first.
+// `node scripts/cross/run.mjs arm64|windows [--install-only]`: installs what the cross test
+// needs when it is missing (see provision.mjs), then runs that test file
+// (__tests__/e2e/<name>.slow.test.ts; it needs the bundle: `npm run build` first).
+// --install-only stops after the install (.ci/run, whose test:all then runs the file).
 import { spawnSync } from 'node:child_process';
 import { installArm64, installWindows } from './provision.mjs';
 
@@ -18,6 +19,7 @@ if ('missing' in found) {
   process.exit(1);
 }
 process.stderr.write(`${name}: ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+if (process.argv.includes('--install-only')) process.exit(0);
 const jest = spawnSync(
   'npm',
   ['run', 'test:slow', '--', `__tests__/e2e/${name}.slow.test.ts`, '--maxWorkers=1'],
