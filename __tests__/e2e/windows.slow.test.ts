@@ -3,7 +3,7 @@
 // then runs this file). The CLI bundle runs on Windows Node with Windows paths (drive letter,
 // backslashes), spawns xdelta3.exe and writes through Windows fs: it uploads two releases, the
 // second as a delta, and downloads it byte-exact; it refuses two keys that differ only in
-// case, since Wine's file system ignores case as NTFS does. Node is 22 here: Node 24 aborts under
+// case (Wine's file system ignores case as NTFS does) and a key named as a device (AUX). Node is 22 here: Node 24 aborts under
 // Wine 8 (V8 cannot reserve its sandbox); the bundle runs on both.
 import { afterAll, beforeAll, expect } from '@jest/globals';
 import { execFile, spawn } from 'node:child_process';
@@ -107,22 +107,38 @@ test('Windows Node uploads two releases, the second as a delta, and downloads it
   expect((await readFile(join(out, 'app-2.zip'))).equals(await readFile(v2))).toBe(true);
 }, 180_000);
 
-test('two keys that differ only in case are refused on download, and nothing is written', async () => {
-  const bucket = await server.createBucket();
-  const prefix = `s3://${bucket}/clash/`;
-  // Stored from Linux, where the two names are two files.
-  for (const name of ['Readme.txt', 'README.txt']) {
-    const from = join(dir, `linux-${name}`);
-    await mkdir(from);
+/** Stores each named file (holding its name) under `prefix` with the Linux CLI bundle. */
+async function storeFromLinux(prefix: string, names: string[]): Promise<void> {
+  for (const name of names) {
+    const from = await mkdtemp(join(dir, 'linux-'));
     await writeFile(join(from, name), `${name}\n`);
     const flags = ['--endpoint-url', server.endpoint, '--cache-dir', join(dir, 'linux-cache')];
     await promisify(execFile)(process.execPath, [cli, 'cp', join(from, name), prefix, ...flags]);
   }
+}
+
+test('two keys that differ only in case are refused on download, and nothing is written', async () => {
+  const prefix = `s3://${await server.createBucket()}/clash/`;
+  // Stored from Linux, where the two names are two files.
+  await storeFromLinux(prefix, ['Readme.txt', 'README.txt']);
   const out = join(dir, 'clash-out');
   await mkdir(out);
   const download = await deltaglider('cp', '-r', prefix, `${windowsPath(out)}\\`);
   expect(download.code).not.toBe(0);
   const [upper, mixed] = ['README.txt', 'Readme.txt'].map((name) => `${windowsPath(out)}\\${name}`);
   expect(download.stderr).toContain(`differ only in case: ${upper} and ${mixed}.`);
+  expect(await readdir(out)).toEqual([]);
+}, 120_000);
+
+test('a key named as a Windows device is refused on download, and nothing is written', async () => {
+  const prefix = `s3://${await server.createBucket()}/devices/`;
+  await storeFromLinux(prefix, ['aux.txt']);
+  const out = join(dir, 'device-out');
+  await mkdir(out);
+  const download = await deltaglider('cp', `${prefix}aux.txt`, `${windowsPath(out)}\\`);
+  expect(download.code).not.toBe(0);
+  expect(download.stderr).toContain(
+    `Cannot write ${windowsPath(out)}\\aux.txt: the name "aux.txt" is a device name`,
+  );
   expect(await readdir(out)).toEqual([]);
 }, 120_000);
