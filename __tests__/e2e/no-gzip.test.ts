@@ -4,17 +4,16 @@
 // machine but gzip (so xdelta3, found on PATH, still runs).
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdir, readdir, rm, symlink } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { sha256File } from '../../scripts/lib/artifacts.mjs';
 import { newJob, type SimulatedJob } from '../../scripts/lib/run-action.mjs';
 import { startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { tarCzfRelease } from '../helpers/archive-fixtures.js';
+import { pathWithoutGzip } from '../helpers/path-without-gzip.js';
 
 const cli = new URL('../../dist/cli/index.js', import.meta.url).pathname;
-const GZIP_NAMES = new Set(['gzip', 'gunzip', 'zcat']);
 
 let server: S3TestServer;
 let bucket: string;
@@ -31,20 +30,6 @@ afterAll(async () => {
   if (job) await rm(job.dir, { recursive: true, force: true });
 });
 
-/** A folder of links to every program on PATH except gzip's. */
-async function pathWithoutGzip(): Promise<string> {
-  const bin = join(job.dir, 'bin-without-gzip');
-  await mkdir(bin);
-  for (const dir of (process.env.PATH ?? '').split(':').filter(Boolean)) {
-    const names = await readdir(dir).catch(() => [] as string[]);
-    for (const name of names) {
-      if (GZIP_NAMES.has(name) || existsSync(join(bin, name))) continue;
-      await symlink(join(dir, name), join(bin, name));
-    }
-  }
-  return bin;
-}
-
 async function release(version: number): Promise<string> {
   const out = join(job.workspace, `app-${version}.0.tgz`);
   await tarCzfRelease(job.dir, out, version);
@@ -56,7 +41,7 @@ it('a tar czf release uploads as an archive-aware delta and downloads byte-exact
   const v2 = await release(2);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    PATH: await pathWithoutGzip(),
+    PATH: await pathWithoutGzip(job.dir),
     DG_ARCHIVE_AWARE: 'true',
   };
   // The premise: nothing named gzip is reachable.
