@@ -6,6 +6,7 @@ import { DEFAULT_PREDICTION_SAMPLES } from '../core/lifecycle/predict.js';
 import type { SyncFilter } from '../core/lifecycle/sync-filter.js';
 import { parseS3Url, type S3Url } from '../core/s3-url.js';
 import type { StorageOptions } from '../app/create-app.js';
+import { resolveEndpointUrl } from '../app/endpoint.js';
 import { MAX_PRESIGN_SECONDS } from '../app/presign.js';
 import { DEFAULT_XDELTA3_MEMORY_BYTES, MIN_XDELTA3_MEMORY_BYTES } from '../app/xdelta3.js';
 import { DEFAULT_COMMENT_KEY, parseCommentMode, type CommentMode } from './pr-comment/index.js';
@@ -32,7 +33,7 @@ export interface ActionInputs {
   s3Url: S3Url;
   endpointUrl?: string;
   region?: string;
-  /** Unset: path-style when endpoint-url is given, virtual-hosted on AWS. */
+  /** Unset: path-style when an endpoint is given (input or environment), virtual-hosted on AWS. */
   forcePathStyle?: boolean;
   maxRatio: number;
   /** Attempts per S3 request, the first included (transient errors are retried with backoff). */
@@ -210,7 +211,8 @@ export function readInputs(): ActionInputs {
     command: cmd,
     paths,
     s3Url,
-    endpointUrl: optional('endpoint-url'),
+    // The input wins over AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, as the CLI's flag does.
+    endpointUrl: resolveEndpointUrl(optional('endpoint-url')),
     region: optional('region'),
     forcePathStyle: boolean('force-path-style', undefined),
     maxRatio: number('max-ratio', 0.5, 0, 1),
