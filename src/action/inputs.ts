@@ -7,6 +7,7 @@ import type { SyncFilter } from '../core/lifecycle/sync-filter.js';
 import { parseS3Url, type S3Url } from '../core/s3-url.js';
 import type { StorageOptions } from '../app/create-app.js';
 import { resolveEndpointUrl } from '../app/endpoint.js';
+import { DEFAULT_ACTIONS_CACHE_MAX_BYTES } from '../app/runner-cache.js';
 import { MAX_PRESIGN_SECONDS } from '../app/presign.js';
 import { DEFAULT_XDELTA3_MEMORY_BYTES, MIN_XDELTA3_MEMORY_BYTES } from '../app/xdelta3.js';
 import { DEFAULT_COMMENT_KEY, parseCommentMode, type CommentMode } from './pr-comment/index.js';
@@ -43,6 +44,8 @@ export interface ActionInputs {
   summary: boolean;
   /** Keep references in the GitHub Actions cache between jobs. */
   cache: boolean;
+  /** What the post step may add to the Actions cache (`cache-max-size`; 0: nothing). */
+  cacheMaxBytes: number;
   /** Download: replace existing files whose bytes differ (otherwise that is an error). */
   overwrite: boolean;
   /** Delta compressed artifacts through their uncompressed content. */
@@ -150,6 +153,11 @@ function byteSize(name: string, fallback: number, min: number): number {
   return value;
 }
 
+/** `cache-max-size`, also read by the post step (which has the same inputs). */
+export function actionsCacheMaxBytes(): number {
+  return byteSize('cache-max-size', DEFAULT_ACTIONS_CACHE_MAX_BYTES, 0);
+}
+
 function command(): Command {
   const value = (optional('command') ?? 'upload').toLowerCase();
   if (!(COMMANDS as readonly string[]).includes(value)) {
@@ -220,6 +228,7 @@ export function readInputs(): ActionInputs {
     ...encryption(),
     summary: boolean('summary', true),
     cache: boolean('cache', true),
+    cacheMaxBytes: actionsCacheMaxBytes(),
     archiveAware: boolean('archive-aware', true),
     references: {
       mode: oneOf('references', ['smart', 'single'], DEFAULT_REFERENCE_POLICY.mode),
