@@ -8,6 +8,7 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/adapters/s3/client.js';
 import { S3Storage } from '../../src/adapters/s3/s3-storage.js';
 import { totalsOf, type DeltaSpace } from '../../src/core/models.js';
+import { listSpace } from '../../src/core/lister.js';
 import { filesJson, fileRecord } from '../../src/core/report.js';
 import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 import { serviceOver, type ServiceFixture } from '../helpers/service-fixture.js';
@@ -81,4 +82,9 @@ it('counts the reference the files need, once per run, on upload and on download
   // The JSON and every renderer take the same records.
   const json = filesJson(downloaded.map((r) => fileRecord(space, r)));
   expect(json['stored-bytes']).toBe(totals.storedBytes);
+
+  // A listing's total is what the space holds, the reference it hides included.
+  const listed = await listSpace(storage, space);
+  expect(listed.map((f) => f.name)).toEqual(names);
+  expect(totalsOf(listed).storedBytes).toBe(sum(sizes.values()));
 }, 120_000);

@@ -53,6 +53,8 @@ export interface LogicalFile {
   archiveAware?: boolean;
   /** The older form of a name stored both direct and as a delta; reads use `key` (two-forms.ts). */
   staleKey?: string;
+  /** The reference a delta is rebuilt from, counted once in totals. */
+  reference?: NeededReference;
 }
 
 export interface Totals {
