@@ -75,20 +75,8 @@ export async function isReferenceNow(
   key: string,
   sha256: string,
 ): Promise<boolean> {
-  return (await activeReference(storage, bucket, key, sha256)) !== undefined;
-}
-
-/** The HEAD of the reference at `key` when `isReferenceNow` holds (its size counts in totals). */
-export async function activeReference(
-  storage: StoragePort,
-  bucket: string,
-  key: string,
-  sha256: string,
-): Promise<ObjectHead | undefined> {
   const read = await readReference(storage, bucket, key).catch(() => undefined);
-  const active =
-    read?.kind === 'found' && read.sha256 === sha256 && read.retiring.kind === 'active';
-  return active ? read.head : undefined;
+  return read?.kind === 'found' && read.sha256 === sha256 && read.retiring.kind === 'active';
 }
 
 export function describeReference(

@@ -3,7 +3,7 @@ import { IntegrityError, NotFoundError } from '../errors.js';
 import { encodeDelta } from '../metadata.js';
 import type { DeltaSpace, FileResult } from '../models.js';
 import { inStep } from '../progress.js';
-import { activeReference, isReferenceNow } from '../references/catalog.js';
+import { isReferenceNow } from '../references/catalog.js';
 import type { UploaderDeps, UploadOptions } from './deps.js';
 import type { DirectWriter } from './direct.js';
 import type { DeltaEncoder, Encoded } from './encode.js';
@@ -91,18 +91,14 @@ export class DeltaWriter {
     // or replaced by a racer's late one (a store that ignores If-None-Match) since it was
     // chosen may not outlive this delta. Seen here, the caller stores the file again; not
     // seen, the mark (if any) came after this delta, so the prune's next look sees it.
-    const stillRef = await activeReference(this.deps.storage, space.bucket, ref.key, ref.sha256);
-    if (!stillRef) {
+    if (!(await isReferenceNow(this.deps.storage, space.bucket, ref.key, ref.sha256))) {
       this.deps.log.info(
         `${file.name}: the reference changed or is retiring since its delta was made; storing it again`,
       );
       return { kind: 'reference-changed', refKey: ref.key };
     }
     await this.direct.removeStale(space, directKey(space, file.name));
-    const stored: FileResult = {
-      ...fileResult(file, delta.key, 'delta', delta.size),
-      reference: { bucket: space.bucket, key: ref.key, bytes: stillRef.size },
-    };
+    const stored = fileResult(file, delta.key, 'delta', delta.size);
     return {
       kind: 'stored',
       result: delta.archiveAware ? { ...stored, archiveAware: true } : stored,
