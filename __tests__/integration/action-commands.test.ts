@@ -119,6 +119,14 @@ describe('list', () => {
     expect(text).toContain('<h3>DeltaGlider list</h3>');
     expect(text).toContain('<td>app-2.zip</td>');
     expect(text).toContain('Total (2 files)');
+    // The total counts the reference the listing hides, and says so.
+    const reference = (
+      await raw.send(new HeadObjectCommand({ Bucket: bucket, Key: 'rel/app/reference.bin' }))
+    ).ContentLength!;
+    expect(Number(out['stored-bytes'])).toBe(
+      listed[0]['stored-bytes'] + listed[1]['stored-bytes'] + reference,
+    );
+    expect(text).toContain('The total includes 2.0 MiB of references the deltas need');
   });
 
   it('asks for a DeltaSpace URL', async () => {

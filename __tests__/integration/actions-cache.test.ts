@@ -82,7 +82,7 @@ async function makeReference(bytes = 256 * 1024): Promise<{ path: string; sha256
 }
 
 /** Main's `core.saveState`, read back by post as the runner does (STATE_* variables). */
-async function runPost(tier: ActionsReferenceCache, rec: Recorded) {
+async function runPost(tier: ActionsReferenceCache, rec: Recorded, maxBytes?: number) {
   const stateFile = join(root, `state-${randomBytes(4).toString('hex')}`);
   await writeFile(stateFile, '');
   process.env.GITHUB_STATE = stateFile;
@@ -93,6 +93,7 @@ async function runPost(tier: ActionsReferenceCache, rec: Recorded) {
   try {
     return await saveHandedOffReferences(actionsState, rec.log, {
       notice: (m) => rec.notices.push(m),
+      ...(maxBytes === undefined ? {} : { maxBytes }),
     });
   } finally {
     for (const name of Object.keys(state)) delete process.env[`STATE_${name}`];
@@ -311,6 +312,37 @@ describe('the Actions cache behind the local reference cache', () => {
       expect.stringMatching(/^warning: .* changed after the main step/),
     );
     expect(server.requests.filter((r) => r.method === 'POST').length).toBe(reservesBefore);
+  });
+
+  it('saves within cache-max-size, the references obtained last first', async () => {
+    const KIB = 1024;
+    const [first, big, last] = [
+      await makeReference(256 * KIB),
+      await makeReference(512 * KIB),
+      await makeReference(256 * KIB),
+    ];
+    const job = await freshJob();
+    for (const ref of [first, big, last]) await job.tier.put(ref.path, ref.sha256);
+    // 700 KiB: `last` fits, then `big` does not (skipped), then `first` still does.
+    expect(await runPost(job.tier, job.rec, 700 * KIB)).toEqual({ saved: 2, skipped: 1 });
+    const mine = new Set([first, big, last].map((r) => keyFor(r.sha256)));
+    const savedKeys = server.entries
+      .filter((e) => e.committed && mine.has(e.key))
+      .map((e) => e.key);
+    expect(savedKeys).toEqual([keyFor(last.sha256), keyFor(first.sha256)]);
+    expect(job.rec.lines).toContainEqual(
+      expect.stringMatching(/^info: 1 reference\(s\) \(512\.0 KiB\) not saved .*cache-max-size/),
+    );
+  });
+
+  it('saves nothing with cache-max-size 0, and asks the cache service nothing', async () => {
+    const ref = await makeReference();
+    const job = await freshJob();
+    await job.tier.put(ref.path, ref.sha256);
+    const before = server.requests.length;
+    expect(await runPost(job.tier, job.rec, 0)).toEqual({ saved: 0, skipped: 1 });
+    expect(server.requests.length).toBe(before);
+    expect(job.rec.lines.filter((l) => !l.startsWith('debug: '))).toEqual([]);
   });
 
   it('ignores a malformed hand-off instead of failing the post step', async () => {

@@ -197,7 +197,11 @@ describe('ls', () => {
     expect(lines[1]).toMatch(/^nested\/\s+PRE/);
     expect(lines[2]).toMatch(/^app-1\.zip\s+delta\s+3\.0 MiB\s+\d+ B\s+100\.0%$/);
     expect(lines[3]).toMatch(/^app-2\.zip\s+delta\s+3\.0 MiB\s+[\d.]+ KiB\s+9\d\.\d%$/);
-    expect(lines[4]).toMatch(/^Total \(2 files\)\s+6\.0 MiB/);
+    // The reference is counted in the total (3.0 MiB of it), and the line after says so.
+    expect(lines[4]).toMatch(/^Total \(2 files\)\s+6\.0 MiB\s+3\.0 MiB\s+(49\.\d|50\.0)%$/);
+    expect(lines[5]).toBe(
+      'The total includes 3.0 MiB of references the deltas need, each counted once: what the bucket holds for these files.',
+    );
     expect(human.out).not.toContain('reference.bin');
 
     const json = JSON.parse((await dg('ls', '--json', `s3://${bucket}/releases/app/`)).out);
@@ -225,8 +229,11 @@ describe('ls', () => {
       },
     ]);
     expect(json.files).toBe(2);
+    // The total counts the reference the deltas need, once (docs/format.md).
     expect(json['stored-bytes']).toBe(
-      json.results[0]['stored-bytes'] + json.results[1]['stored-bytes'],
+      json.results[0]['stored-bytes'] +
+        json.results[1]['stored-bytes'] +
+        (await objectSize('releases/app/reference.bin')),
     );
 
     const recursive = JSON.parse((await dg('ls', '-r', '--json', `s3://${bucket}/releases/`)).out);

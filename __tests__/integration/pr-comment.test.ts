@@ -51,7 +51,7 @@ class FakeGitHub {
   requests: Seen[] = [];
   nextId = 1000;
   /** Answer the next request of this method with this status. */
-  failNext?: { method: string; status: number; message: string };
+  failNext?: { method: string; status: number; message: string; headers?: Record<string, string> };
   /** Runs after a PATCH is stored (simulates another job writing right after). */
   afterPatch?: (comment: StoredComment) => void;
   /** Runs before a POST is stored (simulates another job creating first). */
@@ -91,9 +91,9 @@ class FakeGitHub {
       return send(401, { message: 'Bad credentials' });
     const isIdentity = url.pathname === '/api/graphql' || url.pathname === `${PREFIX}/user`;
     if (this.failNext && this.failNext.method === method && !isIdentity) {
-      const { status, message } = this.failNext;
+      const { status, message, headers } = this.failNext;
       this.failNext = undefined;
-      return send(status, { message, documentation_url: 'https://docs.github.com/rest' });
+      return send(status, { message, documentation_url: 'https://docs.github.com/rest' }, headers);
     }
 
     if (url.pathname === '/api/graphql' && method === 'POST') {
@@ -330,14 +330,30 @@ describe('publishSavingsComment', () => {
     expect(github.comments).toHaveLength(121 + 2);
   });
 
-  it('warns how to grant access when the token may not comment, and does not throw', async () => {
+  // What GitHub answers a read-only GITHUB_TOKEN (fork PRs, pull-requests: read).
+  const readOnly = {
+    method: 'POST',
+    status: 403,
+    message: 'Resource not accessible by integration',
+    headers: { 'x-accepted-github-permissions': 'issues=write; pull_requests=write' },
+  };
+
+  it('with comment: auto, a token that may not write gives one debug line, no warning', async () => {
     const log = recordingLog();
-    github.failNext = {
-      method: 'POST',
-      status: 403,
-      message: 'Resource not accessible by integration',
-    };
-    const outcome = await publish(request(), log);
+    github.failNext = readOnly;
+    const outcome = await publish(request({ mode: 'auto' }), log);
+    expect(outcome).toEqual({ status: 'skipped' });
+    expect(log.lines.filter((l) => l.level !== 'debug')).toEqual([]);
+    const debug = log.lines.filter((l) => /may not write/.test(l.message));
+    expect(debug).toHaveLength(1);
+    expect(debug[0]!.message).toContain('pull_requests=write');
+    expect(github.owned('deltaglider')).toHaveLength(0);
+  });
+
+  it('with comment: always, warns how to grant access, and does not throw', async () => {
+    const log = recordingLog();
+    github.failNext = readOnly;
+    const outcome = await publish(request({ mode: 'always' }), log);
     expect(outcome).toEqual({ status: 'failed' });
     const warnings = log.lines.filter((l) => l.level === 'warning').map((l) => l.message);
     expect(warnings).toHaveLength(1);

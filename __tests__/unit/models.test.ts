@@ -22,9 +22,34 @@ describe('totalsOf', () => {
       files: 2,
       originalBytes: 3000,
       storedBytes: 1334,
+      referenceBytes: 0,
       savedBytes: 1666,
       savingsPercent: 55.5,
     });
+  });
+
+  it('counts each needed reference once, and not again for the file that became it', () => {
+    const ref = (key: string, bytes: number) => ({ bucket: 'b', key, bytes });
+    const needing = (key: string) => ({
+      originalBytes: 1000,
+      storedBytes: 10,
+      kind: 'delta',
+      reference: ref(key, 900),
+    });
+    const two = totalsOf([
+      needing('s/reference.bin'),
+      needing('s/reference.bin'),
+      needing('t/reference.bin'),
+    ]);
+    expect([two.storedBytes, two.referenceBytes]).toEqual([30 + 2 * 900, 2 * 900]);
+    const became = {
+      originalBytes: 900,
+      storedBytes: 905,
+      kind: 'reference',
+      reference: ref('s/reference.bin', 900),
+    };
+    const run = totalsOf([became, needing('s/reference.bin')]);
+    expect([run.storedBytes, run.referenceBytes]).toEqual([915, 0]);
   });
 
   it('reports zero savings for no bytes rather than NaN', () => {

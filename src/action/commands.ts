@@ -1,6 +1,6 @@
 import { formatSpace, spaceFromPrefixUrl, splitObjectUrl } from '../core/delta-space.js';
 import { InputError, IntegrityError } from '../core/errors.js';
-import { formatBytes, kindLabel, plural, sizeCells } from '../core/format.js';
+import { formatBytes, kindLabel, plural, referencesNote, sizeCells } from '../core/format.js';
 import { totalsOf, type DeltaSpace, type FileResult, type LogicalFile } from '../core/models.js';
 import {
   fileRecord,
@@ -52,8 +52,8 @@ export async function runList(app: App, inputs: CommandInputs): Promise<CommandR
     if (r.problem) actionsLogger.warning(`${r.name}: ${r.problem}; downloads refuse it`);
   }
   const report = filesReport('list', space, files);
-  report.notes = files.flatMap((r) =>
-    r.problem ? [`⚠️ ${r.name}: ${r.problem}; downloads refuse it`] : [],
+  report.notes.push(
+    ...files.flatMap((r) => (r.problem ? [`⚠️ ${r.name}: ${r.problem}; downloads refuse it`] : [])),
   );
   return report;
 }
@@ -159,7 +159,7 @@ function filesReport(
     location: { label: 'DeltaSpace', url: location },
     outputs: { ...totalOutputs, results: JSON.stringify(results), 'delta-space-url': location },
     table: { headers: FILE_HEADERS, rows, total },
-    notes: [],
+    notes: [referencesNote(totals)].filter((note): note is string => note !== undefined),
     ...(command === 'upload' ? { comment: records } : {}),
   };
   return records.some((r) => r.downloadUrl) ? withDownloadLinks(report, records) : report;

@@ -10,7 +10,7 @@ export const ACTION_SETTINGS: Readonly<Record<Setting, string>> = {
   path: 'path',
   overwrite: 'overwrite',
   'archive-aware': 'archive-aware',
-  endpoint: 'endpoint-url',
+  endpoint: 'endpoint-url (or AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL)',
   region: 'region',
   'max-attempts': 'max-attempts',
   concurrency: 'concurrency',

@@ -6,6 +6,8 @@ import { DEFAULT_PREDICTION_SAMPLES } from '../core/lifecycle/predict.js';
 import type { SyncFilter } from '../core/lifecycle/sync-filter.js';
 import { parseS3Url, type S3Url } from '../core/s3-url.js';
 import type { StorageOptions } from '../app/create-app.js';
+import { resolveEndpointUrl } from '../app/endpoint.js';
+import { DEFAULT_ACTIONS_CACHE_MAX_BYTES } from '../app/runner-cache.js';
 import { MAX_PRESIGN_SECONDS } from '../app/presign.js';
 import { DEFAULT_XDELTA3_MEMORY_BYTES, MIN_XDELTA3_MEMORY_BYTES } from '../app/xdelta3.js';
 import { DEFAULT_COMMENT_KEY, parseCommentMode, type CommentMode } from './pr-comment/index.js';
@@ -32,7 +34,7 @@ export interface ActionInputs {
   s3Url: S3Url;
   endpointUrl?: string;
   region?: string;
-  /** Unset: path-style when endpoint-url is given, virtual-hosted on AWS. */
+  /** Unset: path-style when an endpoint is given (input or environment), virtual-hosted on AWS. */
   forcePathStyle?: boolean;
   maxRatio: number;
   /** Attempts per S3 request, the first included (transient errors are retried with backoff). */
@@ -42,6 +44,8 @@ export interface ActionInputs {
   summary: boolean;
   /** Keep references in the GitHub Actions cache between jobs. */
   cache: boolean;
+  /** What the post step may add to the Actions cache (`cache-max-size`; 0: nothing). */
+  cacheMaxBytes: number;
   /** Download: replace existing files whose bytes differ (otherwise that is an error). */
   overwrite: boolean;
   /** Delta compressed artifacts through their uncompressed content. */
@@ -149,6 +153,11 @@ function byteSize(name: string, fallback: number, min: number): number {
   return value;
 }
 
+/** `cache-max-size`, also read by the post step (which has the same inputs). */
+export function actionsCacheMaxBytes(): number {
+  return byteSize('cache-max-size', DEFAULT_ACTIONS_CACHE_MAX_BYTES, 0);
+}
+
 function command(): Command {
   const value = (optional('command') ?? 'upload').toLowerCase();
   if (!(COMMANDS as readonly string[]).includes(value)) {
@@ -210,7 +219,8 @@ export function readInputs(): ActionInputs {
     command: cmd,
     paths,
     s3Url,
-    endpointUrl: optional('endpoint-url'),
+    // The input wins over AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, as the CLI's flag does.
+    endpointUrl: resolveEndpointUrl(optional('endpoint-url')),
     region: optional('region'),
     forcePathStyle: boolean('force-path-style', undefined),
     maxRatio: number('max-ratio', 0.5, 0, 1),
@@ -218,6 +228,7 @@ export function readInputs(): ActionInputs {
     ...encryption(),
     summary: boolean('summary', true),
     cache: boolean('cache', true),
+    cacheMaxBytes: actionsCacheMaxBytes(),
     archiveAware: boolean('archive-aware', true),
     references: {
       mode: oneOf('references', ['smart', 'single'], DEFAULT_REFERENCE_POLICY.mode),

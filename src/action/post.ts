@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { saveHandedOff } from '../app/runner-cache.js';
 import { describeError } from '../core/errors.js';
 import { ACTION_HINTS } from './hints.js';
+import { actionsCacheMaxBytes } from './inputs.js';
 import { actionsLogger } from './logger.js';
 import { removeLeftoverScratch } from './scratch.js';
 import { actionsState } from './state.js';
@@ -19,7 +20,7 @@ export async function runPost(): Promise<void> {
     core.warning(`Could not remove the scratch directory: ${describeError(error)}`);
   }
   try {
-    await saveHandedOff(actionsState, actionsLogger);
+    await saveHandedOff(actionsState, actionsLogger, actionsCacheMaxBytes());
   } catch (error) {
     // The post step never fails a job: the artifacts are already stored.
     core.warning(describeError(error, ACTION_HINTS));

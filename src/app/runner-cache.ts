@@ -1,4 +1,5 @@
 import {
+  DEFAULT_ACTIONS_CACHE_MAX_BYTES,
   describeCacheReport,
   handOffToPost,
   saveHandedOffReferences,
@@ -14,6 +15,7 @@ import type { App } from './create-app.js';
 // step through the runner's state (a StateProvider the action passes in).
 
 export type { ActionsCacheReport, StateProvider };
+export { DEFAULT_ACTIONS_CACHE_MAX_BYTES };
 
 /** Hits and misses of the Actions cache tier (none without it). */
 export function cacheReport(app: App): ActionsCacheReport {
@@ -34,7 +36,14 @@ export function handOffCache(
   if (app.actionsCache) handOffToPost(app.actionsCache, state, log);
 }
 
-/** The post step: saves what the main step handed off. Never throws. */
-export function saveHandedOff(state: StateProvider, log: LoggerPort): Promise<SaveReport> {
-  return saveHandedOffReferences(state, log);
+/**
+ * The post step: saves what the main step handed off, at most `maxBytes` of it, the
+ * references obtained last first (adapters/actions-cache/cap.ts). Never throws.
+ */
+export function saveHandedOff(
+  state: StateProvider,
+  log: LoggerPort,
+  maxBytes: number,
+): Promise<SaveReport> {
+  return saveHandedOffReferences(state, log, { maxBytes });
 }

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { resolveEndpointUrl } from '../app/endpoint.js';
 import { InputError } from '../core/errors.js';
 import { DEFAULT_REFERENCE_POLICY, type ReferencePolicy } from '../core/references/choose.js';
 
@@ -118,8 +119,7 @@ function readGlobal(values: Values, env: NodeJS.ProcessEnv): GlobalOptions {
   };
   const flag = (name: string): boolean => values[name] === true;
   return {
-    endpointUrl:
-      text('endpoint-url') ?? (env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined),
+    endpointUrl: resolveEndpointUrl(text('endpoint-url'), env),
     region: text('region'),
     profile: text('profile'),
     forcePathStyle: flag('force-path-style') ? true : undefined,

@@ -10,7 +10,7 @@ export const CLI_SETTINGS: Readonly<Record<Setting, string>> = {
   path: 'the local path argument',
   overwrite: '--overwrite / -n (--no-overwrite)',
   'archive-aware': '--archive-aware / --no-archive-aware (or DG_ARCHIVE_AWARE)',
-  endpoint: '--endpoint-url (or AWS_ENDPOINT_URL)',
+  endpoint: '--endpoint-url (or AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL)',
   region: '--region (or AWS_REGION)',
   'max-attempts': 'AWS_MAX_ATTEMPTS',
   concurrency: '--concurrency',

@@ -1,6 +1,6 @@
 import { formatSpace, splitObjectUrl } from '../core/delta-space.js';
 import { NotFoundError } from '../core/errors.js';
-import { kindLabel, sizeCells } from '../core/format.js';
+import { kindLabel, referencesNote, sizeCells } from '../core/format.js';
 import { totalsOf, type DeltaSpace, type LogicalFile } from '../core/models.js';
 import { fileRecord, filesJson, sharedSpaceUrl } from '../core/report.js';
 import { parseS3Url } from '../core/s3-url.js';
@@ -130,6 +130,8 @@ function print(
       'right',
     ]),
   );
+  const note = rows.length > 1 ? referencesNote(totals) : undefined;
+  if (note) io.out(`${note}\n`);
   for (const { shownAs, file } of rows.filter((r) => r.file.problem)) {
     io.out(`\n${terminalText(`${shownAs}: ${file.problem}; downloads refuse it`)}\n`);
   }

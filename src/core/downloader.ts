@@ -207,6 +207,8 @@ export class Downloader {
         storedBytes: head.size,
         sha256,
         verified: true,
+        // The verified copy holds the reference's bytes: what the bucket stores for it.
+        reference: { bucket: space.bucket, key: refKey, bytes: await files.size(refPath) },
       };
     } finally {
       await files.remove(deltaPath);

@@ -43,3 +43,15 @@ export function kindLabel(r: { kind: string; archiveAware?: boolean }): string {
 export function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
+
+/**
+ * Why a total's stored bytes exceed the sum of its rows: the references the deltas are
+ * rebuilt from (models.ts `totalsOf`). Undefined when there are none.
+ */
+export function referencesNote(totals: { referenceBytes: number }): string | undefined {
+  if (totals.referenceBytes <= 0) return undefined;
+  return (
+    `The total includes ${formatBytes(totals.referenceBytes)} of references the deltas need, ` +
+    'each counted once: what the bucket holds for these files.'
+  );
+}

@@ -4,11 +4,13 @@ import {
   listingPrefix,
   nameProblem as nameProblemOf,
   REFERENCE_NAME,
+  referenceKey,
+  referenceKeyFor,
   stripDeltaSuffix,
 } from './delta-space.js';
 import { decodeObject } from './metadata.js';
 import { reservedSegment } from './reserved.js';
-import type { DeltaSpace, LogicalFile } from './models.js';
+import type { DeltaSpace, LogicalFile, NeededReference } from './models.js';
 import { formToRead } from './two-forms.js';
 import { mapLimit } from './util/map-limit.js';
 
@@ -60,10 +62,37 @@ export async function describeSpace(
   for (const [name, object] of deltas)
     if (!direct.has(name)) entries.push([name, object, undefined]);
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const references = referenceSizes(storage, space, listed);
   return mapLimit(entries, HEAD_CONCURRENCY, async ([name, object, staleKey]) => {
-    const file = await describeObject(storage, space, name, object);
+    const file = await describeObject(storage, space, name, object, references);
     return staleKey ? { ...file, staleKey } : file;
   });
+}
+
+/** Bytes of a reference by key: from the listing when it is there, else one HEAD per key. */
+type ReferenceSizes = (key: string) => Promise<number | undefined>;
+
+function referenceSizes(
+  storage: StoragePort,
+  space: DeltaSpace,
+  listed: Iterable<ListedObject>,
+): ReferenceSizes {
+  const known = new Map<string, Promise<number | undefined>>();
+  for (const object of listed) {
+    if (object.key.endsWith(REFERENCE_NAME)) known.set(object.key, Promise.resolve(object.size));
+  }
+  return (key) => {
+    let size = known.get(key);
+    if (!size) {
+      // A reference that cannot be read counts nothing here: the listing still shows.
+      size = storage.head(space.bucket, key).then(
+        (head) => head?.size,
+        () => undefined,
+      );
+      known.set(key, size);
+    }
+    return size;
+  };
 }
 
 /** One listed object as a logical file: its metadata holds the original size. */
@@ -72,6 +101,7 @@ async function describeObject(
   space: DeltaSpace,
   name: string,
   object: ListedObject,
+  referenceBytes: ReferenceSizes,
 ): Promise<LogicalFile> {
   const head = await storage.head(space.bucket, object.key);
   const decoded = decodeObject(head?.metadata ?? {});
@@ -102,5 +132,19 @@ async function describeObject(
     ...(decoded.unsafe ? {} : { sha256: decoded.sha256 }),
     ...(problem ? { problem } : {}),
     ...(decoded.type === 'delta' && decoded.archive ? { archiveAware: true } : {}),
+    ...(decoded.type === 'delta'
+      ? await neededReference(space, decoded.refKey, referenceBytes)
+      : {}),
   };
+}
+
+/** The reference a listed delta needs, for the totals (a missing one counts nothing). */
+async function neededReference(
+  space: DeltaSpace,
+  refKey: string | undefined,
+  referenceBytes: ReferenceSizes,
+): Promise<{ reference?: NeededReference }> {
+  const key = referenceKeyFor(refKey ?? referenceKey(space));
+  const bytes = await referenceBytes(key);
+  return bytes === undefined ? {} : { reference: { bucket: space.bucket, key, bytes } };
 }

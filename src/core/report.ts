@@ -7,6 +7,7 @@ import {
   type DeltaSpace,
   type FileResult,
   type LogicalFile,
+  type NeededReference,
   type Totals,
 } from './models.js';
 import { formatS3Url } from './s3-url.js';
@@ -39,6 +40,8 @@ export interface FileRecord {
   status?: VerifyStatus;
   /** upload with presign: the presigned HTTPS link (the `urls` output), not `s3Url`. */
   downloadUrl?: string;
+  /** The reference the file needs: counted once in the totals (models.ts `totalsOf`). */
+  reference?: NeededReference;
 }
 
 /** A file of a report as JSON: one entry of `results`. */
@@ -92,6 +95,7 @@ export function fileRecord(
     ...(extra.staleKey ? { staleKey: extra.staleKey } : {}),
     ...(extra.status ? { status: extra.status } : {}),
     ...((file as FileResult).downloadUrl ? { downloadUrl: (file as FileResult).downloadUrl } : {}),
+    ...((file as FileResult).reference ? { reference: (file as FileResult).reference } : {}),
   };
 }
 
@@ -111,7 +115,7 @@ export function fileJson(r: FileRecord): FileJson {
   };
 }
 
-export function totalsJson(t: Totals): TotalsJson {
+export function totalsJson(t: Omit<Totals, 'referenceBytes'>): TotalsJson {
   return {
     files: t.files,
     'original-bytes': t.originalBytes,

@@ -5,7 +5,7 @@ import * as github from '@actions/github';
 import type { LoggerPort } from '../../ports.js';
 import { abortRequestsOn, octokitCommentsApi } from './comments-api.js';
 import type { Octokit } from './octokit.js';
-import { explainCommentError, upsertComment } from './publish.js';
+import { explainCommentError, isWriteDenied, upsertComment, writeDeniedNote } from './publish.js';
 import { composeBody, type CommentFile } from './render.js';
 import { encodeMarkerValue } from './sections.js';
 import { resolveCommentTarget, type CommentMode, type EventContext } from './target.js';
@@ -66,7 +66,8 @@ function runUrlOf(context: RunContext, repo: { owner: string; repo: string }): s
 /**
  * Writes this step's savings table into the PR's sticky comment (created on the
  * first run, updated in place later). Never throws: problems become a warning that
- * says how to fix them, and the status `failed`.
+ * says how to fix them, and the status `failed`; with `auto`, a token that may not write
+ * (a 403) is one debug line and `skipped`.
  */
 export async function publishSavingsComment(
   request: SavingsCommentRequest,
@@ -129,6 +130,11 @@ export async function publishSavingsComment(
       return warnFailed(
         `the GitHub API at ${context.apiUrl} did not answer within ${deps.timeoutMs / 1000} s.`,
       );
+    }
+    // `auto` comments where it can: a read-only token is normal (fork PRs), not a problem.
+    if (request.mode === 'auto' && isWriteDenied(error)) {
+      log.debug(writeDeniedNote(error));
+      return { status: 'skipped' };
     }
     return warnFailed(explainCommentError(error, context.apiUrl));
   }

@@ -144,11 +144,46 @@ const PERMISSION_FIX =
   'read-only GITHUB_TOKEN whatever the workflow asks for: to comment on those, run on ' +
   "'pull_request_target' (and do not build the fork's code there), or set 'comment: never'.";
 
+function shapeOf(error: unknown): ErrorShape {
+  return typeof error === 'object' && error !== null ? error : {};
+}
+
+function messageOf(error: unknown): string {
+  const { message } = shapeOf(error);
+  return typeof message === 'string' && message ? message : String(error);
+}
+
+/**
+ * GitHub's answer that the token may not write here: a 403 that is no rate limit. A
+ * read-only GITHUB_TOKEN (pull requests from forks, `pull-requests: read`) gets it.
+ */
+export function isWriteDenied(error: unknown): boolean {
+  const { status, response } = shapeOf(error);
+  return status === 403 && response !== undefined && !/rate limit/i.test(messageOf(error));
+}
+
+/** The permissions GitHub says the call needs (`x-accepted-github-permissions`), if given. */
+function neededPermissions(error: unknown): string {
+  const { response } = shapeOf(error);
+  const headers = (response as { headers?: Record<string, unknown> } | undefined)?.headers;
+  const value = headers?.['x-accepted-github-permissions'];
+  // Header text from the API is untrusted: one short line.
+  const clean = typeof value === 'string' ? value.replace(/[^\w=;, -]/g, '').slice(0, 200) : '';
+  return clean ? ` GitHub says the call needs: ${clean}.` : '';
+}
+
+/** Why `comment: auto` left out the comment on a read-only token: the one debug line. */
+export function writeDeniedNote(error: unknown): string {
+  return (
+    `No PR comment: the token may not write comments on this pull request (HTTP 403: ` +
+    `${messageOf(error)}).${neededPermissions(error)} 'comment: always' warns about it.`
+  );
+}
+
 /** A one-paragraph reason for a failed API call, with the fix when there is a known one. */
 export function explainCommentError(error: unknown, apiUrl?: string): string {
-  const shape: ErrorShape = typeof error === 'object' && error !== null ? error : {};
-  const message =
-    typeof shape.message === 'string' && shape.message ? shape.message : String(error);
+  const shape = shapeOf(error);
+  const message = messageOf(error);
   const status = typeof shape.status === 'number' ? shape.status : undefined;
 
   if (status === undefined || shape.response === undefined) {
@@ -163,7 +198,7 @@ export function explainCommentError(error: unknown, apiUrl?: string): string {
     return `GitHub's API rate limit was hit (${http}). The comment will be updated on the next run.`;
   }
   if (status === 403) {
-    return `the token may not write comments on this pull request (${http}). ${PERMISSION_FIX}`;
+    return `the token may not write comments on this pull request (${http}).${neededPermissions(error)} ${PERMISSION_FIX}`;
   }
   if (status === 404) {
     return `GitHub did not find the pull request with this token (${http}); a token without access to the repository sees 404. ${PERMISSION_FIX}`;

@@ -25,7 +25,7 @@ const MAX_DELTASPACE_CHARS = 1_000;
 /** What a row of the table shows of a file. */
 export type CommentFile = Pick<
   FileRecord,
-  'name' | 'kind' | 'archiveAware' | 'originalBytes' | 'storedBytes' | 'downloadUrl'
+  'name' | 'kind' | 'archiveAware' | 'originalBytes' | 'storedBytes' | 'downloadUrl' | 'reference'
 >;
 
 export interface SectionInput {

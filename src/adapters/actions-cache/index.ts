@@ -4,9 +4,11 @@
 // (`saveHandedOffReferences`). The runner's state and annotations come from the action:
 // a StateProvider and the logger (whose `notice` raises a notice).
 import type { FsReferenceCache } from '../fs-reference-cache.js';
+import { formatBytes } from '../../core/format.js';
 import { Sha256Hasher } from '../sha256-hasher.js';
 import type { HasherPort, LoggerPort } from '../../ports.js';
 import { ActionsReferenceCache, type ActionsCacheReport } from './actions-reference-cache.js';
+import { DEFAULT_ACTIONS_CACHE_MAX_BYTES, withinCap } from './cap.js';
 import { saveReferences, type SaveReport } from './save.js';
 import { actionsCacheService, type CacheService } from './service.js';
 import { readReferencesToSave, recordReferencesToSave, type StateProvider } from './state.js';
@@ -15,6 +17,7 @@ export { ActionsReferenceCache, type ActionsCacheReport } from './actions-refere
 export { keyFor, type ReferenceCacheEntry } from './entry.js';
 export type { CacheService } from './service.js';
 export type { SaveReport } from './save.js';
+export { DEFAULT_ACTIONS_CACHE_MAX_BYTES } from './cap.js';
 export type { StateProvider } from './state.js';
 
 export interface ActionsCacheOptions {
@@ -72,17 +75,32 @@ export function handOffToPost(
 export async function saveHandedOffReferences(
   state: StateProvider,
   log: LoggerPort,
-  options: ActionsCacheOptions & { hasher?: HasherPort } = {},
+  options: ActionsCacheOptions & {
+    hasher?: HasherPort;
+    /** What this step may add to the Actions cache (cap.ts); 0 saves nothing. */
+    maxBytes?: number;
+  } = {},
 ): Promise<SaveReport> {
   const entries = readReferencesToSave(state, log);
   if (entries.length === 0) {
     log.debug('no reference to save to the GitHub Actions cache');
     return { saved: 0, skipped: 0 };
   }
-  return saveReferences(entries, {
+  const maxBytes = options.maxBytes ?? DEFAULT_ACTIONS_CACHE_MAX_BYTES;
+  const { save, over } = await withinCap(entries, maxBytes);
+  if (maxBytes === 0) {
+    log.debug(`cache-max-size is 0: ${entries.length} reference(s) not saved to the Actions cache`);
+  } else if (over.count > 0) {
+    log.info(
+      `${over.count} reference(s) (${formatBytes(over.bytes)}) not saved to the GitHub Actions ` +
+        `cache: over cache-max-size (${formatBytes(maxBytes)}); the newest were saved first`,
+    );
+  }
+  const report = await saveReferences(save, {
     service: options.service ?? actionsCacheService,
     hasher: options.hasher ?? new Sha256Hasher(),
     log,
     notice: noticeOf(log, options),
   });
+  return { saved: report.saved, skipped: report.skipped + over.count };
 }

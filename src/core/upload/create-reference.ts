@@ -114,7 +114,10 @@ export class ReferenceCreator {
     log.info(`${file.name}: ${became} ${formatSpace(space)}`);
     return {
       kind: 'created',
-      result: fileResult(file, zeroDiff.key, 'reference', file.size + zeroDiff.size),
+      result: {
+        ...fileResult(file, zeroDiff.key, 'reference', file.size + zeroDiff.size),
+        reference: { bucket: space.bucket, key: refKey, bytes: file.size },
+      },
     };
   }
 
