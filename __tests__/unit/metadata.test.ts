@@ -22,7 +22,14 @@ describe('writing metadata (docs/format.md)', () => {
   it('writes the reference keys, all lowercase dg- keys with string values', () => {
     const meta = encodeReference({ sourceName: 'app.zip', sha256: sha, createdAt: at });
     expect(Object.keys(meta).sort()).toEqual(
-      ['dg-created-at', 'dg-file-sha256', 'dg-note', 'dg-source-name', 'dg-tool'].sort(),
+      [
+        'dg-created-at',
+        'dg-file-sha256',
+        'dg-note',
+        'dg-reader',
+        'dg-source-name',
+        'dg-tool',
+      ].sort(),
     );
     expect(meta['dg-note']).toBe('reference');
     expect(meta['dg-tool']).toBe(TOOL_ID);

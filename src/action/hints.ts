@@ -63,7 +63,10 @@ export const ACTION_HINTS: ShellHints = {
     'Re-run the step; if it persists, check for stuck uploads to this DeltaSpace',
   'reference-kept-changing': () =>
     'Other writers keep replacing the reference; re-run the step once they are done',
-  'unsupported-format': () => 'Upgrade deltaglider/action to the version that wrote it',
+  'unsupported-format': ({ fields: { release } }) =>
+    release
+      ? `Use deltaglider/action ${release} or later: @v${release.split('.')[0]} once it is released`
+      : 'Upgrade deltaglider/action to the version that wrote it',
   'local-file': ownHint,
   'source-changed': () => 'Re-run the step once nothing else writes to the file',
   'xdelta3-missing': () =>

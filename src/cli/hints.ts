@@ -62,7 +62,10 @@ export const CLI_HINTS: ShellHints = {
     'Run the command again; if it persists, check for stuck uploads to this DeltaSpace',
   'reference-kept-changing': () =>
     'Other writers keep replacing the reference; run the command again once they are done',
-  'unsupported-format': () => 'Upgrade the deltaglider CLI to the version that wrote it',
+  'unsupported-format': ({ fields: { release } }) =>
+    release
+      ? `Upgrade the deltaglider CLI to ${release} or later (npx @deltaglider-action/cli@${release.split('.')[0]})`
+      : 'Upgrade the deltaglider CLI to the version that wrote it',
   'local-file': ownHint,
   'source-changed': () => 'Run the command again once nothing else writes to the file',
   'xdelta3-missing': () => INSTALL_XDELTA3,

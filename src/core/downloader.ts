@@ -37,6 +37,7 @@ import { formatS3Url } from './s3-url.js';
 import { inStep } from './progress.js';
 import { formToRead, twoFormsWarning } from './two-forms.js';
 import { boundsOf, checkExpanded } from './delta-bounds.js';
+import { unreadableError } from './form-level.js';
 
 /** A logical file rebuilt by `check`. */
 export interface CheckedFile extends FileResult {
@@ -134,7 +135,7 @@ export class Downloader {
   ): Promise<CheckedFile> {
     const { storage } = this.deps;
     const decoded = decodeObject(head.metadata);
-    refuseUnsafeMetadata(bucket, head.key, decoded);
+    refuseUnreadable(bucket, head.key, decoded);
     const expected = decoded.type === 'plain' ? undefined : decoded.sha256;
     const { sha256 } = await this.place(dest, expected, head.key, keep, (partial) =>
       inStep(this.deps.progress, name, 'downloading', head.size, async (onProgress) => {
@@ -161,7 +162,7 @@ export class Downloader {
   ): Promise<CheckedFile> {
     const { storage, differ, files, references } = this.deps;
     const decoded = decodeObject(head.metadata);
-    refuseUnsafeMetadata(space.bucket, head.key, decoded);
+    refuseUnreadable(space.bucket, head.key, decoded);
     if (decoded.type !== 'delta') {
       // A `.delta` key without delta metadata is not ours to decode.
       throw new IntegrityError(
@@ -326,8 +327,13 @@ export function destinationPath(
   return dest;
 }
 
-/** Metadata with control characters was not written by DeltaGlider: nothing is read. */
-function refuseUnsafeMetadata(bucket: string, key: string, decoded: DecodedObject): void {
+/**
+ * Nothing is read of an object in a form a newer release wrote (docs/format.md,
+ * "Compatibility policy"), nor of metadata with control characters: DeltaGlider never
+ * writes those.
+ */
+function refuseUnreadable(bucket: string, key: string, decoded: DecodedObject): void {
+  if (decoded.unreadable) throw unreadableError(formatS3Url(bucket, key), decoded.unreadable);
   if (decoded.type === 'plain' || !decoded.unsafe) return;
   throw new IntegrityError(
     `${formatS3Url(bucket, key)} has control characters (such as a line break) in its ${decoded.unsafe} metadata`,

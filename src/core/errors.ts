@@ -86,6 +86,8 @@ export interface ErrorFields {
   path?: string;
   /** Local files the error is about (two with one name, existing destinations). */
   paths?: readonly string[];
+  /** The release an object needs (`1.3`), for `unsupported-format`. */
+  release?: string;
 }
 
 export interface ErrorOptions {

@@ -1,4 +1,5 @@
 import type { Metadata } from '../ports.js';
+import { readability, READER_KEY, WRITTEN_READER, type NeedsRelease } from './form-level.js';
 import { hasControlChars } from './text-safety.js';
 import { TOOL_ID } from './version.js';
 
@@ -67,6 +68,7 @@ export function formatCreatedAt(date: Date): string {
 export function encodeReference(f: ReferenceFields): Metadata {
   return headerSafe({
     'dg-tool': TOOL_ID,
+    [READER_KEY]: WRITTEN_READER,
     'dg-source-name': f.sourceName,
     'dg-file-sha256': f.sha256,
     'dg-created-at': formatCreatedAt(f.createdAt),
@@ -78,6 +80,7 @@ export function encodeReference(f: ReferenceFields): Metadata {
 export function encodeDelta(f: DeltaFields): Metadata {
   const meta: Metadata = {
     'dg-tool': TOOL_ID,
+    [READER_KEY]: WRITTEN_READER,
     'dg-original-name': f.originalName,
     'dg-file-sha256': f.sha256,
     'dg-file-size': String(f.size),
@@ -119,6 +122,7 @@ function boundedCommand(command: string, name: string): string {
 export function encodeDirect(f: DirectFields): Metadata {
   return headerSafe({
     'dg-tool': TOOL_ID,
+    [READER_KEY]: WRITTEN_READER,
     'dg-original-name': f.originalName,
     'dg-file-sha256': f.sha256,
     'dg-file-size': String(f.size),
@@ -239,7 +243,7 @@ export interface DecodedArchive extends ArchiveFields {
   format: string;
 }
 
-export type DecodedObject =
+export type DecodedObject = (
   | { type: 'plain' }
   | { type: 'direct'; sha256: string; size?: number; originalName?: string; unsafe?: string }
   | {
@@ -252,7 +256,11 @@ export type DecodedObject =
       refKey?: string;
       refSha256?: string;
       archive?: DecodedArchive;
-    };
+    }
+) & {
+  /** Set when `dg-reader` names a newer release than this one (form-level.ts): not read. */
+  unreadable?: NeedsRelease;
+};
 
 function readSize(meta: Metadata, field = 'file-size'): number | undefined {
   const raw = readField(meta, field);
@@ -268,10 +276,17 @@ function readSha(meta: Metadata, field: string): string | undefined {
 /**
  * Classifies a non-reference object by its metadata (docs/format.md, "Reading"). A decoded
  * value with control characters (a line break in `dg-ref-key`, an encoded-word that
- * decodes to one in `dg-file-sha256`) is flagged in `unsafe`: downloads refuse it.
+ * decodes to one in `dg-file-sha256`) is flagged in `unsafe`: downloads refuse it. An
+ * object whose `dg-reader` names a newer release is flagged in `unreadable`, whatever else
+ * it holds: its other fields may mean something else in that form.
  */
 export function decodeObject(meta: Metadata): DecodedObject {
+  const form = readability(readField(meta, 'reader'));
   const decoded = classifyObject(meta);
+  if (!form.readable) {
+    const { readable: _readable, ...unreadable } = form;
+    return { ...decoded, unreadable };
+  }
   if (decoded.type === 'plain') return decoded;
   const archive = decoded.type === 'delta' ? Object.entries(decoded.archive ?? {}) : [];
   const unsafe = [...Object.entries(decoded), ...archive].find(

@@ -9,6 +9,8 @@ import type {
 import { IntegrityError, NotFoundError } from './errors.js';
 import { formatS3Url } from './s3-url.js';
 import { inStep } from './progress.js';
+import { unreadableError } from './form-level.js';
+import { decodeObject } from './metadata.js';
 
 /**
  * Where a store takes references from. `cache-first`: the local cache, the bucket on a
@@ -78,6 +80,9 @@ export class ReferenceStore {
           'Deltas in this DeltaSpace cannot be rebuilt without it; restore it from a backup or re-upload the files',
         );
       }
+      // A reference in a form a newer release wrote is not read either (form-level.ts).
+      const { unreadable } = decodeObject(head.metadata);
+      if (unreadable) throw unreadableError(formatS3Url(bucket, key), unreadable);
       log.info(`Downloading reference ${formatS3Url(bucket, key)}`);
       await inStep(progress, key, 'downloading the reference', head.size, (onProgress) =>
         storage.download(bucket, key, temp, { onProgress }),
