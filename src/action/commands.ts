@@ -16,6 +16,7 @@ import { stats } from '../app/stats.js';
 import { verify } from '../app/verify.js';
 import type { ActionInputs } from './inputs.js';
 import { actionsLogger, logError } from './logger.js';
+import { allowMiss } from './not-found.js';
 import { withDownloadLinks } from './presign.js';
 import type { CommandReport } from './report.js';
 import { download, upload } from './transfer.js';
@@ -36,8 +37,13 @@ export async function runUpload(app: App, inputs: ActionInputs): Promise<Command
 
 /** `download`: one file, or every file of a DeltaSpace, into `path`. */
 export async function runDownload(app: App, inputs: ActionInputs): Promise<CommandReport> {
-  const { results } = await download(app, inputs);
-  return filesReport('download', spaceOf(inputs.s3Url), results);
+  const outcome = await allowMiss(inputs.ifNotFound, () => download(app, inputs));
+  const results = outcome.kind === 'found' ? outcome.value.results : [];
+  const report = filesReport('download', spaceOf(inputs.s3Url), results);
+  // Always set, so `if: steps.x.outputs.found != 'true'` holds on a miss.
+  report.outputs.found = String(outcome.kind === 'found');
+  if (outcome.kind === 'missing') report.notes.push(outcome.message);
+  return report;
 }
 
 /** `list`: the logical files of a DeltaSpace with original and stored sizes. */
