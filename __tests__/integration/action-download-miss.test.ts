@@ -1,19 +1,16 @@
 // The action's download with `if-not-found` and its `found` output, on the real engine
 // against a real S3 server: inputs are read from the INPUT_* variables as the runner sets
 // them, and the report is rendered into the runner's output file as main.ts renders it.
-import { jest } from '@jest/globals';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
-import { parseRunnerFile } from '../../scripts/lib/run-action.mjs';
 import { runDownload } from '../../src/action/commands.js';
-import { readInputs } from '../../src/action/inputs.js';
-import { setOutputs } from '../../src/action/outputs.js';
 import { createS3Client } from '../../src/adapters/s3/client.js';
 import type { App } from '../../src/app/create-app.js';
 import { InputError, NotFoundError } from '../../src/core/errors.js';
+import { captureStdout, runStep } from '../helpers/action-step.js';
 import { appOver } from '../helpers/engine.js';
 import { s3TestOptions, startS3Server, type S3TestServer } from '../helpers/s3-server.js';
 
@@ -26,16 +23,11 @@ let work: string;
 let bucket: string;
 let v1: string;
 let v2: string;
-let printed: string[];
-let quiet: ReturnType<typeof jest.spyOn> | undefined;
+let stdout: ReturnType<typeof captureStdout>;
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  // @actions/core prints warnings and info on stdout: kept, to assert on, and not shown.
-  quiet = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    printed.push(String(chunk));
-    return true;
-  });
+  stdout = captureStdout();
   server = await startS3Server();
   raw = createS3Client(s3TestOptions(server.endpoint));
   work = await mkdtemp(join(tmpdir(), 'dg-action-miss-'));
@@ -47,7 +39,7 @@ beforeAll(async () => {
 }, 60_000);
 
 beforeEach(async () => {
-  printed = [];
+  stdout.clear();
   process.env = { ...savedEnv };
   bucket = await server.createBucket();
   app = appOver(server.endpoint, work, join(work, 'cache', bucket));
@@ -61,7 +53,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  quiet?.mockRestore();
+  stdout?.restore();
   process.env = savedEnv;
   raw?.destroy();
   await server?.stop();
@@ -69,12 +61,8 @@ afterAll(async () => {
 });
 
 /** Runs the download as the step would with these inputs; resolves to its outputs. */
-async function download(inputs: Record<string, string>): Promise<Record<string, string>> {
-  for (const [name, value] of Object.entries({ command: 'download', ...inputs })) {
-    process.env[`INPUT_${name.toUpperCase()}`] = value;
-  }
-  setOutputs((await runDownload(app, readInputs())).outputs);
-  return parseRunnerFile(await readFile(process.env.GITHUB_OUTPUT!, 'utf8'));
+function download(inputs: Record<string, string>): Promise<Record<string, string>> {
+  return runStep(app, runDownload, { command: 'download', ...inputs });
 }
 
 function dest(): string {
@@ -89,7 +77,7 @@ describe('if-not-found', () => {
       'if-not-found': 'ignore',
     });
     expect(out).toMatchObject({ found: 'false', files: '0', results: '[]' });
-    const text = printed.join('');
+    const text = stdout.text();
     expect(text).toContain('nothing was downloaded (if-not-found: ignore)');
     expect(text).not.toContain('::warning::');
   });
@@ -101,7 +89,7 @@ describe('if-not-found', () => {
       'if-not-found': 'warn',
     });
     expect(out).toMatchObject({ found: 'false', files: '0' });
-    expect(printed.join('')).toMatch(/::warning::.*holds no files.*if-not-found: warn/);
+    expect(stdout.text()).toMatch(/::warning::.*holds no files.*if-not-found: warn/);
   });
 
   it('warn: a missing pack is a miss too', async () => {

@@ -61,6 +61,8 @@ export interface ActionInputs {
   comment: { mode: CommentMode; token: string; key: string };
   /** Upload: what a path that matches no file does (upload-artifact's input). */
   ifNoFilesFound: IfNoFilesFound;
+  /** Upload: keep files with a name starting with "." below a search path (hidden-files.ts). */
+  includeHiddenFiles: boolean;
   /** Download: what a missing file, DeltaSpace or pack does (not-found.ts). */
   ifNotFound: IfNoFilesFound;
   /** Upload: pack every matched file into this one tar; download: unpack it (pack.ts). */
@@ -253,6 +255,7 @@ export function readInputs(): ActionInputs {
     },
     ifNoFilesFound: missPolicy('if-no-files-found'),
     ifNotFound: missPolicy('if-not-found'),
+    includeHiddenFiles: boolean('include-hidden-files', false),
     pack: packName(),
     presignSeconds: duration('presign', MAX_PRESIGN_SECONDS),
     keepLast: optional('keep-last'),

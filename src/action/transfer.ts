@@ -9,6 +9,7 @@ import { upload as uploadFiles } from '../app/upload.js';
 import { formatBytes } from '../core/format.js';
 import type { ActionInputs } from './inputs.js';
 import type { CommandOutcome } from './report.js';
+import { withoutHidden } from './hidden-files.js';
 import { downloadPacked, uploadPacked } from './pack.js';
 import { logPresigned } from './presign.js';
 
@@ -16,7 +17,7 @@ import { logPresigned } from './presign.js';
 
 export async function upload(app: App, inputs: ActionInputs): Promise<CommandOutcome> {
   const globber = await glob.create(inputs.paths.join('\n'), { matchDirectories: false });
-  const files = await globber.glob();
+  const files = await matchedFiles(globber, inputs);
   const space = spaceFromPrefixUrl(inputs.s3Url);
   if (files.length === 0) return noFilesFound(inputs, formatSpace(space));
   if (inputs.pack) return uploadPacked(app, inputs, globber.getSearchPaths(), files, space);
@@ -29,6 +30,19 @@ export async function upload(app: App, inputs: ActionInputs): Promise<CommandOut
   logResults(results);
   if (presigned) logPresigned(space, results.length, presigned);
   return { results, location: formatSpace(space) };
+}
+
+/** The files `path` matches, hidden ones left out unless `include-hidden-files`. */
+async function matchedFiles(globber: glob.Globber, inputs: ActionInputs): Promise<string[]> {
+  const files = await globber.glob();
+  if (inputs.includeHiddenFiles) return files;
+  const { kept, hidden } = withoutHidden(files, globber.getSearchPaths());
+  if (hidden > 0) {
+    core.info(
+      `Skipped ${hidden} hidden file(s) (a name starting with "."); set include-hidden-files: true to upload them`,
+    );
+  }
+  return kept;
 }
 
 /** `if-no-files-found`: an error (the default), a warning or a note, as upload-artifact. */
