@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
-import { writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
+import { sha256File, writeArtifact, writeNextVersion } from '../../scripts/lib/artifacts.mjs';
 import { runDownload } from '../../src/action/commands.js';
 import { createS3Client } from '../../src/adapters/s3/client.js';
 import type { App } from '../../src/app/create-app.js';
@@ -138,5 +138,23 @@ describe('if-not-found', () => {
     ).rejects.toThrow(
       new InputError('Input if-not-found must be error, warn or ignore, got "skip"'),
     );
+  });
+});
+
+describe('single-file outputs', () => {
+  it('a download of one file sets key, url, sha256 and download-path', async () => {
+    const out = await download({ 's3-url': `s3://${bucket}/rel/app/app-2.zip`, path: dest() });
+    expect(out).toMatchObject({
+      key: 'rel/app/app-2.zip.delta',
+      url: `s3://${bucket}/rel/app/app-2.zip`,
+      sha256: await sha256File(v2),
+      'download-path': join(dest(), 'app-2.zip'),
+    });
+  });
+
+  it('a download of several files sets none of them', async () => {
+    const out = await download({ 's3-url': `s3://${bucket}/rel/app/`, path: dest() });
+    expect(out.files).toBe('2');
+    for (const name of ['key', 'url', 'sha256', 'download-path']) expect(out[name]).toBeUndefined();
   });
 });

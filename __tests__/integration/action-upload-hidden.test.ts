@@ -2,6 +2,7 @@
 // on the real engine against a real S3 server: inputs from INPUT_* as the runner sets
 // them, outputs rendered into the runner's output file.
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runDownload, runUpload } from '../../src/action/commands.js';
@@ -80,9 +81,15 @@ describe('include-hidden-files', () => {
     expect(stdout.text()).not.toContain('hidden file');
   });
 
-  it('a hidden file named on purpose is uploaded', async () => {
+  it('a hidden file named on purpose is uploaded, with the single-file outputs', async () => {
     const out = await step(runUpload, { path: join(build, '.env'), 's3-url': `s3://${bucket}/b/` });
     expect(names(out)).toEqual(['.env']);
+    // One file: its single-file outputs.
+    expect(out).toMatchObject({
+      key: 'b/.env',
+      url: `s3://${bucket}/b/.env`,
+      sha256: createHash('sha256').update('SECRET=1').digest('hex'),
+    });
   });
 
   it('pack leaves them out of the tar too', async () => {

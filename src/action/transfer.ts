@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import * as glob from '@actions/glob';
 import { formatSpace, spaceFromPrefixUrl, splitObjectUrl } from '../core/delta-space.js';
+import { destinationPath } from '../core/downloader.js';
 import { InputError } from '../core/errors.js';
 import { totalsOf, type FileResult } from '../core/models.js';
 import type { App } from '../app/create-app.js';
@@ -68,12 +69,15 @@ export async function download(app: App, inputs: ActionInputs): Promise<CommandO
     core.info(`Downloading every file of ${formatSpace(space)} into ${destDir}`);
     const results = await downloadFiles(app, { space, destDir, overwrite: inputs.overwrite });
     logResults(results);
-    return { results, location: formatSpace(space) };
+    const [only] = results;
+    const downloadPath =
+      results.length === 1 && only ? destinationPath(destDir, only.name) : undefined;
+    return { results, location: formatSpace(space), ...(downloadPath ? { downloadPath } : {}) };
   }
   const { space, name } = splitObjectUrl(inputs.s3Url);
   const results = await downloadFiles(app, { space, name, destDir, overwrite: inputs.overwrite });
   logResults(results);
-  return { results, location: formatSpace(space) };
+  return { results, location: formatSpace(space), downloadPath: destinationPath(destDir, name) };
 }
 
 /**
