@@ -187,6 +187,7 @@ describe('run() dispatches each command to its handler and reports it the same w
     // Only uploads comment on the PR; upload and download report the reference cache.
     expect(publishSavingsComment).toHaveBeenCalledTimes(command === 'upload' ? 1 : 0);
     const transfer = command === 'upload' || command === 'download';
+    expect(outputs['reference-cache-hits']).toBe(transfer ? 0 : undefined);
     expect(outputs['cache-hits']).toBe(transfer ? 0 : undefined);
     expect(dispose).toHaveBeenCalledTimes(1);
   });

@@ -8,6 +8,7 @@ import {
   statsLocation,
   statsTotalsJson,
   verifyCounts,
+  type FileRecord,
 } from '../core/report.js';
 import type { S3Url } from '../core/s3-url.js';
 import type { App } from '../app/create-app.js';
@@ -16,6 +17,7 @@ import { stats } from '../app/stats.js';
 import { verify } from '../app/verify.js';
 import type { ActionInputs } from './inputs.js';
 import { actionsLogger, logError } from './logger.js';
+import { allowMiss } from './not-found.js';
 import { withDownloadLinks } from './presign.js';
 import type { CommandReport } from './report.js';
 import { download, upload } from './transfer.js';
@@ -36,8 +38,14 @@ export async function runUpload(app: App, inputs: ActionInputs): Promise<Command
 
 /** `download`: one file, or every file of a DeltaSpace, into `path`. */
 export async function runDownload(app: App, inputs: ActionInputs): Promise<CommandReport> {
-  const { results } = await download(app, inputs);
-  return filesReport('download', spaceOf(inputs.s3Url), results);
+  const outcome = await allowMiss(inputs.ifNotFound, () => download(app, inputs));
+  const found = outcome.kind === 'found' ? outcome.value : undefined;
+  const report = filesReport('download', spaceOf(inputs.s3Url), found?.results ?? []);
+  if (found?.downloadPath) report.outputs['download-path'] = found.downloadPath;
+  // Always set, so `if: steps.x.outputs.found != 'true'` holds on a miss.
+  report.outputs.found = String(outcome.kind === 'found');
+  if (outcome.kind === 'missing') report.notes.push(outcome.message);
+  return report;
 }
 
 /** `list`: the logical files of a DeltaSpace with original and stored sizes. */
@@ -157,12 +165,27 @@ function filesReport(
   const report: CommandReport = {
     title: `DeltaGlider ${command}`,
     location: { label: 'DeltaSpace', url: location },
-    outputs: { ...totalOutputs, results: JSON.stringify(results), 'delta-space-url': location },
+    outputs: {
+      ...totalOutputs,
+      results: JSON.stringify(results),
+      'delta-space-url': location,
+      ...(command === 'list' ? {} : singleFileOutputs(records)),
+    },
     table: { headers: FILE_HEADERS, rows, total },
     notes: [referencesNote(totals)].filter((note): note is string => note !== undefined),
     ...(command === 'upload' ? { comment: records } : {}),
   };
   return records.some((r) => r.downloadUrl) ? withDownloadLinks(report, records) : report;
+}
+
+/**
+ * upload-artifact's and cache tools' single-file outputs, set only when the step handled
+ * exactly one file: with several, `results` lists them and one value would be a guess.
+ */
+function singleFileOutputs(records: readonly FileRecord[]): Record<string, string> {
+  if (records.length !== 1) return {};
+  const [only] = records as [FileRecord];
+  return { key: only.key, url: only.s3Url, sha256: only.sha256 ?? '' };
 }
 
 /** The DeltaSpace an s3-url names: the prefix itself, or the folder of the file it names. */

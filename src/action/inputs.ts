@@ -65,6 +65,10 @@ export interface ActionInputs {
   comment: { mode: CommentMode; token: string; key: string };
   /** Upload: what a path that matches no file does (upload-artifact's input). */
   ifNoFilesFound: IfNoFilesFound;
+  /** Upload: keep files with a name starting with "." below a search path (hidden-files.ts). */
+  includeHiddenFiles: boolean;
+  /** Download: what a missing file, DeltaSpace or pack does (not-found.ts). */
+  ifNotFound: IfNoFilesFound;
   /** Upload: pack every matched file into this one tar; download: unpack it (pack.ts). */
   pack?: string;
   /** Upload: seconds each file's download URL lives (presign.ts); unset: no URLs. */
@@ -260,7 +264,9 @@ export function readInputs(): ActionInputs {
       token: secret('github-token'),
       key: optional('comment-key') ?? DEFAULT_COMMENT_KEY,
     },
-    ifNoFilesFound: ifNoFilesFound(),
+    ifNoFilesFound: missPolicy('if-no-files-found'),
+    ifNotFound: missPolicy('if-not-found'),
+    includeHiddenFiles: boolean('include-hidden-files', false),
     pack: packName(),
     presignSeconds: duration('presign', MAX_PRESIGN_SECONDS),
     keepLast: optional('keep-last'),
@@ -332,14 +338,14 @@ function duration(name: string, max: number): number | undefined {
 }
 
 /**
- * `if-no-files-found`: error (the default: an upload step that stores nothing is almost
- * always a broken build, and it was the only behaviour before the input existed), warn
- * or ignore, as upload-artifact spells them.
+ * `if-no-files-found` (upload) and `if-not-found` (download): error (the default: an
+ * upload that stores nothing is almost always a broken build, and failing was the only
+ * behaviour before either input existed), warn or ignore, as upload-artifact spells them.
  */
-function ifNoFilesFound(): IfNoFilesFound {
-  const value = (optional('if-no-files-found') ?? 'error').toLowerCase();
+function missPolicy(name: 'if-no-files-found' | 'if-not-found'): IfNoFilesFound {
+  const value = (optional(name) ?? 'error').toLowerCase();
   if ((IF_NO_FILES_FOUND as readonly string[]).includes(value)) return value as IfNoFilesFound;
-  throw new InputError(`Input if-no-files-found must be error, warn or ignore, got "${value}"`);
+  throw new InputError(`Input ${name} must be error, warn or ignore, got "${value}"`);
 }
 
 /** `pack`: a plain file name ending in .tar (it is the name stored in the DeltaSpace). */

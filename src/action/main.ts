@@ -87,6 +87,9 @@ export async function run(): Promise<void> {
     const report = await command.run(app, inputs);
     if (command.cache) {
       const { hits, misses } = cacheReport(app);
+      report.outputs['reference-cache-hits'] = hits;
+      // v1's name, kept as a deprecated alias: it is easily mistaken for actions/cache's
+      // boolean `cache-hit`, which this count is not.
       report.outputs['cache-hits'] = hits;
       report.outputs['cache-misses'] = misses;
       const note = cacheNote(app);

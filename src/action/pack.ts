@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { dirname, normalize, relative, sep } from 'node:path';
+import { dirname, normalize, relative, resolve, sep } from 'node:path';
 import { formatSpace, spaceFromPrefixUrl, splitObjectUrl } from '../core/delta-space.js';
 import { InputError } from '../core/errors.js';
 import type { DeltaSpace } from '../core/models.js';
@@ -83,7 +83,7 @@ export async function downloadPacked(
     `Unpacked ${stored} into ${destDir}: ${report.written} file(s) written` +
       `${report.unchanged ? `, ${report.unchanged} already there with the same bytes` : ''}`,
   );
-  return { results: [fetched], location: formatSpace(space) };
+  return { results: [fetched], location: formatSpace(space), downloadPath: resolve(destDir) };
 }
 
 /** The DeltaSpace and stored name: s3-url is the space, or the tar's own object URL. */

@@ -30,4 +30,6 @@ export interface CommandOutcome {
   results: readonly FileResult[];
   /** The `s3://bucket/prefix/` the step worked on. */
   location: string;
+  /** download of exactly one file: where it was written; of a pack: the folder it was unpacked into. */
+  downloadPath?: string;
 }

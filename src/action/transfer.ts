@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import * as glob from '@actions/glob';
 import { formatSpace, spaceFromPrefixUrl, splitObjectUrl } from '../core/delta-space.js';
+import { destinationPath } from '../core/downloader.js';
 import { InputError } from '../core/errors.js';
 import { totalsOf, type FileResult } from '../core/models.js';
 import type { App } from '../app/create-app.js';
@@ -9,6 +10,7 @@ import { upload as uploadFiles } from '../app/upload.js';
 import { formatBytes } from '../core/format.js';
 import type { ActionInputs } from './inputs.js';
 import type { CommandOutcome } from './report.js';
+import { withoutHidden } from './hidden-files.js';
 import { downloadPacked, uploadPacked } from './pack.js';
 import { logPresigned } from './presign.js';
 
@@ -16,7 +18,7 @@ import { logPresigned } from './presign.js';
 
 export async function upload(app: App, inputs: ActionInputs): Promise<CommandOutcome> {
   const globber = await glob.create(inputs.paths.join('\n'), { matchDirectories: false });
-  const files = await globber.glob();
+  const files = await matchedFiles(globber, inputs);
   const space = spaceFromPrefixUrl(inputs.s3Url);
   if (files.length === 0) return noFilesFound(inputs, formatSpace(space));
   if (inputs.pack) return uploadPacked(app, inputs, globber.getSearchPaths(), files, space);
@@ -29,6 +31,19 @@ export async function upload(app: App, inputs: ActionInputs): Promise<CommandOut
   logResults(results);
   if (presigned) logPresigned(space, results.length, presigned);
   return { results, location: formatSpace(space) };
+}
+
+/** The files `path` matches, hidden ones left out unless `include-hidden-files`. */
+async function matchedFiles(globber: glob.Globber, inputs: ActionInputs): Promise<string[]> {
+  const files = await globber.glob();
+  if (inputs.includeHiddenFiles) return files;
+  const { kept, hidden } = withoutHidden(files, globber.getSearchPaths());
+  if (hidden > 0) {
+    core.info(
+      `Skipped ${hidden} hidden file(s) (a name starting with "."); set include-hidden-files: true to upload them`,
+    );
+  }
+  return kept;
 }
 
 /** `if-no-files-found`: an error (the default), a warning or a note, as upload-artifact. */
@@ -54,12 +69,15 @@ export async function download(app: App, inputs: ActionInputs): Promise<CommandO
     core.info(`Downloading every file of ${formatSpace(space)} into ${destDir}`);
     const results = await downloadFiles(app, { space, destDir, overwrite: inputs.overwrite });
     logResults(results);
-    return { results, location: formatSpace(space) };
+    const [only] = results;
+    const downloadPath =
+      results.length === 1 && only ? destinationPath(destDir, only.name) : undefined;
+    return { results, location: formatSpace(space), ...(downloadPath ? { downloadPath } : {}) };
   }
   const { space, name } = splitObjectUrl(inputs.s3Url);
   const results = await downloadFiles(app, { space, name, destDir, overwrite: inputs.overwrite });
   logResults(results);
-  return { results, location: formatSpace(space) };
+  return { results, location: formatSpace(space), downloadPath: destinationPath(destDir, name) };
 }
 
 /**
