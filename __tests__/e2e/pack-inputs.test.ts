@@ -1,7 +1,8 @@
 // The built bundle with `pack` and `if-no-files-found`: a build directory goes up as one
 // tar (the second build as a small delta) and comes back file for file with its modes;
 // a hostile tar and existing files fail with one error and leave nothing behind; a path
-// that matches nothing fails, warns or is ignored as the input says.
+// that matches nothing fails, warns or is ignored as the input says, and so does a download
+// of a missing key (if-not-found).
 import { describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -203,5 +204,26 @@ describe('if-no-files-found', () => {
     expect(oneError(await run(args('skip')))).toBe(
       '::error::Input if-no-files-found must be error, warn or ignore, got "skip"',
     );
+  });
+});
+
+describe('if-not-found', () => {
+  const args = (value?: string) => ({
+    command: 'download',
+    path: join(suite.job.dir, 'not-found'),
+    's3-url': `s3://${suite.bucket}/none/app-1.zip`,
+    ...(value ? { 'if-not-found': value } : {}),
+  });
+
+  it('fails a download of a missing key by default', async () => {
+    expect(oneError(await run(args()))).toMatch(/^::error::Neither s3:\/\/.*app-1\.zip nor/);
+  });
+
+  it('passes with ignore: found=false, nothing written, no warning', async () => {
+    const result = await run(args('ignore'));
+    expect(result.code).toBe(0);
+    expect(result.outputs).toMatchObject({ found: 'false', files: '0' });
+    expect(result.stdout).not.toMatch(/::(warning|error)/);
+    expect(existsSync(join(suite.job.dir, 'not-found', 'app-1.zip'))).toBe(false);
   });
 });
